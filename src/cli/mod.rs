@@ -1,0 +1,69 @@
+//! The command line: each command resolves its settings once and calls the library.
+
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  slsctl validate -f specs/examples/orders        check a stack; errors name file:line:column
+  slsctl validate -f specs/examples/orders -o json
+  slsctl schema > slsctl.schema.json              JSON Schema for editor completion
+
+Exit codes: 0 success, 1 error.";
+
+/// Reconcile AWS serverless stacks (Lambda, SQS, EventBridge, DynamoDB, API Gateway) from YAML
+/// specs, with no state file.
+#[derive(Debug, Parser)]
+#[command(name = "slsctl", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a stack directory: syntax, fields, ranges, references and cross-resource rules.
+    #[command(after_help = "\
+Examples:
+  slsctl validate -f specs/examples/orders
+  slsctl validate -f stacks/payments -o json | jq '.diagnostics[].message'
+
+Every problem of every file is reported, sorted by file and line. Nothing is applied from an
+invalid spec. Exit code 0 when the stack is valid, 1 otherwise.")]
+    Validate(validate::Args),
+    /// Print the JSON Schema of the spec format, generated from the same types the loader uses.
+    #[command(after_help = "\
+Examples:
+  slsctl schema > .slsctl.schema.json
+  # then, at the top of each spec file, for the YAML language server:
+  # yaml-language-server: $schema=.slsctl.schema.json")]
+    Schema(schema::Args),
+}
+
+/// Output format for commands that print results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Parse the command line and run the command; the exit code is the process's.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Schema(args) => schema::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::Output;
+use crate::model::Kind;
+use crate::spec::load_stack;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The stack directory: every *.yaml / *.yml below it is read.
+    #[arg(short = 'f', long = "file", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// `text` for people, `json` for machines (printed on stdout in both cases of success and failure).
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match load_stack(&args.dir) {
+        Ok((stack, _)) => {
+            let counts: Vec<(Kind, usize)> = Kind::ALL
+                .into_iter()
+                .filter(|k| *k != Kind::Stack)
+                .map(|k| (k, stack.count(k)))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            match args.output {
+                Output::Text => {
+                    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    writeln!(
+                        out,
+                        "{}: stack `{}` is valid ({} resources: {})",
+                        args.dir.display(),
+                        stack.name,
+                        stack.resources.len(),
+                        summary.join(", ")
+                    )
+                    .map_err(|e| e.to_string())?;
+                }
+                Output::Json => {
+                    let resources: Vec<_> = stack
+                        .resources
+                        .iter()
+                        .map(|r| json!({"kind": r.id.kind, "name": r.id.name, "physicalName": r.physical_name}))
+                        .collect();
+                    let value = json!({"valid": true, "stack": stack.name, "resources": resources, "diagnostics": []});
+                    writeln!(out, "{value}").map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err((diagnostics, sources)) => {
+            match args.output {
+                Output::Text => {
+                    let rendered = diagnostics.render(&|path| sources.get(path));
+                    eprint!("{rendered}");
+                }
+                Output::Json => {
+                    let items: Vec<_> = diagnostics
+                        .iter()
+                        .map(|d| {
+                            json!({
+                                "file": d.location.as_ref().map(|l| l.file.display().to_string()),
+                                "line": d.location.as_ref().map(|l| l.line),
+                                "column": d.location.as_ref().map(|l| l.column),
+                                "resource": d.resource,
+                                "field": d.field,
+                                "message": d.message,
+                                "hint": d.hint,
+                                "notes": d.notes.iter().map(|n| json!({
+                                    "location": n.location.as_ref().map(ToString::to_string),
+                                    "message": n.message,
+                                })).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    let value = json!({"valid": false, "diagnostics": items});
+                    writeln!(out, "{value}").map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! slsctl: a reconciling operator for AWS serverless stacks, without a state file.
+//!
+//! Data flows one way (see ARCHITECTURE in the README):
+//! spec files → [`spec`] (wire types → validated [`model`]) → [`plan`] (pure) → apply → controller.
+//! [`aws`] is the only module that talks to AWS.
+
+pub mod aws;
+pub mod cli;
+pub mod model;
+pub mod plan;
+pub mod spec;

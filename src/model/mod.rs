@@ -1,0 +1,506 @@
+//! The domain model: a validated stack, shared by the desired side (from the spec) and, from the
+//! engine on, the observed side (from AWS). Everything here has passed validation: references
+//! point at resources of the right kind, numbers are in range, paths stay inside the spec root.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::spec::diag::Location;
+
+/// The kinds a stack can hold, in the order their sections appear in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Kind {
+    Stack,
+    Layer,
+    Queue,
+    Table,
+    EventBus,
+    Function,
+    Rule,
+    Api,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Stack,
+        Kind::Function,
+        Kind::Layer,
+        Kind::Queue,
+        Kind::EventBus,
+        Kind::Rule,
+        Kind::Table,
+        Kind::Api,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Stack => "Stack",
+            Kind::Function => "Function",
+            Kind::Layer => "Layer",
+            Kind::Queue => "Queue",
+            Kind::EventBus => "EventBus",
+            Kind::Rule => "Rule",
+            Kind::Table => "Table",
+            Kind::Api => "Api",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The longest physical name AWS accepts for this kind (including a `.fifo` suffix for
+    /// queues). Sources: the Create* API references of each service.
+    pub fn max_physical_name_len(self) -> usize {
+        match self {
+            Kind::Stack => 40,
+            Kind::Function => 64,  // Lambda FunctionName (name form)
+            Kind::Layer => 140,    // Lambda LayerName
+            Kind::Queue => 80,     // SQS QueueName, `.fifo` included
+            Kind::EventBus => 256, // EventBridge bus Name
+            Kind::Rule => 64,      // EventBridge rule Name
+            Kind::Table => 255,    // DynamoDB TableName
+            Kind::Api => 1024,     // API Gateway has no documented limit below this
+        }
+    }
+
+    /// The default `deletionPolicy` (SPEC.md): keep data-bearing tables, delete empty queues.
+    pub fn default_deletion_policy(self) -> DeletionPolicy {
+        match self {
+            Kind::Table => DeletionPolicy::Retain,
+            Kind::Queue => DeletionPolicy::DeleteIfEmpty,
+            _ => DeletionPolicy::Delete,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `Kind/name`: the identity of a resource inside its stack.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceId {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl ResourceId {
+    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+/// A reference from one resource to another: inside the stack, or a full ARN outside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Reference {
+    Stack(ResourceId),
+    Arn(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletionPolicy {
+    Delete,
+    Retain,
+    DeleteIfEmpty,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriftMode {
+    Heal,
+    Report,
+}
+
+/// A validated stack: the Stack settings and every resource, sorted by kind and name.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stack {
+    pub name: String,
+    /// The directory the stack was loaded from.
+    pub root: PathBuf,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub prune: bool,
+    pub drift: DriftMode,
+    pub budget_monthly_usd: Option<f64>,
+    pub resources: Vec<Resource>,
+}
+
+impl Stack {
+    pub fn get(&self, id: &ResourceId) -> Option<&Resource> {
+        self.resources
+            .binary_search_by(|r| r.id.cmp(id))
+            .ok()
+            .map(|i| &self.resources[i])
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.resources.iter().filter(|r| r.id.kind == kind).count()
+    }
+}
+
+/// One resource of the stack with what every kind shares.
+#[derive(Clone, Debug, Serialize)]
+pub struct Resource {
+    pub id: ResourceId,
+    pub physical_name: String,
+    pub deletion_policy: DeletionPolicy,
+    pub ignore_changes: Vec<String>,
+    /// Adopt an existing untagged resource of that physical name (explicit opt-in).
+    pub adopt: bool,
+    pub labels: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub origin: Option<Location>,
+    pub spec: ResourceSpec,
+}
+
+impl Resource {
+    /// Resources this one refers to inside the stack (they are created before it), sorted and
+    /// without repeats.
+    pub fn dependencies(&self) -> Vec<&ResourceId> {
+        let mut ids: Vec<&ResourceId> = self.reference_ids().collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    fn reference_ids(&self) -> Box<dyn Iterator<Item = &ResourceId> + '_> {
+        fn stack(r: &Reference) -> Option<&ResourceId> {
+            match r {
+                Reference::Stack(id) => Some(id),
+                Reference::Arn(_) => None,
+            }
+        }
+        match &self.spec {
+            ResourceSpec::Function(f) => Box::new(
+                f.layers
+                    .iter()
+                    .filter_map(stack)
+                    .chain(f.environment.values().filter_map(|v| match v {
+                        EnvValue::Ref { target, .. } => stack(target),
+                        EnvValue::Literal(_) => None,
+                    }))
+                    .chain(f.dead_letter.iter().filter_map(stack))
+                    .chain(f.triggers.iter().filter_map(|t| stack(&t.queue))),
+            ),
+            ResourceSpec::Queue(q) => Box::new(q.dead_letter.iter().filter_map(|d| stack(&d.queue))),
+            ResourceSpec::Rule(r) => Box::new(
+                r.bus.iter().filter_map(stack).chain(
+                    r.targets
+                        .iter()
+                        .flat_map(|t| std::iter::once(&t.destination).chain(t.dead_letter.iter()))
+                        .filter_map(stack),
+                ),
+            ),
+            ResourceSpec::Api(a) => Box::new(a.routes.iter().filter_map(|r| stack(&r.function))),
+            ResourceSpec::Layer(_) | ResourceSpec::EventBus(_) | ResourceSpec::Table(_) => {
+                Box::new(std::iter::empty())
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind")]
+pub enum ResourceSpec {
+    Function(Function),
+    Layer(Layer),
+    Queue(Queue),
+    EventBus(EventBus),
+    Rule(Rule),
+    Table(Table),
+    Api(Api),
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Tracing {
+    Active,
+    PassThrough,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Code {
+    /// A directory inside the spec root, zipped reproducibly at plan time.
+    Directory(PathBuf),
+    S3 {
+        bucket: String,
+        key: String,
+        object_version: Option<String>,
+    },
+    Image(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum EnvValue {
+    Literal(String),
+    Ref { target: Reference, attr: RefAttr },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RefAttr {
+    Name,
+    Arn,
+    Url,
+    StreamArn,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Function {
+    /// `None` for container images, which carry their own entry point.
+    pub handler: Option<String>,
+    pub runtime: Option<String>,
+    pub code: Code,
+    pub role: String,
+    pub memory_size: u32,
+    pub timeout: u32,
+    pub architecture: Architecture,
+    pub ephemeral_storage: u32,
+    pub tracing: Tracing,
+    pub description: String,
+    pub layers: Vec<Reference>,
+    pub environment: BTreeMap<String, EnvValue>,
+    pub sensitive_environment: Vec<String>,
+    pub reserved_concurrency: Option<u32>,
+    pub dead_letter: Option<Reference>,
+    pub alias: Option<Alias>,
+    pub triggers: Vec<Trigger>,
+    pub traffic: Option<FunctionTraffic>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alias {
+    pub name: String,
+    pub provisioned_concurrency: Option<ProvisionedConcurrency>,
+}
+
+/// How the pieces interact (documented in the spec reference): `baseline` is the always-on
+/// minimum; each schedule sets the scalable target's min and max from its start; target
+/// tracking, if any, moves the value between the bounds in force.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProvisionedConcurrency {
+    pub baseline: u32,
+    pub schedules: Vec<PcSchedule>,
+    pub target_utilization: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PcSchedule {
+    pub name: String,
+    pub expression: String,
+    pub timezone: Option<String>,
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub queue: Reference,
+    pub batch_size: u32,
+    pub maximum_batching_window: u32,
+    pub report_batch_item_failures: bool,
+    pub maximum_concurrency: Option<u32>,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FunctionTraffic {
+    pub requests_per_month: u64,
+    pub average_duration_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Layer {
+    pub content: PathBuf,
+    pub compatible_runtimes: Vec<String>,
+    pub compatible_architectures: Vec<Architecture>,
+    pub description: String,
+    pub license_info: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Queue {
+    pub fifo: bool,
+    pub content_based_deduplication: bool,
+    pub deduplication_scope: Option<String>,
+    pub fifo_throughput_limit: Option<String>,
+    pub visibility_timeout: u32,
+    pub message_retention_period: u32,
+    pub delay_seconds: u32,
+    pub maximum_message_size: u32,
+    pub receive_message_wait_time: u32,
+    pub encryption: QueueEncryption,
+    pub dead_letter: Option<QueueDeadLetter>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum QueueEncryption {
+    None,
+    SqsManaged,
+    Kms {
+        key_id: String,
+        data_key_reuse_period: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QueueDeadLetter {
+    pub queue: Reference,
+    pub max_receive_count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventBus {
+    pub description: String,
+    pub archive: Option<Archive>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Archive {
+    /// 0 keeps events forever.
+    pub retention_days: u32,
+    pub pattern: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rule {
+    /// `None`: the account's default bus.
+    pub bus: Option<Reference>,
+    pub trigger: RuleTrigger,
+    pub enabled: bool,
+    pub description: String,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum RuleTrigger {
+    Pattern(serde_json::Value),
+    Schedule(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Target {
+    pub id: String,
+    /// The queue, function, bus or other ARN the events go to.
+    pub destination: Reference,
+    pub input: TargetInput,
+    pub message_group_id: Option<String>,
+    pub maximum_retry_attempts: Option<u32>,
+    pub maximum_event_age_in_seconds: Option<u32>,
+    pub dead_letter: Option<Reference>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TargetInput {
+    Event,
+    Path(String),
+    Transformer {
+        paths: BTreeMap<String, String>,
+        template: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Key {
+    pub name: String,
+    pub key_type: KeyType,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Billing {
+    OnDemand,
+    Provisioned { read: u32, write: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub partition_key: Key,
+    pub sort_key: Option<Key>,
+    pub billing: Billing,
+    pub global_secondary_indexes: Vec<Gsi>,
+    pub time_to_live_attribute: Option<String>,
+    pub point_in_time_recovery: bool,
+    pub stream: Option<String>,
+    pub table_class: String,
+    pub deletion_protection: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Gsi {
+    pub name: String,
+    pub partition_key: Key,
+    pub sort_key: Option<Key>,
+    pub projection: Projection,
+    pub capacity: Option<(u32, u32)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Projection {
+    All,
+    KeysOnly,
+    Include(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Api {
+    pub endpoint_type: String,
+    pub stage: String,
+    pub description: String,
+    pub routes: Vec<Route>,
+    pub throttling: Option<Throttling>,
+    pub tracing: bool,
+    pub domain: Option<Domain>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub function: Reference,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Throttling {
+    pub rate_limit: f64,
+    pub burst_limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    pub name: String,
+    pub certificate_arn: String,
+    pub base_path: Option<String>,
+}

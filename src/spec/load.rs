@@ -1,0 +1,504 @@
+//! Reading a spec directory: files → documents → typed wire documents, with every problem of
+//! every file collected (not only the first).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter};
+
+use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
+use super::wire::*;
+use super::yaml::{self, DocumentSlice, SourceMap};
+use crate::model::Kind;
+
+/// A spec file larger than this is refused before it is read: specs are a few KiB.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The whole tree may not exceed this.
+pub const MAX_TREE_BYTES: u64 = 64 * 1024 * 1024;
+/// Directory nesting below the root that is still walked.
+const MAX_DIR_DEPTH: usize = 32;
+
+/// The text of every file read, for rendering snippets under diagnostics.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: BTreeMap<Arc<Path>, Arc<str>>,
+}
+
+impl Sources {
+    pub fn get(&self, file: &Path) -> Option<Arc<str>> {
+        self.files.get(file).cloned()
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &Arc<Path>> {
+        self.files.keys()
+    }
+}
+
+/// One typed document and where it came from.
+#[derive(Debug)]
+pub struct Loaded<S> {
+    pub document: DocumentWire<S>,
+    pub source_map: SourceMap,
+    /// The file as shown to the user.
+    pub file: Arc<Path>,
+    /// The directory holding the file (canonical), for resolving relative paths.
+    pub dir: PathBuf,
+}
+
+impl<S> Loaded<S> {
+    pub fn value(&self, path: &str) -> Option<Location> {
+        self.source_map.value(path)
+    }
+
+    pub fn key(&self, path: &str) -> Option<Location> {
+        self.source_map.key(path)
+    }
+
+    pub fn origin(&self) -> Option<Location> {
+        self.source_map.nearest("metadata.name")
+    }
+}
+
+/// A document of any kind.
+#[derive(Debug)]
+pub enum AnyDocument {
+    Stack(Loaded<StackSpecWire>),
+    Function(Loaded<FunctionSpecWire>),
+    Layer(Loaded<LayerSpecWire>),
+    Queue(Loaded<QueueSpecWire>),
+    EventBus(Loaded<EventBusSpecWire>),
+    Rule(Loaded<RuleSpecWire>),
+    Table(Loaded<TableSpecWire>),
+    Api(Loaded<ApiSpecWire>),
+}
+
+/// Everything read from a spec directory.
+#[derive(Debug)]
+pub struct LoadedTree {
+    /// The root as given (used to display file names).
+    pub root: PathBuf,
+    /// The canonical root (used for the escape checks).
+    pub canonical_root: PathBuf,
+    pub documents: Vec<AnyDocument>,
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+}
+
+/// Read every `*.yaml` / `*.yml` below `root`.
+pub fn load_tree(root: &Path) -> LoadedTree {
+    let mut tree = LoadedTree {
+        root: root.to_path_buf(),
+        canonical_root: root.to_path_buf(),
+        documents: Vec::new(),
+        diagnostics: Diagnostics::default(),
+        sources: Sources::default(),
+    };
+    let canonical_root = match fs::canonicalize(root) {
+        Ok(path) if path.is_dir() => path,
+        Ok(_) => {
+            tree.diagnostics.push(
+                Diagnostic::new(format!("{} is not a directory", root.display()))
+                    .hint("pass the directory that holds the stack's YAML files"),
+            );
+            return tree;
+        }
+        Err(error) => {
+            tree.diagnostics.push(
+                Diagnostic::new(format!("cannot read {}: {error}", root.display()))
+                    .hint("pass the directory that holds the stack's YAML files"),
+            );
+            return tree;
+        }
+    };
+    tree.canonical_root = canonical_root.clone();
+
+    let mut files = Vec::new();
+    let mut visited = HashSet::new();
+    walk(
+        &canonical_root,
+        &canonical_root,
+        Path::new(""),
+        0,
+        &mut visited,
+        &mut files,
+        &mut tree.diagnostics,
+    );
+
+    let mut total: u64 = 0;
+    for (relative, absolute) in files {
+        let display: Arc<Path> = Arc::from(root.join(&relative).as_path());
+        let size = fs::metadata(&absolute).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE_BYTES {
+            tree.diagnostics.push(
+                Diagnostic::new(format!(
+                    "file is {size} bytes; spec files may be at most {MAX_FILE_BYTES} bytes"
+                ))
+                .at(Some(Location::new(display, 1, 1)))
+                .hint("is a generated or data file lying in the spec directory?"),
+            );
+            continue;
+        }
+        total += size;
+        if total > MAX_TREE_BYTES {
+            tree.diagnostics.push(
+                Diagnostic::new(format!(
+                    "the spec tree holds more than {MAX_TREE_BYTES} bytes of YAML"
+                ))
+                .hint("point -f at a single stack's directory"),
+            );
+            break;
+        }
+        let bytes = match fs::read(&absolute) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tree.diagnostics.push(
+                    Diagnostic::new(format!("cannot read file: {error}"))
+                        .at(Some(Location::new(display, 1, 1))),
+                );
+                continue;
+            }
+        };
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(text) => Arc::from(text),
+            Err(error) => {
+                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+                let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+                tree.diagnostics.push(
+                    Diagnostic::new("file is not valid UTF-8")
+                        .at(Some(Location::new(display, line as u32, column as u32)))
+                        .hint("YAML spec files must be UTF-8; re-save the file as UTF-8"),
+                );
+                continue;
+            }
+        };
+        tree.sources.files.insert(display.clone(), text.clone());
+        let dir = absolute.parent().unwrap_or(&canonical_root).to_path_buf();
+        load_file(&display, &dir, &text, &mut tree);
+    }
+    tree
+}
+
+/// Collect spec files below `dir`, sorted, following symlinks only while they stay inside the root.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    relative: &Path,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    files: &mut Vec<(PathBuf, PathBuf)>,
+    diagnostics: &mut Diagnostics,
+) {
+    if depth > MAX_DIR_DEPTH || !visited.insert(dir.to_path_buf()) {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        diagnostics.push(Diagnostic::new(format!(
+            "cannot read directory {}",
+            relative.display()
+        )));
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        // Hidden entries (.git, editor swap files) are never part of a spec.
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let child_relative = relative.join(&name);
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let target = if meta.file_type().is_symlink() {
+            match fs::canonicalize(&path) {
+                Ok(target) if target.starts_with(root) => target,
+                Ok(target) => {
+                    if is_spec_file(&path) || target.is_dir() {
+                        diagnostics.push(
+                            Diagnostic::new(format!(
+                                "{} is a symlink to {}, outside the spec root; it is not read",
+                                child_relative.display(),
+                                target.display()
+                            ))
+                            .hint("copy the file into the spec directory instead of linking it"),
+                        );
+                    }
+                    continue;
+                }
+                Err(_) => continue,
+            }
+        } else {
+            path.clone()
+        };
+        if target.is_dir() {
+            walk(root, &target, &child_relative, depth + 1, visited, files, diagnostics);
+        } else if is_spec_file(&path) {
+            files.push((child_relative, target));
+        }
+    }
+}
+
+fn is_spec_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    // `yes`/`no`/`on`/`off` are not booleans; the structural pass explains why.
+    options.strict_booleans = true;
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options.with_snippet = false;
+    // Aliases are replayed by serde-saphyr; these bounds make an alias bomb ("billion laughs")
+    // fail fast instead of expanding to gigabytes.
+    options.alias_limits.max_total_replayed_events = 20_000;
+    options.alias_limits.max_replay_stack_depth = 16;
+    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = yaml::MAX_DEPTH;
+    budget.max_nodes = yaml::MAX_NODES_PER_FILE;
+    budget.max_documents = 1;
+    options.budget = Some(budget);
+    options
+}
+
+fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree) {
+    let structure = yaml::scan(display, text);
+    // Places the structural pass already explained; serde would report them again, less clearly.
+    let explained: HashSet<(u32, u32)> = structure
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location.as_ref().map(|l| (l.line, l.column)))
+        .collect();
+    for diagnostic in structure.diagnostics {
+        tree.diagnostics.push(diagnostic);
+    }
+    for slice in structure.documents {
+        if !slice.has_content {
+            continue;
+        }
+        if let Err(diagnostic) = load_document(display, dir, text, &slice, tree) {
+            let already = diagnostic
+                .location
+                .as_ref()
+                .is_some_and(|l| explained.contains(&(l.line, l.column)));
+            if !already {
+                tree.diagnostics.push(*diagnostic);
+            }
+        }
+    }
+}
+
+fn load_document(
+    display: &Arc<Path>,
+    dir: &Path,
+    text: &str,
+    slice: &DocumentSlice,
+    tree: &mut LoadedTree,
+) -> Result<(), Box<Diagnostic>> {
+    let padded = slice.padded_text(text);
+    let map = &slice.source_map;
+    let header: HeaderWire = serde_saphyr::from_str_with_options(&padded, yaml_options())
+        .map_err(|e| Box::new(serde_diagnostic(&e, display, map)))?;
+
+    let at_start = || {
+        Some(Location::new(
+            display.clone(),
+            slice.start_line,
+            slice.start_column + 1,
+        ))
+    };
+    match header.api_version.as_deref() {
+        Some(API_VERSION) => {}
+        Some(other) => {
+            return Err(Box::new(
+                Diagnostic::new(format!("unsupported apiVersion `{other}`"))
+                    .at(map.value("apiVersion"))
+                    .field("apiVersion")
+                    .hint(format!("this slsctl reads `apiVersion: {API_VERSION}`")),
+            ))
+        }
+        None => {
+            return Err(Box::new(
+                Diagnostic::new("missing field `apiVersion`")
+                    .at(at_start())
+                    .hint(format!("add `apiVersion: {API_VERSION}`")),
+            ))
+        }
+    }
+    let Some(kind_name) = header.kind else {
+        return Err(Box::new(
+            Diagnostic::new("missing field `kind`")
+                .at(at_start())
+                .hint("add `kind:` with one of Stack, Function, Layer, Queue, EventBus, Rule, Table, Api"),
+        ));
+    };
+    let Some(kind) = Kind::parse(&kind_name) else {
+        let names = Kind::ALL.map(Kind::as_str);
+        let hint = match did_you_mean(&kind_name, names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("kinds are {}", names.join(", ")),
+        };
+        return Err(Box::new(
+            Diagnostic::new(format!("unknown kind `{kind_name}`"))
+                .at(map.value("kind"))
+                .field("kind")
+                .hint(hint),
+        ));
+    };
+
+    fn typed<S: DeserializeOwned>(
+        padded: &str,
+        display: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Loaded<S>, Box<Diagnostic>> {
+        let document: DocumentWire<S> = serde_saphyr::from_str_with_options(padded, yaml_options())
+            .map_err(|e| Box::new(serde_diagnostic(&e, display, map)))?;
+        Ok(Loaded {
+            document,
+            source_map: map.clone(),
+            file: display.clone(),
+            dir: dir.to_path_buf(),
+        })
+    }
+    let document = match kind {
+        Kind::Stack => AnyDocument::Stack(typed(&padded, display, dir, map)?),
+        Kind::Function => AnyDocument::Function(typed(&padded, display, dir, map)?),
+        Kind::Layer => AnyDocument::Layer(typed(&padded, display, dir, map)?),
+        Kind::Queue => AnyDocument::Queue(typed(&padded, display, dir, map)?),
+        Kind::EventBus => AnyDocument::EventBus(typed(&padded, display, dir, map)?),
+        Kind::Rule => AnyDocument::Rule(typed(&padded, display, dir, map)?),
+        Kind::Table => AnyDocument::Table(typed(&padded, display, dir, map)?),
+        Kind::Api => AnyDocument::Api(typed(&padded, display, dir, map)?),
+    };
+    tree.documents.push(document);
+    Ok(())
+}
+
+/// Turn a serde-saphyr error into a diagnostic with the field path and a hint.
+fn serde_diagnostic(error: &serde_saphyr::Error, file: &Arc<Path>, map: &SourceMap) -> Diagnostic {
+    let location = error
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| {
+            Location::new(
+                file.clone(),
+                u32::try_from(l.line()).unwrap_or(u32::MAX),
+                u32::try_from(l.column()).unwrap_or(u32::MAX),
+            )
+        });
+    let field = location
+        .as_ref()
+        .and_then(|l| map.path_at(l.line, l.column))
+        .unwrap_or("")
+        .to_string();
+    let diagnostic = |message: String| Diagnostic::new(message).at(location.clone());
+    match error {
+        serde_saphyr::Error::SerdeUnknownField {
+            field: name,
+            expected,
+            ..
+        } => {
+            let hint = match did_you_mean(name, expected.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if expected.is_empty() => "this mapping takes no fields".to_string(),
+                None => format!("fields here are: {}", expected.join(", ")),
+            };
+            diagnostic(format!("unknown field `{name}`"))
+                .field(field)
+                .hint(hint)
+        }
+        serde_saphyr::Error::SerdeUnknownVariant {
+            variant, expected, ..
+        } => {
+            let hint = match did_you_mean(variant, expected.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("one of: {}", expected.join(", ")),
+            };
+            diagnostic(format!("unknown value `{variant}`"))
+                .field(field)
+                .hint(hint)
+        }
+        serde_saphyr::Error::SerdeMissingField { field: name, .. } => {
+            // The error points at the mapping that lacks the field, so `field` is its parent.
+            let parent = location
+                .as_ref()
+                .and_then(|l| map.path_at(l.line, l.column))
+                .unwrap_or("");
+            diagnostic(format!("missing field `{name}`"))
+                .field(if parent.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{parent}.{name}")
+                })
+        }
+        serde_saphyr::Error::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => diagnostic(format!("expected {expected}, found {unexpected}")).field(field),
+        serde_saphyr::Error::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => diagnostic(format!("invalid value {unexpected}, expected {expected}")).field(field),
+        other => {
+            let message = serde_saphyr::DefaultMessageFormatter
+                .format_message(other)
+                .to_string();
+            let hint = if message.contains("alias") || message.contains("budget") {
+                Some("anchors and aliases may share small values, not expand to large documents".to_string())
+            } else {
+                None
+            };
+            diagnostic(message).field(field).maybe_hint(hint)
+        }
+    }
+}
+
+/// Resolve a relative path written in a spec file, refusing anything that leaves the root —
+/// through `..`, an absolute path, or a symlink.
+pub fn resolve_inside_root(
+    dir: &Path,
+    canonical_root: &Path,
+    written: &str,
+) -> Result<PathBuf, String> {
+    let relative = Path::new(written);
+    if relative.is_absolute() {
+        return Err(format!(
+            "`{written}` is absolute; paths are relative to the file and stay inside the spec root"
+        ));
+    }
+    let joined = dir.join(relative);
+    // Check the lexical form first so that a non-existent `../../x` is still reported as escaping.
+    let mut lexical = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if !lexical.starts_with(canonical_root) {
+        return Err(format!("`{written}` leaves the spec root"));
+    }
+    match fs::canonicalize(&joined) {
+        Ok(real) if real.starts_with(canonical_root) => Ok(real),
+        Ok(real) => Err(format!(
+            "`{written}` leaves the spec root through a symlink (it resolves to {})",
+            real.display()
+        )),
+        Err(error) => Err(format!("`{written}` cannot be read: {error}")),
+    }
+}
