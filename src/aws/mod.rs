@@ -16,11 +16,12 @@ pub async fn load_config(region: Option<&str>) -> SdkConfig {
 /// The account the credentials belong to (STS GetCallerIdentity).
 pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
     let sts = aws_sdk_sts::Client::new(config);
-    let identity = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| format!("GetCallerIdentity failed: {}", aws_sdk_sts::error::DisplayErrorContext(e)))?;
+    let identity = sts.get_caller_identity().send().await.map_err(|e| {
+        format!(
+            "GetCallerIdentity failed: {}",
+            aws_sdk_sts::error::DisplayErrorContext(e)
+        )
+    })?;
     identity
         .account
         .ok_or_else(|| "GetCallerIdentity returned no account".to_string())

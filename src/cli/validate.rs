@@ -31,7 +31,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 .collect();
             match args.output {
                 Output::Text => {
-                    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    let summary: Vec<String> =
+                        counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
                     writeln!(
                         out,
                         "{}: stack `{}` is valid ({} resources: {})",

@@ -199,7 +199,9 @@ impl Resource {
                     .chain(f.dead_letter.iter().filter_map(stack))
                     .chain(f.triggers.iter().filter_map(|t| stack(&t.queue))),
             ),
-            ResourceSpec::Queue(q) => Box::new(q.dead_letter.iter().filter_map(|d| stack(&d.queue))),
+            ResourceSpec::Queue(q) => {
+                Box::new(q.dead_letter.iter().filter_map(|d| stack(&d.queue)))
+            }
             ResourceSpec::Rule(r) => Box::new(
                 r.bus.iter().filter_map(stack).chain(
                     r.targets
@@ -216,6 +218,8 @@ impl Resource {
     }
 }
 
+// A stack holds tens to hundreds of resources; boxing the larger variants would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind")]
 pub enum ResourceSpec {

@@ -63,6 +63,8 @@ impl<S> Loaded<S> {
 }
 
 /// A document of any kind.
+// Documents live only while a tree is validated; boxing the larger variants would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AnyDocument {
     Stack(Loaded<StackSpecWire>),
@@ -75,6 +77,15 @@ pub enum AnyDocument {
     Api(Loaded<ApiSpecWire>),
 }
 
+/// A document whose kind and name are known but whose body failed to load: other documents may
+/// still refer to it, and must not get a second, misleading "no such resource" error.
+#[derive(Debug)]
+pub struct Unparsed {
+    pub kind: Kind,
+    pub name: String,
+    pub origin: Option<Location>,
+}
+
 /// Everything read from a spec directory.
 #[derive(Debug)]
 pub struct LoadedTree {
@@ -83,6 +94,7 @@ pub struct LoadedTree {
     /// The canonical root (used for the escape checks).
     pub canonical_root: PathBuf,
     pub documents: Vec<AnyDocument>,
+    pub unparsed: Vec<Unparsed>,
     pub diagnostics: Diagnostics,
     pub sources: Sources,
 }
@@ -93,6 +105,7 @@ pub fn load_tree(root: &Path) -> LoadedTree {
         root: root.to_path_buf(),
         canonical_root: root.to_path_buf(),
         documents: Vec::new(),
+        unparsed: Vec::new(),
         diagnostics: Diagnostics::default(),
         sources: Sources::default(),
     };
@@ -166,7 +179,8 @@ pub fn load_tree(root: &Path) -> LoadedTree {
             Err(error) => {
                 let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
                 let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-                let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+                let column =
+                    valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
                 tree.diagnostics.push(
                     Diagnostic::new("file is not valid UTF-8")
                         .at(Some(Location::new(display, line as u32, column as u32)))
@@ -219,7 +233,9 @@ fn walk(
             match fs::canonicalize(&path) {
                 Ok(target) if target.starts_with(root) => target,
                 Ok(target) => {
-                    if is_spec_file(&path) || target.is_dir() {
+                    // A linked directory outside the root is skipped quietly: it may be a layer's
+                    // content, whose own check reports the escape where the spec names it.
+                    if is_spec_file(&path) {
                         diagnostics.push(
                             Diagnostic::new(format!(
                                 "{} is a symlink to {}, outside the spec root; it is not read",
@@ -237,7 +253,15 @@ fn walk(
             path.clone()
         };
         if target.is_dir() {
-            walk(root, &target, &child_relative, depth + 1, visited, files, diagnostics);
+            walk(
+                root,
+                &target,
+                &child_relative,
+                depth + 1,
+                visited,
+                files,
+                diagnostics,
+            );
         } else if is_spec_file(&path) {
             files.push((child_relative, target));
         }
@@ -278,14 +302,37 @@ fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree)
         .iter()
         .filter_map(|d| d.location.as_ref().map(|l| (l.line, l.column)))
         .collect();
-    for diagnostic in structure.diagnostics {
-        tree.diagnostics.push(diagnostic);
-    }
+    let mut structural = structure.diagnostics;
     for slice in structure.documents {
         if !slice.has_content {
             continue;
         }
-        if let Err(diagnostic) = load_document(display, dir, text, &slice, tree) {
+        let (identity, result) = load_document(display, dir, text, &slice, tree);
+        if let Some((kind, name)) = &identity {
+            // Name the resource on the structural problems that lie inside this document.
+            let last_line =
+                slice.start_line + text[slice.start..slice.end].matches('\n').count() as u32;
+            for d in structural.iter_mut() {
+                if d.resource.is_none()
+                    && d.location
+                        .as_ref()
+                        .is_some_and(|l| (slice.start_line..=last_line).contains(&l.line))
+                {
+                    d.resource = Some(format!("{kind}/{name}"));
+                }
+            }
+        }
+        if let Err(mut diagnostic) = result {
+            if let Some((kind, name)) = identity {
+                diagnostic
+                    .resource
+                    .get_or_insert_with(|| format!("{kind}/{name}"));
+                tree.unparsed.push(Unparsed {
+                    kind,
+                    name,
+                    origin: slice.source_map.nearest("metadata.name"),
+                });
+            }
             let already = diagnostic
                 .location
                 .as_ref()
@@ -295,19 +342,56 @@ fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree)
             }
         }
     }
+    for diagnostic in structural {
+        tree.diagnostics.push(diagnostic);
+    }
 }
 
+/// A document's kind and name, when its header could be read.
+type Identity = Option<(Kind, String)>;
+
+/// Load one document. Returns its kind and name when the header could be read, so that a
+/// failure further down still leaves the resource known by name.
 fn load_document(
     display: &Arc<Path>,
     dir: &Path,
     text: &str,
     slice: &DocumentSlice,
     tree: &mut LoadedTree,
-) -> Result<(), Box<Diagnostic>> {
+) -> (Identity, Result<(), Box<Diagnostic>>) {
     let padded = slice.padded_text(text);
     let map = &slice.source_map;
-    let header: HeaderWire = serde_saphyr::from_str_with_options(&padded, yaml_options())
-        .map_err(|e| Box::new(serde_diagnostic(&e, display, map)))?;
+    // Duplicate keys are reported by the structural pass and again by the typed parse; the header
+    // only needs kind and name, so it takes the last value rather than failing.
+    let mut header_options = yaml_options();
+    header_options.duplicate_keys = DuplicateKeyPolicy::LastWins;
+    let header: HeaderWire = match serde_saphyr::from_str_with_options(&padded, header_options) {
+        Ok(header) => header,
+        Err(e) => {
+            return (
+                None,
+                Err(Box::new(serde_diagnostic(&e, display, map, &padded))),
+            )
+        }
+    };
+    let identity = header
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .zip(header.metadata.as_ref().and_then(|m| m.name.clone()));
+    let result = load_typed(display, dir, &padded, slice, header, tree);
+    (identity, result)
+}
+
+fn load_typed(
+    display: &Arc<Path>,
+    dir: &Path,
+    padded: &str,
+    slice: &DocumentSlice,
+    header: HeaderWire,
+    tree: &mut LoadedTree,
+) -> Result<(), Box<Diagnostic>> {
+    let map = &slice.source_map;
 
     let at_start = || {
         Some(Location::new(
@@ -336,9 +420,9 @@ fn load_document(
     }
     let Some(kind_name) = header.kind else {
         return Err(Box::new(
-            Diagnostic::new("missing field `kind`")
-                .at(at_start())
-                .hint("add `kind:` with one of Stack, Function, Layer, Queue, EventBus, Rule, Table, Api"),
+            Diagnostic::new("missing field `kind`").at(at_start()).hint(
+                "add `kind:` with one of Stack, Function, Layer, Queue, EventBus, Rule, Table, Api",
+            ),
         ));
     };
     let Some(kind) = Kind::parse(&kind_name) else {
@@ -362,7 +446,7 @@ fn load_document(
         map: &SourceMap,
     ) -> Result<Loaded<S>, Box<Diagnostic>> {
         let document: DocumentWire<S> = serde_saphyr::from_str_with_options(padded, yaml_options())
-            .map_err(|e| Box::new(serde_diagnostic(&e, display, map)))?;
+            .map_err(|e| Box::new(serde_diagnostic(&e, display, map, padded)))?;
         Ok(Loaded {
             document,
             source_map: map.clone(),
@@ -371,31 +455,33 @@ fn load_document(
         })
     }
     let document = match kind {
-        Kind::Stack => AnyDocument::Stack(typed(&padded, display, dir, map)?),
-        Kind::Function => AnyDocument::Function(typed(&padded, display, dir, map)?),
-        Kind::Layer => AnyDocument::Layer(typed(&padded, display, dir, map)?),
-        Kind::Queue => AnyDocument::Queue(typed(&padded, display, dir, map)?),
-        Kind::EventBus => AnyDocument::EventBus(typed(&padded, display, dir, map)?),
-        Kind::Rule => AnyDocument::Rule(typed(&padded, display, dir, map)?),
-        Kind::Table => AnyDocument::Table(typed(&padded, display, dir, map)?),
-        Kind::Api => AnyDocument::Api(typed(&padded, display, dir, map)?),
+        Kind::Stack => AnyDocument::Stack(typed(padded, display, dir, map)?),
+        Kind::Function => AnyDocument::Function(typed(padded, display, dir, map)?),
+        Kind::Layer => AnyDocument::Layer(typed(padded, display, dir, map)?),
+        Kind::Queue => AnyDocument::Queue(typed(padded, display, dir, map)?),
+        Kind::EventBus => AnyDocument::EventBus(typed(padded, display, dir, map)?),
+        Kind::Rule => AnyDocument::Rule(typed(padded, display, dir, map)?),
+        Kind::Table => AnyDocument::Table(typed(padded, display, dir, map)?),
+        Kind::Api => AnyDocument::Api(typed(padded, display, dir, map)?),
     };
     tree.documents.push(document);
     Ok(())
 }
 
 /// Turn a serde-saphyr error into a diagnostic with the field path and a hint.
-fn serde_diagnostic(error: &serde_saphyr::Error, file: &Arc<Path>, map: &SourceMap) -> Diagnostic {
-    let location = error
-        .location()
-        .filter(|l| l.line() > 0)
-        .map(|l| {
-            Location::new(
-                file.clone(),
-                u32::try_from(l.line()).unwrap_or(u32::MAX),
-                u32::try_from(l.column()).unwrap_or(u32::MAX),
-            )
-        });
+fn serde_diagnostic(
+    error: &serde_saphyr::Error,
+    file: &Arc<Path>,
+    map: &SourceMap,
+    text: &str,
+) -> Diagnostic {
+    let location = error.location().filter(|l| l.line() > 0).map(|l| {
+        Location::new(
+            file.clone(),
+            u32::try_from(l.line()).unwrap_or(u32::MAX),
+            u32::try_from(l.column()).unwrap_or(u32::MAX),
+        )
+    });
     let field = location
         .as_ref()
         .and_then(|l| map.path_at(l.line, l.column))
@@ -429,17 +515,31 @@ fn serde_diagnostic(error: &serde_saphyr::Error, file: &Arc<Path>, map: &SourceM
                 .hint(hint)
         }
         serde_saphyr::Error::SerdeMissingField { field: name, .. } => {
-            // The error points at the mapping that lacks the field, so `field` is its parent.
+            // The error points inside the mapping that lacks the field; report it at that
+            // mapping's key, which is where the user has to add it.
             let parent = location
                 .as_ref()
-                .and_then(|l| map.path_at(l.line, l.column))
-                .unwrap_or("");
-            diagnostic(format!("missing field `{name}`"))
-                .field(if parent.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{parent}.{name}")
-                })
+                .map(|l| map.mapping_at(l.line, l.column))
+                .unwrap_or_default();
+            let at = if parent.is_empty() {
+                location.clone()
+            } else {
+                map.key(&parent).or(location.clone())
+            };
+            let field = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}.{name}")
+            };
+            let hint = if parent.is_empty() {
+                format!("add `{name}:`")
+            } else {
+                format!("add `{name}:` under `{parent}`")
+            };
+            Diagnostic::new(format!("missing field `{name}`"))
+                .at(at)
+                .field(field)
+                .hint(hint)
         }
         serde_saphyr::Error::SerdeInvalidType {
             unexpected,
@@ -452,17 +552,52 @@ fn serde_diagnostic(error: &serde_saphyr::Error, file: &Arc<Path>, map: &SourceM
             ..
         } => diagnostic(format!("invalid value {unexpected}, expected {expected}")).field(field),
         other => {
-            let message = serde_saphyr::DefaultMessageFormatter
+            let mut message = serde_saphyr::DefaultMessageFormatter
                 .format_message(other)
                 .to_string();
+            // Scalar conversions fail with terse texts such as "invalid i64"; say what was
+            // expected and what was found instead.
+            if let Some(expected) = message.strip_prefix("invalid ").and_then(expected_for_type) {
+                let found = location
+                    .as_ref()
+                    .map(|l| scalar_at(text, l.line, l.column))
+                    .unwrap_or_default();
+                message = format!("expected {expected}, found `{found}`");
+            }
             let hint = if message.contains("alias") || message.contains("budget") {
-                Some("anchors and aliases may share small values, not expand to large documents".to_string())
+                Some(
+                    "anchors and aliases may share small values, not expand to large documents"
+                        .to_string(),
+                )
             } else {
                 None
             };
             diagnostic(message).field(field).maybe_hint(hint)
         }
     }
+}
+
+fn expected_for_type(rust_type: &str) -> Option<&'static str> {
+    match rust_type.trim() {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => Some("an integer"),
+        "f32" | "f64" => Some("a number"),
+        "bool" => Some("true or false"),
+        _ => None,
+    }
+}
+
+/// The plain scalar that starts at `line:column` (up to a flow indicator or comment).
+fn scalar_at(text: &str, line: u32, column: u32) -> String {
+    let Some(row) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return String::new();
+    };
+    let rest: String = row
+        .chars()
+        .skip(column.saturating_sub(1) as usize)
+        .collect();
+    let end = rest.find([',', '}', ']', '#']).unwrap_or(rest.len());
+    let value = rest[..end].trim();
+    value.chars().take(60).collect()
 }
 
 /// Resolve a relative path written in a spec file, refusing anything that leaves the root —

@@ -37,14 +37,38 @@ fn document_schema<S: JsonSchema>(
 pub fn json_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let documents = vec![
-        document_schema::<StackSpecWire>(&mut generator, Kind::Stack, "Stack-wide settings; exactly one per stack directory."),
-        document_schema::<FunctionSpecWire>(&mut generator, Kind::Function, "A Lambda function with its alias, provisioned concurrency and triggers."),
-        document_schema::<LayerSpecWire>(&mut generator, Kind::Layer, "A Lambda layer built from a directory."),
+        document_schema::<StackSpecWire>(
+            &mut generator,
+            Kind::Stack,
+            "Stack-wide settings; exactly one per stack directory.",
+        ),
+        document_schema::<FunctionSpecWire>(
+            &mut generator,
+            Kind::Function,
+            "A Lambda function with its alias, provisioned concurrency and triggers.",
+        ),
+        document_schema::<LayerSpecWire>(
+            &mut generator,
+            Kind::Layer,
+            "A Lambda layer built from a directory.",
+        ),
         document_schema::<QueueSpecWire>(&mut generator, Kind::Queue, "An SQS queue."),
-        document_schema::<EventBusSpecWire>(&mut generator, Kind::EventBus, "An EventBridge bus, with an optional archive."),
-        document_schema::<RuleSpecWire>(&mut generator, Kind::Rule, "An EventBridge rule and its targets."),
+        document_schema::<EventBusSpecWire>(
+            &mut generator,
+            Kind::EventBus,
+            "An EventBridge bus, with an optional archive.",
+        ),
+        document_schema::<RuleSpecWire>(
+            &mut generator,
+            Kind::Rule,
+            "An EventBridge rule and its targets.",
+        ),
         document_schema::<TableSpecWire>(&mut generator, Kind::Table, "A DynamoDB table."),
-        document_schema::<ApiSpecWire>(&mut generator, Kind::Api, "An API Gateway REST API with Lambda proxy routes."),
+        document_schema::<ApiSpecWire>(
+            &mut generator,
+            Kind::Api,
+            "An API Gateway REST API with Lambda proxy routes.",
+        ),
     ];
     let definitions: Map<String, Value> = generator.take_definitions(true);
     json!({
@@ -89,10 +113,13 @@ mod tests {
         let schema = json_schema();
         let branches = schema["oneOf"].as_array().unwrap();
         assert_eq!(branches.len(), Kind::ALL.len());
-        let function = &schema["$defs"]["FunctionSpecWire"];
+        let function = &schema["$defs"]["FunctionSpec"];
         assert_eq!(function["additionalProperties"], json!(false));
         assert!(function["properties"]["memorySize"].is_object());
-        assert_eq!(function["properties"]["memorySize"]["maximum"], json!(10240));
+        assert_eq!(
+            function["properties"]["memorySize"]["maximum"],
+            json!(10240)
+        );
     }
 
     #[test]

@@ -25,10 +25,11 @@ pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources
         root,
         canonical_root,
         documents,
+        unparsed,
         mut diagnostics,
         sources,
     } = tree;
-    let result = Validator::run(&root, &canonical_root, &documents);
+    let result = Validator::run(&root, &canonical_root, &documents, &unparsed);
     match result {
         Ok(stack) if diagnostics.is_empty() => Ok((stack, sources)),
         Ok(_) => {
@@ -45,6 +46,9 @@ pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources
 
 /// What the index knows about each document, for resolving references.
 struct Entry {
+    /// False for a document that failed to load: it exists by name, but its facts are unknown
+    /// and no cross-resource check may rely on them.
+    known: bool,
     origin: Option<Location>,
     fifo: bool,
     timeout: u32,
@@ -148,6 +152,7 @@ impl<'a> Validator<'a> {
         root: &'a Path,
         canonical_root: &'a Path,
         documents: &'a [AnyDocument],
+        unparsed: &'a [super::load::Unparsed],
     ) -> Result<Stack, Diagnostics> {
         let mut v = Validator {
             canonical_root,
@@ -169,8 +174,13 @@ impl<'a> Validator<'a> {
         let stack_doc = match stacks.as_slice() {
             [] => {
                 v.diagnostics.push(
-                    Diagnostic::new(format!("no `kind: Stack` document under {}", root.display()))
-                        .hint("every stack directory holds exactly one Stack document naming the stack"),
+                    Diagnostic::new(format!(
+                        "no `kind: Stack` document under {}",
+                        root.display()
+                    ))
+                    .hint(
+                        "every stack directory holds exactly one Stack document naming the stack",
+                    ),
                 );
                 None
             }
@@ -190,7 +200,13 @@ impl<'a> Validator<'a> {
         };
         if let Some(doc) = stack_doc {
             v.stack_name = doc.document.metadata.name.clone();
-            if let Some(function) = doc.document.spec.defaults.as_ref().and_then(|d| d.function.as_ref()) {
+            if let Some(function) = doc
+                .document
+                .spec
+                .defaults
+                .as_ref()
+                .and_then(|d| d.function.as_ref())
+            {
                 v.defaults = FunctionDefaults {
                     runtime: function.runtime.clone(),
                     architecture: function.architecture,
@@ -239,6 +255,28 @@ impl<'a> Validator<'a> {
             v.entries.push(entry);
         }
 
+        for u in unparsed {
+            if u.kind == Kind::Stack || seen.contains_key(&(u.kind, u.name.clone())) {
+                continue;
+            }
+            seen.insert((u.kind, u.name.clone()), u.origin.clone());
+            v.index
+                .entry(u.name.clone())
+                .or_default()
+                .push((u.kind, v.entries.len()));
+            v.entries.push(Entry {
+                known: false,
+                origin: u.origin.clone(),
+                fifo: false,
+                timeout: 0,
+                timeout_at: None,
+                fifo_at: None,
+                visibility_timeout: 0,
+                visibility_at: None,
+                has_stream: true,
+            });
+        }
+
         let mut stack = match stack_doc {
             Some(doc) => v.stack(doc, root),
             None => Stack {
@@ -279,6 +317,7 @@ impl<'a> Validator<'a> {
     /// Facts about a document that other documents' checks need.
     fn entry_for(&self, document: &AnyDocument, origin: Option<Location>) -> Entry {
         let mut entry = Entry {
+            known: true,
             origin,
             fifo: false,
             timeout: 0,
@@ -316,19 +355,34 @@ impl<'a> Validator<'a> {
         entry
     }
 
+    /// Whether a resource of that kind and name exists (loaded or not).
+    fn exists(&self, kind: Kind, name: &str) -> bool {
+        self.index
+            .get(name)
+            .is_some_and(|v| v.iter().any(|(k, _)| *k == kind))
+    }
+
+    /// Facts about a loaded resource, for cross-resource checks.
     fn lookup(&self, kind: Kind, name: &str) -> Option<&Entry> {
         self.index
             .get(name)?
             .iter()
             .find(|(k, _)| *k == kind)
             .map(|(_, i)| &self.entries[*i])
+            .filter(|e| e.known)
     }
 
     // -----------------------------------------------------------------------------------------
     // Shared helpers
 
     /// Resolve a reference written as a logical name (of one of `kinds`) or a full ARN.
-    fn reference(&mut self, ctx: &Ctx, field: &str, written: &str, kinds: &[Kind]) -> Option<Reference> {
+    fn reference(
+        &mut self,
+        ctx: &Ctx,
+        field: &str,
+        written: &str,
+        kinds: &[Kind],
+    ) -> Option<Reference> {
         if written.starts_with("arn:") {
             let parts: Vec<&str> = written.splitn(6, ':').collect();
             if parts.len() < 6 || parts[2].is_empty() || parts[5].is_empty() {
@@ -350,32 +404,37 @@ impl<'a> Validator<'a> {
                 })
                 .collect();
             if !expected_services.contains(&parts[2]) {
-                self.diagnostics.push(
-                    ctx.error(
-                        field,
-                        format!(
-                            "`{written}` is an ARN of service `{}`, but a {} is expected here",
-                            parts[2],
-                            kinds_text(kinds)
-                        ),
+                self.diagnostics.push(ctx.error(
+                    field,
+                    format!(
+                        "`{written}` is an ARN of service `{}`, but a {} is expected here",
+                        parts[2],
+                        kinds_text(kinds)
                     ),
-                );
+                ));
                 return None;
             }
             return Some(Reference::Arn(written.to_string()));
         }
         for kind in kinds {
-            if self.lookup(*kind, written).is_some() {
+            if self.exists(*kind, written) {
                 return Some(Reference::Stack(ResourceId::new(*kind, written)));
             }
         }
         // Not found with the expected kind: say whether it exists as another kind.
-        let other = self.index.get(written).and_then(|v| v.first()).map(|(k, i)| (*k, self.entries[*i].origin.clone()));
+        let other = self
+            .index
+            .get(written)
+            .and_then(|v| v.first())
+            .map(|(k, i)| (*k, self.entries[*i].origin.clone()));
         let diagnostic = match other {
             Some((kind, origin)) => ctx
                 .error(
                     field,
-                    format!("`{written}` is a {kind}, but a {} is expected here", kinds_text(kinds)),
+                    format!(
+                        "`{written}` is a {kind}, but a {} is expected here",
+                        kinds_text(kinds)
+                    ),
                 )
                 .note(origin, format!("{kind} `{written}` is defined here")),
             None => {
@@ -432,13 +491,25 @@ impl<'a> Validator<'a> {
         v as u32
     }
 
-    fn common(&mut self, ctx: &Ctx, kind: Kind, meta: &MetadataWire, physical: &Option<String>, policy: Option<DeletionPolicyWire>, ignore: &[String]) -> (String, DeletionPolicy, bool) {
+    fn common(
+        &mut self,
+        ctx: &Ctx,
+        kind: Kind,
+        meta: &MetadataWire,
+        physical: &Option<String>,
+        policy: Option<DeletionPolicyWire>,
+        ignore: &[String],
+    ) -> (String, DeletionPolicy, bool) {
         let physical_name = physical
             .clone()
             .unwrap_or_else(|| format!("{}-{}", self.stack_name, meta.name));
         let max = kind.max_physical_name_len();
         if physical_name.chars().count() > max {
-            let field = if physical.is_some() { "spec.physicalName" } else { "metadata.name" };
+            let field = if physical.is_some() {
+                "spec.physicalName"
+            } else {
+                "metadata.name"
+            };
             self.diagnostics.push(
                 ctx.error(
                     field,
@@ -454,23 +525,33 @@ impl<'a> Validator<'a> {
             None => kind.default_deletion_policy(),
             Some(DeletionPolicyWire::Delete) => DeletionPolicy::Delete,
             Some(DeletionPolicyWire::Retain) => DeletionPolicy::Retain,
-            Some(DeletionPolicyWire::DeleteIfEmpty) if kind == Kind::Queue => DeletionPolicy::DeleteIfEmpty,
+            Some(DeletionPolicyWire::DeleteIfEmpty) if kind == Kind::Queue => {
+                DeletionPolicy::DeleteIfEmpty
+            }
             Some(DeletionPolicyWire::DeleteIfEmpty) => {
                 self.diagnostics.push(
-                    ctx.error("spec.deletionPolicy", format!("`delete-if-empty` applies to queues, not to a {kind}"))
-                        .hint("use `delete` or `retain`"),
+                    ctx.error(
+                        "spec.deletionPolicy",
+                        format!("`delete-if-empty` applies to queues, not to a {kind}"),
+                    )
+                    .hint("use `delete` or `retain`"),
                 );
                 kind.default_deletion_policy()
             }
         };
-        for (key, _) in &meta.annotations {
+        for key in meta.annotations.keys() {
             if key.starts_with("slsctl.dev/") && !KNOWN_ANNOTATIONS.contains(&key.as_str()) {
                 let hint = did_you_mean(key, KNOWN_ANNOTATIONS.iter().copied())
                     .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!("known annotations: {}", KNOWN_ANNOTATIONS.join(", ")));
+                    .unwrap_or_else(|| {
+                        format!("known annotations: {}", KNOWN_ANNOTATIONS.join(", "))
+                    });
                 self.diagnostics.push(
-                    ctx.key_error(&format!("metadata.annotations.{key}"), format!("unknown annotation `{key}`"))
-                        .hint(hint),
+                    ctx.key_error(
+                        &format!("metadata.annotations.{key}"),
+                        format!("unknown annotation `{key}`"),
+                    )
+                    .hint(hint),
                 );
             }
         }
@@ -489,12 +570,10 @@ impl<'a> Validator<'a> {
                 true
             }
             Some(other) => {
-                self.diagnostics.push(
-                    ctx.error(
-                        &format!("metadata.annotations.{ADOPT_ANNOTATION}"),
-                        format!("`{other}` is not \"true\" or \"false\""),
-                    ),
-                );
+                self.diagnostics.push(ctx.error(
+                    &format!("metadata.annotations.{ADOPT_ANNOTATION}"),
+                    format!("`{other}` is not \"true\" or \"false\""),
+                ));
                 false
             }
         };
@@ -504,10 +583,15 @@ impl<'a> Validator<'a> {
             if !fields.iter().any(|f| f == first) {
                 let hint = did_you_mean(first, fields.iter().map(String::as_str))
                     .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| "name a field of this resource's spec, e.g. `description`".to_string());
+                    .unwrap_or_else(|| {
+                        "name a field of this resource's spec, e.g. `description`".to_string()
+                    });
                 self.diagnostics.push(
-                    ctx.error(&format!("spec.ignoreChanges[{i}]"), format!("`{path}` is not a field of a {kind}"))
-                        .hint(hint),
+                    ctx.error(
+                        &format!("spec.ignoreChanges[{i}]"),
+                        format!("`{path}` is not a field of a {kind}"),
+                    )
+                    .hint(hint),
                 );
             }
         }
@@ -526,29 +610,62 @@ impl<'a> Validator<'a> {
         if let Some(region) = &spec.region {
             if !valid_region(region) {
                 self.diagnostics.push(
-                    ctx.error("spec.region", format!("`{region}` is not an AWS region name"))
-                        .hint("regions look like `us-east-1` or `eu-central-1`"),
+                    ctx.error(
+                        "spec.region",
+                        format!("`{region}` is not an AWS region name"),
+                    )
+                    .hint("regions look like `us-east-1` or `eu-central-1`"),
                 );
             }
         }
         if let Some(account) = &spec.account_id {
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
                 self.diagnostics.push(
-                    ctx.error("spec.accountId", format!("`{account}` is not a 12-digit AWS account id"))
-                        .hint("quote it so that leading zeros survive: accountId: \"012345678901\""),
+                    ctx.error(
+                        "spec.accountId",
+                        format!("`{account}` is not a 12-digit AWS account id"),
+                    )
+                    .hint("quote it so that leading zeros survive: accountId: \"012345678901\""),
                 );
             }
         }
         self.tags(&ctx, &spec.tags);
         if let Some(budget) = &spec.budget {
             if !(budget.monthly_usd.is_finite() && budget.monthly_usd > 0.0) {
-                self.diagnostics.push(ctx.error("spec.budget.monthlyUSD", "the monthly budget must be a positive amount"));
+                self.diagnostics.push(ctx.error(
+                    "spec.budget.monthlyUSD",
+                    "the monthly budget must be a positive amount",
+                ));
             }
         }
         if let Some(defaults) = spec.defaults.as_ref().and_then(|d| d.function.as_ref()) {
-            self.int(&ctx, "spec.defaults.function.memorySize", defaults.memory_size, 128, 128, 10240, " MB");
-            self.int(&ctx, "spec.defaults.function.timeout", defaults.timeout, 3, 1, 900, " s");
-            self.int(&ctx, "spec.defaults.function.ephemeralStorage", defaults.ephemeral_storage, 512, 512, 10240, " MB");
+            self.int(
+                &ctx,
+                "spec.defaults.function.memorySize",
+                defaults.memory_size,
+                128,
+                128,
+                10240,
+                " MB",
+            );
+            self.int(
+                &ctx,
+                "spec.defaults.function.timeout",
+                defaults.timeout,
+                3,
+                1,
+                900,
+                " s",
+            );
+            self.int(
+                &ctx,
+                "spec.defaults.function.ephemeralStorage",
+                defaults.ephemeral_storage,
+                512,
+                512,
+                10240,
+                " MB",
+            );
             if let Some(runtime) = &defaults.runtime {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);
             }
@@ -572,9 +689,13 @@ impl<'a> Validator<'a> {
     fn tags(&mut self, ctx: &Ctx, tags: &BTreeMap<String, String>) {
         // AWS allows 50 tags per resource; slsctl adds its two ownership tags.
         if tags.len() > 48 {
-            self.diagnostics.push(
-                ctx.error("spec.tags", format!("{} tags; at most 48 fit beside slsctl's two ownership tags", tags.len())),
-            );
+            self.diagnostics.push(ctx.error(
+                "spec.tags",
+                format!(
+                    "{} tags; at most 48 fit beside slsctl's two ownership tags",
+                    tags.len()
+                ),
+            ));
         }
         for (key, value) in tags {
             let field = format!("spec.tags.{key}");
@@ -584,16 +705,35 @@ impl<'a> Validator<'a> {
                         .hint("`aws:` belongs to AWS and `slsctl:` to slsctl's ownership tags"),
                 );
             } else if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
-                self.diagnostics.push(ctx.key_error(&field, "tag keys have 1 to 128 characters and values at most 256"));
+                self.diagnostics.push(ctx.key_error(
+                    &field,
+                    "tag keys have 1 to 128 characters and values at most 256",
+                ));
             }
         }
     }
 
     fn runtime(&mut self, ctx: &Ctx, field: &str, runtime: &str) {
         const KNOWN: &[&str] = &[
-            "nodejs24.x", "nodejs22.x", "nodejs20.x", "python3.14", "python3.13", "python3.12",
-            "python3.11", "python3.10", "java25", "java21", "java17", "java11", "java8.al2",
-            "dotnet10", "dotnet8", "ruby3.4", "ruby3.3", "provided.al2023", "provided.al2",
+            "nodejs24.x",
+            "nodejs22.x",
+            "nodejs20.x",
+            "python3.14",
+            "python3.13",
+            "python3.12",
+            "python3.11",
+            "python3.10",
+            "java25",
+            "java21",
+            "java17",
+            "java11",
+            "java8.al2",
+            "dotnet10",
+            "dotnet8",
+            "ruby3.4",
+            "ruby3.3",
+            "provided.al2023",
+            "provided.al2",
         ];
         if KNOWN.contains(&runtime) || plausible_runtime(runtime) {
             return;
@@ -602,7 +742,10 @@ impl<'a> Validator<'a> {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("Lambda runtimes include {}", KNOWN[..6].join(", ")),
         };
-        self.diagnostics.push(ctx.error(field, format!("unknown Lambda runtime `{runtime}`")).hint(hint));
+        self.diagnostics.push(
+            ctx.error(field, format!("unknown Lambda runtime `{runtime}`"))
+                .hint(hint),
+        );
     }
 
     // -----------------------------------------------------------------------------------------
@@ -627,10 +770,21 @@ impl<'a> Validator<'a> {
                 )
             };
         }
-        let (labels, (physical_name, deletion_policy, adopt), ignore_changes, spec) = match document {
+        let (labels, (physical_name, deletion_policy, adopt), ignore_changes, spec) = match document
+        {
             AnyDocument::Stack(_) => return None,
-            AnyDocument::Function(l) => (&l.document.metadata.labels, common!(l), &l.document.spec.ignore_changes, ResourceSpec::Function(self.function(&ctx, l)?)),
-            AnyDocument::Layer(l) => (&l.document.metadata.labels, common!(l), &l.document.spec.ignore_changes, ResourceSpec::Layer(self.layer(&ctx, l)?)),
+            AnyDocument::Function(l) => (
+                &l.document.metadata.labels,
+                common!(l),
+                &l.document.spec.ignore_changes,
+                ResourceSpec::Function(self.function(&ctx, l)?),
+            ),
+            AnyDocument::Layer(l) => (
+                &l.document.metadata.labels,
+                common!(l),
+                &l.document.spec.ignore_changes,
+                ResourceSpec::Layer(self.layer(&ctx, l)?),
+            ),
             AnyDocument::Queue(l) => {
                 let mut common = common!(l);
                 if l.document.spec.fifo == Some(true) {
@@ -644,12 +798,20 @@ impl<'a> Validator<'a> {
                         }
                     } else if !common.0.ends_with(".fifo") {
                         self.diagnostics.push(
-                            ctx.error("spec.physicalName", "the name of a FIFO queue must end in `.fifo`")
-                                .hint(format!("use `{}.fifo`", common.0)),
+                            ctx.error(
+                                "spec.physicalName",
+                                "the name of a FIFO queue must end in `.fifo`",
+                            )
+                            .hint(format!("use `{}.fifo`", common.0)),
                         );
                     }
                 }
-                (&l.document.metadata.labels, common, &l.document.spec.ignore_changes, ResourceSpec::Queue(self.queue(&ctx, l)?))
+                (
+                    &l.document.metadata.labels,
+                    common,
+                    &l.document.spec.ignore_changes,
+                    ResourceSpec::Queue(self.queue(&ctx, l)?),
+                )
             }
             AnyDocument::EventBus(l) => {
                 let common = common!(l);
@@ -662,17 +824,40 @@ impl<'a> Validator<'a> {
                             .hint("shorten the stack or bus name, or set spec.physicalName"),
                     );
                 }
-                (&l.document.metadata.labels, common, &l.document.spec.ignore_changes, ResourceSpec::EventBus(self.event_bus(&ctx, l)?))
+                (
+                    &l.document.metadata.labels,
+                    common,
+                    &l.document.spec.ignore_changes,
+                    ResourceSpec::EventBus(self.event_bus(&ctx, l)?),
+                )
             }
-            AnyDocument::Rule(l) => (&l.document.metadata.labels, common!(l), &l.document.spec.ignore_changes, ResourceSpec::Rule(self.rule(&ctx, l)?)),
+            AnyDocument::Rule(l) => (
+                &l.document.metadata.labels,
+                common!(l),
+                &l.document.spec.ignore_changes,
+                ResourceSpec::Rule(self.rule(&ctx, l)?),
+            ),
             AnyDocument::Table(l) => {
                 let common = common!(l);
                 if common.0.len() < 3 {
-                    self.diagnostics.push(ctx.error("spec.physicalName", "DynamoDB table names have at least 3 characters"));
+                    self.diagnostics.push(ctx.error(
+                        "spec.physicalName",
+                        "DynamoDB table names have at least 3 characters",
+                    ));
                 }
-                (&l.document.metadata.labels, common, &l.document.spec.ignore_changes, ResourceSpec::Table(self.table(&ctx, l)?))
+                (
+                    &l.document.metadata.labels,
+                    common,
+                    &l.document.spec.ignore_changes,
+                    ResourceSpec::Table(self.table(&ctx, l)?),
+                )
             }
-            AnyDocument::Api(l) => (&l.document.metadata.labels, common!(l), &l.document.spec.ignore_changes, ResourceSpec::Api(self.api(&ctx, l)?)),
+            AnyDocument::Api(l) => (
+                &l.document.metadata.labels,
+                common!(l),
+                &l.document.spec.ignore_changes,
+                ResourceSpec::Api(self.api(&ctx, l)?),
+            ),
         };
         Some(Resource {
             id: ResourceId::new(kind, name),
@@ -690,9 +875,19 @@ impl<'a> Validator<'a> {
         let s = &l.document.spec;
         let code = self.code(ctx, l)?;
         let is_image = matches!(code, Code::Image(_));
-        let runtime = s.runtime.clone().or_else(|| if is_image { None } else { self.defaults.runtime.clone() });
+        let runtime = s.runtime.clone().or_else(|| {
+            if is_image {
+                None
+            } else {
+                self.defaults.runtime.clone()
+            }
+        });
         if is_image {
-            for (field, present) in [("spec.handler", s.handler.is_some()), ("spec.runtime", s.runtime.is_some()), ("spec.layers", !s.layers.is_empty())] {
+            for (field, present) in [
+                ("spec.handler", s.handler.is_some()),
+                ("spec.runtime", s.runtime.is_some()),
+                ("spec.layers", !s.layers.is_empty()),
+            ] {
                 if present {
                     self.diagnostics.push(
                         ctx.key_error(field, format!("`{}` does not apply to a container image", field.trim_start_matches("spec.")))
@@ -702,27 +897,74 @@ impl<'a> Validator<'a> {
             }
         } else {
             if s.handler.is_none() {
-                self.diagnostics.push(ctx.key_error("spec", "missing field `handler`").field("spec.handler").hint("e.g. handler: app.handler (file app.py, function handler)"));
+                self.diagnostics.push(
+                    ctx.key_error("spec", "missing field `handler`")
+                        .field("spec.handler")
+                        .hint("e.g. handler: app.handler (file app.py, function handler)"),
+                );
             }
             match &runtime {
-                None => self.diagnostics.push(ctx.key_error("spec", "missing field `runtime`").field("spec.runtime").hint("set spec.runtime, or spec.defaults.function.runtime on the Stack")),
-                Some(r) => self.runtime(ctx, if s.runtime.is_some() { "spec.runtime" } else { "spec" }, r),
+                None => self.diagnostics.push(
+                    ctx.key_error("spec", "missing field `runtime`")
+                        .field("spec.runtime")
+                        .hint("set spec.runtime, or spec.defaults.function.runtime on the Stack"),
+                ),
+                Some(r) => self.runtime(
+                    ctx,
+                    if s.runtime.is_some() {
+                        "spec.runtime"
+                    } else {
+                        "spec"
+                    },
+                    r,
+                ),
             }
         }
         let role = match &s.role {
             Some(role) if valid_role_arn(role) => role.clone(),
             Some(role) => {
-                self.diagnostics.push(ctx.error("spec.role", format!("`{role}` is not an IAM role ARN")).hint("arn:aws:iam::ACCOUNT:role/NAME"));
+                self.diagnostics.push(
+                    ctx.error("spec.role", format!("`{role}` is not an IAM role ARN"))
+                        .hint("arn:aws:iam::ACCOUNT:role/NAME"),
+                );
                 String::new()
             }
             None => {
-                self.diagnostics.push(ctx.key_error("spec", "missing field `role`").field("spec.role").hint("the execution role's ARN, arn:aws:iam::ACCOUNT:role/NAME"));
+                self.diagnostics.push(
+                    ctx.key_error("spec", "missing field `role`")
+                        .field("spec.role")
+                        .hint("the execution role's ARN, arn:aws:iam::ACCOUNT:role/NAME"),
+                );
                 String::new()
             }
         };
-        let memory_size = self.int(ctx, "spec.memorySize", s.memory_size.or(self.defaults.memory_size), 128, 128, 10240, " MB");
-        let timeout = self.int(ctx, "spec.timeout", s.timeout.or(self.defaults.timeout), 3, 1, 900, " s");
-        let ephemeral_storage = self.int(ctx, "spec.ephemeralStorage", s.ephemeral_storage.or(self.defaults.ephemeral_storage), 512, 512, 10240, " MB");
+        let memory_size = self.int(
+            ctx,
+            "spec.memorySize",
+            s.memory_size.or(self.defaults.memory_size),
+            128,
+            128,
+            10240,
+            " MB",
+        );
+        let timeout = self.int(
+            ctx,
+            "spec.timeout",
+            s.timeout.or(self.defaults.timeout),
+            3,
+            1,
+            900,
+            " s",
+        );
+        let ephemeral_storage = self.int(
+            ctx,
+            "spec.ephemeralStorage",
+            s.ephemeral_storage.or(self.defaults.ephemeral_storage),
+            512,
+            512,
+            10240,
+            " MB",
+        );
         let architecture = match s.architecture.or(self.defaults.architecture) {
             Some(ArchitectureWire::Arm64) => Architecture::Arm64,
             _ => Architecture::X86_64,
@@ -733,22 +975,44 @@ impl<'a> Validator<'a> {
         };
         if let Some(d) = &s.description {
             if d.chars().count() > 256 {
-                self.diagnostics.push(ctx.error("spec.description", "a function description has at most 256 characters"));
+                self.diagnostics.push(ctx.error(
+                    "spec.description",
+                    "a function description has at most 256 characters",
+                ));
             }
         }
         if s.layers.len() > 5 {
-            self.diagnostics.push(ctx.error("spec.layers", format!("{} layers; a function can use at most 5", s.layers.len())));
+            self.diagnostics.push(ctx.error(
+                "spec.layers",
+                format!("{} layers; a function can use at most 5", s.layers.len()),
+            ));
         }
-        let layers = s.layers.iter().enumerate().filter_map(|(i, layer)| self.reference(ctx, &format!("spec.layers[{i}]"), layer, &[Kind::Layer])).collect();
+        let layers = s
+            .layers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, layer)| {
+                self.reference(ctx, &format!("spec.layers[{i}]"), layer, &[Kind::Layer])
+            })
+            .collect();
 
         let mut environment = BTreeMap::new();
         let mut literal_bytes = 0usize;
         for (key, value) in &s.environment {
             let field = format!("spec.environment.{key}");
             if !valid_env_name(key) {
-                self.diagnostics.push(ctx.key_error(&field, format!("`{key}` is not a valid environment variable name")).hint("letters, digits and `_`, starting with a letter"));
+                self.diagnostics.push(
+                    ctx.key_error(
+                        &field,
+                        format!("`{key}` is not a valid environment variable name"),
+                    )
+                    .hint("letters, digits and `_`, starting with a letter"),
+                );
             } else if RESERVED_ENV.contains(&key.as_str()) {
-                self.diagnostics.push(ctx.key_error(&field, format!("`{key}` is reserved by Lambda")).hint("Lambda sets this variable itself; choose another name"));
+                self.diagnostics.push(
+                    ctx.key_error(&field, format!("`{key}` is reserved by Lambda"))
+                        .hint("Lambda sets this variable itself; choose another name"),
+                );
             }
             let value = match value {
                 EnvValueWire::Literal(text) => {
@@ -764,17 +1028,49 @@ impl<'a> Validator<'a> {
         }
         // Lambda's limit is 4 KB for all variables; references add their resolved values later.
         if literal_bytes > 4096 {
-            self.diagnostics.push(ctx.error("spec.environment", format!("the environment holds {literal_bytes} bytes; Lambda allows 4 KB in all")).hint("move large values to SSM Parameter Store or Secrets Manager"));
+            self.diagnostics.push(
+                ctx.error(
+                    "spec.environment",
+                    format!(
+                        "the environment holds {literal_bytes} bytes; Lambda allows 4 KB in all"
+                    ),
+                )
+                .hint("move large values to SSM Parameter Store or Secrets Manager"),
+            );
         }
         for (i, name) in s.sensitive_environment.iter().enumerate() {
             if !s.environment.contains_key(name) {
-                let hint = did_you_mean(name, s.environment.keys().map(String::as_str)).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| "list names of spec.environment".to_string());
-                self.diagnostics.push(ctx.error(&format!("spec.sensitiveEnvironment[{i}]"), format!("`{name}` is not in spec.environment")).hint(hint));
+                let hint = did_you_mean(name, s.environment.keys().map(String::as_str))
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| "list names of spec.environment".to_string());
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("spec.sensitiveEnvironment[{i}]"),
+                        format!("`{name}` is not in spec.environment"),
+                    )
+                    .hint(hint),
+                );
             }
         }
-        let reserved_concurrency = s.reserved_concurrency.map(|_| self.int(ctx, "spec.reservedConcurrency", s.reserved_concurrency, 0, 0, 1_000_000, ""));
-        let dead_letter = s.dead_letter.as_ref().and_then(|d| self.reference(ctx, "spec.deadLetter.queue", &d.queue, &[Kind::Queue]));
-        let alias = s.alias.as_ref().map(|a| self.alias(ctx, a, reserved_concurrency));
+        let reserved_concurrency = s.reserved_concurrency.map(|_| {
+            self.int(
+                ctx,
+                "spec.reservedConcurrency",
+                s.reserved_concurrency,
+                0,
+                0,
+                1_000_000,
+                "",
+            )
+        });
+        let dead_letter = s
+            .dead_letter
+            .as_ref()
+            .and_then(|d| self.reference(ctx, "spec.deadLetter.queue", &d.queue, &[Kind::Queue]));
+        let alias = s
+            .alias
+            .as_ref()
+            .map(|a| self.alias(ctx, a, reserved_concurrency));
 
         let mut triggers = Vec::new();
         let mut trigger_queues: HashMap<String, usize> = HashMap::new();
@@ -782,20 +1078,56 @@ impl<'a> Validator<'a> {
             let base = format!("spec.triggers[{i}]");
             if let Some(first) = trigger_queues.insert(t.queue.clone(), i) {
                 self.diagnostics.push(
-                    ctx.error(&format!("{base}.queue"), format!("queue `{}` is already a trigger of this function", t.queue))
-                        .note(ctx.at(&format!("spec.triggers[{first}].queue")), "first trigger here"),
+                    ctx.error(
+                        &format!("{base}.queue"),
+                        format!("queue `{}` is already a trigger of this function", t.queue),
+                    )
+                    .note(
+                        ctx.at(&format!("spec.triggers[{first}].queue")),
+                        "first trigger here",
+                    ),
                 );
             }
-            let Some(queue) = self.reference(ctx, &format!("{base}.queue"), &t.queue, &[Kind::Queue]) else { continue };
-            let batch_size = self.int(ctx, &format!("{base}.batchSize"), t.batch_size, 10, 1, 10000, "");
-            let window = self.int(ctx, &format!("{base}.maximumBatchingWindow"), t.maximum_batching_window, 0, 0, 300, " s");
+            let Some(queue) =
+                self.reference(ctx, &format!("{base}.queue"), &t.queue, &[Kind::Queue])
+            else {
+                continue;
+            };
+            let batch_size = self.int(
+                ctx,
+                &format!("{base}.batchSize"),
+                t.batch_size,
+                10,
+                1,
+                10000,
+                "",
+            );
+            let window = self.int(
+                ctx,
+                &format!("{base}.maximumBatchingWindow"),
+                t.maximum_batching_window,
+                0,
+                0,
+                300,
+                " s",
+            );
             if batch_size > 10 && window == 0 {
                 self.diagnostics.push(
                     ctx.error(&format!("{base}.batchSize"), format!("a batch size of {batch_size} needs a batching window"))
                         .hint("Lambda requires maximumBatchingWindow of at least 1 second when batchSize is above 10"),
                 );
             }
-            let maximum_concurrency = t.maximum_concurrency.map(|_| self.int(ctx, &format!("{base}.maximumConcurrency"), t.maximum_concurrency, 2, 2, 1000, ""));
+            let maximum_concurrency = t.maximum_concurrency.map(|_| {
+                self.int(
+                    ctx,
+                    &format!("{base}.maximumConcurrency"),
+                    t.maximum_concurrency,
+                    2,
+                    2,
+                    1000,
+                    "",
+                )
+            });
             triggers.push(Trigger {
                 queue,
                 batch_size,
@@ -810,8 +1142,13 @@ impl<'a> Validator<'a> {
             average_duration_ms: t.average_duration_ms.unwrap_or(0.0),
         });
         if let Some(t) = &s.traffic {
-            if t.average_duration_ms.is_some_and(|d| !(d.is_finite() && d >= 0.0)) {
-                self.diagnostics.push(ctx.error("spec.traffic.averageDurationMs", "the average duration must be a non-negative number of milliseconds"));
+            if t.average_duration_ms
+                .is_some_and(|d| !(d.is_finite() && d >= 0.0))
+            {
+                self.diagnostics.push(ctx.error(
+                    "spec.traffic.averageDurationMs",
+                    "the average duration must be a non-negative number of milliseconds",
+                ));
             }
         }
         Some(Function {
@@ -838,11 +1175,23 @@ impl<'a> Validator<'a> {
 
     fn code(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
         let c = &l.document.spec.code;
-        let given = [c.path.is_some(), c.s3.is_some(), c.image_uri.is_some()].iter().filter(|b| **b).count();
+        let given = [c.path.is_some(), c.s3.is_some(), c.image_uri.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
         if given != 1 {
             self.diagnostics.push(
-                ctx.key_error("spec.code", if given == 0 { "`code` names no source" } else { "`code` names more than one source" })
-                    .hint("give exactly one of `path` (a directory), `s3` ({bucket, key}) or `imageUri`"),
+                ctx.key_error(
+                    "spec.code",
+                    if given == 0 {
+                        "`code` names no source"
+                    } else {
+                        "`code` names more than one source"
+                    },
+                )
+                .hint(
+                    "give exactly one of `path` (a directory), `s3` ({bucket, key}) or `imageUri`",
+                ),
             );
             return None;
         }
@@ -857,10 +1206,15 @@ impl<'a> Validator<'a> {
         }
         if let Some(s3) = &c.s3 {
             if s3.bucket.is_empty() || s3.key.is_empty() {
-                self.diagnostics.push(ctx.error("spec.code.s3", "an S3 code source needs a bucket and a key"));
+                self.diagnostics
+                    .push(ctx.error("spec.code.s3", "an S3 code source needs a bucket and a key"));
                 return None;
             }
-            return Some(Code::S3 { bucket: s3.bucket.clone(), key: s3.key.clone(), object_version: s3.object_version.clone() });
+            return Some(Code::S3 {
+                bucket: s3.bucket.clone(),
+                key: s3.key.clone(),
+                object_version: s3.object_version.clone(),
+            });
         }
         let image = c.image_uri.clone().unwrap_or_default();
         if !image.contains(".dkr.ecr.") {
@@ -872,13 +1226,27 @@ impl<'a> Validator<'a> {
 
     fn env_ref(&mut self, ctx: &Ctx, field: &str, r: &EnvRefWire) -> Option<EnvValue> {
         let Some((kind_name, name)) = r.reference.split_once('/') else {
-            self.diagnostics.push(ctx.error(&format!("{field}.ref"), format!("`{}` is not of the form Kind/name", r.reference)).hint("e.g. {ref: Queue/order-events, attr: url}"));
+            self.diagnostics.push(
+                ctx.error(
+                    &format!("{field}.ref"),
+                    format!("`{}` is not of the form Kind/name", r.reference),
+                )
+                .hint("e.g. {ref: Queue/order-events, attr: url}"),
+            );
             return None;
         };
         let Some(kind) = Kind::parse(kind_name).filter(|k| *k != Kind::Stack) else {
             let names = Kind::ALL.map(Kind::as_str);
-            let hint = did_you_mean(kind_name, names).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| format!("kinds are {}", names[1..].join(", ")));
-            self.diagnostics.push(ctx.error(&format!("{field}.ref"), format!("unknown kind `{kind_name}`")).hint(hint));
+            let hint = did_you_mean(kind_name, names)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("kinds are {}", names[1..].join(", ")));
+            self.diagnostics.push(
+                ctx.error(
+                    &format!("{field}.ref"),
+                    format!("unknown kind `{kind_name}`"),
+                )
+                .hint(hint),
+            );
             return None;
         };
         let target = self.reference(ctx, &format!("{field}.ref"), name, &[kind])?;
@@ -890,9 +1258,12 @@ impl<'a> Validator<'a> {
                 if self.lookup(kind, name).is_some_and(|e| !e.has_stream) {
                     let origin = self.lookup(kind, name).and_then(|e| e.origin.clone());
                     self.diagnostics.push(
-                        ctx.error(&format!("{field}.attr"), format!("Table `{name}` has no stream, so it has no streamArn"))
-                            .hint("set spec.stream on the table, e.g. NEW_AND_OLD_IMAGES")
-                            .note(origin, format!("Table `{name}` is defined here")),
+                        ctx.error(
+                            &format!("{field}.attr"),
+                            format!("Table `{name}` has no stream, so it has no streamArn"),
+                        )
+                        .hint("set spec.stream on the table, e.g. NEW_AND_OLD_IMAGES")
+                        .note(origin, format!("Table `{name}` is defined here")),
                     );
                     return None;
                 }
@@ -904,8 +1275,16 @@ impl<'a> Validator<'a> {
                     Kind::Table => &["name", "arn", "streamArn"],
                     _ => &["name", "arn"],
                 };
-                let hint = did_you_mean(other, allowed.iter().copied()).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| format!("a {kind} offers {}", allowed.join(", ")));
-                self.diagnostics.push(ctx.error(&format!("{field}.attr"), format!("a {kind} has no attribute `{other}`")).hint(hint));
+                let hint = did_you_mean(other, allowed.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!("a {kind} offers {}", allowed.join(", ")));
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("{field}.attr"),
+                        format!("a {kind} has no attribute `{other}`"),
+                    )
+                    .hint(hint),
+                );
                 return None;
             }
         };
@@ -915,10 +1294,18 @@ impl<'a> Validator<'a> {
     fn alias(&mut self, ctx: &Ctx, a: &AliasWire, reserved: Option<u32>) -> Alias {
         let valid = !a.name.is_empty()
             && a.name.len() <= 128
-            && a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && a.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             && !a.name.chars().all(|c| c.is_ascii_digit());
         if !valid {
-            self.diagnostics.push(ctx.error("spec.alias.name", format!("`{}` is not a valid alias name", a.name)).hint("letters, digits, `-` and `_`, not only digits, at most 128 characters"));
+            self.diagnostics.push(
+                ctx.error(
+                    "spec.alias.name",
+                    format!("`{}` is not a valid alias name", a.name),
+                )
+                .hint("letters, digits, `-` and `_`, not only digits, at most 128 characters"),
+            );
         }
         let provisioned_concurrency = a.provisioned_concurrency.as_ref().map(|pc| {
             let base = "spec.alias.provisionedConcurrency";
@@ -971,7 +1358,10 @@ impl<'a> Validator<'a> {
             }
             ProvisionedConcurrency { baseline, schedules, target_utilization: pc.target_utilization }
         });
-        Alias { name: a.name.clone(), provisioned_concurrency }
+        Alias {
+            name: a.name.clone(),
+            provisioned_concurrency,
+        }
     }
 
     fn layer(&mut self, ctx: &Ctx, l: &Loaded<LayerSpecWire>) -> Option<Layer> {
@@ -979,12 +1369,18 @@ impl<'a> Validator<'a> {
         let content = match resolve_inside_root(&l.dir, self.canonical_root, &s.content.path) {
             Ok(path) => path,
             Err(message) => {
-                self.diagnostics.push(ctx.error("spec.content.path", message).hint("content.path is relative to this file and must stay inside the spec directory"));
+                self.diagnostics
+                    .push(ctx.error("spec.content.path", message).hint(
+                    "content.path is relative to this file and must stay inside the spec directory",
+                ));
                 return None;
             }
         };
         if s.compatible_runtimes.len() > 15 {
-            self.diagnostics.push(ctx.error("spec.compatibleRuntimes", "a layer lists at most 15 compatible runtimes"));
+            self.diagnostics.push(ctx.error(
+                "spec.compatibleRuntimes",
+                "a layer lists at most 15 compatible runtimes",
+            ));
         }
         for (i, r) in s.compatible_runtimes.iter().enumerate() {
             self.runtime(ctx, &format!("spec.compatibleRuntimes[{i}]"), r);
@@ -992,10 +1388,14 @@ impl<'a> Validator<'a> {
         Some(Layer {
             content,
             compatible_runtimes: s.compatible_runtimes.clone(),
-            compatible_architectures: s.compatible_architectures.iter().map(|a| match a {
-                ArchitectureWire::Arm64 => Architecture::Arm64,
-                ArchitectureWire::X86_64 => Architecture::X86_64,
-            }).collect(),
+            compatible_architectures: s
+                .compatible_architectures
+                .iter()
+                .map(|a| match a {
+                    ArchitectureWire::Arm64 => Architecture::Arm64,
+                    ArchitectureWire::X86_64 => Architecture::X86_64,
+                })
+                .collect(),
             description: s.description.clone().unwrap_or_default(),
             license_info: s.license_info.clone(),
         })
@@ -1006,16 +1406,33 @@ impl<'a> Validator<'a> {
         let fifo = s.fifo.unwrap_or(false);
         if !fifo {
             for (field, present) in [
-                ("spec.contentBasedDeduplication", s.content_based_deduplication.is_some()),
+                (
+                    "spec.contentBasedDeduplication",
+                    s.content_based_deduplication.is_some(),
+                ),
                 ("spec.deduplicationScope", s.deduplication_scope.is_some()),
-                ("spec.fifoThroughputLimit", s.fifo_throughput_limit.is_some()),
+                (
+                    "spec.fifoThroughputLimit",
+                    s.fifo_throughput_limit.is_some(),
+                ),
             ] {
                 if present {
-                    self.diagnostics.push(ctx.key_error(field, format!("`{}` applies to FIFO queues only", field.trim_start_matches("spec."))).hint("set `fifo: true`, or remove the field"));
+                    self.diagnostics.push(
+                        ctx.key_error(
+                            field,
+                            format!(
+                                "`{}` applies to FIFO queues only",
+                                field.trim_start_matches("spec.")
+                            ),
+                        )
+                        .hint("set `fifo: true`, or remove the field"),
+                    );
                 }
             }
         }
-        if s.fifo_throughput_limit == Some(FifoThroughputLimitWire::PerMessageGroupId) && s.deduplication_scope == Some(DeduplicationScopeWire::Queue) {
+        if s.fifo_throughput_limit == Some(FifoThroughputLimitWire::PerMessageGroupId)
+            && s.deduplication_scope == Some(DeduplicationScopeWire::Queue)
+        {
             self.diagnostics.push(
                 ctx.error("spec.fifoThroughputLimit", "high-throughput FIFO (perMessageGroupId) needs deduplicationScope: messageGroup")
                     .note(ctx.at("spec.deduplicationScope"), "deduplicationScope is set here"),
@@ -1023,28 +1440,64 @@ impl<'a> Validator<'a> {
         }
         let encryption = match (s.sqs_managed_sse, &s.kms_master_key_id) {
             (Some(true), Some(_)) => {
-                self.diagnostics.push(ctx.error("spec.sqsManagedSse", "choose one encryption: sqsManagedSse or kmsMasterKeyId").note(ctx.at("spec.kmsMasterKeyId"), "kmsMasterKeyId is set here"));
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.sqsManagedSse",
+                        "choose one encryption: sqsManagedSse or kmsMasterKeyId",
+                    )
+                    .note(ctx.at("spec.kmsMasterKeyId"), "kmsMasterKeyId is set here"),
+                );
                 QueueEncryption::SqsManaged
             }
             (_, Some(key)) => QueueEncryption::Kms {
                 key_id: key.clone(),
-                data_key_reuse_period: self.int(ctx, "spec.kmsDataKeyReusePeriod", s.kms_data_key_reuse_period, 300, 60, 86400, " s"),
+                data_key_reuse_period: self.int(
+                    ctx,
+                    "spec.kmsDataKeyReusePeriod",
+                    s.kms_data_key_reuse_period,
+                    300,
+                    60,
+                    86400,
+                    " s",
+                ),
             },
             (Some(false), None) => QueueEncryption::None,
             (None | Some(true), None) => QueueEncryption::SqsManaged,
         };
         let dead_letter = s.dead_letter.as_ref().and_then(|d| {
             let queue = self.reference(ctx, "spec.deadLetter.queue", &d.queue, &[Kind::Queue])?;
-            let max_receive_count = self.int(ctx, "spec.deadLetter.maxReceiveCount", Some(d.max_receive_count), 5, 1, 1000, "");
-            Some(QueueDeadLetter { queue, max_receive_count })
+            let max_receive_count = self.int(
+                ctx,
+                "spec.deadLetter.maxReceiveCount",
+                Some(d.max_receive_count),
+                5,
+                1,
+                1000,
+                "",
+            );
+            Some(QueueDeadLetter {
+                queue,
+                max_receive_count,
+            })
         });
-        if let Some(QueueDeadLetter { queue: Reference::Stack(target), .. }) = &dead_letter {
+        if let Some(QueueDeadLetter {
+            queue: Reference::Stack(target),
+            ..
+        }) = &dead_letter
+        {
             let own = &l.document.metadata.name;
             if &target.name == own {
-                self.diagnostics.push(ctx.error("spec.deadLetter.queue", "a queue cannot be its own dead-letter queue"));
+                self.diagnostics.push(ctx.error(
+                    "spec.deadLetter.queue",
+                    "a queue cannot be its own dead-letter queue",
+                ));
             } else if let Some(entry) = self.lookup(Kind::Queue, &target.name) {
                 if entry.fifo != fifo {
-                    let (this, that) = if fifo { ("FIFO", "standard") } else { ("standard", "FIFO") };
+                    let (this, that) = if fifo {
+                        ("FIFO", "standard")
+                    } else {
+                        ("standard", "FIFO")
+                    };
                     self.diagnostics.push(
                         ctx.error("spec.deadLetter.queue", format!("the dead-letter queue of a {this} queue must also be {this}, but `{}` is {that}", target.name))
                             .note(entry.fifo_at.clone(), format!("Queue `{}` is defined here", target.name)),
@@ -1063,11 +1516,43 @@ impl<'a> Validator<'a> {
                 FifoThroughputLimitWire::PerQueue => "perQueue".to_string(),
                 FifoThroughputLimitWire::PerMessageGroupId => "perMessageGroupId".to_string(),
             }),
-            visibility_timeout: self.int(ctx, "spec.visibilityTimeout", s.visibility_timeout, 30, 0, 43200, " s"),
-            message_retention_period: self.int(ctx, "spec.messageRetentionPeriod", s.message_retention_period, 345_600, 60, 1_209_600, " s"),
+            visibility_timeout: self.int(
+                ctx,
+                "spec.visibilityTimeout",
+                s.visibility_timeout,
+                30,
+                0,
+                43200,
+                " s",
+            ),
+            message_retention_period: self.int(
+                ctx,
+                "spec.messageRetentionPeriod",
+                s.message_retention_period,
+                345_600,
+                60,
+                1_209_600,
+                " s",
+            ),
             delay_seconds: self.int(ctx, "spec.delaySeconds", s.delay_seconds, 0, 0, 900, " s"),
-            maximum_message_size: self.int(ctx, "spec.maximumMessageSize", s.maximum_message_size, 262_144, 1024, 1_048_576, " bytes"),
-            receive_message_wait_time: self.int(ctx, "spec.receiveMessageWaitTime", s.receive_message_wait_time, 0, 0, 20, " s"),
+            maximum_message_size: self.int(
+                ctx,
+                "spec.maximumMessageSize",
+                s.maximum_message_size,
+                262_144,
+                1024,
+                1_048_576,
+                " bytes",
+            ),
+            receive_message_wait_time: self.int(
+                ctx,
+                "spec.receiveMessageWaitTime",
+                s.receive_message_wait_time,
+                0,
+                0,
+                20,
+                " s",
+            ),
             encryption,
             dead_letter,
         })
@@ -1078,50 +1563,93 @@ impl<'a> Validator<'a> {
         let archive = s.archive.as_ref().map(|a| {
             if let Some(pattern) = &a.pattern {
                 if let Err((path, message)) = check_event_pattern(pattern) {
-                    self.diagnostics.push(ctx.error(&format!("spec.archive.pattern{path}"), message).hint("leaf values of an event pattern are lists, e.g. source: [orders.api]"));
+                    self.diagnostics.push(
+                        ctx.error(&format!("spec.archive.pattern{path}"), message)
+                            .hint(
+                            "leaf values of an event pattern are lists, e.g. source: [orders.api]",
+                        ),
+                    );
                 }
             }
             Archive {
-                retention_days: self.int(ctx, "spec.archive.retentionDays", a.retention_days, 0, 0, i64::from(u32::MAX), " days"),
+                retention_days: self.int(
+                    ctx,
+                    "spec.archive.retentionDays",
+                    a.retention_days,
+                    0,
+                    0,
+                    i64::from(u32::MAX),
+                    " days",
+                ),
                 pattern: a.pattern.clone(),
             }
         });
-        Some(EventBus { description: s.description.clone().unwrap_or_default(), archive })
+        Some(EventBus {
+            description: s.description.clone().unwrap_or_default(),
+            archive,
+        })
     }
 
     fn rule(&mut self, ctx: &Ctx, l: &Loaded<RuleSpecWire>) -> Option<Rule> {
         let s = &l.document.spec;
-        let bus = s.bus.as_ref().and_then(|b| self.reference(ctx, "spec.bus", b, &[Kind::EventBus]));
+        let bus = s
+            .bus
+            .as_ref()
+            .and_then(|b| self.reference(ctx, "spec.bus", b, &[Kind::EventBus]));
         let trigger = match (&s.pattern, &s.schedule) {
             (Some(pattern), None) => {
                 if let Err((path, message)) = check_event_pattern(pattern) {
-                    self.diagnostics.push(ctx.error(&format!("spec.pattern{path}"), message).hint("leaf values of an event pattern are lists, e.g. source: [orders.api]"));
+                    self.diagnostics
+                        .push(ctx.error(&format!("spec.pattern{path}"), message).hint(
+                            "leaf values of an event pattern are lists, e.g. source: [orders.api]",
+                        ));
                 }
                 RuleTrigger::Pattern(pattern.clone())
             }
             (None, Some(schedule)) => {
                 if let Err(message) = check_schedule_expression(schedule, false) {
-                    self.diagnostics.push(ctx.error("spec.schedule", message).hint("e.g. rate(5 minutes) or cron(0 12 * * ? *)"));
+                    self.diagnostics.push(
+                        ctx.error("spec.schedule", message)
+                            .hint("e.g. rate(5 minutes) or cron(0 12 * * ? *)"),
+                    );
                 }
                 if s.bus.is_some() {
                     self.diagnostics.push(
-                        ctx.error("spec.schedule", "scheduled rules run only on the account's default bus")
-                            .hint("remove `bus:` from this rule")
-                            .note(ctx.at("spec.bus"), "the rule names a bus here"),
+                        ctx.error(
+                            "spec.schedule",
+                            "scheduled rules run only on the account's default bus",
+                        )
+                        .hint("remove `bus:` from this rule")
+                        .note(ctx.at("spec.bus"), "the rule names a bus here"),
                     );
                 }
                 RuleTrigger::Schedule(schedule.clone())
             }
             _ => {
-                self.diagnostics.push(ctx.key_error("spec", "a rule needs exactly one of `pattern` and `schedule`").field("spec.pattern").hint("`pattern` matches events; `schedule` runs on a timer"));
+                self.diagnostics.push(
+                    ctx.key_error(
+                        "spec",
+                        "a rule needs exactly one of `pattern` and `schedule`",
+                    )
+                    .field("spec.pattern")
+                    .hint("`pattern` matches events; `schedule` runs on a timer"),
+                );
                 return None;
             }
         };
         if s.targets.len() > 5 {
             self.diagnostics.push(
-                ctx.error("spec.targets[5]", format!("{} targets; EventBridge allows at most 5 per rule", s.targets.len()))
-                    .hint("fan out through a second rule with the same pattern, or through an SNS topic")
-                    .note(ctx.at("spec.targets[0]"), "the rule's targets start here"),
+                ctx.error(
+                    "spec.targets[5]",
+                    format!(
+                        "{} targets; EventBridge allows at most 5 per rule",
+                        s.targets.len()
+                    ),
+                )
+                .hint(
+                    "fan out through a second rule with the same pattern, or through an SNS topic",
+                )
+                .note(ctx.at("spec.targets[0]"), "the rule's targets start here"),
             );
         }
         let mut ids: HashMap<&str, usize> = HashMap::new();
@@ -1129,31 +1657,74 @@ impl<'a> Validator<'a> {
         for (i, t) in s.targets.iter().enumerate() {
             let base = format!("spec.targets[{i}]");
             if let Some(first) = ids.insert(t.id.as_str(), i) {
-                self.diagnostics.push(ctx.error(&format!("{base}.id"), format!("duplicate target id `{}`", t.id)).note(ctx.at(&format!("spec.targets[{first}].id")), "first used here"));
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("{base}.id"),
+                        format!("duplicate target id `{}`", t.id),
+                    )
+                    .note(
+                        ctx.at(&format!("spec.targets[{first}].id")),
+                        "first used here",
+                    ),
+                );
             }
-            if t.id.is_empty() || t.id.len() > 64 || !t.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-                self.diagnostics.push(ctx.error(&format!("{base}.id"), format!("`{}` is not a valid target id", t.id)).hint("1 to 64 letters, digits, `.`, `-` and `_`"));
+            if t.id.is_empty()
+                || t.id.len() > 64
+                || !t
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            {
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("{base}.id"),
+                        format!("`{}` is not a valid target id", t.id),
+                    )
+                    .hint("1 to 64 letters, digits, `.`, `-` and `_`"),
+                );
             }
-            let choices = [("queue", &t.queue, Kind::Queue), ("function", &t.function, Kind::Function), ("bus", &t.bus, Kind::EventBus)];
-            let given = choices.iter().filter(|c| c.1.is_some()).count() + usize::from(t.arn.is_some());
+            let choices = [
+                ("queue", &t.queue, Kind::Queue),
+                ("function", &t.function, Kind::Function),
+                ("bus", &t.bus, Kind::EventBus),
+            ];
+            let given =
+                choices.iter().filter(|c| c.1.is_some()).count() + usize::from(t.arn.is_some());
             if given != 1 {
-                self.diagnostics.push(ctx.key_error(&base, "a target names exactly one of `queue`, `function`, `bus` or `arn`"));
+                self.diagnostics.push(ctx.key_error(
+                    &base,
+                    "a target names exactly one of `queue`, `function`, `bus` or `arn`",
+                ));
                 continue;
             }
             let destination = if let Some(arn) = &t.arn {
                 if !arn.starts_with("arn:") {
-                    self.diagnostics.push(ctx.error(&format!("{base}.arn"), format!("`{arn}` is not an ARN")));
+                    self.diagnostics
+                        .push(ctx.error(&format!("{base}.arn"), format!("`{arn}` is not an ARN")));
                     continue;
                 }
                 Reference::Arn(arn.clone())
             } else {
-                let (field, written, kind) = choices.iter().find(|c| c.1.is_some()).map(|c| (c.0, c.1.as_deref().unwrap_or(""), c.2)).unwrap_or(("queue", "", Kind::Queue));
-                let Some(r) = self.reference(ctx, &format!("{base}.{field}"), written, &[kind]) else { continue };
+                let (field, written, kind) = choices
+                    .iter()
+                    .find(|c| c.1.is_some())
+                    .map(|c| (c.0, c.1.as_deref().unwrap_or(""), c.2))
+                    .unwrap_or(("queue", "", Kind::Queue));
+                let Some(r) = self.reference(ctx, &format!("{base}.{field}"), written, &[kind])
+                else {
+                    continue;
+                };
                 r
             };
             if let (Reference::Stack(target), Some(Reference::Stack(own))) = (&destination, &bus) {
                 if target == own {
-                    self.diagnostics.push(ctx.error(&format!("{base}.bus"), "a rule must not send events back to its own bus").hint("that loops every matching event forever"));
+                    self.diagnostics.push(
+                        ctx.error(
+                            &format!("{base}.bus"),
+                            "a rule must not send events back to its own bus",
+                        )
+                        .hint("that loops every matching event forever"),
+                    );
                 }
             }
             if let Reference::Stack(id) = &destination {
@@ -1161,9 +1732,18 @@ impl<'a> Validator<'a> {
                     if let Some(entry) = self.lookup(Kind::Queue, &id.name) {
                         if entry.fifo && t.message_group_id.is_none() {
                             self.diagnostics.push(
-                                ctx.key_error(&base, format!("queue `{}` is FIFO, so the target needs a messageGroupId", id.name))
-                                    .field(format!("{base}.messageGroupId"))
-                                    .note(entry.fifo_at.clone(), format!("Queue `{}` is FIFO here", id.name)),
+                                ctx.key_error(
+                                    &base,
+                                    format!(
+                                        "queue `{}` is FIFO, so the target needs a messageGroupId",
+                                        id.name
+                                    ),
+                                )
+                                .field(format!("{base}.messageGroupId"))
+                                .note(
+                                    entry.fifo_at.clone(),
+                                    format!("Queue `{}` is FIFO here", id.name),
+                                ),
                             );
                         }
                     }
@@ -1171,27 +1751,70 @@ impl<'a> Validator<'a> {
             }
             let input = match (&t.input_path, &t.input_transformer) {
                 (Some(_), Some(_)) => {
-                    self.diagnostics.push(ctx.key_error(&format!("{base}.inputTransformer"), "choose one of `inputPath` and `inputTransformer`"));
+                    self.diagnostics.push(ctx.key_error(
+                        &format!("{base}.inputTransformer"),
+                        "choose one of `inputPath` and `inputTransformer`",
+                    ));
                     TargetInput::Event
                 }
                 (Some(path), None) => {
                     if !path.starts_with('$') {
-                        self.diagnostics.push(ctx.error(&format!("{base}.inputPath"), format!("`{path}` is not a JSONPath")).hint("e.g. $.detail"));
+                        self.diagnostics.push(
+                            ctx.error(
+                                &format!("{base}.inputPath"),
+                                format!("`{path}` is not a JSONPath"),
+                            )
+                            .hint("e.g. $.detail"),
+                        );
                     }
                     TargetInput::Path(path.clone())
                 }
                 (None, Some(tr)) => {
                     if tr.input_paths_map.len() > 100 {
-                        self.diagnostics.push(ctx.error(&format!("{base}.inputTransformer.inputPathsMap"), "an input transformer maps at most 100 paths"));
+                        self.diagnostics.push(ctx.error(
+                            &format!("{base}.inputTransformer.inputPathsMap"),
+                            "an input transformer maps at most 100 paths",
+                        ));
                     }
-                    TargetInput::Transformer { paths: tr.input_paths_map.clone(), template: tr.input_template.clone() }
+                    TargetInput::Transformer {
+                        paths: tr.input_paths_map.clone(),
+                        template: tr.input_template.clone(),
+                    }
                 }
                 (None, None) => TargetInput::Event,
             };
             let retry = t.retry_policy.as_ref();
-            let maximum_retry_attempts = retry.and_then(|r| r.maximum_retry_attempts).map(|v| self.int(ctx, &format!("{base}.retryPolicy.maximumRetryAttempts"), Some(v), 185, 0, 185, ""));
-            let maximum_event_age_in_seconds = retry.and_then(|r| r.maximum_event_age_in_seconds).map(|v| self.int(ctx, &format!("{base}.retryPolicy.maximumEventAgeInSeconds"), Some(v), 86400, 60, 86400, " s"));
-            let dead_letter = t.dead_letter.as_ref().and_then(|d| self.reference(ctx, &format!("{base}.deadLetter.queue"), &d.queue, &[Kind::Queue]));
+            let maximum_retry_attempts = retry.and_then(|r| r.maximum_retry_attempts).map(|v| {
+                self.int(
+                    ctx,
+                    &format!("{base}.retryPolicy.maximumRetryAttempts"),
+                    Some(v),
+                    185,
+                    0,
+                    185,
+                    "",
+                )
+            });
+            let maximum_event_age_in_seconds =
+                retry.and_then(|r| r.maximum_event_age_in_seconds).map(|v| {
+                    self.int(
+                        ctx,
+                        &format!("{base}.retryPolicy.maximumEventAgeInSeconds"),
+                        Some(v),
+                        86400,
+                        60,
+                        86400,
+                        " s",
+                    )
+                });
+            let dead_letter = t.dead_letter.as_ref().and_then(|d| {
+                self.reference(
+                    ctx,
+                    &format!("{base}.deadLetter.queue"),
+                    &d.queue,
+                    &[Kind::Queue],
+                )
+            });
             if let Some(Reference::Stack(dlq)) = &dead_letter {
                 if let Some(entry) = self.lookup(Kind::Queue, &dlq.name) {
                     if entry.fifo {
@@ -1236,14 +1859,23 @@ impl<'a> Validator<'a> {
         let mut attribute_types: HashMap<String, (KeyTypeWire, String)> = HashMap::new();
         let mut check_key = |v: &mut Self, k: &KeyWire, field: &str| {
             if k.name.is_empty() || k.name.len() > 255 {
-                v.diagnostics.push(ctx.error(&format!("{field}.name"), "key attribute names have 1 to 255 characters"));
+                v.diagnostics.push(ctx.error(
+                    &format!("{field}.name"),
+                    "key attribute names have 1 to 255 characters",
+                ));
             }
             match attribute_types.get(&k.name) {
                 Some((other, at)) if *other != k.key_type => {
                     v.diagnostics.push(
-                        ctx.error(&format!("{field}.type"), format!("attribute `{}` is used with type {:?} here and {:?} elsewhere", k.name, k.key_type, other))
-                            .hint("an attribute has one type in all keys and indexes of a table")
-                            .note(ctx.at(&format!("{at}.type")), "the other use"),
+                        ctx.error(
+                            &format!("{field}.type"),
+                            format!(
+                                "attribute `{}` is used with type {:?} here and {:?} elsewhere",
+                                k.name, k.key_type, other
+                            ),
+                        )
+                        .hint("an attribute has one type in all keys and indexes of a table")
+                        .note(ctx.at(&format!("{at}.type")), "the other use"),
                     );
                 }
                 Some(_) => {}
@@ -1256,7 +1888,10 @@ impl<'a> Validator<'a> {
         if let Some(k) = &s.sort_key {
             check_key(self, k, "spec.sortKey");
             if k.name == s.partition_key.name {
-                self.diagnostics.push(ctx.error("spec.sortKey.name", "the sort key must differ from the partition key"));
+                self.diagnostics.push(ctx.error(
+                    "spec.sortKey.name",
+                    "the sort key must differ from the partition key",
+                ));
             }
         }
         let provisioned = s.billing_mode == Some(BillingModeWire::Provisioned);
@@ -1267,30 +1902,63 @@ impl<'a> Validator<'a> {
                     write: self.int(ctx, "spec.writeCapacity", Some(w), 1, 1, 40_000, ""),
                 },
                 _ => {
-                    self.diagnostics.push(ctx.key_error("spec.billingMode", "PROVISIONED billing needs readCapacity and writeCapacity").hint("or use billingMode: PAY_PER_REQUEST"));
+                    self.diagnostics.push(
+                        ctx.key_error(
+                            "spec.billingMode",
+                            "PROVISIONED billing needs readCapacity and writeCapacity",
+                        )
+                        .hint("or use billingMode: PAY_PER_REQUEST"),
+                    );
                     Billing::OnDemand
                 }
             }
         } else {
             for field in ["spec.readCapacity", "spec.writeCapacity"] {
                 if ctx.at(field).is_some() {
-                    self.diagnostics.push(ctx.key_error(field, "capacity applies to PROVISIONED billing only").hint("remove it, or set billingMode: PROVISIONED"));
+                    self.diagnostics.push(
+                        ctx.key_error(field, "capacity applies to PROVISIONED billing only")
+                            .hint("remove it, or set billingMode: PROVISIONED"),
+                    );
                 }
             }
             Billing::OnDemand
         };
         if s.global_secondary_indexes.len() > 20 {
-            self.diagnostics.push(ctx.error("spec.globalSecondaryIndexes", "a table has at most 20 global secondary indexes"));
+            self.diagnostics.push(ctx.error(
+                "spec.globalSecondaryIndexes",
+                "a table has at most 20 global secondary indexes",
+            ));
         }
         let mut names: HashMap<&str, usize> = HashMap::new();
         let mut gsis = Vec::new();
         for (i, g) in s.global_secondary_indexes.iter().enumerate() {
             let base = format!("spec.globalSecondaryIndexes[{i}]");
             if let Some(first) = names.insert(g.name.as_str(), i) {
-                self.diagnostics.push(ctx.error(&format!("{base}.name"), format!("duplicate index name `{}`", g.name)).note(ctx.at(&format!("spec.globalSecondaryIndexes[{first}].name")), "first used here"));
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("{base}.name"),
+                        format!("duplicate index name `{}`", g.name),
+                    )
+                    .note(
+                        ctx.at(&format!("spec.globalSecondaryIndexes[{first}].name")),
+                        "first used here",
+                    ),
+                );
             }
-            if g.name.len() < 3 || g.name.len() > 255 || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
-                self.diagnostics.push(ctx.error(&format!("{base}.name"), format!("`{}` is not a valid index name", g.name)).hint("3 to 255 letters, digits, `_`, `-` and `.`"));
+            if g.name.len() < 3
+                || g.name.len() > 255
+                || !g
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                self.diagnostics.push(
+                    ctx.error(
+                        &format!("{base}.name"),
+                        format!("`{}` is not a valid index name", g.name),
+                    )
+                    .hint("3 to 255 letters, digits, `_`, `-` and `.`"),
+                );
             }
             check_key(self, &g.partition_key, &format!("{base}.partitionKey"));
             if let Some(k) = &g.sort_key {
@@ -1299,33 +1967,71 @@ impl<'a> Validator<'a> {
             let projection = match g.projection.unwrap_or(ProjectionWire::All) {
                 ProjectionWire::Include => {
                     if g.non_key_attributes.is_empty() {
-                        self.diagnostics.push(ctx.error(&format!("{base}.projection"), "INCLUDE projection needs nonKeyAttributes"));
+                        self.diagnostics.push(ctx.error(
+                            &format!("{base}.projection"),
+                            "INCLUDE projection needs nonKeyAttributes",
+                        ));
                     }
                     Projection::Include(g.non_key_attributes.clone())
                 }
                 other => {
                     if !g.non_key_attributes.is_empty() {
-                        self.diagnostics.push(ctx.key_error(&format!("{base}.nonKeyAttributes"), "nonKeyAttributes apply to INCLUDE projections only"));
+                        self.diagnostics.push(ctx.key_error(
+                            &format!("{base}.nonKeyAttributes"),
+                            "nonKeyAttributes apply to INCLUDE projections only",
+                        ));
                     }
-                    if other == ProjectionWire::KeysOnly { Projection::KeysOnly } else { Projection::All }
+                    if other == ProjectionWire::KeysOnly {
+                        Projection::KeysOnly
+                    } else {
+                        Projection::All
+                    }
                 }
             };
             let capacity = match (provisioned, g.read_capacity, g.write_capacity) {
                 (true, Some(r), Some(w)) => Some((
-                    self.int(ctx, &format!("{base}.readCapacity"), Some(r), 1, 1, 40_000, ""),
-                    self.int(ctx, &format!("{base}.writeCapacity"), Some(w), 1, 1, 40_000, ""),
+                    self.int(
+                        ctx,
+                        &format!("{base}.readCapacity"),
+                        Some(r),
+                        1,
+                        1,
+                        40_000,
+                        "",
+                    ),
+                    self.int(
+                        ctx,
+                        &format!("{base}.writeCapacity"),
+                        Some(w),
+                        1,
+                        1,
+                        40_000,
+                        "",
+                    ),
                 )),
                 (true, _, _) => {
-                    self.diagnostics.push(ctx.key_error(&base, "an index of a PROVISIONED table needs readCapacity and writeCapacity"));
+                    self.diagnostics.push(ctx.key_error(
+                        &base,
+                        "an index of a PROVISIONED table needs readCapacity and writeCapacity",
+                    ));
                     None
                 }
                 (false, None, None) => None,
                 (false, _, _) => {
-                    self.diagnostics.push(ctx.key_error(&format!("{base}.readCapacity"), "capacity applies to PROVISIONED billing only"));
+                    self.diagnostics.push(ctx.key_error(
+                        &format!("{base}.readCapacity"),
+                        "capacity applies to PROVISIONED billing only",
+                    ));
                     None
                 }
             };
-            gsis.push(Gsi { name: g.name.clone(), partition_key: key(&g.partition_key), sort_key: g.sort_key.as_ref().map(key), projection, capacity });
+            gsis.push(Gsi {
+                name: g.name.clone(),
+                partition_key: key(&g.partition_key),
+                sort_key: g.sort_key.as_ref().map(key),
+                projection,
+                capacity,
+            });
         }
         Some(Table {
             partition_key: key(&s.partition_key),
@@ -1334,16 +2040,20 @@ impl<'a> Validator<'a> {
             global_secondary_indexes: gsis,
             time_to_live_attribute: s.time_to_live_attribute.clone(),
             point_in_time_recovery: s.point_in_time_recovery.unwrap_or(false),
-            stream: s.stream.map(|v| match v {
-                StreamViewWire::NewImage => "NEW_IMAGE",
-                StreamViewWire::OldImage => "OLD_IMAGE",
-                StreamViewWire::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-                StreamViewWire::KeysOnly => "KEYS_ONLY",
-            }.to_string()),
+            stream: s.stream.map(|v| {
+                match v {
+                    StreamViewWire::NewImage => "NEW_IMAGE",
+                    StreamViewWire::OldImage => "OLD_IMAGE",
+                    StreamViewWire::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+                    StreamViewWire::KeysOnly => "KEYS_ONLY",
+                }
+                .to_string()
+            }),
             table_class: match s.table_class {
                 Some(TableClassWire::StandardInfrequentAccess) => "STANDARD_INFREQUENT_ACCESS",
                 _ => "STANDARD",
-            }.to_string(),
+            }
+            .to_string(),
             deletion_protection: s.deletion_protection.unwrap_or(true),
         })
     }
@@ -1351,30 +2061,76 @@ impl<'a> Validator<'a> {
     fn api(&mut self, ctx: &Ctx, l: &Loaded<ApiSpecWire>) -> Option<Api> {
         let s = &l.document.spec;
         let stage = s.stage.clone().unwrap_or_else(|| "prod".to_string());
-        if stage.is_empty() || stage.len() > 128 || !stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            self.diagnostics.push(ctx.error("spec.stage", format!("`{stage}` is not a valid stage name")).hint("letters, digits, `-` and `_`, at most 128 characters"));
+        if stage.is_empty()
+            || stage.len() > 128
+            || !stage
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            self.diagnostics.push(
+                ctx.error("spec.stage", format!("`{stage}` is not a valid stage name"))
+                    .hint("letters, digits, `-` and `_`, at most 128 characters"),
+            );
         }
         if s.routes.is_empty() {
-            self.diagnostics.push(ctx.error("spec.routes", "an Api needs at least one route"));
+            self.diagnostics
+                .push(ctx.error("spec.routes", "an Api needs at least one route"));
         }
         let mut seen: HashMap<(HttpMethodWire, String), usize> = HashMap::new();
         let mut routes = Vec::new();
         for (i, r) in s.routes.iter().enumerate() {
             let base = format!("spec.routes[{i}]");
             if let Err(message) = check_route_path(&r.path) {
-                self.diagnostics.push(ctx.error(&format!("{base}.path"), message).hint("paths start with `/`; `{id}` is a parameter and `{proxy+}` a greedy one, last"));
+                self.diagnostics
+                    .push(ctx.error(&format!("{base}.path"), message).hint(
+                    "paths start with `/`; `{id}` is a parameter and `{proxy+}` a greedy one, last",
+                ));
             }
             if let Some(first) = seen.insert((r.method, r.path.clone()), i) {
-                self.diagnostics.push(ctx.error(&base, format!("route {} {} is defined twice", r.method.as_str(), r.path)).note(ctx.at(&format!("spec.routes[{first}]")), "first defined here"));
+                self.diagnostics.push(
+                    ctx.error(
+                        &base,
+                        format!("route {} {} is defined twice", r.method.as_str(), r.path),
+                    )
+                    .note(
+                        ctx.at(&format!("spec.routes[{first}]")),
+                        "first defined here",
+                    ),
+                );
             }
-            let Some(function) = self.reference(ctx, &format!("{base}.function"), &r.function, &[Kind::Function]) else { continue };
-            routes.push(Route { method: r.method.as_str().to_string(), path: r.path.clone(), function });
+            let Some(function) = self.reference(
+                ctx,
+                &format!("{base}.function"),
+                &r.function,
+                &[Kind::Function],
+            ) else {
+                continue;
+            };
+            routes.push(Route {
+                method: r.method.as_str().to_string(),
+                path: r.path.clone(),
+                function,
+            });
         }
         let throttling = s.throttling.as_ref().map(|t| {
             if !(t.rate_limit.is_finite() && t.rate_limit >= 0.0) {
-                self.diagnostics.push(ctx.error("spec.throttling.rateLimit", "the rate limit is a non-negative number of requests per second"));
+                self.diagnostics.push(ctx.error(
+                    "spec.throttling.rateLimit",
+                    "the rate limit is a non-negative number of requests per second",
+                ));
             }
-            Throttling { rate_limit: t.rate_limit, burst_limit: self.int(ctx, "spec.throttling.burstLimit", Some(t.burst_limit), 0, 0, 1_000_000, "") }
+            Throttling {
+                rate_limit: t.rate_limit,
+                burst_limit: self.int(
+                    ctx,
+                    "spec.throttling.burstLimit",
+                    Some(t.burst_limit),
+                    0,
+                    0,
+                    1_000_000,
+                    "",
+                ),
+            }
         });
         let endpoint_type = match s.endpoint_type {
             Some(EndpointTypeWire::Edge) => "EDGE",
@@ -1383,20 +2139,45 @@ impl<'a> Validator<'a> {
         };
         let domain = s.domain.as_ref().map(|d| {
             if !valid_hostname(&d.name) {
-                self.diagnostics.push(ctx.error("spec.domain.name", format!("`{}` is not a domain name", d.name)));
+                self.diagnostics.push(ctx.error(
+                    "spec.domain.name",
+                    format!("`{}` is not a domain name", d.name),
+                ));
             }
             let parts: Vec<&str> = d.certificate_arn.split(':').collect();
             if parts.len() < 6 || parts[0] != "arn" || parts[2] != "acm" {
-                self.diagnostics.push(ctx.error("spec.domain.certificateArn", format!("`{}` is not an ACM certificate ARN", d.certificate_arn)).hint("arn:aws:acm:REGION:ACCOUNT:certificate/ID"));
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.domain.certificateArn",
+                        format!("`{}` is not an ACM certificate ARN", d.certificate_arn),
+                    )
+                    .hint("arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
+                );
             } else if endpoint_type == "EDGE" && parts[3] != "us-east-1" {
-                self.diagnostics.push(ctx.error("spec.domain.certificateArn", "an EDGE endpoint's certificate must be in us-east-1").hint("CloudFront reads certificates from us-east-1 only"));
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.domain.certificateArn",
+                        "an EDGE endpoint's certificate must be in us-east-1",
+                    )
+                    .hint("CloudFront reads certificates from us-east-1 only"),
+                );
             }
             if let Some(base) = &d.base_path {
                 if base.starts_with('/') || base.is_empty() {
-                    self.diagnostics.push(ctx.error("spec.domain.basePath", format!("`{base}` is not a base path")).hint("write it without a leading slash, e.g. v1"));
+                    self.diagnostics.push(
+                        ctx.error(
+                            "spec.domain.basePath",
+                            format!("`{base}` is not a base path"),
+                        )
+                        .hint("write it without a leading slash, e.g. v1"),
+                    );
                 }
             }
-            Domain { name: d.name.clone(), certificate_arn: d.certificate_arn.clone(), base_path: d.base_path.clone() }
+            Domain {
+                name: d.name.clone(),
+                certificate_arn: d.certificate_arn.clone(),
+                base_path: d.base_path.clone(),
+            }
         });
         Some(Api {
             endpoint_type: endpoint_type.to_string(),
@@ -1421,13 +2202,22 @@ impl<'a> Validator<'a> {
             })
             .collect();
         for resource in &stack.resources {
-            let Some(map) = maps.get(&resource.id) else { continue };
-            let ctx = Ctx { id: resource.id.to_string(), map };
+            let Some(map) = maps.get(&resource.id) else {
+                continue;
+            };
+            let ctx = Ctx {
+                id: resource.id.to_string(),
+                map,
+            };
             match &resource.spec {
                 ResourceSpec::Api(api) => {
                     for (i, route) in api.routes.iter().enumerate() {
-                        let Reference::Stack(target) = &route.function else { continue };
-                        let Some(entry) = self.lookup(Kind::Function, &target.name) else { continue };
+                        let Reference::Stack(target) = &route.function else {
+                            continue;
+                        };
+                        let Some(entry) = self.lookup(Kind::Function, &target.name) else {
+                            continue;
+                        };
                         if entry.timeout > 29 {
                             let at = entry.timeout_at.clone();
                             self.diagnostics.push(
@@ -1440,11 +2230,23 @@ impl<'a> Validator<'a> {
                 }
                 ResourceSpec::Function(function) => {
                     for (i, trigger) in function.triggers.iter().enumerate() {
-                        let Reference::Stack(queue) = &trigger.queue else { continue };
-                        let Some(entry) = self.lookup(Kind::Queue, &queue.name) else { continue };
-                        let (fifo, fifo_at, visibility_timeout, visibility_at) =
-                            (entry.fifo, entry.fifo_at.clone(), entry.visibility_timeout, entry.visibility_at.clone());
-                        let field = format!("spec.triggers[{}]", original_trigger_index(documents, &resource.id, &queue.name).unwrap_or(i));
+                        let Reference::Stack(queue) = &trigger.queue else {
+                            continue;
+                        };
+                        let Some(entry) = self.lookup(Kind::Queue, &queue.name) else {
+                            continue;
+                        };
+                        let (fifo, fifo_at, visibility_timeout, visibility_at) = (
+                            entry.fifo,
+                            entry.fifo_at.clone(),
+                            entry.visibility_timeout,
+                            entry.visibility_at.clone(),
+                        );
+                        let field = format!(
+                            "spec.triggers[{}]",
+                            original_trigger_index(documents, &resource.id, &queue.name)
+                                .unwrap_or(i)
+                        );
                         if fifo && trigger.maximum_batching_window > 0 {
                             let at = fifo_at.clone();
                             self.diagnostics.push(
@@ -1475,14 +2277,21 @@ impl<'a> Validator<'a> {
         }
         if let Err(cycles) = crate::plan::graph::creation_order(stack) {
             for cycle in cycles {
-                let text: Vec<String> = cycle.iter().chain(cycle.first()).map(ToString::to_string).collect();
+                let text: Vec<String> = cycle
+                    .iter()
+                    .chain(cycle.first())
+                    .map(ToString::to_string)
+                    .collect();
                 let first = stack.get(&cycle[0]).and_then(|r| r.origin.clone());
                 let mut diagnostic = Diagnostic::new(format!("dependency cycle: {}", text.join(" → ")))
                     .at(first)
                     .resource(cycle[0].to_string())
                     .hint("references decide the order of creation; break the cycle by using an ARN or removing one reference");
                 for id in &cycle[1..] {
-                    diagnostic = diagnostic.note(stack.get(id).and_then(|r| r.origin.clone()), format!("{id} is part of the cycle"));
+                    diagnostic = diagnostic.note(
+                        stack.get(id).and_then(|r| r.origin.clone()),
+                        format!("{id} is part of the cycle"),
+                    );
                 }
                 self.diagnostics.push(diagnostic);
             }
@@ -1511,15 +2320,28 @@ fn original_route_index(documents: &[AnyDocument], id: &ResourceId, model_index:
         .unwrap_or(model_index)
 }
 
-fn original_trigger_index(documents: &[AnyDocument], id: &ResourceId, queue: &str) -> Option<usize> {
+fn original_trigger_index(
+    documents: &[AnyDocument],
+    id: &ResourceId,
+    queue: &str,
+) -> Option<usize> {
     documents.iter().find_map(|d| match d {
-        AnyDocument::Function(l) if l.document.metadata.name == id.name => l.document.spec.triggers.iter().position(|t| t.queue == queue),
+        AnyDocument::Function(l) if l.document.metadata.name == id.name => l
+            .document
+            .spec
+            .triggers
+            .iter()
+            .position(|t| t.queue == queue),
         _ => None,
     })
 }
 
 fn kinds_text(kinds: &[Kind]) -> String {
-    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// Top-level `spec` field names of a kind, from the generated schema, for `ignoreChanges`.
@@ -1538,24 +2360,44 @@ fn spec_fields(kind: Kind) -> &'static [String] {
 }
 
 const RESERVED_ENV: &[&str] = &[
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
 ];
 
 fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn valid_role_arn(arn: &str) -> bool {
@@ -1574,7 +2416,8 @@ fn valid_role_arn(arn: &str) -> bool {
 /// accepted so that a new AWS runtime does not need a new slsctl.
 fn plausible_runtime(runtime: &str) -> bool {
     let digits_then = |rest: &str, suffix: &str| {
-        rest.strip_suffix(suffix).is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        rest.strip_suffix(suffix)
+            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
     };
     if let Some(rest) = runtime.strip_prefix("nodejs") {
         return digits_then(rest, ".x");
@@ -1597,7 +2440,11 @@ fn plausible_runtime(runtime: &str) -> bool {
 fn valid_timezone(tz: &str) -> bool {
     tz == "UTC"
         || (tz.contains('/')
-            && tz.split('/').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))))
+            && tz.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+            }))
 }
 
 fn valid_hostname(name: &str) -> bool {
@@ -1608,13 +2455,19 @@ fn valid_hostname(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*')
         })
 }
 
 /// `rate(5 minutes)`, `cron(…)` with six fields, or (for Auto Scaling) `at(yyyy-mm-ddThh:mm:ss)`.
 fn check_schedule_expression(expression: &str, allow_at: bool) -> Result<(), String> {
-    let inner = |prefix: &str| expression.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'));
+    let inner = |prefix: &str| {
+        expression
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(')'))
+    };
     if let Some(body) = inner("cron(") {
         let fields = body.split_whitespace().count();
         if fields != 6 {
@@ -1627,14 +2480,21 @@ fn check_schedule_expression(expression: &str, allow_at: bool) -> Result<(), Str
         let value = parts.next().and_then(|v| v.parse::<u32>().ok());
         let unit = parts.next();
         return match (value, unit, parts.next()) {
-            (Some(n), Some(u), None) if n > 0 && matches!(u, "minute" | "minutes" | "hour" | "hours" | "day" | "days") => {
+            (Some(n), Some(u), None)
+                if n > 0
+                    && matches!(u, "minute" | "minutes" | "hour" | "hours" | "day" | "days") =>
+            {
                 // AWS refuses both `rate(1 minutes)` and `rate(5 minute)`.
                 if (n == 1) == u.ends_with('s') {
-                    return Err(format!("`{expression}`: use the singular unit for 1 and the plural otherwise"));
+                    return Err(format!(
+                        "`{expression}`: use the singular unit for 1 and the plural otherwise"
+                    ));
                 }
                 Ok(())
             }
-            _ => Err(format!("`{expression}` is not a rate expression like rate(5 minutes)")),
+            _ => Err(format!(
+                "`{expression}` is not a rate expression like rate(5 minutes)"
+            )),
         };
     }
     if allow_at && inner("at(").is_some() {
@@ -1649,14 +2509,22 @@ fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (String, Strin
         match value {
             serde_json::Value::Object(map) => {
                 if map.is_empty() {
-                    return Err((path, "an event pattern object must not be empty".to_string()));
+                    return Err((
+                        path,
+                        "an event pattern object must not be empty".to_string(),
+                    ));
                 }
                 for (key, child) in map {
                     let child_path = format!("{path}.{key}");
                     match child {
                         serde_json::Value::Object(_) => walk(child, child_path)?,
                         serde_json::Value::Array(_) => {}
-                        _ => return Err((child_path, format!("`{key}` must be a list of values to match"))),
+                        _ => {
+                            return Err((
+                                child_path,
+                                format!("`{key}` must be a list of values to match"),
+                            ))
+                        }
                     }
                 }
                 Ok(())
@@ -1688,10 +2556,17 @@ fn check_route_path(path: &str) -> Result<(), String> {
                 return Err(format!("`{segment}` is not a valid path parameter"));
             }
             if greedy && i + 1 != segments.len() {
-                return Err(format!("greedy parameter `{segment}` must be the last segment"));
+                return Err(format!(
+                    "greedy parameter `{segment}` must be the last segment"
+                ));
             }
-        } else if !segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | ':' | '@')) {
-            return Err(format!("route path segment `{segment}` has characters API Gateway does not accept"));
+        } else if !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | ':' | '@'))
+        {
+            return Err(format!(
+                "route path segment `{segment}` has characters API Gateway does not accept"
+            ));
         }
     }
     Ok(())

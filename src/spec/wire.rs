@@ -19,6 +19,12 @@ pub const API_VERSION: &str = "slsctl.dev/v1alpha1";
 pub struct HeaderWire {
     pub api_version: Option<String>,
     pub kind: Option<String>,
+    pub metadata: Option<HeaderMetadataWire>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HeaderMetadataWire {
+    pub name: Option<String>,
 }
 
 /// A document of one kind: `apiVersion`, `kind`, `metadata`, `spec`.
@@ -34,6 +40,7 @@ pub struct DocumentWire<S> {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Metadata")]
 pub struct MetadataWire {
     /// Logical name: unique per kind inside a stack, `[a-z0-9-]`, starting with a letter.
     #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
@@ -48,6 +55,7 @@ pub struct MetadataWire {
 /// What happens to the AWS resource when it leaves the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "DeletionPolicy")]
 pub enum DeletionPolicyWire {
     Delete,
     Retain,
@@ -60,6 +68,7 @@ pub enum DeletionPolicyWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "StackSpec")]
 pub struct StackSpecWire {
     /// AWS region, e.g. `us-east-1`; the environment's region when omitted.
     pub region: Option<String>,
@@ -78,6 +87,7 @@ pub struct StackSpecWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Drift")]
 pub enum DriftWire {
     Heal,
     Report,
@@ -85,6 +95,7 @@ pub enum DriftWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Defaults")]
 pub struct DefaultsWire {
     pub function: Option<FunctionDefaultsWire>,
 }
@@ -92,6 +103,7 @@ pub struct DefaultsWire {
 /// Values every Function gets unless it sets its own.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "FunctionDefaults")]
 pub struct FunctionDefaultsWire {
     pub runtime: Option<String>,
     pub architecture: Option<ArchitectureWire>,
@@ -106,6 +118,7 @@ pub struct FunctionDefaultsWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Budget")]
 pub struct BudgetWire {
     /// Monthly budget in US dollars, used by the cost estimate and its guard.
     #[serde(rename = "monthlyUSD")]
@@ -117,6 +130,7 @@ pub struct BudgetWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "FunctionSpec")]
 pub struct FunctionSpecWire {
     /// Physical name; `<stack>-<name>` when omitted.
     pub physical_name: Option<String>,
@@ -167,6 +181,7 @@ pub struct FunctionSpecWire {
 /// Exactly one of `path`, `s3`, `imageUri`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Code")]
 pub struct CodeWire {
     /// A directory (zipped reproducibly) relative to this file, inside the spec root.
     pub path: Option<String>,
@@ -177,6 +192,7 @@ pub struct CodeWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "S3Object")]
 pub struct S3ObjectWire {
     pub bucket: String,
     pub key: String,
@@ -184,6 +200,7 @@ pub struct S3ObjectWire {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(rename = "Architecture")]
 pub enum ArchitectureWire {
     #[serde(rename = "x86_64")]
     X86_64,
@@ -192,6 +209,7 @@ pub enum ArchitectureWire {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(rename = "Tracing")]
 pub enum TracingWire {
     Active,
     PassThrough,
@@ -200,6 +218,7 @@ pub enum TracingWire {
 /// An environment value: a string, or a reference to a resource of the stack.
 #[derive(Debug, JsonSchema)]
 #[schemars(untagged)]
+#[schemars(rename = "EnvValue")]
 pub enum EnvValueWire {
     Literal(String),
     Ref(EnvRefWire),
@@ -207,6 +226,7 @@ pub enum EnvValueWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EnvRef")]
 pub struct EnvRefWire {
     /// `Kind/name`, e.g. `Queue/order-events`.
     #[serde(rename = "ref")]
@@ -256,7 +276,10 @@ impl<'de> Deserialize<'de> for EnvValueWire {
                     "environment value is empty; write \"\" for an empty string",
                 ))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
                 EnvRefWire::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(EnvValueWire::Ref)
             }
@@ -267,6 +290,7 @@ impl<'de> Deserialize<'de> for EnvValueWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "DeadLetter")]
 pub struct DeadLetterWire {
     /// A Queue of this stack, or a queue ARN.
     pub queue: String,
@@ -274,6 +298,7 @@ pub struct DeadLetterWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Alias")]
 pub struct AliasWire {
     pub name: String,
     pub provisioned_concurrency: Option<ProvisionedConcurrencyWire>,
@@ -281,6 +306,7 @@ pub struct AliasWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ProvisionedConcurrency")]
 pub struct ProvisionedConcurrencyWire {
     /// Always-on minimum outside the schedules.
     #[schemars(range(min = 0))]
@@ -294,6 +320,7 @@ pub struct ProvisionedConcurrencyWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "PcSchedule")]
 pub struct PcScheduleWire {
     pub name: String,
     /// `cron(…)`, `rate(…)` or `at(…)`.
@@ -309,6 +336,7 @@ pub struct PcScheduleWire {
 /// An SQS event source mapping.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Trigger")]
 pub struct TriggerWire {
     /// A Queue of this stack, or a queue ARN.
     pub queue: String,
@@ -325,6 +353,7 @@ pub struct TriggerWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "FunctionTraffic")]
 pub struct FunctionTrafficWire {
     pub requests_per_month: Option<u64>,
     pub average_duration_ms: Option<f64>,
@@ -335,6 +364,7 @@ pub struct FunctionTrafficWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "LayerSpec")]
 pub struct LayerSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -352,6 +382,7 @@ pub struct LayerSpecWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "LayerContent")]
 pub struct LayerContentWire {
     /// A directory relative to this file, inside the spec root.
     pub path: String,
@@ -362,6 +393,7 @@ pub struct LayerContentWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "QueueSpec")]
 pub struct QueueSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -397,12 +429,14 @@ pub struct QueueSpecWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "DeduplicationScope")]
 pub enum DeduplicationScopeWire {
     MessageGroup,
     Queue,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(rename = "FifoThroughputLimit")]
 pub enum FifoThroughputLimitWire {
     #[serde(rename = "perQueue")]
     PerQueue,
@@ -412,6 +446,7 @@ pub enum FifoThroughputLimitWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "QueueDeadLetter")]
 pub struct QueueDeadLetterWire {
     /// A Queue of this stack, or a queue ARN.
     pub queue: String,
@@ -424,6 +459,7 @@ pub struct QueueDeadLetterWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "EventBusSpec")]
 pub struct EventBusSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -437,6 +473,7 @@ pub struct EventBusSpecWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Archive")]
 pub struct ArchiveWire {
     /// Days to keep events; 0 or omitted keeps them forever.
     #[schemars(range(min = 0))]
@@ -447,6 +484,7 @@ pub struct ArchiveWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "RuleSpec")]
 pub struct RuleSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -468,6 +506,7 @@ pub struct RuleSpecWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "RuleState")]
 pub enum RuleStateWire {
     Enabled,
     Disabled,
@@ -476,6 +515,7 @@ pub enum RuleStateWire {
 /// Exactly one of `queue`, `function`, `bus`, `arn`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Target")]
 pub struct TargetWire {
     pub id: String,
     pub queue: Option<String>,
@@ -492,6 +532,7 @@ pub struct TargetWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "InputTransformer")]
 pub struct InputTransformerWire {
     #[serde(default)]
     pub input_paths_map: BTreeMap<String, String>,
@@ -500,6 +541,7 @@ pub struct InputTransformerWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "RetryPolicy")]
 pub struct RetryPolicyWire {
     #[schemars(range(min = 0, max = 185))]
     pub maximum_retry_attempts: Option<i64>,
@@ -512,6 +554,7 @@ pub struct RetryPolicyWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "TableSpec")]
 pub struct TableSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -538,6 +581,7 @@ pub struct TableSpecWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Key")]
 pub struct KeyWire {
     pub name: String,
     #[serde(rename = "type")]
@@ -545,6 +589,7 @@ pub struct KeyWire {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(rename = "KeyType")]
 pub enum KeyTypeWire {
     S,
     N,
@@ -553,6 +598,7 @@ pub enum KeyTypeWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "BillingMode")]
 pub enum BillingModeWire {
     PayPerRequest,
     Provisioned,
@@ -560,6 +606,7 @@ pub enum BillingModeWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Gsi")]
 pub struct GsiWire {
     pub name: String,
     pub partition_key: KeyWire,
@@ -577,6 +624,7 @@ pub struct GsiWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "Projection")]
 pub enum ProjectionWire {
     All,
     KeysOnly,
@@ -585,6 +633,7 @@ pub enum ProjectionWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "StreamView")]
 pub enum StreamViewWire {
     NewImage,
     OldImage,
@@ -594,6 +643,7 @@ pub enum StreamViewWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "TableClass")]
 pub enum TableClassWire {
     Standard,
     StandardInfrequentAccess,
@@ -604,6 +654,7 @@ pub enum TableClassWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ApiSpec")]
 pub struct ApiSpecWire {
     pub physical_name: Option<String>,
     pub deletion_policy: Option<DeletionPolicyWire>,
@@ -623,6 +674,7 @@ pub struct ApiSpecWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "EndpointType")]
 pub enum EndpointTypeWire {
     Regional,
     Edge,
@@ -631,6 +683,7 @@ pub enum EndpointTypeWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Route")]
 pub struct RouteWire {
     pub method: HttpMethodWire,
     /// Starts with `/`; `{name}` segments are path parameters, `{name+}` a greedy one.
@@ -641,6 +694,7 @@ pub struct RouteWire {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
+#[schemars(rename = "HttpMethod")]
 pub enum HttpMethodWire {
     Get,
     Post,
@@ -669,6 +723,7 @@ impl HttpMethodWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Throttling")]
 pub struct ThrottlingWire {
     /// Steady-state requests per second.
     pub rate_limit: f64,
@@ -677,6 +732,7 @@ pub struct ThrottlingWire {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Domain")]
 pub struct DomainWire {
     pub name: String,
     pub certificate_arn: String,

@@ -46,8 +46,11 @@ pub struct FieldSpan {
 pub struct SourceMap {
     file: Option<Arc<Path>>,
     fields: HashMap<String, FieldSpan>,
-    /// Every key and value start in document order, to map an error position back to a path.
-    order: Vec<((u32, u32), String)>,
+    /// Every key and value start in document order, to map an error position back to a path;
+    /// the flag tells a key from a value.
+    order: Vec<((u32, u32), String, bool)>,
+    /// Paths whose value is a mapping.
+    mappings: std::collections::HashSet<String>,
 }
 
 impl SourceMap {
@@ -85,11 +88,31 @@ impl SourceMap {
 
     /// The field path whose key or value starts last at or before `line:column`.
     pub fn path_at(&self, line: u32, column: u32) -> Option<&str> {
-        let index = self.order.partition_point(|(pos, _)| *pos <= (line, column));
+        let index = self
+            .order
+            .partition_point(|(pos, _, _)| *pos <= (line, column));
         index
             .checked_sub(1)
             .map(|i| self.order[i].1.as_str())
             .filter(|path| !path.is_empty())
+    }
+
+    /// The mapping an error at `line:column` belongs to: the mapping itself when the position is
+    /// its start, the mapping holding the key when the position is a key.
+    pub fn mapping_at(&self, line: u32, column: u32) -> String {
+        let index = self
+            .order
+            .partition_point(|(pos, _, _)| *pos <= (line, column));
+        let Some((_, path, is_key)) = index.checked_sub(1).map(|i| &self.order[i]) else {
+            return String::new();
+        };
+        if !is_key && self.mappings.contains(path) {
+            return path.clone();
+        }
+        match path.rfind(['.', '[']) {
+            Some(cut) => path[..cut].to_string(),
+            None => String::new(),
+        }
     }
 }
 
@@ -188,10 +211,16 @@ pub fn scan(file: &Arc<Path>, text: &str) -> FileStructure {
                     u32::try_from(marker.line()).unwrap_or(u32::MAX),
                     u32::try_from(marker.col() + 1).unwrap_or(u32::MAX),
                 );
+                let info = error.info();
+                let hint = if info.contains("recursion") {
+                    "the document nests too deeply; a spec needs only a few levels"
+                } else {
+                    "check the indentation and the quoting around this place"
+                };
                 out.diagnostics.push(
-                    Diagnostic::new(format!("invalid YAML: {}", error.info()))
+                    Diagnostic::new(format!("invalid YAML: {info}"))
                         .at(at(pos))
-                        .hint("check the indentation and the quoting around this place"),
+                        .hint(hint),
                 );
                 // A syntax error leaves the documents before it usable, the current one not.
                 return out;
@@ -248,7 +277,9 @@ pub fn scan(file: &Arc<Path>, text: &str) -> FileStructure {
                             "more than {MAX_NODES_PER_FILE} YAML nodes in one file"
                         ))
                         .at(at(position(&span)))
-                        .hint("a spec file describes a handful of resources; is this file generated?"),
+                        .hint(
+                            "a spec file describes a handful of resources; is this file generated?",
+                        ),
                     );
                     refused = true;
                     continue;
@@ -288,7 +319,7 @@ pub fn scan(file: &Arc<Path>, text: &str) -> FileStructure {
                         } else {
                             seen.insert(key.clone(), pos);
                         }
-                        map.order.push((pos, field.clone()));
+                        map.order.push((pos, field.clone(), true));
                         map.fields.insert(
                             field,
                             FieldSpan {
@@ -310,7 +341,10 @@ pub fn scan(file: &Arc<Path>, text: &str) -> FileStructure {
                     Some(Frame::Seq { path, index }) => format!("{path}[{index}]"),
                 };
                 document.has_content |= !matches!(&event, Event::Scalar(v, ScalarStyle::Plain, ..) if v.is_empty() || v == "~" || v == "null");
-                map.order.push((pos, field.clone()));
+                map.order.push((pos, field.clone(), false));
+                if matches!(event, Event::MappingStart(..)) {
+                    map.mappings.insert(field.clone());
+                }
                 map.fields
                     .entry(field.clone())
                     .and_modify(|f| f.value = pos)
@@ -442,14 +476,27 @@ mod tests {
         assert!(messages[0].contains("duplicate key `a`"));
         assert!(messages.iter().any(|m| m.starts_with("`yes`")));
         assert!(messages.iter().any(|m| m.starts_with("`off`")));
-        assert!(!messages.iter().any(|m| m.starts_with("`no`")), "quoted is fine");
+        assert!(
+            !messages.iter().any(|m| m.starts_with("`no`")),
+            "quoted is fine"
+        );
     }
 
     #[test]
-    fn refuses_deep_nesting_without_recursing() {
+    fn refuses_deep_nesting() {
+        let text = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        let s = scan(&file(), &text);
+        assert!(s.documents.is_empty());
+        assert!(
+            s.diagnostics[0].message.contains("nests deeper than 64"),
+            "{:?}",
+            s.diagnostics
+        );
+
+        // Far deeper input stops in the parser's own recursion limit, with a located error.
         let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let s = scan(&file(), &text);
         assert!(s.documents.is_empty());
-        assert!(s.diagnostics[0].message.contains("nests deeper"));
+        assert!(s.diagnostics[0].location.is_some());
     }
 }

@@ -1,0 +1,435 @@
+//! Snapshot tests of `slsctl validate`'s full error output, one bad spec per check.
+//!
+//! Each case writes a small stack into a temporary directory and renders every diagnostic the
+//! loader reports, exactly as the CLI prints it (with `<root>` in place of the temp path).
+
+mod support;
+
+use std::path::Path;
+
+use support::spec_dir;
+
+const STACK: &str = "\
+apiVersion: slsctl.dev/v1alpha1
+kind: Stack
+metadata: {name: shop}
+spec:
+  region: us-east-1
+";
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/shop";
+
+/// Render the diagnostics of a spec tree; panics if the tree is valid.
+fn errors_in(root: &Path) -> String {
+    match slsctl::spec::load_stack(root) {
+        Ok((stack, _)) => panic!("expected errors, but stack `{}` is valid", stack.name),
+        Err((diagnostics, sources)) => {
+            let rendered = diagnostics.render(&|p| sources.get(p));
+            rendered.replace(&root.display().to_string(), "<root>")
+        }
+    }
+}
+
+/// A stack of `files` plus the Stack document and a code directory.
+fn errors(files: &[(&str, &str)]) -> String {
+    let mut all = vec![
+        ("stack.yaml", STACK),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ];
+    all.extend_from_slice(files);
+    let dir = spec_dir(&all);
+    errors_in(dir.path())
+}
+
+fn function(name: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: {name}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: {ROLE}\n{extra}"
+    )
+}
+
+fn queue(name: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: {name}}}\nspec:\n{extra}"
+    )
+}
+
+#[test]
+fn unknown_field_suggests_the_closest() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("create-order", "  memroySize: 512\n")
+    )]));
+}
+
+#[test]
+fn unknown_kind() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Functon\nmetadata: {name: a}\nspec: {}\n"
+    )]));
+}
+
+#[test]
+fn wrong_api_version() {
+    insta::assert_snapshot!(errors(&[(
+        "q.yaml",
+        "apiVersion: slsctl.dev/v1\nkind: Queue\nmetadata: {name: a}\nspec: {}\n"
+    )]));
+}
+
+#[test]
+fn wrong_type() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  memorySize: large\n")
+    )]));
+}
+
+#[test]
+fn duplicate_key() {
+    insta::assert_snapshot!(errors(&[(
+        "q.yaml",
+        &queue("a", "  delaySeconds: 1\n  delaySeconds: 2\n")
+    )]));
+}
+
+#[test]
+fn yaml11_boolean_where_a_string_is_expected() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  environment:\n    FEATURE_X: on\n    LEGACY: no\n")
+    )]));
+}
+
+#[test]
+fn yaml11_boolean_where_a_boolean_is_expected() {
+    insta::assert_snapshot!(errors(&[("q.yaml", &queue("a", "  fifo: yes\n"))]));
+}
+
+#[test]
+fn alias_expansion_bomb() {
+    let mut bomb = String::from("apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: a}\nspec: {}\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let prev = i - 1;
+        bomb.push_str(&format!("x{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+    }
+    insta::assert_snapshot!(errors(&[("bomb.yaml", &bomb)]));
+}
+
+#[test]
+fn absurdly_deep_document() {
+    let deep = format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: a}}\nspec: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    insta::assert_snapshot!(errors(&[("deep.yaml", &deep)]));
+}
+
+#[test]
+fn missing_reference_suggests_a_name() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function(
+                "a",
+                "  timeout: 10\n  triggers:\n    - queue: order-event\n"
+            )
+        ),
+        (
+            "q.yaml",
+            &queue("order-events", "  visibilityTimeout: 60\n")
+        ),
+    ]));
+}
+
+#[test]
+fn reference_to_the_wrong_kind() {
+    insta::assert_snapshot!(errors(&[
+        ("fn.yaml", &function("a", "  deadLetter: {queue: app}\n")),
+        (
+            "t.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n"
+        ),
+    ]));
+}
+
+#[test]
+fn dependency_cycle() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "a.yaml",
+            &queue("a", "  deadLetter: {queue: b, maxReceiveCount: 3}\n")
+        ),
+        (
+            "b.yaml",
+            &queue("b", "  deadLetter: {queue: a, maxReceiveCount: 3}\n")
+        ),
+    ]));
+}
+
+#[test]
+fn duplicate_names() {
+    insta::assert_snapshot!(errors(&[
+        ("a.yaml", &queue("jobs", "  delaySeconds: 0\n")),
+        ("b.yaml", &queue("jobs", "  delaySeconds: 5\n")),
+    ]));
+}
+
+#[test]
+fn physical_name_too_long() {
+    let name = format!("a{}-abcd", "-handler".repeat(7));
+    insta::assert_snapshot!(errors(&[("fn.yaml", &function(&name, ""))]));
+}
+
+#[test]
+fn memory_out_of_range() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  memorySize: 20000\n")
+    )]));
+}
+
+#[test]
+fn timeout_out_of_range() {
+    insta::assert_snapshot!(errors(&[("fn.yaml", &function("a", "  timeout: 901\n"))]));
+}
+
+#[test]
+fn api_route_to_a_slow_function() {
+    insta::assert_snapshot!(errors(&[
+        ("fn.yaml", &function("report", "  timeout: 60\n")),
+        (
+            "api.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {name: public}\nspec:\n  routes:\n    - {method: GET, path: /report, function: report}\n"
+        ),
+    ]));
+}
+
+#[test]
+fn fifo_trigger_with_a_batching_window() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function(
+                "a",
+                "  triggers:\n    - queue: jobs\n      maximumBatchingWindow: 5\n"
+            )
+        ),
+        ("q.yaml", &queue("jobs", "  fifo: true\n")),
+    ]));
+}
+
+#[test]
+fn queue_visibility_shorter_than_the_function_timeout() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function("a", "  timeout: 120\n  triggers:\n    - queue: jobs\n")
+        ),
+        ("q.yaml", &queue("jobs", "  visibilityTimeout: 30\n")),
+    ]));
+}
+
+#[test]
+fn rule_with_more_than_five_targets() {
+    let mut rule = String::from("apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: fan-out}\nspec:\n  pattern: {source: [shop]}\n  targets:\n");
+    for i in 0..6 {
+        rule.push_str(&format!("    - {{id: t{i}, queue: q}}\n"));
+    }
+    insta::assert_snapshot!(errors(&[
+        ("rule.yaml", &rule),
+        ("q.yaml", &queue("q", "  delaySeconds: 0\n"))
+    ]));
+}
+
+#[test]
+fn code_path_escaping_with_dotdot() {
+    let f = function("a", "").replace("code: {path: src}", "code: {path: ../../etc}");
+    insta::assert_snapshot!(errors(&[("fn.yaml", &f)]));
+}
+
+#[cfg(unix)]
+#[test]
+fn layer_content_escaping_through_a_symlink() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = spec_dir(&[
+        ("stack.yaml", STACK),
+        (
+            "layer.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {name: libs}\nspec:\n  content: {path: vendor}\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("vendor")).unwrap();
+    let out = errors_in(dir.path()).replace(&outside.path().display().to_string(), "<outside>");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn no_stack_document() {
+    let dir = spec_dir(&[("q.yaml", &queue("a", "  delaySeconds: 0\n"))]);
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+#[test]
+fn two_stack_documents() {
+    insta::assert_snapshot!(errors(&[(
+        "other.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: other}\nspec: {}\n"
+    )]));
+}
+
+#[test]
+fn unquoted_number_in_environment() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  environment:\n    PORT: 8080\n")
+    )]));
+}
+
+#[test]
+fn invalid_logical_name() {
+    insta::assert_snapshot!(errors(&[(
+        "q.yaml",
+        &queue("Order_Events", "  delaySeconds: 0\n")
+    )]));
+}
+
+#[test]
+fn missing_required_field() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: a}}\nspec:\n  handler: app.handler\n  role: {ROLE}\n")
+    )]));
+}
+
+#[test]
+fn yaml_syntax_error() {
+    insta::assert_snapshot!(errors(&[(
+        "q.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: a\nspec: {}\n"
+    )]));
+}
+
+#[test]
+fn non_utf8_file() {
+    let dir = spec_dir(&[("stack.yaml", STACK)]);
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        b"apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: caf\xe9}\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+#[test]
+fn reference_attribute_the_kind_lacks() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function(
+                "a",
+                "  environment:\n    JOBS: {ref: Queue/jobs, attr: streamArn}\n"
+            )
+        ),
+        ("q.yaml", &queue("jobs", "  delaySeconds: 0\n")),
+    ]));
+}
+
+#[test]
+fn stream_arn_of_a_table_without_a_stream() {
+    insta::assert_snapshot!(errors(&[
+        ("fn.yaml", &function("a", "  environment:\n    STREAM: {ref: Table/app, attr: streamArn}\n")),
+        (
+            "t.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n"
+        ),
+    ]));
+}
+
+#[test]
+fn scheduled_rule_on_a_custom_bus() {
+    insta::assert_snapshot!(errors(&[(
+        "events.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: orders}\nspec: {}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: nightly}\nspec:\n  bus: orders\n  schedule: rate(1 day)\n"
+    )]));
+}
+
+#[test]
+fn event_pattern_leaf_that_is_not_a_list() {
+    insta::assert_snapshot!(errors(&[(
+        "rule.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: placed}\nspec:\n  pattern:\n    source: orders.api\n"
+    )]));
+}
+
+#[test]
+fn provisioned_table_without_capacity() {
+    insta::assert_snapshot!(errors(&[(
+        "t.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n  billingMode: PROVISIONED\n"
+    )]));
+}
+
+#[test]
+fn provisioned_concurrency_above_reserved_concurrency() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  reservedConcurrency: 10\n  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      schedules:\n        - {name: peak, cron: \"cron(0 8 ? * MON-FRI *)\", min: 5, max: 20}\n")
+    )]));
+}
+
+#[test]
+fn ignore_changes_naming_an_unknown_field() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  ignoreChanges: [descripton]\n")
+    )]));
+}
+
+#[test]
+fn adoption_without_a_physical_name() {
+    insta::assert_snapshot!(errors(&[(
+        "q.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata:\n  name: legacy\n  annotations: {slsctl.dev/adopt: \"true\"}\nspec: {}\n"
+    )]));
+}
+
+#[test]
+fn every_problem_of_every_file_sorted_by_file_and_line() {
+    let out = errors(&[
+        (
+            "b.yaml",
+            &queue("b", "  delaySeconds: 901\n  visibilityTimeout: -1\n"),
+        ),
+        ("a.yaml", &function("a", "  memorySize: 64\n  timeout: 0\n")),
+    ]);
+    let positions: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("<root>/"))
+        .map(|l| l.split(": error").next().unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            "<root>/a.yaml:9:15",
+            "<root>/a.yaml:10:12",
+            "<root>/b.yaml:5:17",
+            "<root>/b.yaml:6:22"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.ends_with("error: 4 problems in 2 files; nothing was applied\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_example_stack_is_valid() {
+    let root = support::project_root().join("specs/examples/orders");
+    let (stack, _) = slsctl::spec::load_stack(&root)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    assert_eq!(stack.name, "orders");
+    assert_eq!(stack.resources.len(), 10);
+}
