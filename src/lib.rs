@@ -4,8 +4,12 @@
 //! spec files → [`spec`] (wire types → validated [`model`]) → [`plan`] (pure) → apply → controller.
 //! [`aws`] is the only module that talks to AWS.
 
+pub mod apply;
+pub mod artifact;
 pub mod aws;
 pub mod cli;
+pub mod engine;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod spec;

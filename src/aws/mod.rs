@@ -1,6 +1,19 @@
-//! The AWS boundary. Everything that talks to AWS goes through here, with the official SDK.
+//! The AWS boundary. Everything that talks to AWS goes through here, with the official SDK:
+//! observing live state (`observe`), changing it (`lambda`, `sqs`), classifying errors once
+//! (`error`) and staying below the control-plane quotas (`limits`).
+
+pub mod error;
+pub mod lambda;
+pub mod limits;
+pub mod observe;
+pub mod sqs;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+pub use error::{AwsError, ErrorKind};
 
 /// SDK configuration from the standard chain (environment, profile/SSO, web identity, ECS task
 /// role, IMDS). `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) is honoured
@@ -16,13 +29,109 @@ pub async fn load_config(region: Option<&str>) -> SdkConfig {
 /// The account the credentials belong to (STS GetCallerIdentity).
 pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
     let sts = aws_sdk_sts::Client::new(config);
-    let identity = sts.get_caller_identity().send().await.map_err(|e| {
-        format!(
-            "GetCallerIdentity failed: {}",
-            aws_sdk_sts::error::DisplayErrorContext(e)
-        )
-    })?;
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| error::classify("GetCallerIdentity", e).to_string())?;
     identity
         .account
         .ok_or_else(|| "GetCallerIdentity returned no account".to_string())
+}
+
+/// Counts AWS calls by `service:Operation`, for the plan's footer, metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct CallCounter {
+    counts: Mutex<BTreeMap<String, u64>>,
+}
+
+impl CallCounter {
+    pub fn record(&self, operation: &str) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(operation.to_string()).or_default() += 1;
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.snapshot().values().sum()
+    }
+}
+
+/// The SDK clients of one account and region, with the limiters and the call counter they share.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub lambda: aws_sdk_lambda::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+    pub limits: Arc<limits::Limits>,
+    pub calls: Arc<CallCounter>,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Self {
+        Self {
+            lambda: aws_sdk_lambda::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            limits: Arc::new(limits::Limits::default()),
+            calls: Arc::new(CallCounter::default()),
+        }
+    }
+
+    /// Clients built from explicit service clients (tests with aws-smithy-mocks).
+    pub fn from_parts(
+        lambda: aws_sdk_lambda::Client,
+        sqs: aws_sdk_sqs::Client,
+        tagging: aws_sdk_resourcegroupstagging::Client,
+        sts: aws_sdk_sts::Client,
+        region: &str,
+    ) -> Self {
+        Self {
+            lambda,
+            sqs,
+            tagging,
+            sts,
+            region: region.to_string(),
+            limits: Arc::new(limits::Limits::default()),
+            calls: Arc::new(CallCounter::default()),
+        }
+    }
+
+    pub async fn account(&self) -> Result<String, AwsError> {
+        self.calls.record("sts:GetCallerIdentity");
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| error::classify("GetCallerIdentity", e))?;
+        identity.account.ok_or_else(|| {
+            AwsError::new(
+                "GetCallerIdentity",
+                ErrorKind::Other,
+                "no account in the answer",
+            )
+        })
+    }
+}
+
+/// The partition of a region (`aws`, `aws-cn`, `aws-us-gov`), for building ARNs.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
 }

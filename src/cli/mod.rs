@@ -1,5 +1,6 @@
 //! The command line: each command resolves its settings once and calls the library.
 
+mod reconcile;
 mod schema;
 mod validate;
 
@@ -11,9 +12,11 @@ const EXAMPLES: &str = "\
 Examples:
   slsctl validate -f specs/examples/orders        check a stack; errors name file:line:column
   slsctl validate -f specs/examples/orders -o json
+  slsctl plan -f specs/examples/orders            what would change in AWS
+  slsctl apply -f specs/examples/orders           make AWS match the spec
   slsctl schema > slsctl.schema.json              JSON Schema for editor completion
 
-Exit codes: 0 success, 1 error.";
+Exit codes: 0 success (or no changes), 1 error, 2 changes present (plan --detailed-exitcode).";
 
 /// Reconcile AWS serverless stacks (Lambda, SQS, EventBridge, DynamoDB, API Gateway) from YAML
 /// specs, with no state file.
@@ -35,6 +38,25 @@ Examples:
 Every problem of every file is reported, sorted by file and line. Nothing is applied from an
 invalid spec. Exit code 0 when the stack is valid, 1 otherwise.")]
     Validate(validate::Args),
+    /// Compare the spec with live AWS and show what would change.
+    #[command(after_help = "\
+Examples:
+  slsctl plan -f specs/examples/orders
+  slsctl plan -f specs/examples/orders --detailed-exitcode   # CI: 0 no changes, 2 changes, 1 error
+  slsctl plan -f specs/examples/orders -o json --out plan.json")]
+    Plan(reconcile::PlanArgs),
+    /// Make AWS match the spec: shows the plan, asks, then applies it.
+    #[command(after_help = "\
+Examples:
+  slsctl apply -f specs/examples/orders
+  slsctl apply -f specs/examples/orders --auto-approve
+  slsctl apply -f specs/examples/orders plan.json     # exactly a saved plan, refused if AWS changed")]
+    Apply(reconcile::ApplyArgs),
+    /// Delete the stack's resources, honouring deletion policies (tables are kept by default).
+    #[command(after_help = "\
+Examples:
+  slsctl destroy -f specs/examples/orders")]
+    Destroy(reconcile::DestroyArgs),
     /// Print the JSON Schema of the spec format, generated from the same types the loader uses.
     #[command(after_help = "\
 Examples:
@@ -70,6 +92,9 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => reconcile::plan(&args),
+        Command::Apply(args) => reconcile::apply(&args),
+        Command::Destroy(args) => reconcile::destroy(&args),
         Command::Schema(args) => schema::run(&args),
     };
     match result {

@@ -83,8 +83,8 @@ impl fmt::Display for Kind {
     }
 }
 
-/// `Kind/name`: the identity of a resource inside its stack.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// `Kind/name`: the identity of a resource inside its stack (serialised as that string).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceId {
     pub kind: Kind,
     pub name: String,
@@ -96,6 +96,21 @@ impl ResourceId {
             kind,
             name: name.into(),
         }
+    }
+}
+
+impl Serialize for ResourceId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.split_once('/')
+            .and_then(|(kind, name)| Some(ResourceId::new(Kind::parse(kind)?, name)))
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not Kind/name")))
     }
 }
 
@@ -361,6 +376,7 @@ pub struct Queue {
     pub receive_message_wait_time: u32,
     pub encryption: QueueEncryption,
     pub dead_letter: Option<QueueDeadLetter>,
+    pub restrict_redrive_sources: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -1,4 +1,545 @@
-//! The plan engine: pure functions from (desired, observed) to an ordered plan.
-//! So far it holds the dependency graph, which validation uses to reject cycles.
+//! The plan engine: a pure function from (desired, observed) to an ordered [`Plan`].
+//!
+//! Both sides are expressed as [`Props`]: a flat, canonical map from field path to value, built
+//! by `desired` from the spec and by `aws::observe` from AWS's answers. Normalisation (server-side
+//! defaults, JSON documents, string-typed numbers, ARNs) happens while building those maps, so the
+//! diff here is plain equality and a plan right after an apply is empty by construction.
+//! No I/O and no async in this module.
 
+pub mod desired;
 pub mod graph;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::model::{DeletionPolicy, Kind, ResourceId};
+
+/// A field's value: known, or only known once a dependency has been created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Known(Value),
+    Unknown(UnknownMarker),
+}
+
+/// Serialised as `{"unknown": "known after apply"}` in JSON plans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownMarker {
+    pub unknown: String,
+}
+
+impl FieldValue {
+    pub fn known(value: impl Into<Value>) -> Self {
+        FieldValue::Known(value.into())
+    }
+
+    pub fn unknown() -> Self {
+        FieldValue::Unknown(UnknownMarker {
+            unknown: "known after apply".to_string(),
+        })
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, FieldValue::Unknown(_))
+    }
+}
+
+/// Field path → value. Paths are stable and human-readable: `memorySize`,
+/// `environment.TABLE_NAME`, `triggers[order-events].batchSize`, `tags.team`.
+pub type Props = BTreeMap<String, FieldValue>;
+
+/// A resource as the spec wants it.
+#[derive(Clone, Debug)]
+pub struct DesiredResource {
+    pub id: ResourceId,
+    pub physical_name: String,
+    pub props: Props,
+    /// Fields whose values are never shown (they are stored hashed in `props`).
+    pub sensitive: BTreeSet<String>,
+    pub deletion_policy: DeletionPolicy,
+    pub ignore_changes: Vec<String>,
+    pub adopt: bool,
+}
+
+/// A resource as AWS has it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ObservedResource {
+    /// `Kind/name` from the ownership tag, or the desired id it collides with.
+    pub id: ResourceId,
+    pub physical_name: String,
+    pub arn: String,
+    pub props: Props,
+    /// Carries this stack's ownership tags.
+    pub owned: bool,
+    /// For queues: messages still held (visible, in flight, delayed).
+    pub messages: Option<u64>,
+    /// Other live resources pointing at this one (redrive sources, event source mappings).
+    pub referenced_by: Vec<String>,
+}
+
+/// What to do with one resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    Create,
+    Update,
+    /// Delete and create again, because an immutable field changed.
+    Replace,
+    Delete,
+    /// Leave the resource and remove this stack's ownership tags (`deletionPolicy: retain`).
+    Release,
+    /// Take an existing untagged resource under management (tags it, then updates it).
+    Adopt,
+}
+
+impl ActionKind {
+    pub fn marker(self) -> &'static str {
+        match self {
+            ActionKind::Create => "+",
+            ActionKind::Update | ActionKind::Adopt => "~",
+            ActionKind::Replace => "-/+",
+            ActionKind::Delete => "-",
+            ActionKind::Release => "~",
+        }
+    }
+}
+
+/// One field's change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<FieldValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<FieldValue>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+}
+
+/// One resource's action with its field changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceAction {
+    pub id: ResourceId,
+    pub action: ActionKind,
+    pub physical_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// Why a replace, a kept resource or a refusal happens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// Something the plan refuses to do; any refusal makes the plan unappliable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<ResourceId>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub release: usize,
+    pub adopt: usize,
+    pub unchanged: usize,
+}
+
+impl Summary {
+    pub fn changes(&self) -> usize {
+        self.create + self.update + self.replace + self.delete + self.release + self.adopt
+    }
+}
+
+/// The plan: data that can be rendered, saved, compared and applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Version of this JSON shape (documented in docs/plan-json.md).
+    pub format_version: u32,
+    pub stack: String,
+    pub region: String,
+    pub account: String,
+    /// Digest of the observed state the plan was made from; `apply PLANFILE` refuses a plan whose
+    /// digest no longer matches what AWS holds.
+    pub observed_digest: String,
+    /// In execution order: creates and updates after their dependencies, deletes before them.
+    pub actions: Vec<ResourceAction>,
+    pub refusals: Vec<Refusal>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.summary.changes() > 0
+    }
+}
+
+/// Choices that change what the plan may do.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Allow deleting everything or more than half of the stack.
+    pub allow_mass_delete: bool,
+    /// Resources whose replacement the user allowed explicitly (data-bearing kinds).
+    pub allow_replace: BTreeSet<ResourceId>,
+    /// Destroy: every owned resource leaves, whatever the spec says.
+    pub destroy: bool,
+    /// The stack's `prune` setting.
+    pub prune: bool,
+}
+
+/// Fields whose change cannot be made in place, per kind, with the reason shown in the plan.
+pub fn immutable_fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Queue => &[(
+            "fifo",
+            "SQS cannot turn a standard queue into a FIFO queue or back",
+        )],
+        Kind::Function => &[(
+            "packageType",
+            "Lambda cannot switch a function between zip and image packaging",
+        )],
+        Kind::Table => &[
+            (
+                "partitionKey",
+                "DynamoDB cannot change a table's key schema",
+            ),
+            ("sortKey", "DynamoDB cannot change a table's key schema"),
+        ],
+        _ => &[],
+    }
+}
+
+/// Kinds whose deletion or replacement loses data.
+pub fn is_data_bearing(kind: Kind) -> bool {
+    matches!(kind, Kind::Table | Kind::Queue)
+}
+
+fn ignored(field: &str, ignore_changes: &[String]) -> bool {
+    ignore_changes.iter().any(|prefix| {
+        field == prefix
+            || field
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    })
+}
+
+/// Field-level differences between desired and observed props, honouring `ignoreChanges`.
+pub fn diff_props(desired: &DesiredResource, observed: &Props) -> Vec<FieldChange> {
+    let immutable = immutable_fields(desired.id.kind);
+    let keys: BTreeSet<&String> = desired.props.keys().chain(observed.keys()).collect();
+    let mut changes = Vec::new();
+    for key in keys {
+        let after = desired.props.get(key);
+        let before = observed.get(key);
+        if after == before || ignored(key, &desired.ignore_changes) {
+            continue;
+        }
+        // A field the spec does not mention and AWS reports is left alone only when it is
+        // informational; every field both sides produce is compared.
+        let forces_replacement = immutable
+            .iter()
+            .any(|(field, _)| key == field || key.starts_with(&format!("{field}.")));
+        changes.push(FieldChange {
+            field: key.clone(),
+            before: before.cloned(),
+            after: after.cloned(),
+            sensitive: desired.sensitive.contains(key),
+            forces_replacement,
+        });
+    }
+    changes
+}
+
+/// Build the plan. `order` is the creation order of the desired resources (dependencies first).
+pub fn build_plan(
+    stack: &str,
+    region: &str,
+    account: &str,
+    desired: &[DesiredResource],
+    observed: &[ObservedResource],
+    order: &[ResourceId],
+    options: &PlanOptions,
+) -> Plan {
+    let desired_by_id: BTreeMap<&ResourceId, &DesiredResource> =
+        desired.iter().map(|d| (&d.id, d)).collect();
+    let observed_by_id: BTreeMap<&ResourceId, &ObservedResource> =
+        observed.iter().map(|o| (&o.id, o)).collect();
+    let mut summary = Summary::default();
+    let mut forward: Vec<ResourceAction> = Vec::new();
+    let mut refusals: Vec<Refusal> = Vec::new();
+
+    if !options.destroy {
+        for id in order {
+            let Some(want) = desired_by_id.get(id) else {
+                continue;
+            };
+            match observed_by_id.get(id) {
+                None => {
+                    summary.create += 1;
+                    let mut changes = diff_props(want, &Props::new());
+                    // Nothing is replaced when nothing exists yet.
+                    changes
+                        .iter_mut()
+                        .for_each(|c| c.forces_replacement = false);
+                    forward.push(ResourceAction {
+                        id: want.id.clone(),
+                        action: ActionKind::Create,
+                        physical_name: want.physical_name.clone(),
+                        changes,
+                        reasons: Vec::new(),
+                    });
+                }
+                Some(have) if !have.owned => {
+                    if want.adopt {
+                        summary.adopt += 1;
+                        forward.push(ResourceAction {
+                            id: want.id.clone(),
+                            action: ActionKind::Adopt,
+                            physical_name: want.physical_name.clone(),
+                            changes: diff_props(want, &have.props),
+                            reasons: vec!["adopted: slsctl.dev/adopt is set".to_string()],
+                        });
+                    } else {
+                        refusals.push(Refusal {
+                            id: Some(want.id.clone()),
+                            message: format!(
+                                "a {} named `{}` already exists and does not belong to this stack",
+                                want.id.kind, want.physical_name
+                            ),
+                            hint: Some(
+                                "rename the resource, or adopt it: spec.physicalName plus metadata.annotations: {slsctl.dev/adopt: \"true\"}"
+                                    .to_string(),
+                            ),
+                        });
+                    }
+                }
+                Some(have) => {
+                    let mut changes = diff_props(want, &have.props);
+                    let renamed = have.physical_name != want.physical_name;
+                    if renamed {
+                        changes.insert(
+                            0,
+                            FieldChange {
+                                field: "physicalName".to_string(),
+                                before: Some(FieldValue::known(have.physical_name.clone())),
+                                after: Some(FieldValue::known(want.physical_name.clone())),
+                                sensitive: false,
+                                forces_replacement: true,
+                            },
+                        );
+                    }
+                    if changes.is_empty() {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    let mut reasons: Vec<String> = Vec::new();
+                    if renamed {
+                        reasons.push("physicalName: AWS cannot rename this resource".to_string());
+                    }
+                    for (field, why) in immutable_fields(want.id.kind) {
+                        if changes.iter().any(|c| {
+                            c.forces_replacement
+                                && (c.field == *field || c.field.starts_with(&format!("{field}.")))
+                        }) {
+                            reasons.push(format!("{field}: {why}"));
+                        }
+                    }
+                    if reasons.is_empty() {
+                        summary.update += 1;
+                        forward.push(ResourceAction {
+                            id: want.id.clone(),
+                            action: ActionKind::Update,
+                            physical_name: want.physical_name.clone(),
+                            changes,
+                            reasons,
+                        });
+                    } else {
+                        if is_data_bearing(want.id.kind)
+                            && !options.allow_replace.contains(&want.id)
+                        {
+                            refusals.push(Refusal {
+                                id: Some(want.id.clone()),
+                                message: format!(
+                                    "{} must be replaced ({}), which deletes its data",
+                                    want.id,
+                                    reasons.join("; ")
+                                ),
+                                hint: Some(format!(
+                                    "allow it explicitly with --allow-replace {}",
+                                    want.id
+                                )),
+                            });
+                        }
+                        summary.replace += 1;
+                        forward.push(ResourceAction {
+                            id: want.id.clone(),
+                            action: ActionKind::Replace,
+                            physical_name: want.physical_name.clone(),
+                            changes,
+                            reasons,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // Owned resources that left the spec (or everything, for destroy): deleted in reverse
+    // dependency order, by their deletion policy.
+    let mut backward: Vec<ResourceAction> = Vec::new();
+    let leaving: Vec<&ObservedResource> = observed
+        .iter()
+        .filter(|o| o.owned && (options.destroy || !desired_by_id.contains_key(&o.id)))
+        .collect();
+    if !leaving.is_empty() && !options.prune && !options.destroy {
+        // prune: false keeps them, and says so.
+    } else {
+        for have in &leaving {
+            let policy = desired_by_id
+                .get(&have.id)
+                .map(|d| d.deletion_policy)
+                .unwrap_or_else(|| have.id.kind.default_deletion_policy());
+            match policy {
+                DeletionPolicy::Retain => {
+                    summary.release += 1;
+                    backward.push(ResourceAction {
+                        id: have.id.clone(),
+                        action: ActionKind::Release,
+                        physical_name: have.physical_name.clone(),
+                        changes: Vec::new(),
+                        reasons: vec![
+                            "deletionPolicy retain: the resource stays, without this stack's tags"
+                                .to_string(),
+                        ],
+                    });
+                }
+                DeletionPolicy::DeleteIfEmpty | DeletionPolicy::Delete => {
+                    let mut kept: Vec<String> = Vec::new();
+                    if policy == DeletionPolicy::DeleteIfEmpty {
+                        if let Some(n) = have.messages.filter(|n| *n > 0) {
+                            kept.push(format!("it holds {n} messages"));
+                        }
+                        if !have.referenced_by.is_empty() {
+                            kept.push(format!(
+                                "{} still point at it",
+                                have.referenced_by.join(", ")
+                            ));
+                        }
+                    }
+                    if kept.is_empty() {
+                        summary.delete += 1;
+                        backward.push(ResourceAction {
+                            id: have.id.clone(),
+                            action: ActionKind::Delete,
+                            physical_name: have.physical_name.clone(),
+                            changes: Vec::new(),
+                            reasons: Vec::new(),
+                        });
+                    } else {
+                        refusals.push(Refusal {
+                            id: Some(have.id.clone()),
+                            message: format!("{} is not deleted: {}", have.id, kept.join("; ")),
+                            hint: Some(
+                                "drain it first, or set deletionPolicy: delete to delete it anyway"
+                                    .to_string(),
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // Deletes run dependents first: reverse of the creation order, unknown ids last.
+    let position: BTreeMap<&ResourceId, usize> =
+        order.iter().enumerate().map(|(i, id)| (id, i)).collect();
+    backward.sort_by(|a, b| {
+        let pa = position.get(&a.id).copied();
+        let pb = position.get(&b.id).copied();
+        pb.cmp(&pa)
+            .then_with(|| delete_rank(b.id.kind).cmp(&delete_rank(a.id.kind)))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+
+    // The mass-deletion guard: an empty spec, or more than half of what the stack owns.
+    let owned = observed.iter().filter(|o| o.owned).count();
+    let deleting = backward
+        .iter()
+        .filter(|a| a.action == ActionKind::Delete)
+        .count()
+        + forward
+            .iter()
+            .filter(|a| a.action == ActionKind::Replace)
+            .count();
+    if !options.allow_mass_delete && deleting > 0 && (desired.is_empty() || deleting * 2 > owned) {
+        refusals.push(Refusal {
+            id: None,
+            message: if desired.is_empty() && !options.destroy {
+                format!("the spec holds no resources, so the plan would delete all {deleting} resources of the stack")
+            } else {
+                format!("the plan deletes {deleting} of the stack's {owned} resources, more than half")
+            },
+            hint: Some("if that is intended, run again with --allow-mass-delete".to_string()),
+        });
+    }
+
+    let mut actions = backward;
+    actions.extend(forward);
+    let observed_digest = digest_observed(observed);
+    Plan {
+        format_version: 1,
+        stack: stack.to_string(),
+        region: region.to_string(),
+        account: account.to_string(),
+        observed_digest,
+        actions,
+        refusals,
+        summary,
+    }
+}
+
+/// Deletion order between kinds when the spec no longer says who depends on whom: consumers
+/// (functions, rules, APIs) before what they consume.
+fn delete_rank(kind: Kind) -> u8 {
+    match kind {
+        Kind::Api => 6,
+        Kind::Rule => 5,
+        Kind::Function => 4,
+        Kind::EventBus => 3,
+        Kind::Layer => 2,
+        Kind::Queue | Kind::Table => 1,
+        Kind::Stack => 0,
+    }
+}
+
+/// A digest of everything observed, to detect that AWS changed between plan and apply.
+pub fn digest_observed(observed: &[ObservedResource]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&ObservedResource> = observed.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.arn.cmp(&b.arn)));
+    let mut hasher = Sha256::new();
+    for o in sorted {
+        hasher.update(o.id.to_string().as_bytes());
+        hasher.update([0]);
+        hasher.update(o.arn.as_bytes());
+        hasher.update([u8::from(o.owned)]);
+        // Message counts are left out: they move all the time, and deletion re-checks them anyway.
+        hasher.update(serde_json::to_vec(&o.props).unwrap_or_default());
+    }
+    hex(&hasher.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;

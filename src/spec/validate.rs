@@ -1555,6 +1555,7 @@ impl<'a> Validator<'a> {
             ),
             encryption,
             dead_letter,
+            restrict_redrive_sources: s.restrict_redrive_sources.unwrap_or(false),
         })
     }
 

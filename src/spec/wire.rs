@@ -425,6 +425,9 @@ pub struct QueueSpecWire {
     #[schemars(range(min = 60, max = 86400))]
     pub kms_data_key_reuse_period: Option<i64>,
     pub dead_letter: Option<QueueDeadLetterWire>,
+    /// As a dead-letter queue, accept redrives only from the stack's queues that name it
+    /// (a `byQueue` redrive-allow policy derived from the wiring). Default false: SQS's `allowAll`.
+    pub restrict_redrive_sources: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -1,0 +1,742 @@
+//! The executor: runs a plan's actions against AWS in dependency order, with bounded
+//! parallelism, and reports every action's outcome (partial failure is a report, not a bare
+//! error: independent actions carry on after one fails; dependents of a failed action are
+//! skipped and say why).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
+use crate::aws::{sqs, AwsError, Clients, ErrorKind};
+use crate::engine::Prepared;
+use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
+use crate::plan::desired::{
+    arn_name, desired_resources, queue_url_from_arn, Context, TAG_RESOURCE, TAG_STACK,
+};
+use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
+
+/// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
+/// limiters; this only keeps the number of in-flight uploads and waiters reasonable.
+pub const MAX_PARALLEL: usize = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    Skipped(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionReport {
+    pub id: ResourceId,
+    pub action: ActionKind,
+    pub outcome: Outcome,
+    pub seconds: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ApplyReport {
+    pub actions: Vec<ActionReport>,
+}
+
+impl ApplyReport {
+    pub fn failed(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Failed(_)))
+            .count()
+    }
+    pub fn skipped(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Skipped(_)))
+            .count()
+    }
+    pub fn done(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.outcome == Outcome::Done)
+            .count()
+    }
+}
+
+/// Told about each action as it starts and ends (the CLI prints progress with it).
+pub trait Progress: Send + Sync {
+    fn started(&self, action: &ResourceAction);
+    fn finished(&self, report: &ActionReport);
+}
+
+/// A progress sink that says nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn started(&self, _: &ResourceAction) {}
+    fn finished(&self, _: &ActionReport) {}
+}
+
+struct Shared {
+    clients: Clients,
+    prepared: Arc<Prepared>,
+    context: Mutex<Context>,
+    /// Raw sensitive values, to redact from AWS's error messages.
+    secrets: Vec<String>,
+}
+
+/// Execute the plan. Deletions and releases run first, one at a time in the plan's order
+/// (dependents before what they use); creates and updates then run as soon as what they depend
+/// on is done, up to [`MAX_PARALLEL`] at once.
+pub async fn apply(
+    prepared: Arc<Prepared>,
+    clients: &Clients,
+    progress: Arc<dyn Progress>,
+) -> ApplyReport {
+    let secrets = prepared
+        .stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Function(f) => Some(
+                f.sensitive_environment
+                    .iter()
+                    .filter_map(|k| match f.environment.get(k) {
+                        Some(EnvValue::Literal(v)) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let shared = Arc::new(Shared {
+        clients: clients.clone(),
+        context: Mutex::new(prepared.context.clone()),
+        prepared: prepared.clone(),
+        secrets,
+    });
+    let mut report = ApplyReport::default();
+    let mut failed: BTreeSet<ResourceId> = BTreeSet::new();
+
+    let (backward, forward): (Vec<&ResourceAction>, Vec<&ResourceAction>) = prepared
+        .plan
+        .actions
+        .iter()
+        .partition(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release));
+    for action in backward {
+        progress.started(action);
+        let started = Instant::now();
+        let outcome = match run(&shared, action).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                failed.insert(action.id.clone());
+                Outcome::Failed(e.redact(&shared.secrets).to_string())
+            }
+        };
+        let entry = ActionReport {
+            id: action.id.clone(),
+            action: action.action,
+            outcome,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        progress.finished(&entry);
+        report.actions.push(entry);
+    }
+
+    // Forward actions wait for the forward actions of what they reference.
+    let planned: BTreeSet<ResourceId> = forward.iter().map(|a| a.id.clone()).collect();
+    let dependencies: BTreeMap<ResourceId, Vec<ResourceId>> = forward
+        .iter()
+        .map(|a| {
+            let deps = prepared
+                .stack
+                .get(&a.id)
+                .map(|r| {
+                    r.dependencies()
+                        .into_iter()
+                        .filter(|d| planned.contains(d))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            (a.id.clone(), deps)
+        })
+        .collect();
+    let mut pending: Vec<&ResourceAction> = forward;
+    let mut finished: BTreeSet<ResourceId> = BTreeSet::new();
+    let mut running: JoinSet<(ResourceAction, Result<(), AwsError>, Duration)> = JoinSet::new();
+    loop {
+        // Skip what depends on a failure; start what is ready.
+        let mut index = 0;
+        while index < pending.len() {
+            let action = pending[index];
+            let deps = &dependencies[&action.id];
+            if let Some(bad) = deps.iter().find(|d| failed.contains(*d)) {
+                let entry = ActionReport {
+                    id: action.id.clone(),
+                    action: action.action,
+                    outcome: Outcome::Skipped(format!("depends on {bad}, which failed")),
+                    seconds: 0.0,
+                };
+                progress.finished(&entry);
+                report.actions.push(entry);
+                failed.insert(action.id.clone());
+                pending.remove(index);
+                continue;
+            }
+            if running.len() < MAX_PARALLEL && deps.iter().all(|d| finished.contains(d)) {
+                let action = pending.remove(index).clone();
+                progress.started(&action);
+                let shared = shared.clone();
+                running.spawn(async move {
+                    let started = Instant::now();
+                    let result = run(&shared, &action).await;
+                    (action, result, started.elapsed())
+                });
+                continue;
+            }
+            index += 1;
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (action, result, elapsed) = match joined {
+            Ok(done) => done,
+            Err(panic) => {
+                // A panicking action is a bug; report it rather than abort the others.
+                let entry = ActionReport {
+                    id: ResourceId::new(Kind::Stack, "?"),
+                    action: ActionKind::Update,
+                    outcome: Outcome::Failed(format!("internal error: {panic}")),
+                    seconds: 0.0,
+                };
+                report.actions.push(entry);
+                continue;
+            }
+        };
+        let outcome = match result {
+            Ok(()) => {
+                finished.insert(action.id.clone());
+                Outcome::Done
+            }
+            Err(e) => {
+                failed.insert(action.id.clone());
+                Outcome::Failed(e.redact(&shared.secrets).to_string())
+            }
+        };
+        let entry = ActionReport {
+            id: action.id.clone(),
+            action: action.action,
+            outcome,
+            seconds: elapsed.as_secs_f64(),
+        };
+        progress.finished(&entry);
+        report.actions.push(entry);
+    }
+    report
+}
+
+/// The desired resource as of now: references to resources created during this apply resolve.
+fn desired_now(shared: &Shared, id: &ResourceId) -> Option<DesiredResource> {
+    let context = shared
+        .context
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    desired_resources(&shared.prepared.stack, &context)
+        .into_iter()
+        .find(|d| &d.id == id)
+}
+
+fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
+    match props.get(field) {
+        Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
+        Some(FieldValue::Known(Value::Number(n))) => Some(n.to_string()),
+        Some(FieldValue::Known(Value::Bool(b))) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn int(props: &crate::plan::Props, field: &str) -> Option<i32> {
+    match props.get(field) {
+        Some(FieldValue::Known(Value::Number(n))) => n.as_i64().and_then(|v| i32::try_from(v).ok()),
+        _ => None,
+    }
+}
+
+fn unresolved(id: &ResourceId, field: &str) -> AwsError {
+    AwsError::new(
+        "resolve references",
+        ErrorKind::Other,
+        format!("{id}: `{field}` is still unknown after its dependencies were applied"),
+    )
+}
+
+/// Tags wanted by the props (`tags.*`).
+fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
+    props
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("tags.")?;
+            match v {
+                FieldValue::Known(Value::String(s)) => Some((key.to_string(), s.clone())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Tag changes of an action: keys to set and keys to remove.
+fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>) {
+    let mut add = HashMap::new();
+    let mut remove = Vec::new();
+    for change in &action.changes {
+        let Some(key) = change.field.strip_prefix("tags.") else {
+            continue;
+        };
+        match &change.after {
+            Some(FieldValue::Known(Value::String(value))) => {
+                add.insert(key.to_string(), value.clone());
+            }
+            _ => remove.push(key.to_string()),
+        }
+    }
+    (add, remove)
+}
+
+async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    match (action.id.kind, action.action) {
+        (Kind::Queue, _) => run_queue(shared, action).await,
+        (Kind::Function, _) => run_function(shared, action).await,
+        (Kind::Layer, _) => run_layer(shared, action).await,
+        (kind, _) => Err(AwsError::new(
+            "apply",
+            ErrorKind::Validation,
+            format!("{kind} is not supported by the engine yet"),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = &shared.prepared.observed;
+    let live_url = observed.queue_urls.get(&action.id).cloned();
+    match action.action {
+        ActionKind::Delete => {
+            let url = live_url.ok_or_else(|| {
+                AwsError::new("DeleteQueue", ErrorKind::NotFound, "queue URL unknown")
+            })?;
+            // Re-check at the last moment: messages may have arrived since the plan.
+            let policy = shared
+                .prepared
+                .stack
+                .get(&action.id)
+                .map(|r| r.deletion_policy)
+                .unwrap_or(DeletionPolicy::DeleteIfEmpty);
+            if policy == DeletionPolicy::DeleteIfEmpty {
+                if let Some(live) = sqs::get_queue(clients, &url, Some(BTreeMap::new())).await? {
+                    if live.messages > 0 {
+                        return Err(AwsError::new(
+                            "DeleteQueue",
+                            ErrorKind::Conflict,
+                            format!("refused: the queue now holds {} messages", live.messages),
+                        ));
+                    }
+                }
+            }
+            sqs::delete_queue(clients, &url).await
+        }
+        ActionKind::Release => {
+            let url = live_url.ok_or_else(|| {
+                AwsError::new("UntagQueue", ErrorKind::NotFound, "queue URL unknown")
+            })?;
+            sqs::tag(
+                clients,
+                &url,
+                HashMap::new(),
+                vec![TAG_STACK.into(), TAG_RESOURCE.into()],
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            if action.action == ActionKind::Replace {
+                if let Some(url) = &live_url {
+                    sqs::delete_queue(clients, url).await?;
+                }
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let fifo = matches!(
+                want.props.get("fifo"),
+                Some(FieldValue::Known(Value::Bool(true)))
+            );
+            if want.props.values().any(FieldValue::is_unknown) {
+                return Err(unresolved(&action.id, "deadLetter.queue"));
+            }
+            sqs::create_queue(
+                clients,
+                &want.physical_name,
+                fifo,
+                sqs::attributes_from_props(&want.props),
+                tags_of(&want.props),
+            )
+            .await
+            .map(|_| ())
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let url = live_url.ok_or_else(|| {
+                AwsError::new(
+                    "SetQueueAttributes",
+                    ErrorKind::NotFound,
+                    "queue URL unknown",
+                )
+            })?;
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            if action.changes.iter().any(|c| !c.field.starts_with("tags.")) {
+                sqs::set_attributes(clients, &url, sqs::attributes_from_props(&want.props)).await?;
+            }
+            let (add, remove) = tag_changes(action);
+            sqs::tag(clients, &url, add, remove).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    match action.action {
+        ActionKind::Delete => lambda::delete_layer(clients, &action.physical_name).await,
+        // Layer versions cannot be untagged: retaining a layer leaves it as it is.
+        ActionKind::Release => Ok(()),
+        _ => {
+            let resource = shared
+                .prepared
+                .stack
+                .get(&action.id)
+                .ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let ResourceSpec::Layer(layer) = &resource.spec else {
+                return Ok(());
+            };
+            let package = shared
+                .prepared
+                .packages
+                .get(&action.id)
+                .ok_or_else(|| unresolved(&action.id, "content"))?;
+            let description = lambda::layer_description(
+                &layer.description,
+                &shared.prepared.stack.name,
+                &action.id.to_string(),
+                &package.sha256_hex,
+            );
+            let architectures: Vec<String> = layer
+                .compatible_architectures
+                .iter()
+                .map(|a| match a {
+                    crate::model::Architecture::Arm64 => "arm64".to_string(),
+                    crate::model::Architecture::X86_64 => "x86_64".to_string(),
+                })
+                .collect();
+            let arn = lambda::publish_layer(
+                clients,
+                &resource.physical_name,
+                package.bytes.clone(),
+                &description,
+                &layer.compatible_runtimes,
+                &architectures,
+                layer.license_info.as_deref(),
+            )
+            .await?;
+            shared
+                .context
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .layer_version_arn
+                .insert(action.id.clone(), arn);
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+fn function_input(
+    shared: &Shared,
+    id: &ResourceId,
+    want: &DesiredResource,
+) -> Result<FunctionInput, AwsError> {
+    let resource = shared
+        .prepared
+        .stack
+        .get(id)
+        .ok_or_else(|| unresolved(id, "spec"))?;
+    let ResourceSpec::Function(f) = &resource.spec else {
+        return Err(unresolved(id, "spec"));
+    };
+    let props = &want.props;
+    let mut environment = HashMap::new();
+    for (key, value) in &f.environment {
+        let resolved = match value {
+            // Literal values come from the spec itself: sensitive ones are only hashed in props.
+            EnvValue::Literal(text) => text.clone(),
+            EnvValue::Ref { .. } => text(props, &format!("environment.{key}"))
+                .ok_or_else(|| unresolved(id, &format!("environment.{key}")))?,
+        };
+        environment.insert(key.clone(), resolved);
+    }
+    let layers = match props.get("layers") {
+        None => Vec::new(),
+        Some(FieldValue::Known(Value::Array(items))) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => return Err(unresolved(id, "layers")),
+    };
+    let dead_letter = match props.get("deadLetter") {
+        None => None,
+        Some(FieldValue::Known(Value::String(arn))) => Some(arn.clone()),
+        Some(_) => return Err(unresolved(id, "deadLetter")),
+    };
+    let code = match &f.code {
+        Code::Directory(_) => CodeInput::Zip(
+            shared
+                .prepared
+                .packages
+                .get(id)
+                .map(|p| p.bytes.clone())
+                .ok_or_else(|| unresolved(id, "code"))?,
+        ),
+        Code::S3 {
+            bucket,
+            key,
+            object_version,
+        } => CodeInput::S3 {
+            bucket: bucket.clone(),
+            key: key.clone(),
+            version: object_version.clone(),
+        },
+        Code::Image(uri) => CodeInput::Image(uri.clone()),
+    };
+    let mut tags = tags_of(props);
+    if let Some(source) = text(props, "code.s3") {
+        tags.insert(lambda::TAG_CODE_SOURCE.to_string(), source);
+    }
+    Ok(FunctionInput {
+        name: want.physical_name.clone(),
+        package_type: text(props, "packageType").unwrap_or_else(|| "Zip".into()),
+        handler: text(props, "handler"),
+        runtime: text(props, "runtime"),
+        role: text(props, "role").unwrap_or_default(),
+        memory_size: int(props, "memorySize").unwrap_or(128),
+        timeout: int(props, "timeout").unwrap_or(3),
+        architecture: text(props, "architecture").unwrap_or_else(|| "x86_64".into()),
+        ephemeral_storage: int(props, "ephemeralStorage").unwrap_or(512),
+        tracing: text(props, "tracing").unwrap_or_else(|| "PassThrough".into()),
+        description: text(props, "description").unwrap_or_default(),
+        layers,
+        environment,
+        dead_letter,
+        code,
+        tags,
+    })
+}
+
+/// The triggers the props want, by queue name.
+fn wanted_triggers(
+    shared: &Shared,
+    id: &ResourceId,
+    want: &DesiredResource,
+) -> Result<BTreeMap<String, TriggerInput>, AwsError> {
+    let mut out = BTreeMap::new();
+    let Some(resource) = shared.prepared.stack.get(id) else {
+        return Ok(out);
+    };
+    let ResourceSpec::Function(f) = &resource.spec else {
+        return Ok(out);
+    };
+    let context = shared
+        .context
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    for trigger in &f.triggers {
+        let arn = match crate::plan::desired::reference_arn(
+            &shared.prepared.stack,
+            &context,
+            &trigger.queue,
+        ) {
+            FieldValue::Known(Value::String(arn)) => arn,
+            _ => return Err(unresolved(id, "triggers")),
+        };
+        let base = format!("triggers[{}]", arn_name(&arn));
+        out.insert(
+            arn_name(&arn).to_string(),
+            TriggerInput {
+                queue_arn: arn.clone(),
+                batch_size: int(&want.props, &format!("{base}.batchSize")).unwrap_or(10),
+                maximum_batching_window: int(&want.props, &format!("{base}.maximumBatchingWindow"))
+                    .unwrap_or(0),
+                report_batch_item_failures: trigger.report_batch_item_failures,
+                maximum_concurrency: trigger.maximum_concurrency.map(|n| n as i32),
+                enabled: trigger.enabled,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn delete_function_and_mappings(
+    shared: &Shared,
+    id: &ResourceId,
+    name: &str,
+) -> Result<(), AwsError> {
+    if let Some(mappings) = shared.prepared.observed.mappings.get(id) {
+        for mapping in mappings.values() {
+            lambda::delete_mapping(&shared.clients, &mapping.uuid).await?;
+        }
+    }
+    lambda::delete_function(&shared.clients, name).await
+}
+
+async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = &shared.prepared.observed;
+    match action.action {
+        ActionKind::Delete => {
+            delete_function_and_mappings(shared, &action.id, &action.physical_name).await
+        }
+        ActionKind::Release => {
+            let arn = observed
+                .function_arns
+                .get(&action.id)
+                .cloned()
+                .unwrap_or_default();
+            lambda::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                vec![TAG_STACK.into(), TAG_RESOURCE.into()],
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            if action.action == ActionKind::Replace {
+                let old = observed
+                    .resources
+                    .iter()
+                    .find(|o| o.id == action.id)
+                    .map(|o| o.physical_name.clone())
+                    .unwrap_or_default();
+                delete_function_and_mappings(shared, &action.id, &old).await?;
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let input = function_input(shared, &action.id, &want)?;
+            lambda::create_function(clients, &input).await?;
+            if let Some(n) = int(&want.props, "reservedConcurrency") {
+                lambda::set_reserved_concurrency(clients, &input.name, Some(n)).await?;
+            }
+            for trigger in wanted_triggers(shared, &action.id, &want)?.values() {
+                lambda::create_mapping(clients, &input.name, trigger).await?;
+            }
+            Ok(())
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let input = function_input(shared, &action.id, &want)?;
+            let changed = |prefix: &str| {
+                action
+                    .changes
+                    .iter()
+                    .any(|c| c.field == prefix || c.field.starts_with(&format!("{prefix}.")))
+            };
+            // The architecture travels with the code (UpdateFunctionCode), the rest with the
+            // configuration; Lambda refuses the second while the first is in progress, so each
+            // call waits for the function to settle.
+            if changed("code") || changed("architecture") {
+                lambda::update_code(clients, &input.name, &input.code, &input.architecture).await?;
+            }
+            let configuration = [
+                "handler",
+                "runtime",
+                "role",
+                "memorySize",
+                "timeout",
+                "ephemeralStorage",
+                "tracing",
+                "description",
+                "layers",
+                "environment",
+                "deadLetter",
+            ];
+            if configuration.iter().any(|f| changed(f)) {
+                lambda::update_configuration(clients, &input).await?;
+            }
+            if changed("reservedConcurrency") {
+                lambda::set_reserved_concurrency(
+                    clients,
+                    &input.name,
+                    int(&want.props, "reservedConcurrency"),
+                )
+                .await?;
+            }
+            if action
+                .changes
+                .iter()
+                .any(|c| c.field.starts_with("triggers["))
+            {
+                let wanted = wanted_triggers(shared, &action.id, &want)?;
+                let live = observed
+                    .mappings
+                    .get(&action.id)
+                    .cloned()
+                    .unwrap_or_default();
+                for (queue, mapping) in &live {
+                    match wanted.get(queue) {
+                        Some(trigger) => {
+                            lambda::update_mapping(clients, &input.name, &mapping.uuid, trigger)
+                                .await?
+                        }
+                        None => lambda::delete_mapping(clients, &mapping.uuid).await?,
+                    }
+                }
+                for (queue, trigger) in &wanted {
+                    if !live.contains_key(queue) {
+                        lambda::create_mapping(clients, &input.name, trigger).await?;
+                    }
+                }
+            }
+            let (add, remove) = tag_changes(action);
+            let arn = observed
+                .function_arns
+                .get(&action.id)
+                .cloned()
+                .unwrap_or_default();
+            lambda::tag(clients, &arn, add, remove).await
+        }
+    }
+}
+
+/// The URL of a queue, from the plan's observation or its ARN.
+pub fn queue_url(prepared: &Prepared, id: &ResourceId) -> Option<String> {
+    prepared.observed.queue_urls.get(id).cloned().or_else(|| {
+        let context = &prepared.context;
+        let name = prepared.stack.get(id)?.physical_name.clone();
+        queue_url_from_arn(&format!(
+            "arn:{}:sqs:{}:{}:{name}",
+            context.partition, context.region, context.account
+        ))
+    })
+}

@@ -1,0 +1,889 @@
+//! Lambda: observe functions, layers and event source mappings; create, update and delete them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{
+    Architecture, DeadLetterConfig, Environment, EphemeralStorage, EventSourceMappingConfiguration,
+    FunctionCode, FunctionConfiguration, FunctionResponseType, PackageType, Runtime, ScalingConfig,
+    TracingConfig, TracingMode,
+};
+use serde_json::{json, Value};
+
+use super::error::{classify, AwsError, ErrorKind};
+use super::Clients;
+use crate::plan::desired::{arn_name, TAG_RESOURCE, TAG_STACK};
+use crate::plan::{FieldValue, Props};
+
+/// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
+/// of the code, so the location the spec names is remembered on the function itself.
+pub const TAG_CODE_SOURCE: &str = "slsctl:code-source";
+
+/// How long to wait for a function to settle after a change before giving up.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A function as read from GetFunction.
+#[derive(Clone, Debug)]
+pub struct LiveFunction {
+    pub name: String,
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    pub props: Props,
+}
+
+/// One event source mapping.
+#[derive(Clone, Debug)]
+pub struct LiveMapping {
+    pub uuid: String,
+    pub function_arn: String,
+    pub source_arn: String,
+}
+
+pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
+    clients.limits.lambda_get_function.acquire().await;
+    clients.calls.record("lambda:GetFunction");
+    let output = match clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(output) => output,
+        Err(error) => {
+            let error = classify("GetFunction", error);
+            return if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let Some(configuration) = output.configuration() else {
+        return Ok(None);
+    };
+    let tags: BTreeMap<String, String> = output
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let reserved = output
+        .concurrency()
+        .and_then(|c| c.reserved_concurrent_executions());
+    let image_uri = output
+        .code()
+        .and_then(|c| c.image_uri())
+        .map(str::to_string);
+    let props = function_props(configuration, &tags, reserved, image_uri);
+    Ok(Some(LiveFunction {
+        name: configuration.function_name().unwrap_or(name).to_string(),
+        arn: configuration.function_arn().unwrap_or_default().to_string(),
+        tags,
+        props,
+    }))
+}
+
+/// Normalise a function's configuration into props, filling Lambda's defaults where the answer
+/// leaves a field out, exactly as `plan::desired` writes them.
+pub fn function_props(
+    c: &FunctionConfiguration,
+    tags: &BTreeMap<String, String>,
+    reserved: Option<i32>,
+    image_uri: Option<String>,
+) -> Props {
+    let mut props = Props::new();
+    let image = c.package_type() == Some(&PackageType::Image);
+    props.insert(
+        "packageType".into(),
+        FieldValue::known(if image { "Image" } else { "Zip" }),
+    );
+    if !image {
+        if let Some(handler) = c.handler() {
+            props.insert("handler".into(), FieldValue::known(handler));
+        }
+        if let Some(runtime) = c.runtime() {
+            props.insert("runtime".into(), FieldValue::known(runtime.as_str()));
+        }
+    }
+    props.insert(
+        "role".into(),
+        FieldValue::known(c.role().unwrap_or_default()),
+    );
+    props.insert(
+        "memorySize".into(),
+        FieldValue::known(c.memory_size().unwrap_or(128)),
+    );
+    props.insert(
+        "timeout".into(),
+        FieldValue::known(c.timeout().unwrap_or(3)),
+    );
+    let architecture = c
+        .architectures()
+        .first()
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_else(|| "x86_64".into());
+    props.insert("architecture".into(), FieldValue::known(architecture));
+    props.insert(
+        "ephemeralStorage".into(),
+        FieldValue::known(c.ephemeral_storage().map_or(512, |e| e.size())),
+    );
+    let tracing = c
+        .tracing_config()
+        .and_then(|t| t.mode())
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "PassThrough".into());
+    props.insert("tracing".into(), FieldValue::known(tracing));
+    props.insert(
+        "description".into(),
+        FieldValue::known(c.description().unwrap_or_default()),
+    );
+    if image {
+        props.insert(
+            "code.imageUri".into(),
+            FieldValue::known(image_uri.unwrap_or_default()),
+        );
+    } else if let Some(source) = tags.get(TAG_CODE_SOURCE) {
+        props.insert("code.s3".into(), FieldValue::known(source.clone()));
+    } else {
+        props.insert(
+            "code.sha256".into(),
+            FieldValue::known(c.code_sha256().unwrap_or_default()),
+        );
+    }
+    let layers: Vec<Value> = c
+        .layers()
+        .iter()
+        .filter_map(|l| l.arn())
+        .map(|a| json!(a))
+        .collect();
+    if !layers.is_empty() {
+        props.insert("layers".into(), FieldValue::known(Value::Array(layers)));
+    }
+    if let Some(variables) = c.environment().and_then(|e| e.variables()) {
+        for (key, value) in variables {
+            props.insert(
+                format!("environment.{key}"),
+                FieldValue::known(value.clone()),
+            );
+        }
+    }
+    if let Some(n) = reserved {
+        props.insert("reservedConcurrency".into(), FieldValue::known(n));
+    }
+    if let Some(target) = c.dead_letter_config().and_then(|d| d.target_arn()) {
+        props.insert("deadLetter".into(), FieldValue::known(target));
+    }
+    for (key, value) in tags {
+        if key.starts_with("aws:") || key == TAG_CODE_SOURCE {
+            continue;
+        }
+        props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+    }
+    props
+}
+
+/// Every event source mapping of the account and region, in pages of 100.
+pub async fn list_mappings(
+    clients: &Clients,
+) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListEventSourceMappings");
+        let page = clients
+            .lambda
+            .list_event_source_mappings()
+            .set_marker(marker.clone())
+            .max_items(100)
+            .send()
+            .await
+            .map_err(|e| classify("ListEventSourceMappings", e))?;
+        for mapping in page.event_source_mappings() {
+            let (Some(uuid), Some(function_arn), Some(source_arn)) = (
+                mapping.uuid(),
+                mapping.function_arn(),
+                mapping.event_source_arn(),
+            ) else {
+                continue;
+            };
+            out.push((
+                LiveMapping {
+                    uuid: uuid.to_string(),
+                    function_arn: function_arn.to_string(),
+                    source_arn: source_arn.to_string(),
+                },
+                mapping.clone(),
+            ));
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The props of one trigger, as `plan::desired` writes them.
+pub fn mapping_props(mapping: &EventSourceMappingConfiguration, props: &mut Props) {
+    let Some(source) = mapping.event_source_arn() else {
+        return;
+    };
+    let base = format!("triggers[{}]", arn_name(source));
+    props.insert(
+        format!("{base}.batchSize"),
+        FieldValue::known(mapping.batch_size().unwrap_or(10)),
+    );
+    props.insert(
+        format!("{base}.maximumBatchingWindow"),
+        FieldValue::known(mapping.maximum_batching_window_in_seconds().unwrap_or(0)),
+    );
+    props.insert(
+        format!("{base}.reportBatchItemFailures"),
+        FieldValue::known(
+            mapping
+                .function_response_types()
+                .contains(&FunctionResponseType::ReportBatchItemFailures),
+        ),
+    );
+    props.insert(
+        format!("{base}.maximumConcurrency"),
+        FieldValue::known(
+            mapping
+                .scaling_config()
+                .and_then(|s| s.maximum_concurrency())
+                .map_or(Value::Null, Value::from),
+        ),
+    );
+    let state = mapping.state().unwrap_or("Enabled");
+    props.insert(
+        format!("{base}.enabled"),
+        FieldValue::known(!matches!(state, "Disabled" | "Disabling")),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers: versions cannot be tagged, so ownership and the content hash travel in the version's
+// description: `<description> [slsctl:stack=S slsctl:resource=Layer/N sha256=H]`.
+
+/// A layer's latest version as read from ListLayers.
+#[derive(Clone, Debug)]
+pub struct LiveLayer {
+    pub name: String,
+    pub version_arn: String,
+    pub stack: String,
+    pub resource: String,
+    pub props: Props,
+}
+
+pub fn layer_description(description: &str, stack: &str, resource: &str, sha256: &str) -> String {
+    let marker = format!("[{TAG_STACK}={stack} {TAG_RESOURCE}={resource} sha256={sha256}]");
+    if description.is_empty() {
+        marker
+    } else {
+        format!("{description} {marker}")
+    }
+}
+
+/// Split a layer description into the user's text and the ownership marker's fields.
+pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, String>)> {
+    let start = text.rfind(&format!("[{TAG_STACK}="))?;
+    let inner = text[start + 1..].strip_suffix(']')?;
+    let fields = inner
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Some((text[..start].trim_end().to_string(), fields))
+}
+
+pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListLayers");
+        let page = clients
+            .lambda
+            .list_layers()
+            .set_marker(marker.clone())
+            .max_items(50)
+            .send()
+            .await
+            .map_err(|e| classify("ListLayers", e))?;
+        for layer in page.layers() {
+            let Some(latest) = layer.latest_matching_version() else {
+                continue;
+            };
+            let Some((description, fields)) =
+                parse_layer_description(latest.description().unwrap_or_default())
+            else {
+                continue;
+            };
+            if fields.get(TAG_STACK).map(String::as_str) != Some(stack) {
+                continue;
+            }
+            let mut props = Props::new();
+            props.insert(
+                "content.sha256".into(),
+                FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
+            );
+            let mut runtimes: Vec<&str> = latest
+                .compatible_runtimes()
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            runtimes.sort();
+            props.insert(
+                "compatibleRuntimes".into(),
+                FieldValue::known(json!(runtimes)),
+            );
+            let mut architectures: Vec<&str> = latest
+                .compatible_architectures()
+                .iter()
+                .map(|a| a.as_str())
+                .collect();
+            architectures.sort();
+            props.insert(
+                "compatibleArchitectures".into(),
+                FieldValue::known(json!(architectures)),
+            );
+            props.insert("description".into(), FieldValue::known(description));
+            // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
+            let license = latest.license_info().filter(|l| !l.is_empty());
+            props.insert(
+                "licenseInfo".into(),
+                FieldValue::known(license.map_or(Value::Null, Value::from)),
+            );
+            out.push(LiveLayer {
+                name: layer.layer_name().unwrap_or_default().to_string(),
+                version_arn: latest.layer_version_arn().unwrap_or_default().to_string(),
+                stack: stack.to_string(),
+                resource: fields.get(TAG_RESOURCE).cloned().unwrap_or_default(),
+                props,
+            });
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Publish a layer version; returns its ARN.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_layer(
+    clients: &Clients,
+    name: &str,
+    zip: Vec<u8>,
+    description: &str,
+    runtimes: &[String],
+    architectures: &[String],
+    license: Option<&str>,
+) -> Result<String, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:PublishLayerVersion");
+    let output = clients
+        .lambda
+        .publish_layer_version()
+        .layer_name(name)
+        .description(description)
+        .content(
+            aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                .zip_file(Blob::new(zip))
+                .build(),
+        )
+        .set_compatible_runtimes(Some(
+            runtimes.iter().map(|r| Runtime::from(r.as_str())).collect(),
+        ))
+        .set_compatible_architectures(Some(
+            architectures
+                .iter()
+                .map(|a| Architecture::from(a.as_str()))
+                .collect(),
+        ))
+        .set_license_info(license.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| classify("PublishLayerVersion", e))?;
+    Ok(output.layer_version_arn().unwrap_or_default().to_string())
+}
+
+/// Delete every version of a layer.
+pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let mut marker: Option<String> = None;
+    let mut versions = Vec::new();
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListLayerVersions");
+        let page = clients
+            .lambda
+            .list_layer_versions()
+            .layer_name(name)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("ListLayerVersions", e))?;
+        versions.extend(page.layer_versions().iter().map(|v| v.version()));
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    for version in versions {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:DeleteLayerVersion");
+        clients
+            .lambda
+            .delete_layer_version()
+            .layer_name(name)
+            .version_number(version)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteLayerVersion", e))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// Everything needed to create or update a function, with references resolved.
+#[derive(Clone, Debug)]
+pub struct FunctionInput {
+    pub name: String,
+    pub package_type: String,
+    pub handler: Option<String>,
+    pub runtime: Option<String>,
+    pub role: String,
+    pub memory_size: i32,
+    pub timeout: i32,
+    pub architecture: String,
+    pub ephemeral_storage: i32,
+    pub tracing: String,
+    pub description: String,
+    pub layers: Vec<String>,
+    /// Raw values, secrets included: never print this struct.
+    pub environment: HashMap<String, String>,
+    pub dead_letter: Option<String>,
+    pub code: CodeInput,
+    pub tags: HashMap<String, String>,
+}
+
+#[derive(Clone)]
+pub enum CodeInput {
+    Zip(Vec<u8>),
+    S3 {
+        bucket: String,
+        key: String,
+        version: Option<String>,
+    },
+    Image(String),
+}
+
+impl std::fmt::Debug for CodeInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeInput::Zip(bytes) => write!(f, "Zip({} bytes)", bytes.len()),
+            CodeInput::S3 { bucket, key, .. } => write!(f, "S3({bucket}/{key})"),
+            CodeInput::Image(uri) => write!(f, "Image({uri})"),
+        }
+    }
+}
+
+fn code_of(input: &CodeInput) -> FunctionCode {
+    match input {
+        CodeInput::Zip(bytes) => FunctionCode::builder()
+            .zip_file(Blob::new(bytes.clone()))
+            .build(),
+        CodeInput::S3 {
+            bucket,
+            key,
+            version,
+        } => FunctionCode::builder()
+            .s3_bucket(bucket)
+            .s3_key(key)
+            .set_s3_object_version(version.clone())
+            .build(),
+        CodeInput::Image(uri) => FunctionCode::builder().image_uri(uri).build(),
+    }
+}
+
+fn ephemeral(size: i32) -> Option<EphemeralStorage> {
+    EphemeralStorage::builder().size(size).build().ok()
+}
+
+/// Create a function with its tags in the same call, and wait until it is active.
+pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result<String, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:CreateFunction");
+    let image = input.package_type == "Image";
+    let output = clients
+        .lambda
+        .create_function()
+        .function_name(&input.name)
+        .role(&input.role)
+        .code(code_of(&input.code))
+        .package_type(if image {
+            PackageType::Image
+        } else {
+            PackageType::Zip
+        })
+        .set_handler(input.handler.clone())
+        .set_runtime(input.runtime.as_deref().map(Runtime::from))
+        .memory_size(input.memory_size)
+        .timeout(input.timeout)
+        .architectures(Architecture::from(input.architecture.as_str()))
+        .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
+        .tracing_config(
+            TracingConfig::builder()
+                .mode(TracingMode::from(input.tracing.as_str()))
+                .build(),
+        )
+        .description(&input.description)
+        .set_layers(Some(input.layers.clone()))
+        .environment(
+            Environment::builder()
+                .set_variables(Some(input.environment.clone()))
+                .build(),
+        )
+        .set_dead_letter_config(
+            input
+                .dead_letter
+                .as_ref()
+                .map(|arn| DeadLetterConfig::builder().target_arn(arn).build()),
+        )
+        .set_tags(Some(input.tags.clone()))
+        .send()
+        .await
+        .map_err(|e| classify("CreateFunction", e))?;
+    wait_active(clients, &input.name).await?;
+    Ok(output.function_arn().unwrap_or_default().to_string())
+}
+
+async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.calls.record("lambda:GetFunction(waiter)");
+    clients
+        .lambda
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            AwsError::new(
+                "wait for function Active",
+                ErrorKind::Other,
+                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            )
+        })
+}
+
+/// Wait until a previous update has finished (`LastUpdateStatus` no longer `InProgress`):
+/// Lambda refuses a second change while one is running (ResourceConflictException).
+pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.calls.record("lambda:GetFunction(waiter)");
+    clients
+        .lambda
+        .wait_until_function_updated_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            AwsError::new(
+                "wait for function update",
+                ErrorKind::Other,
+                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            )
+        })
+}
+
+/// Run a mutating call, retrying while Lambda reports a conflicting update in progress.
+async fn with_conflict_retry<T, F, Fut>(
+    clients: &Clients,
+    name: &str,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let mut attempts = 0;
+    loop {
+        match call().await {
+            Err(error) if error.kind == ErrorKind::Conflict && attempts < 5 => {
+                attempts += 1;
+                wait_updated(clients, name).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+pub async fn update_code(
+    clients: &Clients,
+    name: &str,
+    code: &CodeInput,
+    architecture: &str,
+) -> Result<(), AwsError> {
+    with_conflict_retry(clients, name, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:UpdateFunctionCode");
+        let request = clients
+            .lambda
+            .update_function_code()
+            .function_name(name)
+            .architectures(Architecture::from(architecture));
+        let request = match code {
+            CodeInput::Zip(bytes) => request.zip_file(Blob::new(bytes.clone())),
+            CodeInput::S3 {
+                bucket,
+                key,
+                version,
+            } => request
+                .s3_bucket(bucket)
+                .s3_key(key)
+                .set_s3_object_version(version.clone()),
+            CodeInput::Image(uri) => request.image_uri(uri),
+        };
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateFunctionCode", e))
+    })
+    .await?;
+    wait_updated(clients, name).await
+}
+
+pub async fn update_configuration(
+    clients: &Clients,
+    input: &FunctionInput,
+) -> Result<(), AwsError> {
+    with_conflict_retry(clients, &input.name, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:UpdateFunctionConfiguration");
+        clients
+            .lambda
+            .update_function_configuration()
+            .function_name(&input.name)
+            .role(&input.role)
+            .set_handler(input.handler.clone())
+            .set_runtime(input.runtime.as_deref().map(Runtime::from))
+            .memory_size(input.memory_size)
+            .timeout(input.timeout)
+            .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
+            .tracing_config(
+                TracingConfig::builder()
+                    .mode(TracingMode::from(input.tracing.as_str()))
+                    .build(),
+            )
+            .description(&input.description)
+            .set_layers(Some(input.layers.clone()))
+            .environment(
+                Environment::builder()
+                    .set_variables(Some(input.environment.clone()))
+                    .build(),
+            )
+            // An empty target removes the dead-letter configuration.
+            .dead_letter_config(
+                DeadLetterConfig::builder()
+                    .target_arn(input.dead_letter.clone().unwrap_or_default())
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateFunctionConfiguration", e))
+    })
+    .await?;
+    wait_updated(clients, &input.name).await
+}
+
+pub async fn set_reserved_concurrency(
+    clients: &Clients,
+    name: &str,
+    value: Option<i32>,
+) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    match value {
+        Some(n) => {
+            clients.calls.record("lambda:PutFunctionConcurrency");
+            clients
+                .lambda
+                .put_function_concurrency()
+                .function_name(name)
+                .reserved_concurrent_executions(n)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("PutFunctionConcurrency", e))
+        }
+        None => {
+            clients.calls.record("lambda:DeleteFunctionConcurrency");
+            clients
+                .lambda
+                .delete_function_concurrency()
+                .function_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("DeleteFunctionConcurrency", e))
+        }
+    }
+}
+
+pub async fn tag(
+    clients: &Clients,
+    arn: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:TagResource");
+        clients
+            .lambda
+            .tag_resource()
+            .resource(arn)
+            .set_tags(Some(add))
+            .send()
+            .await
+            .map_err(|e| classify("TagResource", e))?;
+    }
+    if !remove.is_empty() {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:UntagResource");
+        clients
+            .lambda
+            .untag_resource()
+            .resource(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| classify("UntagResource", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:DeleteFunction");
+    match clients
+        .lambda
+        .delete_function()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = classify("DeleteFunction", e);
+            if error.kind == ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Settings of one trigger, resolved.
+#[derive(Clone, Debug)]
+pub struct TriggerInput {
+    pub queue_arn: String,
+    pub batch_size: i32,
+    pub maximum_batching_window: i32,
+    pub report_batch_item_failures: bool,
+    pub maximum_concurrency: Option<i32>,
+    pub enabled: bool,
+}
+
+pub async fn create_mapping(
+    clients: &Clients,
+    function: &str,
+    t: &TriggerInput,
+) -> Result<(), AwsError> {
+    with_conflict_retry(clients, function, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:CreateEventSourceMapping");
+        clients
+            .lambda
+            .create_event_source_mapping()
+            .function_name(function)
+            .event_source_arn(&t.queue_arn)
+            .batch_size(t.batch_size)
+            .maximum_batching_window_in_seconds(t.maximum_batching_window)
+            .set_function_response_types(
+                t.report_batch_item_failures
+                    .then(|| vec![FunctionResponseType::ReportBatchItemFailures]),
+            )
+            .set_scaling_config(
+                t.maximum_concurrency
+                    .map(|n| ScalingConfig::builder().maximum_concurrency(n).build()),
+            )
+            .enabled(t.enabled)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("CreateEventSourceMapping", e))
+    })
+    .await
+}
+
+pub async fn update_mapping(
+    clients: &Clients,
+    function: &str,
+    uuid: &str,
+    t: &TriggerInput,
+) -> Result<(), AwsError> {
+    with_conflict_retry(clients, function, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:UpdateEventSourceMapping");
+        clients
+            .lambda
+            .update_event_source_mapping()
+            .uuid(uuid)
+            .batch_size(t.batch_size)
+            .maximum_batching_window_in_seconds(t.maximum_batching_window)
+            // An empty list switches partial batch responses off.
+            .set_function_response_types(Some(if t.report_batch_item_failures {
+                vec![FunctionResponseType::ReportBatchItemFailures]
+            } else {
+                Vec::new()
+            }))
+            .set_scaling_config(Some(match t.maximum_concurrency {
+                Some(n) => ScalingConfig::builder().maximum_concurrency(n).build(),
+                None => ScalingConfig::builder().build(),
+            }))
+            .enabled(t.enabled)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateEventSourceMapping", e))
+    })
+    .await
+}
+
+pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:DeleteEventSourceMapping");
+    match clients
+        .lambda
+        .delete_event_source_mapping()
+        .uuid(uuid)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = classify("DeleteEventSourceMapping", e);
+            if error.kind == ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

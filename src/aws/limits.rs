@@ -1,0 +1,90 @@
+//! Client-side rate limits, kept below AWS's control-plane quotas (FACTS.md) so that slsctl slows
+//! itself down instead of provoking throttling storms.
+//!
+//! Guarantees: at most `burst` calls start at once and, over any window, no more than
+//! `rate` per second on average. Assumptions: one limiter per service is shared by every task of
+//! the process (the controller shares them across stacks). Caveats: other clients in the same
+//! account are not seen; the SDK's retries on throttling remain the second line of defence.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate_per_second: f64,
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl RateLimiter {
+    pub fn new(rate_per_second: f64, burst: f64) -> Self {
+        Self {
+            rate_per_second,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+        }
+    }
+
+    /// Wait until one call may start.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                let elapsed = now.duration_since(state.1).as_secs_f64();
+                state.0 = (state.0 + elapsed * self.rate_per_second).min(self.burst);
+                state.1 = now;
+                if state.0 >= 1.0 {
+                    state.0 -= 1.0;
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - state.0) / self.rate_per_second)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// The limiters of one account and region, shared by every reconcile.
+#[derive(Debug)]
+pub struct Limits {
+    /// Lambda's control plane shares 15 requests/s across all calls but GetFunction; stay at 10.
+    pub lambda: RateLimiter,
+    /// GetFunction has its own 100 requests/s quota; stay at 50.
+    pub lambda_get_function: RateLimiter,
+    /// SQS publishes no control-plane quota (tagging calls: 5/s); stay modest.
+    pub sqs: RateLimiter,
+    pub sqs_tagging: RateLimiter,
+    pub tagging: RateLimiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            lambda: RateLimiter::new(10.0, 10.0),
+            lambda_get_function: RateLimiter::new(50.0, 50.0),
+            sqs: RateLimiter::new(50.0, 50.0),
+            sqs_tagging: RateLimiter::new(4.0, 4.0),
+            tagging: RateLimiter::new(5.0, 5.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn holds_the_average_rate_after_the_burst() {
+        let limiter = RateLimiter::new(10.0, 5.0);
+        let start = Instant::now();
+        for _ in 0..25 {
+            limiter.acquire().await;
+        }
+        // 5 calls from the burst, then 20 at 10/s: two seconds of (virtual) time.
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
+    }
+}

@@ -1,0 +1,293 @@
+//! Observe a stack's live resources with as few calls as AWS allows: one tagging query finds
+//! everything the stack owns (100 per page), then one describe per resource where AWS offers no
+//! list that carries configuration (GetFunction, GetQueueAttributes), one listing for all event
+//! source mappings and one for all layers. Names that the spec wants but the stack does not own
+//! are looked up one by one, to find collisions with foreign resources before anything is created.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+use tokio::task::JoinSet;
+
+use super::error::{classify, AwsError};
+use super::lambda::{self, LiveMapping};
+use super::sqs;
+use super::Clients;
+use crate::model::{Kind, ResourceId};
+use crate::plan::desired::{arn_name, queue_url_from_arn, TAG_RESOURCE, TAG_STACK};
+use crate::plan::{DesiredResource, FieldValue, ObservedResource};
+
+/// Everything observed, plus what apply needs to address the live resources.
+#[derive(Clone, Debug, Default)]
+pub struct Observed {
+    pub account: String,
+    pub resources: Vec<ObservedResource>,
+    pub queue_urls: BTreeMap<ResourceId, String>,
+    pub function_arns: BTreeMap<ResourceId, String>,
+    /// Event source mappings per function, by the queue name they read.
+    pub mappings: BTreeMap<ResourceId, BTreeMap<String, LiveMapping>>,
+    /// Latest version ARN per owned layer.
+    pub layer_versions: BTreeMap<ResourceId, String>,
+}
+
+fn parse_id(text: &str) -> Option<ResourceId> {
+    let (kind, name) = text.split_once('/')?;
+    Some(ResourceId::new(Kind::parse(kind)?, name))
+}
+
+/// Observe the stack `stack_name`; `desired` names the resources the spec wants.
+pub async fn observe(
+    clients: &Clients,
+    stack_name: &str,
+    desired: &[DesiredResource],
+) -> Result<Observed, AwsError> {
+    let account = clients.account().await?;
+    let mut observed = Observed {
+        account,
+        ..Observed::default()
+    };
+
+    // 1. Everything tagged with this stack, functions and queues, 100 per page.
+    let mut function_arns: Vec<(ResourceId, String)> = Vec::new();
+    let mut queue_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        clients.limits.tagging.acquire().await;
+        clients.calls.record("tagging:GetResources");
+        let page = clients
+            .tagging
+            .get_resources()
+            .tag_filters(
+                TagFilter::builder()
+                    .key(TAG_STACK)
+                    .values(stack_name)
+                    .build(),
+            )
+            .resource_type_filters("lambda:function")
+            .resource_type_filters("sqs")
+            .resources_per_page(100)
+            .set_pagination_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetResources", e))?;
+        for mapping in page.resource_tag_mapping_list() {
+            let Some(arn) = mapping.resource_arn() else {
+                continue;
+            };
+            let tags: BTreeMap<String, String> = mapping
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            let Some(id) = tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
+                continue;
+            };
+            match id.kind {
+                Kind::Function if arn.contains(":function:") => {
+                    function_arns.push((id, arn.to_string()))
+                }
+                Kind::Queue if arn.starts_with("arn:") && arn.contains(":sqs:") => {
+                    queue_arns.push((id, arn.to_string(), tags))
+                }
+                _ => {}
+            }
+        }
+        token = page
+            .pagination_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+
+    // 2. Describe each owned function and queue, concurrently (the limiters pace the calls).
+    let mut tasks: JoinSet<Result<Option<ObservedPart>, AwsError>> = JoinSet::new();
+    for (id, arn) in function_arns {
+        let clients = clients.clone();
+        tasks.spawn(async move {
+            let name = arn_name(&arn).to_string();
+            Ok(lambda::get_function(&clients, &name)
+                .await?
+                .map(|f| ObservedPart::Function(id, f)))
+        });
+    }
+    for (id, arn, tags) in queue_arns {
+        let clients = clients.clone();
+        tasks.spawn(async move {
+            let Some(url) = queue_url_from_arn(&arn) else {
+                return Ok(None);
+            };
+            Ok(sqs::get_queue(&clients, &url, Some(tags))
+                .await?
+                .map(|q| ObservedPart::Queue(id, q)))
+        });
+    }
+    // 3. Names the spec wants that the stack does not own: a foreign resource there is a
+    //    collision (or an adoption), never something to overwrite.
+    let mut parts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Some(part) = joined
+            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??
+        {
+            parts.push(part);
+        }
+    }
+    let owned: BTreeSet<ResourceId> = parts.iter().map(ObservedPart::id).cloned().collect();
+    for want in desired.iter().filter(|d| !owned.contains(&d.id)) {
+        let clients = clients.clone();
+        let want = want.clone();
+        match want.id.kind {
+            Kind::Function => {
+                tasks.spawn(async move {
+                    let found = lambda::get_function(&clients, &want.physical_name).await?;
+                    Ok(found.map(|f| ObservedPart::Function(want.id.clone(), f)))
+                });
+            }
+            Kind::Queue => {
+                tasks.spawn(async move {
+                    let Some(url) = sqs::get_queue_url(&clients, &want.physical_name).await? else {
+                        return Ok(None);
+                    };
+                    let found = sqs::get_queue(&clients, &url, None).await?;
+                    Ok(found.map(|q| ObservedPart::Queue(want.id.clone(), q)))
+                });
+            }
+            _ => {}
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        if let Some(part) = joined
+            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??
+        {
+            parts.push(part);
+        }
+    }
+
+    // 4. Event source mappings, all of them in one listing, attached to their functions.
+    let wants_triggers = desired
+        .iter()
+        .any(|d| d.props.keys().any(|k| k.starts_with("triggers[")));
+    let has_functions = parts
+        .iter()
+        .any(|p| matches!(p, ObservedPart::Function(..)));
+    let mut mappings_by_function: BTreeMap<
+        String,
+        Vec<(
+            LiveMapping,
+            aws_sdk_lambda::types::EventSourceMappingConfiguration,
+        )>,
+    > = BTreeMap::new();
+    let mut mapping_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if wants_triggers || has_functions {
+        for (mapping, configuration) in lambda::list_mappings(clients).await? {
+            // A mapping on an alias carries the qualifier; it still belongs to the function.
+            let function_arn = mapping
+                .function_arn
+                .split(':')
+                .take(7)
+                .collect::<Vec<_>>()
+                .join(":");
+            mapping_sources
+                .entry(mapping.source_arn.clone())
+                .or_default()
+                .push(format!("the trigger of {}", arn_name(&function_arn)));
+            mappings_by_function
+                .entry(function_arn)
+                .or_default()
+                .push((mapping, configuration));
+        }
+    }
+
+    // 5. Layers, in one listing; ownership is in the version description.
+    let layers = lambda::list_layers(clients, stack_name).await?;
+
+    let mut redrive_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for part in &parts {
+        if let ObservedPart::Queue(_, q) = part {
+            if let Some(target) = &q.dead_letter_arn {
+                redrive_sources
+                    .entry(target.clone())
+                    .or_default()
+                    .push(format!("the redrive of {}", arn_name(&q.arn)));
+            }
+        }
+    }
+
+    for part in parts {
+        match part {
+            ObservedPart::Function(id, f) => {
+                let mut props = f.props.clone();
+                let mut by_queue = BTreeMap::new();
+                for (mapping, configuration) in
+                    mappings_by_function.remove(&f.arn).unwrap_or_default()
+                {
+                    lambda::mapping_props(&configuration, &mut props);
+                    by_queue.insert(arn_name(&mapping.source_arn).to_string(), mapping);
+                }
+                let owned = f.tags.get(TAG_STACK).map(String::as_str) == Some(stack_name)
+                    && f.tags.get(TAG_RESOURCE).map(String::as_str)
+                        == Some(id.to_string().as_str());
+                observed.function_arns.insert(id.clone(), f.arn.clone());
+                observed.mappings.insert(id.clone(), by_queue);
+                observed.resources.push(ObservedResource {
+                    id,
+                    physical_name: f.name,
+                    arn: f.arn,
+                    props,
+                    owned,
+                    messages: None,
+                    referenced_by: Vec::new(),
+                });
+            }
+            ObservedPart::Queue(id, q) => {
+                let owned = matches!(q.props.get(&format!("tags.{TAG_STACK}")), Some(FieldValue::Known(v)) if v == stack_name)
+                    && matches!(q.props.get(&format!("tags.{TAG_RESOURCE}")), Some(FieldValue::Known(v)) if *v == id.to_string());
+                let mut referenced_by = redrive_sources.get(&q.arn).cloned().unwrap_or_default();
+                referenced_by.extend(mapping_sources.get(&q.arn).cloned().unwrap_or_default());
+                observed.queue_urls.insert(id.clone(), q.url.clone());
+                observed.resources.push(ObservedResource {
+                    id,
+                    physical_name: arn_name(&q.arn).to_string(),
+                    arn: q.arn,
+                    props: q.props,
+                    owned,
+                    messages: Some(q.messages),
+                    referenced_by,
+                });
+            }
+        }
+    }
+    for layer in layers {
+        let Some(id) = parse_id(&layer.resource) else {
+            continue;
+        };
+        observed
+            .layer_versions
+            .insert(id.clone(), layer.version_arn.clone());
+        observed.resources.push(ObservedResource {
+            id,
+            physical_name: layer.name,
+            arn: layer.version_arn,
+            props: layer.props,
+            owned: true,
+            messages: None,
+            referenced_by: Vec::new(),
+        });
+    }
+    observed.resources.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(observed)
+}
+
+enum ObservedPart {
+    Function(ResourceId, lambda::LiveFunction),
+    Queue(ResourceId, sqs::LiveQueue),
+}
+
+impl ObservedPart {
+    fn id(&self) -> &ResourceId {
+        match self {
+            ObservedPart::Function(id, _) | ObservedPart::Queue(id, _) => id,
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! SQS: observe queues and change them. SQS speaks in string attributes; they are parsed into
+//! typed, canonical props here (numbers as numbers, JSON policies as structures).
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{json, Value};
+
+use super::error::{classify, AwsError, ErrorKind};
+use super::Clients;
+use crate::plan::{FieldValue, Props};
+
+/// A queue as read from GetQueueAttributes and ListQueueTags.
+#[derive(Clone, Debug)]
+pub struct LiveQueue {
+    pub url: String,
+    pub arn: String,
+    pub props: Props,
+    pub messages: u64,
+    /// The dead-letter target of this queue, if any (for "who points at whom").
+    pub dead_letter_arn: Option<String>,
+}
+
+pub async fn get_queue_url(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:GetQueueUrl");
+    match clients.sqs.get_queue_url().queue_name(name).send().await {
+        Ok(output) => Ok(output.queue_url().map(str::to_string)),
+        Err(e) => {
+            let error = classify("GetQueueUrl", e);
+            if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+pub async fn get_queue(
+    clients: &Clients,
+    url: &str,
+    tags: Option<BTreeMap<String, String>>,
+) -> Result<Option<LiveQueue>, AwsError> {
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:GetQueueAttributes");
+    let output = match clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+    {
+        Ok(output) => output,
+        Err(e) => {
+            let error = classify("GetQueueAttributes", e);
+            return if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let attributes: BTreeMap<String, String> = output
+        .attributes()
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags = match tags {
+        Some(tags) => tags,
+        None => list_tags(clients, url).await?,
+    };
+    Ok(Some(queue_from_attributes(url, &attributes, &tags)))
+}
+
+pub async fn list_tags(clients: &Clients, url: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    clients.limits.sqs_tagging.acquire().await;
+    clients.calls.record("sqs:ListQueueTags");
+    let output = clients
+        .sqs
+        .list_queue_tags()
+        .queue_url(url)
+        .send()
+        .await
+        .map_err(|e| classify("ListQueueTags", e))?;
+    Ok(output
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+fn number(attributes: &BTreeMap<String, String>, name: &str, default: i64) -> FieldValue {
+    FieldValue::known(
+        attributes
+            .get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(default),
+    )
+}
+
+fn flag(attributes: &BTreeMap<String, String>, name: &str) -> bool {
+    attributes
+        .get(name)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Normalise SQS's string attributes into props, as `plan::desired` writes them.
+pub fn queue_from_attributes(
+    url: &str,
+    a: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+) -> LiveQueue {
+    let mut props = Props::new();
+    let fifo = flag(a, "FifoQueue");
+    props.insert("fifo".into(), FieldValue::known(fifo));
+    props.insert(
+        "visibilityTimeout".into(),
+        number(a, "VisibilityTimeout", 30),
+    );
+    props.insert(
+        "messageRetentionPeriod".into(),
+        number(a, "MessageRetentionPeriod", 345_600),
+    );
+    props.insert("delaySeconds".into(), number(a, "DelaySeconds", 0));
+    props.insert(
+        "maximumMessageSize".into(),
+        number(a, "MaximumMessageSize", 262_144),
+    );
+    props.insert(
+        "receiveMessageWaitTime".into(),
+        number(a, "ReceiveMessageWaitTimeSeconds", 0),
+    );
+    if fifo {
+        props.insert(
+            "contentBasedDeduplication".into(),
+            FieldValue::known(flag(a, "ContentBasedDeduplication")),
+        );
+        props.insert(
+            "deduplicationScope".into(),
+            FieldValue::known(
+                a.get("DeduplicationScope")
+                    .cloned()
+                    .unwrap_or_else(|| "queue".into()),
+            ),
+        );
+        props.insert(
+            "fifoThroughputLimit".into(),
+            FieldValue::known(
+                a.get("FifoThroughputLimit")
+                    .cloned()
+                    .unwrap_or_else(|| "perQueue".into()),
+            ),
+        );
+    }
+    let kms = a.get("KmsMasterKeyId").filter(|k| !k.is_empty());
+    props.insert(
+        "sqsManagedSse".into(),
+        FieldValue::known(kms.is_none() && flag(a, "SqsManagedSseEnabled")),
+    );
+    if let Some(key) = kms {
+        props.insert("kmsMasterKeyId".into(), FieldValue::known(key.clone()));
+        props.insert(
+            "kmsDataKeyReusePeriod".into(),
+            number(a, "KmsDataKeyReusePeriodSeconds", 300),
+        );
+    }
+    let mut dead_letter_arn = None;
+    // RedrivePolicy is a JSON string; maxReceiveCount comes back as a number or a string.
+    if let Some(policy) = a
+        .get("RedrivePolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+    {
+        if let Some(target) = policy.get("deadLetterTargetArn").and_then(Value::as_str) {
+            dead_letter_arn = Some(target.to_string());
+            props.insert("deadLetter.queue".into(), FieldValue::known(target));
+            let count = match policy.get("maxReceiveCount") {
+                Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
+                Some(Value::String(s)) => s.parse().unwrap_or(0),
+                _ => 0,
+            };
+            props.insert(
+                "deadLetter.maxReceiveCount".into(),
+                FieldValue::known(count),
+            );
+        }
+    }
+    if let Some(policy) = a
+        .get("RedriveAllowPolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+    {
+        // `allowAll` is SQS's default: the same as no policy.
+        if policy.get("redrivePermission").and_then(Value::as_str) == Some("byQueue") {
+            let mut sources: Vec<String> = policy
+                .get("sourceQueueArns")
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            sources.sort();
+            props.insert(
+                "redriveAllow.sourceQueueArns".into(),
+                FieldValue::known(json!(sources)),
+            );
+        }
+    }
+    for (key, value) in tags {
+        if !key.starts_with("aws:") {
+            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+        }
+    }
+    let messages = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    .iter()
+    .filter_map(|k| a.get(*k).and_then(|v| v.parse::<u64>().ok()))
+    .sum();
+    LiveQueue {
+        url: url.to_string(),
+        arn: a.get("QueueArn").cloned().unwrap_or_default(),
+        props,
+        messages,
+        dead_letter_arn,
+    }
+}
+
+/// SQS attributes for the desired props; `None` values reset an attribute to SQS's default.
+pub fn attributes_from_props(props: &Props) -> HashMap<QueueAttributeName, String> {
+    let text = |field: &str| match props.get(field) {
+        Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
+        Some(FieldValue::Known(Value::Bool(b))) => Some(b.to_string()),
+        Some(FieldValue::Known(Value::Number(n))) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut out = HashMap::new();
+    for (field, attribute) in [
+        ("visibilityTimeout", "VisibilityTimeout"),
+        ("messageRetentionPeriod", "MessageRetentionPeriod"),
+        ("delaySeconds", "DelaySeconds"),
+        ("maximumMessageSize", "MaximumMessageSize"),
+        ("receiveMessageWaitTime", "ReceiveMessageWaitTimeSeconds"),
+        ("contentBasedDeduplication", "ContentBasedDeduplication"),
+        ("deduplicationScope", "DeduplicationScope"),
+        ("fifoThroughputLimit", "FifoThroughputLimit"),
+        ("sqsManagedSse", "SqsManagedSseEnabled"),
+        ("kmsMasterKeyId", "KmsMasterKeyId"),
+        ("kmsDataKeyReusePeriod", "KmsDataKeyReusePeriodSeconds"),
+    ] {
+        if let Some(value) = text(field) {
+            out.insert(QueueAttributeName::from(attribute), value);
+        }
+    }
+    if let (Some(target), Some(count)) =
+        (text("deadLetter.queue"), text("deadLetter.maxReceiveCount"))
+    {
+        out.insert(
+            QueueAttributeName::RedrivePolicy,
+            json!({"deadLetterTargetArn": target, "maxReceiveCount": count.parse::<i64>().unwrap_or(1)}).to_string(),
+        );
+    } else {
+        // An empty policy removes the redrive.
+        out.insert(QueueAttributeName::RedrivePolicy, String::new());
+    }
+    match props.get("redriveAllow.sourceQueueArns") {
+        Some(FieldValue::Known(sources)) => {
+            out.insert(
+                QueueAttributeName::RedriveAllowPolicy,
+                json!({"redrivePermission": "byQueue", "sourceQueueArns": sources}).to_string(),
+            );
+        }
+        _ => {
+            out.insert(
+                QueueAttributeName::RedriveAllowPolicy,
+                json!({"redrivePermission": "allowAll"}).to_string(),
+            );
+        }
+    }
+    out
+}
+
+pub async fn create_queue(
+    clients: &Clients,
+    name: &str,
+    fifo: bool,
+    mut attributes: HashMap<QueueAttributeName, String>,
+    tags: HashMap<String, String>,
+) -> Result<String, AwsError> {
+    // A new queue has no redrive to remove; SQS rejects the empty reset value at creation.
+    if attributes
+        .get(&QueueAttributeName::RedrivePolicy)
+        .is_some_and(String::is_empty)
+    {
+        attributes.remove(&QueueAttributeName::RedrivePolicy);
+    }
+    if fifo {
+        attributes.insert(QueueAttributeName::FifoQueue, "true".into());
+    }
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:CreateQueue");
+    let output = clients
+        .sqs
+        .create_queue()
+        .queue_name(name)
+        .set_attributes(Some(attributes))
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| classify("CreateQueue", e))?;
+    Ok(output.queue_url().unwrap_or_default().to_string())
+}
+
+pub async fn set_attributes(
+    clients: &Clients,
+    url: &str,
+    attributes: HashMap<QueueAttributeName, String>,
+) -> Result<(), AwsError> {
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:SetQueueAttributes");
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(url)
+        .set_attributes(Some(attributes))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("SetQueueAttributes", e))
+}
+
+pub async fn tag(
+    clients: &Clients,
+    url: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        clients.limits.sqs_tagging.acquire().await;
+        clients.calls.record("sqs:TagQueue");
+        clients
+            .sqs
+            .tag_queue()
+            .queue_url(url)
+            .set_tags(Some(add))
+            .send()
+            .await
+            .map_err(|e| classify("TagQueue", e))?;
+    }
+    if !remove.is_empty() {
+        clients.limits.sqs_tagging.acquire().await;
+        clients.calls.record("sqs:UntagQueue");
+        clients
+            .sqs
+            .untag_queue()
+            .queue_url(url)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| classify("UntagQueue", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:DeleteQueue");
+    match clients.sqs.delete_queue().queue_url(url).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = classify("DeleteQueue", e);
+            if error.kind == ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The reconcile pipeline for one stack: package code, observe AWS, build the desired state and
+//! the plan. Commands (`plan`, `apply`, `destroy`) and, later, the controller call this; it never
+//! asks why it was called.
+
+use std::collections::BTreeMap;
+
+use crate::artifact::{self, Package};
+use crate::aws::observe::{observe, Observed};
+use crate::aws::{partition_of, AwsError, Clients};
+use crate::model::{Code, ResourceId, ResourceSpec, Stack};
+use crate::plan::desired::{desired_resources, sensitive_digest, Context};
+use crate::plan::{build_plan, graph, DesiredResource, FieldValue, Plan, PlanOptions};
+
+/// Everything a plan was made from; apply needs all of it.
+#[derive(Debug)]
+pub struct Prepared {
+    pub stack: Stack,
+    pub context: Context,
+    pub packages: BTreeMap<ResourceId, Package>,
+    pub observed: Observed,
+    pub desired: Vec<DesiredResource>,
+    pub order: Vec<ResourceId>,
+    pub plan: Plan,
+}
+
+#[derive(Debug)]
+pub enum EngineError {
+    Aws(AwsError),
+    /// Something other than AWS: packaging, the account guard.
+    Other(String),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::Aws(e) => write!(f, "{e}"),
+            EngineError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<AwsError> for EngineError {
+    fn from(e: AwsError) -> Self {
+        EngineError::Aws(e)
+    }
+}
+
+/// Zip every code directory and layer content of the stack.
+pub fn build_packages(stack: &Stack) -> Result<BTreeMap<ResourceId, Package>, EngineError> {
+    let mut packages = BTreeMap::new();
+    for resource in &stack.resources {
+        let dir = match &resource.spec {
+            ResourceSpec::Function(f) => match &f.code {
+                Code::Directory(dir) => dir,
+                _ => continue,
+            },
+            ResourceSpec::Layer(l) => &l.content,
+            _ => continue,
+        };
+        let package = artifact::zip_directory(dir)
+            .map_err(|e| EngineError::Other(format!("{}: {e}", resource.id)))?;
+        packages.insert(resource.id.clone(), package);
+    }
+    Ok(packages)
+}
+
+/// Observe, derive the desired state, and plan.
+pub async fn prepare(
+    stack: Stack,
+    clients: &Clients,
+    options: &PlanOptions,
+) -> Result<Prepared, EngineError> {
+    let packages = build_packages(&stack)?;
+    let region = stack
+        .region
+        .clone()
+        .unwrap_or_else(|| clients.region.clone());
+    let mut context = Context {
+        region: region.clone(),
+        partition: partition_of(&region).to_string(),
+        ..Context::default()
+    };
+    for (id, package) in &packages {
+        match id.kind {
+            crate::model::Kind::Layer => context
+                .layer_sha256
+                .insert(id.clone(), package.sha256_hex.clone()),
+            _ => context
+                .code_sha256
+                .insert(id.clone(), package.sha256_base64.clone()),
+        };
+    }
+    // Names and physical names are all observe needs; the account is not known yet.
+    let provisional = desired_resources(&stack, &context);
+    let mut observed = observe(clients, &stack.name, &provisional).await?;
+    if let Some(expected) = &stack.account_id {
+        if *expected != observed.account {
+            return Err(EngineError::Other(format!(
+                "the credentials are for account {}, but stack `{}` is pinned to account {expected} (spec.accountId); nothing was done",
+                observed.account, stack.name
+            )));
+        }
+    }
+    context.account = observed.account.clone();
+    // A layer whose live version carries the spec's content hash is used as it is.
+    for resource in &observed.resources {
+        if resource.id.kind == crate::model::Kind::Layer {
+            let live = resource.props.get("content.sha256");
+            let wanted = context
+                .layer_sha256
+                .get(&resource.id)
+                .map(|s| FieldValue::known(s.clone()));
+            if live.is_some() && live == wanted.as_ref() {
+                context
+                    .layer_version_arn
+                    .insert(resource.id.clone(), resource.arn.clone());
+            }
+        }
+    }
+    let desired = desired_resources(&stack, &context);
+    mask_sensitive(&desired, &mut observed);
+    let order = graph::creation_order(&stack).map_err(|cycles| {
+        EngineError::Other(format!(
+            "dependency cycle: {:?}",
+            cycles.first().cloned().unwrap_or_default()
+        ))
+    })?;
+    let options = PlanOptions {
+        prune: stack.prune,
+        ..options.clone()
+    };
+    let plan = build_plan(
+        &stack.name,
+        &region,
+        &observed.account,
+        &desired,
+        &observed.resources,
+        &order,
+        &options,
+    );
+    Ok(Prepared {
+        stack,
+        context,
+        packages,
+        observed,
+        desired,
+        order,
+        plan,
+    })
+}
+
+/// Observed values of sensitive fields are compared by digest, as the desired side stores them,
+/// so that no secret ever reaches a plan.
+fn mask_sensitive(desired: &[DesiredResource], observed: &mut Observed) {
+    for want in desired {
+        let Some(have) = observed.resources.iter_mut().find(|o| o.id == want.id) else {
+            continue;
+        };
+        for field in &want.sensitive {
+            if let Some(FieldValue::Known(serde_json::Value::String(value))) = have.props.get(field)
+            {
+                let digest = sensitive_digest(value);
+                have.props.insert(field.clone(), FieldValue::known(digest));
+            }
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Desired state: the validated model turned into the canonical [`Props`] the diff compares.
+//!
+//! Every field is written the way `aws::observe` reads it back from AWS (same names, same
+//! normalised values, AWS defaults filled in), which is what keeps the second plan empty.
+//! References resolve to physical names, ARNs and URLs computed from the account and region;
+//! what cannot be known before a dependency exists is [`FieldValue::Unknown`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use super::{DesiredResource, FieldValue, Props};
+use crate::model::*;
+
+pub const TAG_STACK: &str = "slsctl:stack";
+pub const TAG_RESOURCE: &str = "slsctl:resource";
+
+/// What desired state needs to know besides the spec.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+    /// Base64 SHA-256 of each zip built from a code directory (what Lambda reports as CodeSha256).
+    pub code_sha256: BTreeMap<ResourceId, String>,
+    /// Hex SHA-256 of each layer's content.
+    pub layer_sha256: BTreeMap<ResourceId, String>,
+    /// The live layer version ARN whose content matches the spec, per layer (none: to publish).
+    pub layer_version_arn: BTreeMap<ResourceId, String>,
+}
+
+impl Context {
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account
+        )
+    }
+}
+
+/// Hash of a sensitive value as stored in props: comparable, never printable.
+pub fn sensitive_digest(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("sha256:{}", super::hex(&Sha256::digest(value.as_bytes())))
+}
+
+/// The desired resources of a stack, one per resource of the spec.
+pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
+    stack
+        .resources
+        .iter()
+        .filter(|r| matches!(r.id.kind, Kind::Function | Kind::Queue | Kind::Layer))
+        .map(|r| desired_resource(stack, r, ctx))
+        .collect()
+}
+
+/// Ownership and stack tags, as `tags.<key>` props.
+fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
+    for (key, value) in &stack.tags {
+        props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+    }
+    props.insert(
+        format!("tags.{TAG_STACK}"),
+        FieldValue::known(stack.name.clone()),
+    );
+    props.insert(
+        format!("tags.{TAG_RESOURCE}"),
+        FieldValue::known(resource.id.to_string()),
+    );
+}
+
+fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> DesiredResource {
+    let mut props = Props::new();
+    let mut sensitive = BTreeSet::new();
+    match &resource.spec {
+        ResourceSpec::Function(f) => {
+            function_props(stack, f, ctx, &mut props, &mut sensitive, &resource.id);
+            tags(stack, resource, &mut props);
+        }
+        ResourceSpec::Queue(q) => {
+            queue_props(stack, resource, q, ctx, &mut props);
+            tags(stack, resource, &mut props);
+        }
+        ResourceSpec::Layer(l) => layer_props(l, ctx, &resource.id, &mut props),
+        _ => {}
+    }
+    DesiredResource {
+        id: resource.id.clone(),
+        physical_name: resource.physical_name.clone(),
+        props,
+        sensitive,
+        deletion_policy: resource.deletion_policy,
+        ignore_changes: resource.ignore_changes.clone(),
+        adopt: resource.adopt,
+    }
+}
+
+/// The physical name of a referenced resource, when it is in the stack.
+fn physical<'a>(stack: &'a Stack, id: &ResourceId) -> Option<&'a str> {
+    stack.get(id).map(|r| r.physical_name.as_str())
+}
+
+/// A reference as an ARN.
+pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> FieldValue {
+    match reference {
+        Reference::Arn(arn) => FieldValue::known(arn.clone()),
+        Reference::Stack(id) => {
+            let Some(name) = physical(stack, id) else {
+                return FieldValue::unknown();
+            };
+            match id.kind {
+                Kind::Queue => FieldValue::known(ctx.arn("sqs", name)),
+                Kind::Function => FieldValue::known(ctx.arn("lambda", &format!("function:{name}"))),
+                Kind::EventBus => {
+                    FieldValue::known(ctx.arn("events", &format!("event-bus/{name}")))
+                }
+                Kind::Rule => FieldValue::known(ctx.arn("events", &format!("rule/{name}"))),
+                Kind::Table => FieldValue::known(ctx.arn("dynamodb", &format!("table/{name}"))),
+                Kind::Layer => ctx
+                    .layer_version_arn
+                    .get(id)
+                    .map(|arn| FieldValue::known(arn.clone()))
+                    .unwrap_or_else(FieldValue::unknown),
+                Kind::Api | Kind::Stack => FieldValue::unknown(),
+            }
+        }
+    }
+}
+
+/// The SQS queue URL for a queue ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`).
+pub fn queue_url_from_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    (parts.len() == 6 && parts[2] == "sqs").then(|| {
+        let domain = if parts[1] == "aws-cn" {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!(
+            "https://sqs.{}.{domain}/{}/{}",
+            parts[3], parts[4], parts[5]
+        )
+    })
+}
+
+/// The last segment of an ARN: the name a person recognises.
+pub fn arn_name(arn: &str) -> &str {
+    arn.rsplit([':', '/']).next().unwrap_or(arn)
+}
+
+fn function_props(
+    stack: &Stack,
+    f: &Function,
+    ctx: &Context,
+    props: &mut Props,
+    sensitive: &mut BTreeSet<String>,
+    id: &ResourceId,
+) {
+    let image = matches!(f.code, Code::Image(_));
+    props.insert(
+        "packageType".into(),
+        FieldValue::known(if image { "Image" } else { "Zip" }),
+    );
+    if let Some(handler) = &f.handler {
+        props.insert("handler".into(), FieldValue::known(handler.clone()));
+    }
+    if let Some(runtime) = &f.runtime {
+        props.insert("runtime".into(), FieldValue::known(runtime.clone()));
+    }
+    props.insert("role".into(), FieldValue::known(f.role.clone()));
+    props.insert("memorySize".into(), FieldValue::known(f.memory_size));
+    props.insert("timeout".into(), FieldValue::known(f.timeout));
+    props.insert(
+        "architecture".into(),
+        FieldValue::known(match f.architecture {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        }),
+    );
+    props.insert(
+        "ephemeralStorage".into(),
+        FieldValue::known(f.ephemeral_storage),
+    );
+    props.insert(
+        "tracing".into(),
+        FieldValue::known(match f.tracing {
+            Tracing::Active => "Active",
+            Tracing::PassThrough => "PassThrough",
+        }),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(f.description.clone()),
+    );
+    match &f.code {
+        Code::Directory(_) => {
+            let sha = ctx.code_sha256.get(id).cloned();
+            props.insert(
+                "code.sha256".into(),
+                sha.map(FieldValue::known)
+                    .unwrap_or_else(FieldValue::unknown),
+            );
+        }
+        Code::S3 {
+            bucket,
+            key,
+            object_version,
+        } => {
+            let location = match object_version {
+                Some(v) => format!("s3://{bucket}/{key}?versionId={v}"),
+                None => format!("s3://{bucket}/{key}"),
+            };
+            props.insert("code.s3".into(), FieldValue::known(location));
+        }
+        Code::Image(uri) => {
+            props.insert("code.imageUri".into(), FieldValue::known(uri.clone()));
+        }
+    }
+    if !f.layers.is_empty() {
+        let arns: Vec<FieldValue> = f
+            .layers
+            .iter()
+            .map(|l| reference_arn(stack, ctx, l))
+            .collect();
+        let value = if arns.iter().any(FieldValue::is_unknown) {
+            FieldValue::unknown()
+        } else {
+            FieldValue::known(Value::Array(
+                arns.into_iter()
+                    .filter_map(|v| match v {
+                        FieldValue::Known(v) => Some(v),
+                        FieldValue::Unknown(_) => None,
+                    })
+                    .collect(),
+            ))
+        };
+        props.insert("layers".into(), value);
+    }
+    for (key, value) in &f.environment {
+        let field = format!("environment.{key}");
+        let resolved = match value {
+            EnvValue::Literal(text) if f.sensitive_environment.contains(key) => {
+                sensitive.insert(field.clone());
+                FieldValue::known(sensitive_digest(text))
+            }
+            EnvValue::Literal(text) => FieldValue::known(text.clone()),
+            EnvValue::Ref { target, attr } => env_ref(stack, ctx, target, *attr),
+        };
+        props.insert(field, resolved);
+    }
+    if let Some(n) = f.reserved_concurrency {
+        props.insert("reservedConcurrency".into(), FieldValue::known(n));
+    }
+    if let Some(dlq) = &f.dead_letter {
+        props.insert("deadLetter".into(), reference_arn(stack, ctx, dlq));
+    }
+    for trigger in &f.triggers {
+        let arn = reference_arn(stack, ctx, &trigger.queue);
+        let name = match &arn {
+            FieldValue::Known(Value::String(a)) => arn_name(a).to_string(),
+            _ => continue,
+        };
+        let base = format!("triggers[{name}]");
+        props.insert(
+            format!("{base}.batchSize"),
+            FieldValue::known(trigger.batch_size),
+        );
+        props.insert(
+            format!("{base}.maximumBatchingWindow"),
+            FieldValue::known(trigger.maximum_batching_window),
+        );
+        props.insert(
+            format!("{base}.reportBatchItemFailures"),
+            FieldValue::known(trigger.report_batch_item_failures),
+        );
+        props.insert(
+            format!("{base}.maximumConcurrency"),
+            FieldValue::known(trigger.maximum_concurrency.map_or(Value::Null, Value::from)),
+        );
+        props.insert(
+            format!("{base}.enabled"),
+            FieldValue::known(trigger.enabled),
+        );
+    }
+}
+
+fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> FieldValue {
+    let arn = reference_arn(stack, ctx, target);
+    match attr {
+        RefAttr::Arn => arn,
+        RefAttr::Name => match target {
+            Reference::Stack(id) => physical(stack, id)
+                .map(|n| FieldValue::known(n.to_string()))
+                .unwrap_or_else(FieldValue::unknown),
+            Reference::Arn(a) => FieldValue::known(arn_name(a).to_string()),
+        },
+        RefAttr::Url => match &arn {
+            FieldValue::Known(Value::String(a)) => queue_url_from_arn(a)
+                .map(FieldValue::known)
+                .unwrap_or_else(FieldValue::unknown),
+            _ => FieldValue::unknown(),
+        },
+        // A stream ARN carries the stream's creation time: only AWS knows it.
+        RefAttr::StreamArn => FieldValue::unknown(),
+    }
+}
+
+fn queue_props(stack: &Stack, resource: &Resource, q: &Queue, ctx: &Context, props: &mut Props) {
+    props.insert("fifo".into(), FieldValue::known(q.fifo));
+    props.insert(
+        "visibilityTimeout".into(),
+        FieldValue::known(q.visibility_timeout),
+    );
+    props.insert(
+        "messageRetentionPeriod".into(),
+        FieldValue::known(q.message_retention_period),
+    );
+    props.insert("delaySeconds".into(), FieldValue::known(q.delay_seconds));
+    props.insert(
+        "maximumMessageSize".into(),
+        FieldValue::known(q.maximum_message_size),
+    );
+    props.insert(
+        "receiveMessageWaitTime".into(),
+        FieldValue::known(q.receive_message_wait_time),
+    );
+    if q.fifo {
+        props.insert(
+            "contentBasedDeduplication".into(),
+            FieldValue::known(q.content_based_deduplication),
+        );
+        props.insert(
+            "deduplicationScope".into(),
+            FieldValue::known(
+                q.deduplication_scope
+                    .clone()
+                    .unwrap_or_else(|| "queue".into()),
+            ),
+        );
+        props.insert(
+            "fifoThroughputLimit".into(),
+            FieldValue::known(
+                q.fifo_throughput_limit
+                    .clone()
+                    .unwrap_or_else(|| "perQueue".into()),
+            ),
+        );
+    }
+    match &q.encryption {
+        QueueEncryption::None => {
+            props.insert("sqsManagedSse".into(), FieldValue::known(false));
+        }
+        QueueEncryption::SqsManaged => {
+            props.insert("sqsManagedSse".into(), FieldValue::known(true));
+        }
+        QueueEncryption::Kms {
+            key_id,
+            data_key_reuse_period,
+        } => {
+            props.insert("sqsManagedSse".into(), FieldValue::known(false));
+            props.insert("kmsMasterKeyId".into(), FieldValue::known(key_id.clone()));
+            props.insert(
+                "kmsDataKeyReusePeriod".into(),
+                FieldValue::known(*data_key_reuse_period),
+            );
+        }
+    }
+    if let Some(dlq) = &q.dead_letter {
+        props.insert(
+            "deadLetter.queue".into(),
+            reference_arn(stack, ctx, &dlq.queue),
+        );
+        props.insert(
+            "deadLetter.maxReceiveCount".into(),
+            FieldValue::known(dlq.max_receive_count),
+        );
+    }
+    // The redrive-allow policy of a dead-letter queue names exactly the stack's queues that use it.
+    if !q.restrict_redrive_sources {
+        return;
+    }
+    let own = Reference::Stack(resource.id.clone());
+    let mut sources: Vec<String> = stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Queue(other)
+                if other.dead_letter.as_ref().is_some_and(|d| d.queue == own) =>
+            {
+                Some(ctx.arn("sqs", &r.physical_name))
+            }
+            _ => None,
+        })
+        .collect();
+    if !sources.is_empty() {
+        sources.sort();
+        props.insert(
+            "redriveAllow.sourceQueueArns".into(),
+            FieldValue::known(json!(sources)),
+        );
+    }
+}
+
+fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
+    props.insert(
+        "content.sha256".into(),
+        ctx.layer_sha256
+            .get(id)
+            .map(|s| FieldValue::known(s.clone()))
+            .unwrap_or_else(FieldValue::unknown),
+    );
+    let mut runtimes = l.compatible_runtimes.clone();
+    runtimes.sort();
+    props.insert(
+        "compatibleRuntimes".into(),
+        FieldValue::known(json!(runtimes)),
+    );
+    let mut architectures: Vec<&str> = l
+        .compatible_architectures
+        .iter()
+        .map(|a| match a {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        })
+        .collect();
+    architectures.sort();
+    props.insert(
+        "compatibleArchitectures".into(),
+        FieldValue::known(json!(architectures)),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(l.description.clone()),
+    );
+    props.insert(
+        "licenseInfo".into(),
+        FieldValue::known(l.license_info.clone().map_or(Value::Null, Value::from)),
+    );
+}
