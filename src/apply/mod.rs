@@ -16,7 +16,8 @@ use crate::aws::{sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
 use crate::plan::desired::{
-    arn_name, desired_resources, queue_url_from_arn, Context, TAG_RESOURCE, TAG_STACK,
+    arn_name, desired_resources, queue_url_from_arn, Context, TAG_DELETION_POLICY, TAG_RESOURCE,
+    TAG_STACK,
 };
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
@@ -335,11 +336,19 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 AwsError::new("DeleteQueue", ErrorKind::NotFound, "queue URL unknown")
             })?;
             // Re-check at the last moment: messages may have arrived since the plan.
+            // The same policy the plan used: the spec's, else the one the queue carries.
             let policy = shared
                 .prepared
                 .stack
                 .get(&action.id)
                 .map(|r| r.deletion_policy)
+                .or_else(|| {
+                    observed
+                        .resources
+                        .iter()
+                        .find(|o| o.id == action.id)
+                        .and_then(|o| o.deletion_policy)
+                })
                 .unwrap_or(DeletionPolicy::DeleteIfEmpty);
             if policy == DeletionPolicy::DeleteIfEmpty {
                 if let Some(live) = sqs::get_queue(clients, &url, Some(BTreeMap::new())).await? {
@@ -362,7 +371,11 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 clients,
                 &url,
                 HashMap::new(),
-                vec![TAG_STACK.into(), TAG_RESOURCE.into()],
+                vec![
+                    TAG_STACK.into(),
+                    TAG_RESOURCE.into(),
+                    TAG_DELETION_POLICY.into(),
+                ],
             )
             .await
         }
@@ -626,7 +639,11 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                 clients,
                 &arn,
                 HashMap::new(),
-                vec![TAG_STACK.into(), TAG_RESOURCE.into()],
+                vec![
+                    TAG_STACK.into(),
+                    TAG_RESOURCE.into(),
+                    TAG_DELETION_POLICY.into(),
+                ],
             )
             .await
         }

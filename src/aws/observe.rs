@@ -13,8 +13,11 @@ use super::error::{classify, AwsError};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
 use super::Clients;
+use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
-use crate::plan::desired::{arn_name, queue_url_from_arn, TAG_RESOURCE, TAG_STACK};
+use crate::plan::desired::{
+    arn_name, queue_url_from_arn, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
+};
 use crate::plan::{DesiredResource, FieldValue, ObservedResource};
 
 /// Everything observed, plus what apply needs to address the live resources.
@@ -230,6 +233,10 @@ pub async fn observe(
                         == Some(id.to_string().as_str());
                 observed.function_arns.insert(id.clone(), f.arn.clone());
                 observed.mappings.insert(id.clone(), by_queue);
+                let deletion_policy = f
+                    .tags
+                    .get(TAG_DELETION_POLICY)
+                    .and_then(|p| DeletionPolicy::parse(p));
                 observed.resources.push(ObservedResource {
                     id,
                     physical_name: f.name,
@@ -238,6 +245,7 @@ pub async fn observe(
                     owned,
                     messages: None,
                     referenced_by: Vec::new(),
+                    deletion_policy,
                 });
             }
             ObservedPart::Queue(id, q) => {
@@ -246,6 +254,12 @@ pub async fn observe(
                 let mut referenced_by = redrive_sources.get(&q.arn).cloned().unwrap_or_default();
                 referenced_by.extend(mapping_sources.get(&q.arn).cloned().unwrap_or_default());
                 observed.queue_urls.insert(id.clone(), q.url.clone());
+                let deletion_policy = match q.props.get(&format!("tags.{TAG_DELETION_POLICY}")) {
+                    Some(FieldValue::Known(serde_json::Value::String(p))) => {
+                        DeletionPolicy::parse(p)
+                    }
+                    _ => None,
+                };
                 observed.resources.push(ObservedResource {
                     id,
                     physical_name: arn_name(&q.arn).to_string(),
@@ -254,6 +268,7 @@ pub async fn observe(
                     owned,
                     messages: Some(q.messages),
                     referenced_by,
+                    deletion_policy,
                 });
             }
         }
@@ -273,6 +288,7 @@ pub async fn observe(
             owned: true,
             messages: None,
             referenced_by: Vec::new(),
+            deletion_policy: None,
         });
     }
     observed.resources.sort_by(|a, b| a.id.cmp(&b.id));

@@ -127,12 +127,32 @@ pub enum Reference {
     Arn(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeletionPolicy {
     Delete,
     Retain,
     DeleteIfEmpty,
+}
+
+impl DeletionPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionPolicy::Delete => "delete",
+            DeletionPolicy::Retain => "retain",
+            DeletionPolicy::DeleteIfEmpty => "delete-if-empty",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            DeletionPolicy::Delete,
+            DeletionPolicy::Retain,
+            DeletionPolicy::DeleteIfEmpty,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -14,6 +14,10 @@ use crate::model::*;
 
 pub const TAG_STACK: &str = "slsctl:stack";
 pub const TAG_RESOURCE: &str = "slsctl:resource";
+/// A deletion policy other than the kind's default travels with the resource, so that it still
+/// protects the resource after its document has left the spec (a `retain` that disappears with
+/// the spec would protect nothing).
+pub const TAG_DELETION_POLICY: &str = "slsctl:deletion-policy";
 
 /// What desired state needs to know besides the spec.
 #[derive(Clone, Debug, Default)]
@@ -67,6 +71,12 @@ fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
         format!("tags.{TAG_RESOURCE}"),
         FieldValue::known(resource.id.to_string()),
     );
+    if resource.deletion_policy != resource.id.kind.default_deletion_policy() {
+        props.insert(
+            format!("tags.{TAG_DELETION_POLICY}"),
+            FieldValue::known(resource.deletion_policy.as_str()),
+        );
+    }
 }
 
 fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> DesiredResource {

@@ -77,6 +77,9 @@ pub struct ObservedResource {
     pub messages: Option<u64>,
     /// Other live resources pointing at this one (redrive sources, event source mappings).
     pub referenced_by: Vec<String>,
+    /// The deletion policy recorded on the resource itself (its tag), if any.
+    #[serde(default)]
+    pub deletion_policy: Option<DeletionPolicy>,
 }
 
 /// What to do with one resource.
@@ -404,9 +407,12 @@ pub fn build_plan(
         // prune: false keeps them, and says so.
     } else {
         for have in &leaving {
+            // The spec's policy while the resource is in it (destroy); otherwise the policy the
+            // resource carries, so that `retain` outlives the document that said it.
             let policy = desired_by_id
                 .get(&have.id)
                 .map(|d| d.deletion_policy)
+                .or(have.deletion_policy)
                 .unwrap_or_else(|| have.id.kind.default_deletion_policy());
             match policy {
                 DeletionPolicy::Retain => {
@@ -469,16 +475,14 @@ pub fn build_plan(
             .then_with(|| a.id.cmp(&b.id))
     });
 
-    // The mass-deletion guard: an empty spec, or more than half of what the stack owns.
+    // The mass-deletion guard: an empty spec, or more than half of what the stack owns. It is
+    // about resources leaving (the signature of an empty or broken source); replacements come
+    // back, and data-bearing ones have their own guard above.
     let owned = observed.iter().filter(|o| o.owned).count();
     let deleting = backward
         .iter()
         .filter(|a| a.action == ActionKind::Delete)
-        .count()
-        + forward
-            .iter()
-            .filter(|a| a.action == ActionKind::Replace)
-            .count();
+        .count();
     if !options.allow_mass_delete && deleting > 0 && (desired.is_empty() || deleting * 2 > owned) {
         refusals.push(Refusal {
             id: None,

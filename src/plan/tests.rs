@@ -1,1 +1,424 @@
+//! The plan engine, without AWS: every decision it makes from desired and observed props.
 
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::*;
+
+fn id(kind: Kind, name: &str) -> ResourceId {
+    ResourceId::new(kind, name)
+}
+
+fn props(pairs: &[(&str, serde_json::Value)]) -> Props {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), FieldValue::known(v.clone())))
+        .collect()
+}
+
+fn want(kind: Kind, name: &str, p: Props) -> DesiredResource {
+    DesiredResource {
+        id: id(kind, name),
+        physical_name: format!("s-{name}"),
+        props: p,
+        sensitive: BTreeSet::new(),
+        deletion_policy: kind.default_deletion_policy(),
+        ignore_changes: Vec::new(),
+        adopt: false,
+    }
+}
+
+fn have(kind: Kind, name: &str, p: Props) -> ObservedResource {
+    ObservedResource {
+        id: id(kind, name),
+        physical_name: format!("s-{name}"),
+        arn: format!("arn:aws:x:us-east-1:1:{name}"),
+        props: p,
+        owned: true,
+        messages: None,
+        referenced_by: Vec::new(),
+        deletion_policy: None,
+    }
+}
+
+fn plan(desired: &[DesiredResource], observed: &[ObservedResource], options: PlanOptions) -> Plan {
+    let order: Vec<ResourceId> = desired.iter().map(|d| d.id.clone()).collect();
+    build_plan(
+        "s",
+        "us-east-1",
+        "1",
+        desired,
+        observed,
+        &order,
+        &PlanOptions {
+            prune: true,
+            ..options
+        },
+    )
+}
+
+#[test]
+fn identical_props_plan_nothing() {
+    let p = props(&[("memorySize", json!(128)), ("tags.team", json!("a"))]);
+    let result = plan(
+        &[want(Kind::Function, "f", p.clone())],
+        &[have(Kind::Function, "f", p)],
+        PlanOptions::default(),
+    );
+    assert!(result.actions.is_empty());
+    assert_eq!(result.summary.unchanged, 1);
+    assert!(!result.has_changes());
+}
+
+#[test]
+fn a_changed_field_is_an_update_with_before_and_after() {
+    let result = plan(
+        &[want(
+            Kind::Function,
+            "f",
+            props(&[("memorySize", json!(512)), ("timeout", json!(3))]),
+        )],
+        &[have(
+            Kind::Function,
+            "f",
+            props(&[("memorySize", json!(128)), ("timeout", json!(3))]),
+        )],
+        PlanOptions::default(),
+    );
+    assert_eq!(result.actions.len(), 1);
+    let action = &result.actions[0];
+    assert_eq!(action.action, ActionKind::Update);
+    assert_eq!(action.changes.len(), 1);
+    assert_eq!(action.changes[0].field, "memorySize");
+    assert_eq!(action.changes[0].before, Some(FieldValue::known(128)));
+    assert_eq!(action.changes[0].after, Some(FieldValue::known(512)));
+}
+
+#[test]
+fn an_immutable_field_forces_a_replace_that_names_it() {
+    let result = plan(
+        &[want(
+            Kind::Function,
+            "f",
+            props(&[("packageType", json!("Image"))]),
+        )],
+        &[have(
+            Kind::Function,
+            "f",
+            props(&[("packageType", json!("Zip"))]),
+        )],
+        PlanOptions::default(),
+    );
+    assert_eq!(result.actions[0].action, ActionKind::Replace);
+    assert!(result.actions[0].changes[0].forces_replacement);
+    assert!(
+        result.actions[0].reasons[0].starts_with("packageType:"),
+        "{:?}",
+        result.actions[0].reasons
+    );
+    assert!(
+        result.refusals.is_empty(),
+        "a function carries no data: {:?}",
+        result.refusals
+    );
+}
+
+#[test]
+fn replacing_a_queue_is_refused_unless_allowed() {
+    let desired = [want(Kind::Queue, "q", props(&[("fifo", json!(true))]))];
+    let observed = [have(Kind::Queue, "q", props(&[("fifo", json!(false))]))];
+    let refused = plan(&desired, &observed, PlanOptions::default());
+    assert_eq!(refused.actions[0].action, ActionKind::Replace);
+    assert_eq!(refused.refusals.len(), 1);
+    assert!(refused.refusals[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("--allow-replace Queue/q"));
+
+    let allowed = plan(
+        &desired,
+        &observed,
+        PlanOptions {
+            allow_replace: [id(Kind::Queue, "q")].into(),
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(allowed.refusals.is_empty(), "{:?}", allowed.refusals);
+}
+
+#[test]
+fn ignore_changes_hides_a_field_and_its_children() {
+    let mut w = want(
+        Kind::Function,
+        "f",
+        props(&[("description", json!("new")), ("environment.A", json!("1"))]),
+    );
+    w.ignore_changes = vec!["description".into(), "environment".into()];
+    let result = plan(
+        &[w],
+        &[have(
+            Kind::Function,
+            "f",
+            props(&[("description", json!("old")), ("environment.A", json!("2"))]),
+        )],
+        PlanOptions::default(),
+    );
+    assert!(result.actions.is_empty(), "{:?}", result.actions);
+}
+
+#[test]
+fn a_foreign_resource_with_the_same_name_is_refused_and_never_changed() {
+    let mut foreign = have(Kind::Queue, "q", props(&[("delaySeconds", json!(5))]));
+    foreign.owned = false;
+    let result = plan(
+        &[want(Kind::Queue, "q", props(&[("delaySeconds", json!(0))]))],
+        &[foreign.clone()],
+        PlanOptions::default(),
+    );
+    assert!(result.actions.is_empty());
+    assert_eq!(result.refusals.len(), 1);
+    assert!(result.refusals[0]
+        .message
+        .contains("does not belong to this stack"));
+    assert!(result.refusals[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("slsctl.dev/adopt"));
+
+    // Not even a destroy touches it.
+    let destroy = plan(
+        &[],
+        &[foreign],
+        PlanOptions {
+            destroy: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(destroy.actions.is_empty());
+}
+
+#[test]
+fn adoption_updates_a_foreign_resource_when_asked() {
+    let mut foreign = have(Kind::Queue, "q", props(&[("delaySeconds", json!(5))]));
+    foreign.owned = false;
+    let mut w = want(
+        Kind::Queue,
+        "q",
+        props(&[
+            ("delaySeconds", json!(0)),
+            ("tags.slsctl:stack", json!("s")),
+        ]),
+    );
+    w.adopt = true;
+    let result = plan(&[w], &[foreign], PlanOptions::default());
+    assert_eq!(result.actions[0].action, ActionKind::Adopt);
+    assert_eq!(result.actions[0].changes.len(), 2);
+}
+
+#[test]
+fn pruning_follows_deletion_policies() {
+    let keep = have(Kind::Function, "keep", Props::new());
+    let gone_fn = have(Kind::Function, "gone", Props::new());
+    let table = have(Kind::Table, "t", Props::new());
+    let mut full_queue = have(Kind::Queue, "full", Props::new());
+    full_queue.messages = Some(3);
+    let mut empty_queue = have(Kind::Queue, "empty", Props::new());
+    empty_queue.messages = Some(0);
+    let desired: Vec<DesiredResource> = ["keep", "a", "b", "c", "d", "e"]
+        .iter()
+        .map(|n| want(Kind::Function, n, Props::new()))
+        .collect();
+    let mut observed = vec![keep, gone_fn, table, full_queue, empty_queue];
+    for n in ["a", "b", "c", "d", "e"] {
+        observed.push(have(Kind::Function, n, Props::new()));
+    }
+    let result = plan(&desired, &observed, PlanOptions::default());
+    let by_id = |name: &str| {
+        result
+            .actions
+            .iter()
+            .find(|a| a.id.name == name)
+            .map(|a| a.action)
+    };
+    assert_eq!(by_id("gone"), Some(ActionKind::Delete));
+    assert_eq!(
+        by_id("t"),
+        Some(ActionKind::Release),
+        "tables default to retain"
+    );
+    assert_eq!(by_id("empty"), Some(ActionKind::Delete));
+    assert_eq!(
+        by_id("full"),
+        None,
+        "a queue holding messages is not deleted"
+    );
+    assert!(
+        result
+            .refusals
+            .iter()
+            .any(|r| r.message.contains("holds 3 messages")),
+        "{:?}",
+        result.refusals
+    );
+    // Consumers are deleted before queues.
+    let position = |name: &str| {
+        result
+            .actions
+            .iter()
+            .position(|a| a.id.name == name)
+            .unwrap()
+    };
+    assert!(position("gone") < position("empty"));
+}
+
+#[test]
+fn a_retain_policy_recorded_on_the_resource_outlives_its_document() {
+    let mut kept = have(Kind::Queue, "kept", Props::new());
+    kept.deletion_policy = Some(DeletionPolicy::Retain);
+    kept.messages = Some(0);
+    let desired = [
+        want(Kind::Queue, "a", Props::new()),
+        want(Kind::Queue, "b", Props::new()),
+    ];
+    let observed = [
+        kept,
+        have(Kind::Queue, "a", Props::new()),
+        have(Kind::Queue, "b", Props::new()),
+    ];
+    let result = plan(&desired, &observed, PlanOptions::default());
+    assert_eq!(result.actions.len(), 1);
+    assert_eq!(result.actions[0].action, ActionKind::Release);
+}
+
+#[test]
+fn prune_false_keeps_what_left_the_spec() {
+    let result = build_plan(
+        "s",
+        "r",
+        "1",
+        &[want(Kind::Function, "a", Props::new())],
+        &[
+            have(Kind::Function, "a", Props::new()),
+            have(Kind::Function, "old", Props::new()),
+        ],
+        &[id(Kind::Function, "a")],
+        &PlanOptions {
+            prune: false,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(result.actions.is_empty());
+}
+
+#[test]
+fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
+    let observed: Vec<ObservedResource> = (0..4)
+        .map(|i| have(Kind::Function, &format!("f{i}"), Props::new()))
+        .collect();
+    let empty = plan(&[], &observed, PlanOptions::default());
+    assert!(
+        empty
+            .refusals
+            .iter()
+            .any(|r| r.message.contains("holds no resources")),
+        "{:?}",
+        empty.refusals
+    );
+
+    let one_left = plan(
+        &[want(Kind::Function, "f0", Props::new())],
+        &observed,
+        PlanOptions::default(),
+    );
+    assert!(one_left
+        .refusals
+        .iter()
+        .any(|r| r.message.contains("3 of the stack's 4")));
+
+    let half = plan(
+        &[
+            want(Kind::Function, "f0", Props::new()),
+            want(Kind::Function, "f1", Props::new()),
+        ],
+        &observed,
+        PlanOptions::default(),
+    );
+    assert!(
+        half.refusals.is_empty(),
+        "exactly half is allowed: {:?}",
+        half.refusals
+    );
+
+    let allowed = plan(
+        &[],
+        &observed,
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(allowed.refusals.is_empty());
+    assert_eq!(allowed.summary.delete, 4);
+}
+
+#[test]
+fn sensitive_changes_are_flagged() {
+    let mut w = want(
+        Kind::Function,
+        "f",
+        props(&[("environment.KEY", json!("sha256:new"))]),
+    );
+    w.sensitive.insert("environment.KEY".into());
+    let result = plan(
+        &[w],
+        &[have(
+            Kind::Function,
+            "f",
+            props(&[("environment.KEY", json!("sha256:old"))]),
+        )],
+        PlanOptions::default(),
+    );
+    assert!(result.actions[0].changes[0].sensitive);
+}
+
+#[test]
+fn creates_follow_the_dependency_order_and_deletes_come_first() {
+    let desired = [
+        want(Kind::Queue, "dlq", Props::new()),
+        want(Kind::Queue, "main", Props::new()),
+    ];
+    let observed = [
+        have(Kind::Function, "old", Props::new()),
+        have(Kind::Function, "x", Props::new()),
+        have(Kind::Function, "y", Props::new()),
+    ];
+    let result = plan(
+        &desired,
+        &observed,
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    let names: Vec<&str> = result.actions.iter().map(|a| a.id.name.as_str()).collect();
+    assert_eq!(names, ["old", "x", "y", "dlq", "main"]);
+}
+
+#[test]
+fn the_observed_digest_changes_with_observed_state_only() {
+    let a = [have(Kind::Queue, "q", props(&[("delaySeconds", json!(0))]))];
+    let mut b = a.clone();
+    b[0].messages = Some(10);
+    assert_eq!(
+        digest_observed(&a),
+        digest_observed(&b),
+        "message counts move all the time"
+    );
+    b[0].props
+        .insert("delaySeconds".into(), FieldValue::known(5));
+    assert_ne!(digest_observed(&a), digest_observed(&b));
+}

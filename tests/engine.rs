@@ -1,0 +1,595 @@
+//! The reconcile engine against the emulator: create, then plan empty; every updatable field;
+//! replacement; drift; foreign resources; pruning and its guards; interrupted applies.
+//!
+//! The oracle after each scenario: a second plan is empty, nothing without this stack's tags was
+//! touched, and no data-bearing resource was deleted without opt-in.
+
+mod support;
+
+use std::sync::Arc;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use slsctl::apply::{apply, Outcome, Quiet};
+use slsctl::aws::Clients;
+use slsctl::engine::{prepare, Prepared};
+use slsctl::plan::{ActionKind, PlanOptions};
+use support::{create_role, spec_dir, unique, Emulator};
+
+const ROLE: &str = "slsctl-test-role";
+
+async fn clients() -> Clients {
+    let emulator = Emulator::shared();
+    create_role(&emulator.endpoint, ROLE);
+    Clients::new(&emulator.sdk_config().await)
+}
+
+/// A stack directory: the Stack document, `docs`, and a code directory `src/`.
+fn stack(name: &str, docs: &str) -> tempfile::TempDir {
+    let stack = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec:\n  region: us-east-1\n  tags: {{team: test}}\n");
+    spec_dir(&[
+        ("stack.yaml", &stack),
+        ("resources.yaml", docs),
+        (
+            "src/app.py",
+            "def handler(event, context):\n    return event\n",
+        ),
+    ])
+}
+
+fn rewrite(dir: &tempfile::TempDir, docs: &str) {
+    std::fs::write(dir.path().join("resources.yaml"), docs).unwrap();
+}
+
+async fn plan_with(dir: &tempfile::TempDir, clients: &Clients, options: PlanOptions) -> Prepared {
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    prepare(stack, clients, &options).await.expect("plan")
+}
+
+async fn plan(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
+    plan_with(dir, clients, PlanOptions::default()).await
+}
+
+/// Plan and apply; every action must succeed.
+async fn converge_with(
+    dir: &tempfile::TempDir,
+    clients: &Clients,
+    options: PlanOptions,
+) -> Prepared {
+    let prepared = plan_with(dir, clients, options).await;
+    assert!(
+        prepared.plan.refusals.is_empty(),
+        "refused: {:?}",
+        prepared.plan.refusals
+    );
+    let prepared = Arc::new(prepared);
+    let report = apply(prepared.clone(), clients, Arc::new(Quiet)).await;
+    for entry in &report.actions {
+        assert_eq!(
+            entry.outcome,
+            Outcome::Done,
+            "{} {:?}",
+            entry.id,
+            entry.action
+        );
+    }
+    Arc::try_unwrap(prepared).expect("apply keeps no reference")
+}
+
+async fn converge(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
+    converge_with(dir, clients, PlanOptions::default()).await
+}
+
+async fn assert_empty_plan(dir: &tempfile::TempDir, clients: &Clients) {
+    let prepared = plan(dir, clients).await;
+    assert!(
+        prepared.plan.actions.is_empty() && prepared.plan.refusals.is_empty(),
+        "the plan after apply is not empty:\n{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+}
+
+fn function(extra: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n{extra}"
+    )
+}
+
+fn queue(name: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: {name}}}\nspec:\n{extra}"
+    )
+}
+
+#[tokio::test]
+async fn the_example_stack_applies_and_then_plans_empty() {
+    let clients = clients().await;
+    for role in [
+        "orders-create-order",
+        "orders-get-order",
+        "orders-fulfil-order",
+    ] {
+        create_role(&Emulator::shared().endpoint, role);
+    }
+    let root = support::project_root().join("specs/examples/orders");
+    let (stack, _) = slsctl::spec::load_stack(&root)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let prepared = Arc::new(
+        prepare(stack.clone(), &clients, &PlanOptions::default())
+            .await
+            .unwrap(),
+    );
+    let report = apply(prepared, &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
+
+    let counting = Clients {
+        calls: Default::default(),
+        ..clients.clone()
+    };
+    let again = prepare(stack, &counting, &PlanOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        again.plan.actions.is_empty(),
+        "{}",
+        slsctl::render::plan_text(&again.plan)
+    );
+    // A no-change plan reads each resource about once: one tagging page, one describe each,
+    // one listing of mappings and of layers, one STS call.
+    let managed = again.desired.len() as u64;
+    assert!(
+        counting.calls.total() <= managed * 3 / 2,
+        "{:?} for {managed} resources",
+        counting.calls.snapshot()
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_stack_is_created_and_then_plans_empty() {
+    let clients = clients().await;
+    let name = unique("fresh");
+    let dir = stack(
+        &name,
+        &[
+            function("  memorySize: 256\n  timeout: 20\n  environment: {A: \"1\", Q: {ref: Queue/jobs, attr: url}}\n  reservedConcurrency: 5\n  triggers:\n    - {queue: jobs, batchSize: 5, maximumBatchingWindow: 2, reportBatchItemFailures: true, maximumConcurrency: 10}\n"),
+            queue("jobs", "  visibilityTimeout: 120\n  deadLetter: {queue: dlq, maxReceiveCount: 3}\n"),
+            queue("dlq", "  messageRetentionPeriod: 1209600\n  restrictRedriveSources: false\n"),
+            queue("ordered", "  fifo: true\n  contentBasedDeduplication: true\n  deduplicationScope: messageGroup\n  fifoThroughputLimit: perMessageGroupId\n"),
+        ]
+        .join("---\n"),
+    );
+    let first = plan(&dir, &clients).await;
+    assert_eq!(first.plan.summary.create, 4);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
+/// For each change: exactly the expected fields are planned as an update, and after the apply
+/// the plan is empty again.
+#[tokio::test]
+async fn each_updatable_field_is_planned_alone_and_converges() {
+    let clients = clients().await;
+    let name = unique("fields");
+    let base_function = "  memorySize: 128\n  timeout: 10\n  description: one\n  environment: {A: \"1\"}\n  triggers:\n    - {queue: jobs, batchSize: 10}\n";
+    let base_queue = "  visibilityTimeout: 60\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n";
+    // `f` is the whole Function document, so that any of its lines can be changed.
+    let docs = |f: &str, q: &str| {
+        [
+            f.to_string(),
+            queue("jobs", q),
+            queue("dlq", "  delaySeconds: 0\n"),
+        ]
+        .join("---\n")
+    };
+    let base = function(base_function);
+    let dir = stack(&name, &docs(&base, base_queue));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    let function_cases: &[(&str, &str, &[&str])] = &[
+        ("memorySize: 128", "memorySize: 512", &["memorySize"]),
+        ("timeout: 10", "timeout: 30", &["timeout"]),
+        ("description: one", "description: two", &["description"]),
+        (
+            "{A: \"1\"}",
+            "{A: \"2\", B: \"3\"}",
+            &["environment.A", "environment.B"],
+        ),
+        (
+            "memorySize: 128",
+            "memorySize: 128\n  reservedConcurrency: 3",
+            &["reservedConcurrency"],
+        ),
+        // tracing, ephemeralStorage, architecture and deadLetter: moto ignores their updates,
+        // so tests/engine_mocked.rs checks those calls against the real response shapes.
+        ("handler: app.handler", "handler: app.main", &["handler"]),
+        ("runtime: python3.12", "runtime: python3.13", &["runtime"]),
+        (
+            "batchSize: 10}",
+            "batchSize: 7}",
+            &["triggers[NAME-jobs].batchSize"],
+        ),
+    ];
+    for (from, to, fields) in function_cases {
+        let changed = base.replace(from, to);
+        assert_ne!(changed, base, "the case {from} → {to} changes nothing");
+        rewrite(&dir, &docs(&changed, base_queue));
+        let prepared = plan(&dir, &clients).await;
+        let actions = &prepared.plan.actions;
+        assert_eq!(
+            actions.len(),
+            1,
+            "{to}: {}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        assert_eq!(actions[0].action, ActionKind::Update);
+        let planned: Vec<String> = actions[0].changes.iter().map(|c| c.field.clone()).collect();
+        let expected: Vec<String> = fields.iter().map(|f| f.replace("NAME", &name)).collect();
+        assert_eq!(planned, expected, "{to}");
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        // Back to the base, which is itself one more update of the same fields.
+        rewrite(&dir, &docs(&base, base_queue));
+        converge(&dir, &clients).await;
+    }
+
+    let queue_cases: &[(&str, &[&str])] = &[
+        ("  visibilityTimeout: 90\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["visibilityTimeout"]),
+        ("  visibilityTimeout: 60\n  delaySeconds: 5\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["delaySeconds"]),
+        ("  visibilityTimeout: 60\n  messageRetentionPeriod: 86400\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["messageRetentionPeriod"]),
+        ("  visibilityTimeout: 60\n  maximumMessageSize: 1024\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["maximumMessageSize"]),
+        ("  visibilityTimeout: 60\n  receiveMessageWaitTime: 20\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["receiveMessageWaitTime"]),
+        ("  visibilityTimeout: 60\n  deadLetter: {queue: dlq, maxReceiveCount: 9}\n", &["deadLetter.maxReceiveCount"]),
+        ("  visibilityTimeout: 60\n", &["deadLetter.maxReceiveCount", "deadLetter.queue"]),
+        ("  visibilityTimeout: 60\n  sqsManagedSse: false\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n", &["sqsManagedSse"]),
+    ];
+    for (changed, fields) in queue_cases {
+        rewrite(&dir, &docs(&base, changed));
+        let prepared = plan(&dir, &clients).await;
+        let actions = &prepared.plan.actions;
+        assert_eq!(
+            actions.len(),
+            1,
+            "{changed}: {}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        let planned: Vec<&str> = actions[0]
+            .changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(planned, *fields, "{changed}");
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        rewrite(&dir, &docs(&base, base_queue));
+        converge(&dir, &clients).await;
+    }
+}
+
+#[tokio::test]
+async fn a_code_change_updates_the_code_and_unchanged_code_never_shows() {
+    let clients = clients().await;
+    let dir = stack(&unique("code"), &function(""));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    // Same content, new modification time: no diff.
+    std::fs::write(
+        dir.path().join("src/app.py"),
+        "def handler(event, context):\n    return event\n",
+    )
+    .unwrap();
+    assert_empty_plan(&dir, &clients).await;
+    std::fs::write(
+        dir.path().join("src/app.py"),
+        "def handler(event, context):\n    return {}\n",
+    )
+    .unwrap();
+    let prepared = plan(&dir, &clients).await;
+    let fields: Vec<&str> = prepared.plan.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["code.sha256"]);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
+#[tokio::test]
+async fn an_immutable_change_is_a_replace_with_its_reason_and_needs_opt_in_for_a_queue() {
+    let clients = clients().await;
+    let dir = stack(&unique("immut"), &queue("events", "  delaySeconds: 0\n"));
+    converge(&dir, &clients).await;
+    rewrite(&dir, &queue("events", "  fifo: true\n"));
+    let prepared = plan(&dir, &clients).await;
+    let action = &prepared.plan.actions[0];
+    assert_eq!(action.action, ActionKind::Replace);
+    assert!(
+        action.reasons.iter().any(|r| r.starts_with("fifo:")),
+        "{:?}",
+        action.reasons
+    );
+    assert_eq!(prepared.plan.refusals.len(), 1, "a queue is data-bearing");
+    let options = PlanOptions {
+        allow_replace: [action.id.clone()].into(),
+        ..PlanOptions::default()
+    };
+    converge_with(&dir, &clients, options).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
+#[tokio::test]
+async fn drift_is_shown_and_healed() {
+    let clients = clients().await;
+    let name = unique("drift");
+    let dir = stack(
+        &name,
+        &[
+            function("  memorySize: 256\n  environment: {MODE: live}\n"),
+            queue("jobs", "  visibilityTimeout: 60\n"),
+        ]
+        .join("---\n"),
+    );
+    let applied = converge(&dir, &clients).await;
+    // Out-of-band changes, as a person in the console would make them.
+    clients
+        .lambda
+        .update_function_configuration()
+        .function_name(format!("{name}-worker"))
+        .memory_size(1024)
+        .send()
+        .await
+        .unwrap();
+    let url = applied
+        .observed
+        .queue_urls
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| {
+            slsctl::plan::desired::queue_url_from_arn(&format!(
+                "arn:aws:sqs:us-east-1:123456789012:{name}-jobs"
+            ))
+            .unwrap()
+        });
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::VisibilityTimeout, "5")
+        .send()
+        .await
+        .unwrap();
+    clients
+        .sqs
+        .untag_queue()
+        .queue_url(&url)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+
+    let prepared = plan(&dir, &clients).await;
+    let changes: Vec<(String, String)> = prepared
+        .plan
+        .actions
+        .iter()
+        .flat_map(|a| {
+            a.changes
+                .iter()
+                .map(move |c| (a.id.to_string(), c.field.clone()))
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("Queue/jobs".to_string(), "tags.team".to_string()),
+            ("Queue/jobs".to_string(), "visibilityTimeout".to_string()),
+            ("Function/worker".to_string(), "memorySize".to_string()),
+        ]
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
+#[tokio::test]
+async fn a_foreign_resource_with_the_same_name_is_refused_and_untouched() {
+    let clients = clients().await;
+    let name = unique("foreign");
+    let created = clients
+        .sqs
+        .create_queue()
+        .queue_name(format!("{name}-jobs"))
+        .attributes(QueueAttributeName::DelaySeconds, "7")
+        .send()
+        .await
+        .unwrap();
+    let url = created.queue_url().unwrap().to_string();
+    let dir = stack(&name, &queue("jobs", "  delaySeconds: 0\n"));
+    let prepared = plan(&dir, &clients).await;
+    assert!(prepared.plan.actions.is_empty());
+    assert_eq!(prepared.plan.refusals.len(), 1);
+    assert!(prepared.plan.refusals[0]
+        .message
+        .contains("does not belong to this stack"));
+    // Applying what was planned changes nothing.
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert!(report.actions.is_empty());
+    let attributes = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attributes
+            .attributes()
+            .unwrap()
+            .get(&QueueAttributeName::DelaySeconds)
+            .map(String::as_str),
+        Some("7")
+    );
+    let tags = clients
+        .sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().is_none_or(|t| t.is_empty()),
+        "no tag was added: {tags:?}"
+    );
+
+    // With explicit adoption, it becomes the stack's.
+    rewrite(
+        &dir,
+        &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata:\n  name: jobs\n  annotations: {{slsctl.dev/adopt: \"true\"}}\nspec:\n  physicalName: {name}-jobs\n  delaySeconds: 0\n"),
+    );
+    let prepared = plan(&dir, &clients).await;
+    assert_eq!(prepared.plan.actions[0].action, ActionKind::Adopt);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
+#[tokio::test]
+async fn pruning_honours_policies_and_the_guards() {
+    let clients = clients().await;
+    let name = unique("prune");
+    let all = [
+        function(""),
+        queue("empty", "  delaySeconds: 0\n"),
+        queue(
+            "busy",
+            "  delaySeconds: 0\n  deletionPolicy: delete-if-empty\n",
+        ),
+        queue("kept", "  delaySeconds: 0\n  deletionPolicy: retain\n"),
+        queue("other", "  delaySeconds: 0\n"),
+    ];
+    let dir = stack(&name, &all.join("---\n"));
+    let applied = converge(&dir, &clients).await;
+    let _ = applied;
+    let busy_url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-busy"))
+        .await
+        .unwrap()
+        .unwrap();
+    clients
+        .sqs
+        .send_message()
+        .queue_url(&busy_url)
+        .message_body("order 1")
+        .send()
+        .await
+        .unwrap();
+
+    // Remove three queues: the empty one goes, the busy one stays (refused), the retained one is
+    // released (kept, untagged).
+    rewrite(&dir, &[all[0].clone(), all[4].clone()].join("---\n"));
+    let prepared = plan_with(
+        &dir,
+        &clients,
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    )
+    .await;
+    let actions: Vec<(String, ActionKind)> = prepared
+        .plan
+        .actions
+        .iter()
+        .map(|a| (a.id.to_string(), a.action))
+        .collect();
+    assert!(
+        actions.contains(&("Queue/empty".into(), ActionKind::Delete)),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("Queue/kept".into(), ActionKind::Release)),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.iter().any(|(id, _)| id == "Queue/busy"),
+        "{actions:?}"
+    );
+    assert!(
+        prepared
+            .plan
+            .refusals
+            .iter()
+            .any(|r| r.message.contains("holds 1 messages")),
+        "{:?}",
+        prepared.plan.refusals
+    );
+    // Apply what can be applied (destroy-style), then check the live state.
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed(), 0, "{report:?}");
+    assert!(
+        slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-empty"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-busy"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let kept_url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-kept"))
+        .await
+        .unwrap()
+        .expect("retained");
+    let kept_tags = slsctl::aws::sqs::list_tags(&clients, &kept_url)
+        .await
+        .unwrap();
+    assert!(!kept_tags.contains_key("slsctl:stack"), "{kept_tags:?}");
+
+    // An empty spec would delete everything: refused without --allow-mass-delete.
+    rewrite(&dir, "");
+    let prepared = plan(&dir, &clients).await;
+    assert!(
+        prepared
+            .plan
+            .refusals
+            .iter()
+            .any(|r| r.message.contains("holds no resources")),
+        "{:?}",
+        prepared.plan.refusals
+    );
+}
+
+/// An apply killed between two actions leaves a state from which the next apply converges,
+/// with no duplicates: the crash is simulated by applying only the first k actions.
+#[tokio::test]
+async fn an_interrupted_apply_converges_on_the_next_run() {
+    let clients = clients().await;
+    let docs = [
+        function("  triggers:\n    - {queue: jobs}\n"),
+        queue("jobs", "  deadLetter: {queue: dlq, maxReceiveCount: 2}\n"),
+        queue("dlq", "  delaySeconds: 0\n"),
+    ]
+    .join("---\n");
+    let total = 3;
+    for k in 0..total {
+        let name = unique("crash");
+        let dir = stack(&name, &docs);
+        let mut prepared = plan(&dir, &clients).await;
+        assert_eq!(prepared.plan.actions.len(), total);
+        prepared.plan.actions.truncate(k);
+        let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+        assert_eq!(report.failed(), 0);
+        let rest = plan(&dir, &clients).await;
+        assert_eq!(rest.plan.summary.create, total - k, "after {k} actions");
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        let mappings = slsctl::aws::lambda::list_mappings(&clients).await.unwrap();
+        let ours = mappings
+            .iter()
+            .filter(|(m, _)| m.function_arn.ends_with(&format!(":{name}-worker")))
+            .count();
+        assert_eq!(ours, 1, "exactly one trigger after k = {k}");
+    }
+}
