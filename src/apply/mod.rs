@@ -667,7 +667,15 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             for trigger in wanted_triggers(shared, &action.id, &want)?.values() {
                 lambda::create_mapping(clients, &input.name, trigger).await?;
             }
-            Ok(())
+            sync_aliases(
+                shared,
+                &action.id,
+                &input.name,
+                &want,
+                &crate::plan::Props::new(),
+                true,
+            )
+            .await
         }
         ActionKind::Update | ActionKind::Adopt => {
             let want =
@@ -735,6 +743,15 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                     }
                 }
             }
+            if changed("alias") {
+                let live = observed
+                    .resources
+                    .iter()
+                    .find(|o| o.id == action.id)
+                    .map(|o| o.props.clone())
+                    .unwrap_or_default();
+                sync_aliases(shared, &action.id, &input.name, &want, &live, false).await?;
+            }
             let (add, remove) = tag_changes(action);
             let arn = observed
                 .function_arns
@@ -744,6 +761,57 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             lambda::tag(clients, &arn, add, remove).await
         }
     }
+}
+
+/// Bring the function's managed aliases to the spec: publish a version and move the alias when
+/// the version digest differs, set or remove provisioned concurrency, delete aliases that left the
+/// spec. `live` holds the observed `alias.*` props (empty for a new function).
+async fn sync_aliases(
+    shared: &Shared,
+    id: &ResourceId,
+    function: &str,
+    want: &DesiredResource,
+    live: &crate::plan::Props,
+    created: bool,
+) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let alias_names = |props: &crate::plan::Props| -> BTreeSet<String> {
+        props
+            .keys()
+            .filter_map(|k| {
+                k.strip_prefix("alias.")?
+                    .split_once('.')
+                    .map(|(n, _)| n.to_string())
+            })
+            .collect()
+    };
+    let wanted = alias_names(&want.props);
+    for name in alias_names(live).difference(&wanted) {
+        lambda::delete_alias(clients, function, name).await?;
+    }
+    for name in &wanted {
+        let version_field = format!("alias.{name}.version");
+        let digest =
+            text(&want.props, &version_field).ok_or_else(|| unresolved(id, &version_field))?;
+        let exists = live.contains_key(&version_field);
+        if created || live.get(&version_field) != want.props.get(&version_field) {
+            // Lambda publishes a new version only when code or configuration changed since the
+            // last one; otherwise it returns that one, so this is safe to repeat after a crash.
+            let version = lambda::publish_version(clients, function).await?;
+            lambda::put_alias(clients, function, name, &version, &digest, exists).await?;
+        }
+        let pc_field = format!("alias.{name}.provisionedConcurrency");
+        if live.get(&pc_field) != want.props.get(&pc_field) {
+            lambda::set_provisioned_concurrency(
+                clients,
+                function,
+                name,
+                int(&want.props, &pc_field),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The URL of a queue, from the plan's observation or its ARN.

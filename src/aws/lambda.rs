@@ -887,3 +887,231 @@ pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsErro
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Aliases, versions and provisioned concurrency. Aliases cannot be tagged: an alias slsctl
+// manages carries `slsctl version=<digest>` in its description, the digest of the configuration
+// its version was published from (see `plan::desired::version_digest`).
+
+const ALIAS_MARKER: &str = "slsctl version=";
+
+pub fn alias_description(digest: &str) -> String {
+    format!("{ALIAS_MARKER}{digest}")
+}
+
+/// A managed alias: its name, the version it points at and the digest it records.
+#[derive(Clone, Debug)]
+pub struct LiveAlias {
+    pub name: String,
+    pub version: String,
+    pub digest: String,
+}
+
+/// The aliases of a function that slsctl manages (those with the marker).
+pub async fn list_aliases(clients: &Clients, function: &str) -> Result<Vec<LiveAlias>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListAliases");
+        let page = match clients
+            .lambda
+            .list_aliases()
+            .function_name(function)
+            .set_marker(marker.clone())
+            .send()
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                let error = classify("ListAliases", e);
+                return if error.kind == ErrorKind::NotFound {
+                    Ok(out)
+                } else {
+                    Err(error)
+                };
+            }
+        };
+        for alias in page.aliases() {
+            let Some(digest) = alias
+                .description()
+                .and_then(|d| d.strip_prefix(ALIAS_MARKER))
+            else {
+                continue;
+            };
+            out.push(LiveAlias {
+                name: alias.name().unwrap_or_default().to_string(),
+                version: alias.function_version().unwrap_or_default().to_string(),
+                digest: digest.to_string(),
+            });
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The provisioned concurrency requested on an alias, if any.
+pub async fn get_provisioned_concurrency(
+    clients: &Clients,
+    function: &str,
+    alias: &str,
+) -> Result<Option<i32>, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients
+        .calls
+        .record("lambda:GetProvisionedConcurrencyConfig");
+    match clients
+        .lambda
+        .get_provisioned_concurrency_config()
+        .function_name(function)
+        .qualifier(alias)
+        .send()
+        .await
+    {
+        Ok(config) => Ok(config.requested_provisioned_concurrent_executions()),
+        Err(e) => {
+            // ProvisionedConcurrencyConfigNotFoundException: none configured.
+            let error = classify("GetProvisionedConcurrencyConfig", e);
+            match error.code.as_deref() {
+                Some("ProvisionedConcurrencyConfigNotFoundException") => Ok(None),
+                _ if error.kind == ErrorKind::NotFound => Ok(None),
+                _ => Err(error),
+            }
+        }
+    }
+}
+
+pub async fn set_provisioned_concurrency(
+    clients: &Clients,
+    function: &str,
+    alias: &str,
+    value: Option<i32>,
+) -> Result<(), AwsError> {
+    with_conflict_retry(clients, function, || async {
+        clients.limits.lambda.acquire().await;
+        match value {
+            Some(n) => {
+                clients
+                    .calls
+                    .record("lambda:PutProvisionedConcurrencyConfig");
+                clients
+                    .lambda
+                    .put_provisioned_concurrency_config()
+                    .function_name(function)
+                    .qualifier(alias)
+                    .provisioned_concurrent_executions(n)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("PutProvisionedConcurrencyConfig", e))
+            }
+            None => {
+                clients
+                    .calls
+                    .record("lambda:DeleteProvisionedConcurrencyConfig");
+                match clients
+                    .lambda
+                    .delete_provisioned_concurrency_config()
+                    .function_name(function)
+                    .qualifier(alias)
+                    .send()
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    Err(e) => {
+                        let error = classify("DeleteProvisionedConcurrencyConfig", e);
+                        if error.kind == ErrorKind::NotFound {
+                            Ok(())
+                        } else {
+                            Err(error)
+                        }
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Publish the function's current code and configuration as a version; returns its number.
+pub async fn publish_version(clients: &Clients, function: &str) -> Result<String, AwsError> {
+    let version = with_conflict_retry(clients, function, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:PublishVersion");
+        clients
+            .lambda
+            .publish_version()
+            .function_name(function)
+            .send()
+            .await
+            .map(|o| o.version().unwrap_or_default().to_string())
+            .map_err(|e| classify("PublishVersion", e))
+    })
+    .await?;
+    Ok(version)
+}
+
+/// Point the alias at `version`, creating it if it does not exist.
+pub async fn put_alias(
+    clients: &Clients,
+    function: &str,
+    alias: &str,
+    version: &str,
+    digest: &str,
+    exists: bool,
+) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    let description = alias_description(digest);
+    if exists {
+        clients.calls.record("lambda:UpdateAlias");
+        clients
+            .lambda
+            .update_alias()
+            .function_name(function)
+            .name(alias)
+            .function_version(version)
+            .description(description)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateAlias", e))
+    } else {
+        clients.calls.record("lambda:CreateAlias");
+        clients
+            .lambda
+            .create_alias()
+            .function_name(function)
+            .name(alias)
+            .function_version(version)
+            .description(description)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("CreateAlias", e))
+    }
+}
+
+pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:DeleteAlias");
+    match clients
+        .lambda
+        .delete_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = classify("DeleteAlias", e);
+            if error.kind == ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

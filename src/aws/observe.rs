@@ -16,7 +16,7 @@ use super::Clients;
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
-    arn_name, queue_url_from_arn, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
+    arn_name, queue_url_from_arn, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
 };
 use crate::plan::{DesiredResource, FieldValue, ObservedResource};
 
@@ -29,6 +29,8 @@ pub struct Observed {
     pub function_arns: BTreeMap<ResourceId, String>,
     /// Event source mappings per function, by the queue name they read.
     pub mappings: BTreeMap<ResourceId, BTreeMap<String, LiveMapping>>,
+    /// The version each managed alias points at, by (function, alias name).
+    pub alias_versions: BTreeMap<(ResourceId, String), String>,
     /// Latest version ARN per owned layer.
     pub layer_versions: BTreeMap<ResourceId, String>,
 }
@@ -202,7 +204,39 @@ pub async fn observe(
         }
     }
 
-    // 5. Layers, in one listing; ownership is in the version description.
+    // 5. Managed aliases (the function's `slsctl:alias` tag, or an alias in the spec) and their
+    //    provisioned concurrency: only functions that have one pay these calls.
+    type FunctionAliases = (ResourceId, Vec<(lambda::LiveAlias, Option<i32>)>);
+    let mut alias_tasks: JoinSet<Result<FunctionAliases, AwsError>> = JoinSet::new();
+    for part in &parts {
+        let ObservedPart::Function(id, f) = part else {
+            continue;
+        };
+        let in_spec = desired
+            .iter()
+            .any(|d| &d.id == id && d.props.keys().any(|k| k.starts_with("alias.")));
+        if !in_spec && !f.tags.contains_key(TAG_ALIAS) {
+            continue;
+        }
+        let clients = clients.clone();
+        let (id, name) = (id.clone(), f.name.clone());
+        alias_tasks.spawn(async move {
+            let mut found = Vec::new();
+            for alias in lambda::list_aliases(&clients, &name).await? {
+                let pc = lambda::get_provisioned_concurrency(&clients, &name, &alias.name).await?;
+                found.push((alias, pc));
+            }
+            Ok((id, found))
+        });
+    }
+    let mut aliases: BTreeMap<ResourceId, Vec<(lambda::LiveAlias, Option<i32>)>> = BTreeMap::new();
+    while let Some(joined) = alias_tasks.join_next().await {
+        let (id, found) = joined
+            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;
+        aliases.insert(id, found);
+    }
+
+    // 6. Layers, in one listing; ownership is in the version description.
     let layers = lambda::list_layers(clients, stack_name).await?;
 
     let mut redrive_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -221,6 +255,21 @@ pub async fn observe(
         match part {
             ObservedPart::Function(id, f) => {
                 let mut props = f.props.clone();
+                for (alias, pc) in aliases.remove(&id).unwrap_or_default() {
+                    props.insert(
+                        format!("alias.{}.version", alias.name),
+                        FieldValue::known(alias.digest.clone()),
+                    );
+                    if let Some(n) = pc {
+                        props.insert(
+                            format!("alias.{}.provisionedConcurrency", alias.name),
+                            FieldValue::known(n),
+                        );
+                    }
+                    observed
+                        .alias_versions
+                        .insert((id.clone(), alias.name.clone()), alias.version.clone());
+                }
                 let mut by_queue = BTreeMap::new();
                 for (mapping, configuration) in
                     mappings_by_function.remove(&f.arn).unwrap_or_default()

@@ -18,6 +18,9 @@ pub const TAG_RESOURCE: &str = "slsctl:resource";
 /// protects the resource after its document has left the spec (a `retain` that disappears with
 /// the spec would protect nothing).
 pub const TAG_DELETION_POLICY: &str = "slsctl:deletion-policy";
+/// The alias slsctl manages on a function (aliases cannot be tagged themselves), so that an
+/// alias removed from the spec is still found and deleted.
+pub const TAG_ALIAS: &str = "slsctl:alias";
 
 /// What desired state needs to know besides the spec.
 #[derive(Clone, Debug, Default)]
@@ -86,6 +89,12 @@ fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> Desire
         ResourceSpec::Function(f) => {
             function_props(stack, f, ctx, &mut props, &mut sensitive, &resource.id);
             tags(stack, resource, &mut props);
+            if let Some(alias) = &f.alias {
+                props.insert(
+                    format!("tags.{TAG_ALIAS}"),
+                    FieldValue::known(alias.name.clone()),
+                );
+            }
         }
         ResourceSpec::Queue(q) => {
             queue_props(stack, resource, q, ctx, &mut props);
@@ -292,6 +301,43 @@ fn function_props(
             FieldValue::known(trigger.enabled),
         );
     }
+    if let Some(alias) = &f.alias {
+        let base = format!("alias.{}", alias.name);
+        props.insert(format!("{base}.version"), version_digest(props));
+        // A plain baseline is a provisioned-concurrency config on the alias. With schedules or
+        // target tracking, Application Auto Scaling owns the value and slsctl only its bounds.
+        if let Some(pc) = &alias.provisioned_concurrency {
+            if pc.schedules.is_empty() && pc.target_utilization.is_none() && pc.baseline > 0 {
+                props.insert(
+                    format!("{base}.provisionedConcurrency"),
+                    FieldValue::known(pc.baseline),
+                );
+            }
+        }
+    }
+}
+
+/// Fields that belong to a published version (code and configuration), as opposed to the
+/// function's tags, triggers, reserved concurrency and aliases.
+pub fn is_version_field(field: &str) -> bool {
+    !(field.starts_with("tags.")
+        || field.starts_with("triggers[")
+        || field.starts_with("alias.")
+        || field == "reservedConcurrency")
+}
+
+/// A short digest of the version fields. The alias's description carries the digest of the
+/// configuration its version was published from; when the spec's digest differs, a new version
+/// is published and the alias moved. Unknown while any version field is unknown.
+pub fn version_digest(props: &Props) -> FieldValue {
+    use sha2::{Digest, Sha256};
+    let fields: Vec<(&String, &FieldValue)> =
+        props.iter().filter(|(k, _)| is_version_field(k)).collect();
+    if fields.iter().any(|(_, v)| v.is_unknown()) {
+        return FieldValue::unknown();
+    }
+    let text = serde_json::to_string(&fields).unwrap_or_default();
+    FieldValue::known(super::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
 }
 
 fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> FieldValue {

@@ -1,0 +1,389 @@
+//! The engine against scripted AWS answers (aws-smithy-mocks), for what the emulator cannot do:
+//! provisioned concurrency (moto lacks the API), updates moto ignores (tracing, ephemeral storage,
+//! architecture, dead-letter config), throttling, 5xx and ResourceConflictException retries.
+//! The responses use the SDK's real output shapes.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
+use aws_sdk_lambda::operation::get_provisioned_concurrency_config::GetProvisionedConcurrencyConfigOutput;
+use aws_sdk_lambda::operation::list_aliases::ListAliasesOutput;
+use aws_sdk_lambda::operation::list_event_source_mappings::ListEventSourceMappingsOutput;
+use aws_sdk_lambda::operation::list_layers::ListLayersOutput;
+use aws_sdk_lambda::operation::put_provisioned_concurrency_config::PutProvisionedConcurrencyConfigOutput;
+use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeOutput;
+use aws_sdk_lambda::operation::update_function_configuration::{
+    UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
+};
+use aws_sdk_lambda::types::error::{ResourceConflictException, TooManyRequestsException};
+use aws_sdk_lambda::types::{
+    AliasConfiguration, Architecture, Concurrency, EnvironmentResponse, FunctionConfiguration,
+    LastUpdateStatus, PackageType, Runtime, State, TracingConfigResponse, TracingMode,
+};
+use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesOutput;
+use aws_sdk_resourcegroupstagging::types::{ResourceTagMapping, Tag};
+use aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput;
+use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use slsctl::apply::{apply, Outcome, Quiet};
+use slsctl::aws::lambda::{CodeInput, FunctionInput};
+use slsctl::aws::Clients;
+use slsctl::engine::prepare;
+use slsctl::plan::{FieldValue, PlanOptions};
+
+const ACCOUNT: &str = "123456789012";
+
+fn retry() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(5))
+}
+
+fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
+    let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
+    Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, lambda, |c| c
+            .retry_config(retry())),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, sqs, |c| c
+            .retry_config(retry())),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            tagging,
+            |c| c.retry_config(retry())
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+        "us-east-1",
+    )
+}
+
+/// GetFunction's answer for a function as the spec below describes it.
+fn live_function(
+    name: &str,
+    code_sha: &str,
+    memory: i32,
+    tags: &[(&str, &str)],
+) -> GetFunctionOutput {
+    let mut output = GetFunctionOutput::builder()
+        .configuration(
+            FunctionConfiguration::builder()
+                .function_name(name)
+                .function_arn(format!(
+                    "arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+                ))
+                .runtime(Runtime::Python312)
+                .role(format!("arn:aws:iam::{ACCOUNT}:role/r"))
+                .handler("app.handler")
+                .code_sha256(code_sha)
+                .description("")
+                .timeout(3)
+                .memory_size(memory)
+                .package_type(PackageType::Zip)
+                .architectures(Architecture::X8664)
+                .tracing_config(
+                    TracingConfigResponse::builder()
+                        .mode(TracingMode::PassThrough)
+                        .build(),
+                )
+                .environment(EnvironmentResponse::builder().build())
+                .state(State::Active)
+                .last_update_status(LastUpdateStatus::Successful)
+                .build(),
+        )
+        .concurrency(Concurrency::builder().build());
+    for (k, v) in tags {
+        output = output.tags(*k, *v);
+    }
+    output.build()
+}
+
+const FUNCTION: &str = "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/r\n  alias:\n    name: live\n    provisionedConcurrency: {baseline: 3}\n";
+
+fn stack_dir() -> tempfile::TempDir {
+    support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: pc}\nspec: {region: us-east-1}\n"),
+        ("fn.yaml", FUNCTION),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ])
+}
+
+#[tokio::test]
+async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() {
+    let dir = stack_dir();
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    // The digest the alias records: computed as the engine computes it for this spec.
+    let packages = slsctl::engine::build_packages(&stack).unwrap();
+    let code_sha = packages.values().next().unwrap().sha256_base64.clone();
+    let mut context = slsctl::plan::desired::Context {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+        partition: "aws".into(),
+        ..Default::default()
+    };
+    context
+        .code_sha256
+        .insert(stack.resources[0].id.clone(), code_sha.clone());
+    let desired = slsctl::plan::desired::desired_resources(&stack, &context);
+    let FieldValue::Known(serde_json::Value::String(digest)) =
+        desired[0].props["alias.live.version"].clone()
+    else {
+        panic!("the digest is known")
+    };
+
+    let tags = [
+        ("slsctl:stack", "pc"),
+        ("slsctl:resource", "Function/worker"),
+        ("slsctl:alias", "live"),
+    ];
+    let tagging =
+        mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_output(move || {
+            let mut mapping = ResourceTagMapping::builder().resource_arn(format!(
+                "arn:aws:lambda:us-east-1:{ACCOUNT}:function:pc-worker"
+            ));
+            for (k, v) in tags {
+                mapping = mapping.tags(Tag::builder().key(k).value(v).build().unwrap());
+            }
+            GetResourcesOutput::builder()
+                .resource_tag_mapping_list(mapping.build())
+                .build()
+        });
+    let sha = code_sha.clone();
+    let get_function = mock!(aws_sdk_lambda::Client::get_function)
+        .then_output(move || live_function("pc-worker", &sha, 128, &tags));
+    let mappings = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let layers = mock!(aws_sdk_lambda::Client::list_layers)
+        .then_output(|| ListLayersOutput::builder().build());
+    let aliases = mock!(aws_sdk_lambda::Client::list_aliases).then_output(move || {
+        ListAliasesOutput::builder()
+            .aliases(
+                AliasConfiguration::builder()
+                    .name("live")
+                    .function_version("4")
+                    .description(format!("slsctl version={digest}"))
+                    .build(),
+            )
+            .build()
+    });
+    // Someone lowered it by hand: the live value is 2, the spec says 3.
+    let get_pc = mock!(aws_sdk_lambda::Client::get_provisioned_concurrency_config)
+        .match_requests(|r| r.function_name() == Some("pc-worker") && r.qualifier() == Some("live"))
+        .then_output(|| {
+            GetProvisionedConcurrencyConfigOutput::builder()
+                .requested_provisioned_concurrent_executions(2)
+                .allocated_provisioned_concurrent_executions(2)
+                .build()
+        });
+    let put_pc = mock!(aws_sdk_lambda::Client::put_provisioned_concurrency_config)
+        .match_requests(|r| {
+            r.function_name() == Some("pc-worker")
+                && r.qualifier() == Some("live")
+                && r.provisioned_concurrent_executions() == Some(3)
+        })
+        .then_output(|| {
+            PutProvisionedConcurrencyConfigOutput::builder()
+                .requested_provisioned_concurrent_executions(3)
+                .build()
+        });
+    let clients = clients(
+        &[
+            &get_function,
+            &mappings,
+            &layers,
+            &aliases,
+            &get_pc,
+            &put_pc,
+        ],
+        &[],
+        &[&tagging],
+    );
+
+    let prepared = prepare(stack, &clients, &PlanOptions::default())
+        .await
+        .expect("plan");
+    let changes: Vec<(String, Option<FieldValue>, Option<FieldValue>)> = prepared.plan.actions[0]
+        .changes
+        .iter()
+        .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "alias.live.provisionedConcurrency".to_string(),
+            Some(FieldValue::known(2)),
+            Some(FieldValue::known(3))
+        )],
+        "only the provisioned concurrency differs"
+    );
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:?}");
+    assert_eq!(
+        put_pc.num_calls(),
+        1,
+        "PutProvisionedConcurrencyConfig(pc-worker:live, 3)"
+    );
+}
+
+#[tokio::test]
+async fn throttled_reads_are_retried() {
+    let throttled = mock!(aws_sdk_lambda::Client::get_function)
+        .sequence()
+        .error(|| {
+            aws_sdk_lambda::operation::get_function::GetFunctionError::TooManyRequestsException(
+                TooManyRequestsException::builder()
+                    .message("Rate exceeded")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("TooManyRequestsException")
+                            .message("Rate exceeded")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .times(2)
+        .output(|| live_function("f", "x", 128, &[]))
+        .build();
+    let clients = clients(&[&throttled], &[], &[]);
+    let found = slsctl::aws::lambda::get_function(&clients, "f")
+        .await
+        .expect("retried until it succeeds");
+    assert!(found.is_some());
+    assert_eq!(throttled.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_and_then_classified() {
+    let flaky = mock!(aws_sdk_sqs::Client::get_queue_attributes)
+        .sequence()
+        .http_status(503, None)
+        .output(|| {
+            GetQueueAttributesOutput::builder()
+                .attributes(
+                    QueueAttributeName::QueueArn,
+                    format!("arn:aws:sqs:us-east-1:{ACCOUNT}:q"),
+                )
+                .attributes(QueueAttributeName::VisibilityTimeout, "45")
+                .build()
+        })
+        .build();
+    let clients = clients(&[], &[&flaky], &[]);
+    let queue = slsctl::aws::sqs::get_queue(
+        &clients,
+        "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+        Some(Default::default()),
+    )
+    .await
+    .expect("one 503 is retried")
+    .expect("found");
+    assert_eq!(queue.props["visibilityTimeout"], FieldValue::known(45));
+    assert_eq!(flaky.num_calls(), 2);
+
+    let down = mock!(aws_sdk_sqs::Client::get_queue_attributes)
+        .sequence()
+        .http_status(503, None)
+        .times(3)
+        .build();
+    let clients = self::clients(&[], &[&down], &[]);
+    let error = slsctl::aws::sqs::get_queue(
+        &clients,
+        "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+        Some(Default::default()),
+    )
+    .await
+    .expect_err("still failing after the SDK's attempts");
+    assert_eq!(error.kind, slsctl::aws::ErrorKind::Other);
+    assert!(error.kind.is_transient());
+}
+
+fn input() -> FunctionInput {
+    FunctionInput {
+        name: "f".into(),
+        package_type: "Zip".into(),
+        handler: Some("app.handler".into()),
+        runtime: Some("python3.12".into()),
+        role: format!("arn:aws:iam::{ACCOUNT}:role/r"),
+        memory_size: 256,
+        timeout: 10,
+        architecture: "arm64".into(),
+        ephemeral_storage: 2048,
+        tracing: "Active".into(),
+        description: "d".into(),
+        layers: Vec::new(),
+        environment: [("K".to_string(), "v".to_string())].into(),
+        dead_letter: Some(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:dlq")),
+        code: CodeInput::Zip(b"zip".to_vec()),
+        tags: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_conflicting_update_waits_for_the_function_and_is_retried() {
+    let update = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .sequence()
+        .error(|| {
+            UpdateFunctionConfigurationError::ResourceConflictException(
+                ResourceConflictException::builder()
+                    .message("The operation cannot be performed at this time. An update is in progress for resource")
+                    .meta(ErrorMetadata::builder().code("ResourceConflictException").build())
+                    .build(),
+            )
+        })
+        .output(|| UpdateFunctionConfigurationOutput::builder().build())
+        .build();
+    // The waiter reads LastUpdateStatus through GetFunction.
+    let settled = mock!(aws_sdk_lambda::Client::get_function)
+        .then_output(|| live_function("f", "x", 256, &[]));
+    let clients = clients(&[&update, &settled], &[], &[]);
+    slsctl::aws::lambda::update_configuration(&clients, &input())
+        .await
+        .expect("retried after the conflict");
+    assert_eq!(update.num_calls(), 2);
+    assert!(
+        settled.num_calls() >= 2,
+        "waited before the retry and after the update"
+    );
+}
+
+/// moto ignores these fields on update; here the requests are checked field by field.
+#[tokio::test]
+async fn updates_carry_tracing_storage_dead_letter_and_architecture() {
+    let configuration = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .match_requests(|r| {
+            r.tracing_config().and_then(|t| t.mode()) == Some(&TracingMode::Active)
+                && r.ephemeral_storage().map(|e| e.size()) == Some(2048)
+                && r.dead_letter_config().and_then(|d| d.target_arn())
+                    == Some("arn:aws:sqs:us-east-1:123456789012:dlq")
+                && r.environment()
+                    .and_then(|e| e.variables())
+                    .and_then(|v| v.get("K"))
+                    .map(String::as_str)
+                    == Some("v")
+        })
+        .then_output(|| UpdateFunctionConfigurationOutput::builder().build());
+    let code = mock!(aws_sdk_lambda::Client::update_function_code)
+        .match_requests(|r| {
+            r.architectures() == [Architecture::Arm64]
+                && r.zip_file().map(|b| b.as_ref()) == Some(b"zip".as_slice())
+        })
+        .then_output(|| UpdateFunctionCodeOutput::builder().build());
+    let settled = mock!(aws_sdk_lambda::Client::get_function)
+        .then_output(|| live_function("f", "x", 256, &[]));
+    let clients = clients(&[&configuration, &code, &settled], &[], &[]);
+    slsctl::aws::lambda::update_configuration(&clients, &input())
+        .await
+        .expect("the request matched");
+    slsctl::aws::lambda::update_code(&clients, "f", &input().code, "arm64")
+        .await
+        .expect("the request matched");
+    assert_eq!(configuration.num_calls(), 1);
+    assert_eq!(code.num_calls(), 1);
+}
