@@ -129,7 +129,7 @@ pub async fn prepare(
         prune: stack.prune,
         ..options.clone()
     };
-    let plan = build_plan(
+    let mut plan = build_plan(
         &stack.name,
         &region,
         &observed.account,
@@ -138,6 +138,7 @@ pub async fn prepare(
         &order,
         &options,
     );
+    plan.notes = unmanaged_notes(&stack);
     Ok(Prepared {
         stack,
         context,
@@ -147,6 +148,41 @@ pub async fn prepare(
         order,
         plan,
     })
+}
+
+/// What the spec holds that this version of the engine does not manage yet: said in every plan,
+/// so that nobody mistakes an empty plan for a deployed API.
+fn unmanaged_notes(stack: &Stack) -> Vec<String> {
+    use crate::model::Kind;
+    let mut notes = Vec::new();
+    let unmanaged: Vec<String> = stack
+        .resources
+        .iter()
+        .filter(|r| !matches!(r.id.kind, Kind::Function | Kind::Queue | Kind::Layer))
+        .map(|r| r.id.to_string())
+        .collect();
+    if !unmanaged.is_empty() {
+        notes.push(format!(
+            "not managed by this version yet (EventBridge, DynamoDB and API Gateway come next): {}",
+            unmanaged.join(", ")
+        ));
+    }
+    for resource in &stack.resources {
+        if let ResourceSpec::Function(f) = &resource.spec {
+            let scheduled = f
+                .alias
+                .as_ref()
+                .and_then(|a| a.provisioned_concurrency.as_ref())
+                .is_some_and(|pc| !pc.schedules.is_empty() || pc.target_utilization.is_some());
+            if scheduled {
+                notes.push(format!(
+                    "{}: provisioned-concurrency schedules and target tracking (Application Auto Scaling) are not managed yet",
+                    resource.id
+                ));
+            }
+        }
+    }
+    notes
 }
 
 /// Observed values of sensitive fields are compared by digest, as the desired side stores them,

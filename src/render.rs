@@ -97,6 +97,9 @@ pub fn plan_text(plan: &Plan) -> String {
             "\nNo changes. AWS matches the spec ({} resources).",
             plan.summary.unchanged
         );
+        for note in &plan.notes {
+            let _ = writeln!(out, "Note: {note}");
+        }
         return out;
     }
     let _ = writeln!(out);
@@ -136,6 +139,9 @@ pub fn plan_text(plan: &Plan) -> String {
             }
         }
         let _ = writeln!(out);
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "Note: {note}");
     }
     let s = &plan.summary;
     let _ = writeln!(

@@ -178,6 +178,9 @@ pub struct Plan {
     pub actions: Vec<ResourceAction>,
     pub refusals: Vec<Refusal>,
     pub summary: Summary,
+    /// Things the user should know that change nothing (parts of the spec not managed yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -507,6 +510,7 @@ pub fn build_plan(
         actions,
         refusals,
         summary,
+        notes: Vec::new(),
     }
 }
 
