@@ -387,3 +387,150 @@ async fn updates_carry_tracing_storage_dead_letter_and_architecture() {
     assert_eq!(configuration.num_calls(), 1);
     assert_eq!(code.num_calls(), 1);
 }
+
+/// Code from S3 and from a container image: the create requests carry the source, and the S3
+/// location is remembered in a tag (Lambda reports only a hash), so the next plan is empty.
+#[tokio::test]
+async fn s3_and_image_code_sources_are_created_and_read_back() {
+    use aws_sdk_lambda::operation::create_function::CreateFunctionOutput;
+    use aws_sdk_lambda::operation::get_function::GetFunctionError;
+    use aws_sdk_lambda::types::error::ResourceNotFoundException;
+    use aws_sdk_lambda::types::FunctionCodeLocation;
+
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: src}\nspec: {region: us-east-1}\n"),
+        (
+            "fn.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: from-s3}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {s3: {bucket: artifacts, key: app.zip, objectVersion: v7}}\n  role: arn:aws:iam::123456789012:role/r\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: from-image}\nspec:\n  code: {imageUri: \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc\"}\n  role: arn:aws:iam::123456789012:role/r\n",
+        ),
+    ]);
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let not_found = || {
+        GetFunctionError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ResourceNotFoundException")
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let active = |name: &str, image: bool| {
+        let mut output = live_function(name, "hash", 128, &[]);
+        if image {
+            let mut c = output.configuration.take().unwrap();
+            c.package_type = Some(PackageType::Image);
+            output.configuration = Some(c);
+            output.code = Some(
+                FunctionCodeLocation::builder()
+                    .image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc")
+                    .build(),
+            );
+        }
+        output
+    };
+    // Observe: neither exists; after the create, the waiter sees them Active.
+    let get_s3 = mock!(aws_sdk_lambda::Client::get_function)
+        .match_requests(|r| r.function_name() == Some("src-from-s3"))
+        .sequence()
+        .error(not_found)
+        .output(move || active("src-from-s3", false))
+        .repeatedly()
+        .build();
+    let get_image = mock!(aws_sdk_lambda::Client::get_function)
+        .match_requests(|r| r.function_name() == Some("src-from-image"))
+        .sequence()
+        .error(not_found)
+        .output(move || active("src-from-image", true))
+        .repeatedly()
+        .build();
+    let create_s3 = mock!(aws_sdk_lambda::Client::create_function)
+        .match_requests(|r| {
+            let code = r.code().unwrap();
+            code.s3_bucket() == Some("artifacts")
+                && code.s3_key() == Some("app.zip")
+                && code.s3_object_version() == Some("v7")
+                && r.tags()
+                    .and_then(|t| t.get("slsctl:code-source"))
+                    .map(String::as_str)
+                    == Some("s3://artifacts/app.zip?versionId=v7")
+        })
+        .then_output(|| {
+            CreateFunctionOutput::builder()
+                .function_arn("arn:aws:lambda:us-east-1:123456789012:function:src-from-s3")
+                .build()
+        });
+    let create_image = mock!(aws_sdk_lambda::Client::create_function)
+        .match_requests(|r| {
+            r.package_type() == Some(&PackageType::Image)
+                && r.code().and_then(|c| c.image_uri())
+                    == Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc")
+                && r.handler().is_none()
+                && r.runtime().is_none()
+        })
+        .then_output(|| {
+            CreateFunctionOutput::builder()
+                .function_arn("arn:aws:lambda:us-east-1:123456789012:function:src-from-image")
+                .build()
+        });
+    let tagging = mock!(aws_sdk_resourcegroupstagging::Client::get_resources)
+        .then_output(|| GetResourcesOutput::builder().build());
+    let mappings = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let layers = mock!(aws_sdk_lambda::Client::list_layers)
+        .then_output(|| ListLayersOutput::builder().build());
+    let clients = clients(
+        &[
+            &get_s3,
+            &get_image,
+            &create_s3,
+            &create_image,
+            &mappings,
+            &layers,
+        ],
+        &[],
+        &[&tagging],
+    );
+
+    let prepared = prepare(stack, &clients, &PlanOptions::default())
+        .await
+        .expect("plan");
+    assert_eq!(prepared.plan.summary.create, 2);
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed(), 0, "{report:?}");
+    assert_eq!(create_s3.num_calls(), 1);
+    assert_eq!(create_image.num_calls(), 1);
+
+    // Reading them back: the S3 source comes from the tag, the image from the code location.
+    let mut tags = std::collections::BTreeMap::new();
+    tags.insert(
+        "slsctl:code-source".to_string(),
+        "s3://artifacts/app.zip?versionId=v7".to_string(),
+    );
+    let s3_props = slsctl::aws::lambda::function_props(
+        active("x", false).configuration().unwrap(),
+        &tags,
+        None,
+        None,
+    );
+    assert_eq!(
+        s3_props["code.s3"],
+        FieldValue::known("s3://artifacts/app.zip?versionId=v7")
+    );
+    assert!(!s3_props.contains_key("tags.slsctl:code-source"));
+    let image = active("y", true);
+    let image_props = slsctl::aws::lambda::function_props(
+        image.configuration().unwrap(),
+        &Default::default(),
+        None,
+        image.code().and_then(|c| c.image_uri()).map(str::to_string),
+    );
+    assert_eq!(
+        image_props["code.imageUri"],
+        FieldValue::known("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc")
+    );
+    assert!(!image_props.contains_key("handler"));
+}

@@ -173,6 +173,43 @@ impl Progress for Lines {
     }
 }
 
+/// Progress on a terminal: finished actions scroll by, and one status line at the bottom shows
+/// how many are done and which are running.
+struct Live {
+    total: usize,
+    state: std::sync::Mutex<(usize, std::collections::BTreeSet<String>)>,
+}
+
+impl Live {
+    fn redraw(&self, state: &(usize, std::collections::BTreeSet<String>)) {
+        let running: Vec<&str> = state.1.iter().map(String::as_str).collect();
+        let mut line = format!("[{}/{}] {}", state.0, self.total, running.join(", "));
+        line.truncate(120);
+        eprint!("\r\x1b[K{line}");
+    }
+}
+
+impl Progress for Live {
+    fn started(&self, action: &ResourceAction) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .1
+            .insert(format!("{} {}", action.action.marker(), action.id));
+        self.redraw(&state);
+    }
+    fn finished(&self, report: &ActionReport) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 += 1;
+        state.1.retain(|r| !r.ends_with(&format!(" {}", report.id)));
+        eprint!("\r\x1b[K");
+        Lines.finished(report);
+        self.redraw(&state);
+        if state.0 == self.total {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
 fn confirm(question: &str) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("refusing to change AWS without confirmation: stdin is not a terminal; pass --auto-approve".into());
@@ -187,8 +224,16 @@ fn confirm(question: &str) -> Result<bool, String> {
 }
 
 fn execute(prepared: Prepared, clients: &Clients, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() {
+        Arc::new(Live {
+            total: prepared.plan.actions.len(),
+            state: Default::default(),
+        })
+    } else {
+        Arc::new(Lines)
+    };
     let prepared = Arc::new(prepared);
-    let report = runtime.block_on(apply::apply(prepared, clients, Arc::new(Lines)));
+    let report = runtime.block_on(apply::apply(prepared, clients, progress));
     eprint!("{}", render::report_text(&report));
     print_calls(clients);
     if report.failed() + report.skipped() > 0 {

@@ -1,0 +1,197 @@
+//! `slsctl plan` / `apply` / `destroy` as a CI job runs them: exit codes, saved plans,
+//! confirmation, against the emulator.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+
+use support::{create_role, spec_dir, unique, Emulator};
+
+fn slsctl(args: &[&str]) -> Output {
+    let emulator = Emulator::shared();
+    Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run slsctl")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn stack(name: &str, delay: u32) -> tempfile::TempDir {
+    create_role(&Emulator::shared().endpoint, "cli-role");
+    spec_dir(&[
+        ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+        (
+            "r.yaml",
+            &format!(
+                "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: jobs}}\nspec: {{delaySeconds: {delay}}}\n---\n\
+                 apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/cli-role\n  environment: {{TOKEN: hunter2-canary}}\n  sensitiveEnvironment: [TOKEN]\n"
+            ),
+        ),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ])
+}
+
+#[test]
+fn plan_apply_plan_with_the_exit_codes_ci_uses() {
+    let dir = stack(&unique("cli"), 0);
+    let path = dir.path().to_str().unwrap();
+
+    let planned = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
+    assert_eq!(
+        planned.status.code(),
+        Some(2),
+        "changes present: {}",
+        text(&planned.stderr)
+    );
+    let stdout = text(&planned.stdout);
+    assert!(
+        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 2 to create"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("environment.TOKEN = (sensitive)"),
+        "{stdout}"
+    );
+
+    let json = slsctl(&["plan", "-f", path, "-o", "json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON plan");
+    assert_eq!(value["summary"]["create"], 2);
+
+    // No confirmation possible without a terminal: refused, nothing created.
+    let refused = slsctl(&["apply", "-f", path]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("--auto-approve"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(
+        slsctl(&["plan", "-f", path, "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert!(
+        text(&applied.stderr).contains("Apply: 2 done, 0 failed, 0 skipped."),
+        "{}",
+        text(&applied.stderr)
+    );
+
+    let empty = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
+    assert_eq!(empty.status.code(), Some(0), "{}", text(&empty.stdout));
+    assert!(text(&empty.stdout).contains("No changes."));
+
+    // The secret never appears in any output.
+    for output in [&planned, &json, &refused, &applied, &empty] {
+        assert!(!text(&output.stdout).contains("hunter2-canary"));
+        assert!(!text(&output.stderr).contains("hunter2-canary"));
+    }
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_aws_changed_since() {
+    let name = unique("saved");
+    let dir = stack(&name, 0);
+    let path = dir.path().to_str().unwrap();
+    assert_eq!(
+        slsctl(&["apply", "-f", path, "--auto-approve"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        std::fs::read_to_string(dir.path().join("r.yaml"))
+            .unwrap()
+            .replace("delaySeconds: 0", "delaySeconds: 5"),
+    )
+    .unwrap();
+    let plan_file = dir.path().join("plan.json");
+    let saved = slsctl(&["plan", "-f", path, "--out", plan_file.to_str().unwrap()]);
+    assert_eq!(saved.status.code(), Some(0));
+
+    // Someone changes the queue between plan and apply.
+    let emulator = Emulator::shared();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
+        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+            .await
+            .unwrap()
+            .unwrap();
+        clients
+            .sqs
+            .set_queue_attributes()
+            .queue_url(url)
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                "99",
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let stale = slsctl(&["apply", "-f", path, plan_file.to_str().unwrap()]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        text(&stale.stderr).contains("AWS changed since the plan was made"),
+        "{}",
+        text(&stale.stderr)
+    );
+
+    // A fresh plan, saved and applied right away, goes through.
+    let saved = slsctl(&["plan", "-f", path, "--out", plan_file.to_str().unwrap()]);
+    assert_eq!(saved.status.code(), Some(0));
+    let applied = slsctl(&["apply", "-f", path, plan_file.to_str().unwrap()]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert_eq!(
+        slsctl(&["plan", "-f", path, "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn destroy_removes_what_the_stack_owns() {
+    let dir = stack(&unique("destroy"), 0);
+    let path = dir.path().to_str().unwrap();
+    assert_eq!(
+        slsctl(&["apply", "-f", path, "--auto-approve"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
+    assert_eq!(
+        destroyed.status.code(),
+        Some(0),
+        "{}",
+        text(&destroyed.stderr)
+    );
+    assert!(
+        text(&destroyed.stdout).contains("2 to delete"),
+        "{}",
+        text(&destroyed.stdout)
+    );
+    let after = slsctl(&["plan", "-f", path, "-o", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(
+        value["summary"]["create"], 2,
+        "everything is gone, so a plan recreates it"
+    );
+}
