@@ -9,7 +9,6 @@
 //! `cargo test` it runs once with N = 5 as a smoke test.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::fmt::Write as _;

@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --locked --quiet
 endpoint=$(scripts/emulator.sh start)
 trap 'scripts/emulator.sh stop' EXIT
-export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 echo "emulator: $endpoint"
 .venv/bin/python - <<'PY'
 import json, boto3

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/emulator.sh install
-cargo test --locked --all-targets
+# The benchmark, once on a tiny stack, as a smoke test (`cargo bench` runs it for real).
+cargo test --locked --benches
+cargo test --locked --lib --bins --tests
