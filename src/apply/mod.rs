@@ -15,10 +15,7 @@ use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
 use crate::aws::{sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
-use crate::plan::desired::{
-    arn_name, desired_resources, queue_url_from_arn, Context, TAG_DELETION_POLICY, TAG_RESOURCE,
-    TAG_STACK,
-};
+use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
 /// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
@@ -371,11 +368,7 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 clients,
                 &url,
                 HashMap::new(),
-                vec![
-                    TAG_STACK.into(),
-                    TAG_RESOURCE.into(),
-                    TAG_DELETION_POLICY.into(),
-                ],
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
             )
             .await
         }
@@ -639,11 +632,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                 clients,
                 &arn,
                 HashMap::new(),
-                vec![
-                    TAG_STACK.into(),
-                    TAG_RESOURCE.into(),
-                    TAG_DELETION_POLICY.into(),
-                ],
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
             )
             .await
         }
@@ -812,16 +801,4 @@ async fn sync_aliases(
         }
     }
     Ok(())
-}
-
-/// The URL of a queue, from the plan's observation or its ARN.
-pub fn queue_url(prepared: &Prepared, id: &ResourceId) -> Option<String> {
-    prepared.observed.queue_urls.get(id).cloned().or_else(|| {
-        let context = &prepared.context;
-        let name = prepared.stack.get(id)?.physical_name.clone();
-        queue_url_from_arn(&format!(
-            "arn:{}:sqs:{}:{}:{name}",
-            context.partition, context.region, context.account
-        ))
-    })
 }

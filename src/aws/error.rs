@@ -80,6 +80,15 @@ impl AwsError {
     }
 }
 
+/// Deleting what is already gone is success: deletes are idempotent, so that a retried or resumed
+/// apply converges instead of failing on its own earlier work.
+pub fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {
+    match result {
+        Err(error) if error.kind == ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 /// Classify by error code first, then by HTTP status.
 pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     match code.unwrap_or("") {

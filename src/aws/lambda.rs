@@ -12,7 +12,7 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, AwsError, ErrorKind};
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
 use super::Clients;
 use crate::plan::desired::{arn_name, TAG_RESOURCE, TAG_STACK};
 use crate::plan::{FieldValue, Props};
@@ -770,23 +770,16 @@ pub async fn tag(
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:DeleteFunction");
-    match clients
-        .lambda
-        .delete_function()
-        .function_name(name)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let error = classify("DeleteFunction", e);
-            if error.kind == ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(error)
-            }
-        }
-    }
+    gone_is_done(
+        clients
+            .lambda
+            .delete_function()
+            .function_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteFunction", e)),
+    )
 }
 
 /// Settings of one trigger, resolved.
@@ -869,23 +862,16 @@ pub async fn update_mapping(
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:DeleteEventSourceMapping");
-    match clients
-        .lambda
-        .delete_event_source_mapping()
-        .uuid(uuid)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let error = classify("DeleteEventSourceMapping", e);
-            if error.kind == ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(error)
-            }
-        }
-    }
+    gone_is_done(
+        clients
+            .lambda
+            .delete_event_source_mapping()
+            .uuid(uuid)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteEventSourceMapping", e)),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1011,24 +997,17 @@ pub async fn set_provisioned_concurrency(
                 clients
                     .calls
                     .record("lambda:DeleteProvisionedConcurrencyConfig");
-                match clients
-                    .lambda
-                    .delete_provisioned_concurrency_config()
-                    .function_name(function)
-                    .qualifier(alias)
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(()),
-                    Err(e) => {
-                        let error = classify("DeleteProvisionedConcurrencyConfig", e);
-                        if error.kind == ErrorKind::NotFound {
-                            Ok(())
-                        } else {
-                            Err(error)
-                        }
-                    }
-                }
+                gone_is_done(
+                    clients
+                        .lambda
+                        .delete_provisioned_concurrency_config()
+                        .function_name(function)
+                        .qualifier(alias)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
+                )
             }
         }
     })
@@ -1096,22 +1075,15 @@ pub async fn put_alias(
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:DeleteAlias");
-    match clients
-        .lambda
-        .delete_alias()
-        .function_name(function)
-        .name(alias)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let error = classify("DeleteAlias", e);
-            if error.kind == ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(error)
-            }
-        }
-    }
+    gone_is_done(
+        clients
+            .lambda
+            .delete_alias()
+            .function_name(function)
+            .name(alias)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteAlias", e)),
+    )
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use super::error::{classify, AwsError, ErrorKind};
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
 use super::Clients;
 use crate::plan::{FieldValue, Props};
 
@@ -372,15 +372,14 @@ pub async fn tag(
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
     clients.limits.sqs.acquire().await;
     clients.calls.record("sqs:DeleteQueue");
-    match clients.sqs.delete_queue().queue_url(url).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let error = classify("DeleteQueue", e);
-            if error.kind == ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(error)
-            }
-        }
-    }
+    gone_is_done(
+        clients
+            .sqs
+            .delete_queue()
+            .queue_url(url)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteQueue", e)),
+    )
 }

@@ -18,6 +18,9 @@ pub const TAG_RESOURCE: &str = "slsctl:resource";
 /// protects the resource after its document has left the spec (a `retain` that disappears with
 /// the spec would protect nothing).
 pub const TAG_DELETION_POLICY: &str = "slsctl:deletion-policy";
+/// The tags that make a resource this stack's; removed when a resource is released (`retain`).
+pub const OWNERSHIP_TAGS: [&str; 3] = [TAG_STACK, TAG_RESOURCE, TAG_DELETION_POLICY];
+
 /// The alias slsctl manages on a function (aliases cannot be tagged themselves), so that an
 /// alias removed from the spec is still found and deleted.
 pub const TAG_ALIAS: &str = "slsctl:alias";
