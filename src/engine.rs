@@ -139,6 +139,7 @@ pub async fn prepare(
         &options,
     );
     plan.notes = unmanaged_notes(&stack);
+    table_steps(&stack, &observed, &mut plan);
     Ok(Prepared {
         stack,
         context,
@@ -158,12 +159,17 @@ fn unmanaged_notes(stack: &Stack) -> Vec<String> {
     let unmanaged: Vec<String> = stack
         .resources
         .iter()
-        .filter(|r| !matches!(r.id.kind, Kind::Function | Kind::Queue | Kind::Layer))
+        .filter(|r| {
+            !matches!(
+                r.id.kind,
+                Kind::Function | Kind::Queue | Kind::Layer | Kind::Table
+            )
+        })
         .map(|r| r.id.to_string())
         .collect();
     if !unmanaged.is_empty() {
         notes.push(format!(
-            "not managed by this version yet (EventBridge, DynamoDB and API Gateway come next): {}",
+            "not managed by this version yet (EventBridge and API Gateway come next): {}",
             unmanaged.join(", ")
         ));
     }
@@ -183,6 +189,32 @@ fn unmanaged_notes(stack: &Stack) -> Vec<String> {
         }
     }
     notes
+}
+
+/// Index changes take several slow, ordered steps; the plan spells them out.
+fn table_steps(stack: &Stack, observed: &Observed, plan: &mut Plan) {
+    for action in plan
+        .actions
+        .iter_mut()
+        .filter(|a| a.action == crate::plan::ActionKind::Update)
+    {
+        let Some(ResourceSpec::Table(table)) = stack.get(&action.id).map(|r| &r.spec) else {
+            continue;
+        };
+        let live = observed
+            .resources
+            .iter()
+            .find(|o| o.id == action.id)
+            .map(|o| o.props.clone())
+            .unwrap_or_default();
+        let changed = action.changes.iter().map(|c| c.field.clone()).collect();
+        for (i, step) in crate::aws::dynamodb::update_steps(&changed, &live, table)
+            .into_iter()
+            .enumerate()
+        {
+            action.reasons.push(format!("step {}: {step}", i + 1));
+        }
+    }
 }
 
 /// Observed values of sensitive fields are compared by digest, as the desired side stores them,

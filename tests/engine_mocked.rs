@@ -60,6 +60,7 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
             |c| c.retry_config(retry())
         ),
         mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     )
 }
@@ -533,4 +534,96 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
         FieldValue::known("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc")
     );
     assert!(!image_props.contains_key("handler"));
+}
+
+/// moto ignores a table's class and cannot re-enable a stream; here the UpdateTable calls are
+/// checked: the class in its own update, the stream switched off and then on with the new view.
+#[tokio::test]
+async fn table_class_and_stream_view_changes_are_separate_updates() {
+    use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+    use aws_sdk_dynamodb::operation::update_table::UpdateTableOutput;
+    use aws_sdk_dynamodb::types::{StreamViewType, TableClass, TableDescription, TableStatus};
+
+    let class = mock!(aws_sdk_dynamodb::Client::update_table)
+        .match_requests(|r| {
+            r.table_class() == Some(&TableClass::StandardInfrequentAccess)
+                && r.stream_specification().is_none()
+        })
+        .then_output(|| UpdateTableOutput::builder().build());
+    let stream_off = mock!(aws_sdk_dynamodb::Client::update_table)
+        .match_requests(|r| {
+            r.stream_specification()
+                .is_some_and(|s| !s.stream_enabled() && s.stream_view_type().is_none())
+        })
+        .then_output(|| UpdateTableOutput::builder().build());
+    let stream_on = mock!(aws_sdk_dynamodb::Client::update_table)
+        .match_requests(|r| {
+            r.stream_specification().is_some_and(|s| {
+                s.stream_enabled() && s.stream_view_type() == Some(&StreamViewType::KeysOnly)
+            })
+        })
+        .then_output(|| UpdateTableOutput::builder().build());
+    let active = mock!(aws_sdk_dynamodb::Client::describe_table).then_output(|| {
+        DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_name("t")
+                    .table_status(TableStatus::Active)
+                    .build(),
+            )
+            .build()
+    });
+    let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+        mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            [&class, &stream_off, &stream_on, &active]
+        ),
+        "us-east-1",
+    );
+    let table = slsctl::model::Table {
+        partition_key: slsctl::model::Key {
+            name: "pk".into(),
+            key_type: slsctl::model::KeyType::S,
+        },
+        sort_key: None,
+        billing: slsctl::model::Billing::OnDemand,
+        global_secondary_indexes: Vec::new(),
+        time_to_live_attribute: None,
+        point_in_time_recovery: false,
+        stream: Some("KEYS_ONLY".into()),
+        table_class: "STANDARD_INFREQUENT_ACCESS".into(),
+        deletion_protection: true,
+    };
+    let changed = ["stream".to_string(), "tableClass".to_string()].into();
+    let live: slsctl::plan::Props = [(
+        "stream".to_string(),
+        FieldValue::known("NEW_AND_OLD_IMAGES"),
+    )]
+    .into();
+    slsctl::aws::dynamodb::update(&clients, "t", &table, &changed, &live)
+        .await
+        .expect("updated");
+    assert_eq!(
+        (
+            class.num_calls(),
+            stream_off.num_calls(),
+            stream_on.num_calls()
+        ),
+        (1, 1, 1)
+    );
+    assert!(
+        active.num_calls() >= 3,
+        "waited for ACTIVE after each update"
+    );
 }

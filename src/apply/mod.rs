@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{sqs, AwsError, Clients, ErrorKind};
+use crate::aws::{dynamodb, sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
 use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
@@ -312,6 +312,7 @@ async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
         (Kind::Queue, _) => run_queue(shared, action).await,
         (Kind::Function, _) => run_function(shared, action).await,
         (Kind::Layer, _) => run_layer(shared, action).await,
+        (Kind::Table, _) => run_table(shared, action).await,
         (kind, _) => Err(AwsError::new(
             "apply",
             ErrorKind::Validation,
@@ -801,4 +802,64 @@ async fn sync_aliases(
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+async fn run_table(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+    match action.action {
+        ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
+        ActionKind::Release => {
+            dynamodb::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            if action.action == ActionKind::Replace {
+                if let Some(old) = observed {
+                    dynamodb::delete(clients, &old.physical_name).await?;
+                }
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let table = table_model(shared, &action.id)?;
+            dynamodb::create(clients, &want.physical_name, table, &tags_of(&want.props)).await
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let table = table_model(shared, &action.id)?;
+            let changed: BTreeSet<String> = action
+                .changes
+                .iter()
+                .filter(|c| !c.field.starts_with("tags."))
+                .map(|c| c.field.clone())
+                .collect();
+            let live = observed.map(|o| o.props.clone()).unwrap_or_default();
+            dynamodb::update(clients, &action.physical_name, table, &changed, &live).await?;
+            let (add, remove) = tag_changes(action);
+            dynamodb::tag(clients, &arn, add, remove).await
+        }
+    }
+}
+
+fn table_model<'a>(
+    shared: &'a Shared,
+    id: &ResourceId,
+) -> Result<&'a crate::model::Table, AwsError> {
+    match shared.prepared.stack.get(id).map(|r| &r.spec) {
+        Some(ResourceSpec::Table(table)) => Ok(table),
+        _ => Err(unresolved(id, "spec")),
+    }
 }

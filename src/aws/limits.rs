@@ -58,6 +58,8 @@ pub struct Limits {
     pub sqs: RateLimiter,
     pub sqs_tagging: RateLimiter,
     pub tagging: RateLimiter,
+    /// DynamoDB's control plane allows 2,500 requests/s; table changes are slow anyway.
+    pub dynamodb: RateLimiter,
 }
 
 impl Default for Limits {
@@ -68,6 +70,7 @@ impl Default for Limits {
             sqs: RateLimiter::new(50.0, 50.0),
             sqs_tagging: RateLimiter::new(4.0, 4.0),
             tagging: RateLimiter::new(5.0, 5.0),
+            dynamodb: RateLimiter::new(50.0, 50.0),
         }
     }
 }

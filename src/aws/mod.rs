@@ -2,6 +2,7 @@
 //! observing live state (`observe`), changing it (`lambda`, `sqs`), classifying errors once
 //! (`error`) and staying below the control-plane quotas (`limits`).
 
+pub mod dynamodb;
 pub mod error;
 pub mod lambda;
 pub mod limits;
@@ -70,6 +71,7 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub sts: aws_sdk_sts::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
     pub region: String,
     pub limits: Arc<limits::Limits>,
     pub calls: Arc<CallCounter>,
@@ -82,6 +84,7 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(config),
             tagging: aws_sdk_resourcegroupstagging::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
@@ -94,6 +97,7 @@ impl Clients {
         sqs: aws_sdk_sqs::Client,
         tagging: aws_sdk_resourcegroupstagging::Client,
         sts: aws_sdk_sts::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
         region: &str,
     ) -> Self {
         Self {
@@ -101,6 +105,7 @@ impl Clients {
             sqs,
             tagging,
             sts,
+            dynamodb,
             region: region.to_string(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::JoinSet;
 
+use super::dynamodb;
 use super::error::{classify, AwsError};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
@@ -55,6 +56,7 @@ pub async fn observe(
     // 1. Everything tagged with this stack, functions and queues, 100 per page.
     let mut function_arns: Vec<(ResourceId, String)> = Vec::new();
     let mut queue_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
+    let mut table_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
         clients.limits.tagging.acquire().await;
@@ -70,6 +72,7 @@ pub async fn observe(
             )
             .resource_type_filters("lambda:function")
             .resource_type_filters("sqs")
+            .resource_type_filters("dynamodb:table")
             .resources_per_page(100)
             .set_pagination_token(token.clone())
             .send()
@@ -93,6 +96,9 @@ pub async fn observe(
                 }
                 Kind::Queue if arn.starts_with("arn:") && arn.contains(":sqs:") => {
                     queue_arns.push((id, arn.to_string(), tags))
+                }
+                Kind::Table if arn.contains(":table/") => {
+                    table_arns.push((id, arn.to_string(), tags))
                 }
                 _ => {}
             }
@@ -128,6 +134,15 @@ pub async fn observe(
                 .map(|q| ObservedPart::Queue(id, q)))
         });
     }
+    for (id, arn, tags) in table_arns {
+        let clients = clients.clone();
+        tasks.spawn(async move {
+            let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+            Ok(dynamodb::describe(&clients, &name, tags)
+                .await?
+                .map(|t| ObservedPart::Table(id, t)))
+        });
+    }
     // 3. Names the spec wants that the stack does not own: a foreign resource there is a
     //    collision (or an adoption), never something to overwrite.
     let mut parts = Vec::new();
@@ -156,6 +171,21 @@ pub async fn observe(
                     };
                     let found = sqs::get_queue(&clients, &url, None).await?;
                     Ok(found.map(|q| ObservedPart::Queue(want.id.clone(), q)))
+                });
+            }
+            Kind::Table => {
+                tasks.spawn(async move {
+                    let Some(mut table) =
+                        dynamodb::describe(&clients, &want.physical_name, BTreeMap::new()).await?
+                    else {
+                        return Ok(None);
+                    };
+                    for (key, value) in dynamodb::list_tags(&clients, &table.arn).await? {
+                        table
+                            .props
+                            .insert(format!("tags.{key}"), FieldValue::known(value));
+                    }
+                    Ok(Some(ObservedPart::Table(want.id.clone(), table)))
                 });
             }
             _ => {}
@@ -298,17 +328,11 @@ pub async fn observe(
                 });
             }
             ObservedPart::Queue(id, q) => {
-                let owned = matches!(q.props.get(&format!("tags.{TAG_STACK}")), Some(FieldValue::Known(v)) if v == stack_name)
-                    && matches!(q.props.get(&format!("tags.{TAG_RESOURCE}")), Some(FieldValue::Known(v)) if *v == id.to_string());
+                let owned = owned_by_tags(&q.props, stack_name, &id);
                 let mut referenced_by = redrive_sources.get(&q.arn).cloned().unwrap_or_default();
                 referenced_by.extend(mapping_sources.get(&q.arn).cloned().unwrap_or_default());
                 observed.queue_urls.insert(id.clone(), q.url.clone());
-                let deletion_policy = match q.props.get(&format!("tags.{TAG_DELETION_POLICY}")) {
-                    Some(FieldValue::Known(serde_json::Value::String(p))) => {
-                        DeletionPolicy::parse(p)
-                    }
-                    _ => None,
-                };
+                let deletion_policy = tag_policy(&q.props);
                 observed.resources.push(ObservedResource {
                     id,
                     physical_name: arn_name(&q.arn).to_string(),
@@ -317,6 +341,20 @@ pub async fn observe(
                     owned,
                     messages: Some(q.messages),
                     referenced_by,
+                    deletion_policy,
+                });
+            }
+            ObservedPart::Table(id, t) => {
+                let owned = owned_by_tags(&t.props, stack_name, &id);
+                let deletion_policy = tag_policy(&t.props);
+                observed.resources.push(ObservedResource {
+                    id,
+                    physical_name: t.name,
+                    arn: t.arn,
+                    props: t.props,
+                    owned,
+                    messages: None,
+                    referenced_by: Vec::new(),
                     deletion_policy,
                 });
             }
@@ -347,12 +385,29 @@ pub async fn observe(
 enum ObservedPart {
     Function(ResourceId, lambda::LiveFunction),
     Queue(ResourceId, sqs::LiveQueue),
+    Table(ResourceId, dynamodb::LiveTable),
 }
 
 impl ObservedPart {
     fn id(&self) -> &ResourceId {
         match self {
-            ObservedPart::Function(id, _) | ObservedPart::Queue(id, _) => id,
+            ObservedPart::Function(id, _)
+            | ObservedPart::Queue(id, _)
+            | ObservedPart::Table(id, _) => id,
         }
+    }
+}
+
+/// Whether `tags.*` props carry this stack's ownership tags for `id`.
+fn owned_by_tags(props: &crate::plan::Props, stack: &str, id: &ResourceId) -> bool {
+    matches!(props.get(&format!("tags.{TAG_STACK}")), Some(FieldValue::Known(v)) if v == stack)
+        && matches!(props.get(&format!("tags.{TAG_RESOURCE}")), Some(FieldValue::Known(v)) if *v == id.to_string())
+}
+
+/// The deletion policy a resource carries in its tags.
+fn tag_policy(props: &crate::plan::Props) -> Option<DeletionPolicy> {
+    match props.get(&format!("tags.{TAG_DELETION_POLICY}")) {
+        Some(FieldValue::Known(serde_json::Value::String(p))) => DeletionPolicy::parse(p),
+        _ => None,
     }
 }

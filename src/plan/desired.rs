@@ -59,7 +59,12 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
     stack
         .resources
         .iter()
-        .filter(|r| matches!(r.id.kind, Kind::Function | Kind::Queue | Kind::Layer))
+        .filter(|r| {
+            matches!(
+                r.id.kind,
+                Kind::Function | Kind::Queue | Kind::Layer | Kind::Table
+            )
+        })
         .map(|r| desired_resource(stack, r, ctx))
         .collect()
 }
@@ -104,6 +109,10 @@ fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> Desire
             tags(stack, resource, &mut props);
         }
         ResourceSpec::Layer(l) => layer_props(l, ctx, &resource.id, &mut props),
+        ResourceSpec::Table(t) => {
+            table_props(t, &mut props);
+            tags(stack, resource, &mut props);
+        }
         _ => {}
     }
     DesiredResource {
@@ -494,5 +503,81 @@ fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
     props.insert(
         "licenseInfo".into(),
         FieldValue::known(l.license_info.clone().map_or(Value::Null, Value::from)),
+    );
+}
+
+fn key_value(key: &Key) -> Value {
+    json!({"name": key.name, "type": match key.key_type {
+        KeyType::S => "S",
+        KeyType::N => "N",
+        KeyType::B => "B",
+    }})
+}
+
+/// A table's props, as `aws::dynamodb::describe` reads them back.
+fn table_props(t: &Table, props: &mut Props) {
+    props.insert(
+        "partitionKey".into(),
+        FieldValue::known(key_value(&t.partition_key)),
+    );
+    if let Some(sort) = &t.sort_key {
+        props.insert("sortKey".into(), FieldValue::known(key_value(sort)));
+    }
+    let provisioned = matches!(t.billing, Billing::Provisioned { .. });
+    match t.billing {
+        Billing::OnDemand => {
+            props.insert("billingMode".into(), FieldValue::known("PAY_PER_REQUEST"));
+        }
+        Billing::Provisioned { read, write } => {
+            props.insert("billingMode".into(), FieldValue::known("PROVISIONED"));
+            props.insert("readCapacity".into(), FieldValue::known(read));
+            props.insert("writeCapacity".into(), FieldValue::known(write));
+        }
+    }
+    for index in &t.global_secondary_indexes {
+        let mut value = json!({"partitionKey": key_value(&index.partition_key)});
+        if let Some(sort) = &index.sort_key {
+            value["sortKey"] = key_value(sort);
+        }
+        value["projection"] = json!(match &index.projection {
+            Projection::All => "ALL",
+            Projection::KeysOnly => "KEYS_ONLY",
+            Projection::Include(_) => "INCLUDE",
+        });
+        if let Projection::Include(attributes) = &index.projection {
+            let mut sorted = attributes.clone();
+            sorted.sort();
+            value["nonKeyAttributes"] = json!(sorted);
+        }
+        if provisioned {
+            let (read, write) = index.capacity.unwrap_or((0, 0));
+            value["readCapacity"] = json!(read);
+            value["writeCapacity"] = json!(write);
+        }
+        props.insert(
+            format!("globalSecondaryIndexes[{}]", index.name),
+            FieldValue::known(value),
+        );
+    }
+    if let Some(attribute) = &t.time_to_live_attribute {
+        props.insert(
+            "timeToLiveAttribute".into(),
+            FieldValue::known(attribute.clone()),
+        );
+    }
+    props.insert(
+        "pointInTimeRecovery".into(),
+        FieldValue::known(t.point_in_time_recovery),
+    );
+    if let Some(view) = &t.stream {
+        props.insert("stream".into(), FieldValue::known(view.clone()));
+    }
+    props.insert(
+        "tableClass".into(),
+        FieldValue::known(t.table_class.clone()),
+    );
+    props.insert(
+        "deletionProtection".into(),
+        FieldValue::known(t.deletion_protection),
     );
 }

@@ -444,7 +444,23 @@ pub fn build_plan(
                             ));
                         }
                     }
-                    if kept.is_empty() {
+                    // A table's deletion protection is AWS's own guard: slsctl asks for it to be
+                    // switched off in the spec (an applied change of its own) rather than
+                    // switching it off on the way to a delete.
+                    let protected = matches!(
+                        have.props.get("deletionProtection"),
+                        Some(FieldValue::Known(serde_json::Value::Bool(true)))
+                    );
+                    if protected {
+                        refusals.push(Refusal {
+                            id: Some(have.id.clone()),
+                            message: format!("{} is not deleted: its deletion protection is on", have.id),
+                            hint: Some(
+                                "to delete it, first apply `deletionProtection: false` for it, then remove it from the spec"
+                                    .to_string(),
+                            ),
+                        });
+                    } else if kept.is_empty() {
                         summary.delete += 1;
                         backward.push(ResourceAction {
                             id: have.id.clone(),

@@ -29,9 +29,10 @@ pub const MAX_NODES_PER_FILE: usize = 200_000;
 pub const MAX_DOCUMENTS_PER_FILE: usize = 1_000;
 
 /// Plain scalars that YAML 1.1 reads as booleans but YAML 1.2 (and slsctl) read as strings.
+/// `y`/`n` (and `Y`/`N`) are left out, as yamllint does: almost no YAML 1.1 parser treated them
+/// as booleans, and `N` is DynamoDB's number type (`type: N`), which must not need quotes.
 const YAML11_BOOLEANS: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
-    "OFF",
+    "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
 ];
 
 /// Where a field's key and value are.
@@ -358,7 +359,7 @@ pub fn scan(file: &Arc<Path>, text: &str) -> FileStructure {
                         if YAML11_BOOLEANS.contains(&value.as_ref()) =>
                     {
                         let lower = value.to_ascii_lowercase();
-                        let boolean = matches!(lower.as_str(), "y" | "yes" | "on");
+                        let boolean = matches!(lower.as_str(), "yes" | "on");
                         out.diagnostics.push(
                             Diagnostic::new(format!(
                                 "`{value}` is a YAML 1.1 boolean: some tools read it as {boolean}, slsctl would read the string \"{value}\""

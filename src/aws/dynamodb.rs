@@ -1,0 +1,705 @@
+//! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
+//! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
+    KeySchemaElement, KeyType, PointInTimeRecoverySpecification, Projection, ProjectionType,
+    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableClass,
+    TableStatus, Tag, TimeToLiveSpecification,
+};
+use aws_smithy_types::error::operation::BuildError;
+use serde_json::{json, Value};
+
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::Clients;
+use crate::model;
+use crate::plan::{FieldValue, Props};
+
+/// How long an index or a table may take to become ACTIVE.
+const ACTIVE_TIMEOUT: Duration = Duration::from_secs(1800);
+
+fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
+    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
+}
+
+/// A table as read from AWS.
+#[derive(Clone, Debug)]
+pub struct LiveTable {
+    pub name: String,
+    pub arn: String,
+    pub props: Props,
+    pub items: u64,
+}
+
+fn key_json(name: &str, types: &BTreeMap<String, String>) -> Value {
+    json!({"name": name, "type": types.get(name).cloned().unwrap_or_else(|| "S".into())})
+}
+
+/// Describe a table and its TTL and backup settings; `None` when it does not exist.
+pub async fn describe(
+    clients: &Clients,
+    name: &str,
+    tags: BTreeMap<String, String>,
+) -> Result<Option<LiveTable>, AwsError> {
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:DescribeTable");
+    let table = match clients
+        .dynamodb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+    {
+        Ok(output) => match output.table {
+            Some(table) => table,
+            None => return Ok(None),
+        },
+        Err(e) => {
+            let error = classify("DescribeTable", e);
+            return if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let types: BTreeMap<String, String> = table
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_string(),
+                a.attribute_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    let key = |schema: &[KeySchemaElement], kind: KeyType| {
+        schema
+            .iter()
+            .find(|k| *k.key_type() == kind)
+            .map(|k| key_json(k.attribute_name(), &types))
+    };
+    let mut props = Props::new();
+    if let Some(pk) = key(table.key_schema(), KeyType::Hash) {
+        props.insert("partitionKey".into(), FieldValue::known(pk));
+    }
+    if let Some(sk) = key(table.key_schema(), KeyType::Range) {
+        props.insert("sortKey".into(), FieldValue::known(sk));
+    }
+    let on_demand = table.billing_mode_summary().and_then(|b| b.billing_mode())
+        == Some(&BillingMode::PayPerRequest);
+    props.insert(
+        "billingMode".into(),
+        FieldValue::known(if on_demand {
+            "PAY_PER_REQUEST"
+        } else {
+            "PROVISIONED"
+        }),
+    );
+    if !on_demand {
+        let throughput = table.provisioned_throughput();
+        props.insert(
+            "readCapacity".into(),
+            FieldValue::known(
+                throughput
+                    .and_then(|t| t.read_capacity_units())
+                    .unwrap_or(0),
+            ),
+        );
+        props.insert(
+            "writeCapacity".into(),
+            FieldValue::known(
+                throughput
+                    .and_then(|t| t.write_capacity_units())
+                    .unwrap_or(0),
+            ),
+        );
+    }
+    for index in table.global_secondary_indexes() {
+        let Some(name) = index.index_name() else {
+            continue;
+        };
+        let mut value = json!({});
+        if let Some(pk) = key(index.key_schema(), KeyType::Hash) {
+            value["partitionKey"] = pk;
+        }
+        if let Some(sk) = key(index.key_schema(), KeyType::Range) {
+            value["sortKey"] = sk;
+        }
+        let projection = index.projection();
+        value["projection"] = json!(projection
+            .and_then(|p| p.projection_type())
+            .map_or("ALL", |p| p.as_str()));
+        let mut non_key: Vec<&str> = projection
+            .map(|p| p.non_key_attributes().iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        non_key.sort();
+        if !non_key.is_empty() {
+            value["nonKeyAttributes"] = json!(non_key);
+        }
+        if !on_demand {
+            let throughput = index.provisioned_throughput();
+            value["readCapacity"] = json!(throughput
+                .and_then(|t| t.read_capacity_units())
+                .unwrap_or(0));
+            value["writeCapacity"] = json!(throughput
+                .and_then(|t| t.write_capacity_units())
+                .unwrap_or(0));
+        }
+        props.insert(
+            format!("globalSecondaryIndexes[{name}]"),
+            FieldValue::known(value),
+        );
+    }
+    if let Some(stream) = table.stream_specification().filter(|s| s.stream_enabled()) {
+        props.insert(
+            "stream".into(),
+            FieldValue::known(stream.stream_view_type().map_or("", |v| v.as_str())),
+        );
+    }
+    props.insert(
+        "tableClass".into(),
+        FieldValue::known(
+            table
+                .table_class_summary()
+                .and_then(|c| c.table_class())
+                .map_or("STANDARD", |c| c.as_str()),
+        ),
+    );
+    props.insert(
+        "deletionProtection".into(),
+        FieldValue::known(table.deletion_protection_enabled().unwrap_or(false)),
+    );
+
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:DescribeTimeToLive");
+    let ttl = clients
+        .dynamodb
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| classify("DescribeTimeToLive", e))?;
+    if let Some(description) = ttl.time_to_live_description() {
+        let enabled = matches!(
+            description.time_to_live_status().map(|s| s.as_str()),
+            Some("ENABLED" | "ENABLING")
+        );
+        if let (true, Some(attribute)) = (enabled, description.attribute_name()) {
+            props.insert("timeToLiveAttribute".into(), FieldValue::known(attribute));
+        }
+    }
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:DescribeContinuousBackups");
+    let backups = clients
+        .dynamodb
+        .describe_continuous_backups()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| classify("DescribeContinuousBackups", e))?;
+    let pitr = backups
+        .continuous_backups_description()
+        .and_then(|d| d.point_in_time_recovery_description())
+        .and_then(|p| p.point_in_time_recovery_status())
+        .is_some_and(|s| s.as_str() == "ENABLED");
+    props.insert("pointInTimeRecovery".into(), FieldValue::known(pitr));
+    for (key, value) in &tags {
+        if !key.starts_with("aws:") {
+            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+        }
+    }
+    Ok(Some(LiveTable {
+        name: name.to_string(),
+        arn: table.table_arn().unwrap_or_default().to_string(),
+        props,
+        items: table.item_count().unwrap_or(0).max(0) as u64,
+    }))
+}
+
+pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:ListTagsOfResource");
+    let output = clients
+        .dynamodb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("ListTagsOfResource", e))?;
+    Ok(output
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+fn scalar(key_type: model::KeyType) -> ScalarAttributeType {
+    match key_type {
+        model::KeyType::S => ScalarAttributeType::S,
+        model::KeyType::N => ScalarAttributeType::N,
+        model::KeyType::B => ScalarAttributeType::B,
+    }
+}
+
+fn key_schema(
+    partition: &model::Key,
+    sort: &Option<model::Key>,
+) -> Result<Vec<KeySchemaElement>, AwsError> {
+    let mut schema = vec![built(
+        KeySchemaElement::builder()
+            .attribute_name(&partition.name)
+            .key_type(KeyType::Hash)
+            .build(),
+    )?];
+    if let Some(sort) = sort {
+        schema.push(built(
+            KeySchemaElement::builder()
+                .attribute_name(&sort.name)
+                .key_type(KeyType::Range)
+                .build(),
+        )?);
+    }
+    Ok(schema)
+}
+
+/// Attribute definitions: every attribute used in the table's keys and the given indexes.
+fn attribute_definitions<'a>(
+    table: &model::Table,
+    indexes: impl Iterator<Item = &'a model::Gsi>,
+) -> Result<Vec<AttributeDefinition>, AwsError> {
+    let mut seen = BTreeMap::new();
+    let mut add = |k: &model::Key| {
+        seen.entry(k.name.clone()).or_insert(k.key_type);
+    };
+    add(&table.partition_key);
+    table.sort_key.iter().for_each(&mut add);
+    for gsi in indexes {
+        add(&gsi.partition_key);
+        gsi.sort_key.iter().for_each(&mut add);
+    }
+    seen.into_iter()
+        .map(|(name, t)| {
+            built(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(scalar(t))
+                    .build(),
+            )
+        })
+        .collect()
+}
+
+fn projection(p: &model::Projection) -> Projection {
+    match p {
+        model::Projection::All => Projection::builder()
+            .projection_type(ProjectionType::All)
+            .build(),
+        model::Projection::KeysOnly => Projection::builder()
+            .projection_type(ProjectionType::KeysOnly)
+            .build(),
+        model::Projection::Include(attributes) => Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attributes.clone()))
+            .build(),
+    }
+}
+
+fn throughput((read, write): (u32, u32)) -> Result<ProvisionedThroughput, AwsError> {
+    built(
+        ProvisionedThroughput::builder()
+            .read_capacity_units(read.into())
+            .write_capacity_units(write.into())
+            .build(),
+    )
+}
+
+fn gsi(index: &model::Gsi) -> Result<GlobalSecondaryIndex, AwsError> {
+    built(
+        GlobalSecondaryIndex::builder()
+            .index_name(&index.name)
+            .set_key_schema(Some(key_schema(&index.partition_key, &index.sort_key)?))
+            .projection(projection(&index.projection))
+            .set_provisioned_throughput(index.capacity.map(throughput).transpose()?)
+            .build(),
+    )
+}
+
+fn billing(table: &model::Table) -> Result<(BillingMode, Option<ProvisionedThroughput>), AwsError> {
+    Ok(match table.billing {
+        model::Billing::OnDemand => (BillingMode::PayPerRequest, None),
+        model::Billing::Provisioned { read, write } => {
+            (BillingMode::Provisioned, Some(throughput((read, write))?))
+        }
+    })
+}
+
+fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
+    built(
+        StreamSpecification::builder()
+            .stream_enabled(view.is_some())
+            .set_stream_view_type(view.map(StreamViewType::from))
+            .build(),
+    )
+}
+
+/// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
+pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.calls.record("dynamodb:DescribeTable(waiter)");
+    clients
+        .dynamodb
+        .wait_until_table_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT)
+        .await
+        .map_err(|e| {
+            AwsError::new(
+                "wait for table ACTIVE",
+                ErrorKind::Other,
+                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            )
+        })?;
+    // TableExists checks the table only; an index being built or dropped keeps the table
+    // ACTIVE, so poll the indexes with a backoff until none is in transition.
+    let mut delay = Duration::from_millis(200);
+    let deadline = tokio::time::Instant::now() + ACTIVE_TIMEOUT;
+    loop {
+        clients.limits.dynamodb.acquire().await;
+        clients.calls.record("dynamodb:DescribeTable(waiter)");
+        let table = clients
+            .dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeTable", e))?
+            .table;
+        let settled = table.as_ref().is_some_and(|t| {
+            t.table_status() == Some(&TableStatus::Active)
+                && t.global_secondary_indexes()
+                    .iter()
+                    .all(|i| i.index_status().is_none_or(|s| s.as_str() == "ACTIVE"))
+        });
+        if settled {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(AwsError::new(
+                "wait for indexes ACTIVE",
+                ErrorKind::Other,
+                format!("{name} did not settle"),
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(20));
+    }
+}
+
+pub async fn create(
+    clients: &Clients,
+    name: &str,
+    table: &model::Table,
+    tags: &HashMap<String, String>,
+) -> Result<(), AwsError> {
+    let (mode, capacity) = billing(table)?;
+    let indexes: Vec<GlobalSecondaryIndex> = table
+        .global_secondary_indexes
+        .iter()
+        .map(gsi)
+        .collect::<Result<_, _>>()?;
+    let tags: Vec<Tag> = tags
+        .iter()
+        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+        .collect::<Result<_, _>>()?;
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:CreateTable");
+    clients
+        .dynamodb
+        .create_table()
+        .table_name(name)
+        .set_key_schema(Some(key_schema(&table.partition_key, &table.sort_key)?))
+        .set_attribute_definitions(Some(attribute_definitions(
+            table,
+            table.global_secondary_indexes.iter(),
+        )?))
+        .billing_mode(mode)
+        .set_provisioned_throughput(capacity)
+        .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+        .stream_specification(stream(table.stream.as_deref())?)
+        .table_class(TableClass::from(table.table_class.as_str()))
+        .deletion_protection_enabled(table.deletion_protection)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| classify("CreateTable", e))?;
+    wait_active(clients, name).await?;
+    if let Some(attribute) = &table.time_to_live_attribute {
+        set_ttl(clients, name, attribute, true).await?;
+    }
+    if table.point_in_time_recovery {
+        set_pitr(clients, name, true).await?;
+    }
+    Ok(())
+}
+
+async fn set_ttl(
+    clients: &Clients,
+    name: &str,
+    attribute: &str,
+    enabled: bool,
+) -> Result<(), AwsError> {
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:UpdateTimeToLive");
+    clients
+        .dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(built(
+            TimeToLiveSpecification::builder()
+                .attribute_name(attribute)
+                .enabled(enabled)
+                .build(),
+        )?)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateTimeToLive", e))
+}
+
+async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), AwsError> {
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:UpdateContinuousBackups");
+    clients
+        .dynamodb
+        .update_continuous_backups()
+        .table_name(name)
+        .point_in_time_recovery_specification(built(
+            PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(enabled)
+                .build(),
+        )?)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateContinuousBackups", e))
+}
+
+/// The ordered steps an update takes; the plan shows them so that nobody is surprised by a
+/// slow, multi-step index change.
+pub fn update_steps(changed: &BTreeSet<String>, live: &Props, table: &model::Table) -> Vec<String> {
+    let mut steps = Vec::new();
+    let wanted: BTreeSet<&str> = table
+        .global_secondary_indexes
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    for field in changed {
+        if let Some(name) = field
+            .strip_prefix("globalSecondaryIndexes[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            if live.contains_key(field) {
+                steps.push(format!(
+                    "delete index {name}, wait until the table is ACTIVE"
+                ));
+            }
+            if wanted.contains(name) {
+                steps.push(format!("create index {name}, wait until it is ACTIVE"));
+            }
+        }
+    }
+    steps
+}
+
+/// Apply the changed fields to a live table, one UpdateTable per change, waiting in between.
+pub async fn update(
+    clients: &Clients,
+    name: &str,
+    table: &model::Table,
+    changed: &BTreeSet<String>,
+    live: &Props,
+) -> Result<(), AwsError> {
+    let touched = |f: &str| changed.contains(f);
+    let update_table = || {
+        clients.calls.record("dynamodb:UpdateTable");
+        clients.dynamodb.update_table().table_name(name)
+    };
+    if touched("billingMode") || touched("readCapacity") || touched("writeCapacity") {
+        let (mode, capacity) = billing(table)?;
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .billing_mode(mode)
+            .set_provisioned_throughput(capacity)
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    if touched("tableClass") {
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .table_class(TableClass::from(table.table_class.as_str()))
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    if touched("stream") {
+        // A stream's view type cannot change in place: disable it, then enable the new one.
+        if live.contains_key("stream") {
+            clients.limits.dynamodb.acquire().await;
+            update_table()
+                .stream_specification(stream(None)?)
+                .send()
+                .await
+                .map_err(|e| classify("UpdateTable", e))?;
+            wait_active(clients, name).await?;
+        }
+        if table.stream.is_some() {
+            clients.limits.dynamodb.acquire().await;
+            update_table()
+                .stream_specification(stream(table.stream.as_deref())?)
+                .send()
+                .await
+                .map_err(|e| classify("UpdateTable", e))?;
+            wait_active(clients, name).await?;
+        }
+    }
+    // Indexes: one per UpdateTable, deletions first, each followed by a wait.
+    let by_name: BTreeMap<&str, &model::Gsi> = table
+        .global_secondary_indexes
+        .iter()
+        .map(|g| (g.name.as_str(), g))
+        .collect();
+    let changed_indexes: Vec<&str> = changed
+        .iter()
+        .filter_map(|f| {
+            f.strip_prefix("globalSecondaryIndexes[")
+                .and_then(|r| r.strip_suffix(']'))
+        })
+        .collect();
+    for index in &changed_indexes {
+        if live.contains_key(&format!("globalSecondaryIndexes[{index}]")) {
+            clients.limits.dynamodb.acquire().await;
+            update_table()
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .delete(built(
+                            DeleteGlobalSecondaryIndexAction::builder()
+                                .index_name(*index)
+                                .build(),
+                        )?)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| classify("UpdateTable", e))?;
+            wait_active(clients, name).await?;
+        }
+    }
+    for index in &changed_indexes {
+        let Some(gsi) = by_name.get(index) else {
+            continue;
+        };
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .set_attribute_definitions(Some(attribute_definitions(table, std::iter::once(*gsi))?))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .create(built(
+                        CreateGlobalSecondaryIndexAction::builder()
+                            .index_name(&gsi.name)
+                            .set_key_schema(Some(key_schema(&gsi.partition_key, &gsi.sort_key)?))
+                            .projection(projection(&gsi.projection))
+                            .set_provisioned_throughput(gsi.capacity.map(throughput).transpose()?)
+                            .build(),
+                    )?)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    if touched("timeToLiveAttribute") {
+        // The old attribute is switched off before a new one is switched on.
+        if let Some(FieldValue::Known(Value::String(old))) = live.get("timeToLiveAttribute") {
+            set_ttl(clients, name, old, false).await?;
+        }
+        if let Some(attribute) = &table.time_to_live_attribute {
+            set_ttl(clients, name, attribute, true).await?;
+        }
+    }
+    if touched("pointInTimeRecovery") {
+        set_pitr(clients, name, table.point_in_time_recovery).await?;
+    }
+    // Deletion protection last: switching it on protects the finished table, and switching it
+    // off is the explicit first step of a deletion.
+    if touched("deletionProtection") {
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .deletion_protection_enabled(table.deletion_protection)
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    Ok(())
+}
+
+pub async fn tag(
+    clients: &Clients,
+    arn: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        let tags: Vec<Tag> = add
+            .iter()
+            .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+            .collect::<Result<_, _>>()?;
+        clients.limits.dynamodb.acquire().await;
+        clients.calls.record("dynamodb:TagResource");
+        clients
+            .dynamodb
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| classify("TagResource", e))?;
+    }
+    if !remove.is_empty() {
+        clients.limits.dynamodb.acquire().await;
+        clients.calls.record("dynamodb:UntagResource");
+        clients
+            .dynamodb
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| classify("UntagResource", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:DeleteTable");
+    gone_is_done(
+        clients
+            .dynamodb
+            .delete_table()
+            .table_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteTable", e)),
+    )
+}
