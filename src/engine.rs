@@ -221,15 +221,18 @@ fn table_steps(stack: &Stack, observed: &Observed, plan: &mut Plan) {
 /// so that no secret ever reaches a plan.
 fn mask_sensitive(desired: &[DesiredResource], observed: &mut Observed) {
     for want in desired {
-        let Some(have) = observed.resources.iter_mut().find(|o| o.id == want.id) else {
-            continue;
-        };
-        for field in &want.sensitive {
-            if let Some(FieldValue::Known(serde_json::Value::String(value))) = have.props.get(field)
-            {
-                let digest = sensitive_digest(value);
-                have.props.insert(field.clone(), FieldValue::known(digest));
-            }
+        if let Some(have) = observed.resources.iter_mut().find(|o| o.id == want.id) {
+            mask_sensitive_props(want, &mut have.props);
+        }
+    }
+}
+
+/// Replace the live values of `want`'s sensitive fields by their digests.
+pub fn mask_sensitive_props(want: &DesiredResource, props: &mut crate::plan::Props) {
+    for field in &want.sensitive {
+        if let Some(FieldValue::Known(serde_json::Value::String(value))) = props.get(field) {
+            let digest = sensitive_digest(value);
+            props.insert(field.clone(), FieldValue::known(digest));
         }
     }
 }

@@ -183,6 +183,7 @@ async fn a_fresh_stack_is_created_and_then_plans_empty() {
 async fn each_updatable_field_is_planned_alone_and_converges() {
     let clients = clients().await;
     let name = unique("fields");
+    create_role(&Emulator::shared().endpoint, "slsctl-test-role-2");
     let base_function = "  memorySize: 128\n  timeout: 10\n  description: one\n  environment: {A: \"1\"}\n  triggers:\n    - {queue: jobs, batchSize: 10}\n";
     let base_queue = "  visibilityTimeout: 60\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n";
     // `f` is the whole Function document, so that any of its lines can be changed.
@@ -217,6 +218,11 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
         // so tests/engine_mocked.rs checks those calls against the real response shapes.
         ("handler: app.handler", "handler: app.main", &["handler"]),
         ("runtime: python3.12", "runtime: python3.13", &["runtime"]),
+        (
+            "role/slsctl-test-role",
+            "role/slsctl-test-role-2",
+            &["role"],
+        ),
         (
             "batchSize: 10}",
             "batchSize: 7}",
