@@ -159,17 +159,12 @@ fn unmanaged_notes(stack: &Stack) -> Vec<String> {
     let unmanaged: Vec<String> = stack
         .resources
         .iter()
-        .filter(|r| {
-            !matches!(
-                r.id.kind,
-                Kind::Function | Kind::Queue | Kind::Layer | Kind::Table
-            )
-        })
+        .filter(|r| r.id.kind == Kind::Api)
         .map(|r| r.id.to_string())
         .collect();
     if !unmanaged.is_empty() {
         notes.push(format!(
-            "not managed by this version yet (EventBridge and API Gateway come next): {}",
+            "not managed by this version yet (API Gateway comes next): {}",
             unmanaged.join(", ")
         ));
     }

@@ -136,12 +136,20 @@ async fn the_example_stack_applies_and_then_plans_empty() {
     );
     // A no-change plan reads each resource once (GetFunction, GetQueueAttributes; layers come
     // with their listing), a table three times (it, its TTL, its backups: no call returns all
-    // three), the managed alias and its provisioned concurrency, plus four calls for the whole
-    // stack: STS, one tagging page, one mapping listing, one layer listing.
+    // three), a bus and its archive, a rule and its targets, the managed alias and its
+    // provisioned concurrency, plus four calls for the whole stack: STS, one tagging page, one
+    // mapping listing, one layer listing.
     let expected: std::collections::BTreeMap<String, u64> = [
         ("dynamodb:DescribeContinuousBackups", 1),
         ("dynamodb:DescribeTable", 1),
         ("dynamodb:DescribeTimeToLive", 1),
+        ("events:DescribeArchive", 1),
+        ("events:DescribeEventBus", 1),
+        ("events:DescribeRule", 1),
+        // moto's tagging query does not return rules, so the rule is found by name and its tags
+        // read separately; on AWS the tagging query carries them.
+        ("events:ListTagsForResource", 1),
+        ("events:ListTargetsByRule", 1),
         ("lambda:GetFunction", 3),
         ("lambda:GetProvisionedConcurrencyConfig", 1),
         ("lambda:ListAliases", 1),
@@ -765,4 +773,187 @@ async fn table_keys_protection_and_policies_guard_the_data() {
             .unwrap();
     assert!(live.is_some(), "a released table is kept");
     assert_empty_plan(&dir, &clients).await;
+}
+
+fn bus_and_rule(bus_extra: &str, rule_extra: &str, target: &str) -> String {
+    [
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {{name: events}}\nspec:\n{bus_extra}"),
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: placed}}\nspec:\n  bus: events\n{rule_extra}  targets:\n    - {target}\n"),
+        queue("inbox", "  visibilityTimeout: 60\n"),
+        queue("dlq", "  delaySeconds: 0\n"),
+        function("  timeout: 10\n"),
+    ]
+    .join("---\n")
+}
+
+/// Buses, archives, rules and targets: every field planned alone and converging, and the
+/// permissions a target needs derived from the wiring, merged into what is already there.
+#[tokio::test]
+async fn each_eventbridge_field_is_planned_alone_and_converges() {
+    let clients = clients().await;
+    let name = unique("events");
+    let bus =
+        "  description: domain events\n  archive: {retentionDays: 30, pattern: {source: [shop]}}\n";
+    let rule = "  description: placed orders\n  pattern: {source: [shop], detail-type: [OrderPlaced]}\n  state: ENABLED\n";
+    let target = "{id: to-queue, queue: inbox, inputPath: $.detail}";
+    let dir = stack(&name, &bus_and_rule(bus, rule, target));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    // A statement somebody else added to the queue's policy survives slsctl's changes.
+    let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-inbox"))
+        .await
+        .unwrap()
+        .unwrap();
+    let live = slsctl::aws::sqs::get_policy(&clients, &url)
+        .await
+        .unwrap()
+        .expect("the rule's permission");
+    let mut policy: serde_json::Value = serde_json::from_str(&live).unwrap();
+    policy["Statement"].as_array_mut().unwrap().push(serde_json::json!({
+        "Sid": "OpsRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sqs:ReceiveMessage", "Resource": format!("arn:aws:sqs:us-east-1:123456789012:{name}-inbox")
+    }));
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::Policy, policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_empty_plan(&dir, &clients).await;
+
+    // (bus text to replace, replacement, which rule change, expected (resource, field) changes)
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
+        // A bus's description: moto has no UpdateEventBus; tests/engine_mocked.rs checks it.
+        (
+            "retentionDays: 30",
+            "retentionDays: 90",
+            "",
+            &[("EventBus/events", "archive.retentionDays")],
+        ),
+        (
+            "pattern: {source: [shop]}}",
+            "pattern: {source: [shop, admin]}}",
+            "",
+            &[("EventBus/events", "archive.pattern")],
+        ),
+        (
+            "",
+            "",
+            "detail-type: [OrderPlaced]",
+            &[("Rule/placed", "pattern")],
+        ),
+        ("", "", "state: ENABLED", &[("Rule/placed", "state")]),
+        (
+            "",
+            "",
+            "description: placed orders",
+            &[("Rule/placed", "description")],
+        ),
+        (
+            "",
+            "",
+            "inputPath: $.detail",
+            &[("Rule/placed", "targets[to-queue]")],
+        ),
+        ("", "", "retry", &[("Rule/placed", "targets[to-queue]")]),
+        ("", "", "dlq", &[("Rule/placed", "targets[to-queue]")]),
+        (
+            "",
+            "",
+            "function",
+            &[
+                ("Queue/inbox", "permissions[slsctlNAMEplaced]"),
+                ("Function/worker", "permissions[slsctl-events-NAME-placed]"),
+                ("Rule/placed", "targets[to-queue]"),
+            ],
+        ),
+    ];
+    for (bus_from, bus_to, rule_case, expected) in cases {
+        let (changed_bus, changed_rule, changed_target) = match *rule_case {
+            "" => (
+                bus.replace(bus_from, bus_to),
+                rule.to_string(),
+                target.to_string(),
+            ),
+            "detail-type: [OrderPlaced]" => (
+                bus.to_string(),
+                rule.replace("[OrderPlaced]", "[OrderPlaced, OrderPaid]"),
+                target.to_string(),
+            ),
+            "state: ENABLED" => (
+                bus.to_string(),
+                rule.replace("ENABLED", "DISABLED"),
+                target.to_string(),
+            ),
+            "description: placed orders" => (
+                bus.to_string(),
+                rule.replace("placed orders", "every placed order"),
+                target.to_string(),
+            ),
+            "inputPath: $.detail" => (
+                bus.to_string(),
+                rule.to_string(),
+                target.replace("$.detail", "$.detail.order"),
+            ),
+            "retry" => (
+                bus.to_string(),
+                rule.to_string(),
+                target.replace(
+                    "}",
+                    ", retryPolicy: {maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600}}",
+                ),
+            ),
+            "dlq" => (
+                bus.to_string(),
+                rule.to_string(),
+                target.replace("}", ", deadLetter: {queue: dlq}}"),
+            ),
+            _ => (
+                bus.to_string(),
+                rule.to_string(),
+                "{id: to-queue, function: worker}".to_string(),
+            ),
+        };
+        rewrite(
+            &dir,
+            &bus_and_rule(&changed_bus, &changed_rule, &changed_target),
+        );
+        let prepared = plan(&dir, &clients).await;
+        let planned: Vec<(String, String)> = prepared
+            .plan
+            .actions
+            .iter()
+            .flat_map(|a| {
+                a.changes
+                    .iter()
+                    .map(move |c| (a.id.to_string(), c.field.clone()))
+            })
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(id, f)| (id.to_string(), f.replace("NAME", &name)))
+            .collect();
+        assert_eq!(
+            planned,
+            expected,
+            "{rule_case}{bus_to}: {}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        rewrite(&dir, &bus_and_rule(bus, rule, target));
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+
+    // The foreign statement is still there after all of it.
+    let live = slsctl::aws::sqs::get_policy(&clients, &url)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(live.contains("OpsRead"), "{live}");
 }

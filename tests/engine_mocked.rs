@@ -61,6 +61,7 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
         ),
         mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
         mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     )
 }
@@ -589,6 +590,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
             RuleMode::MatchAny,
             [&class, &stream_off, &stream_on, &active]
         ),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -626,4 +628,34 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         active.num_calls() >= 3,
         "waited for ACTIVE after each update"
     );
+}
+
+/// moto has no UpdateEventBus: the description change is checked against the request.
+#[tokio::test]
+async fn a_bus_description_change_is_an_update_event_bus() {
+    use aws_sdk_eventbridge::operation::update_event_bus::UpdateEventBusOutput;
+    let update = mock!(aws_sdk_eventbridge::Client::update_event_bus)
+        .match_requests(|r| {
+            r.name() == Some("shop-events") && r.description() == Some("all domain events")
+        })
+        .then_output(|| UpdateEventBusOutput::builder().build());
+    let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&update]),
+        "us-east-1",
+    );
+    slsctl::aws::events::update_bus(&clients, "shop-events", "all domain events")
+        .await
+        .expect("the request matched");
+    assert_eq!(update.num_calls(), 1);
 }

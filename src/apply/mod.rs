@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{dynamodb, sqs, AwsError, Clients, ErrorKind};
+use crate::aws::{dynamodb, events, sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
 use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
@@ -313,6 +313,8 @@ async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
         (Kind::Function, _) => run_function(shared, action).await,
         (Kind::Layer, _) => run_layer(shared, action).await,
         (Kind::Table, _) => run_table(shared, action).await,
+        (Kind::EventBus, _) => run_bus(shared, action).await,
+        (Kind::Rule, _) => run_rule(shared, action).await,
         (kind, _) => Err(AwsError::new(
             "apply",
             ErrorKind::Validation,
@@ -388,11 +390,16 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
             if want.props.values().any(FieldValue::is_unknown) {
                 return Err(unresolved(&action.id, "deadLetter.queue"));
             }
+            let mut attributes = sqs::attributes_from_props(&want.props);
+            let policy = sqs::merged_policy(None, &want.props);
+            if !policy.is_empty() {
+                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
+            }
             sqs::create_queue(
                 clients,
                 &want.physical_name,
                 fifo,
-                sqs::attributes_from_props(&want.props),
+                attributes,
                 tags_of(&want.props),
             )
             .await
@@ -408,8 +415,23 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
             })?;
             let want =
                 desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            if action.changes.iter().any(|c| !c.field.starts_with("tags.")) {
+            let attributes_changed = action
+                .changes
+                .iter()
+                .any(|c| !c.field.starts_with("tags.") && !c.field.starts_with("permissions["));
+            if attributes_changed {
                 sqs::set_attributes(clients, &url, sqs::attributes_from_props(&want.props)).await?;
+            }
+            if action
+                .changes
+                .iter()
+                .any(|c| c.field.starts_with("permissions["))
+            {
+                // Merge: statements slsctl does not own stay as they are.
+                let live = sqs::get_policy(clients, &url).await?;
+                let policy = sqs::merged_policy(live.as_deref(), &want.props);
+                let attributes = [(aws_sdk_sqs::types::QueueAttributeName::Policy, policy)].into();
+                sqs::set_attributes(clients, &url, attributes).await?;
             }
             let (add, remove) = tag_changes(action);
             sqs::tag(clients, &url, add, remove).await
@@ -657,6 +679,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             for trigger in wanted_triggers(shared, &action.id, &want)?.values() {
                 lambda::create_mapping(clients, &input.name, trigger).await?;
             }
+            sync_permissions(shared, &input.name, &want.props, &crate::plan::Props::new()).await?;
             sync_aliases(
                 shared,
                 &action.id,
@@ -733,6 +756,20 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                     }
                 }
             }
+            if changed("permissions")
+                || action
+                    .changes
+                    .iter()
+                    .any(|c| c.field.starts_with("permissions["))
+            {
+                let live = observed
+                    .resources
+                    .iter()
+                    .find(|o| o.id == action.id)
+                    .map(|o| o.props.clone())
+                    .unwrap_or_default();
+                sync_permissions(shared, &input.name, &want.props, &live).await?;
+            }
             if changed("alias") {
                 let live = observed
                     .resources
@@ -751,6 +788,39 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             lambda::tag(clients, &arn, add, remove).await
         }
     }
+}
+
+/// Add the invoke permissions the spec derives and remove slsctl's ones it no longer does.
+async fn sync_permissions(
+    shared: &Shared,
+    function: &str,
+    want: &crate::plan::Props,
+    live: &crate::plan::Props,
+) -> Result<(), AwsError> {
+    let ours = |props: &crate::plan::Props| -> BTreeMap<String, Value> {
+        props
+            .iter()
+            .filter_map(|(k, v)| {
+                let sid = k.strip_prefix("permissions[")?.strip_suffix(']')?;
+                match v {
+                    FieldValue::Known(value) => Some((sid.to_string(), value.clone())),
+                    FieldValue::Unknown(_) => None,
+                }
+            })
+            .collect()
+    };
+    let (wanted, existing) = (ours(want), ours(live));
+    for (sid, value) in &existing {
+        if wanted.get(sid) != Some(value) {
+            lambda::remove_permission(&shared.clients, function, sid).await?;
+        }
+    }
+    for (sid, value) in &wanted {
+        if existing.get(sid) != Some(value) {
+            lambda::add_permission(&shared.clients, function, sid, value).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Bring the function's managed aliases to the spec: publish a version and move the alias when
@@ -861,5 +931,184 @@ fn table_model<'a>(
     match shared.prepared.stack.get(id).map(|r| &r.spec) {
         Some(ResourceSpec::Table(table)) => Ok(table),
         _ => Err(unresolved(id, "spec")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge
+
+fn archive_of(props: &crate::plan::Props) -> Option<(Value, i32)> {
+    let days = int(props, "archive.retentionDays")?;
+    let pattern = match props.get("archive.pattern") {
+        Some(FieldValue::Known(pattern)) => pattern.clone(),
+        _ => Value::Null,
+    };
+    Some((pattern, days))
+}
+
+async fn run_bus(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    match action.action {
+        ActionKind::Delete => events::delete_bus(clients, &action.physical_name).await,
+        ActionKind::Release => {
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            events::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let description = text(&want.props, "description").unwrap_or_default();
+            let arn = events::create_bus(
+                clients,
+                &want.physical_name,
+                &description,
+                &tags_of(&want.props),
+            )
+            .await?;
+            let archive = archive_of(&want.props);
+            events::put_archive(
+                clients,
+                &want.physical_name,
+                &arn,
+                archive.as_ref().map(|(p, d)| (p, *d)),
+                false,
+            )
+            .await
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            let changed = |prefix: &str| action.changes.iter().any(|c| c.field.starts_with(prefix));
+            if changed("description") {
+                events::update_bus(
+                    clients,
+                    &action.physical_name,
+                    &text(&want.props, "description").unwrap_or_default(),
+                )
+                .await?;
+            }
+            if changed("archive.") {
+                let exists =
+                    observed.is_some_and(|o| o.props.contains_key("archive.retentionDays"));
+                let archive = archive_of(&want.props);
+                events::put_archive(
+                    clients,
+                    &action.physical_name,
+                    &arn,
+                    archive.as_ref().map(|(p, d)| (p, *d)),
+                    exists,
+                )
+                .await?;
+            }
+            let (add, remove) = tag_changes(action);
+            events::tag(clients, &arn, add, remove).await
+        }
+    }
+}
+
+async fn run_rule(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    let live_targets: Vec<String> = observed
+        .map(|o| {
+            o.props
+                .keys()
+                .filter_map(|k| Some(k.strip_prefix("targets[")?.strip_suffix(']')?.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let live_bus = observed
+        .and_then(|o| text(&o.props, "bus"))
+        .unwrap_or_else(|| "default".into());
+    match action.action {
+        ActionKind::Delete => {
+            events::delete_rule(clients, &action.physical_name, &live_bus, live_targets).await
+        }
+        ActionKind::Release => {
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            events::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        _ => {
+            if action.action == ActionKind::Replace {
+                events::delete_rule(
+                    clients,
+                    &action.physical_name,
+                    &live_bus,
+                    live_targets.clone(),
+                )
+                .await?;
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let bus = text(&want.props, "bus").unwrap_or_else(|| "default".into());
+            let rule = events::RuleInput {
+                name: want.physical_name.clone(),
+                bus: bus.clone(),
+                pattern: match want.props.get("pattern") {
+                    Some(FieldValue::Known(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                schedule: text(&want.props, "schedule"),
+                enabled: text(&want.props, "state").as_deref() != Some("DISABLED"),
+                description: text(&want.props, "description").unwrap_or_default(),
+                tags: tags_of(&want.props),
+            };
+            let arn = events::put_rule(clients, &rule).await?;
+            let mut targets = Vec::new();
+            let mut wanted_ids = BTreeSet::new();
+            for (field, value) in &want.props {
+                let Some(id) = field
+                    .strip_prefix("targets[")
+                    .and_then(|r| r.strip_suffix(']'))
+                else {
+                    continue;
+                };
+                let FieldValue::Known(value) = value else {
+                    return Err(unresolved(&action.id, field));
+                };
+                wanted_ids.insert(id.to_string());
+                targets.push(events::target_from_value(id, value)?);
+            }
+            let stale: Vec<String> = if action.action == ActionKind::Replace {
+                Vec::new()
+            } else {
+                live_targets
+                    .into_iter()
+                    .filter(|t| !wanted_ids.contains(t))
+                    .collect()
+            };
+            events::remove_targets(clients, &want.physical_name, &bus, stale).await?;
+            events::put_targets(clients, &want.physical_name, &bus, targets).await?;
+            // PutRule sets tags only when it creates the rule.
+            if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
+                let (add, remove) = tag_changes(action);
+                events::tag(clients, &arn, add, remove).await?;
+            }
+            Ok(())
+        }
     }
 }

@@ -1087,3 +1087,132 @@ pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Res
             .map_err(|e| classify("DeleteAlias", e)),
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resource-based permissions (who may invoke the function). slsctl's statements have ids that
+// start with `slsctl-`; the others are left alone.
+
+/// slsctl's permission statements on a function, as `permissions[<sid>]` props.
+pub async fn get_permissions(clients: &Clients, function: &str) -> Result<Props, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:GetPolicy");
+    let policy = match clients
+        .lambda
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await
+    {
+        Ok(output) => output.policy().map(str::to_string),
+        Err(e) => {
+            let error = classify("GetPolicy", e);
+            if error.kind == ErrorKind::NotFound {
+                None
+            } else {
+                return Err(error);
+            }
+        }
+    };
+    let parsed: Value = policy
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or(Value::Null);
+    let mut props = Props::new();
+    for statement in parsed
+        .get("Statement")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let Some(sid) = statement
+            .get("Sid")
+            .and_then(Value::as_str)
+            .filter(|s| s.starts_with("slsctl-"))
+        else {
+            continue;
+        };
+        let principal = match statement.get("Principal") {
+            Some(Value::Object(p)) => p
+                .get("Service")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            Some(Value::String(p)) => p.clone(),
+            _ => String::new(),
+        };
+        let action = match statement.get("Action") {
+            Some(Value::Array(a)) => a
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            Some(Value::String(a)) => a.clone(),
+            _ => String::new(),
+        };
+        let source = statement
+            .get("Condition")
+            .and_then(|c| c.get("ArnLike").or_else(|| c.get("ArnEquals")))
+            .and_then(|c| c.get("AWS:SourceArn").or_else(|| c.get("aws:SourceArn")))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        props.insert(
+            format!("permissions[{sid}]"),
+            FieldValue::known(
+                json!({"action": action, "principal": principal, "sourceArn": source}),
+            ),
+        );
+    }
+    Ok(props)
+}
+
+pub async fn add_permission(
+    clients: &Clients,
+    function: &str,
+    sid: &str,
+    value: &Value,
+) -> Result<(), AwsError> {
+    let text = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    with_conflict_retry(clients, function, || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:AddPermission");
+        clients
+            .lambda
+            .add_permission()
+            .function_name(function)
+            .statement_id(sid)
+            .action(text("action"))
+            .principal(text("principal"))
+            .source_arn(text("sourceArn"))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("AddPermission", e))
+    })
+    .await
+}
+
+pub async fn remove_permission(
+    clients: &Clients,
+    function: &str,
+    sid: &str,
+) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:RemovePermission");
+    gone_is_done(
+        clients
+            .lambda
+            .remove_permission()
+            .function_name(function)
+            .statement_id(sid)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("RemovePermission", e)),
+    )
+}

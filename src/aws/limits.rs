@@ -60,6 +60,8 @@ pub struct Limits {
     pub tagging: RateLimiter,
     /// DynamoDB's control plane allows 2,500 requests/s; table changes are slow anyway.
     pub dynamodb: RateLimiter,
+    /// EventBridge allows 50 requests/s for everything but PutEvents; stay at 20.
+    pub events: RateLimiter,
 }
 
 impl Default for Limits {
@@ -71,6 +73,7 @@ impl Default for Limits {
             sqs_tagging: RateLimiter::new(4.0, 4.0),
             tagging: RateLimiter::new(5.0, 5.0),
             dynamodb: RateLimiter::new(50.0, 50.0),
+            events: RateLimiter::new(20.0, 20.0),
         }
     }
 }

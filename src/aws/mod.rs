@@ -4,6 +4,7 @@
 
 pub mod dynamodb;
 pub mod error;
+pub mod events;
 pub mod lambda;
 pub mod limits;
 pub mod observe;
@@ -72,6 +73,7 @@ pub struct Clients {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub sts: aws_sdk_sts::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub region: String,
     pub limits: Arc<limits::Limits>,
     pub calls: Arc<CallCounter>,
@@ -85,6 +87,7 @@ impl Clients {
             tagging: aws_sdk_resourcegroupstagging::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
             dynamodb: aws_sdk_dynamodb::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
@@ -98,6 +101,7 @@ impl Clients {
         tagging: aws_sdk_resourcegroupstagging::Client,
         sts: aws_sdk_sts::Client,
         dynamodb: aws_sdk_dynamodb::Client,
+        events: aws_sdk_eventbridge::Client,
         region: &str,
     ) -> Self {
         Self {
@@ -106,6 +110,7 @@ impl Clients {
             tagging,
             sts,
             dynamodb,
+            events,
             region: region.to_string(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::JoinSet;
 
-use super::dynamodb;
 use super::error::{classify, AwsError};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
 use super::Clients;
+use super::{dynamodb, events};
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
@@ -57,6 +57,7 @@ pub async fn observe(
     let mut function_arns: Vec<(ResourceId, String)> = Vec::new();
     let mut queue_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
     let mut table_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
+    let mut events_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
         clients.limits.tagging.acquire().await;
@@ -73,6 +74,8 @@ pub async fn observe(
             .resource_type_filters("lambda:function")
             .resource_type_filters("sqs")
             .resource_type_filters("dynamodb:table")
+            .resource_type_filters("events:event-bus")
+            .resource_type_filters("events:rule")
             .resources_per_page(100)
             .set_pagination_token(token.clone())
             .send()
@@ -99,6 +102,9 @@ pub async fn observe(
                 }
                 Kind::Table if arn.contains(":table/") => {
                     table_arns.push((id, arn.to_string(), tags))
+                }
+                Kind::EventBus | Kind::Rule if arn.contains(":events:") => {
+                    events_arns.push((id, arn.to_string(), tags))
                 }
                 _ => {}
             }
@@ -132,6 +138,34 @@ pub async fn observe(
             Ok(sqs::get_queue(&clients, &url, Some(tags))
                 .await?
                 .map(|q| ObservedPart::Queue(id, q)))
+        });
+    }
+    for (id, arn, tags) in events_arns {
+        let clients = clients.clone();
+        tasks.spawn(async move {
+            // event-bus/<name>, rule/<name> (default bus) or rule/<bus>/<name>.
+            let path = arn
+                .split_once(":event-bus/")
+                .map(|(_, n)| ("bus", n.to_string()))
+                .or_else(|| {
+                    arn.split_once(":rule/")
+                        .map(|(_, n)| ("rule", n.to_string()))
+                });
+            let found = match path {
+                Some(("bus", name)) => events::describe_bus(&clients, &name).await?,
+                Some((_, rest)) => {
+                    let (bus, name) = rest.rsplit_once('/').unwrap_or(("default", rest.as_str()));
+                    events::describe_rule(&clients, name, bus).await?
+                }
+                None => None,
+            };
+            Ok(found.map(|mut live| {
+                for (key, value) in tags {
+                    live.props
+                        .insert(format!("tags.{key}"), FieldValue::known(value));
+                }
+                ObservedPart::Events(id, live)
+            }))
         });
     }
     for (id, arn, tags) in table_arns {
@@ -186,6 +220,27 @@ pub async fn observe(
                             .insert(format!("tags.{key}"), FieldValue::known(value));
                     }
                     Ok(Some(ObservedPart::Table(want.id.clone(), table)))
+                });
+            }
+            Kind::EventBus | Kind::Rule => {
+                tasks.spawn(async move {
+                    let found = if want.id.kind == Kind::EventBus {
+                        events::describe_bus(&clients, &want.physical_name).await?
+                    } else {
+                        let bus = match want.props.get("bus") {
+                            Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),
+                            _ => "default".to_string(),
+                        };
+                        events::describe_rule(&clients, &want.physical_name, &bus).await?
+                    };
+                    let Some(mut live) = found else {
+                        return Ok(None);
+                    };
+                    for (key, value) in events::list_tags(&clients, &live.arn).await? {
+                        live.props
+                            .insert(format!("tags.{key}"), FieldValue::known(value));
+                    }
+                    Ok(Some(ObservedPart::Events(want.id.clone(), live)))
                 });
             }
             _ => {}
@@ -266,7 +321,31 @@ pub async fn observe(
         aliases.insert(id, found);
     }
 
-    // 6. Layers, in one listing; ownership is in the version description.
+    // 6. Invoke permissions, for the functions the spec wires to a rule (GetPolicy each).
+    let mut permission_tasks: JoinSet<Result<(ResourceId, crate::plan::Props), AwsError>> =
+        JoinSet::new();
+    for part in &parts {
+        let ObservedPart::Function(id, f) = part else {
+            continue;
+        };
+        let wired = desired
+            .iter()
+            .any(|d| &d.id == id && d.props.keys().any(|k| k.starts_with("permissions[")));
+        if wired {
+            let clients = clients.clone();
+            let (id, name) = (id.clone(), f.name.clone());
+            permission_tasks
+                .spawn(async move { Ok((id, lambda::get_permissions(&clients, &name).await?)) });
+        }
+    }
+    let mut permissions: BTreeMap<ResourceId, crate::plan::Props> = BTreeMap::new();
+    while let Some(joined) = permission_tasks.join_next().await {
+        let (id, props) = joined
+            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;
+        permissions.insert(id, props);
+    }
+
+    // 7. Layers, in one listing; ownership is in the version description.
     let layers = lambda::list_layers(clients, stack_name).await?;
 
     let mut redrive_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -285,6 +364,7 @@ pub async fn observe(
         match part {
             ObservedPart::Function(id, f) => {
                 let mut props = f.props.clone();
+                props.extend(permissions.remove(&id).unwrap_or_default());
                 for (alias, pc) in aliases.remove(&id).unwrap_or_default() {
                     props.insert(
                         format!("alias.{}.version", alias.name),
@@ -344,6 +424,20 @@ pub async fn observe(
                     deletion_policy,
                 });
             }
+            ObservedPart::Events(id, e) => {
+                let owned = owned_by_tags(&e.props, stack_name, &id);
+                let deletion_policy = tag_policy(&e.props);
+                observed.resources.push(ObservedResource {
+                    id,
+                    physical_name: e.name,
+                    arn: e.arn,
+                    props: e.props,
+                    owned,
+                    messages: None,
+                    referenced_by: Vec::new(),
+                    deletion_policy,
+                });
+            }
             ObservedPart::Table(id, t) => {
                 let owned = owned_by_tags(&t.props, stack_name, &id);
                 let deletion_policy = tag_policy(&t.props);
@@ -386,6 +480,7 @@ enum ObservedPart {
     Function(ResourceId, lambda::LiveFunction),
     Queue(ResourceId, sqs::LiveQueue),
     Table(ResourceId, dynamodb::LiveTable),
+    Events(ResourceId, events::LiveEvents),
 }
 
 impl ObservedPart {
@@ -393,7 +488,8 @@ impl ObservedPart {
         match self {
             ObservedPart::Function(id, _)
             | ObservedPart::Queue(id, _)
-            | ObservedPart::Table(id, _) => id,
+            | ObservedPart::Table(id, _)
+            | ObservedPart::Events(id, _) => id,
         }
     }
 }

@@ -211,6 +211,10 @@ pub fn queue_from_attributes(
             );
         }
     }
+    for statement in owned_statements(a.get("Policy").map(String::as_str)) {
+        let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
+        props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
+    }
     for (key, value) in tags {
         if !key.starts_with("aws:") {
             props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
@@ -382,4 +386,84 @@ pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> 
             .map(|_| ())
             .map_err(|e| classify("DeleteQueue", e)),
     )
+}
+
+/// AWS may write a one-element list as the element itself; compare them as the same.
+pub fn canonical(value: Value) -> Value {
+    match value {
+        Value::Array(mut items) if items.len() == 1 => canonical(items.remove(0)),
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+        }
+        other => other,
+    }
+}
+
+fn statements(policy: Option<&str>) -> Vec<Value> {
+    let parsed: Value = policy
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or(Value::Null);
+    match parsed.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(single @ Value::Object(_)) => vec![single.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The statements of a queue policy that slsctl manages (their Sid starts with `slsctl`).
+pub fn owned_statements(policy: Option<&str>) -> Vec<Value> {
+    statements(policy)
+        .into_iter()
+        .filter(|s| {
+            s.get("Sid")
+                .and_then(Value::as_str)
+                .is_some_and(|sid| sid.starts_with("slsctl"))
+        })
+        .map(canonical)
+        .collect()
+}
+
+/// The policy to write: the live statements slsctl does not own, kept as they are, plus the
+/// desired `permissions[*]` statements. An empty string removes the policy.
+pub fn merged_policy(live: Option<&str>, desired: &Props) -> String {
+    let mut all: Vec<Value> = statements(live)
+        .into_iter()
+        .filter(|s| {
+            !s.get("Sid")
+                .and_then(Value::as_str)
+                .is_some_and(|sid| sid.starts_with("slsctl"))
+        })
+        .collect();
+    all.extend(
+        desired
+            .iter()
+            .filter(|(k, _)| k.starts_with("permissions["))
+            .filter_map(|(_, v)| match v {
+                FieldValue::Known(statement) => Some(statement.clone()),
+                FieldValue::Unknown(_) => None,
+            }),
+    );
+    if all.is_empty() {
+        String::new()
+    } else {
+        json!({"Version": "2012-10-17", "Statement": all}).to_string()
+    }
+}
+
+pub async fn get_policy(clients: &Clients, url: &str) -> Result<Option<String>, AwsError> {
+    clients.limits.sqs.acquire().await;
+    clients.calls.record("sqs:GetQueueAttributes");
+    let output = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::Policy)
+        .send()
+        .await
+        .map_err(|e| classify("GetQueueAttributes", e))?;
+    Ok(output
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::Policy))
+        .cloned())
 }

@@ -59,12 +59,7 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
     stack
         .resources
         .iter()
-        .filter(|r| {
-            matches!(
-                r.id.kind,
-                Kind::Function | Kind::Queue | Kind::Layer | Kind::Table
-            )
-        })
+        .filter(|r| r.id.kind != Kind::Api)
         .map(|r| desired_resource(stack, r, ctx))
         .collect()
 }
@@ -113,6 +108,27 @@ fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> Desire
             table_props(t, &mut props);
             tags(stack, resource, &mut props);
         }
+        ResourceSpec::EventBus(b) => {
+            props.insert(
+                "description".into(),
+                FieldValue::known(b.description.clone()),
+            );
+            if let Some(archive) = &b.archive {
+                props.insert(
+                    "archive.retentionDays".into(),
+                    FieldValue::known(archive.retention_days),
+                );
+                props.insert(
+                    "archive.pattern".into(),
+                    FieldValue::known(archive.pattern.clone().unwrap_or(Value::Null)),
+                );
+            }
+            tags(stack, resource, &mut props);
+        }
+        ResourceSpec::Rule(r) => {
+            rule_props(stack, ctx, r, &mut props);
+            tags(stack, resource, &mut props);
+        }
         _ => {}
     }
     DesiredResource {
@@ -145,7 +161,12 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                 Kind::EventBus => {
                     FieldValue::known(ctx.arn("events", &format!("event-bus/{name}")))
                 }
-                Kind::Rule => FieldValue::known(ctx.arn("events", &format!("rule/{name}"))),
+                Kind::Rule => match stack.get(id).map(|r| &r.spec) {
+                    Some(ResourceSpec::Rule(rule)) => {
+                        FieldValue::known(rule_arn(stack, ctx, name, rule))
+                    }
+                    _ => FieldValue::unknown(),
+                },
                 Kind::Table => FieldValue::known(ctx.arn("dynamodb", &format!("table/{name}"))),
                 Kind::Layer => ctx
                     .layer_version_arn
@@ -313,6 +334,12 @@ fn function_props(
             FieldValue::known(trigger.enabled),
         );
     }
+    for (sid, source) in rule_sources(stack, ctx, id) {
+        props.insert(
+            format!("permissions[{sid}]"),
+            FieldValue::known(json!({"action": "lambda:InvokeFunction", "principal": "events.amazonaws.com", "sourceArn": source})),
+        );
+    }
     if let Some(alias) = &f.alias {
         let base = format!("alias.{}", alias.name);
         props.insert(format!("{base}.version"), version_digest(props));
@@ -334,6 +361,7 @@ fn function_props(
 pub fn is_version_field(field: &str) -> bool {
     !(field.starts_with("tags.")
         || field.starts_with("triggers[")
+        || field.starts_with("permissions[")
         || field.starts_with("alias.")
         || field == "reservedConcurrency")
 }
@@ -374,6 +402,12 @@ fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> F
 }
 
 fn queue_props(stack: &Stack, resource: &Resource, q: &Queue, ctx: &Context, props: &mut Props) {
+    let queue_arn = ctx.arn("sqs", &resource.physical_name);
+    for (_, source) in rule_sources(stack, ctx, &resource.id) {
+        let statement = queue_statement(&queue_arn, &source);
+        let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
+        props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
+    }
     props.insert("fifo".into(), FieldValue::known(q.fifo));
     props.insert(
         "visibilityTimeout".into(),
@@ -580,4 +614,118 @@ fn table_props(t: &Table, props: &mut Props) {
         "deletionProtection".into(),
         FieldValue::known(t.deletion_protection),
     );
+}
+
+/// The bus a rule is on, by name (`default` for the account's own).
+pub fn rule_bus_name(stack: &Stack, rule: &Rule) -> String {
+    match &rule.bus {
+        None => "default".to_string(),
+        Some(Reference::Stack(id)) => physical(stack, id).unwrap_or("default").to_string(),
+        Some(Reference::Arn(arn)) => arn_name(arn).to_string(),
+    }
+}
+
+/// A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on a custom one.
+pub fn rule_arn(stack: &Stack, ctx: &Context, name: &str, rule: &Rule) -> String {
+    match rule_bus_name(stack, rule).as_str() {
+        "default" => ctx.arn("events", &format!("rule/{name}")),
+        bus => ctx.arn("events", &format!("rule/{bus}/{name}")),
+    }
+}
+
+/// The rules of the stack that send events to `target`, as (statement id, rule ARN): the
+/// permissions the target needs are derived from this wiring.
+pub fn rule_sources(stack: &Stack, ctx: &Context, target: &ResourceId) -> Vec<(String, String)> {
+    let wanted = Reference::Stack(target.clone());
+    let mut out: Vec<(String, String)> = stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Rule(rule) if rule.targets.iter().any(|t| t.destination == wanted) => {
+                Some((
+                    format!("slsctl-events-{}", r.physical_name),
+                    rule_arn(stack, ctx, &r.physical_name, rule),
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The queue-policy statement that lets one rule send to a queue. Its Sid is alphanumeric (as
+/// IAM requires) and starts with `slsctl`, which is how slsctl tells its statements from the
+/// ones it must leave alone.
+pub fn queue_statement(queue_arn: &str, rule_arn: &str) -> Value {
+    let sid: String = format!("slsctl{}", arn_name(rule_arn))
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    })
+}
+
+fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
+    props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
+    match &r.trigger {
+        RuleTrigger::Pattern(pattern) => {
+            props.insert("pattern".into(), FieldValue::known(pattern.clone()));
+        }
+        RuleTrigger::Schedule(expression) => {
+            props.insert("schedule".into(), FieldValue::known(expression.clone()));
+        }
+    }
+    props.insert(
+        "state".into(),
+        FieldValue::known(if r.enabled { "ENABLED" } else { "DISABLED" }),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(r.description.clone()),
+    );
+    for target in &r.targets {
+        let field = format!("targets[{}]", target.id);
+        let FieldValue::Known(arn) = reference_arn(stack, ctx, &target.destination) else {
+            props.insert(field, FieldValue::unknown());
+            continue;
+        };
+        let mut value = json!({"arn": arn});
+        match &target.input {
+            TargetInput::Event => {}
+            TargetInput::Path(path) => value["inputPath"] = json!(path),
+            TargetInput::Transformer { paths, template } => {
+                value["inputTransformer"] =
+                    json!({"inputPathsMap": paths, "inputTemplate": template});
+            }
+        }
+        if let Some(group) = &target.message_group_id {
+            value["messageGroupId"] = json!(group);
+        }
+        let attempts = target.maximum_retry_attempts.map_or(185, i64::from);
+        let age = target
+            .maximum_event_age_in_seconds
+            .map_or(86_400, i64::from);
+        // EventBridge's defaults are the same as no policy.
+        if (attempts, age) != (185, 86_400) {
+            value["retryPolicy"] =
+                json!({"maximumRetryAttempts": attempts, "maximumEventAgeInSeconds": age});
+        }
+        if let Some(dlq) = &target.dead_letter {
+            match reference_arn(stack, ctx, dlq) {
+                FieldValue::Known(arn) => value["deadLetter"] = arn,
+                FieldValue::Unknown(_) => {
+                    props.insert(field, FieldValue::unknown());
+                    continue;
+                }
+            }
+        }
+        props.insert(field, FieldValue::known(value));
+    }
 }

@@ -209,6 +209,7 @@ pub fn immutable_fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
             "fifo",
             "SQS cannot turn a standard queue into a FIFO queue or back",
         )],
+        Kind::Rule => &[("bus", "EventBridge cannot move a rule to another bus")],
         Kind::Function => &[(
             "packageType",
             "Lambda cannot switch a function between zip and image packaging",

@@ -1,0 +1,546 @@
+//! EventBridge: buses with their archives, rules with their targets.
+//!
+//! Archives cannot be tagged; a bus's archive carries the bus's name and belongs to it. Targets
+//! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
+//! (185 attempts, 24 hours) read as no policy, as the spec writes it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_eventbridge::types::{
+    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Tag, Target,
+};
+use aws_smithy_types::error::operation::BuildError;
+use serde_json::{json, Value};
+
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::Clients;
+use crate::plan::{FieldValue, Props};
+
+pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
+pub const DEFAULT_EVENT_AGE: i64 = 86_400;
+
+fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
+    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
+}
+
+/// A JSON document held as a string by AWS, parsed for structural comparison.
+fn parse_json(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// A bus or rule as read from AWS.
+#[derive(Clone, Debug)]
+pub struct LiveEvents {
+    pub name: String,
+    pub arn: String,
+    pub props: Props,
+}
+
+pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:DescribeEventBus");
+    let bus = match clients.events.describe_event_bus().name(name).send().await {
+        Ok(bus) => bus,
+        Err(e) => {
+            let error = classify("DescribeEventBus", e);
+            return if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let mut props = Props::new();
+    props.insert(
+        "description".into(),
+        FieldValue::known(bus.description().unwrap_or_default()),
+    );
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:DescribeArchive");
+    match clients
+        .events
+        .describe_archive()
+        .archive_name(name)
+        .send()
+        .await
+    {
+        Ok(archive) => {
+            props.insert(
+                "archive.retentionDays".into(),
+                FieldValue::known(archive.retention_days().unwrap_or(0)),
+            );
+            props.insert(
+                "archive.pattern".into(),
+                FieldValue::known(parse_json(archive.event_pattern())),
+            );
+        }
+        Err(e) => {
+            let error = classify("DescribeArchive", e);
+            if error.kind != ErrorKind::NotFound {
+                return Err(error);
+            }
+        }
+    }
+    Ok(Some(LiveEvents {
+        name: name.to_string(),
+        arn: bus.arn().unwrap_or_default().to_string(),
+        props,
+    }))
+}
+
+pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:ListTagsForResource");
+    let output = clients
+        .events
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("ListTagsForResource", e))?;
+    Ok(output
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// The JSON value of one target, as `plan::desired` writes it.
+pub fn target_value(target: &Target) -> Value {
+    let mut value = json!({"arn": target.arn()});
+    if let Some(path) = target.input_path() {
+        value["inputPath"] = json!(path);
+    }
+    if let Some(transformer) = target.input_transformer() {
+        let paths: BTreeMap<&String, &String> = transformer
+            .input_paths_map()
+            .map(|m| m.iter().collect())
+            .unwrap_or_default();
+        value["inputTransformer"] =
+            json!({"inputPathsMap": paths, "inputTemplate": transformer.input_template()});
+    }
+    if let Some(group) = target.sqs_parameters().and_then(|s| s.message_group_id()) {
+        value["messageGroupId"] = json!(group);
+    }
+    if let Some(retry) = target.retry_policy() {
+        let attempts = retry
+            .maximum_retry_attempts()
+            .map_or(DEFAULT_RETRY_ATTEMPTS, i64::from);
+        let age = retry
+            .maximum_event_age_in_seconds()
+            .map_or(DEFAULT_EVENT_AGE, i64::from);
+        if (attempts, age) != (DEFAULT_RETRY_ATTEMPTS, DEFAULT_EVENT_AGE) {
+            value["retryPolicy"] =
+                json!({"maximumRetryAttempts": attempts, "maximumEventAgeInSeconds": age});
+        }
+    }
+    if let Some(arn) = target.dead_letter_config().and_then(|d| d.arn()) {
+        value["deadLetter"] = json!(arn);
+    }
+    value
+}
+
+pub async fn describe_rule(
+    clients: &Clients,
+    name: &str,
+    bus: &str,
+) -> Result<Option<LiveEvents>, AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:DescribeRule");
+    let rule = match clients
+        .events
+        .describe_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+    {
+        Ok(rule) => rule,
+        Err(e) => {
+            let error = classify("DescribeRule", e);
+            return if error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let mut props = Props::new();
+    props.insert(
+        "bus".into(),
+        FieldValue::known(rule.event_bus_name().unwrap_or(bus)),
+    );
+    if let Some(pattern) = rule.event_pattern() {
+        props.insert(
+            "pattern".into(),
+            FieldValue::known(parse_json(Some(pattern))),
+        );
+    }
+    if let Some(schedule) = rule.schedule_expression() {
+        props.insert("schedule".into(), FieldValue::known(schedule));
+    }
+    props.insert(
+        "state".into(),
+        FieldValue::known(rule.state().map_or("ENABLED", |s| s.as_str())),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(rule.description().unwrap_or_default()),
+    );
+    let mut token: Option<String> = None;
+    loop {
+        clients.limits.events.acquire().await;
+        clients.calls.record("events:ListTargetsByRule");
+        let page = clients
+            .events
+            .list_targets_by_rule()
+            .rule(name)
+            .event_bus_name(bus)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("ListTargetsByRule", e))?;
+        for target in page.targets() {
+            props.insert(
+                format!("targets[{}]", target.id()),
+                FieldValue::known(target_value(target)),
+            );
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(Some(LiveEvents {
+        name: name.to_string(),
+        arn: rule.arn().unwrap_or_default().to_string(),
+        props,
+    }))
+}
+
+fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+        .collect()
+}
+
+pub async fn create_bus(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+    tags: &HashMap<String, String>,
+) -> Result<String, AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:CreateEventBus");
+    let output = clients
+        .events
+        .create_event_bus()
+        .name(name)
+        .set_description((!description.is_empty()).then(|| description.to_string()))
+        .set_tags(Some(tags_of(tags)?))
+        .send()
+        .await
+        .map_err(|e| classify("CreateEventBus", e))?;
+    Ok(output.event_bus_arn().unwrap_or_default().to_string())
+}
+
+pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Result<(), AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:UpdateEventBus");
+    clients
+        .events
+        .update_event_bus()
+        .name(name)
+        .description(description)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateEventBus", e))
+}
+
+/// Create, update or delete the bus's archive (named after the bus).
+pub async fn put_archive(
+    clients: &Clients,
+    name: &str,
+    bus_arn: &str,
+    archive: Option<(&Value, i32)>,
+    exists: bool,
+) -> Result<(), AwsError> {
+    clients.limits.events.acquire().await;
+    match (archive, exists) {
+        (Some((pattern, days)), false) => {
+            clients.calls.record("events:CreateArchive");
+            clients
+                .events
+                .create_archive()
+                .archive_name(name)
+                .event_source_arn(bus_arn)
+                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+                .retention_days(days)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("CreateArchive", e))
+        }
+        (Some((pattern, days)), true) => {
+            clients.calls.record("events:UpdateArchive");
+            clients
+                .events
+                .update_archive()
+                .archive_name(name)
+                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+                .retention_days(days)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("UpdateArchive", e))
+        }
+        (None, true) => {
+            clients.calls.record("events:DeleteArchive");
+            gone_is_done(
+                clients
+                    .events
+                    .delete_archive()
+                    .archive_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("DeleteArchive", e)),
+            )
+        }
+        (None, false) => Ok(()),
+    }
+}
+
+pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    put_archive(clients, name, "", None, true).await?;
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:DeleteEventBus");
+    gone_is_done(
+        clients
+            .events
+            .delete_event_bus()
+            .name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteEventBus", e)),
+    )
+}
+
+/// Everything PutRule takes.
+#[derive(Clone, Debug)]
+pub struct RuleInput {
+    pub name: String,
+    pub bus: String,
+    pub pattern: Option<Value>,
+    pub schedule: Option<String>,
+    pub enabled: bool,
+    pub description: String,
+    pub tags: HashMap<String, String>,
+}
+
+/// Create or update a rule (PutRule does both; tags apply on creation).
+pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, AwsError> {
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:PutRule");
+    let output = clients
+        .events
+        .put_rule()
+        .name(&rule.name)
+        .event_bus_name(&rule.bus)
+        .set_event_pattern(rule.pattern.as_ref().map(Value::to_string))
+        .set_schedule_expression(rule.schedule.clone())
+        .state(if rule.enabled {
+            RuleState::Enabled
+        } else {
+            RuleState::Disabled
+        })
+        .description(&rule.description)
+        .set_tags(Some(tags_of(&rule.tags)?))
+        .send()
+        .await
+        .map_err(|e| classify("PutRule", e))?;
+    Ok(output.rule_arn().unwrap_or_default().to_string())
+}
+
+/// Build a target from its JSON value (the same shape `target_value` reads).
+pub fn target_from_value(id: &str, value: &Value) -> Result<Target, AwsError> {
+    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
+    let transformer = match value.get("inputTransformer") {
+        Some(t) => {
+            let paths: HashMap<String, String> = t
+                .get("inputPathsMap")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(built(
+                InputTransformer::builder()
+                    .set_input_paths_map((!paths.is_empty()).then_some(paths))
+                    .input_template(
+                        t.get("inputTemplate")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    )
+                    .build(),
+            )?)
+        }
+        None => None,
+    };
+    let retry = value.get("retryPolicy").map(|r| {
+        RetryPolicy::builder()
+            .set_maximum_retry_attempts(
+                r.get("maximumRetryAttempts")
+                    .and_then(Value::as_i64)
+                    .map(|v| v as i32),
+            )
+            .set_maximum_event_age_in_seconds(
+                r.get("maximumEventAgeInSeconds")
+                    .and_then(Value::as_i64)
+                    .map(|v| v as i32),
+            )
+            .build()
+    });
+    built(
+        Target::builder()
+            .id(id)
+            .arn(text("arn").unwrap_or_default())
+            .set_input_path(text("inputPath"))
+            .set_input_transformer(transformer)
+            .set_sqs_parameters(
+                text("messageGroupId")
+                    .map(|g| SqsParameters::builder().message_group_id(g).build()),
+            )
+            .set_retry_policy(retry)
+            .set_dead_letter_config(
+                text("deadLetter").map(|arn| DeadLetterConfig::builder().arn(arn).build()),
+            )
+            .build(),
+    )
+}
+
+pub async fn put_targets(
+    clients: &Clients,
+    rule: &str,
+    bus: &str,
+    targets: Vec<Target>,
+) -> Result<(), AwsError> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:PutTargets");
+    let output = clients
+        .events
+        .put_targets()
+        .rule(rule)
+        .event_bus_name(bus)
+        .set_targets(Some(targets))
+        .send()
+        .await
+        .map_err(|e| classify("PutTargets", e))?;
+    if output.failed_entry_count() > 0 {
+        let reasons: Vec<String> = output
+            .failed_entries()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.target_id().unwrap_or("?"),
+                    f.error_message().unwrap_or("failed")
+                )
+            })
+            .collect();
+        return Err(AwsError::new(
+            "PutTargets",
+            ErrorKind::Validation,
+            reasons.join("; "),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn remove_targets(
+    clients: &Clients,
+    rule: &str,
+    bus: &str,
+    ids: Vec<String>,
+) -> Result<(), AwsError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:RemoveTargets");
+    gone_is_done(
+        clients
+            .events
+            .remove_targets()
+            .rule(rule)
+            .event_bus_name(bus)
+            .set_ids(Some(ids))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("RemoveTargets", e)),
+    )
+}
+
+pub async fn delete_rule(
+    clients: &Clients,
+    rule: &str,
+    bus: &str,
+    target_ids: Vec<String>,
+) -> Result<(), AwsError> {
+    remove_targets(clients, rule, bus, target_ids).await?;
+    clients.limits.events.acquire().await;
+    clients.calls.record("events:DeleteRule");
+    gone_is_done(
+        clients
+            .events
+            .delete_rule()
+            .name(rule)
+            .event_bus_name(bus)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteRule", e)),
+    )
+}
+
+pub async fn tag(
+    clients: &Clients,
+    arn: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        clients.limits.events.acquire().await;
+        clients.calls.record("events:TagResource");
+        clients
+            .events
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags_of(&add)?))
+            .send()
+            .await
+            .map_err(|e| classify("TagResource", e))?;
+    }
+    if !remove.is_empty() {
+        clients.limits.events.acquire().await;
+        clients.calls.record("events:UntagResource");
+        clients
+            .events
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| classify("UntagResource", e))?;
+    }
+    Ok(())
+}
