@@ -168,21 +168,6 @@ fn unmanaged_notes(stack: &Stack) -> Vec<String> {
             unmanaged.join(", ")
         ));
     }
-    for resource in &stack.resources {
-        if let ResourceSpec::Function(f) = &resource.spec {
-            let scheduled = f
-                .alias
-                .as_ref()
-                .and_then(|a| a.provisioned_concurrency.as_ref())
-                .is_some_and(|pc| !pc.schedules.is_empty() || pc.target_utilization.is_some());
-            if scheduled {
-                notes.push(format!(
-                    "{}: provisioned-concurrency schedules and target tracking (Application Auto Scaling) are not managed yet",
-                    resource.id
-                ));
-            }
-        }
-    }
     notes
 }
 

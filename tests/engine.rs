@@ -140,6 +140,10 @@ async fn the_example_stack_applies_and_then_plans_empty() {
     // provisioned concurrency, plus four calls for the whole stack: STS, one tagging page, one
     // mapping listing, one layer listing.
     let expected: std::collections::BTreeMap<String, u64> = [
+        // The alias's Auto Scaling definitions: three account-wide listings.
+        ("application-autoscaling:DescribeScalableTargets", 1),
+        ("application-autoscaling:DescribeScalingPolicies", 1),
+        ("application-autoscaling:DescribeScheduledActions", 1),
         ("dynamodb:DescribeContinuousBackups", 1),
         ("dynamodb:DescribeTable", 1),
         ("dynamodb:DescribeTimeToLive", 1),
@@ -956,4 +960,97 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
         .unwrap()
         .unwrap();
     assert!(live.contains("OpsRead"), "{live}");
+}
+
+/// Provisioned-concurrency schedules: slsctl owns the scheduled actions and the tracking policy,
+/// never the bounds and values Auto Scaling sets from them.
+#[tokio::test]
+async fn provisioned_concurrency_schedules_converge_without_fighting_auto_scaling() {
+    let clients = clients().await;
+    let name = unique("sched");
+    let pc = |schedules: &str, tracking: &str| {
+        function(&format!("  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      schedules:\n{schedules}{tracking}"))
+    };
+    let peak = "        - {name: peak, cron: \"cron(0 8 ? * MON-FRI *)\", timezone: Europe/Berlin, min: 10, max: 20}\n";
+    let calm = "        - {name: calm, cron: \"cron(0 20 ? * MON-FRI *)\", timezone: Europe/Berlin, min: 2, max: 2}\n";
+    let tracking = "      targetUtilization: 0.7\n";
+    let dir = stack(&name, &pc(&format!("{peak}{calm}"), tracking));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    // Auto Scaling acts: a schedule fires and moves the bounds. That is not drift.
+    clients
+        .autoscaling
+        .register_scalable_target()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Lambda)
+        .resource_id(format!("function:{name}-worker:live"))
+        .scalable_dimension(aws_sdk_applicationautoscaling::types::ScalableDimension::LambdaFunctionProvisionedConcurrency)
+        .min_capacity(10)
+        .max_capacity(20)
+        .send()
+        .await
+        .unwrap();
+    assert_empty_plan(&dir, &clients).await;
+
+    let cases: &[(String, &[&str])] = &[
+        (
+            pc(
+                &format!("{}{calm}", peak.replace("max: 20", "max: 40")),
+                tracking,
+            ),
+            &["alias.live.schedules[peak]"],
+        ),
+        (pc(peak, tracking), &["alias.live.schedules[calm]"]),
+        (
+            pc(&format!("{peak}{calm}"), "      targetUtilization: 0.5\n"),
+            &["alias.live.targetUtilization"],
+        ),
+        (
+            pc(&format!("{peak}{calm}"), ""),
+            &["alias.live.targetUtilization"],
+        ),
+    ];
+    for (doc, fields) in cases {
+        rewrite(&dir, doc);
+        let prepared = plan(&dir, &clients).await;
+        let planned: Vec<&str> = prepared
+            .plan
+            .actions
+            .iter()
+            .flat_map(|a| a.changes.iter().map(|c| c.field.as_str()))
+            .collect();
+        assert_eq!(
+            planned,
+            *fields,
+            "{}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        rewrite(&dir, &pc(&format!("{peak}{calm}"), tracking));
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+
+    // No schedules and no tracking any more: the scalable target goes, the baseline stays as a
+    // plain provisioned-concurrency config (which moto cannot store, so only the plan is checked).
+    rewrite(&dir, &function("  alias:\n    name: live\n"));
+    let prepared = plan(&dir, &clients).await;
+    let planned: Vec<&str> = prepared
+        .plan
+        .actions
+        .iter()
+        .flat_map(|a| a.changes.iter().map(|c| c.field.as_str()))
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            "alias.live.autoscaling",
+            "alias.live.schedules[calm]",
+            "alias.live.schedules[peak]",
+            "alias.live.targetUtilization"
+        ]
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
 }

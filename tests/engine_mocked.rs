@@ -46,8 +46,20 @@ fn retry() -> RetryConfig {
 }
 
 fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
+    use aws_sdk_applicationautoscaling::operation::{
+        describe_scalable_targets::DescribeScalableTargetsOutput,
+        describe_scaling_policies::DescribeScalingPoliciesOutput,
+        describe_scheduled_actions::DescribeScheduledActionsOutput,
+    };
     let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
         .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
+    // No Auto Scaling definitions anywhere: the account-wide listings answer empty.
+    let no_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+        .then_output(|| DescribeScalableTargetsOutput::builder().build());
+    let no_schedules = mock!(aws_sdk_applicationautoscaling::Client::describe_scheduled_actions)
+        .then_output(|| DescribeScheduledActionsOutput::builder().build());
+    let no_policies = mock!(aws_sdk_applicationautoscaling::Client::describe_scaling_policies)
+        .then_output(|| DescribeScalingPoliciesOutput::builder().build());
     Clients::from_parts(
         mock_client!(aws_sdk_lambda, RuleMode::MatchAny, lambda, |c| c
             .retry_config(retry())),
@@ -62,6 +74,11 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
         mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
         mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            [&no_targets, &no_schedules, &no_policies]
+        ),
         "us-east-1",
     )
 }
@@ -591,6 +608,11 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
             [&class, &stream_off, &stream_on, &active]
         ),
         mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -652,6 +674,11 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
         mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&update]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
         "us-east-1",
     );
     slsctl::aws::events::update_bus(&clients, "shop-events", "all domain events")

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{dynamodb, events, sqs, AwsError, Clients, ErrorKind};
+use crate::aws::{autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
 use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
@@ -861,7 +861,10 @@ async fn sync_aliases(
             lambda::put_alias(clients, function, name, &version, &digest, exists).await?;
         }
         let pc_field = format!("alias.{name}.provisionedConcurrency");
-        if live.get(&pc_field) != want.props.get(&pc_field) {
+        let autoscaled = want
+            .props
+            .contains_key(&format!("alias.{name}.autoscaling"));
+        if live.get(&pc_field) != want.props.get(&pc_field) && !autoscaled {
             lambda::set_provisioned_concurrency(
                 clients,
                 function,
@@ -870,6 +873,102 @@ async fn sync_aliases(
             )
             .await?;
         }
+        sync_autoscaling(shared, id, function, name, want, live).await?;
+    }
+    Ok(())
+}
+
+/// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its
+/// tracking policy, as the spec has them.
+async fn sync_autoscaling(
+    shared: &Shared,
+    id: &ResourceId,
+    function: &str,
+    alias: &str,
+    want: &DesiredResource,
+    live: &crate::plan::Props,
+) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let base = format!("alias.{alias}.");
+    let ours = |props: &crate::plan::Props| -> BTreeMap<String, FieldValue> {
+        props
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&base)?.to_string(), v.clone())))
+            .filter(|(k, _)| {
+                k == "autoscaling" || k == "targetUtilization" || k.starts_with("schedules[")
+            })
+            .collect()
+    };
+    let (wanted, existing) = (ours(&want.props), ours(live));
+    if wanted == existing {
+        return Ok(());
+    }
+    let target = autoscaling::resource_id(function, alias);
+    if !wanted.contains_key("autoscaling") {
+        // AWS removes a target's schedules and policies with it; removing them first as well
+        // keeps the result the same wherever deregistration is less thorough (moto).
+        for key in existing.keys() {
+            if let Some(name) = key
+                .strip_prefix("schedules[")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                autoscaling::delete_schedule(clients, &target, name).await?;
+            }
+        }
+        if existing.contains_key("targetUtilization") {
+            autoscaling::delete_tracking(clients, &target).await?;
+        }
+        if existing.contains_key("autoscaling") {
+            autoscaling::deregister(clients, &target).await?;
+        }
+        return Ok(());
+    }
+    if !existing.contains_key("autoscaling") {
+        let resource = shared.prepared.stack.get(id);
+        let pc = resource.and_then(|r| match &r.spec {
+            ResourceSpec::Function(f) => f
+                .alias
+                .as_ref()
+                .and_then(|a| a.provisioned_concurrency.clone()),
+            _ => None,
+        });
+        let baseline = pc.as_ref().map_or(0, |p| p.baseline);
+        let peak = pc
+            .as_ref()
+            .map_or(0, |p| p.schedules.iter().map(|s| s.max).max().unwrap_or(0))
+            .max(baseline);
+        autoscaling::register(clients, &target, baseline as i32, peak as i32).await?;
+    }
+    for key in existing.keys().filter(|k| !wanted.contains_key(*k)) {
+        if let Some(name) = key
+            .strip_prefix("schedules[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            autoscaling::delete_schedule(clients, &target, name).await?;
+        }
+    }
+    for (key, value) in &wanted {
+        if let (Some(name), FieldValue::Known(value)) = (
+            key.strip_prefix("schedules[")
+                .and_then(|r| r.strip_suffix(']')),
+            value,
+        ) {
+            if existing.get(key) != wanted.get(key) {
+                autoscaling::put_schedule(clients, &target, name, value).await?;
+            }
+        }
+    }
+    match (
+        wanted.get("targetUtilization"),
+        existing.get("targetUtilization"),
+    ) {
+        (Some(FieldValue::Known(Value::Number(n))), current)
+            if current != wanted.get("targetUtilization") =>
+        {
+            autoscaling::put_tracking(clients, &target, n.as_f64().unwrap_or(0.7)).await?;
+        }
+        (None, Some(_)) => autoscaling::delete_tracking(clients, &target).await?,
+        _ => {}
     }
     Ok(())
 }

@@ -62,6 +62,7 @@ pub struct Limits {
     pub dynamodb: RateLimiter,
     /// EventBridge allows 50 requests/s for everything but PutEvents; stay at 20.
     pub events: RateLimiter,
+    pub autoscaling: RateLimiter,
 }
 
 impl Default for Limits {
@@ -74,6 +75,7 @@ impl Default for Limits {
             tagging: RateLimiter::new(5.0, 5.0),
             dynamodb: RateLimiter::new(50.0, 50.0),
             events: RateLimiter::new(20.0, 20.0),
+            autoscaling: RateLimiter::new(10.0, 10.0),
         }
     }
 }

@@ -13,7 +13,7 @@ use super::error::{classify, AwsError};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
 use super::Clients;
-use super::{dynamodb, events};
+use super::{autoscaling, dynamodb, events};
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
@@ -320,6 +320,17 @@ pub async fn observe(
             .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;
         aliases.insert(id, found);
     }
+    // Their Auto Scaling definitions: three account-wide listings, only when aliases exist.
+    let mut scaling_ids: Vec<String> = Vec::new();
+    for part in &parts {
+        let ObservedPart::Function(id, f) = part else {
+            continue;
+        };
+        for (alias, _) in aliases.get(id).into_iter().flatten() {
+            scaling_ids.push(autoscaling::resource_id(&f.name, &alias.name));
+        }
+    }
+    let mut scaling = autoscaling::observe(clients, &scaling_ids).await?;
 
     // 6. Invoke permissions, for the functions the spec wires to a rule (GetPolicy each).
     let mut permission_tasks: JoinSet<Result<(ResourceId, crate::plan::Props), AwsError>> =
@@ -370,7 +381,15 @@ pub async fn observe(
                         format!("alias.{}.version", alias.name),
                         FieldValue::known(alias.digest.clone()),
                     );
-                    if let Some(n) = pc {
+                    let scaled = scaling
+                        .remove(&autoscaling::resource_id(&f.name, &alias.name))
+                        .unwrap_or_default();
+                    let autoscaled = scaled.contains_key("autoscaling");
+                    for (key, value) in scaled {
+                        props.insert(format!("alias.{}.{key}", alias.name), value);
+                    }
+                    // Under Auto Scaling the provisioned value is its to set, not a drift.
+                    if let (Some(n), false) = (pc, autoscaled) {
                         props.insert(
                             format!("alias.{}.provisionedConcurrency", alias.name),
                             FieldValue::known(n),

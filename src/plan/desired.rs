@@ -346,11 +346,36 @@ fn function_props(
         // A plain baseline is a provisioned-concurrency config on the alias. With schedules or
         // target tracking, Application Auto Scaling owns the value and slsctl only its bounds.
         if let Some(pc) = &alias.provisioned_concurrency {
-            if pc.schedules.is_empty() && pc.target_utilization.is_none() && pc.baseline > 0 {
+            if pc.schedules.is_empty() && pc.target_utilization.is_none() {
+                if pc.baseline > 0 {
+                    props.insert(
+                        format!("{base}.provisionedConcurrency"),
+                        FieldValue::known(pc.baseline),
+                    );
+                }
+            } else {
+                // Application Auto Scaling owns the value; slsctl owns the definitions.
                 props.insert(
-                    format!("{base}.provisionedConcurrency"),
-                    FieldValue::known(pc.baseline),
+                    format!("{base}.autoscaling"),
+                    FieldValue::known("registered"),
                 );
+                for schedule in &pc.schedules {
+                    props.insert(
+                        format!("{base}.schedules[{}]", schedule.name),
+                        FieldValue::known(json!({
+                            "schedule": schedule.expression,
+                            "timezone": schedule.timezone.clone().unwrap_or_else(|| "UTC".into()),
+                            "min": schedule.min,
+                            "max": schedule.max,
+                        })),
+                    );
+                }
+                if let Some(target) = pc.target_utilization {
+                    props.insert(
+                        format!("{base}.targetUtilization"),
+                        FieldValue::known(target),
+                    );
+                }
             }
         }
     }

@@ -1,0 +1,295 @@
+//! Application Auto Scaling of provisioned concurrency on an alias: the scalable target, the
+//! scheduled actions and the optional target-tracking policy.
+//!
+//! slsctl owns the definitions (which schedules exist, their times and bounds, the tracking
+//! target), never the values they produce: the scalable target's current min and max move every
+//! time a schedule fires, and the provisioned value moves with tracking, so neither is compared.
+//! Registration sets the bounds to the baseline and the largest scheduled maximum.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_applicationautoscaling::types::{
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTargetAction,
+    ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
+};
+use serde_json::{json, Value};
+
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::Clients;
+use crate::plan::{FieldValue, Props};
+
+/// The name of the target-tracking policy slsctl manages on an alias.
+pub const TRACKING_POLICY: &str = "slsctl-utilization";
+
+pub fn resource_id(function: &str, alias: &str) -> String {
+    format!("function:{function}:{alias}")
+}
+
+fn dimension() -> ScalableDimension {
+    ScalableDimension::LambdaFunctionProvisionedConcurrency
+}
+
+/// Props per resource id (`function:<name>:<alias>`), without the `alias.<name>.` prefix:
+/// `autoscaling`, `schedules[<name>]`, `targetUtilization`. Three listings for the whole account
+/// (paged), whatever the number of aliases.
+pub async fn observe(
+    clients: &Clients,
+    resource_ids: &[String],
+) -> Result<BTreeMap<String, Props>, AwsError> {
+    let mut out: BTreeMap<String, Props> = BTreeMap::new();
+    if resource_ids.is_empty() {
+        return Ok(out);
+    }
+    for chunk in resource_ids.chunks(50) {
+        let mut token: Option<String> = None;
+        loop {
+            clients.limits.autoscaling.acquire().await;
+            clients
+                .calls
+                .record("application-autoscaling:DescribeScalableTargets");
+            let page = clients
+                .autoscaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Lambda)
+                .set_resource_ids(Some(chunk.to_vec()))
+                .scalable_dimension(dimension())
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| classify("DescribeScalableTargets", e))?;
+            for target in page.scalable_targets() {
+                out.entry(target.resource_id().to_string())
+                    .or_default()
+                    .insert("autoscaling".into(), FieldValue::known("registered"));
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    let wanted: std::collections::BTreeSet<&str> =
+        resource_ids.iter().map(String::as_str).collect();
+    let mut token: Option<String> = None;
+    loop {
+        clients.limits.autoscaling.acquire().await;
+        clients
+            .calls
+            .record("application-autoscaling:DescribeScheduledActions");
+        let page = clients
+            .autoscaling
+            .describe_scheduled_actions()
+            .service_namespace(ServiceNamespace::Lambda)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("DescribeScheduledActions", e))?;
+        for action in page.scheduled_actions() {
+            if !wanted.contains(action.resource_id()) {
+                continue;
+            }
+            let bounds = action.scalable_target_action();
+            out.entry(action.resource_id().to_string())
+                .or_default()
+                .insert(
+                    format!("schedules[{}]", action.scheduled_action_name()),
+                    FieldValue::known(json!({
+                        "schedule": action.schedule(),
+                        "timezone": action.timezone().unwrap_or("UTC"),
+                        "min": bounds.and_then(|b| b.min_capacity()),
+                        "max": bounds.and_then(|b| b.max_capacity()),
+                    })),
+                );
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut token: Option<String> = None;
+    loop {
+        clients.limits.autoscaling.acquire().await;
+        clients
+            .calls
+            .record("application-autoscaling:DescribeScalingPolicies");
+        let page = clients
+            .autoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Lambda)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("DescribeScalingPolicies", e))?;
+        for policy in page.scaling_policies() {
+            if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
+                continue;
+            }
+            if let Some(target) = policy.target_tracking_scaling_policy_configuration() {
+                out.entry(policy.resource_id().to_string())
+                    .or_default()
+                    .insert(
+                        "targetUtilization".into(),
+                        FieldValue::known(target.target_value()),
+                    );
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result<(), AwsError> {
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:RegisterScalableTarget");
+    clients
+        .autoscaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .min_capacity(min)
+        .max_capacity(max)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("RegisterScalableTarget", e))
+}
+
+/// Deregistering also removes the target's scheduled actions and policies.
+pub async fn deregister(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:DeregisterScalableTarget");
+    gone_is_done(
+        clients
+            .autoscaling
+            .deregister_scalable_target()
+            .service_namespace(ServiceNamespace::Lambda)
+            .resource_id(id)
+            .scalable_dimension(dimension())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeregisterScalableTarget", e)),
+    )
+}
+
+pub async fn put_schedule(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    value: &Value,
+) -> Result<(), AwsError> {
+    let int = |k: &str| value.get(k).and_then(Value::as_i64).map(|v| v as i32);
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:PutScheduledAction");
+    clients
+        .autoscaling
+        .put_scheduled_action()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .scheduled_action_name(name)
+        .schedule(
+            value
+                .get("schedule")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
+        .set_timezone(
+            value
+                .get("timezone")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        )
+        .scalable_target_action(
+            ScalableTargetAction::builder()
+                .set_min_capacity(int("min"))
+                .set_max_capacity(int("max"))
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("PutScheduledAction", e))
+}
+
+pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:DeleteScheduledAction");
+    gone_is_done(
+        clients
+            .autoscaling
+            .delete_scheduled_action()
+            .service_namespace(ServiceNamespace::Lambda)
+            .resource_id(id)
+            .scalable_dimension(dimension())
+            .scheduled_action_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteScheduledAction", e)),
+    )
+}
+
+pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<(), AwsError> {
+    let configuration = TargetTrackingScalingPolicyConfiguration::builder()
+        .target_value(target)
+        .predefined_metric_specification(
+            PredefinedMetricSpecification::builder()
+                .predefined_metric_type(MetricType::LambdaProvisionedConcurrencyUtilization)
+                .build()
+                .map_err(|e| {
+                    AwsError::new("build request", ErrorKind::Validation, e.to_string())
+                })?,
+        )
+        .build()
+        .map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))?;
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:PutScalingPolicy");
+    clients
+        .autoscaling
+        .put_scaling_policy()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .policy_name(TRACKING_POLICY)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(configuration)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("PutScalingPolicy", e))
+}
+
+pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients.limits.autoscaling.acquire().await;
+    clients
+        .calls
+        .record("application-autoscaling:DeleteScalingPolicy");
+    gone_is_done(
+        clients
+            .autoscaling
+            .delete_scaling_policy()
+            .service_namespace(ServiceNamespace::Lambda)
+            .resource_id(id)
+            .scalable_dimension(dimension())
+            .policy_name(TRACKING_POLICY)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteScalingPolicy", e)),
+    )
+}
