@@ -102,6 +102,7 @@ pub async fn prepare(
         }
     }
     context.account = observed.account.clone();
+    context.api_ids = observed.api_ids.clone();
     // A layer whose live version carries the spec's content hash is used as it is.
     for resource in &observed.resources {
         if resource.id.kind == crate::model::Kind::Layer {
@@ -138,8 +139,8 @@ pub async fn prepare(
         &order,
         &options,
     );
-    plan.notes = unmanaged_notes(&stack);
     table_steps(&stack, &observed, &mut plan);
+    plan.notes = unmanaged_notes(&stack);
     Ok(Prepared {
         stack,
         context,
@@ -151,24 +152,20 @@ pub async fn prepare(
     })
 }
 
-/// What the spec holds that this version of the engine does not manage yet: said in every plan,
-/// so that nobody mistakes an empty plan for a deployed API.
+/// What the spec holds that this version does not manage yet: said in every plan, so that an
+/// empty plan is never mistaken for a deployed custom domain.
 fn unmanaged_notes(stack: &Stack) -> Vec<String> {
-    use crate::model::Kind;
-    let mut notes = Vec::new();
-    let unmanaged: Vec<String> = stack
+    stack
         .resources
         .iter()
-        .filter(|r| r.id.kind == Kind::Api)
-        .map(|r| r.id.to_string())
-        .collect();
-    if !unmanaged.is_empty() {
-        notes.push(format!(
-            "not managed by this version yet (API Gateway comes next): {}",
-            unmanaged.join(", ")
-        ));
-    }
-    notes
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Api(api) if api.domain.is_some() => Some(format!(
+                "{}: the custom domain and its base-path mapping are not managed yet",
+                r.id
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Index changes take several slow, ordered steps; the plan spells them out.

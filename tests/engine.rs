@@ -140,6 +140,11 @@ async fn the_example_stack_applies_and_then_plans_empty() {
     // provisioned concurrency, plus four calls for the whole stack: STS, one tagging page, one
     // mapping listing, one layer listing.
     let expected: std::collections::BTreeMap<String, u64> = [
+        // The REST API: one listing of all APIs (with tags), its resources, stage and deployment.
+        ("apigateway:GetDeployment", 1),
+        ("apigateway:GetResources", 1),
+        ("apigateway:GetRestApis", 1),
+        ("apigateway:GetStages", 1),
         // The alias's Auto Scaling definitions: three account-wide listings.
         ("application-autoscaling:DescribeScalableTargets", 1),
         ("application-autoscaling:DescribeScalingPolicies", 1),
@@ -155,6 +160,8 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         ("events:ListTagsForResource", 1),
         ("events:ListTargetsByRule", 1),
         ("lambda:GetFunction", 3),
+        // The invoke permissions of the two functions behind the API's routes.
+        ("lambda:GetPolicy", 2),
         ("lambda:GetProvisionedConcurrencyConfig", 1),
         ("lambda:ListAliases", 1),
         ("lambda:ListEventSourceMappings", 1),
@@ -1053,4 +1060,121 @@ async fn provisioned_concurrency_schedules_converge_without_fighting_auto_scalin
     );
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
+}
+
+fn api(routes: &str, extra: &str) -> String {
+    [
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {{name: public}}\nspec:\n  stage: live\n  routes:\n{routes}{extra}"),
+        function("  timeout: 10\n"),
+        function("  timeout: 10\n").replace("name: worker", "name: reader"),
+    ]
+    .join("---\n")
+}
+
+/// REST APIs: routes added, moved to another function and removed, the stage's settings, and the
+/// invoke permissions per route, each planned alone and converging; a deployment only when the
+/// routes change.
+#[tokio::test]
+async fn each_api_field_is_planned_alone_and_converges() {
+    let clients = clients().await;
+    let name = unique("api");
+    let routes = "    - {method: POST, path: /orders, function: worker}\n    - {method: GET, path: \"/orders/{id}\", function: reader}\n";
+    let settings = "  throttling: {rateLimit: 50, burstLimit: 100}\n  tracing: true\n  description: public API\n";
+    let dir = stack(&name, &api(routes, settings));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    let extra_route =
+        format!("{routes}    - {{method: DELETE, path: \"/orders/{{id}}\", function: worker}}\n");
+    let moved = routes.replace(
+        "GET, path: \"/orders/{id}\", function: reader",
+        "GET, path: \"/orders/{id}\", function: worker",
+    );
+    let cases: Vec<(String, String, Vec<&str>)> = vec![
+        (
+            extra_route,
+            settings.to_string(),
+            vec![
+                "permissions[NAME-worker/SID]",
+                "routes[DELETE /orders/{id}]",
+                "stage.deployment",
+            ],
+        ),
+        (
+            moved,
+            settings.to_string(),
+            vec![
+                "permissions[NAME-reader/SID]",
+                "permissions[NAME-worker/SID]",
+                "routes[GET /orders/{id}]",
+                "stage.deployment",
+            ],
+        ),
+        (
+            routes.to_string(),
+            settings.replace("rateLimit: 50", "rateLimit: 75"),
+            vec!["stage.throttling"],
+        ),
+        (
+            routes.to_string(),
+            settings.replace("tracing: true", "tracing: false"),
+            vec!["stage.tracing"],
+        ),
+        (
+            routes.to_string(),
+            settings.replace("public API", "the public API"),
+            vec!["description"],
+        ),
+    ];
+    for (changed_routes, changed_settings, fields) in &cases {
+        rewrite(&dir, &api(changed_routes, changed_settings));
+        let prepared = plan(&dir, &clients).await;
+        assert_eq!(
+            prepared.plan.actions.len(),
+            1,
+            "{}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        // Permission ids carry a digest of the route: compare their shape, not the digest.
+        let planned: Vec<String> = prepared.plan.actions[0]
+            .changes
+            .iter()
+            .map(|c| match c.field.split_once("/slsctl-api-") {
+                Some((head, _)) => format!("{head}/SID]"),
+                None => c.field.clone(),
+            })
+            .collect();
+        let expected: Vec<String> = fields.iter().map(|f| f.replace("NAME", &name)).collect();
+        assert_eq!(
+            planned,
+            expected,
+            "{}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        rewrite(&dir, &api(routes, settings));
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+
+    // Removing the API removes it and the permissions it gave.
+    rewrite(
+        &dir,
+        &[
+            function("  timeout: 10\n"),
+            function("  timeout: 10\n").replace("name: worker", "name: reader"),
+        ]
+        .join("---\n"),
+    );
+    let prepared = plan(&dir, &clients).await;
+    assert_eq!(prepared.plan.actions.len(), 1);
+    assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let left =
+        slsctl::aws::lambda::get_permissions(&clients, &format!("{name}-worker"), "slsctl-api-")
+            .await
+            .unwrap();
+    assert!(left.is_empty(), "{left:?}");
 }

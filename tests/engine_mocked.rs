@@ -53,7 +53,10 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
     };
     let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
         .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
-    // No Auto Scaling definitions anywhere: the account-wide listings answer empty.
+    // No REST APIs and no Auto Scaling definitions anywhere: the account-wide listings answer empty.
+    let no_apis = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_output(|| {
+        aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput::builder().build()
+    });
     let no_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
         .then_output(|| DescribeScalableTargetsOutput::builder().build());
     let no_schedules = mock!(aws_sdk_applicationautoscaling::Client::describe_scheduled_actions)
@@ -79,6 +82,7 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
             RuleMode::MatchAny,
             [&no_targets, &no_schedules, &no_policies]
         ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&no_apis]),
         "us-east-1",
     )
 }
@@ -613,6 +617,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
             RuleMode::MatchAny,
             &[] as &[&Rule]
         ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -679,6 +684,7 @@ async fn a_bus_description_change_is_an_update_event_bus() {
             RuleMode::MatchAny,
             &[] as &[&Rule]
         ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     slsctl::aws::events::update_bus(&clients, "shop-events", "all domain events")

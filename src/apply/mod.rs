@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
+use crate::aws::{apigateway, autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
 use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
@@ -315,6 +315,7 @@ async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
         (Kind::Table, _) => run_table(shared, action).await,
         (Kind::EventBus, _) => run_bus(shared, action).await,
         (Kind::Rule, _) => run_rule(shared, action).await,
+        (Kind::Api, _) => run_api(shared, action).await,
         (kind, _) => Err(AwsError::new(
             "apply",
             ErrorKind::Validation,
@@ -1206,6 +1207,211 @@ async fn run_rule(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErr
             if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
                 let (add, remove) = tag_changes(action);
                 events::tag(clients, &arn, add, remove).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API Gateway
+
+/// `permissions[<function>/<sid>]` props, by (function, sid).
+fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), Value> {
+    props
+        .iter()
+        .filter_map(|(k, v)| {
+            let (function, sid) = k
+                .strip_prefix("permissions[")?
+                .strip_suffix(']')?
+                .split_once('/')?;
+            match v {
+                FieldValue::Known(value) => {
+                    Some(((function.to_string(), sid.to_string()), value.clone()))
+                }
+                FieldValue::Unknown(_) => None,
+            }
+        })
+        .collect()
+}
+
+async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = &shared.prepared.observed;
+    let live = observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id)
+        .map(|o| o.props.clone())
+        .unwrap_or_default();
+    let live_id = observed.api_ids.get(&action.id).cloned();
+    let region = shared.prepared.context.region.clone();
+    match action.action {
+        ActionKind::Delete => {
+            for (function, sid) in route_permissions(&live).keys() {
+                lambda::remove_permission(clients, function, sid).await?;
+            }
+            match live_id {
+                Some(id) => apigateway::delete(clients, &id).await,
+                None => Ok(()),
+            }
+        }
+        ActionKind::Release => match live_id {
+            Some(id) => {
+                apigateway::tag(
+                    clients,
+                    &region,
+                    &id,
+                    HashMap::new(),
+                    OWNERSHIP_TAGS.map(String::from).to_vec(),
+                )
+                .await
+            }
+            None => Ok(()),
+        },
+        _ => {
+            let fresh = matches!(action.action, ActionKind::Create | ActionKind::Replace);
+            if action.action == ActionKind::Replace {
+                if let Some(id) = &live_id {
+                    apigateway::delete(clients, id).await?;
+                }
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let id = if fresh {
+                let id = apigateway::create(
+                    clients,
+                    &want.physical_name,
+                    &text(&want.props, "description").unwrap_or_default(),
+                    &text(&want.props, "endpointType").unwrap_or_else(|| "REGIONAL".into()),
+                    tags_of(&want.props),
+                )
+                .await?;
+                shared
+                    .context
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .api_ids
+                    .insert(action.id.clone(), id.clone());
+                id
+            } else {
+                live_id
+                    .clone()
+                    .ok_or_else(|| unresolved(&action.id, "api id"))?
+            };
+            // With the id known, the permissions resolve.
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let live = if fresh {
+                crate::plan::Props::new()
+            } else {
+                live
+            };
+            if !fresh && live.get("description") != want.props.get("description") {
+                apigateway::set_description(
+                    clients,
+                    &id,
+                    &text(&want.props, "description").unwrap_or_default(),
+                )
+                .await?;
+            }
+            // Routes: resources (parents first), methods and their proxy integrations.
+            let routes: Vec<(String, String, String)> = want
+                .props
+                .iter()
+                .filter_map(|(k, v)| {
+                    let (method, path) = k
+                        .strip_prefix("routes[")?
+                        .strip_suffix(']')?
+                        .split_once(' ')?;
+                    match v {
+                        FieldValue::Known(Value::String(arn)) => {
+                            Some((method.to_string(), path.to_string(), arn.clone()))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect();
+            let paths: Vec<String> = routes.iter().map(|(_, p, _)| p.clone()).collect();
+            let existing = if fresh {
+                BTreeMap::new()
+            } else {
+                observed
+                    .api_resources
+                    .get(&action.id)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let resources = apigateway::ensure_resources(clients, &id, &existing, &paths).await?;
+            for (method, path, function) in &routes {
+                let key = format!("routes[{method} {path}]");
+                if live.get(&key) != want.props.get(&key) {
+                    let resource = resources.get(path).cloned().unwrap_or_default();
+                    let uri = apigateway::integration_uri(&region, function);
+                    apigateway::put_route(
+                        clients,
+                        &id,
+                        &resource,
+                        method,
+                        &uri,
+                        live.contains_key(&key),
+                    )
+                    .await?;
+                }
+            }
+            for key in live
+                .keys()
+                .filter(|k| k.starts_with("routes[") && !want.props.contains_key(*k))
+            {
+                if let Some((method, path)) = key
+                    .trim_start_matches("routes[")
+                    .trim_end_matches(']')
+                    .split_once(' ')
+                {
+                    if let Some(resource) = resources.get(path) {
+                        apigateway::delete_route(clients, &id, resource, method).await?;
+                    }
+                }
+            }
+            // Invoke permissions, one per route, scoped to this API and that route.
+            let (wanted, existing) = (route_permissions(&want.props), route_permissions(&live));
+            for ((function, sid), value) in &existing {
+                if wanted.get(&(function.clone(), sid.clone())) != Some(value) {
+                    lambda::remove_permission(clients, function, sid).await?;
+                }
+            }
+            for ((function, sid), value) in &wanted {
+                if existing.get(&(function.clone(), sid.clone())) != Some(value) {
+                    lambda::add_permission(clients, function, sid, value).await?;
+                }
+            }
+            // A deployment only when the routes changed, then the stage's settings.
+            let stage = text(&want.props, "stage.name").unwrap_or_else(|| "prod".into());
+            let deployed = live.get("stage.deployment") != want.props.get("stage.deployment")
+                || live.get("stage.name") != want.props.get("stage.name");
+            if deployed {
+                let digest = text(&want.props, "stage.deployment")
+                    .ok_or_else(|| unresolved(&action.id, "stage.deployment"))?;
+                apigateway::deploy(clients, &id, &stage, &digest).await?;
+            }
+            let settings_changed = ["stage.tracing", "stage.throttling"]
+                .iter()
+                .any(|f| live.get(*f) != want.props.get(*f));
+            if settings_changed || deployed {
+                let throttling = match want.props.get("stage.throttling") {
+                    Some(FieldValue::Known(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                let tracing = matches!(
+                    want.props.get("stage.tracing"),
+                    Some(FieldValue::Known(Value::Bool(true)))
+                );
+                apigateway::update_stage(clients, &id, &stage, throttling.as_ref(), tracing)
+                    .await?;
+            }
+            if !fresh {
+                let (add, remove) = tag_changes(action);
+                apigateway::tag(clients, &region, &id, add, remove).await?;
             }
             Ok(())
         }

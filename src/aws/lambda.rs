@@ -1093,7 +1093,11 @@ pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Res
 // start with `slsctl-`; the others are left alone.
 
 /// slsctl's permission statements on a function, as `permissions[<sid>]` props.
-pub async fn get_permissions(clients: &Clients, function: &str) -> Result<Props, AwsError> {
+pub async fn get_permissions(
+    clients: &Clients,
+    function: &str,
+    prefix: &str,
+) -> Result<Props, AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:GetPolicy");
     let policy = match clients
@@ -1127,7 +1131,7 @@ pub async fn get_permissions(clients: &Clients, function: &str) -> Result<Props,
         let Some(sid) = statement
             .get("Sid")
             .and_then(Value::as_str)
-            .filter(|s| s.starts_with("slsctl-"))
+            .filter(|s| s.starts_with(prefix))
         else {
             continue;
         };

@@ -63,6 +63,12 @@ pub struct Limits {
     /// EventBridge allows 50 requests/s for everything but PutEvents; stay at 20.
     pub events: RateLimiter,
     pub autoscaling: RateLimiter,
+    /// API Gateway: 10 requests/s with a burst of 40; stay at 8 with a burst of 16.
+    pub apigateway: RateLimiter,
+    /// CreateResource: 5 per second.
+    pub apigateway_create_resource: RateLimiter,
+    /// CreateDeployment: one per 5 seconds.
+    pub apigateway_deployment: RateLimiter,
 }
 
 impl Default for Limits {
@@ -76,6 +82,9 @@ impl Default for Limits {
             dynamodb: RateLimiter::new(50.0, 50.0),
             events: RateLimiter::new(20.0, 20.0),
             autoscaling: RateLimiter::new(10.0, 10.0),
+            apigateway: RateLimiter::new(8.0, 16.0),
+            apigateway_create_resource: RateLimiter::new(4.0, 4.0),
+            apigateway_deployment: RateLimiter::new(0.2, 1.0),
         }
     }
 }

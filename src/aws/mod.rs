@@ -2,6 +2,7 @@
 //! observing live state (`observe`), changing it (`lambda`, `sqs`), classifying errors once
 //! (`error`) and staying below the control-plane quotas (`limits`).
 
+pub mod apigateway;
 pub mod autoscaling;
 pub mod dynamodb;
 pub mod error;
@@ -76,6 +77,7 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
     pub region: String,
     pub limits: Arc<limits::Limits>,
     pub calls: Arc<CallCounter>,
@@ -91,6 +93,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
+            apigateway: aws_sdk_apigateway::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
@@ -108,6 +111,7 @@ impl Clients {
         dynamodb: aws_sdk_dynamodb::Client,
         events: aws_sdk_eventbridge::Client,
         autoscaling: aws_sdk_applicationautoscaling::Client,
+        apigateway: aws_sdk_apigateway::Client,
         region: &str,
     ) -> Self {
         Self {
@@ -118,6 +122,7 @@ impl Clients {
             dynamodb,
             events,
             autoscaling,
+            apigateway,
             region: region.to_string(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),

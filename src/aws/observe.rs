@@ -13,7 +13,7 @@ use super::error::{classify, AwsError};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
 use super::Clients;
-use super::{autoscaling, dynamodb, events};
+use super::{apigateway, autoscaling, dynamodb, events};
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
@@ -32,6 +32,10 @@ pub struct Observed {
     pub mappings: BTreeMap<ResourceId, BTreeMap<String, LiveMapping>>,
     /// The version each managed alias points at, by (function, alias name).
     pub alias_versions: BTreeMap<(ResourceId, String), String>,
+    /// The id of each owned REST API.
+    pub api_ids: BTreeMap<ResourceId, String>,
+    /// Each owned REST API's resources, by path.
+    pub api_resources: BTreeMap<ResourceId, BTreeMap<String, String>>,
     /// Latest version ARN per owned layer.
     pub layer_versions: BTreeMap<ResourceId, String>,
 }
@@ -345,8 +349,12 @@ pub async fn observe(
         if wired {
             let clients = clients.clone();
             let (id, name) = (id.clone(), f.name.clone());
-            permission_tasks
-                .spawn(async move { Ok((id, lambda::get_permissions(&clients, &name).await?)) });
+            permission_tasks.spawn(async move {
+                Ok((
+                    id,
+                    lambda::get_permissions(&clients, &name, "slsctl-events-").await?,
+                ))
+            });
         }
     }
     let mut permissions: BTreeMap<ResourceId, crate::plan::Props> = BTreeMap::new();
@@ -356,7 +364,69 @@ pub async fn observe(
         permissions.insert(id, props);
     }
 
-    // 7. Layers, in one listing; ownership is in the version description.
+    // 7. REST APIs: one listing (500 a page, with tags), then each owned API's resources, stage,
+    //    deployment, and the invoke permissions of the functions its routes call.
+    for api in apigateway::list(clients).await? {
+        if api.tags.get(TAG_STACK).map(String::as_str) != Some(stack_name) {
+            continue;
+        }
+        let Some(id) = api.tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
+            continue;
+        };
+        let want = desired.iter().find(|d| d.id == id);
+        let stage = match want.and_then(|d| d.props.get("stage.name")) {
+            Some(FieldValue::Known(serde_json::Value::String(s))) => s.clone(),
+            _ => "prod".to_string(),
+        };
+        let mut api = api;
+        apigateway::describe(clients, &mut api, &stage).await?;
+        let mut functions: std::collections::BTreeSet<String> = api
+            .props
+            .iter()
+            .filter(|(k, _)| k.starts_with("routes["))
+            .filter_map(|(_, v)| match v {
+                FieldValue::Known(serde_json::Value::String(arn)) if !arn.is_empty() => {
+                    Some(arn_name(arn).to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(want) = want {
+            functions.extend(want.props.keys().filter_map(|k| {
+                Some(
+                    k.strip_prefix("permissions[")?
+                        .split_once('/')?
+                        .0
+                        .to_string(),
+                )
+            }));
+        }
+        for function in functions {
+            let prefix = format!("slsctl-api-{}-", api.name);
+            for (key, value) in lambda::get_permissions(clients, &function, &prefix).await? {
+                let sid = key.trim_start_matches("permissions[").trim_end_matches(']');
+                api.props
+                    .insert(format!("permissions[{function}/{sid}]"), value);
+            }
+        }
+        observed.api_ids.insert(id.clone(), api.id.clone());
+        observed
+            .api_resources
+            .insert(id.clone(), api.resources.clone());
+        let deletion_policy = tag_policy(&api.props);
+        observed.resources.push(ObservedResource {
+            id,
+            physical_name: api.name.clone(),
+            arn: api.id.clone(),
+            props: api.props,
+            owned: true,
+            messages: None,
+            referenced_by: Vec::new(),
+            deletion_policy,
+        });
+    }
+
+    // 8. Layers, in one listing; ownership is in the version description.
     let layers = lambda::list_layers(clients, stack_name).await?;
 
     let mut redrive_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -37,6 +37,8 @@ pub struct Context {
     pub layer_sha256: BTreeMap<ResourceId, String>,
     /// The live layer version ARN whose content matches the spec, per layer (none: to publish).
     pub layer_version_arn: BTreeMap<ResourceId, String>,
+    /// The id API Gateway gave each REST API (none until it is created).
+    pub api_ids: BTreeMap<ResourceId, String>,
 }
 
 impl Context {
@@ -59,7 +61,7 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
     stack
         .resources
         .iter()
-        .filter(|r| r.id.kind != Kind::Api)
+        .filter(|r| r.id.kind != Kind::Stack)
         .map(|r| desired_resource(stack, r, ctx))
         .collect()
 }
@@ -129,7 +131,10 @@ fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> Desire
             rule_props(stack, ctx, r, &mut props);
             tags(stack, resource, &mut props);
         }
-        _ => {}
+        ResourceSpec::Api(a) => {
+            api_props(stack, ctx, resource, a, &mut props);
+            tags(stack, resource, &mut props);
+        }
     }
     DesiredResource {
         id: resource.id.clone(),
@@ -752,5 +757,97 @@ fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
             }
         }
         props.insert(field, FieldValue::known(value));
+    }
+}
+
+/// The statement id of the invoke permission one route needs, unique per API and route.
+pub fn route_permission_id(api: &str, method: &str, path: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = super::hex(&Sha256::digest(format!("{method} {path}").as_bytes()));
+    format!("slsctl-api-{api}-{}", &digest[..12])
+}
+
+/// The execute-api ARN a route's invocations come from (`{param}` segments become `*`).
+pub fn route_source_arn(ctx: &Context, api_id: &str, method: &str, path: &str) -> String {
+    let method = if method == "ANY" { "*" } else { method };
+    let path: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "*".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    format!(
+        "arn:{}:execute-api:{}:{}:{api_id}/*/{method}/{}",
+        ctx.partition,
+        ctx.region,
+        ctx.account,
+        path.join("/")
+    )
+}
+
+fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: &mut Props) {
+    props.insert(
+        "description".into(),
+        FieldValue::known(a.description.clone()),
+    );
+    props.insert(
+        "endpointType".into(),
+        FieldValue::known(a.endpoint_type.clone()),
+    );
+    let api_id = ctx.api_ids.get(&resource.id);
+    let mut routes = serde_json::Map::new();
+    let mut known = true;
+    for route in &a.routes {
+        let target = reference_arn(stack, ctx, &route.function);
+        let key = format!("{} {}", route.method, route.path);
+        match &target {
+            FieldValue::Known(arn) => {
+                routes.insert(key.clone(), arn.clone());
+            }
+            FieldValue::Unknown(_) => known = false,
+        }
+        props.insert(format!("routes[{key}]"), target.clone());
+        // One invoke permission per route, scoped to this API and that route.
+        let function = match &target {
+            FieldValue::Known(Value::String(arn)) => arn_name(arn).to_string(),
+            _ => continue,
+        };
+        let sid = route_permission_id(&resource.physical_name, &route.method, &route.path);
+        let value = match api_id {
+            Some(id) => FieldValue::known(json!({
+                "action": "lambda:InvokeFunction",
+                "principal": "apigateway.amazonaws.com",
+                "sourceArn": route_source_arn(ctx, id, &route.method, &route.path),
+            })),
+            None => FieldValue::unknown(),
+        };
+        props.insert(format!("permissions[{function}/{sid}]"), value);
+    }
+    // The deployment records the digest of the routes it serves; a new one is made when the
+    // routes change.
+    let digest = if known {
+        use sha2::{Digest, Sha256};
+        FieldValue::known(
+            super::hex(&Sha256::digest(
+                Value::Object(routes).to_string().as_bytes(),
+            ))[..16]
+                .to_string(),
+        )
+    } else {
+        FieldValue::unknown()
+    };
+    props.insert("stage.name".into(), FieldValue::known(a.stage.clone()));
+    props.insert("stage.deployment".into(), digest);
+    props.insert("stage.tracing".into(), FieldValue::known(a.tracing));
+    if let Some(t) = &a.throttling {
+        props.insert(
+            "stage.throttling".into(),
+            FieldValue::known(json!({"rateLimit": t.rate_limit, "burstLimit": t.burst_limit})),
+        );
     }
 }

@@ -1,0 +1,466 @@
+//! API Gateway REST APIs: the API, the resource tree derived from the route paths, methods with
+//! Lambda proxy integrations, deployments and the stage.
+//!
+//! A new deployment is made only when the routes change: the deployment's description carries
+//! the digest of the routes it was made from. API Gateway's control plane allows 10 requests/s
+//! (burst 40) and one CreateDeployment per 5 s; both are enforced client-side.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_apigateway::types::{
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+};
+use serde_json::{json, Value};
+
+use super::error::{classify, gone_is_done, AwsError};
+use super::Clients;
+use crate::plan::{FieldValue, Props};
+
+/// The marker in a deployment's description.
+const DEPLOYMENT_MARKER: &str = "slsctl routes=";
+
+/// A REST API as listed by GetRestApis.
+#[derive(Clone, Debug)]
+pub struct LiveApi {
+    pub id: String,
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub props: Props,
+    /// Path → resource id.
+    pub resources: BTreeMap<String, String>,
+}
+
+/// All REST APIs of the account and region (500 a page, tags included).
+pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
+    let mut out = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetRestApis");
+        let page = clients
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetRestApis", e))?;
+        for api in page.items() {
+            let mut props = Props::new();
+            props.insert(
+                "description".into(),
+                FieldValue::known(api.description().unwrap_or_default()),
+            );
+            let endpoint = api
+                .endpoint_configuration()
+                .and_then(|e| e.types().first())
+                .map_or("EDGE", |t| t.as_str());
+            props.insert("endpointType".into(), FieldValue::known(endpoint));
+            let tags: BTreeMap<String, String> = api
+                .tags()
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            for (key, value) in &tags {
+                if !key.starts_with("aws:") {
+                    props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+                }
+            }
+            out.push(LiveApi {
+                id: api.id().unwrap_or_default().to_string(),
+                name: api.name().unwrap_or_default().to_string(),
+                tags,
+                props,
+                resources: BTreeMap::new(),
+            });
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The Lambda function ARN inside a proxy integration URI.
+fn function_of(uri: &str) -> Option<&str> {
+    uri.split_once("/functions/")?
+        .1
+        .strip_suffix("/invocations")
+}
+
+pub fn integration_uri(region: &str, function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// Read the routes, the resource tree and the stage of an API into its props.
+pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
+    let mut position: Option<String> = None;
+    loop {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetResources");
+        let page = clients
+            .apigateway
+            .get_resources()
+            .rest_api_id(&api.id)
+            .embed("methods")
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetResources", e))?;
+        for resource in page.items() {
+            let path = resource.path().unwrap_or("/").to_string();
+            api.resources
+                .insert(path.clone(), resource.id().unwrap_or_default().to_string());
+            for (method, details) in resource.resource_methods().into_iter().flatten() {
+                let target = details
+                    .method_integration()
+                    .and_then(|i| i.uri())
+                    .and_then(function_of)
+                    .unwrap_or_default();
+                api.props.insert(
+                    format!("routes[{method} {path}]"),
+                    FieldValue::known(target),
+                );
+            }
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetStages");
+    let stages = clients
+        .apigateway
+        .get_stages()
+        .rest_api_id(&api.id)
+        .send()
+        .await
+        .map_err(|e| classify("GetStages", e))?;
+    let Some(live) = stages.item().iter().find(|s| s.stage_name() == Some(stage)) else {
+        return Ok(());
+    };
+    api.props
+        .insert("stage.name".into(), FieldValue::known(stage));
+    api.props.insert(
+        "stage.tracing".into(),
+        FieldValue::known(live.tracing_enabled()),
+    );
+    if let Some(setting) = live.method_settings().and_then(|m| m.get("*/*")) {
+        api.props.insert(
+            "stage.throttling".into(),
+            FieldValue::known(json!({"rateLimit": setting.throttling_rate_limit(), "burstLimit": setting.throttling_burst_limit()})),
+        );
+    }
+    if let Some(deployment) = live.deployment_id() {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetDeployment");
+        let deployed = clients
+            .apigateway
+            .get_deployment()
+            .rest_api_id(&api.id)
+            .deployment_id(deployment)
+            .send()
+            .await
+            .map_err(|e| classify("GetDeployment", e))?;
+        let digest = deployed
+            .description()
+            .and_then(|d| d.strip_prefix(DEPLOYMENT_MARKER))
+            .unwrap_or_default();
+        api.props
+            .insert("stage.deployment".into(), FieldValue::known(digest));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+    endpoint: &str,
+    tags: HashMap<String, String>,
+) -> Result<String, AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:CreateRestApi");
+    let output = clients
+        .apigateway
+        .create_rest_api()
+        .name(name)
+        .description(description)
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::from(endpoint))
+                .build(),
+        )
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| classify("CreateRestApi", e))?;
+    Ok(output.id().unwrap_or_default().to_string())
+}
+
+fn patch(path: &str, value: String) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::Replace)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+pub async fn set_description(
+    clients: &Clients,
+    id: &str,
+    description: &str,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:UpdateRestApi");
+    clients
+        .apigateway
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(patch("/description", description.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateRestApi", e))
+}
+
+/// Make sure every path of `paths` exists, parents first; returns path → resource id.
+pub async fn ensure_resources(
+    clients: &Clients,
+    id: &str,
+    existing: &BTreeMap<String, String>,
+    paths: &[String],
+) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut resources = existing.clone();
+    if !resources.contains_key("/") {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetResources");
+        let page = clients
+            .apigateway
+            .get_resources()
+            .rest_api_id(id)
+            .send()
+            .await
+            .map_err(|e| classify("GetResources", e))?;
+        for r in page.items() {
+            resources.insert(
+                r.path().unwrap_or("/").to_string(),
+                r.id().unwrap_or_default().to_string(),
+            );
+        }
+    }
+    for path in paths {
+        let mut current = String::new();
+        for part in path
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|p| !p.is_empty())
+        {
+            let parent = if current.is_empty() {
+                "/".to_string()
+            } else {
+                current.clone()
+            };
+            current = format!("{current}/{part}");
+            if resources.contains_key(&current) {
+                continue;
+            }
+            let parent_id = resources.get(&parent).cloned().unwrap_or_default();
+            clients.limits.apigateway_create_resource.acquire().await;
+            clients.calls.record("apigateway:CreateResource");
+            let created = clients
+                .apigateway
+                .create_resource()
+                .rest_api_id(id)
+                .parent_id(parent_id)
+                .path_part(part)
+                .send()
+                .await
+                .map_err(|e| classify("CreateResource", e))?;
+            resources.insert(
+                current.clone(),
+                created.id().unwrap_or_default().to_string(),
+            );
+        }
+    }
+    Ok(resources)
+}
+
+/// A method with a Lambda proxy integration on a resource.
+pub async fn put_route(
+    clients: &Clients,
+    id: &str,
+    resource: &str,
+    method: &str,
+    uri: &str,
+    exists: bool,
+) -> Result<(), AwsError> {
+    if !exists {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:PutMethod");
+        clients
+            .apigateway
+            .put_method()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .http_method(method)
+            .authorization_type("NONE")
+            .send()
+            .await
+            .map_err(|e| classify("PutMethod", e))?;
+    }
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:PutIntegration");
+    clients
+        .apigateway
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(resource)
+        .http_method(method)
+        .r#type(IntegrationType::AwsProxy)
+        // Lambda is always invoked with POST, whatever the route's method.
+        .integration_http_method("POST")
+        .uri(uri)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("PutIntegration", e))
+}
+
+pub async fn delete_route(
+    clients: &Clients,
+    id: &str,
+    resource: &str,
+    method: &str,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:DeleteMethod");
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_method()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .http_method(method)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteMethod", e)),
+    )
+}
+
+/// Deploy the API to the stage (creating the stage if needed), recording the routes' digest.
+pub async fn deploy(
+    clients: &Clients,
+    id: &str,
+    stage: &str,
+    digest: &str,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway_deployment.acquire().await;
+    clients.calls.record("apigateway:CreateDeployment");
+    clients
+        .apigateway
+        .create_deployment()
+        .rest_api_id(id)
+        .stage_name(stage)
+        .description(format!("{DEPLOYMENT_MARKER}{digest}"))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateDeployment", e))
+}
+
+/// Stage settings: throttling for every method (`*/*`) and X-Ray tracing.
+pub async fn update_stage(
+    clients: &Clients,
+    id: &str,
+    stage: &str,
+    throttling: Option<&Value>,
+    tracing: bool,
+) -> Result<(), AwsError> {
+    let mut operations = vec![patch("/tracingEnabled", tracing.to_string())];
+    match throttling {
+        Some(t) => {
+            operations.push(patch(
+                "/*/*/throttling/rateLimit",
+                t["rateLimit"].to_string(),
+            ));
+            operations.push(patch(
+                "/*/*/throttling/burstLimit",
+                t["burstLimit"].to_string(),
+            ));
+        }
+        // Removing the `*/*` settings returns the stage to the account's limits.
+        None => operations.push(
+            PatchOperation::builder()
+                .op(Op::Remove)
+                .path("/*/*")
+                .build(),
+        ),
+    }
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:UpdateStage");
+    clients
+        .apigateway
+        .update_stage()
+        .rest_api_id(id)
+        .stage_name(stage)
+        .set_patch_operations(Some(operations))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateStage", e))
+}
+
+pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:DeleteRestApi");
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_rest_api()
+            .rest_api_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteRestApi", e)),
+    )
+}
+
+pub async fn tag(
+    clients: &Clients,
+    region: &str,
+    id: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    let arn = format!("arn:aws:apigateway:{region}::/restapis/{id}");
+    if !add.is_empty() {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:TagResource");
+        clients
+            .apigateway
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(add))
+            .send()
+            .await
+            .map_err(|e| classify("TagResource", e))?;
+    }
+    if !remove.is_empty() {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:UntagResource");
+        clients
+            .apigateway
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| classify("UntagResource", e))?;
+    }
+    Ok(())
+}
