@@ -140,7 +140,6 @@ pub async fn prepare(
         &options,
     );
     table_steps(&stack, &observed, &mut plan);
-    plan.notes = unmanaged_notes(&stack);
     Ok(Prepared {
         stack,
         context,
@@ -150,22 +149,6 @@ pub async fn prepare(
         order,
         plan,
     })
-}
-
-/// What the spec holds that this version does not manage yet: said in every plan, so that an
-/// empty plan is never mistaken for a deployed custom domain.
-fn unmanaged_notes(stack: &Stack) -> Vec<String> {
-    stack
-        .resources
-        .iter()
-        .filter_map(|r| match &r.spec {
-            ResourceSpec::Api(api) if api.domain.is_some() => Some(format!(
-                "{}: the custom domain and its base-path mapping are not managed yet",
-                r.id
-            )),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Index changes take several slow, ordered steps; the plan spells them out.

@@ -141,7 +141,9 @@ async fn the_example_stack_applies_and_then_plans_empty() {
     // mapping listing, one layer listing.
     let expected: std::collections::BTreeMap<String, u64> = [
         // The REST API: one listing of all APIs (with tags), its resources, stage and deployment.
+        ("apigateway:GetBasePathMappings", 1),
         ("apigateway:GetDeployment", 1),
+        ("apigateway:GetDomainNames", 1),
         ("apigateway:GetResources", 1),
         ("apigateway:GetRestApis", 1),
         ("apigateway:GetStages", 1),
@@ -1177,4 +1179,66 @@ async fn each_api_field_is_planned_alone_and_converges() {
             .await
             .unwrap();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// An API's custom domain and base-path mapping: created, changed and removed with the spec; a
+/// domain that belongs to someone else is never touched.
+#[tokio::test]
+async fn an_api_custom_domain_converges_and_a_foreign_one_is_left_alone() {
+    let clients = clients().await;
+    let name = unique("dom");
+    let routes = "    - {method: GET, path: /health, function: worker}\n";
+    let domain = |host: &str, base: &str, cert: &str| {
+        format!("  domain: {{name: {host}, certificateArn: \"arn:aws:acm:us-east-1:123456789012:certificate/{cert}\", basePath: {base}}}\n")
+    };
+    let host = format!("{name}.example.com");
+    let dir = stack(&name, &api(routes, &domain(&host, "v1", "a")));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    // A certificate change (UpdateDomainName, which moto lacks) is checked in tests/engine_mocked.rs.
+    for changed in [domain(&host, "v2", "a"), String::new()] {
+        rewrite(&dir, &api(routes, &changed));
+        let prepared = plan(&dir, &clients).await;
+        let fields: Vec<&str> = prepared.plan.actions[0]
+            .changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert!(fields.contains(&"domain"), "{fields:?}");
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+        rewrite(&dir, &api(routes, &domain(&host, "v1", "a")));
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+
+    // Someone else's domain: the apply fails on that action and the domain stays as it was.
+    let foreign = format!("other-{name}.example.com");
+    clients
+        .apigateway
+        .create_domain_name()
+        .domain_name(&foreign)
+        .regional_certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/theirs")
+        .send()
+        .await
+        .unwrap();
+    rewrite(&dir, &api(routes, &domain(&foreign, "v1", "a")));
+    let prepared = plan(&dir, &clients).await;
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert!(
+        report.actions.iter().any(|a| matches!(&a.outcome, Outcome::Failed(why) if why.contains("does not belong to this stack"))),
+        "{report:?}"
+    );
+    let theirs = clients
+        .apigateway
+        .get_domain_name()
+        .domain_name(&foreign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.regional_certificate_arn(),
+        Some("arn:aws:acm:us-east-1:123456789012:certificate/theirs")
+    );
 }

@@ -692,3 +692,48 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         .expect("the request matched");
     assert_eq!(update.num_calls(), 1);
 }
+
+/// moto has no UpdateDomainName: a regional domain's certificate change is checked on the request.
+#[tokio::test]
+async fn a_domain_certificate_change_is_an_update_domain_name() {
+    use aws_sdk_apigateway::operation::update_domain_name::UpdateDomainNameOutput;
+    let update = mock!(aws_sdk_apigateway::Client::update_domain_name)
+        .match_requests(|r| {
+            r.domain_name() == Some("api.example.com")
+                && r.patch_operations().iter().any(|p| {
+                    p.path() == Some("/regionalCertificateArn")
+                        && p.value() == Some("arn:aws:acm:us-east-1:123456789012:certificate/b")
+                })
+        })
+        .then_output(|| UpdateDomainNameOutput::builder().build());
+    let sts_rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build());
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
+        "us-east-1",
+    );
+    slsctl::aws::apigateway::set_domain_certificate(
+        &clients,
+        "api.example.com",
+        "arn:aws:acm:us-east-1:123456789012:certificate/b",
+        "REGIONAL",
+    )
+    .await
+    .expect("the request matched");
+    assert_eq!(update.num_calls(), 1);
+}

@@ -15,7 +15,9 @@ use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
 use crate::aws::{apigateway, autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
 use crate::engine::Prepared;
 use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
-use crate::plan::desired::{arn_name, desired_resources, Context, OWNERSHIP_TAGS};
+use crate::plan::desired::{
+    arn_name, desired_resources, Context, OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK,
+};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
 /// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
@@ -1251,6 +1253,9 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
             for (function, sid) in route_permissions(&live).keys() {
                 lambda::remove_permission(clients, function, sid).await?;
             }
+            if let Some(FieldValue::Known(domain)) = live.get("domain") {
+                remove_domain(clients, domain).await?;
+            }
             match live_id {
                 Some(id) => apigateway::delete(clients, &id).await,
                 None => Ok(()),
@@ -1409,9 +1414,115 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
                 apigateway::update_stage(clients, &id, &stage, throttling.as_ref(), tracing)
                     .await?;
             }
+            if live.get("domain") != want.props.get("domain") {
+                let endpoint =
+                    text(&want.props, "endpointType").unwrap_or_else(|| "REGIONAL".into());
+                sync_domain(
+                    clients,
+                    &id,
+                    &stage,
+                    &endpoint,
+                    live.get("domain"),
+                    want.props.get("domain"),
+                    tags_of(&want.props),
+                )
+                .await?;
+            }
             if !fresh {
                 let (add, remove) = tag_changes(action);
                 apigateway::tag(clients, &region, &id, add, remove).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Remove a domain slsctl owns (its mapping first); a foreign one is refused.
+async fn remove_domain(clients: &Clients, domain: &Value) -> Result<(), AwsError> {
+    if domain.get("foreign").is_some() {
+        return Err(AwsError::new(
+            "custom domain",
+            ErrorKind::Validation,
+            format!(
+                "domain {} does not belong to this stack; it is left as it is",
+                field(domain, "name")
+            ),
+        ));
+    }
+    if let Some(base) = domain.get("basePath").and_then(Value::as_str) {
+        apigateway::delete_mapping(clients, field(domain, "name"), base).await?;
+    }
+    apigateway::delete_domain(clients, field(domain, "name")).await
+}
+
+/// Bring the API's custom domain and base-path mapping to the spec.
+async fn sync_domain(
+    clients: &Clients,
+    api_id: &str,
+    stage: &str,
+    endpoint: &str,
+    live: Option<&FieldValue>,
+    want: Option<&FieldValue>,
+    tags: HashMap<String, String>,
+) -> Result<(), AwsError> {
+    let live = match live {
+        Some(FieldValue::Known(v)) => Some(v),
+        _ => None,
+    };
+    let want = match want {
+        Some(FieldValue::Known(v)) => Some(v),
+        _ => None,
+    };
+    if let Some(live) = live {
+        if live.get("foreign").is_some() {
+            return remove_domain(clients, live).await;
+        }
+        let renamed = want.is_none_or(|w| field(w, "name") != field(live, "name"));
+        if renamed {
+            remove_domain(clients, live).await?;
+        }
+    }
+    let Some(want) = want else { return Ok(()) };
+    let name = field(want, "name");
+    let existing = live.filter(|l| field(l, "name") == name);
+    match existing {
+        None => {
+            // Never create over a domain someone else owns (some endpoints would overwrite it).
+            if let Some(found) = apigateway::domain_tags(clients, name).await? {
+                if found.get(TAG_STACK) != tags.get(TAG_STACK)
+                    || found.get(TAG_RESOURCE) != tags.get(TAG_RESOURCE)
+                {
+                    return Err(AwsError::new(
+                        "custom domain",
+                        ErrorKind::Validation,
+                        format!("domain {name} does not belong to this stack; it is left as it is"),
+                    ));
+                }
+            }
+            apigateway::create_domain(clients, name, field(want, "certificateArn"), endpoint, tags)
+                .await?;
+            apigateway::create_mapping(clients, name, api_id, stage, field(want, "basePath")).await
+        }
+        Some(live) => {
+            if field(live, "certificateArn") != field(want, "certificateArn") {
+                apigateway::set_domain_certificate(
+                    clients,
+                    name,
+                    field(want, "certificateArn"),
+                    endpoint,
+                )
+                .await?;
+            }
+            if live.get("basePath") != want.get("basePath") {
+                if let Some(old) = live.get("basePath").and_then(Value::as_str) {
+                    apigateway::delete_mapping(clients, name, old).await?;
+                }
+                apigateway::create_mapping(clients, name, api_id, stage, field(want, "basePath"))
+                    .await?;
             }
             Ok(())
         }

@@ -464,3 +464,226 @@ pub async fn tag(
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Custom domains. A domain name is its own AWS resource, created with the tags of the API it
+// serves, and found again by those tags in one account-wide listing.
+
+/// A custom domain as listed: its name, certificate and tags.
+#[derive(Clone, Debug)]
+pub struct LiveDomain {
+    pub name: String,
+    pub certificate: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Every custom domain of the account and region (500 a page, tags included).
+pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
+    let mut out = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetDomainNames");
+        let page = clients
+            .apigateway
+            .get_domain_names()
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify("GetDomainNames", e))?;
+        for domain in page.items() {
+            out.push(LiveDomain {
+                name: domain.domain_name().unwrap_or_default().to_string(),
+                certificate: domain
+                    .regional_certificate_arn()
+                    .or(domain.certificate_arn())
+                    .unwrap_or_default()
+                    .to_string(),
+                tags: domain
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            });
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The API's domain as one JSON value: name, certificate, base path (`(none)` for the root), and
+/// `foreign: true` when the domain exists without this API's tags (slsctl will not touch it).
+pub async fn describe_domain(
+    clients: &Clients,
+    domain: &LiveDomain,
+    api_id: &str,
+    ours: bool,
+) -> Result<Value, AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetBasePathMappings");
+    let mappings = clients
+        .apigateway
+        .get_base_path_mappings()
+        .domain_name(&domain.name)
+        .send()
+        .await
+        .map_err(|e| classify("GetBasePathMappings", e))?;
+    let base_path = mappings
+        .items()
+        .iter()
+        .find(|m| m.rest_api_id() == Some(api_id))
+        .and_then(|m| m.base_path())
+        .map(str::to_string);
+    let mut value =
+        json!({"name": domain.name, "certificateArn": domain.certificate, "basePath": base_path});
+    if !ours {
+        value["foreign"] = json!(true);
+    }
+    Ok(value)
+}
+
+pub async fn create_domain(
+    clients: &Clients,
+    name: &str,
+    certificate: &str,
+    endpoint: &str,
+    tags: HashMap<String, String>,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:CreateDomainName");
+    let request = clients
+        .apigateway
+        .create_domain_name()
+        .domain_name(name)
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::from(endpoint))
+                .build(),
+        )
+        .set_tags(Some(tags));
+    // Regional endpoints take a certificate of their region; edge ones one of us-east-1.
+    let request = if endpoint == "EDGE" {
+        request.certificate_arn(certificate)
+    } else {
+        request.regional_certificate_arn(certificate)
+    };
+    request
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateDomainName", e))
+}
+
+pub async fn set_domain_certificate(
+    clients: &Clients,
+    name: &str,
+    certificate: &str,
+    endpoint: &str,
+) -> Result<(), AwsError> {
+    let path = if endpoint == "EDGE" {
+        "/certificateArn"
+    } else {
+        "/regionalCertificateArn"
+    };
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:UpdateDomainName");
+    clients
+        .apigateway
+        .update_domain_name()
+        .domain_name(name)
+        .patch_operations(patch(path, certificate.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateDomainName", e))
+}
+
+pub async fn create_mapping(
+    clients: &Clients,
+    domain: &str,
+    api_id: &str,
+    stage: &str,
+    base_path: &str,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:CreateBasePathMapping");
+    clients
+        .apigateway
+        .create_base_path_mapping()
+        .domain_name(domain)
+        .rest_api_id(api_id)
+        .stage(stage)
+        .set_base_path((base_path != "(none)").then(|| base_path.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateBasePathMapping", e))
+}
+
+pub async fn delete_mapping(
+    clients: &Clients,
+    domain: &str,
+    base_path: &str,
+) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:DeleteBasePathMapping");
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_base_path_mapping()
+            .domain_name(domain)
+            .base_path(base_path)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteBasePathMapping", e)),
+    )
+}
+
+pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:DeleteDomainName");
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_domain_name()
+            .domain_name(domain)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteDomainName", e)),
+    )
+}
+
+/// The tags of a custom domain, or `None` when no such domain exists.
+pub async fn domain_tags(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetDomainName");
+    match clients
+        .apigateway
+        .get_domain_name()
+        .domain_name(name)
+        .send()
+        .await
+    {
+        Ok(domain) => Ok(Some(
+            domain
+                .tags()
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        )),
+        Err(e) => {
+            let error = classify("GetDomainName", e);
+            if error.kind == super::ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

@@ -366,7 +366,17 @@ pub async fn observe(
 
     // 7. REST APIs: one listing (500 a page, with tags), then each owned API's resources, stage,
     //    deployment, and the invoke permissions of the functions its routes call.
-    for api in apigateway::list(clients).await? {
+    let apis = apigateway::list(clients).await?;
+    let wants_domain = desired.iter().any(|d| d.props.contains_key("domain"));
+    let has_api = apis
+        .iter()
+        .any(|a| a.tags.get(TAG_STACK).map(String::as_str) == Some(stack_name));
+    let domains = if wants_domain || has_api {
+        apigateway::list_domains(clients).await?
+    } else {
+        Vec::new()
+    };
+    for api in apis {
         if api.tags.get(TAG_STACK).map(String::as_str) != Some(stack_name) {
             continue;
         }
@@ -408,6 +418,23 @@ pub async fn observe(
                 api.props
                     .insert(format!("permissions[{function}/{sid}]"), value);
             }
+        }
+        // The domain this API's tags name, or the one the spec names (which may be foreign).
+        let ours = domains.iter().find(|d| {
+            d.tags.get(TAG_STACK).map(String::as_str) == Some(stack_name)
+                && d.tags.get(TAG_RESOURCE).map(String::as_str) == Some(id.to_string().as_str())
+        });
+        let wanted_name = match want.and_then(|d| d.props.get("domain")) {
+            Some(FieldValue::Known(v)) => {
+                v.get("name").and_then(|n| n.as_str()).map(str::to_string)
+            }
+            _ => None,
+        };
+        let named = wanted_name.and_then(|n| domains.iter().find(|d| d.name == n));
+        if let Some(domain) = ours.or(named) {
+            let value =
+                apigateway::describe_domain(clients, domain, &api.id, ours.is_some()).await?;
+            api.props.insert("domain".into(), FieldValue::known(value));
         }
         observed.api_ids.insert(id.clone(), api.id.clone());
         observed

@@ -841,6 +841,16 @@ fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: 
     } else {
         FieldValue::unknown()
     };
+    if let Some(domain) = &a.domain {
+        props.insert(
+            "domain".into(),
+            FieldValue::known(json!({
+                "name": domain.name,
+                "certificateArn": domain.certificate_arn,
+                "basePath": domain.base_path.clone().unwrap_or_else(|| "(none)".into()),
+            })),
+        );
+    }
     props.insert("stage.name".into(), FieldValue::known(a.stage.clone()));
     props.insert("stage.deployment".into(), digest);
     props.insert("stage.tracing".into(), FieldValue::known(a.tracing));
