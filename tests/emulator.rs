@@ -9,7 +9,8 @@ use support::Emulator;
 async fn sdk_reaches_the_emulator_through_aws_endpoint_url() {
     let emulator = Emulator::shared();
     let config = emulator.sdk_config().await;
-    let account = slsctl::aws::caller_account(&config)
+    let account = slsctl::aws::Clients::new(&config)
+        .account()
         .await
         .expect("GetCallerIdentity against the emulator");
     // moto answers with its fixed default account; a real AWS account would be another one.

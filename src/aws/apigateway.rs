@@ -12,7 +12,7 @@ use aws_sdk_apigateway::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError};
+use super::error::{classify, found_or_none, gone_is_done, AwsError};
 use super::Clients;
 use crate::plan::{FieldValue, Props};
 
@@ -664,26 +664,19 @@ pub async fn domain_tags(
 ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
     clients.limits.apigateway.acquire().await;
     clients.calls.record("apigateway:GetDomainName");
-    match clients
-        .apigateway
-        .get_domain_name()
-        .domain_name(name)
-        .send()
-        .await
-    {
-        Ok(domain) => Ok(Some(
-            domain
-                .tags()
-                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-        )),
-        Err(e) => {
-            let error = classify("GetDomainName", e);
-            if error.kind == super::ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
-    }
+    Ok(found_or_none(
+        clients
+            .apigateway
+            .get_domain_name()
+            .domain_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetDomainName", e)),
+    )?
+    .map(|domain| {
+        domain
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }))
 }

@@ -89,6 +89,15 @@ pub fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {
     }
 }
 
+/// A read of something that may not exist: not found is `None`, not an error.
+pub fn found_or_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if error.kind == ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Classify by error code first, then by HTTP status.
 pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     match code.unwrap_or("") {

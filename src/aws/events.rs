@@ -12,7 +12,7 @@ use aws_sdk_eventbridge::types::{
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use super::Clients;
 use crate::plan::{FieldValue, Props};
 
@@ -40,16 +40,17 @@ pub struct LiveEvents {
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
     clients.limits.events.acquire().await;
     clients.calls.record("events:DescribeEventBus");
-    let bus = match clients.events.describe_event_bus().name(name).send().await {
-        Ok(bus) => bus,
-        Err(e) => {
-            let error = classify("DescribeEventBus", e);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+    let bus = match found_or_none(
+        clients
+            .events
+            .describe_event_bus()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeEventBus", e)),
+    )? {
+        Some(found) => found,
+        None => return Ok(None),
     };
     let mut props = Props::new();
     props.insert(
@@ -148,23 +149,18 @@ pub async fn describe_rule(
 ) -> Result<Option<LiveEvents>, AwsError> {
     clients.limits.events.acquire().await;
     clients.calls.record("events:DescribeRule");
-    let rule = match clients
-        .events
-        .describe_rule()
-        .name(name)
-        .event_bus_name(bus)
-        .send()
-        .await
-    {
-        Ok(rule) => rule,
-        Err(e) => {
-            let error = classify("DescribeRule", e);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+    let rule = match found_or_none(
+        clients
+            .events
+            .describe_rule()
+            .name(name)
+            .event_bus_name(bus)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeRule", e)),
+    )? {
+        Some(found) => found,
+        None => return Ok(None),
     };
     let mut props = Props::new();
     props.insert(

@@ -12,7 +12,7 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use super::Clients;
 use crate::plan::desired::{arn_name, TAG_RESOURCE, TAG_STACK};
 use crate::plan::{FieldValue, Props};
@@ -44,22 +44,17 @@ pub struct LiveMapping {
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
     clients.limits.lambda_get_function.acquire().await;
     clients.calls.record("lambda:GetFunction");
-    let output = match clients
-        .lambda
-        .get_function()
-        .function_name(name)
-        .send()
-        .await
-    {
-        Ok(output) => output,
-        Err(error) => {
-            let error = classify("GetFunction", error);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+    let output = match found_or_none(
+        clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetFunction", e)),
+    )? {
+        Some(found) => found,
+        None => return Ok(None),
     };
     let Some(configuration) = output.configuration() else {
         return Ok(None);

@@ -30,19 +30,6 @@ pub async fn load_config(region: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
-/// The account the credentials belong to (STS GetCallerIdentity).
-pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
-    let sts = aws_sdk_sts::Client::new(config);
-    let identity = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| error::classify("GetCallerIdentity", e).to_string())?;
-    identity
-        .account
-        .ok_or_else(|| "GetCallerIdentity returned no account".to_string())
-}
-
 /// Counts AWS calls by `service:Operation`, for the plan's footer, metrics and benchmarks.
 #[derive(Debug, Default)]
 pub struct CallCounter {

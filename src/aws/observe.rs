@@ -30,8 +30,6 @@ pub struct Observed {
     pub function_arns: BTreeMap<ResourceId, String>,
     /// Event source mappings per function, by the queue name they read.
     pub mappings: BTreeMap<ResourceId, BTreeMap<String, LiveMapping>>,
-    /// The version each managed alias points at, by (function, alias name).
-    pub alias_versions: BTreeMap<(ResourceId, String), String>,
     /// The id of each owned REST API.
     pub api_ids: BTreeMap<ResourceId, String>,
     /// Each owned REST API's resources, by path.
@@ -307,12 +305,28 @@ pub async fn observe(
         if !in_spec && !f.tags.contains_key(TAG_ALIAS) {
             continue;
         }
+        // Aliases the spec puts under Auto Scaling: their provisioned value is Auto Scaling's to
+        // set and is never compared, so it is not read either.
+        let autoscaled: Vec<String> = desired
+            .iter()
+            .filter(|d| &d.id == id)
+            .flat_map(|d| d.props.keys())
+            .filter_map(|k| {
+                k.strip_prefix("alias.")?
+                    .strip_suffix(".autoscaling")
+                    .map(str::to_string)
+            })
+            .collect();
         let clients = clients.clone();
         let (id, name) = (id.clone(), f.name.clone());
         alias_tasks.spawn(async move {
             let mut found = Vec::new();
             for alias in lambda::list_aliases(&clients, &name).await? {
-                let pc = lambda::get_provisioned_concurrency(&clients, &name, &alias.name).await?;
+                let pc = if autoscaled.contains(&alias.name) {
+                    None
+                } else {
+                    lambda::get_provisioned_concurrency(&clients, &name, &alias.name).await?
+                };
                 found.push((alias, pc));
             }
             Ok((id, found))
@@ -492,9 +506,6 @@ pub async fn observe(
                             FieldValue::known(n),
                         );
                     }
-                    observed
-                        .alias_versions
-                        .insert((id.clone(), alias.name.clone()), alias.version.clone());
                 }
                 let mut by_queue = BTreeMap::new();
                 for (mapping, configuration) in

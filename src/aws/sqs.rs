@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::error::{classify, found_or_none, gone_is_done, AwsError};
 use super::Clients;
 use crate::plan::{FieldValue, Props};
 
@@ -24,17 +24,16 @@ pub struct LiveQueue {
 pub async fn get_queue_url(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
     clients.limits.sqs.acquire().await;
     clients.calls.record("sqs:GetQueueUrl");
-    match clients.sqs.get_queue_url().queue_name(name).send().await {
-        Ok(output) => Ok(output.queue_url().map(str::to_string)),
-        Err(e) => {
-            let error = classify("GetQueueUrl", e);
-            if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
-    }
+    Ok(found_or_none(
+        clients
+            .sqs
+            .get_queue_url()
+            .queue_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetQueueUrl", e)),
+    )?
+    .and_then(|output| output.queue_url().map(str::to_string)))
 }
 
 pub async fn get_queue(
@@ -44,23 +43,18 @@ pub async fn get_queue(
 ) -> Result<Option<LiveQueue>, AwsError> {
     clients.limits.sqs.acquire().await;
     clients.calls.record("sqs:GetQueueAttributes");
-    let output = match clients
-        .sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-    {
-        Ok(output) => output,
-        Err(e) => {
-            let error = classify("GetQueueAttributes", e);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+    let output = match found_or_none(
+        clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .map_err(|e| classify("GetQueueAttributes", e)),
+    )? {
+        Some(found) => found,
+        None => return Ok(None),
     };
     let attributes: BTreeMap<String, String> = output
         .attributes()
