@@ -120,6 +120,7 @@ pub async fn prepare(
     }
     let desired = desired_resources(&stack, &context);
     mask_sensitive(&desired, &mut observed);
+    accept_aws_managed_keys(&desired, &mut observed);
     let order = graph::creation_order(&stack).map_err(|cycles| {
         EngineError::Other(format!(
             "dependency cycle: {:?}",
@@ -173,6 +174,28 @@ fn table_steps(stack: &Stack, observed: &Observed, plan: &mut Plan) {
             .enumerate()
         {
             action.reasons.push(format!("step {}: {step}", i + 1));
+        }
+    }
+}
+
+/// DynamoDB names the AWS-managed key (`aws/dynamodb`) by its key ARN, which slsctl cannot
+/// derive without KMS; where the spec asks for that key (`sse: KMS`), any KMS key ARN the table
+/// reports is taken as it. A switch to a customer key by ARN, or back to AWS-owned, still shows.
+fn accept_aws_managed_keys(desired: &[DesiredResource], observed: &mut Observed) {
+    for want in desired
+        .iter()
+        .filter(|d| d.id.kind == crate::model::Kind::Table)
+    {
+        if want.props.get("sse") != Some(&FieldValue::known("KMS")) {
+            continue;
+        }
+        if let Some(have) = observed.resources.iter_mut().find(|o| o.id == want.id) {
+            if let Some(FieldValue::Known(serde_json::Value::String(value))) = have.props.get("sse")
+            {
+                if value.starts_with("KMS:") {
+                    have.props.insert("sse".into(), FieldValue::known("KMS"));
+                }
+            }
         }
     }
 }

@@ -432,6 +432,126 @@ async fn drift_is_shown_and_healed() {
     assert_empty_plan(&dir, &clients).await;
 }
 
+/// Out-of-band changes to a table, a bus's archive, a rule and its targets, and an API's stage
+/// are shown field by field and healed by the next apply.
+#[tokio::test]
+async fn drift_on_tables_buses_rules_and_apis_is_shown_and_healed() {
+    let clients = clients().await;
+    let name = unique("drift2");
+    let docs = [
+        table("  pointInTimeRecovery: true\n  timeToLiveAttribute: expiresAt\n  deletionProtection: false\n"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: events}\nspec:\n  archive: {retentionDays: 30}\n".to_string(),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: placed}\nspec:\n  bus: events\n  pattern: {source: [shop]}\n  targets:\n    - {id: to-queue, queue: inbox}\n".to_string(),
+        queue("inbox", "  visibilityTimeout: 60\n"),
+        api(
+            "    - {method: POST, path: /orders, function: worker}\n",
+            "  throttling: {rateLimit: 50, burstLimit: 100}\n  tracing: true\n",
+        ),
+    ]
+    .join("---\n");
+    let dir = stack(&name, &docs);
+    converge(&dir, &clients).await;
+    let applied = plan(&dir, &clients).await;
+    assert!(!applied.plan.has_changes());
+
+    // Out-of-band changes, as a person in the console would make them.
+    clients
+        .dynamodb
+        .update_continuous_backups()
+        .table_name(format!("{name}-app"))
+        .point_in_time_recovery_specification(
+            aws_sdk_dynamodb::types::PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    clients
+        .events
+        .update_archive()
+        .archive_name(format!("{name}-events"))
+        .retention_days(7)
+        .send()
+        .await
+        .unwrap();
+    let bus = format!("{name}-events");
+    let rule = format!("{name}-placed");
+    clients
+        .events
+        .disable_rule()
+        .name(&rule)
+        .event_bus_name(&bus)
+        .send()
+        .await
+        .unwrap();
+    clients
+        .events
+        .remove_targets()
+        .rule(&rule)
+        .event_bus_name(&bus)
+        .ids("to-queue")
+        .send()
+        .await
+        .unwrap();
+    let api_id = applied
+        .observed
+        .api_ids
+        .get(&slsctl::model::ResourceId::new(
+            slsctl::model::Kind::Api,
+            "public",
+        ))
+        .cloned()
+        .expect("the API's id");
+    clients
+        .apigateway
+        .update_stage()
+        .rest_api_id(&api_id)
+        .stage_name("live")
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/tracingEnabled")
+                .value("false")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let prepared = plan(&dir, &clients).await;
+    let mut changes: Vec<(String, String)> = prepared
+        .plan
+        .actions
+        .iter()
+        .flat_map(|a| {
+            a.changes
+                .iter()
+                .map(move |c| (a.id.to_string(), c.field.clone()))
+        })
+        .collect();
+    changes.sort();
+    let expected: Vec<(String, String)> = [
+        ("Api/public", "stage.tracing"),
+        ("EventBus/events", "archive.retentionDays"),
+        ("Rule/placed", "state"),
+        ("Rule/placed", "targets[to-queue]"),
+        ("Table/app", "pointInTimeRecovery"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(
+        changes,
+        expected,
+        "{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
 #[tokio::test]
 async fn a_foreign_resource_with_the_same_name_is_refused_and_untouched() {
     let clients = clients().await;
@@ -700,6 +820,83 @@ async fn each_table_field_is_planned_alone_and_converges() {
     }
 }
 
+/// Capacity and billing changes keep the indexes (updated in place, never rebuilt), and
+/// encryption with the AWS-managed or a customer key plans empty after creation.
+#[tokio::test]
+async fn billing_and_index_throughput_change_in_place_and_encryption_plans_empty() {
+    let clients = clients().await;
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let provisioned = "  billingMode: PROVISIONED\n  readCapacity: 5\n  writeCapacity: 5\n  globalSecondaryIndexes:\n    - {name: gsi1, partitionKey: {name: gsi1pk, type: S}, readCapacity: 5, writeCapacity: 5}\n  deletionProtection: false\n  sse: {type: KMS}\n";
+    let customer = table(&format!(
+        "  deletionProtection: false\n  sse: {{type: KMS, kmsMasterKeyId: \"{key}\"}}\n"
+    ))
+    .replace("name: app", "name: sealed");
+    let docs = |app: &str| [table(app), customer.clone()].join("---\n");
+    let dir = stack(&unique("billing"), &docs(provisioned));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    let on_demand = provisioned
+        .replace(
+            "  billingMode: PROVISIONED\n  readCapacity: 5\n  writeCapacity: 5\n",
+            "",
+        )
+        .replace(", readCapacity: 5, writeCapacity: 5", "");
+    let cases: &[(String, &[&str], &str)] = &[
+        (
+            provisioned.replace(
+                "gsi1pk, type: S}, readCapacity: 5",
+                "gsi1pk, type: S}, readCapacity: 9",
+            ),
+            &["globalSecondaryIndexes[gsi1]"],
+            "step 1: update the throughput of index gsi1, wait until it is ACTIVE",
+        ),
+        (
+            on_demand.clone(),
+            &[
+                "billingMode",
+                "globalSecondaryIndexes[gsi1]",
+                "readCapacity",
+                "writeCapacity",
+            ],
+            "step 1: switch billing to PAY_PER_REQUEST, wait until the table is ACTIVE",
+        ),
+    ];
+    for (changed, fields, step) in cases {
+        rewrite(&dir, &docs(changed));
+        let prepared = plan(&dir, &clients).await;
+        let actions = &prepared.plan.actions;
+        assert_eq!(
+            actions.len(),
+            1,
+            "{}",
+            slsctl::render::plan_text(&prepared.plan)
+        );
+        let planned: Vec<&str> = actions[0]
+            .changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(planned, *fields);
+        assert_eq!(
+            actions[0].reasons,
+            [step.to_string()],
+            "no index is rebuilt"
+        );
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+    // And back to PROVISIONED: one update that carries the index's throughput.
+    rewrite(&dir, &docs(provisioned));
+    let prepared = plan(&dir, &clients).await;
+    assert_eq!(
+        prepared.plan.actions[0].reasons,
+        ["step 1: switch billing to PROVISIONED with the throughput of index gsi1, wait until the table is ACTIVE"]
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}
+
 #[tokio::test]
 async fn table_keys_protection_and_policies_guard_the_data() {
     let clients = clients().await;
@@ -792,6 +989,7 @@ fn bus_and_rule(bus_extra: &str, rule_extra: &str, target: &str) -> String {
     [
         format!("apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {{name: events}}\nspec:\n{bus_extra}"),
         format!("apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: placed}}\nspec:\n  bus: events\n{rule_extra}  targets:\n    - {target}\n"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: mirror}\nspec: {}\n".to_string(),
         queue("inbox", "  visibilityTimeout: 60\n"),
         queue("dlq", "  delaySeconds: 0\n"),
         function("  timeout: 10\n"),
@@ -877,6 +1075,15 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
         (
             "",
             "",
+            "bus",
+            &[
+                ("Queue/inbox", "permissions[slsctlNAMEplaced]"),
+                ("Rule/placed", "targets[to-queue]"),
+            ],
+        ),
+        (
+            "",
+            "",
             "function",
             &[
                 ("Queue/inbox", "permissions[slsctlNAMEplaced]"),
@@ -924,6 +1131,12 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
                 bus.to_string(),
                 rule.to_string(),
                 target.replace("}", ", deadLetter: {queue: dlq}}"),
+            ),
+            "bus" => (
+                bus.to_string(),
+                rule.to_string(),
+                "{id: to-queue, bus: mirror, role: \"arn:aws:iam::123456789012:role/events-mirror\"}"
+                    .to_string(),
             ),
             _ => (
                 bus.to_string(),

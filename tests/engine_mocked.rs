@@ -633,6 +633,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         stream: Some("KEYS_ONLY".into()),
         table_class: "STANDARD_INFREQUENT_ACCESS".into(),
         deletion_protection: true,
+        sse: slsctl::model::TableSse::AwsOwned,
     };
     let changed = ["stream".to_string(), "tableClass".to_string()].into();
     let live: slsctl::plan::Props = [(
@@ -736,4 +737,144 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
     .await
     .expect("the request matched");
     assert_eq!(update.num_calls(), 1);
+}
+
+/// A switch to PROVISIONED on a table with indexes carries every index's throughput in the same
+/// UpdateTable (AWS refuses it otherwise), never rebuilds the indexes, and a key change is its
+/// own UpdateTable. moto accepts either shape and ignores SSE updates, so the requests are checked.
+#[tokio::test]
+async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
+    use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+    use aws_sdk_dynamodb::operation::update_table::UpdateTableOutput;
+    use aws_sdk_dynamodb::types::{BillingMode, SseType, TableDescription, TableStatus};
+
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let billing = mock!(aws_sdk_dynamodb::Client::update_table)
+        .match_requests(|r| {
+            let throughput = |name: &str| {
+                r.global_secondary_index_updates().iter().any(|u| {
+                    u.update().is_some_and(|u| {
+                        u.index_name() == name
+                            && u.provisioned_throughput().is_some_and(|t| {
+                                (t.read_capacity_units(), t.write_capacity_units()) == (7, 3)
+                            })
+                    })
+                })
+            };
+            r.billing_mode() == Some(&BillingMode::Provisioned)
+                && r.provisioned_throughput()
+                    .is_some_and(|t| (t.read_capacity_units(), t.write_capacity_units()) == (5, 5))
+                && r.global_secondary_index_updates().len() == 2
+                && throughput("gsi1")
+                && throughput("gsi2")
+                && r.sse_specification().is_none()
+        })
+        .then_output(|| UpdateTableOutput::builder().build());
+    let sse = mock!(aws_sdk_dynamodb::Client::update_table)
+        .match_requests(|r| {
+            r.billing_mode().is_none()
+                && r.global_secondary_index_updates().is_empty()
+                && r.sse_specification().is_some_and(|s| {
+                    s.enabled() == Some(true)
+                        && s.sse_type() == Some(&SseType::Kms)
+                        && s.kms_master_key_id() == Some(KEY)
+                })
+        })
+        .then_output(|| UpdateTableOutput::builder().build());
+    let active = mock!(aws_sdk_dynamodb::Client::describe_table).then_output(|| {
+        DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_name("t")
+                    .table_status(TableStatus::Active)
+                    .build(),
+            )
+            .build()
+    });
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            [&billing, &sse, &active]
+        ),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        "us-east-1",
+    );
+    let key = |name: &str| slsctl::model::Key {
+        name: name.into(),
+        key_type: slsctl::model::KeyType::S,
+    };
+    let index = |name: &str| slsctl::model::Gsi {
+        name: name.into(),
+        partition_key: key(&format!("{name}pk")),
+        sort_key: None,
+        projection: slsctl::model::Projection::All,
+        capacity: Some((7, 3)),
+    };
+    let table = slsctl::model::Table {
+        partition_key: key("pk"),
+        sort_key: None,
+        billing: slsctl::model::Billing::Provisioned { read: 5, write: 5 },
+        global_secondary_indexes: vec![index("gsi1"), index("gsi2")],
+        time_to_live_attribute: None,
+        point_in_time_recovery: false,
+        stream: None,
+        table_class: "STANDARD".into(),
+        deletion_protection: true,
+        sse: slsctl::model::TableSse::CustomerManaged(KEY.into()),
+    };
+    // The live table, on demand, as the observer reads it.
+    let on_demand_index = |name: &str| {
+        FieldValue::known(serde_json::json!({
+            "partitionKey": {"name": format!("{name}pk"), "type": "S"}, "projection": "ALL"
+        }))
+    };
+    let live: slsctl::plan::Props = [
+        (
+            "billingMode".to_string(),
+            FieldValue::known("PAY_PER_REQUEST"),
+        ),
+        (
+            "globalSecondaryIndexes[gsi1]".to_string(),
+            on_demand_index("gsi1"),
+        ),
+        (
+            "globalSecondaryIndexes[gsi2]".to_string(),
+            on_demand_index("gsi2"),
+        ),
+        ("sse".to_string(), FieldValue::known("AWS_OWNED")),
+    ]
+    .into();
+    let changed: std::collections::BTreeSet<String> = [
+        "billingMode",
+        "readCapacity",
+        "writeCapacity",
+        "globalSecondaryIndexes[gsi1]",
+        "globalSecondaryIndexes[gsi2]",
+        "sse",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(
+        slsctl::aws::dynamodb::update_steps(&changed, &live, &table),
+        ["switch billing to PROVISIONED with the throughput of index gsi1, gsi2, wait until the table is ACTIVE"]
+    );
+    slsctl::aws::dynamodb::update(&clients, "t", &table, &changed, &live)
+        .await
+        .expect("every request matched a rule");
+    assert_eq!((billing.num_calls(), sse.num_calls()), (1, 1));
 }

@@ -372,6 +372,22 @@ fn provisioned_table_without_capacity() {
 }
 
 #[test]
+fn event_bus_target_without_a_role() {
+    insta::assert_snapshot!(errors(&[(
+        "events.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: audit}\nspec: {}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: copy}\nspec:\n  pattern: {source: [shop]}\n  targets:\n    - {id: to-audit, bus: audit}\n    - {id: to-partner, arn: \"arn:aws:events:us-east-1:210987654321:event-bus/partner\", role: \"arn:aws:iam::123456789012:user/ops\"}\n"
+    )]));
+}
+
+#[test]
+fn table_encryption_with_a_key_alias() {
+    insta::assert_snapshot!(errors(&[(
+        "t.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n  sse: {type: KMS, kmsMasterKeyId: alias/orders}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: audit}\nspec:\n  partitionKey: {name: pk, type: S}\n  sse: {type: AWS_OWNED, kmsMasterKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab}\n"
+    )]));
+}
+
+#[test]
 fn provisioned_concurrency_above_reserved_concurrency() {
     insta::assert_snapshot!(errors(&[(
         "fn.yaml",

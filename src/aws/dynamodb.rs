@@ -9,8 +9,9 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
     KeySchemaElement, KeyType, PointInTimeRecoverySpecification, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableClass,
-    TableStatus, Tag, TimeToLiveSpecification,
+    ProvisionedThroughput, ScalarAttributeType, SseSpecification, SseType, StreamSpecification,
+    StreamViewType, TableClass, TableStatus, Tag, TimeToLiveSpecification,
+    UpdateGlobalSecondaryIndexAction,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
@@ -175,6 +176,21 @@ pub async fn describe(
         "deletionProtection".into(),
         FieldValue::known(table.deletion_protection_enabled().unwrap_or(false)),
     );
+    // No SSEDescription (or a disabled one) is DynamoDB's default, the AWS-owned key.
+    let sse = table
+        .sse_description()
+        .filter(|d| {
+            d.sse_type() == Some(&SseType::Kms)
+                && !matches!(
+                    d.status().map(|s| s.as_str()),
+                    Some("DISABLED" | "DISABLING")
+                )
+        })
+        .map_or_else(
+            || "AWS_OWNED".to_string(),
+            |d| format!("KMS:{}", d.kms_master_key_arn().unwrap_or_default()),
+        );
+    props.insert("sse".into(), FieldValue::known(sse));
 
     clients.limits.dynamodb.acquire().await;
     clients.calls.record("dynamodb:DescribeTimeToLive");
@@ -339,6 +355,22 @@ fn billing(table: &model::Table) -> Result<(BillingMode, Option<ProvisionedThrou
     })
 }
 
+/// The SSESpecification for a table: `Enabled: false` is the AWS-owned key.
+fn sse(sse: &model::TableSse) -> SseSpecification {
+    match sse {
+        model::TableSse::AwsOwned => SseSpecification::builder().enabled(false).build(),
+        model::TableSse::AwsManaged => SseSpecification::builder()
+            .enabled(true)
+            .sse_type(SseType::Kms)
+            .build(),
+        model::TableSse::CustomerManaged(key) => SseSpecification::builder()
+            .enabled(true)
+            .sse_type(SseType::Kms)
+            .kms_master_key_id(key)
+            .build(),
+    }
+}
+
 fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
     built(
         StreamSpecification::builder()
@@ -433,6 +465,7 @@ pub async fn create(
         .stream_specification(stream(table.stream.as_deref())?)
         .table_class(TableClass::from(table.table_class.as_str()))
         .deletion_protection_enabled(table.deletion_protection)
+        .set_sse_specification((table.sse != model::TableSse::AwsOwned).then(|| sse(&table.sse)))
         .set_tags(Some(tags))
         .send()
         .await
@@ -489,31 +522,136 @@ async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), Aw
         .map_err(|e| classify("UpdateContinuousBackups", e))
 }
 
+/// What a changed `globalSecondaryIndexes[…]` field means for one index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexChange {
+    Create,
+    Delete,
+    /// Keys or projection changed: AWS cannot alter them, so the index is dropped and rebuilt.
+    Rebuild,
+    /// Only the provisioned throughput changed: updated in place.
+    Throughput,
+    /// Only the capacity fields appeared or vanished with a billing-mode switch, which the
+    /// billing update carries.
+    WithBilling,
+}
+
+fn without_capacity(value: &Value) -> Value {
+    let mut shape = value.clone();
+    if let Some(object) = shape.as_object_mut() {
+        object.remove("readCapacity");
+        object.remove("writeCapacity");
+    }
+    shape
+}
+
+/// Classify the changed index fields, in field order.
+pub fn index_changes<'t>(
+    changed: &BTreeSet<String>,
+    live: &Props,
+    table: &'t model::Table,
+) -> Vec<(String, IndexChange, Option<&'t model::Gsi>)> {
+    let provisioned = matches!(table.billing, model::Billing::Provisioned { .. });
+    let billing_switch = live.get("billingMode")
+        != Some(&FieldValue::known(if provisioned {
+            "PROVISIONED"
+        } else {
+            "PAY_PER_REQUEST"
+        }));
+    changed
+        .iter()
+        .filter_map(|field| {
+            let name = field
+                .strip_prefix("globalSecondaryIndexes[")?
+                .strip_suffix(']')?;
+            let wanted = table
+                .global_secondary_indexes
+                .iter()
+                .find(|g| g.name == name);
+            let have = match live.get(field) {
+                Some(FieldValue::Known(value)) => Some(value),
+                _ => None,
+            };
+            let change = match (have, wanted) {
+                (None, Some(_)) => IndexChange::Create,
+                (Some(_), None) => IndexChange::Delete,
+                (None, None) => return None,
+                (Some(have), Some(want)) => {
+                    let want_value = crate::plan::desired::gsi_value(want, provisioned);
+                    if without_capacity(have) != without_capacity(&want_value) {
+                        IndexChange::Rebuild
+                    } else if billing_switch {
+                        IndexChange::WithBilling
+                    } else {
+                        IndexChange::Throughput
+                    }
+                }
+            };
+            Some((name.to_string(), change, wanted))
+        })
+        .collect()
+}
+
 /// The ordered steps an update takes; the plan shows them so that nobody is surprised by a
 /// slow, multi-step index change.
 pub fn update_steps(changed: &BTreeSet<String>, live: &Props, table: &model::Table) -> Vec<String> {
+    let changes = index_changes(changed, live, table);
     let mut steps = Vec::new();
-    let wanted: BTreeSet<&str> = table
-        .global_secondary_indexes
-        .iter()
-        .map(|g| g.name.as_str())
-        .collect();
-    for field in changed {
-        if let Some(name) = field
-            .strip_prefix("globalSecondaryIndexes[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            if live.contains_key(field) {
-                steps.push(format!(
-                    "delete index {name}, wait until the table is ACTIVE"
-                ));
-            }
-            if wanted.contains(name) {
-                steps.push(format!("create index {name}, wait until it is ACTIVE"));
-            }
+    for (name, change, _) in &changes {
+        if matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
+            steps.push(format!(
+                "delete index {name}, wait until the table is ACTIVE"
+            ));
+        }
+    }
+    if changed.contains("billingMode") {
+        let carried: Vec<&str> = changes
+            .iter()
+            .filter(|(_, c, _)| *c == IndexChange::WithBilling)
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        let mode = match table.billing {
+            model::Billing::OnDemand => "PAY_PER_REQUEST",
+            model::Billing::Provisioned { .. } => "PROVISIONED",
+        };
+        if carried.is_empty() || mode == "PAY_PER_REQUEST" {
+            steps.push(format!(
+                "switch billing to {mode}, wait until the table is ACTIVE"
+            ));
+        } else {
+            steps.push(format!(
+                "switch billing to {mode} with the throughput of index {}, wait until the table is ACTIVE",
+                carried.join(", ")
+            ));
+        }
+    }
+    for (name, change, _) in &changes {
+        if *change == IndexChange::Throughput {
+            steps.push(format!(
+                "update the throughput of index {name}, wait until it is ACTIVE"
+            ));
+        }
+    }
+    for (name, change, _) in &changes {
+        if matches!(change, IndexChange::Create | IndexChange::Rebuild) {
+            steps.push(format!("create index {name}, wait until it is ACTIVE"));
         }
     }
     steps
+}
+
+fn update_throughput(
+    gsi: &model::Gsi,
+    capacity: (u32, u32),
+) -> Result<GlobalSecondaryIndexUpdate, AwsError> {
+    Ok(GlobalSecondaryIndexUpdate::builder()
+        .update(built(
+            UpdateGlobalSecondaryIndexAction::builder()
+                .index_name(&gsi.name)
+                .provisioned_throughput(throughput(capacity)?)
+                .build(),
+        )?)
+        .build())
 }
 
 /// Apply the changed fields to a live table, one UpdateTable per change, waiting in between.
@@ -529,12 +667,72 @@ pub async fn update(
         clients.calls.record("dynamodb:UpdateTable");
         clients.dynamodb.update_table().table_name(name)
     };
+    let index_changes = index_changes(changed, live, table);
+    // Indexes: one per UpdateTable, each followed by a wait. Deletions come first so that a
+    // switch to PROVISIONED carries the throughput of the remaining indexes only.
+    for (index, change, _) in &index_changes {
+        if !matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
+            continue;
+        }
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .delete(built(
+                        DeleteGlobalSecondaryIndexAction::builder()
+                            .index_name(index)
+                            .build(),
+                    )?)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
     if touched("billingMode") || touched("readCapacity") || touched("writeCapacity") {
         let (mode, capacity) = billing(table)?;
+        // Switching to PROVISIONED needs every remaining index's throughput in the same call.
+        let carried: Vec<GlobalSecondaryIndexUpdate> = if touched("billingMode") {
+            index_changes
+                .iter()
+                .filter(|(_, c, _)| *c == IndexChange::WithBilling)
+                .filter_map(|(_, _, gsi)| *gsi)
+                .filter_map(|gsi| Some((gsi, gsi.capacity?)))
+                .map(|(gsi, capacity)| update_throughput(gsi, capacity))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
         clients.limits.dynamodb.acquire().await;
         update_table()
             .billing_mode(mode)
             .set_provisioned_throughput(capacity)
+            .set_global_secondary_index_updates((!carried.is_empty()).then_some(carried))
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    for (_, change, gsi) in &index_changes {
+        let (IndexChange::Throughput, Some(gsi)) = (change, gsi) else {
+            continue;
+        };
+        let Some(capacity) = gsi.capacity else {
+            continue;
+        };
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .global_secondary_index_updates(update_throughput(gsi, capacity)?)
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await?;
+    }
+    if touched("sse") {
+        clients.limits.dynamodb.acquire().await;
+        update_table()
+            .sse_specification(sse(&table.sse))
             .send()
             .await
             .map_err(|e| classify("UpdateTable", e))?;
@@ -570,40 +768,8 @@ pub async fn update(
             wait_active(clients, name).await?;
         }
     }
-    // Indexes: one per UpdateTable, deletions first, each followed by a wait.
-    let by_name: BTreeMap<&str, &model::Gsi> = table
-        .global_secondary_indexes
-        .iter()
-        .map(|g| (g.name.as_str(), g))
-        .collect();
-    let changed_indexes: Vec<&str> = changed
-        .iter()
-        .filter_map(|f| {
-            f.strip_prefix("globalSecondaryIndexes[")
-                .and_then(|r| r.strip_suffix(']'))
-        })
-        .collect();
-    for index in &changed_indexes {
-        if live.contains_key(&format!("globalSecondaryIndexes[{index}]")) {
-            clients.limits.dynamodb.acquire().await;
-            update_table()
-                .global_secondary_index_updates(
-                    GlobalSecondaryIndexUpdate::builder()
-                        .delete(built(
-                            DeleteGlobalSecondaryIndexAction::builder()
-                                .index_name(*index)
-                                .build(),
-                        )?)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| classify("UpdateTable", e))?;
-            wait_active(clients, name).await?;
-        }
-    }
-    for index in &changed_indexes {
-        let Some(gsi) = by_name.get(index) else {
+    for (_, change, gsi) in &index_changes {
+        let (IndexChange::Create | IndexChange::Rebuild, Some(gsi)) = (change, gsi) else {
             continue;
         };
         clients.limits.dynamodb.acquire().await;

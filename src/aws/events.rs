@@ -124,6 +124,9 @@ pub fn target_value(target: &Target) -> Value {
     if let Some(group) = target.sqs_parameters().and_then(|s| s.message_group_id()) {
         value["messageGroupId"] = json!(group);
     }
+    if let Some(role) = target.role_arn() {
+        value["roleArn"] = json!(role);
+    }
     if let Some(retry) = target.retry_policy() {
         let attempts = retry
             .maximum_retry_attempts()
@@ -407,6 +410,7 @@ pub fn target_from_value(id: &str, value: &Value) -> Result<Target, AwsError> {
             .id(id)
             .arn(text("arn").unwrap_or_default())
             .set_input_path(text("inputPath"))
+            .set_role_arn(text("roleArn"))
             .set_input_transformer(transformer)
             .set_sqs_parameters(
                 text("messageGroupId")

@@ -454,6 +454,8 @@ pub struct Target {
     pub maximum_retry_attempts: Option<u32>,
     pub maximum_event_age_in_seconds: Option<u32>,
     pub dead_letter: Option<Reference>,
+    /// The role EventBridge assumes to deliver (ARN).
+    pub role: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -496,6 +498,18 @@ pub struct Table {
     pub stream: Option<String>,
     pub table_class: String,
     pub deletion_protection: bool,
+    pub sse: TableSse,
+}
+
+/// Encryption at rest of a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TableSse {
+    /// DynamoDB's default: a key owned by AWS, free, invisible to the account.
+    AwsOwned,
+    /// The account's AWS-managed KMS key (`aws/dynamodb`).
+    AwsManaged,
+    /// A customer-managed KMS key, by ARN.
+    CustomerManaged(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

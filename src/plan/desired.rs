@@ -42,7 +42,7 @@ pub struct Context {
 }
 
 impl Context {
-    fn arn(&self, service: &str, resource: &str) -> String {
+    pub fn arn(&self, service: &str, resource: &str) -> String {
         format!(
             "arn:{}:{service}:{}:{}:{resource}",
             self.partition, self.region, self.account
@@ -107,7 +107,7 @@ fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> Desire
         }
         ResourceSpec::Layer(l) => layer_props(l, ctx, &resource.id, &mut props),
         ResourceSpec::Table(t) => {
-            table_props(t, &mut props);
+            table_props(t, ctx, &mut props);
             tags(stack, resource, &mut props);
         }
         ResourceSpec::EventBus(b) => {
@@ -579,7 +579,44 @@ fn key_value(key: &Key) -> Value {
 }
 
 /// A table's props, as `aws::dynamodb::describe` reads them back.
-fn table_props(t: &Table, props: &mut Props) {
+/// The JSON value of one index as both sides write it. Capacity is part of it on PROVISIONED
+/// tables only; a change to capacity alone is an in-place update, anything else a rebuild.
+pub fn gsi_value(index: &Gsi, provisioned: bool) -> serde_json::Value {
+    let mut value = json!({"partitionKey": key_value(&index.partition_key)});
+    if let Some(sort) = &index.sort_key {
+        value["sortKey"] = key_value(sort);
+    }
+    value["projection"] = json!(match &index.projection {
+        Projection::All => "ALL",
+        Projection::KeysOnly => "KEYS_ONLY",
+        Projection::Include(_) => "INCLUDE",
+    });
+    if let Projection::Include(attributes) = &index.projection {
+        let mut sorted = attributes.clone();
+        sorted.sort();
+        value["nonKeyAttributes"] = json!(sorted);
+    }
+    if provisioned {
+        let (read, write) = index.capacity.unwrap_or((0, 0));
+        value["readCapacity"] = json!(read);
+        value["writeCapacity"] = json!(write);
+    }
+    value
+}
+
+/// The `sse` field: `AWS_OWNED`, `KMS` (the AWS-managed key) or `KMS:<key ARN>`. DynamoDB
+/// reports the AWS-managed key by its ARN, which only KMS could name, so the engine reduces an
+/// observed `KMS:<arn>` to `KMS` when the spec asks for the AWS-managed key.
+pub fn table_sse_value(sse: &TableSse, ctx: &Context) -> String {
+    match sse {
+        TableSse::AwsOwned => "AWS_OWNED".to_string(),
+        TableSse::AwsManaged => "KMS".to_string(),
+        TableSse::CustomerManaged(key) if key.starts_with("arn:") => format!("KMS:{key}"),
+        TableSse::CustomerManaged(id) => format!("KMS:{}", ctx.arn("kms", &format!("key/{id}"))),
+    }
+}
+
+fn table_props(t: &Table, ctx: &Context, props: &mut Props) {
     props.insert(
         "partitionKey".into(),
         FieldValue::known(key_value(&t.partition_key)),
@@ -599,30 +636,15 @@ fn table_props(t: &Table, props: &mut Props) {
         }
     }
     for index in &t.global_secondary_indexes {
-        let mut value = json!({"partitionKey": key_value(&index.partition_key)});
-        if let Some(sort) = &index.sort_key {
-            value["sortKey"] = key_value(sort);
-        }
-        value["projection"] = json!(match &index.projection {
-            Projection::All => "ALL",
-            Projection::KeysOnly => "KEYS_ONLY",
-            Projection::Include(_) => "INCLUDE",
-        });
-        if let Projection::Include(attributes) = &index.projection {
-            let mut sorted = attributes.clone();
-            sorted.sort();
-            value["nonKeyAttributes"] = json!(sorted);
-        }
-        if provisioned {
-            let (read, write) = index.capacity.unwrap_or((0, 0));
-            value["readCapacity"] = json!(read);
-            value["writeCapacity"] = json!(write);
-        }
         props.insert(
             format!("globalSecondaryIndexes[{}]", index.name),
-            FieldValue::known(value),
+            FieldValue::known(gsi_value(index, provisioned)),
         );
     }
+    props.insert(
+        "sse".into(),
+        FieldValue::known(table_sse_value(&t.sse, ctx)),
+    );
     if let Some(attribute) = &t.time_to_live_attribute {
         props.insert(
             "timeToLiveAttribute".into(),
@@ -737,6 +759,9 @@ fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
         }
         if let Some(group) = &target.message_group_id {
             value["messageGroupId"] = json!(group);
+        }
+        if let Some(role) = &target.role {
+            value["roleArn"] = json!(role);
         }
         let attempts = target.maximum_retry_attempts.map_or(185, i64::from);
         let age = target

@@ -1826,9 +1826,40 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+            let to_bus = match &destination {
+                Reference::Stack(id) => id.kind == Kind::EventBus,
+                Reference::Arn(arn) => arn.contains(":event-bus/"),
+            };
+            if let Some(role) = &t.role {
+                let valid = role.starts_with("arn:")
+                    && role.split(':').nth(2) == Some("iam")
+                    && role
+                        .split(':')
+                        .nth(5)
+                        .is_some_and(|rest| rest.starts_with("role/") && rest.len() > 5);
+                if !valid {
+                    self.diagnostics.push(
+                        ctx.error(
+                            &format!("{base}.role"),
+                            format!("`{role}` is not an IAM role ARN"),
+                        )
+                        .hint("arn:aws:iam::ACCOUNT:role/NAME"),
+                    );
+                }
+            } else if to_bus {
+                self.diagnostics.push(
+                    ctx.key_error(
+                        &base,
+                        "an event-bus target needs a `role` that EventBridge assumes to put events on that bus",
+                    )
+                    .field(format!("{base}.role"))
+                    .hint("add `role: arn:aws:iam::ACCOUNT:role/NAME`, a role that trusts events.amazonaws.com and allows events:PutEvents on the target bus"),
+                );
+            }
             targets.push(Target {
                 id: t.id.clone(),
                 destination,
+                role: t.role.clone(),
                 input,
                 message_group_id: t.message_group_id.clone(),
                 maximum_retry_attempts,
@@ -2056,7 +2087,50 @@ impl<'a> Validator<'a> {
             }
             .to_string(),
             deletion_protection: s.deletion_protection.unwrap_or(true),
+            sse: self.table_sse(ctx, s.sse.as_ref()),
         })
+    }
+
+    fn table_sse(&mut self, ctx: &Ctx, sse: Option<&TableSseWire>) -> TableSse {
+        let Some(sse) = sse else {
+            return TableSse::AwsOwned;
+        };
+        match (sse.sse_type, &sse.kms_master_key_id) {
+            (SseTypeWire::AwsOwned, None) => TableSse::AwsOwned,
+            (SseTypeWire::AwsOwned, Some(_)) => {
+                self.diagnostics.push(
+                    ctx.key_error(
+                        "spec.sse.kmsMasterKeyId",
+                        "a KMS key applies to `type: KMS` only",
+                    )
+                    .hint("set `type: KMS`, or remove kmsMasterKeyId"),
+                );
+                TableSse::AwsOwned
+            }
+            (SseTypeWire::Kms, None) => TableSse::AwsManaged,
+            (SseTypeWire::Kms, Some(key)) => {
+                let is_arn =
+                    key.starts_with("arn:") && key.contains(":kms:") && key.contains(":key/");
+                let is_id = !key.is_empty()
+                    && key.len() <= 2048
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                if !is_arn && !is_id {
+                    let hint = if key.starts_with("alias/") || key.contains(":alias/") {
+                        "DynamoDB reports a table's key by its key ARN, so an alias would show as a change on every plan; use the key ARN or key id"
+                    } else {
+                        "a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or a key id"
+                    };
+                    self.diagnostics.push(
+                        ctx.error(
+                            "spec.sse.kmsMasterKeyId",
+                            format!("`{key}` is not a KMS key ARN or key id"),
+                        )
+                        .hint(hint),
+                    );
+                }
+                TableSse::CustomerManaged(key.clone())
+            }
+        }
     }
 
     fn api(&mut self, ctx: &Ctx, l: &Loaded<ApiSpecWire>) -> Option<Api> {

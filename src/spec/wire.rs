@@ -531,6 +531,8 @@ pub struct TargetWire {
     pub message_group_id: Option<String>,
     pub retry_policy: Option<RetryPolicyWire>,
     pub dead_letter: Option<DeadLetterWire>,
+    /// IAM role EventBridge assumes to deliver; required for event-bus targets.
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -580,6 +582,28 @@ pub struct TableSpecWire {
     pub table_class: Option<TableClassWire>,
     /// Default true.
     pub deletion_protection: Option<bool>,
+    /// Encryption at rest; an AWS-owned key when omitted.
+    pub sse: Option<TableSseWire>,
+}
+
+/// DynamoDB's `SSESpecification`: `type: KMS` alone uses the account's AWS-managed key
+/// (`aws/dynamodb`); with `kmsMasterKeyId` a customer-managed key.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "TableSse")]
+pub struct TableSseWire {
+    #[serde(rename = "type")]
+    pub sse_type: SseTypeWire,
+    /// A KMS key ARN or key id (not an alias: DynamoDB reports keys by ARN).
+    pub kms_master_key_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "SseType")]
+pub enum SseTypeWire {
+    AwsOwned,
+    Kms,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
