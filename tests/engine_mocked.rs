@@ -878,3 +878,52 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
         .expect("every request matched a rule");
     assert_eq!((billing.num_calls(), sse.num_calls()), (1, 1));
 }
+
+/// moto tags API Gateway stages only after creation: a REST API's tag change is checked on the
+/// requests (its ARN, the tags added, the keys removed).
+#[tokio::test]
+async fn a_rest_api_tag_change_tags_and_untags_the_api() {
+    use aws_sdk_apigateway::operation::tag_resource::TagResourceOutput;
+    use aws_sdk_apigateway::operation::untag_resource::UntagResourceOutput;
+    const ARN: &str = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3";
+    let tag = mock!(aws_sdk_apigateway::Client::tag_resource)
+        .match_requests(|r| {
+            r.resource_arn() == Some(ARN)
+                && r.tags().is_some_and(|t| {
+                    t.len() == 1 && t.get("team").map(String::as_str) == Some("payments")
+                })
+        })
+        .then_output(|| TagResourceOutput::builder().build());
+    let untag = mock!(aws_sdk_apigateway::Client::untag_resource)
+        .match_requests(|r| r.resource_arn() == Some(ARN) && r.tag_keys() == ["cost-centre"])
+        .then_output(|| UntagResourceOutput::builder().build());
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&tag, &untag]),
+        "eu-west-1",
+    );
+    slsctl::aws::apigateway::tag(
+        &clients,
+        "eu-west-1",
+        "a1b2c3",
+        [("team".to_string(), "payments".to_string())].into(),
+        vec!["cost-centre".to_string()],
+    )
+    .await
+    .expect("both requests matched");
+    assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
+}
