@@ -46,6 +46,15 @@ fn retry() -> RetryConfig {
 }
 
 fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
+    clients_with_events(lambda, sqs, tagging, &[])
+}
+
+fn clients_with_events(
+    lambda: &[&Rule],
+    sqs: &[&Rule],
+    tagging: &[&Rule],
+    events: &[&Rule],
+) -> Clients {
     use aws_sdk_applicationautoscaling::operation::{
         describe_scalable_targets::DescribeScalableTargetsOutput,
         describe_scaling_policies::DescribeScalingPoliciesOutput,
@@ -76,7 +85,7 @@ fn clients(lambda: &[&Rule], sqs: &[&Rule], tagging: &[&Rule]) -> Clients {
         ),
         mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
         mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
-        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, events),
         mock_client!(
             aws_sdk_applicationautoscaling,
             RuleMode::MatchAny,
@@ -926,4 +935,101 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
     .await
     .expect("both requests matched");
     assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
+}
+
+/// On AWS the tagging query returns rules (moto's leaves them out): a rule that left the spec is
+/// found by its ownership tags, planned as a deletion, and deleted after its targets.
+#[tokio::test]
+async fn a_rule_that_left_the_spec_is_found_by_its_tags_and_deleted() {
+    use aws_sdk_eventbridge::operation::delete_rule::DeleteRuleOutput;
+    use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
+    use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutput;
+    use aws_sdk_eventbridge::operation::remove_targets::RemoveTargetsOutput;
+    use aws_sdk_eventbridge::types::RuleState;
+
+    let dir = support::spec_dir(&[(
+        "stack.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec: {region: us-east-1}\n",
+    )]);
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let rule_arn = format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/shop-events/shop-old");
+    let tagging = {
+        let rule_arn = rule_arn.clone();
+        mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_output(move || {
+            let mut mapping = ResourceTagMapping::builder().resource_arn(&rule_arn);
+            for (k, v) in [("slsctl:stack", "shop"), ("slsctl:resource", "Rule/old")] {
+                mapping = mapping.tags(Tag::builder().key(k).value(v).build().unwrap());
+            }
+            GetResourcesOutput::builder()
+                .resource_tag_mapping_list(mapping.build())
+                .build()
+        })
+    };
+    let describe = {
+        let rule_arn = rule_arn.clone();
+        mock!(aws_sdk_eventbridge::Client::describe_rule)
+            .match_requests(|r| {
+                r.name() == Some("shop-old") && r.event_bus_name() == Some("shop-events")
+            })
+            .then_output(move || {
+                DescribeRuleOutput::builder()
+                    .name("shop-old")
+                    .arn(&rule_arn)
+                    .event_bus_name("shop-events")
+                    .event_pattern(r#"{"source":["shop"]}"#)
+                    .state(RuleState::Enabled)
+                    .build()
+            })
+    };
+    let targets = mock!(aws_sdk_eventbridge::Client::list_targets_by_rule).then_output(|| {
+        ListTargetsByRuleOutput::builder()
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("to-queue")
+                    .arn(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:shop-inbox"))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let remove = mock!(aws_sdk_eventbridge::Client::remove_targets)
+        .match_requests(|r| {
+            r.rule() == Some("shop-old")
+                && r.event_bus_name() == Some("shop-events")
+                && r.ids() == ["to-queue"]
+        })
+        .then_output(|| RemoveTargetsOutput::builder().build());
+    let delete = mock!(aws_sdk_eventbridge::Client::delete_rule)
+        .match_requests(|r| {
+            r.name() == Some("shop-old") && r.event_bus_name() == Some("shop-events")
+        })
+        .then_output(|| DeleteRuleOutput::builder().build());
+    // Layers are listed always: an owned layer that left the spec would be pruned too.
+    let layers = mock!(aws_sdk_lambda::Client::list_layers)
+        .then_output(|| ListLayersOutput::builder().build());
+    let clients = clients_with_events(
+        &[&layers],
+        &[],
+        &[&tagging],
+        &[&describe, &targets, &remove, &delete],
+    );
+    let options = PlanOptions {
+        allow_mass_delete: true,
+        ..Default::default()
+    };
+    let prepared = prepare(stack, &clients, &options).await.expect("plan");
+    let actions: Vec<(String, slsctl::plan::ActionKind)> = prepared
+        .plan
+        .actions
+        .iter()
+        .map(|a| (a.id.to_string(), a.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [("Rule/old".to_string(), slsctl::plan::ActionKind::Delete)]
+    );
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:?}");
+    assert_eq!((remove.num_calls(), delete.num_calls()), (1, 1));
 }

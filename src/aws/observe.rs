@@ -574,7 +574,7 @@ pub async fn observe(
                     arn: t.arn,
                     props: t.props,
                     owned,
-                    messages: None,
+                    messages: Some(t.items),
                     referenced_by: Vec::new(),
                     deletion_policy,
                 });

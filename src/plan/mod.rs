@@ -73,7 +73,8 @@ pub struct ObservedResource {
     pub props: Props,
     /// Carries this stack's ownership tags.
     pub owned: bool,
-    /// For queues: messages still held (visible, in flight, delayed).
+    /// For queues: messages still held (visible, in flight, delayed). For tables: items, as
+    /// DynamoDB's item count reports them (refreshed about every six hours).
     pub messages: Option<u64>,
     /// Other live resources pointing at this one (redrive sources, event source mappings).
     pub referenced_by: Vec<String>,
@@ -222,6 +223,15 @@ pub fn immutable_fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
             ("sortKey", "DynamoDB cannot change a table's key schema"),
         ],
         _ => &[],
+    }
+}
+
+/// What a data-bearing resource holds, for messages about it.
+fn held_unit(kind: Kind) -> &'static str {
+    if kind == Kind::Table {
+        "items"
+    } else {
+        "messages"
     }
 }
 
@@ -436,7 +446,7 @@ pub fn build_plan(
                     let mut kept: Vec<String> = Vec::new();
                     if policy == DeletionPolicy::DeleteIfEmpty {
                         if let Some(n) = have.messages.filter(|n| *n > 0) {
-                            kept.push(format!("it holds {n} messages"));
+                            kept.push(format!("it holds {n} {}", held_unit(have.id.kind)));
                         }
                         if !have.referenced_by.is_empty() {
                             kept.push(format!(
@@ -463,12 +473,20 @@ pub fn build_plan(
                         });
                     } else if kept.is_empty() {
                         summary.delete += 1;
+                        // Data deleted by an explicit `deletionPolicy: delete` is still named.
+                        let reasons = match have.messages.filter(|n| *n > 0) {
+                            Some(n) => vec![format!(
+                                "deletionPolicy delete: its {n} {} are deleted with it",
+                                held_unit(have.id.kind)
+                            )],
+                            None => Vec::new(),
+                        };
                         backward.push(ResourceAction {
                             id: have.id.clone(),
                             action: ActionKind::Delete,
                             physical_name: have.physical_name.clone(),
                             changes: Vec::new(),
-                            reasons: Vec::new(),
+                            reasons,
                         });
                     } else {
                         refusals.push(Refusal {

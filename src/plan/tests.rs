@@ -295,6 +295,36 @@ fn a_retain_policy_recorded_on_the_resource_outlives_its_document() {
 }
 
 #[test]
+fn a_table_holding_items_is_released_by_default_and_its_items_named_when_deleted() {
+    let full = |policy: Option<DeletionPolicy>| {
+        let mut table = have(Kind::Table, "orders", Props::new());
+        table.messages = Some(42);
+        table.deletion_policy = policy;
+        table
+    };
+    let desired = [
+        want(Kind::Queue, "a", Props::new()),
+        want(Kind::Queue, "b", Props::new()),
+    ];
+    let others = [
+        have(Kind::Queue, "a", Props::new()),
+        have(Kind::Queue, "b", Props::new()),
+    ];
+    let observed = [vec![full(None)], others.to_vec()].concat();
+    let result = plan(&desired, &observed, PlanOptions::default());
+    assert_eq!(result.actions.len(), 1);
+    assert_eq!(result.actions[0].action, ActionKind::Release);
+
+    let observed = [vec![full(Some(DeletionPolicy::Delete))], others.to_vec()].concat();
+    let result = plan(&desired, &observed, PlanOptions::default());
+    assert_eq!(result.actions[0].action, ActionKind::Delete);
+    assert_eq!(
+        result.actions[0].reasons,
+        ["deletionPolicy delete: its 42 items are deleted with it"]
+    );
+}
+
+#[test]
 fn prune_false_keeps_what_left_the_spec() {
     let result = build_plan(
         "s",
