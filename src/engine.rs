@@ -141,6 +141,7 @@ pub async fn prepare(
         &options,
     );
     table_steps(&stack, &observed, &mut plan);
+    price_the_plan(&stack, &observed, &mut plan);
     Ok(Prepared {
         stack,
         context,
@@ -150,6 +151,50 @@ pub async fn prepare(
         order,
         plan,
     })
+}
+
+/// The monthly cost before and after the plan; an estimate above the stack's budget is a
+/// refusal that names the biggest items.
+fn price_the_plan(stack: &Stack, observed: &Observed, plan: &mut Plan) {
+    let prices = crate::cost::Prices::us_east_1();
+    let after = crate::cost::estimate(stack, &prices);
+    let before = crate::cost::estimate(
+        &crate::cost::as_live(stack, &plan.actions, &observed.resources),
+        &prices,
+    );
+    let cents = |usd: f64| (usd * 100.0).round() as i64;
+    let budget = stack.budget_monthly_usd;
+    plan.cost = Some(crate::plan::CostChange {
+        before_cents: cents(before.total_usd),
+        after_cents: cents(after.total_usd),
+        budget_cents: budget.map(cents),
+    });
+    if let Some(budget) = budget.filter(|b| after.total_usd > *b) {
+        let mut biggest: Vec<(&crate::model::ResourceId, f64)> = after
+            .by_resource
+            .iter()
+            .map(|(id, usd)| (id, *usd))
+            .collect();
+        biggest.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let breakdown: Vec<String> = biggest
+            .iter()
+            .take(5)
+            .filter(|(_, usd)| *usd > 0.0)
+            .map(|(id, usd)| format!("{id} ${usd:.2}"))
+            .collect();
+        plan.refusals.push(crate::plan::Refusal {
+            id: None,
+            message: format!(
+                "the estimated cost, ${:.2} a month, exceeds the budget of ${budget:.2} (largest: {})",
+                after.total_usd,
+                breakdown.join(", ")
+            ),
+            hint: Some(
+                "see `slsctl cost -f DIR --explain` for the arithmetic; lower the cost or raise spec.budget.monthlyUSD"
+                    .to_string(),
+            ),
+        });
+    }
 }
 
 /// Index changes take several slow, ordered steps; the plan spells them out.

@@ -83,6 +83,34 @@ fn write_multiline(out: &mut String, marker: &str, field: &str, value: &str, not
     }
 }
 
+fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}${}.{:02}", cents.abs() / 100, cents.abs() % 100)
+}
+
+/// `Cost: $12.00 → $30.50 a month (+$18.50; budget $100.00)`.
+fn cost_line(cost: &crate::plan::CostChange) -> String {
+    let delta = cost.after_cents - cost.before_cents;
+    let budget = cost
+        .budget_cents
+        .map(|b| format!("; budget {}", dollars(b)))
+        .unwrap_or_default();
+    if delta == 0 {
+        format!(
+            "Cost: {} a month, unchanged{budget}",
+            dollars(cost.after_cents)
+        )
+    } else {
+        format!(
+            "Cost: {} → {} a month ({}{}{budget})",
+            dollars(cost.before_cents),
+            dollars(cost.after_cents),
+            if delta > 0 { "+" } else { "" },
+            dollars(delta)
+        )
+    }
+}
+
 /// The plan for a terminal.
 pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
@@ -99,6 +127,9 @@ pub fn plan_text(plan: &Plan) -> String {
         );
         for note in &plan.notes {
             let _ = writeln!(out, "Note: {note}");
+        }
+        if let Some(cost) = &plan.cost {
+            let _ = writeln!(out, "{}", cost_line(cost));
         }
         return out;
     }
@@ -155,6 +186,9 @@ pub fn plan_text(plan: &Plan) -> String {
         if s.adopt > 0 { format!(", {} to adopt", s.adopt) } else { String::new() },
         s.unchanged
     );
+    if let Some(cost) = &plan.cost {
+        let _ = writeln!(out, "{}", cost_line(cost));
+    }
     out
 }
 

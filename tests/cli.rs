@@ -108,3 +108,89 @@ fn usage_errors_exit_with_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--file"));
 }
+
+#[test]
+fn cost_pc_reproduces_the_lambda_pricing_pages_launch_example() {
+    let out = slsctl(&[
+        "cost",
+        "pc",
+        "--memory",
+        "1536",
+        "--concurrency",
+        "100",
+        "--hours",
+        "8",
+        "--requests",
+        "3000000",
+        "--duration-ms",
+        "120",
+        "--provisioned-requests",
+        "500000",
+        "--provisioned-duration-ms",
+        "100",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "break-even utilisation  60.0%",
+        "provisioned concurrency: 4,320,000 GB-s × $0.0000041667 = $18.00",
+        "requests: 3,000,000 requests − 1,000,000 free = 2,000,000 × $0.0000002 = $0.40",
+        "duration under provisioned concurrency: 75,000 GB-s × $0.0000097222 = $0.73",
+        "duration: 450,000 GB-s − 400,000 free = 50,000 × $0.0000166667 = $0.83",
+        "$     19.96",
+        "recommendation: on demand is $17.48 a month cheaper",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+    let json = slsctl(&[
+        "cost",
+        "pc",
+        "--memory",
+        "1536",
+        "--concurrency",
+        "100",
+        "--hours",
+        "8",
+        "--requests",
+        "3000000",
+        "--duration-ms",
+        "120",
+        "-o",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert!((value["break_even_utilisation"].as_f64().unwrap() - 0.6).abs() < 0.001);
+}
+
+#[test]
+fn cost_estimates_the_example_stack_and_enforces_the_budget() {
+    let out = slsctl(&["cost", "-f", "specs/examples/orders", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let total = value["estimate"]["total_usd"].as_f64().unwrap();
+    assert!(total > 0.0 && total < 3200.0, "{total}");
+    assert_eq!(value["overBudget"], false);
+
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {budget: {monthlyUSD: 1}}\n"),
+        ("q.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {traffic: {messagesPerMonth: 10000000}}\n"),
+    ]);
+    let over = slsctl(&["cost", "-f", dir.path().to_str().unwrap(), "--explain"]);
+    assert_eq!(over.status.code(), Some(1));
+    // 10M messages × 3 requests − 1M free = 29M × $0.40/M.
+    assert!(
+        text(&over.stdout).contains(
+            "requests: 30,000,000 requests − 1,000,000 free = 29,000,000 × $0.0000004 = $11.60"
+        ),
+        "{}",
+        text(&over.stdout)
+    );
+    assert!(
+        text(&over.stderr).contains("exceeds the stack's budget of $1.00"),
+        "{}",
+        text(&over.stderr)
+    );
+}

@@ -195,3 +195,50 @@ fn destroy_removes_what_the_stack_owns() {
         "everything is gone, so a plan recreates it"
     );
 }
+
+/// The plan prices the change, and a plan whose estimate exceeds the stack's budget is refused
+/// with the largest items; nothing is applied from it.
+#[test]
+fn a_plan_shows_its_cost_and_one_over_budget_is_refused() {
+    create_role(&Emulator::shared().endpoint, "cli-role");
+    let name = unique("budget");
+    let doc = |budget: u32| {
+        spec_dir(&[
+            ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1, budget: {{monthlyUSD: {budget}}}}}\n")),
+            (
+                "f.yaml",
+                "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/cli-role\n  memorySize: 1024\n  traffic: {requestsPerMonth: 11000000, averageDurationMs: 100}\n",
+            ),
+            ("src/app.py", "def handler(e, c):\n    return e\n"),
+        ])
+    };
+    // 10M billable requests × $0.20/M = $2.00; 1.1M GB-s − 400,000 free = 700,000 × $0.0000166667 = $11.67.
+    let tight = doc(5);
+    let path = tight.path().to_str().unwrap();
+    let planned = slsctl(&["plan", "-f", path]);
+    assert_eq!(planned.status.code(), Some(1), "{}", text(&planned.stderr));
+    let stdout = text(&planned.stdout);
+    assert!(
+        stdout.contains("the estimated cost, $13.67 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Cost: $0.00 → $13.67 a month (+$13.67; budget $5.00)"),
+        "{stdout}"
+    );
+    let refused = slsctl(&["apply", "-f", path, "--auto-approve"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let roomy = doc(50);
+    let planned = slsctl(&[
+        "plan",
+        "-f",
+        roomy.path().to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(planned.status.code(), Some(2), "{}", text(&planned.stdout));
+    assert!(
+        text(&planned.stdout).contains("+ Function/worker"),
+        "nothing was created by the refused apply: {}",
+        text(&planned.stdout)
+    );
+}

@@ -1,5 +1,6 @@
 //! The command line: each command resolves its settings once and calls the library.
 
+pub mod cost;
 mod reconcile;
 mod schema;
 mod validate;
@@ -64,6 +65,19 @@ Examples:
   # then, at the top of each spec file, for the YAML language server:
   # yaml-language-server: $schema=.slsctl.schema.json")]
     Schema(schema::Args),
+    /// Estimate the stack's monthly cost from its spec and traffic assumptions, or compare a
+    /// function with and without provisioned concurrency (`cost pc`).
+    #[command(after_help = "\
+Examples:
+  slsctl cost -f specs/examples/orders
+  slsctl cost -f specs/examples/orders --explain      # the arithmetic of every line
+  slsctl cost -f specs/examples/orders -o json
+  slsctl cost pc --memory 1536 --concurrency 100 --hours 8 --requests 3000000 --duration-ms 120
+
+Prices are us-east-1 list prices from a versioned table (data/prices-us-east-1.json); the free
+tier is applied once per month over the stack's pooled usage. Exit code 1 when the estimate
+exceeds `budget.monthlyUSD`.")]
+    Cost(cost::Args),
 }
 
 /// Output format for commands that print results.
@@ -96,6 +110,7 @@ pub fn run() -> ExitCode {
         Command::Apply(args) => reconcile::apply(&args),
         Command::Destroy(args) => reconcile::destroy(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Cost(args) => cost::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -203,6 +203,8 @@ pub struct Resource {
     #[serde(skip)]
     pub origin: Option<Location>,
     pub spec: ResourceSpec,
+    /// `spec.traffic`: assumptions for the cost estimate; `None` when the spec gives none.
+    pub traffic: Option<Traffic>,
 }
 
 impl Resource {
@@ -269,8 +271,9 @@ pub enum ResourceSpec {
 
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum Architecture {
+    #[default]
     #[serde(rename = "x86_64")]
     X86_64,
     #[serde(rename = "arm64")]
@@ -330,7 +333,6 @@ pub struct Function {
     pub dead_letter: Option<Reference>,
     pub alias: Option<Alias>,
     pub triggers: Vec<Trigger>,
-    pub traffic: Option<FunctionTraffic>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -368,10 +370,26 @@ pub struct Trigger {
     pub enabled: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FunctionTraffic {
+/// Traffic assumptions of a resource, for the cost estimate only; each kind uses its own fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Traffic {
+    /// Functions and APIs.
     pub requests_per_month: u64,
     pub average_duration_ms: f64,
+    pub provisioned_requests_per_month: Option<u64>,
+    pub provisioned_duration_ms: Option<f64>,
+    /// Queues.
+    pub messages_per_month: u64,
+    pub average_message_size_kb: f64,
+    /// Buses.
+    pub events_per_month: u64,
+    pub average_event_size_kb: f64,
+    /// Tables.
+    pub writes_per_month: u64,
+    pub reads_per_month: u64,
+    pub average_item_size_kb: f64,
+    pub strongly_consistent_reads: bool,
+    pub storage_gb: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -182,6 +182,18 @@ pub struct Plan {
     /// Things the user should know that change nothing (parts of the spec not managed yet).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The estimated monthly cost before and after the plan (set by the engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostChange>,
+}
+
+/// Monthly cost estimates, in cents so that plans compare exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostChange {
+    pub before_cents: i64,
+    pub after_cents: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cents: Option<i64>,
 }
 
 impl Plan {
@@ -546,6 +558,7 @@ pub fn build_plan(
         refusals,
         summary,
         notes: Vec::new(),
+        cost: None,
     }
 }
 

@@ -859,6 +859,7 @@ impl<'a> Validator<'a> {
                 ResourceSpec::Api(self.api(&ctx, l)?),
             ),
         };
+        let traffic = self.traffic(&ctx, document);
         Some(Resource {
             id: ResourceId::new(kind, name),
             physical_name,
@@ -868,7 +869,82 @@ impl<'a> Validator<'a> {
             labels: labels.clone(),
             origin,
             spec,
+            traffic,
         })
+    }
+
+    /// `spec.traffic` of any kind, with sizes and durations checked.
+    fn traffic(&mut self, ctx: &Ctx, document: &AnyDocument) -> Option<Traffic> {
+        let positive = |v: &mut Self, field: &str, value: Option<f64>, default: f64| match value {
+            Some(x) if !(x.is_finite() && x >= 0.0) => {
+                v.diagnostics.push(
+                    ctx.error(
+                        &format!("spec.traffic.{field}"),
+                        format!("`{x}` is not a non-negative number"),
+                    )
+                    .hint("traffic assumptions feed the cost estimate only"),
+                );
+                default
+            }
+            Some(x) => x,
+            None => default,
+        };
+        let mut t = Traffic::default();
+        match document {
+            AnyDocument::Function(l) => {
+                let w = l.document.spec.traffic.as_ref()?;
+                t.requests_per_month = w.requests_per_month.unwrap_or(0);
+                t.average_duration_ms =
+                    positive(self, "averageDurationMs", w.average_duration_ms, 0.0);
+                t.provisioned_requests_per_month = w.provisioned_requests_per_month;
+                t.provisioned_duration_ms = w.provisioned_duration_ms.map(|d| {
+                    positive(
+                        self,
+                        "provisionedDurationMs",
+                        Some(d),
+                        t.average_duration_ms,
+                    )
+                });
+                if w.provisioned_requests_per_month
+                    .is_some_and(|p| p > t.requests_per_month)
+                {
+                    self.diagnostics.push(
+                        ctx.error(
+                            "spec.traffic.provisionedRequestsPerMonth",
+                            "more provisioned requests than requests in total",
+                        )
+                        .hint("provisionedRequestsPerMonth is the part of requestsPerMonth served by provisioned concurrency"),
+                    );
+                }
+            }
+            AnyDocument::Queue(l) => {
+                let w = l.document.spec.traffic.as_ref()?;
+                t.messages_per_month = w.messages_per_month.unwrap_or(0);
+                t.average_message_size_kb =
+                    positive(self, "averageMessageSizeKB", w.average_message_size_kb, 1.0);
+            }
+            AnyDocument::EventBus(l) => {
+                let w = l.document.spec.traffic.as_ref()?;
+                t.events_per_month = w.events_per_month.unwrap_or(0);
+                t.average_event_size_kb =
+                    positive(self, "averageEventSizeKB", w.average_event_size_kb, 1.0);
+            }
+            AnyDocument::Table(l) => {
+                let w = l.document.spec.traffic.as_ref()?;
+                t.writes_per_month = w.writes_per_month.unwrap_or(0);
+                t.reads_per_month = w.reads_per_month.unwrap_or(0);
+                t.average_item_size_kb =
+                    positive(self, "averageItemSizeKB", w.average_item_size_kb, 1.0);
+                t.strongly_consistent_reads = w.strongly_consistent_reads.unwrap_or(false);
+                t.storage_gb = positive(self, "storageGB", w.storage_gb, 0.0);
+            }
+            AnyDocument::Api(l) => {
+                let w = l.document.spec.traffic.as_ref()?;
+                t.requests_per_month = w.requests_per_month.unwrap_or(0);
+            }
+            _ => return None,
+        }
+        Some(t)
     }
 
     fn function(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Function> {
@@ -1137,20 +1213,6 @@ impl<'a> Validator<'a> {
                 enabled: t.enabled.unwrap_or(true),
             });
         }
-        let traffic = s.traffic.as_ref().map(|t| FunctionTraffic {
-            requests_per_month: t.requests_per_month.unwrap_or(0),
-            average_duration_ms: t.average_duration_ms.unwrap_or(0.0),
-        });
-        if let Some(t) = &s.traffic {
-            if t.average_duration_ms
-                .is_some_and(|d| !(d.is_finite() && d >= 0.0))
-            {
-                self.diagnostics.push(ctx.error(
-                    "spec.traffic.averageDurationMs",
-                    "the average duration must be a non-negative number of milliseconds",
-                ));
-            }
-        }
         Some(Function {
             handler: if is_image { None } else { s.handler.clone() },
             runtime,
@@ -1169,7 +1231,6 @@ impl<'a> Validator<'a> {
             dead_letter,
             alias,
             triggers,
-            traffic,
         })
     }
 

@@ -357,6 +357,61 @@ pub struct TriggerWire {
 pub struct FunctionTrafficWire {
     pub requests_per_month: Option<u64>,
     pub average_duration_ms: Option<f64>,
+    /// Of `requestsPerMonth`, those served by provisioned concurrency; by default the share of
+    /// the month it is provisioned (traffic spread evenly), up to what it can serve.
+    pub provisioned_requests_per_month: Option<u64>,
+    /// Average duration of the provisioned requests; default `averageDurationMs`.
+    pub provisioned_duration_ms: Option<f64>,
+}
+
+/// For the cost estimate only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "QueueTraffic")]
+pub struct QueueTrafficWire {
+    pub messages_per_month: Option<u64>,
+    /// Default 1 KB; each 64 KB is one request.
+    #[serde(rename = "averageMessageSizeKB")]
+    #[schemars(rename = "averageMessageSizeKB")]
+    pub average_message_size_kb: Option<f64>,
+}
+
+/// For the cost estimate only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "EventBusTraffic")]
+pub struct EventBusTrafficWire {
+    pub events_per_month: Option<u64>,
+    /// Default 1 KB; each 64 KB is one event.
+    #[serde(rename = "averageEventSizeKB")]
+    #[schemars(rename = "averageEventSizeKB")]
+    pub average_event_size_kb: Option<f64>,
+}
+
+/// For the cost estimate only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "TableTraffic")]
+pub struct TableTrafficWire {
+    pub writes_per_month: Option<u64>,
+    pub reads_per_month: Option<u64>,
+    /// Default 1 KB: a write unit per 1 KB, a read unit per 4 KB.
+    #[serde(rename = "averageItemSizeKB")]
+    #[schemars(rename = "averageItemSizeKB")]
+    pub average_item_size_kb: Option<f64>,
+    /// Default false: eventually consistent reads cost half a read unit.
+    pub strongly_consistent_reads: Option<bool>,
+    #[serde(rename = "storageGB")]
+    #[schemars(rename = "storageGB")]
+    pub storage_gb: Option<f64>,
+}
+
+/// For the cost estimate only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ApiTraffic")]
+pub struct ApiTrafficWire {
+    pub requests_per_month: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +483,8 @@ pub struct QueueSpecWire {
     /// As a dead-letter queue, accept redrives only from the stack's queues that name it
     /// (a `byQueue` redrive-allow policy derived from the wiring). Default false: SQS's `allowAll`.
     pub restrict_redrive_sources: Option<bool>,
+    /// Assumptions for the cost estimate only.
+    pub traffic: Option<QueueTrafficWire>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -472,6 +529,8 @@ pub struct EventBusSpecWire {
     pub description: Option<String>,
     /// An archive of the bus's events, for replay.
     pub archive: Option<ArchiveWire>,
+    /// Assumptions for the cost estimate only.
+    pub traffic: Option<EventBusTrafficWire>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -584,6 +643,8 @@ pub struct TableSpecWire {
     pub deletion_protection: Option<bool>,
     /// Encryption at rest; an AWS-owned key when omitted.
     pub sse: Option<TableSseWire>,
+    /// Assumptions for the cost estimate only.
+    pub traffic: Option<TableTrafficWire>,
 }
 
 /// DynamoDB's `SSESpecification`: `type: KMS` alone uses the account's AWS-managed key
@@ -697,6 +758,8 @@ pub struct ApiSpecWire {
     /// X-Ray tracing on the stage.
     pub tracing: Option<bool>,
     pub domain: Option<DomainWire>,
+    /// Assumptions for the cost estimate only.
+    pub traffic: Option<ApiTrafficWire>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]

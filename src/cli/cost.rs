@@ -1,0 +1,245 @@
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Output;
+use crate::cost::{self, CostLine, Estimate, LambdaUsage, Prices};
+use crate::model::Architecture;
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub calculator: Option<Calculator>,
+    /// The stack directory: every *.yaml / *.yml below it is read.
+    #[arg(short = 'f', long = "file", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Show the arithmetic of every line.
+    #[arg(long)]
+    pub explain: bool,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Calculator {
+    /// Provisioned concurrency: break-even utilisation, the month with and without it, and a
+    /// recommendation.
+    #[command(after_help = "\
+Examples:
+  # AWS's \"mobile application launch\" example: 100 provisioned for 8 hours of the month
+  slsctl cost pc --memory 1536 --concurrency 100 --hours 8 \\
+      --requests 3000000 --duration-ms 120 --provisioned-requests 500000 --provisioned-duration-ms 100
+  slsctl cost pc --memory 1024 --architecture arm64 --concurrency 10 --hours 730 \\
+      --requests 200000000 --duration-ms 100 -o json")]
+    Pc(PcArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PcArgs {
+    /// Memory of the function, in MB.
+    #[arg(long, value_name = "MB")]
+    pub memory: u32,
+    #[arg(long, value_enum, default_value = "x86_64")]
+    pub architecture: ArchitectureArg,
+    /// Provisioned concurrency while it is on.
+    #[arg(long)]
+    pub concurrency: u32,
+    /// Hours a month it is on (730: always).
+    #[arg(long)]
+    pub hours: f64,
+    /// Requests a month, all of them.
+    #[arg(long)]
+    pub requests: u64,
+    /// Average duration of on-demand requests, in ms.
+    #[arg(long = "duration-ms")]
+    pub duration_ms: f64,
+    /// Of `--requests`, those served while provisioned; default: spread evenly over the month.
+    #[arg(long = "provisioned-requests")]
+    pub provisioned_requests: Option<u64>,
+    /// Average duration of the provisioned requests; default `--duration-ms`.
+    #[arg(long = "provisioned-duration-ms")]
+    pub provisioned_duration_ms: Option<f64>,
+    #[arg(long = "ephemeral-storage", value_name = "MB", default_value_t = 512)]
+    pub ephemeral_storage: u32,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ArchitectureArg {
+    #[value(name = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    Arm64,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    if let Some(Calculator::Pc(pc)) = &args.calculator {
+        return run_pc(pc);
+    }
+    let Some(dir) = &args.dir else {
+        return Err("give a stack directory with -f DIR, or use `slsctl cost pc`".into());
+    };
+    let stack = match crate::spec::load_stack(dir) {
+        Ok((stack, _)) => stack,
+        Err((diagnostics, sources)) => {
+            eprint!("{}", diagnostics.render(&|p| sources.get(p)));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let prices = Prices::us_east_1();
+    let estimate = cost::estimate(&stack, &prices);
+    let over = stack
+        .budget_monthly_usd
+        .filter(|budget| estimate.total_usd > *budget);
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Json => {
+            let value = serde_json::json!({
+                "stack": stack.name,
+                "estimate": estimate,
+                "budgetUSD": stack.budget_monthly_usd,
+                "overBudget": over.is_some(),
+            });
+            writeln!(out, "{value}").map_err(|e| e.to_string())?;
+        }
+        Output::Text => {
+            write!(
+                out,
+                "{}",
+                render_estimate(&stack.name, &estimate, args.explain)
+            )
+            .map_err(|e| e.to_string())?;
+            if let Some(budget) = stack.budget_monthly_usd {
+                writeln!(out, "budget: ${budget:.2} a month").map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if let Some(budget) = over {
+        eprintln!(
+            "error: the estimate (${:.2} a month) exceeds the stack's budget of ${budget:.2}",
+            estimate.total_usd
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The estimate for people: per resource, its lines, the total and the notes.
+pub fn render_estimate(stack: &str, estimate: &Estimate, explain: bool) -> String {
+    let mut text = format!(
+        "Monthly estimate for stack `{stack}` (prices {}, {})\n\n",
+        estimate.prices_version, estimate.region
+    );
+    for (id, usd) in &estimate.by_resource {
+        text.push_str(&format!("  {:<52} ${usd:>10.2}\n", id.to_string()));
+        for line in estimate
+            .lines
+            .iter()
+            .filter(|l| l.resource.as_ref() == Some(id) && (explain || l.usd != 0.0))
+        {
+            text.push_str(&line_text(line, explain));
+        }
+    }
+    text.push_str(&format!(
+        "\n  {:<52} ${:>10.2}\n",
+        "total", estimate.total_usd
+    ));
+    for note in &estimate.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    text
+}
+
+fn line_text(line: &CostLine, explain: bool) -> String {
+    if explain {
+        format!("      {}\n", line.explain())
+    } else {
+        format!("      {:<48} ${:>10.2}\n", line.item, line.usd)
+    }
+}
+
+fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
+    if !(args.hours >= 0.0 && args.hours <= 744.0) {
+        return Err(format!("--hours {} is not between 0 and 744", args.hours));
+    }
+    if args.provisioned_requests.is_some_and(|p| p > args.requests) {
+        return Err("--provisioned-requests is more than --requests".into());
+    }
+    let prices = Prices::us_east_1();
+    let seconds = args.hours * 3600.0;
+    let provisioned_ms = args.provisioned_duration_ms.unwrap_or(args.duration_ms);
+    let requests = args.requests as f64;
+    let provisioned = args.provisioned_requests.map_or_else(
+        || {
+            let spread = requests * seconds / (f64::from(prices.hours_per_month) * 3600.0);
+            let capacity = if provisioned_ms > 0.0 {
+                f64::from(args.concurrency) * seconds / (provisioned_ms / 1000.0)
+            } else {
+                f64::INFINITY
+            };
+            spread.min(capacity).floor()
+        },
+        |n| n as f64,
+    );
+    let usage = LambdaUsage {
+        architecture: match args.architecture {
+            ArchitectureArg::X86_64 => Architecture::X86_64,
+            ArchitectureArg::Arm64 => Architecture::Arm64,
+        },
+        memory_mb: args.memory,
+        ephemeral_storage_mb: args.ephemeral_storage,
+        requests,
+        on_demand_requests: requests - provisioned,
+        on_demand_duration_ms: args.duration_ms,
+        provisioned_concurrency_seconds: f64::from(args.concurrency) * seconds,
+        provisioned_requests: provisioned,
+        provisioned_duration_ms: provisioned_ms,
+    };
+    let comparison = cost::compare_provisioned(&prices, &usage);
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Json => writeln!(out, "{}", serde_json::json!(comparison)),
+        Output::Text => {
+            let mut text = format!(
+                "Provisioned concurrency: {} × {} MB {} for {} h a month (prices {}, {})\n\n",
+                args.concurrency,
+                args.memory,
+                match usage.architecture {
+                    Architecture::X86_64 => "x86_64",
+                    Architecture::Arm64 => "arm64",
+                },
+                args.hours,
+                prices.version,
+                prices.region
+            );
+            text.push_str(&format!(
+                "  break-even utilisation  {:.1}%\n  forecast utilisation    {:.1}%\n\n",
+                comparison.break_even_utilisation * 100.0,
+                comparison.utilisation * 100.0
+            ));
+            text.push_str(&format!(
+                "  with provisioned concurrency {:>28} ${:>10.2}\n",
+                "", comparison.with_provisioned_usd
+            ));
+            for line in &comparison.with_provisioned {
+                text.push_str(&format!("      {}\n", line.explain()));
+            }
+            text.push_str(&format!(
+                "  on demand only {:>42} ${:>10.2}\n",
+                "", comparison.on_demand_only_usd
+            ));
+            for line in &comparison.on_demand_only {
+                text.push_str(&format!("      {}\n", line.explain()));
+            }
+            text.push_str(&format!(
+                "\nrecommendation: {}\n",
+                comparison.recommendation
+            ));
+            write!(out, "{text}")
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,834 @@
+//! Monthly cost estimates: pure functions of the validated stack, its traffic assumptions and a
+//! versioned price table (`data/prices-us-east-1.json`). Every figure is a [`CostLine`] that can
+//! show its arithmetic (`--explain`).
+//!
+//! Free tiers are the account's, applied the way AWS applies them: once per month over the
+//! pooled usage (Lambda: 1M requests and 400,000 GB-s of on-demand duration, not time under
+//! provisioned concurrency; SQS: 1M requests; DynamoDB: 25 GB of storage), and shared among the
+//! resources in proportion to their usage. Lambda's duration tiers apply to the pooled on-demand
+//! GB-s of each architecture.
+
+pub mod schedule;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Architecture, Billing, Kind, ResourceId, ResourceSpec, Stack};
+
+const PRICES_US_EAST_1: &str = include_str!("../../data/prices-us-east-1.json");
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prices {
+    pub version: String,
+    pub region: String,
+    pub hours_per_month: u32,
+    pub lambda: LambdaPrices,
+    pub sqs: SqsPrices,
+    pub eventbridge: EventBridgePrices,
+    pub dynamodb: DynamoDbPrices,
+    pub apigateway: ApiGatewayPrices,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaPrices {
+    pub requests_per_million: f64,
+    #[serde(rename = "x86_64")]
+    pub x86_64: ArchitecturePrices,
+    pub arm64: ArchitecturePrices,
+    pub ephemeral_storage_per_gb_second: f64,
+    pub free_ephemeral_storage_mb: u32,
+    pub free_requests: f64,
+    pub free_gb_seconds: f64,
+    pub provisioned_billing_minutes: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchitecturePrices {
+    pub duration_tiers: Vec<DurationTier>,
+    pub provisioned_per_gb_second: f64,
+    pub provisioned_duration_per_gb_second: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurationTier {
+    pub up_to_gb_seconds: Option<f64>,
+    pub per_gb_second: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SqsPrices {
+    pub standard_per_million: f64,
+    pub fifo_per_million: f64,
+    pub free_requests: f64,
+    pub request_chunk_kb: f64,
+    pub requests_per_message: f64,
+    pub idle_polling_requests_per_trigger: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBridgePrices {
+    pub custom_events_per_million: f64,
+    pub event_chunk_kb: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DynamoDbPrices {
+    pub write_request_units_per_million: f64,
+    pub read_request_units_per_million: f64,
+    pub write_capacity_unit_hour: f64,
+    pub read_capacity_unit_hour: f64,
+    pub storage_per_gb_month: f64,
+    pub free_storage_gb: f64,
+    pub point_in_time_recovery_per_gb_month: f64,
+    pub write_unit_kb: f64,
+    pub read_unit_kb: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiGatewayPrices {
+    pub rest_tiers: Vec<RequestTier>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestTier {
+    pub up_to_requests: Option<f64>,
+    pub per_million: f64,
+}
+
+impl Prices {
+    /// The price table shipped with this build (us-east-1).
+    pub fn us_east_1() -> Prices {
+        serde_json::from_str(PRICES_US_EAST_1).expect("data/prices-us-east-1.json is valid")
+    }
+
+    fn arch(&self, arch: Architecture) -> &ArchitecturePrices {
+        match arch {
+            Architecture::Arm64 => &self.lambda.arm64,
+            Architecture::X86_64 => &self.lambda.x86_64,
+        }
+    }
+
+    fn month_seconds(&self) -> f64 {
+        f64::from(self.hours_per_month) * 3600.0
+    }
+}
+
+/// One priced quantity: `(quantity − free) × unit_price = usd`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostLine {
+    /// `None` for lines of the stack as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    pub item: String,
+    pub quantity: f64,
+    pub unit: String,
+    /// The part of `quantity` the free tier covers.
+    pub free: f64,
+    pub unit_price: f64,
+    pub usd: f64,
+}
+
+impl CostLine {
+    fn new(resource: &ResourceId, item: &str, quantity: f64, unit: &str, unit_price: f64) -> Self {
+        CostLine {
+            resource: Some(resource.clone()),
+            item: item.to_string(),
+            quantity,
+            unit: unit.to_string(),
+            free: 0.0,
+            unit_price,
+            usd: quantity * unit_price,
+        }
+    }
+
+    fn with_free(mut self, free: f64) -> Self {
+        self.free = free.min(self.quantity).max(0.0);
+        self.usd = (self.quantity - self.free) * self.unit_price;
+        self
+    }
+
+    /// The arithmetic, for `--explain`.
+    pub fn explain(&self) -> String {
+        let free = if self.free > 0.0 {
+            format!(
+                " − {} free = {}",
+                quantity(self.free),
+                quantity(self.quantity - self.free)
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{}: {} {}{free} × ${} = ${:.2}",
+            self.item,
+            quantity(self.quantity),
+            self.unit,
+            price(self.unit_price),
+            self.usd
+        )
+    }
+}
+
+fn quantity(q: f64) -> String {
+    if q.fract() == 0.0 && q.abs() < 1e15 {
+        let digits = format!("{}", q as i64);
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 && c != '-' {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else {
+        format!("{q:.2}")
+    }
+}
+
+fn price(p: f64) -> String {
+    let text = format!("{p:.10}");
+    let trimmed = text.trim_end_matches('0');
+    trimmed.strip_suffix('.').unwrap_or(trimmed).to_string()
+}
+
+/// The monthly estimate of a stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub prices_version: String,
+    pub region: String,
+    pub lines: Vec<CostLine>,
+    pub by_resource: BTreeMap<ResourceId, f64>,
+    pub total_usd: f64,
+    /// Assumptions and what the estimate leaves out.
+    pub notes: Vec<String>,
+}
+
+/// What one function uses in a month.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LambdaUsage {
+    pub architecture: Architecture,
+    pub memory_mb: u32,
+    pub ephemeral_storage_mb: u32,
+    pub requests: f64,
+    /// On-demand requests and their average duration.
+    pub on_demand_requests: f64,
+    pub on_demand_duration_ms: f64,
+    /// Σ concurrency × seconds provisioned (billed periods).
+    pub provisioned_concurrency_seconds: f64,
+    pub provisioned_requests: f64,
+    pub provisioned_duration_ms: f64,
+}
+
+impl LambdaUsage {
+    fn gb(&self) -> f64 {
+        f64::from(self.memory_mb) / 1024.0
+    }
+    pub fn on_demand_gb_seconds(&self) -> f64 {
+        self.on_demand_requests * self.on_demand_duration_ms / 1000.0 * self.gb()
+    }
+    pub fn provisioned_gb_seconds(&self) -> f64 {
+        self.provisioned_concurrency_seconds * self.gb()
+    }
+    pub fn provisioned_duration_gb_seconds(&self) -> f64 {
+        self.provisioned_requests * self.provisioned_duration_ms / 1000.0 * self.gb()
+    }
+    /// The share of provisioned capacity the traffic uses.
+    pub fn utilisation(&self) -> f64 {
+        let allocated = self.provisioned_gb_seconds();
+        if allocated > 0.0 {
+            self.provisioned_duration_gb_seconds() / allocated
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The utilisation above which provisioned concurrency is cheaper than on-demand for the same
+/// work: p_pc / (p_od − p_pcd), at tier-1 prices (60% on both architectures at list prices).
+pub fn break_even_utilisation(prices: &Prices, arch: Architecture) -> f64 {
+    let p = prices.arch(arch);
+    let on_demand = p.duration_tiers.first().map_or(0.0, |t| t.per_gb_second);
+    p.provisioned_per_gb_second / (on_demand - p.provisioned_duration_per_gb_second)
+}
+
+/// Cost of `gb_seconds` of on-demand duration through the tiers.
+fn tiered_duration(tiers: &[DurationTier], gb_seconds: f64) -> f64 {
+    let mut left = gb_seconds;
+    let mut floor = 0.0;
+    let mut usd = 0.0;
+    for tier in tiers {
+        let size = tier.up_to_gb_seconds.map_or(f64::INFINITY, |u| u - floor);
+        let here = left.min(size);
+        usd += here * tier.per_gb_second;
+        left -= here;
+        floor = tier.up_to_gb_seconds.unwrap_or(floor);
+        if left <= 0.0 {
+            break;
+        }
+    }
+    usd
+}
+
+/// Lambda lines for functions that share the account's free tier and duration tiers.
+fn lambda_lines(
+    prices: &Prices,
+    usage: &[(ResourceId, LambdaUsage)],
+    free_tier: bool,
+) -> Vec<CostLine> {
+    let lp = &prices.lambda;
+    let total_requests: f64 = usage.iter().map(|(_, u)| u.requests).sum();
+    let total_od: f64 = usage.iter().map(|(_, u)| u.on_demand_gb_seconds()).sum();
+    let free_requests = if free_tier {
+        lp.free_requests.min(total_requests)
+    } else {
+        0.0
+    };
+    let free_gb_s = if free_tier {
+        lp.free_gb_seconds.min(total_od)
+    } else {
+        0.0
+    };
+    // The blended on-demand rate of each architecture over its pooled usage.
+    let rate = |arch: Architecture| {
+        let pooled: f64 = usage
+            .iter()
+            .filter(|(_, u)| u.architecture == arch)
+            .map(|(_, u)| u.on_demand_gb_seconds())
+            .sum();
+        let tiers = &prices.arch(arch).duration_tiers;
+        if pooled > 0.0 {
+            tiered_duration(tiers, pooled) / pooled
+        } else {
+            tiers.first().map_or(0.0, |t| t.per_gb_second)
+        }
+    };
+    let mut lines = Vec::new();
+    for (id, u) in usage {
+        let p = prices.arch(u.architecture);
+        let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+        lines.push(
+            CostLine::new(
+                id,
+                "requests",
+                u.requests,
+                "requests",
+                lp.requests_per_million / 1e6,
+            )
+            .with_free(free_requests * share(u.requests, total_requests)),
+        );
+        if u.provisioned_concurrency_seconds > 0.0 {
+            lines.push(CostLine::new(
+                id,
+                "provisioned concurrency",
+                u.provisioned_gb_seconds(),
+                "GB-s",
+                p.provisioned_per_gb_second,
+            ));
+            lines.push(CostLine::new(
+                id,
+                "duration under provisioned concurrency",
+                u.provisioned_duration_gb_seconds(),
+                "GB-s",
+                p.provisioned_duration_per_gb_second,
+            ));
+        }
+        let od = u.on_demand_gb_seconds();
+        lines.push(
+            CostLine::new(id, "duration", od, "GB-s", rate(u.architecture))
+                .with_free(free_gb_s * share(od, total_od)),
+        );
+        if u.ephemeral_storage_mb > lp.free_ephemeral_storage_mb {
+            let extra_gb =
+                f64::from(u.ephemeral_storage_mb - lp.free_ephemeral_storage_mb) / 1024.0;
+            let seconds = (u.on_demand_requests * u.on_demand_duration_ms
+                + u.provisioned_requests * u.provisioned_duration_ms)
+                / 1000.0;
+            lines.push(CostLine::new(
+                id,
+                "ephemeral storage above 512 MB",
+                extra_gb * seconds,
+                "GB-s",
+                lp.ephemeral_storage_per_gb_second,
+            ));
+        }
+    }
+    lines
+}
+
+/// The usage of one function under the stack's traffic assumptions.
+fn function_usage(
+    prices: &Prices,
+    f: &crate::model::Function,
+    traffic: &crate::model::Traffic,
+    notes: &mut Vec<String>,
+    id: &ResourceId,
+) -> LambdaUsage {
+    let requests = traffic.requests_per_month as f64;
+    let mut usage = LambdaUsage {
+        architecture: f.architecture,
+        memory_mb: f.memory_size,
+        ephemeral_storage_mb: f.ephemeral_storage,
+        requests,
+        on_demand_requests: requests,
+        on_demand_duration_ms: traffic.average_duration_ms,
+        provisioned_duration_ms: traffic
+            .provisioned_duration_ms
+            .unwrap_or(traffic.average_duration_ms),
+        ..Default::default()
+    };
+    let Some(pc) = f
+        .alias
+        .as_ref()
+        .and_then(|a| a.provisioned_concurrency.as_ref())
+    else {
+        return usage;
+    };
+    let month = schedule::provisioned_month(
+        pc,
+        prices.hours_per_month,
+        prices.lambda.provisioned_billing_minutes,
+    );
+    for skipped in &month.skipped {
+        notes.push(format!(
+            "{id}: schedule {skipped} is not in the estimate (one-off, or a cron feature it does not model)"
+        ));
+    }
+    if pc.target_utilization.is_some() {
+        notes.push(format!(
+            "{id}: target tracking may provision above the scheduled minimums; the estimate takes the minimums"
+        ));
+    }
+    usage.provisioned_concurrency_seconds = month.concurrency_seconds;
+    // Without an explicit split, traffic is taken as spread evenly over the month: the share of
+    // the month with concurrency provisioned, up to what that concurrency can serve.
+    let provisioned = traffic.provisioned_requests_per_month.map_or_else(
+        || {
+            let spread = requests * month.provisioned_seconds / prices.month_seconds();
+            let capacity = if usage.provisioned_duration_ms > 0.0 {
+                month.concurrency_seconds / (usage.provisioned_duration_ms / 1000.0)
+            } else {
+                f64::INFINITY
+            };
+            spread.min(capacity).floor()
+        },
+        |n| n as f64,
+    );
+    usage.provisioned_requests = provisioned.min(requests);
+    usage.on_demand_requests = requests - usage.provisioned_requests;
+    usage
+}
+
+/// Estimate the monthly cost of every resource of the stack.
+pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
+    let mut notes = vec![
+        format!(
+            "prices {} for {}; other regions differ",
+            prices.version, prices.region
+        ),
+        "not included: data transfer, CloudWatch Logs and metrics, X-Ray, KMS requests".to_string(),
+    ];
+    let mut lines = Vec::new();
+    let none = crate::model::Traffic::default();
+    let mut lambda_usage = Vec::new();
+    let mut sqs: Vec<(ResourceId, f64, f64)> = Vec::new(); // id, requests, unit price
+    let mut table_storage: Vec<(ResourceId, f64)> = Vec::new();
+    let mut without_traffic = Vec::new();
+    for resource in &stack.resources {
+        let traffic = resource.traffic.as_ref().unwrap_or(&none);
+        if resource.traffic.is_none()
+            && matches!(
+                resource.id.kind,
+                Kind::Function | Kind::Queue | Kind::EventBus | Kind::Table | Kind::Api
+            )
+        {
+            without_traffic.push(resource.id.to_string());
+        }
+        let id = &resource.id;
+        match &resource.spec {
+            ResourceSpec::Function(f) => {
+                lambda_usage.push((
+                    id.clone(),
+                    function_usage(prices, f, traffic, &mut notes, id),
+                ));
+            }
+            ResourceSpec::Queue(q) => {
+                let chunks = (traffic.average_message_size_kb / prices.sqs.request_chunk_kb)
+                    .ceil()
+                    .max(1.0);
+                let mut requests =
+                    traffic.messages_per_month as f64 * prices.sqs.requests_per_message * chunks;
+                let pollers = stack
+                    .resources
+                    .iter()
+                    .filter_map(|r| match &r.spec {
+                        ResourceSpec::Function(f) => Some(f),
+                        _ => None,
+                    })
+                    .flat_map(|f| &f.triggers)
+                    .filter(|t| t.queue == crate::model::Reference::Stack(id.clone()))
+                    .count();
+                requests += pollers as f64 * prices.sqs.idle_polling_requests_per_trigger;
+                let unit = if q.fifo {
+                    prices.sqs.fifo_per_million
+                } else {
+                    prices.sqs.standard_per_million
+                } / 1e6;
+                sqs.push((id.clone(), requests, unit));
+            }
+            ResourceSpec::EventBus(_) => {
+                let chunks = (traffic.average_event_size_kb / prices.eventbridge.event_chunk_kb)
+                    .ceil()
+                    .max(1.0);
+                lines.push(CostLine::new(
+                    id,
+                    "custom events",
+                    traffic.events_per_month as f64 * chunks,
+                    "events",
+                    prices.eventbridge.custom_events_per_million / 1e6,
+                ));
+            }
+            ResourceSpec::Table(t) => {
+                let d = &prices.dynamodb;
+                let size = traffic.average_item_size_kb.max(0.0);
+                // A write also writes each index the item is projected into.
+                let copies = 1.0 + t.global_secondary_indexes.len() as f64;
+                match t.billing {
+                    Billing::OnDemand => {
+                        let write_units = (size / d.write_unit_kb).ceil().max(1.0);
+                        let read_units = (size / d.read_unit_kb).ceil().max(1.0)
+                            * if traffic.strongly_consistent_reads {
+                                1.0
+                            } else {
+                                0.5
+                            };
+                        lines.push(CostLine::new(
+                            id,
+                            "write request units",
+                            traffic.writes_per_month as f64 * write_units * copies,
+                            "WRU",
+                            d.write_request_units_per_million / 1e6,
+                        ));
+                        lines.push(CostLine::new(
+                            id,
+                            "read request units",
+                            traffic.reads_per_month as f64 * read_units,
+                            "RRU",
+                            d.read_request_units_per_million / 1e6,
+                        ));
+                    }
+                    Billing::Provisioned { read, write } => {
+                        let hours = f64::from(prices.hours_per_month);
+                        let (mut rcu, mut wcu) = (f64::from(read), f64::from(write));
+                        for index in &t.global_secondary_indexes {
+                            if let Some((r, w)) = index.capacity {
+                                rcu += f64::from(r);
+                                wcu += f64::from(w);
+                            }
+                        }
+                        lines.push(CostLine::new(
+                            id,
+                            "write capacity (table and indexes)",
+                            wcu * hours,
+                            "WCU-hours",
+                            d.write_capacity_unit_hour,
+                        ));
+                        lines.push(CostLine::new(
+                            id,
+                            "read capacity (table and indexes)",
+                            rcu * hours,
+                            "RCU-hours",
+                            d.read_capacity_unit_hour,
+                        ));
+                    }
+                }
+                table_storage.push((id.clone(), traffic.storage_gb));
+                if t.point_in_time_recovery && traffic.storage_gb > 0.0 {
+                    lines.push(CostLine::new(
+                        id,
+                        "point-in-time recovery",
+                        traffic.storage_gb,
+                        "GB-months",
+                        d.point_in_time_recovery_per_gb_month,
+                    ));
+                }
+            }
+            ResourceSpec::Api(_) => {
+                let requests = traffic.requests_per_month as f64;
+                let mut left = requests;
+                let mut floor = 0.0;
+                let mut usd = 0.0;
+                for tier in &prices.apigateway.rest_tiers {
+                    let size = tier.up_to_requests.map_or(f64::INFINITY, |u| u - floor);
+                    let here = left.min(size);
+                    usd += here * tier.per_million / 1e6;
+                    left -= here;
+                    floor = tier.up_to_requests.unwrap_or(floor);
+                }
+                let unit = if requests > 0.0 {
+                    usd / requests
+                } else {
+                    prices
+                        .apigateway
+                        .rest_tiers
+                        .first()
+                        .map_or(0.0, |t| t.per_million)
+                        / 1e6
+                };
+                lines.push(CostLine::new(
+                    id,
+                    "REST API requests",
+                    requests,
+                    "requests",
+                    unit,
+                ));
+            }
+            ResourceSpec::Layer(_) | ResourceSpec::Rule(_) => {}
+        }
+    }
+    lines.extend(lambda_lines(prices, &lambda_usage, true));
+    // SQS's free million requests and DynamoDB's free 25 GB are the account's, shared out.
+    let total_sqs: f64 = sqs.iter().map(|s| s.1).sum();
+    let free_sqs = prices.sqs.free_requests.min(total_sqs);
+    for (id, requests, unit) in sqs {
+        let share = if total_sqs > 0.0 {
+            requests / total_sqs
+        } else {
+            0.0
+        };
+        lines.push(
+            CostLine::new(&id, "requests", requests, "requests", unit).with_free(free_sqs * share),
+        );
+    }
+    let total_storage: f64 = table_storage.iter().map(|s| s.1).sum();
+    let free_storage = prices.dynamodb.free_storage_gb.min(total_storage);
+    for (id, gb) in table_storage {
+        if gb > 0.0 {
+            let share = gb / total_storage;
+            lines.push(
+                CostLine::new(
+                    &id,
+                    "storage",
+                    gb,
+                    "GB-months",
+                    prices.dynamodb.storage_per_gb_month,
+                )
+                .with_free(free_storage * share),
+            );
+        }
+    }
+    if !without_traffic.is_empty() {
+        notes.push(format!(
+            "no traffic assumptions (only fixed costs counted): {}",
+            without_traffic.join(", ")
+        ));
+    }
+    lines.sort_by(|a, b| a.resource.cmp(&b.resource));
+    let mut by_resource: BTreeMap<ResourceId, f64> = BTreeMap::new();
+    for line in &lines {
+        if let Some(id) = &line.resource {
+            *by_resource.entry(id.clone()).or_default() += line.usd;
+        }
+    }
+    for resource in &stack.resources {
+        by_resource.entry(resource.id.clone()).or_default();
+    }
+    let total_usd = lines.iter().map(|l| l.usd).sum();
+    Estimate {
+        prices_version: prices.version.clone(),
+        region: prices.region.clone(),
+        lines,
+        by_resource,
+        total_usd,
+        notes,
+    }
+}
+
+/// The stack as it runs now, for the "before" side of a plan's cost: resources the plan creates
+/// are left out, and the fields that decide cost (memory, architecture, ephemeral storage,
+/// provisioned concurrency, billing and capacity, PITR) are taken from what AWS reports.
+/// Traffic assumptions are the spec's on both sides.
+pub fn as_live(
+    stack: &Stack,
+    actions: &[crate::plan::ResourceAction],
+    observed: &[crate::plan::ObservedResource],
+) -> Stack {
+    use crate::plan::{ActionKind, FieldValue};
+    let mut live = stack.clone();
+    let created: Vec<&ResourceId> = actions
+        .iter()
+        .filter(|a| a.action == ActionKind::Create)
+        .map(|a| &a.id)
+        .collect();
+    live.resources.retain(|r| !created.contains(&&r.id));
+    for resource in &mut live.resources {
+        let Some(have) = observed.iter().find(|o| o.id == resource.id) else {
+            continue;
+        };
+        let number = |field: &str| match have.props.get(field) {
+            Some(FieldValue::Known(v)) => v.as_u64().and_then(|n| u32::try_from(n).ok()),
+            _ => None,
+        };
+        let text = |field: &str| match have.props.get(field) {
+            Some(FieldValue::Known(serde_json::Value::String(s))) => Some(s.clone()),
+            _ => None,
+        };
+        match &mut resource.spec {
+            ResourceSpec::Function(f) => {
+                if let Some(memory) = number("memorySize") {
+                    f.memory_size = memory;
+                }
+                if let Some(storage) = number("ephemeralStorage") {
+                    f.ephemeral_storage = storage;
+                }
+                match text("architecture").as_deref() {
+                    Some("arm64") => f.architecture = Architecture::Arm64,
+                    Some("x86_64") => f.architecture = Architecture::X86_64,
+                    _ => {}
+                }
+                if let Some(alias) = &mut f.alias {
+                    let base = format!("alias.{}", alias.name);
+                    let schedules: Vec<crate::model::PcSchedule> = have
+                        .props
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let name = k
+                                .strip_prefix(&format!("{base}.schedules["))?
+                                .strip_suffix(']')?;
+                            let FieldValue::Known(v) = v else { return None };
+                            Some(crate::model::PcSchedule {
+                                name: name.to_string(),
+                                expression: v.get("schedule")?.as_str()?.to_string(),
+                                timezone: v
+                                    .get("timezone")
+                                    .and_then(|t| t.as_str())
+                                    .map(str::to_string),
+                                min: u32::try_from(v.get("min")?.as_u64()?).ok()?,
+                                max: u32::try_from(v.get("max")?.as_u64()?).ok()?,
+                            })
+                        })
+                        .collect();
+                    let baseline = number(&format!("{base}.provisionedConcurrency"));
+                    alias.provisioned_concurrency = match (baseline, schedules.is_empty()) {
+                        (None, true) => None,
+                        (baseline, _) => Some(crate::model::ProvisionedConcurrency {
+                            baseline: baseline.unwrap_or_else(|| {
+                                alias
+                                    .provisioned_concurrency
+                                    .as_ref()
+                                    .map_or(0, |pc| pc.baseline)
+                            }),
+                            schedules,
+                            target_utilization: None,
+                        }),
+                    };
+                }
+            }
+            ResourceSpec::Table(t) => {
+                t.billing = match (
+                    text("billingMode").as_deref(),
+                    number("readCapacity"),
+                    number("writeCapacity"),
+                ) {
+                    (Some("PROVISIONED"), Some(read), Some(write)) => {
+                        Billing::Provisioned { read, write }
+                    }
+                    (Some("PAY_PER_REQUEST"), _, _) => Billing::OnDemand,
+                    _ => t.billing.clone(),
+                };
+                if let Some(FieldValue::Known(serde_json::Value::Bool(pitr))) =
+                    have.props.get("pointInTimeRecovery")
+                {
+                    t.point_in_time_recovery = *pitr;
+                }
+                for index in &mut t.global_secondary_indexes {
+                    let field = format!("globalSecondaryIndexes[{}]", index.name);
+                    if let Some(FieldValue::Known(v)) = have.props.get(&field) {
+                        let capacity = |k: &str| {
+                            v.get(k)
+                                .and_then(|n| n.as_u64())
+                                .and_then(|n| u32::try_from(n).ok())
+                        };
+                        index.capacity = capacity("readCapacity").zip(capacity("writeCapacity"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    live
+}
+
+/// The provisioned-concurrency calculator's answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PcComparison {
+    pub break_even_utilisation: f64,
+    pub utilisation: f64,
+    pub with_provisioned: Vec<CostLine>,
+    pub with_provisioned_usd: f64,
+    pub on_demand_only: Vec<CostLine>,
+    pub on_demand_only_usd: f64,
+    pub recommendation: String,
+}
+
+/// Compare a function's month with and without provisioned concurrency (free tier included).
+pub fn compare_provisioned(prices: &Prices, usage: &LambdaUsage) -> PcComparison {
+    let id = ResourceId::new(Kind::Function, "calculator");
+    let with_provisioned = lambda_lines(prices, &[(id.clone(), usage.clone())], true);
+    // The same requests, every one on demand at its own duration.
+    let od_ms = if usage.requests > 0.0 {
+        (usage.on_demand_requests * usage.on_demand_duration_ms
+            + usage.provisioned_requests * usage.provisioned_duration_ms)
+            / usage.requests
+    } else {
+        0.0
+    };
+    let on_demand = LambdaUsage {
+        on_demand_requests: usage.requests,
+        on_demand_duration_ms: od_ms,
+        provisioned_concurrency_seconds: 0.0,
+        provisioned_requests: 0.0,
+        ..usage.clone()
+    };
+    let on_demand_only = lambda_lines(prices, &[(id, on_demand)], true);
+    let sum = |lines: &[CostLine]| lines.iter().map(|l| l.usd).sum::<f64>();
+    let (with_usd, without_usd) = (sum(&with_provisioned), sum(&on_demand_only));
+    let break_even = break_even_utilisation(prices, usage.architecture);
+    let utilisation = usage.utilisation();
+    let recommendation = if with_usd <= without_usd {
+        format!(
+            "provisioned concurrency pays for itself: {:.0}% utilisation is above the {:.0}% break-even; it saves ${:.2} a month",
+            utilisation * 100.0,
+            break_even * 100.0,
+            without_usd - with_usd
+        )
+    } else {
+        format!(
+            "on demand is ${:.2} a month cheaper: {:.1}% utilisation is below the {:.0}% break-even; keep provisioned concurrency only if cold starts are unacceptable",
+            with_usd - without_usd,
+            utilisation * 100.0,
+            break_even * 100.0
+        )
+    };
+    PcComparison {
+        break_even_utilisation: break_even,
+        utilisation,
+        with_provisioned,
+        with_provisioned_usd: with_usd,
+        on_demand_only,
+        on_demand_only_usd: without_usd,
+        recommendation,
+    }
+}
+
+#[cfg(test)]
+mod tests;

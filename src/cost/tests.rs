@@ -1,0 +1,182 @@
+use super::*;
+use crate::model::Architecture;
+
+/// The "Mobile application launch" example of AWS's Lambda pricing page: 3M requests a month at
+/// 120 ms, 1536 MB, x86_64; provisioned concurrency of 100 from noon to 8 pm on one day, with
+/// 500,000 of the requests in that window at 100 ms.
+fn launch() -> LambdaUsage {
+    LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 1536,
+        ephemeral_storage_mb: 512,
+        requests: 3_000_000.0,
+        on_demand_requests: 2_500_000.0,
+        on_demand_duration_ms: 120.0,
+        provisioned_concurrency_seconds: 100.0 * 8.0 * 3600.0,
+        provisioned_requests: 500_000.0,
+        provisioned_duration_ms: 100.0,
+    }
+}
+
+fn cents(lines: &[CostLine], item: &str) -> String {
+    let usd: f64 = lines.iter().filter(|l| l.item == item).map(|l| l.usd).sum();
+    format!("{usd:.2}")
+}
+
+#[test]
+fn the_lambda_pricing_pages_launch_example_to_the_cent() {
+    let prices = Prices::us_east_1();
+    let comparison = compare_provisioned(&prices, &launch());
+    let lines = &comparison.with_provisioned;
+    assert_eq!(cents(lines, "provisioned concurrency"), "18.00");
+    assert_eq!(cents(lines, "requests"), "0.40");
+    assert_eq!(
+        cents(lines, "duration under provisioned concurrency"),
+        "0.73"
+    );
+    assert_eq!(cents(lines, "duration"), "0.83");
+    assert_eq!(format!("{:.2}", comparison.with_provisioned_usd), "19.96");
+}
+
+#[test]
+fn break_even_is_sixty_percent_on_both_architectures_at_list_prices() {
+    let prices = Prices::us_east_1();
+    for arch in [Architecture::X86_64, Architecture::Arm64] {
+        let b = break_even_utilisation(&prices, arch);
+        assert!((b - 0.60).abs() < 0.001, "{arch:?}: {b}");
+    }
+}
+
+#[test]
+fn the_launch_example_is_cheaper_on_demand_and_says_why() {
+    let prices = Prices::us_east_1();
+    let comparison = compare_provisioned(&prices, &launch());
+    // 525,000 GB-s on demand − 400,000 free, and the same requests.
+    assert_eq!(format!("{:.2}", comparison.on_demand_only_usd), "2.48");
+    assert!((comparison.utilisation - 75_000.0 / 4_320_000.0).abs() < 1e-12);
+    assert!(
+        comparison
+            .recommendation
+            .starts_with("on demand is $17.48 a month cheaper"),
+        "{}",
+        comparison.recommendation
+    );
+}
+
+#[test]
+fn well_used_provisioned_concurrency_pays_for_itself() {
+    let prices = Prices::us_east_1();
+    // 10 always-on, busy 80% of the time with 100 ms requests.
+    let seconds: f64 = 10.0 * 730.0 * 3600.0;
+    let requests = (seconds * 0.8 / 0.1).floor();
+    let usage = LambdaUsage {
+        architecture: Architecture::Arm64,
+        memory_mb: 1024,
+        ephemeral_storage_mb: 512,
+        requests,
+        provisioned_concurrency_seconds: seconds,
+        provisioned_requests: requests,
+        provisioned_duration_ms: 100.0,
+        ..Default::default()
+    };
+    let comparison = compare_provisioned(&prices, &usage);
+    assert!(comparison.with_provisioned_usd < comparison.on_demand_only_usd);
+    assert!(comparison
+        .recommendation
+        .starts_with("provisioned concurrency pays for itself"));
+}
+
+#[test]
+fn duration_tiers_apply_to_pooled_usage() {
+    let prices = Prices::us_east_1();
+    let tiers = &prices.lambda.x86_64.duration_tiers;
+    let usd = tiered_duration(tiers, 7_000_000_000.0);
+    let expected = 6e9 * 0.0000166667 + 1e9 * 0.0000150000;
+    assert!((usd - expected).abs() < 1e-6, "{usd} vs {expected}");
+}
+
+#[test]
+fn free_tiers_are_shared_in_proportion_to_usage() {
+    let prices = Prices::us_east_1();
+    let usage = |requests: f64| LambdaUsage {
+        memory_mb: 1024,
+        ephemeral_storage_mb: 512,
+        requests,
+        on_demand_requests: requests,
+        on_demand_duration_ms: 100.0,
+        ..Default::default()
+    };
+    let a = ResourceId::new(Kind::Function, "a");
+    let b = ResourceId::new(Kind::Function, "b");
+    let lines = lambda_lines(
+        &prices,
+        &[
+            (a.clone(), usage(3_000_000.0)),
+            (b.clone(), usage(1_000_000.0)),
+        ],
+        true,
+    );
+    let free = |id: &ResourceId, item: &str| {
+        lines
+            .iter()
+            .find(|l| l.resource.as_ref() == Some(id) && l.item == item)
+            .unwrap()
+            .free
+    };
+    assert_eq!(free(&a, "requests"), 750_000.0);
+    assert_eq!(free(&b, "requests"), 250_000.0);
+    assert_eq!(free(&a, "duration") + free(&b, "duration"), 400_000.0);
+}
+
+#[test]
+fn the_explanation_shows_the_arithmetic() {
+    let prices = Prices::us_east_1();
+    let lines = compare_provisioned(&prices, &launch()).with_provisioned;
+    let requests = lines.iter().find(|l| l.item == "requests").unwrap();
+    assert_eq!(
+        requests.explain(),
+        "requests: 3,000,000 requests − 1,000,000 free = 2,000,000 × $0.0000002 = $0.40"
+    );
+}
+
+/// Load a stack from YAML documents (with a code directory for functions).
+fn load(docs: &str) -> Stack {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/app.py"),
+        "def handler(e, c):\n    return e\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
+    crate::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+        .0
+}
+
+#[test]
+fn queues_tables_buses_and_apis_are_priced_from_their_traffic() {
+    let stack = load(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {region: us-east-1}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec:\n  traffic: {messagesPerMonth: 2000000, averageMessageSizeKB: 100}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: b}\nspec:\n  traffic: {eventsPerMonth: 5000000}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n  globalSecondaryIndexes: [{name: gsi1, partitionKey: {name: g, type: S}}]\n  pointInTimeRecovery: true\n  traffic: {writesPerMonth: 10000000, readsPerMonth: 40000000, averageItemSizeKB: 2, storageGB: 45}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {name: a}\nspec:\n  routes: [{method: GET, path: /x, function: f}]\n  traffic: {requestsPerMonth: 1000000}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec: {handler: app.handler, runtime: python3.12, code: {path: src}, role: \"arn:aws:iam::123456789012:role/r\"}\n",
+    );
+    let prices = Prices::us_east_1();
+    let estimate = estimate(&stack, &prices);
+    let usd = |id: &str| {
+        let (kind, name) = id.split_once('/').unwrap();
+        estimate.by_resource[&ResourceId::new(Kind::parse(kind).unwrap(), name)]
+    };
+    // 2M messages × 3 requests × 2 chunks of 64 KB = 12M, less the free million: 11M × $0.40/M.
+    assert_eq!(format!("{:.2}", usd("Queue/q")), "4.40");
+    assert_eq!(format!("{:.2}", usd("EventBus/b")), "5.00");
+    // Writes: 10M × 2 KB × (table + 1 index) = 40M WRU × $0.625/M = $25; reads: 40M × 0.5 RRU
+    // = 20M × $0.125/M = $2.50; storage 45 − 25 free = 20 GB × $0.25 = $5; PITR 45 × $0.20 = $9.
+    assert_eq!(format!("{:.2}", usd("Table/t")), "41.50");
+    assert_eq!(format!("{:.2}", usd("Api/a")), "3.50");
+    assert_eq!(format!("{:.2}", usd("Function/f")), "0.00");
+    assert!(estimate.notes.iter().any(|n| n.contains("Function/f")));
+}
