@@ -12,5 +12,6 @@ pub mod cost;
 pub mod engine;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod spec;

@@ -194,3 +194,50 @@ fn cost_estimates_the_example_stack_and_enforces_the_budget() {
         text(&over.stderr)
     );
 }
+
+#[test]
+fn policy_test_runs_the_default_packs_tests() {
+    let out = slsctl(&["policy", "test"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("9 tests, 9 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn policies_deny_with_the_resources_location_and_users_add_their_own() {
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec:\n  policy: {requiredTags: [team]}\n"),
+        ("t.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n"),
+        ("q.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {delaySeconds: 5}\n"),
+        (
+            "policies/no_delay.rego",
+            "package mine.queues\nimport rego.v1\n\nwarn contains {\"resource\": q.id, \"msg\": \"queues should not delay\"} if {\n  some q in input.resources\n  q.kind == \"Queue\"\n  q.spec.delay_seconds > 0\n}\n\ntest_a_delay_warns if {\n  count(warn) == 1 with input as {\"resources\": [{\"id\": \"Queue/q\", \"kind\": \"Queue\", \"spec\": {\"delay_seconds\": 3}}]}\n}\n",
+        ),
+    ]);
+    let path = dir.path().to_str().unwrap();
+    let out = slsctl(&["policy", "eval", "-f", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout).replace(path, "<root>");
+    assert!(
+        stdout.contains("deny: <root>/t.yaml:3:12: table `app` has no point-in-time recovery; set pointInTimeRecovery: true (slsctl.policies.blueprint)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("deny: the stack has no `team` tag, which the policy requires"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: <root>/q.yaml:3:12: queues should not delay (mine.queues)"),
+        "{stdout}"
+    );
+    let tests = slsctl(&["policy", "test", "-f", path]);
+    assert_eq!(tests.status.code(), Some(0));
+    assert!(
+        text(&tests.stdout).contains("10 tests, 10 passed"),
+        "{}",
+        text(&tests.stdout)
+    );
+}

@@ -242,3 +242,35 @@ fn a_plan_shows_its_cost_and_one_over_budget_is_refused() {
         text(&planned.stdout)
     );
 }
+
+/// A policy deny fails the plan with the resource's file:line, and apply refuses it.
+#[test]
+fn a_policy_deny_fails_the_plan_and_apply_refuses_it() {
+    let name = unique("policy");
+    let dir = spec_dir(&[
+        ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+        ("t.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n  deletionProtection: false\n"),
+    ]);
+    let path = dir.path().to_str().unwrap();
+    let planned = slsctl(&["plan", "-f", path]);
+    assert_eq!(planned.status.code(), Some(1));
+    let stdout = text(&planned.stdout).replace(path, "<root>");
+    assert!(
+        stdout.contains("! policy: <root>/t.yaml:3:12: table `app` has no point-in-time recovery"),
+        "{stdout}"
+    );
+    let refused = slsctl(&["apply", "-f", path, "--auto-approve"]);
+    assert_eq!(refused.status.code(), Some(1));
+    // Fixed in the spec: the plan goes through.
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n  deletionProtection: false\n  pointInTimeRecovery: true\n",
+    )
+    .unwrap();
+    let planned = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
+    assert_eq!(planned.status.code(), Some(2), "{}", text(&planned.stdout));
+    assert!(
+        text(&planned.stdout).contains("+ Table/app"),
+        "nothing was created before"
+    );
+}

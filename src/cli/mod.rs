@@ -1,6 +1,7 @@
 //! The command line: each command resolves its settings once and calls the library.
 
 pub mod cost;
+mod policy;
 mod reconcile;
 mod schema;
 mod validate;
@@ -78,6 +79,9 @@ Prices are us-east-1 list prices from a versioned table (data/prices-us-east-1.j
 tier is applied once per month over the stack's pooled usage. Exit code 1 when the estimate
 exceeds `budget.monthlyUSD`.")]
     Cost(cost::Args),
+    /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
+    /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.
+    Policy(policy::Args),
 }
 
 /// Output format for commands that print results.
@@ -111,6 +115,7 @@ pub fn run() -> ExitCode {
         Command::Destroy(args) => reconcile::destroy(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Cost(args) => cost::run(&args),
+        Command::Policy(args) => policy::run(&args),
     };
     match result {
         Ok(code) => code,

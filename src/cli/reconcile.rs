@@ -122,7 +122,8 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
         let clients = clients_for(&stack).await;
         (prepare(stack, &clients, &options).await, clients)
     });
-    let prepared = prepared.map_err(|e| e.to_string())?;
+    let mut prepared = prepared.map_err(|e| e.to_string())?;
+    crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     let plan = &prepared.plan;
     match args.output {
         Output::Text => {
@@ -261,9 +262,10 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     };
     let runtime = runtime()?;
     let clients = runtime.block_on(clients_for(&stack));
-    let prepared = runtime
+    let mut prepared = runtime
         .block_on(prepare(stack, &clients, &options))
         .map_err(|e| e.to_string())?;
+    crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     if let Some(saved) = &saved {
         if saved.observed_digest != prepared.plan.observed_digest {
             return Err(

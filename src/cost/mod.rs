@@ -653,6 +653,33 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
     }
 }
 
+/// For each function with provisioned concurrency and traffic assumptions: its forecast
+/// utilisation and the break-even utilisation of its architecture.
+pub fn provisioned_forecasts(stack: &Stack, prices: &Prices) -> BTreeMap<ResourceId, (f64, f64)> {
+    let mut notes = Vec::new();
+    stack
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let ResourceSpec::Function(f) = &r.spec else {
+                return None;
+            };
+            let traffic = r.traffic.as_ref()?;
+            f.alias.as_ref()?.provisioned_concurrency.as_ref()?;
+            let usage = function_usage(prices, f, traffic, &mut notes, &r.id);
+            (usage.provisioned_concurrency_seconds > 0.0).then(|| {
+                (
+                    r.id.clone(),
+                    (
+                        usage.utilisation(),
+                        break_even_utilisation(prices, f.architecture),
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The stack as it runs now, for the "before" side of a plan's cost: resources the plan creates
 /// are left out, and the fields that decide cost (memory, architecture, ephemeral storage,
 /// provisioned concurrency, billing and capacity, PITR) are taken from what AWS reports.

@@ -174,7 +174,35 @@ pub struct Stack {
     pub prune: bool,
     pub drift: DriftMode,
     pub budget_monthly_usd: Option<f64>,
+    pub policy: PolicyConfig,
     pub resources: Vec<Resource>,
+}
+
+/// Settings of the policy pack, passed to the policies as `input.config`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyConfig {
+    pub required_tags: Vec<String>,
+    #[serde(rename = "memoryMB")]
+    pub memory_mb: MemoryRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryRange {
+    pub min: u32,
+    pub max: u32,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            required_tags: Vec::new(),
+            memory_mb: MemoryRange {
+                min: 128,
+                max: 10_240,
+            },
+        }
+    }
 }
 
 impl Stack {

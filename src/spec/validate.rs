@@ -288,6 +288,7 @@ impl<'a> Validator<'a> {
                 prune: true,
                 drift: DriftMode::Heal,
                 budget_monthly_usd: None,
+                policy: PolicyConfig::default(),
                 resources: Vec::new(),
             },
         };
@@ -682,6 +683,21 @@ impl<'a> Validator<'a> {
                 _ => DriftMode::Heal,
             },
             budget_monthly_usd: spec.budget.as_ref().map(|b| b.monthly_usd),
+            policy: spec
+                .policy
+                .as_ref()
+                .map(|p| PolicyConfig {
+                    required_tags: p.required_tags.clone(),
+                    memory_mb: p
+                        .memory_mb
+                        .as_ref()
+                        .map(|m| MemoryRange {
+                            min: m.min,
+                            max: m.max,
+                        })
+                        .unwrap_or(PolicyConfig::default().memory_mb),
+                })
+                .unwrap_or_default(),
             resources: Vec::new(),
         }
     }

@@ -83,6 +83,29 @@ pub struct StackSpecWire {
     pub drift: Option<DriftWire>,
     pub defaults: Option<DefaultsWire>,
     pub budget: Option<BudgetWire>,
+    /// Settings of the policy pack (policies/ and the stack's own `policies/*.rego`).
+    pub policy: Option<PolicyConfigWire>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "PolicyConfig")]
+pub struct PolicyConfigWire {
+    /// Tag keys every resource must carry (through the stack's `tags`).
+    #[serde(default)]
+    pub required_tags: Vec<String>,
+    /// Allowed memory sizes of functions (default 128–10240).
+    #[serde(rename = "memoryMB")]
+    #[schemars(rename = "memoryMB")]
+    pub memory_mb: Option<MemoryRangeWire>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "MemoryRange")]
+pub struct MemoryRangeWire {
+    pub min: u32,
+    pub max: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]

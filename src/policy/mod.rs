@@ -1,0 +1,335 @@
+//! Policies as code: Rego, evaluated with regorus against the resolved desired state, the plan
+//! and the cost forecasts. The default pack (`policies/*.rego`, built in) encodes the
+//! blueprint's decisions; a stack adds its own in `<stack>/policies/*.rego`.
+//!
+//! A policy module puts `{resource, msg}` objects (or plain strings) in `deny` or `warn`. A deny
+//! fails the plan with the resource's `file:line`; a warning is shown.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::model::{ResourceId, Stack};
+use crate::plan::Plan;
+use crate::spec::diag::Location;
+
+const DEFAULT_PACK: [(&str, &str); 2] = [
+    (
+        "policies/blueprint.rego",
+        include_str!("../../policies/blueprint.rego"),
+    ),
+    (
+        "policies/blueprint_test.rego",
+        include_str!("../../policies/blueprint_test.rego"),
+    ),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Deny,
+    Warn,
+}
+
+/// One deny or warning.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The policy's package, e.g. `data.slsctl.policies.blueprint`.
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub message: String,
+    /// Where the offending resource is defined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(at) = &self.location {
+            write!(f, "{at}: ")?;
+        }
+        let policy = self.policy.strip_prefix("data.").unwrap_or(&self.policy);
+        write!(f, "{} ({policy})", self.message)
+    }
+}
+
+/// A unit test of a policy (a `test_` rule) and whether it held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The policies in force for a stack: the default pack and the stack's own.
+#[derive(Clone, Debug)]
+pub struct PolicySet {
+    sources: Vec<(String, String)>,
+}
+
+impl PolicySet {
+    pub fn default_pack() -> PolicySet {
+        PolicySet {
+            sources: DEFAULT_PACK
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The default pack plus every `*.rego` file in `<root>/policies/`, sorted by name.
+    pub fn for_stack(root: &Path) -> Result<PolicySet, String> {
+        let mut set = PolicySet::default_pack();
+        let dir = root.join("policies");
+        if !dir.is_dir() {
+            return Ok(set);
+        }
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rego") && p.is_file())
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            set.sources.push((path.display().to_string(), text));
+        }
+        Ok(set)
+    }
+
+    fn engine(&self) -> Result<(regorus::Engine, Vec<String>), String> {
+        let mut engine = regorus::Engine::new();
+        let mut packages = Vec::new();
+        for (path, text) in &self.sources {
+            let package = engine
+                .add_policy(path.clone(), text.clone())
+                .map_err(|e| format!("policy {path}: {e}"))?;
+            if !packages.contains(&package) {
+                packages.push(package);
+            }
+        }
+        Ok((engine, packages))
+    }
+
+    /// Evaluate every package's `deny` and `warn` against `input`.
+    pub fn evaluate(&self, input: &Value, stack: &Stack) -> Result<Vec<Finding>, String> {
+        let (mut engine, packages) = self.engine()?;
+        engine.set_input(
+            regorus::Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?,
+        );
+        let mut findings = Vec::new();
+        for package in &packages {
+            for (rule, severity) in [("deny", Severity::Deny), ("warn", Severity::Warn)] {
+                // A package without the rule simply has nothing to say.
+                let Ok(value) = engine.eval_rule(format!("{package}.{rule}")) else {
+                    continue;
+                };
+                let json: Value = serde_json::from_str(
+                    &value
+                        .to_json_str()
+                        .map_err(|e| format!("{package}.{rule}: {e}"))?,
+                )
+                .unwrap_or(Value::Null);
+                let items = match json {
+                    Value::Array(items) => items,
+                    Value::Null => Vec::new(),
+                    other => vec![other],
+                };
+                for item in items {
+                    let (resource, message) = match &item {
+                        Value::String(text) => (None, text.clone()),
+                        Value::Object(o) => (
+                            o.get("resource")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                            o.get("msg")
+                                .and_then(Value::as_str)
+                                .map_or_else(|| item.to_string(), str::to_string),
+                        ),
+                        other => (None, other.to_string()),
+                    };
+                    let location = resource
+                        .as_deref()
+                        .and_then(|r| origin(stack, r))
+                        .map(|l| l.to_string());
+                    findings.push(Finding {
+                        severity,
+                        policy: package.clone(),
+                        resource,
+                        message,
+                        location,
+                    });
+                }
+            }
+        }
+        findings.sort_by(|a, b| {
+            (a.severity != Severity::Deny, &a.location, &a.message).cmp(&(
+                b.severity != Severity::Deny,
+                &b.location,
+                &b.message,
+            ))
+        });
+        Ok(findings)
+    }
+
+    /// Run every `test_` rule of every module; a test passes when its rule is true.
+    pub fn run_tests(&self) -> Result<Vec<TestResult>, String> {
+        let (mut engine, _) = self.engine()?;
+        let mut results = Vec::new();
+        for (path, text) in &self.sources {
+            let Some(package) = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("package "))
+                .map(|p| format!("data.{}", p.trim()))
+            else {
+                continue;
+            };
+            let mut names: Vec<&str> = text
+                .lines()
+                .filter_map(|l| {
+                    let name = l
+                        .strip_prefix("test_")
+                        .map(|_| l.split([' ', '{', '(']).next().unwrap_or(l))?;
+                    Some(name)
+                })
+                .collect();
+            names.dedup();
+            for name in names {
+                let full = format!("{package}.{name}");
+                let (passed, error) = match engine.eval_rule(full.clone()) {
+                    Ok(value) => (value == regorus::Value::from(true), None),
+                    Err(e) => (false, Some(e.to_string())),
+                };
+                results.push(TestResult {
+                    name: format!("{path}: {full}"),
+                    passed,
+                    error,
+                });
+            }
+        }
+        Ok(results)
+    }
+}
+
+fn origin(stack: &Stack, id: &str) -> Option<Location> {
+    let (kind, name) = id.split_once('/')?;
+    let id = ResourceId::new(crate::model::Kind::parse(kind)?, name);
+    stack.get(&id)?.origin.clone()
+}
+
+/// The document the policies see as `input` (described at the top of policies/blueprint.rego).
+pub fn input(stack: &Stack, plan: Option<&Plan>) -> Value {
+    let resources: Vec<Value> = stack
+        .resources
+        .iter()
+        .map(|r| {
+            // The model's spec enums are tagged by kind; the policies see the inner object.
+            let spec = match serde_json::to_value(&r.spec) {
+                Ok(Value::Object(mut o)) if o.len() == 1 => o
+                    .values_mut()
+                    .next()
+                    .map(Value::take)
+                    .unwrap_or(Value::Null),
+                Ok(other) => other,
+                Err(_) => Value::Null,
+            };
+            json!({
+                "id": r.id.to_string(),
+                "kind": r.id.kind.to_string(),
+                "name": r.id.name,
+                "physicalName": r.physical_name,
+                "spec": spec,
+                "traffic": r.traffic,
+            })
+        })
+        .collect();
+    let prices = crate::cost::Prices::us_east_1();
+    let functions: serde_json::Map<String, Value> =
+        crate::cost::provisioned_forecasts(stack, &prices)
+            .into_iter()
+            .map(|(id, (utilisation, break_even))| {
+                (
+                    id.to_string(),
+                    json!({"utilisation": utilisation, "breakEven": break_even}),
+                )
+            })
+            .collect();
+    let mut input = json!({
+        "stack": {"name": stack.name, "tags": stack.tags, "budgetMonthlyUSD": stack.budget_monthly_usd},
+        "config": stack.policy,
+        "resources": resources,
+        "cost": {"functions": functions},
+    });
+    if let Some(plan) = plan {
+        let actions: Vec<Value> = plan
+            .actions
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.id.to_string(),
+                    "action": a.action,
+                    "fields": a.changes.iter().map(|c| c.field.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        input["plan"] = json!({"actions": actions});
+    }
+    input
+}
+
+/// Evaluate the stack's policies on a plan: denies become refusals (nothing is applied), warnings
+/// notes.
+pub fn check_plan(stack: &Stack, plan: &mut Plan) -> Result<Vec<Finding>, String> {
+    let set = PolicySet::for_stack(&stack.root)?;
+    let findings = set.evaluate(&input(stack, Some(plan)), stack)?;
+    for finding in &findings {
+        match finding.severity {
+            Severity::Deny => plan.refusals.push(crate::plan::Refusal {
+                id: finding
+                    .resource
+                    .as_deref()
+                    .and_then(|r| r.split_once('/'))
+                    .and_then(|(k, n)| Some(ResourceId::new(crate::model::Kind::parse(k)?, n))),
+                message: format!("policy: {finding}"),
+                hint: Some(
+                    "fix the spec, or change the policy (slsctl policy test runs its tests)".into(),
+                ),
+            }),
+            Severity::Warn => plan.notes.push(format!("policy warning: {finding}")),
+        }
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_packs_tests_pass() {
+        let results = PolicySet::default_pack().run_tests().unwrap();
+        assert!(results.len() >= 9, "{results:?}");
+        for r in &results {
+            assert!(r.passed, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn a_failing_policy_test_is_reported() {
+        let mut set = PolicySet::default_pack();
+        set.sources.push((
+            "mine.rego".into(),
+            "package mine\nimport rego.v1\ntest_wrong if { 1 == 2 }\n".into(),
+        ));
+        let results = set.run_tests().unwrap();
+        let mine: Vec<_> = results.iter().filter(|r| r.name.contains("mine")).collect();
+        assert_eq!(mine.len(), 1);
+        assert!(!mine[0].passed);
+    }
+}
