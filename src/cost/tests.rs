@@ -180,3 +180,49 @@ fn queues_tables_buses_and_apis_are_priced_from_their_traffic() {
     assert_eq!(format!("{:.2}", usd("Function/f")), "0.00");
     assert!(estimate.notes.iter().any(|n| n.contains("Function/f")));
 }
+
+#[test]
+fn the_before_side_of_a_plan_prices_what_runs_now() {
+    use crate::plan::{ActionKind, FieldValue, ObservedResource, ResourceAction};
+    let stack = load(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n  memorySize: 2048\n  traffic: {requestsPerMonth: 1000000, averageDurationMs: 1000}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n  billingMode: PROVISIONED\n  readCapacity: 10\n  writeCapacity: 10\n",
+    );
+    let f = ResourceId::new(Kind::Function, "f");
+    let t = ResourceId::new(Kind::Table, "t");
+    let observed = vec![ObservedResource {
+        id: f.clone(),
+        physical_name: "s-f".into(),
+        arn: String::new(),
+        props: [("memorySize".to_string(), FieldValue::known(1024))].into(),
+        owned: true,
+        messages: None,
+        referenced_by: Vec::new(),
+        deletion_policy: None,
+    }];
+    let action = |id: &ResourceId, action| ResourceAction {
+        id: id.clone(),
+        action,
+        physical_name: String::new(),
+        changes: Vec::new(),
+        reasons: Vec::new(),
+    };
+    let actions = [
+        action(&f, ActionKind::Update),
+        action(&t, ActionKind::Create),
+    ];
+    let live = as_live(&stack, &actions, &observed);
+    let prices = Prices::us_east_1();
+    let before = estimate(&live, &prices);
+    let after = estimate(&stack, &prices);
+    // Before: 1M × 1 s × 1 GB = 1M GB-s − 400,000 free = 600,000 × $0.0000166667 = $10.00; the
+    // table does not exist yet. After: 2M GB-s − 400,000 = $26.67 and 20 capacity units all month.
+    assert_eq!(format!("{:.2}", before.total_usd), "10.00");
+    assert!(!before.by_resource.contains_key(&t));
+    let table = 10.0 * 730.0 * 0.00065 + 10.0 * 730.0 * 0.00013;
+    assert_eq!(
+        format!("{:.2}", after.total_usd),
+        format!("{:.2}", 26.666_72 + table)
+    );
+}
