@@ -8,6 +8,7 @@ pub mod apply;
 pub mod artifact;
 pub mod aws;
 pub mod cli;
+pub mod controller;
 pub mod cost;
 pub mod engine;
 pub mod model;
