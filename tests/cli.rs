@@ -241,3 +241,29 @@ fn policies_deny_with_the_resources_location_and_users_add_their_own() {
         text(&tests.stdout)
     );
 }
+
+#[test]
+fn controller_refuses_a_bad_configuration_before_starting() {
+    let dir = support::spec_dir(&[
+        ("lease.yaml", "stacks:\n  - {name: s, s3: {bucket: b, prefix: p/}}\nlease: {table: t, durationSeconds: 10, renewDeadlineSeconds: 10}\n"),
+        ("typo.yaml", "stacks:\n  - {name: s, s3: {bucket: b}, intervalSecond: 5}\n"),
+        ("empty.yaml", "stacks: []\n"),
+    ]);
+    for (file, expected) in [
+        (
+            "lease.yaml",
+            "renewDeadlineSeconds must be less than lease.durationSeconds",
+        ),
+        ("typo.yaml", "intervalSecond"),
+        ("empty.yaml", "no stacks"),
+    ] {
+        let path = dir.path().join(file);
+        let out = slsctl(&["controller", "--config", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{file}: {}",
+            text(&out.stderr)
+        );
+    }
+}

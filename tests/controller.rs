@@ -92,3 +92,300 @@ async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(lease.fence().is_err());
 }
+
+use slsctl::controller::{
+    Controller, ControllerConfig, Mode, SourceKind, StackConfig, StackStatus,
+};
+use slsctl::source::s3::S3Source;
+
+const QUEUE: &str = "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {delaySeconds: DELAY}\n";
+
+async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &str) {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+fn stack_doc(name: &str) -> String {
+    format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")
+}
+
+/// Wait (up to `limit`) until the stack's status satisfies `ready`; returns the last status.
+async fn wait_for(
+    controller: &Controller,
+    limit: Duration,
+    ready: impl Fn(&StackStatus) -> bool,
+) -> StackStatus {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let status = controller.status().get("s").cloned().unwrap_or_default();
+        if ready(&status) || tokio::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn queue_delay(clients: &Clients, name: &str) -> Option<String> {
+    let url = slsctl::aws::sqs::get_queue_url(clients, &format!("{name}-jobs"))
+        .await
+        .unwrap()?;
+    let out = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::DelaySeconds)
+        .send()
+        .await
+        .unwrap();
+    out.attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::DelaySeconds))
+        .cloned()
+}
+
+fn s3_controller(
+    clients: &Clients,
+    s3: aws_sdk_s3::Client,
+    bucket: &str,
+    cache: &std::path::Path,
+    lease: Option<LeaseConfig>,
+) -> Arc<Controller> {
+    Arc::new(Controller::new(
+        ControllerConfig {
+            stacks: vec![StackConfig {
+                name: "s".into(),
+                source: SourceKind::S3(S3Source {
+                    bucket: bucket.into(),
+                    prefix: "stacks/s/".into(),
+                }),
+                interval: Duration::from_millis(500),
+                mode: Mode::Heal,
+                suspended: false,
+            }],
+            cache_dir: cache.to_path_buf(),
+            resync: Duration::from_secs(300),
+            concurrency: 2,
+            lease,
+        },
+        clients.clone(),
+        s3,
+    ))
+}
+
+/// An S3 source: a new revision is reconciled within a poll; an emptied, then invalid source
+/// keeps the last good revision in force and deletes nothing.
+#[tokio::test]
+async fn an_s3_source_is_reconciled_and_a_broken_one_deletes_nothing() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("ctl");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "5"),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let controller = s3_controller(&clients, s3.clone(), &bucket, cache.path(), None);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert!(
+        status.synced && status.ready && !status.degraded,
+        "{status:?}"
+    );
+    let first = status.revision.clone().unwrap();
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("5"));
+
+    // A new revision: applied within a poll or two.
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "7"),
+    )
+    .await;
+    let status = wait_for(&controller, Duration::from_secs(30), |s| {
+        s.revision.as_deref().is_some_and(|r| r != first)
+    })
+    .await;
+    assert!(status.synced, "{status:?}");
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("7"));
+    let good = status.revision.clone().unwrap();
+
+    // Emptied: degraded, nothing deleted, the last good revision stays in force.
+    for key in ["stacks/s/stack.yaml", "stacks/s/queue.yaml"] {
+        s3.delete_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.degraded).await;
+    assert!(status.degraded, "{status:?}");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("source empty"),
+        "{status:?}"
+    );
+    assert_eq!(status.revision.as_deref(), Some(good.as_str()));
+    assert_eq!(
+        queue_delay(&clients, &name).await.as_deref(),
+        Some("7"),
+        "not deleted"
+    );
+
+    // Invalid: degraded with the diagnostics, nothing applied from it, nothing deleted.
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(&s3, &bucket, "stacks/s/queue.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {delaySecond: 1}\n").await;
+    let status = wait_for(&controller, Duration::from_secs(30), |s| {
+        s.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("is invalid"))
+    })
+    .await;
+    assert!(status.degraded, "{status:?}");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("unknown field `delaySecond`"),
+        "{status:?}"
+    );
+    assert_eq!(
+        queue_delay(&clients, &name).await.as_deref(),
+        Some("7"),
+        "not deleted"
+    );
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
+/// Two controllers on one lease table: only the leader reconciles; when it dies without
+/// releasing, the other takes over within the lease time and reconciles.
+#[tokio::test]
+async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("ha");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "1"),
+    )
+    .await;
+    let table = unique("leases");
+    let lease = |holder: &str| LeaseConfig {
+        table: table.clone(),
+        name: "controller".into(),
+        holder: holder.into(),
+        duration: Duration::from_secs(3),
+        renew_deadline: Duration::from_secs(2),
+    };
+    let (cache_a, cache_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = s3_controller(
+        &clients,
+        s3.clone(),
+        &bucket,
+        cache_a.path(),
+        Some(lease("a")),
+    );
+    let b = s3_controller(
+        &clients,
+        s3.clone(),
+        &bucket,
+        cache_b.path(),
+        Some(lease("b")),
+    );
+    let (_stop_a, stopped_a) = tokio::sync::watch::channel(false);
+    let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
+    let run_a = tokio::spawn(a.clone().run(stopped_a));
+    // Let a take the lease first.
+    let status = wait_for(&a, Duration::from_secs(30), |s| s.synced).await;
+    assert!(status.synced, "{status:?}");
+    let run_b = tokio::spawn(b.clone().run(stopped_b));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(a.is_leader() && !b.is_leader());
+    assert_eq!(
+        b.status()["s"].reconciles,
+        0,
+        "the follower does not reconcile"
+    );
+
+    // a dies (no graceful release); b takes over after the lease expires and applies a change.
+    run_a.abort();
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "9"),
+    )
+    .await;
+    let status = wait_for(&b, Duration::from_secs(30), |s| {
+        s.reconciles > 0 && s.synced
+    })
+    .await;
+    assert!(status.synced, "{status:?}");
+    assert!(b.is_leader());
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("9"));
+    let _ = stop_b.send(true);
+    run_b.await.unwrap().unwrap();
+}
+
+/// The apply executor asks the fence before every action: a closed fence skips them all.
+#[tokio::test]
+async fn a_closed_fence_skips_every_action() {
+    struct Closed;
+    impl slsctl::apply::Progress for Closed {
+        fn started(&self, _: &slsctl::plan::ResourceAction) {
+            panic!("no action may start behind a closed fence");
+        }
+        fn finished(&self, _: &slsctl::apply::ActionReport) {}
+        fn proceed(&self) -> Result<(), String> {
+            Err("this replica does not hold the lease".into())
+        }
+    }
+    let clients = clients().await;
+    let name = unique("fence");
+    let dir = support::spec_dir(&[
+        ("stack.yaml", &stack_doc(&name)),
+        ("q.yaml", &QUEUE.replace("DELAY", "0")),
+    ]);
+    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap_or_else(|_| panic!("valid"));
+    let prepared = slsctl::engine::prepare(stack, &clients, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(prepared.plan.summary.create, 1);
+    let report = slsctl::apply::apply(Arc::new(prepared), &clients, Arc::new(Closed)).await;
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(
+        report.actions[0].outcome,
+        slsctl::apply::Outcome::Skipped("this replica does not hold the lease".into())
+    );
+    assert_eq!(
+        queue_delay(&clients, &name).await,
+        None,
+        "nothing was created"
+    );
+}

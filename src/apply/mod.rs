@@ -70,6 +70,11 @@ impl ApplyReport {
 pub trait Progress: Send + Sync {
     fn started(&self, action: &ResourceAction);
     fn finished(&self, report: &ActionReport);
+    /// Asked right before each action starts: an `Err` skips it and says why. The controller
+    /// answers with its lease fence, so a replica that lost leadership stops mutating.
+    fn proceed(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A progress sink that says nothing.
@@ -129,6 +134,18 @@ pub async fn apply(
         .iter()
         .partition(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release));
     for action in backward {
+        if let Err(why) = progress.proceed() {
+            failed.insert(action.id.clone());
+            let entry = ActionReport {
+                id: action.id.clone(),
+                action: action.action,
+                outcome: Outcome::Skipped(why),
+                seconds: 0.0,
+            };
+            progress.finished(&entry);
+            report.actions.push(entry);
+            continue;
+        }
         progress.started(action);
         let started = Instant::now();
         let outcome = match run(&shared, action).await {
@@ -191,6 +208,18 @@ pub async fn apply(
             }
             if running.len() < MAX_PARALLEL && deps.iter().all(|d| finished.contains(d)) {
                 let action = pending.remove(index).clone();
+                if let Err(why) = progress.proceed() {
+                    let entry = ActionReport {
+                        id: action.id.clone(),
+                        action: action.action,
+                        outcome: Outcome::Skipped(why),
+                        seconds: 0.0,
+                    };
+                    progress.finished(&entry);
+                    report.actions.push(entry);
+                    failed.insert(action.id.clone());
+                    continue;
+                }
                 progress.started(&action);
                 let shared = shared.clone();
                 running.spawn(async move {

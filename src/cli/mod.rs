@@ -1,5 +1,6 @@
 //! The command line: each command resolves its settings once and calls the library.
 
+mod controller;
 pub mod cost;
 mod policy;
 mod reconcile;
@@ -82,6 +83,24 @@ exceeds `budget.monthlyUSD`.")]
     /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
     /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.
     Policy(policy::Args),
+    /// Run the GitOps controller: watch the stacks' sources, reconcile them continuously.
+    #[command(after_help = "\
+Examples:
+  slsctl controller --config controller.yaml
+
+controller.yaml:
+  stacks:
+    - name: orders
+      s3: {bucket: my-specs, prefix: stacks/orders/}
+      intervalSeconds: 60
+      mode: heal            # or report: plan only, expose drift
+  resyncSeconds: 300        # drift is corrected at least this often
+  lease: {table: slsctl-leases, durationSeconds: 30, renewDeadlineSeconds: 20}
+
+A source that is unreachable, empty or invalid never deletes anything: the last good revision
+stays in force. With a lease, only the replica holding it reconciles. SIGTERM finishes the
+in-flight reconciles and releases the lease.")]
+    Controller(controller::Args),
 }
 
 /// Output format for commands that print results.
@@ -116,6 +135,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Cost(args) => cost::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Controller(args) => controller::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,367 @@
-//! `slsctl controller`: the long-running reconciler (sources → work queue → reconcile → status).
-//! Built so far: the work queue and the DynamoDB lease with its fence.
+//! `slsctl controller`: the long-running reconciler.
+//!
+//! sources (S3 today) ─► work queue ─► reconcile(stack) = fetch + validate + observe + plan +
+//! policies + apply (in `heal` mode, fenced by the lease) ─► status.
+//!
+//! Reconcile is level-triggered: a poll, a resync and a manual trigger all queue the same key,
+//! and reconcile never asks why it runs. A source that is unreachable, empty or invalid keeps the
+//! last good revision in force and marks the stack Degraded; it never deletes anything.
 
 pub mod lease;
 pub mod queue;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{watch, Semaphore};
+use tokio::time::Instant;
+
+use crate::apply::{ActionReport, Outcome, Progress};
+use crate::aws::Clients;
+use crate::plan::{PlanOptions, ResourceAction, Summary};
+use crate::source::s3::S3Source;
+use crate::source::{Snapshot, SourceError};
+use lease::Lease;
+use queue::{Backoff, WorkQueue};
+
+/// `heal` corrects drift; `report` only plans and exposes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Heal,
+    Report,
+}
+
+#[derive(Clone, Debug)]
+pub enum SourceKind {
+    S3(S3Source),
+}
+
+/// One stack the controller keeps converged.
+#[derive(Clone, Debug)]
+pub struct StackConfig {
+    /// The key of the stack in status and metrics.
+    pub name: String,
+    pub source: SourceKind,
+    pub interval: Duration,
+    pub mode: Mode,
+    pub suspended: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ControllerConfig {
+    pub stacks: Vec<StackConfig>,
+    /// Snapshots are written below it.
+    pub cache_dir: PathBuf,
+    /// Every stack is reconciled at least this often, to correct drift (default 5 minutes).
+    pub resync: Duration,
+    /// Reconciles in flight at once, across stacks.
+    pub concurrency: usize,
+    pub lease: Option<lease::LeaseConfig>,
+}
+
+/// A stack's conditions, as `/api/stacks` shows them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StackStatus {
+    pub ready: bool,
+    pub synced: bool,
+    pub drifted: bool,
+    pub degraded: bool,
+    /// The revision last applied (or planned, in report mode) without error.
+    pub revision: Option<String>,
+    pub last_plan: Option<Summary>,
+    pub last_error: Option<String>,
+    pub reconciles: u64,
+    pub failures: u64,
+}
+
+#[derive(Default)]
+struct StackState {
+    status: StackStatus,
+    last_good: Option<Snapshot>,
+}
+
+pub struct Controller {
+    config: ControllerConfig,
+    clients: Clients,
+    s3: aws_sdk_s3::Client,
+    queue: WorkQueue<String>,
+    states: Mutex<BTreeMap<String, StackState>>,
+    lease: Option<Arc<Lease>>,
+}
+
+/// Progress for controller applies: every action asks the lease fence first.
+struct Fenced(Option<Arc<Lease>>);
+
+impl Progress for Fenced {
+    fn started(&self, _: &ResourceAction) {}
+    fn finished(&self, _: &ActionReport) {}
+    fn proceed(&self) -> Result<(), String> {
+        match &self.0 {
+            Some(lease) => lease.fence().map(|_| ()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Controller {
+    pub fn new(config: ControllerConfig, clients: Clients, s3: aws_sdk_s3::Client) -> Controller {
+        let lease = config
+            .lease
+            .clone()
+            .map(|l| Arc::new(Lease::new(clients.clone(), l, lease::system_clock())));
+        let states = config
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), StackState::default()))
+            .collect();
+        Controller {
+            config,
+            clients,
+            s3,
+            queue: WorkQueue::new(Backoff::default()),
+            states: Mutex::new(states),
+            lease,
+        }
+    }
+
+    fn states(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StackState>> {
+        self.states.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every stack's status, for `/api/stacks`.
+    pub fn status(&self) -> BTreeMap<String, StackStatus> {
+        self.states()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.status.clone()))
+            .collect()
+    }
+
+    /// Queue a stack now (the manual trigger and the webhook use this).
+    pub fn trigger(&self, stack: &str) -> bool {
+        if self.states().contains_key(stack) {
+            self.queue.add(stack.to_string());
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn queue_depth(&self) -> usize {
+        self.queue.depth()
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.lease.as_ref().is_none_or(|l| l.fence().is_ok())
+    }
+
+    async fn fetch(&self, stack: &StackConfig) -> Result<Snapshot, SourceError> {
+        let cache = self.config.cache_dir.join(&stack.name);
+        std::fs::create_dir_all(&cache).map_err(|e| SourceError::Unreachable(e.to_string()))?;
+        match &stack.source {
+            SourceKind::S3(s3) => s3.fetch(&self.s3, &cache).await,
+        }
+    }
+
+    /// Reconcile one stack: the same steps whatever queued it.
+    pub async fn reconcile(&self, name: &str) -> Result<(), String> {
+        let Some(config) = self.config.stacks.iter().find(|s| s.name == name).cloned() else {
+            return Ok(());
+        };
+        if config.suspended {
+            return Ok(());
+        }
+        let last_good = self.states().get(name).and_then(|s| s.last_good.clone());
+        // A broken source keeps the last good revision in force (its drift is still corrected).
+        let (snapshot, mut degraded_by) = match self.fetch(&config).await {
+            Ok(snapshot) => (snapshot, None),
+            Err(error) => match &last_good {
+                Some(good) => (good.clone(), Some(error.to_string())),
+                None => return self.record_error(name, error.to_string()),
+            },
+        };
+        let stack = match crate::spec::load_stack(&snapshot.dir) {
+            Ok((stack, _)) => stack,
+            Err((diagnostics, sources)) => {
+                let why = format!(
+                    "revision {} is invalid; nothing of it is applied:\n{}",
+                    snapshot.revision,
+                    diagnostics.render(&|p| sources.get(p))
+                );
+                let good = last_good.filter(|g| g.revision != snapshot.revision);
+                let Some(good) = good else {
+                    return self.record_error(name, why);
+                };
+                match crate::spec::load_stack(&good.dir) {
+                    Ok((stack, _)) => {
+                        degraded_by = Some(why);
+                        return self
+                            .reconcile_stack(name, &config, stack, good, degraded_by)
+                            .await;
+                    }
+                    Err(_) => return self.record_error(name, why),
+                }
+            }
+        };
+        self.reconcile_stack(name, &config, stack, snapshot, degraded_by)
+            .await
+    }
+
+    async fn reconcile_stack(
+        &self,
+        name: &str,
+        config: &StackConfig,
+        stack: crate::model::Stack,
+        snapshot: Snapshot,
+        degraded_by: Option<String>,
+    ) -> Result<(), String> {
+        let mut prepared =
+            match crate::engine::prepare(stack, &self.clients, &PlanOptions::default()).await {
+                Ok(p) => p,
+                Err(e) => return self.record_error(name, e.to_string()),
+            };
+        if let Err(e) = crate::policy::check_plan(&prepared.stack, &mut prepared.plan) {
+            return self.record_error(name, e);
+        }
+        if !prepared.plan.refusals.is_empty() {
+            let why: Vec<String> = prepared
+                .plan
+                .refusals
+                .iter()
+                .map(|r| r.message.clone())
+                .collect();
+            return self.record_error(name, format!("plan refused: {}", why.join("; ")));
+        }
+        let summary = prepared.plan.summary.clone();
+        let drifted = prepared.plan.has_changes();
+        let mut failed = Vec::new();
+        if drifted && config.mode == Mode::Heal {
+            // Leadership is re-checked right before mutating, and by every action again.
+            if let Some(lease) = &self.lease {
+                lease.fence()?;
+            }
+            let report = crate::apply::apply(
+                Arc::new(prepared),
+                &self.clients,
+                Arc::new(Fenced(self.lease.clone())),
+            )
+            .await;
+            failed = report
+                .actions
+                .iter()
+                .filter(|a| !matches!(a.outcome, Outcome::Done))
+                .map(|a| format!("{}: {:?}", a.id, a.outcome))
+                .collect();
+        }
+        let mut states = self.states();
+        let state = states.entry(name.to_string()).or_default();
+        state.status.reconciles += 1;
+        state.status.last_plan = Some(summary);
+        if !failed.is_empty() {
+            let why = format!("apply failed: {}", failed.join("; "));
+            state.status.degraded = true;
+            state.status.synced = false;
+            state.status.failures += 1;
+            state.status.last_error = Some(why.clone());
+            return Err(why);
+        }
+        state.last_good = Some(snapshot.clone());
+        state.status.revision = Some(snapshot.revision);
+        state.status.ready = true;
+        state.status.drifted = drifted && config.mode == Mode::Report;
+        state.status.synced = !state.status.drifted;
+        state.status.degraded = degraded_by.is_some();
+        state.status.last_error = degraded_by;
+        Ok(())
+    }
+
+    fn record_error(&self, name: &str, why: String) -> Result<(), String> {
+        let mut states = self.states();
+        let state = states.entry(name.to_string()).or_default();
+        state.status.degraded = true;
+        state.status.failures += 1;
+        state.status.last_error = Some(why.clone());
+        Err(why)
+    }
+
+    /// Run until `shutdown` turns true: polls and resyncs queue stacks, the lease is kept (or
+    /// taken over), and only the leader reconciles. On shutdown the in-flight reconciles finish
+    /// and the lease is released.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Result<(), String> {
+        if let Some(lease) = &self.lease {
+            lease.ensure_table().await.map_err(|e| e.to_string())?;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        // Polls: each stack at its interval; the resync is a floor on how rarely that happens.
+        for stack in &self.config.stacks {
+            let this = self.clone();
+            let name = stack.name.clone();
+            let every = stack
+                .interval
+                .min(self.config.resync)
+                .max(Duration::from_millis(100));
+            tasks.spawn(async move {
+                let mut ticker = tokio::time::interval(every);
+                loop {
+                    ticker.tick().await;
+                    this.queue.add(name.clone());
+                }
+            });
+        }
+        // The lease: renewed at a third of its duration; a follower keeps trying to take it.
+        if let Some(lease) = self.lease.clone() {
+            let every = self
+                .config
+                .lease
+                .as_ref()
+                .map_or(Duration::from_secs(5), |l| l.duration / 3);
+            tasks.spawn(async move {
+                let mut ticker = tokio::time::interval(every);
+                loop {
+                    ticker.tick().await;
+                    let _ = lease.acquire_or_renew().await;
+                }
+            });
+        }
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut reconciles = tokio::task::JoinSet::new();
+        loop {
+            let permit = tokio::select! {
+                _ = shutdown.changed() => break,
+                permit = permits.clone().acquire_owned() => permit.map_err(|e| e.to_string())?,
+            };
+            let key = tokio::select! {
+                _ = shutdown.changed() => break,
+                key = self.queue.next() => key,
+            };
+            if !self.is_leader() {
+                // A follower does not reconcile; the key comes back at the next poll.
+                self.queue.done(&key, true);
+                drop(permit);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            let this = self.clone();
+            reconciles.spawn(async move {
+                let started = Instant::now();
+                let result = this.reconcile(&key).await;
+                this.queue.done(&key, result.is_ok());
+                drop(permit);
+                (key, result, started.elapsed())
+            });
+            while let Some(done) = reconciles.try_join_next() {
+                let _ = done;
+            }
+        }
+        tasks.abort_all();
+        // Graceful: finish what is in flight, then give the lease up.
+        while reconciles.join_next().await.is_some() {}
+        if let Some(lease) = &self.lease {
+            let _ = lease.release().await;
+        }
+        Ok(())
+    }
+}
