@@ -389,3 +389,188 @@ async fn a_closed_fence_skips_every_action() {
         "nothing was created"
     );
 }
+
+/// One raw HTTP/1.1 exchange: (status, body).
+async fn http(addr: std::net::SocketAddr, request: Vec<u8>) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&request).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn get(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+fn hook(event: &str, body: &[u8], signature: Option<String>, length: Option<usize>) -> Vec<u8> {
+    let mut head = format!(
+        "POST /hooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-GitHub-Event: {event}\r\nContent-Length: {}\r\n",
+        length.unwrap_or(body.len())
+    );
+    if let Some(signature) = signature {
+        head.push_str(&format!("X-Hub-Signature-256: {signature}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    request
+}
+
+fn sign(secret: &[u8], body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    format!(
+        "sha256={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// Health, metrics, status and the webhook: a valid push queues a reconcile; invalid or missing
+/// signatures, oversized bodies and other events do not.
+#[tokio::test]
+async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("web");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "2"),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    // A long poll interval: only the first poll and the webhook queue reconciles here.
+    let controller = Arc::new(Controller::new(
+        ControllerConfig {
+            stacks: vec![StackConfig {
+                name: "s".into(),
+                source: SourceKind::S3(S3Source {
+                    bucket: bucket.clone(),
+                    prefix: "stacks/s/".into(),
+                }),
+                interval: Duration::from_secs(3600),
+                mode: Mode::Heal,
+                suspended: false,
+            }],
+            cache_dir: cache.path().to_path_buf(),
+            resync: Duration::from_secs(3600),
+            concurrency: 1,
+            lease: None,
+        },
+        clients.clone(),
+        s3.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let secret = b"s3cr3t".to_vec();
+    tokio::spawn(slsctl::controller::http::serve(
+        controller.clone(),
+        listener,
+        Some(secret.clone()),
+        stopped.clone(),
+    ));
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert_eq!(status.reconciles, 1, "{status:?}");
+
+    assert_eq!(http(addr, get("/healthz")).await, (200, "ok\n".into()));
+    assert_eq!(http(addr, get("/readyz")).await.0, 200);
+    let (code, metrics) = http(addr, get("/metrics")).await;
+    assert_eq!(code, 200);
+    for line in [
+        "slsctl_reconciles_total{stack=\"s\"} 1",
+        "slsctl_leader 1",
+        "slsctl_queue_depth 0",
+        "slsctl_aws_calls_total{service=\"sqs\"",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    let (code, json) = http(addr, get("/api/stacks")).await;
+    assert_eq!(code, 200);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["s"]["synced"], true);
+    let (code, page) = http(addr, get("/")).await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("<table id=\"stacks\">") && page.contains("Ready, Synced"),
+        "{page}"
+    );
+
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "4"),
+    )
+    .await;
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let rejected = [
+        hook("push", body, Some(sign(b"wrong", body)), None),
+        hook("push", body, None, None),
+        hook("push", body, Some("sha256=00".into()), None),
+    ];
+    for request in rejected {
+        assert_eq!(http(addr, request).await.0, 401);
+    }
+    let huge = vec![b'x'; slsctl::controller::http::MAX_WEBHOOK_BYTES + 1];
+    assert_eq!(
+        http(addr, hook("push", &huge, Some(sign(&secret, &huge)), None))
+            .await
+            .0,
+        413
+    );
+    assert_eq!(
+        http(addr, hook("issues", body, Some(sign(&secret, body)), None))
+            .await
+            .0,
+        204
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        controller.status()["s"].reconciles,
+        1,
+        "nothing above triggered a reconcile"
+    );
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("2"));
+
+    assert_eq!(
+        http(addr, hook("push", body, Some(sign(&secret, body)), None))
+            .await
+            .0,
+        202
+    );
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 2).await;
+    assert!(status.synced, "{status:?}");
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("4"));
+
+    // The manual trigger.
+    let manual = b"POST /api/stacks/s/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    assert_eq!(http(addr, manual).await.0, 202);
+    let unknown = b"POST /api/stacks/nope/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    assert_eq!(http(addr, unknown).await.0, 404);
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 3).await;
+    assert_eq!(status.reconciles, 3);
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}

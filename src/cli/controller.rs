@@ -27,6 +27,14 @@ struct ConfigWire {
     #[serde(default = "default_cache")]
     cache_dir: PathBuf,
     lease: Option<LeaseWire>,
+    /// Address of the HTTP server (health, metrics, status, webhook).
+    #[serde(default = "default_listen")]
+    listen: String,
+    /// Environment variable holding the GitHub webhook secret (no webhook without one).
+    #[serde(default = "default_secret_env")]
+    webhook_secret_env: String,
+    /// Or a file holding it (a mounted secret); it wins over the environment.
+    webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +78,12 @@ struct LeaseWire {
     renew_deadline_seconds: u64,
 }
 
+fn default_listen() -> String {
+    "0.0.0.0:8080".into()
+}
+fn default_secret_env() -> String {
+    "SLSCTL_WEBHOOK_SECRET".into()
+}
 fn default_resync() -> u64 {
     300
 }
@@ -108,7 +122,13 @@ fn replica_id() -> String {
         )
 }
 
-pub fn load_config(path: &std::path::Path) -> Result<ControllerConfig, String> {
+/// What the HTTP side needs besides the controller.
+pub struct Serving {
+    pub listen: String,
+    pub webhook_secret: Option<Vec<u8>>,
+}
+
+pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let wire: ConfigWire =
@@ -132,33 +152,52 @@ pub fn load_config(path: &std::path::Path) -> Result<ControllerConfig, String> {
         }),
         None => None,
     };
-    Ok(ControllerConfig {
-        stacks: wire
-            .stacks
-            .into_iter()
-            .map(|s| StackConfig {
-                name: s.name,
-                source: SourceKind::S3(S3Source {
-                    bucket: s.s3.bucket,
-                    prefix: s.s3.prefix,
-                }),
-                interval: Duration::from_secs(s.interval_seconds.max(1)),
-                mode: match s.mode {
-                    ModeWire::Heal => Mode::Heal,
-                    ModeWire::Report => Mode::Report,
-                },
-                suspended: s.suspended,
-            })
-            .collect(),
-        cache_dir: wire.cache_dir,
-        resync: Duration::from_secs(wire.resync_seconds.max(1)),
-        concurrency: wire.concurrency,
-        lease,
-    })
+    let webhook_secret = match &wire.webhook_secret_file {
+        Some(file) => Some(
+            std::fs::read(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                .trim_ascii()
+                .to_vec(),
+        ),
+        None => std::env::var(&wire.webhook_secret_env)
+            .ok()
+            .map(|s| s.trim().as_bytes().to_vec()),
+    }
+    .filter(|s| !s.is_empty());
+    let serving = Serving {
+        listen: wire.listen.clone(),
+        webhook_secret,
+    };
+    Ok((
+        ControllerConfig {
+            stacks: wire
+                .stacks
+                .into_iter()
+                .map(|s| StackConfig {
+                    name: s.name,
+                    source: SourceKind::S3(S3Source {
+                        bucket: s.s3.bucket,
+                        prefix: s.s3.prefix,
+                    }),
+                    interval: Duration::from_secs(s.interval_seconds.max(1)),
+                    mode: match s.mode {
+                        ModeWire::Heal => Mode::Heal,
+                        ModeWire::Report => Mode::Report,
+                    },
+                    suspended: s.suspended,
+                })
+                .collect(),
+            cache_dir: wire.cache_dir,
+            resync: Duration::from_secs(wire.resync_seconds.max(1)),
+            concurrency: wire.concurrency,
+            lease,
+        },
+        serving,
+    ))
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let config = load_config(&args.config)?;
+    let (config, serving) = load_config(&args.config)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let sdk = crate::aws::load_config(None).await;
@@ -168,6 +207,24 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             crate::source::s3::client(&sdk),
         ));
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let listener = tokio::net::TcpListener::bind(&serving.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", serving.listen))?;
+        eprintln!(
+            "slsctl controller: serving on http://{} (webhook {})",
+            listener.local_addr().map_err(|e| e.to_string())?,
+            if serving.webhook_secret.is_some() {
+                "on"
+            } else {
+                "off: no secret"
+            }
+        );
+        tokio::spawn(crate::controller::http::serve(
+            controller.clone(),
+            listener,
+            serving.webhook_secret,
+            stopped.clone(),
+        ));
         tokio::spawn(async move {
             wait_for_signal().await;
             eprintln!("slsctl controller: shutting down (finishing in-flight reconciles)");
@@ -191,4 +248,58 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// The stack to reconcile now.
+    pub stack: String,
+    /// The controller's HTTP address.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8080",
+        env = "SLSCTL_CONTROLLER"
+    )]
+    pub controller: String,
+}
+
+/// `slsctl reconcile STACK`: ask a running controller to queue the stack now.
+pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
+    use std::io::{Read, Write};
+    let address = args
+        .controller
+        .strip_prefix("http://")
+        .ok_or("--controller takes an http:// address (the controller serves plain HTTP inside its task network)")?
+        .trim_end_matches('/');
+    if !args
+        .stack
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!("`{}` is not a stack name", args.stack));
+    }
+    let mut stream = std::net::TcpStream::connect(address)
+        .map_err(|e| format!("cannot reach the controller at {address}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "POST /api/stacks/{}/reconcile HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        args.stack
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let status = response.split_whitespace().nth(1).unwrap_or("");
+    match status {
+        "202" => {
+            eprintln!("queued: stack `{}` reconciles now", args.stack);
+            Ok(ExitCode::SUCCESS)
+        }
+        "404" => Err(format!("the controller has no stack `{}`", args.stack)),
+        other => Err(format!("the controller answered {other}")),
+    }
 }

@@ -101,6 +101,12 @@ A source that is unreachable, empty or invalid never deletes anything: the last 
 stays in force. With a lease, only the replica holding it reconciles. SIGTERM finishes the
 in-flight reconciles and releases the lease.")]
     Controller(controller::Args),
+    /// Ask a running controller to reconcile a stack now.
+    #[command(after_help = "\
+Examples:
+  slsctl reconcile orders
+  slsctl reconcile orders --controller http://10.0.3.17:8080")]
+    Reconcile(controller::ReconcileArgs),
 }
 
 /// Output format for commands that print results.
@@ -136,6 +142,7 @@ pub fn run() -> ExitCode {
         Command::Cost(args) => cost::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Controller(args) => controller::run(&args),
+        Command::Reconcile(args) => controller::reconcile(&args),
     };
     match result {
         Ok(code) => code,

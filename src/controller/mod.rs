@@ -7,6 +7,7 @@
 //! and reconcile never asks why it runs. A source that is unreachable, empty or invalid keeps the
 //! last good revision in force and marks the stack Degraded; it never deletes anything.
 
+pub mod http;
 pub mod lease;
 pub mod queue;
 
@@ -76,6 +77,7 @@ pub struct StackStatus {
     pub last_error: Option<String>,
     pub reconciles: u64,
     pub failures: u64,
+    pub last_duration_seconds: f64,
 }
 
 #[derive(Default)]
@@ -86,7 +88,7 @@ struct StackState {
 
 pub struct Controller {
     config: ControllerConfig,
-    clients: Clients,
+    pub(crate) clients: Clients,
     s3: aws_sdk_s3::Client,
     queue: WorkQueue<String>,
     states: Mutex<BTreeMap<String, StackState>>,
@@ -348,6 +350,9 @@ impl Controller {
             reconciles.spawn(async move {
                 let started = Instant::now();
                 let result = this.reconcile(&key).await;
+                if let Some(state) = this.states().get_mut(&key) {
+                    state.status.last_duration_seconds = started.elapsed().as_secs_f64();
+                }
                 this.queue.done(&key, result.is_ok());
                 drop(permit);
                 (key, result, started.elapsed())

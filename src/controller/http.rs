@@ -1,0 +1,338 @@
+//! The controller's HTTP side: health, readiness, Prometheus metrics, stack status as JSON, a
+//! status page for people, the GitHub push webhook and the manual trigger.
+//!
+//! A webhook only schedules a reconcile; its content is never trusted. Its body is capped, its
+//! `X-Hub-Signature-256` is verified (HMAC-SHA256, compared in constant time) before anything
+//! else, and events other than `push` are ignored.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bytes_body::Full;
+use hmac::{KeyInit, Mac};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::Controller;
+
+mod bytes_body {
+    pub use http_body_util::Full;
+}
+
+/// Webhook bodies above this are refused unread (GitHub caps payloads at 25 MB; pushes are small).
+pub const MAX_WEBHOOK_BYTES: usize = 1 << 20;
+
+type Body = Full<Bytes>;
+
+fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Check GitHub's `sha256=<hex>` signature of `body` with `secret`, in constant time.
+pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex) = header.and_then(|h| h.strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Some(expected) = decode_hex(hex) else {
+        return false;
+    };
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Prometheus text exposition.
+pub fn metrics(controller: &Controller) -> String {
+    let mut out = String::new();
+    let status = controller.status();
+    let _ = writeln!(out, "# HELP slsctl_reconciles_total Reconciles that completed, per stack.\n# TYPE slsctl_reconciles_total counter");
+    for (name, s) in &status {
+        let _ = writeln!(
+            out,
+            "slsctl_reconciles_total{{stack=\"{name}\"}} {}",
+            s.reconciles
+        );
+    }
+    let _ = writeln!(out, "# HELP slsctl_reconcile_failures_total Reconciles that failed, per stack.\n# TYPE slsctl_reconcile_failures_total counter");
+    for (name, s) in &status {
+        let _ = writeln!(
+            out,
+            "slsctl_reconcile_failures_total{{stack=\"{name}\"}} {}",
+            s.failures
+        );
+    }
+    let _ = writeln!(out, "# HELP slsctl_reconcile_duration_seconds Duration of the last reconcile, per stack.\n# TYPE slsctl_reconcile_duration_seconds gauge");
+    for (name, s) in &status {
+        let _ = writeln!(
+            out,
+            "slsctl_reconcile_duration_seconds{{stack=\"{name}\"}} {:.3}",
+            s.last_duration_seconds
+        );
+    }
+    let _ = writeln!(out, "# HELP slsctl_drifted_resources Resources the last plan would change, per stack.\n# TYPE slsctl_drifted_resources gauge");
+    for (name, s) in &status {
+        let drifted = s.last_plan.as_ref().map_or(0, |p| p.changes());
+        let _ = writeln!(
+            out,
+            "slsctl_drifted_resources{{stack=\"{name}\"}} {drifted}"
+        );
+    }
+    let _ = writeln!(out, "# HELP slsctl_aws_calls_total AWS API calls, by service and operation.\n# TYPE slsctl_aws_calls_total counter");
+    for (operation, count) in controller.clients.calls.snapshot() {
+        let (service, op) = operation
+            .split_once(':')
+            .unwrap_or(("aws", operation.as_str()));
+        let _ = writeln!(
+            out,
+            "slsctl_aws_calls_total{{service=\"{service}\",operation=\"{op}\"}} {count}"
+        );
+    }
+    let _ = writeln!(out, "# HELP slsctl_queue_depth Stacks waiting in the work queue.\n# TYPE slsctl_queue_depth gauge\nslsctl_queue_depth {}", controller.queue_depth());
+    let _ = writeln!(out, "# HELP slsctl_leader 1 when this replica holds the lease.\n# TYPE slsctl_leader gauge\nslsctl_leader {}", u8::from(controller.is_leader()));
+    out
+}
+
+/// The status page: server-rendered, no JavaScript.
+pub fn page(controller: &Controller) -> String {
+    let mut rows = String::new();
+    for (name, s) in controller.status() {
+        let conditions: Vec<&str> = [
+            (s.ready, "Ready"),
+            (s.synced, "Synced"),
+            (s.drifted, "Drifted"),
+            (s.degraded, "Degraded"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, label)| *label)
+        .collect();
+        let plan = s.last_plan.as_ref().map_or_else(String::new, |p| {
+            format!(
+                "{} create, {} update, {} replace, {} delete, {} unchanged",
+                p.create, p.update, p.replace, p.delete, p.unchanged
+            )
+        });
+        let _ = write!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>",
+            escape(&name),
+            escape(s.revision.as_deref().unwrap_or("—")),
+            conditions.join(", "),
+            s.reconciles,
+            escape(&plan),
+            escape(s.last_error.as_deref().unwrap_or("")),
+        );
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>slsctl controller</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
+         <body><h1>slsctl controller</h1><p id=\"leader\">{}</p>\
+         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>reconciles</th><th>last plan</th><th>last error</th></tr>{rows}</table></body></html>",
+        if controller.is_leader() { "leader" } else { "follower" }
+    )
+}
+
+async fn handle(
+    controller: Arc<Controller>,
+    secret: Option<Arc<Vec<u8>>>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let path = request.uri().path().to_string();
+    let response = match (request.method().clone(), path.as_str()) {
+        (Method::GET, "/healthz") => reply(StatusCode::OK, "text/plain", "ok\n"),
+        (Method::GET, "/readyz") => reply(StatusCode::OK, "text/plain", "ready\n"),
+        (Method::GET, "/metrics") => reply(
+            StatusCode::OK,
+            "text/plain; version=0.0.4",
+            metrics(&controller),
+        ),
+        (Method::GET, "/api/stacks") => reply(
+            StatusCode::OK,
+            "application/json",
+            serde_json::to_string(&controller.status()).unwrap_or_default(),
+        ),
+        (Method::GET, "/") => reply(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            page(&controller),
+        ),
+        (Method::POST, "/hooks/github") => github(&controller, secret.as_deref(), request).await,
+        (Method::POST, p) if p.starts_with("/api/stacks/") && p.ends_with("/reconcile") => {
+            let name = &p["/api/stacks/".len()..p.len() - "/reconcile".len()];
+            if controller.trigger(name) {
+                reply(StatusCode::ACCEPTED, "text/plain", "queued\n")
+            } else {
+                reply(StatusCode::NOT_FOUND, "text/plain", "no such stack\n")
+            }
+        }
+        _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    };
+    Ok(response)
+}
+
+async fn github(
+    controller: &Controller,
+    secret: Option<&Vec<u8>>,
+    request: Request<Incoming>,
+) -> Response<Body> {
+    let Some(secret) = secret else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "webhook not configured\n",
+        );
+    };
+    let too_large = request
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_WEBHOOK_BYTES);
+    if too_large {
+        return reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text/plain",
+            "body too large\n",
+        );
+    }
+    let signature = request
+        .headers()
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let event = request
+        .headers()
+        .get("x-github-event")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match Limited::new(request.into_body(), MAX_WEBHOOK_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "text/plain",
+                "body too large\n",
+            )
+        }
+    };
+    if !signature_valid(secret, &body, signature.as_deref()) {
+        return reply(StatusCode::UNAUTHORIZED, "text/plain", "bad signature\n");
+    }
+    match event.as_deref() {
+        Some("push") => {
+            // The content says nothing the controller trusts: every stack is queued, and each
+            // reconcile reads its own source.
+            for name in controller.status().keys() {
+                controller.trigger(name);
+            }
+            reply(StatusCode::ACCEPTED, "text/plain", "queued\n")
+        }
+        Some("ping") => reply(StatusCode::OK, "text/plain", "pong\n"),
+        _ => reply(StatusCode::NO_CONTENT, "text/plain", ""),
+    }
+}
+
+/// Serve until `shutdown` turns true.
+pub async fn serve(
+    controller: Arc<Controller>,
+    listener: TcpListener,
+    webhook_secret: Option<Vec<u8>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let secret = webhook_secret.map(Arc::new);
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else {
+            continue;
+        };
+        let controller = controller.clone();
+        let secret = secret.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                handle(controller.clone(), secret.clone(), request)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_checked_against_githubs_format() {
+        // GitHub's documented example: secret "It's a Secret to Everybody", body "Hello, World!".
+        let header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        assert!(signature_valid(
+            b"It's a Secret to Everybody",
+            b"Hello, World!",
+            Some(header)
+        ));
+        assert!(!signature_valid(
+            b"It's a Secret to Everybody",
+            b"Hello, World?",
+            Some(header)
+        ));
+        assert!(!signature_valid(
+            b"another secret",
+            b"Hello, World!",
+            Some(header)
+        ));
+        assert!(!signature_valid(
+            b"It's a Secret to Everybody",
+            b"Hello, World!",
+            None
+        ));
+        assert!(!signature_valid(
+            b"It's a Secret to Everybody",
+            b"Hello, World!",
+            Some("sha1=abc")
+        ));
+        assert!(!signature_valid(
+            b"It's a Secret to Everybody",
+            b"Hello, World!",
+            Some("sha256=zz")
+        ));
+    }
+
+    #[test]
+    fn the_page_escapes_what_it_shows() {
+        assert_eq!(escape("<script>&\""), "&lt;script&gt;&amp;&quot;");
+    }
+}
