@@ -93,6 +93,25 @@ struct Shared {
     secrets: Vec<String>,
 }
 
+/// Record an action that did not start (the fence closed), so its dependents are skipped too.
+fn skip(
+    progress: &dyn Progress,
+    report: &mut ApplyReport,
+    failed: &mut BTreeSet<ResourceId>,
+    action: &ResourceAction,
+    why: String,
+) {
+    failed.insert(action.id.clone());
+    let entry = ActionReport {
+        id: action.id.clone(),
+        action: action.action,
+        outcome: Outcome::Skipped(why),
+        seconds: 0.0,
+    };
+    progress.finished(&entry);
+    report.actions.push(entry);
+}
+
 /// Execute the plan. Deletions and releases run first, one at a time in the plan's order
 /// (dependents before what they use); creates and updates then run as soon as what they depend
 /// on is done, up to [`MAX_PARALLEL`] at once.
@@ -135,15 +154,7 @@ pub async fn apply(
         .partition(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release));
     for action in backward {
         if let Err(why) = progress.proceed() {
-            failed.insert(action.id.clone());
-            let entry = ActionReport {
-                id: action.id.clone(),
-                action: action.action,
-                outcome: Outcome::Skipped(why),
-                seconds: 0.0,
-            };
-            progress.finished(&entry);
-            report.actions.push(entry);
+            skip(&*progress, &mut report, &mut failed, action, why);
             continue;
         }
         progress.started(action);
@@ -209,15 +220,7 @@ pub async fn apply(
             if running.len() < MAX_PARALLEL && deps.iter().all(|d| finished.contains(d)) {
                 let action = pending.remove(index).clone();
                 if let Err(why) = progress.proceed() {
-                    let entry = ActionReport {
-                        id: action.id.clone(),
-                        action: action.action,
-                        outcome: Outcome::Skipped(why),
-                        seconds: 0.0,
-                    };
-                    progress.finished(&entry);
-                    report.actions.push(entry);
-                    failed.insert(action.id.clone());
+                    skip(&*progress, &mut report, &mut failed, &action, why);
                     continue;
                 }
                 progress.started(&action);

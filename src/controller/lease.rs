@@ -175,21 +175,7 @@ impl Lease {
                 .await;
             lost_race_is_none(result.map(|_| 1).map_err(|e| classify("PutItem", e)))
         } else if ours {
-            let e = epoch.unwrap_or(0);
-            let result = self
-                .clients
-                .dynamodb
-                .update_item()
-                .table_name(&self.config.table)
-                .key("name", s(&self.config.name))
-                .update_expression("SET expires = :x")
-                .condition_expression("holder = :me AND epoch = :e")
-                .expression_attribute_values(":x", n(expires))
-                .expression_attribute_values(":me", s(me))
-                .expression_attribute_values(":e", n(e))
-                .send()
-                .await;
-            lost_race_is_none(result.map(|_| e).map_err(|e| classify("UpdateItem", e)))
+            self.set_expiry(epoch.unwrap_or(0), expires).await
         } else if their_expiry.is_none_or(|x| x < now) {
             let e = epoch.unwrap_or(0);
             let result = self
@@ -244,35 +230,30 @@ impl Lease {
         }
     }
 
-    /// Give the lease up (graceful shutdown): expire it now, if still ours.
-    pub async fn release(&self) -> Result<(), AwsError> {
-        let Some(held) = self.held() else {
-            return Ok(());
-        };
-        self.set_held(None);
+    /// Move the expiry of the lease this replica holds at `epoch`; `None` if it no longer does.
+    async fn set_expiry(&self, epoch: u64, expires: u64) -> Result<Option<u64>, AwsError> {
         let result = self
             .clients
             .dynamodb
             .update_item()
             .table_name(&self.config.table)
             .key("name", s(&self.config.name))
-            .update_expression("SET expires = :zero")
+            .update_expression("SET expires = :x")
             .condition_expression("holder = :me AND epoch = :e")
-            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":x", n(expires))
             .expression_attribute_values(":me", s(&self.config.holder))
-            .expression_attribute_values(":e", n(held.epoch))
+            .expression_attribute_values(":e", n(epoch))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let error = classify("UpdateItem", e);
-                if error.code.as_deref() == Some(CONDITION_FAILED) {
-                    Ok(())
-                } else {
-                    Err(error)
-                }
-            }
-        }
+        lost_race_is_none(result.map(|_| epoch).map_err(|e| classify("UpdateItem", e)))
+    }
+
+    /// Give the lease up (graceful shutdown): expire it now, if still ours.
+    pub async fn release(&self) -> Result<(), AwsError> {
+        let Some(held) = self.held() else {
+            return Ok(());
+        };
+        self.set_held(None);
+        self.set_expiry(held.epoch, 0).await.map(|_| ())
     }
 }
