@@ -170,6 +170,7 @@ fn s3_controller(
             resync: Duration::from_secs(300),
             concurrency: 2,
             lease,
+            events_bus: None,
         },
         clients.clone(),
         s3,
@@ -475,6 +476,7 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
             resync: Duration::from_secs(3600),
             concurrency: 1,
             lease: None,
+            events_bus: None,
         },
         clients.clone(),
         s3.clone(),
@@ -573,4 +575,172 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
 
     let _ = stop.send(true);
     running.await.unwrap().unwrap();
+}
+
+/// Outcomes reach EventBridge as `source: slsctl` events: a new revision, drift healed, and a
+/// source gone bad.
+#[tokio::test]
+async fn reconcile_outcomes_are_published_to_eventbridge() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("note");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "3"),
+    )
+    .await;
+    // Route the controller's events to a queue, as a user would with a rule.
+    let bus = unique("ops");
+    clients
+        .events
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .unwrap();
+    let inbox = clients
+        .sqs
+        .create_queue()
+        .queue_name(unique("inbox"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let inbox_arn = format!(
+        "arn:aws:sqs:us-east-1:123456789012:{}",
+        inbox.rsplit('/').next().unwrap()
+    );
+    clients
+        .events
+        .put_rule()
+        .name("slsctl-outcomes")
+        .event_bus_name(&bus)
+        .event_pattern(r#"{"source":["slsctl"]}"#)
+        .send()
+        .await
+        .unwrap();
+    clients
+        .events
+        .put_targets()
+        .rule("slsctl-outcomes")
+        .event_bus_name(&bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("inbox")
+                .arn(&inbox_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let controller = Arc::new(Controller::new(
+        ControllerConfig {
+            stacks: vec![StackConfig {
+                name: "s".into(),
+                source: SourceKind::S3(S3Source {
+                    bucket: bucket.clone(),
+                    prefix: "stacks/s/".into(),
+                }),
+                interval: Duration::from_secs(3600),
+                mode: Mode::Heal,
+                suspended: false,
+            }],
+            cache_dir: cache.path().to_path_buf(),
+            resync: Duration::from_secs(3600),
+            concurrency: 1,
+            lease: None,
+            events_bus: Some(bus.clone()),
+        },
+        clients.clone(),
+        s3.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+    wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 1).await;
+
+    // Drift: changed by hand, corrected by the next reconcile.
+    let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+        .await
+        .unwrap()
+        .unwrap();
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(url)
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::DelaySeconds, "0")
+        .send()
+        .await
+        .unwrap();
+    assert!(controller.trigger("s"));
+    wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 2).await;
+    assert_eq!(
+        queue_delay(&clients, &name).await.as_deref(),
+        Some("3"),
+        "healed"
+    );
+
+    // The source gone bad.
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("stacks/s/queue.yaml")
+        .send()
+        .await
+        .unwrap();
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("stacks/s/stack.yaml")
+        .send()
+        .await
+        .unwrap();
+    assert!(controller.trigger("s"));
+    wait_for(&controller, Duration::from_secs(30), |s| s.degraded).await;
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let out = clients
+            .sqs
+            .receive_message()
+            .queue_url(&inbox)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        for message in out.messages() {
+            let event: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            assert_eq!(event["source"], "slsctl");
+            seen.push((
+                event["detail-type"].as_str().unwrap().to_string(),
+                event["detail"].clone(),
+            ));
+        }
+        if seen.len() >= 3 {
+            break;
+        }
+    }
+    let types: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        ["StackReconciled", "DriftDetected", "ReconcileFailed"],
+        "{seen:?}"
+    );
+    assert_eq!(seen[1].1["healed"], true);
+    assert!(
+        seen[2].1["error"]
+            .as_str()
+            .unwrap()
+            .contains("source empty"),
+        "{seen:?}"
+    );
 }

@@ -35,6 +35,8 @@ struct ConfigWire {
     webhook_secret_env: String,
     /// Or a file holding it (a mounted secret); it wins over the environment.
     webhook_secret_file: Option<PathBuf>,
+    /// EventBridge bus for reconcile outcomes (`source: slsctl`); `default` is the account's.
+    events_bus: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +193,7 @@ pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving)
             resync: Duration::from_secs(wire.resync_seconds.max(1)),
             concurrency: wire.concurrency,
             lease,
+            events_bus: wire.events_bus,
         },
         serving,
     ))

@@ -62,6 +62,8 @@ pub struct ControllerConfig {
     /// Reconciles in flight at once, across stacks.
     pub concurrency: usize,
     pub lease: Option<lease::LeaseConfig>,
+    /// Publish reconcile outcomes to this EventBridge bus (`source: slsctl`); none when unset.
+    pub events_bus: Option<String>,
 }
 
 /// A stack's conditions, as `/api/stacks` shows them.
@@ -280,6 +282,55 @@ impl Controller {
         Ok(())
     }
 
+    /// Publish the outcome of a reconcile to EventBridge: `ReconcileFailed`, `StackReconciled`
+    /// (a new revision was applied) or `DriftDetected` (the same revision, but AWS had moved).
+    /// A failure to publish is reported and never fails the reconcile.
+    async fn notify(&self, name: &str, before: &StackStatus, result: &Result<(), String>) {
+        let Some(bus) = &self.config.events_bus else {
+            return;
+        };
+        let after = self.status().get(name).cloned().unwrap_or_default();
+        let (detail_type, detail) = match result {
+            Err(why) => (
+                "ReconcileFailed",
+                serde_json::json!({"stack": name, "revision": after.revision, "error": why.chars().take(2000).collect::<String>()}),
+            ),
+            // A source gone bad: the last good revision stays, and people need to know.
+            Ok(()) if after.degraded && after.last_error != before.last_error => (
+                "ReconcileFailed",
+                serde_json::json!({"stack": name, "revision": after.revision, "error": after.last_error.as_deref().unwrap_or("").chars().take(2000).collect::<String>()}),
+            ),
+            Ok(()) if before.revision != after.revision => (
+                "StackReconciled",
+                serde_json::json!({"stack": name, "revision": after.revision, "previousRevision": before.revision, "plan": after.last_plan}),
+            ),
+            Ok(()) if after.last_plan.as_ref().is_some_and(|p| p.changes() > 0) => (
+                "DriftDetected",
+                serde_json::json!({"stack": name, "revision": after.revision, "plan": after.last_plan, "healed": !after.drifted}),
+            ),
+            Ok(()) => return,
+        };
+        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+            .source("slsctl")
+            .detail_type(detail_type)
+            .detail(detail.to_string())
+            .event_bus_name(bus)
+            .build();
+        self.clients.limits.events.acquire().await;
+        self.clients.calls.record("events:PutEvents");
+        let sent = self.clients.events.put_events().entries(entry).send().await;
+        match sent {
+            Ok(out) if out.failed_entry_count() == 0 => {}
+            Ok(_) => eprintln!(
+                "slsctl controller: EventBridge refused the {detail_type} event of {name}"
+            ),
+            Err(e) => eprintln!(
+                "slsctl controller: cannot publish {detail_type} for {name}: {}",
+                crate::aws::error::classify("PutEvents", e)
+            ),
+        }
+    }
+
     fn record_error(&self, name: &str, why: String) -> Result<(), String> {
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();
@@ -349,7 +400,9 @@ impl Controller {
             let this = self.clone();
             reconciles.spawn(async move {
                 let started = Instant::now();
+                let before = this.status().get(&key).cloned().unwrap_or_default();
                 let result = this.reconcile(&key).await;
+                this.notify(&key, &before, &result).await;
                 if let Some(state) = this.states().get_mut(&key) {
                     state.status.last_duration_seconds = started.elapsed().as_secs_f64();
                 }
