@@ -744,3 +744,86 @@ async fn reconcile_outcomes_are_published_to_eventbridge() {
         "{seen:?}"
     );
 }
+
+/// The binary end to end: `slsctl controller` reconciles, logs JSON lines with the stack's span,
+/// and on SIGTERM finishes and exits 0.
+#[tokio::test]
+async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("bin");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "6"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("controller.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\ncacheDir: {}\nlisten: 127.0.0.1:0\nlease: {{table: {}, durationSeconds: 6, renewDeadlineSeconds: 4}}\n",
+            dir.path().join("cache").display(),
+            unique("leases")
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args([
+            "controller",
+            "--config",
+            config.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ])
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let clients = clients().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while queue_delay(&clients, &name).await.as_deref() != Some("6") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the controller never created the queue"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "graceful exit");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "reconciled" && l["span"]["stack"] == "s"),
+        "{logs}"
+    );
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("shutting down"))),
+        "{logs}"
+    );
+}

@@ -14,6 +14,30 @@ pub struct Args {
     /// The controller's configuration (YAML): stacks and their sources, lease, resync.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: PathBuf,
+    /// Log lines as JSON objects (one per line, with the stack's span) or as text.
+    #[arg(long = "log-format", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs to stderr; `SLSCTL_LOG` sets the level (error, warn, info (default), debug, trace).
+fn init_logging(format: LogFormat) {
+    let level = std::env::var("SLSCTL_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_current_span(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +225,7 @@ pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving)
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let (config, serving) = load_config(&args.config)?;
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let sdk = crate::aws::load_config(None).await;
@@ -213,14 +238,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         let listener = tokio::net::TcpListener::bind(&serving.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", serving.listen))?;
-        eprintln!(
-            "slsctl controller: serving on http://{} (webhook {})",
-            listener.local_addr().map_err(|e| e.to_string())?,
-            if serving.webhook_secret.is_some() {
-                "on"
-            } else {
-                "off: no secret"
-            }
+        tracing::info!(
+            address = %listener.local_addr().map_err(|e| e.to_string())?,
+            webhook = serving.webhook_secret.is_some(),
+            "serving HTTP"
         );
         tokio::spawn(crate::controller::http::serve(
             controller.clone(),
@@ -230,7 +251,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         ));
         tokio::spawn(async move {
             wait_for_signal().await;
-            eprintln!("slsctl controller: shutting down (finishing in-flight reconciles)");
+            tracing::info!(
+                "shutting down: finishing in-flight reconciles, then releasing the lease"
+            );
             let _ = stop.send(true);
         });
         controller.run(stopped).await

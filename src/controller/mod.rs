@@ -321,12 +321,11 @@ impl Controller {
         let sent = self.clients.events.put_events().entries(entry).send().await;
         match sent {
             Ok(out) if out.failed_entry_count() == 0 => {}
-            Ok(_) => eprintln!(
-                "slsctl controller: EventBridge refused the {detail_type} event of {name}"
-            ),
-            Err(e) => eprintln!(
-                "slsctl controller: cannot publish {detail_type} for {name}: {}",
-                crate::aws::error::classify("PutEvents", e)
+            Ok(_) => tracing::warn!(detail_type, "EventBridge refused the event"),
+            Err(e) => tracing::warn!(
+                detail_type,
+                error = %crate::aws::error::classify("PutEvents", e),
+                "cannot publish the outcome"
             ),
         }
     }
@@ -398,18 +397,37 @@ impl Controller {
                 continue;
             }
             let this = self.clone();
-            reconciles.spawn(async move {
-                let started = Instant::now();
-                let before = this.status().get(&key).cloned().unwrap_or_default();
-                let result = this.reconcile(&key).await;
-                this.notify(&key, &before, &result).await;
-                if let Some(state) = this.states().get_mut(&key) {
-                    state.status.last_duration_seconds = started.elapsed().as_secs_f64();
-                }
-                this.queue.done(&key, result.is_ok());
-                drop(permit);
-                (key, result, started.elapsed())
-            });
+            let span = tracing::info_span!("reconcile", stack = %key);
+            reconciles.spawn(tracing::Instrument::instrument(
+                async move {
+                    let started = Instant::now();
+                    let before = this.status().get(&key).cloned().unwrap_or_default();
+                    let result = this.reconcile(&key).await;
+                    let after = this.status().get(&key).cloned().unwrap_or_default();
+                    match &result {
+                        Ok(()) => tracing::info!(
+                            revision = after.revision.as_deref().unwrap_or(""),
+                            changes = after.last_plan.as_ref().map_or(0, |p| p.changes()),
+                            degraded = after.degraded,
+                            seconds = started.elapsed().as_secs_f64(),
+                            "reconciled"
+                        ),
+                        Err(why) => tracing::warn!(
+                            revision = after.revision.as_deref().unwrap_or(""),
+                            error = %why,
+                            "reconcile failed; requeued with backoff"
+                        ),
+                    }
+                    this.notify(&key, &before, &result).await;
+                    if let Some(state) = this.states().get_mut(&key) {
+                        state.status.last_duration_seconds = started.elapsed().as_secs_f64();
+                    }
+                    this.queue.done(&key, result.is_ok());
+                    drop(permit);
+                    (key, result, started.elapsed())
+                },
+                span,
+            ));
             while let Some(done) = reconciles.try_join_next() {
                 let _ = done;
             }
