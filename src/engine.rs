@@ -157,10 +157,10 @@ pub async fn prepare(
 /// refusal that names the biggest items.
 fn price_the_plan(stack: &Stack, observed: &Observed, plan: &mut Plan) {
     let prices = crate::cost::Prices::us_east_1();
-    let after = crate::cost::estimate(stack, &prices);
+    let after = crate::cost::estimate(stack, prices);
     let before = crate::cost::estimate(
         &crate::cost::as_live(stack, &plan.actions, &observed.resources),
-        &prices,
+        prices,
     );
     let cents = |usd: f64| (usd * 100.0).round() as i64;
     let budget = stack.budget_monthly_usd;

@@ -147,6 +147,7 @@ async fn queue_delay(clients: &Clients, name: &str) -> Option<String> {
         .cloned()
 }
 
+/// A controller of one stack `s` read from `s3://bucket/stacks/s/`, polled every 500 ms.
 fn s3_controller(
     clients: &Clients,
     s3: aws_sdk_s3::Client,
@@ -155,26 +156,35 @@ fn s3_controller(
     lease: Option<LeaseConfig>,
 ) -> Arc<Controller> {
     Arc::new(Controller::new(
-        ControllerConfig {
-            stacks: vec![StackConfig {
-                name: "s".into(),
-                source: SourceKind::S3(S3Source {
-                    bucket: bucket.into(),
-                    prefix: "stacks/s/".into(),
-                }),
-                interval: Duration::from_millis(500),
-                mode: Mode::Heal,
-                suspended: false,
-            }],
-            cache_dir: cache.to_path_buf(),
-            resync: Duration::from_secs(300),
-            concurrency: 2,
-            lease,
-            events_bus: None,
-        },
+        s3_config(bucket, cache, Duration::from_millis(500), lease),
         clients.clone(),
         s3,
     ))
+}
+
+fn s3_config(
+    bucket: &str,
+    cache: &std::path::Path,
+    interval: Duration,
+    lease: Option<LeaseConfig>,
+) -> ControllerConfig {
+    ControllerConfig {
+        stacks: vec![StackConfig {
+            name: "s".into(),
+            source: SourceKind::S3(S3Source {
+                bucket: bucket.into(),
+                prefix: "stacks/s/".into(),
+            }),
+            interval,
+            mode: Mode::Heal,
+            suspended: false,
+        }],
+        cache_dir: cache.to_path_buf(),
+        resync: interval.max(Duration::from_secs(300)),
+        concurrency: 2,
+        lease,
+        events_bus: None,
+    }
 }
 
 /// An S3 source: a new revision is reconciled within a poll; an emptied, then invalid source
@@ -459,24 +469,11 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     )
     .await;
     let cache = tempfile::tempdir().unwrap();
-    // A long poll interval: only the first poll and the webhook queue reconciles here.
+    // A long poll interval: only the first poll and explicit triggers queue reconciles.
     let controller = Arc::new(Controller::new(
         ControllerConfig {
-            stacks: vec![StackConfig {
-                name: "s".into(),
-                source: SourceKind::S3(S3Source {
-                    bucket: bucket.clone(),
-                    prefix: "stacks/s/".into(),
-                }),
-                interval: Duration::from_secs(3600),
-                mode: Mode::Heal,
-                suspended: false,
-            }],
-            cache_dir: cache.path().to_path_buf(),
-            resync: Duration::from_secs(3600),
-            concurrency: 1,
-            lease: None,
             events_bus: None,
+            ..s3_config(&bucket, cache.path(), Duration::from_secs(3600), None)
         },
         clients.clone(),
         s3.clone(),
@@ -643,23 +640,11 @@ async fn reconcile_outcomes_are_published_to_eventbridge() {
         .await
         .unwrap();
     let cache = tempfile::tempdir().unwrap();
+    // A long poll interval: only the first poll and explicit triggers queue reconciles.
     let controller = Arc::new(Controller::new(
         ControllerConfig {
-            stacks: vec![StackConfig {
-                name: "s".into(),
-                source: SourceKind::S3(S3Source {
-                    bucket: bucket.clone(),
-                    prefix: "stacks/s/".into(),
-                }),
-                interval: Duration::from_secs(3600),
-                mode: Mode::Heal,
-                suspended: false,
-            }],
-            cache_dir: cache.path().to_path_buf(),
-            resync: Duration::from_secs(3600),
-            concurrency: 1,
-            lease: None,
             events_bus: Some(bus.clone()),
+            ..s3_config(&bucket, cache.path(), Duration::from_secs(3600), None)
         },
         clients.clone(),
         s3.clone(),

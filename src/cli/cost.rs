@@ -89,7 +89,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         }
     };
     let prices = Prices::us_east_1();
-    let estimate = cost::estimate(&stack, &prices);
+    let estimate = cost::estimate(&stack, prices);
     let over = stack
         .budget_monthly_usd
         .filter(|budget| estimate.total_usd > *budget);
@@ -173,13 +173,13 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
     let requests = args.requests as f64;
     let provisioned = args.provisioned_requests.map_or_else(
         || {
-            let spread = requests * seconds / (f64::from(prices.hours_per_month) * 3600.0);
-            let capacity = if provisioned_ms > 0.0 {
-                f64::from(args.concurrency) * seconds / (provisioned_ms / 1000.0)
-            } else {
-                f64::INFINITY
-            };
-            spread.min(capacity).floor()
+            cost::spread_provisioned_requests(
+                requests,
+                seconds,
+                f64::from(args.concurrency) * seconds,
+                provisioned_ms,
+                prices.month_seconds(),
+            )
         },
         |n| n as f64,
     );
@@ -197,7 +197,7 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
         provisioned_requests: provisioned,
         provisioned_duration_ms: provisioned_ms,
     };
-    let comparison = cost::compare_provisioned(&prices, &usage);
+    let comparison = cost::compare_provisioned(prices, &usage);
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => writeln!(out, "{}", serde_json::json!(comparison)),

@@ -106,9 +106,13 @@ pub struct RequestTier {
 }
 
 impl Prices {
-    /// The price table shipped with this build (us-east-1).
-    pub fn us_east_1() -> Prices {
-        serde_json::from_str(PRICES_US_EAST_1).expect("data/prices-us-east-1.json is valid")
+    /// The price table shipped with this build (us-east-1), parsed once per process: every
+    /// plan prices itself, and policies read the same forecasts.
+    pub fn us_east_1() -> &'static Prices {
+        static PRICES: std::sync::OnceLock<Prices> = std::sync::OnceLock::new();
+        PRICES.get_or_init(|| {
+            serde_json::from_str(PRICES_US_EAST_1).expect("data/prices-us-east-1.json is valid")
+        })
     }
 
     fn arch(&self, arch: Architecture) -> &ArchitecturePrices {
@@ -118,7 +122,7 @@ impl Prices {
         }
     }
 
-    fn month_seconds(&self) -> f64 {
+    pub fn month_seconds(&self) -> f64 {
         f64::from(self.hours_per_month) * 3600.0
     }
 }
@@ -261,22 +265,48 @@ pub fn break_even_utilisation(prices: &Prices, arch: Architecture) -> f64 {
     p.provisioned_per_gb_second / (on_demand - p.provisioned_duration_per_gb_second)
 }
 
-/// Cost of `gb_seconds` of on-demand duration through the tiers.
-fn tiered_duration(tiers: &[DurationTier], gb_seconds: f64) -> f64 {
-    let mut left = gb_seconds;
+/// Cost of `quantity` through volume tiers, given as (upper bound, unit price), cheapest last.
+fn tiered(tiers: impl IntoIterator<Item = (Option<f64>, f64)>, quantity: f64) -> f64 {
+    let mut left = quantity;
     let mut floor = 0.0;
     let mut usd = 0.0;
-    for tier in tiers {
-        let size = tier.up_to_gb_seconds.map_or(f64::INFINITY, |u| u - floor);
-        let here = left.min(size);
-        usd += here * tier.per_gb_second;
+    for (up_to, unit_price) in tiers {
+        let here = left.min(up_to.map_or(f64::INFINITY, |u| u - floor));
+        usd += here * unit_price;
         left -= here;
-        floor = tier.up_to_gb_seconds.unwrap_or(floor);
+        floor = up_to.unwrap_or(floor);
         if left <= 0.0 {
             break;
         }
     }
     usd
+}
+
+/// Cost of `gb_seconds` of on-demand duration through the tiers.
+fn tiered_duration(tiers: &[DurationTier], gb_seconds: f64) -> f64 {
+    tiered(
+        tiers.iter().map(|t| (t.up_to_gb_seconds, t.per_gb_second)),
+        gb_seconds,
+    )
+}
+
+/// Requests served by provisioned concurrency when the spec does not say: traffic spread evenly
+/// over the month, so the share of the month with concurrency provisioned, up to what that
+/// concurrency can serve at the given duration.
+pub fn spread_provisioned_requests(
+    requests: f64,
+    provisioned_seconds: f64,
+    concurrency_seconds: f64,
+    duration_ms: f64,
+    month_seconds: f64,
+) -> f64 {
+    let spread = requests * provisioned_seconds / month_seconds;
+    let capacity = if duration_ms > 0.0 {
+        concurrency_seconds / (duration_ms / 1000.0)
+    } else {
+        f64::INFINITY
+    };
+    spread.min(capacity).floor()
 }
 
 /// Lambda lines for functions that share the account's free tier and duration tiers.
@@ -409,17 +439,15 @@ fn function_usage(
         ));
     }
     usage.provisioned_concurrency_seconds = month.concurrency_seconds;
-    // Without an explicit split, traffic is taken as spread evenly over the month: the share of
-    // the month with concurrency provisioned, up to what that concurrency can serve.
     let provisioned = traffic.provisioned_requests_per_month.map_or_else(
         || {
-            let spread = requests * month.provisioned_seconds / prices.month_seconds();
-            let capacity = if usage.provisioned_duration_ms > 0.0 {
-                month.concurrency_seconds / (usage.provisioned_duration_ms / 1000.0)
-            } else {
-                f64::INFINITY
-            };
-            spread.min(capacity).floor()
+            spread_provisioned_requests(
+                requests,
+                month.provisioned_seconds,
+                month.concurrency_seconds,
+                usage.provisioned_duration_ms,
+                prices.month_seconds(),
+            )
         },
         |n| n as f64,
     );
@@ -443,6 +471,17 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
     let mut sqs: Vec<(ResourceId, f64, f64)> = Vec::new(); // id, requests, unit price
     let mut table_storage: Vec<(ResourceId, f64)> = Vec::new();
     let mut without_traffic = Vec::new();
+    // Lambda long-polls each queue it is triggered from, so idle queues still cost requests.
+    let mut triggers_per_queue: BTreeMap<&ResourceId, usize> = BTreeMap::new();
+    for resource in &stack.resources {
+        if let ResourceSpec::Function(f) = &resource.spec {
+            for trigger in &f.triggers {
+                if let crate::model::Reference::Stack(queue) = &trigger.queue {
+                    *triggers_per_queue.entry(queue).or_default() += 1;
+                }
+            }
+        }
+    }
     for resource in &stack.resources {
         let traffic = resource.traffic.as_ref().unwrap_or(&none);
         if resource.traffic.is_none()
@@ -467,16 +506,7 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
                     .max(1.0);
                 let mut requests =
                     traffic.messages_per_month as f64 * prices.sqs.requests_per_message * chunks;
-                let pollers = stack
-                    .resources
-                    .iter()
-                    .filter_map(|r| match &r.spec {
-                        ResourceSpec::Function(f) => Some(f),
-                        _ => None,
-                    })
-                    .flat_map(|f| &f.triggers)
-                    .filter(|t| t.queue == crate::model::Reference::Stack(id.clone()))
-                    .count();
+                let pollers = triggers_per_queue.get(id).copied().unwrap_or(0);
                 requests += pollers as f64 * prices.sqs.idle_polling_requests_per_trigger;
                 let unit = if q.fifo {
                     prices.sqs.fifo_per_million
@@ -564,16 +594,13 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             }
             ResourceSpec::Api(_) => {
                 let requests = traffic.requests_per_month as f64;
-                let mut left = requests;
-                let mut floor = 0.0;
-                let mut usd = 0.0;
-                for tier in &prices.apigateway.rest_tiers {
-                    let size = tier.up_to_requests.map_or(f64::INFINITY, |u| u - floor);
-                    let here = left.min(size);
-                    usd += here * tier.per_million / 1e6;
-                    left -= here;
-                    floor = tier.up_to_requests.unwrap_or(floor);
-                }
+                let tiers = &prices.apigateway.rest_tiers;
+                let usd = tiered(
+                    tiers
+                        .iter()
+                        .map(|t| (t.up_to_requests, t.per_million / 1e6)),
+                    requests,
+                );
                 let unit = if requests > 0.0 {
                     usd / requests
                 } else {

@@ -26,7 +26,7 @@ fn cents(lines: &[CostLine], item: &str) -> String {
 #[test]
 fn the_lambda_pricing_pages_launch_example_to_the_cent() {
     let prices = Prices::us_east_1();
-    let comparison = compare_provisioned(&prices, &launch());
+    let comparison = compare_provisioned(prices, &launch());
     let lines = &comparison.with_provisioned;
     assert_eq!(cents(lines, "provisioned concurrency"), "18.00");
     assert_eq!(cents(lines, "requests"), "0.40");
@@ -42,7 +42,7 @@ fn the_lambda_pricing_pages_launch_example_to_the_cent() {
 fn break_even_is_sixty_percent_on_both_architectures_at_list_prices() {
     let prices = Prices::us_east_1();
     for arch in [Architecture::X86_64, Architecture::Arm64] {
-        let b = break_even_utilisation(&prices, arch);
+        let b = break_even_utilisation(prices, arch);
         assert!((b - 0.60).abs() < 0.001, "{arch:?}: {b}");
     }
 }
@@ -50,7 +50,7 @@ fn break_even_is_sixty_percent_on_both_architectures_at_list_prices() {
 #[test]
 fn the_launch_example_is_cheaper_on_demand_and_says_why() {
     let prices = Prices::us_east_1();
-    let comparison = compare_provisioned(&prices, &launch());
+    let comparison = compare_provisioned(prices, &launch());
     // 525,000 GB-s on demand − 400,000 free, and the same requests.
     assert_eq!(format!("{:.2}", comparison.on_demand_only_usd), "2.48");
     assert!((comparison.utilisation - 75_000.0 / 4_320_000.0).abs() < 1e-12);
@@ -79,7 +79,7 @@ fn well_used_provisioned_concurrency_pays_for_itself() {
         provisioned_duration_ms: 100.0,
         ..Default::default()
     };
-    let comparison = compare_provisioned(&prices, &usage);
+    let comparison = compare_provisioned(prices, &usage);
     assert!(comparison.with_provisioned_usd < comparison.on_demand_only_usd);
     assert!(comparison
         .recommendation
@@ -109,7 +109,7 @@ fn free_tiers_are_shared_in_proportion_to_usage() {
     let a = ResourceId::new(Kind::Function, "a");
     let b = ResourceId::new(Kind::Function, "b");
     let lines = lambda_lines(
-        &prices,
+        prices,
         &[
             (a.clone(), usage(3_000_000.0)),
             (b.clone(), usage(1_000_000.0)),
@@ -131,7 +131,7 @@ fn free_tiers_are_shared_in_proportion_to_usage() {
 #[test]
 fn the_explanation_shows_the_arithmetic() {
     let prices = Prices::us_east_1();
-    let lines = compare_provisioned(&prices, &launch()).with_provisioned;
+    let lines = compare_provisioned(prices, &launch()).with_provisioned;
     let requests = lines.iter().find(|l| l.item == "requests").unwrap();
     assert_eq!(
         requests.explain(),
@@ -165,7 +165,7 @@ fn queues_tables_buses_and_apis_are_priced_from_their_traffic() {
          apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec: {handler: app.handler, runtime: python3.12, code: {path: src}, role: \"arn:aws:iam::123456789012:role/r\"}\n",
     );
     let prices = Prices::us_east_1();
-    let estimate = estimate(&stack, &prices);
+    let estimate = estimate(&stack, prices);
     let usd = |id: &str| {
         let (kind, name) = id.split_once('/').unwrap();
         estimate.by_resource[&ResourceId::new(Kind::parse(kind).unwrap(), name)]
@@ -214,8 +214,8 @@ fn the_before_side_of_a_plan_prices_what_runs_now() {
     ];
     let live = as_live(&stack, &actions, &observed);
     let prices = Prices::us_east_1();
-    let before = estimate(&live, &prices);
-    let after = estimate(&stack, &prices);
+    let before = estimate(&live, prices);
+    let after = estimate(&stack, prices);
     // Before: 1M × 1 s × 1 GB = 1M GB-s − 400,000 free = 600,000 × $0.0000166667 = $10.00; the
     // table does not exist yet. After: 2M GB-s − 400,000 = $26.67 and 20 capacity units all month.
     assert_eq!(format!("{:.2}", before.total_usd), "10.00");

@@ -251,7 +251,7 @@ pub fn input(stack: &Stack, plan: Option<&Plan>) -> Value {
         .collect();
     let prices = crate::cost::Prices::us_east_1();
     let functions: serde_json::Map<String, Value> =
-        crate::cost::provisioned_forecasts(stack, &prices)
+        crate::cost::provisioned_forecasts(stack, prices)
             .into_iter()
             .map(|(id, (utilisation, break_even))| {
                 (

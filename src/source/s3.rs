@@ -60,18 +60,6 @@ impl S3Source {
         Ok(objects)
     }
 
-    /// The revision the prefix holds now (one listing, no downloads).
-    pub async fn revision(&self, client: &aws_sdk_s3::Client) -> Result<String, SourceError> {
-        let objects = self.list(client).await?;
-        if objects.is_empty() {
-            return Err(SourceError::Empty(format!(
-                "no objects under s3://{}/{}",
-                self.bucket, self.prefix
-            )));
-        }
-        Ok(revision(&objects))
-    }
-
     /// Download the prefix into `<cache>/s3-<revision>` (reused when it is already there).
     pub async fn fetch(
         &self,
