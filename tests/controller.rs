@@ -288,6 +288,102 @@ async fn an_s3_source_is_reconciled_and_a_broken_one_deletes_nothing() {
     running.await.unwrap().unwrap();
 }
 
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn commit(repo: &std::path::Path, file: &str, content: &str) -> String {
+    std::fs::write(repo.join(file), content).unwrap();
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "--quiet", "-m", "change"]);
+    git(repo, &["rev-parse", "HEAD"])
+}
+
+/// A git source (a `file://` URL): each commit is reconciled within one poll, under its SHA; a
+/// commit that empties the stack directory deletes nothing.
+#[tokio::test]
+async fn a_git_commit_is_reconciled_within_one_poll() {
+    let clients = clients().await;
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir_all(repo.join("stacks/s")).unwrap();
+    git(&repo, &["init", "--quiet", "-b", "main"]);
+    git(&repo, &["config", "user.name", "Test"]);
+    git(&repo, &["config", "user.email", "test@example.com"]);
+    git(&repo, &["config", "commit.gpgsign", "false"]);
+    let name = unique("git");
+    std::fs::write(repo.join("stacks/s/stack.yaml"), stack_doc(&name)).unwrap();
+    let first = commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "2"));
+    let poll = Duration::from_secs(1);
+    let mut config = s3_config("unused", &work.path().join("cache"), poll, None);
+    config.stacks[0].source = SourceKind::Git(slsctl::source::git::GitSource {
+        url: format!("file://{}", repo.display()),
+        reference: "main".into(),
+        path: "stacks/s".into(),
+        ..Default::default()
+    });
+    let s3 = slsctl::source::s3::client(&Emulator::shared().sdk_config().await);
+    let controller = Arc::new(Controller::new(config, clients.clone(), s3));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert_eq!(
+        status.revision.as_deref(),
+        Some(first.as_str()),
+        "{status:?}"
+    );
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("2"));
+
+    // The next commit: picked up by the next poll (one interval, plus the reconcile itself).
+    let second = commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "6"));
+    let committed = std::time::Instant::now();
+    let status = wait_for(&controller, Duration::from_secs(30), |s| {
+        s.revision.as_deref() == Some(second.as_str())
+    })
+    .await;
+    assert_eq!(
+        status.revision.as_deref(),
+        Some(second.as_str()),
+        "{status:?}"
+    );
+    let took = committed.elapsed();
+    assert!(
+        took < poll + Duration::from_secs(10),
+        "a commit waits at most one poll (then the reconcile's own time): {took:?}"
+    );
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("6"));
+
+    // A commit that removes the stack directory: degraded, nothing deleted.
+    git(&repo, &["rm", "--quiet", "-r", "stacks/s"]);
+    git(&repo, &["commit", "--quiet", "-m", "oops"]);
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.degraded).await;
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("source empty"),
+        "{status:?}"
+    );
+    assert_eq!(status.revision.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        queue_delay(&clients, &name).await.as_deref(),
+        Some("6"),
+        "not deleted"
+    );
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
 /// Two controllers on one lease table: only the leader reconciles; when it dies without
 /// releasing, the other takes over within the lease time and reconciles.
 #[tokio::test]

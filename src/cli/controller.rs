@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::controller::lease::LeaseConfig;
 use crate::controller::{Controller, ControllerConfig, Mode, SourceKind, StackConfig};
+use crate::source::git::{GitCredentials, GitSource, SignaturePolicy};
 use crate::source::s3::S3Source;
 
 #[derive(Debug, clap::Args)]
@@ -67,7 +68,9 @@ struct ConfigWire {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct StackWire {
     name: String,
-    s3: S3Wire,
+    /// Exactly one of `git` and `s3`.
+    git: Option<GitWire>,
+    s3: Option<S3Wire>,
     #[serde(default = "default_interval")]
     interval_seconds: u64,
     #[serde(default)]
@@ -82,6 +85,81 @@ struct S3Wire {
     bucket: String,
     #[serde(default)]
     prefix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GitWire {
+    url: String,
+    /// A branch or tag (or a full `refs/…` name).
+    #[serde(default = "default_ref", rename = "ref")]
+    reference: String,
+    /// The stack's directory inside the repository.
+    #[serde(default)]
+    path: String,
+    username: Option<String>,
+    token_env: Option<String>,
+    token_file: Option<PathBuf>,
+    ssh_key_file: Option<PathBuf>,
+    known_hosts_file: Option<PathBuf>,
+    verify: Option<VerifyWire>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VerifyWire {
+    ssh_allowed_signers_file: Option<PathBuf>,
+    #[serde(default)]
+    gpg_public_key_files: Vec<PathBuf>,
+}
+
+fn default_ref() -> String {
+    "main".into()
+}
+
+impl StackWire {
+    fn source(&self, file: &std::path::Path) -> Result<SourceKind, String> {
+        match (&self.git, &self.s3) {
+            (Some(git), None) => {
+                let verify = match &git.verify {
+                    Some(v) if v.ssh_allowed_signers_file.is_none() && v.gpg_public_key_files.is_empty() => {
+                        return Err(format!(
+                            "{}: stack `{}`: git.verify needs sshAllowedSignersFile or gpgPublicKeyFiles (or remove it)",
+                            file.display(),
+                            self.name
+                        ))
+                    }
+                    Some(v) => Some(SignaturePolicy {
+                        ssh_allowed_signers: v.ssh_allowed_signers_file.clone(),
+                        gpg_public_keys: v.gpg_public_key_files.clone(),
+                    }),
+                    None => None,
+                };
+                Ok(SourceKind::Git(GitSource {
+                    url: git.url.clone(),
+                    reference: git.reference.clone(),
+                    path: git.path.clone(),
+                    credentials: GitCredentials {
+                        username: git.username.clone(),
+                        token_env: git.token_env.clone(),
+                        token_file: git.token_file.clone(),
+                        ssh_key_file: git.ssh_key_file.clone(),
+                        known_hosts_file: git.known_hosts_file.clone(),
+                    },
+                    verify,
+                }))
+            }
+            (None, Some(s3)) => Ok(SourceKind::S3(S3Source {
+                bucket: s3.bucket.clone(),
+                prefix: s3.prefix.clone(),
+            })),
+            _ => Err(format!(
+                "{}: stack `{}` needs exactly one source: `git:` or `s3:`",
+                file.display(),
+                self.name
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,25 +272,33 @@ pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving)
         listen: wire.listen.clone(),
         webhook_secret,
     };
+    let mut stacks = Vec::with_capacity(wire.stacks.len());
+    for s in wire.stacks {
+        let source = s.source(path)?;
+        if stacks
+            .iter()
+            .any(|known: &StackConfig| known.name == s.name)
+        {
+            return Err(format!(
+                "{}: two stacks are named `{}`",
+                path.display(),
+                s.name
+            ));
+        }
+        stacks.push(StackConfig {
+            name: s.name,
+            source,
+            interval: Duration::from_secs(s.interval_seconds.max(1)),
+            mode: match s.mode {
+                ModeWire::Heal => Mode::Heal,
+                ModeWire::Report => Mode::Report,
+            },
+            suspended: s.suspended,
+        });
+    }
     Ok((
         ControllerConfig {
-            stacks: wire
-                .stacks
-                .into_iter()
-                .map(|s| StackConfig {
-                    name: s.name,
-                    source: SourceKind::S3(S3Source {
-                        bucket: s.s3.bucket,
-                        prefix: s.s3.prefix,
-                    }),
-                    interval: Duration::from_secs(s.interval_seconds.max(1)),
-                    mode: match s.mode {
-                        ModeWire::Heal => Mode::Heal,
-                        ModeWire::Report => Mode::Report,
-                    },
-                    suspended: s.suspended,
-                })
-                .collect(),
+            stacks,
             cache_dir: wire.cache_dir,
             resync: Duration::from_secs(wire.resync_seconds.max(1)),
             concurrency: wire.concurrency,
@@ -327,5 +413,53 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
         }
         "404" => Err(format!("the controller has no stack `{}`", args.stack)),
         other => Err(format!("the controller answered {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ControllerConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("controller.yaml");
+        std::fs::write(&file, text).unwrap();
+        load_config(&file).map(|(config, _)| config)
+    }
+
+    #[test]
+    fn a_git_stack_reads_its_ref_path_credentials_and_signature_policy() {
+        let config = load(
+            "stacks:\n- name: shop\n  git:\n    url: https://github.com/acme/infra.git\n    ref: v2\n    path: stacks/shop\n    tokenFile: /run/secrets/token\n    verify: {sshAllowedSignersFile: /etc/slsctl/allowed_signers}\n",
+        )
+        .unwrap();
+        let SourceKind::Git(git) = &config.stacks[0].source else {
+            panic!("a git source")
+        };
+        assert_eq!(git.reference, "v2");
+        assert_eq!(git.path, "stacks/shop");
+        assert_eq!(
+            git.credentials.token_file.as_deref(),
+            Some(std::path::Path::new("/run/secrets/token"))
+        );
+        assert!(git.verify.as_ref().unwrap().ssh_allowed_signers.is_some());
+        let defaults = load("stacks:\n- name: a\n  git: {url: 'file:///srv/repo'}\n").unwrap();
+        let SourceKind::Git(git) = &defaults.stacks[0].source else {
+            panic!("a git source")
+        };
+        assert_eq!((git.reference.as_str(), git.path.as_str()), ("main", ""));
+    }
+
+    #[test]
+    fn a_stack_needs_exactly_one_source_and_a_verify_needs_keys() {
+        let both = load("stacks:\n- name: a\n  git: {url: x}\n  s3: {bucket: b}\n").unwrap_err();
+        assert!(both.contains("exactly one source"), "{both}");
+        let none = load("stacks:\n- name: a\n").unwrap_err();
+        assert!(none.contains("exactly one source"), "{none}");
+        let keyless = load("stacks:\n- name: a\n  git: {url: x, verify: {}}\n").unwrap_err();
+        assert!(keyless.contains("git.verify needs"), "{keyless}");
+        let twice = load("stacks:\n- name: a\n  s3: {bucket: b}\n- name: a\n  s3: {bucket: c}\n")
+            .unwrap_err();
+        assert!(twice.contains("two stacks are named `a`"), "{twice}");
     }
 }

@@ -1,6 +1,6 @@
 //! `slsctl controller`: the long-running reconciler.
 //!
-//! sources (S3 today) ─► work queue ─► reconcile(stack) = fetch + validate + observe + plan +
+//! sources (git, S3) ─► work queue ─► reconcile(stack) = fetch + validate + observe + plan +
 //! policies + apply (in `heal` mode, fenced by the lease) ─► status.
 //!
 //! Reconcile is level-triggered: a poll, a resync and a manual trigger all queue the same key,
@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use crate::apply::{ActionReport, Outcome, Progress};
 use crate::aws::Clients;
 use crate::plan::{PlanOptions, ResourceAction, Summary};
+use crate::source::git::GitSource;
 use crate::source::s3::S3Source;
 use crate::source::{Snapshot, SourceError};
 use lease::Lease;
@@ -38,6 +39,7 @@ pub enum Mode {
 
 #[derive(Clone, Debug)]
 pub enum SourceKind {
+    Git(GitSource),
     S3(S3Source),
 }
 
@@ -166,6 +168,7 @@ impl Controller {
         let cache = self.config.cache_dir.join(&stack.name);
         std::fs::create_dir_all(&cache).map_err(|e| SourceError::Unreachable(e.to_string()))?;
         match &stack.source {
+            SourceKind::Git(git) => git.fetch(&cache).await,
             SourceKind::S3(s3) => s3.fetch(&self.s3, &cache).await,
         }
     }

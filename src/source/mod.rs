@@ -1,9 +1,10 @@
-//! Where a controller reads a stack's spec from: an S3 prefix (and, next, a git repository).
+//! Where a controller reads a stack's spec from: a git repository or an S3 prefix.
 //!
 //! A fetch yields an immutable, identified snapshot on disk, or an error. An error, an empty
 //! source or an invalid spec never becomes "the spec is empty": the controller keeps the last
 //! good revision in force and reports the condition, so a broken source never deletes anything.
 
+pub mod git;
 pub mod s3;
 
 use std::path::PathBuf;
