@@ -546,6 +546,135 @@ fn sign(secret: &[u8], body: &[u8]) -> String {
     )
 }
 
+/// Debian's Chromium, which `scripts/test.sh` installs. Set `SLSCTL_SKIP_BROWSER=1` to skip the
+/// browser test on a machine without it (CI never sets it).
+fn chromium() -> Option<std::path::PathBuf> {
+    if std::env::var("SLSCTL_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        return None;
+    }
+    let path = std::env::var_os("SLSCTL_CHROMIUM")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromium".into());
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh (it installs Debian's chromium), or set SLSCTL_SKIP_BROWSER=1",
+        path.display()
+    );
+    Some(path)
+}
+
+/// Run headless Chromium on `url` with extra flags; returns its stdout.
+fn headless(chromium: &std::path::Path, url: &str, flags: &[String]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(flags)
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The status page, rendered by a real browser: the stack, its revision, its conditions and the
+/// plan diff waiting in report mode are in the DOM Chromium built, and a screenshot is drawn.
+#[tokio::test]
+async fn the_status_page_renders_in_chromium() {
+    let Some(chromium) = chromium() else {
+        eprintln!("SLSCTL_SKIP_BROWSER=1: the browser test is skipped");
+        return;
+    };
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("page");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "3"),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = s3_config(&bucket, cache.path(), Duration::from_secs(3600), None);
+    config.stacks[0].mode = Mode::Report;
+    let controller = Arc::new(Controller::new(config, clients.clone(), s3.clone()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(slsctl::controller::http::serve(
+        controller.clone(),
+        listener,
+        None,
+        stopped.clone(),
+    ));
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.ready).await;
+    assert!(status.drifted, "report mode: the create waits: {status:?}");
+    let revision = status.revision.clone().unwrap();
+
+    let url = format!("http://{addr}/");
+    let dom = {
+        let (chromium, url) = (chromium.clone(), url.clone());
+        tokio::task::spawn_blocking(move || headless(&chromium, &url, &["--dump-dom".into()]))
+            .await
+            .unwrap()
+    };
+    // The browser's DOM, not our bytes: Chromium adds the <tbody> the page does not write.
+    assert!(dom.contains("<tbody>"), "{dom}");
+    assert!(dom.contains("<td class=\"name\">s</td>"), "{dom}");
+    assert!(dom.contains(&format!("<code>{revision}</code>")), "{dom}");
+    assert!(dom.contains("Ready, Drifted"), "{dom}");
+    assert!(dom.contains("1 create"), "{dom}");
+    assert!(
+        dom.contains(&format!("{name}-jobs")) && dom.contains("delaySeconds"),
+        "the diff is shown: {dom}"
+    );
+    assert!(dom.contains("<p id=\"leader\">leader</p>"), "{dom}");
+
+    let shot = tempfile::tempdir().unwrap();
+    let png = shot.path().join("status.png");
+    {
+        let flags = vec![
+            format!("--screenshot={}", png.display()),
+            "--window-size=1200,800".to_string(),
+        ];
+        tokio::task::spawn_blocking(move || headless(&chromium, &url, &flags))
+            .await
+            .unwrap();
+    }
+    let image = std::fs::read(&png).expect("a screenshot was written");
+    assert!(image.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(
+        image.len() > 5_000,
+        "more than a blank page: {} bytes",
+        image.len()
+    );
+    if let Ok(keep) = std::env::var("SLSCTL_KEEP_SCREENSHOT") {
+        std::fs::copy(&png, keep).unwrap();
+    }
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
 /// Health, metrics, status and the webhook: a valid push queues a reconcile; invalid or missing
 /// signatures, oversized bodies and other events do not.
 #[tokio::test]
@@ -584,6 +713,11 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
         Some(secret.clone()),
         stopped.clone(),
     ));
+    assert_eq!(
+        http(addr, get("/readyz")).await,
+        (503, "starting\n".into()),
+        "not ready before the controller runs"
+    );
     let running = tokio::spawn(controller.clone().run(stopped));
     let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
     assert_eq!(status.reconciles, 1, "{status:?}");

@@ -141,7 +141,7 @@ pub fn page(controller: &Controller) -> String {
         });
         let _ = write!(
             rows,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>",
+            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td>{}</td><td class=\"plan\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
             escape(&name),
             escape(s.revision.as_deref().unwrap_or("—")),
             conditions.join(", "),
@@ -149,9 +149,17 @@ pub fn page(controller: &Controller) -> String {
             escape(&plan),
             escape(s.last_error.as_deref().unwrap_or("")),
         );
+        if let Some(diff) = &s.last_diff {
+            let _ = write!(
+                rows,
+                "<tr class=\"diff\"><td colspan=\"6\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
+                escape(&name),
+                escape(diff)
+            );
+        }
     }
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>slsctl controller</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"15\"><title>slsctl controller</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
          <body><h1>slsctl controller</h1><p id=\"leader\">{}</p>\
          <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>reconciles</th><th>last plan</th><th>last error</th></tr>{rows}</table></body></html>",
@@ -167,7 +175,12 @@ async fn handle(
     let path = request.uri().path().to_string();
     let response = match (request.method().clone(), path.as_str()) {
         (Method::GET, "/healthz") => reply(StatusCode::OK, "text/plain", "ok\n"),
-        (Method::GET, "/readyz") => reply(StatusCode::OK, "text/plain", "ready\n"),
+        (Method::GET, "/readyz") if controller.is_ready() => {
+            reply(StatusCode::OK, "text/plain", "ready\n")
+        }
+        (Method::GET, "/readyz") => {
+            reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "starting\n")
+        }
         (Method::GET, "/metrics") => reply(
             StatusCode::OK,
             "text/plain; version=0.0.4",

@@ -78,6 +78,9 @@ pub struct StackStatus {
     /// The revision last applied (or planned, in report mode) without error.
     pub revision: Option<String>,
     pub last_plan: Option<Summary>,
+    /// The last plan that had changes, as `slsctl plan` prints it (sensitive values masked):
+    /// what drift was healed, or in report mode what is waiting.
+    pub last_diff: Option<String>,
     pub last_error: Option<String>,
     pub reconciles: u64,
     pub failures: u64,
@@ -97,6 +100,8 @@ pub struct Controller {
     queue: WorkQueue<String>,
     states: Mutex<BTreeMap<String, StackState>>,
     lease: Option<Arc<Lease>>,
+    /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
+    running: std::sync::atomic::AtomicBool,
 }
 
 /// Progress for controller applies: every action asks the lease fence first.
@@ -131,6 +136,7 @@ impl Controller {
             queue: WorkQueue::new(Backoff::default()),
             states: Mutex::new(states),
             lease,
+            running: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -154,6 +160,11 @@ impl Controller {
         } else {
             false
         }
+    }
+
+    /// Ready: started, with AWS reachable. A follower is ready too (it stands by).
+    pub fn is_ready(&self) -> bool {
+        self.running.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn queue_depth(&self) -> usize {
@@ -244,6 +255,7 @@ impl Controller {
         }
         let summary = prepared.plan.summary.clone();
         let drifted = prepared.plan.has_changes();
+        let diff = drifted.then(|| crate::render::plan_text(&prepared.plan));
         let mut failed = Vec::new();
         if drifted && config.mode == Mode::Heal {
             // Leadership is re-checked right before mutating, and by every action again.
@@ -267,6 +279,9 @@ impl Controller {
         let state = states.entry(name.to_string()).or_default();
         state.status.reconciles += 1;
         state.status.last_plan = Some(summary);
+        if diff.is_some() {
+            state.status.last_diff = diff;
+        }
         if !failed.is_empty() {
             let why = format!("apply failed: {}", failed.join("; "));
             state.status.degraded = true;
@@ -349,6 +364,8 @@ impl Controller {
         if let Some(lease) = &self.lease {
             lease.ensure_table().await.map_err(|e| e.to_string())?;
         }
+        self.running
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let mut tasks = tokio::task::JoinSet::new();
         // Polls: each stack at its interval; the resync is a floor on how rarely that happens.
         for stack in &self.config.stacks {
