@@ -1042,3 +1042,160 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
         "{logs}"
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A metric's value from a controller's /metrics (None when it does not answer).
+async fn metric(port: u16, line_prefix: &str) -> Option<String> {
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    tokio::net::TcpStream::connect(addr).await.ok()?;
+    let (code, body) = http(addr, get("/metrics")).await;
+    (code == 200).then_some(())?;
+    body.lines()
+        .find_map(|l| l.strip_prefix(line_prefix))
+        .map(|v| v.trim().to_string())
+}
+
+fn slsctl_health(port: u16) -> bool {
+    std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args([
+            "health",
+            "--controller",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Two controller processes on one lease table: one leads and reconciles, the other stands by.
+/// SIGKILL the leader (no lease release): the survivor takes the lease once it expires and
+/// applies the next revision.
+#[tokio::test]
+async fn two_controller_processes_and_a_sigkilled_leader() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let clients = clients().await;
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("kill");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "4"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let table = unique("leases");
+    let start = |replica: &str, port: u16| {
+        let config = dir.path().join(format!("{replica}.yaml"));
+        std::fs::write(
+            &config,
+            format!(
+                "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\ncacheDir: {}\nlisten: 127.0.0.1:{port}\nlease: {{table: {table}, durationSeconds: 3, renewDeadlineSeconds: 2}}\n",
+                dir.path().join(replica).display(),
+            ),
+        )
+        .unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+            .args(["controller", "--config", config.to_str().unwrap()])
+            .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("SLSCTL_REPLICA_ID", replica)
+            .env_remove("AWS_PROFILE")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let ports = [free_port(), free_port()];
+    let mut children = Children(vec![start("a", ports[0]), start("b", ports[1])]);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while queue_delay(&clients, &name).await.as_deref() != Some("4") {
+        assert!(tokio::time::Instant::now() < deadline, "nobody reconciled");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Exactly one leader, and only it has reconciled.
+    let mut leader = None;
+    for _ in 0..10 {
+        let a = metric(ports[0], "slsctl_leader ").await;
+        let b = metric(ports[1], "slsctl_leader ").await;
+        assert_ne!(
+            (a.as_deref(), b.as_deref()),
+            (Some("1"), Some("1")),
+            "two leaders"
+        );
+        leader = match (a.as_deref(), b.as_deref()) {
+            (Some("1"), _) => Some(0),
+            (_, Some("1")) => Some(1),
+            _ => leader,
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let leader = leader.expect("one replica leads");
+    let follower = 1 - leader;
+    assert_eq!(
+        metric(ports[follower], "slsctl_reconciles_total{stack=\"s\"} ")
+            .await
+            .as_deref(),
+        Some("0"),
+        "the follower does not reconcile"
+    );
+    assert!(slsctl_health(ports[follower]));
+
+    // SIGKILL: no graceful release; the survivor waits out the 3 s lease, then leads.
+    children.0[leader].kill().unwrap();
+    children.0[leader].wait().unwrap();
+    let killed = std::time::Instant::now();
+    assert!(!slsctl_health(ports[leader]), "the killed replica is gone");
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "8"),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while queue_delay(&clients, &name).await.as_deref() != Some("8") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the survivor never took over"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let took = killed.elapsed();
+    assert_eq!(
+        metric(ports[follower], "slsctl_leader ").await.as_deref(),
+        Some("1")
+    );
+    eprintln!("takeover after SIGKILL applied the next revision in {took:?}");
+    assert!(
+        took < Duration::from_secs(15),
+        "within lease + poll + apply: {took:?}"
+    );
+}
+
+/// Child processes killed when the test ends, passed or failed.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -375,21 +375,13 @@ pub struct ReconcileArgs {
     pub controller: String,
 }
 
-/// `slsctl reconcile STACK`: ask a running controller to queue the stack now.
-pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
+/// One plain HTTP/1.1 request to the controller; returns the status code.
+fn ask_controller(controller: &str, method: &str, path: &str) -> Result<String, String> {
     use std::io::{Read, Write};
-    let address = args
-        .controller
+    let address = controller
         .strip_prefix("http://")
         .ok_or("--controller takes an http:// address (the controller serves plain HTTP inside its task network)")?
         .trim_end_matches('/');
-    if !args
-        .stack
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(format!("`{}` is not a stack name", args.stack));
-    }
     let mut stream = std::net::TcpStream::connect(address)
         .map_err(|e| format!("cannot reach the controller at {address}: {e}"))?;
     stream
@@ -397,16 +389,51 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     write!(
         stream,
-        "POST /api/stacks/{}/reconcile HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        args.stack
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .map_err(|e| e.to_string())?;
     let mut response = String::new();
     stream
         .read_to_string(&mut response)
         .map_err(|e| e.to_string())?;
-    let status = response.split_whitespace().nth(1).unwrap_or("");
-    match status {
+    Ok(response.split_whitespace().nth(1).unwrap_or("").to_string())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// The controller's HTTP address.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8080",
+        env = "SLSCTL_CONTROLLER"
+    )]
+    pub controller: String,
+    /// Ask `/readyz` instead of `/healthz`.
+    #[arg(long)]
+    pub ready: bool,
+}
+
+/// `slsctl health`: exit 0 when the controller answers 200 (the container health check, so the
+/// image needs no curl).
+pub fn health(args: &HealthArgs) -> Result<ExitCode, String> {
+    let path = if args.ready { "/readyz" } else { "/healthz" };
+    match ask_controller(&args.controller, "GET", path)?.as_str() {
+        "200" => Ok(ExitCode::SUCCESS),
+        other => Err(format!("{path} answered {other}")),
+    }
+}
+
+/// `slsctl reconcile STACK`: ask a running controller to queue the stack now.
+pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
+    if !args
+        .stack
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!("`{}` is not a stack name", args.stack));
+    }
+    let path = format!("/api/stacks/{}/reconcile", args.stack);
+    match ask_controller(&args.controller, "POST", &path)?.as_str() {
         "202" => {
             eprintln!("queued: stack `{}` reconciles now", args.stack);
             Ok(ExitCode::SUCCESS)

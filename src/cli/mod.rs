@@ -107,6 +107,12 @@ Examples:
   slsctl reconcile orders
   slsctl reconcile orders --controller http://10.0.3.17:8080")]
     Reconcile(controller::ReconcileArgs),
+    /// Check a running controller's health (exit 0 when healthy): the container health check.
+    #[command(after_help = "\
+Examples:
+  slsctl health                       # GET http://127.0.0.1:8080/healthz
+  slsctl health --ready --controller http://10.0.3.17:8080")]
+    Health(controller::HealthArgs),
 }
 
 /// Output format for commands that print results.
@@ -143,6 +149,7 @@ pub fn run() -> ExitCode {
         Command::Policy(args) => policy::run(&args),
         Command::Controller(args) => controller::run(&args),
         Command::Reconcile(args) => controller::reconcile(&args),
+        Command::Health(args) => controller::health(&args),
     };
     match result {
         Ok(code) => code,

@@ -32,9 +32,9 @@ struct Object {
 }
 
 impl S3Source {
-    async fn list(&self, client: &aws_sdk_s3::Client) -> Result<Vec<Object>, SourceError> {
+    async fn list(&self, s3: &aws_sdk_s3::Client) -> Result<Vec<Object>, SourceError> {
         let mut objects = Vec::new();
-        let mut pages = client
+        let mut pages = s3
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(&self.prefix)
@@ -63,10 +63,10 @@ impl S3Source {
     /// Download the prefix into `<cache>/s3-<revision>` (reused when it is already there).
     pub async fn fetch(
         &self,
-        client: &aws_sdk_s3::Client,
+        s3: &aws_sdk_s3::Client,
         cache: &Path,
     ) -> Result<Snapshot, SourceError> {
-        let objects = self.list(client).await?;
+        let objects = self.list(s3).await?;
         if objects.is_empty() {
             return Err(SourceError::Empty(format!(
                 "no objects under s3://{}/{}",
@@ -90,7 +90,7 @@ impl S3Source {
             };
             // The ETag pins the content read to the content listed; a change in between fails
             // the fetch (and the next poll sees the new revision) instead of mixing revisions.
-            let body = client
+            let body = s3
                 .get_object()
                 .bucket(&self.bucket)
                 .key(&object.key)
