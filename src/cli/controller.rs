@@ -13,8 +13,22 @@ use crate::source::s3::S3Source;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The controller's configuration (YAML): stacks and their sources, lease, resync.
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
-    pub config: PathBuf,
+    #[arg(
+        short = 'c',
+        long = "config",
+        value_name = "FILE",
+        required_unless_present = "config_yaml"
+    )]
+    pub config: Option<PathBuf>,
+    /// The configuration itself rather than a file (how ECS injects it from SSM or Secrets
+    /// Manager, with a read-only root filesystem).
+    #[arg(
+        long,
+        env = "SLSCTL_CONFIG_YAML",
+        hide_env_values = true,
+        conflicts_with = "config"
+    )]
+    pub config_yaml: Option<String>,
     /// Log lines as JSON objects (one per line, with the stack's span) or as text.
     #[arg(long = "log-format", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -235,8 +249,16 @@ pub struct Serving {
 pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_config(&text, path)
+}
+
+/// Parse a configuration; `path` names it in messages.
+pub fn parse_config(
+    text: &str,
+    path: &std::path::Path,
+) -> Result<(ControllerConfig, Serving), String> {
     let wire: ConfigWire =
-        serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
     if wire.stacks.is_empty() {
         return Err(format!("{}: no stacks", path.display()));
     }
@@ -310,7 +332,11 @@ pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving)
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let (config, serving) = load_config(&args.config)?;
+    let (config, serving) = match (&args.config, &args.config_yaml) {
+        (Some(file), _) => load_config(file)?,
+        (None, Some(text)) => parse_config(text, std::path::Path::new("$SLSCTL_CONFIG_YAML"))?,
+        (None, None) => return Err("--config FILE or SLSCTL_CONFIG_YAML is required".into()),
+    };
     init_logging(args.log_format);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {

@@ -1,6 +1,6 @@
 //! The command line: each command resolves its settings once and calls the library.
 
-mod controller;
+pub mod controller;
 pub mod cost;
 mod policy;
 mod reconcile;
