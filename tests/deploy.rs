@@ -371,8 +371,8 @@ fn the_dockerfile_builds_in_one_stage_and_runs_unprivileged_in_a_slim_one() {
     );
     let user = text
         .lines()
-        .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
         .expect("a USER line");
     assert!(
         !user.starts_with('0') && !user.starts_with("root"),
