@@ -1176,6 +1176,23 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
         assert_empty_plan(&dir, &clients).await;
     }
 
+    // The target queue's own attribute changes: one write carries the policy with it, and the
+    // rule's permission survives (moto forgets a policy a SetQueueAttributes leaves out).
+    rewrite(
+        &dir,
+        &bus_and_rule(bus, rule, target).replace("visibilityTimeout: 60", "visibilityTimeout: 75"),
+    );
+    let prepared = plan(&dir, &clients).await;
+    let fields: Vec<String> = prepared
+        .plan
+        .actions
+        .iter()
+        .flat_map(|a| a.changes.iter().map(|c| format!("{}.{}", a.id, c.field)))
+        .collect();
+    assert_eq!(fields, vec!["Queue/inbox.visibilityTimeout".to_string()]);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
     // The foreign statement is still there after all of it.
     let live = slsctl::aws::sqs::get_policy(&clients, &url)
         .await

@@ -1033,3 +1033,76 @@ async fn a_rule_that_left_the_spec_is_found_by_its_tags_and_deleted() {
     assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:?}");
     assert_eq!((remove.num_calls(), delete.num_calls()), (1, 1));
 }
+
+/// A create whose answer is lost (a 503 after AWS may have made it) is never sent again blindly:
+/// the mapping is looked up, found, and brought to the desired settings, so a flaky network
+/// cannot double a queue's consumers. When the lookup finds nothing, the create is retried.
+#[tokio::test]
+async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
+    use aws_sdk_lambda::operation::create_event_source_mapping::CreateEventSourceMappingOutput;
+    use aws_sdk_lambda::operation::update_event_source_mapping::UpdateEventSourceMappingOutput;
+    use aws_sdk_lambda::types::EventSourceMappingConfiguration;
+    let queue_arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs");
+    let trigger = slsctl::aws::lambda::TriggerInput {
+        queue_arn: queue_arn.clone(),
+        batch_size: 5,
+        maximum_batching_window: 0,
+        report_batch_item_failures: true,
+        maximum_concurrency: None,
+        enabled: true,
+    };
+
+    // The answer is lost, but the mapping was made: found, updated, not created again.
+    let lost = mock!(aws_sdk_lambda::Client::create_event_source_mapping)
+        .sequence()
+        .http_status(503, None)
+        .output(|| {
+            CreateEventSourceMappingOutput::builder()
+                .uuid("second")
+                .build()
+        })
+        .build();
+    let queue = queue_arn.clone();
+    let found = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .match_requests(move |r| {
+            r.function_name() == Some("worker") && r.event_source_arn() == Some(queue.as_str())
+        })
+        .then_output(|| {
+            ListEventSourceMappingsOutput::builder()
+                .event_source_mappings(
+                    EventSourceMappingConfiguration::builder()
+                        .uuid("first")
+                        .build(),
+                )
+                .build()
+        });
+    let update = mock!(aws_sdk_lambda::Client::update_event_source_mapping)
+        .match_requests(|r| r.uuid() == Some("first") && r.batch_size() == Some(5))
+        .then_output(|| UpdateEventSourceMappingOutput::builder().build());
+    let clients = clients(&[&lost, &found, &update], &[], &[]);
+    slsctl::aws::lambda::create_mapping(&clients, "worker", &trigger)
+        .await
+        .expect("adopted");
+    assert_eq!(lost.num_calls(), 1, "not sent a second time");
+    assert_eq!(found.num_calls(), 1);
+    assert_eq!(update.num_calls(), 1);
+
+    // Lost and not made: the lookup is empty, so the create is sent again (once).
+    let retried = mock!(aws_sdk_lambda::Client::create_event_source_mapping)
+        .sequence()
+        .http_status(503, None)
+        .output(|| {
+            CreateEventSourceMappingOutput::builder()
+                .uuid("only")
+                .build()
+        })
+        .build();
+    let none = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let clients = self::clients(&[&retried, &none], &[], &[]);
+    slsctl::aws::lambda::create_mapping(&clients, "worker", &trigger)
+        .await
+        .expect("created on the second attempt");
+    assert_eq!(retried.num_calls(), 2);
+    assert_eq!(none.num_calls(), 1);
+}

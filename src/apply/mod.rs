@@ -454,18 +454,25 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 .changes
                 .iter()
                 .any(|c| !c.field.starts_with("tags.") && !c.field.starts_with("permissions["));
-            if attributes_changed {
-                sqs::set_attributes(clients, &url, sqs::attributes_from_props(&want.props)).await?;
-            }
-            if action
+            let permissions_changed = action
                 .changes
                 .iter()
-                .any(|c| c.field.starts_with("permissions["))
-            {
+                .any(|c| c.field.starts_with("permissions["));
+            let has_permissions = want.props.keys().any(|k| k.starts_with("permissions["));
+            let mut attributes = if attributes_changed {
+                sqs::attributes_from_props(&want.props)
+            } else {
+                HashMap::new()
+            };
+            // The policy goes in the same write as the other attributes: one call, and moto
+            // (unlike SQS) forgets a policy that a SetQueueAttributes call leaves out.
+            if permissions_changed || (attributes_changed && has_permissions) {
                 // Merge: statements slsctl does not own stay as they are.
                 let live = sqs::get_policy(clients, &url).await?;
                 let policy = sqs::merged_policy(live.as_deref(), &want.props);
-                let attributes = [(aws_sdk_sqs::types::QueueAttributeName::Policy, policy)].into();
+                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
+            }
+            if !attributes.is_empty() {
                 sqs::set_attributes(clients, &url, attributes).await?;
             }
             let (add, remove) = tag_changes(action);

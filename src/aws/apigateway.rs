@@ -182,6 +182,59 @@ pub async fn create(
     endpoint: &str,
     tags: HashMap<String, String>,
 ) -> Result<String, AwsError> {
+    // A REST API has no unique name: a retry after a lost answer would make a second one.
+    let create = || send_create(clients, name, description, endpoint, tags.clone());
+    let existing = || find_created(clients, name, &tags);
+    super::create_at_most_once(create, existing).await
+}
+
+/// The API an earlier attempt made: this name, with exactly these ownership tags.
+async fn find_created(
+    clients: &Clients,
+    name: &str,
+    tags: &HashMap<String, String>,
+) -> Result<Option<String>, AwsError> {
+    if !tags.contains_key(crate::plan::desired::TAG_STACK) {
+        return Ok(None); // nothing to recognise ours by
+    }
+    let mut position: Option<String> = None;
+    loop {
+        clients.limits.apigateway.acquire().await;
+        clients.calls.record("apigateway:GetRestApis");
+        let page = clients
+            .apigateway
+            .get_rest_apis()
+            .set_position(position.clone())
+            .limit(500)
+            .send()
+            .await
+            .map_err(|e| classify("GetRestApis", e))?;
+        let found = page.items().iter().find(|api| {
+            api.name() == Some(name)
+                && [
+                    crate::plan::desired::TAG_STACK,
+                    crate::plan::desired::TAG_RESOURCE,
+                ]
+                .iter()
+                .all(|key| api.tags().and_then(|t| t.get(*key)) == tags.get(*key))
+        });
+        if let Some(api) = found {
+            return Ok(api.id().map(str::to_string));
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+async fn send_create(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+    endpoint: &str,
+    tags: HashMap<String, String>,
+) -> Result<String, AwsError> {
     clients.limits.apigateway.acquire().await;
     clients.calls.record("apigateway:CreateRestApi");
     let output = clients
@@ -195,6 +248,11 @@ pub async fn create(
                 .build(),
         )
         .set_tags(Some(tags))
+        .customize()
+        .config_override(
+            aws_sdk_apigateway::config::Builder::default()
+                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+        )
         .send()
         .await
         .map_err(|e| classify("CreateRestApi", e))?;

@@ -513,7 +513,7 @@ pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:CreateFunction");
     let image = input.package_type == "Image";
-    let output = clients
+    let sent = clients
         .lambda
         .create_function()
         .function_name(&input.name)
@@ -551,9 +551,55 @@ pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result
         .set_tags(Some(input.tags.clone()))
         .send()
         .await
-        .map_err(|e| classify("CreateFunction", e))?;
+        .map_err(|e| classify("CreateFunction", e));
+    let arn = match sent {
+        Ok(output) => output.function_arn().unwrap_or_default().to_string(),
+        // The SDK retried after an answer it lost, and the first attempt had made it: the
+        // function carries this resource's ownership tags. Anything else stays an error.
+        Err(e) if e.kind == ErrorKind::Conflict && e.message.contains("already exist") => {
+            match made_by(clients, &input.name, &input.tags).await? {
+                Some(arn) => arn,
+                None => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
     wait_active(clients, &input.name).await?;
-    Ok(output.function_arn().unwrap_or_default().to_string())
+    Ok(arn)
+}
+
+/// The function's ARN when it carries exactly these ownership tags.
+async fn made_by(
+    clients: &Clients,
+    name: &str,
+    tags: &HashMap<String, String>,
+) -> Result<Option<String>, AwsError> {
+    if !tags.contains_key(TAG_STACK) {
+        return Ok(None);
+    }
+    clients.limits.lambda_get_function.acquire().await;
+    clients.calls.record("lambda:GetFunction");
+    let found = found_or_none(
+        clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetFunction", e)),
+    )?;
+    Ok(found.and_then(|f| {
+        let live = f.tags();
+        let ours = [TAG_STACK, TAG_RESOURCE]
+            .iter()
+            .all(|key| live.and_then(|t| t.get(*key)) == tags.get(*key));
+        ours.then(|| {
+            f.configuration()
+                .and_then(|c| c.function_arn())
+                .unwrap_or_default()
+                .to_string()
+        })
+    }))
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
@@ -788,36 +834,90 @@ pub struct TriggerInput {
     pub enabled: bool,
 }
 
+/// Create a trigger at most once (see `create_at_most_once`): AWS allows one mapping per queue
+/// and function and answers a second with "already exists"; moto makes a second one.
 pub async fn create_mapping(
     clients: &Clients,
     function: &str,
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
-    with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:CreateEventSourceMapping");
-        clients
-            .lambda
-            .create_event_source_mapping()
-            .function_name(function)
-            .event_source_arn(&t.queue_arn)
-            .batch_size(t.batch_size)
-            .maximum_batching_window_in_seconds(t.maximum_batching_window)
-            .set_function_response_types(
-                t.report_batch_item_failures
-                    .then(|| vec![FunctionResponseType::ReportBatchItemFailures]),
-            )
-            .set_scaling_config(
-                t.maximum_concurrency
-                    .map(|n| ScalingConfig::builder().maximum_concurrency(n).build()),
-            )
-            .enabled(t.enabled)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("CreateEventSourceMapping", e))
-    })
-    .await
+    let create = || async {
+        match send_create_mapping(clients, function, t).await {
+            // An earlier attempt whose answer was lost made it: adopt it below.
+            Err(e) if e.kind == ErrorKind::Conflict && e.message.contains("already exists") => {
+                Err(AwsError::new(e.operation, ErrorKind::Other, e.message))
+            }
+            // The function is being updated: refused, nothing made; try again once it settles.
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                wait_updated(clients, function).await?;
+                Err(AwsError::new(e.operation, ErrorKind::Throttled, e.message))
+            }
+            other => other,
+        }
+    };
+    let existing = || async {
+        match find_mapping(clients, function, &t.queue_arn).await? {
+            Some(uuid) => update_mapping(clients, function, &uuid, t).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    super::create_at_most_once(create, existing).await
+}
+
+/// The mapping from `queue_arn` to `function`, if there is one.
+async fn find_mapping(
+    clients: &Clients,
+    function: &str,
+    queue_arn: &str,
+) -> Result<Option<String>, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:ListEventSourceMappings");
+    let page = clients
+        .lambda
+        .list_event_source_mappings()
+        .function_name(function)
+        .event_source_arn(queue_arn)
+        .send()
+        .await
+        .map_err(|e| classify("ListEventSourceMappings", e))?;
+    Ok(page
+        .event_source_mappings()
+        .iter()
+        .find_map(|m| m.uuid().map(str::to_string)))
+}
+
+async fn send_create_mapping(
+    clients: &Clients,
+    function: &str,
+    t: &TriggerInput,
+) -> Result<(), AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:CreateEventSourceMapping");
+    clients
+        .lambda
+        .create_event_source_mapping()
+        .function_name(function)
+        .event_source_arn(&t.queue_arn)
+        .batch_size(t.batch_size)
+        .maximum_batching_window_in_seconds(t.maximum_batching_window)
+        .set_function_response_types(
+            t.report_batch_item_failures
+                .then(|| vec![FunctionResponseType::ReportBatchItemFailures]),
+        )
+        .set_scaling_config(
+            t.maximum_concurrency
+                .map(|n| ScalingConfig::builder().maximum_concurrency(n).build()),
+        )
+        .enabled(t.enabled)
+        .customize()
+        .config_override(
+            aws_sdk_lambda::config::Builder::default()
+                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateEventSourceMapping", e))
 }
 
 pub async fn update_mapping(

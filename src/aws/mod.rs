@@ -22,12 +22,74 @@ pub use error::{AwsError, ErrorKind};
 /// SDK configuration from the standard chain (environment, profile/SSO, web identity, ECS task
 /// role, IMDS). `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) is honoured
 /// by aws-config itself, which is how tests point the SDK at the local emulator.
+///
+/// Two defaults differ from the SDK's: every attempt has a deadline (a hung connection would
+/// otherwise hang an apply for good), and throttled or failed calls get 6 attempts rather than 3,
+/// because control-plane throttling is routine at Lambda's 15 requests/s. `AWS_MAX_ATTEMPTS`
+/// (environment or profile) still wins.
 pub async fn load_config(region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .operation_attempt_timeout(std::time::Duration::from_secs(120))
+            .build(),
+    );
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+        loader =
+            loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(6));
+    }
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
     }
     loader.load().await
+}
+
+/// Make something AWS does not deduplicate (an event source mapping, a REST API) at most once.
+///
+/// The SDK's own retries must be off for `create`: after an answer lost to a timeout, a dropped
+/// connection or a 5xx, AWS may have made it, and a blind retry makes a second one (moto and
+/// AWS both do, for REST APIs). So after such an answer, `existing` looks for what the first
+/// attempt made before trying again; a throttle (refused, nothing made) is retried after a
+/// backoff; anything else is the caller's.
+pub async fn create_at_most_once<T, C, CF, L, LF>(
+    mut create: C,
+    mut existing: L,
+) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: std::future::Future<Output = Result<T, AwsError>>,
+    L: FnMut() -> LF,
+    LF: std::future::Future<Output = Result<Option<T>, AwsError>>,
+{
+    const ATTEMPTS: u32 = 8;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error = match create().await {
+            Ok(made) => return Ok(made),
+            Err(error) => error,
+        };
+        let answer_lost = error.kind == ErrorKind::Other;
+        if attempt >= ATTEMPTS || !(answer_lost || error.kind == ErrorKind::Throttled) {
+            // One last look: a lost answer may still have made it.
+            if answer_lost {
+                if let Some(made) = existing().await? {
+                    return Ok(made);
+                }
+            }
+            return Err(error);
+        }
+        if answer_lost {
+            if let Some(made) = existing().await? {
+                return Ok(made);
+            }
+        }
+        // 100 ms doubling to 6.4 s: below the SDK's own throttling backoff ceiling.
+        tokio::time::sleep(std::time::Duration::from_millis(
+            100 << (attempt - 1).min(6),
+        ))
+        .await;
+    }
 }
 
 /// Counts AWS calls by `service:Operation`, for the plan's footer, metrics and benchmarks.

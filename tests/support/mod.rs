@@ -10,6 +10,8 @@
 //! a small watchdog shell ends it once the test process is gone.
 #![allow(dead_code)]
 
+pub mod faults;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

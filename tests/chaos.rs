@@ -1,0 +1,451 @@
+//! Chaos: applies through the fault-injecting proxy (tests/support/faults.rs), with 25–40 % of
+//! the requests throttled, failed with 500/503, reset, hung past the attempt timeout or with
+//! their response lost after the emulator applied them. The oracle, checked with clean clients:
+//! - it converges (re-applying as the controller would), and a plan after that is empty;
+//! - zero duplicates (event source mappings, REST APIs, layer versions, queues, tables, rules);
+//! - zero foreign resources touched;
+//! - zero data-bearing resources deleted (every table, and a queue's messages, survive).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use slsctl::apply::{apply, Outcome, Quiet};
+use slsctl::aws::Clients;
+use slsctl::engine::prepare;
+use slsctl::plan::PlanOptions;
+use support::faults::{through, Fault, FaultProxy, Rule};
+use support::{create_role, unique, Emulator};
+
+const ROLE: &str = "chaos-role";
+
+/// A mix of every fault at `total` overall (roughly; draws are independent).
+fn mix(total: f64) -> Vec<Rule> {
+    let share = |part: f64| total * part;
+    vec![
+        Rule::everywhere(Fault::Throttle, share(0.35)),
+        Rule::everywhere(Fault::Status500, share(0.15)),
+        Rule::everywhere(Fault::Status503, share(0.15)),
+        Rule::everywhere(Fault::Reset, share(0.10)),
+        Rule::everywhere(Fault::LostResponse, share(0.10)),
+        Rule::everywhere(Fault::Latency(Duration::from_millis(200)), share(0.10)),
+        Rule::everywhere(Fault::Hang(Duration::from_secs(3)), share(0.05)),
+    ]
+}
+
+struct Rounds {
+    rounds: usize,
+    failed_actions: usize,
+}
+
+/// Plan and apply until an apply has nothing left to do, as the controller's requeue would;
+/// a round whose observation fails under faults counts too.
+async fn converge(root: &std::path::Path, clients: &Clients, limit: usize) -> Rounds {
+    let (stack, _) = slsctl::spec::load_stack(root)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let mut failed_actions = 0;
+    for round in 1..=limit {
+        let prepared = match prepare(stack.clone(), clients, &PlanOptions::default()).await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                eprintln!("round {round}: observation failed under faults: {error}");
+                continue;
+            }
+        };
+        assert!(
+            prepared.plan.refusals.is_empty(),
+            "refused: {:?}",
+            prepared.plan.refusals
+        );
+        if prepared.plan.actions.is_empty() {
+            return Rounds {
+                rounds: round,
+                failed_actions,
+            };
+        }
+        let report = apply(Arc::new(prepared), clients, Arc::new(Quiet)).await;
+        let failed: Vec<_> = report
+            .actions
+            .iter()
+            .filter(|a| !matches!(a.outcome, Outcome::Done))
+            .collect();
+        eprintln!(
+            "round {round}: {} actions, {} not done",
+            report.actions.len(),
+            failed.len()
+        );
+        for entry in &failed {
+            eprintln!("  {} {:?}", entry.id, entry.outcome);
+        }
+        failed_actions += failed.len();
+    }
+    panic!("no convergence in {limit} rounds");
+}
+
+/// A plan under the same faults shows nothing to do.
+async fn assert_plans_empty(root: &std::path::Path, clients: &Clients) {
+    let (stack, _) = slsctl::spec::load_stack(root).unwrap();
+    for attempt in 0..5 {
+        match prepare(stack.clone(), clients, &PlanOptions::default()).await {
+            Ok(prepared) => {
+                assert!(
+                    prepared.plan.actions.is_empty() && prepared.plan.refusals.is_empty(),
+                    "the plan after convergence is not empty:\n{}",
+                    slsctl::render::plan_text(&prepared.plan)
+                );
+                return;
+            }
+            Err(e) => eprintln!("plan attempt {attempt} failed under faults: {e}"),
+        }
+    }
+    panic!("no plan got through the faults");
+}
+
+/// Every event source mapping is unique per (function, queue).
+async fn assert_no_duplicate_mappings(clean: &Clients, prefix: &str) {
+    let mut seen: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let mut pages = clean
+        .lambda
+        .list_event_source_mappings()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for mapping in page.unwrap().event_source_mappings() {
+            let function = mapping.function_arn().unwrap_or("").to_string();
+            if function.contains(prefix) {
+                *seen
+                    .entry((
+                        function,
+                        mapping.event_source_arn().unwrap_or("").to_string(),
+                    ))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let duplicated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(duplicated.is_empty(), "duplicate mappings: {duplicated:?}");
+}
+
+async fn queue_names(clean: &Clients, prefix: &str) -> Vec<String> {
+    let out = clean
+        .sqs
+        .list_queues()
+        .queue_name_prefix(prefix)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap();
+    out.queue_urls()
+        .iter()
+        .map(|u| u.rsplit('/').next().unwrap().to_string())
+        .collect()
+}
+
+async fn table_names(clean: &Clients, prefix: &str) -> Vec<String> {
+    let mut names = vec![];
+    let mut pages = clean.dynamodb.list_tables().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        names.extend(
+            page.unwrap()
+                .table_names()
+                .iter()
+                .filter(|n| n.starts_with(prefix))
+                .cloned(),
+        );
+    }
+    names
+}
+
+async fn queue_attribute(clean: &Clients, name: &str, attribute: &str) -> Option<String> {
+    let url = slsctl::aws::sqs::get_queue_url(clean, name).await.ok()??;
+    let out = clean
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::from(attribute))
+        .send()
+        .await
+        .ok()?;
+    out.attributes()?
+        .get(&aws_sdk_sqs::types::QueueAttributeName::from(attribute))
+        .cloned()
+}
+
+/// Foreign resources beside the stack, named like its own: a queue and a table without the
+/// stack's tags. Returns what they look like, to compare at the end.
+async fn foreign_resources(clean: &Clients, stack: &str) -> (String, String) {
+    let queue = format!("{stack}-foreign");
+    clean
+        .sqs
+        .create_queue()
+        .queue_name(&queue)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "17",
+        )
+        .send()
+        .await
+        .unwrap();
+    let table = format!("{stack}-foreign-table");
+    use aws_sdk_dynamodb::types::*;
+    clean
+        .dynamodb
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    (queue, table)
+}
+
+async fn assert_foreign_untouched(clean: &Clients, queue: &str, table: &str) {
+    assert_eq!(
+        queue_attribute(clean, queue, "VisibilityTimeout")
+            .await
+            .as_deref(),
+        Some("17"),
+        "the foreign queue is untouched"
+    );
+    let tags = clean
+        .sqs
+        .list_queue_tags()
+        .queue_url(
+            slsctl::aws::sqs::get_queue_url(clean, queue)
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().is_none_or(|t| t.is_empty()),
+        "not tagged: {tags:?}"
+    );
+    let described = clean
+        .dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("the foreign table still exists");
+    let arn = described.table().unwrap().table_arn().unwrap().to_string();
+    let tags = clean
+        .dynamodb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty(), "not tagged: {tags:?}");
+}
+
+/// A stack of 200 resources: 70 functions each consuming its own queue, 30 tables, 30 rules.
+fn generated_stack(
+    root: &std::path::Path,
+    name: &str,
+    visibility: u32,
+    memory: u32,
+    tables: usize,
+) {
+    use std::fmt::Write as _;
+    let mut docs = String::new();
+    for i in 0..70 {
+        let _ = write!(
+            docs,
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: q{i}}}\nspec: {{visibilityTimeout: {visibility}}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  memorySize: {memory}\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  triggers: [{{queue: q{i}, batchSize: 5}}]\n"
+        );
+    }
+    for i in 0..30 {
+        if i < tables {
+            let _ = write!(
+                docs,
+                "---\napiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {{name: t{i}}}\nspec: {{partitionKey: {{name: pk, type: S}}, deletionProtection: false}}\n"
+            );
+        }
+        let _ = write!(
+            docs,
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: r{i}}}\nspec:\n  pattern: {{source: [chaos.{i}]}}\n  targets: [{{id: q, queue: q{i}}}]\n"
+        );
+    }
+    support::write(
+        root,
+        "stack.yaml",
+        &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n"),
+    );
+    support::write(root, "resources.yaml", &docs);
+    support::write(
+        root,
+        "src/app.py",
+        "def handler(event, context):\n    return event\n",
+    );
+}
+
+/// 200 resources created, then changed (and a table dropped from the spec), under 25 % faults.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_resource_stack_converges_under_faults_without_duplicates_or_losses() {
+    let emulator = Emulator::shared();
+    create_role(&emulator.endpoint, ROLE);
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0001).await;
+    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500)));
+    let name = unique("chaos");
+    let (foreign_queue, foreign_table) = foreign_resources(&clean, &name).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Create everything under faults.
+    generated_stack(dir.path(), &name, 30, 128, 30);
+    proxy.set_rules(mix(0.25));
+    let created = converge(dir.path(), &faulty, 8).await;
+    assert_plans_empty(dir.path(), &faulty).await;
+    let stats = proxy.stats();
+    eprintln!(
+        "create: {} rounds, {} failed actions on the way; faults injected {:?}",
+        created.rounds, created.failed_actions, stats.injected
+    );
+    assert!(
+        stats.injected.values().sum::<u64>() > 100,
+        "the faults were real: {stats:?}"
+    );
+
+    // Messages in a queue, then changes to every queue and function, and a table removed from
+    // the spec (tables are retained: released, never deleted).
+    let url = slsctl::aws::sqs::get_queue_url(&clean, &format!("{name}-q3"))
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 0..5 {
+        clean
+            .sqs
+            .send_message()
+            .queue_url(&url)
+            .message_body(format!("order {i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    generated_stack(dir.path(), &name, 45, 256, 29);
+    proxy.reset_stats();
+    let changed = converge(dir.path(), &faulty, 8).await;
+    assert_plans_empty(dir.path(), &faulty).await;
+    eprintln!(
+        "change: {} rounds, {} failed actions on the way; faults injected {:?}",
+        changed.rounds,
+        changed.failed_actions,
+        proxy.stats().injected
+    );
+
+    // The oracle, with clean clients.
+    proxy.set_rules(vec![]);
+    assert_no_duplicate_mappings(&clean, &name).await;
+    let mut queues = queue_names(&clean, &format!("{name}-q")).await;
+    queues.sort();
+    queues.dedup();
+    assert_eq!(queues.len(), 70, "no queue missing or extra: {queues:?}");
+    let tables = table_names(&clean, &format!("{name}-t")).await;
+    assert_eq!(
+        tables.len(),
+        30,
+        "every table survives, the released one too: {tables:?}"
+    );
+    assert_eq!(
+        queue_attribute(&clean, &format!("{name}-q3"), "ApproximateNumberOfMessages")
+            .await
+            .as_deref(),
+        Some("5"),
+        "the queue's messages survive its update"
+    );
+    assert_eq!(
+        queue_attribute(&clean, &format!("{name}-q3"), "VisibilityTimeout")
+            .await
+            .as_deref(),
+        Some("45")
+    );
+    assert_foreign_untouched(&clean, &foreign_queue, &foreign_table).await;
+}
+
+/// The example stack (every kind: layers, aliases with provisioned concurrency, a bus with an
+/// archive, rules, a table, a REST API) created under 40 % faults.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_stack_converges_under_faults_without_duplicates() {
+    let emulator = Emulator::shared();
+    for role in [
+        "orders-create-order",
+        "orders-get-order",
+        "orders-fulfil-order",
+    ] {
+        create_role(&emulator.endpoint, role);
+    }
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0002).await;
+    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500)));
+    let root = support::project_root().join("specs/examples/orders");
+    let (foreign_queue, foreign_table) = foreign_resources(&clean, "orders").await;
+
+    proxy.set_rules(mix(0.40));
+    let rounds = converge(&root, &faulty, 10).await;
+    assert_plans_empty(&root, &faulty).await;
+    eprintln!(
+        "example: {} rounds, {} failed actions on the way; faults injected {:?}",
+        rounds.rounds,
+        rounds.failed_actions,
+        proxy.stats().injected
+    );
+    proxy.set_rules(vec![]);
+
+    assert_no_duplicate_mappings(&clean, "orders-").await;
+    let apis = clean
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
+    for api in apis.items() {
+        *by_name
+            .entry(api.name().unwrap_or("").to_string())
+            .or_default() += 1;
+    }
+    assert!(
+        by_name.values().all(|n| *n == 1),
+        "one REST API per name: {by_name:?}"
+    );
+    let layers = clean.lambda.list_layers().send().await.unwrap();
+    for layer in layers.layers() {
+        let versions = clean
+            .lambda
+            .list_layer_versions()
+            .layer_name(layer.layer_name().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            versions.layer_versions().len(),
+            1,
+            "one version of {:?}",
+            layer.layer_name()
+        );
+    }
+    assert_foreign_untouched(&clean, &foreign_queue, &foreign_table).await;
+}
