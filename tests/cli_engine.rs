@@ -274,3 +274,92 @@ fn a_policy_deny_fails_the_plan_and_apply_refuses_it() {
         "nothing was created before"
     );
 }
+
+/// `slsctl apply` SIGKILLed right after its k-th action finished (others may be in flight),
+/// for every k: the next `apply` converges, the plan after it is empty, and the queue has
+/// exactly one consumer.
+#[test]
+fn an_apply_sigkilled_at_every_action_boundary_converges_on_the_next_run() {
+    use std::io::BufRead;
+    create_role(&Emulator::shared().endpoint, "cli-role");
+    let resources = "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {deadLetter: {queue: dlq, maxReceiveCount: 3}}\n---\n\
+        apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: dlq}\nspec: {}\n---\n\
+        apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/cli-role\n  triggers: [{queue: jobs}]\n---\n\
+        apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: orders}\nspec: {partitionKey: {name: pk, type: S}, deletionProtection: false, pointInTimeRecovery: true}\n---\n\
+        apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: events}\nspec: {}\n---\n\
+        apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: placed}\nspec:\n  bus: events\n  pattern: {source: [shop]}\n  targets: [{id: q, queue: jobs}]\n";
+    let total = 6;
+    let emulator = Emulator::shared();
+    for k in 1..total {
+        let name = unique("kill");
+        let dir = spec_dir(&[
+            ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+            ("r.yaml", resources),
+            ("src/app.py", "def handler(e, c):\n    return e\n"),
+        ]);
+        let path = dir.path().to_str().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_slsctl"))
+            .args(["apply", "-f", path, "--auto-approve"])
+            .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut done = 0;
+        let mut lines = vec![];
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            if line.trim_start().starts_with('✓') {
+                done += 1;
+            }
+            lines.push(line);
+            if done == k {
+                child.kill().unwrap(); // SIGKILL: no cleanup, no summary
+                break;
+            }
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(done, k, "the apply reached action {k}: {lines:?}");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "killed, not finished"
+        );
+
+        let resumed = slsctl(&["apply", "-f", path, "--auto-approve"]);
+        assert_eq!(
+            resumed.status.code(),
+            Some(0),
+            "after a kill at k = {k}: {}",
+            text(&resumed.stderr)
+        );
+        let again = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "empty plan after k = {k}: {}",
+            text(&again.stdout)
+        );
+        let consumers = std::process::Command::new(support::project_root().join(".venv/bin/python"))
+            .args([
+                "-c",
+                "import sys, boto3; l = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='t', aws_secret_access_key='t'); print(len(l.list_event_source_mappings(FunctionName=sys.argv[2])['EventSourceMappings']))",
+                &emulator.endpoint,
+                &format!("{name}-worker"),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            text(&consumers.stdout).trim(),
+            "1",
+            "one trigger after k = {k}: {}",
+            text(&consumers.stderr)
+        );
+    }
+}
