@@ -774,6 +774,17 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
             .0,
         204
     );
+    let malformed = br#"{"ref":"refs/heads/ma"#;
+    assert_eq!(
+        http(
+            addr,
+            hook("push", malformed, Some(sign(&secret, malformed)), None)
+        )
+        .await
+        .0,
+        400,
+        "signed but not JSON"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         controller.status()["s"].reconciles,
@@ -1198,4 +1209,173 @@ impl Drop for Children {
             let _ = child.wait();
         }
     }
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Send one raw request and read whatever comes back (the server may cut us off early).
+async fn blast(port: u16, head: String, body: Vec<u8>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return 0;
+    };
+    let _ = stream.write_all(head.as_bytes()).await;
+    for chunk in body.chunks(64 * 1024) {
+        if stream.write_all(chunk).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A webhook flood against the controller binary: bad signatures, declared and streamed
+/// oversized bodies, malformed JSON (unsigned and signed), 64 at a time. No reconcile happens,
+/// the server stays healthy, and its peak memory stays bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique("flood");
+    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "1"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("controller.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 3600}}\nresyncSeconds: 3600\ncacheDir: {}\nlisten: 127.0.0.1:{port}\n",
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args(["controller", "--config", config.to_str().unwrap()])
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("SLSCTL_WEBHOOK_SECRET", "flood-secret")
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let _children = Children(vec![child]);
+    let reconciles = || metric(port, "slsctl_reconciles_total{stack=\"s\"} ");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while reconciles().await.as_deref() != Some("1") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first poll never reconciled"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let before = peak_rss_kib(pid);
+
+    let head = |event: &str, length: usize, signature: &str, chunked: bool| {
+        let framing = if chunked {
+            "Transfer-Encoding: chunked\r\n".to_string()
+        } else {
+            format!("Content-Length: {length}\r\n")
+        };
+        format!("POST /hooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-GitHub-Event: {event}\r\nX-Hub-Signature-256: {signature}\r\n{framing}\r\n")
+    };
+    let chunked = |total: usize| {
+        let mut body = Vec::new();
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..total / chunk.len() {
+            body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            body.extend_from_slice(&chunk);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"0\r\n\r\n");
+        body
+    };
+    let bad = "sha256=".to_string() + &"0".repeat(64);
+    let near_cap = vec![b'{'; slsctl::controller::http::MAX_WEBHOOK_BYTES - 10];
+    let malformed = br#"{"ref": "refs/heads/main", "#.to_vec();
+    let signed_malformed = sign(b"flood-secret", &malformed);
+    let mut requests: Vec<(String, Vec<u8>)> = vec![];
+    for i in 0..400 {
+        requests.push(match i % 5 {
+            // A bad signature on a body just under the cap: read, checked, refused.
+            0 => (head("push", near_cap.len(), &bad, false), near_cap.clone()),
+            // 100 MB declared: refused before a byte of it is read.
+            1 => (head("push", 100 << 20, &bad, false), vec![]),
+            // 4 MiB streamed without a length: cut off at the cap.
+            2 => (head("push", 0, &bad, true), chunked(4 << 20)),
+            // Malformed JSON, unsigned and signed.
+            3 => (
+                head("push", malformed.len(), &bad, false),
+                malformed.clone(),
+            ),
+            _ => (
+                head("push", malformed.len(), &signed_malformed, false),
+                malformed.clone(),
+            ),
+        });
+    }
+    let mut answers: std::collections::BTreeMap<u16, u32> = Default::default();
+    let mut flood = tokio::task::JoinSet::new();
+    let mut pending = requests.into_iter();
+    loop {
+        while flood.len() < 64 {
+            let Some((head, body)) = pending.next() else {
+                break;
+            };
+            flood.spawn(blast(port, head, body));
+        }
+        match flood.join_next().await {
+            Some(code) => *answers.entry(code.unwrap()).or_default() += 1,
+            None => break,
+        }
+    }
+    let after = peak_rss_kib(pid);
+    eprintln!(
+        "webhook flood: answers {answers:?}; peak RSS {before} KiB before, {after} KiB after"
+    );
+    assert!(
+        !answers.contains_key(&202),
+        "nothing was queued: {answers:?}"
+    );
+    assert!(answers.get(&401).copied().unwrap_or(0) > 0, "{answers:?}");
+    assert!(answers.get(&413).copied().unwrap_or(0) > 0, "{answers:?}");
+    assert!(answers.get(&400).copied().unwrap_or(0) > 0, "{answers:?}");
+    assert!(slsctl_health(port), "still healthy");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        reconciles().await.as_deref(),
+        Some("1"),
+        "no reconcile from the flood"
+    );
+    // 8 bodies of at most 1 MiB are read at once; allow the allocator its slack.
+    assert!(
+        after - before < 48 * 1024,
+        "peak RSS grew by {} KiB during the flood",
+        after - before
+    );
 }

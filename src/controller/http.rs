@@ -167,9 +167,16 @@ pub fn page(controller: &Controller) -> String {
     )
 }
 
+/// At most this many webhook bodies are read at once (each up to `MAX_WEBHOOK_BYTES`), so a
+/// flood of large bodies is bounded in memory; the excess is answered 503 without reading.
+const CONCURRENT_WEBHOOK_BODIES: usize = 8;
+/// A client that sends its headers or its body slower than this is cut off (slowloris).
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn handle(
     controller: Arc<Controller>,
     secret: Option<Arc<Vec<u8>>>,
+    bodies: Arc<tokio::sync::Semaphore>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let path = request.uri().path().to_string();
@@ -196,7 +203,9 @@ async fn handle(
             "text/html; charset=utf-8",
             page(&controller),
         ),
-        (Method::POST, "/hooks/github") => github(&controller, secret.as_deref(), request).await,
+        (Method::POST, "/hooks/github") => {
+            github(&controller, secret.as_deref(), &bodies, request).await
+        }
         (Method::POST, p) if p.starts_with("/api/stacks/") && p.ends_with("/reconcile") => {
             let name = &p["/api/stacks/".len()..p.len() - "/reconcile".len()];
             if controller.trigger(name) {
@@ -213,6 +222,7 @@ async fn handle(
 async fn github(
     controller: &Controller,
     secret: Option<&Vec<u8>>,
+    bodies: &tokio::sync::Semaphore,
     request: Request<Incoming>,
 ) -> Response<Body> {
     let Some(secret) = secret else {
@@ -245,12 +255,22 @@ async fn github(
         .get("x-github-event")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = match Limited::new(request.into_body(), MAX_WEBHOOK_BYTES)
-        .collect()
-        .await
-    {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
+    let Ok(_reading) = bodies.try_acquire() else {
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            "too many webhooks at once\n",
+        );
+    };
+    let collected = tokio::time::timeout(
+        READ_TIMEOUT,
+        Limited::new(request.into_body(), MAX_WEBHOOK_BYTES).collect(),
+    )
+    .await;
+    let body = match collected {
+        Ok(Ok(body)) => body.to_bytes(),
+        Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "text/plain", "too slow\n"),
+        Ok(Err(_)) => {
             return reply(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "text/plain",
@@ -262,6 +282,10 @@ async fn github(
         return reply(StatusCode::UNAUTHORIZED, "text/plain", "bad signature\n");
     }
     match event.as_deref() {
+        // Signed but not JSON: not a GitHub delivery; nothing is queued.
+        Some("push") if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() => {
+            reply(StatusCode::BAD_REQUEST, "text/plain", "malformed JSON\n")
+        }
         Some("push") => {
             // The content says nothing the controller trusts: every stack is queued, and each
             // reconcile reads its own source.
@@ -283,6 +307,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let secret = webhook_secret.map(Arc::new);
+    let bodies = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_WEBHOOK_BODIES));
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => return,
@@ -293,11 +318,14 @@ pub async fn serve(
         };
         let controller = controller.clone();
         let secret = secret.clone();
+        let bodies = bodies.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                handle(controller.clone(), secret.clone(), request)
+                handle(controller.clone(), secret.clone(), bodies.clone(), request)
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(READ_TIMEOUT)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await;
         });
