@@ -1106,3 +1106,89 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     assert_eq!(retried.num_calls(), 2);
     assert_eq!(none.num_calls(), 1);
 }
+
+/// AWS echoes the environment in its error when the variables exceed 4 KB ("String measured:
+/// {…}"); references resolved at apply time can push a spec that validated over it. The secret
+/// in the message must reach neither the action's outcome nor the printed report.
+#[tokio::test]
+async fn a_secret_echoed_by_an_aws_error_is_redacted_everywhere() {
+    use aws_sdk_lambda::operation::create_function::CreateFunctionError;
+    use aws_sdk_lambda::operation::get_function::GetFunctionError;
+    use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceNotFoundException};
+
+    let canary = "canary-7f3e9c";
+    let padding = "p".repeat(3000);
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: big}\nspec: {region: us-east-1}\n"),
+        (
+            "fn.yaml",
+            &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{s3: {{bucket: artifacts, key: app.zip}}}}\n  role: arn:aws:iam::123456789012:role/r\n  environment: {{TOKEN: {canary}, PADDING: {padding}}}\n  sensitiveEnvironment: [TOKEN]\n"),
+        ),
+    ]);
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let missing = mock!(aws_sdk_lambda::Client::get_function).then_error(|| {
+        GetFunctionError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ResourceNotFoundException")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    // Lambda's own wording, which quotes the variables back.
+    let echoed = format!(
+        "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {{\"TOKEN\":\"{canary}\",\"PADDING\":\"{padding}\"}}"
+    );
+    let message = echoed.clone();
+    let too_large = mock!(aws_sdk_lambda::Client::create_function).then_error(move || {
+        CreateFunctionError::InvalidParameterValueException(
+            InvalidParameterValueException::builder()
+                .message(message.clone())
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("InvalidParameterValueException")
+                        .message(message.clone())
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let tagging = mock!(aws_sdk_resourcegroupstagging::Client::get_resources)
+        .then_output(|| GetResourcesOutput::builder().build());
+    let mappings = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let layers = mock!(aws_sdk_lambda::Client::list_layers)
+        .then_output(|| ListLayersOutput::builder().build());
+    let clients = clients(
+        &[&missing, &too_large, &mappings, &layers],
+        &[],
+        &[&tagging],
+    );
+    let prepared = prepare(stack, &clients, &PlanOptions::default())
+        .await
+        .expect("plan");
+    let plan_text = slsctl::render::plan_text(&prepared.plan);
+    let plan_json = slsctl::render::plan_json(&prepared.plan).to_string();
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(too_large.num_calls(), 1);
+    let Outcome::Failed(why) = &report.actions[0].outcome else {
+        panic!("{report:?}")
+    };
+    assert!(
+        why.contains("exceeded the 4KB limit"),
+        "the error is kept: {why}"
+    );
+    let printed = slsctl::render::report_text(&report);
+    for (output, text) in [
+        ("plan", &plan_text),
+        ("plan JSON", &plan_json),
+        ("the failed outcome", why),
+        ("the report", &printed),
+        ("the report's debug form", &format!("{report:?}")),
+    ] {
+        assert!(!text.contains(canary), "{output} shows the secret: {text}");
+    }
+}

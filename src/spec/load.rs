@@ -193,7 +193,47 @@ pub fn load_tree(root: &Path) -> LoadedTree {
         let dir = absolute.parent().unwrap_or(&canonical_root).to_path_buf();
         load_file(&display, &dir, &text, &mut tree);
     }
+    mask_sensitive_sources(&mut tree);
     tree
+}
+
+/// Diagnostics quote the offending line of a file, and that line may hold a value listed in
+/// `sensitiveEnvironment` (an over-long environment, a typo beside it). The texts kept for
+/// snippets have every such value overwritten with `*`, character for character so that columns
+/// stay right. Values shorter than 4 characters are left: masking every `1` would garble the
+/// snippets and hide nothing worth hiding.
+fn mask_sensitive_sources(tree: &mut LoadedTree) {
+    let mut secrets: Vec<&str> = tree
+        .documents
+        .iter()
+        .filter_map(|d| match d {
+            AnyDocument::Function(f) => Some(&f.document.spec),
+            _ => None,
+        })
+        .flat_map(|spec| {
+            spec.sensitive_environment
+                .iter()
+                .filter_map(|key| match spec.environment.get(key) {
+                    Some(crate::spec::wire::EnvValueWire::Literal(value)) => Some(value.as_str()),
+                    _ => None,
+                })
+        })
+        .filter(|value| value.chars().count() >= 4)
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    // Longest first, so that a secret containing another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for text in tree.sources.files.values_mut() {
+        if secrets.iter().any(|s| text.contains(s)) {
+            let mut masked = text.to_string();
+            for secret in &secrets {
+                masked = masked.replace(secret, &"*".repeat(secret.chars().count()));
+            }
+            *text = Arc::from(masked);
+        }
+    }
 }
 
 /// Collect spec files below `dir`, sorted, following symlinks only while they stay inside the root.
