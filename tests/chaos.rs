@@ -449,3 +449,58 @@ async fn the_example_stack_converges_under_faults_without_duplicates() {
     }
     assert_foreign_untouched(&clean, &foreign_queue, &foreign_table).await;
 }
+
+/// Throttles are counted per service and operation on every attempt, the ones the SDK retried
+/// included: exactly as many as the proxy sent, in each service's own shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_throttled_attempt_is_counted_by_service_and_operation() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0003).await;
+    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_secs(5)));
+    let name = unique("throttled");
+    let url = clean
+        .sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    proxy.set_rules(vec![
+        Rule {
+            service: Some("sqs".into()),
+            operation: Some("GetQueueAttributes".into()),
+            fault: Fault::Throttle,
+            rate: 0.4,
+        },
+        Rule {
+            service: Some("dynamodb".into()),
+            operation: None,
+            fault: Fault::Throttle,
+            rate: 0.4,
+        },
+    ]);
+    for _ in 0..20 {
+        faulty
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("retried through the throttles");
+        faulty.dynamodb.list_tables().send().await.expect("retried");
+    }
+    let counted = faulty.throttles.snapshot();
+    let injected = proxy.stats().injected.get("throttle").copied().unwrap_or(0);
+    eprintln!("counted {counted:?}, injected {injected}");
+    assert!(injected > 5, "the proxy throttled");
+    assert!(counted
+        .get("sqs:GetQueueAttributes")
+        .is_some_and(|n| *n > 0));
+    assert!(counted.get("dynamodb:ListTables").is_some_and(|n| *n > 0));
+    assert_eq!(counted.values().sum::<u64>(), injected);
+}

@@ -1041,9 +1041,11 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
         .collect();
     assert!(
-        lines
-            .iter()
-            .any(|l| l["fields"]["message"] == "reconciled" && l["span"]["stack"] == "s"),
+        lines.iter().any(|l| l["fields"]["message"] == "reconciled"
+            && l["span"]["stack"] == "s"
+            && l["span"]["revision"]
+                .as_str()
+                .is_some_and(|r| r.len() == 16)),
         "{logs}"
     );
     assert!(

@@ -11,6 +11,7 @@ pub mod lambda;
 pub mod limits;
 pub mod observe;
 pub mod sqs;
+pub mod throttles;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -130,22 +131,36 @@ pub struct Clients {
     pub region: String,
     pub limits: Arc<limits::Limits>,
     pub calls: Arc<CallCounter>,
+    /// Throttled attempts by `service:Operation`, retried ones included (metrics).
+    pub throttles: Arc<CallCounter>,
 }
 
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
+        let throttles = Arc::new(CallCounter::default());
+        let counting = throttles::CountThrottles(throttles.clone());
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(config)
+                        .interceptor(counting.clone())
+                        .build(),
+                )
+            };
+        }
         Self {
-            lambda: aws_sdk_lambda::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
-            dynamodb: aws_sdk_dynamodb::Client::new(config),
-            events: aws_sdk_eventbridge::Client::new(config),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
-            apigateway: aws_sdk_apigateway::Client::new(config),
+            lambda: client!(aws_sdk_lambda),
+            sqs: client!(aws_sdk_sqs),
+            tagging: client!(aws_sdk_resourcegroupstagging),
+            sts: client!(aws_sdk_sts),
+            dynamodb: client!(aws_sdk_dynamodb),
+            events: client!(aws_sdk_eventbridge),
+            autoscaling: client!(aws_sdk_applicationautoscaling),
+            apigateway: client!(aws_sdk_apigateway),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
+            throttles,
         }
     }
 
@@ -175,6 +190,7 @@ impl Clients {
             region: region.to_string(),
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
+            throttles: Arc::new(CallCounter::default()),
         }
     }
 

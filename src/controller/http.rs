@@ -114,6 +114,16 @@ pub fn metrics(controller: &Controller) -> String {
             "slsctl_aws_calls_total{{service=\"{service}\",operation=\"{op}\"}} {count}"
         );
     }
+    let _ = writeln!(out, "# HELP slsctl_aws_throttles_total AWS throttling answers, by service and operation (every attempt, retried ones included).\n# TYPE slsctl_aws_throttles_total counter");
+    for (operation, count) in controller.clients.throttles.snapshot() {
+        let (service, op) = operation
+            .split_once(':')
+            .unwrap_or(("aws", operation.as_str()));
+        let _ = writeln!(
+            out,
+            "slsctl_aws_throttles_total{{service=\"{service}\",operation=\"{op}\"}} {count}"
+        );
+    }
     let _ = writeln!(out, "# HELP slsctl_queue_depth Stacks waiting in the work queue.\n# TYPE slsctl_queue_depth gauge\nslsctl_queue_depth {}", controller.queue_depth());
     let _ = writeln!(out, "# HELP slsctl_leader 1 when this replica holds the lease.\n# TYPE slsctl_leader gauge\nslsctl_leader {}", u8::from(controller.is_leader()));
     out

@@ -236,6 +236,7 @@ impl Controller {
         snapshot: Snapshot,
         degraded_by: Option<String>,
     ) -> Result<(), String> {
+        tracing::Span::current().record("revision", snapshot.revision.as_str());
         let mut prepared =
             match crate::engine::prepare(stack, &self.clients, &PlanOptions::default()).await {
                 Ok(p) => p,
@@ -417,10 +418,15 @@ impl Controller {
                 continue;
             }
             let this = self.clone();
-            let span = tracing::info_span!("reconcile", stack = %key);
+            let span = tracing::info_span!(
+                "reconcile",
+                stack = %key,
+                revision = tracing::field::Empty
+            );
             reconciles.spawn(tracing::Instrument::instrument(
                 async move {
                     let started = Instant::now();
+                    tracing::info!("reconcile started");
                     let before = this.status().get(&key).cloned().unwrap_or_default();
                     let result = this.reconcile(&key).await;
                     let after = this.status().get(&key).cloned().unwrap_or_default();

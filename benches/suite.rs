@@ -1,0 +1,611 @@
+//! slsctl's benchmarks, against the local emulator (moto) and the fault proxy's quota mode.
+//!
+//!   cargo bench --bench suite                 # stacks of 100 and 1,000 resources (~10 min)
+//!   BENCH_SIZES=100 cargo bench --bench suite # only the smaller stack
+//!
+//! Figures are printed and written to target/bench/report.md:
+//! 1. AWS calls of a no-change plan, by operation, beside the lower bound the list APIs allow
+//!    and Terraform's refresh of the same resources (FACTS.md);
+//! 2. the no-change plan's wall time through the proxy in quota mode with 20 ms added to every
+//!    call, beside the minimum AWS's quotas impose on those calls;
+//! 3. 100 new functions applied in quota mode: Lambda's share of its 15 requests/s, throttles,
+//!    failed actions;
+//! 4. the controller's memory (peak RSS) idle with 10 stacks of 100 resources;
+//! 5. the time from a GitHub webhook to the start of its reconcile;
+//! 6. CPU time of the pure plan for 1,000 resources.
+//!
+//! Under `cargo test --benches` it runs once on tiny stacks as a smoke test.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use slsctl::apply::{apply, Quiet};
+use slsctl::aws::Clients;
+use slsctl::engine::{prepare, Prepared};
+use slsctl::plan::PlanOptions;
+use support::faults::{through, FaultProxy};
+
+const ROLE: &str = "bench-role";
+
+fn main() {
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let sizes: Vec<usize> = if benchmarking {
+        std::env::var("BENCH_SIZES")
+            .unwrap_or_else(|_| "100,1000".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect()
+    } else {
+        vec![20]
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut report = String::from("# slsctl benchmarks\n\n");
+    let _ = writeln!(
+        report,
+        "Against moto 5.2.5 on loopback; {} cores. Regenerate with `cargo bench --bench suite`.\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    runtime.block_on(async {
+        let emulator = support::Emulator::shared();
+        support::create_role(&emulator.endpoint, ROLE);
+        let mut largest: Option<Prepared> = None;
+        for n in &sizes {
+            let prepared = plan_benchmarks(*n, &mut report).await;
+            largest = Some(prepared);
+        }
+        let functions = if benchmarking { 100 } else { 5 };
+        apply_in_quota_mode(functions, &mut report).await;
+        let (stacks, per_stack) = if benchmarking { (10, 100) } else { (2, 10) };
+        controller_benchmarks(stacks, per_stack, &mut report).await;
+        if let Some(prepared) = largest {
+            pure_plan_cpu(&prepared, if benchmarking { 50 } else { 2 }, &mut report);
+        }
+    });
+    print!("{report}");
+    if benchmarking {
+        let dir = support::project_root().join("target/bench");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("report.md"), &report).unwrap();
+    }
+}
+
+/// The counts of one generated stack, for the bounds.
+#[derive(Default)]
+struct Shape {
+    layers: usize,
+    functions: usize,
+    aliases: usize,
+    triggers: usize,
+    queues: usize,
+    tables: usize,
+    buses: usize,
+    rules: usize,
+    apis: usize,
+    /// Functions behind API routes (their invoke permissions are read with GetPolicy).
+    api_functions: usize,
+}
+
+impl Shape {
+    fn resources(&self) -> usize {
+        self.layers
+            + self.functions
+            + self.queues
+            + self.tables
+            + self.buses
+            + self.rules
+            + self.apis
+    }
+}
+
+/// A stack of about `n` resources of every kind: per 10, a layer, three functions (one
+/// consuming a queue with a dead-letter queue and using the layer, one with an alias, one
+/// behind an API), three queues, a table, a bus with an archive and a rule sending to a queue;
+/// and a REST API per 50 (API Gateway allows one deployment per 5 s).
+fn generate(root: &Path, name: &str, n: usize) -> Shape {
+    let units = (n / 10).max(1);
+    let mut docs = String::new();
+    let mut shape = Shape::default();
+    for u in 0..units {
+        let _ = write!(
+            docs,
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {{name: l{u}}}\nspec: {{content: {{path: layer}}, compatibleRuntimes: [python3.12]}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: in{u}}}\nspec: {{visibilityTimeout: 60, deadLetter: {{queue: dlq{u}, maxReceiveCount: 3}}}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: dlq{u}}}\nspec: {{messageRetentionPeriod: 1209600}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: ev{u}}}\nspec: {{visibilityTimeout: 30}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: work{u}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  layers: [l{u}]\n  triggers: [{{queue: in{u}, batchSize: 10}}]\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: live{u}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  alias: {{name: live}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: web{u}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  timeout: 10\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {{name: t{u}}}\nspec: {{partitionKey: {{name: pk, type: S}}, sortKey: {{name: sk, type: S}}, pointInTimeRecovery: true, timeToLiveAttribute: expiresAt, deletionProtection: false}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {{name: b{u}}}\nspec: {{archive: {{retentionDays: 7}}}}\n\
+             ---\napiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: r{u}}}\nspec:\n  bus: b{u}\n  pattern: {{source: [bench.{u}]}}\n  targets: [{{id: q, queue: ev{u}}}]\n"
+        );
+        shape.layers += 1;
+        shape.functions += 3;
+        shape.aliases += 1;
+        shape.triggers += 1;
+        shape.queues += 3;
+        shape.tables += 1;
+        shape.buses += 1;
+        shape.rules += 1;
+    }
+    for a in 0..units.div_ceil(5) {
+        let routes: Vec<String> = (a * 5..(a * 5 + 5).min(units))
+            .map(|u| format!("    - {{method: GET, path: /u{u}, function: web{u}}}\n"))
+            .collect();
+        shape.api_functions += routes.len();
+        let _ = write!(
+            docs,
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {{name: api{a}}}\nspec:\n  stage: prod\n  routes:\n{}",
+            routes.concat()
+        );
+        shape.apis += 1;
+    }
+    support::write(
+        root,
+        "stack.yaml",
+        &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n"),
+    );
+    support::write(root, "resources.yaml", &docs);
+    support::write(
+        root,
+        "src/app.py",
+        "def handler(event, context):\n    return event\n",
+    );
+    support::write(root, "layer/python/common.py", "VERSION = 1\n");
+    shape
+}
+
+fn load(root: &Path) -> slsctl::model::Stack {
+    slsctl::spec::load_stack(root)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+        .0
+}
+
+/// What the list APIs allow a no-change plan to spend, by operation (AWS page sizes).
+fn lower_bound(shape: &Shape) -> BTreeMap<&'static str, u64> {
+    let pages = |items: usize, per: usize| items.div_ceil(per).max(1) as u64;
+    let mut bound = BTreeMap::new();
+    bound.insert("sts:GetCallerIdentity", 1);
+    bound.insert("tagging:GetResources", pages(shape.resources(), 100));
+    // No list API returns a function's configuration, a queue's attributes, a table's TTL and
+    // backups, a rule's targets, an API's resources and stage: one read each.
+    bound.insert("lambda:GetFunction", shape.functions as u64);
+    bound.insert("lambda:ListAliases", shape.aliases as u64);
+    // Provisioned concurrency set on an alias out of band is drift; no list carries it.
+    bound.insert(
+        "lambda:GetProvisionedConcurrencyConfig",
+        shape.aliases as u64,
+    );
+    bound.insert("lambda:GetPolicy", shape.api_functions as u64);
+    bound.insert("lambda:ListEventSourceMappings", pages(shape.triggers, 100));
+    bound.insert("lambda:ListLayers", pages(shape.layers, 50));
+    bound.insert("sqs:GetQueueAttributes", shape.queues as u64);
+    bound.insert("dynamodb:DescribeTable", shape.tables as u64);
+    bound.insert("dynamodb:DescribeTimeToLive", shape.tables as u64);
+    bound.insert("dynamodb:DescribeContinuousBackups", shape.tables as u64);
+    bound.insert("events:DescribeEventBus", shape.buses as u64);
+    bound.insert("events:DescribeArchive", shape.buses as u64);
+    bound.insert("events:DescribeRule", shape.rules as u64);
+    bound.insert("events:ListTargetsByRule", shape.rules as u64);
+    bound.insert("apigateway:GetRestApis", pages(shape.apis, 500));
+    bound.insert("apigateway:GetResources", shape.apis as u64);
+    bound.insert("apigateway:GetStages", shape.apis as u64);
+    bound.insert("apigateway:GetDeployment", shape.apis as u64);
+    bound
+}
+
+/// terraform-provider-aws refresh (FACTS.md): function 3, alias 1, queue 2, rule 2, target 1,
+/// table 4, REST API 2; the kinds FACTS.md does not list (layer version, mapping, bus, archive,
+/// Lambda permission, API resource, method, integration, stage, deployment) at one read each.
+fn terraform(shape: &Shape) -> u64 {
+    let api_parts = shape.api_functions * 3 + shape.apis * 2; // resource, method, integration; stage, deployment
+    (3 * shape.functions
+        + shape.aliases
+        + 2 * shape.queues
+        + 2 * shape.rules
+        + shape.rules
+        + 4 * shape.tables
+        + 2 * shape.apis
+        + shape.layers
+        + shape.triggers
+        + 2 * shape.buses
+        + shape.api_functions
+        + api_parts) as u64
+}
+
+/// The floor AWS's quotas put under a set of calls made as fast as allowed: each rate class
+/// drains its burst and then its rate; classes run side by side.
+fn quota_floor(calls: &BTreeMap<String, u64>) -> f64 {
+    let class = |prefix: &str, except: &[&str]| -> u64 {
+        calls
+            .iter()
+            .filter(|(op, _)| op.starts_with(prefix) && !except.iter().any(|e| op.starts_with(e)))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let lambda_get = class("lambda:GetFunction", &[]) as f64;
+    let lambda_rest = class("lambda:", &["lambda:GetFunction"]) as f64;
+    let apigateway = class("apigateway:", &[]) as f64;
+    let events = class("events:", &[]) as f64;
+    [
+        (lambda_get - 100.0).max(0.0) / 100.0,
+        (lambda_rest - 15.0).max(0.0) / 15.0,
+        (apigateway - 40.0).max(0.0) / 10.0,
+        (events - 50.0).max(0.0) / 50.0,
+    ]
+    .into_iter()
+    .fold(0.0, f64::max)
+}
+
+async fn plan_benchmarks(n: usize, report: &mut String) -> Prepared {
+    let emulator = support::Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let dir = tempfile::tempdir().unwrap();
+    let name = support::unique("bench");
+    let shape = generate(dir.path(), &name, n);
+    let resources = shape.resources();
+    let clients = Clients::new(&sdk);
+    let started = Instant::now();
+    let prepared = Arc::new(
+        prepare(load(dir.path()), &clients, &PlanOptions::default())
+            .await
+            .expect("plan"),
+    );
+    let applied = apply(prepared, &clients, Arc::new(Quiet)).await;
+    assert_eq!(applied.failed() + applied.skipped(), 0, "{applied:?}");
+    let apply_seconds = started.elapsed().as_secs_f64();
+
+    // 1. Calls of a no-change plan.
+    let counting = Clients::new(&sdk);
+    let started = Instant::now();
+    let again = prepare(load(dir.path()), &counting, &PlanOptions::default())
+        .await
+        .expect("plan");
+    let emulator_seconds = started.elapsed().as_secs_f64();
+    assert!(
+        again.plan.actions.is_empty(),
+        "not empty:\n{}",
+        slsctl::render::plan_text(&again.plan)
+    );
+    let calls = counting.calls.snapshot();
+    let total: u64 = calls.values().sum();
+    let bound = lower_bound(&shape);
+    let bound_total: u64 = bound.values().sum();
+    let terraform = terraform(&shape);
+    let _ = writeln!(
+        report,
+        "## {resources} resources\n\n{} layers, {} functions ({} with an alias, {} with a trigger), {} queues, {} tables, {} buses with archives, {} rules, {} REST APIs ({} routes). Applied in {apply_seconds:.0} s on the emulator.\n",
+        shape.layers, shape.functions, shape.aliases, shape.triggers, shape.queues, shape.tables, shape.buses, shape.rules, shape.apis, shape.api_functions
+    );
+    let _ = writeln!(
+        report,
+        "### 1. AWS calls of a no-change plan\n\n| operation | calls | lower bound |\n|---|---|---|"
+    );
+    let mut operations: Vec<&str> = calls.keys().map(String::as_str).collect();
+    operations.extend(bound.keys().filter(|k| !calls.contains_key(**k)));
+    operations.sort();
+    operations.dedup();
+    for op in operations {
+        let _ = writeln!(
+            report,
+            "| `{op}` | {} | {} |",
+            calls.get(op).copied().unwrap_or(0),
+            bound.get(op).copied().unwrap_or(0)
+        );
+    }
+    let _ = writeln!(
+        report,
+        "| **total** | **{total}** ({:.2} per resource) | **{bound_total}** ({:.2}) |\n\nTerraform's refresh of the same resources: {terraform} calls ({:.2} per resource), {:.1}× slsctl's.\n",
+        total as f64 / resources as f64,
+        bound_total as f64 / resources as f64,
+        terraform as f64 / resources as f64,
+        terraform as f64 / total as f64
+    );
+    assert!(total < terraform, "{total} calls, Terraform {terraform}");
+
+    // 2. The same plan through the quota proxy with 20 ms per call.
+    let proxy = FaultProxy::start(&emulator.endpoint, 7).await;
+    proxy.set_quota_mode(true);
+    proxy.set_latency(Duration::from_millis(20));
+    let slow = Clients::new(&through(&sdk, &proxy, Duration::from_secs(30)));
+    let started = Instant::now();
+    let quoted = prepare(load(dir.path()), &slow, &PlanOptions::default())
+        .await
+        .expect("plan through the proxy");
+    let wall = started.elapsed().as_secs_f64();
+    assert!(quoted.plan.actions.is_empty());
+    let stats = proxy.stats();
+    let throttled: u64 = stats.quota_throttled.values().sum();
+    let floor = quota_floor(&calls);
+    // slsctl's own Lambda limiter: 10 requests/s after a burst of 10.
+    let client_floor = (calls
+        .iter()
+        .filter(|(op, _)| op.starts_with("lambda:") && !op.starts_with("lambda:GetFunction"))
+        .map(|(_, n)| *n as f64)
+        .sum::<f64>()
+        - 10.0)
+        .max(0.0)
+        / 10.0;
+    let _ = writeln!(
+        report,
+        "### 2. No-change plan wall time, quota mode, 20 ms per call\n\n{wall:.2} s (on the emulator without the proxy: {emulator_seconds:.2} s). The quotas' floor for these calls: {floor:.2} s; slsctl's own client-side Lambda limit (10 requests/s, below the 15 AWS allows, to leave room for everything else in the account) puts its floor at {client_floor:.2} s. Calls the proxy throttled: {throttled}.\n"
+    );
+    again
+}
+
+async fn apply_in_quota_mode(functions: usize, report: &mut String) {
+    let emulator = support::Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 11).await;
+    proxy.set_quota_mode(true);
+    proxy.set_latency(Duration::from_millis(20));
+    let clients = Clients::new(&through(&sdk, &proxy, Duration::from_secs(30)));
+    let dir = tempfile::tempdir().unwrap();
+    let name = support::unique("fns");
+    let mut docs = String::new();
+    for i in 0..functions {
+        let _ = write!(
+            docs,
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  memorySize: 256\n"
+        );
+    }
+    support::write(
+        dir.path(),
+        "stack.yaml",
+        &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n"),
+    );
+    support::write(dir.path(), "resources.yaml", &docs);
+    support::write(
+        dir.path(),
+        "src/app.py",
+        "def handler(e, c):\n    return e\n",
+    );
+    let prepared = prepare(load(dir.path()), &clients, &PlanOptions::default())
+        .await
+        .expect("plan");
+    proxy.reset_stats();
+    let started = Instant::now();
+    let report_ = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = proxy.stats();
+    let lambda_calls: u64 = stats
+        .requests
+        .iter()
+        .filter(|(op, _)| op.starts_with("lambda:") && *op != "lambda:GetFunction")
+        .map(|(_, n)| n)
+        .sum();
+    let gets: u64 = stats
+        .requests
+        .get("lambda:GetFunction")
+        .copied()
+        .unwrap_or(0);
+    let rate = lambda_calls as f64 / seconds;
+    let throttled = stats.quota_throttled.get("lambda").copied().unwrap_or(0);
+    let _ = writeln!(
+        report,
+        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{seconds:.1} s; {lambda_calls} calls in Lambda's shared class ({rate:.1} requests/s, {:.0}% of the 15 requests/s ceiling; slsctl paces itself at 10) and {gets} GetFunction (waiters); {throttled} throttled by the proxy; {} failed actions, {} skipped.\n",
+        100.0 * rate / 15.0,
+        report_.failed(),
+        report_.skipped()
+    );
+    assert_eq!(report_.failed() + report_.skipped(), 0, "{report_:?}");
+}
+
+fn peak_rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emulator = support::Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let bucket = support::unique("benchspecs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut stack_lines = String::new();
+    for s in 0..stacks {
+        let dir = work.path().join(format!("s{s}"));
+        generate(&dir, &support::unique("ctl"), per_stack);
+        for entry in walk(&dir) {
+            let key = format!("s{s}/{}", entry.strip_prefix(&dir).unwrap().display());
+            s3.put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(std::fs::read(&entry).unwrap().into())
+                .send()
+                .await
+                .unwrap();
+        }
+        let _ = writeln!(
+            stack_lines,
+            "  - {{name: s{s}, s3: {{bucket: {bucket}, prefix: s{s}/}}, intervalSeconds: 3600}}"
+        );
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = work.path().join("controller.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "stacks:\n{stack_lines}resyncSeconds: 3600\nconcurrency: 4\ncacheDir: {}\nlisten: 127.0.0.1:{port}\n",
+            work.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args([
+            "controller",
+            "--config",
+            config.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ])
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("SLSCTL_WEBHOOK_SECRET", "bench-secret")
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Each "reconcile started" line, with when it was read.
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("\"reconcile started\"") {
+                let _ = started_tx.send(Instant::now());
+            }
+        }
+    });
+    let get = |path: &'static str| async move {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .ok()?;
+        let mut body = String::new();
+        stream.read_to_string(&mut body).await.ok()?;
+        Some(body.split_once("\r\n\r\n")?.1.to_string())
+    };
+    let started = Instant::now();
+    loop {
+        let synced = get("/api/stacks")
+            .await
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+            .map(|v| {
+                v.as_object()
+                    .map_or(0, |o| o.values().filter(|s| s["synced"] == true).count())
+            })
+            .unwrap_or(0);
+        if synced == stacks {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "the controller did not converge"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let converge_seconds = started.elapsed().as_secs_f64();
+    while started_rx.try_recv().is_ok() {}
+    tokio::time::sleep(Duration::from_secs(5)).await; // idle
+    let (peak, now) = peak_rss_kib(pid);
+
+    // 5. Webhook to reconcile start: a signed push; the first "reconcile started" after it.
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let signature = {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"bench-secret").unwrap();
+        mac.update(body);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let mut latencies = vec![];
+    for _ in 0..5 {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let request = format!(
+            "POST /hooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: sha256={signature}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let sent = Instant::now();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
+        let started = tokio::time::timeout(Duration::from_secs(30), started_rx.recv())
+            .await
+            .expect("a reconcile started")
+            .unwrap();
+        latencies.push(started.duration_since(sent).as_secs_f64() * 1000.0);
+        // Let the queued reconciles finish before the next push.
+        tokio::time::sleep(Duration::from_secs(if stacks > 2 { 20 } else { 3 })).await;
+        while started_rx.try_recv().is_ok() {}
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    latencies.sort_by(f64::total_cmp);
+    let _ = writeln!(
+        report,
+        "## 4. Controller memory, idle, {stacks} stacks of {per_stack} resources\n\nPeak RSS {:.1} MiB, {:.1} MiB now (after converging all stacks in {converge_seconds:.0} s, then 5 s idle).\n\n## 5. Webhook to reconcile start\n\nMedian {:.1} ms, max {:.1} ms over {} signed pushes.\n",
+        peak as f64 / 1024.0,
+        now as f64 / 1024.0,
+        latencies[latencies.len() / 2],
+        latencies.last().unwrap(),
+        latencies.len()
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn pure_plan_cpu(prepared: &Prepared, iterations: u32, report: &mut String) {
+    let resources = prepared.desired.len();
+    let started = Instant::now();
+    let mut actions = 0;
+    for _ in 0..iterations {
+        let plan = slsctl::plan::build_plan(
+            &prepared.stack.name,
+            "us-east-1",
+            &prepared.observed.account,
+            &prepared.desired,
+            &prepared.observed.resources,
+            &prepared.order,
+            &PlanOptions::default(),
+        );
+        actions += plan.actions.len();
+    }
+    let per_plan = started.elapsed().as_secs_f64() * 1000.0 / iterations as f64;
+    assert_eq!(actions, 0);
+    let _ = writeln!(
+        report,
+        "## 6. CPU time of the pure plan\n\n{per_plan:.2} ms per plan of {resources} desired resources against their observed state (one thread, mean of {iterations}).\n"
+    );
+}

@@ -1,0 +1,130 @@
+//! Throttles by service and operation, counted on every attempt (the SDK retries throttles
+//! itself, so the final error alone would hide them): an interceptor on every client reads each
+//! attempt's response and classifies its error code once, the way `error::classify` does.
+
+use std::sync::Arc;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use super::error::{classify_code, ErrorKind};
+use super::CallCounter;
+
+#[derive(Clone, Debug)]
+pub struct CountThrottles(pub Arc<CallCounter>);
+
+impl Intercept for CountThrottles {
+    fn name(&self) -> &'static str {
+        "CountThrottles"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        let status = response.status().as_u16();
+        if status < 400 {
+            return Ok(());
+        }
+        let code = error_code(
+            response.headers().get("x-amzn-errortype"),
+            response.headers().get("x-amzn-query-error"),
+            response.body().bytes(),
+        );
+        if classify_code(code.as_deref(), Some(status)) == ErrorKind::Throttled {
+            let (service, operation) = cfg
+                .load::<Metadata>()
+                .map_or(("aws", "unknown"), |m| (m.service(), m.name()));
+            self.0
+                .record(&format!("{}:{operation}", service_prefix(service)));
+        }
+        Ok(())
+    }
+}
+
+/// The error code of a response, whichever protocol it speaks: the REST-JSON header, the SQS
+/// query-compatible header, a JSON `__type`, or an XML `<Code>`.
+pub fn error_code(
+    error_type: Option<&str>,
+    query_error: Option<&str>,
+    body: Option<&[u8]>,
+) -> Option<String> {
+    if let Some(code) = error_type {
+        return Some(code.split(':').next().unwrap_or(code).to_string());
+    }
+    if let Some(code) = query_error {
+        return Some(code.split(';').next().unwrap_or(code).to_string());
+    }
+    let body = std::str::from_utf8(body?).ok()?;
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
+        let kind = json.get("__type").or_else(|| json.get("code"))?.as_str()?;
+        return Some(kind.rsplit('#').next().unwrap_or(kind).to_string());
+    }
+    let start = body.find("<Code>")? + "<Code>".len();
+    let end = body[start..].find("</Code>")? + start;
+    Some(body[start..end].to_string())
+}
+
+/// The IAM-style prefix slsctl uses for a service (`calls`, metrics).
+fn service_prefix(service: &str) -> &str {
+    match service {
+        "Lambda" => "lambda",
+        "SQS" => "sqs",
+        "DynamoDB" => "dynamodb",
+        "EventBridge" => "events",
+        "Application Auto Scaling" => "application-autoscaling",
+        "API Gateway" => "apigateway",
+        "Resource Groups Tagging API" => "tagging",
+        "STS" => "sts",
+        "S3" => "s3",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_read_from_every_protocol() {
+        assert_eq!(
+            error_code(
+                Some("TooManyRequestsException:http://internal.amazon.com/"),
+                None,
+                None
+            )
+            .as_deref(),
+            Some("TooManyRequestsException")
+        );
+        assert_eq!(
+            error_code(None, Some("RequestThrottled;Sender"), None).as_deref(),
+            Some("RequestThrottled")
+        );
+        assert_eq!(
+            error_code(
+                None,
+                None,
+                Some(br#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"}"#)
+            )
+            .as_deref(),
+            Some("ThrottlingException")
+        );
+        assert_eq!(
+            error_code(
+                None,
+                None,
+                Some(b"<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>")
+            )
+            .as_deref(),
+            Some("Throttling")
+        );
+        assert_eq!(error_code(None, None, Some(b"")), None);
+    }
+}
