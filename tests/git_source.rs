@@ -425,3 +425,64 @@ async fn gpg_signatures_are_checked_against_the_allowed_keys() {
         "unsigned: {error}"
     );
 }
+
+/// An ssh:// remote: git runs `ssh` with the mounted deploy key, `IdentitiesOnly`, batch mode
+/// and strict host-key checking against the given known_hosts. The `ssh` here is a stand-in on
+/// PATH that records its arguments and runs the remote command locally, the usual way to test
+/// git's SSH transport without an SSH server.
+#[tokio::test]
+async fn an_ssh_remote_gets_the_deploy_key_and_strict_host_checking() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = repository(work.path());
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    let bin = work.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = work.path().join("ssh.log");
+    let fake = bin.join("ssh");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nfor last; do :; done\nexec sh -c \"$last\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Only ssh:// fetches look `ssh` up, so the other tests are not affected by this PATH.
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::env::set_var("PATH", path);
+    let key = work.path().join("deploy_key");
+    std::fs::write(&key, "not a real key; the stand-in never reads it\n").unwrap();
+    let known = work.path().join("known_hosts");
+    std::fs::write(&known, "").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let source = GitSource {
+        credentials: GitCredentials {
+            ssh_key_file: Some(key.clone()),
+            known_hosts_file: Some(known.clone()),
+            ..GitCredentials::default()
+        },
+        ..source(format!("ssh://git@git.example.invalid{}", repo.display()))
+    };
+    let snapshot = source.fetch(cache.path()).await.unwrap();
+    assert_eq!(snapshot.revision, head);
+    assert!(snapshot.dir.join("queue.yaml").exists());
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.contains(&format!("-i {}", key.display())), "{calls}");
+    assert!(calls.contains("-o IdentitiesOnly=yes"), "{calls}");
+    assert!(calls.contains("-o BatchMode=yes"), "{calls}");
+    assert!(calls.contains("-o StrictHostKeyChecking=yes"), "{calls}");
+    assert!(
+        calls.contains(&format!("-o UserKnownHostsFile={}", known.display())),
+        "{calls}"
+    );
+    assert!(calls.contains("git@git.example.invalid"), "{calls}");
+}
