@@ -453,7 +453,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
         ),
     )
     .unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    let mut child = support::slsctl_command()
         .args([
             "controller",
             "--config",
@@ -461,12 +461,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             "--log-format",
             "json",
         ])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
         .env("SLSCTL_WEBHOOK_SECRET", "bench-secret")
-        .env_remove("AWS_PROFILE")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -14,14 +14,8 @@ const FIRST: &str = "canary-first-6d1f0b";
 const SECOND: &str = "canary-second-93ac27";
 
 fn slsctl(args: &[&str]) -> Output {
-    let emulator = Emulator::shared();
-    Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    support::slsctl_command()
         .args(args)
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .stdin(Stdio::null())
         .output()
         .expect("run slsctl")
@@ -196,7 +190,7 @@ async fn no_controller_output_shows_a_sensitive_value() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    let mut child = support::slsctl_command()
         .args([
             "controller",
             "--config",
@@ -204,12 +198,7 @@ async fn no_controller_output_shows_a_sensitive_value() {
             "--log-format",
             "json",
         ])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
         .env("SLSCTL_LOG", "trace")
-        .env_remove("AWS_PROFILE")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

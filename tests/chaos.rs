@@ -16,7 +16,7 @@ use slsctl::apply::{apply, Outcome, Quiet};
 use slsctl::aws::Clients;
 use slsctl::engine::prepare;
 use slsctl::plan::PlanOptions;
-use support::faults::{through, Fault, FaultProxy, Rule};
+use support::faults::{isolated, through, Fault, FaultProxy, Rule};
 use support::{create_role, unique, Emulator};
 
 const ROLE: &str = "chaos-role";
@@ -307,7 +307,10 @@ async fn a_200_resource_stack_converges_under_faults_without_duplicates_or_losse
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0001).await;
-    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500)));
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500))),
+        "chaos200",
+    );
     let name = unique("chaos");
     let (foreign_queue, foreign_table) = foreign_resources(&clean, &name).await;
     let dir = tempfile::tempdir().unwrap();
@@ -398,7 +401,10 @@ async fn the_example_stack_converges_under_faults_without_duplicates() {
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0002).await;
-    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500)));
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_millis(1500))),
+        "chaosexample",
+    );
     let root = support::project_root().join("specs/examples/orders");
     let (foreign_queue, foreign_table) = foreign_resources(&clean, "orders").await;
 
@@ -458,7 +464,10 @@ async fn every_throttled_attempt_is_counted_by_service_and_operation() {
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0003).await;
-    let faulty = Clients::new(&through(&sdk, &proxy, Duration::from_secs(5)));
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "throttlecount",
+    );
     let name = unique("throttled");
     let url = clean
         .sqs

@@ -3,19 +3,13 @@
 
 mod support;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use support::{create_role, spec_dir, unique, Emulator};
 
 fn slsctl(args: &[&str]) -> Output {
-    let emulator = Emulator::shared();
-    Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    support::slsctl_command()
         .args(args)
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .stdin(Stdio::null())
         .output()
         .expect("run slsctl")
@@ -298,13 +292,8 @@ fn an_apply_sigkilled_at_every_action_boundary_converges_on_the_next_run() {
             ("src/app.py", "def handler(e, c):\n    return e\n"),
         ]);
         let path = dir.path().to_str().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        let mut child = support::slsctl_command()
             .args(["apply", "-f", path, "--auto-approve"])
-            .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

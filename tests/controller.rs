@@ -1000,7 +1000,7 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
         ),
     )
     .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    let child = support::slsctl_command()
         .args([
             "controller",
             "--config",
@@ -1008,11 +1008,6 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
             "--log-format",
             "json",
         ])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1120,14 +1115,9 @@ async fn two_controller_processes_and_a_sigkilled_leader() {
             ),
         )
         .unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        support::slsctl_command()
             .args(["controller", "--config", config.to_str().unwrap()])
-            .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
             .env("SLSCTL_REPLICA_ID", replica)
-            .env_remove("AWS_PROFILE")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -1273,14 +1263,9 @@ async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
         ),
     )
     .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+    let child = support::slsctl_command()
         .args(["controller", "--config", config.to_str().unwrap()])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
         .env("SLSCTL_WEBHOOK_SECRET", "flood-secret")
-        .env_remove("AWS_PROFILE")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

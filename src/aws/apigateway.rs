@@ -197,35 +197,20 @@ async fn find_created(
     if !tags.contains_key(crate::plan::desired::TAG_STACK) {
         return Ok(None); // nothing to recognise ours by
     }
-    let mut position: Option<String> = None;
-    loop {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetRestApis");
-        let page = clients
-            .apigateway
-            .get_rest_apis()
-            .set_position(position.clone())
-            .limit(500)
-            .send()
-            .await
-            .map_err(|e| classify("GetRestApis", e))?;
-        let found = page.items().iter().find(|api| {
-            api.name() == Some(name)
-                && [
-                    crate::plan::desired::TAG_STACK,
-                    crate::plan::desired::TAG_RESOURCE,
-                ]
-                .iter()
-                .all(|key| api.tags().and_then(|t| t.get(*key)) == tags.get(*key))
-        });
-        if let Some(api) = found {
-            return Ok(api.id().map(str::to_string));
-        }
-        position = page.position().map(str::to_string);
-        if position.is_none() {
-            return Ok(None);
-        }
-    }
+    let ours = |api: &LiveApi| {
+        api.name == name
+            && [
+                crate::plan::desired::TAG_STACK,
+                crate::plan::desired::TAG_RESOURCE,
+            ]
+            .iter()
+            .all(|key| api.tags.get(*key) == tags.get(*key))
+    };
+    Ok(list(clients)
+        .await?
+        .into_iter()
+        .find(ours)
+        .map(|api| api.id))
 }
 
 async fn send_create(

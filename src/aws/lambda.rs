@@ -577,28 +577,11 @@ async fn made_by(
     if !tags.contains_key(TAG_STACK) {
         return Ok(None);
     }
-    clients.limits.lambda_get_function.acquire().await;
-    clients.calls.record("lambda:GetFunction");
-    let found = found_or_none(
-        clients
-            .lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| classify("GetFunction", e)),
-    )?;
-    Ok(found.and_then(|f| {
-        let live = f.tags();
-        let ours = [TAG_STACK, TAG_RESOURCE]
+    Ok(get_function(clients, name).await?.and_then(|live| {
+        [TAG_STACK, TAG_RESOURCE]
             .iter()
-            .all(|key| live.and_then(|t| t.get(*key)) == tags.get(*key));
-        ours.then(|| {
-            f.configuration()
-                .and_then(|c| c.function_arn())
-                .unwrap_or_default()
-                .to_string()
-        })
+            .all(|key| live.tags.get(*key) == tags.get(*key))
+            .then_some(live.arn)
     }))
 }
 

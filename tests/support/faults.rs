@@ -535,3 +535,38 @@ impl aws_types::service_config::LoadServiceConfig for NoServiceConfig {
         None
     }
 }
+
+/// `clients` with their own SDK retry partition and no retry quota. The SDK's retry quota is
+/// one token bucket per service for the whole process; tests that inject faults at sustained
+/// rates far above anything AWS sends would otherwise drain it for every other test running
+/// beside them, and the SDK would stop retrying anywhere. What slsctl does when the SDK gives
+/// up is tested all the same: injected faults still exhaust attempts.
+pub fn isolated(mut clients: slsctl::aws::Clients, name: &str) -> slsctl::aws::Clients {
+    use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+    let partition = |service: &str| {
+        RetryPartition::custom(format!("{name}-{service}"))
+            .token_bucket(TokenBucket::unlimited())
+            .build()
+    };
+    macro_rules! rebuild {
+        ($field:ident, $sdk:ident) => {
+            clients.$field = $sdk::Client::from_conf(
+                clients
+                    .$field
+                    .config()
+                    .to_builder()
+                    .retry_partition(partition(stringify!($field)))
+                    .build(),
+            );
+        };
+    }
+    rebuild!(lambda, aws_sdk_lambda);
+    rebuild!(sqs, aws_sdk_sqs);
+    rebuild!(tagging, aws_sdk_resourcegroupstagging);
+    rebuild!(sts, aws_sdk_sts);
+    rebuild!(dynamodb, aws_sdk_dynamodb);
+    rebuild!(events, aws_sdk_eventbridge);
+    rebuild!(autoscaling, aws_sdk_applicationautoscaling);
+    rebuild!(apigateway, aws_sdk_apigateway);
+    clients
+}

@@ -95,6 +95,20 @@ impl Emulator {
     }
 }
 
+/// The `slsctl` binary under test, with the emulator's endpoint and dummy credentials in its
+/// environment, set the way a user sets them.
+pub fn slsctl_command() -> Command {
+    let emulator = Emulator::shared();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slsctl"));
+    command
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
