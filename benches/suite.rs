@@ -136,6 +136,11 @@ fn generate(root: &Path, name: &str, n: usize) -> Shape {
         shape.tables += 1;
         shape.buses += 1;
         shape.rules += 1;
+        // At most 1,000 documents a file: one file per 50 units.
+        if u % 50 == 49 {
+            support::write(root, &format!("resources-{}.yaml", u / 50), &docs);
+            docs.clear();
+        }
     }
     for a in 0..units.div_ceil(5) {
         let routes: Vec<String> = (a * 5..(a * 5 + 5).min(units))
@@ -200,6 +205,16 @@ fn lower_bound(shape: &Shape) -> BTreeMap<&'static str, u64> {
     bound.insert("apigateway:GetResources", shape.apis as u64);
     bound.insert("apigateway:GetStages", shape.apis as u64);
     bound.insert("apigateway:GetDeployment", shape.apis as u64);
+    // Account-wide listings: custom domains (an API's domain may exist already), and Auto
+    // Scaling's targets, policies and schedules (an alias's provisioned concurrency).
+    if shape.apis > 0 {
+        bound.insert("apigateway:GetDomainNames", 1);
+    }
+    if shape.aliases > 0 {
+        bound.insert("application-autoscaling:DescribeScalableTargets", 1);
+        bound.insert("application-autoscaling:DescribeScalingPolicies", 1);
+        bound.insert("application-autoscaling:DescribeScheduledActions", 1);
+    }
     bound
 }
 
@@ -233,11 +248,13 @@ fn quota_floor(calls: &BTreeMap<String, u64>) -> f64 {
             .sum()
     };
     let lambda_get = class("lambda:GetFunction", &[]) as f64;
-    let lambda_rest = class("lambda:", &["lambda:GetFunction"]) as f64;
+    let lambda_policy = class("lambda:GetPolicy", &[]) as f64;
+    let lambda_rest = class("lambda:", &["lambda:GetFunction", "lambda:GetPolicy"]) as f64;
     let apigateway = class("apigateway:", &[]) as f64;
     let events = class("events:", &[]) as f64;
     [
         (lambda_get - 100.0).max(0.0) / 100.0,
+        (lambda_policy - 15.0).max(0.0) / 15.0,
         (lambda_rest - 15.0).max(0.0) / 15.0,
         (apigateway - 40.0).max(0.0) / 10.0,
         (events - 50.0).max(0.0) / 50.0,
@@ -326,18 +343,27 @@ async fn plan_benchmarks(n: usize, report: &mut String) -> Prepared {
     let stats = proxy.stats();
     let throttled: u64 = stats.quota_throttled.values().sum();
     let floor = quota_floor(&calls);
-    // slsctl's own Lambda limiter: 10 requests/s after a burst of 10.
-    let client_floor = (calls
-        .iter()
-        .filter(|(op, _)| op.starts_with("lambda:") && !op.starts_with("lambda:GetFunction"))
-        .map(|(_, n)| *n as f64)
-        .sum::<f64>()
-        - 10.0)
-        .max(0.0)
-        / 10.0;
+    // slsctl's own Lambda limiters: 10 requests/s after a burst of 10, for the shared class and
+    // for GetPolicy each.
+    let lambda_class = |wanted: &dyn Fn(&str) -> bool| {
+        (calls
+            .iter()
+            .filter(|(op, _)| wanted(op))
+            .map(|(_, n)| *n as f64)
+            .sum::<f64>()
+            - 10.0)
+            .max(0.0)
+            / 10.0
+    };
+    let client_floor = lambda_class(&|op| {
+        op.starts_with("lambda:")
+            && !op.starts_with("lambda:GetFunction")
+            && op != "lambda:GetPolicy"
+    })
+    .max(lambda_class(&|op| op == "lambda:GetPolicy"));
     let _ = writeln!(
         report,
-        "### 2. No-change plan wall time, quota mode, 20 ms per call\n\n{wall:.2} s (on the emulator without the proxy: {emulator_seconds:.2} s). The quotas' floor for these calls: {floor:.2} s; slsctl's own client-side Lambda limit (10 requests/s, below the 15 AWS allows, to leave room for everything else in the account) puts its floor at {client_floor:.2} s. Calls the proxy throttled: {throttled}.\n"
+        "### 2. No-change plan wall time, quota mode, 20 ms per call\n\n{wall:.2} s (on the emulator without the proxy: {emulator_seconds:.2} s). The quotas' floor for these calls: {floor:.2} s; slsctl's own client-side Lambda limits (10 requests/s, below the 15 AWS allows, to leave room for everything else in the account) put its floor at {client_floor:.2} s. Calls the proxy throttled: {throttled}.\n"
     );
     again
 }
@@ -467,20 +493,30 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
         .spawn()
         .unwrap();
     let pid = child.id();
-    // Each "reconcile started" line, with when it was read.
+    // Each reconcile's start (with when it was read) and end.
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let finished = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let begun = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("\"reconcile started\"") {
-                let _ = started_tx.send(Instant::now());
+    {
+        let (finished, begun) = (finished.clone(), begun.clone());
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            use std::sync::atomic::Ordering::SeqCst;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains("\"reconcile started\"") {
+                    begun.fetch_add(1, SeqCst);
+                    let _ = started_tx.send(Instant::now());
+                } else if line.contains("\"reconciled\"") || line.contains("requeued with backoff")
+                {
+                    finished.fetch_add(1, SeqCst);
+                }
             }
-        }
-    });
+        });
+    }
     let get = |path: &'static str| async move {
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -494,6 +530,27 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
         let mut body = String::new();
         stream.read_to_string(&mut body).await.ok()?;
         Some(body.split_once("\r\n\r\n")?.1.to_string())
+    };
+    // Idle: every reconcile that started has ended, and nothing is queued.
+    let idle = || {
+        let (finished, begun) = (finished.clone(), begun.clone());
+        async move {
+            use std::sync::atomic::Ordering::SeqCst;
+            loop {
+                let empty = get("/metrics")
+                    .await
+                    .and_then(|m| {
+                        m.lines()
+                            .find_map(|l| l.strip_prefix("slsctl_queue_depth "))
+                            .map(|v| v.trim() == "0")
+                    })
+                    .unwrap_or(false);
+                if empty && finished.load(SeqCst) >= begun.load(SeqCst) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     };
     let started = Instant::now();
     loop {
@@ -533,6 +590,8 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
     };
     let mut latencies = vec![];
     for _ in 0..5 {
+        idle().await;
+        while started_rx.try_recv().is_ok() {}
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .unwrap();
@@ -548,9 +607,6 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             .expect("a reconcile started")
             .unwrap();
         latencies.push(started.duration_since(sent).as_secs_f64() * 1000.0);
-        // Let the queued reconciles finish before the next push.
-        tokio::time::sleep(Duration::from_secs(if stacks > 2 { 20 } else { 3 })).await;
-        while started_rx.try_recv().is_ok() {}
     }
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -559,7 +615,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
     latencies.sort_by(f64::total_cmp);
     let _ = writeln!(
         report,
-        "## 4. Controller memory, idle, {stacks} stacks of {per_stack} resources\n\nPeak RSS {:.1} MiB, {:.1} MiB now (after converging all stacks in {converge_seconds:.0} s, then 5 s idle).\n\n## 5. Webhook to reconcile start\n\nMedian {:.1} ms, max {:.1} ms over {} signed pushes.\n",
+        "## 4. Controller memory, idle, {stacks} stacks of {per_stack} resources\n\nPeak RSS {:.1} MiB, {:.1} MiB now (after converging all stacks in {converge_seconds:.0} s, then 5 s idle).\n\n## 5. Webhook to reconcile start\n\nMedian {:.1} ms, max {:.1} ms over {} signed pushes to the idle controller (each push queues all {stacks} stacks; the first reconcile to start is timed).\n",
         peak as f64 / 1024.0,
         now as f64 / 1024.0,
         latencies[latencies.len() / 2],

@@ -1176,7 +1176,7 @@ pub async fn get_permissions(
     function: &str,
     prefix: &str,
 ) -> Result<Props, AwsError> {
-    clients.limits.lambda.acquire().await;
+    clients.limits.lambda_get_policy.acquire().await;
     clients.calls.record("lambda:GetPolicy");
     let policy = match clients
         .lambda

@@ -54,6 +54,8 @@ pub struct Limits {
     pub lambda: RateLimiter,
     /// GetFunction has its own 100 requests/s quota; stay at 50.
     pub lambda_get_function: RateLimiter,
+    /// GetPolicy has its own 15 requests/s quota, apart from the shared 15; stay at 10.
+    pub lambda_get_policy: RateLimiter,
     /// SQS publishes no control-plane quota (tagging calls: 5/s); stay modest.
     pub sqs: RateLimiter,
     pub sqs_tagging: RateLimiter,
@@ -76,6 +78,7 @@ impl Default for Limits {
         Self {
             lambda: RateLimiter::new(10.0, 10.0),
             lambda_get_function: RateLimiter::new(50.0, 50.0),
+            lambda_get_policy: RateLimiter::new(10.0, 10.0),
             sqs: RateLimiter::new(50.0, 50.0),
             sqs_tagging: RateLimiter::new(4.0, 4.0),
             tagging: RateLimiter::new(5.0, 5.0),

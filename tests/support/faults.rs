@@ -13,8 +13,8 @@
 //!
 //! each by rule (service, operation, rate), drawn from a seeded generator so a run can be
 //! replayed. Quota mode answers with throttling once AWS's documented control-plane rates are
-//! exceeded (FACTS.md): Lambda 15 requests/s shared and GetFunction 100/s, API Gateway 10/s with
-//! a burst of 40, EventBridge 50/s.
+//! exceeded (FACTS.md): Lambda 15 requests/s shared, GetFunction 100/s and GetPolicy 15/s, API
+//! Gateway 10/s with a burst of 40, EventBridge 50/s.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -192,6 +192,7 @@ impl FaultProxy {
             BTreeMap::from([
                 ("lambda", Bucket::new(15.0, 15.0)),
                 ("lambda:GetFunction", Bucket::new(100.0, 100.0)),
+                ("lambda:GetPolicy", Bucket::new(15.0, 15.0)),
                 ("apigateway", Bucket::new(10.0, 40.0)),
                 ("events", Bucket::new(50.0, 50.0)),
             ])
@@ -414,8 +415,10 @@ async fn handle(
             .entry(format!("{service}:{operation}"))
             .or_default() += 1;
         let over_quota = state.quota.as_mut().is_some_and(|buckets| {
-            let key = if service == "lambda" && operation == "GetFunction" {
-                "lambda:GetFunction".to_string()
+            let key = if service == "lambda"
+                && (operation == "GetFunction" || operation == "GetPolicy")
+            {
+                format!("lambda:{operation}")
             } else if service == "events" && operation == "PutEvents" {
                 String::new() // PutEvents has its own, much larger quota
             } else {
