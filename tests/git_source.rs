@@ -382,7 +382,7 @@ async fn gpg_signatures_are_checked_against_the_allowed_keys() {
         (home, public)
     };
     let (trusted_home, trusted_key) = keyring("trusted");
-    let (stranger_home, _) = keyring("stranger");
+    let (stranger_home, stranger_key) = keyring("stranger");
     let signed_commit = |home: &Path, signer: &str, content: &str| {
         std::fs::write(repo.join("stacks/s/queue.yaml"), content).unwrap();
         git(&repo, &["add", "-A"]);
@@ -412,6 +412,22 @@ async fn gpg_signatures_are_checked_against_the_allowed_keys() {
 
     let good = signed_commit(&trusted_home, "trusted", "delay: 4\n");
     assert_eq!(verified.fetch(cache.path()).await.unwrap().revision, good);
+
+    // The trusted key leaves the policy: the same commit, in the same cache, is now refused
+    // (the keyring of the old policy must not linger in the new one).
+    let narrowed = GitSource {
+        verify: Some(SignaturePolicy {
+            ssh_allowed_signers: None,
+            gpg_public_keys: vec![stranger_key],
+        }),
+        ..verified.clone()
+    };
+    let error = narrowed.fetch(cache.path()).await.unwrap_err();
+    assert!(
+        matches!(&error, SourceError::Invalid(why) if why.contains("not signed by an allowed key")),
+        "a key removed from the policy no longer verifies: {error}"
+    );
+
     signed_commit(&stranger_home, "stranger", "delay: 5\n");
     let error = verified.fetch(cache.path()).await.unwrap_err();
     assert!(

@@ -195,17 +195,10 @@ async fn find_created(
     tags: &HashMap<String, String>,
 ) -> Result<Option<String>, AwsError> {
     if !tags.contains_key(crate::plan::desired::TAG_STACK) {
-        return Ok(None); // nothing to recognise ours by
+        return Ok(None); // nothing to recognise ours by, and no listing needed
     }
-    let ours = |api: &LiveApi| {
-        api.name == name
-            && [
-                crate::plan::desired::TAG_STACK,
-                crate::plan::desired::TAG_RESOURCE,
-            ]
-            .iter()
-            .all(|key| api.tags.get(*key) == tags.get(*key))
-    };
+    let ours =
+        |api: &LiveApi| api.name == name && crate::plan::desired::same_owner(&api.tags, tags);
     Ok(list(clients)
         .await?
         .into_iter()

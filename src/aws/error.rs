@@ -73,9 +73,7 @@ impl AwsError {
     /// Replace every occurrence of a secret in the message: AWS echoes request values in some
     /// errors (Lambda prints the whole environment when it is too large).
     pub fn redact(mut self, secrets: &[String]) -> Self {
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            self.message = self.message.replace(secret.as_str(), "(sensitive)");
-        }
+        self.message = crate::render::scrub(&self.message, secrets);
         self
     }
 }

@@ -574,15 +574,10 @@ async fn made_by(
     name: &str,
     tags: &HashMap<String, String>,
 ) -> Result<Option<String>, AwsError> {
-    if !tags.contains_key(TAG_STACK) {
-        return Ok(None);
-    }
-    Ok(get_function(clients, name).await?.and_then(|live| {
-        [TAG_STACK, TAG_RESOURCE]
-            .iter()
-            .all(|key| live.tags.get(*key) == tags.get(*key))
-            .then_some(live.arn)
-    }))
+    Ok(get_function(clients, name)
+        .await?
+        .filter(|live| crate::plan::desired::same_owner(&live.tags, tags))
+        .map(|live| live.arn))
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {

@@ -71,19 +71,13 @@ where
             Err(error) => error,
         };
         let answer_lost = error.kind == ErrorKind::Other;
-        if attempt >= ATTEMPTS || !(answer_lost || error.kind == ErrorKind::Throttled) {
-            // One last look: a lost answer may still have made it.
-            if answer_lost {
-                if let Some(made) = existing().await? {
-                    return Ok(made);
-                }
-            }
-            return Err(error);
-        }
         if answer_lost {
             if let Some(made) = existing().await? {
                 return Ok(made);
             }
+        }
+        if attempt >= ATTEMPTS || !(answer_lost || error.kind == ErrorKind::Throttled) {
+            return Err(error);
         }
         // 100 ms doubling to 6.4 s: below the SDK's own throttling backoff ceiling.
         tokio::time::sleep(std::time::Duration::from_millis(

@@ -9,19 +9,14 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use bytes_body::Full;
 use hmac::{KeyInit, Mac};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::Controller;
-
-mod bytes_body {
-    pub use http_body_util::Full;
-}
 
 /// Webhook bodies above this are refused unread (GitHub caps payloads at 25 MB; pushes are small).
 pub const MAX_WEBHOOK_BYTES: usize = 1 << 20;
@@ -104,29 +99,35 @@ pub fn metrics(controller: &Controller) -> String {
             "slsctl_drifted_resources{{stack=\"{name}\"}} {drifted}"
         );
     }
-    let _ = writeln!(out, "# HELP slsctl_aws_calls_total AWS API calls, by service and operation.\n# TYPE slsctl_aws_calls_total counter");
-    for (operation, count) in controller.clients.calls.snapshot() {
-        let (service, op) = operation
-            .split_once(':')
-            .unwrap_or(("aws", operation.as_str()));
-        let _ = writeln!(
-            out,
-            "slsctl_aws_calls_total{{service=\"{service}\",operation=\"{op}\"}} {count}"
-        );
-    }
-    let _ = writeln!(out, "# HELP slsctl_aws_throttles_total AWS throttling answers, by service and operation (every attempt, retried ones included).\n# TYPE slsctl_aws_throttles_total counter");
-    for (operation, count) in controller.clients.throttles.snapshot() {
-        let (service, op) = operation
-            .split_once(':')
-            .unwrap_or(("aws", operation.as_str()));
-        let _ = writeln!(
-            out,
-            "slsctl_aws_throttles_total{{service=\"{service}\",operation=\"{op}\"}} {count}"
-        );
-    }
+    by_operation(
+        &mut out,
+        "slsctl_aws_calls_total",
+        "AWS API calls, by service and operation.",
+        &controller.clients.calls,
+    );
+    by_operation(
+        &mut out,
+        "slsctl_aws_throttles_total",
+        "AWS throttling answers, by service and operation (every attempt, retried ones included).",
+        &controller.clients.throttles,
+    );
     let _ = writeln!(out, "# HELP slsctl_queue_depth Stacks waiting in the work queue.\n# TYPE slsctl_queue_depth gauge\nslsctl_queue_depth {}", controller.queue_depth());
     let _ = writeln!(out, "# HELP slsctl_leader 1 when this replica holds the lease.\n# TYPE slsctl_leader gauge\nslsctl_leader {}", u8::from(controller.is_leader()));
     out
+}
+
+/// A counter of `service:Operation` keys as one Prometheus counter with both labels.
+fn by_operation(out: &mut String, metric: &str, help: &str, counts: &crate::aws::CallCounter) {
+    let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
+    for (operation, count) in counts.snapshot() {
+        let (service, op) = operation
+            .split_once(':')
+            .unwrap_or(("aws", operation.as_str()));
+        let _ = writeln!(
+            out,
+            "{metric}{{service=\"{service}\",operation=\"{op}\"}} {count}"
+        );
+    }
 }
 
 /// The status page: server-rendered, no JavaScript.

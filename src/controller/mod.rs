@@ -152,6 +152,14 @@ impl Controller {
             .collect()
     }
 
+    /// One stack's status (default when unknown), without copying the others'.
+    fn stack_status(&self, name: &str) -> StackStatus {
+        self.states()
+            .get(name)
+            .map(|s| s.status.clone())
+            .unwrap_or_default()
+    }
+
     /// Queue a stack now (the manual trigger and the webhook use this).
     pub fn trigger(&self, stack: &str) -> bool {
         if self.states().contains_key(stack) {
@@ -304,20 +312,24 @@ impl Controller {
     /// Publish the outcome of a reconcile to EventBridge: `ReconcileFailed`, `StackReconciled`
     /// (a new revision was applied) or `DriftDetected` (the same revision, but AWS had moved).
     /// A failure to publish is reported and never fails the reconcile.
-    async fn notify(&self, name: &str, before: &StackStatus, result: &Result<(), String>) {
+    async fn notify(
+        &self,
+        name: &str,
+        before: &StackStatus,
+        after: &StackStatus,
+        result: &Result<(), String>,
+    ) {
         let Some(bus) = &self.config.events_bus else {
             return;
         };
-        let after = self.status().get(name).cloned().unwrap_or_default();
+        // Events are capped at 256 KB; an error is summarised, not shipped whole.
+        let failed = |why: &str| serde_json::json!({"stack": name, "revision": after.revision, "error": why.chars().take(2000).collect::<String>()});
         let (detail_type, detail) = match result {
-            Err(why) => (
-                "ReconcileFailed",
-                serde_json::json!({"stack": name, "revision": after.revision, "error": why.chars().take(2000).collect::<String>()}),
-            ),
+            Err(why) => ("ReconcileFailed", failed(why)),
             // A source gone bad: the last good revision stays, and people need to know.
             Ok(()) if after.degraded && after.last_error != before.last_error => (
                 "ReconcileFailed",
-                serde_json::json!({"stack": name, "revision": after.revision, "error": after.last_error.as_deref().unwrap_or("").chars().take(2000).collect::<String>()}),
+                failed(after.last_error.as_deref().unwrap_or("")),
             ),
             Ok(()) if before.revision != after.revision => (
                 "StackReconciled",
@@ -427,9 +439,9 @@ impl Controller {
                 async move {
                     let started = Instant::now();
                     tracing::info!("reconcile started");
-                    let before = this.status().get(&key).cloned().unwrap_or_default();
+                    let before = this.stack_status(&key);
                     let result = this.reconcile(&key).await;
-                    let after = this.status().get(&key).cloned().unwrap_or_default();
+                    let after = this.stack_status(&key);
                     match &result {
                         Ok(()) => tracing::info!(
                             revision = after.revision.as_deref().unwrap_or(""),
@@ -444,7 +456,7 @@ impl Controller {
                             "reconcile failed; requeued with backoff"
                         ),
                     }
-                    this.notify(&key, &before, &result).await;
+                    this.notify(&key, &before, &after, &result).await;
                     if let Some(state) = this.states().get_mut(&key) {
                         state.status.last_duration_seconds = started.elapsed().as_secs_f64();
                     }

@@ -14,6 +14,18 @@ use crate::model::*;
 
 pub const TAG_STACK: &str = "slsctl:stack";
 pub const TAG_RESOURCE: &str = "slsctl:resource";
+
+/// Whether `live` tags name the same stack and resource as the `wanted` ones: how a create
+/// whose answer was lost recognises what it made. Never true when `wanted` names no stack.
+pub fn same_owner(
+    live: &std::collections::BTreeMap<String, String>,
+    wanted: &std::collections::HashMap<String, String>,
+) -> bool {
+    wanted.contains_key(TAG_STACK)
+        && [TAG_STACK, TAG_RESOURCE]
+            .iter()
+            .all(|key| live.get(*key) == wanted.get(*key))
+}
 /// A deletion policy other than the kind's default travels with the resource, so that it still
 /// protects the resource after its document has left the spec (a `retain` that disappears with
 /// the spec would protect nothing).

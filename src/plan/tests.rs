@@ -452,3 +452,26 @@ fn the_observed_digest_changes_with_observed_state_only() {
         .insert("delaySeconds".into(), FieldValue::known(5));
     assert_ne!(digest_observed(&a), digest_observed(&b));
 }
+
+#[test]
+fn only_the_same_stack_and_resource_count_as_the_same_owner() {
+    use crate::plan::desired::{same_owner, TAG_RESOURCE, TAG_STACK};
+    let wanted: std::collections::HashMap<String, String> = [
+        (TAG_STACK.to_string(), "shop".to_string()),
+        (TAG_RESOURCE.to_string(), "Api/public".to_string()),
+    ]
+    .into();
+    let live = |stack: &str, resource: &str| -> std::collections::BTreeMap<String, String> {
+        [
+            (TAG_STACK.to_string(), stack.to_string()),
+            (TAG_RESOURCE.to_string(), resource.to_string()),
+            ("team".to_string(), "payments".to_string()),
+        ]
+        .into()
+    };
+    assert!(same_owner(&live("shop", "Api/public"), &wanted));
+    assert!(!same_owner(&live("shop", "Api/admin"), &wanted));
+    assert!(!same_owner(&live("other", "Api/public"), &wanted));
+    // Nothing to recognise ours by: an untagged API is never taken for ours.
+    assert!(!same_owner(&Default::default(), &Default::default()));
+}

@@ -95,14 +95,15 @@ impl GitSource {
     pub async fn fetch(&self, cache: &Path) -> Result<Snapshot, SourceError> {
         let secrets = self.secrets()?;
         let tip = self.resolve(&secrets).await?;
-        let verified_by = self.verify.as_ref().map(SignaturePolicy::fingerprint);
-        let marker = format!(
-            "{}\n{}",
-            tip.commit,
-            verified_by.clone().unwrap_or_default()
-        );
+        let verified_by = self
+            .verify
+            .as_ref()
+            .map(SignaturePolicy::fingerprint)
+            .unwrap_or_default();
+        // A snapshot is reused only under the signature policy that let it in.
+        let marker = |commit: &str| format!("{commit}\n{verified_by}");
         let dir = cache.join(format!("git-{}", tip.commit));
-        if std::fs::read_to_string(dir.join(".complete")).is_ok_and(|m| m == marker) {
+        if std::fs::read_to_string(dir.join(".complete")).is_ok_and(|m| m == marker(&tip.commit)) {
             return Ok(Snapshot {
                 revision: tip.commit,
                 dir,
@@ -110,15 +111,15 @@ impl GitSource {
         }
         let repo = cache.join("repo.git");
         if !repo.join("HEAD").exists() {
-            run_git(
-                Command::new(cache).args(["init", "--bare", "--quiet", "repo.git"]),
+            run(
+                Command::git(Some(cache)).args(["init", "--bare", "--quiet", "repo.git"]),
                 &secrets,
             )
             .await?;
         }
         // The ref may have moved since ls-remote; what was fetched is what counts.
-        run_git(
-            Command::new(&repo)
+        run(
+            Command::git(Some(&repo))
                 .args(["fetch", "--quiet", "--depth", "1", "--no-tags", "--"])
                 .arg(&self.url)
                 .arg(format!("+{}:refs/slsctl/source", tip.full_ref))
@@ -126,22 +127,25 @@ impl GitSource {
             &secrets,
         )
         .await?;
-        let fetched = run_git(
-            Command::new(&repo).args(["rev-parse", "--verify", "refs/slsctl/source^{commit}"]),
+        let fetched = run(
+            Command::git(Some(&repo)).args([
+                "rev-parse",
+                "--verify",
+                "refs/slsctl/source^{commit}",
+            ]),
             &secrets,
         )
         .await?;
         let commit = String::from_utf8_lossy(&fetched).trim().to_string();
         if let Some(policy) = &self.verify {
-            self.verify_signature(&repo, cache, &commit, policy, &secrets)
+            self.verify_signature(&repo, cache, &commit, policy, &verified_by, &secrets)
                 .await?;
         }
         let dir = cache.join(format!("git-{commit}"));
         let staging = cache.join(format!(".git-{commit}.partial"));
         let _ = std::fs::remove_dir_all(&staging);
         self.write_tree(&repo, &commit, &staging, &secrets).await?;
-        let marker = format!("{commit}\n{}", verified_by.unwrap_or_default());
-        std::fs::write(staging.join(".complete"), marker)
+        std::fs::write(staging.join(".complete"), marker(&commit))
             .map_err(|e| SourceError::Unreachable(e.to_string()))?;
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::rename(&staging, &dir)
@@ -188,8 +192,8 @@ impl GitSource {
                 format!("refs/tags/{}^{{}}", self.reference),
             ]
         };
-        let listed = run_git(
-            Command::detached()
+        let listed = run(
+            Command::git(None)
                 .args(["ls-remote", "--"])
                 .arg(&self.url)
                 .args(&candidates)
@@ -212,56 +216,25 @@ impl GitSource {
         cache: &Path,
         commit: &str,
         policy: &SignaturePolicy,
+        fingerprint: &str,
         secrets: &[String],
     ) -> Result<(), SourceError> {
-        let mut command = Command::new(repo);
+        let mut command = Command::git(Some(repo));
         if let Some(signers) = &policy.ssh_allowed_signers {
             command = command.arg("-c").arg(format!(
                 "gpg.ssh.allowedSignersFile={}",
                 absolute(signers).display()
             ));
         }
-        // GPG: a keyring of the allowed keys only, so "good signature" means "allowed key".
-        let gnupg = cache.join("gnupg");
-        if !policy.gpg_public_keys.is_empty() {
-            std::fs::create_dir_all(&gnupg).map_err(|e| SourceError::Invalid(e.to_string()))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700));
-            }
-            let mut import = tokio::process::Command::new("gpg");
-            import
-                .env("GNUPGHOME", &gnupg)
-                .args(["--batch", "--quiet", "--import"])
-                .args(&policy.gpg_public_keys)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .kill_on_drop(true);
-            let out = tokio::time::timeout(GIT_TIMEOUT, import.output())
-                .await
-                .map_err(|_| SourceError::Invalid("gpg --import timed out".into()))?
-                .map_err(|e| SourceError::Invalid(format!("cannot run gpg: {e}")))?;
-            if !out.status.success() {
-                return Err(SourceError::Invalid(format!(
-                    "cannot import the allowed GPG keys: {}",
-                    last_lines(&out.stderr)
-                )));
-            }
-        }
+        let gnupg = gpg_keyring(cache, policy, fingerprint, secrets).await?;
         command = command
             .env("GNUPGHOME", &gnupg)
             .args(["verify-commit", "--"])
             .arg(commit);
-        run_git(command, secrets).await.map_err(|e| {
-            let why = match e {
-                SourceError::Unreachable(why)
-                | SourceError::Empty(why)
-                | SourceError::Invalid(why) => why,
-            };
+        run(command, secrets).await.map_err(|e| {
             SourceError::Invalid(format!(
-                "commit {commit} is not signed by an allowed key, so it is not applied ({why})"
+                "commit {commit} is not signed by an allowed key, so it is not applied ({})",
+                e.reason()
             ))
         })?;
         Ok(())
@@ -276,11 +249,11 @@ impl GitSource {
         secrets: &[String],
     ) -> Result<(), SourceError> {
         let prefix = safe_relative(&self.path);
-        let mut list = Command::new(repo).args(["ls-tree", "-r", "-z", "--long", commit]);
+        let mut list = Command::git(Some(repo)).args(["ls-tree", "-r", "-z", "--long", commit]);
         if let Some(prefix) = &prefix {
             list = list.arg("--").arg(prefix);
         }
-        let listed = run_git(list, secrets).await?;
+        let listed = run(list, secrets).await?;
         let entries = parse_tree(&listed, prefix.as_deref())?;
         if entries.is_empty() {
             return Err(SourceError::Empty(format!(
@@ -311,6 +284,43 @@ impl GitSource {
         }
         Ok(())
     }
+}
+
+/// A GPG home holding exactly the policy's allowed keys, so that "good signature" means
+/// "allowed key". It is named by the policy's fingerprint and imported once: a key dropped from
+/// the policy is in no keyring the new policy uses, and no fetch imports the keys again.
+async fn gpg_keyring(
+    cache: &Path,
+    policy: &SignaturePolicy,
+    fingerprint: &str,
+    secrets: &[String],
+) -> Result<PathBuf, SourceError> {
+    use sha2::{Digest, Sha256};
+    let digest = crate::plan::hex(&Sha256::digest(fingerprint.as_bytes()));
+    let gnupg = cache.join(format!("gnupg-{}", &digest[..16]));
+    if policy.gpg_public_keys.is_empty() || gnupg.join(".imported").exists() {
+        return Ok(gnupg);
+    }
+    let _ = std::fs::remove_dir_all(&gnupg);
+    std::fs::create_dir_all(&gnupg).map_err(|e| SourceError::Invalid(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700));
+    }
+    let import = Command::gpg()
+        .env("GNUPGHOME", &gnupg)
+        .args(["--batch", "--quiet", "--import"])
+        .args(&policy.gpg_public_keys);
+    run(import, secrets).await.map_err(|e| {
+        SourceError::Invalid(format!(
+            "cannot import the allowed GPG keys: {}",
+            e.reason()
+        ))
+    })?;
+    std::fs::write(gnupg.join(".imported"), fingerprint)
+        .map_err(|e| SourceError::Invalid(e.to_string()))?;
+    Ok(gnupg)
 }
 
 /// A file of the stack directory, from `git ls-tree -r -z --long`.
@@ -460,27 +470,28 @@ async fn cat_blobs(repo: &Path, entries: &[TreeEntry]) -> Result<Vec<Vec<u8>>, S
     Ok(blobs)
 }
 
-/// A git command: its directory (or none, for commands that need no repository), arguments and
-/// extra environment.
+/// A git (or gpg) command: its repository (none for commands that need no repository),
+/// arguments and extra environment.
 struct Command {
+    program: &'static str,
     dir: Option<PathBuf>,
     args: Vec<std::ffi::OsString>,
     env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl Command {
-    fn new(dir: &Path) -> Command {
+    fn git(dir: Option<&Path>) -> Command {
         Command {
-            dir: Some(dir.to_path_buf()),
+            program: "git",
+            dir: dir.map(Path::to_path_buf),
             args: vec![],
             env: vec![],
         }
     }
-    fn detached() -> Command {
+    fn gpg() -> Command {
         Command {
-            dir: None,
-            args: vec![],
-            env: vec![],
+            program: "gpg",
+            ..Command::git(None)
         }
     }
     fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Command {
@@ -541,10 +552,11 @@ impl Command {
     }
 }
 
-/// Run git; a failure carries git's last lines of stderr, with secrets and URL passwords
-/// scrubbed.
-async fn run_git(command: Command, secrets: &[String]) -> Result<Vec<u8>, SourceError> {
-    let mut git = tokio::process::Command::new("git");
+/// Run the command (never longer than `GIT_TIMEOUT`, never prompting); a failure carries its
+/// last lines of stderr, with secrets and URL passwords scrubbed.
+async fn run(command: Command, secrets: &[String]) -> Result<Vec<u8>, SourceError> {
+    let program = command.program;
+    let mut git = tokio::process::Command::new(program);
     if let Some(dir) = &command.dir {
         git.arg("-C").arg(dir);
     }
@@ -568,9 +580,9 @@ async fn run_git(command: Command, secrets: &[String]) -> Result<Vec<u8>, Source
     let out = tokio::time::timeout(GIT_TIMEOUT, git.output())
         .await
         .map_err(|_| {
-            SourceError::Unreachable(format!("git {what} timed out after {GIT_TIMEOUT:?}"))
+            SourceError::Unreachable(format!("{program} {what} timed out after {GIT_TIMEOUT:?}"))
         })?
-        .map_err(|e| SourceError::Unreachable(format!("cannot run git: {e}")))?;
+        .map_err(|e| SourceError::Unreachable(format!("cannot run {program}: {e}")))?;
     if out.status.success() {
         return Ok(out.stdout);
     }
@@ -578,7 +590,7 @@ async fn run_git(command: Command, secrets: &[String]) -> Result<Vec<u8>, Source
     if why.is_empty() {
         why = format!("exit status {}", out.status);
     }
-    Err(SourceError::Unreachable(format!("git {what}: {why}")))
+    Err(SourceError::Unreachable(format!("{program} {what}: {why}")))
 }
 
 fn last_lines(stderr: &[u8]) -> String {
@@ -589,11 +601,11 @@ fn last_lines(stderr: &[u8]) -> String {
 
 /// Scrub the secrets, and any `user:password@` in URLs, out of a message.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(secret.as_str(), "***");
-    }
-    out.split(' ').map(redact_url).collect::<Vec<_>>().join(" ")
+    crate::render::scrub(text, secrets)
+        .split(' ')
+        .map(redact_url)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `https://user:token@host/x` → `https://***@host/x`; anything else unchanged.

@@ -27,6 +27,17 @@ pub enum SourceError {
     Invalid(String),
 }
 
+impl SourceError {
+    /// Why, without the kind.
+    pub fn reason(&self) -> &str {
+        match self {
+            SourceError::Unreachable(why) | SourceError::Empty(why) | SourceError::Invalid(why) => {
+                why
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for SourceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
