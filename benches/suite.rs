@@ -439,7 +439,7 @@ fn peak_rss_kib(pid: u32) -> (u64, u64) {
 }
 
 async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let emulator = support::Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
@@ -517,20 +517,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             }
         });
     }
-    let get = |path: &'static str| async move {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()?;
-        stream
-            .write_all(
-                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-            )
-            .await
-            .ok()?;
-        let mut body = String::new();
-        stream.read_to_string(&mut body).await.ok()?;
-        Some(body.split_once("\r\n\r\n")?.1.to_string())
-    };
+    let get = |path: &'static str| support::http_get(port, path);
     // Idle: every reconcile that started has ended, and nothing is queued.
     let idle = || {
         let (finished, begun) = (finished.clone(), begun.clone());
@@ -578,16 +565,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
 
     // 5. Webhook to reconcile start: a signed push; the first "reconcile started" after it.
     let body = br#"{"ref":"refs/heads/main"}"#;
-    let signature = {
-        use hmac::{KeyInit, Mac};
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"bench-secret").unwrap();
-        mac.update(body);
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
+    let signature = support::github_signature(b"bench-secret", body);
     let mut latencies = vec![];
     for _ in 0..5 {
         idle().await;
@@ -596,7 +574,7 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             .await
             .unwrap();
         let request = format!(
-            "POST /hooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: sha256={signature}\r\nContent-Length: {}\r\n\r\n",
+            "POST /hooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: {signature}\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
         let sent = Instant::now();

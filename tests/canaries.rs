@@ -8,18 +8,10 @@ mod support;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use support::{create_role, unique, write, Emulator};
+use support::{create_role, slsctl, unique, write, Emulator};
 
 const FIRST: &str = "canary-first-6d1f0b";
 const SECOND: &str = "canary-second-93ac27";
-
-fn slsctl(args: &[&str]) -> Output {
-    support::slsctl_command()
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run slsctl")
-}
 
 fn function(secret: &str) -> String {
     format!(
@@ -150,7 +142,6 @@ fn no_cli_output_shows_a_sensitive_value() {
 /// created and then changed: nothing it prints or serves shows either value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_controller_output_shows_a_sensitive_value() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let emulator = Emulator::shared();
     create_role(&emulator.endpoint, "canary-role");
     let sdk = emulator.sdk_config().await;
@@ -213,23 +204,9 @@ async fn no_controller_output_shows_a_sensitive_value() {
     };
     let stdout_reader = drain(Box::new(child.stdout.take().unwrap()));
     let stderr_reader = drain(Box::new(child.stderr.take().unwrap()));
-    let get = |path: &'static str| async move {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()?;
-        stream
-            .write_all(
-                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-            )
-            .await
-            .ok()?;
-        let mut body = String::new();
-        stream.read_to_string(&mut body).await.ok()?;
-        Some(body)
-    };
+    let get = |path: &'static str| support::http_get(port, path);
     let revision_of = |api: &str| -> Option<String> {
-        let json = api.split_once("\r\n\r\n")?.1;
-        let value: serde_json::Value = serde_json::from_str(json).ok()?;
+        let value: serde_json::Value = serde_json::from_str(api).ok()?;
         value["s"]["revision"].as_str().map(str::to_string)
     };
     let wait_synced = |previous: Option<String>| async move {

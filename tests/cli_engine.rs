@@ -3,17 +3,9 @@
 
 mod support;
 
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
-use support::{create_role, spec_dir, unique, Emulator};
-
-fn slsctl(args: &[&str]) -> Output {
-    support::slsctl_command()
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run slsctl")
-}
+use support::{create_role, slsctl, spec_dir, unique, Emulator};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

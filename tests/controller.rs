@@ -110,6 +110,23 @@ async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &str) {
         .unwrap();
 }
 
+/// A new bucket holding stack `s` under `stacks/s/`: a stack named `prefix…` with one queue of
+/// `delay` seconds. Returns the bucket and the stack's name.
+async fn seeded_bucket(s3: &aws_sdk_s3::Client, prefix: &str, delay: u32) -> (String, String) {
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let name = unique(prefix);
+    put(s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
+    put(
+        s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", &delay.to_string()),
+    )
+    .await;
+    (bucket, name)
+}
+
 fn stack_doc(name: &str) -> String {
     format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")
 }
@@ -194,17 +211,7 @@ async fn an_s3_source_is_reconciled_and_a_broken_one_deletes_nothing() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("ctl");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "5"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "ctl", 5).await;
     let cache = tempfile::tempdir().unwrap();
     let controller = s3_controller(&clients, s3.clone(), &bucket, cache.path(), None);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -391,17 +398,7 @@ async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("ha");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "1"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "ha", 1).await;
     let table = unique("leases");
     let lease = |holder: &str| LeaseConfig {
         table: table.clone(),
@@ -497,26 +494,6 @@ async fn a_closed_fence_skips_every_action() {
     );
 }
 
-/// One raw HTTP/1.1 exchange: (status, body).
-async fn http(addr: std::net::SocketAddr, request: Vec<u8>) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(&request).await.unwrap();
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
 }
@@ -533,17 +510,6 @@ fn hook(event: &str, body: &[u8], signature: Option<String>, length: Option<usiz
     let mut request = head.into_bytes();
     request.extend_from_slice(body);
     request
-}
-
-fn sign(secret: &[u8], body: &[u8]) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
-    mac.update(body);
-    let bytes = mac.finalize().into_bytes();
-    format!(
-        "sha256={}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
 }
 
 /// Debian's Chromium, which `scripts/test.sh` installs. Set `SLSCTL_SKIP_BROWSER=1` to skip the
@@ -601,17 +567,7 @@ async fn the_status_page_renders_in_chromium() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("page");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "3"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "page", 3).await;
     let cache = tempfile::tempdir().unwrap();
     let mut config = s3_config(&bucket, cache.path(), Duration::from_secs(3600), None);
     config.stacks[0].mode = Mode::Report;
@@ -682,17 +638,7 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("web");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "2"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "web", 2).await;
     let cache = tempfile::tempdir().unwrap();
     // A long poll interval: only the first poll and explicit triggers queue reconciles.
     let controller = Arc::new(Controller::new(
@@ -714,7 +660,7 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
         stopped.clone(),
     ));
     assert_eq!(
-        http(addr, get("/readyz")).await,
+        support::http(addr, &get("/readyz")).await,
         (503, "starting\n".into()),
         "not ready before the controller runs"
     );
@@ -722,9 +668,12 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
     assert_eq!(status.reconciles, 1, "{status:?}");
 
-    assert_eq!(http(addr, get("/healthz")).await, (200, "ok\n".into()));
-    assert_eq!(http(addr, get("/readyz")).await.0, 200);
-    let (code, metrics) = http(addr, get("/metrics")).await;
+    assert_eq!(
+        support::http(addr, &get("/healthz")).await,
+        (200, "ok\n".into())
+    );
+    assert_eq!(support::http(addr, &get("/readyz")).await.0, 200);
+    let (code, metrics) = support::http(addr, &get("/metrics")).await;
     assert_eq!(code, 200);
     for line in [
         "slsctl_reconciles_total{stack=\"s\"} 1",
@@ -734,11 +683,11 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     ] {
         assert!(metrics.contains(line), "{line} in\n{metrics}");
     }
-    let (code, json) = http(addr, get("/api/stacks")).await;
+    let (code, json) = support::http(addr, &get("/api/stacks")).await;
     assert_eq!(code, 200);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["s"]["synced"], true);
-    let (code, page) = http(addr, get("/")).await;
+    let (code, page) = support::http(addr, &get("/")).await;
     assert_eq!(code, 200);
     assert!(
         page.contains("<table id=\"stacks\">") && page.contains("Ready, Synced"),
@@ -754,31 +703,57 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     .await;
     let body = br#"{"ref":"refs/heads/main"}"#;
     let rejected = [
-        hook("push", body, Some(sign(b"wrong", body)), None),
+        hook(
+            "push",
+            body,
+            Some(support::github_signature(b"wrong", body)),
+            None,
+        ),
         hook("push", body, None, None),
         hook("push", body, Some("sha256=00".into()), None),
     ];
     for request in rejected {
-        assert_eq!(http(addr, request).await.0, 401);
+        assert_eq!(support::http(addr, &request).await.0, 401);
     }
     let huge = vec![b'x'; slsctl::controller::http::MAX_WEBHOOK_BYTES + 1];
     assert_eq!(
-        http(addr, hook("push", &huge, Some(sign(&secret, &huge)), None))
-            .await
-            .0,
+        support::http(
+            addr,
+            &hook(
+                "push",
+                &huge,
+                Some(support::github_signature(&secret, &huge)),
+                None
+            )
+        )
+        .await
+        .0,
         413
     );
     assert_eq!(
-        http(addr, hook("issues", body, Some(sign(&secret, body)), None))
-            .await
-            .0,
+        support::http(
+            addr,
+            &hook(
+                "issues",
+                body,
+                Some(support::github_signature(&secret, body)),
+                None
+            )
+        )
+        .await
+        .0,
         204
     );
     let malformed = br#"{"ref":"refs/heads/ma"#;
     assert_eq!(
-        http(
+        support::http(
             addr,
-            hook("push", malformed, Some(sign(&secret, malformed)), None)
+            &hook(
+                "push",
+                malformed,
+                Some(support::github_signature(&secret, malformed)),
+                None
+            )
         )
         .await
         .0,
@@ -794,9 +769,17 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("2"));
 
     assert_eq!(
-        http(addr, hook("push", body, Some(sign(&secret, body)), None))
-            .await
-            .0,
+        support::http(
+            addr,
+            &hook(
+                "push",
+                body,
+                Some(support::github_signature(&secret, body)),
+                None
+            )
+        )
+        .await
+        .0,
         202
     );
     let status = wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 2).await;
@@ -805,9 +788,9 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
 
     // The manual trigger.
     let manual = b"POST /api/stacks/s/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
-    assert_eq!(http(addr, manual).await.0, 202);
+    assert_eq!(support::http(addr, &manual).await.0, 202);
     let unknown = b"POST /api/stacks/nope/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
-    assert_eq!(http(addr, unknown).await.0, 404);
+    assert_eq!(support::http(addr, &unknown).await.0, 404);
     let status = wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 3).await;
     assert_eq!(status.reconciles, 3);
 
@@ -822,17 +805,7 @@ async fn reconcile_outcomes_are_published_to_eventbridge() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("note");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "3"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "note", 3).await;
     // Route the controller's events to a queue, as a user would with a rule.
     let bus = unique("ops");
     clients
@@ -978,17 +951,7 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
     let emulator = Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("bin");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "6"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "bin", 6).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("controller.yaml");
     std::fs::write(
@@ -1061,11 +1024,9 @@ fn free_port() -> u16 {
 
 /// A metric's value from a controller's /metrics (None when it does not answer).
 async fn metric(port: u16, line_prefix: &str) -> Option<String> {
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    tokio::net::TcpStream::connect(addr).await.ok()?;
-    let (code, body) = http(addr, get("/metrics")).await;
-    (code == 200).then_some(())?;
-    body.lines()
+    support::http_get(port, "/metrics")
+        .await?
+        .lines()
         .find_map(|l| l.strip_prefix(line_prefix))
         .map(|v| v.trim().to_string())
 }
@@ -1092,17 +1053,7 @@ async fn two_controller_processes_and_a_sigkilled_leader() {
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
     let clients = clients().await;
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("kill");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "4"),
-    )
-    .await;
+    let (bucket, name) = seeded_bucket(&s3, "kill", 4).await;
     let dir = tempfile::tempdir().unwrap();
     let table = unique("leases");
     let start = |replica: &str, port: u16| {
@@ -1241,17 +1192,7 @@ async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
     let emulator = Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
-    let bucket = unique("specs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let name = unique("flood");
-    put(&s3, &bucket, "stacks/s/stack.yaml", &stack_doc(&name)).await;
-    put(
-        &s3,
-        &bucket,
-        "stacks/s/queue.yaml",
-        &QUEUE.replace("DELAY", "1"),
-    )
-    .await;
+    let (bucket, _) = seeded_bucket(&s3, "flood", 1).await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("controller.yaml");
@@ -1305,7 +1246,7 @@ async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
     let bad = "sha256=".to_string() + &"0".repeat(64);
     let near_cap = vec![b'{'; slsctl::controller::http::MAX_WEBHOOK_BYTES - 10];
     let malformed = br#"{"ref": "refs/heads/main", "#.to_vec();
-    let signed_malformed = sign(b"flood-secret", &malformed);
+    let signed_malformed = support::github_signature(b"flood-secret", &malformed);
     let mut requests: Vec<(String, Vec<u8>)> = vec![];
     for i in 0..400 {
         requests.push(match i % 5 {

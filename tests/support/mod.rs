@@ -109,6 +109,59 @@ pub fn slsctl_command() -> Command {
     command
 }
 
+/// Run `slsctl ARGS` against the emulator, without a terminal, to completion.
+pub fn slsctl(args: &[&str]) -> std::process::Output {
+    slsctl_command()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run slsctl")
+}
+
+/// One raw HTTP/1.1 exchange with a controller: (status, body); status 0 when nothing answered.
+pub async fn http(addr: SocketAddr, request: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
+        return (0, String::new());
+    };
+    let _ = stream.write_all(request).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// `GET path` on a controller listening on loopback `port`: the body of a 200, else None.
+pub async fn http_get(port: u16, path: &str) -> Option<String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    match http(addr, request.as_bytes()).await {
+        (200, body) => Some(body),
+        _ => None,
+    }
+}
+
+/// GitHub's `X-Hub-Signature-256` of `body` with `secret`.
+pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    format!(
+        "sha256={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
