@@ -465,28 +465,11 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             "  - {{name: s{s}, s3: {{bucket: {bucket}, prefix: s{s}/}}, intervalSeconds: 3600}}"
         );
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = work.path().join("controller.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "stacks:\n{stack_lines}resyncSeconds: 3600\nconcurrency: 4\ncacheDir: {}\nlisten: 127.0.0.1:{port}\n",
-            work.path().join("cache").display()
-        ),
-    )
-    .unwrap();
-    let mut child = support::slsctl_command()
-        .args([
-            "controller",
-            "--config",
-            config.to_str().unwrap(),
-            "--log-format",
-            "json",
-        ])
+    let (mut command, port) = support::controller(
+        work.path(),
+        &format!("stacks:\n{stack_lines}resyncSeconds: 3600\nconcurrency: 4\n"),
+    );
+    let mut child = command
         .env("SLSCTL_WEBHOOK_SECRET", "bench-secret")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -167,28 +167,11 @@ async fn no_controller_output_shows_a_sensitive_value() {
     put("s/src/app.py", "def handler(e, c):\n    return e\n".into()).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("controller.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: s/}}, intervalSeconds: 1}}\ncacheDir: {}\nlisten: 127.0.0.1:{port}\neventsBus: default\n",
-            dir.path().join("cache").display()
-        ),
-    )
-    .unwrap();
-    let mut child = support::slsctl_command()
-        .args([
-            "controller",
-            "--config",
-            config.to_str().unwrap(),
-            "--log-format",
-            "json",
-        ])
+    let (mut command, port) = support::controller(
+        dir.path(),
+        &format!("stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: s/}}, intervalSeconds: 1}}\neventsBus: default\n"),
+    );
+    let mut child = command
         .env("SLSCTL_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -953,24 +953,14 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
     let s3 = slsctl::source::s3::client(&sdk);
     let (bucket, name) = seeded_bucket(&s3, "bin", 6).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("controller.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\ncacheDir: {}\nlisten: 127.0.0.1:0\nlease: {{table: {}, durationSeconds: 6, renewDeadlineSeconds: 4}}\n",
-            dir.path().join("cache").display(),
+    let (mut command, _) = support::controller(
+        dir.path(),
+        &format!(
+            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\nlease: {{table: {}, durationSeconds: 6, renewDeadlineSeconds: 4}}\n",
             unique("leases")
         ),
-    )
-    .unwrap();
-    let child = support::slsctl_command()
-        .args([
-            "controller",
-            "--config",
-            config.to_str().unwrap(),
-            "--log-format",
-            "json",
-        ])
+    );
+    let child = command
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1014,14 +1004,6 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A metric's value from a controller's /metrics (None when it does not answer).
 async fn metric(port: u16, line_prefix: &str) -> Option<String> {
     support::http_get(port, "/metrics")
@@ -1056,26 +1038,22 @@ async fn two_controller_processes_and_a_sigkilled_leader() {
     let (bucket, name) = seeded_bucket(&s3, "kill", 4).await;
     let dir = tempfile::tempdir().unwrap();
     let table = unique("leases");
-    let start = |replica: &str, port: u16| {
-        let config = dir.path().join(format!("{replica}.yaml"));
-        std::fs::write(
-            &config,
-            format!(
-                "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\ncacheDir: {}\nlisten: 127.0.0.1:{port}\nlease: {{table: {table}, durationSeconds: 3, renewDeadlineSeconds: 2}}\n",
-                dir.path().join(replica).display(),
-            ),
-        )
-        .unwrap();
-        support::slsctl_command()
-            .args(["controller", "--config", config.to_str().unwrap()])
+    let start = |replica: &str| {
+        let (mut command, port) = support::controller(
+            dir.path(),
+            &format!("stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 1}}\nlease: {{table: {table}, durationSeconds: 3, renewDeadlineSeconds: 2}}\n"),
+        );
+        let child = command
             .env("SLSCTL_REPLICA_ID", replica)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap()
+            .unwrap();
+        (child, port)
     };
-    let ports = [free_port(), free_port()];
-    let mut children = Children(vec![start("a", ports[0]), start("b", ports[1])]);
+    let ((a, port_a), (b, port_b)) = (start("a"), start("b"));
+    let ports = [port_a, port_b];
+    let mut children = Children(vec![a, b]);
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while queue_delay(&clients, &name).await.as_deref() != Some("4") {
@@ -1194,18 +1172,11 @@ async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
     let s3 = slsctl::source::s3::client(&sdk);
     let (bucket, _) = seeded_bucket(&s3, "flood", 1).await;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = dir.path().join("controller.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 3600}}\nresyncSeconds: 3600\ncacheDir: {}\nlisten: 127.0.0.1:{port}\n",
-            dir.path().join("cache").display()
-        ),
-    )
-    .unwrap();
-    let child = support::slsctl_command()
-        .args(["controller", "--config", config.to_str().unwrap()])
+    let (mut command, port) = support::controller(
+        dir.path(),
+        &format!("stacks:\n  - {{name: s, s3: {{bucket: {bucket}, prefix: stacks/s/}}, intervalSeconds: 3600}}\nresyncSeconds: 3600\n"),
+    );
+    let child = command
         .env("SLSCTL_WEBHOOK_SECRET", "flood-secret")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -109,6 +109,28 @@ pub fn slsctl_command() -> Command {
     command
 }
 
+/// `slsctl controller --log-format json` against the emulator, configured with `settings`
+/// (YAML: stacks, lease, …) plus its own cache directory under `dir` and a free loopback port to
+/// listen on. Returns the command, for the caller's environment and stdio, and the port.
+pub fn controller(dir: &Path, settings: &str) -> (Command, u16) {
+    let port = free_port();
+    let config = dir.join(format!("controller-{port}.yaml"));
+    std::fs::write(
+        &config,
+        format!(
+            "{settings}cacheDir: {}\nlisten: 127.0.0.1:{port}\n",
+            dir.join(format!("cache-{port}")).display()
+        ),
+    )
+    .expect("write the controller's configuration");
+    let mut command = slsctl_command();
+    command
+        .args(["controller", "--config"])
+        .arg(&config)
+        .args(["--log-format", "json"]);
+    (command, port)
+}
+
 /// Run `slsctl ARGS` against the emulator, without a terminal, to completion.
 pub fn slsctl(args: &[&str]) -> std::process::Output {
     slsctl_command()
@@ -166,7 +188,7 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
