@@ -124,6 +124,21 @@ fn cost_line(cost: &crate::plan::CostChange) -> String {
 
 /// The plan for a terminal.
 pub fn plan_text(plan: &Plan) -> String {
+    plan_text_with(
+        plan,
+        "Refused (nothing will be applied until these are resolved):",
+    )
+}
+
+/// A destroy's plan: what it cannot delete does not stop the rest, and the header says so.
+pub fn destroy_text(plan: &Plan) -> String {
+    plan_text_with(
+        plan,
+        "Not deleted (the rest is deleted; destroy then exits 1):",
+    )
+}
+
+fn plan_text_with(plan: &Plan, refusals_header: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -170,10 +185,7 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out);
     }
     if !plan.refusals.is_empty() {
-        let _ = writeln!(
-            out,
-            "Refused (nothing will be applied until these are resolved):"
-        );
+        let _ = writeln!(out, "{refusals_header}");
         for refusal in &plan.refusals {
             let _ = writeln!(out, "  ! {}", refusal.message);
             if let Some(hint) = &refusal.hint {

@@ -182,6 +182,100 @@ fn destroy_removes_what_the_stack_owns() {
     );
 }
 
+/// A queue with a dead-letter queue (redrive) that triggers a function: one `destroy` removes
+/// all three, referrers first, and exits 0. A queue holding a message is kept, with its DLQ; the
+/// rest goes, and destroy exits 1 with a hint that fits each kept queue.
+#[test]
+fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
+    create_role(&Emulator::shared().endpoint, "cli-role");
+    let name = unique("redrive");
+    let dir = spec_dir(&[
+        ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+        (
+            "r.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: dlq}\nspec: {}\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec:\n  deadLetter: {queue: dlq, maxReceiveCount: 3}\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/cli-role\n  triggers:\n    - queue: jobs\n",
+        ),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ]);
+    let path = dir.path().to_str().unwrap();
+    let apply_all = || {
+        let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
+        assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    };
+    let live_creates = || {
+        let after = slsctl(&["plan", "-f", path, "-o", "json"]);
+        let value: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+        value["summary"]["create"].as_u64().unwrap()
+    };
+
+    apply_all();
+    let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
+    let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
+    assert_eq!(destroyed.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("3 to delete"), "{stdout}");
+    assert!(
+        !stdout.contains("Refused") && !stdout.contains("not deleted"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("Apply: 3 done, 0 failed, 0 skipped."),
+        "{stderr}"
+    );
+    assert_eq!(live_creates(), 3, "everything is gone after one destroy");
+
+    // Again, with a message waiting in `jobs`.
+    apply_all();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let clients = slsctl::aws::Clients::new(&Emulator::shared().sdk_config().await);
+        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+            .await
+            .unwrap()
+            .unwrap();
+        clients
+            .sqs
+            .send_message()
+            .queue_url(url)
+            .message_body("order 1")
+            .send()
+            .await
+            .unwrap();
+    });
+    let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
+    let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
+    assert_eq!(
+        destroyed.status.code(),
+        Some(1),
+        "something it meant to delete is left: {stdout}{stderr}"
+    );
+    assert!(
+        !stdout.contains("nothing will be applied"),
+        "the function is deleted in this run: {stdout}"
+    );
+    assert!(stdout.contains("- Function/worker"), "{stdout}");
+    assert!(
+        stdout.contains("Queue/jobs is not deleted: it holds 1 messages\n    hint: drain it first"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "Queue/dlq is not deleted: the redrive of {name}-jobs still points at it (Queue/jobs not deleted)\n    hint: it is deleted once what points at it can be deleted"
+        )),
+        "an empty queue is not told to drain: {stdout}"
+    );
+    assert!(
+        stderr.contains("Apply: 1 done, 0 failed, 0 skipped."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Destroy incomplete: 2 resources were kept"),
+        "{stderr}"
+    );
+    assert_eq!(live_creates(), 1, "only the function is gone");
+}
+
 /// The plan prices the change, and a plan whose estimate exceeds the stack's budget is refused
 /// with the largest items; nothing is applied from it.
 #[test]

@@ -157,6 +157,12 @@ pub async fn apply(
             skip(&*progress, &mut report, &mut failed, action, why);
             continue;
         }
+        // What still points at it was to be deleted first; if that failed, it still does.
+        if let Some(referrer) = failed_referrer(&prepared.observed.resources, action, &failed) {
+            let why = format!("{referrer} still points at it: its deletion did not happen");
+            skip(&*progress, &mut report, &mut failed, action, why);
+            continue;
+        }
         progress.started(action);
         let started = Instant::now();
         let outcome = match run(&shared, action).await {
@@ -198,6 +204,8 @@ pub async fn apply(
     let mut pending: Vec<&ResourceAction> = forward;
     let mut finished: BTreeSet<ResourceId> = BTreeSet::new();
     let mut running: JoinSet<(ResourceAction, Result<(), AwsError>, Duration)> = JoinSet::new();
+    // Which action each task runs, so that a task that panics is reported against its resource.
+    let mut running_actions: HashMap<tokio::task::Id, (ResourceAction, Instant)> = HashMap::new();
     loop {
         // Skip what depends on a failure; start what is ready.
         let mut index = 0;
@@ -225,28 +233,40 @@ pub async fn apply(
                 }
                 progress.started(&action);
                 let shared = shared.clone();
-                running.spawn(async move {
+                let task_action = action.clone();
+                let task = running.spawn(async move {
                     let started = Instant::now();
-                    let result = run(&shared, &action).await;
-                    (action, result, started.elapsed())
+                    let result = run(&shared, &task_action).await;
+                    (task_action, result, started.elapsed())
                 });
+                running_actions.insert(task.id(), (action, Instant::now()));
                 continue;
             }
             index += 1;
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = running.join_next_with_id().await else {
             break;
         };
         let (action, result, elapsed) = match joined {
-            Ok(done) => done,
-            Err(panic) => {
-                // A panicking action is a bug; report it rather than abort the others.
-                let entry = ActionReport {
-                    id: ResourceId::new(Kind::Stack, "?"),
-                    action: ActionKind::Update,
-                    outcome: Outcome::Failed(format!("internal error: {panic}")),
-                    seconds: 0.0,
+            Ok((task, done)) => {
+                running_actions.remove(&task);
+                done
+            }
+            Err(error) => {
+                // A panicking action is a bug: it fails its own resource (so its dependents are
+                // skipped) rather than abort the others.
+                let Some((action, started)) = running_actions.remove(&error.id()) else {
+                    continue;
                 };
+                let why = crate::render::scrub(&panic_message(error), &shared.secrets);
+                failed.insert(action.id.clone());
+                let entry = ActionReport {
+                    id: action.id.clone(),
+                    action: action.action,
+                    outcome: Outcome::Failed(why),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                progress.finished(&entry);
                 report.actions.push(entry);
                 continue;
             }
@@ -271,6 +291,39 @@ pub async fn apply(
         report.actions.push(entry);
     }
     report
+}
+
+/// What a failed task says: the panic's message when it carries text.
+fn panic_message(error: tokio::task::JoinError) -> String {
+    if !error.is_panic() {
+        return "internal error: the action was cancelled".to_string();
+    }
+    let payload = error.into_panic();
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!("internal error (a bug in slsctl, please report it): the action panicked: {text}")
+}
+
+/// A live referrer of `action`'s resource (redrive source, triggered function) whose deletion in
+/// this apply failed or was skipped.
+fn failed_referrer<'a>(
+    observed: &'a [crate::plan::ObservedResource],
+    action: &ResourceAction,
+    failed: &BTreeSet<ResourceId>,
+) -> Option<&'a ResourceId> {
+    if action.action != ActionKind::Delete {
+        return None;
+    }
+    let have = observed.iter().find(|o| o.id == action.id)?;
+    have.referenced_by.iter().find_map(|r| {
+        observed
+            .iter()
+            .find(|o| o.arn == r.arn && failed.contains(&o.id))
+            .map(|o| &o.id)
+    })
 }
 
 /// The desired resource as of now: references to resources created during this apply resolve.

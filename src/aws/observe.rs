@@ -19,7 +19,7 @@ use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
     arn_name, queue_url_from_arn, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
 };
-use crate::plan::{DesiredResource, FieldValue, ObservedResource};
+use crate::plan::{DesiredResource, FieldValue, ObservedResource, Referrer};
 
 /// Everything observed, plus what apply needs to address the live resources.
 #[derive(Clone, Debug, Default)]
@@ -270,7 +270,7 @@ pub async fn observe(
             aws_sdk_lambda::types::EventSourceMappingConfiguration,
         )>,
     > = BTreeMap::new();
-    let mut mapping_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut mapping_sources: BTreeMap<String, Vec<Referrer>> = BTreeMap::new();
     if wants_triggers || has_functions {
         for (mapping, configuration) in lambda::list_mappings(clients).await? {
             // A mapping on an alias carries the qualifier; it still belongs to the function.
@@ -283,7 +283,10 @@ pub async fn observe(
             mapping_sources
                 .entry(mapping.source_arn.clone())
                 .or_default()
-                .push(format!("the trigger of {}", arn_name(&function_arn)));
+                .push(Referrer {
+                    what: format!("the trigger of {}", arn_name(&function_arn)),
+                    arn: function_arn.clone(),
+                });
             mappings_by_function
                 .entry(function_arn)
                 .or_default()
@@ -470,14 +473,17 @@ pub async fn observe(
     // 8. Layers, in one listing; ownership is in the version description.
     let layers = lambda::list_layers(clients, stack_name).await?;
 
-    let mut redrive_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut redrive_sources: BTreeMap<String, Vec<Referrer>> = BTreeMap::new();
     for part in &parts {
         if let ObservedPart::Queue(_, q) = part {
             if let Some(target) = &q.dead_letter_arn {
                 redrive_sources
                     .entry(target.clone())
                     .or_default()
-                    .push(format!("the redrive of {}", arn_name(&q.arn)));
+                    .push(Referrer {
+                        what: format!("the redrive of {}", arn_name(&q.arn)),
+                        arn: q.arn.clone(),
+                    });
             }
         }
     }

@@ -315,9 +315,12 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
     let prepared = runtime
         .block_on(prepare(stack, &clients, &options))
         .map_err(|e| e.to_string())?;
-    print!("{}", render::plan_text(&prepared.plan));
+    print!("{}", render::destroy_text(&prepared.plan));
+    // What the destroy meant to delete but keeps (a queue holding messages, a protected table)
+    // makes it exit 1 even when everything else went: the stack is not gone.
+    let kept = prepared.plan.refusals.len();
     if !prepared.plan.has_changes() {
-        return Ok(if prepared.plan.refusals.is_empty() {
+        return Ok(if kept == 0 {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
@@ -329,5 +332,10 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
     }
     // Refusals (a queue still holding messages) do not stop the rest of a destroy: what can go,
     // goes, and what must stay is listed.
-    Ok(execute(prepared, &clients, &runtime))
+    let code = execute(prepared, &clients, &runtime);
+    if kept > 0 {
+        eprintln!("Destroy incomplete: {kept} resources were kept (see above).");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
 }

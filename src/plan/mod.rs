@@ -77,10 +77,20 @@ pub struct ObservedResource {
     /// DynamoDB's item count reports them (refreshed about every six hours).
     pub messages: Option<u64>,
     /// Other live resources pointing at this one (redrive sources, event source mappings).
-    pub referenced_by: Vec<String>,
+    pub referenced_by: Vec<Referrer>,
     /// The deletion policy recorded on the resource itself (its tag), if any.
     #[serde(default)]
     pub deletion_policy: Option<DeletionPolicy>,
+}
+
+/// A live resource pointing at another one. Its ARN lets the plan see whether the referrer is
+/// deleted by the same plan (then it no longer blocks a `delete-if-empty` deletion).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referrer {
+    /// The referring resource's ARN (the source queue, the triggered function, unqualified).
+    pub arn: String,
+    /// For people: `the redrive of orders`, `the trigger of worker`.
+    pub what: String,
 }
 
 /// What to do with one resource.
@@ -432,6 +442,8 @@ pub fn build_plan(
     if !leaving.is_empty() && !options.prune && !options.destroy {
         // prune: false keeps them, and says so.
     } else {
+        // First each resource's own verdict; then `delete-if-empty` looks at what points at it.
+        let mut candidates: Vec<(&ObservedResource, DeletionPolicy)> = Vec::new();
         for have in &leaving {
             // The spec's policy while the resource is in it (destroy); otherwise the policy the
             // resource carries, so that `retain` outlives the document that said it.
@@ -440,81 +452,78 @@ pub fn build_plan(
                 .map(|d| d.deletion_policy)
                 .or(have.deletion_policy)
                 .unwrap_or_else(|| have.id.kind.default_deletion_policy());
-            match policy {
-                DeletionPolicy::Retain => {
-                    summary.release += 1;
-                    backward.push(ResourceAction {
-                        id: have.id.clone(),
-                        action: ActionKind::Release,
-                        physical_name: have.physical_name.clone(),
-                        changes: Vec::new(),
-                        reasons: vec![
-                            "deletionPolicy retain: the resource stays, without this stack's tags"
-                                .to_string(),
-                        ],
-                    });
-                }
-                DeletionPolicy::DeleteIfEmpty | DeletionPolicy::Delete => {
-                    let mut kept: Vec<String> = Vec::new();
-                    if policy == DeletionPolicy::DeleteIfEmpty {
-                        if let Some(n) = have.messages.filter(|n| *n > 0) {
-                            kept.push(format!("it holds {n} {}", held_unit(have.id.kind)));
-                        }
-                        if !have.referenced_by.is_empty() {
-                            kept.push(format!(
-                                "{} still point at it",
-                                have.referenced_by.join(", ")
-                            ));
-                        }
-                    }
-                    // A table's deletion protection is AWS's own guard: slsctl asks for it to be
-                    // switched off in the spec (an applied change of its own) rather than
-                    // switching it off on the way to a delete.
-                    let protected = matches!(
-                        have.props.get("deletionProtection"),
-                        Some(FieldValue::Known(serde_json::Value::Bool(true)))
-                    );
-                    if protected {
-                        refusals.push(Refusal {
-                            id: Some(have.id.clone()),
-                            message: format!("{} is not deleted: its deletion protection is on", have.id),
-                            hint: Some(
-                                "to delete it, first apply `deletionProtection: false` for it, then remove it from the spec"
-                                    .to_string(),
-                            ),
-                        });
-                    } else if kept.is_empty() {
-                        summary.delete += 1;
-                        // Data deleted by an explicit `deletionPolicy: delete` is still named.
-                        let reasons = match have.messages.filter(|n| *n > 0) {
-                            Some(n) => vec![format!(
-                                "deletionPolicy delete: its {n} {} are deleted with it",
-                                held_unit(have.id.kind)
-                            )],
-                            None => Vec::new(),
-                        };
-                        backward.push(ResourceAction {
-                            id: have.id.clone(),
-                            action: ActionKind::Delete,
-                            physical_name: have.physical_name.clone(),
-                            changes: Vec::new(),
-                            reasons,
-                        });
-                    } else {
-                        refusals.push(Refusal {
-                            id: Some(have.id.clone()),
-                            message: format!("{} is not deleted: {}", have.id, kept.join("; ")),
-                            hint: Some(
-                                "drain it first, or set deletionPolicy: delete to delete it anyway"
-                                    .to_string(),
-                            ),
-                        });
-                    }
-                }
+            if policy == DeletionPolicy::Retain {
+                summary.release += 1;
+                backward.push(ResourceAction {
+                    id: have.id.clone(),
+                    action: ActionKind::Release,
+                    physical_name: have.physical_name.clone(),
+                    changes: Vec::new(),
+                    reasons: vec![
+                        "deletionPolicy retain: the resource stays, without this stack's tags"
+                            .to_string(),
+                    ],
+                });
+                continue;
+            }
+            // A table's deletion protection is AWS's own guard: slsctl asks for it to be
+            // switched off in the spec (an applied change of its own) rather than switching it
+            // off on the way to a delete.
+            let protected = matches!(
+                have.props.get("deletionProtection"),
+                Some(FieldValue::Known(serde_json::Value::Bool(true)))
+            );
+            if protected {
+                refusals.push(Refusal {
+                    id: Some(have.id.clone()),
+                    message: format!(
+                        "{} is not deleted: its deletion protection is on",
+                        have.id
+                    ),
+                    hint: Some(
+                        "to delete it, first apply `deletionProtection: false` for it, then remove it from the spec"
+                            .to_string(),
+                    ),
+                });
+                continue;
+            }
+            candidates.push((have, policy));
+        }
+        let holding = |have: &ObservedResource, policy: DeletionPolicy| {
+            have.messages
+                .filter(|n| *n > 0 && policy == DeletionPolicy::DeleteIfEmpty)
+        };
+        let deleted = settle_deletions(&candidates, holding);
+        for (have, policy) in &candidates {
+            if deleted.contains(have.arn.as_str()) {
+                summary.delete += 1;
+                // Data deleted by an explicit `deletionPolicy: delete` is still named.
+                let reasons = match have.messages.filter(|n| *n > 0) {
+                    Some(n) => vec![format!(
+                        "deletionPolicy delete: its {n} {} are deleted with it",
+                        held_unit(have.id.kind)
+                    )],
+                    None => Vec::new(),
+                };
+                backward.push(ResourceAction {
+                    id: have.id.clone(),
+                    action: ActionKind::Delete,
+                    physical_name: have.physical_name.clone(),
+                    changes: Vec::new(),
+                    reasons,
+                });
+            } else {
+                refusals.push(kept_refusal(
+                    have,
+                    holding(have, *policy),
+                    &candidates,
+                    &deleted,
+                ));
             }
         }
     }
-    // Deletes run dependents first: reverse of the creation order, unknown ids last.
+    // Deletes run dependents first: reverse of the creation order, unknown ids last; and a
+    // resource's live referrers (a redrive source, a triggered function) always before it.
     let position: BTreeMap<&ResourceId, usize> =
         order.iter().enumerate().map(|(i, id)| (id, i)).collect();
     backward.sort_by(|a, b| {
@@ -524,6 +533,7 @@ pub fn build_plan(
             .then_with(|| delete_rank(b.id.kind).cmp(&delete_rank(a.id.kind)))
             .then_with(|| a.id.cmp(&b.id))
     });
+    let backward = referrers_first(backward, &leaving);
 
     // The mass-deletion guard: an empty spec, or more than half of what the stack owns. It is
     // about resources leaving (the signature of an empty or broken source); replacements come
@@ -574,6 +584,122 @@ fn delete_rank(kind: Kind) -> u8 {
         Kind::Queue | Kind::Table => 1,
         Kind::Stack => 0,
     }
+}
+
+/// The ARNs of the candidates that can be deleted. A candidate holding data under
+/// `delete-if-empty` stays; so does one that something staying still points at. Referrers
+/// deleted by the same plan do not count (they go first), so a queue, its dead-letter queue and
+/// the function it triggers all leave in one run; the rule is applied until nothing changes, as
+/// a kept queue keeps its dead-letter queue in turn.
+fn settle_deletions<'a>(
+    candidates: &[(&'a ObservedResource, DeletionPolicy)],
+    holding: impl Fn(&ObservedResource, DeletionPolicy) -> Option<u64>,
+) -> BTreeSet<&'a str> {
+    let mut deleted: BTreeSet<&str> = candidates
+        .iter()
+        .filter(|(have, policy)| holding(have, *policy).is_none())
+        .map(|(have, _)| have.arn.as_str())
+        .collect();
+    loop {
+        let blocked: Vec<&str> = candidates
+            .iter()
+            .filter(|(have, policy)| {
+                *policy == DeletionPolicy::DeleteIfEmpty
+                    && deleted.contains(have.arn.as_str())
+                    && have
+                        .referenced_by
+                        .iter()
+                        .any(|r| !deleted.contains(r.arn.as_str()))
+            })
+            .map(|(have, _)| have.arn.as_str())
+            .collect();
+        if blocked.is_empty() {
+            return deleted;
+        }
+        for arn in blocked {
+            deleted.remove(arn);
+        }
+    }
+}
+
+/// Why a `delete-if-empty` resource stays, with the hint that fits the reason: drain it when it
+/// holds data; otherwise deal with what points at it.
+fn kept_refusal(
+    have: &ObservedResource,
+    held: Option<u64>,
+    candidates: &[(&ObservedResource, DeletionPolicy)],
+    deleted: &BTreeSet<&str>,
+) -> Refusal {
+    let mut kept: Vec<String> = Vec::new();
+    if let Some(n) = held {
+        kept.push(format!("it holds {n} {}", held_unit(have.id.kind)));
+    }
+    let blocking: Vec<&Referrer> = have
+        .referenced_by
+        .iter()
+        .filter(|r| !deleted.contains(r.arn.as_str()))
+        .collect();
+    // Referrers this plan meant to delete but keeps, named so that the chain shows.
+    let kept_with: Vec<&ResourceId> = blocking
+        .iter()
+        .filter_map(|r| {
+            candidates
+                .iter()
+                .find(|(o, _)| o.arn == r.arn)
+                .map(|(o, _)| &o.id)
+        })
+        .collect();
+    if !blocking.is_empty() {
+        let what: Vec<&str> = blocking.iter().map(|r| r.what.as_str()).collect();
+        let verb = if what.len() == 1 { "points" } else { "point" };
+        let mut reason = format!("{} still {verb} at it", what.join(", "));
+        if !kept_with.is_empty() {
+            let ids: Vec<String> = kept_with.iter().map(|id| id.to_string()).collect();
+            reason.push_str(&format!(" ({} not deleted)", ids.join(", ")));
+        }
+        kept.push(reason);
+    }
+    let hint = if held.is_some() {
+        "drain it first, or set deletionPolicy: delete to delete it anyway".to_string()
+    } else if kept_with.len() == blocking.len() {
+        "it is deleted once what points at it can be deleted; or set deletionPolicy: delete to delete it anyway"
+            .to_string()
+    } else {
+        "remove what points at it first (the redrive policy or the trigger), or set deletionPolicy: delete to delete it anyway"
+            .to_string()
+    };
+    Refusal {
+        id: Some(have.id.clone()),
+        message: format!("{} is not deleted: {}", have.id, kept.join("; ")),
+        hint: Some(hint),
+    }
+}
+
+/// Reorder the deletions so that each resource's live referrers in the plan come before it
+/// (a triggered function before its queue, a redrive source before its dead-letter queue),
+/// keeping the given order otherwise. A cycle (queues that redrive into each other) keeps it too.
+fn referrers_first(
+    mut pending: Vec<ResourceAction>,
+    leaving: &[&ObservedResource],
+) -> Vec<ResourceAction> {
+    let arn_of = |id: &ResourceId| leaving.iter().find(|o| &o.id == id).map(|o| o.arn.as_str());
+    let waits_for = |action: &ResourceAction, other: &ResourceAction| {
+        let (Some(have), Some(other_arn)) = (
+            leaving.iter().find(|o| o.id == action.id),
+            arn_of(&other.id),
+        ) else {
+            return false;
+        };
+        other.id != action.id && have.referenced_by.iter().any(|r| r.arn == other_arn)
+    };
+    let mut ordered = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let next = (0..pending.len())
+            .find(|&i| !pending.iter().any(|other| waits_for(&pending[i], other)))
+            .unwrap_or(0);
+        ordered.push(pending.remove(next));
+    }
+    ordered
 }
 
 /// A digest of everything observed, to detect that AWS changed between plan and apply.

@@ -475,3 +475,147 @@ fn only_the_same_stack_and_resource_count_as_the_same_owner() {
     // Nothing to recognise ours by: an untagged API is never taken for ours.
     assert!(!same_owner(&Default::default(), &Default::default()));
 }
+
+/// A queue `name` holding `messages`, pointed at by `referrers` (resource names of `have`).
+fn queue_with(name: &str, messages: u64, referrers: &[(&str, &str)]) -> ObservedResource {
+    let mut queue = have(Kind::Queue, name, Props::new());
+    queue.messages = Some(messages);
+    queue.referenced_by = referrers
+        .iter()
+        .map(|(referrer, what)| Referrer {
+            arn: format!("arn:aws:x:us-east-1:1:{referrer}"),
+            what: format!("the {what} of s-{referrer}"),
+        })
+        .collect();
+    queue
+}
+
+/// The stack of the destroy tests: `jobs` triggers `worker` and redrives into `dlq`.
+fn redrive_and_trigger(jobs_messages: u64) -> (Vec<DesiredResource>, Vec<ObservedResource>) {
+    let desired = vec![
+        want(Kind::Queue, "dlq", Props::new()),
+        want(Kind::Queue, "jobs", Props::new()),
+        want(Kind::Function, "worker", Props::new()),
+    ];
+    let observed = vec![
+        queue_with("dlq", 0, &[("jobs", "redrive")]),
+        queue_with("jobs", jobs_messages, &[("worker", "trigger")]),
+        have(Kind::Function, "worker", Props::new()),
+    ];
+    (desired, observed)
+}
+
+#[test]
+fn destroy_deletes_queues_that_only_the_plans_own_deletions_point_at_in_one_run() {
+    let (desired, observed) = redrive_and_trigger(0);
+    let result = plan(
+        &desired,
+        &observed,
+        PlanOptions {
+            destroy: true,
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(result.refusals.is_empty(), "{:?}", result.refusals);
+    let order: Vec<(String, ActionKind)> = result
+        .actions
+        .iter()
+        .map(|a| (a.id.to_string(), a.action))
+        .collect();
+    // Referrers first: the function (its trigger), the queue (its redrive), then the DLQ.
+    assert_eq!(
+        order,
+        [
+            ("Function/worker".to_string(), ActionKind::Delete),
+            ("Queue/jobs".to_string(), ActionKind::Delete),
+            ("Queue/dlq".to_string(), ActionKind::Delete),
+        ]
+    );
+}
+
+#[test]
+fn deletions_wait_for_their_referrers_even_when_the_spec_no_longer_orders_them() {
+    // Everything left the spec (prune): no creation order, and all three are queues or
+    // functions named so that alphabetical order is the wrong one.
+    let observed = vec![
+        queue_with("a-dlq", 0, &[("b-jobs", "redrive")]),
+        queue_with("b-jobs", 0, &[("c-more", "redrive")]),
+        queue_with("c-more", 0, &[]),
+    ];
+    let result = plan(
+        &[],
+        &observed,
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(result.refusals.is_empty(), "{:?}", result.refusals);
+    let order: Vec<&str> = result.actions.iter().map(|a| a.id.name.as_str()).collect();
+    assert_eq!(order, ["c-more", "b-jobs", "a-dlq"]);
+}
+
+#[test]
+fn a_queue_holding_messages_keeps_itself_and_its_dead_letter_queue_with_fitting_hints() {
+    let (desired, observed) = redrive_and_trigger(3);
+    let result = plan(
+        &desired,
+        &observed,
+        PlanOptions {
+            destroy: true,
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    let deleted: Vec<String> = result.actions.iter().map(|a| a.id.to_string()).collect();
+    assert_eq!(deleted, ["Function/worker"], "the function still goes");
+    let refusal = |name: &str| {
+        result
+            .refusals
+            .iter()
+            .find(|r| r.id.as_ref().is_some_and(|id| id.name == name))
+            .unwrap_or_else(|| panic!("{name} is kept: {:?}", result.refusals))
+    };
+    let jobs = refusal("jobs");
+    assert_eq!(
+        jobs.message,
+        "Queue/jobs is not deleted: it holds 3 messages"
+    );
+    assert!(
+        jobs.hint.as_deref().unwrap().starts_with("drain it first"),
+        "{jobs:?}"
+    );
+    let dlq = refusal("dlq");
+    assert_eq!(
+        dlq.message,
+        "Queue/dlq is not deleted: the redrive of s-jobs still points at it (Queue/jobs not deleted)"
+    );
+    assert!(
+        !dlq.hint.as_deref().unwrap().contains("drain"),
+        "an empty queue is not told to drain: {dlq:?}"
+    );
+    assert_eq!(result.refusals.len(), 2, "{:?}", result.refusals);
+}
+
+#[test]
+fn a_referrer_outside_the_plan_still_keeps_a_delete_if_empty_queue() {
+    // The function stays in the spec; the queue it consumes is removed from it.
+    let desired = [want(Kind::Function, "worker", Props::new())];
+    let observed = [
+        queue_with("jobs", 0, &[("worker", "trigger")]),
+        have(Kind::Function, "worker", Props::new()),
+    ];
+    let result = plan(
+        &desired,
+        &observed,
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(result.actions.is_empty(), "{:?}", result.actions);
+    assert_eq!(result.refusals.len(), 1);
+    let hint = result.refusals[0].hint.as_deref().unwrap();
+    assert!(hint.starts_with("remove what points at it first"), "{hint}");
+}
