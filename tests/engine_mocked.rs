@@ -1192,3 +1192,85 @@ async fn a_secret_echoed_by_an_aws_error_is_redacted_everywhere() {
         assert!(!text.contains(canary), "{output} shows the secret: {text}");
     }
 }
+
+/// A bug that panics inside one action fails that action's resource, by name, and its
+/// dependents are reported as skipped; none of them vanishes from the report.
+#[tokio::test]
+async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_skipped() {
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: px}\nspec: {region: us-east-1}\n"),
+        (
+            "r.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {}\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/r\n  triggers:\n    - queue: jobs\n",
+        ),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ]);
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let packages = slsctl::engine::build_packages(&stack).unwrap();
+    let mut context = slsctl::plan::desired::Context {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+        partition: "aws".into(),
+        ..Default::default()
+    };
+    for (id, package) in &packages {
+        context
+            .code_sha256
+            .insert(id.clone(), package.sha256_base64.clone());
+    }
+    let desired = slsctl::plan::desired::desired_resources(&stack, &context);
+    let order = slsctl::plan::graph::creation_order(&stack).unwrap();
+    // Nothing exists yet: the plan creates the queue, then the function it triggers.
+    let plan = slsctl::plan::build_plan(
+        "px",
+        "us-east-1",
+        ACCOUNT,
+        &desired,
+        &[],
+        &order,
+        &PlanOptions::default(),
+    );
+    assert_eq!(plan.summary.create, 2, "{plan:?}");
+    let prepared = slsctl::engine::Prepared {
+        stack,
+        context,
+        packages,
+        observed: Default::default(),
+        desired,
+        order,
+        plan,
+    };
+    // The bug: something in the queue's creation panics.
+    let create_queue = mock!(aws_sdk_sqs::Client::create_queue).then_output(
+        || -> aws_sdk_sqs::operation::create_queue::CreateQueueOutput {
+            panic!("injected bug while creating px-jobs")
+        },
+    );
+    let clients = clients(&[], &[&create_queue], &[]);
+
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    let outcomes: Vec<(String, Outcome)> = report
+        .actions
+        .iter()
+        .map(|a| (a.id.to_string(), a.outcome.clone()))
+        .collect();
+    assert_eq!(outcomes.len(), 2, "every action is reported: {outcomes:?}");
+    match &outcomes[0] {
+        (id, Outcome::Failed(why)) if id == "Queue/jobs" => assert!(
+            why.contains("panicked") && why.contains("injected bug while creating px-jobs"),
+            "{why}"
+        ),
+        other => panic!("the queue's action fails with the panic: {other:?}"),
+    }
+    assert_eq!(
+        outcomes[1],
+        (
+            "Function/worker".to_string(),
+            Outcome::Skipped("depends on Queue/jobs, which failed".to_string())
+        )
+    );
+    assert_eq!(report.failed(), 1);
+    assert_eq!(report.skipped(), 1);
+}
