@@ -449,3 +449,27 @@ fn the_example_stack_is_valid() {
     assert_eq!(stack.name, "orders");
     assert_eq!(stack.resources.len(), 10);
 }
+
+#[test]
+fn cron_field_out_of_range_in_a_rule_schedule() {
+    insta::assert_snapshot!(errors(&[(
+        "rule.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: nightly}\nspec:\n  schedule: cron(99 8 * * ? *)\n"
+    )]));
+}
+
+#[test]
+fn rate_with_the_wrong_unit_in_a_rule_schedule() {
+    insta::assert_snapshot!(errors(&[(
+        "rule.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: often}\nspec:\n  schedule: rate(5 minute)\n"
+    )]));
+}
+
+#[test]
+fn provisioned_concurrency_schedule_with_a_bad_cron_and_an_unknown_time_zone() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("a", "  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      schedules:\n        - {name: peak, cron: \"cron(0 8 * * MON-FRI *)\", timezone: Foo/Bar, min: 5, max: 20}\n        - {name: calm, cron: \"cron(0 20 ? JAN-XYZ MON-FRI *)\", timezone: Europe/Berlin, min: 2, max: 2}\n")
+    )]));
+}

@@ -2589,14 +2589,9 @@ fn plausible_runtime(runtime: &str) -> bool {
     false
 }
 
+/// A real IANA time zone, by the database the cost estimate uses too.
 fn valid_timezone(tz: &str) -> bool {
-    tz == "UTC"
-        || (tz.contains('/')
-            && tz.split('/').all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-            }))
+    crate::cost::schedule::time_zone(tz).is_some()
 }
 
 fn valid_hostname(name: &str) -> bool {
@@ -2613,46 +2608,10 @@ fn valid_hostname(name: &str) -> bool {
         })
 }
 
-/// `rate(5 minutes)`, `cron(…)` with six fields, or (for Auto Scaling) `at(yyyy-mm-ddThh:mm:ss)`.
+/// `rate(5 minutes)`, `cron(…)` checked field by field, or (for Auto Scaling)
+/// `at(yyyy-mm-ddThh:mm:ss)`: the cost estimate's parser, so that one parser decides.
 fn check_schedule_expression(expression: &str, allow_at: bool) -> Result<(), String> {
-    let inner = |prefix: &str| {
-        expression
-            .strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix(')'))
-    };
-    if let Some(body) = inner("cron(") {
-        let fields = body.split_whitespace().count();
-        if fields != 6 {
-            return Err(format!("`{expression}` has {fields} fields; AWS cron expressions have 6 (minutes hours day-of-month month day-of-week year)"));
-        }
-        return Ok(());
-    }
-    if let Some(body) = inner("rate(") {
-        let mut parts = body.split_whitespace();
-        let value = parts.next().and_then(|v| v.parse::<u32>().ok());
-        let unit = parts.next();
-        return match (value, unit, parts.next()) {
-            (Some(n), Some(u), None)
-                if n > 0
-                    && matches!(u, "minute" | "minutes" | "hour" | "hours" | "day" | "days") =>
-            {
-                // AWS refuses both `rate(1 minutes)` and `rate(5 minute)`.
-                if (n == 1) == u.ends_with('s') {
-                    return Err(format!(
-                        "`{expression}`: use the singular unit for 1 and the plural otherwise"
-                    ));
-                }
-                Ok(())
-            }
-            _ => Err(format!(
-                "`{expression}` is not a rate expression like rate(5 minutes)"
-            )),
-        };
-    }
-    if allow_at && inner("at(").is_some() {
-        return Ok(());
-    }
-    Err(format!("`{expression}` is not a schedule expression"))
+    crate::cost::schedule::check_expression(expression, allow_at)
 }
 
 /// EventBridge patterns are objects whose leaves are lists (`source: [orders.api]`).
@@ -2739,6 +2698,52 @@ mod tests {
         assert!(check_schedule_expression("rate(5 minute)", false).is_err());
         assert!(check_schedule_expression("at(2026-12-24T18:00:00)", true).is_ok());
         assert!(check_schedule_expression("at(2026-12-24T18:00:00)", false).is_err());
+        // Every field is checked, not only their number.
+        for bad in [
+            "cron(99 8 * * ? *)",
+            "cron(0 24 * * ? *)",
+            "cron(0 8 0 * ? *)",
+            "cron(0 8 32 * ? *)",
+            "cron(0 8 ? 13 * *)",
+            "cron(0 8 ? FOO * *)",
+            "cron(0 8 ? * 8 *)",
+            "cron(0 8 ? * MON-FUN *)",
+            "cron(0 8 * * ? 1969)",
+            "cron(0 8 * * ? 2200)",
+            "cron(*/0 8 * * ? *)",
+            "cron(0 8 * * * *)",
+            "cron(0 8 ? * ? *)",
+            "cron(? 8 * * ? *)",
+            "cron(0 8 , * ? *)",
+            "cron(0 8 ? * 3#6 *)",
+            "at(2026-02-30T18:00:00)",
+            "at(tomorrow)",
+        ] {
+            assert!(
+                check_schedule_expression(bad, true).is_err(),
+                "{bad} is refused"
+            );
+        }
+        let message = check_schedule_expression("cron(99 8 * * ? *)", false).unwrap_err();
+        assert_eq!(
+            message,
+            "`cron(99 8 * * ? *)`: minutes: `99` is not a value from 0 to 59"
+        );
+        for good in [
+            "cron(0/15 8-17 ? * MON-FRI *)",
+            "cron(0 12 L * ? *)",
+            "cron(0 12 15W * ? *)",
+            "cron(0 12 ? * 6L *)",
+            "cron(0 12 ? * MON#1 *)",
+            "cron(0 12 ? * FRI-MON 2026-2030)",
+            "cron(0,30 * 1,15 JAN,JUL ? *)",
+        ] {
+            assert!(
+                check_schedule_expression(good, false).is_ok(),
+                "{good}: {:?}",
+                check_schedule_expression(good, false)
+            );
+        }
     }
 
     #[test]
