@@ -21,7 +21,79 @@ fn validate_accepts_the_example_stack() {
     let out = slsctl(&["validate", "-f", "specs/examples/orders"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("stack `orders` is valid (10 resources"));
-    assert!(out.stderr.is_empty());
+    // Validate evaluates the policy pack as plan does: the example's one policy warning (its
+    // provisioned concurrency is forecast below break-even) is shown, and nothing else.
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.lines().all(|l| l.starts_with("warning: policy: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rule pc-break-even"), "{stderr}");
+}
+
+/// `validate` refuses what the policy pack would refuse at apply (a table without PITR), at the
+/// table's place with the rule and the way to opt out; a Stack exception with a reason waives
+/// it, and the reason is shown.
+#[test]
+fn validate_runs_the_policy_pack_and_honours_a_stacks_exception() {
+    let table = ("t.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n");
+    let stack = |policy: &str| {
+        format!(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec:\n{policy}"
+        )
+    };
+    let plain = support::spec_dir(&[("stack.yaml", &stack("  region: us-east-1\n")), table]);
+    let out = slsctl(&["validate", "-f", plain.path().to_str().unwrap()]);
+    let stderr = text(&out.stderr).replace(plain.path().to_str().unwrap(), "<root>");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("<root>/t.yaml:3:12: error: policy slsctl.policies.blueprint: table `app` has no point-in-time recovery; set pointInTimeRecovery: true"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("at: Table/app spec.pointInTimeRecovery"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: fix the spec, or opt out on the Stack: spec.policy.exceptions: [{rule: table-pitr, resources: [Table/app], reason: \"why\"}]"),
+        "{stderr}"
+    );
+
+    let waived = support::spec_dir(&[
+        (
+            "stack.yaml",
+            &stack("  policy:\n    exceptions:\n      - {rule: table-pitr, resources: [Table/app], reason: sessions only live a day}\n"),
+        ),
+        table,
+    ]);
+    let out = slsctl(&["validate", "-f", waived.path().to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("note: policy exception: ")
+            && stderr.contains("waived by the stack: sessions only live a day"),
+        "{stderr}"
+    );
+
+    // An exception without a reason is itself an error, at its place.
+    let unexplained = support::spec_dir(&[
+        (
+            "stack.yaml",
+            &stack("  policy:\n    exceptions:\n      - {rule: table-pitr, reason: \"\"}\n"),
+        ),
+        table,
+    ]);
+    let out = slsctl(&["validate", "-f", unexplained.path().to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: an exception needs a reason"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("at: Stack/s spec.policy.exceptions[0].reason"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -222,7 +294,7 @@ fn policies_deny_with_the_resources_location_and_users_add_their_own() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout).replace(path, "<root>");
     assert!(
-        stdout.contains("deny: <root>/t.yaml:3:12: table `app` has no point-in-time recovery; set pointInTimeRecovery: true (slsctl.policies.blueprint)"),
+        stdout.contains("deny: <root>/t.yaml:3:12: table `app` has no point-in-time recovery; set pointInTimeRecovery: true (slsctl.policies.blueprint, rule table-pitr)"),
         "{stdout}"
     );
     assert!(

@@ -21,8 +21,42 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match load_stack(&args.dir) {
-        Ok((stack, _)) => {
+    let loaded = load_stack(&args.dir).and_then(|(stack, sources)| {
+        // The policies plan and apply enforce, evaluated here too (without a plan), so that
+        // what validates is not refused later.
+        let findings = match crate::policy::PolicySet::for_stack(&stack.root)
+            .and_then(|set| set.evaluate(&crate::policy::input(&stack, None), &stack))
+        {
+            Ok(findings) => findings,
+            Err(e) => {
+                let mut diagnostics = crate::spec::diag::Diagnostics::default();
+                diagnostics.push(
+                    crate::spec::diag::Diagnostic::new(format!(
+                        "the policies cannot be evaluated: {e}"
+                    ))
+                    .hint("check the stack's policies/*.rego (slsctl policy test -f DIR)"),
+                );
+                return Err((diagnostics, sources));
+            }
+        };
+        let denies = crate::policy::diagnostics(&findings, &stack);
+        if denies.is_empty() {
+            Ok((stack, findings))
+        } else {
+            Err((denies, sources))
+        }
+    });
+    match loaded {
+        Ok((stack, findings)) => {
+            // Warnings and waived denies do not fail validation; they are said.
+            let said: Vec<String> = findings
+                .iter()
+                .filter(|f| !f.denies())
+                .map(|f| match (&f.waived, f.severity) {
+                    (Some(_), _) => format!("note: policy exception: {f}"),
+                    (None, _) => format!("warning: policy: {f}"),
+                })
+                .collect();
             let counts: Vec<(Kind, usize)> = Kind::ALL
                 .into_iter()
                 .filter(|k| *k != Kind::Stack)
@@ -31,6 +65,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 .collect();
             match args.output {
                 Output::Text => {
+                    for line in &said {
+                        eprintln!("{line}");
+                    }
                     let summary: Vec<String> =
                         counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
                     writeln!(
@@ -49,7 +86,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         .iter()
                         .map(|r| json!({"kind": r.id.kind, "name": r.id.name, "physicalName": r.physical_name}))
                         .collect();
-                    let value = json!({"valid": true, "stack": stack.name, "resources": resources, "diagnostics": []});
+                    let policy: Vec<&crate::policy::Finding> =
+                        findings.iter().filter(|f| !f.denies()).collect();
+                    let value = json!({"valid": true, "stack": stack.name, "resources": resources, "diagnostics": [], "policy": policy});
                     writeln!(out, "{value}").map_err(|e| e.to_string())?;
                 }
             }

@@ -176,6 +176,9 @@ pub struct Stack {
     pub budget_monthly_usd: Option<f64>,
     pub policy: PolicyConfig,
     pub resources: Vec<Resource>,
+    /// Where the Stack document names the stack, for problems about the stack as a whole.
+    #[serde(skip)]
+    pub origin: Option<Location>,
 }
 
 /// Settings of the policy pack, passed to the policies as `input.config`.
@@ -185,6 +188,18 @@ pub struct PolicyConfig {
     pub required_tags: Vec<String>,
     #[serde(rename = "memoryMB")]
     pub memory_mb: MemoryRange,
+    /// Rules of the policies this stack opts out of, each with the reason it gives.
+    pub exceptions: Vec<PolicyException>,
+}
+
+/// An opt-out of one policy rule (`spec.policy.exceptions[]`): its denies become notes that
+/// carry the reason, for the named resources or, without any, for the whole stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyException {
+    pub rule: String,
+    /// `Kind/name` of the resources it covers; empty covers every resource of the stack.
+    pub resources: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -201,6 +216,7 @@ impl Default for PolicyConfig {
                 min: 128,
                 max: 10_240,
             },
+            exceptions: Vec::new(),
         }
     }
 }

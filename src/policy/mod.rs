@@ -38,12 +38,29 @@ pub struct Finding {
     pub severity: Severity,
     /// The policy's package, e.g. `data.slsctl.policies.blueprint`.
     pub policy: String,
+    /// The rule's id (`table-pitr`), which a Stack names to opt out of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The spec field the finding is about (`spec.pointInTimeRecovery`), when the rule says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     pub message: String,
     /// Where the offending resource is defined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The reason of the Stack's exception that waives this finding (`spec.policy.exceptions`);
+    /// a waived deny refuses nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<String>,
+}
+
+impl Finding {
+    /// A deny that no exception waives: it fails validate and refuses the plan.
+    pub fn denies(&self) -> bool {
+        self.severity == Severity::Deny && self.waived.is_none()
+    }
 }
 
 impl std::fmt::Display for Finding {
@@ -52,7 +69,14 @@ impl std::fmt::Display for Finding {
             write!(f, "{at}: ")?;
         }
         let policy = self.policy.strip_prefix("data.").unwrap_or(&self.policy);
-        write!(f, "{} ({policy})", self.message)
+        match &self.rule {
+            Some(rule) => write!(f, "{} ({policy}, rule {rule})", self.message)?,
+            None => write!(f, "{} ({policy})", self.message)?,
+        }
+        if let Some(reason) = &self.waived {
+            write!(f, "; waived by the stack: {reason}")?;
+        }
+        Ok(())
     }
 }
 
@@ -142,28 +166,31 @@ impl PolicySet {
                     other => vec![other],
                 };
                 for item in items {
-                    let (resource, message) = match &item {
-                        Value::String(text) => (None, text.clone()),
-                        Value::Object(o) => (
-                            o.get("resource")
-                                .and_then(Value::as_str)
-                                .map(str::to_string),
-                            o.get("msg")
-                                .and_then(Value::as_str)
-                                .map_or_else(|| item.to_string(), str::to_string),
-                        ),
-                        other => (None, other.to_string()),
+                    let text_of = |key: &str| match &item {
+                        Value::Object(o) => o.get(key).and_then(Value::as_str).map(str::to_string),
+                        _ => None,
                     };
+                    let message = match &item {
+                        Value::String(text) => text.clone(),
+                        Value::Object(_) => text_of("msg").unwrap_or_else(|| item.to_string()),
+                        other => other.to_string(),
+                    };
+                    let resource = text_of("resource");
+                    let rule = text_of("rule");
                     let location = resource
                         .as_deref()
                         .and_then(|r| origin(stack, r))
                         .map(|l| l.to_string());
+                    let waived = waiver(stack, rule.as_deref(), resource.as_deref());
                     findings.push(Finding {
                         severity,
                         policy: package.clone(),
+                        rule,
                         resource,
+                        field: text_of("field"),
                         message,
                         location,
+                        waived,
                     });
                 }
             }
@@ -215,6 +242,60 @@ impl PolicySet {
         }
         Ok(results)
     }
+}
+
+/// The reason of the stack's exception for `rule` that covers `resource`, if any.
+fn waiver(stack: &Stack, rule: Option<&str>, resource: Option<&str>) -> Option<String> {
+    let rule = rule?;
+    stack
+        .policy
+        .exceptions
+        .iter()
+        .find(|e| {
+            e.rule == rule
+                && (e.resources.is_empty()
+                    || resource.is_some_and(|r| e.resources.iter().any(|x| x == r)))
+        })
+        .map(|e| e.reason.clone())
+}
+
+/// Denies as validation errors, located at the resource that breaks the rule, with the way out.
+pub fn diagnostics(findings: &[Finding], stack: &Stack) -> crate::spec::diag::Diagnostics {
+    let mut out = crate::spec::diag::Diagnostics::default();
+    for finding in findings.iter().filter(|f| f.denies()) {
+        let policy = finding
+            .policy
+            .strip_prefix("data.")
+            .unwrap_or(&finding.policy);
+        let mut diagnostic =
+            crate::spec::diag::Diagnostic::new(format!("policy {policy}: {}", finding.message)).at(
+                finding
+                    .resource
+                    .as_deref()
+                    .and_then(|r| origin(stack, r))
+                    .or_else(|| stack.origin.clone()),
+            );
+        if let Some(resource) = &finding.resource {
+            diagnostic = diagnostic.resource(resource.clone());
+        }
+        if let Some(field) = &finding.field {
+            diagnostic = diagnostic.field(field.clone());
+        }
+        diagnostic = diagnostic.hint(match &finding.rule {
+            Some(rule) => format!(
+                "fix the spec, or opt out on the Stack: spec.policy.exceptions: [{{rule: {rule}{}, reason: \"why\"}}]",
+                finding
+                    .resource
+                    .as_deref()
+                    .map(|r| format!(", resources: [{r}]"))
+                    .unwrap_or_default()
+            ),
+            None => "fix the spec, or change the policy (slsctl policy test runs its tests)".to_string(),
+        });
+        out.push(diagnostic);
+    }
+    out.sort();
+    out
 }
 
 fn origin(stack: &Stack, id: &str) -> Option<Location> {
@@ -289,6 +370,10 @@ pub fn check_plan(stack: &Stack, plan: &mut Plan) -> Result<Vec<Finding>, String
     let set = PolicySet::for_stack(&stack.root)?;
     let findings = set.evaluate(&input(stack, Some(plan)), stack)?;
     for finding in &findings {
+        if finding.waived.is_some() {
+            plan.notes.push(format!("policy exception: {finding}"));
+            continue;
+        }
         match finding.severity {
             Severity::Deny => plan.refusals.push(crate::plan::Refusal {
                 id: finding

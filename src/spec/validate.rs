@@ -290,6 +290,7 @@ impl<'a> Validator<'a> {
                 budget_monthly_usd: None,
                 policy: PolicyConfig::default(),
                 resources: Vec::new(),
+                origin: None,
             },
         };
 
@@ -639,6 +640,11 @@ impl<'a> Validator<'a> {
                 ));
             }
         }
+        let exceptions = spec
+            .policy
+            .as_ref()
+            .map(|p| self.policy_exceptions(&ctx, &p.exceptions))
+            .unwrap_or_default();
         if let Some(defaults) = spec.defaults.as_ref().and_then(|d| d.function.as_ref()) {
             self.int(
                 &ctx,
@@ -696,10 +702,64 @@ impl<'a> Validator<'a> {
                             max: m.max,
                         })
                         .unwrap_or(PolicyConfig::default().memory_mb),
+                    exceptions,
                 })
                 .unwrap_or_default(),
             resources: Vec::new(),
+            origin: ctx.at("metadata.name"),
         }
+    }
+
+    /// Opt-outs of policy rules: a rule id, a reason (required: it is what the plan shows), and
+    /// the resources they cover as `Kind/name`.
+    fn policy_exceptions(
+        &mut self,
+        ctx: &Ctx,
+        exceptions: &[crate::spec::wire::PolicyExceptionWire],
+    ) -> Vec<crate::model::PolicyException> {
+        let mut out = Vec::new();
+        for (i, e) in exceptions.iter().enumerate() {
+            let field = format!("spec.policy.exceptions[{i}]");
+            if e.rule.is_empty()
+                || !e
+                    .rule
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            {
+                self.diagnostics.push(
+                    ctx.error(&format!("{field}.rule"), format!("`{}` is not a rule id", e.rule))
+                        .hint("the rule ids of the default pack are listed in docs/spec.md, e.g. table-pitr"),
+                );
+            }
+            if e.reason.trim().is_empty() {
+                self.diagnostics.push(
+                    ctx.error(&format!("{field}.reason"), "an exception needs a reason")
+                        .hint(
+                            "say why the rule does not apply here; validate and every plan show it",
+                        ),
+                );
+            }
+            for (j, resource) in e.resources.iter().enumerate() {
+                let valid = resource
+                    .split_once('/')
+                    .is_some_and(|(kind, name)| Kind::parse(kind).is_some() && !name.is_empty());
+                if !valid {
+                    self.diagnostics.push(
+                        ctx.error(
+                            &format!("{field}.resources[{j}]"),
+                            format!("`{resource}` is not a resource id"),
+                        )
+                        .hint("resources are named Kind/name, e.g. Table/audit"),
+                    );
+                }
+            }
+            out.push(crate::model::PolicyException {
+                rule: e.rule.clone(),
+                resources: e.resources.clone(),
+                reason: e.reason.trim().to_string(),
+            });
+        }
+        out
     }
 
     fn tags(&mut self, ctx: &Ctx, tags: &BTreeMap<String, String>) {

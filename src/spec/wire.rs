@@ -98,6 +98,22 @@ pub struct PolicyConfigWire {
     #[serde(rename = "memoryMB")]
     #[schemars(rename = "memoryMB")]
     pub memory_mb: Option<MemoryRangeWire>,
+    /// Rules this stack opts out of, each with its reason (shown by validate and every plan).
+    #[serde(default)]
+    pub exceptions: Vec<PolicyExceptionWire>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PolicyException")]
+pub struct PolicyExceptionWire {
+    /// The rule's id, e.g. `table-pitr` (docs/spec.md lists the default pack's).
+    pub rule: String,
+    /// `Kind/name` of the resources it covers; omitted, it covers the whole stack.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Why the rule does not apply here; required.
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
