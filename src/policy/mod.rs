@@ -417,4 +417,71 @@ mod tests {
         assert_eq!(mine.len(), 1);
         assert!(!mine[0].passed);
     }
+
+    fn stack_with(policy: &str) -> (tempfile::TempDir, Stack) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("stack.yaml"),
+            format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec:\n  region: us-east-1\n{policy}"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("t.yaml"),
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n",
+        )
+        .unwrap();
+        let (stack, _) = crate::spec::load_stack(dir.path())
+            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+        (dir, stack)
+    }
+
+    fn empty_plan() -> Plan {
+        crate::plan::build_plan(
+            "s",
+            "us-east-1",
+            "1",
+            &[],
+            &[],
+            &[],
+            &crate::plan::PlanOptions::default(),
+        )
+    }
+
+    #[test]
+    fn an_exception_turns_its_rules_deny_into_a_note_with_the_reason() {
+        let (_dir, stack) = stack_with("");
+        let mut plan = empty_plan();
+        check_plan(&stack, &mut plan).unwrap();
+        assert_eq!(plan.refusals.len(), 1, "{:?}", plan.refusals);
+        assert!(plan.refusals[0].message.contains("rule table-pitr"));
+
+        let (_dir, stack) = stack_with(
+            "  policy:\n    exceptions:\n      - {rule: table-pitr, resources: [Table/app], reason: sessions only}\n",
+        );
+        let mut plan = empty_plan();
+        let findings = check_plan(&stack, &mut plan).unwrap();
+        assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+        assert!(findings.iter().all(|f| !f.denies()));
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.starts_with("policy exception: ")
+                    && n.ends_with("waived by the stack: sessions only")),
+            "{:?}",
+            plan.notes
+        );
+
+        // An exception for another resource, or another rule, waives nothing.
+        for exception in [
+            "{rule: table-pitr, resources: [Table/other], reason: r}",
+            "{rule: table-on-demand, reason: r}",
+        ] {
+            let (_dir, stack) = stack_with(&format!(
+                "  policy:\n    exceptions:\n      - {exception}\n"
+            ));
+            let mut plan = empty_plan();
+            check_plan(&stack, &mut plan).unwrap();
+            assert_eq!(plan.refusals.len(), 1, "{exception}: {:?}", plan.refusals);
+        }
+    }
 }
