@@ -74,6 +74,14 @@ fn validate_runs_the_policy_pack_and_honours_a_stacks_exception() {
             && stderr.contains("waived by the stack: sessions only live a day"),
         "{stderr}"
     );
+    // `policy eval` lists the waived deny as an exception and does not fail on it.
+    let eval = slsctl(&["policy", "eval", "-f", waived.path().to_str().unwrap()]);
+    let stdout = text(&eval.stdout);
+    assert_eq!(eval.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("exception: ") && stdout.contains("0 denied, 0 warnings, 1 waived"),
+        "{stdout}"
+    );
 
     // An exception without a reason is itself an error, at its place.
     let unexplained = support::spec_dir(&[

@@ -88,10 +88,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             };
             let set = PolicySet::for_stack(&stack.root)?;
             let findings = set.evaluate(&policy::input(&stack, None), &stack)?;
-            let denied = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Deny)
-                .count();
+            // A deny the stack waives (spec.policy.exceptions) is listed, but refuses nothing.
+            let denied = findings.iter().filter(|f| f.denies()).count();
+            let waived = findings.iter().filter(|f| f.waived.is_some()).count();
             match eval.output {
                 Output::Json => println!(
                     "{}",
@@ -99,13 +98,18 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 ),
                 Output::Text => {
                     for f in &findings {
-                        let label = match f.severity {
-                            Severity::Deny => "deny",
-                            Severity::Warn => "warning",
+                        let label = match (f.severity, &f.waived) {
+                            (_, Some(_)) => "exception",
+                            (Severity::Deny, None) => "deny",
+                            (Severity::Warn, None) => "warning",
                         };
                         println!("{label}: {f}");
                     }
-                    println!("{} denied, {} warnings", denied, findings.len() - denied);
+                    println!(
+                        "{} denied, {} warnings, {waived} waived",
+                        denied,
+                        findings.len() - denied - waived
+                    );
                 }
             }
             Ok(if denied == 0 {
