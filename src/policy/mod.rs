@@ -259,6 +259,21 @@ fn waiver(stack: &Stack, rule: Option<&str>, resource: Option<&str>) -> Option<S
         .map(|e| e.reason.clone())
 }
 
+/// What to do about a deny: fix the spec, or opt out of the rule with a reason.
+fn way_out(finding: &Finding) -> String {
+    match &finding.rule {
+        Some(rule) => format!(
+            "fix the spec, or opt out on the Stack: spec.policy.exceptions: [{{rule: {rule}{}, reason: \"why\"}}]",
+            finding
+                .resource
+                .as_deref()
+                .map(|r| format!(", resources: [{r}]"))
+                .unwrap_or_default()
+        ),
+        None => "fix the spec, or change the policy (slsctl policy test runs its tests)".to_string(),
+    }
+}
+
 /// Denies as validation errors, located at the resource that breaks the rule, with the way out.
 pub fn diagnostics(findings: &[Finding], stack: &Stack) -> crate::spec::diag::Diagnostics {
     let mut out = crate::spec::diag::Diagnostics::default();
@@ -281,18 +296,7 @@ pub fn diagnostics(findings: &[Finding], stack: &Stack) -> crate::spec::diag::Di
         if let Some(field) = &finding.field {
             diagnostic = diagnostic.field(field.clone());
         }
-        diagnostic = diagnostic.hint(match &finding.rule {
-            Some(rule) => format!(
-                "fix the spec, or opt out on the Stack: spec.policy.exceptions: [{{rule: {rule}{}, reason: \"why\"}}]",
-                finding
-                    .resource
-                    .as_deref()
-                    .map(|r| format!(", resources: [{r}]"))
-                    .unwrap_or_default()
-            ),
-            None => "fix the spec, or change the policy (slsctl policy test runs its tests)".to_string(),
-        });
-        out.push(diagnostic);
+        out.push(diagnostic.hint(way_out(finding)));
     }
     out.sort();
     out
@@ -382,9 +386,7 @@ pub fn check_plan(stack: &Stack, plan: &mut Plan) -> Result<Vec<Finding>, String
                     .and_then(|r| r.split_once('/'))
                     .and_then(|(k, n)| Some(ResourceId::new(crate::model::Kind::parse(k)?, n))),
                 message: format!("policy: {finding}"),
-                hint: Some(
-                    "fix the spec, or change the policy (slsctl policy test runs its tests)".into(),
-                ),
+                hint: Some(way_out(finding)),
             }),
             Severity::Warn => plan.notes.push(format!("policy warning: {finding}")),
         }
