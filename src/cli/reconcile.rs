@@ -172,6 +172,9 @@ impl Progress for Lines {
             Outcome::Skipped(why) => eprintln!("  - {} skipped: {why}", report.id),
         }
     }
+    fn waiting(&self, id: &ResourceId, what: &str) {
+        eprintln!("  … {id}: {what}");
+    }
 }
 
 /// Progress on a terminal: finished actions scroll by, and one status line at the bottom shows
@@ -208,6 +211,12 @@ impl Progress for Live {
         if state.0 == self.total {
             eprint!("\r\x1b[K");
         }
+    }
+    fn waiting(&self, id: &ResourceId, what: &str) {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        eprint!("\r\x1b[K");
+        Lines.waiting(id, what);
+        self.redraw(&state);
     }
 }
 

@@ -116,6 +116,9 @@ impl Progress for Fenced {
             None => Ok(()),
         }
     }
+    fn waiting(&self, id: &crate::model::ResourceId, what: &str) {
+        tracing::info!(resource = %id, "{what}");
+    }
 }
 
 impl Controller {
