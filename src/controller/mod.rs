@@ -103,7 +103,8 @@ pub struct Controller {
     /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
     running: std::sync::atomic::AtomicBool,
     /// Set at shutdown: renewals go on for the applies in flight, but take no more hand-overs
-    /// from followers (they would be lost with this replica).
+    /// from followers, and triggers received meanwhile are handed over too (they would be lost
+    /// with this replica; the next leader queues every stack anyway).
     draining: std::sync::atomic::AtomicBool,
 }
 
@@ -185,8 +186,10 @@ impl Controller {
     /// Unknown names are ignored.
     pub async fn request(&self, stacks: &[String]) -> Result<(), String> {
         let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
+        // A leader that is shutting down hands over too: its queue is no longer read.
+        let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
         match &self.lease {
-            Some(lease) if !self.is_leader() => {
+            Some(lease) if draining || !self.is_leader() => {
                 lease.hand_over(&known).await.map_err(|e| e.to_string())?;
                 tracing::info!(stacks = %known.join(", "), "handed the trigger to the leader");
                 Ok(())
