@@ -481,6 +481,14 @@ async fn two_controllers_share_a_lease_hand_pushes_over_and_the_survivor_takes_o
     assert!(took < Duration::from_secs(10), "within seconds: {took:?}");
     assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("5"));
     assert_eq!(b.status()["s"].reconciles, 0, "the follower still does not");
+    // The renewal took the hand-over out of the item: later renewals do not queue it again.
+    let reconciled = a.status()["s"].reconciles;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        a.status()["s"].reconciles,
+        reconciled,
+        "a hand-over is taken once"
+    );
 
     // a dies (no graceful release); b takes over after the lease expires and applies a change.
     run_a.abort();
