@@ -331,6 +331,32 @@ async fn the_example_stack_applies_in_one_run_through_the_strict_layer() {
         slsctl::render::plan_text(&again.plan)
     );
     assert_met(&proxy, &["backups-unavailable", "role-not-assumable"]);
+    // The rule target's dead-letter queue lets EventBridge send to it on the rule's behalf.
+    let dlq = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(format!("{name}-order-events-dlq"))
+        .send()
+        .await
+        .unwrap();
+    let attributes = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(dlq.queue_url().unwrap())
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::Policy)
+        .send()
+        .await
+        .unwrap();
+    let policy = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::Policy))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        policy.contains("events.amazonaws.com")
+            && policy.contains(&format!("rule/{name}-orders/{name}-order-placed")),
+        "{policy}"
+    );
 }
 
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {

@@ -751,14 +751,20 @@ pub fn rule_arn(stack: &Stack, ctx: &Context, name: &str, rule: &Rule) -> String
 }
 
 /// The rules of the stack that send events to `target`, as (statement id, rule ARN): the
-/// permissions the target needs are derived from this wiring.
+/// permissions the target needs are derived from this wiring. A queue that is a target's
+/// dead-letter queue is sent to by EventBridge on the rule's behalf, and needs the same
+/// statement as a target queue.
 pub fn rule_sources(stack: &Stack, ctx: &Context, target: &ResourceId) -> Vec<(String, String)> {
     let wanted = Reference::Stack(target.clone());
     let mut out: Vec<(String, String)> = stack
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            ResourceSpec::Rule(rule) if rule.targets.iter().any(|t| t.destination == wanted) => {
+            ResourceSpec::Rule(rule)
+                if rule.targets.iter().any(|t| {
+                    t.destination == wanted || t.dead_letter.as_ref() == Some(&wanted)
+                }) =>
+            {
                 Some((
                     format!("slsctl-events-{}", r.physical_name),
                     rule_arn(stack, ctx, &r.physical_name, rule),
