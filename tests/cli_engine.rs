@@ -577,6 +577,26 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     );
     assert!(table.contains("4 resources: 2 in sync, 2 not."), "{table}");
     assert!(!table.contains("hunter2-canary"));
+
+    // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
+    // that floats compare exactly), for `get` and for `plan`.
+    for args in [
+        vec!["get", "-f", grown_path],
+        vec!["plan", "-f", grown_path, "--refresh-only"],
+    ] {
+        let json = slsctl(&[args.as_slice(), &["-o", "json"]].concat());
+        let mut yaml_args = args.clone();
+        if yaml_args[0] == "get" {
+            yaml_args[0] = "status";
+        }
+        let yaml = slsctl(&[yaml_args.as_slice(), &["-o", "yaml"]].concat());
+        assert_eq!(yaml.status.code(), Some(0), "{}", text(&yaml.stderr));
+        let from_json: serde_json::Value = serde_saphyr::from_slice(&json.stdout).unwrap();
+        let from_yaml: serde_json::Value = serde_saphyr::from_slice(&yaml.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&yaml.stdout)));
+        assert_eq!(from_json, from_yaml, "{args:?}");
+        assert!(!text(&yaml.stdout).starts_with('{'), "block YAML");
+    }
 }
 
 /// `-o json` and `-o yaml` on apply and destroy: one document on stdout with the plan and the
