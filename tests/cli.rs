@@ -354,6 +354,15 @@ fn diagnostics_are_coloured_on_a_terminal_unless_no_color_or_never() {
         stderr.contains("q.yaml:4:8:\x1b[0m \x1b[1;31merror:\x1b[0m unknown field `delaySecond`"),
         "{stderr:?}"
     );
+    // clap's own usage errors follow the flag too.
+    let usage = slsctl_with_env(&["--color", "always", "validate"], &[]);
+    assert_eq!(usage.status.code(), Some(1));
+    assert!(usage.stderr.contains(&0x1b), "{}", text(&usage.stderr));
+    let usage = slsctl_on_a_terminal(&["--color", "never", "validate"], &[]);
+    assert!(
+        usage.contains("--file") && !usage.contains('\x1b'),
+        "{usage:?}"
+    );
     // The flag is global: after the subcommand too.
     let after = slsctl_with_env(&["validate", "-f", path, "--color=always"], &[]);
     assert!(text(&after.stderr).contains(painted_error));

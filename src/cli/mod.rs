@@ -199,9 +199,38 @@ fn init_logging() {
         .try_init();
 }
 
+/// The `--color` choice for clap's own output, from the raw arguments (`auto` when absent or
+/// not one of the three words; the parser then reports the bad value).
+fn clap_color(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    let mut value = None;
+    let mut iter = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(v) = arg.strip_prefix("--color=") {
+            value = Some(v);
+        } else if arg == "--color" {
+            value = iter.next();
+        }
+    }
+    match value {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    }
+}
+
 /// Parse the command line and run the command; the exit code is the process's.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // clap prints its own help and usage errors before `--color` is parsed; it is told the
+    // choice from a first look at the arguments, so that `--color never` holds for them too.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = <Cli as clap::CommandFactory>::command().color(clap_color(&args));
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
