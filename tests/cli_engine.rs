@@ -549,7 +549,7 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("refresh-only: 1 resources of the spec do not exist in AWS"),
+        stdout.contains("refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): 1;"),
         "{stdout}"
     );
 

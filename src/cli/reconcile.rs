@@ -308,19 +308,19 @@ fn refresh_only(plan: &mut Plan) {
     );
     if left_out.missing > 0 {
         plan.notes.push(format!(
-            "refresh-only: {} resources of the spec do not exist in AWS (not created yet, or deleted outside slsctl); `slsctl plan` creates them",
+            "refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): {}; `slsctl plan` creates them",
             left_out.missing
         ));
     }
     if left_out.leaving > 0 {
         plan.notes.push(format!(
-            "refresh-only: {} resources the stack owns are no longer in the spec; `slsctl plan` shows what happens to them",
+            "refresh-only: resources the stack owns that are no longer in the spec: {}; `slsctl plan` shows what happens to them",
             left_out.leaving
         ));
     }
     if left_out.foreign > 0 {
         plan.notes.push(format!(
-            "refresh-only: {} names of the spec are taken by resources this stack does not own",
+            "refresh-only: names of the spec taken by resources this stack does not own: {}",
             left_out.foreign
         ));
     }
