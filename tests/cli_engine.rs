@@ -471,6 +471,42 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
         "{}",
         text(&unknown.stderr)
     );
+
+    // A saved targeted plan is applied with its own --target flags, and only with them.
+    let plan_file = changed.path().join("plan.json");
+    let plan_file = plan_file.to_str().unwrap();
+    let saved = slsctl(&[
+        "plan",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/jobs",
+        "--out",
+        plan_file,
+    ]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    let untargeted = slsctl(&["apply", "-f", changed_path, plan_file]);
+    assert_eq!(untargeted.status.code(), Some(1));
+    assert!(
+        text(&untargeted.stderr).contains("the plan was saved with other --target flags (the plan is limited to --target Queue/jobs and"),
+        "{}",
+        text(&untargeted.stderr)
+    );
+    let applied = slsctl(&[
+        "apply",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/jobs",
+        plan_file,
+    ]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let after = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
+    assert_eq!(
+        planned_actions(&after),
+        pairs(&[("Queue/other", "delete")]),
+        "jobs was updated, other still waits for its prune"
+    );
 }
 
 /// `--refresh-only` shows what AWS changed behind the spec, and neither creations of missing

@@ -148,6 +148,9 @@ fn scope_options(options: &mut PlanOptions, stack: &Stack, targets: &Option<BTre
         .map(|targets| crate::plan::scope::with_dependencies(stack, targets));
 }
 
+/// How a targeted plan says so; a saved plan is matched to its `--target` flags by it.
+const TARGET_NOTE: &str = "the plan is limited to --target";
+
 /// Refuse unknown targets, and say in the plan that it is partial.
 fn check_targets(
     prepared: &mut Prepared,
@@ -173,7 +176,7 @@ fn check_targets(
     }
     let names: Vec<String> = targets.iter().map(ToString::to_string).collect();
     prepared.plan.notes.push(format!(
-        "the plan is limited to --target {} and what it depends on ({} of the stack's resources); nothing else was planned",
+        "{TARGET_NOTE} {} and what it depends on ({} of the stack's resources); nothing else was planned",
         names.join(", "),
         scope.len()
     ));
@@ -415,6 +418,18 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
                 "AWS changed since the plan was made (the observed state differs); make a new plan"
                     .into(),
             );
+        }
+        let scope_note = |plan: &Plan| {
+            plan.notes
+                .iter()
+                .find(|n| n.starts_with(TARGET_NOTE))
+                .cloned()
+        };
+        if scope_note(saved) != scope_note(&prepared.plan) {
+            return Err(format!(
+                "the plan was saved with other --target flags ({}); apply it with the same ones",
+                scope_note(saved).unwrap_or_else(|| "none".to_string())
+            ));
         }
         if render::plan_json(saved) != render::plan_json(&prepared.plan) {
             return Err(
