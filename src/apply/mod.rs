@@ -146,6 +146,17 @@ pub async fn apply(
     clients: &Clients,
     progress: Arc<dyn Progress>,
 ) -> ApplyReport {
+    apply_with_parallelism(prepared, clients, progress, MAX_PARALLEL).await
+}
+
+/// [`apply`], with up to `parallelism` creates and updates at once (at least one).
+pub async fn apply_with_parallelism(
+    prepared: Arc<Prepared>,
+    clients: &Clients,
+    progress: Arc<dyn Progress>,
+    parallelism: usize,
+) -> ApplyReport {
+    let parallelism = parallelism.max(1);
     let secrets = prepared
         .stack
         .resources
@@ -245,7 +256,7 @@ pub async fn apply(
                 pending.remove(index);
                 continue;
             }
-            if running.len() < MAX_PARALLEL && deps.iter().all(|d| finished.contains(d)) {
+            if running.len() < parallelism && deps.iter().all(|d| finished.contains(d)) {
                 let action = pending.remove(index).clone();
                 if let Err(why) = progress.proceed() {
                     skip(&*progress, &mut report, &mut failed, &action, why);
