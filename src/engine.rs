@@ -102,6 +102,7 @@ pub async fn prepare(
         }
     }
     context.account = observed.account.clone();
+    context.partition = observed.partition.clone();
     context.api_ids = observed.api_ids.clone();
     // A layer whose live version carries the spec's content hash is used as it is.
     for resource in &observed.resources {

@@ -333,7 +333,12 @@ print(json.dumps({
     assert_eq!(got["readonly"], true);
     assert_eq!(
         got["secrets"],
-        serde_json::json!(["GIT_TOKEN", "SLSCTL_CONFIG_YAML", "SLSCTL_WEBHOOK_SECRET"])
+        serde_json::json!([
+            "GIT_TOKEN",
+            "SLSCTL_API_TOKEN",
+            "SLSCTL_CONFIG_YAML",
+            "SLSCTL_WEBHOOK_SECRET"
+        ])
     );
     assert_eq!(got["desired"], 2, "two replicas behind the lease");
     assert_eq!(got["launchType"], "FARGATE");
