@@ -1071,7 +1071,17 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
             &[("Rule/placed", "targets[to-queue]")],
         ),
         ("", "", "retry", &[("Rule/placed", "targets[to-queue]")]),
-        ("", "", "dlq", &[("Rule/placed", "targets[to-queue]")]),
+        // A target's dead-letter queue is sent to on the rule's behalf: it gets the rule's
+        // statement in its policy, like a target queue.
+        (
+            "",
+            "",
+            "dlq",
+            &[
+                ("Queue/dlq", "permissions[slsctlNAMEplaced]"),
+                ("Rule/placed", "targets[to-queue]"),
+            ],
+        ),
         (
             "",
             "",
