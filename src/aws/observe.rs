@@ -43,13 +43,14 @@ fn parse_id(text: &str) -> Option<ResourceId> {
     Some(ResourceId::new(Kind::parse(kind)?, name))
 }
 
-/// Observe the stack `stack_name`; `desired` names the resources the spec wants.
+/// Observe the stack `stack_name` in `account` (the credentials' own, checked by the caller);
+/// `desired` names the resources the spec wants.
 pub async fn observe(
     clients: &Clients,
+    account: String,
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
-    let account = clients.account().await?;
     let mut observed = Observed {
         account,
         ..Observed::default()

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use super::Output;
 use crate::apply::{self, ActionReport, Outcome, Progress};
+use crate::aws::error::{explain, Explanation};
+use crate::aws::setup::Surroundings;
 use crate::aws::{load_config, Clients};
-use crate::engine::{prepare, Prepared};
+use crate::engine::{prepare, EngineError, Prepared};
 use crate::model::{ResourceId, Stack};
 use crate::plan::{Plan, PlanOptions, ResourceAction};
 use crate::render;
@@ -100,9 +102,50 @@ fn load(dir: &std::path::Path) -> Option<Stack> {
     }
 }
 
-async fn clients_for(stack: &Stack) -> Clients {
+/// The SDK clients for the stack's account and region, and the environment they came from;
+/// no region anywhere is an error that says where to set one.
+async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, String> {
+    let around = Surroundings::from_env(Some(dir));
     let config = load_config(stack.region.as_deref()).await;
-    Clients::new(&config)
+    if config.region().is_none() {
+        return Err(around.no_region().to_string());
+    }
+    Ok(Reach {
+        clients: Clients::new(&config),
+        around,
+    })
+}
+
+/// Clients, and what the environment says about them (for explaining their errors).
+struct Reach {
+    clients: Clients,
+    around: Surroundings,
+}
+
+impl Reach {
+    /// An engine error as the user reads it: what is wrong, then what to do.
+    fn explain(&self, error: EngineError) -> String {
+        match error {
+            EngineError::Aws(e) => {
+                explain(&e, &self.around, Some(self.clients.region.as_str())).to_string()
+            }
+            EngineError::WrongAccount {
+                ref stack,
+                ref pinned,
+                ref actual,
+            } => {
+                let mut explanation = Explanation::new(error.to_string());
+                explanation.hints.push(format!(
+                    "use credentials for account {pinned}: another profile (AWS_PROFILE) or `aws sso login --profile NAME` for that account"
+                ));
+                explanation.hints.push(format!(
+                    "if stack `{stack}` has moved to account {actual}, change spec.accountId in its Stack document"
+                ));
+                explanation.to_string()
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 fn print_calls(clients: &Clients) {
@@ -118,17 +161,18 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     };
     let runtime = runtime()?;
-    let (prepared, clients) = runtime.block_on(async {
-        let clients = clients_for(&stack).await;
-        (prepare(stack, &clients, &options).await, clients)
-    });
-    let mut prepared = prepared.map_err(|e| e.to_string())?;
+    let (prepared, reach) = runtime.block_on(async {
+        let reach = clients_for(&stack, &args.dir).await?;
+        Ok::<_, String>((prepare(stack, &reach.clients, &options).await, reach))
+    })?;
+    let clients = &reach.clients;
+    let mut prepared = prepared.map_err(|e| reach.explain(e))?;
     crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     let plan = &prepared.plan;
     match args.output {
         Output::Text => {
             print!("{}", render::plan_text(plan));
-            print_calls(&clients);
+            print_calls(clients);
         }
         Output::Json => println!("{}", render::plan_json(plan)),
     }
@@ -236,6 +280,12 @@ fn execute(prepared: Prepared, clients: &Clients, runtime: &tokio::runtime::Runt
     let prepared = Arc::new(prepared);
     let report = runtime.block_on(apply::apply(prepared, clients, progress));
     eprint!("{}", render::report_text(&report));
+    if report.failed() > 0 {
+        // Every action is idempotent and the next run plans from what AWS has then.
+        eprintln!(
+            "  hint: the apply can be re-run safely: it plans again from what AWS has now and does only what is left"
+        );
+    }
     print_calls(clients);
     if report.failed() + report.skipped() > 0 {
         ExitCode::from(1)
@@ -261,10 +311,11 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     };
     let runtime = runtime()?;
-    let clients = runtime.block_on(clients_for(&stack));
+    let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
+    let clients = &reach.clients;
     let mut prepared = runtime
-        .block_on(prepare(stack, &clients, &options))
-        .map_err(|e| e.to_string())?;
+        .block_on(prepare(stack, clients, &options))
+        .map_err(|e| reach.explain(e))?;
     crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     if let Some(saved) = &saved {
         if saved.observed_digest != prepared.plan.observed_digest {
@@ -298,7 +349,7 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(ExitCode::from(1));
     }
-    Ok(execute(prepared, &clients, &runtime))
+    Ok(execute(prepared, clients, &runtime))
 }
 
 pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
@@ -306,15 +357,16 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     };
     let runtime = runtime()?;
-    let clients = runtime.block_on(clients_for(&stack));
+    let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
+    let clients = &reach.clients;
     let options = PlanOptions {
         destroy: true,
         allow_mass_delete: true,
         ..PlanOptions::default()
     };
     let prepared = runtime
-        .block_on(prepare(stack, &clients, &options))
-        .map_err(|e| e.to_string())?;
+        .block_on(prepare(stack, clients, &options))
+        .map_err(|e| reach.explain(e))?;
     print!("{}", render::plan_text(&prepared.plan));
     if !prepared.plan.has_changes() {
         return Ok(if prepared.plan.refusals.is_empty() {
@@ -329,5 +381,5 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
     }
     // Refusals (a queue still holding messages) do not stop the rest of a destroy: what can go,
     // goes, and what must stay is listed.
-    Ok(execute(prepared, &clients, &runtime))
+    Ok(execute(prepared, clients, &runtime))
 }
