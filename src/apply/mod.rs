@@ -163,7 +163,7 @@ pub async fn apply(
             Ok(()) => Outcome::Done,
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).to_string())
+                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
             }
         };
         let entry = ActionReport {
@@ -258,7 +258,7 @@ pub async fn apply(
             }
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).to_string())
+                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
             }
         };
         let entry = ActionReport {

@@ -47,6 +47,10 @@ pub struct AwsError {
     /// network, permissions). It explains; `kind` still decides retries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Box<Cause>>,
+    /// How many times slsctl itself tried, where it retries instead of the SDK
+    /// (`create_at_most_once`); otherwise the SDK's configured attempts apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
 }
 
 /// The set-up problems a first run meets, told apart once here so that [`explain`] can say
@@ -116,6 +120,18 @@ impl AwsError {
             code: None,
             message: message.into(),
             cause: None,
+            attempts: None,
+        }
+    }
+
+    /// One line for a person (an apply's failed action): the explanation's first line, with
+    /// AWS's own words where the explanation leaves them out.
+    pub fn for_people(&self, region: &str) -> String {
+        let around = crate::aws::setup::Surroundings::from_env(None);
+        let explanation = explain(self, &around, Some(region));
+        match self.cause.as_deref() {
+            Some(Cause::Denied { .. }) => format!("{}: {}", explanation.what, self.message),
+            _ => explanation.what,
         }
     }
 
@@ -224,6 +240,7 @@ where
                 message,
                 code,
                 cause,
+                attempts: None,
             }
         }
         SdkError::TimeoutError(_) => AwsError {
@@ -419,19 +436,14 @@ impl Explanation {
     }
 }
 
-/// The service an operation's error most likely came from, for naming its endpoint; the first
-/// call of every command is STS's.
-fn service_of(operation: &str) -> &'static str {
+/// The service an operation belongs to, for naming its endpoint, when the list of actions
+/// names only one (the first call of every command is STS's).
+fn service_of(operation: &str) -> Option<&'static str> {
     match operation {
-        "GetCallerIdentity" => "sts",
+        "GetCallerIdentity" => Some("sts"),
         op => crate::aws::permissions::action_of_operation(op)
             .and_then(|action| action.split(':').next())
-            .map(|prefix| match prefix {
-                "tag" => "tagging",
-                "application-autoscaling" => "application-autoscaling",
-                other => other,
-            })
-            .unwrap_or("<service>"),
+            .map(|prefix| if prefix == "tag" { "tagging" } else { prefix }),
     }
 }
 
@@ -603,7 +615,12 @@ pub fn explain(
         }
         Some(Cause::Unreachable { network }) => {
             let service = service_of(error.operation);
-            let endpoint = around.endpoint_for(service, region);
+            let endpoint = match service {
+                Some(service) => around.endpoint_for(service, region),
+                None => around.endpoint_url.clone().unwrap_or_else(|| {
+                    format!("its endpoint in {}", region.unwrap_or("the region"))
+                }),
+            };
             let why = match network {
                 Network::Dns => "its host name does not resolve",
                 Network::Refused => "the connection was refused",
@@ -612,12 +629,14 @@ pub fn explain(
                 Network::Other => "the connection failed",
             };
             let mut explanation = Explanation::new(format!(
-                "cannot reach AWS {} at {endpoint} ({}): {why}",
-                service.to_ascii_uppercase(),
+                "cannot reach AWS {}at {endpoint} ({}): {why}",
+                service
+                    .map(|s| s.to_ascii_uppercase() + " ")
+                    .unwrap_or_default(),
                 error.operation
             ));
             explanation = explanation.hint(match (&around.sts_endpoint_url, &around.endpoint_url) {
-                (Some(url), _) if service == "sts" => format!(
+                (Some(url), _) if service == Some("sts") => format!(
                     "AWS_ENDPOINT_URL_STS={url} is set: STS calls go there; unset it to reach AWS"
                 ),
                 (_, Some(url)) if around.endpoint_is_local() => format!(
@@ -668,7 +687,7 @@ pub fn explain(
                 "AWS kept throttling {}{} through {} attempts",
                 error.operation,
                 error.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
-                around.max_attempts
+                error.attempts.unwrap_or(around.max_attempts)
             ))
             .hint("nothing is half-done: plan and apply can be re-run safely; an apply does only what is left")
             .hint(format!(
@@ -678,7 +697,7 @@ pub fn explain(
             ErrorKind::Other if server_side(error) => Explanation::new(format!(
                 "{} failed through {} attempts: AWS answered {}: {}",
                 error.operation,
-                around.max_attempts,
+                error.attempts.unwrap_or(around.max_attempts),
                 error.code.as_deref().unwrap_or(""),
                 error.message
             ))
@@ -841,5 +860,16 @@ mod tests {
             "the SSO session of profile `dev` (AWS_PROFILE) has expired"
         );
         assert_eq!(explanation.hints, ["renew it: aws sso login --profile dev"]);
+    }
+
+    #[test]
+    fn a_failed_action_says_how_often_slsctl_itself_tried() {
+        let mut error = AwsError::new("CreateRestApi", ErrorKind::Throttled, "Too Many Requests");
+        error.code = Some("TooManyRequestsException".into());
+        error.attempts = Some(8);
+        assert_eq!(
+            error.for_people("us-east-1"),
+            "AWS kept throttling CreateRestApi (TooManyRequestsException) through 8 attempts"
+        );
     }
 }

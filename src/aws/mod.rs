@@ -80,10 +80,12 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let error = match create().await {
+        let mut error = match create().await {
             Ok(made) => return Ok(made),
             Err(error) => error,
         };
+        // The SDK's retries are off here: the attempts are these.
+        error.attempts = Some(attempt);
         let answer_lost = error.kind == ErrorKind::Other;
         if answer_lost {
             if let Some(made) = existing().await? {
