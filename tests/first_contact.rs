@@ -123,6 +123,41 @@ fn a_profile_that_no_file_defines_is_named() {
 }
 
 #[test]
+fn profiles_that_cannot_give_credentials_say_why_and_what_renews_them() {
+    let home = tempfile::tempdir().unwrap();
+    support::write(
+        home.path(),
+        ".aws/config",
+        "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+         [profile broken]\ncredential_process = false\n",
+    );
+    let first_line = |profile: &str| {
+        let out = bare(home.path())
+            .env("AWS_PROFILE", profile)
+            .args(["plan", "-f", &example()])
+            .output()
+            .unwrap();
+        failure(out)
+    };
+    let (first, all) = first_line("sso");
+    assert_eq!(
+        first,
+        "error: profile `sso` (AWS_PROFILE) uses SSO, but this machine has no SSO session for it"
+    );
+    assert!(
+        all.contains("hint: log in: aws sso login --profile sso"),
+        "{all}"
+    );
+    let (first, all) = first_line("broken");
+    assert!(
+        first.starts_with("error: the AWS credentials could not be loaded: Error retrieving credentials: external process exited with code"),
+        "{all}"
+    );
+    assert!(all.contains("credential_process"), "{all}");
+}
+
+#[test]
 fn no_region_says_which_sources_were_empty_and_where_to_set_one() {
     let home = tempfile::tempdir().unwrap();
     let dir = support::spec_dir(&[

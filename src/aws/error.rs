@@ -363,7 +363,22 @@ fn credentials_cause(
         // an EC2 instance it does not answer, which means no source had credentials.
         _ if chain.contains("IMDS") => Cause::NoCredentials,
         _ => Cause::CredentialSourceFailed {
-            detail: chain.to_string(),
+            // The credential types' own headings say only that loading failed: the rest says why.
+            detail: chain
+                .split(": ")
+                .filter(|part| {
+                    !matches!(
+                        *part,
+                        "an error occurred while loading credentials"
+                            | "the credentials provider was not properly configured"
+                            | "unexpected credentials error"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(": ")
+                .trim_end_matches("Stderr:")
+                .trim_end_matches(['.', ' '])
+                .to_string(),
         },
     }
 }
