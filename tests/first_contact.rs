@@ -149,6 +149,22 @@ fn profiles_that_cannot_give_credentials_say_why_and_what_renews_them() {
         all.contains("hint: log in: aws sso login --profile sso"),
         "{all}"
     );
+    // The SDK's cache of the session's token, named by the SHA-1 of the session's name
+    // (`corp`), expired and without a refresh token.
+    support::write(
+        home.path(),
+        ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
+        r#"{"accessToken": "x", "expiresAt": "2020-01-01T00:00:00Z", "region": "us-east-1", "startUrl": "https://corp.awsapps.com/start"}"#,
+    );
+    let (first, all) = first_line("sso");
+    assert_eq!(
+        first,
+        "error: the SSO session of profile `sso` (AWS_PROFILE) has expired"
+    );
+    assert!(
+        all.contains("hint: renew it: aws sso login --profile sso"),
+        "{all}"
+    );
     let (first, all) = first_line("broken");
     assert!(
         first.starts_with("error: the AWS credentials could not be loaded: Error retrieving credentials: external process exited with code"),
