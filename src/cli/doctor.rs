@@ -302,7 +302,13 @@ async fn checks(args: &Args) -> Vec<Check> {
                 let error = classify("GetCallerIdentity", error);
                 let explanation = explain(&error, &around, region.as_deref());
                 if matches!(error.cause.as_deref(), Some(Cause::Unreachable { .. })) {
-                    checks[endpoint_at] = Check::missing("endpoint", explanation);
+                    // A local emulator that is down is already reported, with its fix.
+                    let emulator_down = checks
+                        .iter()
+                        .any(|c| c.name == "emulator" && c.state == State::Missing);
+                    if !emulator_down {
+                        checks[endpoint_at] = Check::missing("endpoint", explanation);
+                    }
                     checks.push(Check {
                         name: "credentials",
                         state: State::Skipped,
