@@ -106,20 +106,21 @@ pub async fn prepare(
     }
     // Whose credentials these are, before anything else is read: a stack pinned to another
     // account is refused with no call beyond this one.
-    let account = clients.account().await?;
+    let identity = clients.identity().await?;
     if let Some(expected) = &stack.account_id {
-        if *expected != account {
+        if *expected != identity.account {
             return Err(EngineError::WrongAccount {
                 stack: stack.name.clone(),
                 pinned: expected.clone(),
-                actual: account,
+                actual: identity.account,
             });
         }
     }
     // Names and physical names are all observe needs; the account is not in the names yet.
     let provisional = desired_resources(&stack, &context);
-    let mut observed = observe(clients, account, &stack.name, &provisional).await?;
+    let mut observed = observe(clients, identity, &stack.name, &provisional).await?;
     context.account = observed.account.clone();
+    context.partition = observed.partition.clone();
     context.api_ids = observed.api_ids.clone();
     // A layer whose live version carries the spec's content hash is used as it is.
     for resource in &observed.resources {

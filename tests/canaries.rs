@@ -94,7 +94,22 @@ fn no_cli_output_shows_a_sensitive_value() {
         "plan -o json of a changed secret",
         slsctl(&["plan", "-f", path, "-o", "json"]),
     ));
-    outputs.push(("apply", slsctl(&["apply", "-f", path, "--auto-approve"])));
+    outputs.push((
+        "plan -o yaml of a changed secret",
+        slsctl(&["plan", "-f", path, "-o", "yaml"]),
+    ));
+    outputs.push(("get of a changed secret", slsctl(&["get", "-f", path])));
+    // The apply of the new secret, with every log the SDK and slsctl write, and its report.
+    outputs.push((
+        "apply -o json with SLSCTL_LOG=trace",
+        support::slsctl_command()
+            .args(["apply", "-f", path, "--auto-approve", "-o", "json"])
+            .env("SLSCTL_LOG", "trace")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap(),
+    ));
+    outputs.push(("get -o yaml", slsctl(&["get", "-f", path, "-o", "yaml"])));
     outputs.push(("cost", slsctl(&["cost", "-f", path, "--explain"])));
     outputs.push(("cost -o json", slsctl(&["cost", "-f", path, "-o", "json"])));
     outputs.push((

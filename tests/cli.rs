@@ -267,3 +267,303 @@ fn controller_refuses_a_bad_configuration_before_starting() {
         );
     }
 }
+
+/// A stack directory with one error, for the diagnostics' colour.
+fn bad_spec() -> tempfile::TempDir {
+    support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n"),
+        ("q.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {delaySecond: 5}\n"),
+    ])
+}
+
+fn slsctl_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slsctl"));
+    command
+        .args(args)
+        .current_dir(support::project_root())
+        .env_remove("NO_COLOR")
+        .env_remove("SLSCTL_LOG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run slsctl")
+}
+
+/// `slsctl ARGS` with stdout and stderr on a pseudo-terminal (Python's `pty`, which the
+/// emulator's Python brings anyway): what a person at a terminal sees.
+fn slsctl_on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let venv = support::project_root().join(".venv/bin/python");
+    let python = if venv.exists() {
+        venv.into_os_string()
+    } else {
+        "python3".into()
+    };
+    let script = "import os, pty, sys\n\
+pid, fd = pty.fork()\n\
+if pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\n\
+out = b''\n\
+while True:\n    try:\n        chunk = os.read(fd, 65536)\n    except OSError:\n        break\n    if not chunk:\n        break\n    out += chunk\n\
+os.waitpid(pid, 0)\n\
+sys.stdout.buffer.write(out)\n";
+    let mut command = Command::new(python);
+    command
+        .args(["-c", script, env!("CARGO_BIN_EXE_slsctl")])
+        .args(args)
+        .current_dir(support::project_root())
+        .env_remove("NO_COLOR")
+        .env_remove("SLSCTL_LOG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().expect("run slsctl on a pseudo-terminal");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn diagnostics_are_coloured_on_a_terminal_unless_no_color_or_never() {
+    let dir = bad_spec();
+    let path = dir.path().to_str().unwrap();
+    let painted_error = "\x1b[1;31merror:\x1b[0m";
+
+    let terminal = slsctl_on_a_terminal(&["validate", "-f", path], &[]);
+    assert!(terminal.contains(painted_error), "{terminal:?}");
+    assert!(
+        terminal.contains("\x1b[36mhint:\x1b[0m did you mean `delaySeconds`?"),
+        "{terminal:?}"
+    );
+    let no_color = slsctl_on_a_terminal(&["validate", "-f", path], &[("NO_COLOR", "1")]);
+    assert!(no_color.contains("error: unknown field"), "{no_color:?}");
+    assert!(!no_color.contains('\x1b'), "{no_color:?}");
+    let never = slsctl_on_a_terminal(&["validate", "-f", path, "--color", "never"], &[]);
+    assert!(never.contains("error: unknown field"), "{never:?}");
+    assert!(!never.contains('\x1b'), "{never:?}");
+
+    // Into a pipe: no colour, unless asked for, and then even with NO_COLOR.
+    let piped = slsctl_with_env(&["validate", "-f", path], &[]);
+    assert_eq!(piped.status.code(), Some(1));
+    assert!(!piped.stderr.contains(&0x1b), "{}", text(&piped.stderr));
+    let always = slsctl_with_env(
+        &["--color", "always", "validate", "-f", path],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(always.status.code(), Some(1));
+    let stderr = text(&always.stderr);
+    assert!(stderr.contains(painted_error), "{stderr:?}");
+    assert!(
+        stderr.contains("q.yaml:4:8:\x1b[0m \x1b[1;31merror:\x1b[0m unknown field `delaySecond`"),
+        "{stderr:?}"
+    );
+    // clap's own usage errors follow the flag too.
+    let usage = slsctl_with_env(&["--color", "always", "validate"], &[]);
+    assert_eq!(usage.status.code(), Some(1));
+    assert!(usage.stderr.contains(&0x1b), "{}", text(&usage.stderr));
+    let usage = slsctl_on_a_terminal(&["--color", "never", "validate"], &[]);
+    assert!(
+        usage.contains("--file") && !usage.contains('\x1b'),
+        "{usage:?}"
+    );
+    // The flag is global: after the subcommand too.
+    let after = slsctl_with_env(&["validate", "-f", path, "--color=always"], &[]);
+    assert!(text(&after.stderr).contains(painted_error));
+}
+
+#[test]
+fn completions_are_scripts_for_bash_zsh_and_fish() {
+    let bash = slsctl(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0));
+    let script = text(&bash.stdout);
+    assert!(script.contains("--refresh-only") && script.contains("completions"));
+    // bash accepts it and registers the completion function.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slsctl.bash");
+    std::fs::write(&file, &script).unwrap();
+    let registered = Command::new("bash")
+        .args(["--norc", "-c", "source \"$1\" && complete -p slsctl", "_"])
+        .arg(&file)
+        .output()
+        .expect("bash");
+    assert!(registered.status.success(), "{}", text(&registered.stderr));
+    assert!(
+        text(&registered.stdout).contains("_slsctl")
+            && text(&registered.stdout).ends_with("slsctl\n"),
+        "{}",
+        text(&registered.stdout)
+    );
+
+    let zsh = text(&slsctl(&["completions", "zsh"]).stdout);
+    assert!(zsh.starts_with("#compdef slsctl"), "{zsh}");
+    assert!(
+        zsh.contains("--parallelism") && zsh.contains("status"),
+        "{zsh}"
+    );
+    let fish = text(&slsctl(&["completions", "fish"]).stdout);
+    assert!(
+        fish.contains("complete -c slsctl") && fish.contains("-l target"),
+        "{fish}"
+    );
+
+    let unknown = slsctl(&["completions", "tcsh"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("bash, zsh, fish"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+/// Every `-o json` has an `-o yaml` carrying the same document.
+#[test]
+fn yaml_output_is_the_json_document_in_yaml() {
+    let dir = bad_spec();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["validate", "-f", "specs/examples/orders"],
+        vec!["validate", "-f", dir.path().to_str().unwrap()],
+        vec!["cost", "-f", "specs/examples/orders"],
+        vec!["policy", "eval", "-f", "specs/examples/orders"],
+        vec![
+            "cost",
+            "pc",
+            "--memory",
+            "1536",
+            "--concurrency",
+            "100",
+            "--hours",
+            "8",
+            "--requests",
+            "3000000",
+            "--duration-ms",
+            "120",
+        ],
+    ];
+    for args in cases {
+        let json = slsctl(&[args.as_slice(), &["-o", "json"]].concat());
+        let yaml = slsctl(&[args.as_slice(), &["-o", "yaml"]].concat());
+        assert_eq!(json.status.code(), yaml.status.code(), "{args:?}");
+        serde_json::from_slice::<serde_json::Value>(&json.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        // JSON is YAML too: read both with the same parser, so that floats compare exactly
+        // (serde_json's default float parsing may round the last digit differently).
+        let from_json: serde_json::Value =
+            serde_saphyr::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let from_yaml: serde_json::Value = serde_saphyr::from_slice(&yaml.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", text(&yaml.stdout)));
+        assert_eq!(from_json, from_yaml, "{args:?}");
+        assert!(
+            !text(&yaml.stdout).trim_start().starts_with('{'),
+            "{args:?}: block YAML"
+        );
+    }
+}
+
+#[test]
+fn slsctl_log_prints_logs_on_stderr_for_any_command() {
+    let quiet = slsctl_with_env(&["validate", "-f", "specs/examples/orders"], &[]);
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+    let debug = slsctl_with_env(
+        &["validate", "-f", "specs/examples/orders"],
+        &[("SLSCTL_LOG", "debug")],
+    );
+    assert_eq!(debug.status.code(), Some(0));
+    let stderr = text(&debug.stderr);
+    assert!(
+        stderr.contains("DEBUG")
+            && stderr.contains("slsctl started")
+            && stderr.contains("command=validate"),
+        "{stderr}"
+    );
+    assert!(
+        !text(&debug.stdout).contains("DEBUG"),
+        "logs stay off stdout"
+    );
+    let info = slsctl_with_env(
+        &["validate", "-f", "specs/examples/orders"],
+        &[("SLSCTL_LOG", "info")],
+    );
+    assert!(
+        !text(&info.stderr).contains("DEBUG"),
+        "{}",
+        text(&info.stderr)
+    );
+    let typo = slsctl_with_env(
+        &["validate", "-f", "specs/examples/orders"],
+        &[("SLSCTL_LOG", "loud")],
+    );
+    assert_eq!(typo.status.code(), Some(0));
+    assert!(
+        text(&typo.stderr).contains("SLSCTL_LOG=\"loud\" is not a level"),
+        "{}",
+        text(&typo.stderr)
+    );
+}
+
+#[test]
+fn new_flags_are_checked_before_anything_is_read() {
+    let zero = slsctl(&["apply", "-f", "specs/examples/orders", "--parallelism", "0"]);
+    assert_eq!(zero.status.code(), Some(1));
+    assert!(
+        text(&zero.stderr).contains("--parallelism"),
+        "{}",
+        text(&zero.stderr)
+    );
+    let target = slsctl(&[
+        "plan",
+        "-f",
+        "specs/examples/orders",
+        "--target",
+        "create-order",
+    ]);
+    assert_eq!(target.status.code(), Some(1));
+    let stderr = text(&target.stderr);
+    assert!(
+        stderr.contains("--target takes KIND/NAME, not `create-order`")
+            && stderr.contains("hint: KIND is one of Function, Layer, Queue"),
+        "{stderr}"
+    );
+    let saved = slsctl(&[
+        "plan",
+        "-f",
+        "specs/examples/orders",
+        "--refresh-only",
+        "--out",
+        "plan.json",
+    ]);
+    assert_eq!(
+        saved.status.code(),
+        Some(1),
+        "a drift report cannot be saved for apply"
+    );
+}
+
+#[test]
+fn every_new_command_and_flag_has_help_with_examples() {
+    for (args, expected) in [
+        (
+            &["plan", "--help"][..],
+            &[
+                "--target Function/create-order",
+                "--refresh-only --detailed-exitcode",
+                "drift only",
+            ][..],
+        ),
+        (
+            &["apply", "--help"][..],
+            &["--parallelism 1", "-o json", "--target Queue/order-events"][..],
+        ),
+        (&["destroy", "--help"][..], &["-o json"][..]),
+        (
+            &["get", "--help"][..],
+            &["slsctl get -f", "slsctl status -f", "not-in-spec"][..],
+        ),
+        (
+            &["completions", "--help"][..],
+            &["completions bash", "completions zsh", "completions fish"][..],
+        ),
+        (&["--help"][..], &["NO_COLOR", "SLSCTL_LOG", "--color"][..]),
+    ] {
+        let help = text(&slsctl(args).stdout);
+        for want in expected {
+            assert!(help.contains(want), "{args:?} lacks {want:?}: {help}");
+        }
+    }
+}

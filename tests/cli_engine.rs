@@ -344,3 +344,420 @@ fn an_apply_sigkilled_at_every_action_boundary_converges_on_the_next_run() {
         );
     }
 }
+
+/// A stack of queues and a function: `jobs` redrives to `dlq`, `worker` consumes `jobs`,
+/// `other` stands alone. `extra` documents are appended.
+fn wired_stack(name: &str, jobs_delay: u32, extra: &str) -> tempfile::TempDir {
+    create_role(&Emulator::shared().endpoint, "cli-role");
+    spec_dir(&[
+        ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+        (
+            "r.yaml",
+            &format!(
+                "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: dlq}}\nspec: {{}}\n---\n\
+                 apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: jobs}}\nspec: {{delaySeconds: {jobs_delay}, deadLetter: {{queue: dlq, maxReceiveCount: 3}}}}\n---\n\
+                 apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/cli-role\n  triggers: [{{queue: jobs}}]\n  environment: {{TOKEN: hunter2-canary}}\n  sensitiveEnvironment: [TOKEN]\n{extra}"
+            ),
+        ),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ])
+}
+
+const OTHER: &str =
+    "---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: other}\nspec: {}\n";
+
+fn planned_actions(output: &std::process::Output) -> Vec<(String, String)> {
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&output.stdout), text(&output.stderr)));
+    value["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// `--target` plans and applies a target with what it depends on, and never prunes or changes
+/// anything outside the target set.
+#[test]
+fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
+    let name = unique("target");
+    let dir = wired_stack(&name, 0, OTHER);
+    let path = dir.path().to_str().unwrap();
+
+    let planned = slsctl(&["plan", "-f", path, "--target", "Queue/jobs", "-o", "json"]);
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    assert_eq!(
+        planned_actions(&planned),
+        pairs(&[("Queue/dlq", "create"), ("Queue/jobs", "create")]),
+        "jobs and the queue it redrives to; not its consumer, not the unrelated queue"
+    );
+    let applied = slsctl(&[
+        "apply",
+        "-f",
+        path,
+        "--target",
+        "Queue/jobs",
+        "--auto-approve",
+    ]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert!(
+        text(&applied.stdout).contains("the plan is limited to --target Queue/jobs and what it depends on (2 of the stack's resources)"),
+        "{}",
+        text(&applied.stdout)
+    );
+    let rest = slsctl(&["plan", "-f", path, "-o", "json"]);
+    assert_eq!(
+        planned_actions(&rest),
+        pairs(&[("Queue/other", "create"), ("Function/worker", "create")]),
+    );
+
+    // Everything applied; then `other` leaves the spec and `jobs` changes. A plan targeting
+    // `jobs` changes it and prunes nothing.
+    assert_eq!(
+        slsctl(&["apply", "-f", path, "--auto-approve"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let changed = wired_stack(&name, 5, "");
+    let changed_path = changed.path().to_str().unwrap();
+    let targeted = slsctl(&[
+        "plan",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/jobs",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        planned_actions(&targeted),
+        pairs(&[("Queue/jobs", "update")])
+    );
+    let full = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
+    assert_eq!(
+        planned_actions(&full),
+        pairs(&[("Queue/other", "delete"), ("Queue/jobs", "update")]),
+        "the full plan prunes `other`"
+    );
+    // The owned resource that left the spec can itself be the target.
+    let prune = slsctl(&[
+        "plan",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/other",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(planned_actions(&prune), pairs(&[("Queue/other", "delete")]));
+    let unknown = slsctl(&["plan", "-f", changed_path, "--target", "Queue/nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("--target Queue/nope: no such resource"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    // A saved targeted plan is applied with its own --target flags, and only with them.
+    let plan_file = changed.path().join("plan.json");
+    let plan_file = plan_file.to_str().unwrap();
+    let saved = slsctl(&[
+        "plan",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/jobs",
+        "--out",
+        plan_file,
+    ]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    let untargeted = slsctl(&["apply", "-f", changed_path, plan_file]);
+    assert_eq!(untargeted.status.code(), Some(1));
+    assert!(
+        text(&untargeted.stderr).contains("the plan was saved with other --target flags (the plan is limited to --target Queue/jobs and"),
+        "{}",
+        text(&untargeted.stderr)
+    );
+    let applied = slsctl(&[
+        "apply",
+        "-f",
+        changed_path,
+        "--target",
+        "Queue/jobs",
+        plan_file,
+    ]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let after = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
+    assert_eq!(
+        planned_actions(&after),
+        pairs(&[("Queue/other", "delete")]),
+        "jobs was updated, other still waits for its prune"
+    );
+}
+
+/// `--refresh-only` shows what AWS changed behind the spec, and neither creations of missing
+/// resources nor deletions of ones that left the spec; `get` says the same per resource.
+#[test]
+fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
+    let name = unique("drift");
+    let dir = wired_stack(&name, 0, "");
+    let path = dir.path().to_str().unwrap();
+    assert_eq!(
+        slsctl(&["apply", "-f", path, "--auto-approve"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let clean = slsctl(&["plan", "-f", path, "--refresh-only", "--detailed-exitcode"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+    let status = slsctl(&["get", "-f", path, "-o", "json"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(value["summary"]["inSync"], 3, "{value}");
+    for row in value["resources"].as_array().unwrap() {
+        assert_eq!(row["state"], "in-sync", "{row}");
+        assert!(
+            row["arn"].as_str().unwrap().starts_with("arn:aws:"),
+            "{row}"
+        );
+    }
+
+    // AWS moves behind the spec; the spec gains a queue that does not exist yet.
+    let emulator = Emulator::shared();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
+        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+            .await
+            .unwrap()
+            .unwrap();
+        clients
+            .sqs
+            .set_queue_attributes()
+            .queue_url(url)
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                "99",
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let grown = wired_stack(&name, 0, OTHER);
+    let grown_path = grown.path().to_str().unwrap();
+    let drift = slsctl(&["plan", "-f", grown_path, "--refresh-only", "-o", "json"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", text(&drift.stderr));
+    assert_eq!(planned_actions(&drift), pairs(&[("Queue/jobs", "update")]));
+    let value: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
+    let fields: Vec<&str> = value["actions"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["visibilityTimeout"]);
+    assert_eq!(value["summary"]["create"], 0);
+    let text_plan = slsctl(&[
+        "plan",
+        "-f",
+        grown_path,
+        "--refresh-only",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(text_plan.status.code(), Some(2), "drift present");
+    let stdout = text(&text_plan.stdout);
+    assert!(
+        stdout.contains("~ Queue/jobs") && !stdout.contains("+ Queue/other"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): 1;"),
+        "{stdout}"
+    );
+
+    let status = slsctl(&["get", "-f", grown_path]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let table = text(&status.stdout);
+    let line = |resource: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(resource))
+            .unwrap_or_else(|| panic!("{resource}: {table}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("Queue/jobs")[1], "drifted");
+    assert!(
+        line("Queue/jobs").contains(&"(visibilityTimeout)"),
+        "{table}"
+    );
+    assert_eq!(line("Queue/other")[1..], ["missing", "-"]);
+    assert_eq!(line("Queue/dlq")[1], "in-sync");
+    assert!(
+        line("Function/worker")[2].starts_with("arn:aws:lambda:"),
+        "{table}"
+    );
+    assert!(table.contains("4 resources: 2 in sync, 2 not."), "{table}");
+    assert!(!table.contains("hunter2-canary"));
+
+    // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
+    // that floats compare exactly), for `get` and for `plan`.
+    for args in [
+        vec!["get", "-f", grown_path],
+        vec!["plan", "-f", grown_path, "--refresh-only"],
+    ] {
+        let json = slsctl(&[args.as_slice(), &["-o", "json"]].concat());
+        let mut yaml_args = args.clone();
+        if yaml_args[0] == "get" {
+            yaml_args[0] = "status";
+        }
+        let yaml = slsctl(&[yaml_args.as_slice(), &["-o", "yaml"]].concat());
+        assert_eq!(yaml.status.code(), Some(0), "{}", text(&yaml.stderr));
+        let from_json: serde_json::Value = serde_saphyr::from_slice(&json.stdout).unwrap();
+        let from_yaml: serde_json::Value = serde_saphyr::from_slice(&yaml.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&yaml.stdout)));
+        assert_eq!(from_json, from_yaml, "{args:?}");
+        assert!(!text(&yaml.stdout).starts_with('{'), "block YAML");
+    }
+}
+
+/// `-o json` and `-o yaml` on apply and destroy: one document on stdout with the plan and the
+/// report; the people's output goes to stderr. `--parallelism 1` runs one action at a time.
+#[test]
+fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions() {
+    let name = unique("report");
+    let dir = wired_stack(&name, 0, OTHER);
+    let path = dir.path().to_str().unwrap();
+    let applied = slsctl(&[
+        "apply",
+        "-f",
+        path,
+        "--auto-approve",
+        "--parallelism",
+        "1",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&applied.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&applied.stdout)));
+    assert_eq!(value["plan"]["summary"]["create"], 4);
+    assert_eq!(value["report"]["done"], 4);
+    assert_eq!(value["report"]["failed"], 0);
+    let statuses: Vec<&str> = value["report"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["done"; 4]);
+    let stderr = text(&applied.stderr);
+    assert!(
+        stderr.contains("+ Queue/jobs (") && stderr.contains("will be created"),
+        "the plan for people: {stderr}"
+    );
+    // One at a time: every start is followed by its end before the next start.
+    let progress: Vec<&str> = stderr
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("+ ") && l.ends_with("Create…") || l.starts_with('✓'))
+        .collect();
+    assert_eq!(progress.len(), 8, "{stderr}");
+    for pair in progress.chunks(2) {
+        let started = pair[0].trim_start_matches("+ ").split(':').next().unwrap();
+        assert!(
+            pair[1].starts_with(&format!("✓ {started} (")),
+            "{progress:?}"
+        );
+    }
+    assert!(
+        !text(&applied.stdout).contains("hunter2-canary") && !stderr.contains("hunter2-canary")
+    );
+
+    let again = slsctl(&["apply", "-f", path, "--auto-approve", "-o", "yaml"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let value: serde_json::Value = serde_saphyr::from_slice(&again.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&again.stdout)));
+    assert_eq!(value["plan"]["summary"]["unchanged"], 4, "{value}");
+    assert_eq!(value["report"]["done"], 0);
+
+    let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve", "-o", "json"]);
+    assert_eq!(
+        destroyed.status.code(),
+        Some(0),
+        "{}",
+        text(&destroyed.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&destroyed.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&destroyed.stdout)));
+    let report = value["report"]["actions"].as_array().unwrap();
+    assert!(
+        report.iter().any(|a| a["id"] == "Function/worker"
+            && a["action"] == "delete"
+            && a["outcome"]["status"] == "done"),
+        "{value}"
+    );
+}
+
+/// `--color always` paints the plan's markers; the default into a pipe does not. `SLSCTL_LOG`
+/// logs a plan and an apply on stderr, and sensitive values stay out of the logs even at trace.
+#[test]
+fn plan_colours_and_logs_on_request() {
+    let name = unique("colour");
+    let dir = stack(&name, 0);
+    let path = dir.path().to_str().unwrap();
+    let plain = slsctl(&["plan", "-f", path]);
+    assert!(!plain.stdout.contains(&0x1b), "{}", text(&plain.stdout));
+    let painted = slsctl(&["plan", "-f", path, "--color", "always"]);
+    let stdout = text(&painted.stdout);
+    assert!(
+        stdout.contains("  \x1b[32m+\x1b[0m Queue/jobs ("),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("      \x1b[32m+\x1b[0m delaySeconds = 0"),
+        "{stdout:?}"
+    );
+
+    let logged = support::slsctl_command()
+        .args(["apply", "-f", path, "--auto-approve"])
+        .env("SLSCTL_LOG", "trace")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(logged.status.code(), Some(0), "{}", text(&logged.stderr));
+    let stderr = text(&logged.stderr);
+    assert!(
+        stderr.contains("TRACE") && stderr.contains("DEBUG"),
+        "logs on stderr"
+    );
+    assert!(
+        !stderr.contains("hunter2-canary"),
+        "a sensitive value reached the logs"
+    );
+    assert!(!text(&logged.stdout).contains("TRACE"));
+    let planned = support::slsctl_command()
+        .args(["plan", "-f", path])
+        .env("SLSCTL_LOG", "debug")
+        .output()
+        .unwrap();
+    let stderr = text(&planned.stderr);
+    assert!(
+        stderr.contains("DEBUG") && stderr.contains("planned"),
+        "{stderr}"
+    );
+}

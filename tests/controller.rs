@@ -398,10 +398,12 @@ async fn a_git_commit_is_reconciled_within_one_poll() {
     running.await.unwrap().unwrap();
 }
 
-/// Two controllers on one lease table: only the leader reconciles; when it dies without
-/// releasing, the other takes over within the lease time and reconciles.
+/// Two controllers on one lease table, polling only every 5 minutes: the replica that takes the
+/// lease reconciles at once; a push that reaches the follower is handed to the leader through the
+/// lease item and applied within seconds; when the leader dies without releasing, the other
+/// takes over within the lease time and reconciles every stack at once.
 #[tokio::test]
-async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
+async fn two_controllers_share_a_lease_hand_pushes_over_and_the_survivor_takes_over() {
     let sdk = Emulator::shared().sdk_config().await;
     let clients = Clients::new(&sdk);
     let s3 = slsctl::source::s3::client(&sdk);
@@ -415,26 +417,37 @@ async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
         renew_deadline: Duration::from_secs(2),
     };
     let (cache_a, cache_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = s3_controller(
-        &clients,
-        s3.clone(),
-        &bucket,
-        cache_a.path(),
-        Some(lease("a")),
-    );
-    let b = s3_controller(
-        &clients,
-        s3.clone(),
-        &bucket,
-        cache_b.path(),
-        Some(lease("b")),
+    // Polls this rare never fire during the test: every reconcile below comes from taking the
+    // lease or from the push.
+    let poll = Duration::from_secs(300);
+    let controller = |cache: &std::path::Path, holder: &str| {
+        Arc::new(Controller::new(
+            s3_config(&bucket, cache, poll, Some(lease(holder))),
+            clients.clone(),
+            s3.clone(),
+        ))
+    };
+    let (a, b) = (
+        controller(cache_a.path(), "a"),
+        controller(cache_b.path(), "b"),
     );
     let (_stop_a, stopped_a) = tokio::sync::watch::channel(false);
     let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
+    let started = std::time::Instant::now();
     let run_a = tokio::spawn(a.clone().run(stopped_a));
     // Let a take the lease first.
     let status = wait_for(&a, Duration::from_secs(30), |s| s.synced).await;
-    assert!(status.synced, "{status:?}");
+    assert!(status.synced, "the leader reconciles at start: {status:?}");
+    eprintln!("first reconcile after start: {:?}", started.elapsed());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr_b = listener.local_addr().unwrap();
+    let secret = b"handover".to_vec();
+    tokio::spawn(slsctl::controller::http::serve(
+        b.clone(),
+        listener,
+        Some(secret.clone()),
+        stopped_b.clone(),
+    ));
     let run_b = tokio::spawn(b.clone().run(stopped_b));
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(a.is_leader() && !b.is_leader());
@@ -442,6 +455,39 @@ async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
         b.status()["s"].reconciles,
         0,
         "the follower does not reconcile"
+    );
+
+    // A push to the follower: handed over, applied by the leader at its next renewal (1 s).
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "5"),
+    )
+    .await;
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let pushed = std::time::Instant::now();
+    let request = hook(
+        "push",
+        body,
+        Some(support::github_signature(&secret, body)),
+        None,
+    );
+    assert_eq!(support::http(addr_b, &request).await.0, 202);
+    let status = wait_for(&a, Duration::from_secs(30), |s| s.reconciles >= 2).await;
+    assert!(status.synced, "{status:?}");
+    let took = pushed.elapsed();
+    eprintln!("push to the follower applied by the leader in {took:?}");
+    assert!(took < Duration::from_secs(10), "within seconds: {took:?}");
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("5"));
+    assert_eq!(b.status()["s"].reconciles, 0, "the follower still does not");
+    // The renewal took the hand-over out of the item: later renewals do not queue it again.
+    let reconciled = a.status()["s"].reconciles;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        a.status()["s"].reconciles,
+        reconciled,
+        "a hand-over is taken once"
     );
 
     // a dies (no graceful release); b takes over after the lease expires and applies a change.
@@ -462,6 +508,280 @@ async fn two_controllers_share_a_lease_and_the_survivor_takes_over() {
     assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("9"));
     let _ = stop_b.send(true);
     run_b.await.unwrap().unwrap();
+}
+
+/// Shutdown while an apply is in flight: the lease is still renewed until the apply ends, so an
+/// apply longer than the renew deadline is not fenced partway; then the lease is released.
+#[tokio::test]
+async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
+    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let (bucket, name) = seeded_bucket(&s3, "drain", 1).await;
+    // A queue with a dead-letter queue: two creates, one after the other, each slowed to 3 s,
+    // so the second starts 3 s after shutdown, past the 2 s renew deadline.
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {deadLetter: {queue: dead, maxReceiveCount: 3}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: dead}\nspec: {}\n",
+    )
+    .await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0d12).await;
+    proxy.set_rules(vec![Rule {
+        service: Some("sqs".into()),
+        operation: Some("CreateQueue".into()),
+        fault: Fault::Latency(Duration::from_secs(3)),
+        rate: 1.0,
+    }]);
+    let slow = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(20))),
+        "drain",
+    );
+    let lease = LeaseConfig {
+        table: unique("leases"),
+        name: "controller".into(),
+        holder: "a".into(),
+        duration: Duration::from_secs(3),
+        renew_deadline: Duration::from_secs(2),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let controller = Arc::new(Controller::new(
+        s3_config(
+            &bucket,
+            cache.path(),
+            Duration::from_secs(300),
+            Some(lease.clone()),
+        ),
+        slow,
+        s3.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !proxy.stats().requests.contains_key("sqs:CreateQueue") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no apply started: {:?} {:?}",
+            controller.status(),
+            proxy.stats().requests
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    let stopping = std::time::Instant::now();
+    running.await.unwrap().unwrap();
+    eprintln!("shutdown waited {:?} for the apply", stopping.elapsed());
+    let status = controller.status()["s"].clone();
+    assert!(
+        status.synced && status.last_error.is_none(),
+        "the apply finished: {status:?}"
+    );
+    let clients = clients().await;
+    assert!(
+        queue_delay(&clients, &name).await.is_some(),
+        "the second queue was created"
+    );
+    // Released: another replica leads at once, without waiting for the lease to expire.
+    let other = Lease::new(
+        clients,
+        LeaseConfig {
+            holder: "b".into(),
+            ..lease
+        },
+        slsctl::controller::lease::system_clock(),
+    );
+    assert!(other.acquire_or_renew().await.unwrap(), "released");
+}
+
+/// The API token guards `/` and `/api/*` (and `slsctl reconcile` sends it); health, readiness
+/// and metrics stay open. Unknown paths and methods are 404 and 405, never a dropped connection.
+#[tokio::test]
+async fn the_api_token_guards_status_and_triggers_and_unknown_routes_are_404_or_405() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let cache = tempfile::tempdir().unwrap();
+    // Never run: the HTTP side answers from the configuration and queues into the work queue.
+    let controller = Arc::new(Controller::new(
+        s3_config("unused", cache.path(), Duration::from_secs(300), None),
+        clients,
+        s3,
+    ));
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = "correct-horse-battery";
+    tokio::spawn(slsctl::controller::http::serve_with(
+        controller.clone(),
+        listener,
+        slsctl::controller::http::Access {
+            webhook_secret: None,
+            api_token: Some(token.as_bytes().to_vec()),
+        },
+        stopped,
+    ));
+    let request = |method: &str, path: &str, authorization: Option<&str>| {
+        let header = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        format!("{method} {path} HTTP/1.1\r\nHost: x\r\n{header}Content-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
+    };
+    let bearer = format!("Bearer {token}");
+    for path in ["/healthz", "/metrics"] {
+        assert_eq!(support::http(addr, &get(path)).await.0, 200, "{path} open");
+    }
+    for path in ["/", "/api/stacks"] {
+        assert_eq!(support::http(addr, &get(path)).await.0, 401, "{path}");
+        let wrong = request("GET", path, Some("Bearer correct-horse-batter"));
+        assert_eq!(support::http(addr, &wrong).await.0, 401, "{path}");
+        let right = request("GET", path, Some(&bearer));
+        assert_eq!(support::http(addr, &right).await.0, 200, "{path}");
+    }
+    let trigger = request("POST", "/api/stacks/s/reconcile", None);
+    assert_eq!(support::http(addr, &trigger).await.0, 401);
+    assert_eq!(
+        controller.queue_depth(),
+        0,
+        "nothing queued without the token"
+    );
+
+    // Paths and methods the server does not know: answered, not a panic (status 0).
+    for (method, path, expected) in [
+        ("POST", "/api/stacks/reconcile", 404),
+        ("POST", "/api/stacks//reconcile", 404),
+        ("POST", "/api/stacks/a/b/reconcile", 404),
+        ("POST", "/api/stacks/nope/reconcile", 404),
+        ("GET", "/api/stacks/s/reconcile", 405),
+        ("DELETE", "/api/stacks", 405),
+        ("PUT", "/healthz", 405),
+        ("GET", "/hooks/github", 405),
+        ("BREW", "/", 405),
+        ("GET", "/nowhere", 404),
+    ] {
+        let answer = support::http(addr, &request(method, path, Some(&bearer))).await;
+        assert_eq!(answer.0, expected, "{method} {path}: {answer:?}");
+    }
+
+    // `slsctl reconcile` with the token from the environment or a file, and without it (run
+    // off the runtime's thread, which serves the requests).
+    let url = format!("http://{addr}");
+    let file = cache.path().join("token");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        let reconcile = |token_env: Option<&str>, extra: &[&str]| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"));
+            command
+                .args(["reconcile", "s", "--controller", &url])
+                .args(extra)
+                .env_remove("SLSCTL_API_TOKEN");
+            if let Some(token) = token_env {
+                command.env("SLSCTL_API_TOKEN", token);
+            }
+            command.output().unwrap()
+        };
+        [
+            reconcile(None, &[]),
+            reconcile(Some("wrong"), &[]),
+            reconcile(Some(token), &[]),
+            reconcile(None, &["--token-file", file.to_str().unwrap()]),
+        ]
+    })
+    .await
+    .unwrap();
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!out[0].status.success());
+    assert!(
+        stderr(&out[0]).contains("requires an API token")
+            && stderr(&out[0]).contains("hint: set SLSCTL_API_TOKEN"),
+        "{}",
+        stderr(&out[0])
+    );
+    assert!(!out[1].status.success());
+    assert!(
+        stderr(&out[1]).contains("refused the API token"),
+        "{}",
+        stderr(&out[1])
+    );
+    assert!(out[2].status.success(), "{}", stderr(&out[2]));
+    assert!(out[3].status.success(), "{}", stderr(&out[3]));
+    assert_eq!(
+        controller.queue_depth(),
+        1,
+        "queued (once: a key is queued once)"
+    );
+}
+
+/// `slsctl health` and `reconcile` give up at their timeout, with a message saying why, on a
+/// controller that does not accept connections (SYNs dropped) and on one that never answers.
+#[tokio::test]
+async fn the_controller_client_times_out_connecting_and_waiting() {
+    // A listener with a backlog of 0 that never accepts: once its queue is full, the kernel
+    // drops further SYNs and a connect hangs, as behind a firewall that drops packets.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let full = socket.listen(0).unwrap();
+    let full_addr = full.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&full_addr, Duration::from_millis(300)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    // A listener that accepts and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let keep = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+                .args(&args)
+                .output()
+                .unwrap();
+            (out, started.elapsed())
+        })
+    };
+    let cases = [
+        (
+            vec![
+                "health".to_string(),
+                "--controller".into(),
+                format!("http://{full_addr}"),
+                "--timeout".into(),
+                "1".into(),
+            ],
+            "did not accept a connection within 1 s",
+        ),
+        (
+            vec![
+                "reconcile".to_string(),
+                "s".into(),
+                "--controller".into(),
+                format!("http://{silent_addr}"),
+                "--timeout".into(),
+                "1".into(),
+            ],
+            "did not answer within 1 s",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (out, took) = run(args.clone()).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr.contains(expected) && stderr.contains("hint:"),
+            "{args:?}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(5), "{args:?} took {took:?}");
+    }
+    keep.abort();
+    drop(held);
 }
 
 /// The apply executor asks the fence before every action: a closed fence skips them all.
@@ -1009,6 +1329,46 @@ async fn the_controller_binary_logs_json_and_stops_gracefully_on_sigterm() {
             .is_some_and(|m| m.starts_with("shutting down"))),
         "{logs}"
     );
+}
+
+/// The bar from the issue: the binary, a git source, a lease and a 5-minute poll interval; the
+/// first apply comes within seconds of start, not at the first interval.
+#[tokio::test]
+async fn the_controller_binary_applies_a_git_source_at_start_despite_a_long_interval() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir_all(repo.join("stacks/s")).unwrap();
+    git(&repo, &["init", "--quiet", "-b", "main"]);
+    git(&repo, &["config", "user.name", "Test"]);
+    git(&repo, &["config", "user.email", "test@example.com"]);
+    git(&repo, &["config", "commit.gpgsign", "false"]);
+    let name = unique("start");
+    std::fs::write(repo.join("stacks/s/stack.yaml"), stack_doc(&name)).unwrap();
+    commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "3"));
+    let (mut command, _) = support::controller(
+        work.path(),
+        &format!(
+            "stacks:\n  - {{name: s, git: {{url: 'file://{}', path: stacks/s}}, intervalSeconds: 300}}\nresyncSeconds: 300\nlease: {{table: {}}}\n",
+            repo.display(),
+            unique("leases")
+        ),
+    );
+    let started = std::time::Instant::now();
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _children = Children(vec![child]);
+    let clients = clients().await;
+    while queue_delay(&clients, &name).await.as_deref() != Some("3") {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no apply within 20 s of start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("first apply {:?} after start", started.elapsed());
 }
 
 /// A metric's value from a controller's /metrics (None when it does not answer).

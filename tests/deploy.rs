@@ -56,7 +56,9 @@ fn iam_action(client: &str, prefix: &str, op: &str) -> Option<String> {
         ("sts", "get_caller_identity") => return None,
         ("s3", "list_objects_v2") => "s3:ListBucket".into(),
         ("lambda", w) if w.starts_with("wait_until_function_") => "lambda:GetFunction".into(),
-        ("dynamodb", "wait_until_table_exists") => "dynamodb:DescribeTable".into(),
+        ("dynamodb", "wait_until_table_exists" | "wait_until_table_not_exists") => {
+            "dynamodb:DescribeTable".into()
+        }
         // API Gateway's control plane is authorised by HTTP verb on resource paths.
         ("apigateway", "tag_resource") => "apigateway:PUT".into(),
         ("apigateway", "untag_resource") => "apigateway:DELETE".into(),
@@ -373,7 +375,12 @@ print(json.dumps({
     assert_eq!(got["readonly"], true);
     assert_eq!(
         got["secrets"],
-        serde_json::json!(["GIT_TOKEN", "SLSCTL_CONFIG_YAML", "SLSCTL_WEBHOOK_SECRET"])
+        serde_json::json!([
+            "GIT_TOKEN",
+            "SLSCTL_API_TOKEN",
+            "SLSCTL_CONFIG_YAML",
+            "SLSCTL_WEBHOOK_SECRET"
+        ])
     );
     assert_eq!(got["desired"], 2, "two replicas behind the lease");
     assert_eq!(got["launchType"], "FARGATE");

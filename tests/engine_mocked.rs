@@ -927,6 +927,7 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
     );
     slsctl::aws::apigateway::tag(
         &clients,
+        "aws",
         "eu-west-1",
         "a1b2c3",
         [("team".to_string(), "payments".to_string())].into(),
@@ -1044,6 +1045,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     use aws_sdk_lambda::types::EventSourceMappingConfiguration;
     let queue_arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs");
     let trigger = slsctl::aws::lambda::TriggerInput {
+        function: "worker".into(),
         queue_arn: queue_arn.clone(),
         batch_size: 5,
         maximum_batching_window: 0,
@@ -1080,7 +1082,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
         .match_requests(|r| r.uuid() == Some("first") && r.batch_size() == Some(5))
         .then_output(|| UpdateEventSourceMappingOutput::builder().build());
     let clients = clients(&[&lost, &found, &update], &[], &[]);
-    slsctl::aws::lambda::create_mapping(&clients, "worker", &trigger)
+    slsctl::aws::lambda::create_mapping(&clients, &trigger)
         .await
         .expect("adopted");
     assert_eq!(lost.num_calls(), 1, "not sent a second time");
@@ -1100,7 +1102,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     let none = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
         .then_output(|| ListEventSourceMappingsOutput::builder().build());
     let clients = self::clients(&[&retried, &none], &[], &[]);
-    slsctl::aws::lambda::create_mapping(&clients, "worker", &trigger)
+    slsctl::aws::lambda::create_mapping(&clients, &trigger)
         .await
         .expect("created on the second attempt");
     assert_eq!(retried.num_calls(), 2);

@@ -75,6 +75,9 @@ pub trait Progress: Send + Sync {
     fn proceed(&self) -> Result<(), String> {
         Ok(())
     }
+    /// An action waits for AWS to reach a state it documents as passing (backups becoming
+    /// available, a queue name's cooldown, IAM propagation); `what` says which.
+    fn waiting(&self, _id: &ResourceId, _what: &str) {}
 }
 
 /// A progress sink that says nothing.
@@ -85,12 +88,35 @@ impl Progress for Quiet {
     fn finished(&self, _: &ActionReport) {}
 }
 
+#[derive(Clone)]
 struct Shared {
     clients: Clients,
     prepared: Arc<Prepared>,
-    context: Mutex<Context>,
+    context: Arc<Mutex<Context>>,
     /// Raw sensitive values, to redact from AWS's error messages.
-    secrets: Vec<String>,
+    secrets: Arc<Vec<String>>,
+    /// Clean-ups that must wait until the resources that refer to them have moved on.
+    deferred: Arc<Mutex<Vec<Deferred>>>,
+    progress: Arc<dyn Progress>,
+}
+
+/// Something an action leaves for the end of the apply, because another resource may still use it
+/// until its own action runs: a rule's target or an API's integration moving from `$LATEST` to an
+/// alias (or back) keeps working on the old permission, or the old alias, until then. Done only
+/// when every action succeeded; otherwise the next plan shows it and finishes it.
+#[derive(Clone, Debug)]
+enum Deferred {
+    RemovePermission {
+        id: ResourceId,
+        function: String,
+        sid: String,
+        qualifier: Option<String>,
+    },
+    DeleteAlias {
+        id: ResourceId,
+        function: String,
+        alias: String,
+    },
 }
 
 /// Record an action that did not start (the fence closed), so its dependents are skipped too.
@@ -120,6 +146,17 @@ pub async fn apply(
     clients: &Clients,
     progress: Arc<dyn Progress>,
 ) -> ApplyReport {
+    apply_with_parallelism(prepared, clients, progress, MAX_PARALLEL).await
+}
+
+/// [`apply`], with up to `parallelism` creates and updates at once (at least one).
+pub async fn apply_with_parallelism(
+    prepared: Arc<Prepared>,
+    clients: &Clients,
+    progress: Arc<dyn Progress>,
+    parallelism: usize,
+) -> ApplyReport {
+    let parallelism = parallelism.max(1);
     let secrets = prepared
         .stack
         .resources
@@ -140,9 +177,11 @@ pub async fn apply(
         .collect();
     let shared = Arc::new(Shared {
         clients: clients.clone(),
-        context: Mutex::new(prepared.context.clone()),
+        context: Arc::new(Mutex::new(prepared.context.clone())),
         prepared: prepared.clone(),
-        secrets,
+        secrets: Arc::new(secrets),
+        deferred: Arc::new(Mutex::new(Vec::new())),
+        progress: progress.clone(),
     });
     let mut report = ApplyReport::default();
     let mut failed: BTreeSet<ResourceId> = BTreeSet::new();
@@ -217,7 +256,7 @@ pub async fn apply(
                 pending.remove(index);
                 continue;
             }
-            if running.len() < MAX_PARALLEL && deps.iter().all(|d| finished.contains(d)) {
+            if running.len() < parallelism && deps.iter().all(|d| finished.contains(d)) {
                 let action = pending.remove(index).clone();
                 if let Err(why) = progress.proceed() {
                     skip(&*progress, &mut report, &mut failed, &action, why);
@@ -269,6 +308,37 @@ pub async fn apply(
         };
         progress.finished(&entry);
         report.actions.push(entry);
+    }
+    let deferred = std::mem::take(&mut *shared.deferred.lock().unwrap_or_else(|e| e.into_inner()));
+    if report.failed() == 0 && report.skipped() == 0 {
+        for cleanup in deferred {
+            let (id, result) = match &cleanup {
+                Deferred::RemovePermission {
+                    id,
+                    function,
+                    sid,
+                    qualifier,
+                } => (
+                    id,
+                    lambda::remove_permission(clients, function, sid, qualifier.as_deref()).await,
+                ),
+                Deferred::DeleteAlias {
+                    id,
+                    function,
+                    alias,
+                } => (id, lambda::delete_alias(clients, function, alias).await),
+            };
+            if let Err(e) = result {
+                let entry = ActionReport {
+                    id: id.clone(),
+                    action: ActionKind::Update,
+                    outcome: Outcome::Failed(format!("clean-up after the apply: {e}")),
+                    seconds: 0.0,
+                };
+                progress.finished(&entry);
+                report.actions.push(entry);
+            }
+        }
     }
     report
 }
@@ -342,6 +412,14 @@ fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>
 }
 
 async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+    // Waits inside this action are announced as this action's progress.
+    let (progress, id) = (shared.progress.clone(), action.id.clone());
+    let shared = &Shared {
+        clients: shared
+            .clients
+            .with_notices(Arc::new(move |what: &str| progress.waiting(&id, what))),
+        ..shared.clone()
+    };
     match (action.id.kind, action.action) {
         (Kind::Queue, _) => run_queue(shared, action).await,
         (Kind::Function, _) => run_function(shared, action).await,
@@ -654,6 +732,10 @@ fn wanted_triggers(
         out.insert(
             arn_name(&arn).to_string(),
             TriggerInput {
+                function: match &f.alias {
+                    Some(alias) => format!("{}:{}", want.physical_name, alias.name),
+                    None => want.physical_name.clone(),
+                },
                 queue_arn: arn.clone(),
                 batch_size: int(&want.props, &format!("{base}.batchSize")).unwrap_or(10),
                 maximum_batching_window: int(&want.props, &format!("{base}.maximumBatchingWindow"))
@@ -718,10 +800,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             if let Some(n) = int(&want.props, "reservedConcurrency") {
                 lambda::set_reserved_concurrency(clients, &input.name, Some(n)).await?;
             }
-            for trigger in wanted_triggers(shared, &action.id, &want)?.values() {
-                lambda::create_mapping(clients, &input.name, trigger).await?;
-            }
-            sync_permissions(shared, &input.name, &want.props, &crate::plan::Props::new()).await?;
+            // The alias first: triggers and permissions name it.
             sync_aliases(
                 shared,
                 &action.id,
@@ -729,6 +808,17 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                 &want,
                 &crate::plan::Props::new(),
                 true,
+            )
+            .await?;
+            for trigger in wanted_triggers(shared, &action.id, &want)?.values() {
+                lambda::create_mapping(clients, trigger).await?;
+            }
+            sync_permissions(
+                shared,
+                &action.id,
+                &input.name,
+                &want.props,
+                &crate::plan::Props::new(),
             )
             .await
         }
@@ -772,6 +862,17 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                 )
                 .await?;
             }
+            let live_props = observed
+                .resources
+                .iter()
+                .find(|o| o.id == action.id)
+                .map(|o| o.props.clone())
+                .unwrap_or_default();
+            // A new or moved alias before the triggers and permissions that name it; an alias
+            // that left the spec only after them (see `Deferred`).
+            if changed("alias") {
+                sync_aliases(shared, &action.id, &input.name, &want, &live_props, false).await?;
+            }
             if action
                 .changes
                 .iter()
@@ -786,15 +887,14 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                 for (queue, mapping) in &live {
                     match wanted.get(queue) {
                         Some(trigger) => {
-                            lambda::update_mapping(clients, &input.name, &mapping.uuid, trigger)
-                                .await?
+                            lambda::update_mapping(clients, &mapping.uuid, trigger).await?
                         }
                         None => lambda::delete_mapping(clients, &mapping.uuid).await?,
                     }
                 }
                 for (queue, trigger) in &wanted {
                     if !live.contains_key(queue) {
-                        lambda::create_mapping(clients, &input.name, trigger).await?;
+                        lambda::create_mapping(clients, trigger).await?;
                     }
                 }
             }
@@ -804,22 +904,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
                     .iter()
                     .any(|c| c.field.starts_with("permissions["))
             {
-                let live = observed
-                    .resources
-                    .iter()
-                    .find(|o| o.id == action.id)
-                    .map(|o| o.props.clone())
-                    .unwrap_or_default();
-                sync_permissions(shared, &input.name, &want.props, &live).await?;
-            }
-            if changed("alias") {
-                let live = observed
-                    .resources
-                    .iter()
-                    .find(|o| o.id == action.id)
-                    .map(|o| o.props.clone())
-                    .unwrap_or_default();
-                sync_aliases(shared, &action.id, &input.name, &want, &live, false).await?;
+                sync_permissions(shared, &action.id, &input.name, &want.props, &live_props).await?;
             }
             let (add, remove) = tag_changes(action);
             let arn = observed
@@ -833,8 +918,13 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
 }
 
 /// Add the invoke permissions the spec derives and remove slsctl's ones it no longer does.
+///
+/// A statement moving between the function's policy and its alias's (the function gained or lost
+/// its alias) is added where it goes now, and removed from where it was only at the end of the
+/// apply, after the rule that invokes it has moved too: no window without permission.
 async fn sync_permissions(
     shared: &Shared,
+    id: &ResourceId,
     function: &str,
     want: &crate::plan::Props,
     live: &crate::plan::Props,
@@ -852,9 +942,22 @@ async fn sync_permissions(
             .collect()
     };
     let (wanted, existing) = (ours(want), ours(live));
+    let mut moved = Vec::new();
     for (sid, value) in &existing {
-        if wanted.get(sid) != Some(value) {
-            lambda::remove_permission(&shared.clients, function, sid).await?;
+        match wanted.get(sid) {
+            Some(new) if new == value => {}
+            Some(new) if qualifier_of(new) != qualifier_of(value) => {
+                moved.push(Deferred::RemovePermission {
+                    id: id.clone(),
+                    function: function.to_string(),
+                    sid: sid.clone(),
+                    qualifier: qualifier_of(value).map(str::to_string),
+                })
+            }
+            _ => {
+                lambda::remove_permission(&shared.clients, function, sid, qualifier_of(value))
+                    .await?
+            }
         }
     }
     for (sid, value) in &wanted {
@@ -862,7 +965,17 @@ async fn sync_permissions(
             lambda::add_permission(&shared.clients, function, sid, value).await?;
         }
     }
+    shared
+        .deferred
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(moved);
     Ok(())
+}
+
+/// The alias whose policy holds a permission statement (none: the function's own policy).
+fn qualifier_of(value: &Value) -> Option<&str> {
+    value.get("qualifier").and_then(Value::as_str)
 }
 
 /// Bring the function's managed aliases to the spec: publish a version and move the alias when
@@ -888,9 +1001,21 @@ async fn sync_aliases(
             .collect()
     };
     let wanted = alias_names(&want.props);
-    for name in alias_names(live).difference(&wanted) {
-        lambda::delete_alias(clients, function, name).await?;
-    }
+    // An alias that left the spec may still be what a rule or an API invokes until their own
+    // actions move them to the function: deleted at the end of the apply.
+    shared
+        .deferred
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(
+            alias_names(live)
+                .difference(&wanted)
+                .map(|name| Deferred::DeleteAlias {
+                    id: id.clone(),
+                    function: function.to_string(),
+                    alias: name.clone(),
+                }),
+        );
     for name in &wanted {
         let version_field = format!("alias.{name}.version");
         let digest =
@@ -1042,6 +1167,7 @@ async fn run_table(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
             if action.action == ActionKind::Replace {
                 if let Some(old) = observed {
                     dynamodb::delete(clients, &old.physical_name).await?;
+                    dynamodb::wait_deleted(clients, &old.physical_name).await?;
                 }
             }
             let want =
@@ -1289,8 +1415,8 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
     let region = shared.prepared.context.region.clone();
     match action.action {
         ActionKind::Delete => {
-            for (function, sid) in route_permissions(&live).keys() {
-                lambda::remove_permission(clients, function, sid).await?;
+            for ((function, sid), value) in route_permissions(&live) {
+                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
             }
             if let Some(FieldValue::Known(domain)) = live.get("domain") {
                 remove_domain(clients, domain).await?;
@@ -1304,6 +1430,7 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
             Some(id) => {
                 apigateway::tag(
                     clients,
+                    &shared.prepared.context.partition,
                     &region,
                     &id,
                     HashMap::new(),
@@ -1386,6 +1513,26 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
                     .cloned()
                     .unwrap_or_default()
             };
+            // Invoke permissions, one per function this API routes to, granted before any
+            // integration names them; the ones no longer wanted go once the new deployment serves.
+            let (wanted, granted) = (route_permissions(&want.props), route_permissions(&live));
+            let mut stale = Vec::new();
+            for (key, value) in &granted {
+                match wanted.get(key) {
+                    Some(new) if new == value => {}
+                    // Same policy, other source (a replaced API): the statement id is reused.
+                    Some(new) if qualifier_of(new) == qualifier_of(value) => {
+                        lambda::remove_permission(clients, &key.0, &key.1, qualifier_of(value))
+                            .await?
+                    }
+                    _ => stale.push((key.clone(), value.clone())),
+                }
+            }
+            for (key, value) in &wanted {
+                if granted.get(key) != Some(value) {
+                    lambda::add_permission(clients, &key.0, &key.1, value).await?;
+                }
+            }
             let resources = apigateway::ensure_resources(clients, &id, &existing, &paths).await?;
             for (method, path, function) in &routes {
                 let key = format!("routes[{method} {path}]");
@@ -1417,18 +1564,6 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
                     }
                 }
             }
-            // Invoke permissions, one per route, scoped to this API and that route.
-            let (wanted, existing) = (route_permissions(&want.props), route_permissions(&live));
-            for ((function, sid), value) in &existing {
-                if wanted.get(&(function.clone(), sid.clone())) != Some(value) {
-                    lambda::remove_permission(clients, function, sid).await?;
-                }
-            }
-            for ((function, sid), value) in &wanted {
-                if existing.get(&(function.clone(), sid.clone())) != Some(value) {
-                    lambda::add_permission(clients, function, sid, value).await?;
-                }
-            }
             // A deployment only when the routes changed, then the stage's settings.
             let stage = text(&want.props, "stage.name").unwrap_or_else(|| "prod".into());
             let deployed = live.get("stage.deployment") != want.props.get("stage.deployment")
@@ -1450,8 +1585,22 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
                     want.props.get("stage.tracing"),
                     Some(FieldValue::Known(Value::Bool(true)))
                 );
-                apigateway::update_stage(clients, &id, &stage, throttling.as_ref(), tracing)
-                    .await?;
+                // A new deployment keeps its stage's method settings; a stage that is new (or
+                // renamed) has none.
+                let throttled_now = live.contains_key("stage.throttling")
+                    && live.get("stage.name") == want.props.get("stage.name");
+                apigateway::update_stage(
+                    clients,
+                    &id,
+                    &stage,
+                    throttling.as_ref(),
+                    throttled_now,
+                    tracing,
+                )
+                .await?;
+            }
+            for ((function, sid), value) in stale {
+                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
             }
             if live.get("domain") != want.props.get("domain") {
                 let endpoint =
@@ -1469,7 +1618,15 @@ async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
             }
             if !fresh {
                 let (add, remove) = tag_changes(action);
-                apigateway::tag(clients, &region, &id, add, remove).await?;
+                apigateway::tag(
+                    clients,
+                    &shared.prepared.context.partition,
+                    &region,
+                    &id,
+                    add,
+                    remove,
+                )
+                .await?;
             }
             Ok(())
         }

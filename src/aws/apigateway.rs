@@ -88,8 +88,10 @@ fn function_of(uri: &str) -> Option<&str> {
 }
 
 pub fn integration_uri(region: &str, function_arn: &str) -> String {
+    // The integration lives in the function's partition (its ARN's second field).
+    let partition = function_arn.split(':').nth(1).unwrap_or("aws");
     format!(
-        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+        "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     )
 }
 
@@ -409,12 +411,15 @@ pub async fn deploy(
         .map_err(|e| classify("CreateDeployment", e))
 }
 
-/// Stage settings: throttling for every method (`*/*`) and X-Ray tracing.
+/// Stage settings: throttling for every method (`*/*`) and X-Ray tracing. `throttled_now` says
+/// whether the stage has `*/*` settings today: AWS refuses (`BadRequestException`) to remove
+/// method settings that do not exist, so they are removed only when they do.
 pub async fn update_stage(
     clients: &Clients,
     id: &str,
     stage: &str,
     throttling: Option<&Value>,
+    throttled_now: bool,
     tracing: bool,
 ) -> Result<(), AwsError> {
     let mut operations = vec![patch("/tracingEnabled", tracing.to_string())];
@@ -429,6 +434,7 @@ pub async fn update_stage(
                 t["burstLimit"].to_string(),
             ));
         }
+        None if !throttled_now => {}
         // Removing the `*/*` settings returns the stage to the account's limits.
         None => operations.push(
             PatchOperation::builder()
@@ -468,12 +474,13 @@ pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
 
 pub async fn tag(
     clients: &Clients,
+    partition: &str,
     region: &str,
     id: &str,
     add: HashMap<String, String>,
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
-    let arn = format!("arn:aws:apigateway:{region}::/restapis/{id}");
+    let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
     if !add.is_empty() {
         clients.limits.apigateway.acquire().await;
         clients.calls.record("apigateway:TagResource");

@@ -504,22 +504,39 @@ async fn set_ttl(
         .map_err(|e| classify("UpdateTimeToLive", e))
 }
 
+/// How long a new table may take before continuous backups can be enabled on it.
+const BACKUPS_READY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Point-in-time recovery. Right after CreateTable, AWS answers
+/// `ContinuousBackupsUnavailableException` until the table's backups are ready: waited out.
 async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:UpdateContinuousBackups");
-    clients
-        .dynamodb
-        .update_continuous_backups()
-        .table_name(name)
-        .point_in_time_recovery_specification(built(
-            PointInTimeRecoverySpecification::builder()
-                .point_in_time_recovery_enabled(enabled)
-                .build(),
-        )?)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateContinuousBackups", e))
+    let specification = built(
+        PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(enabled)
+            .build(),
+    )?;
+    super::wait_out(
+        clients,
+        BACKUPS_READY_TIMEOUT,
+        |e| {
+            (e.code.as_deref() == Some("ContinuousBackupsUnavailableException"))
+                .then(|| format!("continuous backups of table {name} to become available"))
+        },
+        || async {
+            clients.limits.dynamodb.acquire().await;
+            clients.calls.record("dynamodb:UpdateContinuousBackups");
+            clients
+                .dynamodb
+                .update_continuous_backups()
+                .table_name(name)
+                .point_in_time_recovery_specification(specification.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("UpdateContinuousBackups", e))
+        },
+    )
+    .await
 }
 
 /// What a changed `globalSecondaryIndexes[…]` field means for one index.
@@ -868,4 +885,25 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
             .map(|_| ())
             .map_err(|e| classify("DeleteTable", e)),
     )
+}
+
+/// Wait until a deleted table is gone: DeleteTable returns while the table is `DELETING`, and
+/// a CreateTable of the same name fails with `ResourceInUseException` until then.
+pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    clients.notify(&format!("waiting: table {name} to finish deleting"));
+    clients.calls.record("dynamodb:DescribeTable(waiter)");
+    clients
+        .dynamodb
+        .wait_until_table_not_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            AwsError::new(
+                "wait for table deletion",
+                ErrorKind::Other,
+                crate::aws::error::plain_chain(&e),
+            )
+        })
 }

@@ -444,25 +444,52 @@ pub async fn put_targets(
         .send()
         .await
         .map_err(|e| classify("PutTargets", e))?;
-    if output.failed_entry_count() > 0 {
-        let reasons: Vec<String> = output
+    partial_failure(
+        "PutTargets",
+        output.failed_entry_count(),
+        output
             .failed_entries()
             .iter()
-            .map(|f| {
-                format!(
-                    "{}: {}",
-                    f.target_id().unwrap_or("?"),
-                    f.error_message().unwrap_or("failed")
-                )
-            })
-            .collect();
-        return Err(AwsError::new(
-            "PutTargets",
-            ErrorKind::Validation,
-            reasons.join("; "),
-        ));
+            .map(|f| (f.target_id(), f.error_code(), f.error_message())),
+    )
+}
+
+/// PutTargets and RemoveTargets answer 200 with `FailedEntryCount > 0` when some entries failed:
+/// that is a failure, classified by the first entry's code (a concurrent modification is worth a
+/// retry, a bad target is not).
+fn partial_failure<'a>(
+    operation: &'static str,
+    failed: i32,
+    entries: impl Iterator<Item = (Option<&'a str>, Option<&'a str>, Option<&'a str>)>,
+) -> Result<(), AwsError> {
+    if failed == 0 {
+        return Ok(());
     }
-    Ok(())
+    let mut code = None;
+    let reasons: Vec<String> = entries
+        .map(|(id, error_code, message)| {
+            if code.is_none() {
+                code = error_code.map(str::to_string);
+            }
+            format!(
+                "{}: {}",
+                id.unwrap_or("?"),
+                message.or(error_code).unwrap_or("failed")
+            )
+        })
+        .collect();
+    let kind = match super::error::classify_code(code.as_deref(), None) {
+        ErrorKind::Other if code.is_none() => ErrorKind::Validation,
+        kind => kind,
+    };
+    Err(AwsError {
+        operation,
+        kind,
+        code,
+        message: format!("{failed} target(s) failed: {}", reasons.join("; ")),
+        cause: None,
+        attempts: None,
+    })
 }
 
 pub async fn remove_targets(
@@ -476,17 +503,27 @@ pub async fn remove_targets(
     }
     clients.limits.events.acquire().await;
     clients.calls.record("events:RemoveTargets");
-    gone_is_done(
-        clients
-            .events
-            .remove_targets()
-            .rule(rule)
-            .event_bus_name(bus)
-            .set_ids(Some(ids))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("RemoveTargets", e)),
+    let output = match clients
+        .events
+        .remove_targets()
+        .rule(rule)
+        .event_bus_name(bus)
+        .set_ids(Some(ids))
+        .send()
+        .await
+        .map_err(|e| classify("RemoveTargets", e))
+    {
+        Ok(output) => output,
+        Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    partial_failure(
+        "RemoveTargets",
+        output.failed_entry_count(),
+        output
+            .failed_entries()
+            .iter()
+            .map(|f| (f.target_id(), f.error_code(), f.error_message())),
     )
 }
 

@@ -255,6 +255,13 @@ pub fn mapping_props(mapping: &EventSourceMappingConfiguration, props: &mut Prop
         format!("{base}.enabled"),
         FieldValue::known(!matches!(state, "Disabled" | "Disabling")),
     );
+    let alias = mapping
+        .function_arn()
+        .and_then(|arn| crate::plan::desired::function_of_arn(arn).1);
+    props.insert(
+        format!("{base}.alias"),
+        FieldValue::known(alias.map_or(Value::Null, Value::from)),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,11 +516,49 @@ fn ephemeral(size: i32) -> Option<EphemeralStorage> {
 }
 
 /// Create a function with its tags in the same call, and wait until it is active.
+/// How long IAM may take to make a new or changed role (or its permissions) usable by Lambda.
+const IAM_PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Lambda's answers while IAM has not propagated a role or its permissions yet: the role "cannot
+/// be assumed" (CreateFunction, UpdateFunctionConfiguration), or the role "does not have
+/// permissions" for the event source (CreateEventSourceMapping). Both are
+/// `InvalidParameterValueException`; they pass within seconds to minutes.
+pub fn iam_not_propagated(error: &AwsError) -> Option<String> {
+    let propagating = error.code.as_deref() == Some("InvalidParameterValueException")
+        && (error.message.contains("cannot be assumed")
+            || error.message.contains("does not have permissions"));
+    propagating.then(|| "IAM to propagate the execution role".to_string())
+}
+
 pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result<String, AwsError> {
+    let sent = super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+        send_create_function(clients, input)
+    })
+    .await;
+    let arn = match sent {
+        Ok(arn) => arn,
+        // The SDK retried after an answer it lost, and the first attempt had made it: the
+        // function carries this resource's ownership tags. Anything else stays an error.
+        Err(e) if e.kind == ErrorKind::Conflict && e.message.contains("already exist") => {
+            match made_by(clients, &input.name, &input.tags).await? {
+                Some(arn) => arn,
+                None => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    wait_active(clients, &input.name).await?;
+    Ok(arn)
+}
+
+async fn send_create_function(
+    clients: &Clients,
+    input: &FunctionInput,
+) -> Result<String, AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:CreateFunction");
     let image = input.package_type == "Image";
-    let sent = clients
+    clients
         .lambda
         .create_function()
         .function_name(&input.name)
@@ -551,21 +596,8 @@ pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result
         .set_tags(Some(input.tags.clone()))
         .send()
         .await
-        .map_err(|e| classify("CreateFunction", e));
-    let arn = match sent {
-        Ok(output) => output.function_arn().unwrap_or_default().to_string(),
-        // The SDK retried after an answer it lost, and the first attempt had made it: the
-        // function carries this resource's ownership tags. Anything else stays an error.
-        Err(e) if e.kind == ErrorKind::Conflict && e.message.contains("already exist") => {
-            match made_by(clients, &input.name, &input.tags).await? {
-                Some(arn) => arn,
-                None => return Err(e),
-            }
-        }
-        Err(e) => return Err(e),
-    };
-    wait_active(clients, &input.name).await?;
-    Ok(arn)
+        .map(|output| output.function_arn().unwrap_or_default().to_string())
+        .map_err(|e| classify("CreateFunction", e))
 }
 
 /// The function's ARN when it carries exactly these ownership tags.
@@ -677,6 +709,17 @@ pub async fn update_code(
 }
 
 pub async fn update_configuration(
+    clients: &Clients,
+    input: &FunctionInput,
+) -> Result<(), AwsError> {
+    // A changed role may not be assumable yet, like a new one.
+    super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+        send_update_configuration(clients, input)
+    })
+    .await
+}
+
+async fn send_update_configuration(
     clients: &Clients,
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
@@ -804,6 +847,8 @@ pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsErr
 /// Settings of one trigger, resolved.
 #[derive(Clone, Debug)]
 pub struct TriggerInput {
+    /// What the mapping invokes: the function's name, or `NAME:ALIAS` for an aliased function.
+    pub function: String,
     pub queue_arn: String,
     pub batch_size: i32,
     pub maximum_batching_window: i32,
@@ -814,13 +859,10 @@ pub struct TriggerInput {
 
 /// Create a trigger at most once (see `create_at_most_once`): AWS allows one mapping per queue
 /// and function and answers a second with "already exists"; moto makes a second one.
-pub async fn create_mapping(
-    clients: &Clients,
-    function: &str,
-    t: &TriggerInput,
-) -> Result<(), AwsError> {
+pub async fn create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), AwsError> {
+    let function = crate::plan::desired::function_of_arn(&t.function).0;
     let create = || async {
-        match send_create_mapping(clients, function, t).await {
+        match send_create_mapping(clients, t).await {
             // An earlier attempt whose answer was lost made it: adopt it below.
             Err(e) if e.kind == ErrorKind::Conflict && e.message.contains("already exists") => {
                 Err(AwsError::new(e.operation, ErrorKind::Other, e.message))
@@ -834,12 +876,15 @@ pub async fn create_mapping(
         }
     };
     let existing = || async {
-        match find_mapping(clients, function, &t.queue_arn).await? {
-            Some(uuid) => update_mapping(clients, function, &uuid, t).await.map(Some),
+        match find_mapping(clients, &t.function, &t.queue_arn).await? {
+            Some(uuid) => update_mapping(clients, &uuid, t).await.map(Some),
             None => Ok(None),
         }
     };
-    super::create_at_most_once(create, existing).await
+    super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+        super::create_at_most_once(create, existing)
+    })
+    .await
 }
 
 /// The mapping from `queue_arn` to `function`, if there is one.
@@ -864,17 +909,13 @@ async fn find_mapping(
         .find_map(|m| m.uuid().map(str::to_string)))
 }
 
-async fn send_create_mapping(
-    clients: &Clients,
-    function: &str,
-    t: &TriggerInput,
-) -> Result<(), AwsError> {
+async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:CreateEventSourceMapping");
     clients
         .lambda
         .create_event_source_mapping()
-        .function_name(function)
+        .function_name(&t.function)
         .event_source_arn(&t.queue_arn)
         .batch_size(t.batch_size)
         .maximum_batching_window_in_seconds(t.maximum_batching_window)
@@ -898,19 +939,22 @@ async fn send_create_mapping(
         .map_err(|e| classify("CreateEventSourceMapping", e))
 }
 
+/// Update a trigger in place, including what it invokes: moving a mapping between `$LATEST` and
+/// the alias is one UpdateEventSourceMapping, so the queue is never without a consumer nor
+/// consumed twice.
 pub async fn update_mapping(
     clients: &Clients,
-    function: &str,
     uuid: &str,
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
-    with_conflict_retry(clients, function, || async {
+    with_mapping_settled(clients, uuid, || async {
         clients.limits.lambda.acquire().await;
         clients.calls.record("lambda:UpdateEventSourceMapping");
         clients
             .lambda
             .update_event_source_mapping()
             .uuid(uuid)
+            .function_name(&t.function)
             .batch_size(t.batch_size)
             .maximum_batching_window_in_seconds(t.maximum_batching_window)
             // An empty list switches partial batch responses off.
@@ -933,18 +977,89 @@ pub async fn update_mapping(
 }
 
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:DeleteEventSourceMapping");
     gone_is_done(
-        clients
+        with_mapping_settled(clients, uuid, || async {
+            clients.limits.lambda.acquire().await;
+            clients.calls.record("lambda:DeleteEventSourceMapping");
+            clients
+                .lambda
+                .delete_event_source_mapping()
+                .uuid(uuid)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("DeleteEventSourceMapping", e))
+        })
+        .await,
+    )
+}
+
+/// How long a mapping may stay in `Creating`, `Updating`, `Enabling` or `Disabling`.
+const MAPPING_SETTLE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Run `call`; while Lambda refuses it because the mapping is in transition
+/// (`ResourceInUseException`), wait for the mapping to settle and try again.
+async fn with_mapping_settled<T, F, Fut>(
+    clients: &Clients,
+    uuid: &str,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let mut attempts = 0;
+    loop {
+        match call().await {
+            Err(error) if error.kind == ErrorKind::Conflict && attempts < 5 => {
+                attempts += 1;
+                wait_mapping_settled(clients, uuid).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Wait until a mapping is in a steady state (`Enabled` or `Disabled`), or gone.
+pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
+    let deadline = tokio::time::Instant::now() + MAPPING_SETTLE_TIMEOUT;
+    let mut delay = Duration::from_millis(500);
+    let mut told = false;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:GetEventSourceMapping");
+        let state = match clients
             .lambda
-            .delete_event_source_mapping()
+            .get_event_source_mapping()
             .uuid(uuid)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteEventSourceMapping", e)),
-    )
+            .map_err(|e| classify("GetEventSourceMapping", e))
+        {
+            Ok(mapping) => mapping.state().unwrap_or("Enabled").to_string(),
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if matches!(state.as_str(), "Enabled" | "Disabled") {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(AwsError::new(
+                "wait for event source mapping",
+                ErrorKind::Other,
+                format!(
+                    "mapping {uuid} stayed {state} for {} s",
+                    MAPPING_SETTLE_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        if !told {
+            clients.notify(&format!("waiting for trigger {uuid} to leave {state}"));
+            told = true;
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1166,10 +1281,13 @@ pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Res
 // start with `slsctl-`; the others are left alone.
 
 /// slsctl's permission statements on a function, as `permissions[<sid>]` props.
+/// `qualifier` reads the policy of that alias instead of the function's own; the statements
+/// found there carry it as `qualifier`.
 pub async fn get_permissions(
     clients: &Clients,
     function: &str,
-    prefix: &str,
+    qualifier: Option<&str>,
+    ours: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Props, AwsError> {
     clients.limits.lambda_get_policy.acquire().await;
     clients.calls.record("lambda:GetPolicy");
@@ -1177,6 +1295,7 @@ pub async fn get_permissions(
         .lambda
         .get_policy()
         .function_name(function)
+        .set_qualifier(qualifier.map(str::to_string))
         .send()
         .await
     {
@@ -1204,7 +1323,7 @@ pub async fn get_permissions(
         let Some(sid) = statement
             .get("Sid")
             .and_then(Value::as_str)
-            .filter(|s| s.starts_with(prefix))
+            .filter(|s| ours(s))
         else {
             continue;
         };
@@ -1232,12 +1351,11 @@ pub async fn get_permissions(
             .and_then(|c| c.get("AWS:SourceArn").or_else(|| c.get("aws:SourceArn")))
             .and_then(Value::as_str)
             .unwrap_or_default();
-        props.insert(
-            format!("permissions[{sid}]"),
-            FieldValue::known(
-                json!({"action": action, "principal": principal, "sourceArn": source}),
-            ),
-        );
+        let mut value = json!({"action": action, "principal": principal, "sourceArn": source});
+        if let Some(alias) = qualifier {
+            value["qualifier"] = json!(alias);
+        }
+        props.insert(format!("permissions[{sid}]"), FieldValue::known(value));
     }
     Ok(props)
 }
@@ -1263,6 +1381,12 @@ pub async fn add_permission(
             .add_permission()
             .function_name(function)
             .statement_id(sid)
+            .set_qualifier(
+                value
+                    .get("qualifier")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            )
             .action(text("action"))
             .principal(text("principal"))
             .source_arn(text("sourceArn"))
@@ -1278,6 +1402,7 @@ pub async fn remove_permission(
     clients: &Clients,
     function: &str,
     sid: &str,
+    qualifier: Option<&str>,
 ) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     clients.calls.record("lambda:RemovePermission");
@@ -1287,6 +1412,7 @@ pub async fn remove_permission(
             .remove_permission()
             .function_name(function)
             .statement_id(sid)
+            .set_qualifier(qualifier.map(str::to_string))
             .send()
             .await
             .map(|_| ())

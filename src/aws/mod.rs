@@ -103,6 +103,70 @@ where
     }
 }
 
+/// Retry `call` while AWS answers with a state it documents as passing: a table whose backups
+/// are not ready yet, a queue name in its 60 s cooldown, a role IAM has not propagated. `passing`
+/// recognises those answers and says what is being waited for; the first wait is announced
+/// through [`Clients::notify`] (a progress line), and after `budget` the last answer is the
+/// error. Anything else is returned at once.
+pub async fn wait_out<T, F, Fut, P>(
+    clients: &Clients,
+    budget: std::time::Duration,
+    passing: P,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+    P: Fn(&AwsError) -> Option<String>,
+{
+    let deadline = tokio::time::Instant::now() + budget;
+    let mut delay = std::time::Duration::from_millis(250);
+    let mut told = false;
+    loop {
+        let error = match call().await {
+            Ok(done) => return Ok(done),
+            Err(error) => error,
+        };
+        let Some(what) = passing(&error) else {
+            return Err(error);
+        };
+        if tokio::time::Instant::now() + delay > deadline {
+            return Err(AwsError {
+                message: format!(
+                    "{} (still {what} after {} s)",
+                    error.message,
+                    budget.as_secs()
+                ),
+                ..error
+            });
+        }
+        if !told {
+            clients.notify(&format!("waiting: {what}"));
+            told = true;
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(10));
+    }
+}
+
+/// Where long waits say what they wait for. The CLI turns these into progress lines; elsewhere
+/// they go to the log.
+#[derive(Clone, Default)]
+pub struct Notices(Option<NoticeSink>);
+
+/// Receives what a wait is waiting for.
+pub type NoticeSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+impl std::fmt::Debug for Notices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notices(sink)"
+        } else {
+            "Notices(log)"
+        })
+    }
+}
+
 /// Counts AWS calls by `service:Operation`, for the plan's footer, metrics and benchmarks.
 #[derive(Debug, Default)]
 pub struct CallCounter {
@@ -143,6 +207,7 @@ pub struct Clients {
     pub calls: Arc<CallCounter>,
     /// Throttled attempts by `service:Operation`, retried ones included (metrics).
     pub throttles: Arc<CallCounter>,
+    pub notices: Notices,
 }
 
 impl Clients {
@@ -171,6 +236,7 @@ impl Clients {
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
             throttles,
+            notices: Notices::default(),
         }
     }
 
@@ -201,10 +267,29 @@ impl Clients {
             limits: Arc::new(limits::Limits::default()),
             calls: Arc::new(CallCounter::default()),
             throttles: Arc::new(CallCounter::default()),
+            notices: Notices::default(),
         }
     }
 
-    pub async fn account(&self) -> Result<String, AwsError> {
+    /// Say what a long wait is waiting for (see [`Notices`]).
+    pub fn notify(&self, what: &str) {
+        match &self.notices.0 {
+            Some(sink) => sink(what),
+            None => tracing::info!("{what}"),
+        }
+    }
+
+    /// The same clients, with waits announced to `sink`.
+    pub fn with_notices(&self, sink: NoticeSink) -> Clients {
+        Clients {
+            notices: Notices(Some(sink)),
+            ..self.clone()
+        }
+    }
+
+    /// The account and partition of the credentials, from GetCallerIdentity: the partition
+    /// (`aws`, `aws-cn`, `aws-us-gov`) is read from the caller's own ARN, never assumed.
+    pub async fn identity(&self) -> Result<Identity, AwsError> {
         self.calls.record("sts:GetCallerIdentity");
         let identity = self
             .sts
@@ -212,14 +297,33 @@ impl Clients {
             .send()
             .await
             .map_err(|e| error::classify("GetCallerIdentity", e))?;
-        identity.account.ok_or_else(|| {
+        let account = identity.account.ok_or_else(|| {
             AwsError::new(
                 "GetCallerIdentity",
                 ErrorKind::Other,
                 "no account in the answer",
             )
-        })
+        })?;
+        let partition = identity
+            .arn
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(1))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| partition_of(&self.region).to_string());
+        Ok(Identity { account, partition })
     }
+
+    pub async fn account(&self) -> Result<String, AwsError> {
+        Ok(self.identity().await?.account)
+    }
+}
+
+/// Who the credentials are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub partition: String,
 }
 
 /// The partition of a region (`aws`, `aws-cn`, `aws-us-gov`), for building ARNs.

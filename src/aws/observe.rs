@@ -17,7 +17,8 @@ use super::{apigateway, autoscaling, dynamodb, events};
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::desired::{
-    arn_name, queue_url_from_arn, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
+    api_permission_id, arn_name, function_of_arn, queue_url_from_arn, TAG_ALIAS,
+    TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
 };
 use crate::plan::{DesiredResource, FieldValue, ObservedResource};
 
@@ -25,6 +26,8 @@ use crate::plan::{DesiredResource, FieldValue, ObservedResource};
 #[derive(Clone, Debug, Default)]
 pub struct Observed {
     pub account: String,
+    /// The credentials' partition (`aws`, `aws-cn`, `aws-us-gov`), for the ARNs slsctl builds.
+    pub partition: String,
     pub resources: Vec<ObservedResource>,
     pub queue_urls: BTreeMap<ResourceId, String>,
     pub function_arns: BTreeMap<ResourceId, String>,
@@ -43,16 +46,17 @@ fn parse_id(text: &str) -> Option<ResourceId> {
     Some(ResourceId::new(Kind::parse(kind)?, name))
 }
 
-/// Observe the stack `stack_name` in `account` (the credentials' own, checked by the caller);
+/// Observe the stack `stack_name` as `identity` (the credentials' own, checked by the caller);
 /// `desired` names the resources the spec wants.
 pub async fn observe(
     clients: &Clients,
-    account: String,
+    identity: super::Identity,
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
     let mut observed = Observed {
-        account,
+        account: identity.account,
+        partition: identity.partition,
         ..Observed::default()
     };
 
@@ -274,6 +278,11 @@ pub async fn observe(
     let mut mapping_sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if wants_triggers || has_functions {
         for (mapping, configuration) in lambda::list_mappings(clients).await? {
+            // slsctl makes SQS triggers only. A stream mapping (DynamoDB, Kinesis) is someone
+            // else's: never keyed (its ARN ends in a timestamp), compared or deleted.
+            if mapping.source_arn.split(':').nth(2) != Some("sqs") {
+                continue;
+            }
             // A mapping on an alias carries the qualifier; it still belongs to the function.
             let function_arn = mapping
                 .function_arn
@@ -362,13 +371,40 @@ pub async fn observe(
             .iter()
             .any(|d| &d.id == id && d.props.keys().any(|k| k.starts_with("permissions[")));
         if wired {
+            // The function's own policy, and the policy of each alias that may hold statements:
+            // the spec's alias and the aliases slsctl manages today.
+            let mut qualifiers: BTreeSet<Option<String>> = BTreeSet::from([None]);
+            qualifiers.extend(
+                desired
+                    .iter()
+                    .filter(|d| &d.id == id)
+                    .flat_map(|d| d.props.values())
+                    .filter_map(|v| match v {
+                        FieldValue::Known(v) => v.get("qualifier")?.as_str().map(str::to_string),
+                        FieldValue::Unknown(_) => None,
+                    })
+                    .map(Some),
+            );
+            qualifiers.extend(
+                aliases
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|(a, _)| Some(a.name.clone())),
+            );
             let clients = clients.clone();
             let (id, name) = (id.clone(), f.name.clone());
             permission_tasks.spawn(async move {
-                Ok((
-                    id,
-                    lambda::get_permissions(&clients, &name, "slsctl-events-").await?,
-                ))
+                let mut props = crate::plan::Props::new();
+                for qualifier in qualifiers {
+                    props.extend(
+                        lambda::get_permissions(&clients, &name, qualifier.as_deref(), &|sid| {
+                            sid.starts_with("slsctl-events-")
+                        })
+                        .await?,
+                    );
+                }
+                Ok((id, props))
             });
         }
     }
@@ -405,30 +441,42 @@ pub async fn observe(
         };
         let mut api = api;
         apigateway::describe(clients, &mut api, &stage).await?;
-        let mut functions: std::collections::BTreeSet<String> = api
-            .props
-            .iter()
-            .filter(|(k, _)| k.starts_with("routes["))
-            .filter_map(|(_, v)| match v {
-                FieldValue::Known(serde_json::Value::String(arn)) if !arn.is_empty() => {
-                    Some(arn_name(arn).to_string())
-                }
-                _ => None,
-            })
-            .collect();
+        // The functions its live routes and the spec's routes invoke, each with the alias it
+        // is invoked through: that alias's policy holds the API's statement.
+        // (The spec's routes are read rather than its permissions: this is the provisional
+        // desired state, whose permissions are unknown until the account is.)
+        let routed = |props: &crate::plan::Props| -> Vec<(String, Option<String>)> {
+            props
+                .iter()
+                .filter(|(k, _)| k.starts_with("routes["))
+                .filter_map(|(_, v)| match v {
+                    FieldValue::Known(serde_json::Value::String(arn)) if !arn.is_empty() => {
+                        let (name, qualifier) = function_of_arn(arn);
+                        Some((name.to_string(), qualifier.map(str::to_string)))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut functions: BTreeSet<(String, Option<String>)> =
+            routed(&api.props).into_iter().collect();
         if let Some(want) = want {
-            functions.extend(want.props.keys().filter_map(|k| {
-                Some(
-                    k.strip_prefix("permissions[")?
-                        .split_once('/')?
-                        .0
-                        .to_string(),
-                )
-            }));
+            functions.extend(routed(&want.props));
         }
-        for function in functions {
-            let prefix = format!("slsctl-api-{}-", api.name);
-            for (key, value) in lambda::get_permissions(clients, &function, &prefix).await? {
+        let statement = api_permission_id(&api.name);
+        let per_route = format!("slsctl-api-{}-", api.name);
+        // Statements of this API: today's one per function, and the one-per-route statements of
+        // earlier versions (`<prefix><12 hex>`), which are found so that they are removed.
+        let ours = |sid: &str| {
+            sid == statement
+                || sid.strip_prefix(&per_route).is_some_and(|rest| {
+                    rest.len() == 12 && rest.chars().all(|c| c.is_ascii_hexdigit())
+                })
+        };
+        for (function, qualifier) in functions {
+            for (key, value) in
+                lambda::get_permissions(clients, &function, qualifier.as_deref(), &ours).await?
+            {
                 let sid = key.trim_start_matches("permissions[").trim_end_matches(']');
                 api.props
                     .insert(format!("permissions[{function}/{sid}]"), value);

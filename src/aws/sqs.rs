@@ -285,6 +285,9 @@ pub fn attributes_from_props(props: &Props) -> HashMap<QueueAttributeName, Strin
     out
 }
 
+/// How long a deleted queue's name stays unusable, with a margin.
+const QUEUE_NAME_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(75);
+
 pub async fn create_queue(
     clients: &Clients,
     name: &str,
@@ -302,17 +305,32 @@ pub async fn create_queue(
     if fifo {
         attributes.insert(QueueAttributeName::FifoQueue, "true".into());
     }
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:CreateQueue");
-    let output = clients
-        .sqs
-        .create_queue()
-        .queue_name(name)
-        .set_attributes(Some(attributes))
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(|e| classify("CreateQueue", e))?;
+    // SQS keeps a deleted queue's name for 60 s (`QueueDeletedRecently`): a queue removed and
+    // added back, or replaced, waits that out instead of failing.
+    let output = super::wait_out(
+        clients,
+        QUEUE_NAME_COOLDOWN,
+        |e| {
+            e.code
+                .as_deref()
+                .is_some_and(|c| c.ends_with("QueueDeletedRecently"))
+                .then(|| format!("the name {name} is in SQS's 60 s cooldown after a deletion"))
+        },
+        || async {
+            clients.limits.sqs.acquire().await;
+            clients.calls.record("sqs:CreateQueue");
+            clients
+                .sqs
+                .create_queue()
+                .queue_name(name)
+                .set_attributes(Some(attributes.clone()))
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+                .map_err(|e| classify("CreateQueue", e))
+        },
+    )
+    .await?;
     Ok(output.queue_url().unwrap_or_default().to_string())
 }
 

@@ -76,6 +76,11 @@ struct ConfigWire {
     webhook_secret_file: Option<PathBuf>,
     /// EventBridge bus for reconcile outcomes (`source: slsctl`); `default` is the account's.
     events_bus: Option<String>,
+    /// Environment variable holding the bearer token for `/` and `/api/*` (open without one).
+    #[serde(default = "default_token_env")]
+    api_token_env: String,
+    /// Or a file holding it (a mounted secret); it wins over the environment.
+    api_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,6 +207,9 @@ fn default_listen() -> String {
 fn default_secret_env() -> String {
     "SLSCTL_WEBHOOK_SECRET".into()
 }
+fn default_token_env() -> String {
+    "SLSCTL_API_TOKEN".into()
+}
 fn default_resync() -> u64 {
     300
 }
@@ -244,6 +252,35 @@ fn replica_id() -> String {
 pub struct Serving {
     pub listen: String,
     pub webhook_secret: Option<Vec<u8>>,
+    /// The bearer token `/` and `/api/*` require; open when None.
+    pub api_token: Option<Vec<u8>>,
+}
+
+/// A secret from `file` if set (trimmed), else from the environment variable `env`; None when
+/// empty or absent.
+fn read_secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Vec<u8>>, String> {
+    let secret = match file {
+        Some(file) => Some(
+            std::fs::read(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                .trim_ascii()
+                .to_vec(),
+        ),
+        None => std::env::var(env)
+            .ok()
+            .map(|s| s.trim().as_bytes().to_vec()),
+    };
+    Ok(secret.filter(|s| !s.is_empty()))
+}
+
+/// Where `stacks[i].name` is in the configuration's text, as `file:line:column`.
+fn name_location(text: &str, path: &std::path::Path, index: usize) -> String {
+    let file: std::sync::Arc<std::path::Path> = std::sync::Arc::from(path);
+    crate::spec::yaml::scan(&file, text)
+        .documents
+        .first()
+        .and_then(|d| d.source_map.value(&format!("stacks[{index}].name")))
+        .map_or_else(|| path.display().to_string(), |l| l.to_string())
 }
 
 pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving), String> {
@@ -278,24 +315,23 @@ pub fn parse_config(
         }),
         None => None,
     };
-    let webhook_secret = match &wire.webhook_secret_file {
-        Some(file) => Some(
-            std::fs::read(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?
-                .trim_ascii()
-                .to_vec(),
-        ),
-        None => std::env::var(&wire.webhook_secret_env)
-            .ok()
-            .map(|s| s.trim().as_bytes().to_vec()),
-    }
-    .filter(|s| !s.is_empty());
     let serving = Serving {
         listen: wire.listen.clone(),
-        webhook_secret,
+        webhook_secret: read_secret(wire.webhook_secret_file.as_ref(), &wire.webhook_secret_env)?,
+        api_token: read_secret(wire.api_token_file.as_ref(), &wire.api_token_env)?,
     };
     let mut stacks = Vec::with_capacity(wire.stacks.len());
-    for s in wire.stacks {
+    for (index, s) in wire.stacks.into_iter().enumerate() {
+        // The name keys the cache directory (`cacheDir/NAME`), status and metrics: held to the
+        // spec's name rule, so that it cannot leave the cache directory or break a label.
+        if !crate::spec::validate::valid_stack_name(&s.name) {
+            return Err(format!(
+                "{}: invalid stack name `{}`\nhint: {}",
+                name_location(text, path, index),
+                s.name.escape_debug(),
+                crate::spec::validate::NAME_RULE
+            ));
+        }
         let source = s.source(path)?;
         if stacks
             .iter()
@@ -353,12 +389,16 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         tracing::info!(
             address = %listener.local_addr().map_err(|e| e.to_string())?,
             webhook = serving.webhook_secret.is_some(),
+            api_token = serving.api_token.is_some(),
             "serving HTTP"
         );
-        tokio::spawn(crate::controller::http::serve(
+        tokio::spawn(crate::controller::http::serve_with(
             controller.clone(),
             listener,
-            serving.webhook_secret,
+            crate::controller::http::Access {
+                webhook_secret: serving.webhook_secret,
+                api_token: serving.api_token,
+            },
             stopped.clone(),
         ));
         tokio::spawn(async move {
@@ -399,29 +439,125 @@ pub struct ReconcileArgs {
         env = "SLSCTL_CONTROLLER"
     )]
     pub controller: String,
+    /// A file holding the controller's API token (else `$SLSCTL_API_TOKEN`; a token is never
+    /// taken on the command line, where `ps` would show it).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Give up when the controller has not answered within this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
 }
 
-/// One plain HTTP/1.1 request to the controller; returns the status code.
-fn ask_controller(controller: &str, method: &str, path: &str) -> Result<String, String> {
+/// What `ask_controller` sends besides the request line.
+struct Ask<'a> {
+    token: Option<&'a [u8]>,
+    /// For the connection and the whole exchange.
+    timeout: Duration,
+}
+
+/// One plain HTTP/1.1 request to the controller; returns the status code. Connecting and the
+/// whole exchange are bounded by `ask.timeout`: a controller that is down, firewalled (packets
+/// dropped) or stuck fails fast with a message that says which.
+fn ask_controller(
+    controller: &str,
+    method: &str,
+    path: &str,
+    ask: &Ask<'_>,
+) -> Result<String, String> {
     use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
     let address = controller
         .strip_prefix("http://")
         .ok_or("--controller takes an http:// address (the controller serves plain HTTP inside its task network)")?
         .trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(address)
-        .map_err(|e| format!("cannot reach the controller at {address}: {e}"))?;
+    let deadline = std::time::Instant::now() + ask.timeout;
+    let seconds = ask.timeout.as_secs_f64();
+    let remaining = || deadline.saturating_duration_since(std::time::Instant::now());
+    let with_port = if address
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        address.to_string()
+    } else {
+        format!("{address}:80")
+    };
+    let candidates: Vec<std::net::SocketAddr> = with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve the controller's address {address}: {e}"))?
+        .collect();
+    let mut last_error = None;
+    let mut stream = None;
+    for candidate in candidates {
+        if remaining().is_zero() {
+            break;
+        }
+        match std::net::TcpStream::connect_timeout(&candidate, remaining()) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let mut stream = stream.ok_or_else(|| match last_error {
+        Some(e) if e.kind() != std::io::ErrorKind::TimedOut => {
+            format!("cannot reach the controller at {address}: {e}")
+        }
+        _ => format!(
+            "the controller at {address} did not accept a connection within {seconds} s\nhint: check the address and that the port is reachable from here; --timeout sets the limit"
+        ),
+    })?;
+    let too_slow = || {
+        format!(
+            "the controller at {address} did not answer within {seconds} s\nhint: it may be overloaded or stuck; see its logs (--timeout sets the limit)"
+        )
+    };
+    let authorization = match ask.token {
+        Some(token) => format!(
+            "Authorization: Bearer {}\r\n",
+            String::from_utf8_lossy(token)
+        ),
+        None => String::new(),
+    };
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_write_timeout(Some(remaining().max(Duration::from_millis(1))))
         .map_err(|e| e.to_string())?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n",
     )
-    .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => too_slow(),
+        _ => format!("cannot send to the controller at {address}: {e}"),
+    })?;
+    // Read until the peer closes, each read bounded by what is left of the deadline, so that a
+    // server trickling bytes cannot hold us past it either.
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = remaining();
+        if left.is_zero() {
+            return Err(too_slow());
+        }
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| e.to_string())?;
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(too_slow())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read the controller's answer: {e}")),
+        }
+    }
+    let response = String::from_utf8_lossy(&response);
     Ok(response.split_whitespace().nth(1).unwrap_or("").to_string())
 }
 
@@ -437,13 +573,27 @@ pub struct HealthArgs {
     /// Ask `/readyz` instead of `/healthz`.
     #[arg(long)]
     pub ready: bool,
+    /// Give up when the controller has not answered within this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+}
+
+fn timeout(seconds: u64) -> Result<Duration, String> {
+    if seconds == 0 {
+        return Err("--timeout must be at least 1 second".into());
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 /// `slsctl health`: exit 0 when the controller answers 200 (the container health check, so the
 /// image needs no curl).
 pub fn health(args: &HealthArgs) -> Result<ExitCode, String> {
     let path = if args.ready { "/readyz" } else { "/healthz" };
-    match ask_controller(&args.controller, "GET", path)?.as_str() {
+    let ask = Ask {
+        token: None,
+        timeout: timeout(args.timeout)?,
+    };
+    match ask_controller(&args.controller, "GET", path, &ask)?.as_str() {
         "200" => Ok(ExitCode::SUCCESS),
         other => Err(format!("{path} answered {other}")),
     }
@@ -451,20 +601,39 @@ pub fn health(args: &HealthArgs) -> Result<ExitCode, String> {
 
 /// `slsctl reconcile STACK`: ask a running controller to queue the stack now.
 pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
-    if !args
-        .stack
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(format!("`{}` is not a stack name", args.stack));
+    if !crate::spec::validate::valid_stack_name(&args.stack) {
+        return Err(format!(
+            "`{}` is not a stack name\nhint: {}",
+            args.stack.escape_debug(),
+            crate::spec::validate::NAME_RULE
+        ));
     }
+    let token = read_secret(args.token_file.as_ref(), "SLSCTL_API_TOKEN")?;
+    // It goes into a header line: a control character would end the line early.
+    if token
+        .as_ref()
+        .is_some_and(|t| t.iter().any(|b| !b.is_ascii_graphic()))
+    {
+        return Err("the API token must be printable ASCII without spaces".into());
+    }
+    let ask = Ask {
+        token: token.as_deref(),
+        timeout: timeout(args.timeout)?,
+    };
     let path = format!("/api/stacks/{}/reconcile", args.stack);
-    match ask_controller(&args.controller, "POST", &path)?.as_str() {
+    match ask_controller(&args.controller, "POST", &path, &ask)?.as_str() {
         "202" => {
             eprintln!("queued: stack `{}` reconciles now", args.stack);
             Ok(ExitCode::SUCCESS)
         }
         "404" => Err(format!("the controller has no stack `{}`", args.stack)),
+        "401" if token.is_some() => Err(
+            "the controller refused the API token\nhint: use the token the controller reads (its apiTokenFile or apiTokenEnv)".into(),
+        ),
+        "401" => Err(
+            "the controller requires an API token\nhint: set SLSCTL_API_TOKEN or pass --token-file FILE".into(),
+        ),
+        "503" => Err("the controller could not hand the trigger to its leader; retry".into()),
         other => Err(format!("the controller answered {other}")),
     }
 }
@@ -514,5 +683,55 @@ mod tests {
         let twice = load("stacks:\n- name: a\n  s3: {bucket: b}\n- name: a\n  s3: {bucket: c}\n")
             .unwrap_err();
         assert!(twice.contains("two stacks are named `a`"), "{twice}");
+    }
+
+    #[test]
+    fn a_stack_name_outside_the_name_rule_is_refused_where_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("controller.yaml");
+        for bad in ["../../etc", "Shop", "a/b", "1st", "-x", ""] {
+            let text = format!(
+                "resyncSeconds: 60\nstacks:\n- name: ok\n  s3: {{bucket: b}}\n- {{s3: {{bucket: b}}, name: '{bad}'}}\n"
+            );
+            std::fs::write(&file, &text).unwrap();
+            let error = load_config(&file).map(|_| ()).unwrap_err();
+            assert!(
+                error.starts_with(&format!("{}:5:", file.display())),
+                "{bad}: {error}"
+            );
+            assert!(
+                error.contains("invalid stack name") && error.contains("\nhint: names use a-z"),
+                "{bad}: {error}"
+            );
+        }
+        let long = "a".repeat(65);
+        let error = load(&format!("stacks:\n- name: {long}\n  s3: {{bucket: b}}\n")).unwrap_err();
+        assert!(error.contains(":2:9: invalid stack name"), "{error}");
+        assert!(load(&format!(
+            "stacks:\n- name: {}\n  s3: {{bucket: b}}\n",
+            &long[1..]
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn the_api_token_comes_from_its_file_or_its_environment_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0ken\n").unwrap();
+        let text = format!(
+            "stacks:\n- name: a\n  s3: {{bucket: b}}\napiTokenFile: {}\n",
+            token.display()
+        );
+        let (_, serving) = parse_config(&text, std::path::Path::new("c.yaml")).unwrap();
+        assert_eq!(serving.api_token.as_deref(), Some(&b"t0ken"[..]));
+        let variable = format!("SLSCTL_TEST_TOKEN_{}", std::process::id());
+        std::env::set_var(&variable, " from-env ");
+        let text = format!("stacks:\n- name: a\n  s3: {{bucket: b}}\napiTokenEnv: {variable}\n");
+        let (_, serving) = parse_config(&text, std::path::Path::new("c.yaml")).unwrap();
+        assert_eq!(serving.api_token.as_deref(), Some(&b"from-env"[..]));
+        let text = "stacks:\n- name: a\n  s3: {bucket: b}\napiTokenEnv: SLSCTL_TEST_TOKEN_UNSET\n";
+        let (_, serving) = parse_config(text, std::path::Path::new("c.yaml")).unwrap();
+        assert!(serving.api_token.is_none(), "open without a token");
     }
 }

@@ -84,7 +84,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let stack = match crate::spec::load_stack(dir) {
         Ok((stack, _)) => stack,
         Err((diagnostics, sources)) => {
-            eprint!("{}", diagnostics.render(&|p| sources.get(p)));
+            eprint!(
+                "{}",
+                super::color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
+            );
             return Ok(ExitCode::from(1));
         }
     };
@@ -95,14 +98,14 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         .filter(|budget| estimate.total_usd > *budget);
     let mut out = std::io::stdout().lock();
     match args.output {
-        Output::Json => {
+        Output::Json | Output::Yaml => {
             let value = serde_json::json!({
                 "stack": stack.name,
                 "estimate": estimate,
                 "budgetUSD": stack.budget_monthly_usd,
                 "overBudget": over.is_some(),
             });
-            writeln!(out, "{value}").map_err(|e| e.to_string())?;
+            write!(out, "{}", super::data(args.output, &value)?).map_err(|e| e.to_string())?;
         }
         Output::Text => {
             write!(
@@ -200,7 +203,11 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
     let comparison = cost::compare_provisioned(prices, &usage);
     let mut out = std::io::stdout().lock();
     match args.output {
-        Output::Json => writeln!(out, "{}", serde_json::json!(comparison)),
+        Output::Json | Output::Yaml => write!(
+            out,
+            "{}",
+            super::data(args.output, &serde_json::json!(comparison))?
+        ),
         Output::Text => {
             let mut text = format!(
                 "Provisioned concurrency: {} × {} MB {} for {} h a month (prices {}, {})\n\n",

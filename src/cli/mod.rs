@@ -1,10 +1,14 @@
 //! The command line: each command resolves its settings once and calls the library.
 
+pub mod color;
+mod completions;
 pub mod controller;
 pub mod cost;
 mod doctor;
+mod get;
 mod iam_policy;
 mod policy;
+mod progress;
 mod reconcile;
 mod schema;
 mod validate;
@@ -19,9 +23,14 @@ Examples:
   slsctl validate -f specs/examples/orders -o json
   slsctl plan -f specs/examples/orders            what would change in AWS
   slsctl apply -f specs/examples/orders           make AWS match the spec
+  slsctl get -f specs/examples/orders             each resource, its physical id, in sync or not
   slsctl schema > slsctl.schema.json              JSON Schema for editor completion
+  slsctl completions bash > ~/.local/share/bash-completion/completions/slsctl
 
-Exit codes: 0 success (or no changes), 1 error, 2 changes present (plan --detailed-exitcode).";
+Colour: on a terminal unless NO_COLOR is set; --color always|never overrides.
+Logs: SLSCTL_LOG=debug (error, warn, info, debug, trace) prints logs on stderr, for every command.
+Exit codes: 0 success (or no changes), 1 error, refusal, failed action or usage error,
+2 changes present (plan --detailed-exitcode).";
 
 /// Reconcile AWS serverless stacks (Lambda, SQS, EventBridge, DynamoDB, API Gateway) from YAML
 /// specs, with no state file.
@@ -30,6 +39,9 @@ Exit codes: 0 success (or no changes), 1 error, 2 changes present (plan --detail
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour plan markers and diagnostics: `auto` on a terminal without `NO_COLOR`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: color::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,20 +60,47 @@ invalid spec. Exit code 0 when the stack is valid, 1 otherwise.")]
 Examples:
   slsctl plan -f specs/examples/orders
   slsctl plan -f specs/examples/orders --detailed-exitcode   # CI: 0 no changes, 2 changes, 1 error
-  slsctl plan -f specs/examples/orders -o json --out plan.json")]
+  slsctl plan -f specs/examples/orders -o json --out plan.json
+  slsctl plan -f specs/examples/orders --target Function/create-order   # it and what it uses
+  slsctl plan -f specs/examples/orders --refresh-only --detailed-exitcode  # drift only
+
+--target KIND/NAME (repeatable) plans only those resources and what they depend on: nothing
+outside them is created, changed or deleted. --refresh-only shows drift only: resources the
+stack owns that exist in AWS and differ from the spec; missing resources (not created yet, or
+deleted outside slsctl) and resources that left the spec are counted, not planned.")]
     Plan(reconcile::PlanArgs),
     /// Make AWS match the spec: shows the plan, asks, then applies it.
     #[command(after_help = "\
 Examples:
   slsctl apply -f specs/examples/orders
   slsctl apply -f specs/examples/orders --auto-approve
-  slsctl apply -f specs/examples/orders plan.json     # exactly a saved plan, refused if AWS changed")]
+  slsctl apply -f specs/examples/orders plan.json     # exactly a saved plan, refused if AWS changed
+  slsctl apply -f specs/examples/orders --target Queue/order-events --auto-approve
+  slsctl apply -f specs/examples/orders --parallelism 1 --auto-approve -o json > report.json
+
+With -o json or -o yaml, stdout carries one document (the plan and the apply report); the plan
+text, the prompt and the progress go to stderr. A saved plan made with --target must be applied
+with the same --target flags. Exit code 0 when every action succeeded, 1 otherwise.")]
     Apply(reconcile::ApplyArgs),
     /// Delete the stack's resources, honouring deletion policies (tables are kept by default).
     #[command(after_help = "\
 Examples:
-  slsctl destroy -f specs/examples/orders")]
+  slsctl destroy -f specs/examples/orders
+  slsctl destroy -f specs/examples/orders --auto-approve -o json > report.json")]
     Destroy(reconcile::DestroyArgs),
+    /// Each resource of the stack, its physical id, and whether AWS is in sync with the spec.
+    #[command(
+        visible_alias = "status",
+        after_help = "\
+Examples:
+  slsctl get -f specs/examples/orders
+  slsctl status -f specs/examples/orders -o json | jq '.resources[] | select(.inSync | not)'
+
+States: in-sync; drifted (the fields that differ are listed); missing (in the spec, not in
+AWS); not-owned (the name is taken by a resource without this stack's tags); not-in-spec (owned,
+no longer in the spec). Nothing is changed. Exit code 0 when it could look, whatever it found."
+    )]
+    Get(get::Args),
     /// Print the JSON Schema of the spec format, generated from the same types the loader uses.
     #[command(after_help = "\
 Examples:
@@ -138,6 +177,13 @@ Examples:
 Each missing piece is printed with its fix. Exit code 1 when something required is missing
 (git, gpg and ssh are needed only by the controller, and only warn).")]
     Doctor(doctor::Args),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    #[command(after_help = "\
+Examples:
+  slsctl completions bash > ~/.local/share/bash-completion/completions/slsctl
+  slsctl completions zsh > \"${fpath[1]}/_slsctl\"
+  slsctl completions fish > ~/.config/fish/completions/slsctl.fish")]
+    Completions(completions::Args),
 }
 
 /// Output format for commands that print results.
@@ -146,11 +192,70 @@ pub enum Output {
     #[default]
     Text,
     Json,
+    Yaml,
+}
+
+/// A machine-readable document (`-o json`: one line of JSON; `-o yaml`: a YAML document); the
+/// text form is each command's own.
+pub fn data(output: Output, value: &serde_json::Value) -> Result<String, String> {
+    match output {
+        Output::Yaml => {
+            serde_saphyr::to_string(value).map_err(|e| format!("cannot write YAML: {e}"))
+        }
+        Output::Json | Output::Text => Ok(format!("{value}\n")),
+    }
+}
+
+/// `SLSCTL_LOG=LEVEL`: the library's and the AWS SDK's logs on stderr, for every command (the
+/// controller sets up its own, with `--log-format`). Unset: no logs.
+fn init_logging() {
+    let Ok(text) = std::env::var("SLSCTL_LOG") else {
+        return;
+    };
+    let Ok(level) = text.parse::<tracing::Level>() else {
+        eprintln!(
+            "warning: SLSCTL_LOG={text:?} is not a level; use error, warn, info, debug or trace"
+        );
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The `--color` choice for clap's own output, from the raw arguments (`auto` when absent or
+/// not one of the three words; the parser then reports the bad value).
+fn clap_color(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    let mut value = None;
+    let mut iter = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(v) = arg.strip_prefix("--color=") {
+            value = Some(v);
+        } else if arg == "--color" {
+            value = iter.next();
+        }
+    }
+    match value {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    }
 }
 
 /// Parse the command line and run the command; the exit code is the process's.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // clap prints its own help and usage errors before `--color` is parsed; it is told the
+    // choice from a first look at the arguments, so that `--color never` holds for them too.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = <Cli as clap::CommandFactory>::command().color(clap_color(&args));
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -164,6 +269,15 @@ pub fn run() -> ExitCode {
             };
         }
     };
+    color::init(cli.color);
+    if !matches!(cli.command, Command::Controller(_)) {
+        init_logging();
+    }
+    tracing::debug!(
+        command = %std::env::args().nth(1).unwrap_or_default(),
+        version = env!("CARGO_PKG_VERSION"),
+        "slsctl started"
+    );
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => reconcile::plan(&args),
@@ -177,11 +291,13 @@ pub fn run() -> ExitCode {
         Command::Health(args) => controller::health(&args),
         Command::IamPolicy(args) => iam_policy::run(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Get(args) => get::run(&args),
+        Command::Completions(args) => completions::run(&args),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("{}", color::error_line(&message));
             ExitCode::from(1)
         }
     }

@@ -53,9 +53,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             let results = set.run_tests()?;
             let failed = results.iter().filter(|r| !r.passed).count();
             match test.output {
-                Output::Json => println!(
+                Output::Json | Output::Yaml => print!(
                     "{}",
-                    serde_json::json!({"tests": results, "failed": failed})
+                    super::data(
+                        test.output,
+                        &serde_json::json!({"tests": results, "failed": failed})
+                    )?
                 ),
                 Output::Text => {
                     for r in &results {
@@ -82,7 +85,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             let stack = match crate::spec::load_stack(&eval.dir) {
                 Ok((stack, _)) => stack,
                 Err((diagnostics, sources)) => {
-                    eprint!("{}", diagnostics.render(&|p| sources.get(p)));
+                    eprint!(
+                        "{}",
+                        super::color::diagnostics_for_stderr(
+                            &diagnostics.render(&|p| sources.get(p))
+                        )
+                    );
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -93,9 +101,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 .filter(|f| f.severity == Severity::Deny)
                 .count();
             match eval.output {
-                Output::Json => println!(
+                Output::Json | Output::Yaml => print!(
                     "{}",
-                    serde_json::json!({"findings": findings, "denied": denied})
+                    super::data(
+                        eval.output,
+                        &serde_json::json!({"findings": findings, "denied": denied})
+                    )?
                 ),
                 Output::Text => {
                     for f in &findings {

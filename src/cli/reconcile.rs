@@ -1,18 +1,20 @@
 //! `plan`, `apply` and `destroy`: thin wrappers around `engine` and `apply`.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::Output;
-use crate::apply::{self, ActionReport, Outcome, Progress};
+use super::progress::{Lines, Live};
+use super::{color, Output};
+use crate::apply::{self, Progress};
 use crate::aws::error::{explain, Explanation};
 use crate::aws::setup::Surroundings;
 use crate::aws::{load_config, Clients};
 use crate::engine::{prepare, EngineError, Prepared};
 use crate::model::{ResourceId, Stack};
-use crate::plan::{Plan, PlanOptions, ResourceAction};
+use crate::plan::{Plan, PlanOptions};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,20 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Drift only: resources the stack owns that exist in AWS and differ from the spec. Missing
+    /// and leaving resources are counted, not planned; nothing can be applied from it.
+    #[arg(long, conflicts_with = "out")]
+    pub refresh_only: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScopeArgs {
+    /// Plan only this resource (Kind/name) and what it depends on; repeatable. Nothing outside
+    /// the targets is created, changed or deleted.
+    #[arg(long = "target", value_name = "KIND/NAME")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -55,6 +71,15 @@ pub struct ApplyArgs {
     pub auto_approve: bool,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How many actions run at once (dependencies still come first).
+    #[arg(long, value_name = "N", default_value_t = apply::MAX_PARALLEL as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// `json` or `yaml`: the plan and the apply report as one document on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +90,9 @@ pub struct DestroyArgs {
     /// Destroy without asking for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// `json` or `yaml`: the plan and the report as one document on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
 }
 
 fn options(safety: &SafetyArgs) -> Result<PlanOptions, String> {
@@ -84,6 +112,110 @@ fn options(safety: &SafetyArgs) -> Result<PlanOptions, String> {
     })
 }
 
+/// The `--target` ids, parsed; `None` without any.
+fn parse_targets(scope: &ScopeArgs) -> Result<Option<BTreeSet<ResourceId>>, String> {
+    if scope.targets.is_empty() {
+        return Ok(None);
+    }
+    let kinds: Vec<&str> = crate::model::Kind::ALL
+        .into_iter()
+        .filter(|k| *k != crate::model::Kind::Stack)
+        .map(|k| k.as_str())
+        .collect();
+    let mut targets = BTreeSet::new();
+    for text in &scope.targets {
+        let id = text
+            .split_once('/')
+            .and_then(|(kind, name)| {
+                let kind = crate::model::Kind::parse(kind)?;
+                (kind != crate::model::Kind::Stack && !name.is_empty())
+                    .then(|| ResourceId::new(kind, name))
+            })
+            .ok_or_else(|| {
+                format!(
+                    "--target takes KIND/NAME, not `{text}`\nhint: KIND is one of {}; for example --target Function/create-order",
+                    kinds.join(", ")
+                )
+            })?;
+        targets.insert(id);
+    }
+    Ok(Some(targets))
+}
+
+/// The targets with what they depend on, into the plan options; a target neither in the spec
+/// nor owned in AWS is an error (checked once AWS has been read, see [`check_targets`]).
+fn scope_options(options: &mut PlanOptions, stack: &Stack, targets: &Option<BTreeSet<ResourceId>>) {
+    options.targets = targets
+        .as_ref()
+        .map(|targets| crate::plan::scope::with_dependencies(stack, targets));
+}
+
+/// How a targeted plan says so; a saved plan is matched to its `--target` flags by it.
+const TARGET_NOTE: &str = "the plan is limited to --target";
+
+/// Refuse unknown targets, and say in the plan that it is partial.
+fn check_targets(
+    prepared: &mut Prepared,
+    targets: &Option<BTreeSet<ResourceId>>,
+    scope: &Option<BTreeSet<ResourceId>>,
+) -> Result<(), String> {
+    let (Some(targets), Some(scope)) = (targets, scope) else {
+        return Ok(());
+    };
+    for target in targets {
+        let known = prepared.stack.get(target).is_some()
+            || prepared
+                .observed
+                .resources
+                .iter()
+                .any(|o| o.owned && &o.id == target);
+        if !known {
+            return Err(format!(
+                "--target {target}: no such resource in the spec, and none owned by stack `{}` in AWS\nhint: `slsctl get -f DIR` lists the stack's resources",
+                prepared.stack.name
+            ));
+        }
+    }
+    let names: Vec<String> = targets.iter().map(ToString::to_string).collect();
+    prepared.plan.notes.push(format!(
+        "{TARGET_NOTE} {} and what it depends on ({} of the stack's resources); nothing else was planned",
+        names.join(", "),
+        scope.len()
+    ));
+    Ok(())
+}
+
+/// The plan for people: on stdout with text output, on stderr when stdout carries a document.
+fn show_plan(plan: &Plan, output: Output) {
+    let text = render::plan_text(plan);
+    match output {
+        Output::Text => print!("{}", color::plan_for_stdout(&text)),
+        Output::Json | Output::Yaml => eprint!("{}", color::plan_for_stderr(&text)),
+    }
+}
+
+/// The plan and the report, as one document, for `apply -o json|yaml` and `destroy -o json|yaml`.
+fn print_outcome(
+    output: Output,
+    plan: &Plan,
+    report: Option<&apply::ApplyReport>,
+) -> Result<(), String> {
+    if output == Output::Text {
+        return Ok(());
+    }
+    let report = report.map(|r| {
+        serde_json::json!({
+            "actions": r.actions,
+            "done": r.done(),
+            "failed": r.failed(),
+            "skipped": r.skipped(),
+        })
+    });
+    let value = serde_json::json!({"plan": render::plan_json(plan), "report": report});
+    print!("{}", super::data(output, &value)?);
+    Ok(())
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -96,7 +228,10 @@ fn load(dir: &std::path::Path) -> Option<Stack> {
     match crate::spec::load_stack(dir) {
         Ok((stack, _)) => Some(stack),
         Err((diagnostics, sources)) => {
-            eprint!("{}", diagnostics.render(&|p| sources.get(p)));
+            eprint!(
+                "{}",
+                color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
+            );
             None
         }
     }
@@ -104,7 +239,7 @@ fn load(dir: &std::path::Path) -> Option<Stack> {
 
 /// The SDK clients for the stack's account and region, and the environment they came from;
 /// no region anywhere is an error that says where to set one.
-async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, String> {
+pub(super) async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, String> {
     let around = Surroundings::from_env(Some(dir));
     let config = load_config(stack.region.as_deref()).await;
     if config.region().is_none() {
@@ -117,14 +252,14 @@ async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, Stri
 }
 
 /// Clients, and what the environment says about them (for explaining their errors).
-struct Reach {
-    clients: Clients,
+pub(super) struct Reach {
+    pub(super) clients: Clients,
     around: Surroundings,
 }
 
 impl Reach {
     /// An engine error as the user reads it: what is wrong, then what to do.
-    fn explain(&self, error: EngineError) -> String {
+    pub(super) fn explain(&self, error: EngineError) -> String {
         match error {
             EngineError::Aws(e) => {
                 explain(&e, &self.around, Some(self.clients.region.as_str())).to_string()
@@ -156,10 +291,12 @@ fn print_calls(clients: &Clients) {
 }
 
 pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
-    let options = options(&args.safety)?;
+    let mut options = options(&args.safety)?;
+    let targets = parse_targets(&args.scope)?;
     let Some(stack) = load(&args.dir) else {
         return Ok(ExitCode::from(1));
     };
+    scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
     let (prepared, reach) = runtime.block_on(async {
         let reach = clients_for(&stack, &args.dir).await?;
@@ -167,14 +304,27 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
     })?;
     let clients = &reach.clients;
     let mut prepared = prepared.map_err(|e| reach.explain(e))?;
-    crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
+    check_targets(&mut prepared, &targets, &options.targets)?;
+    if args.refresh_only {
+        refresh_only(&mut prepared.plan);
+    } else {
+        crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
+    }
+    tracing::debug!(
+        stack = %prepared.plan.stack,
+        actions = prepared.plan.actions.len(),
+        refusals = prepared.plan.refusals.len(),
+        "planned"
+    );
     let plan = &prepared.plan;
     match args.output {
         Output::Text => {
-            print!("{}", render::plan_text(plan));
+            print!("{}", color::plan_for_stdout(&render::plan_text(plan)));
             print_calls(clients);
         }
-        Output::Json => println!("{}", render::plan_json(plan)),
+        Output::Json | Output::Yaml => {
+            print!("{}", super::data(args.output, &render::plan_json(plan))?);
+        }
     }
     if let Some(path) = &args.out {
         let text =
@@ -197,70 +347,43 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// Progress as plain lines on stderr (one when an action starts, one when it ends).
-struct Lines;
-
-impl Progress for Lines {
-    fn started(&self, action: &ResourceAction) {
-        eprintln!(
-            "  {} {}: {:?}…",
-            action.action.marker(),
-            action.id,
-            action.action
-        );
+/// `plan --refresh-only`: drift alone, with a note of what was left out and why.
+fn refresh_only(plan: &mut Plan) {
+    let left_out = crate::plan::scope::drift_only(plan);
+    plan.notes.push(
+        "refresh-only: only resources this stack owns that exist in AWS and differ from the spec are shown (without a state file, a difference is drift whichever side moved)".to_string(),
+    );
+    if left_out.missing > 0 {
+        plan.notes.push(format!(
+            "refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): {}; `slsctl plan` creates them",
+            left_out.missing
+        ));
     }
-    fn finished(&self, report: &ActionReport) {
-        match &report.outcome {
-            Outcome::Done => eprintln!("  ✓ {} ({:.1}s)", report.id, report.seconds),
-            Outcome::Failed(why) => eprintln!("  ✗ {}: {why}", report.id),
-            Outcome::Skipped(why) => eprintln!("  - {} skipped: {why}", report.id),
-        }
+    if left_out.leaving > 0 {
+        plan.notes.push(format!(
+            "refresh-only: resources the stack owns that are no longer in the spec: {}; `slsctl plan` shows what happens to them",
+            left_out.leaving
+        ));
     }
-}
-
-/// Progress on a terminal: finished actions scroll by, and one status line at the bottom shows
-/// how many are done and which are running.
-struct Live {
-    total: usize,
-    state: std::sync::Mutex<(usize, std::collections::BTreeSet<String>)>,
-}
-
-impl Live {
-    fn redraw(&self, state: &(usize, std::collections::BTreeSet<String>)) {
-        let running: Vec<&str> = state.1.iter().map(String::as_str).collect();
-        let mut line = format!("[{}/{}] {}", state.0, self.total, running.join(", "));
-        line.truncate(120);
-        eprint!("\r\x1b[K{line}");
+    if left_out.foreign > 0 {
+        plan.notes.push(format!(
+            "refresh-only: names of the spec taken by resources this stack does not own: {}",
+            left_out.foreign
+        ));
     }
 }
 
-impl Progress for Live {
-    fn started(&self, action: &ResourceAction) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state
-            .1
-            .insert(format!("{} {}", action.action.marker(), action.id));
-        self.redraw(&state);
-    }
-    fn finished(&self, report: &ActionReport) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.0 += 1;
-        state.1.retain(|r| !r.ends_with(&format!(" {}", report.id)));
-        eprint!("\r\x1b[K");
-        Lines.finished(report);
-        self.redraw(&state);
-        if state.0 == self.total {
-            eprint!("\r\x1b[K");
-        }
-    }
-}
-
-fn confirm(question: &str) -> Result<bool, String> {
+/// Ask on the terminal; the question goes to stdout, or to stderr when stdout carries a document.
+fn confirm(question: &str, output: Output) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("refusing to change AWS without confirmation: stdin is not a terminal; pass --auto-approve".into());
     }
-    print!("{question} Only 'yes' will be accepted: ");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    if output == Output::Text {
+        print!("{question} Only 'yes' will be accepted: ");
+        std::io::stdout().flush().map_err(|e| e.to_string())?;
+    } else {
+        eprint!("{question} Only 'yes' will be accepted: ");
+    }
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
@@ -268,17 +391,36 @@ fn confirm(question: &str) -> Result<bool, String> {
     Ok(answer.trim() == "yes")
 }
 
-fn execute(prepared: Prepared, clients: &Clients, runtime: &tokio::runtime::Runtime) -> ExitCode {
-    let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() {
-        Arc::new(Live {
-            total: prepared.plan.actions.len(),
-            state: Default::default(),
-        })
-    } else {
-        Arc::new(Lines)
+/// How `execute` runs and reports.
+#[derive(Clone, Copy)]
+struct Execution {
+    output: Output,
+    parallelism: usize,
+}
+
+fn execute(
+    prepared: Prepared,
+    clients: &Clients,
+    runtime: &tokio::runtime::Runtime,
+    how: Execution,
+) -> Result<ExitCode, String> {
+    let live = std::io::stderr()
+        .is_terminal()
+        .then(|| Live::start(prepared.plan.actions.len()));
+    let progress: Arc<dyn Progress> = match &live {
+        Some(live) => live.clone(),
+        None => Arc::new(Lines),
     };
     let prepared = Arc::new(prepared);
-    let report = runtime.block_on(apply::apply(prepared, clients, progress));
+    let report = runtime.block_on(apply::apply_with_parallelism(
+        prepared.clone(),
+        clients,
+        progress,
+        how.parallelism,
+    ));
+    if let Some(live) = &live {
+        live.stop();
+    }
     eprint!("{}", render::report_text(&report));
     if report.failed() > 0 {
         // Every action is idempotent and the next run plans from what AWS has then.
@@ -287,15 +429,17 @@ fn execute(prepared: Prepared, clients: &Clients, runtime: &tokio::runtime::Runt
         );
     }
     print_calls(clients);
-    if report.failed() + report.skipped() > 0 {
+    print_outcome(how.output, &prepared.plan, Some(&report))?;
+    Ok(if report.failed() + report.skipped() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
-    let options = options(&args.safety)?;
+    let mut options = options(&args.safety)?;
+    let targets = parse_targets(&args.scope)?;
     let saved: Option<Plan> = match &args.plan_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -310,12 +454,14 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let Some(stack) = load(&args.dir) else {
         return Ok(ExitCode::from(1));
     };
+    scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
     let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
     let clients = &reach.clients;
     let mut prepared = runtime
         .block_on(prepare(stack, clients, &options))
         .map_err(|e| reach.explain(e))?;
+    check_targets(&mut prepared, &targets, &options.targets)?;
     crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     if let Some(saved) = &saved {
         if saved.observed_digest != prepared.plan.observed_digest {
@@ -324,6 +470,18 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
                     .into(),
             );
         }
+        let scope_note = |plan: &Plan| {
+            plan.notes
+                .iter()
+                .find(|n| n.starts_with(TARGET_NOTE))
+                .cloned()
+        };
+        if scope_note(saved) != scope_note(&prepared.plan) {
+            return Err(format!(
+                "the plan was saved with other --target flags ({}); apply it with the same ones",
+                scope_note(saved).unwrap_or_else(|| "none".to_string())
+            ));
+        }
         if render::plan_json(saved) != render::plan_json(&prepared.plan) {
             return Err(
                 "the spec changed since the plan was made (the plan differs); make a new plan"
@@ -331,25 +489,35 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
             );
         }
     } else {
-        print!("{}", render::plan_text(&prepared.plan));
+        show_plan(&prepared.plan, args.output);
     }
     if !prepared.plan.refusals.is_empty() {
         if saved.is_some() {
-            print!("{}", render::plan_text(&prepared.plan));
+            show_plan(&prepared.plan, args.output);
         }
+        print_outcome(args.output, &prepared.plan, None)?;
         return Ok(ExitCode::from(1));
     }
     if !prepared.plan.has_changes() {
-        if saved.is_some() {
+        if saved.is_some() && args.output == Output::Text {
             println!("No changes.");
         }
+        print_outcome(
+            args.output,
+            &prepared.plan,
+            Some(&apply::ApplyReport::default()),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    if saved.is_none() && !args.auto_approve && !confirm("Apply these changes?")? {
+    if saved.is_none() && !args.auto_approve && !confirm("Apply these changes?", args.output)? {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(ExitCode::from(1));
     }
-    Ok(execute(prepared, clients, &runtime))
+    let how = Execution {
+        output: args.output,
+        parallelism: usize::from(args.parallelism),
+    };
+    execute(prepared, clients, &runtime, how)
 }
 
 pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
@@ -367,19 +535,29 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
     let prepared = runtime
         .block_on(prepare(stack, clients, &options))
         .map_err(|e| reach.explain(e))?;
-    print!("{}", render::plan_text(&prepared.plan));
+    show_plan(&prepared.plan, args.output);
     if !prepared.plan.has_changes() {
+        print_outcome(
+            args.output,
+            &prepared.plan,
+            Some(&apply::ApplyReport::default()),
+        )?;
         return Ok(if prepared.plan.refusals.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
         });
     }
-    if !args.auto_approve && !confirm(&format!("Destroy stack `{}`?", prepared.plan.stack))? {
+    let question = format!("Destroy stack `{}`?", prepared.plan.stack);
+    if !args.auto_approve && !confirm(&question, args.output)? {
         eprintln!("Destroy cancelled; nothing was changed.");
         return Ok(ExitCode::from(1));
     }
     // Refusals (a queue still holding messages) do not stop the rest of a destroy: what can go,
     // goes, and what must stay is listed.
-    Ok(execute(prepared, clients, &runtime))
+    let how = Execution {
+        output: args.output,
+        parallelism: apply::MAX_PARALLEL,
+    };
+    execute(prepared, clients, &runtime, how)
 }

@@ -13,7 +13,7 @@ pub struct Args {
     /// The stack directory: every *.yaml / *.yml below it is read.
     #[arg(short = 'f', long = "file", value_name = "DIR")]
     pub dir: PathBuf,
-    /// `text` for people, `json` for machines (printed on stdout in both cases of success and failure).
+    /// `text` for people, `json` or `yaml` for machines (printed on stdout in both cases of success and failure).
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Output,
 }
@@ -43,14 +43,15 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                     )
                     .map_err(|e| e.to_string())?;
                 }
-                Output::Json => {
+                Output::Json | Output::Yaml => {
                     let resources: Vec<_> = stack
                         .resources
                         .iter()
                         .map(|r| json!({"kind": r.id.kind, "name": r.id.name, "physicalName": r.physical_name}))
                         .collect();
                     let value = json!({"valid": true, "stack": stack.name, "resources": resources, "diagnostics": []});
-                    writeln!(out, "{value}").map_err(|e| e.to_string())?;
+                    write!(out, "{}", super::data(args.output, &value)?)
+                        .map_err(|e| e.to_string())?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -59,9 +60,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             match args.output {
                 Output::Text => {
                     let rendered = diagnostics.render(&|path| sources.get(path));
-                    eprint!("{rendered}");
+                    eprint!("{}", super::color::diagnostics_for_stderr(&rendered));
                 }
-                Output::Json => {
+                Output::Json | Output::Yaml => {
                     let items: Vec<_> = diagnostics
                         .iter()
                         .map(|d| {
@@ -81,7 +82,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         })
                         .collect();
                     let value = json!({"valid": false, "diagnostics": items});
-                    writeln!(out, "{value}").map_err(|e| e.to_string())?;
+                    write!(out, "{}", super::data(args.output, &value)?)
+                        .map_err(|e| e.to_string())?;
                 }
             }
             Ok(ExitCode::from(1))

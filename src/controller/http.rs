@@ -184,50 +184,185 @@ const CONCURRENT_WEBHOOK_BODIES: usize = 8;
 /// A client that sends its headers or its body slower than this is cut off (slowloris).
 const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// What the server knows, from the method and path alone (pure, so it can be fuzzed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    Healthz,
+    Readyz,
+    Metrics,
+    Stacks,
+    Page,
+    Webhook,
+    /// `POST /api/stacks/NAME/reconcile`; the name is checked against the stacks later.
+    Reconcile(String),
+    /// A known path asked with another method; `allow` is what it takes.
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    NotFound,
+}
+
+/// Map a request line to a route. Never panics, whatever the method and path.
+pub fn route(method: &Method, path: &str) -> Route {
+    let (allow, route) = match path {
+        "/healthz" => ("GET", Route::Healthz),
+        "/readyz" => ("GET", Route::Readyz),
+        "/metrics" => ("GET", Route::Metrics),
+        "/api/stacks" => ("GET", Route::Stacks),
+        "/" => ("GET", Route::Page),
+        "/hooks/github" => ("POST", Route::Webhook),
+        _ => match path
+            .strip_prefix("/api/stacks/")
+            .and_then(|rest| rest.strip_suffix("/reconcile"))
+        {
+            // One non-empty segment: `/api/stacks/reconcile` and `/api/stacks/a/b/reconcile`
+            // name no stack.
+            Some(name) if !name.is_empty() && !name.contains('/') => {
+                ("POST", Route::Reconcile(name.to_string()))
+            }
+            _ => return Route::NotFound,
+        },
+    };
+    // HEAD is GET without the body (hyper drops it).
+    let asked = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    if asked == allow {
+        route
+    } else {
+        Route::MethodNotAllowed { allow }
+    }
+}
+
+/// `/` and `/api/*` show plan diffs and queue reconciles: behind the token when one is set.
+/// Health, readiness and metrics stay open for probes and scrapers; the webhook has its HMAC.
+pub fn protected(path: &str) -> bool {
+    path == "/" || path == "/api" || path.starts_with("/api/")
+}
+
+/// Whether `header` (an `Authorization` value) carries `Bearer <token>`. Both sides are hashed
+/// first and the digests compared without an early exit, so neither the content nor the length
+/// of the token shows in the timing.
+pub fn bearer_valid(token: &[u8], header: Option<&str>) -> bool {
+    use sha2::Digest;
+    let presented = header
+        .and_then(|h| {
+            let (scheme, value) = h.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(value.trim())
+        })
+        .unwrap_or("");
+    let expected = sha2::Sha256::digest(token);
+    let given = sha2::Sha256::digest(presented.as_bytes());
+    let difference = expected
+        .iter()
+        .zip(given.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(difference) == 0 && !presented.is_empty()
+}
+
+/// What guards the HTTP side: the webhook's HMAC secret and the API's bearer token (each
+/// optional: no webhook without a secret, an open API without a token).
+#[derive(Clone, Default)]
+pub struct Access {
+    pub webhook_secret: Option<Vec<u8>>,
+    pub api_token: Option<Vec<u8>>,
+}
+
 async fn handle(
     controller: Arc<Controller>,
-    secret: Option<Arc<Vec<u8>>>,
+    access: Arc<Access>,
     bodies: Arc<tokio::sync::Semaphore>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let path = request.uri().path().to_string();
-    let response = match (request.method().clone(), path.as_str()) {
-        (Method::GET, "/healthz") => reply(StatusCode::OK, "text/plain", "ok\n"),
-        (Method::GET, "/readyz") if controller.is_ready() => {
-            reply(StatusCode::OK, "text/plain", "ready\n")
+    if let Some(token) = &access.api_token {
+        let authorization = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        if protected(&path) && !bearer_valid(token, authorization) {
+            let mut response = reply(
+                StatusCode::UNAUTHORIZED,
+                "text/plain",
+                "a bearer token is required\n",
+            );
+            response.headers_mut().insert(
+                "www-authenticate",
+                hyper::header::HeaderValue::from_static("Bearer realm=\"slsctl\""),
+            );
+            return Ok(response);
         }
-        (Method::GET, "/readyz") => {
-            reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "starting\n")
-        }
-        (Method::GET, "/metrics") => reply(
+    }
+    let response = match route(request.method(), &path) {
+        Route::Healthz => reply(StatusCode::OK, "text/plain", "ok\n"),
+        Route::Readyz if controller.is_ready() => reply(StatusCode::OK, "text/plain", "ready\n"),
+        Route::Readyz => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "starting\n"),
+        Route::Metrics => reply(
             StatusCode::OK,
             "text/plain; version=0.0.4",
             metrics(&controller),
         ),
-        (Method::GET, "/api/stacks") => reply(
+        Route::Stacks => reply(
             StatusCode::OK,
             "application/json",
             serde_json::to_string(&controller.status()).unwrap_or_default(),
         ),
-        (Method::GET, "/") => reply(
+        Route::Page => reply(
             StatusCode::OK,
             "text/html; charset=utf-8",
             page(&controller),
         ),
-        (Method::POST, "/hooks/github") => {
-            github(&controller, secret.as_deref(), &bodies, request).await
+        Route::Webhook => {
+            github(
+                &controller,
+                access.webhook_secret.as_ref(),
+                &bodies,
+                request,
+            )
+            .await
         }
-        (Method::POST, p) if p.starts_with("/api/stacks/") && p.ends_with("/reconcile") => {
-            let name = &p["/api/stacks/".len()..p.len() - "/reconcile".len()];
-            if controller.trigger(name) {
-                reply(StatusCode::ACCEPTED, "text/plain", "queued\n")
-            } else {
+        Route::Reconcile(name) => {
+            if !controller.knows(&name) {
                 reply(StatusCode::NOT_FOUND, "text/plain", "no such stack\n")
+            } else {
+                queue(&controller, &[name]).await
             }
         }
-        _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+        Route::MethodNotAllowed { allow } => {
+            let mut response = reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "text/plain",
+                "method not allowed\n",
+            );
+            response
+                .headers_mut()
+                .insert("allow", hyper::header::HeaderValue::from_static(allow));
+            response
+        }
+        Route::NotFound => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
     };
     Ok(response)
+}
+
+/// Queue `stacks` here if this replica leads, else hand them to the leader through the lease.
+/// 503 when the hand-off cannot be written, so that the sender (GitHub) shows a failed delivery
+/// and can redeliver.
+async fn queue(controller: &Controller, stacks: &[String]) -> Response<Body> {
+    match controller.request(stacks).await {
+        Ok(()) => reply(StatusCode::ACCEPTED, "text/plain", "queued\n"),
+        Err(why) => {
+            tracing::warn!(error = %why, "cannot hand the trigger to the leader");
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                "cannot hand the trigger to the leader; retry\n",
+            )
+        }
+    }
 }
 
 async fn github(
@@ -300,24 +435,36 @@ async fn github(
         Some("push") => {
             // The content says nothing the controller trusts: every stack is queued, and each
             // reconcile reads its own source.
-            for name in controller.status().keys() {
-                controller.trigger(name);
-            }
-            reply(StatusCode::ACCEPTED, "text/plain", "queued\n")
+            let stacks: Vec<String> = controller.status().into_keys().collect();
+            queue(controller, &stacks).await
         }
         Some("ping") => reply(StatusCode::OK, "text/plain", "pong\n"),
         _ => reply(StatusCode::NO_CONTENT, "text/plain", ""),
     }
 }
 
-/// Serve until `shutdown` turns true.
+/// Serve until `shutdown` turns true, with the webhook (when a secret is given) and an open API.
 pub async fn serve(
     controller: Arc<Controller>,
     listener: TcpListener,
     webhook_secret: Option<Vec<u8>>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let access = Access {
+        webhook_secret,
+        api_token: None,
+    };
+    serve_with(controller, listener, access, shutdown).await;
+}
+
+/// Serve until `shutdown` turns true, guarded by `access`.
+pub async fn serve_with(
+    controller: Arc<Controller>,
+    listener: TcpListener,
+    access: Access,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let secret = webhook_secret.map(Arc::new);
+    let access = Arc::new(access);
     let bodies = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_WEBHOOK_BODIES));
     loop {
         let accepted = tokio::select! {
@@ -328,11 +475,11 @@ pub async fn serve(
             continue;
         };
         let controller = controller.clone();
-        let secret = secret.clone();
+        let access = access.clone();
         let bodies = bodies.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                handle(controller.clone(), secret.clone(), bodies.clone(), request)
+                handle(controller.clone(), access.clone(), bodies.clone(), request)
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -386,5 +533,78 @@ mod tests {
     #[test]
     fn the_page_escapes_what_it_shows() {
         assert_eq!(escape("<script>&\""), "&lt;script&gt;&amp;&quot;");
+    }
+
+    #[test]
+    fn known_paths_route_and_anything_else_is_404_or_405() {
+        assert_eq!(route(&Method::GET, "/healthz"), Route::Healthz);
+        assert_eq!(route(&Method::HEAD, "/metrics"), Route::Metrics);
+        assert_eq!(
+            route(&Method::POST, "/api/stacks/shop/reconcile"),
+            Route::Reconcile("shop".into())
+        );
+        for path in [
+            "/api/stacks/reconcile",
+            "/api/stacks//reconcile",
+            "/api/stacks/a/b/reconcile",
+            "/api/stacks/",
+            "/nope",
+            "",
+        ] {
+            assert_eq!(route(&Method::POST, path), Route::NotFound, "{path}");
+        }
+        assert_eq!(
+            route(&Method::GET, "/api/stacks/shop/reconcile"),
+            Route::MethodNotAllowed { allow: "POST" }
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/api/stacks"),
+            Route::MethodNotAllowed { allow: "GET" }
+        );
+        assert!(protected("/") && protected("/api/stacks") && protected("/api/x"));
+        assert!(!protected("/healthz") && !protected("/metrics") && !protected("/hooks/github"));
+        assert!(!protected("/apix"));
+    }
+
+    #[test]
+    fn a_bearer_token_must_match_exactly() {
+        let token = b"s3cret-token";
+        assert!(bearer_valid(token, Some("Bearer s3cret-token")));
+        assert!(bearer_valid(token, Some("bearer  s3cret-token ")));
+        assert!(!bearer_valid(token, Some("Bearer s3cret-toke")));
+        assert!(!bearer_valid(token, Some("Bearer s3cret-token2")));
+        assert!(!bearer_valid(token, Some("Basic s3cret-token")));
+        assert!(!bearer_valid(token, Some("s3cret-token")));
+        assert!(!bearer_valid(token, Some("Bearer ")));
+        assert!(!bearer_valid(token, None));
+        assert!(
+            !bearer_valid(b"", Some("Bearer ")),
+            "an empty token never opens"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+        /// Any method and path: a route, never a panic; a reconcile only for one clean segment.
+        #[test]
+        fn the_router_never_panics(
+            method in "[A-Z]{1,10}|GET|POST|HEAD|DELETE|PUT",
+            path in "(/api/stacks|/api|/hooks|)(/[a-z/]{0,6}|/reconcile){0,4}|\\PC{0,40}",
+        ) {
+            let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+                return Ok(());
+            };
+            match route(&method, &path) {
+                Route::Reconcile(name) => {
+                    proptest::prop_assert!(method == Method::POST);
+                    proptest::prop_assert_eq!(format!("/api/stacks/{name}/reconcile"), path);
+                    proptest::prop_assert!(!name.is_empty() && !name.contains('/'));
+                }
+                Route::MethodNotAllowed { allow } => {
+                    proptest::prop_assert_ne!(method.as_str(), allow);
+                }
+                _ => {}
+            }
+        }
     }
 }

@@ -5,6 +5,11 @@
 //! on the epoch and expiry that were read, so two replicas cannot both win; renewing is a
 //! conditional write on holder and epoch.
 //!
+//! A follower that receives a trigger (a webhook, a manual reconcile) cannot reconcile: it adds
+//! the stacks to the item's `pending` string set, and the leader takes them out at its next
+//! renewal, in the same conditional write (`DELETE` of exactly the names it read, so a name
+//! added meanwhile stays for the renewal after).
+//!
 //! Guarantees: at most one replica holds a given epoch; a replica stops mutating (`fence` fails)
 //! `renew_deadline` after the start of its last successful renewal, before the lease
 //! (`duration`) can expire and another replica take it. Assumptions: replicas' clocks differ by
@@ -61,6 +66,16 @@ fn lost_race_is_none(result: Result<u64, AwsError>) -> Result<Option<u64>, AwsEr
         Err(e) if e.code.as_deref() == Some(CONDITION_FAILED) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// What one renewal found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Renewal {
+    /// This replica leads until `renew_deadline` from the start of the renewal.
+    pub leading: bool,
+    /// Stacks followers handed over since the last renewal (taken out of the item); empty
+    /// unless `leading`.
+    pub handed_over: Vec<String>,
 }
 
 pub struct Lease {
@@ -138,8 +153,33 @@ impl Lease {
     }
 
     /// Take the lease if it is free or expired, or renew it if held. `Ok(true)`: this replica
-    /// leads until `renew_deadline` from now.
+    /// leads until `renew_deadline` from now. Hand-overs stay in the item for the next renewal.
     pub async fn acquire_or_renew(&self) -> Result<bool, AwsError> {
+        self.renew(false).await.map(|r| r.leading)
+    }
+
+    /// Hand `stacks` to whichever replica leads: added to the item's `pending` set, which the
+    /// leader reads at its next renewal.
+    pub async fn hand_over(&self, stacks: &[String]) -> Result<(), AwsError> {
+        if stacks.is_empty() {
+            return Ok(());
+        }
+        self.clients
+            .dynamodb
+            .update_item()
+            .table_name(&self.config.table)
+            .key("name", s(&self.config.name))
+            .update_expression("ADD pending :p")
+            .expression_attribute_values(":p", AttributeValue::Ss(stacks.to_vec()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateItem", e))
+    }
+
+    /// `acquire_or_renew`, and when this replica leads and `take_hand_overs` is set, the stacks
+    /// followers handed over, taken out of the item by the renewal itself.
+    pub async fn renew(&self, take_hand_overs: bool) -> Result<Renewal, AwsError> {
         let started = Instant::now();
         let now = (self.clock)();
         let expires = now + self.config.duration.as_millis() as u64;
@@ -162,6 +202,11 @@ impl Lease {
                 .and_then(|v| v.parse::<u64>().ok())
         };
         let (epoch, their_expiry) = (number("epoch"), number("expires"));
+        let pending: Vec<String> = field("pending")
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default();
+        let take = if take_hand_overs { pending } else { Vec::new() };
         let me = &self.config.holder;
         let ours = holder.as_deref() == Some(me.as_str())
             && epoch.is_some()
@@ -175,7 +220,8 @@ impl Lease {
                 .await;
             lost_race_is_none(result.map(|_| 1).map_err(|e| classify("PutItem", e)))
         } else if ours {
-            self.set_expiry(epoch.unwrap_or(0), expires).await
+            self.set_expiry_taking(epoch.unwrap_or(0), expires, &take)
+                .await
         } else if their_expiry.is_none_or(|x| x < now) {
             let e = epoch.unwrap_or(0);
             let result = self
@@ -197,11 +243,16 @@ impl Lease {
                     epoch,
                     valid_until: started + self.config.renew_deadline,
                 }));
-                Ok(true)
+                // Taken only by a renewal of ours; a take-over rewrote the item without them
+                // (and a new leader queues every stack anyway).
+                Ok(Renewal {
+                    leading: true,
+                    handed_over: if ours { take } else { Vec::new() },
+                })
             }
             None => {
                 self.set_held(None);
-                Ok(false)
+                Ok(Renewal::default())
             }
         }
     }
@@ -232,7 +283,17 @@ impl Lease {
 
     /// Move the expiry of the lease this replica holds at `epoch`; `None` if it no longer does.
     async fn set_expiry(&self, epoch: u64, expires: u64) -> Result<Option<u64>, AwsError> {
-        let result = self
+        self.set_expiry_taking(epoch, expires, &[]).await
+    }
+
+    /// `set_expiry`, also deleting `taken` from the hand-over set in the same write.
+    async fn set_expiry_taking(
+        &self,
+        epoch: u64,
+        expires: u64,
+        taken: &[String],
+    ) -> Result<Option<u64>, AwsError> {
+        let mut update = self
             .clients
             .dynamodb
             .update_item()
@@ -242,9 +303,13 @@ impl Lease {
             .condition_expression("holder = :me AND epoch = :e")
             .expression_attribute_values(":x", n(expires))
             .expression_attribute_values(":me", s(&self.config.holder))
-            .expression_attribute_values(":e", n(epoch))
-            .send()
-            .await;
+            .expression_attribute_values(":e", n(epoch));
+        if !taken.is_empty() {
+            update = update
+                .update_expression("SET expires = :x DELETE pending :taken")
+                .expression_attribute_values(":taken", AttributeValue::Ss(taken.to_vec()));
+        }
+        let result = update.send().await;
         lost_race_is_none(result.map(|_| epoch).map_err(|e| classify("UpdateItem", e)))
     }
 

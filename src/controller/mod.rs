@@ -102,6 +102,10 @@ pub struct Controller {
     lease: Option<Arc<Lease>>,
     /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
     running: std::sync::atomic::AtomicBool,
+    /// Set at shutdown: renewals go on for the applies in flight, but take no more hand-overs
+    /// from followers, and triggers received meanwhile are handed over too (they would be lost
+    /// with this replica; the next leader queues every stack anyway).
+    draining: std::sync::atomic::AtomicBool,
 }
 
 /// Progress for controller applies: every action asks the lease fence first.
@@ -115,6 +119,9 @@ impl Progress for Fenced {
             Some(lease) => lease.fence().map(|_| ()),
             None => Ok(()),
         }
+    }
+    fn waiting(&self, id: &crate::model::ResourceId, what: &str) {
+        tracing::info!(resource = %id, "{what}");
     }
 }
 
@@ -137,6 +144,7 @@ impl Controller {
             states: Mutex::new(states),
             lease,
             running: std::sync::atomic::AtomicBool::new(false),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -160,13 +168,74 @@ impl Controller {
             .unwrap_or_default()
     }
 
-    /// Queue a stack now (the manual trigger and the webhook use this).
+    /// Queue a stack now, on this replica.
     pub fn trigger(&self, stack: &str) -> bool {
-        if self.states().contains_key(stack) {
+        if self.knows(stack) {
             self.queue.add(stack.to_string());
             true
         } else {
             false
+        }
+    }
+
+    /// Whether `stack` is one of the configured stacks.
+    pub fn knows(&self, stack: &str) -> bool {
+        self.states().contains_key(stack)
+    }
+
+    /// Reconcile `stacks` as soon as possible, whichever replica this is (the webhook and the
+    /// manual trigger use this): the leader queues them; a follower cannot reconcile, so it hands
+    /// them to the leader through the lease item, which the leader reads at its next renewal.
+    /// Unknown names are ignored.
+    pub async fn request(&self, stacks: &[String]) -> Result<(), String> {
+        let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
+        // A leader that is shutting down hands over too: its queue is no longer read.
+        let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
+        match &self.lease {
+            Some(lease) if draining || !self.is_leader() => {
+                lease.hand_over(&known).await.map_err(|e| e.to_string())?;
+                tracing::info!(stacks = %known.join(", "), "handed the trigger to the leader");
+                Ok(())
+            }
+            _ => {
+                for stack in &known {
+                    self.queue.add(stack.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Queue every stack (a replica that has just become leader: whatever the previous leader
+    /// was doing, and the keys this replica dropped as a follower, are picked up at once).
+    fn queue_all(&self) {
+        for stack in &self.config.stacks {
+            self.queue.add(stack.name.clone());
+        }
+    }
+
+    /// Keep the lease: renewed at `every`; a follower keeps trying to take it. Becoming leader
+    /// (at start or after a failover) queues every stack; stacks handed over by followers are
+    /// queued as each renewal takes them.
+    async fn keep_lease(&self, lease: &Lease, every: Duration) {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            let was_leading = self.is_leader();
+            let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
+            match lease.renew(!draining).await {
+                Ok(renewal) => {
+                    if renewal.leading && !was_leading && !draining {
+                        tracing::info!("leading: every stack is queued");
+                        self.queue_all();
+                    }
+                    for stack in renewal.handed_over {
+                        tracing::info!(stack = %stack, "a follower handed over a trigger");
+                        self.trigger(&stack);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot renew the lease"),
+            }
         }
     }
 
@@ -184,6 +253,14 @@ impl Controller {
     }
 
     async fn fetch(&self, stack: &StackConfig) -> Result<Snapshot, SourceError> {
+        // The configuration loader refuses such names; a library caller is held to the same
+        // rule, so that the cache path stays inside the cache directory.
+        if !crate::spec::validate::valid_stack_name(&stack.name) {
+            return Err(SourceError::Unreachable(format!(
+                "`{}` is not a valid stack name",
+                stack.name
+            )));
+        }
         let cache = self.config.cache_dir.join(&stack.name);
         std::fs::create_dir_all(&cache).map_err(|e| SourceError::Unreachable(e.to_string()))?;
         match &stack.source {
@@ -396,21 +473,24 @@ impl Controller {
                 }
             });
         }
-        // The lease: renewed at a third of its duration; a follower keeps trying to take it.
-        if let Some(lease) = self.lease.clone() {
+        // The lease: renewed at a third of its duration, and at least every 5 s so that a
+        // trigger handed over by a follower waits seconds, not a long lease's third.
+        let lease_task = self.lease.clone().map(|lease| {
             let every = self
                 .config
                 .lease
                 .as_ref()
-                .map_or(Duration::from_secs(5), |l| l.duration / 3);
-            tasks.spawn(async move {
-                let mut ticker = tokio::time::interval(every);
-                loop {
-                    ticker.tick().await;
-                    let _ = lease.acquire_or_renew().await;
-                }
-            });
-        }
+                .map_or(Duration::from_secs(5), |l| l.duration / 3)
+                .min(Duration::from_secs(5))
+                .max(Duration::from_millis(100));
+            let this = self.clone();
+            tokio::spawn(async move { this.keep_lease(&lease, every).await })
+        });
+        // Aborted when `run` ends or is dropped (a replica killed mid-flight stops renewing).
+        let _abort_lease = lease_task
+            .as_ref()
+            .map(|t| t.abort_handle())
+            .map(AbortOnDrop);
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut reconciles = tokio::task::JoinSet::new();
         loop {
@@ -423,7 +503,8 @@ impl Controller {
                 key = self.queue.next() => key,
             };
             if !self.is_leader() {
-                // A follower does not reconcile; the key comes back at the next poll.
+                // A follower does not reconcile; the key comes back at the next poll, or at once
+                // for every stack when this replica becomes leader.
                 self.queue.done(&key, true);
                 drop(permit);
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -471,11 +552,28 @@ impl Controller {
             }
         }
         tasks.abort_all();
-        // Graceful: finish what is in flight, then give the lease up.
+        // Graceful: finish what is in flight while the lease is still renewed (an apply longer
+        // than the renew deadline would otherwise be fenced partway), then stop renewing and
+        // give the lease up.
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         while reconciles.join_next().await.is_some() {}
+        if let Some(task) = lease_task {
+            task.abort();
+            let _ = task.await;
+        }
         if let Some(lease) = &self.lease {
             let _ = lease.release().await;
         }
         Ok(())
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

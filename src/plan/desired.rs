@@ -196,6 +196,40 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
     }
 }
 
+/// The alias a stack function is invoked through, when it has one: provisioned concurrency
+/// serves only invocations of the alias (or version) that holds it, so every trigger, route,
+/// target and permission of an aliased function names the alias, never `$LATEST`.
+pub fn invoke_alias<'a>(stack: &'a Stack, reference: &Reference) -> Option<&'a str> {
+    let Reference::Stack(id) = reference else {
+        return None;
+    };
+    match stack.get(id).map(|r| &r.spec) {
+        Some(ResourceSpec::Function(f)) => f.alias.as_ref().map(|a| a.name.as_str()),
+        _ => None,
+    }
+}
+
+/// A reference as the ARN that invokes it: the alias-qualified function ARN
+/// (`…:function:NAME:ALIAS`) for a function with an alias, otherwise [`reference_arn`].
+pub fn invoke_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> FieldValue {
+    match (
+        reference_arn(stack, ctx, reference),
+        invoke_alias(stack, reference),
+    ) {
+        (FieldValue::Known(Value::String(arn)), Some(alias)) => {
+            FieldValue::known(format!("{arn}:{alias}"))
+        }
+        (other, _) => other,
+    }
+}
+
+/// A function ARN, qualified or not, as (function name, qualifier).
+pub fn function_of_arn(arn: &str) -> (&str, Option<&str>) {
+    let mut parts = arn.split(':').skip(6);
+    let name = parts.next().unwrap_or(arn);
+    (name, parts.next().filter(|q| !q.is_empty()))
+}
+
 /// The SQS queue URL for a queue ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`).
 pub fn queue_url_from_arn(arn: &str) -> Option<String> {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -350,11 +384,16 @@ fn function_props(
             format!("{base}.enabled"),
             FieldValue::known(trigger.enabled),
         );
+        props.insert(
+            format!("{base}.alias"),
+            FieldValue::known(f.alias.as_ref().map_or(Value::Null, |a| json!(a.name))),
+        );
     }
+    let alias = f.alias.as_ref().map(|a| a.name.as_str());
     for (sid, source) in rule_sources(stack, ctx, id) {
         props.insert(
             format!("permissions[{sid}]"),
-            FieldValue::known(json!({"action": "lambda:InvokeFunction", "principal": "events.amazonaws.com", "sourceArn": source})),
+            FieldValue::known(permission_value("events.amazonaws.com", &source, alias)),
         );
     }
     if let Some(alias) = &f.alias {
@@ -396,6 +435,20 @@ fn function_props(
             }
         }
     }
+}
+
+/// One invoke permission as props hold it; `qualifier` is the alias whose policy holds it
+/// (absent: the function's own policy).
+pub fn permission_value(principal: &str, source_arn: &str, qualifier: Option<&str>) -> Value {
+    let mut value = json!({
+        "action": "lambda:InvokeFunction",
+        "principal": principal,
+        "sourceArn": source_arn,
+    });
+    if let Some(alias) = qualifier {
+        value["qualifier"] = json!(alias);
+    }
+    value
 }
 
 /// Fields that belong to a published version (code and configuration), as opposed to the
@@ -698,14 +751,20 @@ pub fn rule_arn(stack: &Stack, ctx: &Context, name: &str, rule: &Rule) -> String
 }
 
 /// The rules of the stack that send events to `target`, as (statement id, rule ARN): the
-/// permissions the target needs are derived from this wiring.
+/// permissions the target needs are derived from this wiring. A queue that is a target's
+/// dead-letter queue is sent to by EventBridge on the rule's behalf, and needs the same
+/// statement as a target queue.
 pub fn rule_sources(stack: &Stack, ctx: &Context, target: &ResourceId) -> Vec<(String, String)> {
     let wanted = Reference::Stack(target.clone());
     let mut out: Vec<(String, String)> = stack
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            ResourceSpec::Rule(rule) if rule.targets.iter().any(|t| t.destination == wanted) => {
+            ResourceSpec::Rule(rule)
+                if rule.targets.iter().any(|t| {
+                    t.destination == wanted || t.dead_letter.as_ref() == Some(&wanted)
+                }) =>
+            {
                 Some((
                     format!("slsctl-events-{}", r.physical_name),
                     rule_arn(stack, ctx, &r.physical_name, rule),
@@ -756,7 +815,7 @@ fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
     );
     for target in &r.targets {
         let field = format!("targets[{}]", target.id);
-        let FieldValue::Known(arn) = reference_arn(stack, ctx, &target.destination) else {
+        let FieldValue::Known(arn) = invoke_arn(stack, ctx, &target.destination) else {
             props.insert(field, FieldValue::unknown());
             continue;
         };
@@ -797,33 +856,33 @@ fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
     }
 }
 
-/// The statement id of the invoke permission one route needs, unique per API and route.
-pub fn route_permission_id(api: &str, method: &str, path: &str) -> String {
+/// The statement id of the invoke permission an API holds on each function it routes to: one
+/// statement per API and function, not one per route, because a function's resource policy is
+/// limited to 20 KB. At most 100 characters of `[A-Za-z0-9-_.]`, as AddPermission requires.
+pub fn api_permission_id(api: &str) -> String {
+    let id = format!("slsctl-api-{api}");
+    if id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return id;
+    }
     use sha2::{Digest, Sha256};
-    let digest = super::hex(&Sha256::digest(format!("{method} {path}").as_bytes()));
-    format!("slsctl-api-{api}-{}", &digest[..12])
+    let digest = super::hex(&Sha256::digest(api.as_bytes()));
+    let readable: String = api
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(60)
+        .collect();
+    format!("slsctl-api-{readable}-{}", &digest[..16])
 }
 
-/// The execute-api ARN a route's invocations come from (`{param}` segments become `*`).
-pub fn route_source_arn(ctx: &Context, api_id: &str, method: &str, path: &str) -> String {
-    let method = if method == "ANY" { "*" } else { method };
-    let path: Vec<String> = path
-        .trim_start_matches('/')
-        .split('/')
-        .map(|s| {
-            if s.starts_with('{') {
-                "*".to_string()
-            } else {
-                s.to_string()
-            }
-        })
-        .collect();
+/// The execute-api ARN an API's invocations come from, any stage, method and route.
+pub fn api_source_arn(ctx: &Context, api_id: &str) -> String {
     format!(
-        "arn:{}:execute-api:{}:{}:{api_id}/*/{method}/{}",
-        ctx.partition,
-        ctx.region,
-        ctx.account,
-        path.join("/")
+        "arn:{}:execute-api:{}:{}:{api_id}/*",
+        ctx.partition, ctx.region, ctx.account
     )
 }
 
@@ -840,7 +899,7 @@ fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: 
     let mut routes = serde_json::Map::new();
     let mut known = true;
     for route in &a.routes {
-        let target = reference_arn(stack, ctx, &route.function);
+        let target = invoke_arn(stack, ctx, &route.function);
         let key = format!("{} {}", route.method, route.path);
         match &target {
             FieldValue::Known(arn) => {
@@ -849,18 +908,18 @@ fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: 
             FieldValue::Unknown(_) => known = false,
         }
         props.insert(format!("routes[{key}]"), target.clone());
-        // One invoke permission per route, scoped to this API and that route.
-        let function = match &target {
-            FieldValue::Known(Value::String(arn)) => arn_name(arn).to_string(),
+        // One invoke permission per function, scoped to this API, on the alias it routes to.
+        let (function, qualifier) = match &target {
+            FieldValue::Known(Value::String(arn)) => function_of_arn(arn),
             _ => continue,
         };
-        let sid = route_permission_id(&resource.physical_name, &route.method, &route.path);
+        let sid = api_permission_id(&resource.physical_name);
         let value = match api_id {
-            Some(id) => FieldValue::known(json!({
-                "action": "lambda:InvokeFunction",
-                "principal": "apigateway.amazonaws.com",
-                "sourceArn": route_source_arn(ctx, id, &route.method, &route.path),
-            })),
+            Some(id) => FieldValue::known(permission_value(
+                "apigateway.amazonaws.com",
+                &api_source_arn(ctx, id),
+                qualifier,
+            )),
             None => FieldValue::unknown(),
         };
         props.insert(format!("permissions[{function}/{sid}]"), value);

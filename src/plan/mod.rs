@@ -8,6 +8,7 @@
 
 pub mod desired;
 pub mod graph;
+pub mod scope;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -213,6 +214,16 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// The stack's `prune` setting.
     pub prune: bool,
+    /// `--target`: only these resources are planned (the caller adds their dependencies, see
+    /// [`scope::with_dependencies`]); nothing outside them is created, changed or pruned.
+    pub targets: Option<BTreeSet<ResourceId>>,
+}
+
+impl PlanOptions {
+    /// Whether `id` is within the `--target` set (everything is, without one).
+    pub fn in_scope(&self, id: &ResourceId) -> bool {
+        self.targets.as_ref().is_none_or(|t| t.contains(id))
+    }
 }
 
 /// Fields whose change cannot be made in place, per kind, with the reason shown in the plan.
@@ -307,7 +318,7 @@ pub fn build_plan(
     let mut refusals: Vec<Refusal> = Vec::new();
 
     if !options.destroy {
-        for id in order {
+        for id in order.iter().filter(|id| options.in_scope(id)) {
             let Some(want) = desired_by_id.get(id) else {
                 continue;
             };
@@ -428,6 +439,7 @@ pub fn build_plan(
     let leaving: Vec<&ObservedResource> = observed
         .iter()
         .filter(|o| o.owned && (options.destroy || !desired_by_id.contains_key(&o.id)))
+        .filter(|o| options.in_scope(&o.id))
         .collect();
     if !leaving.is_empty() && !options.prune && !options.destroy {
         // prune: false keeps them, and says so.

@@ -147,6 +147,15 @@ fn valid_logical_name(name: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
 }
 
+/// The rule for stack and resource names, as a hint.
+pub const NAME_RULE: &str =
+    "names use a-z, 0-9 and `-`, start with a letter, and have at most 64 characters";
+
+/// A name that follows `NAME_RULE` (the controller holds its stack names to it too).
+pub fn valid_stack_name(name: &str) -> bool {
+    valid_logical_name(name) && name.len() <= 64
+}
+
 impl<'a> Validator<'a> {
     fn run(
         root: &'a Path,
@@ -223,13 +232,13 @@ impl<'a> Validator<'a> {
         for document in documents {
             let kind = kind_of(document);
             let (name, map, origin) = name_and_map(document);
-            if !valid_logical_name(name) || name.len() > 64 {
+            if !valid_stack_name(name) {
                 v.diagnostics.push(
                     Diagnostic::new(format!("invalid name `{name}`"))
                         .at(map.value("metadata.name"))
                         .resource(format!("{kind}/{name}"))
                         .field("metadata.name")
-                        .hint("names use a-z, 0-9 and `-`, start with a letter, and have at most 64 characters"),
+                        .hint(NAME_RULE),
                 );
             }
             if kind == Kind::Stack {

@@ -121,6 +121,8 @@ impl Bucket {
 
 struct State {
     rules: Vec<Rule>,
+    /// AWS's behaviours that moto lacks (`strict.rs`), when on.
+    strict: Option<super::strict::Strict>,
     quota: Option<BTreeMap<&'static str, Bucket>>,
     /// Added to every forwarded request (the network between a client and AWS).
     latency: Duration,
@@ -147,6 +149,7 @@ impl FaultProxy {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             rules: vec![],
+            strict: None,
             quota: None,
             latency: Duration::ZERO,
             rng: seed.max(1),
@@ -197,6 +200,21 @@ impl FaultProxy {
                 ("events", Bucket::new(50.0, 50.0)),
             ])
         });
+    }
+
+    /// Answer as AWS does where moto does not (see `strict.rs`), with AWS's time windows
+    /// scaled to `window`.
+    pub fn set_strict(&self, window: Duration) {
+        self.state().strict = Some(super::strict::Strict::new(window));
+    }
+
+    /// How often each strict behaviour answered in place of the emulator.
+    pub fn strict_refusals(&self) -> BTreeMap<&'static str, u32> {
+        self.state()
+            .strict
+            .as_ref()
+            .map(|s| s.refused.clone())
+            .unwrap_or_default()
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -468,7 +486,49 @@ async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let forwarded = forward(&upstream, parts, body).await;
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.to_string());
+    let method = parts.method.to_string();
+    if let Some(refusal) = state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .strict
+        .as_mut()
+        .and_then(|strict| {
+            strict.before(&super::strict::Call {
+                service: &service,
+                operation: &operation,
+                method: &method,
+                path: &path,
+                body: &body,
+            })
+        })
+    {
+        return Ok(refusal);
+    }
+    let request_body = body.clone();
+    let forwarded = forward(&upstream, parts, body).await.map(|answer| {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(strict) = state.strict.as_mut() else {
+            return answer;
+        };
+        let (parts, body) = answer.into_parts();
+        // Full<Bytes> holds the whole body: take it back out without awaiting.
+        let bytes = futures_body(body);
+        let call = super::strict::Call {
+            service: &service,
+            operation: &operation,
+            method: &method,
+            path: &path,
+            body: &request_body,
+        };
+        let bytes = strict.after(&call, parts.status.as_u16(), bytes);
+        let mut out = Response::from_parts(parts, Full::new(bytes));
+        out.headers_mut().remove("content-length");
+        out
+    });
     state
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -478,6 +538,18 @@ async fn handle(
         return Err(Dropped);
     }
     forwarded
+}
+
+/// The bytes of a `Full` body, which is always ready.
+fn futures_body(body: Full<Bytes>) -> Bytes {
+    use hyper::body::Body;
+    let mut body = std::pin::pin!(body);
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    match body.as_mut().poll_frame(&mut context) {
+        std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    }
 }
 
 async fn forward(

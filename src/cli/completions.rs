@@ -1,0 +1,31 @@
+//! `slsctl completions SHELL`: the completion script clap generates from the same definitions
+//! the parser uses, so it never falls behind a new command or flag.
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let shell = match args.shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut command = super::Cli::command();
+    clap_complete::generate(shell, &mut command, "slsctl", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
+}

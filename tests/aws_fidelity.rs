@@ -1,0 +1,453 @@
+//! Real-AWS fidelity on the emulator: what AWS does and moto forgives.
+//!
+//! Traffic reaches the alias that holds provisioned concurrency (triggers, integrations, targets
+//! and permissions are alias-qualified, and moving between `$LATEST` and an alias converges), and
+//! the strict layer (`support::faults` in strict mode) answers as AWS does where moto does not:
+//! backups not ready after CreateTable, a queue name's 60 s cooldown, a table still `DELETING`,
+//! method settings that do not exist, a role IAM has not propagated.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use slsctl::apply::{apply, Outcome, Quiet};
+use slsctl::aws::Clients;
+use slsctl::engine::{prepare, Prepared};
+use slsctl::plan::PlanOptions;
+use support::faults::{self, FaultProxy};
+use support::{create_role, spec_dir, unique, Emulator};
+
+const ROLE: &str = "slsctl-fidelity-role";
+
+/// AWS's windows, scaled: long enough that the engine must wait them out, short for a test.
+const WINDOW: Duration = Duration::from_secs(2);
+
+/// Clients that reach the emulator through the strict layer, and the proxy that holds it.
+async fn strict_clients(seed: u64) -> (Clients, FaultProxy) {
+    let emulator = Emulator::shared();
+    create_role(&emulator.endpoint, ROLE);
+    let proxy = FaultProxy::start(&emulator.endpoint, seed).await;
+    proxy.set_strict(WINDOW);
+    let sdk = faults::through(
+        &emulator.sdk_config().await,
+        &proxy,
+        Duration::from_secs(20),
+    );
+    (
+        faults::isolated(Clients::new(&sdk), &format!("strict{seed}")),
+        proxy,
+    )
+}
+
+fn stack(name: &str, docs: &str) -> tempfile::TempDir {
+    let stack = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec:\n  region: us-east-1\n");
+    spec_dir(&[
+        ("stack.yaml", &stack),
+        ("resources.yaml", docs),
+        (
+            "src/app.py",
+            "def handler(event, context):\n    return event\n",
+        ),
+    ])
+}
+
+fn rewrite(dir: &tempfile::TempDir, docs: &str) {
+    std::fs::write(dir.path().join("resources.yaml"), docs).unwrap();
+}
+
+async fn plan(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    prepare(stack, clients, &PlanOptions::default())
+        .await
+        .expect("plan")
+}
+
+/// Plan and apply in one run; every action must succeed.
+async fn converge(dir: &tempfile::TempDir, clients: &Clients) {
+    let prepared = plan(dir, clients).await;
+    assert!(
+        prepared.plan.refusals.is_empty(),
+        "{:?}",
+        prepared.plan.refusals
+    );
+    let report = apply(Arc::new(prepared), clients, Arc::new(Quiet)).await;
+    for entry in &report.actions {
+        assert_eq!(
+            entry.outcome,
+            Outcome::Done,
+            "{} {:?}",
+            entry.id,
+            entry.action
+        );
+    }
+}
+
+async fn assert_empty_plan(dir: &tempfile::TempDir, clients: &Clients) {
+    let prepared = plan(dir, clients).await;
+    assert!(
+        prepared.plan.actions.is_empty() && prepared.plan.refusals.is_empty(),
+        "the plan after apply is not empty:\n{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+}
+
+/// A function `worker` (with `alias`, when given) behind a queue trigger, a rule and an API route.
+fn wired(alias: Option<&str>) -> String {
+    let alias = alias
+        .map(|a| format!("  alias: {{name: {a}}}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  timeout: 10\n{alias}  triggers:\n    - {{queue: jobs}}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: jobs}}\nspec:\n  visibilityTimeout: 60\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: tick}}\nspec:\n  schedule: rate(5 minutes)\n  targets:\n    - {{id: work, function: worker}}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {{name: public}}\nspec:\n  stage: live\n  routes:\n    - {{method: GET, path: /jobs, function: worker}}\n    - {{method: POST, path: /jobs, function: worker}}\n"
+    )
+}
+
+/// Where each invocation path of `function` points, as the live resources say.
+struct Wiring {
+    mapping: String,
+    target: String,
+    integrations: Vec<String>,
+    /// Statement ids of the function's own policy, and of the alias's.
+    function_policy: Vec<String>,
+    alias_policy: Vec<String>,
+}
+
+async fn wiring(clients: &Clients, stack: &str, alias: &str) -> Wiring {
+    let function = format!("{stack}-worker");
+    let mappings = clients
+        .lambda
+        .list_event_source_mappings()
+        .event_source_arn(format!("arn:aws:sqs:us-east-1:123456789012:{stack}-jobs"))
+        .send()
+        .await
+        .unwrap();
+    let mapping = match mappings.event_source_mappings() {
+        [one] => one.function_arn().unwrap_or_default().to_string(),
+        other => panic!("expected one mapping, found {}", other.len()),
+    };
+    let targets = clients
+        .events
+        .list_targets_by_rule()
+        .rule(format!("{stack}-tick"))
+        .send()
+        .await
+        .unwrap();
+    let target = match targets.targets() {
+        [one] => one.arn().to_string(),
+        other => panic!("expected one target, found {}", other.len()),
+    };
+    let apis = clients.apigateway.get_rest_apis().send().await.unwrap();
+    let api = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some(&format!("{stack}-public")))
+        .expect("the API");
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api.id().unwrap())
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let mut integrations = Vec::new();
+    for resource in resources.items() {
+        for method in resource
+            .resource_methods()
+            .into_iter()
+            .flatten()
+            .map(|(m, _)| m)
+        {
+            let integration = clients
+                .apigateway
+                .get_integration()
+                .rest_api_id(api.id().unwrap())
+                .resource_id(resource.id().unwrap())
+                .http_method(method)
+                .send()
+                .await
+                .unwrap();
+            integrations.push(integration.uri().unwrap_or_default().to_string());
+        }
+    }
+    let statements = |qualifier: Option<&str>| {
+        let clients = clients.clone();
+        let function = function.clone();
+        let qualifier = qualifier.map(str::to_string);
+        async move {
+            let props = slsctl::aws::lambda::get_permissions(
+                &clients,
+                &function,
+                qualifier.as_deref(),
+                &|sid| sid.starts_with("slsctl-"),
+            )
+            .await
+            .unwrap();
+            props
+                .keys()
+                .map(|k| {
+                    k.trim_start_matches("permissions[")
+                        .trim_end_matches(']')
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    Wiring {
+        mapping,
+        target,
+        integrations,
+        function_policy: statements(None).await,
+        alias_policy: statements(Some(alias)).await,
+    }
+}
+
+/// Provisioned concurrency serves only the alias that holds it, so every trigger, route, target
+/// and permission of an aliased function names the alias; moving to the alias and back converges
+/// in one apply each, with one mapping and one target all along.
+#[tokio::test]
+async fn an_aliased_function_is_invoked_through_its_alias_and_moves_back_and_forth() {
+    // Through the strict layer: a mapping reports the alias ARN it was made with, as on AWS.
+    let (clients, _proxy) = strict_clients(1).await;
+    let name = unique("als");
+    let function_arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{name}-worker");
+    let api_sid = format!("slsctl-api-{name}-public");
+    let rule_sid = format!("slsctl-events-{name}-tick");
+
+    let dir = stack(&name, &wired(Some("live")));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let live = wiring(&clients, &name, "live").await;
+    let qualified = format!("{function_arn}:live");
+    assert_eq!(live.mapping, qualified);
+    assert_eq!(live.target, qualified);
+    assert_eq!(live.integrations.len(), 2);
+    for uri in &live.integrations {
+        assert!(
+            uri.ends_with(&format!("/functions/{qualified}/invocations")),
+            "{uri}"
+        );
+    }
+    // One statement per API and function (not one per route), on the alias.
+    assert_eq!(live.alias_policy, [api_sid.clone(), rule_sid.clone()]);
+    assert!(
+        live.function_policy.is_empty(),
+        "{:?}",
+        live.function_policy
+    );
+
+    // Without the alias: everything moves to the function, and the alias goes.
+    rewrite(&dir, &wired(None));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let plain = wiring(&clients, &name, "live").await;
+    assert_eq!(plain.mapping, function_arn);
+    assert_eq!(plain.target, function_arn);
+    for uri in &plain.integrations {
+        assert!(
+            uri.ends_with(&format!("/functions/{function_arn}/invocations")),
+            "{uri}"
+        );
+    }
+    assert_eq!(plain.function_policy, [api_sid.clone(), rule_sid.clone()]);
+    assert!(plain.alias_policy.is_empty(), "{:?}", plain.alias_policy);
+    let aliases = clients
+        .lambda
+        .list_aliases()
+        .function_name(format!("{name}-worker"))
+        .send()
+        .await
+        .unwrap();
+    assert!(aliases.aliases().is_empty(), "{:?}", aliases.aliases());
+
+    // And back to the alias.
+    rewrite(&dir, &wired(Some("live")));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let again = wiring(&clients, &name, "live").await;
+    assert_eq!(again.mapping, qualified);
+    assert_eq!(again.target, qualified);
+    assert_eq!(again.alias_policy, [api_sid, rule_sid]);
+    assert!(
+        again.function_policy.is_empty(),
+        "{:?}",
+        again.function_policy
+    );
+}
+
+/// The behaviours of the strict layer each answered at least once in a run.
+fn assert_met(proxy: &FaultProxy, behaviours: &[&str]) {
+    let refused = proxy.strict_refusals();
+    for behaviour in behaviours {
+        assert!(
+            refused.get(behaviour).copied().unwrap_or(0) > 0,
+            "the strict layer never answered `{behaviour}`: {refused:?}"
+        );
+    }
+}
+
+/// The reference stack stands up in one apply on AWS's terms (backups not ready right after
+/// CreateTable, roles not yet assumable, a stage without throttling) and plans empty.
+#[tokio::test]
+async fn the_example_stack_applies_in_one_run_through_the_strict_layer() {
+    let (clients, proxy) = strict_clients(2).await;
+    for role in [
+        "orders-create-order",
+        "orders-get-order",
+        "orders-fulfil-order",
+    ] {
+        create_role(&Emulator::shared().endpoint, role);
+    }
+    // Its own copy under a unique stack name: other test binaries use the example too.
+    let name = unique("ord");
+    let source = support::project_root().join("specs/examples/orders");
+    let copy = tempfile::tempdir().unwrap();
+    copy_tree(&source, copy.path());
+    let stack_file = copy.path().join("stack.yaml");
+    let text = std::fs::read_to_string(&stack_file).unwrap();
+    std::fs::write(
+        &stack_file,
+        text.replacen("name: orders", &format!("name: {name}"), 1),
+    )
+    .unwrap();
+    let dir = copy;
+    let (stack, _) = slsctl::spec::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let prepared = prepare(stack.clone(), &clients, &PlanOptions::default())
+        .await
+        .unwrap();
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
+    let again = prepare(stack, &clients, &PlanOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        again.plan.actions.is_empty(),
+        "{}",
+        slsctl::render::plan_text(&again.plan)
+    );
+    assert_met(&proxy, &["backups-unavailable", "role-not-assumable"]);
+    // The rule target's dead-letter queue lets EventBridge send to it on the rule's behalf.
+    let dlq = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(format!("{name}-order-events-dlq"))
+        .send()
+        .await
+        .unwrap();
+    let attributes = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(dlq.queue_url().unwrap())
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::Policy)
+        .send()
+        .await
+        .unwrap();
+    let policy = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::Policy))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        policy.contains("events.amazonaws.com")
+            && policy.contains(&format!("rule/{name}-orders/{name}-order-placed")),
+        "{policy}"
+    );
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn table(key: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {{name: data}}\nspec:\n  partitionKey: {{name: {key}, type: S}}\n  pointInTimeRecovery: true\n  timeToLiveAttribute: expiresAt\n  deletionProtection: false\n"
+    )
+}
+
+/// A table with point-in-time recovery is created (backups become available a while after
+/// CreateTable), then replaced with the user's opt-in: the new table is created only once the old
+/// one has finished deleting.
+#[tokio::test]
+async fn a_table_with_pitr_is_created_and_replaced_in_one_run_each() {
+    let (clients, proxy) = strict_clients(3).await;
+    let dir = stack(&unique("tbl"), &table("pk"));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    assert_met(&proxy, &["backups-unavailable"]);
+
+    rewrite(&dir, &table("id"));
+    let prepared = plan(&dir, &clients).await;
+    let id = prepared.plan.actions[0].id.clone();
+    let options = PlanOptions {
+        allow_replace: [id].into(),
+        ..PlanOptions::default()
+    };
+    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap_or_else(|_| panic!("spec"));
+    let prepared = prepare(stack, &clients, &options).await.unwrap();
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
+    assert_empty_plan(&dir, &clients).await;
+    assert_met(&proxy, &["table-deleting"]);
+}
+
+/// A queue removed and added back within SQS's 60 s name cooldown: the second apply waits the
+/// cooldown out instead of failing.
+#[tokio::test]
+async fn a_queue_removed_and_added_back_waits_out_the_name_cooldown() {
+    let (clients, proxy) = strict_clients(4).await;
+    let queue = "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec:\n  visibilityTimeout: 60\n";
+    let keep = "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: keep}\nspec: {}\n";
+    let dir = stack(&unique("qcd"), &format!("{queue}---\n{keep}"));
+    converge(&dir, &clients).await;
+    rewrite(&dir, keep);
+    converge(&dir, &clients).await;
+    rewrite(&dir, &format!("{queue}---\n{keep}"));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    assert_met(&proxy, &["queue-deleted-recently"]);
+}
+
+/// An API without throttling: its stage has no method settings to remove, and AWS refuses to
+/// remove what does not exist; throttling added later converges too.
+#[tokio::test]
+async fn an_api_without_throttling_deploys_and_plans_empty() {
+    let (clients, proxy) = strict_clients(5).await;
+    let api = |extra: &str| {
+        format!(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  timeout: 10\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {{name: public}}\nspec:\n  stage: live\n  routes:\n    - {{method: GET, path: /jobs, function: worker}}\n{extra}"
+        )
+    };
+    let dir = stack(&unique("thr"), &api(""));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    rewrite(
+        &dir,
+        &api("  throttling: {rateLimit: 10, burstLimit: 20}\n"),
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    // (Taking throttling away again sends the remove; moto ignores removals of method settings,
+    // so that step cannot plan empty on the emulator and is not asserted here.)
+    // The layer was in force: every function's first CreateFunction met an unpropagated role,
+    // and no remove of a missing method setting reached it.
+    assert_met(&proxy, &["role-not-assumable"]);
+    assert_eq!(
+        proxy.strict_refusals().get("remove-missing-method-setting"),
+        None
+    );
+}
