@@ -26,7 +26,13 @@ pub struct Prepared {
 #[derive(Debug)]
 pub enum EngineError {
     Aws(AwsError),
-    /// Something other than AWS: packaging, the account guard.
+    /// The credentials are for another account than the stack's `accountId`.
+    WrongAccount {
+        stack: String,
+        pinned: String,
+        actual: String,
+    },
+    /// Something other than AWS: packaging, a dependency cycle.
     Other(String),
 }
 
@@ -34,6 +40,14 @@ impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EngineError::Aws(e) => write!(f, "{e}"),
+            EngineError::WrongAccount {
+                stack,
+                pinned,
+                actual,
+            } => write!(
+                f,
+                "the credentials are for account {actual}, but stack `{stack}` is pinned to account {pinned} (spec.accountId); nothing was done"
+            ),
             EngineError::Other(m) => f.write_str(m),
         }
     }
@@ -90,17 +104,21 @@ pub async fn prepare(
                 .insert(id.clone(), package.sha256_base64.clone()),
         };
     }
-    // Names and physical names are all observe needs; the account is not known yet.
-    let provisional = desired_resources(&stack, &context);
-    let mut observed = observe(clients, &stack.name, &provisional).await?;
+    // Whose credentials these are, before anything else is read: a stack pinned to another
+    // account is refused with no call beyond this one.
+    let identity = clients.identity().await?;
     if let Some(expected) = &stack.account_id {
-        if *expected != observed.account {
-            return Err(EngineError::Other(format!(
-                "the credentials are for account {}, but stack `{}` is pinned to account {expected} (spec.accountId); nothing was done",
-                observed.account, stack.name
-            )));
+        if *expected != identity.account {
+            return Err(EngineError::WrongAccount {
+                stack: stack.name.clone(),
+                pinned: expected.clone(),
+                actual: identity.account,
+            });
         }
     }
+    // Names and physical names are all observe needs; the account is not in the names yet.
+    let provisional = desired_resources(&stack, &context);
+    let mut observed = observe(clients, identity, &stack.name, &provisional).await?;
     context.account = observed.account.clone();
     context.partition = observed.partition.clone();
     context.api_ids = observed.api_ids.clone();

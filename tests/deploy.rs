@@ -7,6 +7,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use slsctl::aws::permissions::{Needed, PERMISSIONS};
 use support::Emulator;
 
 fn root() -> PathBuf {
@@ -55,7 +56,9 @@ fn iam_action(client: &str, prefix: &str, op: &str) -> Option<String> {
         ("sts", "get_caller_identity") => return None,
         ("s3", "list_objects_v2") => "s3:ListBucket".into(),
         ("lambda", w) if w.starts_with("wait_until_function_") => "lambda:GetFunction".into(),
-        ("dynamodb", "wait_until_table_exists") => "dynamodb:DescribeTable".into(),
+        ("dynamodb", "wait_until_table_exists" | "wait_until_table_not_exists") => {
+            "dynamodb:DescribeTable".into()
+        }
         // API Gateway's control plane is authorised by HTTP verb on resource paths.
         ("apigateway", "tag_resource") => "apigateway:PUT".into(),
         ("apigateway", "untag_resource") => "apigateway:DELETE".into(),
@@ -191,21 +194,17 @@ fn builder_name(text: &str, at: usize) -> Option<String> {
         })
 }
 
-/// Permissions AWS checks beyond the operation itself, each with the call that needs it.
-const IMPLIED: [(&str, &str); 3] = [
-    (
-        "iam:PassRole",
-        "CreateFunction/UpdateFunctionConfiguration pass the function's role; PutTargets passes a bus target's role",
-    ),
-    (
-        "iam:CreateServiceLinkedRole",
-        "the first RegisterScalableTarget for Lambda creates Application Auto Scaling's service-linked role",
-    ),
-    (
-        "lambda:GetLayerVersion",
-        "CreateFunction/UpdateFunctionConfiguration with layers read each layer version",
-    ),
-];
+/// Permissions AWS checks beyond the operation itself, each with the call that needs it: from
+/// the list `slsctl iam-policy` prints from.
+fn implied() -> Vec<(&'static str, &'static str)> {
+    PERMISSIONS
+        .iter()
+        .filter_map(|(action, needed)| match needed {
+            Needed::Implied(why) => Some((*action, *why)),
+            _ => None,
+        })
+        .collect()
+}
 
 #[test]
 fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
@@ -257,17 +256,60 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         "the policy lacks operations the code calls:\n{}",
         missing.join("\n")
     );
-    let implied: BTreeSet<&str> = IMPLIED.iter().map(|(a, _)| *a).collect();
+    let implied_actions: BTreeSet<&str> = implied().iter().map(|(a, _)| *a).collect();
     let extra: Vec<&String> = granted
         .iter()
-        .filter(|a| !used.contains_key(*a) && !implied.contains(a.as_str()))
+        .filter(|a| !used.contains_key(*a) && !implied_actions.contains(a.as_str()))
         .collect();
     assert!(
         extra.is_empty(),
         "the policy grants operations no code calls: {extra:?}"
     );
-    for (action, why) in IMPLIED {
+    for (action, why) in implied() {
         assert!(granted.contains(action), "{action} is needed: {why}");
+    }
+}
+
+/// `slsctl iam-policy` and the access-denied messages read `aws::permissions::PERMISSIONS`:
+/// it must name exactly the operations the code calls (and the implied ones), in both
+/// directions, so that the policy a user is given is the one the code needs.
+#[test]
+fn the_shared_list_of_actions_is_exactly_the_operations_the_code_calls() {
+    let used = sdk_operations();
+    let listed: BTreeSet<&str> = PERMISSIONS
+        .iter()
+        .filter(|(_, needed)| !matches!(needed, Needed::Implied(_)))
+        .map(|(action, _)| *action)
+        .collect();
+    let unlisted: Vec<String> = used
+        .iter()
+        .filter(|(action, _)| !listed.contains(action.as_str()))
+        .map(|(action, files)| format!("{action} (called in {files:?})"))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "src/aws/permissions.rs lacks operations the code calls:\n{}",
+        unlisted.join("\n")
+    );
+    let uncalled: Vec<&&str> = listed
+        .iter()
+        .filter(|action| !used.contains_key(**action))
+        .collect();
+    assert!(
+        uncalled.is_empty(),
+        "src/aws/permissions.rs lists operations no code calls: {uncalled:?}"
+    );
+    // Controller-only actions are called only from the controller's own code.
+    for (action, needed) in PERMISSIONS {
+        if *needed == Needed::Controller {
+            let files = &used[*action];
+            assert!(
+                files
+                    .iter()
+                    .all(|f| f.starts_with("src/controller") || f.starts_with("src/source")),
+                "{action} is listed for the controller only but is called in {files:?}"
+            );
+        }
     }
 }
 

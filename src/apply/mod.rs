@@ -208,7 +208,7 @@ pub async fn apply_with_parallelism(
             Ok(()) => Outcome::Done,
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).to_string())
+                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
             }
         };
         let entry = ActionReport {
@@ -317,7 +317,7 @@ pub async fn apply_with_parallelism(
             }
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).to_string())
+                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
             }
         };
         let entry = ActionReport {

@@ -393,7 +393,7 @@ pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> 
             AwsError::new(
                 "wait for table ACTIVE",
                 ErrorKind::Other,
-                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+                crate::aws::error::plain_chain(&e),
             )
         })?;
     // TableExists checks the table only; an index being built or dropped keeps the table
@@ -903,7 +903,7 @@ pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError>
             AwsError::new(
                 "wait for table deletion",
                 ErrorKind::Other,
-                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+                crate::aws::error::plain_chain(&e),
             )
         })
 }

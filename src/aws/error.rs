@@ -43,6 +43,58 @@ pub struct AwsError {
     /// AWS's error code, e.g. `ResourceConflictException`.
     pub code: Option<String>,
     pub message: String,
+    /// What a person can act on, when the error is one of the set-up problems (credentials,
+    /// network, permissions). It explains; `kind` still decides retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<Cause>>,
+    /// How many times slsctl itself tried, where it retries instead of the SDK
+    /// (`create_at_most_once`); otherwise the SDK's configured attempts apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+}
+
+/// The set-up problems a first run meets, told apart once here so that [`explain`] can say
+/// what to do about each.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "cause")]
+pub enum Cause {
+    /// No source of the credential chain had credentials.
+    NoCredentials,
+    /// The selected profile is in no config or credentials file.
+    ProfileNotFound { profile: String },
+    /// The SSO session's token has expired.
+    SsoTokenExpired,
+    /// The profile uses SSO, but there is no cached token: never logged in on this machine.
+    SsoNotLoggedIn,
+    /// A source of the chain was configured but failed (credential_process, web identity,
+    /// container credentials, an assumed role); `detail` is its own message.
+    CredentialSourceFailed { detail: String },
+    /// AWS refused the credentials themselves: expired session, unknown key, wrong secret.
+    CredentialsRejected,
+    /// AWS refused the call: `action` on `resource`, as AWS names them, to `principal`.
+    Denied {
+        action: Option<String>,
+        resource: Option<String>,
+        principal: Option<String>,
+    },
+    /// The request never got an answer: DNS, connection, TLS, proxy or timeout.
+    Unreachable { network: Network },
+}
+
+/// How a request failed to reach AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Network {
+    /// The endpoint's host name did not resolve.
+    Dns,
+    /// Nothing listens there (or a firewall said so).
+    Refused,
+    /// The TLS handshake failed (a certificate, an intercepting proxy).
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The connection failed otherwise.
+    Other,
 }
 
 impl fmt::Display for AwsError {
@@ -67,6 +119,19 @@ impl AwsError {
             kind,
             code: None,
             message: message.into(),
+            cause: None,
+            attempts: None,
+        }
+    }
+
+    /// One line for a person (an apply's failed action): the explanation's first line, with
+    /// AWS's own words where the explanation leaves them out.
+    pub fn for_people(&self, region: &str) -> String {
+        let around = crate::aws::setup::Surroundings::from_env(None);
+        let explanation = explain(self, &around, Some(region));
+        match self.cause.as_deref() {
+            Some(Cause::Denied { .. }) => format!("{}: {}", explanation.what, self.message),
+            _ => explanation.what,
         }
     }
 
@@ -139,7 +204,8 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         | "InvalidClientTokenId"
         | "ExpiredToken"
         | "ExpiredTokenException"
-        | "InvalidSignatureException" => ErrorKind::AccessDenied,
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch" => ErrorKind::AccessDenied,
         _ => match status {
             Some(404) => ErrorKind::NotFound,
             Some(429) => ErrorKind::Throttled,
@@ -161,27 +227,498 @@ where
         SdkError::ServiceError(service) => {
             let inner = service.err();
             let code = inner.code().map(str::to_string);
+            let kind = classify_code(code.as_deref(), status);
+            let message = inner
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
+            let cause = (kind == ErrorKind::AccessDenied)
+                .then(|| Box::new(denial_cause(code.as_deref(), &message)));
             AwsError {
                 operation,
-                kind: classify_code(code.as_deref(), status),
-                message: inner
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))),
+                kind,
+                message,
                 code,
+                cause,
+                attempts: None,
             }
         }
-        SdkError::TimeoutError(_) => AwsError::new(operation, ErrorKind::Other, "timed out"),
-        SdkError::DispatchFailure(failure) => AwsError::new(
-            operation,
-            ErrorKind::Other,
-            format!("could not reach AWS: {failure:?}"),
-        ),
-        other => AwsError::new(
-            operation,
-            ErrorKind::Other,
-            aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
-        ),
+        SdkError::TimeoutError(_) => AwsError {
+            cause: Some(Box::new(Cause::Unreachable {
+                network: Network::Timeout,
+            })),
+            ..AwsError::new(operation, ErrorKind::Other, "timed out")
+        },
+        // Credentials are resolved on the way out, so a credential chain that found nothing
+        // fails here too, as a connector error with the chain's error inside.
+        other => {
+            let (cause, message) = unanswered_cause(other);
+            AwsError {
+                cause: cause.map(Box::new),
+                ..AwsError::new(operation, ErrorKind::Other, message)
+            }
+        }
+    }
+}
+
+/// The messages of an error and its sources, joined, without any link's `Debug` text (some
+/// libraries put it in their `Display`), and without repeats.
+pub fn plain_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = link {
+        let text = current.to_string();
+        let debugish = text.contains("{ ") || text.contains("Some(") || text.contains("None)");
+        let text = text.trim().to_string();
+        if !debugish
+            && !text.is_empty()
+            && !parts.iter().any(|p| p.contains(&text))
+            && text != "dispatch failure"
+            && text != "other"
+            && text != "io error"
+        {
+            parts.push(text);
+        }
+        link = current.source();
+    }
+    parts.join(": ")
+}
+
+/// Why a request got no answer from AWS: the credential chain's verdict, or the network's.
+fn unanswered_cause(error: &(dyn std::error::Error + 'static)) -> (Option<Cause>, String) {
+    use aws_credential_types::provider::error::CredentialsError;
+    let chain = plain_chain(error);
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut network = None;
+    while let Some(current) = link {
+        if let Some(credentials) = current.downcast_ref::<CredentialsError>() {
+            return (Some(credentials_cause(credentials, &chain)), chain);
+        }
+        if let Some(connector) =
+            current.downcast_ref::<aws_smithy_runtime_api::client::result::ConnectorError>()
+        {
+            if connector.is_timeout() {
+                network = Some(Network::Timeout);
+            }
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => network = Some(Network::Refused),
+                std::io::ErrorKind::TimedOut => network = Some(Network::Timeout),
+                _ => {}
+            }
+        }
+        link = current.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let network = network.or_else(|| {
+        if lower.contains("dns error")
+            || lower.contains("failed to lookup address")
+            || lower.contains("name or service not known")
+            || lower.contains("no such host")
+        {
+            Some(Network::Dns)
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
+            Some(Network::Tls)
+        } else if lower.contains("connection refused") {
+            Some(Network::Refused)
+        } else if lower.contains("timed out") || lower.contains("timeout") {
+            Some(Network::Timeout)
+        } else if lower.contains("connect") {
+            Some(Network::Other)
+        } else {
+            None
+        }
+    });
+    (network.map(|network| Cause::Unreachable { network }), chain)
+}
+
+/// What the credential chain's error means. The SSO provider's error types are private, so
+/// their (stable) messages are read.
+fn credentials_cause(
+    error: &aws_credential_types::provider::error::CredentialsError,
+    chain: &str,
+) -> Cause {
+    use aws_credential_types::provider::error::CredentialsError;
+    if let Some(profile) = chain
+        .split("profile `")
+        .nth(1)
+        .and_then(|rest| rest.split_once("` was not defined"))
+        .map(|(name, _)| name.to_string())
+    {
+        return Cause::ProfileNotFound { profile };
+    }
+    if chain.contains("SSO token has expired") {
+        return Cause::SsoTokenExpired;
+    }
+    if chain.contains("failed to load the cached SSO token") {
+        return Cause::SsoNotLoggedIn;
+    }
+    match error {
+        CredentialsError::CredentialsNotLoaded(_) => Cause::NoCredentials,
+        // The instance metadata service is the chain's last source: on a machine that is not
+        // an EC2 instance it does not answer, which means no source had credentials.
+        _ if chain.contains("IMDS") => Cause::NoCredentials,
+        _ => Cause::CredentialSourceFailed {
+            // The credential types' own headings say only that loading failed: the rest says why.
+            detail: chain
+                .split(": ")
+                .filter(|part| {
+                    !matches!(
+                        *part,
+                        "an error occurred while loading credentials"
+                            | "the credentials provider was not properly configured"
+                            | "unexpected credentials error"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(": ")
+                .trim_end_matches("Stderr:")
+                .trim_end_matches(['.', ' '])
+                .to_string(),
+        },
+    }
+}
+
+/// An access-denied answer: refused credentials, or a refused action named in AWS's message
+/// (`User: ARN is not authorized to perform: ACTION on resource: ARN because …`).
+fn denial_cause(code: Option<&str>, message: &str) -> Cause {
+    if matches!(
+        code,
+        Some(
+            "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "InvalidSignatureException"
+                | "SignatureDoesNotMatch"
+        )
+    ) {
+        return Cause::CredentialsRejected;
+    }
+    let word_after = |marker: &str| {
+        message.split_once(marker).and_then(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .map(|w| w.trim_end_matches(['.', ',', ';']).to_string())
+                .filter(|w| !w.is_empty())
+        })
+    };
+    Cause::Denied {
+        action: word_after("to perform: "),
+        resource: word_after("on resource: "),
+        principal: word_after("User: "),
+    }
+}
+
+/// What went wrong and what to do, shaped like the spec's diagnostics: one line, then hints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub what: String,
+    pub hints: Vec<String>,
+    /// Supporting detail (the underlying error's own words).
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)?;
+        for hint in &self.hints {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        for note in &self.notes {
+            write!(f, "\n  note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Explanation {
+    pub fn new(what: impl Into<String>) -> Self {
+        Explanation {
+            what: what.into(),
+            hints: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+/// The service an operation belongs to, for naming its endpoint, when the list of actions
+/// names only one (the first call of every command is STS's).
+fn service_of(operation: &str) -> Option<&'static str> {
+    match operation {
+        "GetCallerIdentity" => Some("sts"),
+        op => crate::aws::permissions::action_of_operation(op)
+            .and_then(|action| action.split(':').next())
+            .map(|prefix| if prefix == "tag" { "tagging" } else { prefix }),
+    }
+}
+
+/// AWS failed on its side (5xx): the SDK retried it.
+fn server_side(error: &AwsError) -> bool {
+    match error.code.as_deref() {
+        Some(code) => {
+            code.contains("Internal")
+                || code.contains("Unavailable")
+                || code == "ServiceException"
+                || error.message.starts_with("HTTP 5")
+        }
+        None => false,
+    }
+}
+
+/// The selected profile is in no file.
+fn profile_not_found(profile: &str, around: &crate::aws::setup::Surroundings) -> Explanation {
+    let mut explanation = Explanation::new(format!(
+        "AWS profile `{profile}` is not defined in {} or {}",
+        around.config_file_phrase(),
+        around
+            .credentials_file
+            .as_ref()
+            .map_or("~/.aws/credentials".to_string(), |p| p.display().to_string())
+    ))
+    .hint("`aws configure list-profiles` lists the defined profiles")
+    .hint(format!(
+        "create it: `aws configure --profile {profile}` (keys) or `aws configure sso --profile {profile}` (SSO)"
+    ));
+    if around.profile_variable.as_deref() == Some(profile) {
+        explanation = explanation.hint(format!(
+            "AWS_PROFILE={profile} selects it: set AWS_PROFILE to a defined profile, or unset it for `default`"
+        ));
+    }
+    explanation
+}
+
+/// Explain `error` for a person, with what the environment says (`around`) and the stack's
+/// region. Set-up problems get their fixes; AWS's own refusals keep AWS's words.
+pub fn explain(
+    error: &AwsError,
+    around: &crate::aws::setup::Surroundings,
+    region: Option<&str>,
+) -> Explanation {
+    let profile = around.profile();
+    let doctor = "`slsctl doctor` checks credentials, region, account and endpoint in one go";
+    let sso_profile = || {
+        around.profile_setting("sso_session").is_some()
+            || around.profile_setting("sso_start_url").is_some()
+    };
+    match error.cause.as_deref() {
+        // A profile named by AWS_PROFILE that no file defines leaves the chain empty-handed.
+        Some(Cause::NoCredentials)
+            if around.profile_variable.is_some() && around.profile_settings().is_none() =>
+        {
+            profile_not_found(around.profile(), around)
+        }
+        Some(Cause::ProfileNotFound { profile }) => profile_not_found(profile, around),
+        Some(Cause::NoCredentials) => {
+            let mut explanation = Explanation::new(format!(
+                "no AWS credentials: the SDK looked in the environment (AWS_ACCESS_KEY_ID), {}, SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container and the EC2 instance metadata, and found none",
+                around.profile_phrase()
+            ))
+            .hint("to use a named profile: export AWS_PROFILE=NAME (`aws configure list-profiles` lists them)")
+            .hint("with IAM Identity Center (SSO): `aws configure sso` once, then `aws sso login --profile NAME`")
+            .hint("with access keys: export AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… (and AWS_SESSION_TOKEN for temporary ones)");
+            if around.endpoint_is_local() {
+                explanation = explanation.hint(
+                    "the local emulator takes any keys: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
+                );
+            }
+            explanation.hint(doctor)
+        }
+        Some(Cause::SsoTokenExpired) => Explanation::new(format!(
+            "the SSO session of {} has expired",
+            around.profile_phrase()
+        ))
+        .hint(format!("renew it: aws sso login --profile {profile}")),
+        Some(Cause::SsoNotLoggedIn) => Explanation::new(format!(
+            "{} uses SSO, but this machine has no SSO session for it",
+            around.profile_phrase()
+        ))
+        .hint(format!("log in: aws sso login --profile {profile}")),
+        Some(Cause::CredentialSourceFailed { detail }) => Explanation::new(format!(
+            "the AWS credentials could not be loaded: {detail}"
+        ))
+        .hint(format!(
+            "check the settings of {} (credential_process, role_arn and source_profile, web_identity_token_file); `aws configure list` shows where credentials come from",
+            around.profile_phrase()
+        ))
+        .hint(doctor),
+        Some(Cause::CredentialsRejected) => {
+            let code = error.code.as_deref().unwrap_or("");
+            let source = if around.access_key_variable {
+                "the keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY".to_string()
+            } else {
+                format!("the credentials of {}", around.profile_phrase())
+            };
+            let (what, renew) = match code {
+                "ExpiredToken" | "ExpiredTokenException" => (
+                    format!("the AWS credentials have expired ({code}): {source}"),
+                    if around.access_key_variable && around.session_token_variable {
+                        "these are temporary keys: get new ones from where they came (`aws configure export-credentials --profile NAME --format env`, `aws sts assume-role`), or unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN to use a profile".to_string()
+                    } else if sso_profile() {
+                        format!("renew the SSO session: aws sso login --profile {profile}")
+                    } else {
+                        format!("renew them: aws sso login --profile {profile} (SSO), or refresh the profile's temporary keys")
+                    },
+                ),
+                "SignatureDoesNotMatch" | "InvalidSignatureException" => (
+                    format!("AWS refused the request's signature ({code}): the secret access key does not belong to the access key id, in {source}"),
+                    "copy the secret again, or create a new access key in IAM (`aws configure --profile NAME` stores it)".to_string(),
+                ),
+                _ => (
+                    format!("AWS does not recognise the access key ({code}): {source} name a key that was deleted, deactivated, mistyped, or belongs to another partition"),
+                    "create a new access key in IAM, or use a profile (AWS_PROFILE) or SSO (`aws sso login --profile NAME`)".to_string(),
+                ),
+            };
+            Explanation::new(what).hint(renew).hint(doctor)
+        }
+        Some(Cause::Denied {
+            action,
+            resource,
+            principal,
+        }) => {
+            let action = action
+                .as_deref()
+                .map(|a| {
+                    crate::aws::permissions::canonical(a)
+                        .map_or(a.to_string(), str::to_string)
+                })
+                .or_else(|| {
+                    crate::aws::permissions::action_of_operation(error.operation)
+                        .map(str::to_string)
+                });
+            let mut what = format!(
+                "AWS refused {}",
+                action.as_deref().unwrap_or(error.operation)
+            );
+            if let Some(resource) = resource {
+                what.push_str(&format!(" on {resource}"));
+            }
+            if let Some(principal) = principal {
+                what.push_str(&format!(" to {principal}"));
+            }
+            if let Some(code) = &error.code {
+                what.push_str(&format!(" ({code})"));
+            }
+            let mut explanation = Explanation::new(what);
+            if let Some(action) = &action {
+                explanation = explanation.hint(if crate::aws::permissions::task_role_grants(action) {
+                    format!("deploy/iam/task-role-policy.json (the controller's role) grants {action}; these credentials lack it")
+                } else {
+                    format!("deploy/iam/task-role-policy.json (the controller's role) does not grant {action} either: it is needed only by some stacks (see deploy/README.md)")
+                });
+            }
+            let dir = around.stack_dir.as_deref().unwrap_or("DIR");
+            explanation = explanation.hint(format!(
+                "the least these credentials need: `slsctl iam-policy -f {dir} --read-only` (plan) or `slsctl iam-policy -f {dir}` (apply, destroy)"
+            ));
+            if error.message.contains("explicit deny") {
+                explanation = explanation.hint(
+                    "an explicit deny (a service control policy, a permissions boundary or a resource policy) refuses it whatever is granted: ask the account's administrators",
+                );
+            }
+            explanation.notes.push(format!("AWS said: {}", error.message));
+            explanation
+        }
+        Some(Cause::Unreachable { network }) => {
+            let service = service_of(error.operation);
+            let endpoint = match service {
+                Some(service) => around.endpoint_for(service, region),
+                None => around.endpoint_url.clone().unwrap_or_else(|| {
+                    format!("its endpoint in {}", region.unwrap_or("the region"))
+                }),
+            };
+            let why = match network {
+                Network::Dns => "its host name does not resolve",
+                Network::Refused => "the connection was refused",
+                Network::Tls => "the TLS handshake failed",
+                Network::Timeout => "no answer in time",
+                Network::Other => "the connection failed",
+            };
+            let mut explanation = Explanation::new(format!(
+                "cannot reach AWS {}at {endpoint} ({}): {why}",
+                service
+                    .map(|s| s.to_ascii_uppercase() + " ")
+                    .unwrap_or_default(),
+                error.operation
+            ));
+            explanation = explanation.hint(match (&around.sts_endpoint_url, &around.endpoint_url) {
+                (Some(url), _) if service == Some("sts") => format!(
+                    "AWS_ENDPOINT_URL_STS={url} is set: STS calls go there; unset it to reach AWS"
+                ),
+                (_, Some(url)) if around.endpoint_is_local() => format!(
+                    "AWS_ENDPOINT_URL={url} is set: every call goes to that local emulator; start it (scripts/emulator.sh) or unset AWS_ENDPOINT_URL to reach AWS"
+                ),
+                (_, Some(url)) => format!(
+                    "AWS_ENDPOINT_URL={url} is set: every call goes there; unset it to reach AWS's own endpoints"
+                ),
+                (_, None) => "AWS_ENDPOINT_URL is not set: the SDK uses AWS's public endpoints".to_string(),
+            });
+            explanation = explanation.hint(if around.proxies.is_empty() {
+                "no proxy variable (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) is set; behind a corporate proxy, set HTTPS_PROXY".to_string()
+            } else {
+                let set: Vec<String> = around
+                    .proxies
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
+                format!("{} set: calls go through that proxy; check it, or set NO_PROXY for the endpoint's host", set.join(", "))
+            });
+            match network {
+                Network::Dns if around.endpoint_url.is_none() => {
+                    explanation = explanation.hint(format!(
+                        "check the region ({}) is a real one, and that this machine resolves names",
+                        region.unwrap_or("none")
+                    ))
+                }
+                Network::Tls => {
+                    explanation = explanation.hint(
+                        "a proxy that inspects TLS needs its CA certificate in the system's trust store",
+                    )
+                }
+                _ => {}
+            }
+            if !error.message.is_empty() {
+                explanation.notes.push(error.message.clone());
+            }
+            if *network != Network::Tls {
+                explanation.notes.push(format!(
+                    "the SDK tries each call up to {} times (AWS_MAX_ATTEMPTS)",
+                    around.max_attempts
+                ));
+            }
+            explanation
+        }
+        None => match error.kind {
+            ErrorKind::Throttled => Explanation::new(format!(
+                "AWS kept throttling {}{} through {} attempts",
+                error.operation,
+                error.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                error.attempts.unwrap_or(around.max_attempts)
+            ))
+            .hint("nothing is half-done: plan and apply can be re-run safely; an apply does only what is left")
+            .hint(format!(
+                "other clients of the same API in this account and region share its quota; AWS_MAX_ATTEMPTS raises the attempts ({} now)",
+                around.max_attempts
+            )),
+            ErrorKind::Other if server_side(error) => Explanation::new(format!(
+                "{} failed through {} attempts: AWS answered {}: {}",
+                error.operation,
+                error.attempts.unwrap_or(around.max_attempts),
+                error.code.as_deref().unwrap_or(""),
+                error.message
+            ))
+            .hint("AWS had a problem of its own; plan and apply can be re-run safely: an apply does only what is left"),
+            _ => Explanation::new(error.to_string()),
+        },
     }
 }
 
@@ -222,6 +759,132 @@ mod tests {
         assert_eq!(
             error.redact(&["hunter2".into()]).message,
             "String measured: {\"KEY\":\"(sensitive)\"}"
+        );
+    }
+
+    /// An SDK error the way the orchestrator makes one when a request never got an answer.
+    fn unanswered(source: aws_smithy_runtime_api::box_error::BoxError) -> AwsError {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let error: SdkError<aws_smithy_types::error::ErrorMetadata, Response> =
+            SdkError::dispatch_failure(ConnectorError::other(source, None));
+        classify("GetCallerIdentity", error)
+    }
+
+    #[test]
+    fn tells_the_credential_chains_verdicts_apart() {
+        use aws_credential_types::provider::error::CredentialsError;
+        let cause = |error: CredentialsError| unanswered(error.into()).cause.map(|c| *c);
+        assert_eq!(
+            cause(CredentialsError::not_loaded(
+                "no providers in chain provided credentials"
+            )),
+            Some(Cause::NoCredentials)
+        );
+        assert_eq!(
+            cause(CredentialsError::not_loaded(
+                "profile `prod` was not defined: not in the config file"
+            )),
+            Some(Cause::ProfileNotFound {
+                profile: "prod".into()
+            })
+        );
+        assert_eq!(
+            cause(CredentialsError::provider_error(
+                "the SSO token has expired and cannot be refreshed"
+            )),
+            Some(Cause::SsoTokenExpired)
+        );
+        assert_eq!(
+            cause(CredentialsError::provider_error(
+                "failed to load IMDS session token"
+            )),
+            Some(Cause::NoCredentials),
+            "the last source of the chain did not answer: nothing had credentials"
+        );
+        assert!(matches!(
+            cause(CredentialsError::provider_error(
+                "credential_process exited with 2"
+            )),
+            Some(Cause::CredentialSourceFailed { .. })
+        ));
+    }
+
+    #[test]
+    fn tells_network_failures_apart_without_debug_text() {
+        let refused = unanswered(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(
+            refused.cause.as_deref(),
+            Some(&Cause::Unreachable {
+                network: Network::Refused
+            })
+        );
+        let tls = unanswered("invalid peer certificate: UnknownIssuer".into());
+        assert_eq!(
+            tls.cause.as_deref(),
+            Some(&Cause::Unreachable {
+                network: Network::Tls
+            })
+        );
+        for error in [refused, tls] {
+            let text = error.to_string();
+            assert!(!text.contains("{ ") && !text.contains("Some("), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_names_the_proxy_without_its_password() {
+        let around = crate::aws::setup::Surroundings {
+            proxies: vec![(
+                "HTTPS_PROXY",
+                crate::aws::setup::without_userinfo("http://me:hunter2@proxy.corp:3128"),
+            )],
+            max_attempts: 6,
+            ..Default::default()
+        };
+        let error = unanswered("invalid peer certificate: UnknownIssuer".into());
+        let text = explain(&error, &around, Some("eu-west-1")).to_string();
+        assert!(
+            text.starts_with("cannot reach AWS STS at https://sts.eu-west-1.amazonaws.com (GetCallerIdentity): the TLS handshake failed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("HTTPS_PROXY=http://proxy.corp:3128 set"),
+            "{text}"
+        );
+        assert!(text.contains("CA certificate"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn an_expired_sso_session_names_the_command_that_renews_it() {
+        let around = crate::aws::setup::Surroundings {
+            profile_variable: Some("dev".into()),
+            ..Default::default()
+        };
+        let error = unanswered(
+            aws_credential_types::provider::error::CredentialsError::provider_error(
+                "the SSO token has expired and cannot be refreshed",
+            )
+            .into(),
+        );
+        let explanation = explain(&error, &around, Some("us-east-1"));
+        assert_eq!(
+            explanation.what,
+            "the SSO session of profile `dev` (AWS_PROFILE) has expired"
+        );
+        assert_eq!(explanation.hints, ["renew it: aws sso login --profile dev"]);
+    }
+
+    #[test]
+    fn a_failed_action_says_how_often_slsctl_itself_tried() {
+        let mut error = AwsError::new("CreateRestApi", ErrorKind::Throttled, "Too Many Requests");
+        error.code = Some("TooManyRequestsException".into());
+        error.attempts = Some(8);
+        assert_eq!(
+            error.for_people("us-east-1"),
+            "AWS kept throttling CreateRestApi (TooManyRequestsException) through 8 attempts"
         );
     }
 }

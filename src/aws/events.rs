@@ -487,6 +487,8 @@ fn partial_failure<'a>(
         kind,
         code,
         message: format!("{failed} target(s) failed: {}", reasons.join("; ")),
+        cause: None,
+        attempts: None,
     })
 }
 

@@ -625,7 +625,7 @@ async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
             AwsError::new(
                 "wait for function Active",
                 ErrorKind::Other,
-                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+                crate::aws::error::plain_chain(&e),
             )
         })
 }
@@ -645,7 +645,7 @@ pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError>
             AwsError::new(
                 "wait for function update",
                 ErrorKind::Other,
-                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+                crate::aws::error::plain_chain(&e),
             )
         })
 }

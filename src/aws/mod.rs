@@ -10,6 +10,8 @@ pub mod events;
 pub mod lambda;
 pub mod limits;
 pub mod observe;
+pub mod permissions;
+pub mod setup;
 pub mod sqs;
 pub mod throttles;
 
@@ -36,13 +38,25 @@ pub async fn load_config(region: Option<&str>) -> SdkConfig {
             .build(),
     );
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
-        loader =
-            loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(6));
+        loader = loader.retry_config(
+            aws_config::retry::RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS),
+        );
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
     }
     loader.load().await
+}
+
+/// Attempts of a throttled or failing call, unless `AWS_MAX_ATTEMPTS` says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
+/// The attempts the SDK makes of one call, as `load_config` sets them (for messages).
+pub fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_MAX_ATTEMPTS)
 }
 
 /// Make something AWS does not deduplicate (an event source mapping, a REST API) at most once.
@@ -66,10 +80,12 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let error = match create().await {
+        let mut error = match create().await {
             Ok(made) => return Ok(made),
             Err(error) => error,
         };
+        // The SDK's retries are off here: the attempts are these.
+        error.attempts = Some(attempt);
         let answer_lost = error.kind == ErrorKind::Other;
         if answer_lost {
             if let Some(made) = existing().await? {

@@ -46,13 +46,14 @@ fn parse_id(text: &str) -> Option<ResourceId> {
     Some(ResourceId::new(Kind::parse(kind)?, name))
 }
 
-/// Observe the stack `stack_name`; `desired` names the resources the spec wants.
+/// Observe the stack `stack_name` as `identity` (the credentials' own, checked by the caller);
+/// `desired` names the resources the spec wants.
 pub async fn observe(
     clients: &Clients,
+    identity: super::Identity,
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
-    let identity = clients.identity().await?;
     let mut observed = Observed {
         account: identity.account,
         partition: identity.partition,

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{color, Output};
-use crate::aws::{load_config, Clients};
 use crate::engine::prepare;
 use crate::model::ResourceId;
 use crate::plan::{ActionKind, PlanOptions};
@@ -78,13 +77,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let prepared = runtime
-        .block_on(async {
-            let config = load_config(stack.region.as_deref()).await;
-            let clients = Clients::new(&config);
-            prepare(stack, &clients, &PlanOptions::default()).await
-        })
-        .map_err(|e| e.to_string())?;
+    let prepared = runtime.block_on(async {
+        let reach = super::reconcile::clients_for(&stack, &args.dir).await?;
+        prepare(stack, &reach.clients, &PlanOptions::default())
+            .await
+            .map_err(|e| reach.explain(e))
+    })?;
     let rows = rows(&prepared);
     tracing::debug!(resources = rows.len(), "status read");
     let plan = &prepared.plan;

@@ -4,7 +4,9 @@ pub mod color;
 mod completions;
 pub mod controller;
 pub mod cost;
+mod doctor;
 mod get;
+mod iam_policy;
 mod policy;
 mod progress;
 mod reconcile;
@@ -152,6 +154,29 @@ Examples:
   slsctl health                       # GET http://127.0.0.1:8080/healthz
   slsctl health --ready --controller http://10.0.3.17:8080")]
     Health(controller::HealthArgs),
+    /// Print the least IAM policy a user needs to plan (`--read-only`) or apply a stack.
+    #[command(after_help = "\
+Examples:
+  slsctl iam-policy -f specs/examples/orders --read-only > plan-policy.json   # for `plan`
+  slsctl iam-policy -f specs/examples/orders > apply-policy.json              # plan, apply, destroy
+  aws iam put-user-policy --user-name ci --policy-name slsctl-orders \\
+    --policy-document file://apply-policy.json
+
+Derived from the same list of IAM actions that tests/deploy.rs proves against every AWS call in
+the code. Reads cover every service (observing lists account-wide); changes cover the kinds the
+stack holds.")]
+    IamPolicy(iam_policy::Args),
+    /// Check what slsctl needs before its first plan: credentials, region, account, endpoint,
+    /// the local emulator, and git/gpg/ssh for the controller's sources.
+    #[command(after_help = "\
+Examples:
+  slsctl doctor
+  slsctl doctor -f specs/examples/orders      # also the stack's region and accountId
+  AWS_PROFILE=prod slsctl doctor
+
+Each missing piece is printed with its fix. Exit code 1 when something required is missing
+(git, gpg and ssh are needed only by the controller, and only warn).")]
+    Doctor(doctor::Args),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
     #[command(after_help = "\
 Examples:
@@ -264,6 +289,8 @@ pub fn run() -> ExitCode {
         Command::Controller(args) => controller::run(&args),
         Command::Reconcile(args) => controller::reconcile(&args),
         Command::Health(args) => controller::health(&args),
+        Command::IamPolicy(args) => iam_policy::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Get(args) => get::run(&args),
         Command::Completions(args) => completions::run(&args),
     };

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use super::progress::{Lines, Live};
 use super::{color, Output};
 use crate::apply::{self, Progress};
+use crate::aws::error::{explain, Explanation};
+use crate::aws::setup::Surroundings;
 use crate::aws::{load_config, Clients};
-use crate::engine::{prepare, Prepared};
+use crate::engine::{prepare, EngineError, Prepared};
 use crate::model::{ResourceId, Stack};
 use crate::plan::{Plan, PlanOptions};
 use crate::render;
@@ -239,9 +241,50 @@ fn load(dir: &std::path::Path) -> Option<Stack> {
     }
 }
 
-async fn clients_for(stack: &Stack) -> Clients {
+/// The SDK clients for the stack's account and region, and the environment they came from;
+/// no region anywhere is an error that says where to set one.
+pub(super) async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, String> {
+    let around = Surroundings::from_env(Some(dir));
     let config = load_config(stack.region.as_deref()).await;
-    Clients::new(&config)
+    if config.region().is_none() {
+        return Err(around.no_region().to_string());
+    }
+    Ok(Reach {
+        clients: Clients::new(&config),
+        around,
+    })
+}
+
+/// Clients, and what the environment says about them (for explaining their errors).
+pub(super) struct Reach {
+    pub(super) clients: Clients,
+    around: Surroundings,
+}
+
+impl Reach {
+    /// An engine error as the user reads it: what is wrong, then what to do.
+    pub(super) fn explain(&self, error: EngineError) -> String {
+        match error {
+            EngineError::Aws(e) => {
+                explain(&e, &self.around, Some(self.clients.region.as_str())).to_string()
+            }
+            EngineError::WrongAccount {
+                ref stack,
+                ref pinned,
+                ref actual,
+            } => {
+                let mut explanation = Explanation::new(error.to_string());
+                explanation.hints.push(format!(
+                    "use credentials for account {pinned}: another profile (AWS_PROFILE) or `aws sso login --profile NAME` for that account"
+                ));
+                explanation.hints.push(format!(
+                    "if stack `{stack}` has moved to account {actual}, change spec.accountId in its Stack document"
+                ));
+                explanation.to_string()
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 fn print_calls(clients: &Clients) {
@@ -259,11 +302,12 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
     };
     scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
-    let (prepared, clients) = runtime.block_on(async {
-        let clients = clients_for(&stack).await;
-        (prepare(stack, &clients, &options).await, clients)
-    });
-    let mut prepared = prepared.map_err(|e| e.to_string())?;
+    let (prepared, reach) = runtime.block_on(async {
+        let reach = clients_for(&stack, &args.dir).await?;
+        Ok::<_, String>((prepare(stack, &reach.clients, &options).await, reach))
+    })?;
+    let clients = &reach.clients;
+    let mut prepared = prepared.map_err(|e| reach.explain(e))?;
     check_targets(&mut prepared, &targets, &options.targets)?;
     if args.refresh_only {
         refresh_only(&mut prepared.plan);
@@ -280,7 +324,7 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
     match args.output {
         Output::Text => {
             print!("{}", color::plan_for_stdout(&render::plan_text(plan)));
-            print_calls(&clients);
+            print_calls(clients);
         }
         Output::Json | Output::Yaml => {
             print!("{}", super::data(args.output, &render::plan_json(plan))?);
@@ -382,6 +426,12 @@ fn execute(
         live.stop();
     }
     eprint!("{}", render::report_text(&report));
+    if report.failed() > 0 {
+        // Every action is idempotent and the next run plans from what AWS has then.
+        eprintln!(
+            "  hint: the apply can be re-run safely: it plans again from what AWS has now and does only what is left"
+        );
+    }
     print_calls(clients);
     print_outcome(how.output, &prepared.plan, Some(&report))?;
     Ok(if report.failed() + report.skipped() > 0 {
@@ -410,10 +460,11 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     };
     scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
-    let clients = runtime.block_on(clients_for(&stack));
+    let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
+    let clients = &reach.clients;
     let mut prepared = runtime
-        .block_on(prepare(stack, &clients, &options))
-        .map_err(|e| e.to_string())?;
+        .block_on(prepare(stack, clients, &options))
+        .map_err(|e| reach.explain(e))?;
     check_targets(&mut prepared, &targets, &options.targets)?;
     crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
     if let Some(saved) = &saved {
@@ -470,7 +521,7 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         output: args.output,
         parallelism: usize::from(args.parallelism),
     };
-    execute(prepared, &clients, &runtime, how)
+    execute(prepared, clients, &runtime, how)
 }
 
 pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
@@ -478,15 +529,16 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     };
     let runtime = runtime()?;
-    let clients = runtime.block_on(clients_for(&stack));
+    let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
+    let clients = &reach.clients;
     let options = PlanOptions {
         destroy: true,
         allow_mass_delete: true,
         ..PlanOptions::default()
     };
     let prepared = runtime
-        .block_on(prepare(stack, &clients, &options))
-        .map_err(|e| e.to_string())?;
+        .block_on(prepare(stack, clients, &options))
+        .map_err(|e| reach.explain(e))?;
     show_text(&render::destroy_text(&prepared.plan), args.output);
     // What the destroy meant to delete but keeps (a queue holding messages, a protected table)
     // makes it exit 1 even when everything else went: the stack is not gone.
@@ -514,7 +566,7 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
         output: args.output,
         parallelism: apply::MAX_PARALLEL,
     };
-    let code = execute(prepared, &clients, &runtime, how)?;
+    let code = execute(prepared, clients, &runtime, how)?;
     if kept > 0 {
         eprintln!("Destroy incomplete: {kept} resources were kept (see above).");
         return Ok(ExitCode::from(1));

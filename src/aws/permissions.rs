@@ -1,0 +1,327 @@
+//! The IAM actions slsctl needs: one list, shared by `slsctl iam-policy` (the least a user needs
+//! for a stack), the access-denied explanation, and `tests/deploy.rs`, which checks it against
+//! every SDK call in `src/` and against the task role in `deploy/iam/`, in both directions.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::model::{Kind, Stack};
+
+/// Who makes the call, or why AWS checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needed {
+    /// The engine (`plan`, `apply`, `destroy`, and the controller's reconciles).
+    Engine,
+    /// Only the controller: its lease, its S3 sources, its notifications.
+    Controller,
+    /// Called by no code, but AWS checks it inside another call (the reason says which).
+    Implied(&'static str),
+}
+
+/// Every IAM action, sorted by service. `tests/deploy.rs` proves that the `Engine` and
+/// `Controller` entries are exactly the SDK calls in `src/`.
+pub const PERMISSIONS: &[(&str, Needed)] = &[
+    ("apigateway:DELETE", Needed::Engine),
+    ("apigateway:GET", Needed::Engine),
+    ("apigateway:PATCH", Needed::Engine),
+    ("apigateway:POST", Needed::Engine),
+    ("apigateway:PUT", Needed::Engine),
+    ("application-autoscaling:DeleteScalingPolicy", Needed::Engine),
+    ("application-autoscaling:DeleteScheduledAction", Needed::Engine),
+    ("application-autoscaling:DeregisterScalableTarget", Needed::Engine),
+    ("application-autoscaling:DescribeScalableTargets", Needed::Engine),
+    ("application-autoscaling:DescribeScalingPolicies", Needed::Engine),
+    ("application-autoscaling:DescribeScheduledActions", Needed::Engine),
+    ("application-autoscaling:PutScalingPolicy", Needed::Engine),
+    ("application-autoscaling:PutScheduledAction", Needed::Engine),
+    ("application-autoscaling:RegisterScalableTarget", Needed::Engine),
+    ("dynamodb:CreateTable", Needed::Engine),
+    ("dynamodb:DeleteTable", Needed::Engine),
+    ("dynamodb:DescribeContinuousBackups", Needed::Engine),
+    ("dynamodb:DescribeTable", Needed::Engine),
+    ("dynamodb:DescribeTimeToLive", Needed::Engine),
+    ("dynamodb:GetItem", Needed::Controller),
+    ("dynamodb:ListTagsOfResource", Needed::Engine),
+    ("dynamodb:PutItem", Needed::Controller),
+    ("dynamodb:TagResource", Needed::Engine),
+    ("dynamodb:UntagResource", Needed::Engine),
+    ("dynamodb:UpdateContinuousBackups", Needed::Engine),
+    ("dynamodb:UpdateItem", Needed::Controller),
+    ("dynamodb:UpdateTable", Needed::Engine),
+    ("dynamodb:UpdateTimeToLive", Needed::Engine),
+    ("events:CreateArchive", Needed::Engine),
+    ("events:CreateEventBus", Needed::Engine),
+    ("events:DeleteArchive", Needed::Engine),
+    ("events:DeleteEventBus", Needed::Engine),
+    ("events:DeleteRule", Needed::Engine),
+    ("events:DescribeArchive", Needed::Engine),
+    ("events:DescribeEventBus", Needed::Engine),
+    ("events:DescribeRule", Needed::Engine),
+    ("events:ListTagsForResource", Needed::Engine),
+    ("events:ListTargetsByRule", Needed::Engine),
+    ("events:PutEvents", Needed::Controller),
+    ("events:PutRule", Needed::Engine),
+    ("events:PutTargets", Needed::Engine),
+    ("events:RemoveTargets", Needed::Engine),
+    ("events:TagResource", Needed::Engine),
+    ("events:UntagResource", Needed::Engine),
+    ("events:UpdateArchive", Needed::Engine),
+    ("events:UpdateEventBus", Needed::Engine),
+    (
+        "iam:CreateServiceLinkedRole",
+        Needed::Implied("the first RegisterScalableTarget for Lambda creates Application Auto Scaling's service-linked role"),
+    ),
+    (
+        "iam:PassRole",
+        Needed::Implied("CreateFunction/UpdateFunctionConfiguration pass the function's role; PutTargets passes a bus target's role"),
+    ),
+    ("lambda:AddPermission", Needed::Engine),
+    ("lambda:CreateAlias", Needed::Engine),
+    ("lambda:CreateEventSourceMapping", Needed::Engine),
+    ("lambda:CreateFunction", Needed::Engine),
+    ("lambda:DeleteAlias", Needed::Engine),
+    ("lambda:DeleteEventSourceMapping", Needed::Engine),
+    ("lambda:DeleteFunction", Needed::Engine),
+    ("lambda:DeleteFunctionConcurrency", Needed::Engine),
+    ("lambda:DeleteLayerVersion", Needed::Engine),
+    ("lambda:DeleteProvisionedConcurrencyConfig", Needed::Engine),
+    ("lambda:GetEventSourceMapping", Needed::Engine),
+    ("lambda:GetFunction", Needed::Engine),
+    (
+        "lambda:GetLayerVersion",
+        Needed::Implied("CreateFunction/UpdateFunctionConfiguration with layers read each layer version"),
+    ),
+    ("lambda:GetPolicy", Needed::Engine),
+    ("lambda:GetProvisionedConcurrencyConfig", Needed::Engine),
+    ("lambda:ListAliases", Needed::Engine),
+    ("lambda:ListEventSourceMappings", Needed::Engine),
+    ("lambda:ListLayerVersions", Needed::Engine),
+    ("lambda:ListLayers", Needed::Engine),
+    ("lambda:PublishLayerVersion", Needed::Engine),
+    ("lambda:PublishVersion", Needed::Engine),
+    ("lambda:PutFunctionConcurrency", Needed::Engine),
+    ("lambda:PutProvisionedConcurrencyConfig", Needed::Engine),
+    ("lambda:RemovePermission", Needed::Engine),
+    ("lambda:TagResource", Needed::Engine),
+    ("lambda:UntagResource", Needed::Engine),
+    ("lambda:UpdateAlias", Needed::Engine),
+    ("lambda:UpdateEventSourceMapping", Needed::Engine),
+    ("lambda:UpdateFunctionCode", Needed::Engine),
+    ("lambda:UpdateFunctionConfiguration", Needed::Engine),
+    ("s3:GetObject", Needed::Controller),
+    ("s3:ListBucket", Needed::Controller),
+    ("sqs:CreateQueue", Needed::Engine),
+    ("sqs:DeleteQueue", Needed::Engine),
+    ("sqs:GetQueueAttributes", Needed::Engine),
+    ("sqs:GetQueueUrl", Needed::Engine),
+    ("sqs:ListQueueTags", Needed::Engine),
+    ("sqs:SetQueueAttributes", Needed::Engine),
+    ("sqs:TagQueue", Needed::Engine),
+    ("sqs:UntagQueue", Needed::Engine),
+    ("tag:GetResources", Needed::Engine),
+];
+
+/// A read: what `plan` needs. Everything else changes something.
+pub fn is_read(action: &str) -> bool {
+    let verb = action.split_once(':').map_or(action, |(_, verb)| verb);
+    verb == "GET"
+        || ["Get", "List", "Describe"]
+            .iter()
+            .any(|prefix| verb.starts_with(prefix))
+}
+
+/// The kinds whose resources make slsctl change things through `action`'s service.
+fn changed_for(action: &str) -> &'static [Kind] {
+    match action {
+        "iam:PassRole" => &[Kind::Function, Kind::Rule],
+        "iam:CreateServiceLinkedRole" => &[Kind::Function],
+        _ => match action.split(':').next().unwrap_or("") {
+            // Rules and routes add invoke permissions to functions.
+            "lambda" => &[Kind::Function, Kind::Layer, Kind::Rule, Kind::Api],
+            // A rule that targets a queue adds a statement to its policy.
+            "sqs" => &[Kind::Queue, Kind::Rule],
+            "dynamodb" => &[Kind::Table],
+            "events" => &[Kind::EventBus, Kind::Rule],
+            "application-autoscaling" => &[Kind::Function],
+            "apigateway" => &[Kind::Api],
+            _ => &[],
+        },
+    }
+}
+
+/// The least a user needs to run `plan` (`read_only`) or `apply` and `destroy` on `stack`.
+/// Reads are all included: observing lists account-wide (layers, mappings, REST APIs) whatever
+/// the spec holds, and finds what the stack owns but the spec no longer names. Changes are
+/// included for the kinds the stack has.
+pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
+    let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
+    PERMISSIONS
+        .iter()
+        .filter(|(_, needed)| *needed != Needed::Controller)
+        .map(|(action, _)| *action)
+        .filter(|action| {
+            if is_read(action) {
+                // A read AWS checks inside a change is needed only where the change is.
+                !read_only || !matches!(needed_of(action), Some(Needed::Implied(_)))
+            } else {
+                !read_only && changed_for(action).iter().any(|k| kinds.contains(k))
+            }
+        })
+        .collect()
+}
+
+fn needed_of(action: &str) -> Option<Needed> {
+    PERMISSIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, needed)| *needed)
+}
+
+/// The policy document for `stack_actions`, one statement per service.
+pub fn stack_policy(stack: &Stack, read_only: bool) -> Value {
+    let actions = stack_actions(stack, read_only);
+    let mut statements = Vec::new();
+    let mut services: Vec<&str> = actions
+        .iter()
+        .filter(|a| !a.starts_with("iam:"))
+        .map(|a| a.split(':').next().unwrap_or(""))
+        .collect();
+    services.dedup();
+    for service in services {
+        let list: Vec<&str> = actions
+            .iter()
+            .filter(|a| a.split(':').next() == Some(service))
+            .copied()
+            .collect();
+        let sid: String = format!(
+            "Slsctl{}{}",
+            service
+                .split('-')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect::<String>(),
+            if read_only { "Read" } else { "" }
+        );
+        statements.push(json!({"Sid": sid, "Effect": "Allow", "Action": list, "Resource": "*"}));
+    }
+    if actions.contains("iam:PassRole") {
+        statements.push(json!({
+            "Sid": "SlsctlPassFunctionAndTargetRoles",
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com", "events.amazonaws.com"]}}
+        }));
+    }
+    if actions.contains("iam:CreateServiceLinkedRole") {
+        statements.push(json!({
+            "Sid": "SlsctlProvisionedConcurrencyServiceLinkedRole",
+            "Effect": "Allow",
+            "Action": ["iam:CreateServiceLinkedRole"],
+            "Resource": "arn:aws:iam::*:role/aws-service-role/lambda.application-autoscaling.amazonaws.com/*",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": "lambda.application-autoscaling.amazonaws.com"}}
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The controller's task role as shipped (`deploy/iam/task-role-policy.json`), built in so that
+/// an access-denied message can say whether it grants the refused action.
+pub const TASK_ROLE_POLICY: &str = include_str!("../../deploy/iam/task-role-policy.json");
+
+/// Every action a policy document allows.
+pub fn granted_actions(policy: &Value) -> BTreeSet<String> {
+    let mut granted = BTreeSet::new();
+    for statement in policy["Statement"].as_array().into_iter().flatten() {
+        if statement["Effect"] != "Allow" {
+            continue;
+        }
+        match &statement["Action"] {
+            Value::String(action) => {
+                granted.insert(action.clone());
+            }
+            Value::Array(list) => {
+                granted.extend(list.iter().filter_map(|a| a.as_str().map(str::to_string)))
+            }
+            _ => {}
+        }
+    }
+    granted
+}
+
+/// Whether the shipped task role grants `action` (IAM compares actions case-insensitively).
+pub fn task_role_grants(action: &str) -> bool {
+    serde_json::from_str::<Value>(TASK_ROLE_POLICY)
+        .map(|policy| {
+            granted_actions(&policy)
+                .iter()
+                .any(|granted| granted.eq_ignore_ascii_case(action))
+        })
+        .unwrap_or(false)
+}
+
+/// The listed spelling of an action AWS named in any case (SQS lower-cases them).
+pub fn canonical(action: &str) -> Option<&'static str> {
+    PERMISSIONS
+        .iter()
+        .map(|(a, _)| *a)
+        .find(|a| a.eq_ignore_ascii_case(action))
+}
+
+/// The action of an SDK operation (`GetFunction` → `lambda:GetFunction`) when only one service
+/// has that operation in the list.
+pub fn action_of_operation(operation: &str) -> Option<&'static str> {
+    let mut matches = PERMISSIONS
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| a.split_once(':').is_some_and(|(_, verb)| verb == operation));
+    let first = matches.next()?;
+    matches.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_told_by_their_verb() {
+        assert!(is_read("lambda:GetFunction"));
+        assert!(is_read("apigateway:GET"));
+        assert!(is_read("events:DescribeRule"));
+        assert!(!is_read("lambda:UpdateFunctionCode"));
+        assert!(!is_read("apigateway:PATCH"));
+        assert!(!is_read("sqs:SetQueueAttributes"));
+    }
+
+    #[test]
+    fn the_list_is_sorted_without_repeats_and_matches_the_shipped_task_role() {
+        let actions: Vec<&str> = PERMISSIONS.iter().map(|(a, _)| *a).collect();
+        let mut sorted = actions.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(actions, sorted);
+        let shipped = granted_actions(&serde_json::from_str(TASK_ROLE_POLICY).unwrap());
+        let listed: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(shipped, listed);
+    }
+
+    #[test]
+    fn names_the_action_of_an_unambiguous_operation() {
+        assert_eq!(
+            action_of_operation("GetFunction"),
+            Some("lambda:GetFunction")
+        );
+        assert_eq!(action_of_operation("TagResource"), None, "three services");
+        assert_eq!(
+            canonical("sqs:getqueueattributes"),
+            Some("sqs:GetQueueAttributes")
+        );
+        assert!(task_role_grants("lambda:GetFunction"));
+        assert!(!task_role_grants("kms:Decrypt"));
+    }
+}
