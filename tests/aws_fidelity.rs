@@ -11,12 +11,13 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use slsctl::apply::{apply, Outcome, Quiet};
+use slsctl::apply::{apply, Quiet};
 use slsctl::aws::Clients;
-use slsctl::engine::{prepare, Prepared};
+use slsctl::engine::prepare;
 use slsctl::plan::PlanOptions;
 use support::faults::{self, FaultProxy};
-use support::{create_role, spec_dir, unique, Emulator};
+use support::stacks::{assert_empty_plan, converge, plan, rewrite, stack_dir};
+use support::{create_role, unique, Emulator};
 
 const ROLE: &str = "slsctl-fidelity-role";
 
@@ -41,56 +42,7 @@ async fn strict_clients(seed: u64) -> (Clients, FaultProxy) {
 }
 
 fn stack(name: &str, docs: &str) -> tempfile::TempDir {
-    let stack = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec:\n  region: us-east-1\n");
-    spec_dir(&[
-        ("stack.yaml", &stack),
-        ("resources.yaml", docs),
-        (
-            "src/app.py",
-            "def handler(event, context):\n    return event\n",
-        ),
-    ])
-}
-
-fn rewrite(dir: &tempfile::TempDir, docs: &str) {
-    std::fs::write(dir.path().join("resources.yaml"), docs).unwrap();
-}
-
-async fn plan(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
-        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
-    prepare(stack, clients, &PlanOptions::default())
-        .await
-        .expect("plan")
-}
-
-/// Plan and apply in one run; every action must succeed.
-async fn converge(dir: &tempfile::TempDir, clients: &Clients) {
-    let prepared = plan(dir, clients).await;
-    assert!(
-        prepared.plan.refusals.is_empty(),
-        "{:?}",
-        prepared.plan.refusals
-    );
-    let report = apply(Arc::new(prepared), clients, Arc::new(Quiet)).await;
-    for entry in &report.actions {
-        assert_eq!(
-            entry.outcome,
-            Outcome::Done,
-            "{} {:?}",
-            entry.id,
-            entry.action
-        );
-    }
-}
-
-async fn assert_empty_plan(dir: &tempfile::TempDir, clients: &Clients) {
-    let prepared = plan(dir, clients).await;
-    assert!(
-        prepared.plan.actions.is_empty() && prepared.plan.refusals.is_empty(),
-        "the plan after apply is not empty:\n{}",
-        slsctl::render::plan_text(&prepared.plan)
-    );
+    stack_dir(name, "", docs)
 }
 
 /// A function `worker` (with `alias`, when given) behind a queue trigger, a rule and an API route.

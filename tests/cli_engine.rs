@@ -111,26 +111,7 @@ fn a_saved_plan_is_refused_when_aws_changed_since() {
     assert_eq!(saved.status.code(), Some(0));
 
     // Someone changes the queue between plan and apply.
-    let emulator = Emulator::shared();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
-        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
-            .await
-            .unwrap()
-            .unwrap();
-        clients
-            .sqs
-            .set_queue_attributes()
-            .queue_url(url)
-            .attributes(
-                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
-                "99",
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    change_visibility_behind_the_spec(&name);
     let stale = slsctl(&["apply", "-f", path, plan_file.to_str().unwrap()]);
     assert_eq!(stale.status.code(), Some(1));
     assert!(
@@ -632,25 +613,7 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     }
 
     // AWS moves behind the spec; the spec gains a queue that does not exist yet.
-    let emulator = Emulator::shared();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
-        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
-            .await
-            .unwrap()
-            .unwrap();
-        clients
-            .sqs
-            .set_queue_attributes()
-            .queue_url(url)
-            .attributes(
-                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
-                "99",
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    change_visibility_behind_the_spec(&name);
     let grown = wired_stack(&name, 0, OTHER);
     let grown_path = grown.path().to_str().unwrap();
     let drift = slsctl(&["plan", "-f", grown_path, "--refresh-only", "-o", "json"]);
@@ -854,4 +817,28 @@ fn plan_colours_and_logs_on_request() {
         stderr.contains("DEBUG") && stderr.contains("planned"),
         "{stderr}"
     );
+}
+
+/// Set the stack's queue `jobs` to a 99 s visibility timeout out of band, as a person in the
+/// console would.
+fn change_visibility_behind_the_spec(stack: &str) {
+    let emulator = Emulator::shared();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
+        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{stack}-jobs"))
+            .await
+            .unwrap()
+            .unwrap();
+        clients
+            .sqs
+            .set_queue_attributes()
+            .queue_url(url)
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                "99",
+            )
+            .send()
+            .await
+            .unwrap();
+    });
 }

@@ -11,9 +11,12 @@ use std::sync::Arc;
 use aws_sdk_sqs::types::QueueAttributeName;
 use slsctl::apply::{apply, Outcome, Quiet};
 use slsctl::aws::Clients;
-use slsctl::engine::{prepare, Prepared};
+use slsctl::engine::prepare;
 use slsctl::plan::{ActionKind, PlanOptions};
-use support::{create_role, spec_dir, unique, Emulator};
+use support::stacks::{
+    assert_empty_plan, converge, converge_with, plan, plan_with, rewrite, stack_dir,
+};
+use support::{create_role, unique, Emulator};
 
 const ROLE: &str = "slsctl-test-role";
 
@@ -23,70 +26,9 @@ async fn clients() -> Clients {
     Clients::new(&emulator.sdk_config().await)
 }
 
-/// A stack directory: the Stack document, `docs`, and a code directory `src/`.
+/// A stack directory: the Stack document (tagged `team: test`), `docs`, and a code directory.
 fn stack(name: &str, docs: &str) -> tempfile::TempDir {
-    let stack = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec:\n  region: us-east-1\n  tags: {{team: test}}\n");
-    spec_dir(&[
-        ("stack.yaml", &stack),
-        ("resources.yaml", docs),
-        (
-            "src/app.py",
-            "def handler(event, context):\n    return event\n",
-        ),
-    ])
-}
-
-fn rewrite(dir: &tempfile::TempDir, docs: &str) {
-    std::fs::write(dir.path().join("resources.yaml"), docs).unwrap();
-}
-
-async fn plan_with(dir: &tempfile::TempDir, clients: &Clients, options: PlanOptions) -> Prepared {
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
-        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
-    prepare(stack, clients, &options).await.expect("plan")
-}
-
-async fn plan(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
-    plan_with(dir, clients, PlanOptions::default()).await
-}
-
-/// Plan and apply; every action must succeed.
-async fn converge_with(
-    dir: &tempfile::TempDir,
-    clients: &Clients,
-    options: PlanOptions,
-) -> Prepared {
-    let prepared = plan_with(dir, clients, options).await;
-    assert!(
-        prepared.plan.refusals.is_empty(),
-        "refused: {:?}",
-        prepared.plan.refusals
-    );
-    let prepared = Arc::new(prepared);
-    let report = apply(prepared.clone(), clients, Arc::new(Quiet)).await;
-    for entry in &report.actions {
-        assert_eq!(
-            entry.outcome,
-            Outcome::Done,
-            "{} {:?}",
-            entry.id,
-            entry.action
-        );
-    }
-    Arc::try_unwrap(prepared).expect("apply keeps no reference")
-}
-
-async fn converge(dir: &tempfile::TempDir, clients: &Clients) -> Prepared {
-    converge_with(dir, clients, PlanOptions::default()).await
-}
-
-async fn assert_empty_plan(dir: &tempfile::TempDir, clients: &Clients) {
-    let prepared = plan(dir, clients).await;
-    assert!(
-        prepared.plan.actions.is_empty() && prepared.plan.refusals.is_empty(),
-        "the plan after apply is not empty:\n{}",
-        slsctl::render::plan_text(&prepared.plan)
-    );
+    stack_dir(name, "  tags: {team: test}\n", docs)
 }
 
 fn function(extra: &str) -> String {

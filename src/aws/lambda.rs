@@ -654,18 +654,30 @@ pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError>
 async fn with_conflict_retry<T, F, Fut>(
     clients: &Clients,
     name: &str,
-    mut call: F,
+    call: F,
 ) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    retry_after_conflict(|| wait_updated(clients, name), call).await
+}
+
+/// Run `call`; while Lambda refuses it as conflicting (`ResourceConflictException`,
+/// `ResourceInUseException`), wait with `settle` and try again, up to 5 times.
+async fn retry_after_conflict<T, F, Fut, S, SF>(mut settle: S, mut call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+    S: FnMut() -> SF,
+    SF: std::future::Future<Output = Result<(), AwsError>>,
 {
     let mut attempts = 0;
     loop {
         match call().await {
             Err(error) if error.kind == ErrorKind::Conflict && attempts < 5 => {
                 attempts += 1;
-                wait_updated(clients, name).await?;
+                settle().await?;
             }
             other => return other,
         }
@@ -1002,22 +1014,13 @@ const MAPPING_SETTLE_TIMEOUT: Duration = Duration::from_secs(180);
 async fn with_mapping_settled<T, F, Fut>(
     clients: &Clients,
     uuid: &str,
-    mut call: F,
+    call: F,
 ) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    let mut attempts = 0;
-    loop {
-        match call().await {
-            Err(error) if error.kind == ErrorKind::Conflict && attempts < 5 => {
-                attempts += 1;
-                wait_mapping_settled(clients, uuid).await?;
-            }
-            other => return other,
-        }
-    }
+    retry_after_conflict(|| wait_mapping_settled(clients, uuid), call).await
 }
 
 /// Wait until a mapping is in a steady state (`Enabled` or `Disabled`), or gone.
@@ -1418,4 +1421,24 @@ pub async fn remove_permission(
             .map(|_| ())
             .map_err(|e| classify("RemovePermission", e)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Validation budgets a layer's description with the marker's length; it must be the
+    /// marker this module writes.
+    #[test]
+    fn validation_knows_the_layer_marker_length() {
+        let marker = layer_description("", "orders", "Layer/shared-libs", &"a".repeat(64));
+        assert_eq!(
+            marker.len(),
+            crate::spec::validate::layer_marker_len("orders", "shared-libs")
+        );
+        assert_eq!(
+            layer_description("libs", "orders", "Layer/shared-libs", &"a".repeat(64)).len(),
+            marker.len() + "libs ".len()
+        );
+    }
 }

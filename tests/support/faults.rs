@@ -308,7 +308,7 @@ fn operation_of(
     format!("{method} /{}", segments.first().copied().unwrap_or(""))
 }
 
-fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
+pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
     let mut builder = Response::builder().status(status);
     for (k, v) in headers {
         builder = builder.header(*k, *v);

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod stacks;
 pub mod strict;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};

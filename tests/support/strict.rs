@@ -25,6 +25,8 @@ use hyper::body::Bytes;
 use hyper::Response;
 use serde_json::{json, Value};
 
+use super::faults::response;
+
 /// One request, as the strict layer sees it.
 #[derive(Clone, Copy)]
 pub struct Call<'a> {
@@ -212,13 +214,7 @@ impl Strict {
             }
             // An alias's policy goes with the alias.
             ("lambda", _) if method == "DELETE" && path.contains("/aliases/") => {
-                let alias = path
-                    .split('?')
-                    .next()
-                    .unwrap_or_default()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default();
+                let alias = segments(path).last().copied().unwrap_or_default();
                 self.policies
                     .remove(&(function_segment(path), alias.to_string()));
             }
@@ -357,13 +353,7 @@ impl Strict {
 
 /// `(function, statement id)` of `/2015-03-31/functions/{name}/policy[/{sid}]`.
 fn policy_path(path: &str) -> Option<(String, String)> {
-    let segments: Vec<&str> = path
-        .split('?')
-        .next()?
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
+    match segments(path).as_slice() {
         [_, "functions", name, "policy"] => Some((last_name(name), String::new())),
         [_, "functions", name, "policy", sid] => Some((last_name(name), sid.to_string())),
         _ => None,
@@ -372,12 +362,17 @@ fn policy_path(path: &str) -> Option<(String, String)> {
 
 /// The function of `/2015-03-31/functions/{name}…`.
 fn function_segment(path: &str) -> String {
-    let path = path.split('?').next().unwrap_or_default();
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .nth(2)
+    segments(path)
+        .get(2)
+        .copied()
         .map(last_name)
         .unwrap_or_default()
+}
+
+/// The segments of a request path, without its query string.
+fn segments(path: &str) -> Vec<&str> {
+    let path = path.split('?').next().unwrap_or_default();
+    path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
 /// A function name from a name, a partial or a full ARN (percent-encoded colons included).
@@ -392,26 +387,10 @@ fn last_name(name: &str) -> String {
 
 /// `(API id, stage)` of `/restapis/{id}/stages/{stage}`.
 fn stage_of(path: &str) -> Option<(String, String)> {
-    let segments: Vec<&str> = path
-        .split('?')
-        .next()?
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
+    match segments(path).as_slice() {
         ["restapis", id, "stages", stage] => Some((id.to_string(), stage.to_string())),
         _ => None,
     }
-}
-
-fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
-    let mut builder = Response::builder().status(status);
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
-    }
-    builder
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap()
 }
 
 /// The JSON protocols' error shape (DynamoDB, SQS).
