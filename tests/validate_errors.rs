@@ -473,3 +473,40 @@ fn provisioned_concurrency_schedule_with_a_bad_cron_and_an_unknown_time_zone() {
         &function("a", "  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      schedules:\n        - {name: peak, cron: \"cron(0 8 * * MON-FRI *)\", timezone: Foo/Bar, min: 5, max: 20}\n        - {name: calm, cron: \"cron(0 20 ? JAN-XYZ MON-FRI *)\", timezone: Europe/Berlin, min: 2, max: 2}\n")
     )]));
 }
+
+/// AWS refuses to deploy a PRIVATE API without a resource policy; slsctl cannot write one yet.
+#[test]
+fn private_api_without_a_resource_policy() {
+    insta::assert_snapshot!(errors(&[
+        ("fn.yaml", &function("worker", "  timeout: 10\n")),
+        (
+            "api.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {name: internal}\nspec:\n  endpointType: PRIVATE\n  routes:\n    - {method: GET, path: /x, function: worker}\n",
+        ),
+    ]));
+}
+
+/// 50 tags per resource on AWS, slsctl's own included.
+#[test]
+fn more_stack_tags_than_fit_beside_slsctls_own() {
+    let tags: Vec<String> = (0..46).map(|i| format!("t{i}: v")).collect();
+    let stack = format!("{STACK}  tags: {{{}}}\n", tags.join(", "));
+    let dir = spec_dir(&[
+        ("stack.yaml", &stack),
+        ("q.yaml", &queue("jobs", "  delaySeconds: 0\n")),
+    ]);
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+/// A layer version's description holds its ownership marker too, within AWS's 256 characters.
+#[test]
+fn layer_description_too_long_for_the_ownership_marker() {
+    let description = "d".repeat(160);
+    insta::assert_snapshot!(errors(&[
+        ("layer/python/x.py", "X = 1\n"),
+        (
+            "layer.yaml",
+            &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {{name: shared}}\nspec:\n  content: {{path: layer}}\n  description: {description}\n"),
+        ),
+    ]));
+}

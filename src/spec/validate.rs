@@ -152,6 +152,12 @@ pub const NAME_RULE: &str =
     "names use a-z, 0-9 and `-`, start with a letter, and have at most 64 characters";
 
 /// A name that follows `NAME_RULE` (the controller holds its stack names to it too).
+/// The length of the ownership marker a layer version's description carries
+/// (`aws::lambda::layer_description`: `[slsctl:stack=S slsctl:resource=Layer/N sha256=<64 hex>]`).
+pub fn layer_marker_len(stack: &str, layer: &str) -> usize {
+    "[slsctl:stack= slsctl:resource=Layer/ sha256=]".len() + stack.len() + layer.len() + 64
+}
+
 pub fn valid_stack_name(name: &str) -> bool {
     valid_logical_name(name) && name.len() <= 64
 }
@@ -772,15 +778,22 @@ impl<'a> Validator<'a> {
     }
 
     fn tags(&mut self, ctx: &Ctx, tags: &BTreeMap<String, String>) {
-        // AWS allows 50 tags per resource; slsctl adds its two ownership tags.
-        if tags.len() > 48 {
-            self.diagnostics.push(ctx.error(
-                "spec.tags",
-                format!(
-                    "{} tags; at most 48 fit beside slsctl's two ownership tags",
-                    tags.len()
-                ),
-            ));
+        // AWS allows 50 tags per resource, slsctl's own included: a resource carries up to
+        // five of them (stack, resource, a non-default deletion policy, a function's alias and
+        // its S3 code source), and the stack's tags go on every resource.
+        const OWN_TAGS: usize = 5;
+        if tags.len() > 50 - OWN_TAGS {
+            self.diagnostics.push(
+                ctx.error(
+                    "spec.tags",
+                    format!(
+                        "{} tags; at most {} fit beside slsctl's own tags (AWS allows 50 per resource)",
+                        tags.len(),
+                        50 - OWN_TAGS
+                    ),
+                )
+                .hint("slsctl adds up to 5 tags of its own: slsctl:stack, slsctl:resource, slsctl:deletion-policy, slsctl:alias, slsctl:code-source"),
+            );
         }
         for (key, value) in tags {
             let field = format!("spec.tags.{key}");
@@ -1530,6 +1543,24 @@ impl<'a> Validator<'a> {
         }
         for (i, r) in s.compatible_runtimes.iter().enumerate() {
             self.runtime(ctx, &format!("spec.compatibleRuntimes[{i}]"), r);
+        }
+        // A layer version carries its ownership in its description (versions cannot be tagged),
+        // and AWS allows 256 characters in all.
+        if let Some(description) = s.description.as_deref().filter(|d| !d.is_empty()) {
+            let marker = layer_marker_len(&self.stack_name, &l.document.metadata.name);
+            let room = 256usize.saturating_sub(marker + 1);
+            if description.chars().count() > room {
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.description",
+                        format!(
+                            "a layer description has at most {room} characters here: AWS allows 256, and slsctl's ownership marker takes {}",
+                            marker + 1
+                        ),
+                    )
+                    .hint("shorten the description"),
+                );
+            }
         }
         Some(Layer {
             content,
@@ -2355,7 +2386,18 @@ impl<'a> Validator<'a> {
         });
         let endpoint_type = match s.endpoint_type {
             Some(EndpointTypeWire::Edge) => "EDGE",
-            Some(EndpointTypeWire::Private) => "PRIVATE",
+            Some(EndpointTypeWire::Private) => {
+                // AWS refuses to deploy a PRIVATE API without a resource policy that lets its
+                // VPC endpoints in; slsctl does not manage API resource policies yet.
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.endpointType",
+                        "a PRIVATE API cannot be deployed without a resource policy naming its VPC endpoints, which slsctl does not manage yet",
+                    )
+                    .hint("use `endpointType: REGIONAL` (or EDGE)"),
+                );
+                "PRIVATE"
+            }
             _ => "REGIONAL",
         };
         let domain = s.domain.as_ref().map(|d| {
