@@ -403,3 +403,53 @@ async fn an_api_without_throttling_deploys_and_plans_empty() {
         None
     );
 }
+
+/// Code from S3: the location is recorded in the function's code-source tag (Lambda keeps no
+/// record of it), so a new key redeploys once and the next plan is empty, not a redeploy on
+/// every plan.
+#[tokio::test]
+async fn an_s3_code_source_change_redeploys_once() {
+    let (clients, _proxy) = strict_clients(6).await;
+    let sdk = Emulator::shared().sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let name = unique("s3c");
+    let bucket = format!("{name}-artifacts");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let code = tempfile::tempdir().unwrap();
+    std::fs::write(
+        code.path().join("app.py"),
+        "def handler(e, c):\n    return e\n",
+    )
+    .unwrap();
+    let zip = slsctl::artifact::zip_directory(code.path()).unwrap();
+    for key in ["v1/app.zip", "v2/app.zip"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(zip.bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let function = |key: &str| {
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{s3: {{bucket: {bucket}, key: {key}}}}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n")
+    };
+    let dir = stack(&name, &function("v1/app.zip"));
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    rewrite(&dir, &function("v2/app.zip"));
+    let prepared = plan(&dir, &clients).await;
+    let fields: Vec<&str> = prepared.plan.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["code.s3"]);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}

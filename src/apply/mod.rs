@@ -959,7 +959,20 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
             {
                 sync_permissions(shared, &action.id, &input.name, &want.props, &live_props).await?;
             }
-            let (add, remove) = tag_changes(action);
+            let (mut add, mut remove) = tag_changes(action);
+            // Lambda keeps no record of where S3 code came from: the code-source tag is that
+            // record, rewritten with the code (or dropped when the code no longer comes from S3).
+            if changed("code") {
+                match input.tags.get(lambda::TAG_CODE_SOURCE) {
+                    Some(source) => {
+                        add.insert(lambda::TAG_CODE_SOURCE.to_string(), source.clone());
+                    }
+                    None if live_props.contains_key("code.s3") => {
+                        remove.push(lambda::TAG_CODE_SOURCE.to_string())
+                    }
+                    None => {}
+                }
+            }
             let arn = observed
                 .function_arns
                 .get(&action.id)

@@ -313,7 +313,10 @@ fn function_props(
                 Some(v) => format!("s3://{bucket}/{key}?versionId={v}"),
                 None => format!("s3://{bucket}/{key}"),
             };
-            props.insert("code.s3".into(), FieldValue::known(location));
+            props.insert(
+                "code.s3".into(),
+                FieldValue::known(code_source_record(&location)),
+            );
         }
         Code::Image(uri) => {
             props.insert("code.imageUri".into(), FieldValue::known(uri.clone()));
@@ -449,6 +452,19 @@ pub fn permission_value(principal: &str, source_arn: &str, qualifier: Option<&st
         value["qualifier"] = json!(alias);
     }
     value
+}
+
+/// How an S3 code location is recorded in the function's code-source tag: as it is when it fits
+/// a tag value (256 characters), otherwise as its digest (an S3 key alone may have 1,024).
+pub fn code_source_record(location: &str) -> String {
+    use sha2::{Digest, Sha256};
+    if location.chars().count() <= 256 {
+        return location.to_string();
+    }
+    format!(
+        "sha256:{}",
+        super::hex(&Sha256::digest(location.as_bytes()))
+    )
 }
 
 /// Fields that belong to a published version (code and configuration), as opposed to the

@@ -619,3 +619,17 @@ fn a_referrer_outside_the_plan_still_keeps_a_delete_if_empty_queue() {
     let hint = result.refusals[0].hint.as_deref().unwrap();
     assert!(hint.starts_with("remove what points at it first"), "{hint}");
 }
+
+#[test]
+fn a_long_s3_code_location_is_recorded_as_its_digest() {
+    use crate::plan::desired::code_source_record;
+    let short = "s3://artifacts/v1/app.zip";
+    assert_eq!(code_source_record(short), short);
+    let long = format!("s3://artifacts/{}/app.zip", "k".repeat(300));
+    let record = code_source_record(&long);
+    assert!(
+        record.starts_with("sha256:") && record.len() == 7 + 64,
+        "{record}"
+    );
+    assert_ne!(record, code_source_record(&format!("{long}2")));
+}
