@@ -453,3 +453,29 @@ async fn an_s3_code_source_change_redeploys_once() {
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 }
+
+/// Target tracking without schedules: the alias's scalable target is registered with the spec's
+/// `max`, so tracking can move above the baseline.
+#[tokio::test]
+async fn target_tracking_without_schedules_registers_room_to_move() {
+    let (clients, _proxy) = strict_clients(7).await;
+    let name = unique("trk");
+    let function = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      targetUtilization: 0.6\n      max: 12\n");
+    let dir = stack(&name, &function);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let targets = clients
+        .autoscaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Lambda)
+        .resource_ids(format!("function:{name}-worker:live"))
+        .send()
+        .await
+        .unwrap();
+    let bounds: Vec<(i32, i32)> = targets
+        .scalable_targets()
+        .iter()
+        .map(|t| (t.min_capacity(), t.max_capacity()))
+        .collect();
+    assert_eq!(bounds, [(2, 12)]);
+}

@@ -19,6 +19,7 @@ use aws_sdk_lambda::operation::update_function_configuration::{
     UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
 };
 use aws_sdk_lambda::types::error::{ResourceConflictException, TooManyRequestsException};
+use aws_sdk_lambda::types::ProvisionedConcurrencyStatusEnum;
 use aws_sdk_lambda::types::{
     AliasConfiguration, Architecture, Concurrency, EnvironmentResponse, FunctionConfiguration,
     LastUpdateStatus, PackageType, Runtime, State, TracingConfigResponse, TracingMode,
@@ -146,8 +147,13 @@ fn stack_dir() -> tempfile::TempDir {
     ])
 }
 
-#[tokio::test]
-async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() {
+type Changes = Vec<(String, Option<FieldValue>, Option<FieldValue>)>;
+
+/// Plan and apply the spec's baseline of 3 against a live provisioned-concurrency config: the
+/// planned changes and how many PutProvisionedConcurrencyConfig calls the apply made.
+async fn provisioned_concurrency_against(
+    live: fn() -> GetProvisionedConcurrencyConfigOutput,
+) -> (Changes, usize) {
     let dir = stack_dir();
     let (stack, _) = slsctl::spec::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
@@ -205,15 +211,9 @@ async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() 
             )
             .build()
     });
-    // Someone lowered it by hand: the live value is 2, the spec says 3.
     let get_pc = mock!(aws_sdk_lambda::Client::get_provisioned_concurrency_config)
         .match_requests(|r| r.function_name() == Some("pc-worker") && r.qualifier() == Some("live"))
-        .then_output(|| {
-            GetProvisionedConcurrencyConfigOutput::builder()
-                .requested_provisioned_concurrent_executions(2)
-                .allocated_provisioned_concurrent_executions(2)
-                .build()
-        });
+        .then_output(live);
     let put_pc = mock!(aws_sdk_lambda::Client::put_provisioned_concurrency_config)
         .match_requests(|r| {
             r.function_name() == Some("pc-worker")
@@ -241,11 +241,29 @@ async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() 
     let prepared = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect("plan");
-    let changes: Vec<(String, Option<FieldValue>, Option<FieldValue>)> = prepared.plan.actions[0]
-        .changes
+    let changes: Changes = prepared
+        .plan
+        .actions
         .iter()
+        .flat_map(|a| &a.changes)
         .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
         .collect();
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed(), 0, "{report:?}");
+    (changes, put_pc.num_calls())
+}
+
+#[tokio::test]
+async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() {
+    // Someone lowered it by hand: the live value is 2, the spec says 3.
+    let (changes, puts) = provisioned_concurrency_against(|| {
+        GetProvisionedConcurrencyConfigOutput::builder()
+            .requested_provisioned_concurrent_executions(2)
+            .allocated_provisioned_concurrent_executions(2)
+            .status(ProvisionedConcurrencyStatusEnum::Ready)
+            .build()
+    })
+    .await;
     assert_eq!(
         changes,
         [(
@@ -255,13 +273,51 @@ async fn provisioned_concurrency_on_the_alias_is_observed_planned_and_applied() 
         )],
         "only the provisioned concurrency differs"
     );
-    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
-    assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:?}");
     assert_eq!(
-        put_pc.num_calls(),
-        1,
+        puts, 1,
         "PutProvisionedConcurrencyConfig(pc-worker:live, 3)"
     );
+}
+
+/// A FAILED allocation (AWS could not provision it: account concurrency, a broken version) is
+/// shown with AWS's reason and requested again, not taken for the value it asked for.
+#[tokio::test]
+async fn a_failed_provisioned_concurrency_allocation_is_reported_and_requested_again() {
+    let (changes, puts) = provisioned_concurrency_against(|| {
+        GetProvisionedConcurrencyConfigOutput::builder()
+            .requested_provisioned_concurrent_executions(3)
+            .allocated_provisioned_concurrent_executions(0)
+            .status(ProvisionedConcurrencyStatusEnum::Failed)
+            .status_reason("FUNCTION_ERROR_INIT_FAILURE")
+            .build()
+    })
+    .await;
+    assert_eq!(
+        changes,
+        [(
+            "alias.live.provisionedConcurrency".to_string(),
+            Some(FieldValue::known(
+                "FAILED (3 requested): FUNCTION_ERROR_INIT_FAILURE"
+            )),
+            Some(FieldValue::known(3))
+        )]
+    );
+    assert_eq!(puts, 1);
+}
+
+/// An allocation still in progress is the value asked for: no change.
+#[tokio::test]
+async fn a_provisioned_concurrency_allocation_in_progress_is_no_change() {
+    let (changes, puts) = provisioned_concurrency_against(|| {
+        GetProvisionedConcurrencyConfigOutput::builder()
+            .requested_provisioned_concurrent_executions(3)
+            .allocated_provisioned_concurrent_executions(1)
+            .status(ProvisionedConcurrencyStatusEnum::InProgress)
+            .build()
+    })
+    .await;
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(puts, 0);
 }
 
 #[tokio::test]

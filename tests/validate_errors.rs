@@ -510,3 +510,16 @@ fn layer_description_too_long_for_the_ownership_marker() {
         ),
     ]));
 }
+
+/// Target tracking moves the value between the scalable target's bounds: without schedules it
+/// needs a `max` above the baseline.
+#[test]
+fn target_tracking_without_room_to_move() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function(
+            "worker",
+            "  alias:\n    name: live\n    provisionedConcurrency:\n      baseline: 2\n      targetUtilization: 0.7\n"
+        )
+    )]));
+}

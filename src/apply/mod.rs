@@ -1093,6 +1093,9 @@ async fn sync_aliases(
             let version = lambda::publish_version(clients, function).await?;
             lambda::put_alias(clients, function, name, &version, &digest, exists).await?;
         }
+        // Auto Scaling first: leaving it deregisters the target, which leaves the provisioned
+        // value where it was (AWS does not remove it), so the config is set or removed after.
+        sync_autoscaling(shared, id, function, name, want, live).await?;
         let pc_field = format!("alias.{name}.provisionedConcurrency");
         let autoscaled = want
             .props
@@ -1106,7 +1109,6 @@ async fn sync_aliases(
             )
             .await?;
         }
-        sync_autoscaling(shared, id, function, name, want, live).await?;
     }
     Ok(())
 }
@@ -1166,10 +1168,7 @@ async fn sync_autoscaling(
             _ => None,
         });
         let baseline = pc.as_ref().map_or(0, |p| p.baseline);
-        let peak = pc
-            .as_ref()
-            .map_or(0, |p| p.schedules.iter().map(|s| s.max).max().unwrap_or(0))
-            .max(baseline);
+        let peak = pc.as_ref().map_or(0, |p| p.registered_max());
         autoscaling::register(clients, &target, baseline as i32, peak as i32).await?;
     }
     for key in existing.keys().filter(|k| !wanted.contains_key(*k)) {

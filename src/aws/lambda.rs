@@ -7,8 +7,8 @@ use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, DeadLetterConfig, Environment, EphemeralStorage, EventSourceMappingConfiguration,
-    FunctionCode, FunctionConfiguration, FunctionResponseType, PackageType, Runtime, ScalingConfig,
-    TracingConfig, TracingMode,
+    FunctionCode, FunctionConfiguration, FunctionResponseType, PackageType,
+    ProvisionedConcurrencyStatusEnum, Runtime, ScalingConfig, TracingConfig, TracingMode,
 };
 use serde_json::{json, Value};
 
@@ -1130,11 +1130,14 @@ pub async fn list_aliases(clients: &Clients, function: &str) -> Result<Vec<LiveA
 }
 
 /// The provisioned concurrency requested on an alias, if any.
+/// The alias's provisioned concurrency as props hold it: the requested number while it is
+/// READY or IN_PROGRESS, and `FAILED (N requested): reason` when AWS could not allocate it, so
+/// that a failed allocation shows in the plan and is requested again rather than taken as done.
 pub async fn get_provisioned_concurrency(
     clients: &Clients,
     function: &str,
     alias: &str,
-) -> Result<Option<i32>, AwsError> {
+) -> Result<Option<Value>, AwsError> {
     clients.limits.lambda.acquire().await;
     clients
         .calls
@@ -1147,7 +1150,17 @@ pub async fn get_provisioned_concurrency(
         .send()
         .await
     {
-        Ok(config) => Ok(config.requested_provisioned_concurrent_executions()),
+        Ok(config) => {
+            Ok(config
+                .requested_provisioned_concurrent_executions()
+                .map(|n| match config.status() {
+                    Some(ProvisionedConcurrencyStatusEnum::Failed) => json!(format!(
+                        "FAILED ({n} requested): {}",
+                        config.status_reason().unwrap_or("no reason given")
+                    )),
+                    _ => json!(n),
+                }))
+        }
         Err(e) => {
             // ProvisionedConcurrencyConfigNotFoundException: none configured.
             let error = classify("GetProvisionedConcurrencyConfig", e);

@@ -306,7 +306,10 @@ pub async fn observe(
 
     // 5. Managed aliases (the function's `slsctl:alias` tag, or an alias in the spec) and their
     //    provisioned concurrency: only functions that have one pay these calls.
-    type FunctionAliases = (ResourceId, Vec<(lambda::LiveAlias, Option<i32>)>);
+    type FunctionAliases = (
+        ResourceId,
+        Vec<(lambda::LiveAlias, Option<serde_json::Value>)>,
+    );
     let mut alias_tasks: JoinSet<Result<FunctionAliases, AwsError>> = JoinSet::new();
     for part in &parts {
         let ObservedPart::Function(id, f) = part else {
@@ -345,7 +348,8 @@ pub async fn observe(
             Ok((id, found))
         });
     }
-    let mut aliases: BTreeMap<ResourceId, Vec<(lambda::LiveAlias, Option<i32>)>> = BTreeMap::new();
+    let mut aliases: BTreeMap<ResourceId, Vec<(lambda::LiveAlias, Option<serde_json::Value>)>> =
+        BTreeMap::new();
     while let Some(joined) = alias_tasks.join_next().await {
         let (id, found) = joined
             .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;

@@ -783,6 +783,7 @@ pub fn as_live(
                             }),
                             schedules,
                             target_utilization: None,
+                            max: None,
                         }),
                     };
                 }

@@ -502,6 +502,7 @@ mod tests {
                 })
                 .collect(),
             target_utilization: None,
+            max: None,
         }
     }
 

@@ -393,6 +393,21 @@ pub struct ProvisionedConcurrency {
     pub baseline: u32,
     pub schedules: Vec<PcSchedule>,
     pub target_utilization: Option<f64>,
+    /// The scalable target's maximum at registration, when it must be above the baseline and
+    /// every schedule's `max` (target tracking without schedules needs room to move).
+    pub max: Option<u32>,
+}
+
+impl ProvisionedConcurrency {
+    /// The maximum the alias's scalable target is registered with: the largest of the
+    /// baseline, every schedule's `max` and the explicit `max`.
+    pub fn registered_max(&self) -> u32 {
+        self.schedules
+            .iter()
+            .map(|s| s.max)
+            .chain(self.max)
+            .fold(self.baseline, u32::max)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

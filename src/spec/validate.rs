@@ -1502,8 +1502,23 @@ impl<'a> Validator<'a> {
                     self.diagnostics.push(ctx.error(&format!("{base}.targetUtilization"), format!("target utilization {t} is outside 0.1..=0.9")).hint("Lambda's provisioned-concurrency utilization metric is tracked between 10% and 90%"));
                 }
             }
+            let max = pc.max.map(|_| self.int(ctx, &format!("{base}.max"), pc.max, 0, 0, 1_000_000, ""));
+            if let Some(m) = max {
+                if m < baseline {
+                    self.diagnostics.push(ctx.error(&format!("{base}.max"), format!("max {m} is below the baseline {baseline}")));
+                }
+            }
+            // Target tracking moves the value between the bounds in force; with no schedule and
+            // no `max` above the baseline, they are equal and it could never move.
+            if pc.target_utilization.is_some() && schedules.is_empty() && max.unwrap_or(baseline) <= baseline {
+                self.diagnostics.push(
+                    ctx.error(&format!("{base}.targetUtilization"), "target tracking without schedules needs a `max` above the baseline to move between")
+                        .hint("add `max: N`, the most provisioned concurrency Auto Scaling may set"),
+                );
+            }
             if let Some(reserved) = reserved {
                 let (peak, field) = std::iter::once((baseline, format!("{base}.baseline")))
+                    .chain(max.map(|m| (m, format!("{base}.max"))))
                     .chain(schedules.iter().enumerate().map(|(i, s)| (s.max, format!("{base}.schedules[{i}].max"))))
                     .max_by_key(|(v, _)| *v)
                     .unwrap_or((0, String::new()));
@@ -1515,7 +1530,7 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
-            ProvisionedConcurrency { baseline, schedules, target_utilization: pc.target_utilization }
+            ProvisionedConcurrency { baseline, schedules, target_utilization: pc.target_utilization, max }
         });
         Alias {
             name: a.name.clone(),

@@ -355,6 +355,10 @@ pub struct ProvisionedConcurrencyWire {
     pub schedules: Vec<PcScheduleWire>,
     /// Optional target tracking between min and max (0.1 to 0.9).
     pub target_utilization: Option<f64>,
+    /// The most Auto Scaling may provision, at registration (default: the largest schedule
+    /// `max`, or the baseline). Needed for target tracking without schedules.
+    #[schemars(range(min = 0))]
+    pub max: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
