@@ -479,3 +479,45 @@ async fn target_tracking_without_schedules_registers_room_to_move() {
         .collect();
     assert_eq!(bounds, [(2, 12)]);
 }
+
+/// A TTL attribute change is two changes, and AWS allows one per table per hour (scaled to the
+/// strict layer's window): the plan says so, the first apply disables the old attribute and
+/// succeeds, the plan then shows the enable still to do, and an apply after the window does it.
+#[tokio::test]
+async fn a_ttl_attribute_change_is_disabled_now_and_enabled_when_aws_allows() {
+    let (clients, proxy) = strict_clients(8).await;
+    let ttl = |attribute: &str| {
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {{name: data}}\nspec:\n  partitionKey: {{name: pk, type: S}}\n  timeToLiveAttribute: {attribute}\n  deletionProtection: false\n")
+    };
+    let dir = stack(&unique("ttl"), &ttl("expiresAt"));
+    converge(&dir, &clients).await;
+    // Past the window of the TTL set at creation.
+    tokio::time::sleep(WINDOW + Duration::from_millis(200)).await;
+
+    rewrite(&dir, &ttl("deleteAfter"));
+    let prepared = plan(&dir, &clients).await;
+    let reasons = &prepared.plan.actions[0].reasons;
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("disable TTL on `expiresAt` now") && r.contains("once per hour")),
+        "{reasons:?}"
+    );
+    converge(&dir, &clients).await;
+    assert_met(&proxy, &["ttl-once-per-hour"]);
+    let pending = plan(&dir, &clients).await;
+    let fields: Vec<(&str, Option<&slsctl::plan::FieldValue>)> = pending.plan.actions[0]
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), c.before.as_ref()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("timeToLiveAttribute", None)],
+        "the enable is left"
+    );
+
+    tokio::time::sleep(WINDOW + Duration::from_millis(200)).await;
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+}

@@ -480,6 +480,26 @@ pub async fn create(
     Ok(())
 }
 
+/// One TTL change; `false` when AWS's hourly limit refused it (announced, left for later).
+async fn ttl_step(
+    clients: &Clients,
+    name: &str,
+    attribute: &str,
+    enabled: bool,
+) -> Result<bool, AwsError> {
+    match set_ttl(clients, name, attribute, enabled).await {
+        Ok(()) => Ok(true),
+        Err(e) if ttl_changed_recently(&e) => {
+            clients.notify(&format!(
+                "AWS changes TTL once per hour: {} TTL on `{attribute}` of table {name} is left for a later apply",
+                if enabled { "enabling" } else { "disabling" }
+            ));
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn set_ttl(
     clients: &Clients,
     name: &str,
@@ -654,7 +674,22 @@ pub fn update_steps(changed: &BTreeSet<String>, live: &Props, table: &model::Tab
             steps.push(format!("create index {name}, wait until it is ACTIVE"));
         }
     }
+    if let (true, Some(FieldValue::Known(Value::String(old))), Some(new)) = (
+        changed.contains("timeToLiveAttribute"),
+        live.get("timeToLiveAttribute"),
+        &table.time_to_live_attribute,
+    ) {
+        steps.push(format!(
+            "disable TTL on `{old}` now; AWS changes a table's TTL once per hour, so TTL on `{new}` is enabled by the first apply (or controller reconcile) after that"
+        ));
+    }
     steps
+}
+
+/// AWS's answer to a second TTL change within its hourly window.
+fn ttl_changed_recently(error: &AwsError) -> bool {
+    error.code.as_deref() == Some("ValidationException")
+        && error.message.contains("modified multiple times")
 }
 
 fn update_throughput(
@@ -810,12 +845,15 @@ pub async fn update(
         wait_active(clients, name).await?;
     }
     if touched("timeToLiveAttribute") {
-        // The old attribute is switched off before a new one is switched on.
+        // The old attribute is switched off before a new one is switched on. AWS allows one TTL
+        // change per table per hour: a refused change is not a failure of the apply, it is left
+        // for a later one (the plan keeps showing it until then, and the controller retries).
+        let mut settled = true;
         if let Some(FieldValue::Known(Value::String(old))) = live.get("timeToLiveAttribute") {
-            set_ttl(clients, name, old, false).await?;
+            settled = ttl_step(clients, name, old, false).await?;
         }
-        if let Some(attribute) = &table.time_to_live_attribute {
-            set_ttl(clients, name, attribute, true).await?;
+        if let (true, Some(attribute)) = (settled, &table.time_to_live_attribute) {
+            ttl_step(clients, name, attribute, true).await?;
         }
     }
     if touched("pointInTimeRecovery") {
