@@ -521,3 +521,36 @@ async fn a_ttl_attribute_change_is_disabled_now_and_enabled_when_aws_allows() {
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 }
+
+/// Every content change publishes a layer version; the old ones are deleted beyond
+/// `keepVersions`, so the code storage quota never fills. (Function versions are pruned the same
+/// way; moto reuses deleted version numbers, which AWS never does, so that half is a scripted
+/// test in tests/engine_mocked.rs.)
+#[tokio::test]
+async fn old_layer_versions_are_deleted_beyond_keep_versions() {
+    let (clients, _proxy) = strict_clients(9).await;
+    let name = unique("gc");
+    let docs = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {{name: libs}}\nspec:\n  content: {{path: layer}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  layers: [libs]\n");
+    let dir = support::stacks::stack_dir(&name, "  keepVersions: 2\n", &docs);
+    let layer_file = dir.path().join("layer/python/libs.py");
+    std::fs::create_dir_all(layer_file.parent().unwrap()).unwrap();
+    for n in 0..5 {
+        std::fs::write(&layer_file, format!("VERSION = {n}\n")).unwrap();
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+    let layers = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(format!("{name}-libs"))
+        .send()
+        .await
+        .unwrap();
+    let mut numbers: Vec<i64> = layers
+        .layer_versions()
+        .iter()
+        .map(|v| v.version())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [4, 5], "the newest two");
+}

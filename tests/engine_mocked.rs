@@ -1332,3 +1332,86 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
     assert_eq!(report.failed(), 1);
     assert_eq!(report.skipped(), 1);
 }
+
+/// Old function versions go beyond the newest `keep`, except the ones an alias uses (its
+/// version and its routing weights); one in use outside slsctl (a conflict) is kept, not fought.
+#[tokio::test]
+async fn old_function_versions_are_deleted_except_the_newest_and_the_aliases() {
+    use aws_sdk_lambda::operation::delete_function::{DeleteFunctionError, DeleteFunctionOutput};
+    use aws_sdk_lambda::operation::list_versions_by_function::ListVersionsByFunctionOutput;
+    use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionConfiguration};
+    let aliases = mock!(aws_sdk_lambda::Client::list_aliases).then_output(|| {
+        ListAliasesOutput::builder()
+            .aliases(
+                AliasConfiguration::builder()
+                    .name("live")
+                    .function_version("7")
+                    .routing_config(
+                        AliasRoutingConfiguration::builder()
+                            .additional_version_weights("2", 0.1)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    // Two pages, as ListVersionsByFunction pages at 50.
+    let versions = mock!(aws_sdk_lambda::Client::list_versions_by_function)
+        .sequence()
+        .output(|| {
+            ListVersionsByFunctionOutput::builder()
+                .set_versions(Some(
+                    ["$LATEST", "1", "2", "3"]
+                        .iter()
+                        .map(|v| FunctionConfiguration::builder().version(*v).build())
+                        .collect(),
+                ))
+                .next_marker("page2")
+                .build()
+        })
+        .output(|| {
+            ListVersionsByFunctionOutput::builder()
+                .set_versions(Some(
+                    ["4", "5", "6", "7"]
+                        .iter()
+                        .map(|v| FunctionConfiguration::builder().version(*v).build())
+                        .collect(),
+                ))
+                .build()
+        })
+        .build();
+    // Version 3 is used by a mapping someone else made: Lambda refuses.
+    let in_use = mock!(aws_sdk_lambda::Client::delete_function)
+        .match_requests(|r| r.qualifier() == Some("3"))
+        .sequence()
+        .error(|| {
+            DeleteFunctionError::ResourceConflictException(
+                ResourceConflictException::builder()
+                    .message("Cannot delete function version because it is in use")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ResourceConflictException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let deleted = mock!(aws_sdk_lambda::Client::delete_function)
+        .match_requests(|r| {
+            r.function_name() == Some("worker") && matches!(r.qualifier(), Some("1" | "4"))
+        })
+        .sequence()
+        .output(|| DeleteFunctionOutput::builder().build())
+        .repeatedly()
+        .build();
+    let clients = clients(&[&aliases, &versions, &in_use, &deleted], &[], &[]);
+    let gone = slsctl::aws::versions::prune_function_versions(&clients, "worker", 3)
+        .await
+        .unwrap();
+    // Newest three 7, 6, 5 stay; 2 is routed to; 3 is in use elsewhere.
+    assert_eq!(gone, [4, 1]);
+    assert_eq!(deleted.num_calls(), 2);
+    assert!(in_use.num_calls() >= 1, "version 3 was asked for");
+}

@@ -665,6 +665,15 @@ async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 .unwrap_or_else(|e| e.into_inner())
                 .layer_version_arn
                 .insert(action.id.clone(), arn);
+            let pruned = crate::aws::versions::prune_layer_versions(
+                clients,
+                &resource.physical_name,
+                &shared.prepared.stack.name,
+                &action.id.to_string(),
+                shared.prepared.stack.keep_versions as usize,
+            )
+            .await;
+            housekeeping(clients, pruned);
             Ok(())
         }
     }
@@ -1039,6 +1048,14 @@ async fn sync_permissions(
     Ok(())
 }
 
+/// Old versions that could not be deleted do not fail the action that published a new one:
+/// the deletion is housekeeping, said and retried at the next publish.
+fn housekeeping(clients: &Clients, pruned: Result<Vec<u64>, AwsError>) {
+    if let Err(e) = pruned {
+        clients.notify(&format!("old versions were not deleted: {e}"));
+    }
+}
+
 /// The alias whose policy holds a permission statement (none: the function's own policy).
 fn qualifier_of(value: &Value) -> Option<&str> {
     value.get("qualifier").and_then(Value::as_str)
@@ -1092,6 +1109,11 @@ async fn sync_aliases(
             // last one; otherwise it returns that one, so this is safe to repeat after a crash.
             let version = lambda::publish_version(clients, function).await?;
             lambda::put_alias(clients, function, name, &version, &digest, exists).await?;
+            let keep = shared.prepared.stack.keep_versions as usize;
+            housekeeping(
+                clients,
+                crate::aws::versions::prune_function_versions(clients, function, keep).await,
+            );
         }
         // Auto Scaling first: leaving it deregisters the target, which leaves the provisioned
         // value where it was (AWS does not remove it), so the config is set or removed after.

@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod setup;
 pub mod sqs;
 pub mod throttles;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -98,6 +98,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:ListEventSourceMappings", Needed::Engine),
     ("lambda:ListLayerVersions", Needed::Engine),
     ("lambda:ListLayers", Needed::Engine),
+    ("lambda:ListVersionsByFunction", Needed::Engine),
     ("lambda:PublishLayerVersion", Needed::Engine),
     ("lambda:PublishVersion", Needed::Engine),
     ("lambda:PutFunctionConcurrency", Needed::Engine),

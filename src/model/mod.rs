@@ -175,6 +175,8 @@ pub struct Stack {
     pub drift: DriftMode,
     pub budget_monthly_usd: Option<f64>,
     pub policy: PolicyConfig,
+    /// Function and layer versions kept besides the ones in use (`spec.keepVersions`).
+    pub keep_versions: u32,
     pub resources: Vec<Resource>,
     /// Where the Stack document names the stack, for problems about the stack as a whole.
     #[serde(skip)]

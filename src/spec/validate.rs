@@ -304,6 +304,7 @@ impl<'a> Validator<'a> {
                 drift: DriftMode::Heal,
                 budget_monthly_usd: None,
                 policy: PolicyConfig::default(),
+                keep_versions: 3,
                 resources: Vec::new(),
                 origin: None,
             },
@@ -692,9 +693,11 @@ impl<'a> Validator<'a> {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);
             }
         }
+        let keep_versions = self.int(&ctx, "spec.keepVersions", spec.keep_versions, 3, 1, 100, "");
         Stack {
             name: doc.document.metadata.name.clone(),
             root: root.to_path_buf(),
+            keep_versions,
             region: spec.region.clone(),
             account_id: spec.account_id.clone(),
             tags: spec.tags.clone(),

@@ -85,6 +85,10 @@ pub struct StackSpecWire {
     pub budget: Option<BudgetWire>,
     /// Settings of the policy pack (policies/ and the stack's own `policies/*.rego`).
     pub policy: Option<PolicyConfigWire>,
+    /// Published function versions and layer versions kept besides the ones in use (default 3);
+    /// older ones are deleted, so Lambda's 75 GB code storage does not fill up.
+    #[schemars(range(min = 1, max = 100))]
+    pub keep_versions: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

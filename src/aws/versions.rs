@@ -1,0 +1,195 @@
+//! Garbage collection of published function versions and layer versions.
+//!
+//! Every code or configuration change publishes a function version (to move the alias), and
+//! every content change a layer version; old ones count against Lambda's 75 GB code storage per
+//! region until deleted. After a publish, slsctl keeps the versions an alias points at (routing
+//! weights included) and the newest `keep`, and deletes the rest. Layer versions are deleted only
+//! when their description carries this stack's and this resource's ownership marker.
+//!
+//! Deleting a version something outside slsctl still uses (an event source mapping on a version
+//! number) is refused by Lambda as a conflict: that version is skipped and kept, never fought
+//! over.
+
+use std::collections::BTreeSet;
+
+use super::error::{classify, gone_is_done, AwsError, ErrorKind};
+use super::lambda::parse_layer_description;
+use super::Clients;
+use crate::plan::desired::{TAG_RESOURCE, TAG_STACK};
+
+/// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
+pub fn versions_to_delete(published: &[u64], in_use: &BTreeSet<u64>, keep: usize) -> Vec<u64> {
+    let mut newest_first: Vec<u64> = published.to_vec();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    newest_first.dedup();
+    newest_first
+        .into_iter()
+        .skip(keep)
+        .filter(|v| !in_use.contains(v))
+        .collect()
+}
+
+/// Delete the function's old published versions; returns the versions deleted.
+pub async fn prune_function_versions(
+    clients: &Clients,
+    function: &str,
+    keep: usize,
+) -> Result<Vec<u64>, AwsError> {
+    let in_use = alias_versions(clients, function).await?;
+    let mut published = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListVersionsByFunction");
+        let page = clients
+            .lambda
+            .list_versions_by_function()
+            .function_name(function)
+            .set_marker(marker.clone())
+            .max_items(50)
+            .send()
+            .await
+            .map_err(|e| classify("ListVersionsByFunction", e))?;
+        // `$LATEST` is not a number and never a candidate.
+        published.extend(
+            page.versions()
+                .iter()
+                .filter_map(|v| v.version()?.parse::<u64>().ok()),
+        );
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut deleted = Vec::new();
+    for version in versions_to_delete(&published, &in_use, keep) {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:DeleteFunction(version)");
+        let result = gone_is_done(
+            clients
+                .lambda
+                .delete_function()
+                .function_name(function)
+                .qualifier(version.to_string())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("DeleteFunction", e)),
+        );
+        match result {
+            Ok(()) => deleted.push(version),
+            // In use by something slsctl does not manage: kept.
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                clients.notify(&format!(
+                    "version {version} of {function} is in use outside slsctl and is kept"
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(deleted)
+}
+
+/// Every version any alias of the function points at, with its routing weights.
+async fn alias_versions(clients: &Clients, function: &str) -> Result<BTreeSet<u64>, AwsError> {
+    let mut in_use = BTreeSet::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListAliases");
+        let page = clients
+            .lambda
+            .list_aliases()
+            .function_name(function)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("ListAliases", e))?;
+        for alias in page.aliases() {
+            in_use.extend(alias.function_version().and_then(|v| v.parse::<u64>().ok()));
+            if let Some(weights) = alias
+                .routing_config()
+                .and_then(|r| r.additional_version_weights())
+            {
+                in_use.extend(weights.keys().filter_map(|v| v.parse::<u64>().ok()));
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(in_use);
+        }
+    }
+}
+
+/// Delete the layer's old versions that carry this stack's and resource's marker; returns the
+/// versions deleted.
+pub async fn prune_layer_versions(
+    clients: &Clients,
+    layer: &str,
+    stack: &str,
+    resource: &str,
+    keep: usize,
+) -> Result<Vec<u64>, AwsError> {
+    let mut ours = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListLayerVersions");
+        let page = clients
+            .lambda
+            .list_layer_versions()
+            .layer_name(layer)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("ListLayerVersions", e))?;
+        for version in page.layer_versions() {
+            let owned = version
+                .description()
+                .and_then(parse_layer_description)
+                .is_some_and(|(_, marks)| {
+                    marks.get(TAG_STACK).map(String::as_str) == Some(stack)
+                        && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
+                });
+            if owned {
+                ours.push(version.version() as u64);
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut deleted = Vec::new();
+    for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:DeleteLayerVersion");
+        gone_is_done(
+            clients
+                .lambda
+                .delete_layer_version()
+                .layer_name(layer)
+                .version_number(version as i64)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("DeleteLayerVersion", e)),
+        )?;
+        deleted.push(version);
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_and_what_aliases_use() {
+        let published = [1, 2, 3, 4, 5, 6, 7];
+        let in_use = BTreeSet::from([2]);
+        assert_eq!(versions_to_delete(&published, &in_use, 3), [4, 3, 1]);
+        assert!(versions_to_delete(&[1, 2], &BTreeSet::new(), 3).is_empty());
+        assert_eq!(versions_to_delete(&[9, 1, 5], &BTreeSet::new(), 1), [5, 1]);
+    }
+}
