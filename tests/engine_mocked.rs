@@ -1415,3 +1415,65 @@ async fn old_function_versions_are_deleted_except_the_newest_and_the_aliases() {
     assert_eq!(deleted.num_calls(), 2);
     assert!(in_use.num_calls() >= 1, "version 3 was asked for");
 }
+
+/// The tagging API lags behind tag changes: right after an apply it may still report a queue's
+/// old tags. Tags that differ from the spec's are read again from SQS itself before a change is
+/// planned; tags that agree cost no extra call.
+#[tokio::test]
+async fn tags_the_tagging_api_reports_stale_are_confirmed_with_the_service() {
+    use aws_sdk_sqs::operation::list_queue_tags::ListQueueTagsOutput;
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: lag}\nspec: {region: us-east-1, tags: {team: payments}}\n"),
+        ("q.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {}\n"),
+    ]);
+    for (reported, confirmations) in [("orders", 1), ("payments", 0)] {
+        let (stack, _) = slsctl::spec::load_stack(dir.path())
+            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+        let tagging =
+            mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_output(move || {
+                let mut mapping = ResourceTagMapping::builder()
+                    .resource_arn(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:lag-jobs"));
+                for (k, v) in [
+                    ("slsctl:stack", "lag"),
+                    ("slsctl:resource", "Queue/jobs"),
+                    ("team", reported),
+                ] {
+                    mapping = mapping.tags(Tag::builder().key(k).value(v).build().unwrap());
+                }
+                GetResourcesOutput::builder()
+                    .resource_tag_mapping_list(mapping.build())
+                    .build()
+            });
+        let attributes = mock!(aws_sdk_sqs::Client::get_queue_attributes).then_output(|| {
+            GetQueueAttributesOutput::builder()
+                .attributes(
+                    QueueAttributeName::QueueArn,
+                    format!("arn:aws:sqs:us-east-1:{ACCOUNT}:lag-jobs"),
+                )
+                .build()
+        });
+        let current = mock!(aws_sdk_sqs::Client::list_queue_tags).then_output(|| {
+            ListQueueTagsOutput::builder()
+                .tags("slsctl:stack", "lag")
+                .tags("slsctl:resource", "Queue/jobs")
+                .tags("team", "payments")
+                .build()
+        });
+        let layers = mock!(aws_sdk_lambda::Client::list_layers)
+            .then_output(|| ListLayersOutput::builder().build());
+        let clients = clients(&[&layers], &[&attributes, &current], &[&tagging]);
+        let prepared = prepare(stack, &clients, &PlanOptions::default())
+            .await
+            .expect("plan");
+        let tag_changes: Vec<&str> = prepared
+            .plan
+            .actions
+            .iter()
+            .flat_map(|a| &a.changes)
+            .map(|c| c.field.as_str())
+            .filter(|f| f.starts_with("tags."))
+            .collect();
+        assert!(tag_changes.is_empty(), "{reported}: {tag_changes:?}");
+        assert_eq!(current.num_calls(), confirmations, "{reported}");
+    }
+}

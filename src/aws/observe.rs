@@ -41,6 +41,34 @@ pub struct Observed {
     pub layer_versions: BTreeMap<ResourceId, String>,
 }
 
+/// Whether the tags the tagging API reports are the ones the spec wants. The Resource Groups
+/// Tagging API lags behind tag changes, so right after an apply it can still show the old tags;
+/// when they differ from the spec's, the service's own tag call (always current) is asked before
+/// a difference is planned. In the steady state they agree, and that call is saved.
+fn tags_as_wanted(
+    tags: &BTreeMap<String, String>,
+    desired: &[DesiredResource],
+    id: &ResourceId,
+) -> bool {
+    let Some(want) = desired.iter().find(|d| &d.id == id) else {
+        return true;
+    };
+    let wanted: BTreeMap<&str, &FieldValue> = want
+        .props
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("tags.")?, v)))
+        .collect();
+    let live: BTreeMap<&str, FieldValue> = tags
+        .iter()
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .map(|(k, v)| (k.as_str(), FieldValue::known(v.clone())))
+        .collect();
+    wanted.len() == live.len()
+        && wanted
+            .iter()
+            .all(|(k, v)| live.get(k).is_some_and(|l| l == *v))
+}
+
 fn parse_id(text: &str) -> Option<ResourceId> {
     let (kind, name) = text.split_once('/')?;
     Some(ResourceId::new(Kind::parse(kind)?, name))
@@ -138,18 +166,26 @@ pub async fn observe(
     }
     for (id, arn, tags) in queue_arns {
         let clients = clients.clone();
+        // Tags that look changed are read again from SQS itself (see `tags_as_wanted`).
+        let tags = tags_as_wanted(&tags, desired, &id).then_some(tags);
         tasks.spawn(async move {
             let Some(url) = queue_url_from_arn(&arn) else {
                 return Ok(None);
             };
-            Ok(sqs::get_queue(&clients, &url, Some(tags))
+            Ok(sqs::get_queue(&clients, &url, tags)
                 .await?
                 .map(|q| ObservedPart::Queue(id, q)))
         });
     }
     for (id, arn, tags) in events_arns {
         let clients = clients.clone();
+        let confirmed = tags_as_wanted(&tags, desired, &id);
         tasks.spawn(async move {
+            let tags = if confirmed {
+                tags
+            } else {
+                events::list_tags(&clients, &arn).await?
+            };
             // event-bus/<name>, rule/<name> (default bus) or rule/<bus>/<name>.
             let path = arn
                 .split_once(":event-bus/")
@@ -177,7 +213,13 @@ pub async fn observe(
     }
     for (id, arn, tags) in table_arns {
         let clients = clients.clone();
+        let confirmed = tags_as_wanted(&tags, desired, &id);
         tasks.spawn(async move {
+            let tags = if confirmed {
+                tags
+            } else {
+                dynamodb::list_tags(&clients, &arn).await?
+            };
             let name = arn.rsplit('/').next().unwrap_or_default().to_string();
             Ok(dynamodb::describe(&clients, &name, tags)
                 .await?
