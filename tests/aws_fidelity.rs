@@ -283,6 +283,36 @@ async fn the_example_stack_applies_in_one_run_through_the_strict_layer() {
         slsctl::render::plan_text(&again.plan)
     );
     assert_met(&proxy, &["backups-unavailable", "role-not-assumable"]);
+    // Every request went through AWS's service models: none refused, and the writes of every
+    // service were among them.
+    assert!(
+        proxy.model_violations().is_empty(),
+        "{:?}",
+        proxy.model_violations()
+    );
+    let checked = proxy.model_checked();
+    for operation in [
+        "lambda:CreateFunction",
+        "lambda:AddPermission",
+        "lambda:CreateAlias",
+        "lambda:PublishLayerVersion",
+        "apigateway:PutIntegration",
+        "apigateway:CreateDeployment",
+        "apigateway:UpdateStage",
+        "dynamodb:CreateTable",
+        "dynamodb:UpdateContinuousBackups",
+        "sqs:CreateQueue",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:CreateArchive",
+        "application-autoscaling:PutScheduledAction",
+        "tagging:GetResources",
+    ] {
+        assert!(
+            checked.contains_key(operation),
+            "{operation} was not checked: {checked:?}"
+        );
+    }
     // The rule target's dead-letter queue lets EventBridge send to it on the rule's behalf.
     let dlq = clients
         .sqs
@@ -553,4 +583,50 @@ async fn old_layer_versions_are_deleted_beyond_keep_versions() {
         .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, [4, 5], "the newest two");
+}
+
+/// The strict layer's model check refuses what AWS's service models refuse, and accepts what
+/// they allow (the check every request of these tests passes through).
+#[test]
+fn the_service_models_refuse_what_aws_refuses() {
+    let models = support::models::Models::load(&support::project_root());
+    let add_permission = |sid: &str| {
+        models.violations(
+            "lambda",
+            None,
+            "POST",
+            "/2015-03-31/functions/orders-worker/policy?Qualifier=live",
+            format!(r#"{{"StatementId":"{sid}","Action":"lambda:InvokeFunction","Principal":"events.amazonaws.com"}}"#).as_bytes(),
+        )
+    };
+    assert!(add_permission("slsctl-events-orders-tick").is_empty());
+    let dotted = add_permission("slsctl-events-orders.tick");
+    assert!(
+        dotted.len() == 1 && dotted[0].contains("StatementId") && dotted[0].contains("pattern"),
+        "{dotted:?}"
+    );
+    assert!(add_permission(&"s".repeat(101))
+        .iter()
+        .any(|v| v.contains("length 101")));
+    // JSON protocols: the body is the input shape; an enum and a missing required member.
+    let put_rule = models.violations(
+        "events",
+        Some("PutRule"),
+        "POST",
+        "/",
+        br#"{"Name":"tick","State":"ON"}"#,
+    );
+    assert!(
+        put_rule
+            .iter()
+            .any(|v| v.contains("State") && v.contains("enum")),
+        "{put_rule:?}"
+    );
+    let create_queue = models.violations("sqs", Some("CreateQueue"), "POST", "/", b"{}");
+    assert!(
+        create_queue
+            .iter()
+            .any(|v| v.contains("QueueName") && v.contains("required")),
+        "{create_queue:?}"
+    );
 }

@@ -782,7 +782,7 @@ pub fn rule_sources(stack: &Stack, ctx: &Context, target: &ResourceId) -> Vec<(S
                 }) =>
             {
                 Some((
-                    format!("slsctl-events-{}", r.physical_name),
+                    statement_id("slsctl-events-", &r.physical_name),
                     rule_arn(stack, ctx, &r.physical_name, rule),
                 ))
             }
@@ -874,24 +874,24 @@ fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
 
 /// The statement id of the invoke permission an API holds on each function it routes to: one
 /// statement per API and function, not one per route, because a function's resource policy is
-/// limited to 20 KB. At most 100 characters of `[A-Za-z0-9-_.]`, as AddPermission requires.
+/// limited to 20 KB.
 pub fn api_permission_id(api: &str) -> String {
-    let id = format!("slsctl-api-{api}");
-    if id.len() <= 100
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
+    statement_id("slsctl-api-", api)
+}
+
+/// A Lambda permission statement id: `prefix` and `name`, as AddPermission allows them (at most
+/// 100 characters of `[a-zA-Z0-9-_]`, per the service model). A name that does not fit as it
+/// is keeps its readable part and gains a digest of the whole, so ids stay unique.
+pub fn statement_id(prefix: &str, name: &str) -> String {
+    let id = format!("{prefix}{name}");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if id.len() <= 100 && id.chars().all(allowed) {
         return id;
     }
     use sha2::{Digest, Sha256};
-    let digest = super::hex(&Sha256::digest(api.as_bytes()));
-    let readable: String = api
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(60)
-        .collect();
-    format!("slsctl-api-{readable}-{}", &digest[..16])
+    let digest = super::hex(&Sha256::digest(name.as_bytes()));
+    let readable: String = name.chars().filter(|c| allowed(*c)).take(60).collect();
+    format!("{prefix}{readable}-{}", &digest[..16])
 }
 
 /// The execute-api ARN an API's invocations come from, any stage, method and route.

@@ -633,3 +633,26 @@ fn a_long_s3_code_location_is_recorded_as_its_digest() {
     );
     assert_ne!(record, code_source_record(&format!("{long}2")));
 }
+
+#[test]
+fn statement_ids_keep_to_what_add_permission_allows() {
+    use crate::plan::desired::statement_id;
+    assert_eq!(
+        statement_id("slsctl-events-", "orders-tick"),
+        "slsctl-events-orders-tick"
+    );
+    for name in ["orders.tick", &"r".repeat(120)] {
+        let id = statement_id("slsctl-events-", name);
+        assert!(
+            id.len() <= 100
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{id}"
+        );
+    }
+    assert_ne!(
+        statement_id("slsctl-events-", "a.b"),
+        statement_id("slsctl-events-", "a_b.")
+    );
+}

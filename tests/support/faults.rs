@@ -208,6 +208,24 @@ impl FaultProxy {
         self.state().strict = Some(super::strict::Strict::new(window));
     }
 
+    /// The requests AWS's service models refuse that the strict layer saw.
+    pub fn model_violations(&self) -> Vec<String> {
+        self.state()
+            .strict
+            .as_ref()
+            .map(|s| s.violations.clone())
+            .unwrap_or_default()
+    }
+
+    /// The requests the strict layer checked against AWS's service models, by operation.
+    pub fn model_checked(&self) -> BTreeMap<String, u32> {
+        self.state()
+            .strict
+            .as_ref()
+            .map(|s| s.checked.clone())
+            .unwrap_or_default()
+    }
+
     /// How often each strict behaviour answered in place of the emulator.
     pub fn strict_refusals(&self) -> BTreeMap<&'static str, u32> {
         self.state()

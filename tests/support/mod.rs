@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod models;
 pub mod stacks;
 pub mod strict;
 

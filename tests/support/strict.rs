@@ -57,6 +57,16 @@ pub struct Strict {
     policies: BTreeMap<(String, String), BTreeMap<String, Value>>,
     /// How many requests were answered by the strict layer, by behaviour.
     pub refused: BTreeMap<&'static str, u32>,
+    /// Requests AWS's service models refuse: `service operation: what`.
+    pub violations: Vec<String>,
+    /// Requests checked against the models, by `service:Operation`.
+    pub checked: BTreeMap<String, u32>,
+}
+
+/// AWS's service models, loaded once per test binary.
+fn models() -> &'static super::models::Models {
+    static MODELS: std::sync::OnceLock<super::models::Models> = std::sync::OnceLock::new();
+    MODELS.get_or_init(|| super::models::Models::load(&super::project_root()))
 }
 
 impl Strict {
@@ -72,6 +82,8 @@ impl Strict {
             mapping_functions: BTreeMap::new(),
             policies: BTreeMap::new(),
             refused: BTreeMap::new(),
+            violations: Vec::new(),
+            checked: BTreeMap::new(),
         }
     }
 
@@ -88,6 +100,30 @@ impl Strict {
             path,
             body,
         } = *call;
+        // A request AWS's model refuses is refused here too, in the protocol's error shape.
+        let checked = models().check_request(service, Some(operation), method, path, body);
+        let broken = match checked {
+            Some((name, broken)) => {
+                *self.checked.entry(format!("{service}:{name}")).or_default() += 1;
+                broken
+            }
+            None => Vec::new(),
+        };
+        if !broken.is_empty() {
+            let message = format!(
+                "{} validation error(s) detected: {}",
+                broken.len(),
+                broken.join("; ")
+            );
+            self.violations
+                .extend(broken.iter().map(|b| format!("{service} {operation}: {b}")));
+            *self.refused.entry("model-violation").or_default() += 1;
+            return Some(if matches!(service, "lambda" | "apigateway") {
+                rest_error(400, "ValidationException", &message)
+            } else {
+                json_error(400, "ValidationException", message)
+            });
+        }
         let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default();
         let (behaviour, answer) = match (service, operation) {
