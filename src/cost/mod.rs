@@ -707,6 +707,38 @@ pub fn provisioned_forecasts(stack: &Stack, prices: &Prices) -> BTreeMap<Resourc
         .collect()
 }
 
+/// Whether everything that invokes a live function does so through an alias: its triggers, its
+/// rule permissions and the API routes to it are all qualified.
+fn live_traffic_reaches_alias(
+    function: &crate::plan::ObservedResource,
+    observed: &[crate::plan::ObservedResource],
+) -> bool {
+    use crate::plan::FieldValue;
+    let known = |v: &FieldValue| match v {
+        FieldValue::Known(v) => Some(v.clone()),
+        FieldValue::Unknown(_) => None,
+    };
+    let triggers_qualified = function
+        .props
+        .iter()
+        .filter(|(k, _)| k.starts_with("triggers[") && k.ends_with("].alias"))
+        .all(|(_, v)| known(v).is_some_and(|v| !v.is_null()));
+    let permissions_qualified = function
+        .props
+        .iter()
+        .filter(|(k, _)| k.starts_with("permissions["))
+        .all(|(_, v)| known(v).is_some_and(|v| v.get("qualifier").is_some()));
+    let routes_qualified = observed
+        .iter()
+        .flat_map(|o| o.props.iter())
+        .filter(|(k, _)| k.starts_with("routes["))
+        .filter_map(|(_, v)| known(v))
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .filter(|arn| crate::plan::desired::function_of_arn(arn).0 == function.physical_name)
+        .all(|arn| crate::plan::desired::function_of_arn(&arn).1.is_some());
+    triggers_qualified && permissions_qualified && routes_qualified
+}
+
 /// The stack as it runs now, for the "before" side of a plan's cost: resources the plan creates
 /// are left out, and the fields that decide cost (memory, architecture, ephemeral storage,
 /// provisioned concurrency, billing and capacity, PITR) are taken from what AWS reports.
@@ -736,6 +768,15 @@ pub fn as_live(
             Some(FieldValue::Known(serde_json::Value::String(s))) => Some(s.clone()),
             _ => None,
         };
+        // Provisioned concurrency serves only invocations of its alias: while the live
+        // triggers, rule permissions or API routes still invoke `$LATEST`, none of the traffic
+        // is served by it (it is billed all the same).
+        let aliased = matches!(&resource.spec, ResourceSpec::Function(f) if f.alias.is_some());
+        if aliased && !live_traffic_reaches_alias(have, observed) {
+            if let Some(traffic) = &mut resource.traffic {
+                traffic.provisioned_requests_per_month = Some(0);
+            }
+        }
         match &mut resource.spec {
             ResourceSpec::Function(f) => {
                 if let Some(memory) = number("memorySize") {

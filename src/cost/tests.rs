@@ -226,3 +226,52 @@ fn the_before_side_of_a_plan_prices_what_runs_now() {
         format!("{:.2}", 26.666_72 + table)
     );
 }
+
+/// Provisioned concurrency serves only its alias: while the live trigger still invokes
+/// `$LATEST`, the "before" side pays for it and serves nothing with it.
+#[test]
+fn the_before_side_serves_nothing_with_provisioned_concurrency_until_traffic_reaches_the_alias() {
+    use crate::plan::{ActionKind, FieldValue, ObservedResource, ResourceAction};
+    let stack = load(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {visibilityTimeout: 60}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n  memorySize: 1024\n  alias: {name: live, provisionedConcurrency: {baseline: 2}}\n  triggers: [{queue: q}]\n  traffic: {requestsPerMonth: 5000000, averageDurationMs: 200}\n",
+    );
+    let f = ResourceId::new(Kind::Function, "f");
+    let before_with = |trigger_alias: serde_json::Value| {
+        let observed = vec![ObservedResource {
+            id: f.clone(),
+            physical_name: "s-f".into(),
+            arn: String::new(),
+            props: [
+                ("memorySize".to_string(), FieldValue::known(1024)),
+                (
+                    "alias.live.provisionedConcurrency".to_string(),
+                    FieldValue::known(2),
+                ),
+                (
+                    "triggers[s-q].alias".to_string(),
+                    FieldValue::known(trigger_alias),
+                ),
+            ]
+            .into(),
+            owned: true,
+            messages: None,
+            referenced_by: Vec::new(),
+            deletion_policy: None,
+        }];
+        let actions = [ResourceAction {
+            id: f.clone(),
+            action: ActionKind::Update,
+            physical_name: String::new(),
+            changes: Vec::new(),
+            reasons: Vec::new(),
+        }];
+        estimate(&as_live(&stack, &actions, &observed), Prices::us_east_1()).by_resource[&f]
+    };
+    let after = estimate(&stack, Prices::us_east_1()).by_resource[&f];
+    let on_alias = before_with(serde_json::json!("live"));
+    let on_latest = before_with(serde_json::Value::Null);
+    assert_eq!(format!("{on_alias:.2}"), format!("{after:.2}"));
+    assert!(on_latest - after > 0.1, "{on_latest} vs {after}");
+}
