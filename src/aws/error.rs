@@ -143,6 +143,30 @@ impl AwsError {
     }
 }
 
+impl AwsError {
+    /// Whether AWS refused a create because the thing already exists: after a lost answer, the
+    /// first attempt may have made it. Whether it is this stack's is the caller's question.
+    /// Some services say so with a code of its own, others with a general conflict code and
+    /// their words (a table `ResourceInUseException` is also a table being deleted; a Lambda
+    /// `ResourceConflictException` is also an update in progress).
+    pub fn already_exists(&self) -> bool {
+        match self.code.as_deref().unwrap_or("") {
+            "ResourceAlreadyExistsException"
+            | "AlreadyExistsException"
+            | "QueueAlreadyExists"
+            | "QueueNameExists" => true,
+            "ResourceInUseException"
+            | "ResourceConflictException"
+            | "ConflictException"
+            | "BadRequestException" => {
+                let message = self.message.to_ascii_lowercase();
+                message.contains("already exist") || message.contains("already has this name")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Deleting what is already gone is success: deletes are idempotent, so that a retried or resumed
 /// apply converges instead of failing on its own earlier work.
 pub fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {

@@ -54,6 +54,8 @@ pub async fn observe(
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
+    // Only reads from here on: they are retried harder than writes.
+    let clients = &clients.for_reads();
     let mut observed = Observed {
         account: identity.account,
         partition: identity.partition,
