@@ -864,3 +864,40 @@ async fn lost_answers_everywhere_still_make_one_of_each_in_one_run() {
     );
     assert_exactly_one_of_each(&clean, &name).await;
 }
+
+/// A read that loses its answer more often in a row than a write may be retried (the SDK's
+/// attempts here: 8) does not end the plan: observation retries its reads harder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observation_outlasts_reads_lost_many_times_in_a_row() {
+    let emulator = Emulator::shared();
+    example_roles(emulator);
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let name = unique("lostreads");
+    let dir = example_named(&name);
+    converges_in_one_run(dir.path(), &clean, &clean).await;
+
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0023).await;
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "lostreads",
+    );
+    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap();
+    let lost_in_a_row = 10;
+    for (service, operation) in [("lambda", "GetFunction"), ("events", "DescribeEventBus")] {
+        proxy.lose_first(service, operation, lost_in_a_row);
+    }
+    let prepared = prepare(stack, &faulty, &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("the plan outlasts the lost reads: {e}"));
+    assert_eq!(
+        proxy.stats().injected.get("lost-response").copied(),
+        Some(2 * u64::from(lost_in_a_row)),
+        "every planned loss happened"
+    );
+    assert!(
+        prepared.plan.actions.is_empty(),
+        "the lost reads were read in the end, not taken for missing resources:\n{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+}

@@ -786,6 +786,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn tells_already_exists_from_other_conflicts() {
+        let error = |code: &str, message: &str| AwsError {
+            code: Some(code.to_string()),
+            ..AwsError::new("Create", classify_code(Some(code), Some(400)), message)
+        };
+        for (code, message) in [
+            ("ResourceAlreadyExistsException", "Event bus orders already exists."),
+            ("ResourceInUseException", "Table already exists: orders-app"),
+            (
+                "ResourceConflictException",
+                "The statement id (slsctl-x) provided already exists. Please provide a new statement id, or remove the existing statement.",
+            ),
+            ("ConflictException", "Alias already exists: arn:aws:lambda:…:live"),
+            ("ConflictException", "Another resource with the same parent already has this name: orders"),
+            ("BadRequestException", "The domain name you provided already exists."),
+            ("QueueAlreadyExists", "A queue already exists with the same name and a different value for attribute VisibilityTimeout"),
+        ] {
+            assert!(error(code, message).already_exists(), "{code}: {message}");
+        }
+        for (code, message) in [
+            ("ResourceInUseException", "Attempt to change a resource which is still in use: Table is being deleted"),
+            ("ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:…"),
+            ("ConflictException", "Unable to complete operation due to concurrent modification. Please try again later."),
+            ("BadRequestException", "Invalid base path"),
+            ("ValidationException", "1 validation error detected"),
+        ] {
+            assert!(!error(code, message).already_exists(), "{code}: {message}");
+        }
+        assert!(!AwsError::new("CreateTable", ErrorKind::Other, "timed out").already_exists());
+    }
+
     /// An SDK error the way the orchestrator makes one when a request never got an answer.
     fn unanswered(source: aws_smithy_runtime_api::box_error::BoxError) -> AwsError {
         use aws_smithy_runtime_api::client::result::ConnectorError;

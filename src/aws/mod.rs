@@ -278,7 +278,7 @@ impl Clients {
 
     /// The same clients, retrying harder: for observation's reads, which are idempotent and
     /// safe to repeat, so that a read lost a few times in a row (the SDK's attempts for
-    /// writes) does not end the whole plan. Twice the attempts, backoff capped at 5 s.
+    /// writes) does not end the whole plan. Twice the attempts, with the same backoff.
     pub fn for_reads(&self) -> Clients {
         macro_rules! harder {
             ($field:ident, $sdk:ident) => {{
@@ -294,9 +294,7 @@ impl Clients {
                     config
                         .to_builder()
                         .retry_config(
-                            retry
-                                .with_max_attempts(attempts.saturating_mul(READ_ATTEMPTS_FACTOR))
-                                .with_max_backoff(std::time::Duration::from_secs(5)),
+                            retry.with_max_attempts(attempts.saturating_mul(READ_ATTEMPTS_FACTOR)),
                         )
                         .build(),
                 )
