@@ -553,6 +553,10 @@ async fn handle(
             })
         })
     {
+        // The strict layer stands for AWS here: what it answered is lost all the same.
+        if fault == Some(Fault::LostResponse) {
+            return Err(Dropped);
+        }
         return Ok(refusal);
     }
     let request_body = body.clone();
