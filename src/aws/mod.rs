@@ -313,6 +313,15 @@ impl Clients {
         }
     }
 
+    /// The attempts these clients' SDK makes of a call (the tagging client's, which observation
+    /// calls first; every client is built from the same configuration).
+    pub fn read_attempts(&self) -> u32 {
+        self.tagging
+            .config()
+            .retry_config()
+            .map_or(DEFAULT_MAX_ATTEMPTS, |r| r.max_attempts())
+    }
+
     /// Say what a long wait is waiting for (see [`Notices`]).
     pub fn notify(&self, what: &str) {
         match &self.notices.0 {
