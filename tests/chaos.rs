@@ -513,3 +513,434 @@ async fn every_throttled_attempt_is_counted_by_service_and_operation() {
     assert!(counted.get("dynamodb:ListTables").is_some_and(|n| *n > 0));
     assert_eq!(counted.values().sum::<u64>(), injected);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lost answers (issue 21): AWS applied the create, the answer never came back. Every create
+// must be made at most once and the run must still converge, in that one run.
+
+/// Every operation by which an apply of the example stack makes something, as the proxy names
+/// them: `(service, operation)`.
+const CREATES: &[(&str, &str)] = &[
+    ("lambda", "PublishLayerVersion"),
+    ("lambda", "CreateFunction"),
+    ("lambda", "PublishVersion"),
+    ("lambda", "CreateAlias"),
+    ("lambda", "AddPermission"),
+    ("lambda", "CreateEventSourceMapping"),
+    ("sqs", "CreateQueue"),
+    ("dynamodb", "CreateTable"),
+    ("events", "CreateEventBus"),
+    ("events", "CreateArchive"),
+    ("events", "PutRule"),
+    ("events", "PutTargets"),
+    ("apigateway", "CreateRestApi"),
+    ("apigateway", "CreateResource"),
+    ("apigateway", "PutMethod"),
+    ("apigateway", "PutIntegration"),
+    ("apigateway", "CreateDeployment"),
+    ("apigateway", "CreateDomainName"),
+    ("apigateway", "CreateBasePathMapping"),
+    ("application-autoscaling", "RegisterScalableTarget"),
+    ("application-autoscaling", "PutScheduledAction"),
+    ("application-autoscaling", "PutScalingPolicy"),
+];
+
+/// AWS's time windows (a queue name's cooldown, backups after CreateTable), scaled down.
+const STRICT_WINDOW: Duration = Duration::from_millis(300);
+
+/// The example stack under its own name (and custom domain), so that runs do not meet.
+fn example_named(name: &str) -> tempfile::TempDir {
+    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                copy_tree(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &support::project_root().join("specs/examples/orders"),
+        dir.path(),
+    );
+    let rewrite = |file: &str, from: &str, to: &str| {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} has {from}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    rewrite("stack.yaml", "name: orders\n", &format!("name: {name}\n"));
+    rewrite(
+        "api.yaml",
+        "api.orders.example.com",
+        &format!("api.{name}.example.com"),
+    );
+    dir
+}
+
+fn example_roles(emulator: &Emulator) {
+    for role in [
+        "orders-create-order",
+        "orders-get-order",
+        "orders-fulfil-order",
+    ] {
+        create_role(&emulator.endpoint, role);
+    }
+}
+
+/// One plan and one apply: every action done, and a plan right after it (without faults, through
+/// the proxy's strict layer when it is on) has nothing to do.
+async fn converges_in_one_run(root: &std::path::Path, faulty: &Clients, proxy: &FaultProxy) {
+    let (stack, _) = slsctl::spec::load_stack(root)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let prepared = prepare(stack.clone(), faulty, &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("the plan survives lost answers: {e}"));
+    assert!(!prepared.plan.actions.is_empty(), "a new stack has work");
+    let report = apply(Arc::new(prepared), faulty, Arc::new(Quiet)).await;
+    let failed: Vec<String> = report
+        .actions
+        .iter()
+        .filter(|a| !matches!(a.outcome, Outcome::Done))
+        .map(|a| format!("{} {:?}", a.id, a.outcome))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "every action done in one run: {failed:#?}"
+    );
+    proxy.set_rules(vec![]);
+    let after = prepare(stack, faulty, &PlanOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        after.plan.actions.is_empty() && after.plan.refusals.is_empty(),
+        "converged in one run:\n{}",
+        slsctl::render::plan_text(&after.plan)
+    );
+}
+
+/// Exactly one of everything the example stack `name` owns, counted with clean clients.
+async fn assert_exactly_one_of_each(clean: &Clients, name: &str) {
+    let one = |what: &str, n: usize| assert_eq!(n, 1, "exactly one {what} of {name}");
+    let function = |f: &str| format!("{name}-{f}");
+
+    let versions = clean
+        .lambda
+        .list_versions_by_function()
+        .function_name(function("create-order"))
+        .send()
+        .await
+        .unwrap();
+    one(
+        "published version",
+        versions
+            .versions()
+            .iter()
+            .filter(|v| v.version() != Some("$LATEST"))
+            .count(),
+    );
+    let aliases = clean
+        .lambda
+        .list_aliases()
+        .function_name(function("create-order"))
+        .send()
+        .await
+        .unwrap();
+    one("alias", aliases.aliases().len());
+    let layer_versions = clean
+        .lambda
+        .list_layer_versions()
+        .layer_name(format!("{name}-shared-libs"))
+        .send()
+        .await
+        .unwrap();
+    one("layer version", layer_versions.layer_versions().len());
+    let mappings = clean
+        .lambda
+        .list_event_source_mappings()
+        .function_name(function("fulfil-order"))
+        .send()
+        .await
+        .unwrap();
+    one(
+        "event source mapping",
+        mappings.event_source_mappings().len(),
+    );
+    for f in ["create-order", "get-order", "fulfil-order"] {
+        clean
+            .lambda
+            .get_function()
+            .function_name(function(f))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{f} exists: {e}"));
+    }
+
+    let mut queues = queue_names(clean, &format!("{name}-")).await;
+    queues.sort();
+    assert_eq!(
+        queues,
+        [
+            format!("{name}-order-events"),
+            format!("{name}-order-events-dlq")
+        ],
+        "the two queues, once each"
+    );
+    one("table", table_names(clean, &format!("{name}-")).await.len());
+
+    let buses = clean
+        .events
+        .list_event_buses()
+        .name_prefix(name)
+        .send()
+        .await
+        .unwrap();
+    one("bus", buses.event_buses().len());
+    let archives = clean
+        .events
+        .list_archives()
+        .name_prefix(name)
+        .send()
+        .await
+        .unwrap();
+    one("archive", archives.archives().len());
+    let bus = format!("{name}-orders");
+    let rules = clean
+        .events
+        .list_rules()
+        .event_bus_name(&bus)
+        // Not the archive's own managed rule.
+        .name_prefix(format!("{name}-"))
+        .send()
+        .await
+        .unwrap();
+    one("rule", rules.rules().len());
+    let targets = clean
+        .events
+        .list_targets_by_rule()
+        .event_bus_name(&bus)
+        .rule(rules.rules()[0].name().unwrap())
+        .send()
+        .await
+        .unwrap();
+    one("rule target", targets.targets().len());
+
+    let apis = clean
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let ours: Vec<_> = apis
+        .items()
+        .iter()
+        .filter(|a| a.name().is_some_and(|n| n.starts_with(name)))
+        .collect();
+    one("REST API", ours.len());
+    let api = ours[0].id().unwrap();
+    let deployments = clean
+        .apigateway
+        .get_deployments()
+        .rest_api_id(api)
+        .send()
+        .await
+        .unwrap();
+    one("deployment", deployments.items().len());
+    let resources = clean
+        .apigateway
+        .get_resources()
+        .rest_api_id(api)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut paths: Vec<&str> = resources.items().iter().filter_map(|r| r.path()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/", "/orders", "/orders/{id}"], "each path once");
+    let mappings = clean
+        .apigateway
+        .get_base_path_mappings()
+        .domain_name(format!("api.{name}.example.com"))
+        .send()
+        .await
+        .unwrap();
+    one("base path mapping", mappings.items().len());
+
+    let scheduled = clean
+        .autoscaling
+        .describe_scheduled_actions()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Lambda)
+        .resource_id(format!("function:{}:live", function("create-order")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scheduled.scheduled_actions().len(),
+        2,
+        "the two schedules, once each"
+    );
+}
+
+/// Each create operation in turn loses the answer to its first call (AWS made the thing):
+/// one run still converges, with exactly one of everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_create_whose_first_answer_is_lost_is_made_once_and_converges_in_one_run() {
+    let emulator = Emulator::shared();
+    example_roles(emulator);
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0021).await;
+    // AWS's answers where moto's differ: above all a second AddPermission of a statement id is
+    // a conflict (moto appends a second statement).
+    proxy.set_strict(STRICT_WINDOW);
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "lostfirst",
+    );
+    for (service, operation) in CREATES {
+        let name = unique("lost");
+        let dir = example_named(&name);
+        proxy.reset_stats();
+        proxy.lose_first(service, operation, 1);
+        // A fresh account's client-side limits for each stack, as a fresh process has them:
+        // CreateDeployment's one per 5 s would otherwise make every run wait for the last.
+        let faulty = Clients {
+            limits: Arc::new(slsctl::aws::limits::Limits::default()),
+            ..faulty.clone()
+        };
+        converges_in_one_run(dir.path(), &faulty, &proxy).await;
+        let stats = proxy.stats();
+        assert_eq!(
+            stats.injected.get("lost-response"),
+            Some(&1),
+            "{service}:{operation} was called and its answer lost: {:?}",
+            stats.requests
+        );
+        assert_exactly_one_of_each(&clean, &name).await;
+        eprintln!("{service}:{operation}: one run, one of each");
+    }
+}
+
+/// Every create operation loses the answer to its first call in the same run, then a run
+/// with a third of all answers lost, reads and writes alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_answers_everywhere_still_make_one_of_each_in_one_run() {
+    let emulator = Emulator::shared();
+    example_roles(emulator);
+    let sdk = emulator.sdk_config().await;
+    let clean = Clients::new(&sdk);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0022).await;
+    proxy.set_strict(STRICT_WINDOW);
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "losteverywhere",
+    );
+
+    let name = unique("lostall");
+    let dir = example_named(&name);
+    for (service, operation) in CREATES {
+        proxy.lose_first(service, operation, 1);
+    }
+    converges_in_one_run(dir.path(), &faulty, &proxy).await;
+    assert_eq!(
+        proxy.stats().injected.get("lost-response").copied(),
+        Some(CREATES.len() as u64),
+        "every create lost an answer"
+    );
+    assert_exactly_one_of_each(&clean, &name).await;
+
+    let name = unique("lostrandom");
+    let dir = example_named(&name);
+    proxy.reset_stats();
+    proxy.set_rules(lost_at_random(0.33));
+    converges_in_one_run(dir.path(), &faulty, &proxy).await;
+    let stats = proxy.stats();
+    eprintln!(
+        "random: {:?} of {} requests",
+        stats.injected,
+        stats.requests.values().sum::<u64>()
+    );
+    assert!(
+        stats.injected.get("lost-response").is_some_and(|n| *n > 20),
+        "the answers were lost: {stats:?}"
+    );
+    assert_exactly_one_of_each(&clean, &name).await;
+}
+
+/// A third (`rate`) of the answers lost, of every call but one: `UpdateTimeToLive`, which AWS
+/// (and the strict layer) refuses to repeat within the hour, so that its retry after a lost
+/// answer fails; that is left to the TTL work (see the issue's notes).
+fn lost_at_random(rate: f64) -> Vec<Rule> {
+    let rule = |service: &str, operation: Option<&str>| Rule {
+        service: Some(service.into()),
+        operation: operation.map(str::to_string),
+        fault: Fault::LostResponse,
+        rate,
+    };
+    let mut rules: Vec<Rule> = [
+        "sts",
+        "tagging",
+        "lambda",
+        "sqs",
+        "events",
+        "apigateway",
+        "application-autoscaling",
+    ]
+    .into_iter()
+    .map(|service| rule(service, None))
+    .collect();
+    for operation in [
+        "CreateTable",
+        "DescribeTable",
+        "ListTagsOfResource",
+        "TagResource",
+        "DescribeTimeToLive",
+        "DescribeContinuousBackups",
+        "UpdateContinuousBackups",
+    ] {
+        rules.push(rule("dynamodb", Some(operation)));
+    }
+    rules
+}
+
+/// A read that loses its answer more often in a row than a write may be retried (the SDK's
+/// attempts here: 8) does not end the plan: observation retries its reads harder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observation_outlasts_reads_lost_many_times_in_a_row() {
+    let emulator = Emulator::shared();
+    example_roles(emulator);
+    let sdk = emulator.sdk_config().await;
+    let name = unique("lostreads");
+    let dir = example_named(&name);
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0023).await;
+    proxy.set_strict(STRICT_WINDOW);
+    let faulty = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "lostreads",
+    );
+    converges_in_one_run(dir.path(), &faulty, &proxy).await;
+    proxy.reset_stats();
+    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap();
+    let lost_in_a_row = 10;
+    for (service, operation) in [("lambda", "GetFunction"), ("events", "DescribeEventBus")] {
+        proxy.lose_first(service, operation, lost_in_a_row);
+    }
+    let prepared = prepare(stack, &faulty, &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("the plan outlasts the lost reads: {e}"));
+    assert_eq!(
+        proxy.stats().injected.get("lost-response").copied(),
+        Some(2 * u64::from(lost_in_a_row)),
+        "every planned loss happened"
+    );
+    assert!(
+        prepared.plan.actions.is_empty(),
+        "the lost reads were read in the end, not taken for missing resources:\n{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+}

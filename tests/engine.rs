@@ -13,6 +13,7 @@ use slsctl::apply::{apply, Outcome, Quiet};
 use slsctl::aws::Clients;
 use slsctl::engine::prepare;
 use slsctl::plan::{ActionKind, PlanOptions};
+use support::faults::{self, FaultProxy};
 use support::stacks::{
     assert_empty_plan, converge, converge_with, plan, plan_with, rewrite, stack_dir,
 };
@@ -20,10 +21,22 @@ use support::{create_role, unique, Emulator};
 
 const ROLE: &str = "slsctl-test-role";
 
+/// Clients that reach the emulator through the strict layer (AWS's behaviours that moto lacks,
+/// with AWS's windows scaled to 300 ms, and every request checked against AWS's service models).
 async fn clients() -> Clients {
     let emulator = Emulator::shared();
     create_role(&emulator.endpoint, ROLE);
-    Clients::new(&emulator.sdk_config().await)
+    let proxy = FaultProxy::start(&emulator.endpoint, 1).await;
+    proxy.set_strict(std::time::Duration::from_millis(300));
+    let sdk = faults::through(
+        &emulator.sdk_config().await,
+        &proxy,
+        std::time::Duration::from_secs(20),
+    );
+    // The proxy serves this test's runtime and ends with it.
+    let endpoint = proxy.endpoint.clone();
+    Box::leak(Box::new(proxy));
+    faults::isolated(Clients::new(&sdk), &format!("engine-{endpoint}"))
 }
 
 /// A stack directory: the Stack document (tagged `team: test`), `docs`, and a code directory.
@@ -127,7 +140,7 @@ async fn a_fresh_stack_is_created_and_then_plans_empty() {
     let dir = stack(
         &name,
         &[
-            function("  memorySize: 256\n  timeout: 20\n  environment: {A: \"1\", Q: {ref: Queue/jobs, attr: url}}\n  reservedConcurrency: 5\n  triggers:\n    - {queue: jobs, batchSize: 5, maximumBatchingWindow: 2, reportBatchItemFailures: true, maximumConcurrency: 10}\n"),
+            function("  memorySize: 256\n  timeout: 20\n  environment: {MODE: \"1\", QUEUE_URL: {ref: Queue/jobs, attr: url}}\n  reservedConcurrency: 5\n  triggers:\n    - {queue: jobs, batchSize: 5, maximumBatchingWindow: 2, reportBatchItemFailures: true, maximumConcurrency: 10}\n"),
             queue("jobs", "  visibilityTimeout: 120\n  deadLetter: {queue: dlq, maxReceiveCount: 3}\n"),
             queue("dlq", "  messageRetentionPeriod: 1209600\n  restrictRedriveSources: false\n"),
             queue("ordered", "  fifo: true\n  contentBasedDeduplication: true\n  deduplicationScope: messageGroup\n  fifoThroughputLimit: perMessageGroupId\n"),
@@ -147,7 +160,7 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
     let clients = clients().await;
     let name = unique("fields");
     create_role(&Emulator::shared().endpoint, "slsctl-test-role-2");
-    let base_function = "  memorySize: 128\n  timeout: 10\n  description: one\n  environment: {A: \"1\"}\n  triggers:\n    - {queue: jobs, batchSize: 10}\n";
+    let base_function = "  memorySize: 128\n  timeout: 10\n  description: one\n  environment: {MODE: \"1\"}\n  triggers:\n    - {queue: jobs, batchSize: 10}\n";
     let base_queue = "  visibilityTimeout: 60\n  deadLetter: {queue: dlq, maxReceiveCount: 5}\n";
     // `f` is the whole Function document, so that any of its lines can be changed.
     let docs = |f: &str, q: &str| {
@@ -168,9 +181,9 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
         ("timeout: 10", "timeout: 30", &["timeout"]),
         ("description: one", "description: two", &["description"]),
         (
-            "{A: \"1\"}",
-            "{A: \"2\", B: \"3\"}",
-            &["environment.A", "environment.B"],
+            "{MODE: \"1\"}",
+            "{MODE: \"2\", LEVEL: \"3\"}",
+            &["environment.LEVEL", "environment.MODE"],
         ),
         (
             "memorySize: 128",

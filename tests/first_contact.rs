@@ -546,14 +546,18 @@ async fn throttling_after_every_retry_names_the_operation_the_attempts_and_that_
                     .build(),
             )
         })
-        .times(3)
+        .times(6)
         .build();
     let sts = identity("123456789012");
     let explanation = explained(&clients(&[&sts], &[&throttled]), &surroundings(false)).await;
-    assert_eq!(throttled.num_calls(), 3, "the SDK's three attempts");
+    assert_eq!(
+        throttled.num_calls(),
+        6,
+        "observation's reads: twice the SDK's three attempts"
+    );
     assert_eq!(
         explanation.what,
-        "AWS kept throttling GetResources (ThrottlingException) through 3 attempts"
+        "AWS kept throttling GetResources (ThrottlingException) through 6 attempts"
     );
     assert!(
         explanation.hints[0].contains("re-run safely"),

@@ -52,7 +52,7 @@ fn text(props: &Props, field: &str) -> String {
 #[test]
 fn every_function_field_reads_back_as_written() {
     let stack = stack(
-        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.main\n  runtime: python3.13\n  code: {path: src}\n  role: arn:aws:iam::111122223333:role/r\n  memorySize: 1769\n  timeout: 77\n  architecture: arm64\n  ephemeralStorage: 4096\n  tracing: Active\n  description: all fields\n  layers: [libs, \"arn:aws:lambda:eu-west-1:999999999999:layer:ext:2\"]\n  environment: {A: \"1\", Q: {ref: Queue/q, attr: url}, SECRET: s3cr3t}\n  sensitiveEnvironment: [SECRET]\n  reservedConcurrency: 9\n  deadLetter: {queue: q}\n  triggers:\n    - {queue: q, batchSize: 25, maximumBatchingWindow: 4, reportBatchItemFailures: true, maximumConcurrency: 12, enabled: false}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {visibilityTimeout: 600}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {name: libs}\nspec: {content: {path: src}}\n",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.main\n  runtime: python3.13\n  code: {path: src}\n  role: arn:aws:iam::111122223333:role/r\n  memorySize: 1769\n  timeout: 77\n  architecture: arm64\n  ephemeralStorage: 4096\n  tracing: Active\n  description: all fields\n  layers: [libs, \"arn:aws:lambda:eu-west-1:999999999999:layer:ext:2\"]\n  environment: {MODE: \"1\", QUEUE_URL: {ref: Queue/q, attr: url}, SECRET: s3cr3t}\n  sensitiveEnvironment: [SECRET]\n  reservedConcurrency: 9\n  deadLetter: {queue: q}\n  triggers:\n    - {queue: q, batchSize: 25, maximumBatchingWindow: 4, reportBatchItemFailures: true, maximumConcurrency: 12, enabled: false}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {visibilityTimeout: 600}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {name: libs}\nspec: {content: {path: src}}\n",
     );
     let desired = desired_resources(&stack, &context(&stack));
     let want = desired.iter().find(|d| d.id.name == "f").unwrap();
@@ -89,8 +89,8 @@ fn every_function_field_reads_back_as_written() {
         )
         .environment(
             EnvironmentResponse::builder()
-                .variables("A", env("A"))
-                .variables("Q", env("Q"))
+                .variables("MODE", env("MODE"))
+                .variables("QUEUE_URL", env("QUEUE_URL"))
                 // The live value is the secret itself; the engine compares it by digest.
                 .variables("SECRET", "s3cr3t")
                 .build(),
@@ -133,7 +133,7 @@ fn every_function_field_reads_back_as_written() {
         "never the secret itself"
     );
     assert_eq!(
-        env("Q"),
+        env("QUEUE_URL"),
         "https://sqs.eu-west-1.amazonaws.com/111122223333/rt-q"
     );
     assert_eq!(props, want.props, "every field reads back as written");

@@ -307,24 +307,58 @@ pub async fn ensure_resources(
                 continue;
             }
             let parent_id = resources.get(&parent).cloned().unwrap_or_default();
-            clients.limits.apigateway_create_resource.acquire().await;
-            clients.calls.record("apigateway:CreateResource");
-            let created = clients
-                .apigateway
-                .create_resource()
-                .rest_api_id(id)
-                .parent_id(parent_id)
-                .path_part(part)
-                .send()
-                .await
-                .map_err(|e| classify("CreateResource", e))?;
-            resources.insert(
-                current.clone(),
-                created.id().unwrap_or_default().to_string(),
-            );
+            // At most once: after a lost answer the API's resources are read before trying
+            // again (AWS refuses a second resource of the same path with a conflict, the
+            // emulator makes one; see `create_at_most_once`).
+            let create = || async {
+                clients.limits.apigateway_create_resource.acquire().await;
+                clients.calls.record("apigateway:CreateResource");
+                clients
+                    .apigateway
+                    .create_resource()
+                    .rest_api_id(id)
+                    .parent_id(&parent_id)
+                    .path_part(part)
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigateway::config::Builder::default()
+                            .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+                    )
+                    .send()
+                    .await
+                    .map(|created| created.id().unwrap_or_default().to_string())
+                    .map_err(|e| classify("CreateResource", e))
+            };
+            let existing = || async { Ok(resource_ids(clients, id).await?.remove(&current)) };
+            let created = super::create_at_most_once(create, existing).await?;
+            resources.insert(current.clone(), created);
         }
     }
     Ok(resources)
+}
+
+/// Every resource of the API: path → resource id.
+async fn resource_ids(clients: &Clients, id: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetResources");
+    let page = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| classify("GetResources", e))?;
+    Ok(page
+        .items()
+        .iter()
+        .map(|r| {
+            (
+                r.path().unwrap_or("/").to_string(),
+                r.id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
 }
 
 /// A method with a Lambda proxy integration on a resource.
@@ -339,7 +373,7 @@ pub async fn put_route(
     if !exists {
         clients.limits.apigateway.acquire().await;
         clients.calls.record("apigateway:PutMethod");
-        clients
+        let put = clients
             .apigateway
             .put_method()
             .rest_api_id(id)
@@ -348,7 +382,15 @@ pub async fn put_route(
             .authorization_type("NONE")
             .send()
             .await
-            .map_err(|e| classify("PutMethod", e))?;
+            .map_err(|e| classify("PutMethod", e));
+        match put {
+            // A retry after a lost answer: the method is there, on this stack's own API; the
+            // integration below is what makes it this route's.
+            Err(error) if error.already_exists() => {}
+            other => {
+                other?;
+            }
+        }
     }
     clients.limits.apigateway.acquire().await;
     clients.calls.record("apigateway:PutIntegration");
@@ -391,24 +433,77 @@ pub async fn delete_route(
 }
 
 /// Deploy the API to the stage (creating the stage if needed), recording the routes' digest.
+///
+/// At most once: API Gateway makes a new deployment for every CreateDeployment, so after a lost
+/// answer the stage is read first; a stage already serving a deployment marked with this
+/// digest is that first attempt's work (see `create_at_most_once`).
 pub async fn deploy(
     clients: &Clients,
     id: &str,
     stage: &str,
     digest: &str,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway_deployment.acquire().await;
-    clients.calls.record("apigateway:CreateDeployment");
-    clients
+    let description = format!("{DEPLOYMENT_MARKER}{digest}");
+    let create = || async {
+        clients.limits.apigateway_deployment.acquire().await;
+        clients.calls.record("apigateway:CreateDeployment");
+        clients
+            .apigateway
+            .create_deployment()
+            .rest_api_id(id)
+            .stage_name(stage)
+            .description(&description)
+            .customize()
+            .config_override(
+                aws_sdk_apigateway::config::Builder::default()
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("CreateDeployment", e))
+    };
+    let existing = || async {
+        Ok(stage_deployment_description(clients, id, stage)
+            .await?
+            .filter(|served| *served == description)
+            .map(|_| ()))
+    };
+    super::create_at_most_once(create, existing).await
+}
+
+/// The description of the deployment `stage` serves; None when there is no such stage (yet).
+async fn stage_deployment_description(
+    clients: &Clients,
+    id: &str,
+    stage: &str,
+) -> Result<Option<String>, AwsError> {
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetStage");
+    let live = found_or_none(
+        clients
+            .apigateway
+            .get_stage()
+            .rest_api_id(id)
+            .stage_name(stage)
+            .send()
+            .await
+            .map_err(|e| classify("GetStage", e)),
+    )?;
+    let Some(deployment) = live.as_ref().and_then(|s| s.deployment_id()) else {
+        return Ok(None);
+    };
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetDeployment");
+    let deployed = clients
         .apigateway
-        .create_deployment()
+        .get_deployment()
         .rest_api_id(id)
-        .stage_name(stage)
-        .description(format!("{DEPLOYMENT_MARKER}{digest}"))
+        .deployment_id(deployment)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateDeployment", e))
+        .map_err(|e| classify("GetDeployment", e))?;
+    Ok(deployed.description().map(str::to_string))
 }
 
 /// Stage settings: throttling for every method (`*/*`) and X-Ray tracing. `throttled_now` says
@@ -605,18 +700,27 @@ pub async fn create_domain(
                 .types(EndpointType::from(endpoint))
                 .build(),
         )
-        .set_tags(Some(tags));
+        .set_tags(Some(tags.clone()));
     // Regional endpoints take a certificate of their region; edge ones one of us-east-1.
     let request = if endpoint == "EDGE" {
         request.certificate_arn(certificate)
     } else {
         request.regional_certificate_arn(certificate)
     };
-    request
+    let created = request
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| classify("CreateDomainName", e))
+        .map_err(|e| classify("CreateDomainName", e));
+    match created {
+        // The SDK's retry of a create whose answer was lost: a domain with this stack's
+        // ownership tags is that first attempt's.
+        Err(error) if error.already_exists() => match domain_tags(clients, name).await? {
+            Some(live) if crate::plan::desired::same_owner(&live, &tags) => Ok(()),
+            _ => Err(error),
+        },
+        other => other,
+    }
 }
 
 pub async fn set_domain_certificate(
@@ -652,7 +756,7 @@ pub async fn create_mapping(
 ) -> Result<(), AwsError> {
     clients.limits.apigateway.acquire().await;
     clients.calls.record("apigateway:CreateBasePathMapping");
-    clients
+    let created = clients
         .apigateway
         .create_base_path_mapping()
         .domain_name(domain)
@@ -662,7 +766,29 @@ pub async fn create_mapping(
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| classify("CreateBasePathMapping", e))
+        .map_err(|e| classify("CreateBasePathMapping", e));
+    let error = match created {
+        Err(error) if error.already_exists() => error,
+        other => return other,
+    };
+    // The SDK's retry of a create whose answer was lost: the same mapping (this API, this
+    // stage) is that first attempt's; a mapping to anything else is not ours to take.
+    clients.limits.apigateway.acquire().await;
+    clients.calls.record("apigateway:GetBasePathMapping");
+    let live = found_or_none(
+        clients
+            .apigateway
+            .get_base_path_mapping()
+            .domain_name(domain)
+            .base_path(base_path)
+            .send()
+            .await
+            .map_err(|e| classify("GetBasePathMapping", e)),
+    )?;
+    match live {
+        Some(m) if m.rest_api_id() == Some(api_id) && m.stage() == Some(stage) => Ok(()),
+        _ => Err(error),
+    }
 }
 
 pub async fn delete_mapping(

@@ -238,6 +238,42 @@ pub async fn describe(
     }))
 }
 
+/// A CreateTable refused because the table exists is success when the table is this stack's
+/// (its ownership tags) and not being deleted: after a lost answer, the SDK's retry meets the
+/// table its first attempt made, and the create goes on with its remaining steps.
+async fn adopt_if_ours(
+    clients: &Clients,
+    name: &str,
+    owner_tags: &HashMap<String, String>,
+    created: Result<(), AwsError>,
+) -> Result<(), AwsError> {
+    let error = match created {
+        Err(error) if error.already_exists() => error,
+        other => return other,
+    };
+    clients.limits.dynamodb.acquire().await;
+    clients.calls.record("dynamodb:DescribeTable");
+    let described = clients
+        .dynamodb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| classify("DescribeTable", e))?;
+    let Some(table) = described
+        .table()
+        .filter(|t| t.table_status() != Some(&TableStatus::Deleting))
+    else {
+        return Err(error);
+    };
+    let live = list_tags(clients, table.table_arn().unwrap_or_default()).await?;
+    if crate::plan::desired::same_owner(&live, owner_tags) {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     clients.limits.dynamodb.acquire().await;
     clients.calls.record("dynamodb:ListTagsOfResource");
@@ -444,13 +480,14 @@ pub async fn create(
         .iter()
         .map(gsi)
         .collect::<Result<_, _>>()?;
+    let owner_tags = tags;
     let tags: Vec<Tag> = tags
         .iter()
         .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
         .collect::<Result<_, _>>()?;
     clients.limits.dynamodb.acquire().await;
     clients.calls.record("dynamodb:CreateTable");
-    clients
+    let created = clients
         .dynamodb
         .create_table()
         .table_name(name)
@@ -469,7 +506,8 @@ pub async fn create(
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(|e| classify("CreateTable", e))?;
+        .map_err(|e| classify("CreateTable", e));
+    adopt_if_ours(clients, name, owner_tags, created.map(|_| ())).await?;
     wait_active(clients, name).await?;
     if let Some(attribute) = &table.time_to_live_attribute {
         set_ttl(clients, name, attribute, true).await?;

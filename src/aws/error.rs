@@ -143,6 +143,30 @@ impl AwsError {
     }
 }
 
+impl AwsError {
+    /// Whether AWS refused a create because the thing already exists: after a lost answer, the
+    /// first attempt may have made it. Whether it is this stack's is the caller's question.
+    /// Some services say so with a code of its own, others with a general conflict code and
+    /// their words (a table `ResourceInUseException` is also a table being deleted; a Lambda
+    /// `ResourceConflictException` is also an update in progress).
+    pub fn already_exists(&self) -> bool {
+        match self.code.as_deref().unwrap_or("") {
+            "ResourceAlreadyExistsException"
+            | "AlreadyExistsException"
+            | "QueueAlreadyExists"
+            | "QueueNameExists" => true,
+            "ResourceInUseException"
+            | "ResourceConflictException"
+            | "ConflictException"
+            | "BadRequestException" => {
+                let message = self.message.to_ascii_lowercase();
+                message.contains("already exist") || message.contains("already has this name")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Deleting what is already gone is success: deletes are idempotent, so that a retried or resumed
 /// apply converges instead of failing on its own earlier work.
 pub fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {
@@ -760,6 +784,38 @@ mod tests {
             error.redact(&["hunter2".into()]).message,
             "String measured: {\"KEY\":\"(sensitive)\"}"
         );
+    }
+
+    #[test]
+    fn tells_already_exists_from_other_conflicts() {
+        let error = |code: &str, message: &str| AwsError {
+            code: Some(code.to_string()),
+            ..AwsError::new("Create", classify_code(Some(code), Some(400)), message)
+        };
+        for (code, message) in [
+            ("ResourceAlreadyExistsException", "Event bus orders already exists."),
+            ("ResourceInUseException", "Table already exists: orders-app"),
+            (
+                "ResourceConflictException",
+                "The statement id (slsctl-x) provided already exists. Please provide a new statement id, or remove the existing statement.",
+            ),
+            ("ConflictException", "Alias already exists: arn:aws:lambda:…:live"),
+            ("ConflictException", "Another resource with the same parent already has this name: orders"),
+            ("BadRequestException", "The domain name you provided already exists."),
+            ("QueueAlreadyExists", "A queue already exists with the same name and a different value for attribute VisibilityTimeout"),
+        ] {
+            assert!(error(code, message).already_exists(), "{code}: {message}");
+        }
+        for (code, message) in [
+            ("ResourceInUseException", "Attempt to change a resource which is still in use: Table is being deleted"),
+            ("ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:…"),
+            ("ConflictException", "Unable to complete operation due to concurrent modification. Please try again later."),
+            ("BadRequestException", "Invalid base path"),
+            ("ValidationException", "1 validation error detected"),
+        ] {
+            assert!(!error(code, message).already_exists(), "{code}: {message}");
+        }
+        assert!(!AwsError::new("CreateTable", ErrorKind::Other, "timed out").already_exists());
     }
 
     /// An SDK error the way the orchestrator makes one when a request never got an answer.

@@ -232,7 +232,7 @@ pub async fn create_bus(
 ) -> Result<String, AwsError> {
     clients.limits.events.acquire().await;
     clients.calls.record("events:CreateEventBus");
-    let output = clients
+    let created = clients
         .events
         .create_event_bus()
         .name(name)
@@ -240,8 +240,27 @@ pub async fn create_bus(
         .set_tags(Some(tags_of(tags)?))
         .send()
         .await
-        .map_err(|e| classify("CreateEventBus", e))?;
-    Ok(output.event_bus_arn().unwrap_or_default().to_string())
+        .map_err(|e| classify("CreateEventBus", e));
+    match created {
+        Ok(output) => Ok(output.event_bus_arn().unwrap_or_default().to_string()),
+        // The SDK's retry of a create whose answer was lost: a bus with this stack's ownership
+        // tags is that first attempt's (or an earlier run's), adopted with the spec's description.
+        Err(error) if error.already_exists() => {
+            let Some(bus) = describe_bus(clients, name).await? else {
+                return Err(error);
+            };
+            let live = list_tags(clients, &bus.arn).await?;
+            if !crate::plan::desired::same_owner(&live, tags) {
+                return Err(error);
+            }
+            let live_description = bus.props.get("description");
+            if live_description != Some(&FieldValue::known(description)) {
+                update_bus(clients, name, description).await?;
+            }
+            Ok(bus.arn)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Result<(), AwsError> {
@@ -270,7 +289,7 @@ pub async fn put_archive(
     match (archive, exists) {
         (Some((pattern, days)), false) => {
             clients.calls.record("events:CreateArchive");
-            clients
+            let created = clients
                 .events
                 .create_archive()
                 .archive_name(name)
@@ -280,7 +299,39 @@ pub async fn put_archive(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| classify("CreateArchive", e))
+                .map_err(|e| classify("CreateArchive", e));
+            match created {
+                // Archives cannot be tagged: one named after this stack's bus and archiving
+                // that bus is its archive (after a lost answer, the first attempt's), brought
+                // to the spec's settings.
+                Err(error) if error.already_exists() => {
+                    clients.limits.events.acquire().await;
+                    clients.calls.record("events:DescribeArchive");
+                    let live = clients
+                        .events
+                        .describe_archive()
+                        .archive_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| classify("DescribeArchive", e))?;
+                    if live.event_source_arn() != Some(bus_arn) {
+                        return Err(error);
+                    }
+                    clients.limits.events.acquire().await;
+                    clients.calls.record("events:UpdateArchive");
+                    clients
+                        .events
+                        .update_archive()
+                        .archive_name(name)
+                        .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+                        .retention_days(days)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| classify("UpdateArchive", e))
+                }
+                other => other,
+            }
         }
         (Some((pattern, days)), true) => {
             clients.calls.record("events:UpdateArchive");

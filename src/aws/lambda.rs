@@ -373,6 +373,11 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
 }
 
 /// Publish a layer version; returns its ARN.
+///
+/// At most once: every PublishLayerVersion makes a new version, so the SDK does not retry it;
+/// after a lost answer the layer's newest version is looked at, and one whose description is
+/// this one (the marker holds the stack, the resource and the content's hash) is that first
+/// attempt's (see `create_at_most_once`).
 #[allow(clippy::too_many_arguments)]
 pub async fn publish_layer(
     clients: &Clients,
@@ -383,32 +388,88 @@ pub async fn publish_layer(
     architectures: &[String],
     license: Option<&str>,
 ) -> Result<String, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:PublishLayerVersion");
-    let output = clients
-        .lambda
-        .publish_layer_version()
-        .layer_name(name)
-        .description(description)
-        .content(
-            aws_sdk_lambda::types::LayerVersionContentInput::builder()
-                .zip_file(Blob::new(zip))
-                .build(),
-        )
-        .set_compatible_runtimes(Some(
-            runtimes.iter().map(|r| Runtime::from(r.as_str())).collect(),
-        ))
-        .set_compatible_architectures(Some(
-            architectures
-                .iter()
-                .map(|a| Architecture::from(a.as_str()))
-                .collect(),
-        ))
-        .set_license_info(license.map(str::to_string))
-        .send()
-        .await
-        .map_err(|e| classify("PublishLayerVersion", e))?;
-    Ok(output.layer_version_arn().unwrap_or_default().to_string())
+    let publish = || async {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:PublishLayerVersion");
+        let output = clients
+            .lambda
+            .publish_layer_version()
+            .layer_name(name)
+            .description(description)
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(Blob::new(zip.clone()))
+                    .build(),
+            )
+            .set_compatible_runtimes(Some(
+                runtimes.iter().map(|r| Runtime::from(r.as_str())).collect(),
+            ))
+            .set_compatible_architectures(Some(
+                architectures
+                    .iter()
+                    .map(|a| Architecture::from(a.as_str()))
+                    .collect(),
+            ))
+            .set_license_info(license.map(str::to_string))
+            .customize()
+            .config_override(
+                aws_sdk_lambda::config::Builder::default()
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("PublishLayerVersion", e))?;
+        Ok(output.layer_version_arn().unwrap_or_default().to_string())
+    };
+    let existing = || newest_layer_version_described(clients, name, description);
+    super::create_at_most_once(publish, existing).await
+}
+
+/// The ARN of the layer's newest version when its description is `description`. Only the
+/// newest: an older version with the same content is not what the publish made, and the next
+/// plan reads the newest.
+async fn newest_layer_version_described(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+) -> Result<Option<String>, AwsError> {
+    let mut marker: Option<String> = None;
+    let mut newest: Option<(i64, String, String)> = None;
+    loop {
+        clients.limits.lambda.acquire().await;
+        clients.calls.record("lambda:ListLayerVersions");
+        let page = match clients
+            .lambda
+            .list_layer_versions()
+            .layer_name(name)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("ListLayerVersions", e))
+        {
+            Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
+            other => other?,
+        };
+        for version in page.layer_versions() {
+            if newest
+                .as_ref()
+                .is_none_or(|(n, _, _)| version.version() > *n)
+            {
+                newest = Some((
+                    version.version(),
+                    version.layer_version_arn().unwrap_or_default().to_string(),
+                    version.description().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    Ok(newest
+        .filter(|(_, _, described)| described == description)
+        .map(|(_, arn, _)| arn))
 }
 
 /// Delete every version of a layer.
@@ -1247,7 +1308,7 @@ pub async fn put_alias(
 ) -> Result<(), AwsError> {
     clients.limits.lambda.acquire().await;
     let description = alias_description(digest);
-    if exists {
+    let update = || async {
         clients.calls.record("lambda:UpdateAlias");
         clients
             .lambda
@@ -1255,25 +1316,63 @@ pub async fn put_alias(
             .function_name(function)
             .name(alias)
             .function_version(version)
-            .description(description)
+            .description(&description)
             .send()
             .await
             .map(|_| ())
             .map_err(|e| classify("UpdateAlias", e))
-    } else {
-        clients.calls.record("lambda:CreateAlias");
+    };
+    if exists {
+        return update().await;
+    }
+    clients.calls.record("lambda:CreateAlias");
+    let created = clients
+        .lambda
+        .create_alias()
+        .function_name(function)
+        .name(alias)
+        .function_version(version)
+        .description(&description)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateAlias", e));
+    match created {
+        // The SDK's retry of a create whose answer was lost: an alias carrying slsctl's mark is
+        // that first attempt's (or an earlier run's) and is brought to this version.
+        Err(error) if error.already_exists() => {
+            if alias_is_managed(clients, function, alias).await? {
+                clients.limits.lambda.acquire().await;
+                update().await
+            } else {
+                Err(error)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Whether the alias carries slsctl's mark (aliases cannot be tagged).
+async fn alias_is_managed(
+    clients: &Clients,
+    function: &str,
+    alias: &str,
+) -> Result<bool, AwsError> {
+    clients.limits.lambda.acquire().await;
+    clients.calls.record("lambda:GetAlias");
+    let live = found_or_none(
         clients
             .lambda
-            .create_alias()
+            .get_alias()
             .function_name(function)
             .name(alias)
-            .function_version(version)
-            .description(description)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("CreateAlias", e))
-    }
+            .map_err(|e| classify("GetAlias", e)),
+    )?;
+    Ok(live
+        .and_then(|a| a.description().map(|d| d.starts_with(ALIAS_MARKER)))
+        .unwrap_or(false))
 }
 
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
@@ -1389,27 +1488,46 @@ pub async fn add_permission(
             .unwrap_or_default()
             .to_string()
     };
+    let qualifier = value.get("qualifier").and_then(Value::as_str);
     with_conflict_retry(clients, function, || async {
         clients.limits.lambda.acquire().await;
         clients.calls.record("lambda:AddPermission");
-        clients
+        let added = clients
             .lambda
             .add_permission()
             .function_name(function)
             .statement_id(sid)
-            .set_qualifier(
-                value
-                    .get("qualifier")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            )
+            .set_qualifier(qualifier.map(str::to_string))
             .action(text("action"))
             .principal(text("principal"))
             .source_arn(text("sourceArn"))
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| classify("AddPermission", e))
+            .map_err(|e| classify("AddPermission", e));
+        match added {
+            // The statement id is taken: after a lost answer, by the first attempt. The same
+            // statement is success; another one under slsctl's id is not retried as a conflict.
+            Err(error) if error.already_exists() => {
+                let ours = |s: &str| s == sid;
+                let live = get_permissions(clients, function, qualifier, &ours).await?;
+                let mut wanted = value.clone();
+                if let Some(object) = wanted.as_object_mut() {
+                    object.retain(|k, _| {
+                        ["action", "principal", "sourceArn", "qualifier"].contains(&k.as_str())
+                    });
+                }
+                if live.get(&format!("permissions[{sid}]")) == Some(&FieldValue::known(wanted)) {
+                    Ok(())
+                } else {
+                    Err(AwsError {
+                        kind: ErrorKind::Validation,
+                        ..error
+                    })
+                }
+            }
+            other => other,
+        }
     })
     .await
 }

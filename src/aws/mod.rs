@@ -52,6 +52,9 @@ pub async fn load_config(region: Option<&str>) -> SdkConfig {
 /// Attempts of a throttled or failing call, unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
 
+/// How many times more attempts observation's reads get than writes (`Clients::for_reads`).
+pub const READ_ATTEMPTS_FACTOR: u32 = 2;
+
 /// The attempts the SDK makes of one call, as `load_config` sets them (for messages).
 pub fn max_attempts() -> u32 {
     std::env::var("AWS_MAX_ATTEMPTS")
@@ -66,7 +69,9 @@ pub fn max_attempts() -> u32 {
 /// connection or a 5xx, AWS may have made it, and a blind retry makes a second one (moto and
 /// AWS both do, for REST APIs). So after such an answer, `existing` looks for what the first
 /// attempt made before trying again; a throttle (refused, nothing made) is retried after a
-/// backoff; anything else is the caller's.
+/// backoff. An "already exists" answer (what a retry of a create that did happen gets) is
+/// looked up the same way: what `existing` recognises as this stack's is adopted, anything
+/// else is the caller's.
 pub async fn create_at_most_once<T, C, CF, L, LF>(
     mut create: C,
     mut existing: L,
@@ -88,7 +93,7 @@ where
         // The SDK's retries are off here: the attempts are these.
         error.attempts = Some(attempt);
         let answer_lost = error.kind == ErrorKind::Other;
-        if answer_lost {
+        if answer_lost || error.already_exists() {
             if let Some(made) = existing().await? {
                 return Ok(made);
             }
@@ -270,6 +275,52 @@ impl Clients {
             throttles: Arc::new(CallCounter::default()),
             notices: Notices::default(),
         }
+    }
+
+    /// The same clients, retrying harder: for observation's reads, which are idempotent and
+    /// safe to repeat, so that a read lost a few times in a row (the SDK's attempts for
+    /// writes) does not end the whole plan. Twice the attempts, with the same backoff.
+    pub fn for_reads(&self) -> Clients {
+        macro_rules! harder {
+            ($field:ident, $sdk:ident) => {{
+                let config = self.$field.config();
+                let attempts = config
+                    .retry_config()
+                    .map_or(DEFAULT_MAX_ATTEMPTS, |r| r.max_attempts());
+                let retry = config
+                    .retry_config()
+                    .cloned()
+                    .unwrap_or_else(aws_config::retry::RetryConfig::standard);
+                $sdk::Client::from_conf(
+                    config
+                        .to_builder()
+                        .retry_config(
+                            retry.with_max_attempts(attempts.saturating_mul(READ_ATTEMPTS_FACTOR)),
+                        )
+                        .build(),
+                )
+            }};
+        }
+        Clients {
+            lambda: harder!(lambda, aws_sdk_lambda),
+            sqs: harder!(sqs, aws_sdk_sqs),
+            tagging: harder!(tagging, aws_sdk_resourcegroupstagging),
+            sts: harder!(sts, aws_sdk_sts),
+            dynamodb: harder!(dynamodb, aws_sdk_dynamodb),
+            events: harder!(events, aws_sdk_eventbridge),
+            autoscaling: harder!(autoscaling, aws_sdk_applicationautoscaling),
+            apigateway: harder!(apigateway, aws_sdk_apigateway),
+            ..self.clone()
+        }
+    }
+
+    /// The attempts these clients' SDK makes of a call (the tagging client's, which observation
+    /// calls first; every client is built from the same configuration).
+    pub fn read_attempts(&self) -> u32 {
+        self.tagging
+            .config()
+            .retry_config()
+            .map_or(DEFAULT_MAX_ATTEMPTS, |r| r.max_attempts())
     }
 
     /// Say what a long wait is waiting for (see [`Notices`]).

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::JoinSet;
 
-use super::error::{classify, AwsError};
+use super::error::{classify, AwsError, ErrorKind};
 use super::lambda::{self, LiveMapping};
 use super::sqs;
 use super::Clients;
@@ -76,7 +76,28 @@ fn parse_id(text: &str) -> Option<ResourceId> {
 
 /// Observe the stack `stack_name` as `identity` (the credentials' own, checked by the caller);
 /// `desired` names the resources the spec wants.
+///
+/// Only reads: they are retried harder than writes (`Clients::for_reads`), and an error that
+/// outlasted those retries says how many attempts it took.
 pub async fn observe(
+    clients: &Clients,
+    identity: super::Identity,
+    stack_name: &str,
+    desired: &[DesiredResource],
+) -> Result<Observed, AwsError> {
+    let reads = clients.for_reads();
+    observe_with(&reads, identity, stack_name, desired)
+        .await
+        .map_err(|error| AwsError {
+            attempts: error.attempts.or_else(|| {
+                (error.kind.is_transient() && error.kind != ErrorKind::Conflict)
+                    .then(|| reads.read_attempts())
+            }),
+            ..error
+        })
+}
+
+async fn observe_with(
     clients: &Clients,
     identity: super::Identity,
     stack_name: &str,

@@ -1183,7 +1183,7 @@ impl<'a> Validator<'a> {
                         &field,
                         format!("`{key}` is not a valid environment variable name"),
                     )
-                    .hint("letters, digits and `_`, starting with a letter"),
+                    .hint("at least two characters: letters, digits and `_`, starting with a letter"),
                 );
             } else if RESERVED_ENV.contains(&key.as_str()) {
                 self.diagnostics.push(
@@ -2661,9 +2661,11 @@ const RESERVED_ENV: &[&str] = &[
     "LAMBDA_RUNTIME_DIR",
 ];
 
+/// Lambda's `EnvironmentVariableName`: `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
 fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+    name.len() >= 2
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

@@ -128,6 +128,9 @@ struct State {
     latency: Duration,
     rng: u64,
     stats: Stats,
+    /// `(service, operation)` → how many of its next requests lose their answer, before the
+    /// rules are consulted (`lose_first`).
+    lose_first: BTreeMap<(String, String), u32>,
 }
 
 pub struct FaultProxy {
@@ -154,6 +157,7 @@ impl FaultProxy {
             latency: Duration::ZERO,
             rng: seed.max(1),
             stats: Stats::default(),
+            lose_first: BTreeMap::new(),
         }));
         let upstream = upstream.trim_start_matches("http://").to_string();
         let shared = state.clone();
@@ -187,6 +191,14 @@ impl FaultProxy {
 
     pub fn set_rules(&self, rules: Vec<Rule>) {
         self.state().rules = rules;
+    }
+
+    /// The next `count` requests of `service`'s `operation` are applied by the emulator and
+    /// their answers lost (a deterministic `Fault::LostResponse`); 0 clears it.
+    pub fn lose_first(&self, service: &str, operation: &str, count: u32) {
+        self.state()
+            .lose_first
+            .insert((service.to_string(), operation.to_string()), count);
     }
 
     /// Enforce AWS's documented control-plane rates.
@@ -317,11 +329,34 @@ fn operation_of(
             ("PUT", ["event-source-mappings", _]) => "UpdateEventSourceMapping",
             ("DELETE", ["event-source-mappings", _]) => "DeleteEventSourceMapping",
             ("GET", ["layers"]) => "ListLayers",
+            ("POST", ["layers", _, "versions"]) => "PublishLayerVersion",
+            ("GET", ["layers", _, "versions"]) => "ListLayerVersions",
+            ("POST", ["functions", _, "aliases"]) => "CreateAlias",
+            ("GET", ["functions", _, "aliases", _]) => "GetAlias",
+            ("PUT", ["functions", _, "aliases", _]) => "UpdateAlias",
             ("POST", ["tags", _]) => "TagResource",
             ("DELETE", ["tags", _]) => "UntagResource",
             _ => return format!("{method} {}", segments.first().copied().unwrap_or("")),
         }
         .to_string();
+    }
+    if service == "apigateway" {
+        let named = match (method, segments.as_slice()) {
+            ("POST", ["restapis"]) => Some("CreateRestApi"),
+            ("POST", ["restapis", _, "resources", _]) => Some("CreateResource"),
+            ("PUT", ["restapis", _, "resources", _, "methods", _]) => Some("PutMethod"),
+            ("PUT", ["restapis", _, "resources", _, "methods", _, "integration"]) => {
+                Some("PutIntegration")
+            }
+            ("POST", ["restapis", _, "deployments"]) => Some("CreateDeployment"),
+            ("GET", ["restapis", _, "stages", _]) => Some("GetStage"),
+            ("POST", ["domainnames"]) => Some("CreateDomainName"),
+            ("POST", ["domainnames", _, "basepathmappings"]) => Some("CreateBasePathMapping"),
+            _ => None,
+        };
+        if let Some(named) = named {
+            return named.to_string();
+        }
     }
     format!("{method} /{}", segments.first().copied().unwrap_or(""))
 }
@@ -471,7 +506,19 @@ async fn handle(
             return Ok(throttle(&service));
         }
         let mut chosen = None;
-        let rules = state.rules.clone();
+        if let Some(left) = state
+            .lose_first
+            .get_mut(&(service.clone(), operation.clone()))
+            .filter(|left| **left > 0)
+        {
+            *left -= 1;
+            chosen = Some(Fault::LostResponse);
+        }
+        let rules = if chosen.is_some() {
+            vec![]
+        } else {
+            state.rules.clone()
+        };
         for rule in &rules {
             let matches = rule.service.as_deref().is_none_or(|s| s == service)
                 && rule.operation.as_deref().is_none_or(|o| o == operation);
@@ -524,6 +571,10 @@ async fn handle(
             })
         })
     {
+        // The strict layer stands for AWS here: what it answered is lost all the same.
+        if fault == Some(Fault::LostResponse) {
+            return Err(Dropped);
+        }
         return Ok(refusal);
     }
     let request_body = body.clone();
