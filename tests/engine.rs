@@ -3,6 +3,10 @@
 //!
 //! The oracle after each scenario: a second plan is empty, nothing without this stack's tags was
 //! touched, and no data-bearing resource was deleted without opt-in.
+//!
+//! Every test talks to the emulator through the strict layer (`support::strict`): AWS's
+//! behaviours that moto lacks, with AWS's windows scaled to 300 ms, and every request checked
+//! against AWS's service models, so a request AWS would refuse fails here too.
 
 mod support;
 
@@ -722,8 +726,39 @@ async fn each_table_field_is_planned_alone_and_converges() {
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 
+    // A TTL attribute change: AWS changes a table's TTL once per window (300 ms here, an hour on
+    // AWS), so the old attribute is disabled by one apply and the new one enabled by the next.
+    for (from, to) in [("expiresAt", "ttl"), ("ttl", "expiresAt")] {
+        tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+        rewrite(&dir, &table(&base.replace(from, to)));
+        let prepared = plan(&dir, &clients).await;
+        let fields: Vec<&str> = prepared.plan.actions[0]
+            .changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(fields, ["timeToLiveAttribute"]);
+        assert!(
+            prepared.plan.actions[0]
+                .reasons
+                .iter()
+                .any(|r| r.contains(&format!("disable TTL on `{from}` now"))),
+            "{:?}",
+            prepared.plan.actions[0].reasons
+        );
+        converge(&dir, &clients).await;
+        let pending = plan(&dir, &clients).await;
+        assert_eq!(
+            pending.plan.actions.len(),
+            1,
+            "the enable is left for later"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+        converge(&dir, &clients).await;
+        assert_empty_plan(&dir, &clients).await;
+    }
+
     let cases: &[(&str, &str, &[&str])] = &[
-        ("  timeToLiveAttribute: expiresAt\n", "  timeToLiveAttribute: ttl\n", &["timeToLiveAttribute"]),
         ("  pointInTimeRecovery: true\n", "  pointInTimeRecovery: false\n", &["pointInTimeRecovery"]),
         ("  deletionProtection: false\n", "  deletionProtection: true\n", &["deletionProtection"]),
         (

@@ -56,9 +56,11 @@ pub async fn describe(
         .send()
         .await
     {
+        // A table being deleted is gone as far as a plan goes (its name is taken until then;
+        // `create` waits for that).
         Ok(output) => match output.table {
-            Some(table) => table,
-            None => return Ok(None),
+            Some(table) if table.table_status() != Some(&TableStatus::Deleting) => table,
+            _ => return Ok(None),
         },
         Err(e) => {
             let error = classify("DescribeTable", e);
@@ -241,15 +243,24 @@ pub async fn describe(
 /// A CreateTable refused because the table exists is success when the table is this stack's
 /// (its ownership tags) and not being deleted: after a lost answer, the SDK's retry meets the
 /// table its first attempt made, and the create goes on with its remaining steps.
+/// What a CreateTable came to.
+#[derive(Debug, PartialEq, Eq)]
+enum Created {
+    /// Made now, or found made by an earlier attempt whose answer was lost.
+    Made,
+    /// The name belongs to a table still being deleted.
+    NameStillDeleting,
+}
+
 async fn adopt_if_ours(
     clients: &Clients,
     name: &str,
     owner_tags: &HashMap<String, String>,
     created: Result<(), AwsError>,
-) -> Result<(), AwsError> {
+) -> Result<Created, AwsError> {
     let error = match created {
         Err(error) if error.already_exists() => error,
-        other => return other,
+        other => return other.map(|()| Created::Made),
     };
     clients.limits.dynamodb.acquire().await;
     clients.calls.record("dynamodb:DescribeTable");
@@ -260,15 +271,16 @@ async fn adopt_if_ours(
         .send()
         .await
         .map_err(|e| classify("DescribeTable", e))?;
-    let Some(table) = described
-        .table()
-        .filter(|t| t.table_status() != Some(&TableStatus::Deleting))
-    else {
+    let Some(table) = described.table() else {
         return Err(error);
     };
+    // The name of a table still being deleted is free once it is gone.
+    if table.table_status() == Some(&TableStatus::Deleting) {
+        return Ok(Created::NameStillDeleting);
+    }
     let live = list_tags(clients, table.table_arn().unwrap_or_default()).await?;
     if crate::plan::desired::same_owner(&live, owner_tags) {
-        Ok(())
+        Ok(Created::Made)
     } else {
         Err(error)
     }
@@ -485,6 +497,51 @@ pub async fn create(
         .iter()
         .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
         .collect::<Result<_, _>>()?;
+    // The name of a table deleted a moment ago is taken until it is gone: wait, then create.
+    let create = || {
+        send_create(
+            clients,
+            name,
+            table,
+            mode.clone(),
+            capacity.clone(),
+            indexes.clone(),
+            tags.clone(),
+            owner_tags,
+        )
+    };
+    if create().await? == Created::NameStillDeleting {
+        wait_deleted(clients, name).await?;
+        if create().await? == Created::NameStillDeleting {
+            return Err(AwsError::new(
+                "CreateTable",
+                ErrorKind::Conflict,
+                format!("table {name} is still being deleted"),
+            ));
+        }
+    }
+    wait_active(clients, name).await?;
+    if let Some(attribute) = &table.time_to_live_attribute {
+        // A lost answer retried within the hour is refused: the first attempt took effect.
+        ttl_step(clients, name, attribute, true).await?;
+    }
+    if table.point_in_time_recovery {
+        set_pitr(clients, name, true).await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_create(
+    clients: &Clients,
+    name: &str,
+    table: &model::Table,
+    mode: BillingMode,
+    capacity: Option<ProvisionedThroughput>,
+    indexes: Vec<GlobalSecondaryIndex>,
+    tags: Vec<Tag>,
+    owner_tags: &HashMap<String, String>,
+) -> Result<Created, AwsError> {
     clients.limits.dynamodb.acquire().await;
     clients.calls.record("dynamodb:CreateTable");
     let created = clients
@@ -507,15 +564,7 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| classify("CreateTable", e));
-    adopt_if_ours(clients, name, owner_tags, created.map(|_| ())).await?;
-    wait_active(clients, name).await?;
-    if let Some(attribute) = &table.time_to_live_attribute {
-        set_ttl(clients, name, attribute, true).await?;
-    }
-    if table.point_in_time_recovery {
-        set_pitr(clients, name, true).await?;
-    }
-    Ok(())
+    adopt_if_ours(clients, name, owner_tags, created.map(|_| ())).await
 }
 
 /// One TTL change; `false` when AWS's hourly limit refused it (announced, left for later).

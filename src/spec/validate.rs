@@ -1183,7 +1183,9 @@ impl<'a> Validator<'a> {
                         &field,
                         format!("`{key}` is not a valid environment variable name"),
                     )
-                    .hint("at least two characters: letters, digits and `_`, starting with a letter"),
+                    .hint(
+                        "at least two characters: letters, digits and `_`, starting with a letter",
+                    ),
                 );
             } else if RESERVED_ENV.contains(&key.as_str()) {
                 self.diagnostics.push(
