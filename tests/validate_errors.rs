@@ -523,3 +523,16 @@ fn target_tracking_without_room_to_move() {
         )
     )]));
 }
+
+/// Each rule that targets a function is a statement of its resource policy, which AWS caps at
+/// 20 KB: 52 rules are more than fit.
+#[test]
+fn more_rules_invoke_a_function_than_its_resource_policy_holds() {
+    let rules: Vec<String> = (0..52)
+        .map(|i| format!("apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: tick-{i}}}\nspec:\n  schedule: rate(5 minutes)\n  targets:\n    - {{id: work, function: worker}}\n"))
+        .collect();
+    insta::assert_snapshot!(errors(&[
+        ("fn.yaml", &function("worker", "")),
+        ("rules.yaml", &rules.join("---\n")),
+    ]));
+}

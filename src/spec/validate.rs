@@ -2512,6 +2512,32 @@ impl<'a> Validator<'a> {
                     }
                 }
                 ResourceSpec::Function(function) => {
+                    // Each rule that targets the function and each API that routes to it is
+                    // one statement of its resource policy, which AWS caps at 20 KB.
+                    let own = Reference::Stack(resource.id.clone());
+                    let statements = stack
+                        .resources
+                        .iter()
+                        .filter(|r| match &r.spec {
+                            ResourceSpec::Rule(rule) => {
+                                rule.targets.iter().any(|t| t.destination == own)
+                            }
+                            ResourceSpec::Api(api) => api.routes.iter().any(|r| r.function == own),
+                            _ => false,
+                        })
+                        .count();
+                    if statements * POLICY_STATEMENT_BYTES > POLICY_LIMIT_BYTES {
+                        self.diagnostics.push(
+                            ctx.error(
+                                "metadata.name",
+                                format!(
+                                    "{statements} rules and APIs invoke this function; their permissions would pass the 20 KB AWS allows a function's resource policy (about {} statements)",
+                                    POLICY_LIMIT_BYTES / POLICY_STATEMENT_BYTES
+                                ),
+                            )
+                            .hint("route the events through fewer rules (one rule can match several patterns' events), or put a queue or a bus in between"),
+                        );
+                    }
                     for (i, trigger) in function.triggers.iter().enumerate() {
                         let Reference::Stack(queue) = &trigger.queue else {
                             continue;
@@ -2662,6 +2688,11 @@ const RESERVED_ENV: &[&str] = &[
     "LAMBDA_TASK_ROOT",
     "LAMBDA_RUNTIME_DIR",
 ];
+
+/// A Lambda function's resource policy: at most 20 KB, and what one slsctl statement (an
+/// invoke permission for a rule or an API, with its source ARN condition) takes at most.
+const POLICY_LIMIT_BYTES: usize = 20 * 1024;
+const POLICY_STATEMENT_BYTES: usize = 400;
 
 /// Lambda's `EnvironmentVariableName`: `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
 fn valid_env_name(name: &str) -> bool {
