@@ -9,7 +9,7 @@ use crate::aws::observe::{observe, Observed};
 use crate::aws::{partition_of, AwsError, Clients};
 use crate::model::{Code, ResourceId, ResourceSpec, Stack};
 use crate::plan::desired::{desired_resources, sensitive_digest, Context};
-use crate::plan::{build_plan, graph, DesiredResource, FieldValue, Plan, PlanOptions};
+use crate::plan::{build_plan, graph, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions};
 
 /// Everything a plan was made from; apply needs all of it.
 #[derive(Debug)]
@@ -159,6 +159,7 @@ pub async fn prepare(
         &order,
         &options,
     );
+    leave_out_unreadable(&stack, &observed, &mut plan);
     table_steps(&stack, &observed, &mut plan);
     price_the_plan(&stack, &observed, &mut plan);
     Ok(Prepared {
@@ -170,6 +171,61 @@ pub async fn prepare(
         order,
         plan,
     })
+}
+
+/// Resources AWS did not answer for (after their retries) are left out of the plan, with every
+/// resource that depends on them: what could not be read is never created, changed or pruned,
+/// and the rest of the stack goes ahead. The plan says what was left out and why; the next
+/// reconcile reads them again.
+fn leave_out_unreadable(stack: &Stack, observed: &Observed, plan: &mut Plan) {
+    if observed.unreadable.is_empty() {
+        return;
+    }
+    let mut left_out: BTreeMap<ResourceId, String> = observed.unreadable.clone();
+    // Dependents, to a fixed point (the graph is acyclic and small).
+    loop {
+        let more: Vec<(ResourceId, String)> = stack
+            .resources
+            .iter()
+            .filter(|r| !left_out.contains_key(&r.id))
+            .filter_map(|r| {
+                let blocked = r
+                    .dependencies()
+                    .into_iter()
+                    .find(|d| left_out.contains_key(*d))?;
+                Some((
+                    r.id.clone(),
+                    format!("depends on {blocked}, which could not be read"),
+                ))
+            })
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        left_out.extend(more);
+    }
+    let summary = &mut plan.summary;
+    plan.actions.retain(|action| {
+        if !left_out.contains_key(&action.id) {
+            return true;
+        }
+        let count = match action.action {
+            ActionKind::Create => &mut summary.create,
+            ActionKind::Update => &mut summary.update,
+            ActionKind::Replace => &mut summary.replace,
+            ActionKind::Delete => &mut summary.delete,
+            ActionKind::Release => &mut summary.release,
+            ActionKind::Adopt => &mut summary.adopt,
+        };
+        *count = count.saturating_sub(1);
+        false
+    });
+    for (id, why) in &left_out {
+        plan.notes.push(format!(
+            "{id} is left out of this plan: {why}; the next plan reads it again"
+        ));
+    }
+    plan.left_out = left_out.into_keys().collect();
 }
 
 /// The monthly cost before and after the plan; an estimate above the stack's budget is a

@@ -146,11 +146,20 @@ fn plan_text_with(plan: &Plan, refusals_header: &str) -> String {
         plan.stack, plan.account, plan.region
     );
     if plan.actions.is_empty() && plan.refusals.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nNo changes. AWS matches the spec ({} resources).",
-            plan.summary.unchanged
-        );
+        if plan.is_complete() {
+            let _ = writeln!(
+                out,
+                "\nNo changes. AWS matches the spec ({} resources).",
+                plan.summary.unchanged
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\nNo changes to the {} resources AWS answered for; {} left out (see below).",
+                plan.summary.unchanged,
+                plan.left_out.len()
+            );
+        }
         for note in &plan.notes {
             let _ = writeln!(out, "Note: {note}");
         }

@@ -630,3 +630,73 @@ fn the_service_models_refuse_what_aws_refuses() {
         "{create_queue:?}"
     );
 }
+
+/// A resource AWS does not answer for (every read of it fails, retries included) is left out of
+/// the plan with what depends on it; the rest of the stack is applied, and nothing that could
+/// not be read is created or pruned. Once AWS answers again, the next run finishes the stack.
+#[tokio::test]
+async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_whole_plan() {
+    use slsctl::model::{Kind, ResourceId};
+    use support::faults::{Fault, Rule};
+    let (clients, proxy) = strict_clients(10).await;
+    let docs = |with_table: bool| {
+        let table = if with_table {
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: data}\nspec:\n  partitionKey: {name: pk, type: S}\n  deletionProtection: false\n---\n"
+        } else {
+            ""
+        };
+        format!("{table}apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: reader}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  environment: {{TABLE_NAME: {{ref: Table/data}}}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: jobs}}\nspec: {{}}\n")
+    };
+    let name = unique("unr");
+    let dir = stack(&name, &docs(true));
+    let down = |on: bool| {
+        proxy.set_rules(if on {
+            vec![Rule {
+                service: Some("dynamodb".into()),
+                operation: Some("DescribeTable".into()),
+                fault: Fault::Status503,
+                rate: 1.0,
+            }]
+        } else {
+            Vec::new()
+        })
+    };
+    down(true);
+    let prepared = plan(&dir, &clients).await;
+    let table = ResourceId::new(Kind::Table, "data");
+    let reader = ResourceId::new(Kind::Function, "reader");
+    assert_eq!(prepared.plan.left_out, [table.clone(), reader.clone()]);
+    let planned: Vec<&ResourceId> = prepared.plan.actions.iter().map(|a| &a.id).collect();
+    assert_eq!(planned, [&ResourceId::new(Kind::Queue, "jobs")]);
+    assert!(
+        slsctl::render::plan_text(&prepared.plan).contains("Table/data is left out of this plan"),
+        "{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+    let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
+    assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
+    assert_eq!(
+        proxy.stats().requests.get("dynamodb:CreateTable"),
+        None,
+        "what could not be read is not created"
+    );
+
+    down(false);
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    // Unreadable and gone from the spec: never pruned on a guess.
+    down(true);
+    rewrite(
+        &dir,
+        &docs(false).replace("  environment: {TABLE_NAME: {ref: Table/data}}\n", ""),
+    );
+    let prepared = plan(&dir, &clients).await;
+    assert!(
+        prepared.plan.actions.iter().all(|a| a.id != table),
+        "{}",
+        slsctl::render::plan_text(&prepared.plan)
+    );
+    assert!(prepared.plan.left_out.contains(&table));
+    down(false);
+}

@@ -86,6 +86,7 @@ fn sample() -> Plan {
         summary: Summary { create: 1, update: 1, replace: 1, delete: 1, release: 1, adopt: 0, unchanged: 4 },
         notes: vec!["not managed by this version yet (EventBridge, DynamoDB and API Gateway come next): Table/app".into()],
         cost: Some(slsctl::plan::CostChange { before_cents: 4169, after_cents: 5931, budget_cents: Some(10_000) }),
+        left_out: Vec::new(),
     }
 }
 

@@ -37,8 +37,34 @@ pub struct Observed {
     pub api_ids: BTreeMap<ResourceId, String>,
     /// Each owned REST API's resources, by path.
     pub api_resources: BTreeMap<ResourceId, BTreeMap<String, String>>,
+    /// Resources whose reads still failed after their retries, with why: the plan leaves them
+    /// and what depends on them out (never creating or pruning what could not be read).
+    pub unreadable: BTreeMap<ResourceId, String>,
     /// Latest version ARN per owned layer.
     pub layer_versions: BTreeMap<ResourceId, String>,
+}
+
+/// A read that failed after its retries for a reason that may pass (throttling, a lost answer,
+/// a 5xx) makes its resource unreadable for this plan; access denied or a bad request still ends
+/// the observation, since every other read would fail the same way.
+fn unreadable_if_transient(
+    observed: &mut Observed,
+    id: ResourceId,
+    read: Result<Option<ObservedPart>, AwsError>,
+) -> Result<Option<ObservedPart>, AwsError> {
+    match read {
+        Ok(part) => {
+            if part.is_some() {
+                observed.unreadable.remove(&id);
+            }
+            Ok(part)
+        }
+        Err(error) if error.kind.is_transient() => {
+            observed.unreadable.insert(id, error.to_string());
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Whether the tags the tagging API reports are the ones the spec wants. The Resource Groups
@@ -175,85 +201,104 @@ async fn observe_with(
     }
 
     // 2. Describe each owned function and queue, concurrently (the limiters pace the calls).
-    let mut tasks: JoinSet<Result<Option<ObservedPart>, AwsError>> = JoinSet::new();
+    // Each describe answers for its resource alone: a read that still fails after its retries
+    // leaves that resource unreadable (see `Observed::unreadable`), not the whole observation.
+    let mut tasks: JoinSet<(ResourceId, Result<Option<ObservedPart>, AwsError>)> = JoinSet::new();
     for (id, arn) in function_arns {
         let clients = clients.clone();
+        let task_id = id.clone();
         tasks.spawn(async move {
-            let name = arn_name(&arn).to_string();
-            Ok(lambda::get_function(&clients, &name)
-                .await?
-                .map(|f| ObservedPart::Function(id, f)))
+            let read = async move {
+                let name = arn_name(&arn).to_string();
+                Ok(lambda::get_function(&clients, &name)
+                    .await?
+                    .map(|f| ObservedPart::Function(id, f)))
+            };
+            (task_id, read.await)
         });
     }
     for (id, arn, tags) in queue_arns {
         let clients = clients.clone();
         // Tags that look changed are read again from SQS itself (see `tags_as_wanted`).
         let tags = tags_as_wanted(&tags, desired, &id).then_some(tags);
+        let task_id = id.clone();
         tasks.spawn(async move {
-            let Some(url) = queue_url_from_arn(&arn) else {
-                return Ok(None);
+            let read = async move {
+                let Some(url) = queue_url_from_arn(&arn) else {
+                    return Ok(None);
+                };
+                Ok(sqs::get_queue(&clients, &url, tags)
+                    .await?
+                    .map(|q| ObservedPart::Queue(id, q)))
             };
-            Ok(sqs::get_queue(&clients, &url, tags)
-                .await?
-                .map(|q| ObservedPart::Queue(id, q)))
+            (task_id, read.await)
         });
     }
     for (id, arn, tags) in events_arns {
         let clients = clients.clone();
         let confirmed = tags_as_wanted(&tags, desired, &id);
+        let task_id = id.clone();
         tasks.spawn(async move {
-            let tags = if confirmed {
-                tags
-            } else {
-                events::list_tags(&clients, &arn).await?
+            let read = async move {
+                let tags = if confirmed {
+                    tags
+                } else {
+                    events::list_tags(&clients, &arn).await?
+                };
+                // event-bus/<name>, rule/<name> (default bus) or rule/<bus>/<name>.
+                let path = arn
+                    .split_once(":event-bus/")
+                    .map(|(_, n)| ("bus", n.to_string()))
+                    .or_else(|| {
+                        arn.split_once(":rule/")
+                            .map(|(_, n)| ("rule", n.to_string()))
+                    });
+                let found = match path {
+                    Some(("bus", name)) => events::describe_bus(&clients, &name).await?,
+                    Some((_, rest)) => {
+                        let (bus, name) =
+                            rest.rsplit_once('/').unwrap_or(("default", rest.as_str()));
+                        events::describe_rule(&clients, name, bus).await?
+                    }
+                    None => None,
+                };
+                Ok(found.map(|mut live| {
+                    for (key, value) in tags {
+                        live.props
+                            .insert(format!("tags.{key}"), FieldValue::known(value));
+                    }
+                    ObservedPart::Events(id, live)
+                }))
             };
-            // event-bus/<name>, rule/<name> (default bus) or rule/<bus>/<name>.
-            let path = arn
-                .split_once(":event-bus/")
-                .map(|(_, n)| ("bus", n.to_string()))
-                .or_else(|| {
-                    arn.split_once(":rule/")
-                        .map(|(_, n)| ("rule", n.to_string()))
-                });
-            let found = match path {
-                Some(("bus", name)) => events::describe_bus(&clients, &name).await?,
-                Some((_, rest)) => {
-                    let (bus, name) = rest.rsplit_once('/').unwrap_or(("default", rest.as_str()));
-                    events::describe_rule(&clients, name, bus).await?
-                }
-                None => None,
-            };
-            Ok(found.map(|mut live| {
-                for (key, value) in tags {
-                    live.props
-                        .insert(format!("tags.{key}"), FieldValue::known(value));
-                }
-                ObservedPart::Events(id, live)
-            }))
+            (task_id, read.await)
         });
     }
     for (id, arn, tags) in table_arns {
         let clients = clients.clone();
         let confirmed = tags_as_wanted(&tags, desired, &id);
+        let task_id = id.clone();
         tasks.spawn(async move {
-            let tags = if confirmed {
-                tags
-            } else {
-                dynamodb::list_tags(&clients, &arn).await?
+            let read = async move {
+                let tags = if confirmed {
+                    tags
+                } else {
+                    dynamodb::list_tags(&clients, &arn).await?
+                };
+                let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+                Ok(dynamodb::describe(&clients, &name, tags)
+                    .await?
+                    .map(|t| ObservedPart::Table(id, t)))
             };
-            let name = arn.rsplit('/').next().unwrap_or_default().to_string();
-            Ok(dynamodb::describe(&clients, &name, tags)
-                .await?
-                .map(|t| ObservedPart::Table(id, t)))
+            (task_id, read.await)
         });
     }
     // 3. Names the spec wants that the stack does not own: a foreign resource there is a
     //    collision (or an adoption), never something to overwrite.
     let mut parts = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        if let Some(part) = joined
-            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??
-        {
+        let (id, read) =
+            joined.map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))?;
+        if let Some(part) = unreadable_if_transient(&mut observed, id, read)? {
             parts.push(part);
         }
     }
@@ -263,63 +308,81 @@ async fn observe_with(
         let want = want.clone();
         match want.id.kind {
             Kind::Function => {
+                let task_id = want.id.clone();
                 tasks.spawn(async move {
-                    let found = lambda::get_function(&clients, &want.physical_name).await?;
-                    Ok(found.map(|f| ObservedPart::Function(want.id.clone(), f)))
+                    let read = async move {
+                        let found = lambda::get_function(&clients, &want.physical_name).await?;
+                        Ok(found.map(|f| ObservedPart::Function(want.id.clone(), f)))
+                    };
+                    (task_id, read.await)
                 });
             }
             Kind::Queue => {
+                let task_id = want.id.clone();
                 tasks.spawn(async move {
-                    let Some(url) = sqs::get_queue_url(&clients, &want.physical_name).await? else {
-                        return Ok(None);
+                    let read = async move {
+                        let Some(url) = sqs::get_queue_url(&clients, &want.physical_name).await?
+                        else {
+                            return Ok(None);
+                        };
+                        let found = sqs::get_queue(&clients, &url, None).await?;
+                        Ok(found.map(|q| ObservedPart::Queue(want.id.clone(), q)))
                     };
-                    let found = sqs::get_queue(&clients, &url, None).await?;
-                    Ok(found.map(|q| ObservedPart::Queue(want.id.clone(), q)))
+                    (task_id, read.await)
                 });
             }
             Kind::Table => {
+                let task_id = want.id.clone();
                 tasks.spawn(async move {
-                    let Some(mut table) =
-                        dynamodb::describe(&clients, &want.physical_name, BTreeMap::new()).await?
-                    else {
-                        return Ok(None);
+                    let read = async move {
+                        let Some(mut table) =
+                            dynamodb::describe(&clients, &want.physical_name, BTreeMap::new())
+                                .await?
+                        else {
+                            return Ok(None);
+                        };
+                        for (key, value) in dynamodb::list_tags(&clients, &table.arn).await? {
+                            table
+                                .props
+                                .insert(format!("tags.{key}"), FieldValue::known(value));
+                        }
+                        Ok(Some(ObservedPart::Table(want.id.clone(), table)))
                     };
-                    for (key, value) in dynamodb::list_tags(&clients, &table.arn).await? {
-                        table
-                            .props
-                            .insert(format!("tags.{key}"), FieldValue::known(value));
-                    }
-                    Ok(Some(ObservedPart::Table(want.id.clone(), table)))
+                    (task_id, read.await)
                 });
             }
             Kind::EventBus | Kind::Rule => {
+                let task_id = want.id.clone();
                 tasks.spawn(async move {
-                    let found = if want.id.kind == Kind::EventBus {
-                        events::describe_bus(&clients, &want.physical_name).await?
-                    } else {
-                        let bus = match want.props.get("bus") {
-                            Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),
-                            _ => "default".to_string(),
+                    let read = async move {
+                        let found = if want.id.kind == Kind::EventBus {
+                            events::describe_bus(&clients, &want.physical_name).await?
+                        } else {
+                            let bus = match want.props.get("bus") {
+                                Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),
+                                _ => "default".to_string(),
+                            };
+                            events::describe_rule(&clients, &want.physical_name, &bus).await?
                         };
-                        events::describe_rule(&clients, &want.physical_name, &bus).await?
+                        let Some(mut live) = found else {
+                            return Ok(None);
+                        };
+                        for (key, value) in events::list_tags(&clients, &live.arn).await? {
+                            live.props
+                                .insert(format!("tags.{key}"), FieldValue::known(value));
+                        }
+                        Ok(Some(ObservedPart::Events(want.id.clone(), live)))
                     };
-                    let Some(mut live) = found else {
-                        return Ok(None);
-                    };
-                    for (key, value) in events::list_tags(&clients, &live.arn).await? {
-                        live.props
-                            .insert(format!("tags.{key}"), FieldValue::known(value));
-                    }
-                    Ok(Some(ObservedPart::Events(want.id.clone(), live)))
+                    (task_id, read.await)
                 });
             }
             _ => {}
         }
     }
     while let Some(joined) = tasks.join_next().await {
-        if let Some(part) = joined
-            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??
-        {
+        let (id, read) =
+            joined.map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))?;
+        if let Some(part) = unreadable_if_transient(&mut observed, id, read)? {
             parts.push(part);
         }
     }

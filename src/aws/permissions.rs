@@ -86,6 +86,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:DeleteFunctionConcurrency", Needed::Engine),
     ("lambda:DeleteLayerVersion", Needed::Engine),
     ("lambda:DeleteProvisionedConcurrencyConfig", Needed::Engine),
+    ("lambda:GetAlias", Needed::Engine),
     ("lambda:GetEventSourceMapping", Needed::Engine),
     ("lambda:GetFunction", Needed::Engine),
     (

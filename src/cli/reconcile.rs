@@ -341,7 +341,8 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
             path.display()
         );
     }
-    if !plan.refusals.is_empty() {
+    // A plan that left resources out unread says nothing about them: not a "no changes".
+    if !plan.refusals.is_empty() || !plan.is_complete() {
         return Ok(ExitCode::from(1));
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
@@ -434,11 +435,14 @@ fn execute(
     }
     print_calls(clients);
     print_outcome(how.output, &prepared.plan, Some(&report))?;
-    Ok(if report.failed() + report.skipped() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // Resources AWS did not answer for were left out: the stack is not converged yet.
+    Ok(
+        if report.failed() + report.skipped() > 0 || !prepared.plan.is_complete() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
@@ -511,7 +515,11 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
             &prepared.plan,
             Some(&apply::ApplyReport::default()),
         )?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if prepared.plan.is_complete() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     if saved.is_none() && !args.auto_approve && !confirm("Apply these changes?", args.output)? {
         eprintln!("Apply cancelled; nothing was changed.");

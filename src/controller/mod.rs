@@ -341,6 +341,14 @@ impl Controller {
         }
         let summary = prepared.plan.summary.clone();
         let drifted = prepared.plan.has_changes();
+        // Resources AWS did not answer for are left out of this plan; the rest is applied, and
+        // the reconcile counts as failed so that it is retried with backoff.
+        let left_out: Vec<String> = prepared
+            .plan
+            .left_out
+            .iter()
+            .map(|id| id.to_string())
+            .collect();
         let diff = drifted.then(|| crate::render::plan_text(&prepared.plan));
         let mut failed = Vec::new();
         if drifted && config.mode == Mode::Heal {
@@ -360,6 +368,12 @@ impl Controller {
                 .filter(|a| !matches!(a.outcome, Outcome::Done))
                 .map(|a| format!("{}: {:?}", a.id, a.outcome))
                 .collect();
+        }
+        if !left_out.is_empty() {
+            failed.push(format!(
+                "could not be read, left out: {}",
+                left_out.join(", ")
+            ));
         }
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();

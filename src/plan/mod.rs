@@ -196,6 +196,10 @@ pub struct Plan {
     /// The estimated monthly cost before and after the plan (set by the engine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostChange>,
+    /// Resources left out because AWS did not answer for them (or for what they depend on);
+    /// the notes say why. A plan with any is not a statement that AWS matches the spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<ResourceId>,
 }
 
 /// Monthly cost estimates, in cents so that plans compare exactly.
@@ -210,6 +214,11 @@ pub struct CostChange {
 impl Plan {
     pub fn has_changes(&self) -> bool {
         self.summary.changes() > 0
+    }
+
+    /// Whether the plan covers the whole stack: nothing was left out unread.
+    pub fn is_complete(&self) -> bool {
+        self.left_out.is_empty()
     }
 }
 
@@ -581,6 +590,7 @@ pub fn build_plan(
         summary,
         notes: Vec::new(),
         cost: None,
+        left_out: Vec::new(),
     }
 }
 

@@ -121,6 +121,7 @@ mod tests {
             },
             notes: Vec::new(),
             cost: None,
+            left_out: Vec::new(),
         };
         let left_out = drift_only(&mut plan);
         let kept: Vec<&str> = plan.actions.iter().map(|a| a.id.name.as_str()).collect();
