@@ -700,3 +700,44 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
     assert!(prepared.plan.left_out.contains(&table));
     down(false);
 }
+
+/// slsctl makes SQS triggers only; a stream mapping someone else put on the function (DynamoDB,
+/// Kinesis) is never keyed by its ARN's timestamp, compared or deleted.
+#[tokio::test]
+async fn a_stream_mapping_slsctl_did_not_make_is_left_alone() {
+    let (clients, _proxy) = strict_clients(11).await;
+    let name = unique("stm");
+    let docs = format!("apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {{name: data}}\nspec:\n  partitionKey: {{name: pk, type: S}}\n  stream: NEW_IMAGE\n  deletionProtection: false\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n");
+    let dir = stack(&name, &docs);
+    converge(&dir, &clients).await;
+    let table = clients
+        .dynamodb
+        .describe_table()
+        .table_name(format!("{name}-data"))
+        .send()
+        .await
+        .unwrap();
+    let stream = table
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_string();
+    let theirs = clients
+        .lambda
+        .create_event_source_mapping()
+        .function_name(format!("{name}-worker"))
+        .event_source_arn(&stream)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::Latest)
+        .send()
+        .await
+        .unwrap();
+    assert_empty_plan(&dir, &clients).await;
+    let still = clients
+        .lambda
+        .get_event_source_mapping()
+        .uuid(theirs.uuid().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.event_source_arn(), Some(stream.as_str()));
+}

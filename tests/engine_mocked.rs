@@ -1477,3 +1477,126 @@ async fn tags_the_tagging_api_reports_stale_are_confirmed_with_the_service() {
         assert_eq!(current.num_calls(), confirmations, "{reported}");
     }
 }
+
+/// A mapping in transition (`Creating`, `Updating`) refuses changes with
+/// `ResourceInUseException`: the update waits for it to settle and goes through.
+#[tokio::test]
+async fn a_mapping_in_transition_is_waited_for_before_it_is_updated() {
+    use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOutput;
+    use aws_sdk_lambda::operation::update_event_source_mapping::{
+        UpdateEventSourceMappingError, UpdateEventSourceMappingOutput,
+    };
+    let update = mock!(aws_sdk_lambda::Client::update_event_source_mapping)
+        .sequence()
+        .error(|| {
+            UpdateEventSourceMappingError::ResourceInUseException(
+                aws_sdk_lambda::types::error::ResourceInUseException::builder()
+                    .message("The resource is currently in use: Updating")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ResourceInUseException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .output(|| UpdateEventSourceMappingOutput::builder().build())
+        .build();
+    let state = mock!(aws_sdk_lambda::Client::get_event_source_mapping)
+        .sequence()
+        .output(|| {
+            GetEventSourceMappingOutput::builder()
+                .state("Updating")
+                .build()
+        })
+        .output(|| {
+            GetEventSourceMappingOutput::builder()
+                .state("Enabled")
+                .build()
+        })
+        .build();
+    let clients = clients(&[&update, &state], &[], &[]);
+    let trigger = slsctl::aws::lambda::TriggerInput {
+        function: "worker:live".into(),
+        queue_arn: format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"),
+        batch_size: 10,
+        maximum_batching_window: 0,
+        report_batch_item_failures: false,
+        maximum_concurrency: None,
+        enabled: true,
+    };
+    slsctl::aws::lambda::update_mapping(&clients, "uuid-1", &trigger)
+        .await
+        .expect("updated once the mapping settled");
+    assert_eq!((update.num_calls(), state.num_calls()), (2, 2));
+}
+
+/// RemoveTargets answers 200 with `FailedEntryCount > 0` when a target was not removed: that
+/// is a failure, not a success.
+#[tokio::test]
+async fn remove_targets_with_failed_entries_is_a_failure() {
+    use aws_sdk_eventbridge::operation::remove_targets::RemoveTargetsOutput;
+    use aws_sdk_eventbridge::types::RemoveTargetsResultEntry;
+    let partial = mock!(aws_sdk_eventbridge::Client::remove_targets).then_output(|| {
+        RemoveTargetsOutput::builder()
+            .failed_entry_count(1)
+            .failed_entries(
+                RemoveTargetsResultEntry::builder()
+                    .target_id("to-queue")
+                    .error_code("ConcurrentModificationException")
+                    .error_message("Rule is being modified")
+                    .build(),
+            )
+            .build()
+    });
+    let clients = clients_with_events(&[], &[], &[], &[&partial]);
+    let error =
+        slsctl::aws::events::remove_targets(&clients, "placed", "default", vec!["to-queue".into()])
+            .await
+            .expect_err("a failed entry fails the call");
+    assert_eq!(error.operation, "RemoveTargets");
+    assert_eq!(
+        error.kind,
+        slsctl::aws::ErrorKind::Conflict,
+        "worth a retry"
+    );
+    assert!(
+        error.message.contains("to-queue: Rule is being modified"),
+        "{error}"
+    );
+}
+
+/// ARNs are built in the credentials' partition, read from the caller's ARN, not assumed.
+#[tokio::test]
+async fn the_partition_comes_from_the_callers_arn() {
+    let sts = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account(ACCOUNT)
+            .arn(format!("arn:aws-cn:iam::{ACCOUNT}:user/ci"))
+            .build()
+    });
+    let clients = Clients::from_parts(
+        mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_resourcegroupstagging,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts]),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_applicationautoscaling,
+            RuleMode::MatchAny,
+            &[] as &[&Rule]
+        ),
+        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        "us-east-1",
+    );
+    let identity = clients.identity().await.unwrap();
+    assert_eq!(
+        identity.partition, "aws-cn",
+        "even in a region the name does not tell"
+    );
+}
