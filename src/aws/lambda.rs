@@ -1147,6 +1147,25 @@ pub struct LiveAlias {
 
 /// The aliases of a function that slsctl manages (those with the marker).
 pub async fn list_aliases(clients: &Clients, function: &str) -> Result<Vec<LiveAlias>, AwsError> {
+    Ok(all_aliases(clients, function)
+        .await?
+        .iter()
+        .filter_map(|alias| {
+            let digest = alias.description()?.strip_prefix(ALIAS_MARKER)?;
+            Some(LiveAlias {
+                name: alias.name().unwrap_or_default().to_string(),
+                version: alias.function_version().unwrap_or_default().to_string(),
+                digest: digest.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Every alias of a function, slsctl's and others' (none when the function is gone).
+pub async fn all_aliases(
+    clients: &Clients,
+    function: &str,
+) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -1170,19 +1189,7 @@ pub async fn list_aliases(clients: &Clients, function: &str) -> Result<Vec<LiveA
                 };
             }
         };
-        for alias in page.aliases() {
-            let Some(digest) = alias
-                .description()
-                .and_then(|d| d.strip_prefix(ALIAS_MARKER))
-            else {
-                continue;
-            };
-            out.push(LiveAlias {
-                name: alias.name().unwrap_or_default().to_string(),
-                version: alias.function_version().unwrap_or_default().to_string(),
-                digest: digest.to_string(),
-            });
-        }
+        out.extend(page.aliases().iter().cloned());
         marker = page.next_marker().map(str::to_string);
         if marker.is_none() {
             return Ok(out);
@@ -1190,7 +1197,6 @@ pub async fn list_aliases(clients: &Clients, function: &str) -> Result<Vec<LiveA
     }
 }
 
-/// The provisioned concurrency requested on an alias, if any.
 /// The alias's provisioned concurrency as props hold it: the requested number while it is
 /// READY or IN_PROGRESS, and `FAILED (N requested): reason` when AWS could not allocate it, so
 /// that a failed allocation shows in the plan and is requested again rather than taken as done.

@@ -93,32 +93,16 @@ pub async fn prune_function_versions(
 /// Every version any alias of the function points at, with its routing weights.
 async fn alias_versions(clients: &Clients, function: &str) -> Result<BTreeSet<u64>, AwsError> {
     let mut in_use = BTreeSet::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListAliases");
-        let page = clients
-            .lambda
-            .list_aliases()
-            .function_name(function)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListAliases", e))?;
-        for alias in page.aliases() {
-            in_use.extend(alias.function_version().and_then(|v| v.parse::<u64>().ok()));
-            if let Some(weights) = alias
-                .routing_config()
-                .and_then(|r| r.additional_version_weights())
-            {
-                in_use.extend(weights.keys().filter_map(|v| v.parse::<u64>().ok()));
-            }
-        }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(in_use);
+    for alias in super::lambda::all_aliases(clients, function).await? {
+        in_use.extend(alias.function_version().and_then(|v| v.parse::<u64>().ok()));
+        if let Some(weights) = alias
+            .routing_config()
+            .and_then(|r| r.additional_version_weights())
+        {
+            in_use.extend(weights.keys().filter_map(|v| v.parse::<u64>().ok()));
         }
     }
+    Ok(in_use)
 }
 
 /// Delete the layer's old versions that carry this stack's and resource's marker; returns the
