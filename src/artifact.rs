@@ -52,7 +52,7 @@ pub fn zip_directory(dir: &Path) -> Result<Package, String> {
     let digest = Sha256::digest(&bytes);
     Ok(Package {
         sha256_base64: base64::engine::general_purpose::STANDARD.encode(digest),
-        sha256_hex: crate::plan::hex(&digest),
+        sha256_hex: crate::text::hex(&digest),
         bytes,
     })
 }

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use crate::artifact::{self, Package};
 use crate::aws::observe::{observe, Observed};
 use crate::aws::{partition_of, AwsError, Clients};
-use crate::model::{Code, ResourceId, ResourceSpec, Stack};
+use crate::model::{graph, Code, ResourceId, ResourceSpec, Stack};
 use crate::plan::desired::{desired_resources, sensitive_digest, Context};
-use crate::plan::{build_plan, graph, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions};
+use crate::plan::{build_plan, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions};
 
 /// Everything a plan was made from; apply needs all of it.
 #[derive(Debug)]

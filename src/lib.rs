@@ -17,3 +17,4 @@ pub mod policy;
 pub mod render;
 pub mod source;
 pub mod spec;
+pub mod text;

@@ -10,17 +10,6 @@ use similar::{ChangeTag, TextDiff};
 use crate::apply::{ApplyReport, Outcome};
 use crate::plan::{ActionKind, FieldChange, FieldValue, Plan};
 
-/// `text` with every occurrence of a secret shown as `(sensitive)`, as plans show them: for
-/// messages that quote what was sent (AWS errors, git's stderr).
-pub fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |out, secret| {
-            out.replace(secret.as_str(), "(sensitive)")
-        })
-}
-
 fn value_text(value: &FieldValue) -> String {
     match value {
         FieldValue::Unknown(_) => "(known after apply)".to_string(),

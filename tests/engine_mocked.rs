@@ -1279,7 +1279,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             .insert(id.clone(), package.sha256_base64.clone());
     }
     let desired = slsctl::plan::desired::desired_resources(&stack, &context);
-    let order = slsctl::plan::graph::creation_order(&stack).unwrap();
+    let order = slsctl::model::graph::creation_order(&stack).unwrap();
     // Nothing exists yet: the plan creates the queue, then the function it triggers.
     let plan = slsctl::plan::build_plan(
         "px",

@@ -297,7 +297,7 @@ pub async fn apply_with_parallelism(
                 let Some((action, started)) = running_actions.remove(&error.id()) else {
                     continue;
                 };
-                let why = crate::render::scrub(&panic_message(error), &shared.secrets);
+                let why = crate::text::scrub(&panic_message(error), &shared.secrets);
                 failed.insert(action.id.clone());
                 let entry = ActionReport {
                     id: action.id.clone(),

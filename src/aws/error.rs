@@ -138,7 +138,7 @@ impl AwsError {
     /// Replace every occurrence of a secret in the message: AWS echoes request values in some
     /// errors (Lambda prints the whole environment when it is too large).
     pub fn redact(mut self, secrets: &[String]) -> Self {
-        self.message = crate::render::scrub(&self.message, secrets);
+        self.message = crate::text::scrub(&self.message, secrets);
         self
     }
 }

@@ -2,13 +2,16 @@
 //! engine on, the observed side (from AWS). Everything here has passed validation: references
 //! point at resources of the right kind, numbers are in range, paths stay inside the spec root.
 
+pub mod graph;
+mod location;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::spec::diag::Location;
+pub use location::Location;
 
 /// The kinds a stack can hold, in the order their sections appear in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -7,7 +7,6 @@
 //! No I/O and no async in this module.
 
 pub mod desired;
-pub mod graph;
 pub mod scope;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{DeletionPolicy, Kind, ResourceId};
+// `desired` reaches it as `super::hex` too.
+use crate::text::hex;
 
 /// A field's value: known, or only known once a dependency has been created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -739,10 +740,6 @@ pub fn digest_observed(observed: &[ObservedResource]) -> String {
         hasher.update(serde_json::to_vec(&o.props).unwrap_or_default());
     }
     hex(&hasher.finalize())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -10,9 +10,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::model::{ResourceId, Stack};
+use crate::model::{Location, ResourceId, Stack};
 use crate::plan::Plan;
-use crate::spec::diag::Location;
 
 const DEFAULT_PACK: [(&str, &str); 2] = [
     (

@@ -80,7 +80,7 @@ impl SignaturePolicy {
 fn digest_file(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(path).unwrap_or_default();
-    crate::plan::hex(&Sha256::digest(bytes))[..16].to_string()
+    crate::text::hex(&Sha256::digest(bytes))[..16].to_string()
 }
 
 /// One resolved tip of the reference.
@@ -296,7 +296,7 @@ async fn gpg_keyring(
     secrets: &[String],
 ) -> Result<PathBuf, SourceError> {
     use sha2::{Digest, Sha256};
-    let digest = crate::plan::hex(&Sha256::digest(fingerprint.as_bytes()));
+    let digest = crate::text::hex(&Sha256::digest(fingerprint.as_bytes()));
     let gnupg = cache.join(format!("gnupg-{}", &digest[..16]));
     if policy.gpg_public_keys.is_empty() || gnupg.join(".imported").exists() {
         return Ok(gnupg);
@@ -601,7 +601,7 @@ fn last_lines(stderr: &[u8]) -> String {
 
 /// Scrub the secrets, and any `user:password@` in URLs, out of a message.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    crate::render::scrub(text, secrets)
+    crate::text::scrub(text, secrets)
         .split(' ')
         .map(redact_url)
         .collect::<Vec<_>>()

@@ -128,5 +128,5 @@ fn revision(objects: &[Object]) -> String {
         hash.update(object.etag.as_bytes());
         hash.update(b"\n");
     }
-    crate::plan::hex(&hash.finalize())[..16].to_string()
+    crate::text::hex(&hash.finalize())[..16].to_string()
 }

@@ -5,30 +5,13 @@
 //! cross-resource problem (the function a route points at, the queue a trigger reads).
 
 use std::cmp::Ordering;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A position in a spec file. Lines and columns are 1-based, like editors show them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Location {
-    /// The file as the user should read it: relative to the directory given on the command line.
-    pub file: Arc<Path>,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl Location {
-    pub fn new(file: Arc<Path>, line: u32, column: u32) -> Self {
-        Self { file, line, column }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
-    }
-}
+// Defined in the model, which must not depend on `spec`; the loader and validation use it
+// from here.
+pub use crate::model::Location;
 
 /// A secondary message that points at a related place, e.g. where a referenced resource is defined.
 #[derive(Clone, Debug, PartialEq, Eq)]

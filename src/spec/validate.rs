@@ -2584,7 +2584,7 @@ impl<'a> Validator<'a> {
                 _ => {}
             }
         }
-        if let Err(cycles) = crate::plan::graph::creation_order(stack) {
+        if let Err(cycles) = crate::model::graph::creation_order(stack) {
             for cycle in cycles {
                 let text: Vec<String> = cycle
                     .iter()
