@@ -8,124 +8,22 @@
 //! resources in proportion to their usage. Lambda's duration tiers apply to the pooled on-demand
 //! GB-s of each architecture.
 
+mod live;
+mod prices;
 pub mod schedule;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::model::{Architecture, Billing, Kind, ResourceId, ResourceSpec, Stack};
 
-const PRICES_US_EAST_1: &str = include_str!("../../data/prices-us-east-1.json");
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Prices {
-    pub version: String,
-    pub region: String,
-    pub hours_per_month: u32,
-    pub lambda: LambdaPrices,
-    pub sqs: SqsPrices,
-    pub eventbridge: EventBridgePrices,
-    pub dynamodb: DynamoDbPrices,
-    pub apigateway: ApiGatewayPrices,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LambdaPrices {
-    pub requests_per_million: f64,
-    #[serde(rename = "x86_64")]
-    pub x86_64: ArchitecturePrices,
-    pub arm64: ArchitecturePrices,
-    pub ephemeral_storage_per_gb_second: f64,
-    pub free_ephemeral_storage_mb: u32,
-    pub free_requests: f64,
-    pub free_gb_seconds: f64,
-    pub provisioned_billing_minutes: u32,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ArchitecturePrices {
-    pub duration_tiers: Vec<DurationTier>,
-    pub provisioned_per_gb_second: f64,
-    pub provisioned_duration_per_gb_second: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DurationTier {
-    pub up_to_gb_seconds: Option<f64>,
-    pub per_gb_second: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SqsPrices {
-    pub standard_per_million: f64,
-    pub fifo_per_million: f64,
-    pub free_requests: f64,
-    pub request_chunk_kb: f64,
-    pub requests_per_message: f64,
-    pub idle_polling_requests_per_trigger: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventBridgePrices {
-    pub custom_events_per_million: f64,
-    pub event_chunk_kb: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DynamoDbPrices {
-    pub write_request_units_per_million: f64,
-    pub read_request_units_per_million: f64,
-    pub write_capacity_unit_hour: f64,
-    pub read_capacity_unit_hour: f64,
-    pub storage_per_gb_month: f64,
-    pub free_storage_gb: f64,
-    pub point_in_time_recovery_per_gb_month: f64,
-    pub write_unit_kb: f64,
-    pub read_unit_kb: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiGatewayPrices {
-    pub rest_tiers: Vec<RequestTier>,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestTier {
-    pub up_to_requests: Option<f64>,
-    pub per_million: f64,
-}
-
-impl Prices {
-    /// The price table shipped with this build (us-east-1), parsed once per process: every
-    /// plan prices itself, and policies read the same forecasts.
-    pub fn us_east_1() -> &'static Prices {
-        static PRICES: std::sync::OnceLock<Prices> = std::sync::OnceLock::new();
-        PRICES.get_or_init(|| {
-            serde_json::from_str(PRICES_US_EAST_1).expect("data/prices-us-east-1.json is valid")
-        })
-    }
-
-    fn arch(&self, arch: Architecture) -> &ArchitecturePrices {
-        match arch {
-            Architecture::Arm64 => &self.lambda.arm64,
-            Architecture::X86_64 => &self.lambda.x86_64,
-        }
-    }
-
-    pub fn month_seconds(&self) -> f64 {
-        f64::from(self.hours_per_month) * 3600.0
-    }
-}
+// The price table and the stack as it runs now have files of their own; callers name them here.
+pub use live::as_live;
+pub use prices::{
+    ApiGatewayPrices, ArchitecturePrices, DurationTier, DynamoDbPrices, EventBridgePrices,
+    LambdaPrices, Prices, RequestTier, SqsPrices,
+};
 
 /// One priced quantity: `(quantity − free) × unit_price = usd`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -705,163 +603,6 @@ pub fn provisioned_forecasts(stack: &Stack, prices: &Prices) -> BTreeMap<Resourc
             })
         })
         .collect()
-}
-
-/// Whether everything that invokes a live function does so through an alias: its triggers, its
-/// rule permissions and the API routes to it are all qualified.
-fn live_traffic_reaches_alias(
-    function: &crate::plan::ObservedResource,
-    observed: &[crate::plan::ObservedResource],
-) -> bool {
-    use crate::plan::FieldValue;
-    let known = |v: &FieldValue| match v {
-        FieldValue::Known(v) => Some(v.clone()),
-        FieldValue::Unknown(_) => None,
-    };
-    let triggers_qualified = function
-        .props
-        .iter()
-        .filter(|(k, _)| k.starts_with("triggers[") && k.ends_with("].alias"))
-        .all(|(_, v)| known(v).is_some_and(|v| !v.is_null()));
-    let permissions_qualified = function
-        .props
-        .iter()
-        .filter(|(k, _)| k.starts_with("permissions["))
-        .all(|(_, v)| known(v).is_some_and(|v| v.get("qualifier").is_some()));
-    let routes_qualified = observed
-        .iter()
-        .flat_map(|o| o.props.iter())
-        .filter(|(k, _)| k.starts_with("routes["))
-        .filter_map(|(_, v)| known(v))
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .filter(|arn| crate::plan::desired::function_of_arn(arn).0 == function.physical_name)
-        .all(|arn| crate::plan::desired::function_of_arn(&arn).1.is_some());
-    triggers_qualified && permissions_qualified && routes_qualified
-}
-
-/// The stack as it runs now, for the "before" side of a plan's cost: resources the plan creates
-/// are left out, and the fields that decide cost (memory, architecture, ephemeral storage,
-/// provisioned concurrency, billing and capacity, PITR) are taken from what AWS reports.
-/// Traffic assumptions are the spec's on both sides.
-pub fn as_live(
-    stack: &Stack,
-    actions: &[crate::plan::ResourceAction],
-    observed: &[crate::plan::ObservedResource],
-) -> Stack {
-    use crate::plan::{ActionKind, FieldValue};
-    let mut live = stack.clone();
-    let created: Vec<&ResourceId> = actions
-        .iter()
-        .filter(|a| a.action == ActionKind::Create)
-        .map(|a| &a.id)
-        .collect();
-    live.resources.retain(|r| !created.contains(&&r.id));
-    for resource in &mut live.resources {
-        let Some(have) = observed.iter().find(|o| o.id == resource.id) else {
-            continue;
-        };
-        let number = |field: &str| match have.props.get(field) {
-            Some(FieldValue::Known(v)) => v.as_u64().and_then(|n| u32::try_from(n).ok()),
-            _ => None,
-        };
-        let text = |field: &str| match have.props.get(field) {
-            Some(FieldValue::Known(serde_json::Value::String(s))) => Some(s.clone()),
-            _ => None,
-        };
-        // Provisioned concurrency serves only invocations of its alias: while the live
-        // triggers, rule permissions or API routes still invoke `$LATEST`, none of the traffic
-        // is served by it (it is billed all the same).
-        let aliased = matches!(&resource.spec, ResourceSpec::Function(f) if f.alias.is_some());
-        if aliased && !live_traffic_reaches_alias(have, observed) {
-            if let Some(traffic) = &mut resource.traffic {
-                traffic.provisioned_requests_per_month = Some(0);
-            }
-        }
-        match &mut resource.spec {
-            ResourceSpec::Function(f) => {
-                if let Some(memory) = number("memorySize") {
-                    f.memory_size = memory;
-                }
-                if let Some(storage) = number("ephemeralStorage") {
-                    f.ephemeral_storage = storage;
-                }
-                match text("architecture").as_deref() {
-                    Some("arm64") => f.architecture = Architecture::Arm64,
-                    Some("x86_64") => f.architecture = Architecture::X86_64,
-                    _ => {}
-                }
-                if let Some(alias) = &mut f.alias {
-                    let base = format!("alias.{}", alias.name);
-                    let schedules: Vec<crate::model::PcSchedule> = have
-                        .props
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            let name = k
-                                .strip_prefix(&format!("{base}.schedules["))?
-                                .strip_suffix(']')?;
-                            let FieldValue::Known(v) = v else { return None };
-                            Some(crate::model::PcSchedule {
-                                name: name.to_string(),
-                                expression: v.get("schedule")?.as_str()?.to_string(),
-                                timezone: v
-                                    .get("timezone")
-                                    .and_then(|t| t.as_str())
-                                    .map(str::to_string),
-                                min: u32::try_from(v.get("min")?.as_u64()?).ok()?,
-                                max: u32::try_from(v.get("max")?.as_u64()?).ok()?,
-                            })
-                        })
-                        .collect();
-                    let baseline = number(&format!("{base}.provisionedConcurrency"));
-                    alias.provisioned_concurrency = match (baseline, schedules.is_empty()) {
-                        (None, true) => None,
-                        (baseline, _) => Some(crate::model::ProvisionedConcurrency {
-                            baseline: baseline.unwrap_or_else(|| {
-                                alias
-                                    .provisioned_concurrency
-                                    .as_ref()
-                                    .map_or(0, |pc| pc.baseline)
-                            }),
-                            schedules,
-                            target_utilization: None,
-                            max: None,
-                        }),
-                    };
-                }
-            }
-            ResourceSpec::Table(t) => {
-                t.billing = match (
-                    text("billingMode").as_deref(),
-                    number("readCapacity"),
-                    number("writeCapacity"),
-                ) {
-                    (Some("PROVISIONED"), Some(read), Some(write)) => {
-                        Billing::Provisioned { read, write }
-                    }
-                    (Some("PAY_PER_REQUEST"), _, _) => Billing::OnDemand,
-                    _ => t.billing.clone(),
-                };
-                if let Some(FieldValue::Known(serde_json::Value::Bool(pitr))) =
-                    have.props.get("pointInTimeRecovery")
-                {
-                    t.point_in_time_recovery = *pitr;
-                }
-                for index in &mut t.global_secondary_indexes {
-                    let field = format!("globalSecondaryIndexes[{}]", index.name);
-                    if let Some(FieldValue::Known(v)) = have.props.get(&field) {
-                        let capacity = |k: &str| {
-                            v.get(k)
-                                .and_then(|n| n.as_u64())
-                                .and_then(|n| u32::try_from(n).ok())
-                        };
-                        index.capacity = capacity("readCapacity").zip(capacity("writeCapacity"));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    live
 }
 
 /// The provisioned-concurrency calculator's answer.

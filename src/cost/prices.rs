@@ -1,0 +1,116 @@
+//! The price table shipped with this build (`data/prices-us-east-1.json`), as typed structs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Architecture;
+
+const PRICES_US_EAST_1: &str = include_str!("../../data/prices-us-east-1.json");
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prices {
+    pub version: String,
+    pub region: String,
+    pub hours_per_month: u32,
+    pub lambda: LambdaPrices,
+    pub sqs: SqsPrices,
+    pub eventbridge: EventBridgePrices,
+    pub dynamodb: DynamoDbPrices,
+    pub apigateway: ApiGatewayPrices,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaPrices {
+    pub requests_per_million: f64,
+    #[serde(rename = "x86_64")]
+    pub x86_64: ArchitecturePrices,
+    pub arm64: ArchitecturePrices,
+    pub ephemeral_storage_per_gb_second: f64,
+    pub free_ephemeral_storage_mb: u32,
+    pub free_requests: f64,
+    pub free_gb_seconds: f64,
+    pub provisioned_billing_minutes: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchitecturePrices {
+    pub duration_tiers: Vec<DurationTier>,
+    pub provisioned_per_gb_second: f64,
+    pub provisioned_duration_per_gb_second: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurationTier {
+    pub up_to_gb_seconds: Option<f64>,
+    pub per_gb_second: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SqsPrices {
+    pub standard_per_million: f64,
+    pub fifo_per_million: f64,
+    pub free_requests: f64,
+    pub request_chunk_kb: f64,
+    pub requests_per_message: f64,
+    pub idle_polling_requests_per_trigger: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBridgePrices {
+    pub custom_events_per_million: f64,
+    pub event_chunk_kb: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DynamoDbPrices {
+    pub write_request_units_per_million: f64,
+    pub read_request_units_per_million: f64,
+    pub write_capacity_unit_hour: f64,
+    pub read_capacity_unit_hour: f64,
+    pub storage_per_gb_month: f64,
+    pub free_storage_gb: f64,
+    pub point_in_time_recovery_per_gb_month: f64,
+    pub write_unit_kb: f64,
+    pub read_unit_kb: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiGatewayPrices {
+    pub rest_tiers: Vec<RequestTier>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestTier {
+    pub up_to_requests: Option<f64>,
+    pub per_million: f64,
+}
+
+impl Prices {
+    /// The price table shipped with this build (us-east-1), parsed once per process: every
+    /// plan prices itself, and policies read the same forecasts.
+    pub fn us_east_1() -> &'static Prices {
+        static PRICES: std::sync::OnceLock<Prices> = std::sync::OnceLock::new();
+        PRICES.get_or_init(|| {
+            serde_json::from_str(PRICES_US_EAST_1).expect("data/prices-us-east-1.json is valid")
+        })
+    }
+
+    pub(super) fn arch(&self, arch: Architecture) -> &ArchitecturePrices {
+        match arch {
+            Architecture::Arm64 => &self.lambda.arm64,
+            Architecture::X86_64 => &self.lambda.x86_64,
+        }
+    }
+
+    pub fn month_seconds(&self) -> f64 {
+        f64::from(self.hours_per_month) * 3600.0
+    }
+}
