@@ -81,15 +81,24 @@ fn paint_marker(line: &str, indent: usize) -> Option<String> {
     Some(format!("{pad}{colour}{marker}{RESET} {tail}"))
 }
 
-/// A rendered plan (`render::plan_text`) with coloured markers, refusals and hints.
-pub fn paint_plan(text: &str) -> String {
+/// `text` with each line (without its newline) replaced by what `paint` makes of it.
+fn paint_lines(text: &str, paint: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for line in text.split_inclusive('\n') {
         let (body, newline) = match line.strip_suffix('\n') {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        let painted = if let Some(rest) = body.strip_prefix("    hint: ") {
+        out.push_str(&paint(body));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// A rendered plan (`render::plan_text`) with coloured markers, refusals and hints.
+pub fn paint_plan(text: &str) -> String {
+    paint_lines(text, |body| {
+        if let Some(rest) = body.strip_prefix("    hint: ") {
             format!("    {CYAN}hint:{RESET} {rest}")
         } else if body.starts_with("Refused") || body.starts_with("Not deleted") {
             format!("{BOLD_RED}{body}{RESET}")
@@ -104,22 +113,14 @@ pub fn paint_plan(text: &str) -> String {
             painted
         } else {
             body.to_string()
-        };
-        out.push_str(&painted);
-        out.push_str(newline);
-    }
-    out
+        }
+    })
 }
 
 /// Rendered diagnostics (`spec::diag`) with `error`, `hint`, `note` and the caret coloured.
 pub fn paint_diagnostics(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for line in text.split_inclusive('\n') {
-        let (body, newline) = match line.strip_suffix('\n') {
-            Some(body) => (body, "\n"),
-            None => (line, ""),
-        };
-        let painted = if let Some(rest) = body.strip_prefix("error: ") {
+    paint_lines(text, |body| {
+        if let Some(rest) = body.strip_prefix("error: ") {
             format!("{BOLD_RED}error:{RESET} {rest}")
         } else if let Some((location, rest)) = body
             .split_once(": error: ")
@@ -135,11 +136,8 @@ pub fn paint_diagnostics(text: &str) -> String {
             format!("{}{RED}^{RESET}", &body[..at])
         } else {
             body.to_string()
-        };
-        out.push_str(&painted);
-        out.push_str(newline);
-    }
-    out
+        }
+    })
 }
 
 /// The caret under a snippet's column: `  <spaces> | <spaces>^`.

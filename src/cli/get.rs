@@ -165,18 +165,12 @@ fn table(stack: &str, account: &str, region: &str, rows: &[Row]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "Stack {stack} (account {account}, {region})\n");
-    let resource_width = rows
-        .iter()
-        .map(|r| r.resource.to_string().len())
-        .chain(["RESOURCE".len()])
-        .max()
-        .unwrap_or(0);
-    let state_width = rows
-        .iter()
-        .map(|r| r.state.word().len())
-        .chain(["STATE".len()])
-        .max()
-        .unwrap_or(0);
+    // A column is as wide as its widest cell, header included.
+    let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
+        rows.iter().map(cell).fold(header.len(), usize::max)
+    };
+    let resource_width = width("RESOURCE", &|r| r.resource.to_string().len());
+    let state_width = width("STATE", &|r| r.state.word().len());
     let _ = writeln!(
         out,
         "{:<resource_width$}  {:<state_width$}  PHYSICAL ID",
@@ -204,4 +198,39 @@ fn table(stack: &str, account: &str, region: &str, rows: &[Row]) -> String {
         rows.len() - in_sync
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+
+    fn row(kind: Kind, name: &str, state: State) -> Row {
+        Row {
+            resource: ResourceId::new(kind, name),
+            physical_name: name.to_string(),
+            arn: Some(format!("arn:{name}")),
+            state,
+            in_sync: state == State::InSync,
+            fields: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_table_columns_are_as_wide_as_their_widest_cell() {
+        let rows = [
+            row(Kind::Queue, "q", State::InSync),
+            row(Kind::Function, "a-long-function-name", State::NotInSpec),
+        ];
+        let text = table("orders", "123456789012", "us-east-1", &rows);
+        let lines: Vec<&str> = text.lines().skip(2).take(3).collect();
+        assert_eq!(
+            lines,
+            [
+                "RESOURCE                       STATE        PHYSICAL ID",
+                "Queue/q                        in-sync      arn:q",
+                "Function/a-long-function-name  not-in-spec  arn:a-long-function-name",
+            ]
+        );
+    }
 }
