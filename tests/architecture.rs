@@ -48,6 +48,28 @@ fn no_import_cycle_among_top_level_modules() {
     );
 }
 
+/// The directions the design names, beyond having no cycle: the model knows nothing of how a
+/// spec is loaded, validation does not reach into the plan engine, and `text` is a leaf anyone
+/// may use.
+#[test]
+fn the_named_layers_point_one_way() {
+    let graph = import_graph(&read_sources());
+    let imports = |from: &str, to: &str| graph.get(from).and_then(|e| e.get(to));
+    for (from, to) in [("model", "spec"), ("spec", "plan")] {
+        if let Some(site) = imports(from, to) {
+            panic!(
+                "{from} must not import {to}: src/{}:{} ({})",
+                site.file, site.line, site.path
+            );
+        }
+    }
+    let text = &graph["text"];
+    assert!(
+        text.is_empty(),
+        "text must import nothing from the crate: {text:?}"
+    );
+}
+
 #[test]
 #[ignore = "enabled when the per-kind move lands"]
 fn no_source_file_over_800_lines() {
