@@ -81,15 +81,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let Some(dir) = &args.dir else {
         return Err("give a stack directory with -f DIR, or use `slsctl cost pc`".into());
     };
-    let stack = match crate::spec::load_stack(dir) {
-        Ok((stack, _)) => stack,
-        Err((diagnostics, sources)) => {
-            eprint!(
-                "{}",
-                super::color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
-            );
-            return Ok(ExitCode::from(1));
-        }
+    let Some(stack) = super::load(dir) else {
+        return Ok(ExitCode::from(1));
     };
     let prices = Prices::us_east_1();
     let estimate = cost::estimate(&stack, prices);

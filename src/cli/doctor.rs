@@ -333,10 +333,7 @@ async fn checks(args: &Args) -> Vec<Check> {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = super::runtime()?;
     let checks = runtime.block_on(checks(args));
     let mut missing = 0;
     for check in &checks {

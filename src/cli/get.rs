@@ -63,20 +63,10 @@ pub struct Row {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let stack = match crate::spec::load_stack(&args.dir) {
-        Ok((stack, _)) => stack,
-        Err((diagnostics, sources)) => {
-            eprint!(
-                "{}",
-                color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
-            );
-            return Ok(ExitCode::from(1));
-        }
+    let Some(stack) = super::load(&args.dir) else {
+        return Ok(ExitCode::from(1));
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = super::runtime()?;
     let prepared = runtime.block_on(async {
         let reach = super::reconcile::clients_for(&stack, &args.dir).await?;
         prepare(stack, &reach.clients, &PlanOptions::default())

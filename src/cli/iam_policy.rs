@@ -15,12 +15,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let stack = match crate::spec::load_stack(&args.dir) {
-        Ok((stack, _)) => stack,
-        Err((diagnostics, sources)) => {
-            eprint!("{}", diagnostics.render(&|p| sources.get(p)));
-            return Ok(ExitCode::from(1));
-        }
+    let Some(stack) = super::load(&args.dir) else {
+        return Ok(ExitCode::from(1));
     };
     let policy = crate::aws::permissions::stack_policy(&stack, args.read_only);
     println!(

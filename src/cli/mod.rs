@@ -206,6 +206,28 @@ pub fn data(output: Output, value: &serde_json::Value) -> Result<String, String>
     }
 }
 
+/// The runtime of a command that calls AWS.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Load and validate the spec, printing diagnostics; `None` means invalid (exit 1).
+fn load(dir: &std::path::Path) -> Option<crate::model::Stack> {
+    match crate::spec::load_stack(dir) {
+        Ok((stack, _)) => Some(stack),
+        Err((diagnostics, sources)) => {
+            eprint!(
+                "{}",
+                color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
+            );
+            None
+        }
+    }
+}
+
 /// `SLSCTL_LOG=LEVEL`: the library's and the AWS SDK's logs on stderr, for every command (the
 /// controller sets up its own, with `--log-format`). Unset: no logs.
 fn init_logging() {

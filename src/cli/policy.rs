@@ -82,17 +82,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             })
         }
         PolicyCommand::Eval(eval) => {
-            let stack = match crate::spec::load_stack(&eval.dir) {
-                Ok((stack, _)) => stack,
-                Err((diagnostics, sources)) => {
-                    eprint!(
-                        "{}",
-                        super::color::diagnostics_for_stderr(
-                            &diagnostics.render(&|p| sources.get(p))
-                        )
-                    );
-                    return Ok(ExitCode::from(1));
-                }
+            let Some(stack) = super::load(&eval.dir) else {
+                return Ok(ExitCode::from(1));
             };
             let set = PolicySet::for_stack(&stack.root)?;
             let findings = set.evaluate(&policy::input(&stack, None), &stack)?;

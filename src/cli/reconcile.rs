@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::progress::{Lines, Live};
-use super::{color, Output};
+use super::{color, load, runtime, Output};
 use crate::apply::{self, Progress};
 use crate::aws::error::{explain, Explanation};
 use crate::aws::setup::Surroundings;
@@ -218,27 +218,6 @@ fn print_outcome(
     let value = serde_json::json!({"plan": render::plan_json(plan), "report": report});
     print!("{}", super::data(output, &value)?);
     Ok(())
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
-
-/// Load and validate the spec, printing diagnostics; `None` means invalid (exit 1).
-fn load(dir: &std::path::Path) -> Option<Stack> {
-    match crate::spec::load_stack(dir) {
-        Ok((stack, _)) => Some(stack),
-        Err((diagnostics, sources)) => {
-            eprint!(
-                "{}",
-                color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
-            );
-            None
-        }
-    }
 }
 
 /// The SDK clients for the stack's account and region, and the environment they came from;
