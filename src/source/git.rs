@@ -145,11 +145,7 @@ impl GitSource {
         let staging = cache.join(format!(".git-{commit}.partial"));
         let _ = std::fs::remove_dir_all(&staging);
         self.write_tree(&repo, &commit, &staging, &secrets).await?;
-        std::fs::write(staging.join(".complete"), marker(&commit))
-            .map_err(|e| SourceError::Unreachable(e.to_string()))?;
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&staging, &dir)
-            .map_err(|e| SourceError::Unreachable(format!("{}: {e}", dir.display())))?;
+        super::publish(&staging, &dir, &marker(&commit))?;
         Ok(Snapshot {
             revision: commit,
             dir,

@@ -7,7 +7,7 @@
 pub mod git;
 pub mod s3;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One immutable revision of a source, checked out under `dir`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +46,17 @@ impl std::fmt::Display for SourceError {
             SourceError::Invalid(why) => write!(f, "source invalid: {why}"),
         }
     }
+}
+
+/// Put a fully written `staging` directory in place as the snapshot `dir`, marked complete with
+/// `marker`: a reader never sees a half-written snapshot, and a crash mid-fetch leaves only a
+/// `.partial` directory that the next fetch clears.
+fn publish(staging: &Path, dir: &Path, marker: &str) -> Result<(), SourceError> {
+    std::fs::write(staging.join(".complete"), marker)
+        .map_err(|e| SourceError::Unreachable(e.to_string()))?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(staging, dir)
+        .map_err(|e| SourceError::Unreachable(format!("{}: {e}", dir.display())))
 }
 
 /// A relative path inside a snapshot: no absolute paths, no `..`, no empty segments.

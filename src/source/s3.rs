@@ -111,11 +111,7 @@ impl S3Source {
             std::fs::write(&path, &body)
                 .map_err(|e| SourceError::Unreachable(format!("{}: {e}", path.display())))?;
         }
-        std::fs::write(staging.join(".complete"), &revision)
-            .map_err(|e| SourceError::Unreachable(e.to_string()))?;
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&staging, &dir)
-            .map_err(|e| SourceError::Unreachable(format!("{}: {e}", dir.display())))?;
+        super::publish(&staging, &dir, &revision)?;
         Ok(Snapshot { revision, dir })
     }
 }
