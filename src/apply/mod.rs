@@ -11,13 +11,16 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{apigateway, autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
-use crate::engine::Prepared;
-use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
-use crate::plan::desired::{
-    arn_name, desired_resources, Context, OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK,
+use crate::aws::{AwsError, Clients, ErrorKind};
+use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unresolved};
+use crate::kinds::desired::{arn_name, OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK};
+use crate::kinds::function::aws::{self as lambda, CodeInput, FunctionInput, TriggerInput};
+use crate::kinds::{self, ApplyCtx, Deferred, Prepared};
+use crate::kinds::{
+    api::aws as apigateway, function::autoscaling, queue::aws as sqs, rule::aws as events,
+    table::aws as dynamodb,
 };
+use crate::model::{Code, DeletionPolicy, EnvValue, ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
 /// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
@@ -88,35 +91,11 @@ impl Progress for Quiet {
     fn finished(&self, _: &ActionReport) {}
 }
 
+/// The executor's view: the kinds' context, and where progress goes.
 #[derive(Clone)]
 struct Shared {
-    clients: Clients,
-    prepared: Arc<Prepared>,
-    context: Arc<Mutex<Context>>,
-    /// Raw sensitive values, to redact from AWS's error messages.
-    secrets: Arc<Vec<String>>,
-    /// Clean-ups that must wait until the resources that refer to them have moved on.
-    deferred: Arc<Mutex<Vec<Deferred>>>,
+    ctx: ApplyCtx,
     progress: Arc<dyn Progress>,
-}
-
-/// Something an action leaves for the end of the apply, because another resource may still use it
-/// until its own action runs: a rule's target or an API's integration moving from `$LATEST` to an
-/// alias (or back) keeps working on the old permission, or the old alias, until then. Done only
-/// when every action succeeded; otherwise the next plan shows it and finishes it.
-#[derive(Clone, Debug)]
-enum Deferred {
-    RemovePermission {
-        id: ResourceId,
-        function: String,
-        sid: String,
-        qualifier: Option<String>,
-    },
-    DeleteAlias {
-        id: ResourceId,
-        function: String,
-        alias: String,
-    },
 }
 
 /// Record an action that did not start (the fence closed), so its dependents are skipped too.
@@ -176,11 +155,13 @@ pub async fn apply_with_parallelism(
         .flatten()
         .collect();
     let shared = Arc::new(Shared {
-        clients: clients.clone(),
-        context: Arc::new(Mutex::new(prepared.context.clone())),
-        prepared: prepared.clone(),
-        secrets: Arc::new(secrets),
-        deferred: Arc::new(Mutex::new(Vec::new())),
+        ctx: ApplyCtx {
+            clients: clients.clone(),
+            context: Arc::new(Mutex::new(prepared.context.clone())),
+            prepared: prepared.clone(),
+            secrets: Arc::new(secrets),
+            deferred: Arc::new(Mutex::new(Vec::new())),
+        },
         progress: progress.clone(),
     });
     let mut report = ApplyReport::default();
@@ -208,7 +189,10 @@ pub async fn apply_with_parallelism(
             Ok(()) => Outcome::Done,
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
+                Outcome::Failed(
+                    e.redact(&shared.ctx.secrets)
+                        .for_people(&shared.ctx.clients.region),
+                )
             }
         };
         let entry = ActionReport {
@@ -297,7 +281,7 @@ pub async fn apply_with_parallelism(
                 let Some((action, started)) = running_actions.remove(&error.id()) else {
                     continue;
                 };
-                let why = crate::render::scrub(&panic_message(error), &shared.secrets);
+                let why = crate::render::scrub(&panic_message(error), &shared.ctx.secrets);
                 failed.insert(action.id.clone());
                 let entry = ActionReport {
                     id: action.id.clone(),
@@ -317,7 +301,10 @@ pub async fn apply_with_parallelism(
             }
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
+                Outcome::Failed(
+                    e.redact(&shared.ctx.secrets)
+                        .for_people(&shared.ctx.clients.region),
+                )
             }
         };
         let entry = ActionReport {
@@ -329,28 +316,19 @@ pub async fn apply_with_parallelism(
         progress.finished(&entry);
         report.actions.push(entry);
     }
-    let deferred = std::mem::take(&mut *shared.deferred.lock().unwrap_or_else(|e| e.into_inner()));
+    let deferred = std::mem::take(
+        &mut *shared
+            .ctx
+            .deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
     if report.failed() == 0 && report.skipped() == 0 {
         for cleanup in deferred {
-            let (id, result) = match &cleanup {
-                Deferred::RemovePermission {
-                    id,
-                    function,
-                    sid,
-                    qualifier,
-                } => (
-                    id,
-                    lambda::remove_permission(clients, function, sid, qualifier.as_deref()).await,
-                ),
-                Deferred::DeleteAlias {
-                    id,
-                    function,
-                    alias,
-                } => (id, lambda::delete_alias(clients, function, alias).await),
-            };
+            let (id, result) = (cleanup.id, (cleanup.run)(clients.clone()).await);
             if let Err(e) = result {
                 let entry = ActionReport {
-                    id: id.clone(),
+                    id,
                     action: ActionKind::Update,
                     outcome: Outcome::Failed(format!("clean-up after the apply: {e}")),
                     seconds: 0.0,
@@ -396,95 +374,22 @@ fn failed_referrer<'a>(
     })
 }
 
-/// The desired resource as of now: references to resources created during this apply resolve.
-fn desired_now(shared: &Shared, id: &ResourceId) -> Option<DesiredResource> {
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    desired_resources(&shared.prepared.stack, &context)
-        .into_iter()
-        .find(|d| &d.id == id)
-}
-
-fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
-    match props.get(field) {
-        Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
-        Some(FieldValue::Known(Value::Number(n))) => Some(n.to_string()),
-        Some(FieldValue::Known(Value::Bool(b))) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn int(props: &crate::plan::Props, field: &str) -> Option<i32> {
-    match props.get(field) {
-        Some(FieldValue::Known(Value::Number(n))) => n.as_i64().and_then(|v| i32::try_from(v).ok()),
-        _ => None,
-    }
-}
-
-fn unresolved(id: &ResourceId, field: &str) -> AwsError {
-    AwsError::new(
-        "resolve references",
-        ErrorKind::Other,
-        format!("{id}: `{field}` is still unknown after its dependencies were applied"),
-    )
-}
-
-/// Tags wanted by the props (`tags.*`).
-fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
-    props
-        .iter()
-        .filter_map(|(k, v)| {
-            let key = k.strip_prefix("tags.")?;
-            match v {
-                FieldValue::Known(Value::String(s)) => Some((key.to_string(), s.clone())),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// Tag changes of an action: keys to set and keys to remove.
-fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>) {
-    let mut add = HashMap::new();
-    let mut remove = Vec::new();
-    for change in &action.changes {
-        let Some(key) = change.field.strip_prefix("tags.") else {
-            continue;
-        };
-        match &change.after {
-            Some(FieldValue::Known(Value::String(value))) => {
-                add.insert(key.to_string(), value.clone());
-            }
-            _ => remove.push(key.to_string()),
-        }
-    }
-    (add, remove)
-}
-
 async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
     // Waits inside this action are announced as this action's progress.
     let (progress, id) = (shared.progress.clone(), action.id.clone());
-    let shared = &Shared {
+    let ctx = ApplyCtx {
         clients: shared
+            .ctx
             .clients
             .with_notices(Arc::new(move |what: &str| progress.waiting(&id, what))),
-        ..shared.clone()
+        ..shared.ctx.clone()
     };
-    match (action.id.kind, action.action) {
-        (Kind::Queue, _) => run_queue(shared, action).await,
-        (Kind::Function, _) => run_function(shared, action).await,
-        (Kind::Layer, _) => run_layer(shared, action).await,
-        (Kind::Table, _) => run_table(shared, action).await,
-        (Kind::EventBus, _) => run_bus(shared, action).await,
-        (Kind::Rule, _) => run_rule(shared, action).await,
-        (Kind::Api, _) => run_api(shared, action).await,
-        (kind, _) => Err(AwsError::new(
+    match kinds::of(action.id.kind) {
+        Some(kind) => kind.apply(&ctx, action).await,
+        None => Err(AwsError::new(
             "apply",
             ErrorKind::Validation,
-            format!("{kind} is not supported by the engine yet"),
+            format!("{} is not supported by the engine yet", action.id.kind),
         )),
     }
 }
@@ -492,7 +397,7 @@ async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
 // ---------------------------------------------------------------------------------------------
 // Queues
 
-async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_queue(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = &shared.prepared.observed;
     let live_url = observed.queue_urls.get(&action.id).cloned();
@@ -615,7 +520,7 @@ async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
 // ---------------------------------------------------------------------------------------------
 // Layers
 
-async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_layer(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     match action.action {
         ActionKind::Delete => lambda::delete_layer(clients, &action.physical_name).await,
@@ -665,7 +570,7 @@ async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 .unwrap_or_else(|e| e.into_inner())
                 .layer_version_arn
                 .insert(action.id.clone(), arn);
-            let pruned = crate::aws::versions::prune_layer_versions(
+            let pruned = crate::kinds::function::versions::prune_layer_versions(
                 clients,
                 &resource.physical_name,
                 &shared.prepared.stack.name,
@@ -683,7 +588,7 @@ async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
 // Functions
 
 fn function_input(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     want: &DesiredResource,
 ) -> Result<FunctionInput, AwsError> {
@@ -765,7 +670,7 @@ fn function_input(
 
 /// The triggers the props want, by queue name.
 fn wanted_triggers(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     want: &DesiredResource,
 ) -> Result<BTreeMap<String, TriggerInput>, AwsError> {
@@ -782,7 +687,7 @@ fn wanted_triggers(
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     for trigger in &f.triggers {
-        let arn = match crate::plan::desired::reference_arn(
+        let arn = match crate::kinds::desired::reference_arn(
             &shared.prepared.stack,
             &context,
             &trigger.queue,
@@ -812,7 +717,7 @@ fn wanted_triggers(
 }
 
 async fn delete_function_and_mappings(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     name: &str,
 ) -> Result<(), AwsError> {
@@ -824,7 +729,10 @@ async fn delete_function_and_mappings(
     lambda::delete_function(&shared.clients, name).await
 }
 
-async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_function(
+    shared: &ApplyCtx,
+    action: &ResourceAction,
+) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = &shared.prepared.observed;
     match action.action {
@@ -998,7 +906,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
 /// its alias) is added where it goes now, and removed from where it was only at the end of the
 /// apply, after the rule that invokes it has moved too: no window without permission.
 async fn sync_permissions(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     want: &crate::plan::Props,
@@ -1022,11 +930,21 @@ async fn sync_permissions(
         match wanted.get(sid) {
             Some(new) if new == value => {}
             Some(new) if qualifier_of(new) != qualifier_of(value) => {
-                moved.push(Deferred::RemovePermission {
+                let (function, sid) = (function.to_string(), sid.clone());
+                let qualifier = qualifier_of(value).map(str::to_string);
+                moved.push(Deferred {
                     id: id.clone(),
-                    function: function.to_string(),
-                    sid: sid.clone(),
-                    qualifier: qualifier_of(value).map(str::to_string),
+                    run: Box::new(move |clients: Clients| {
+                        Box::pin(async move {
+                            lambda::remove_permission(
+                                &clients,
+                                &function,
+                                &sid,
+                                qualifier.as_deref(),
+                            )
+                            .await
+                        })
+                    }),
                 })
             }
             _ => {
@@ -1065,7 +983,7 @@ fn qualifier_of(value: &Value) -> Option<&str> {
 /// the version digest differs, set or remove provisioned concurrency, delete aliases that left the
 /// spec. `live` holds the observed `alias.*` props (empty for a new function).
 async fn sync_aliases(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     want: &DesiredResource,
@@ -1090,15 +1008,15 @@ async fn sync_aliases(
         .deferred
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .extend(
-            alias_names(live)
-                .difference(&wanted)
-                .map(|name| Deferred::DeleteAlias {
-                    id: id.clone(),
-                    function: function.to_string(),
-                    alias: name.clone(),
+        .extend(alias_names(live).difference(&wanted).map(|name| {
+            let (function, alias) = (function.to_string(), name.clone());
+            Deferred {
+                id: id.clone(),
+                run: Box::new(move |clients: Clients| {
+                    Box::pin(async move { lambda::delete_alias(&clients, &function, &alias).await })
                 }),
-        );
+            }
+        }));
     for name in &wanted {
         let version_field = format!("alias.{name}.version");
         let digest =
@@ -1112,7 +1030,8 @@ async fn sync_aliases(
             let keep = shared.prepared.stack.keep_versions as usize;
             housekeeping(
                 clients,
-                crate::aws::versions::prune_function_versions(clients, function, keep).await,
+                crate::kinds::function::versions::prune_function_versions(clients, function, keep)
+                    .await,
             );
         }
         // Auto Scaling first: leaving it deregisters the target, which leaves the provisioned
@@ -1138,7 +1057,7 @@ async fn sync_aliases(
 /// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its
 /// tracking policy, as the spec has them.
 async fn sync_autoscaling(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     alias: &str,
@@ -1230,7 +1149,7 @@ async fn sync_autoscaling(
 // ---------------------------------------------------------------------------------------------
 // Tables
 
-async fn run_table(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_table(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = shared
         .prepared
@@ -1279,7 +1198,7 @@ async fn run_table(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
 }
 
 fn table_model<'a>(
-    shared: &'a Shared,
+    shared: &'a ApplyCtx,
     id: &ResourceId,
 ) -> Result<&'a crate::model::Table, AwsError> {
     match shared.prepared.stack.get(id).map(|r| &r.spec) {
@@ -1300,7 +1219,7 @@ fn archive_of(props: &crate::plan::Props) -> Option<(Value, i32)> {
     Some((pattern, days))
 }
 
-async fn run_bus(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_bus(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = shared
         .prepared
@@ -1373,7 +1292,7 @@ async fn run_bus(shared: &Shared, action: &ResourceAction) -> Result<(), AwsErro
     }
 }
 
-async fn run_rule(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_rule(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = shared
         .prepared
@@ -1489,7 +1408,7 @@ fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), V
         .collect()
 }
 
-async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_api(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = &shared.prepared.observed;
     let live = observed

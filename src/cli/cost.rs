@@ -81,7 +81,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let Some(dir) = &args.dir else {
         return Err("give a stack directory with -f DIR, or use `slsctl cost pc`".into());
     };
-    let stack = match crate::spec::load_stack(dir) {
+    let stack = match crate::kinds::load_stack(dir) {
         Ok((stack, _)) => stack,
         Err((diagnostics, sources)) => {
             eprint!(

@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let stack = match crate::spec::load_stack(&args.dir) {
+    let stack = match crate::kinds::load_stack(&args.dir) {
         Ok((stack, _)) => stack,
         Err((diagnostics, sources)) => {
             eprint!("{}", diagnostics.render(&|p| sources.get(p)));

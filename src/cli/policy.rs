@@ -82,7 +82,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             })
         }
         PolicyCommand::Eval(eval) => {
-            let stack = match crate::spec::load_stack(&eval.dir) {
+            let stack = match crate::kinds::load_stack(&eval.dir) {
                 Ok((stack, _)) => stack,
                 Err((diagnostics, sources)) => {
                     eprint!(

@@ -734,8 +734,8 @@ fn live_traffic_reaches_alias(
         .filter(|(k, _)| k.starts_with("routes["))
         .filter_map(|(_, v)| known(v))
         .filter_map(|v| v.as_str().map(str::to_string))
-        .filter(|arn| crate::plan::desired::function_of_arn(arn).0 == function.physical_name)
-        .all(|arn| crate::plan::desired::function_of_arn(&arn).1.is_some());
+        .filter(|arn| crate::kinds::desired::function_of_arn(arn).0 == function.physical_name)
+        .all(|arn| crate::kinds::desired::function_of_arn(&arn).1.is_some());
     triggers_qualified && permissions_qualified && routes_qualified
 }
 

@@ -18,8 +18,21 @@ use crate::model::*;
 pub const ADOPT_ANNOTATION: &str = "slsctl.dev/adopt";
 const KNOWN_ANNOTATIONS: &[&str] = &[ADOPT_ANNOTATION];
 
-/// Load and validate the stack in `root`. On failure, every problem found is returned.
-pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
+/// How the loader validates one resource document: its kind's module does it (the registry's
+/// `crate::kinds::validate_document`), given the name the common checks derived.
+pub(crate) type ValidateKind = for<'v, 'c, 'd, 'n> fn(
+    &'v mut Validator<'_>,
+    &'c Ctx<'_>,
+    &'d AnyDocument,
+    &'n mut String,
+) -> Option<ResourceSpec>;
+
+/// Load and validate the stack in `root`, each resource through `validate_kind`. On failure,
+/// every problem found is returned.
+pub(crate) fn load_stack_with(
+    root: &Path,
+    validate_kind: ValidateKind,
+) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
     let tree = load_tree(root);
     let LoadedTree {
         root,
@@ -29,7 +42,7 @@ pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources
         mut diagnostics,
         sources,
     } = tree;
-    let result = Validator::run(&root, &canonical_root, &documents, &unparsed);
+    let result = Validator::run(&root, &canonical_root, &documents, &unparsed, validate_kind);
     match result {
         Ok(stack) if diagnostics.is_empty() => Ok((stack, sources)),
         Ok(_) => {
@@ -45,7 +58,7 @@ pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources
 }
 
 /// What the index knows about each document, for resolving references.
-struct Entry {
+pub(crate) struct Entry {
     /// False for a document that failed to load: it exists by name, but its facts are unknown
     /// and no cross-resource check may rely on them.
     known: bool,
@@ -60,13 +73,13 @@ struct Entry {
 }
 
 /// Per-document context for diagnostics.
-struct Ctx<'a> {
-    id: String,
-    map: &'a super::yaml::SourceMap,
+pub(crate) struct Ctx<'a> {
+    pub(crate) id: String,
+    pub(crate) map: &'a super::yaml::SourceMap,
 }
 
 impl Ctx<'_> {
-    fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         let at = self.map.value(field).or_else(|| self.map.nearest(field));
         Diagnostic::new(message)
             .at(at)
@@ -74,7 +87,7 @@ impl Ctx<'_> {
             .field(field)
     }
 
-    fn key_error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn key_error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         let at = self.map.key(field).or_else(|| self.map.nearest(field));
         Diagnostic::new(message)
             .at(at)
@@ -82,44 +95,34 @@ impl Ctx<'_> {
             .field(field)
     }
 
-    fn at(&self, field: &str) -> Option<Location> {
+    pub(crate) fn at(&self, field: &str) -> Option<Location> {
         self.map.value(field)
     }
 }
 
-struct Validator<'a> {
-    canonical_root: &'a Path,
-    stack_name: String,
-    defaults: FunctionDefaults,
+pub(crate) struct Validator<'a> {
+    pub(crate) canonical_root: &'a Path,
+    pub(crate) stack_name: String,
+    pub(crate) defaults: FunctionDefaults,
     index: BTreeMap<String, Vec<(Kind, usize)>>,
     entries: Vec<Entry>,
-    diagnostics: Diagnostics,
+    pub(crate) diagnostics: Diagnostics,
+    validate_kind: ValidateKind,
 }
 
 #[derive(Default)]
-struct FunctionDefaults {
-    runtime: Option<String>,
-    architecture: Option<ArchitectureWire>,
-    memory_size: Option<i64>,
-    timeout: Option<i64>,
-    tracing: Option<TracingWire>,
-    ephemeral_storage: Option<i64>,
+pub(crate) struct FunctionDefaults {
+    pub(crate) runtime: Option<String>,
+    pub(crate) architecture: Option<ArchitectureWire>,
+    pub(crate) memory_size: Option<i64>,
+    pub(crate) timeout: Option<i64>,
+    pub(crate) tracing: Option<TracingWire>,
+    pub(crate) ephemeral_storage: Option<i64>,
 }
 
-fn kind_of(document: &AnyDocument) -> Kind {
-    match document {
-        AnyDocument::Stack(_) => Kind::Stack,
-        AnyDocument::Function(_) => Kind::Function,
-        AnyDocument::Layer(_) => Kind::Layer,
-        AnyDocument::Queue(_) => Kind::Queue,
-        AnyDocument::EventBus(_) => Kind::EventBus,
-        AnyDocument::Rule(_) => Kind::Rule,
-        AnyDocument::Table(_) => Kind::Table,
-        AnyDocument::Api(_) => Kind::Api,
-    }
-}
-
-fn name_and_map(document: &AnyDocument) -> (&str, &super::yaml::SourceMap, Option<Location>) {
+pub(crate) fn name_and_map(
+    document: &AnyDocument,
+) -> (&str, &super::yaml::SourceMap, Option<Location>) {
     macro_rules! parts {
         ($l:expr) => {
             (
@@ -141,7 +144,7 @@ fn name_and_map(document: &AnyDocument) -> (&str, &super::yaml::SourceMap, Optio
     }
 }
 
-fn valid_logical_name(name: &str) -> bool {
+pub(crate) fn valid_logical_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some('a'..='z'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
@@ -168,8 +171,10 @@ impl<'a> Validator<'a> {
         canonical_root: &'a Path,
         documents: &'a [AnyDocument],
         unparsed: &'a [super::load::Unparsed],
+        validate_kind: ValidateKind,
     ) -> Result<Stack, Diagnostics> {
         let mut v = Validator {
+            validate_kind,
             canonical_root,
             stack_name: String::new(),
             defaults: FunctionDefaults::default(),
@@ -236,7 +241,7 @@ impl<'a> Validator<'a> {
         // Index every resource by name, reporting duplicates and bad names.
         let mut seen: HashMap<(Kind, String), Option<Location>> = HashMap::new();
         for document in documents {
-            let kind = kind_of(document);
+            let kind = document.kind();
             let (name, map, origin) = name_and_map(document);
             if !valid_stack_name(name) {
                 v.diagnostics.push(
@@ -312,7 +317,7 @@ impl<'a> Validator<'a> {
 
         let mut converted: BTreeSet<(Kind, String)> = BTreeSet::new();
         for document in documents {
-            let kind = kind_of(document);
+            let kind = document.kind();
             let (name, _, _) = name_and_map(document);
             if kind == Kind::Stack || !converted.insert((kind, name.to_string())) {
                 continue;
@@ -333,7 +338,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Facts about a document that other documents' checks need.
-    fn entry_for(&self, document: &AnyDocument, origin: Option<Location>) -> Entry {
+    pub(crate) fn entry_for(&self, document: &AnyDocument, origin: Option<Location>) -> Entry {
         let mut entry = Entry {
             known: true,
             origin,
@@ -374,14 +379,14 @@ impl<'a> Validator<'a> {
     }
 
     /// Whether a resource of that kind and name exists (loaded or not).
-    fn exists(&self, kind: Kind, name: &str) -> bool {
+    pub(crate) fn exists(&self, kind: Kind, name: &str) -> bool {
         self.index
             .get(name)
             .is_some_and(|v| v.iter().any(|(k, _)| *k == kind))
     }
 
     /// Facts about a loaded resource, for cross-resource checks.
-    fn lookup(&self, kind: Kind, name: &str) -> Option<&Entry> {
+    pub(crate) fn lookup(&self, kind: Kind, name: &str) -> Option<&Entry> {
         self.index
             .get(name)?
             .iter()
@@ -619,7 +624,7 @@ impl<'a> Validator<'a> {
     // -----------------------------------------------------------------------------------------
     // Stack
 
-    fn stack(&mut self, doc: &Loaded<StackSpecWire>, root: &Path) -> Stack {
+    pub(crate) fn stack(&mut self, doc: &Loaded<StackSpecWire>, root: &Path) -> Stack {
         let ctx = Ctx {
             id: format!("Stack/{}", doc.document.metadata.name),
             map: &doc.source_map,
@@ -780,7 +785,7 @@ impl<'a> Validator<'a> {
         out
     }
 
-    fn tags(&mut self, ctx: &Ctx, tags: &BTreeMap<String, String>) {
+    pub(crate) fn tags(&mut self, ctx: &Ctx, tags: &BTreeMap<String, String>) {
         // AWS allows 50 tags per resource, slsctl's own included: a resource carries up to
         // five of them (stack, resource, a non-default deletion policy, a function's alias and
         // its S3 code source), and the stack's tags go on every resource.
@@ -814,7 +819,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn runtime(&mut self, ctx: &Ctx, field: &str, runtime: &str) {
+    pub(crate) fn runtime(&mut self, ctx: &Ctx, field: &str, runtime: &str) {
         const KNOWN: &[&str] = &[
             "nodejs24.x",
             "nodejs22.x",
@@ -852,8 +857,8 @@ impl<'a> Validator<'a> {
     // -----------------------------------------------------------------------------------------
     // Resources
 
-    fn resource(&mut self, document: &AnyDocument) -> Option<Resource> {
-        let kind = kind_of(document);
+    pub(crate) fn resource(&mut self, document: &AnyDocument) -> Option<Resource> {
+        let kind = document.kind();
         let (name, map, origin) = name_and_map(document);
         let ctx = Ctx {
             id: format!("{kind}/{name}"),
@@ -871,95 +876,27 @@ impl<'a> Validator<'a> {
                 )
             };
         }
-        let (labels, (physical_name, deletion_policy, adopt), ignore_changes, spec) = match document
-        {
+        macro_rules! parts {
+            ($l:expr) => {
+                (
+                    &$l.document.metadata.labels,
+                    common!($l),
+                    &$l.document.spec.ignore_changes,
+                )
+            };
+        }
+        let (labels, (mut physical_name, deletion_policy, adopt), ignore_changes) = match document {
             AnyDocument::Stack(_) => return None,
-            AnyDocument::Function(l) => (
-                &l.document.metadata.labels,
-                common!(l),
-                &l.document.spec.ignore_changes,
-                ResourceSpec::Function(self.function(&ctx, l)?),
-            ),
-            AnyDocument::Layer(l) => (
-                &l.document.metadata.labels,
-                common!(l),
-                &l.document.spec.ignore_changes,
-                ResourceSpec::Layer(self.layer(&ctx, l)?),
-            ),
-            AnyDocument::Queue(l) => {
-                let mut common = common!(l);
-                if l.document.spec.fifo == Some(true) {
-                    if l.document.spec.physical_name.is_none() {
-                        common.0.push_str(".fifo");
-                        if common.0.len() > Kind::Queue.max_physical_name_len() {
-                            self.diagnostics.push(
-                                ctx.error("metadata.name", format!("physical name `{}` is longer than the 80 characters SQS allows", common.0))
-                                    .hint("shorten the stack or queue name, or set spec.physicalName"),
-                            );
-                        }
-                    } else if !common.0.ends_with(".fifo") {
-                        self.diagnostics.push(
-                            ctx.error(
-                                "spec.physicalName",
-                                "the name of a FIFO queue must end in `.fifo`",
-                            )
-                            .hint(format!("use `{}.fifo`", common.0)),
-                        );
-                    }
-                }
-                (
-                    &l.document.metadata.labels,
-                    common,
-                    &l.document.spec.ignore_changes,
-                    ResourceSpec::Queue(self.queue(&ctx, l)?),
-                )
-            }
-            AnyDocument::EventBus(l) => {
-                let common = common!(l);
-                if common.0 == "default" {
-                    self.diagnostics.push(ctx.error("spec.physicalName", "`default` is the account's own bus; it cannot be managed as an EventBus").hint("omit `bus:` on a Rule to use the default bus"));
-                }
-                if l.document.spec.archive.is_some() && common.0.len() > 48 {
-                    self.diagnostics.push(
-                        ctx.error("spec.archive", format!("the archive is named after the bus (`{}`), and archive names have at most 48 characters", common.0))
-                            .hint("shorten the stack or bus name, or set spec.physicalName"),
-                    );
-                }
-                (
-                    &l.document.metadata.labels,
-                    common,
-                    &l.document.spec.ignore_changes,
-                    ResourceSpec::EventBus(self.event_bus(&ctx, l)?),
-                )
-            }
-            AnyDocument::Rule(l) => (
-                &l.document.metadata.labels,
-                common!(l),
-                &l.document.spec.ignore_changes,
-                ResourceSpec::Rule(self.rule(&ctx, l)?),
-            ),
-            AnyDocument::Table(l) => {
-                let common = common!(l);
-                if common.0.len() < 3 {
-                    self.diagnostics.push(ctx.error(
-                        "spec.physicalName",
-                        "DynamoDB table names have at least 3 characters",
-                    ));
-                }
-                (
-                    &l.document.metadata.labels,
-                    common,
-                    &l.document.spec.ignore_changes,
-                    ResourceSpec::Table(self.table(&ctx, l)?),
-                )
-            }
-            AnyDocument::Api(l) => (
-                &l.document.metadata.labels,
-                common!(l),
-                &l.document.spec.ignore_changes,
-                ResourceSpec::Api(self.api(&ctx, l)?),
-            ),
+            AnyDocument::Function(l) => parts!(l),
+            AnyDocument::Layer(l) => parts!(l),
+            AnyDocument::Queue(l) => parts!(l),
+            AnyDocument::EventBus(l) => parts!(l),
+            AnyDocument::Rule(l) => parts!(l),
+            AnyDocument::Table(l) => parts!(l),
+            AnyDocument::Api(l) => parts!(l),
         };
+        let validate_kind = self.validate_kind;
+        let spec = validate_kind(self, &ctx, document, &mut physical_name)?;
         let traffic = self.traffic(&ctx, document);
         Some(Resource {
             id: ResourceId::new(kind, name),
@@ -975,7 +912,7 @@ impl<'a> Validator<'a> {
     }
 
     /// `spec.traffic` of any kind, with sizes and durations checked.
-    fn traffic(&mut self, ctx: &Ctx, document: &AnyDocument) -> Option<Traffic> {
+    pub(crate) fn traffic(&mut self, ctx: &Ctx, document: &AnyDocument) -> Option<Traffic> {
         let positive = |v: &mut Self, field: &str, value: Option<f64>, default: f64| match value {
             Some(x) if !(x.is_finite() && x >= 0.0) => {
                 v.diagnostics.push(
@@ -1048,7 +985,7 @@ impl<'a> Validator<'a> {
         Some(t)
     }
 
-    fn function(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Function> {
+    pub(crate) fn function(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Function> {
         let s = &l.document.spec;
         let code = self.code(ctx, l)?;
         let is_image = matches!(code, Code::Image(_));
@@ -1337,7 +1274,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn code(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
+    pub(crate) fn code(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
         let c = &l.document.spec.code;
         let given = [c.path.is_some(), c.s3.is_some(), c.image_uri.is_some()]
             .iter()
@@ -1388,7 +1325,7 @@ impl<'a> Validator<'a> {
         Some(Code::Image(image))
     }
 
-    fn env_ref(&mut self, ctx: &Ctx, field: &str, r: &EnvRefWire) -> Option<EnvValue> {
+    pub(crate) fn env_ref(&mut self, ctx: &Ctx, field: &str, r: &EnvRefWire) -> Option<EnvValue> {
         let Some((kind_name, name)) = r.reference.split_once('/') else {
             self.diagnostics.push(
                 ctx.error(
@@ -1455,7 +1392,7 @@ impl<'a> Validator<'a> {
         Some(EnvValue::Ref { target, attr })
     }
 
-    fn alias(&mut self, ctx: &Ctx, a: &AliasWire, reserved: Option<u32>) -> Alias {
+    pub(crate) fn alias(&mut self, ctx: &Ctx, a: &AliasWire, reserved: Option<u32>) -> Alias {
         let valid = !a.name.is_empty()
             && a.name.len() <= 128
             && a.name
@@ -1543,7 +1480,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn layer(&mut self, ctx: &Ctx, l: &Loaded<LayerSpecWire>) -> Option<Layer> {
+    pub(crate) fn layer(&mut self, ctx: &Ctx, l: &Loaded<LayerSpecWire>) -> Option<Layer> {
         let s = &l.document.spec;
         let content = match resolve_inside_root(&l.dir, self.canonical_root, &s.content.path) {
             Ok(path) => path,
@@ -1598,7 +1535,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn queue(&mut self, ctx: &Ctx, l: &Loaded<QueueSpecWire>) -> Option<Queue> {
+    pub(crate) fn queue(&mut self, ctx: &Ctx, l: &Loaded<QueueSpecWire>) -> Option<Queue> {
         let s = &l.document.spec;
         let fifo = s.fifo.unwrap_or(false);
         if !fifo {
@@ -1756,7 +1693,11 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn event_bus(&mut self, ctx: &Ctx, l: &Loaded<EventBusSpecWire>) -> Option<EventBus> {
+    pub(crate) fn event_bus(
+        &mut self,
+        ctx: &Ctx,
+        l: &Loaded<EventBusSpecWire>,
+    ) -> Option<EventBus> {
         let s = &l.document.spec;
         let archive = s.archive.as_ref().map(|a| {
             if let Some(pattern) = &a.pattern {
@@ -1788,7 +1729,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn rule(&mut self, ctx: &Ctx, l: &Loaded<RuleSpecWire>) -> Option<Rule> {
+    pub(crate) fn rule(&mut self, ctx: &Ctx, l: &Loaded<RuleSpecWire>) -> Option<Rule> {
         let s = &l.document.spec;
         let bus = s
             .bus
@@ -2073,7 +2014,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn table(&mut self, ctx: &Ctx, l: &Loaded<TableSpecWire>) -> Option<Table> {
+    pub(crate) fn table(&mut self, ctx: &Ctx, l: &Loaded<TableSpecWire>) -> Option<Table> {
         let s = &l.document.spec;
         let key = |k: &KeyWire| Key {
             name: k.name.clone(),
@@ -2288,7 +2229,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn table_sse(&mut self, ctx: &Ctx, sse: Option<&TableSseWire>) -> TableSse {
+    pub(crate) fn table_sse(&mut self, ctx: &Ctx, sse: Option<&TableSseWire>) -> TableSse {
         let Some(sse) = sse else {
             return TableSse::AwsOwned;
         };
@@ -2330,7 +2271,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn api(&mut self, ctx: &Ctx, l: &Loaded<ApiSpecWire>) -> Option<Api> {
+    pub(crate) fn api(&mut self, ctx: &Ctx, l: &Loaded<ApiSpecWire>) -> Option<Api> {
         let s = &l.document.spec;
         let stage = s.stage.clone().unwrap_or_else(|| "prod".to_string());
         if stage.is_empty()
@@ -2476,12 +2417,12 @@ impl<'a> Validator<'a> {
     // -----------------------------------------------------------------------------------------
     // Checks that need more than one resource
 
-    fn cross_checks(&mut self, stack: &Stack, documents: &[AnyDocument]) {
+    pub(crate) fn cross_checks(&mut self, stack: &Stack, documents: &[AnyDocument]) {
         let maps: HashMap<ResourceId, &super::yaml::SourceMap> = documents
             .iter()
             .map(|d| {
                 let (name, map, _) = name_and_map(d);
-                (ResourceId::new(kind_of(d), name), map)
+                (ResourceId::new(d.kind(), name), map)
             })
             .collect();
         for resource in &stack.resources {
@@ -2609,7 +2550,11 @@ impl<'a> Validator<'a> {
 }
 
 /// Index of a route in the document (routes that failed to resolve are skipped in the model).
-fn original_route_index(documents: &[AnyDocument], id: &ResourceId, model_index: usize) -> usize {
+pub(crate) fn original_route_index(
+    documents: &[AnyDocument],
+    id: &ResourceId,
+    model_index: usize,
+) -> usize {
     documents
         .iter()
         .find_map(|d| match d {
@@ -2629,7 +2574,7 @@ fn original_route_index(documents: &[AnyDocument], id: &ResourceId, model_index:
         .unwrap_or(model_index)
 }
 
-fn original_trigger_index(
+pub(crate) fn original_trigger_index(
     documents: &[AnyDocument],
     id: &ResourceId,
     queue: &str,
@@ -2645,7 +2590,7 @@ fn original_trigger_index(
     })
 }
 
-fn kinds_text(kinds: &[Kind]) -> String {
+pub(crate) fn kinds_text(kinds: &[Kind]) -> String {
     kinds
         .iter()
         .map(|k| k.as_str())
@@ -2654,7 +2599,7 @@ fn kinds_text(kinds: &[Kind]) -> String {
 }
 
 /// Top-level `spec` field names of a kind, from the generated schema, for `ignoreChanges`.
-fn spec_fields(kind: Kind) -> &'static [String] {
+pub(crate) fn spec_fields(kind: Kind) -> &'static [String] {
     static FIELDS: OnceLock<HashMap<Kind, Vec<String>>> = OnceLock::new();
     FIELDS
         .get_or_init(|| {
@@ -2695,14 +2640,14 @@ const POLICY_LIMIT_BYTES: usize = 20 * 1024;
 const POLICY_STATEMENT_BYTES: usize = 400;
 
 /// Lambda's `EnvironmentVariableName`: `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
-fn valid_env_name(name: &str) -> bool {
+pub(crate) fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() >= 2
         && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn valid_region(region: &str) -> bool {
+pub(crate) fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
@@ -2716,7 +2661,7 @@ fn valid_region(region: &str) -> bool {
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn valid_role_arn(arn: &str) -> bool {
+pub(crate) fn valid_role_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     parts.len() == 6
         && parts[0] == "arn"
@@ -2730,7 +2675,7 @@ fn valid_role_arn(arn: &str) -> bool {
 
 /// Runtime names follow a few families; a name of a known family with a newer version is
 /// accepted so that a new AWS runtime does not need a new slsctl.
-fn plausible_runtime(runtime: &str) -> bool {
+pub(crate) fn plausible_runtime(runtime: &str) -> bool {
     let digits_then = |rest: &str, suffix: &str| {
         rest.strip_suffix(suffix)
             .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
@@ -2754,11 +2699,11 @@ fn plausible_runtime(runtime: &str) -> bool {
 }
 
 /// A real IANA time zone, by the database the cost estimate uses too.
-fn valid_timezone(tz: &str) -> bool {
+pub(crate) fn valid_timezone(tz: &str) -> bool {
     crate::cost::schedule::time_zone(tz).is_some()
 }
 
-fn valid_hostname(name: &str) -> bool {
+pub(crate) fn valid_hostname(name: &str) -> bool {
     name.len() <= 253
         && name.contains('.')
         && name.split('.').all(|label| {
@@ -2774,12 +2719,12 @@ fn valid_hostname(name: &str) -> bool {
 
 /// `rate(5 minutes)`, `cron(…)` checked field by field, or (for Auto Scaling)
 /// `at(yyyy-mm-ddThh:mm:ss)`: the cost estimate's parser, so that one parser decides.
-fn check_schedule_expression(expression: &str, allow_at: bool) -> Result<(), String> {
+pub(crate) fn check_schedule_expression(expression: &str, allow_at: bool) -> Result<(), String> {
     crate::cost::schedule::check_expression(expression, allow_at)
 }
 
 /// EventBridge patterns are objects whose leaves are lists (`source: [orders.api]`).
-fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (String, String)> {
+pub(crate) fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (String, String)> {
     fn walk(value: &serde_json::Value, path: String) -> Result<(), (String, String)> {
         match value {
             serde_json::Value::Object(map) => {
@@ -2810,7 +2755,7 @@ fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (String, Strin
     walk(pattern, String::new())
 }
 
-fn check_route_path(path: &str) -> Result<(), String> {
+pub(crate) fn check_route_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err(format!("route path `{path}` does not start with `/`"));
     }

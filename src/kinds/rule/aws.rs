@@ -12,8 +12,8 @@ use aws_sdk_eventbridge::types::{
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
-use super::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
-use super::Clients;
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -250,7 +250,7 @@ pub async fn create_bus(
                 return Err(error);
             };
             let live = list_tags(clients, &bus.arn).await?;
-            if !crate::plan::desired::same_owner(&live, tags) {
+            if !crate::kinds::desired::same_owner(&live, tags) {
                 return Err(error);
             }
             let live_description = bus.props.get("description");
@@ -529,7 +529,7 @@ fn partial_failure<'a>(
             )
         })
         .collect();
-    let kind = match super::error::classify_code(code.as_deref(), None) {
+    let kind = match crate::aws::error::classify_code(code.as_deref(), None) {
         ErrorKind::Other if code.is_none() => ErrorKind::Validation,
         kind => kind,
     };

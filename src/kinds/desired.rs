@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{DesiredResource, FieldValue, Props};
 use crate::model::*;
+use crate::plan::{DesiredResource, FieldValue, Props};
 
 pub const TAG_STACK: &str = "slsctl:stack";
 pub const TAG_RESOURCE: &str = "slsctl:resource";
@@ -65,7 +65,10 @@ impl Context {
 /// Hash of a sensitive value as stored in props: comparable, never printable.
 pub fn sensitive_digest(value: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("sha256:{}", super::hex(&Sha256::digest(value.as_bytes())))
+    format!(
+        "sha256:{}",
+        crate::plan::hex(&Sha256::digest(value.as_bytes()))
+    )
 }
 
 /// The desired resources of a stack, one per resource of the spec.
@@ -79,7 +82,7 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
 }
 
 /// Ownership and stack tags, as `tags.<key>` props.
-fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
+pub(crate) fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
     for (key, value) in &stack.tags {
         props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
     }
@@ -102,51 +105,8 @@ fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
 fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> DesiredResource {
     let mut props = Props::new();
     let mut sensitive = BTreeSet::new();
-    match &resource.spec {
-        ResourceSpec::Function(f) => {
-            function_props(stack, f, ctx, &mut props, &mut sensitive, &resource.id);
-            tags(stack, resource, &mut props);
-            if let Some(alias) = &f.alias {
-                props.insert(
-                    format!("tags.{TAG_ALIAS}"),
-                    FieldValue::known(alias.name.clone()),
-                );
-            }
-        }
-        ResourceSpec::Queue(q) => {
-            queue_props(stack, resource, q, ctx, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Layer(l) => layer_props(l, ctx, &resource.id, &mut props),
-        ResourceSpec::Table(t) => {
-            table_props(t, ctx, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::EventBus(b) => {
-            props.insert(
-                "description".into(),
-                FieldValue::known(b.description.clone()),
-            );
-            if let Some(archive) = &b.archive {
-                props.insert(
-                    "archive.retentionDays".into(),
-                    FieldValue::known(archive.retention_days),
-                );
-                props.insert(
-                    "archive.pattern".into(),
-                    FieldValue::known(archive.pattern.clone().unwrap_or(Value::Null)),
-                );
-            }
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Rule(r) => {
-            rule_props(stack, ctx, r, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Api(a) => {
-            api_props(stack, ctx, resource, a, &mut props);
-            tags(stack, resource, &mut props);
-        }
+    if let Some(kind) = super::of(resource.id.kind) {
+        kind.desired_props(stack, resource, ctx, &mut props, &mut sensitive);
     }
     DesiredResource {
         id: resource.id.clone(),
@@ -251,7 +211,7 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit([':', '/']).next().unwrap_or(arn)
 }
 
-fn function_props(
+pub(crate) fn function_props(
     stack: &Stack,
     f: &Function,
     ctx: &Context,
@@ -463,7 +423,7 @@ pub fn code_source_record(location: &str) -> String {
     }
     format!(
         "sha256:{}",
-        super::hex(&Sha256::digest(location.as_bytes()))
+        crate::plan::hex(&Sha256::digest(location.as_bytes()))
     )
 }
 
@@ -488,7 +448,7 @@ pub fn version_digest(props: &Props) -> FieldValue {
         return FieldValue::unknown();
     }
     let text = serde_json::to_string(&fields).unwrap_or_default();
-    FieldValue::known(super::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
+    FieldValue::known(crate::plan::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
 }
 
 fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> FieldValue {
@@ -512,7 +472,13 @@ fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> F
     }
 }
 
-fn queue_props(stack: &Stack, resource: &Resource, q: &Queue, ctx: &Context, props: &mut Props) {
+pub(crate) fn queue_props(
+    stack: &Stack,
+    resource: &Resource,
+    q: &Queue,
+    ctx: &Context,
+    props: &mut Props,
+) {
     let queue_arn = ctx.arn("sqs", &resource.physical_name);
     for (_, source) in rule_sources(stack, ctx, &resource.id) {
         let statement = queue_statement(&queue_arn, &source);
@@ -614,7 +580,7 @@ fn queue_props(stack: &Stack, resource: &Resource, q: &Queue, ctx: &Context, pro
     }
 }
 
-fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
+pub(crate) fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
     props.insert(
         "content.sha256".into(),
         ctx.layer_sha256
@@ -697,7 +663,7 @@ pub fn table_sse_value(sse: &TableSse, ctx: &Context) -> String {
     }
 }
 
-fn table_props(t: &Table, ctx: &Context, props: &mut Props) {
+pub(crate) fn table_props(t: &Table, ctx: &Context, props: &mut Props) {
     props.insert(
         "partitionKey".into(),
         FieldValue::known(key_value(&t.partition_key)),
@@ -811,7 +777,7 @@ pub fn queue_statement(queue_arn: &str, rule_arn: &str) -> Value {
     })
 }
 
-fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
+pub(crate) fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
     props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
     match &r.trigger {
         RuleTrigger::Pattern(pattern) => {
@@ -889,7 +855,7 @@ pub fn statement_id(prefix: &str, name: &str) -> String {
         return id;
     }
     use sha2::{Digest, Sha256};
-    let digest = super::hex(&Sha256::digest(name.as_bytes()));
+    let digest = crate::plan::hex(&Sha256::digest(name.as_bytes()));
     let readable: String = name.chars().filter(|c| allowed(*c)).take(60).collect();
     format!("{prefix}{readable}-{}", &digest[..16])
 }
@@ -902,7 +868,13 @@ pub fn api_source_arn(ctx: &Context, api_id: &str) -> String {
     )
 }
 
-fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: &mut Props) {
+pub(crate) fn api_props(
+    stack: &Stack,
+    ctx: &Context,
+    resource: &Resource,
+    a: &Api,
+    props: &mut Props,
+) {
     props.insert(
         "description".into(),
         FieldValue::known(a.description.clone()),
@@ -945,7 +917,7 @@ fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: 
     let digest = if known {
         use sha2::{Digest, Sha256};
         FieldValue::known(
-            super::hex(&Sha256::digest(
+            crate::plan::hex(&Sha256::digest(
                 Value::Object(routes).to_string().as_bytes(),
             ))[..16]
                 .to_string(),

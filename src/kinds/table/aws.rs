@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
-use super::Clients;
+use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -279,7 +279,7 @@ async fn adopt_if_ours(
         return Ok(Created::NameStillDeleting);
     }
     let live = list_tags(clients, table.table_arn().unwrap_or_default()).await?;
-    if crate::plan::desired::same_owner(&live, owner_tags) {
+    if crate::kinds::desired::same_owner(&live, owner_tags) {
         Ok(Created::Made)
     } else {
         Err(error)
@@ -622,7 +622,7 @@ async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), Aw
             .point_in_time_recovery_enabled(enabled)
             .build(),
     )?;
-    super::wait_out(
+    crate::aws::wait_out(
         clients,
         BACKUPS_READY_TIMEOUT,
         |e| {
@@ -701,7 +701,7 @@ pub fn index_changes<'t>(
                 (Some(_), None) => IndexChange::Delete,
                 (None, None) => return None,
                 (Some(have), Some(want)) => {
-                    let want_value = crate::plan::desired::gsi_value(want, provisioned);
+                    let want_value = crate::kinds::desired::gsi_value(want, provisioned);
                     if without_capacity(have) != without_capacity(&want_value) {
                         IndexChange::Rebuild
                     } else if billing_switch {

@@ -12,8 +12,8 @@ use aws_sdk_apigateway::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, found_or_none, gone_is_done, AwsError};
-use super::Clients;
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::Clients;
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -187,7 +187,7 @@ pub async fn create(
     // A REST API has no unique name: a retry after a lost answer would make a second one.
     let create = || send_create(clients, name, description, endpoint, tags.clone());
     let existing = || find_created(clients, name, &tags);
-    super::create_at_most_once(create, existing).await
+    crate::aws::create_at_most_once(create, existing).await
 }
 
 /// The API an earlier attempt made: this name, with exactly these ownership tags.
@@ -196,11 +196,11 @@ async fn find_created(
     name: &str,
     tags: &HashMap<String, String>,
 ) -> Result<Option<String>, AwsError> {
-    if !tags.contains_key(crate::plan::desired::TAG_STACK) {
+    if !tags.contains_key(crate::kinds::desired::TAG_STACK) {
         return Ok(None); // nothing to recognise ours by, and no listing needed
     }
     let ours =
-        |api: &LiveApi| api.name == name && crate::plan::desired::same_owner(&api.tags, tags);
+        |api: &LiveApi| api.name == name && crate::kinds::desired::same_owner(&api.tags, tags);
     Ok(list(clients)
         .await?
         .into_iter()
@@ -330,7 +330,7 @@ pub async fn ensure_resources(
                     .map_err(|e| classify("CreateResource", e))
             };
             let existing = || async { Ok(resource_ids(clients, id).await?.remove(&current)) };
-            let created = super::create_at_most_once(create, existing).await?;
+            let created = crate::aws::create_at_most_once(create, existing).await?;
             resources.insert(current.clone(), created);
         }
     }
@@ -469,7 +469,7 @@ pub async fn deploy(
             .filter(|served| *served == description)
             .map(|_| ()))
     };
-    super::create_at_most_once(create, existing).await
+    crate::aws::create_at_most_once(create, existing).await
 }
 
 /// The description of the deployment `stage` serves; None when there is no such stage (yet).
@@ -716,7 +716,7 @@ pub async fn create_domain(
         // The SDK's retry of a create whose answer was lost: a domain with this stack's
         // ownership tags is that first attempt's.
         Err(error) if error.already_exists() => match domain_tags(clients, name).await? {
-            Some(live) if crate::plan::desired::same_owner(&live, &tags) => Ok(()),
+            Some(live) if crate::kinds::desired::same_owner(&live, &tags) => Ok(()),
             _ => Err(error),
         },
         other => other,
