@@ -16,11 +16,8 @@ use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unreso
 use crate::kinds::desired::{arn_name, OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws::{self as lambda, CodeInput, FunctionInput, TriggerInput};
 use crate::kinds::{self, ApplyCtx, Deferred, Prepared};
-use crate::kinds::{
-    api::aws as apigateway, function::autoscaling, queue::aws as sqs, rule::aws as events,
-    table::aws as dynamodb,
-};
-use crate::model::{Code, DeletionPolicy, EnvValue, ResourceId, ResourceSpec};
+use crate::kinds::{api::aws as apigateway, function::autoscaling, rule::aws as events};
+use crate::model::{Code, EnvValue, ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
 /// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
@@ -391,129 +388,6 @@ async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
             ErrorKind::Validation,
             format!("{} is not supported by the engine yet", action.id.kind),
         )),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Queues
-
-pub(crate) async fn run_queue(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = &shared.prepared.observed;
-    let live_url = observed.queue_urls.get(&action.id).cloned();
-    match action.action {
-        ActionKind::Delete => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new("DeleteQueue", ErrorKind::NotFound, "queue URL unknown")
-            })?;
-            // Re-check at the last moment: messages may have arrived since the plan.
-            // The same policy the plan used: the spec's, else the one the queue carries.
-            let policy = shared
-                .prepared
-                .stack
-                .get(&action.id)
-                .map(|r| r.deletion_policy)
-                .or_else(|| {
-                    observed
-                        .resources
-                        .iter()
-                        .find(|o| o.id == action.id)
-                        .and_then(|o| o.deletion_policy)
-                })
-                .unwrap_or(DeletionPolicy::DeleteIfEmpty);
-            if policy == DeletionPolicy::DeleteIfEmpty {
-                if let Some(live) = sqs::get_queue(clients, &url, Some(BTreeMap::new())).await? {
-                    if live.messages > 0 {
-                        return Err(AwsError::new(
-                            "DeleteQueue",
-                            ErrorKind::Conflict,
-                            format!("refused: the queue now holds {} messages", live.messages),
-                        ));
-                    }
-                }
-            }
-            sqs::delete_queue(clients, &url).await
-        }
-        ActionKind::Release => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new("UntagQueue", ErrorKind::NotFound, "queue URL unknown")
-            })?;
-            sqs::tag(
-                clients,
-                &url,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        ActionKind::Create | ActionKind::Replace => {
-            if action.action == ActionKind::Replace {
-                if let Some(url) = &live_url {
-                    sqs::delete_queue(clients, url).await?;
-                }
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let fifo = matches!(
-                want.props.get("fifo"),
-                Some(FieldValue::Known(Value::Bool(true)))
-            );
-            if want.props.values().any(FieldValue::is_unknown) {
-                return Err(unresolved(&action.id, "deadLetter.queue"));
-            }
-            let mut attributes = sqs::attributes_from_props(&want.props);
-            let policy = sqs::merged_policy(None, &want.props);
-            if !policy.is_empty() {
-                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
-            }
-            sqs::create_queue(
-                clients,
-                &want.physical_name,
-                fifo,
-                attributes,
-                tags_of(&want.props),
-            )
-            .await
-            .map(|_| ())
-        }
-        ActionKind::Update | ActionKind::Adopt => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new(
-                    "SetQueueAttributes",
-                    ErrorKind::NotFound,
-                    "queue URL unknown",
-                )
-            })?;
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let attributes_changed = action
-                .changes
-                .iter()
-                .any(|c| !c.field.starts_with("tags.") && !c.field.starts_with("permissions["));
-            let permissions_changed = action
-                .changes
-                .iter()
-                .any(|c| c.field.starts_with("permissions["));
-            let has_permissions = want.props.keys().any(|k| k.starts_with("permissions["));
-            let mut attributes = if attributes_changed {
-                sqs::attributes_from_props(&want.props)
-            } else {
-                HashMap::new()
-            };
-            // The policy goes in the same write as the other attributes: one call, and moto
-            // (unlike SQS) forgets a policy that a SetQueueAttributes call leaves out.
-            if permissions_changed || (attributes_changed && has_permissions) {
-                // Merge: statements slsctl does not own stay as they are.
-                let live = sqs::get_policy(clients, &url).await?;
-                let policy = sqs::merged_policy(live.as_deref(), &want.props);
-                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
-            }
-            if !attributes.is_empty() {
-                sqs::set_attributes(clients, &url, attributes).await?;
-            }
-            let (add, remove) = tag_changes(action);
-            sqs::tag(clients, &url, add, remove).await
-        }
     }
 }
 
@@ -1144,67 +1018,6 @@ async fn sync_autoscaling(
         _ => {}
     }
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tables
-
-pub(crate) async fn run_table(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
-    let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-    match action.action {
-        ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
-        ActionKind::Release => {
-            dynamodb::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        ActionKind::Create | ActionKind::Replace => {
-            if action.action == ActionKind::Replace {
-                if let Some(old) = observed {
-                    dynamodb::delete(clients, &old.physical_name).await?;
-                    dynamodb::wait_deleted(clients, &old.physical_name).await?;
-                }
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let table = table_model(shared, &action.id)?;
-            dynamodb::create(clients, &want.physical_name, table, &tags_of(&want.props)).await
-        }
-        ActionKind::Update | ActionKind::Adopt => {
-            let table = table_model(shared, &action.id)?;
-            let changed: BTreeSet<String> = action
-                .changes
-                .iter()
-                .filter(|c| !c.field.starts_with("tags."))
-                .map(|c| c.field.clone())
-                .collect();
-            let live = observed.map(|o| o.props.clone()).unwrap_or_default();
-            dynamodb::update(clients, &action.physical_name, table, &changed, &live).await?;
-            let (add, remove) = tag_changes(action);
-            dynamodb::tag(clients, &arn, add, remove).await
-        }
-    }
-}
-
-fn table_model<'a>(
-    shared: &'a ApplyCtx,
-    id: &ResourceId,
-) -> Result<&'a crate::model::Table, AwsError> {
-    match shared.prepared.stack.get(id).map(|r| &r.spec) {
-        Some(ResourceSpec::Table(table)) => Ok(table),
-        _ => Err(unresolved(id, "spec")),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
