@@ -170,7 +170,7 @@ fn generate(root: &Path, name: &str, n: usize) -> Shape {
 }
 
 fn load(root: &Path) -> slsctl::model::Stack {
-    slsctl::spec::load_stack(root)
+    slsctl::kinds::load_stack(root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
         .0
 }
@@ -610,7 +610,10 @@ fn pure_plan_cpu(prepared: &Prepared, iterations: u32, report: &mut String) {
             &prepared.desired,
             &prepared.observed.resources,
             &prepared.order,
-            &PlanOptions::default(),
+            &PlanOptions {
+                rules: slsctl::kinds::rules,
+                ..PlanOptions::default()
+            },
         );
         actions += plan.actions.len();
     }

@@ -5,23 +5,13 @@
 use std::collections::BTreeMap;
 
 use crate::artifact::{self, Package};
-use crate::aws::observe::{observe, Observed};
 use crate::aws::{partition_of, AwsError, Clients};
+use crate::kinds::desired::{desired_resources, sensitive_digest, Context};
+use crate::kinds::observe::{observe, Observed};
 use crate::model::{graph, Code, ResourceId, ResourceSpec, Stack};
-use crate::plan::desired::{desired_resources, sensitive_digest, Context};
 use crate::plan::{build_plan, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions};
 
-/// Everything a plan was made from; apply needs all of it.
-#[derive(Debug)]
-pub struct Prepared {
-    pub stack: Stack,
-    pub context: Context,
-    pub packages: BTreeMap<ResourceId, Package>,
-    pub observed: Observed,
-    pub desired: Vec<DesiredResource>,
-    pub order: Vec<ResourceId>,
-    pub plan: Plan,
-}
+pub use crate::kinds::Prepared;
 
 #[derive(Debug)]
 pub enum EngineError {
@@ -148,6 +138,7 @@ pub async fn prepare(
     })?;
     let options = PlanOptions {
         prune: stack.prune,
+        rules: crate::kinds::rules,
         ..options.clone()
     };
     let mut plan = build_plan(
@@ -289,7 +280,7 @@ fn table_steps(stack: &Stack, observed: &Observed, plan: &mut Plan) {
             .map(|o| o.props.clone())
             .unwrap_or_default();
         let changed = action.changes.iter().map(|c| c.field.clone()).collect();
-        for (i, step) in crate::aws::dynamodb::update_steps(&changed, &live, table)
+        for (i, step) in crate::kinds::table::aws::update_steps(&changed, &live, table)
             .into_iter()
             .enumerate()
         {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod controller;
 pub mod cost;
 pub mod engine;
+pub mod kinds;
 pub mod model;
 pub mod plan;
 pub mod policy;

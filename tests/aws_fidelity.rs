@@ -131,7 +131,7 @@ async fn wiring(clients: &Clients, stack: &str, alias: &str) -> Wiring {
         let function = function.clone();
         let qualifier = qualifier.map(str::to_string);
         async move {
-            let props = slsctl::aws::lambda::get_permissions(
+            let props = slsctl::kinds::function::aws::get_permissions(
                 &clients,
                 &function,
                 qualifier.as_deref(),
@@ -267,7 +267,7 @@ async fn the_example_stack_applies_in_one_run_through_the_strict_layer() {
     )
     .unwrap();
     let dir = copy;
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let prepared = prepare(stack.clone(), &clients, &PlanOptions::default())
         .await
@@ -378,7 +378,7 @@ async fn a_table_with_pitr_is_created_and_replaced_in_one_run_each() {
         allow_replace: [id].into(),
         ..PlanOptions::default()
     };
-    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap_or_else(|_| panic!("spec"));
+    let (stack, _) = slsctl::kinds::load_stack(dir.path()).unwrap_or_else(|_| panic!("spec"));
     let prepared = prepare(stack, &clients, &options).await.unwrap();
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");

@@ -43,7 +43,7 @@ struct Rounds {
 /// Plan and apply until an apply has nothing left to do, as the controller's requeue would;
 /// a round whose observation fails under faults counts too.
 async fn converge(root: &std::path::Path, clients: &Clients, limit: usize) -> Rounds {
-    let (stack, _) = slsctl::spec::load_stack(root)
+    let (stack, _) = slsctl::kinds::load_stack(root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let mut failed_actions = 0;
     for round in 1..=limit {
@@ -86,7 +86,7 @@ async fn converge(root: &std::path::Path, clients: &Clients, limit: usize) -> Ro
 
 /// A plan under the same faults shows nothing to do.
 async fn assert_plans_empty(root: &std::path::Path, clients: &Clients) {
-    let (stack, _) = slsctl::spec::load_stack(root).unwrap();
+    let (stack, _) = slsctl::kinds::load_stack(root).unwrap();
     for attempt in 0..5 {
         match prepare(stack.clone(), clients, &PlanOptions::default()).await {
             Ok(prepared) => {
@@ -159,7 +159,9 @@ async fn table_names(clean: &Clients, prefix: &str) -> Vec<String> {
 }
 
 async fn queue_attribute(clean: &Clients, name: &str, attribute: &str) -> Option<String> {
-    let url = slsctl::aws::sqs::get_queue_url(clean, name).await.ok()??;
+    let url = slsctl::kinds::queue::aws::get_queue_url(clean, name)
+        .await
+        .ok()??;
     let out = clean
         .sqs
         .get_queue_attributes()
@@ -227,7 +229,7 @@ async fn assert_foreign_untouched(clean: &Clients, queue: &str, table: &str) {
         .sqs
         .list_queue_tags()
         .queue_url(
-            slsctl::aws::sqs::get_queue_url(clean, queue)
+            slsctl::kinds::queue::aws::get_queue_url(clean, queue)
                 .await
                 .unwrap()
                 .unwrap(),
@@ -332,7 +334,7 @@ async fn a_200_resource_stack_converges_under_faults_without_duplicates_or_losse
 
     // Messages in a queue, then changes to every queue and function, and a table removed from
     // the spec (tables are retained: released, never deleted).
-    let url = slsctl::aws::sqs::get_queue_url(&clean, &format!("{name}-q3"))
+    let url = slsctl::kinds::queue::aws::get_queue_url(&clean, &format!("{name}-q3"))
         .await
         .unwrap()
         .unwrap();
@@ -595,7 +597,7 @@ fn example_roles(emulator: &Emulator) {
 /// One plan and one apply: every action done, and a plan right after it (without faults, through
 /// the proxy's strict layer when it is on) has nothing to do.
 async fn converges_in_one_run(root: &std::path::Path, faulty: &Clients, proxy: &FaultProxy) {
-    let (stack, _) = slsctl::spec::load_stack(root)
+    let (stack, _) = slsctl::kinds::load_stack(root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let prepared = prepare(stack.clone(), faulty, &PlanOptions::default())
         .await
@@ -925,7 +927,7 @@ async fn observation_outlasts_reads_lost_many_times_in_a_row() {
     );
     converges_in_one_run(dir.path(), &faulty, &proxy).await;
     proxy.reset_stats();
-    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap();
+    let (stack, _) = slsctl::kinds::load_stack(dir.path()).unwrap();
     let lost_in_a_row = 10;
     for (service, operation) in [("lambda", "GetFunction"), ("events", "DescribeEventBus")] {
         proxy.lose_first(service, operation, lost_in_a_row);

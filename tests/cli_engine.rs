@@ -211,7 +211,7 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let clients = slsctl::aws::Clients::new(&Emulator::shared().sdk_config().await);
-        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+        let url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-jobs"))
             .await
             .unwrap()
             .unwrap();
@@ -825,7 +825,7 @@ fn change_visibility_behind_the_spec(stack: &str) {
     let emulator = Emulator::shared();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let clients = slsctl::aws::Clients::new(&emulator.sdk_config().await);
-        let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{stack}-jobs"))
+        let url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{stack}-jobs"))
             .await
             .unwrap()
             .unwrap();

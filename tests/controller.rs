@@ -148,7 +148,7 @@ async fn wait_for(
 }
 
 async fn queue_delay(clients: &Clients, name: &str) -> Option<String> {
-    let url = slsctl::aws::sqs::get_queue_url(clients, &format!("{name}-jobs"))
+    let url = slsctl::kinds::queue::aws::get_queue_url(clients, &format!("{name}-jobs"))
         .await
         .unwrap()?;
     let out = clients
@@ -803,7 +803,7 @@ async fn a_closed_fence_skips_every_action() {
         ("stack.yaml", &stack_doc(&name)),
         ("q.yaml", &QUEUE.replace("DELAY", "0")),
     ]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap_or_else(|_| panic!("valid"));
+    let (stack, _) = slsctl::kinds::load_stack(dir.path()).unwrap_or_else(|_| panic!("valid"));
     let prepared = slsctl::engine::prepare(stack, &clients, &Default::default())
         .await
         .unwrap();
@@ -1195,7 +1195,7 @@ async fn reconcile_outcomes_are_published_to_eventbridge() {
     wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 1).await;
 
     // Drift: changed by hand, corrected by the next reconcile.
-    let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-jobs"))
+    let url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-jobs"))
         .await
         .unwrap()
         .unwrap();

@@ -71,7 +71,7 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         create_role(&Emulator::shared().endpoint, role);
     }
     let root = support::project_root().join("specs/examples/orders");
-    let (stack, _) = slsctl::spec::load_stack(&root)
+    let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let prepared = Arc::new(
         prepare(stack.clone(), &clients, &PlanOptions::default())
@@ -346,7 +346,7 @@ async fn drift_is_shown_and_healed() {
         .next()
         .cloned()
         .unwrap_or_else(|| {
-            slsctl::plan::desired::queue_url_from_arn(&format!(
+            slsctl::kinds::desired::queue_url_from_arn(&format!(
                 "arn:aws:sqs:us-east-1:123456789012:{name}-jobs"
             ))
             .unwrap()
@@ -590,7 +590,7 @@ async fn pruning_honours_policies_and_the_guards() {
     let dir = stack(&name, &all.join("---\n"));
     let applied = converge(&dir, &clients).await;
     let _ = applied;
-    let busy_url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-busy"))
+    let busy_url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-busy"))
         .await
         .unwrap()
         .unwrap();
@@ -646,22 +646,22 @@ async fn pruning_honours_policies_and_the_guards() {
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed(), 0, "{report:?}");
     assert!(
-        slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-empty"))
+        slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-empty"))
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-busy"))
+        slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-busy"))
             .await
             .unwrap()
             .is_some()
     );
-    let kept_url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-kept"))
+    let kept_url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-kept"))
         .await
         .unwrap()
         .expect("retained");
-    let kept_tags = slsctl::aws::sqs::list_tags(&clients, &kept_url)
+    let kept_tags = slsctl::kinds::queue::aws::list_tags(&clients, &kept_url)
         .await
         .unwrap();
     assert!(!kept_tags.contains_key("slsctl:stack"), "{kept_tags:?}");
@@ -704,7 +704,9 @@ async fn an_interrupted_apply_converges_on_the_next_run() {
         assert_eq!(rest.plan.summary.create, total - k, "after {k} actions");
         converge(&dir, &clients).await;
         assert_empty_plan(&dir, &clients).await;
-        let mappings = slsctl::aws::lambda::list_mappings(&clients).await.unwrap();
+        let mappings = slsctl::kinds::function::aws::list_mappings(&clients)
+            .await
+            .unwrap();
         let ours = mappings
             .iter()
             .filter(|(m, _)| m.function_arn.ends_with(&format!(":{name}-worker")))
@@ -955,12 +957,14 @@ async fn table_keys_protection_and_policies_guard_the_data() {
     );
     assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
     converge(&dir, &clients).await;
-    assert!(
-        slsctl::aws::dynamodb::describe(&clients, &format!("{name}-app"), Default::default())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(slsctl::kinds::table::aws::describe(
+        &clients,
+        &format!("{name}-app"),
+        Default::default()
+    )
+    .await
+    .unwrap()
+    .is_none());
 
     // A table with the default policy (retain) that leaves the spec is released and kept.
     rewrite(&dir, &other);
@@ -968,7 +972,7 @@ async fn table_keys_protection_and_policies_guard_the_data() {
     assert_eq!(prepared.plan.actions[0].action, ActionKind::Release);
     converge(&dir, &clients).await;
     let live =
-        slsctl::aws::dynamodb::describe(&clients, &format!("{name}-kept"), Default::default())
+        slsctl::kinds::table::aws::describe(&clients, &format!("{name}-kept"), Default::default())
             .await
             .unwrap();
     assert!(live.is_some(), "a released table is kept");
@@ -1002,11 +1006,11 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
     assert_empty_plan(&dir, &clients).await;
 
     // A statement somebody else added to the queue's policy survives slsctl's changes.
-    let url = slsctl::aws::sqs::get_queue_url(&clients, &format!("{name}-inbox"))
+    let url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-inbox"))
         .await
         .unwrap()
         .unwrap();
-    let live = slsctl::aws::sqs::get_policy(&clients, &url)
+    let live = slsctl::kinds::queue::aws::get_policy(&clients, &url)
         .await
         .unwrap()
         .expect("the rule's permission");
@@ -1194,7 +1198,7 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
     assert_empty_plan(&dir, &clients).await;
 
     // The foreign statement is still there after all of it.
-    let live = slsctl::aws::sqs::get_policy(&clients, &url)
+    let live = slsctl::kinds::queue::aws::get_policy(&clients, &url)
         .await
         .unwrap()
         .unwrap();
@@ -1401,12 +1405,14 @@ async fn each_api_field_is_planned_alone_and_converges() {
     assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
-    let left =
-        slsctl::aws::lambda::get_permissions(&clients, &format!("{name}-worker"), None, &|sid| {
-            sid.starts_with("slsctl-api-")
-        })
-        .await
-        .unwrap();
+    let left = slsctl::kinds::function::aws::get_permissions(
+        &clients,
+        &format!("{name}-worker"),
+        None,
+        &|sid| sid.starts_with("slsctl-api-"),
+    )
+    .await
+    .unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
 

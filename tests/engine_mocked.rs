@@ -33,9 +33,9 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use slsctl::apply::{apply, Outcome, Quiet};
-use slsctl::aws::lambda::{CodeInput, FunctionInput};
 use slsctl::aws::Clients;
 use slsctl::engine::prepare;
+use slsctl::kinds::function::aws::{CodeInput, FunctionInput};
 use slsctl::plan::{FieldValue, PlanOptions};
 
 const ACCOUNT: &str = "123456789012";
@@ -155,12 +155,12 @@ async fn provisioned_concurrency_against(
     live: fn() -> GetProvisionedConcurrencyConfigOutput,
 ) -> (Changes, usize) {
     let dir = stack_dir();
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     // The digest the alias records: computed as the engine computes it for this spec.
     let packages = slsctl::engine::build_packages(&stack).unwrap();
     let code_sha = packages.values().next().unwrap().sha256_base64.clone();
-    let mut context = slsctl::plan::desired::Context {
+    let mut context = slsctl::kinds::desired::Context {
         account: ACCOUNT.into(),
         region: "us-east-1".into(),
         partition: "aws".into(),
@@ -169,7 +169,7 @@ async fn provisioned_concurrency_against(
     context
         .code_sha256
         .insert(stack.resources[0].id.clone(), code_sha.clone());
-    let desired = slsctl::plan::desired::desired_resources(&stack, &context);
+    let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let FieldValue::Known(serde_json::Value::String(digest)) =
         desired[0].props["alias.live.version"].clone()
     else {
@@ -341,7 +341,7 @@ async fn throttled_reads_are_retried() {
         .output(|| live_function("f", "x", 128, &[]))
         .build();
     let clients = clients(&[&throttled], &[], &[]);
-    let found = slsctl::aws::lambda::get_function(&clients, "f")
+    let found = slsctl::kinds::function::aws::get_function(&clients, "f")
         .await
         .expect("retried until it succeeds");
     assert!(found.is_some());
@@ -364,7 +364,7 @@ async fn server_errors_are_retried_and_then_classified() {
         })
         .build();
     let clients = clients(&[], &[&flaky], &[]);
-    let queue = slsctl::aws::sqs::get_queue(
+    let queue = slsctl::kinds::queue::aws::get_queue(
         &clients,
         "https://sqs.us-east-1.amazonaws.com/123456789012/q",
         Some(Default::default()),
@@ -381,7 +381,7 @@ async fn server_errors_are_retried_and_then_classified() {
         .times(3)
         .build();
     let clients = self::clients(&[], &[&down], &[]);
-    let error = slsctl::aws::sqs::get_queue(
+    let error = slsctl::kinds::queue::aws::get_queue(
         &clients,
         "https://sqs.us-east-1.amazonaws.com/123456789012/q",
         Some(Default::default()),
@@ -431,7 +431,7 @@ async fn a_conflicting_update_waits_for_the_function_and_is_retried() {
     let settled = mock!(aws_sdk_lambda::Client::get_function)
         .then_output(|| live_function("f", "x", 256, &[]));
     let clients = clients(&[&update, &settled], &[], &[]);
-    slsctl::aws::lambda::update_configuration(&clients, &input())
+    slsctl::kinds::function::aws::update_configuration(&clients, &input())
         .await
         .expect("retried after the conflict");
     assert_eq!(update.num_calls(), 2);
@@ -466,10 +466,10 @@ async fn updates_carry_tracing_storage_dead_letter_and_architecture() {
     let settled = mock!(aws_sdk_lambda::Client::get_function)
         .then_output(|| live_function("f", "x", 256, &[]));
     let clients = clients(&[&configuration, &code, &settled], &[], &[]);
-    slsctl::aws::lambda::update_configuration(&clients, &input())
+    slsctl::kinds::function::aws::update_configuration(&clients, &input())
         .await
         .expect("the request matched");
-    slsctl::aws::lambda::update_code(&clients, "f", &input().code, "arm64")
+    slsctl::kinds::function::aws::update_code(&clients, "f", &input().code, "arm64")
         .await
         .expect("the request matched");
     assert_eq!(configuration.num_calls(), 1);
@@ -493,7 +493,7 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
              apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: from-image}\nspec:\n  code: {imageUri: \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc\"}\n  role: arn:aws:iam::123456789012:role/r\n",
         ),
     ]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let not_found = || {
         GetFunctionError::ResourceNotFoundException(
@@ -598,7 +598,7 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
         "slsctl:code-source".to_string(),
         "s3://artifacts/app.zip?versionId=v7".to_string(),
     );
-    let s3_props = slsctl::aws::lambda::function_props(
+    let s3_props = slsctl::kinds::function::aws::function_props(
         active("x", false).configuration().unwrap(),
         &tags,
         None,
@@ -610,7 +610,7 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
     );
     assert!(!s3_props.contains_key("tags.slsctl:code-source"));
     let image = active("y", true);
-    let image_props = slsctl::aws::lambda::function_props(
+    let image_props = slsctl::kinds::function::aws::function_props(
         image.configuration().unwrap(),
         &Default::default(),
         None,
@@ -706,7 +706,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         FieldValue::known("NEW_AND_OLD_IMAGES"),
     )]
     .into();
-    slsctl::aws::dynamodb::update(&clients, "t", &table, &changed, &live)
+    slsctl::kinds::table::aws::update(&clients, "t", &table, &changed, &live)
         .await
         .expect("updated");
     assert_eq!(
@@ -753,7 +753,7 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
-    slsctl::aws::events::update_bus(&clients, "shop-events", "all domain events")
+    slsctl::kinds::event_bus::aws::update_bus(&clients, "shop-events", "all domain events")
         .await
         .expect("the request matched");
     assert_eq!(update.num_calls(), 1);
@@ -793,7 +793,7 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
         "us-east-1",
     );
-    slsctl::aws::apigateway::set_domain_certificate(
+    slsctl::kinds::api::domain::set_domain_certificate(
         &clients,
         "api.example.com",
         "arn:aws:acm:us-east-1:123456789012:certificate/b",
@@ -935,10 +935,10 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
     .map(String::from)
     .into();
     assert_eq!(
-        slsctl::aws::dynamodb::update_steps(&changed, &live, &table),
+        slsctl::kinds::table::aws::update_steps(&changed, &live, &table),
         ["switch billing to PROVISIONED with the throughput of index gsi1, gsi2, wait until the table is ACTIVE"]
     );
-    slsctl::aws::dynamodb::update(&clients, "t", &table, &changed, &live)
+    slsctl::kinds::table::aws::update(&clients, "t", &table, &changed, &live)
         .await
         .expect("every request matched a rule");
     assert_eq!((billing.num_calls(), sse.num_calls()), (1, 1));
@@ -981,7 +981,7 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&tag, &untag]),
         "eu-west-1",
     );
-    slsctl::aws::apigateway::tag(
+    slsctl::kinds::api::aws::tag(
         &clients,
         "aws",
         "eu-west-1",
@@ -1008,7 +1008,7 @@ async fn a_rule_that_left_the_spec_is_found_by_its_tags_and_deleted() {
         "stack.yaml",
         "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec: {region: us-east-1}\n",
     )]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let rule_arn = format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/shop-events/shop-old");
     let tagging = {
@@ -1100,7 +1100,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     use aws_sdk_lambda::operation::update_event_source_mapping::UpdateEventSourceMappingOutput;
     use aws_sdk_lambda::types::EventSourceMappingConfiguration;
     let queue_arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs");
-    let trigger = slsctl::aws::lambda::TriggerInput {
+    let trigger = slsctl::kinds::function::aws::TriggerInput {
         function: "worker".into(),
         queue_arn: queue_arn.clone(),
         batch_size: 5,
@@ -1138,7 +1138,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
         .match_requests(|r| r.uuid() == Some("first") && r.batch_size() == Some(5))
         .then_output(|| UpdateEventSourceMappingOutput::builder().build());
     let clients = clients(&[&lost, &found, &update], &[], &[]);
-    slsctl::aws::lambda::create_mapping(&clients, &trigger)
+    slsctl::kinds::function::aws::create_mapping(&clients, &trigger)
         .await
         .expect("adopted");
     assert_eq!(lost.num_calls(), 1, "not sent a second time");
@@ -1158,7 +1158,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     let none = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
         .then_output(|| ListEventSourceMappingsOutput::builder().build());
     let clients = self::clients(&[&retried, &none], &[], &[]);
-    slsctl::aws::lambda::create_mapping(&clients, &trigger)
+    slsctl::kinds::function::aws::create_mapping(&clients, &trigger)
         .await
         .expect("created on the second attempt");
     assert_eq!(retried.num_calls(), 2);
@@ -1183,7 +1183,7 @@ async fn a_secret_echoed_by_an_aws_error_is_redacted_everywhere() {
             &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{s3: {{bucket: artifacts, key: app.zip}}}}\n  role: arn:aws:iam::123456789012:role/r\n  environment: {{TOKEN: {canary}, PADDING: {padding}}}\n  sensitiveEnvironment: [TOKEN]\n"),
         ),
     ]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let missing = mock!(aws_sdk_lambda::Client::get_function).then_error(|| {
         GetFunctionError::ResourceNotFoundException(
@@ -1264,10 +1264,10 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         ),
         ("src/app.py", "def handler(e, c):\n    return e\n"),
     ]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     let packages = slsctl::engine::build_packages(&stack).unwrap();
-    let mut context = slsctl::plan::desired::Context {
+    let mut context = slsctl::kinds::desired::Context {
         account: ACCOUNT.into(),
         region: "us-east-1".into(),
         partition: "aws".into(),
@@ -1278,7 +1278,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             .code_sha256
             .insert(id.clone(), package.sha256_base64.clone());
     }
-    let desired = slsctl::plan::desired::desired_resources(&stack, &context);
+    let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let order = slsctl::model::graph::creation_order(&stack).unwrap();
     // Nothing exists yet: the plan creates the queue, then the function it triggers.
     let plan = slsctl::plan::build_plan(
@@ -1288,7 +1288,10 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         &desired,
         &[],
         &order,
-        &PlanOptions::default(),
+        &PlanOptions {
+            rules: slsctl::kinds::rules,
+            ..PlanOptions::default()
+        },
     );
     assert_eq!(plan.summary.create, 2, "{plan:?}");
     let prepared = slsctl::engine::Prepared {
@@ -1407,7 +1410,7 @@ async fn old_function_versions_are_deleted_except_the_newest_and_the_aliases() {
         .repeatedly()
         .build();
     let clients = clients(&[&aliases, &versions, &in_use, &deleted], &[], &[]);
-    let gone = slsctl::aws::versions::prune_function_versions(&clients, "worker", 3)
+    let gone = slsctl::kinds::function::versions::prune_function_versions(&clients, "worker", 3)
         .await
         .unwrap();
     // Newest three 7, 6, 5 stay; 2 is routed to; 3 is in use elsewhere.
@@ -1427,7 +1430,7 @@ async fn tags_the_tagging_api_reports_stale_are_confirmed_with_the_service() {
         ("q.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {}\n"),
     ]);
     for (reported, confirmations) in [("orders", 1), ("payments", 0)] {
-        let (stack, _) = slsctl::spec::load_stack(dir.path())
+        let (stack, _) = slsctl::kinds::load_stack(dir.path())
             .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
         let tagging =
             mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_output(move || {
@@ -1516,7 +1519,7 @@ async fn a_mapping_in_transition_is_waited_for_before_it_is_updated() {
         })
         .build();
     let clients = clients(&[&update, &state], &[], &[]);
-    let trigger = slsctl::aws::lambda::TriggerInput {
+    let trigger = slsctl::kinds::function::aws::TriggerInput {
         function: "worker:live".into(),
         queue_arn: format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"),
         batch_size: 10,
@@ -1525,7 +1528,7 @@ async fn a_mapping_in_transition_is_waited_for_before_it_is_updated() {
         maximum_concurrency: None,
         enabled: true,
     };
-    slsctl::aws::lambda::update_mapping(&clients, "uuid-1", &trigger)
+    slsctl::kinds::function::aws::update_mapping(&clients, "uuid-1", &trigger)
         .await
         .expect("updated once the mapping settled");
     assert_eq!((update.num_calls(), state.num_calls()), (2, 2));
@@ -1550,10 +1553,14 @@ async fn remove_targets_with_failed_entries_is_a_failure() {
             .build()
     });
     let clients = clients_with_events(&[], &[], &[], &[&partial]);
-    let error =
-        slsctl::aws::events::remove_targets(&clients, "placed", "default", vec!["to-queue".into()])
-            .await
-            .expect_err("a failed entry fails the call");
+    let error = slsctl::kinds::rule::aws::remove_targets(
+        &clients,
+        "placed",
+        "default",
+        vec!["to-queue".into()],
+    )
+    .await
+    .expect_err("a failed entry fails the call");
     assert_eq!(error.operation, "RemoveTargets");
     assert_eq!(
         error.kind,

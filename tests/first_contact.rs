@@ -433,7 +433,7 @@ fn surroundings(access_keys: bool) -> Surroundings {
 /// Plan the one-queue stack against `clients` and explain the error it ends in.
 async fn explained(clients: &Clients, around: &Surroundings) -> Explanation {
     let dir = support::spec_dir(&[("stack.yaml", STACK), ("queue.yaml", QUEUE)]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap();
+    let (stack, _) = slsctl::kinds::load_stack(dir.path()).unwrap();
     match prepare(stack, clients, &PlanOptions::default()).await {
         Err(EngineError::Aws(error)) => {
             let explanation = explain(&error, around, Some("us-east-1"));
@@ -570,7 +570,7 @@ async fn the_wrong_account_is_refused_before_any_call_beyond_the_identity() {
     let sts = identity("999999999999");
     let clients = clients(&[&sts], &[]);
     let dir = support::spec_dir(&[("stack.yaml", STACK), ("queue.yaml", QUEUE)]);
-    let (stack, _) = slsctl::spec::load_stack(dir.path()).unwrap();
+    let (stack, _) = slsctl::kinds::load_stack(dir.path()).unwrap();
     let error = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect_err("refused");

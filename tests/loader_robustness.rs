@@ -23,7 +23,7 @@ fn load_with(content: &[u8]) {
 
 fn check(root: &Path) {
     let started = Instant::now();
-    let result = slsctl::spec::load_stack(root);
+    let result = slsctl::kinds::load_stack(root);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "loading took {:?}",

@@ -9,7 +9,7 @@ use aws_sdk_lambda::types::{
     EventSourceMappingConfiguration, FunctionConfiguration, FunctionResponseType, Layer,
     PackageType, Runtime, ScalingConfig, TracingConfigResponse, TracingMode,
 };
-use slsctl::plan::desired::{desired_resources, Context};
+use slsctl::kinds::desired::{desired_resources, Context};
 use slsctl::plan::{FieldValue, Props};
 
 mod support;
@@ -20,7 +20,7 @@ fn stack(docs: &str) -> slsctl::model::Stack {
         ("r.yaml", docs),
         ("src/app.py", "x = 1\n"),
     ]);
-    slsctl::spec::load_stack(dir.path())
+    slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
         .0
 }
@@ -110,7 +110,8 @@ fn every_function_field_reads_back_as_written() {
             ))
         })
         .collect();
-    let mut props = slsctl::aws::lambda::function_props(&configuration, &tags, Some(9), None);
+    let mut props =
+        slsctl::kinds::function::aws::function_props(&configuration, &tags, Some(9), None);
     let mapping = EventSourceMappingConfiguration::builder()
         .uuid("u")
         .event_source_arn(queue_arn)
@@ -121,7 +122,7 @@ fn every_function_field_reads_back_as_written() {
         .scaling_config(ScalingConfig::builder().maximum_concurrency(12).build())
         .state("Disabled")
         .build();
-    slsctl::aws::lambda::mapping_props(&mapping, &mut props);
+    slsctl::kinds::function::aws::mapping_props(&mapping, &mut props);
     slsctl::engine::mask_sensitive_props(want, &mut props);
     assert_eq!(
         props["environment.SECRET"],
@@ -149,7 +150,7 @@ fn every_queue_attribute_reads_back_as_written() {
         // SQS stores every attribute as a string and answers GetQueueAttributes the same way;
         // maxReceiveCount comes back as a string inside the JSON redrive policy.
         let mut attributes: BTreeMap<String, String> =
-            slsctl::aws::sqs::attributes_from_props(&want.props)
+            slsctl::kinds::queue::aws::attributes_from_props(&want.props)
                 .into_iter()
                 .map(|(k, v)| (k.as_str().to_string(), v))
                 .filter(|(_, v)| !v.is_empty())
@@ -177,7 +178,7 @@ fn every_queue_attribute_reads_back_as_written() {
                 ))
             })
             .collect();
-        let live = slsctl::aws::sqs::queue_from_attributes("u", &attributes, &tags);
+        let live = slsctl::kinds::queue::aws::queue_from_attributes("u", &attributes, &tags);
         assert_eq!(live.props, want.props, "{}", want.id);
     }
     // The dead-letter queue names its one source in its redrive-allow policy.

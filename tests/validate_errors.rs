@@ -21,7 +21,7 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/shop";
 
 /// Render the diagnostics of a spec tree; panics if the tree is valid.
 fn errors_in(root: &Path) -> String {
-    match slsctl::spec::load_stack(root) {
+    match slsctl::kinds::load_stack(root) {
         Ok((stack, _)) => panic!("expected errors, but stack `{}` is valid", stack.name),
         Err((diagnostics, sources)) => {
             let rendered = diagnostics.render(&|p| sources.get(p));
@@ -444,7 +444,7 @@ fn every_problem_of_every_file_sorted_by_file_and_line() {
 #[test]
 fn the_example_stack_is_valid() {
     let root = support::project_root().join("specs/examples/orders");
-    let (stack, _) = slsctl::spec::load_stack(&root)
+    let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
     assert_eq!(stack.resources.len(), 10);

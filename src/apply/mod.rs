@@ -11,13 +11,13 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use crate::aws::lambda::{self, CodeInput, FunctionInput, TriggerInput};
-use crate::aws::{apigateway, autoscaling, dynamodb, events, sqs, AwsError, Clients, ErrorKind};
-use crate::engine::Prepared;
-use crate::model::{Code, DeletionPolicy, EnvValue, Kind, ResourceId, ResourceSpec};
-use crate::plan::desired::{
-    arn_name, desired_resources, Context, OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK,
-};
+use crate::aws::{AwsError, Clients, ErrorKind};
+use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unresolved};
+use crate::kinds::desired::{arn_name, OWNERSHIP_TAGS};
+use crate::kinds::function::autoscaling;
+use crate::kinds::function::aws::{self as lambda, CodeInput, FunctionInput, TriggerInput};
+use crate::kinds::{self, ApplyCtx, Deferred, Prepared};
+use crate::model::{Code, EnvValue, ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
 
 /// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
@@ -88,35 +88,11 @@ impl Progress for Quiet {
     fn finished(&self, _: &ActionReport) {}
 }
 
+/// The executor's view: the kinds' context, and where progress goes.
 #[derive(Clone)]
 struct Shared {
-    clients: Clients,
-    prepared: Arc<Prepared>,
-    context: Arc<Mutex<Context>>,
-    /// Raw sensitive values, to redact from AWS's error messages.
-    secrets: Arc<Vec<String>>,
-    /// Clean-ups that must wait until the resources that refer to them have moved on.
-    deferred: Arc<Mutex<Vec<Deferred>>>,
+    ctx: ApplyCtx,
     progress: Arc<dyn Progress>,
-}
-
-/// Something an action leaves for the end of the apply, because another resource may still use it
-/// until its own action runs: a rule's target or an API's integration moving from `$LATEST` to an
-/// alias (or back) keeps working on the old permission, or the old alias, until then. Done only
-/// when every action succeeded; otherwise the next plan shows it and finishes it.
-#[derive(Clone, Debug)]
-enum Deferred {
-    RemovePermission {
-        id: ResourceId,
-        function: String,
-        sid: String,
-        qualifier: Option<String>,
-    },
-    DeleteAlias {
-        id: ResourceId,
-        function: String,
-        alias: String,
-    },
 }
 
 /// Record an action that did not start (the fence closed), so its dependents are skipped too.
@@ -176,11 +152,13 @@ pub async fn apply_with_parallelism(
         .flatten()
         .collect();
     let shared = Arc::new(Shared {
-        clients: clients.clone(),
-        context: Arc::new(Mutex::new(prepared.context.clone())),
-        prepared: prepared.clone(),
-        secrets: Arc::new(secrets),
-        deferred: Arc::new(Mutex::new(Vec::new())),
+        ctx: ApplyCtx {
+            clients: clients.clone(),
+            context: Arc::new(Mutex::new(prepared.context.clone())),
+            prepared: prepared.clone(),
+            secrets: Arc::new(secrets),
+            deferred: Arc::new(Mutex::new(Vec::new())),
+        },
         progress: progress.clone(),
     });
     let mut report = ApplyReport::default();
@@ -208,7 +186,10 @@ pub async fn apply_with_parallelism(
             Ok(()) => Outcome::Done,
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
+                Outcome::Failed(
+                    e.redact(&shared.ctx.secrets)
+                        .for_people(&shared.ctx.clients.region),
+                )
             }
         };
         let entry = ActionReport {
@@ -297,7 +278,7 @@ pub async fn apply_with_parallelism(
                 let Some((action, started)) = running_actions.remove(&error.id()) else {
                     continue;
                 };
-                let why = crate::text::scrub(&panic_message(error), &shared.secrets);
+                let why = crate::text::scrub(&panic_message(error), &shared.ctx.secrets);
                 failed.insert(action.id.clone());
                 let entry = ActionReport {
                     id: action.id.clone(),
@@ -317,7 +298,10 @@ pub async fn apply_with_parallelism(
             }
             Err(e) => {
                 failed.insert(action.id.clone());
-                Outcome::Failed(e.redact(&shared.secrets).for_people(&shared.clients.region))
+                Outcome::Failed(
+                    e.redact(&shared.ctx.secrets)
+                        .for_people(&shared.ctx.clients.region),
+                )
             }
         };
         let entry = ActionReport {
@@ -329,28 +313,19 @@ pub async fn apply_with_parallelism(
         progress.finished(&entry);
         report.actions.push(entry);
     }
-    let deferred = std::mem::take(&mut *shared.deferred.lock().unwrap_or_else(|e| e.into_inner()));
+    let deferred = std::mem::take(
+        &mut *shared
+            .ctx
+            .deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
     if report.failed() == 0 && report.skipped() == 0 {
         for cleanup in deferred {
-            let (id, result) = match &cleanup {
-                Deferred::RemovePermission {
-                    id,
-                    function,
-                    sid,
-                    qualifier,
-                } => (
-                    id,
-                    lambda::remove_permission(clients, function, sid, qualifier.as_deref()).await,
-                ),
-                Deferred::DeleteAlias {
-                    id,
-                    function,
-                    alias,
-                } => (id, lambda::delete_alias(clients, function, alias).await),
-            };
+            let (id, result) = (cleanup.id, (cleanup.run)(clients.clone()).await);
             if let Err(e) = result {
                 let entry = ActionReport {
-                    id: id.clone(),
+                    id,
                     action: ActionKind::Update,
                     outcome: Outcome::Failed(format!("clean-up after the apply: {e}")),
                     seconds: 0.0,
@@ -396,226 +371,30 @@ fn failed_referrer<'a>(
     })
 }
 
-/// The desired resource as of now: references to resources created during this apply resolve.
-fn desired_now(shared: &Shared, id: &ResourceId) -> Option<DesiredResource> {
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    desired_resources(&shared.prepared.stack, &context)
-        .into_iter()
-        .find(|d| &d.id == id)
-}
-
-fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
-    match props.get(field) {
-        Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
-        Some(FieldValue::Known(Value::Number(n))) => Some(n.to_string()),
-        Some(FieldValue::Known(Value::Bool(b))) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn int(props: &crate::plan::Props, field: &str) -> Option<i32> {
-    match props.get(field) {
-        Some(FieldValue::Known(Value::Number(n))) => n.as_i64().and_then(|v| i32::try_from(v).ok()),
-        _ => None,
-    }
-}
-
-fn unresolved(id: &ResourceId, field: &str) -> AwsError {
-    AwsError::new(
-        "resolve references",
-        ErrorKind::Other,
-        format!("{id}: `{field}` is still unknown after its dependencies were applied"),
-    )
-}
-
-/// Tags wanted by the props (`tags.*`).
-fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
-    props
-        .iter()
-        .filter_map(|(k, v)| {
-            let key = k.strip_prefix("tags.")?;
-            match v {
-                FieldValue::Known(Value::String(s)) => Some((key.to_string(), s.clone())),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// Tag changes of an action: keys to set and keys to remove.
-fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>) {
-    let mut add = HashMap::new();
-    let mut remove = Vec::new();
-    for change in &action.changes {
-        let Some(key) = change.field.strip_prefix("tags.") else {
-            continue;
-        };
-        match &change.after {
-            Some(FieldValue::Known(Value::String(value))) => {
-                add.insert(key.to_string(), value.clone());
-            }
-            _ => remove.push(key.to_string()),
-        }
-    }
-    (add, remove)
-}
-
 async fn run(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
     // Waits inside this action are announced as this action's progress.
     let (progress, id) = (shared.progress.clone(), action.id.clone());
-    let shared = &Shared {
+    let ctx = ApplyCtx {
         clients: shared
+            .ctx
             .clients
             .with_notices(Arc::new(move |what: &str| progress.waiting(&id, what))),
-        ..shared.clone()
+        ..shared.ctx.clone()
     };
-    match (action.id.kind, action.action) {
-        (Kind::Queue, _) => run_queue(shared, action).await,
-        (Kind::Function, _) => run_function(shared, action).await,
-        (Kind::Layer, _) => run_layer(shared, action).await,
-        (Kind::Table, _) => run_table(shared, action).await,
-        (Kind::EventBus, _) => run_bus(shared, action).await,
-        (Kind::Rule, _) => run_rule(shared, action).await,
-        (Kind::Api, _) => run_api(shared, action).await,
-        (kind, _) => Err(AwsError::new(
+    match kinds::of(action.id.kind) {
+        Some(kind) => kind.apply(&ctx, action).await,
+        None => Err(AwsError::new(
             "apply",
             ErrorKind::Validation,
-            format!("{kind} is not supported by the engine yet"),
+            format!("{} is not supported by the engine yet", action.id.kind),
         )),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Queues
-
-async fn run_queue(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = &shared.prepared.observed;
-    let live_url = observed.queue_urls.get(&action.id).cloned();
-    match action.action {
-        ActionKind::Delete => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new("DeleteQueue", ErrorKind::NotFound, "queue URL unknown")
-            })?;
-            // Re-check at the last moment: messages may have arrived since the plan.
-            // The same policy the plan used: the spec's, else the one the queue carries.
-            let policy = shared
-                .prepared
-                .stack
-                .get(&action.id)
-                .map(|r| r.deletion_policy)
-                .or_else(|| {
-                    observed
-                        .resources
-                        .iter()
-                        .find(|o| o.id == action.id)
-                        .and_then(|o| o.deletion_policy)
-                })
-                .unwrap_or(DeletionPolicy::DeleteIfEmpty);
-            if policy == DeletionPolicy::DeleteIfEmpty {
-                if let Some(live) = sqs::get_queue(clients, &url, Some(BTreeMap::new())).await? {
-                    if live.messages > 0 {
-                        return Err(AwsError::new(
-                            "DeleteQueue",
-                            ErrorKind::Conflict,
-                            format!("refused: the queue now holds {} messages", live.messages),
-                        ));
-                    }
-                }
-            }
-            sqs::delete_queue(clients, &url).await
-        }
-        ActionKind::Release => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new("UntagQueue", ErrorKind::NotFound, "queue URL unknown")
-            })?;
-            sqs::tag(
-                clients,
-                &url,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        ActionKind::Create | ActionKind::Replace => {
-            if action.action == ActionKind::Replace {
-                if let Some(url) = &live_url {
-                    sqs::delete_queue(clients, url).await?;
-                }
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let fifo = matches!(
-                want.props.get("fifo"),
-                Some(FieldValue::Known(Value::Bool(true)))
-            );
-            if want.props.values().any(FieldValue::is_unknown) {
-                return Err(unresolved(&action.id, "deadLetter.queue"));
-            }
-            let mut attributes = sqs::attributes_from_props(&want.props);
-            let policy = sqs::merged_policy(None, &want.props);
-            if !policy.is_empty() {
-                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
-            }
-            sqs::create_queue(
-                clients,
-                &want.physical_name,
-                fifo,
-                attributes,
-                tags_of(&want.props),
-            )
-            .await
-            .map(|_| ())
-        }
-        ActionKind::Update | ActionKind::Adopt => {
-            let url = live_url.ok_or_else(|| {
-                AwsError::new(
-                    "SetQueueAttributes",
-                    ErrorKind::NotFound,
-                    "queue URL unknown",
-                )
-            })?;
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let attributes_changed = action
-                .changes
-                .iter()
-                .any(|c| !c.field.starts_with("tags.") && !c.field.starts_with("permissions["));
-            let permissions_changed = action
-                .changes
-                .iter()
-                .any(|c| c.field.starts_with("permissions["));
-            let has_permissions = want.props.keys().any(|k| k.starts_with("permissions["));
-            let mut attributes = if attributes_changed {
-                sqs::attributes_from_props(&want.props)
-            } else {
-                HashMap::new()
-            };
-            // The policy goes in the same write as the other attributes: one call, and moto
-            // (unlike SQS) forgets a policy that a SetQueueAttributes call leaves out.
-            if permissions_changed || (attributes_changed && has_permissions) {
-                // Merge: statements slsctl does not own stay as they are.
-                let live = sqs::get_policy(clients, &url).await?;
-                let policy = sqs::merged_policy(live.as_deref(), &want.props);
-                attributes.insert(aws_sdk_sqs::types::QueueAttributeName::Policy, policy);
-            }
-            if !attributes.is_empty() {
-                sqs::set_attributes(clients, &url, attributes).await?;
-            }
-            let (add, remove) = tag_changes(action);
-            sqs::tag(clients, &url, add, remove).await
-        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Layers
 
-async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_layer(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     match action.action {
         ActionKind::Delete => lambda::delete_layer(clients, &action.physical_name).await,
@@ -665,7 +444,7 @@ async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
                 .unwrap_or_else(|e| e.into_inner())
                 .layer_version_arn
                 .insert(action.id.clone(), arn);
-            let pruned = crate::aws::versions::prune_layer_versions(
+            let pruned = crate::kinds::function::versions::prune_layer_versions(
                 clients,
                 &resource.physical_name,
                 &shared.prepared.stack.name,
@@ -683,7 +462,7 @@ async fn run_layer(shared: &Shared, action: &ResourceAction) -> Result<(), AwsEr
 // Functions
 
 fn function_input(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     want: &DesiredResource,
 ) -> Result<FunctionInput, AwsError> {
@@ -765,7 +544,7 @@ fn function_input(
 
 /// The triggers the props want, by queue name.
 fn wanted_triggers(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     want: &DesiredResource,
 ) -> Result<BTreeMap<String, TriggerInput>, AwsError> {
@@ -782,7 +561,7 @@ fn wanted_triggers(
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     for trigger in &f.triggers {
-        let arn = match crate::plan::desired::reference_arn(
+        let arn = match crate::kinds::desired::reference_arn(
             &shared.prepared.stack,
             &context,
             &trigger.queue,
@@ -812,7 +591,7 @@ fn wanted_triggers(
 }
 
 async fn delete_function_and_mappings(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     name: &str,
 ) -> Result<(), AwsError> {
@@ -824,7 +603,10 @@ async fn delete_function_and_mappings(
     lambda::delete_function(&shared.clients, name).await
 }
 
-async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
+pub(crate) async fn run_function(
+    shared: &ApplyCtx,
+    action: &ResourceAction,
+) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = &shared.prepared.observed;
     match action.action {
@@ -998,7 +780,7 @@ async fn run_function(shared: &Shared, action: &ResourceAction) -> Result<(), Aw
 /// its alias) is added where it goes now, and removed from where it was only at the end of the
 /// apply, after the rule that invokes it has moved too: no window without permission.
 async fn sync_permissions(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     want: &crate::plan::Props,
@@ -1022,11 +804,21 @@ async fn sync_permissions(
         match wanted.get(sid) {
             Some(new) if new == value => {}
             Some(new) if qualifier_of(new) != qualifier_of(value) => {
-                moved.push(Deferred::RemovePermission {
+                let (function, sid) = (function.to_string(), sid.clone());
+                let qualifier = qualifier_of(value).map(str::to_string);
+                moved.push(Deferred {
                     id: id.clone(),
-                    function: function.to_string(),
-                    sid: sid.clone(),
-                    qualifier: qualifier_of(value).map(str::to_string),
+                    run: Box::new(move |clients: Clients| {
+                        Box::pin(async move {
+                            lambda::remove_permission(
+                                &clients,
+                                &function,
+                                &sid,
+                                qualifier.as_deref(),
+                            )
+                            .await
+                        })
+                    }),
                 })
             }
             _ => {
@@ -1065,7 +857,7 @@ fn qualifier_of(value: &Value) -> Option<&str> {
 /// the version digest differs, set or remove provisioned concurrency, delete aliases that left the
 /// spec. `live` holds the observed `alias.*` props (empty for a new function).
 async fn sync_aliases(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     want: &DesiredResource,
@@ -1090,15 +882,15 @@ async fn sync_aliases(
         .deferred
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .extend(
-            alias_names(live)
-                .difference(&wanted)
-                .map(|name| Deferred::DeleteAlias {
-                    id: id.clone(),
-                    function: function.to_string(),
-                    alias: name.clone(),
+        .extend(alias_names(live).difference(&wanted).map(|name| {
+            let (function, alias) = (function.to_string(), name.clone());
+            Deferred {
+                id: id.clone(),
+                run: Box::new(move |clients: Clients| {
+                    Box::pin(async move { lambda::delete_alias(&clients, &function, &alias).await })
                 }),
-        );
+            }
+        }));
     for name in &wanted {
         let version_field = format!("alias.{name}.version");
         let digest =
@@ -1112,7 +904,8 @@ async fn sync_aliases(
             let keep = shared.prepared.stack.keep_versions as usize;
             housekeeping(
                 clients,
-                crate::aws::versions::prune_function_versions(clients, function, keep).await,
+                crate::kinds::function::versions::prune_function_versions(clients, function, keep)
+                    .await,
             );
         }
         // Auto Scaling first: leaving it deregisters the target, which leaves the provisioned
@@ -1138,7 +931,7 @@ async fn sync_aliases(
 /// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its
 /// tracking policy, as the spec has them.
 async fn sync_autoscaling(
-    shared: &Shared,
+    shared: &ApplyCtx,
     id: &ResourceId,
     function: &str,
     alias: &str,
@@ -1225,589 +1018,4 @@ async fn sync_autoscaling(
         _ => {}
     }
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tables
-
-async fn run_table(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
-    let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-    match action.action {
-        ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
-        ActionKind::Release => {
-            dynamodb::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        ActionKind::Create | ActionKind::Replace => {
-            if action.action == ActionKind::Replace {
-                if let Some(old) = observed {
-                    dynamodb::delete(clients, &old.physical_name).await?;
-                    dynamodb::wait_deleted(clients, &old.physical_name).await?;
-                }
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let table = table_model(shared, &action.id)?;
-            dynamodb::create(clients, &want.physical_name, table, &tags_of(&want.props)).await
-        }
-        ActionKind::Update | ActionKind::Adopt => {
-            let table = table_model(shared, &action.id)?;
-            let changed: BTreeSet<String> = action
-                .changes
-                .iter()
-                .filter(|c| !c.field.starts_with("tags."))
-                .map(|c| c.field.clone())
-                .collect();
-            let live = observed.map(|o| o.props.clone()).unwrap_or_default();
-            dynamodb::update(clients, &action.physical_name, table, &changed, &live).await?;
-            let (add, remove) = tag_changes(action);
-            dynamodb::tag(clients, &arn, add, remove).await
-        }
-    }
-}
-
-fn table_model<'a>(
-    shared: &'a Shared,
-    id: &ResourceId,
-) -> Result<&'a crate::model::Table, AwsError> {
-    match shared.prepared.stack.get(id).map(|r| &r.spec) {
-        Some(ResourceSpec::Table(table)) => Ok(table),
-        _ => Err(unresolved(id, "spec")),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// EventBridge
-
-fn archive_of(props: &crate::plan::Props) -> Option<(Value, i32)> {
-    let days = int(props, "archive.retentionDays")?;
-    let pattern = match props.get("archive.pattern") {
-        Some(FieldValue::Known(pattern)) => pattern.clone(),
-        _ => Value::Null,
-    };
-    Some((pattern, days))
-}
-
-async fn run_bus(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
-    match action.action {
-        ActionKind::Delete => events::delete_bus(clients, &action.physical_name).await,
-        ActionKind::Release => {
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-            events::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        ActionKind::Create | ActionKind::Replace => {
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let description = text(&want.props, "description").unwrap_or_default();
-            let arn = events::create_bus(
-                clients,
-                &want.physical_name,
-                &description,
-                &tags_of(&want.props),
-            )
-            .await?;
-            let archive = archive_of(&want.props);
-            events::put_archive(
-                clients,
-                &want.physical_name,
-                &arn,
-                archive.as_ref().map(|(p, d)| (p, *d)),
-                false,
-            )
-            .await
-        }
-        ActionKind::Update | ActionKind::Adopt => {
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-            let changed = |prefix: &str| action.changes.iter().any(|c| c.field.starts_with(prefix));
-            if changed("description") {
-                events::update_bus(
-                    clients,
-                    &action.physical_name,
-                    &text(&want.props, "description").unwrap_or_default(),
-                )
-                .await?;
-            }
-            if changed("archive.") {
-                let exists =
-                    observed.is_some_and(|o| o.props.contains_key("archive.retentionDays"));
-                let archive = archive_of(&want.props);
-                events::put_archive(
-                    clients,
-                    &action.physical_name,
-                    &arn,
-                    archive.as_ref().map(|(p, d)| (p, *d)),
-                    exists,
-                )
-                .await?;
-            }
-            let (add, remove) = tag_changes(action);
-            events::tag(clients, &arn, add, remove).await
-        }
-    }
-}
-
-async fn run_rule(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
-    let live_targets: Vec<String> = observed
-        .map(|o| {
-            o.props
-                .keys()
-                .filter_map(|k| Some(k.strip_prefix("targets[")?.strip_suffix(']')?.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let live_bus = observed
-        .and_then(|o| text(&o.props, "bus"))
-        .unwrap_or_else(|| "default".into());
-    match action.action {
-        ActionKind::Delete => {
-            events::delete_rule(clients, &action.physical_name, &live_bus, live_targets).await
-        }
-        ActionKind::Release => {
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-            events::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
-        }
-        _ => {
-            if action.action == ActionKind::Replace {
-                events::delete_rule(
-                    clients,
-                    &action.physical_name,
-                    &live_bus,
-                    live_targets.clone(),
-                )
-                .await?;
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let bus = text(&want.props, "bus").unwrap_or_else(|| "default".into());
-            let rule = events::RuleInput {
-                name: want.physical_name.clone(),
-                bus: bus.clone(),
-                pattern: match want.props.get("pattern") {
-                    Some(FieldValue::Known(p)) => Some(p.clone()),
-                    _ => None,
-                },
-                schedule: text(&want.props, "schedule"),
-                enabled: text(&want.props, "state").as_deref() != Some("DISABLED"),
-                description: text(&want.props, "description").unwrap_or_default(),
-                tags: tags_of(&want.props),
-            };
-            let arn = events::put_rule(clients, &rule).await?;
-            let mut targets = Vec::new();
-            let mut wanted_ids = BTreeSet::new();
-            for (field, value) in &want.props {
-                let Some(id) = field
-                    .strip_prefix("targets[")
-                    .and_then(|r| r.strip_suffix(']'))
-                else {
-                    continue;
-                };
-                let FieldValue::Known(value) = value else {
-                    return Err(unresolved(&action.id, field));
-                };
-                wanted_ids.insert(id.to_string());
-                targets.push(events::target_from_value(id, value)?);
-            }
-            let stale: Vec<String> = if action.action == ActionKind::Replace {
-                Vec::new()
-            } else {
-                live_targets
-                    .into_iter()
-                    .filter(|t| !wanted_ids.contains(t))
-                    .collect()
-            };
-            events::remove_targets(clients, &want.physical_name, &bus, stale).await?;
-            events::put_targets(clients, &want.physical_name, &bus, targets).await?;
-            // PutRule sets tags only when it creates the rule.
-            if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
-                let (add, remove) = tag_changes(action);
-                events::tag(clients, &arn, add, remove).await?;
-            }
-            Ok(())
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// API Gateway
-
-/// `permissions[<function>/<sid>]` props, by (function, sid).
-fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), Value> {
-    props
-        .iter()
-        .filter_map(|(k, v)| {
-            let (function, sid) = k
-                .strip_prefix("permissions[")?
-                .strip_suffix(']')?
-                .split_once('/')?;
-            match v {
-                FieldValue::Known(value) => {
-                    Some(((function.to_string(), sid.to_string()), value.clone()))
-                }
-                FieldValue::Unknown(_) => None,
-            }
-        })
-        .collect()
-}
-
-async fn run_api(shared: &Shared, action: &ResourceAction) -> Result<(), AwsError> {
-    let clients = &shared.clients;
-    let observed = &shared.prepared.observed;
-    let live = observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id)
-        .map(|o| o.props.clone())
-        .unwrap_or_default();
-    let live_id = observed.api_ids.get(&action.id).cloned();
-    let region = shared.prepared.context.region.clone();
-    match action.action {
-        ActionKind::Delete => {
-            for ((function, sid), value) in route_permissions(&live) {
-                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
-            }
-            if let Some(FieldValue::Known(domain)) = live.get("domain") {
-                remove_domain(clients, domain).await?;
-            }
-            match live_id {
-                Some(id) => apigateway::delete(clients, &id).await,
-                None => Ok(()),
-            }
-        }
-        ActionKind::Release => match live_id {
-            Some(id) => {
-                apigateway::tag(
-                    clients,
-                    &shared.prepared.context.partition,
-                    &region,
-                    &id,
-                    HashMap::new(),
-                    OWNERSHIP_TAGS.map(String::from).to_vec(),
-                )
-                .await
-            }
-            None => Ok(()),
-        },
-        _ => {
-            let fresh = matches!(action.action, ActionKind::Create | ActionKind::Replace);
-            if action.action == ActionKind::Replace {
-                if let Some(id) = &live_id {
-                    apigateway::delete(clients, id).await?;
-                }
-            }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let id = if fresh {
-                let id = apigateway::create(
-                    clients,
-                    &want.physical_name,
-                    &text(&want.props, "description").unwrap_or_default(),
-                    &text(&want.props, "endpointType").unwrap_or_else(|| "REGIONAL".into()),
-                    tags_of(&want.props),
-                )
-                .await?;
-                shared
-                    .context
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .api_ids
-                    .insert(action.id.clone(), id.clone());
-                id
-            } else {
-                live_id
-                    .clone()
-                    .ok_or_else(|| unresolved(&action.id, "api id"))?
-            };
-            // With the id known, the permissions resolve.
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let live = if fresh {
-                crate::plan::Props::new()
-            } else {
-                live
-            };
-            if !fresh && live.get("description") != want.props.get("description") {
-                apigateway::set_description(
-                    clients,
-                    &id,
-                    &text(&want.props, "description").unwrap_or_default(),
-                )
-                .await?;
-            }
-            // Routes: resources (parents first), methods and their proxy integrations.
-            let routes: Vec<(String, String, String)> = want
-                .props
-                .iter()
-                .filter_map(|(k, v)| {
-                    let (method, path) = k
-                        .strip_prefix("routes[")?
-                        .strip_suffix(']')?
-                        .split_once(' ')?;
-                    match v {
-                        FieldValue::Known(Value::String(arn)) => {
-                            Some((method.to_string(), path.to_string(), arn.clone()))
-                        }
-                        _ => None,
-                    }
-                })
-                .collect();
-            let paths: Vec<String> = routes.iter().map(|(_, p, _)| p.clone()).collect();
-            let existing = if fresh {
-                BTreeMap::new()
-            } else {
-                observed
-                    .api_resources
-                    .get(&action.id)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            // Invoke permissions, one per function this API routes to, granted before any
-            // integration names them; the ones no longer wanted go once the new deployment serves.
-            let (wanted, granted) = (route_permissions(&want.props), route_permissions(&live));
-            let mut stale = Vec::new();
-            for (key, value) in &granted {
-                match wanted.get(key) {
-                    Some(new) if new == value => {}
-                    // Same policy, other source (a replaced API): the statement id is reused.
-                    Some(new) if qualifier_of(new) == qualifier_of(value) => {
-                        lambda::remove_permission(clients, &key.0, &key.1, qualifier_of(value))
-                            .await?
-                    }
-                    _ => stale.push((key.clone(), value.clone())),
-                }
-            }
-            for (key, value) in &wanted {
-                if granted.get(key) != Some(value) {
-                    lambda::add_permission(clients, &key.0, &key.1, value).await?;
-                }
-            }
-            let resources = apigateway::ensure_resources(clients, &id, &existing, &paths).await?;
-            for (method, path, function) in &routes {
-                let key = format!("routes[{method} {path}]");
-                if live.get(&key) != want.props.get(&key) {
-                    let resource = resources.get(path).cloned().unwrap_or_default();
-                    let uri = apigateway::integration_uri(&region, function);
-                    apigateway::put_route(
-                        clients,
-                        &id,
-                        &resource,
-                        method,
-                        &uri,
-                        live.contains_key(&key),
-                    )
-                    .await?;
-                }
-            }
-            for key in live
-                .keys()
-                .filter(|k| k.starts_with("routes[") && !want.props.contains_key(*k))
-            {
-                if let Some((method, path)) = key
-                    .trim_start_matches("routes[")
-                    .trim_end_matches(']')
-                    .split_once(' ')
-                {
-                    if let Some(resource) = resources.get(path) {
-                        apigateway::delete_route(clients, &id, resource, method).await?;
-                    }
-                }
-            }
-            // A deployment only when the routes changed, then the stage's settings.
-            let stage = text(&want.props, "stage.name").unwrap_or_else(|| "prod".into());
-            let deployed = live.get("stage.deployment") != want.props.get("stage.deployment")
-                || live.get("stage.name") != want.props.get("stage.name");
-            if deployed {
-                let digest = text(&want.props, "stage.deployment")
-                    .ok_or_else(|| unresolved(&action.id, "stage.deployment"))?;
-                apigateway::deploy(clients, &id, &stage, &digest).await?;
-            }
-            let settings_changed = ["stage.tracing", "stage.throttling"]
-                .iter()
-                .any(|f| live.get(*f) != want.props.get(*f));
-            if settings_changed || deployed {
-                let throttling = match want.props.get("stage.throttling") {
-                    Some(FieldValue::Known(t)) => Some(t.clone()),
-                    _ => None,
-                };
-                let tracing = matches!(
-                    want.props.get("stage.tracing"),
-                    Some(FieldValue::Known(Value::Bool(true)))
-                );
-                // A new deployment keeps its stage's method settings; a stage that is new (or
-                // renamed) has none.
-                let throttled_now = live.contains_key("stage.throttling")
-                    && live.get("stage.name") == want.props.get("stage.name");
-                apigateway::update_stage(
-                    clients,
-                    &id,
-                    &stage,
-                    throttling.as_ref(),
-                    throttled_now,
-                    tracing,
-                )
-                .await?;
-            }
-            for ((function, sid), value) in stale {
-                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
-            }
-            if live.get("domain") != want.props.get("domain") {
-                let endpoint =
-                    text(&want.props, "endpointType").unwrap_or_else(|| "REGIONAL".into());
-                sync_domain(
-                    clients,
-                    &id,
-                    &stage,
-                    &endpoint,
-                    live.get("domain"),
-                    want.props.get("domain"),
-                    tags_of(&want.props),
-                )
-                .await?;
-            }
-            if !fresh {
-                let (add, remove) = tag_changes(action);
-                apigateway::tag(
-                    clients,
-                    &shared.prepared.context.partition,
-                    &region,
-                    &id,
-                    add,
-                    remove,
-                )
-                .await?;
-            }
-            Ok(())
-        }
-    }
-}
-
-fn field<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// Remove a domain slsctl owns (its mapping first); a foreign one is refused.
-async fn remove_domain(clients: &Clients, domain: &Value) -> Result<(), AwsError> {
-    if domain.get("foreign").is_some() {
-        return Err(AwsError::new(
-            "custom domain",
-            ErrorKind::Validation,
-            format!(
-                "domain {} does not belong to this stack; it is left as it is",
-                field(domain, "name")
-            ),
-        ));
-    }
-    if let Some(base) = domain.get("basePath").and_then(Value::as_str) {
-        apigateway::delete_mapping(clients, field(domain, "name"), base).await?;
-    }
-    apigateway::delete_domain(clients, field(domain, "name")).await
-}
-
-/// Bring the API's custom domain and base-path mapping to the spec.
-async fn sync_domain(
-    clients: &Clients,
-    api_id: &str,
-    stage: &str,
-    endpoint: &str,
-    live: Option<&FieldValue>,
-    want: Option<&FieldValue>,
-    tags: HashMap<String, String>,
-) -> Result<(), AwsError> {
-    let live = match live {
-        Some(FieldValue::Known(v)) => Some(v),
-        _ => None,
-    };
-    let want = match want {
-        Some(FieldValue::Known(v)) => Some(v),
-        _ => None,
-    };
-    if let Some(live) = live {
-        if live.get("foreign").is_some() {
-            return remove_domain(clients, live).await;
-        }
-        let renamed = want.is_none_or(|w| field(w, "name") != field(live, "name"));
-        if renamed {
-            remove_domain(clients, live).await?;
-        }
-    }
-    let Some(want) = want else { return Ok(()) };
-    let name = field(want, "name");
-    let existing = live.filter(|l| field(l, "name") == name);
-    match existing {
-        None => {
-            // Never create over a domain someone else owns (some endpoints would overwrite it).
-            if let Some(found) = apigateway::domain_tags(clients, name).await? {
-                if found.get(TAG_STACK) != tags.get(TAG_STACK)
-                    || found.get(TAG_RESOURCE) != tags.get(TAG_RESOURCE)
-                {
-                    return Err(AwsError::new(
-                        "custom domain",
-                        ErrorKind::Validation,
-                        format!("domain {name} does not belong to this stack; it is left as it is"),
-                    ));
-                }
-            }
-            apigateway::create_domain(clients, name, field(want, "certificateArn"), endpoint, tags)
-                .await?;
-            apigateway::create_mapping(clients, name, api_id, stage, field(want, "basePath")).await
-        }
-        Some(live) => {
-            if field(live, "certificateArn") != field(want, "certificateArn") {
-                apigateway::set_domain_certificate(
-                    clients,
-                    name,
-                    field(want, "certificateArn"),
-                    endpoint,
-                )
-                .await?;
-            }
-            if live.get("basePath") != want.get("basePath") {
-                if let Some(old) = live.get("basePath").and_then(Value::as_str) {
-                    apigateway::delete_mapping(clients, name, old).await?;
-                }
-                apigateway::create_mapping(clients, name, api_id, stage, field(want, "basePath"))
-                    .await?;
-            }
-            Ok(())
-        }
-    }
 }

@@ -2,19 +2,11 @@
 //! observing live state (`observe`), changing it (`lambda`, `sqs`), classifying errors once
 //! (`error`) and staying below the control-plane quotas (`limits`).
 
-pub mod apigateway;
-pub mod autoscaling;
-pub mod dynamodb;
 pub mod error;
-pub mod events;
-pub mod lambda;
 pub mod limits;
-pub mod observe;
 pub mod permissions;
 pub mod setup;
-pub mod sqs;
 pub mod throttles;
-pub mod versions;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -154,7 +154,7 @@ async fn listening(url: &str) -> bool {
 async fn checks(args: &Args) -> Vec<Check> {
     let mut checks = Vec::new();
     let stack = match &args.dir {
-        Some(dir) => match crate::spec::load_stack(dir) {
+        Some(dir) => match crate::kinds::load_stack(dir) {
             Ok((stack, _)) => {
                 checks.push(Check::ok(
                     "stack",

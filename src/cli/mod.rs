@@ -216,7 +216,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// Load and validate the spec, printing diagnostics; `None` means invalid (exit 1).
 fn load(dir: &std::path::Path) -> Option<crate::model::Stack> {
-    match crate::spec::load_stack(dir) {
+    match crate::kinds::load_stack(dir) {
         Ok((stack, _)) => Some(stack),
         Err((diagnostics, sources)) => {
             eprint!(

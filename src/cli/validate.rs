@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::Output;
+use crate::kinds::load_stack;
 use crate::model::Kind;
-use crate::spec::load_stack;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -139,7 +139,7 @@ impl Lease {
             .send()
             .await;
         match result {
-            Ok(_) => crate::aws::dynamodb::wait_active(&self.clients, &self.config.table).await,
+            Ok(_) => crate::kinds::table::aws::wait_active(&self.clients, &self.config.table).await,
             Err(e) => {
                 let error = classify("CreateTable", e);
                 // Another replica created it first.

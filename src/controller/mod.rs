@@ -286,7 +286,7 @@ impl Controller {
                 None => return self.record_error(name, error.to_string()),
             },
         };
-        let stack = match crate::spec::load_stack(&snapshot.dir) {
+        let stack = match crate::kinds::load_stack(&snapshot.dir) {
             Ok((stack, _)) => stack,
             Err((diagnostics, sources)) => {
                 let why = format!(
@@ -298,7 +298,7 @@ impl Controller {
                 let Some(good) = good else {
                     return self.record_error(name, why);
                 };
-                match crate::spec::load_stack(&good.dir) {
+                match crate::kinds::load_stack(&good.dir) {
                     Ok((stack, _)) => {
                         degraded_by = Some(why);
                         return self

@@ -1,6 +1,7 @@
 //! The stack as it runs now, for the "before" side of a plan's cost: the spec with the
 //! cost-deciding fields AWS reports. The one part of `cost` that reads the plan's observations.
 
+use crate::model::arn::function_of_arn;
 use crate::model::{Architecture, Billing, ResourceId, ResourceSpec, Stack};
 
 /// Whether everything that invokes a live function does so through an alias: its triggers, its
@@ -30,8 +31,8 @@ fn live_traffic_reaches_alias(
         .filter(|(k, _)| k.starts_with("routes["))
         .filter_map(|(_, v)| known(v))
         .filter_map(|v| v.as_str().map(str::to_string))
-        .filter(|arn| crate::plan::desired::function_of_arn(arn).0 == function.physical_name)
-        .all(|arn| crate::plan::desired::function_of_arn(&arn).1.is_some());
+        .filter(|arn| function_of_arn(arn).0 == function.physical_name)
+        .all(|arn| function_of_arn(&arn).1.is_some());
     triggers_qualified && permissions_qualified && routes_qualified
 }
 

@@ -149,7 +149,7 @@ fn load(docs: &str) -> Stack {
     )
     .unwrap();
     std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
-    crate::spec::load_stack(dir.path())
+    crate::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
         .0
 }

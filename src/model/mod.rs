@@ -2,6 +2,7 @@
 //! engine on, the observed side (from AWS). Everything here has passed validation: references
 //! point at resources of the right kind, numbers are in range, paths stay inside the spec root.
 
+pub mod arn;
 pub mod graph;
 mod location;
 

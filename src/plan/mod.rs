@@ -6,7 +6,6 @@
 //! diff here is plain equality and a plan right after an apply is empty by construction.
 //! No I/O and no async in this module.
 
-pub mod desired;
 pub mod scope;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{DeletionPolicy, Kind, ResourceId};
-// `desired` reaches it as `super::hex` too.
 use crate::text::hex;
 
 /// A field's value: known, or only known once a dependency has been created.
@@ -224,7 +222,7 @@ impl Plan {
 }
 
 /// Choices that change what the plan may do.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PlanOptions {
     /// Allow deleting everything or more than half of the stack.
     pub allow_mass_delete: bool,
@@ -237,6 +235,21 @@ pub struct PlanOptions {
     /// `--target`: only these resources are planned (the caller adds their dependencies, see
     /// [`scope::with_dependencies`]); nothing outside them is created, changed or pruned.
     pub targets: Option<BTreeSet<ResourceId>>,
+    /// Each kind's rules (immutable fields, data-bearing, deletion rank).
+    pub rules: RulesOf,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            allow_mass_delete: false,
+            allow_replace: BTreeSet::new(),
+            destroy: false,
+            prune: false,
+            targets: None,
+            rules: plain_rules,
+        }
+    }
 }
 
 impl PlanOptions {
@@ -246,41 +259,36 @@ impl PlanOptions {
     }
 }
 
-/// Fields whose change cannot be made in place, per kind, with the reason shown in the plan.
-pub fn immutable_fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        Kind::Queue => &[(
-            "fifo",
-            "SQS cannot turn a standard queue into a FIFO queue or back",
-        )],
-        Kind::Rule => &[("bus", "EventBridge cannot move a rule to another bus")],
-        Kind::Function => &[(
-            "packageType",
-            "Lambda cannot switch a function between zip and image packaging",
-        )],
-        Kind::Table => &[
-            (
-                "partitionKey",
-                "DynamoDB cannot change a table's key schema",
-            ),
-            ("sortKey", "DynamoDB cannot change a table's key schema"),
-        ],
-        _ => &[],
-    }
+/// What the planner must know of a kind: the rules its module declares (see `crate::kinds`).
+/// The plan is handed them through [`PlanOptions::rules`], so that it stays pure and names no kind.
+#[derive(Clone, Copy, Debug)]
+pub struct KindRules {
+    /// Fields whose change cannot be made in place, with the reason shown in the plan.
+    pub immutable_fields: &'static [(&'static str, &'static str)],
+    /// Whether deleting or replacing it loses data (tables, queues).
+    pub data_bearing: bool,
+    /// What a data-bearing resource holds, for messages about it (`messages`, `items`).
+    pub held_unit: &'static str,
+    /// Deletion order between kinds when the spec no longer says who depends on whom: consumers
+    /// (higher) before what they consume.
+    pub delete_rank: u8,
 }
 
-/// What a data-bearing resource holds, for messages about it.
-fn held_unit(kind: Kind) -> &'static str {
-    if kind == Kind::Table {
-        "items"
-    } else {
-        "messages"
-    }
+impl KindRules {
+    /// A kind with no immutable field, holding no data, deleted last.
+    pub const PLAIN: KindRules = KindRules {
+        immutable_fields: &[],
+        data_bearing: false,
+        held_unit: "messages",
+        delete_rank: 0,
+    };
 }
 
-/// Kinds whose deletion or replacement loses data.
-pub fn is_data_bearing(kind: Kind) -> bool {
-    matches!(kind, Kind::Table | Kind::Queue)
+/// The rules of each kind (the registry's `crate::kinds::rules` in the engine).
+pub type RulesOf = fn(Kind) -> KindRules;
+
+fn plain_rules(_: Kind) -> KindRules {
+    KindRules::PLAIN
 }
 
 fn ignored(field: &str, ignore_changes: &[String]) -> bool {
@@ -293,8 +301,11 @@ fn ignored(field: &str, ignore_changes: &[String]) -> bool {
 }
 
 /// Field-level differences between desired and observed props, honouring `ignoreChanges`.
-pub fn diff_props(desired: &DesiredResource, observed: &Props) -> Vec<FieldChange> {
-    let immutable = immutable_fields(desired.id.kind);
+pub fn diff_props(
+    desired: &DesiredResource,
+    observed: &Props,
+    immutable: &[(&str, &str)],
+) -> Vec<FieldChange> {
     let keys: BTreeSet<&String> = desired.props.keys().chain(observed.keys()).collect();
     let mut changes = Vec::new();
     for key in keys {
@@ -345,7 +356,11 @@ pub fn build_plan(
             match observed_by_id.get(id) {
                 None => {
                     summary.create += 1;
-                    let mut changes = diff_props(want, &Props::new());
+                    let mut changes = diff_props(
+                        want,
+                        &Props::new(),
+                        (options.rules)(want.id.kind).immutable_fields,
+                    );
                     // Nothing is replaced when nothing exists yet.
                     changes
                         .iter_mut()
@@ -365,7 +380,11 @@ pub fn build_plan(
                             id: want.id.clone(),
                             action: ActionKind::Adopt,
                             physical_name: want.physical_name.clone(),
-                            changes: diff_props(want, &have.props),
+                            changes: diff_props(
+                                want,
+                                &have.props,
+                                (options.rules)(want.id.kind).immutable_fields,
+                            ),
                             reasons: vec!["adopted: slsctl.dev/adopt is set".to_string()],
                         });
                     } else {
@@ -383,7 +402,11 @@ pub fn build_plan(
                     }
                 }
                 Some(have) => {
-                    let mut changes = diff_props(want, &have.props);
+                    let mut changes = diff_props(
+                        want,
+                        &have.props,
+                        (options.rules)(want.id.kind).immutable_fields,
+                    );
                     let renamed = have.physical_name != want.physical_name;
                     if renamed {
                         changes.insert(
@@ -405,7 +428,7 @@ pub fn build_plan(
                     if renamed {
                         reasons.push("physicalName: AWS cannot rename this resource".to_string());
                     }
-                    for (field, why) in immutable_fields(want.id.kind) {
+                    for (field, why) in (options.rules)(want.id.kind).immutable_fields {
                         if changes.iter().any(|c| {
                             c.forces_replacement
                                 && (c.field == *field || c.field.starts_with(&format!("{field}.")))
@@ -423,7 +446,7 @@ pub fn build_plan(
                             reasons,
                         });
                     } else {
-                        if is_data_bearing(want.id.kind)
+                        if (options.rules)(want.id.kind).data_bearing
                             && !options.allow_replace.contains(&want.id)
                         {
                             refusals.push(Refusal {
@@ -523,7 +546,7 @@ pub fn build_plan(
                 let reasons = match have.messages.filter(|n| *n > 0) {
                     Some(n) => vec![format!(
                         "deletionPolicy delete: its {n} {} are deleted with it",
-                        held_unit(have.id.kind)
+                        (options.rules)(have.id.kind).held_unit
                     )],
                     None => Vec::new(),
                 };
@@ -537,6 +560,7 @@ pub fn build_plan(
             } else {
                 refusals.push(kept_refusal(
                     have,
+                    (options.rules)(have.id.kind).held_unit,
                     holding(have, *policy),
                     &candidates,
                     &deleted,
@@ -552,7 +576,11 @@ pub fn build_plan(
         let pa = position.get(&a.id).copied();
         let pb = position.get(&b.id).copied();
         pb.cmp(&pa)
-            .then_with(|| delete_rank(b.id.kind).cmp(&delete_rank(a.id.kind)))
+            .then_with(|| {
+                (options.rules)(b.id.kind)
+                    .delete_rank
+                    .cmp(&(options.rules)(a.id.kind).delete_rank)
+            })
             .then_with(|| a.id.cmp(&b.id))
     });
     let backward = referrers_first(backward, &leaving);
@@ -592,20 +620,6 @@ pub fn build_plan(
         notes: Vec::new(),
         cost: None,
         left_out: Vec::new(),
-    }
-}
-
-/// Deletion order between kinds when the spec no longer says who depends on whom: consumers
-/// (functions, rules, APIs) before what they consume.
-fn delete_rank(kind: Kind) -> u8 {
-    match kind {
-        Kind::Api => 6,
-        Kind::Rule => 5,
-        Kind::Function => 4,
-        Kind::EventBus => 3,
-        Kind::Layer => 2,
-        Kind::Queue | Kind::Table => 1,
-        Kind::Stack => 0,
     }
 }
 
@@ -649,13 +663,14 @@ fn settle_deletions<'a>(
 /// holds data; otherwise deal with what points at it.
 fn kept_refusal(
     have: &ObservedResource,
+    held_unit: &str,
     held: Option<u64>,
     candidates: &[(&ObservedResource, DeletionPolicy)],
     deleted: &BTreeSet<&str>,
 ) -> Refusal {
     let mut kept: Vec<String> = Vec::new();
     if let Some(n) = held {
-        kept.push(format!("it holds {n} {}", held_unit(have.id.kind)));
+        kept.push(format!("it holds {n} {held_unit}"));
     }
     let blocking: Vec<&Referrer> = have
         .referenced_by

@@ -191,6 +191,7 @@ mod tests {
                 &crate::plan::PlanOptions {
                     prune: true,
                     allow_mass_delete: true,
+                    rules: crate::kinds::rules,
                     targets: Some(targets.iter().map(|n| ResourceId::new(Queue, *n)).collect()),
                     ..crate::plan::PlanOptions::default()
                 },
@@ -252,7 +253,7 @@ mod tests {
         std::fs::write(dir.path().join("s.yaml"), text).unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/app.py"), "").unwrap();
-        let (stack, _) = crate::spec::load_stack(dir.path()).unwrap_or_else(|_| panic!("valid"));
+        let (stack, _) = crate::kinds::load_stack(dir.path()).unwrap_or_else(|_| panic!("valid"));
         let scope = |targets: &[(crate::model::Kind, &str)]| -> Vec<String> {
             with_dependencies(
                 &stack,

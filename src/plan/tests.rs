@@ -53,6 +53,7 @@ fn plan(desired: &[DesiredResource], observed: &[ObservedResource], options: Pla
         &order,
         &PlanOptions {
             prune: true,
+            rules: crate::kinds::rules,
             ..options
         },
     )
@@ -455,7 +456,7 @@ fn the_observed_digest_changes_with_observed_state_only() {
 
 #[test]
 fn only_the_same_stack_and_resource_count_as_the_same_owner() {
-    use crate::plan::desired::{same_owner, TAG_RESOURCE, TAG_STACK};
+    use crate::kinds::desired::{same_owner, TAG_RESOURCE, TAG_STACK};
     let wanted: std::collections::HashMap<String, String> = [
         (TAG_STACK.to_string(), "shop".to_string()),
         (TAG_RESOURCE.to_string(), "Api/public".to_string()),
@@ -622,7 +623,7 @@ fn a_referrer_outside_the_plan_still_keeps_a_delete_if_empty_queue() {
 
 #[test]
 fn a_long_s3_code_location_is_recorded_as_its_digest() {
-    use crate::plan::desired::code_source_record;
+    use crate::kinds::desired::code_source_record;
     let short = "s3://artifacts/v1/app.zip";
     assert_eq!(code_source_record(short), short);
     let long = format!("s3://artifacts/{}/app.zip", "k".repeat(300));
@@ -636,7 +637,7 @@ fn a_long_s3_code_location_is_recorded_as_its_digest() {
 
 #[test]
 fn statement_ids_keep_to_what_add_permission_allows() {
-    use crate::plan::desired::statement_id;
+    use crate::kinds::desired::statement_id;
     assert_eq!(
         statement_id("slsctl-events-", "orders-tick"),
         "slsctl-events-orders-tick"

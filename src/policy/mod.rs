@@ -431,7 +431,7 @@ mod tests {
             "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n",
         )
         .unwrap();
-        let (stack, _) = crate::spec::load_stack(dir.path())
+        let (stack, _) = crate::kinds::load_stack(dir.path())
             .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
         (dir, stack)
     }

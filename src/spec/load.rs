@@ -77,6 +77,21 @@ pub enum AnyDocument {
     Api(Loaded<ApiSpecWire>),
 }
 
+impl AnyDocument {
+    pub fn kind(&self) -> Kind {
+        match self {
+            AnyDocument::Stack(_) => Kind::Stack,
+            AnyDocument::Function(_) => Kind::Function,
+            AnyDocument::Layer(_) => Kind::Layer,
+            AnyDocument::Queue(_) => Kind::Queue,
+            AnyDocument::EventBus(_) => Kind::EventBus,
+            AnyDocument::Rule(_) => Kind::Rule,
+            AnyDocument::Table(_) => Kind::Table,
+            AnyDocument::Api(_) => Kind::Api,
+        }
+    }
+}
+
 /// A document whose kind and name are known but whose body failed to load: other documents may
 /// still refer to it, and must not get a second, misleading "no such resource" error.
 #[derive(Debug)]

@@ -10,5 +10,3 @@ pub mod schema;
 pub mod validate;
 pub mod wire;
 pub mod yaml;
-
-pub use validate::load_stack;

@@ -31,7 +31,7 @@ pub async fn plan_with(
     clients: &Clients,
     options: PlanOptions,
 ) -> Prepared {
-    let (stack, _) = slsctl::spec::load_stack(dir.path())
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     prepare(stack, clients, &options).await.expect("plan")
 }

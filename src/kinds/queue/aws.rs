@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use super::error::{classify, found_or_none, gone_is_done, AwsError};
-use super::Clients;
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::Clients;
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -307,7 +307,7 @@ pub async fn create_queue(
     }
     // SQS keeps a deleted queue's name for 60 s (`QueueDeletedRecently`): a queue removed and
     // added back, or replaced, waits that out instead of failing.
-    let output = super::wait_out(
+    let output = crate::aws::wait_out(
         clients,
         QUEUE_NAME_COOLDOWN,
         |e| {

@@ -12,9 +12,9 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
-use super::Clients;
-use crate::plan::desired::{arn_name, TAG_RESOURCE, TAG_STACK};
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::desired::{arn_name, TAG_RESOURCE, TAG_STACK};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -257,7 +257,7 @@ pub fn mapping_props(mapping: &EventSourceMappingConfiguration, props: &mut Prop
     );
     let alias = mapping
         .function_arn()
-        .and_then(|arn| crate::plan::desired::function_of_arn(arn).1);
+        .and_then(|arn| crate::kinds::desired::function_of_arn(arn).1);
     props.insert(
         format!("{base}.alias"),
         FieldValue::known(alias.map_or(Value::Null, Value::from)),
@@ -422,7 +422,7 @@ pub async fn publish_layer(
         Ok(output.layer_version_arn().unwrap_or_default().to_string())
     };
     let existing = || newest_layer_version_described(clients, name, description);
-    super::create_at_most_once(publish, existing).await
+    crate::aws::create_at_most_once(publish, existing).await
 }
 
 /// The ARN of the layer's newest version when its description is `description`. Only the
@@ -592,7 +592,7 @@ pub fn iam_not_propagated(error: &AwsError) -> Option<String> {
 }
 
 pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result<String, AwsError> {
-    let sent = super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+    let sent = crate::aws::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
         send_create_function(clients, input)
     })
     .await;
@@ -669,7 +669,7 @@ async fn made_by(
 ) -> Result<Option<String>, AwsError> {
     Ok(get_function(clients, name)
         .await?
-        .filter(|live| crate::plan::desired::same_owner(&live.tags, tags))
+        .filter(|live| crate::kinds::desired::same_owner(&live.tags, tags))
         .map(|live| live.arn))
 }
 
@@ -786,7 +786,7 @@ pub async fn update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     // A changed role may not be assumable yet, like a new one.
-    super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+    crate::aws::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
         send_update_configuration(clients, input)
     })
     .await
@@ -933,7 +933,7 @@ pub struct TriggerInput {
 /// Create a trigger at most once (see `create_at_most_once`): AWS allows one mapping per queue
 /// and function and answers a second with "already exists"; moto makes a second one.
 pub async fn create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), AwsError> {
-    let function = crate::plan::desired::function_of_arn(&t.function).0;
+    let function = crate::kinds::desired::function_of_arn(&t.function).0;
     let create = || async {
         match send_create_mapping(clients, t).await {
             // An earlier attempt whose answer was lost made it: adopt it below.
@@ -954,8 +954,8 @@ pub async fn create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), A
             None => Ok(None),
         }
     };
-    super::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
-        super::create_at_most_once(create, existing)
+    crate::aws::wait_out(clients, IAM_PROPAGATION_TIMEOUT, iam_not_propagated, || {
+        crate::aws::create_at_most_once(create, existing)
     })
     .await
 }

@@ -14,8 +14,8 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
-use super::Clients;
+use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
 use crate::plan::{FieldValue, Props};
 
 /// The name of the target-tracking policy slsctl manages on an alias.

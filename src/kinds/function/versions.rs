@@ -12,10 +12,10 @@
 
 use std::collections::BTreeSet;
 
-use super::error::{classify, gone_is_done, AwsError, ErrorKind};
-use super::lambda::parse_layer_description;
-use super::Clients;
-use crate::plan::desired::{TAG_RESOURCE, TAG_STACK};
+use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
+use crate::kinds::function::aws::parse_layer_description;
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
 pub fn versions_to_delete(published: &[u64], in_use: &BTreeSet<u64>, keep: usize) -> Vec<u64> {
@@ -93,7 +93,7 @@ pub async fn prune_function_versions(
 /// Every version any alias of the function points at, with its routing weights.
 async fn alias_versions(clients: &Clients, function: &str) -> Result<BTreeSet<u64>, AwsError> {
     let mut in_use = BTreeSet::new();
-    for alias in super::lambda::all_aliases(clients, function).await? {
+    for alias in crate::kinds::function::aws::all_aliases(clients, function).await? {
         in_use.extend(alias.function_version().and_then(|v| v.parse::<u64>().ok()));
         if let Some(weights) = alias
             .routing_config()

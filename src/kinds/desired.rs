@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{DesiredResource, FieldValue, Props};
 use crate::model::*;
+// In the model so that the cost estimate can read ARNs without importing the kinds.
+pub use crate::model::arn::function_of_arn;
+use crate::plan::{DesiredResource, FieldValue, Props};
 
 pub const TAG_STACK: &str = "slsctl:stack";
 pub const TAG_RESOURCE: &str = "slsctl:resource";
@@ -65,7 +67,10 @@ impl Context {
 /// Hash of a sensitive value as stored in props: comparable, never printable.
 pub fn sensitive_digest(value: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("sha256:{}", super::hex(&Sha256::digest(value.as_bytes())))
+    format!(
+        "sha256:{}",
+        crate::text::hex(&Sha256::digest(value.as_bytes()))
+    )
 }
 
 /// The desired resources of a stack, one per resource of the spec.
@@ -79,7 +84,7 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
 }
 
 /// Ownership and stack tags, as `tags.<key>` props.
-fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
+pub(crate) fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
     for (key, value) in &stack.tags {
         props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
     }
@@ -102,51 +107,8 @@ fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
 fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> DesiredResource {
     let mut props = Props::new();
     let mut sensitive = BTreeSet::new();
-    match &resource.spec {
-        ResourceSpec::Function(f) => {
-            function_props(stack, f, ctx, &mut props, &mut sensitive, &resource.id);
-            tags(stack, resource, &mut props);
-            if let Some(alias) = &f.alias {
-                props.insert(
-                    format!("tags.{TAG_ALIAS}"),
-                    FieldValue::known(alias.name.clone()),
-                );
-            }
-        }
-        ResourceSpec::Queue(q) => {
-            queue_props(stack, resource, q, ctx, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Layer(l) => layer_props(l, ctx, &resource.id, &mut props),
-        ResourceSpec::Table(t) => {
-            table_props(t, ctx, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::EventBus(b) => {
-            props.insert(
-                "description".into(),
-                FieldValue::known(b.description.clone()),
-            );
-            if let Some(archive) = &b.archive {
-                props.insert(
-                    "archive.retentionDays".into(),
-                    FieldValue::known(archive.retention_days),
-                );
-                props.insert(
-                    "archive.pattern".into(),
-                    FieldValue::known(archive.pattern.clone().unwrap_or(Value::Null)),
-                );
-            }
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Rule(r) => {
-            rule_props(stack, ctx, r, &mut props);
-            tags(stack, resource, &mut props);
-        }
-        ResourceSpec::Api(a) => {
-            api_props(stack, ctx, resource, a, &mut props);
-            tags(stack, resource, &mut props);
-        }
+    if let Some(kind) = super::of(resource.id.kind) {
+        kind.desired_props(stack, resource, ctx, &mut props, &mut sensitive);
     }
     DesiredResource {
         id: resource.id.clone(),
@@ -223,13 +185,6 @@ pub fn invoke_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> FieldV
     }
 }
 
-/// A function ARN, qualified or not, as (function name, qualifier).
-pub fn function_of_arn(arn: &str) -> (&str, Option<&str>) {
-    let mut parts = arn.split(':').skip(6);
-    let name = parts.next().unwrap_or(arn);
-    (name, parts.next().filter(|q| !q.is_empty()))
-}
-
 /// The SQS queue URL for a queue ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`).
 pub fn queue_url_from_arn(arn: &str) -> Option<String> {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -251,7 +206,7 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit([':', '/']).next().unwrap_or(arn)
 }
 
-fn function_props(
+pub(crate) fn function_props(
     stack: &Stack,
     f: &Function,
     ctx: &Context,
@@ -463,7 +418,7 @@ pub fn code_source_record(location: &str) -> String {
     }
     format!(
         "sha256:{}",
-        super::hex(&Sha256::digest(location.as_bytes()))
+        crate::text::hex(&Sha256::digest(location.as_bytes()))
     )
 }
 
@@ -488,7 +443,7 @@ pub fn version_digest(props: &Props) -> FieldValue {
         return FieldValue::unknown();
     }
     let text = serde_json::to_string(&fields).unwrap_or_default();
-    FieldValue::known(super::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
+    FieldValue::known(crate::text::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
 }
 
 fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> FieldValue {
@@ -512,109 +467,7 @@ fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> F
     }
 }
 
-fn queue_props(stack: &Stack, resource: &Resource, q: &Queue, ctx: &Context, props: &mut Props) {
-    let queue_arn = ctx.arn("sqs", &resource.physical_name);
-    for (_, source) in rule_sources(stack, ctx, &resource.id) {
-        let statement = queue_statement(&queue_arn, &source);
-        let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
-        props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
-    }
-    props.insert("fifo".into(), FieldValue::known(q.fifo));
-    props.insert(
-        "visibilityTimeout".into(),
-        FieldValue::known(q.visibility_timeout),
-    );
-    props.insert(
-        "messageRetentionPeriod".into(),
-        FieldValue::known(q.message_retention_period),
-    );
-    props.insert("delaySeconds".into(), FieldValue::known(q.delay_seconds));
-    props.insert(
-        "maximumMessageSize".into(),
-        FieldValue::known(q.maximum_message_size),
-    );
-    props.insert(
-        "receiveMessageWaitTime".into(),
-        FieldValue::known(q.receive_message_wait_time),
-    );
-    if q.fifo {
-        props.insert(
-            "contentBasedDeduplication".into(),
-            FieldValue::known(q.content_based_deduplication),
-        );
-        props.insert(
-            "deduplicationScope".into(),
-            FieldValue::known(
-                q.deduplication_scope
-                    .clone()
-                    .unwrap_or_else(|| "queue".into()),
-            ),
-        );
-        props.insert(
-            "fifoThroughputLimit".into(),
-            FieldValue::known(
-                q.fifo_throughput_limit
-                    .clone()
-                    .unwrap_or_else(|| "perQueue".into()),
-            ),
-        );
-    }
-    match &q.encryption {
-        QueueEncryption::None => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(false));
-        }
-        QueueEncryption::SqsManaged => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(true));
-        }
-        QueueEncryption::Kms {
-            key_id,
-            data_key_reuse_period,
-        } => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(false));
-            props.insert("kmsMasterKeyId".into(), FieldValue::known(key_id.clone()));
-            props.insert(
-                "kmsDataKeyReusePeriod".into(),
-                FieldValue::known(*data_key_reuse_period),
-            );
-        }
-    }
-    if let Some(dlq) = &q.dead_letter {
-        props.insert(
-            "deadLetter.queue".into(),
-            reference_arn(stack, ctx, &dlq.queue),
-        );
-        props.insert(
-            "deadLetter.maxReceiveCount".into(),
-            FieldValue::known(dlq.max_receive_count),
-        );
-    }
-    // The redrive-allow policy of a dead-letter queue names exactly the stack's queues that use it.
-    if !q.restrict_redrive_sources {
-        return;
-    }
-    let own = Reference::Stack(resource.id.clone());
-    let mut sources: Vec<String> = stack
-        .resources
-        .iter()
-        .filter_map(|r| match &r.spec {
-            ResourceSpec::Queue(other)
-                if other.dead_letter.as_ref().is_some_and(|d| d.queue == own) =>
-            {
-                Some(ctx.arn("sqs", &r.physical_name))
-            }
-            _ => None,
-        })
-        .collect();
-    if !sources.is_empty() {
-        sources.sort();
-        props.insert(
-            "redriveAllow.sourceQueueArns".into(),
-            FieldValue::known(json!(sources)),
-        );
-    }
-}
-
-fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
+pub(crate) fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
     props.insert(
         "content.sha256".into(),
         ctx.layer_sha256
@@ -648,104 +501,6 @@ fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
     props.insert(
         "licenseInfo".into(),
         FieldValue::known(l.license_info.clone().map_or(Value::Null, Value::from)),
-    );
-}
-
-fn key_value(key: &Key) -> Value {
-    json!({"name": key.name, "type": match key.key_type {
-        KeyType::S => "S",
-        KeyType::N => "N",
-        KeyType::B => "B",
-    }})
-}
-
-/// A table's props, as `aws::dynamodb::describe` reads them back.
-/// The JSON value of one index as both sides write it. Capacity is part of it on PROVISIONED
-/// tables only; a change to capacity alone is an in-place update, anything else a rebuild.
-pub fn gsi_value(index: &Gsi, provisioned: bool) -> serde_json::Value {
-    let mut value = json!({"partitionKey": key_value(&index.partition_key)});
-    if let Some(sort) = &index.sort_key {
-        value["sortKey"] = key_value(sort);
-    }
-    value["projection"] = json!(match &index.projection {
-        Projection::All => "ALL",
-        Projection::KeysOnly => "KEYS_ONLY",
-        Projection::Include(_) => "INCLUDE",
-    });
-    if let Projection::Include(attributes) = &index.projection {
-        let mut sorted = attributes.clone();
-        sorted.sort();
-        value["nonKeyAttributes"] = json!(sorted);
-    }
-    if provisioned {
-        let (read, write) = index.capacity.unwrap_or((0, 0));
-        value["readCapacity"] = json!(read);
-        value["writeCapacity"] = json!(write);
-    }
-    value
-}
-
-/// The `sse` field: `AWS_OWNED`, `KMS` (the AWS-managed key) or `KMS:<key ARN>`. DynamoDB
-/// reports the AWS-managed key by its ARN, which only KMS could name, so the engine reduces an
-/// observed `KMS:<arn>` to `KMS` when the spec asks for the AWS-managed key.
-pub fn table_sse_value(sse: &TableSse, ctx: &Context) -> String {
-    match sse {
-        TableSse::AwsOwned => "AWS_OWNED".to_string(),
-        TableSse::AwsManaged => "KMS".to_string(),
-        TableSse::CustomerManaged(key) if key.starts_with("arn:") => format!("KMS:{key}"),
-        TableSse::CustomerManaged(id) => format!("KMS:{}", ctx.arn("kms", &format!("key/{id}"))),
-    }
-}
-
-fn table_props(t: &Table, ctx: &Context, props: &mut Props) {
-    props.insert(
-        "partitionKey".into(),
-        FieldValue::known(key_value(&t.partition_key)),
-    );
-    if let Some(sort) = &t.sort_key {
-        props.insert("sortKey".into(), FieldValue::known(key_value(sort)));
-    }
-    let provisioned = matches!(t.billing, Billing::Provisioned { .. });
-    match t.billing {
-        Billing::OnDemand => {
-            props.insert("billingMode".into(), FieldValue::known("PAY_PER_REQUEST"));
-        }
-        Billing::Provisioned { read, write } => {
-            props.insert("billingMode".into(), FieldValue::known("PROVISIONED"));
-            props.insert("readCapacity".into(), FieldValue::known(read));
-            props.insert("writeCapacity".into(), FieldValue::known(write));
-        }
-    }
-    for index in &t.global_secondary_indexes {
-        props.insert(
-            format!("globalSecondaryIndexes[{}]", index.name),
-            FieldValue::known(gsi_value(index, provisioned)),
-        );
-    }
-    props.insert(
-        "sse".into(),
-        FieldValue::known(table_sse_value(&t.sse, ctx)),
-    );
-    if let Some(attribute) = &t.time_to_live_attribute {
-        props.insert(
-            "timeToLiveAttribute".into(),
-            FieldValue::known(attribute.clone()),
-        );
-    }
-    props.insert(
-        "pointInTimeRecovery".into(),
-        FieldValue::known(t.point_in_time_recovery),
-    );
-    if let Some(view) = &t.stream {
-        props.insert("stream".into(), FieldValue::known(view.clone()));
-    }
-    props.insert(
-        "tableClass".into(),
-        FieldValue::known(t.table_class.clone()),
-    );
-    props.insert(
-        "deletionProtection".into(),
-        FieldValue::known(t.deletion_protection),
     );
 }
 
@@ -811,67 +566,6 @@ pub fn queue_statement(queue_arn: &str, rule_arn: &str) -> Value {
     })
 }
 
-fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
-    props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
-    match &r.trigger {
-        RuleTrigger::Pattern(pattern) => {
-            props.insert("pattern".into(), FieldValue::known(pattern.clone()));
-        }
-        RuleTrigger::Schedule(expression) => {
-            props.insert("schedule".into(), FieldValue::known(expression.clone()));
-        }
-    }
-    props.insert(
-        "state".into(),
-        FieldValue::known(if r.enabled { "ENABLED" } else { "DISABLED" }),
-    );
-    props.insert(
-        "description".into(),
-        FieldValue::known(r.description.clone()),
-    );
-    for target in &r.targets {
-        let field = format!("targets[{}]", target.id);
-        let FieldValue::Known(arn) = invoke_arn(stack, ctx, &target.destination) else {
-            props.insert(field, FieldValue::unknown());
-            continue;
-        };
-        let mut value = json!({"arn": arn});
-        match &target.input {
-            TargetInput::Event => {}
-            TargetInput::Path(path) => value["inputPath"] = json!(path),
-            TargetInput::Transformer { paths, template } => {
-                value["inputTransformer"] =
-                    json!({"inputPathsMap": paths, "inputTemplate": template});
-            }
-        }
-        if let Some(group) = &target.message_group_id {
-            value["messageGroupId"] = json!(group);
-        }
-        if let Some(role) = &target.role {
-            value["roleArn"] = json!(role);
-        }
-        let attempts = target.maximum_retry_attempts.map_or(185, i64::from);
-        let age = target
-            .maximum_event_age_in_seconds
-            .map_or(86_400, i64::from);
-        // EventBridge's defaults are the same as no policy.
-        if (attempts, age) != (185, 86_400) {
-            value["retryPolicy"] =
-                json!({"maximumRetryAttempts": attempts, "maximumEventAgeInSeconds": age});
-        }
-        if let Some(dlq) = &target.dead_letter {
-            match reference_arn(stack, ctx, dlq) {
-                FieldValue::Known(arn) => value["deadLetter"] = arn,
-                FieldValue::Unknown(_) => {
-                    props.insert(field, FieldValue::unknown());
-                    continue;
-                }
-            }
-        }
-        props.insert(field, FieldValue::known(value));
-    }
-}
-
 /// The statement id of the invoke permission an API holds on each function it routes to: one
 /// statement per API and function, not one per route, because a function's resource policy is
 /// limited to 20 KB.
@@ -889,87 +583,7 @@ pub fn statement_id(prefix: &str, name: &str) -> String {
         return id;
     }
     use sha2::{Digest, Sha256};
-    let digest = super::hex(&Sha256::digest(name.as_bytes()));
+    let digest = crate::text::hex(&Sha256::digest(name.as_bytes()));
     let readable: String = name.chars().filter(|c| allowed(*c)).take(60).collect();
     format!("{prefix}{readable}-{}", &digest[..16])
-}
-
-/// The execute-api ARN an API's invocations come from, any stage, method and route.
-pub fn api_source_arn(ctx: &Context, api_id: &str) -> String {
-    format!(
-        "arn:{}:execute-api:{}:{}:{api_id}/*",
-        ctx.partition, ctx.region, ctx.account
-    )
-}
-
-fn api_props(stack: &Stack, ctx: &Context, resource: &Resource, a: &Api, props: &mut Props) {
-    props.insert(
-        "description".into(),
-        FieldValue::known(a.description.clone()),
-    );
-    props.insert(
-        "endpointType".into(),
-        FieldValue::known(a.endpoint_type.clone()),
-    );
-    let api_id = ctx.api_ids.get(&resource.id);
-    let mut routes = serde_json::Map::new();
-    let mut known = true;
-    for route in &a.routes {
-        let target = invoke_arn(stack, ctx, &route.function);
-        let key = format!("{} {}", route.method, route.path);
-        match &target {
-            FieldValue::Known(arn) => {
-                routes.insert(key.clone(), arn.clone());
-            }
-            FieldValue::Unknown(_) => known = false,
-        }
-        props.insert(format!("routes[{key}]"), target.clone());
-        // One invoke permission per function, scoped to this API, on the alias it routes to.
-        let (function, qualifier) = match &target {
-            FieldValue::Known(Value::String(arn)) => function_of_arn(arn),
-            _ => continue,
-        };
-        let sid = api_permission_id(&resource.physical_name);
-        let value = match api_id {
-            Some(id) => FieldValue::known(permission_value(
-                "apigateway.amazonaws.com",
-                &api_source_arn(ctx, id),
-                qualifier,
-            )),
-            None => FieldValue::unknown(),
-        };
-        props.insert(format!("permissions[{function}/{sid}]"), value);
-    }
-    // The deployment records the digest of the routes it serves; a new one is made when the
-    // routes change.
-    let digest = if known {
-        use sha2::{Digest, Sha256};
-        FieldValue::known(
-            super::hex(&Sha256::digest(
-                Value::Object(routes).to_string().as_bytes(),
-            ))[..16]
-                .to_string(),
-        )
-    } else {
-        FieldValue::unknown()
-    };
-    if let Some(domain) = &a.domain {
-        props.insert(
-            "domain".into(),
-            FieldValue::known(json!({
-                "name": domain.name,
-                "certificateArn": domain.certificate_arn,
-                "basePath": domain.base_path.clone().unwrap_or_else(|| "(none)".into()),
-            })),
-        );
-    }
-    props.insert("stage.name".into(), FieldValue::known(a.stage.clone()));
-    props.insert("stage.deployment".into(), digest);
-    props.insert("stage.tracing".into(), FieldValue::known(a.tracing));
-    if let Some(t) = &a.throttling {
-        props.insert(
-            "stage.throttling".into(),
-            FieldValue::known(json!({"rateLimit": t.rate_limit, "burstLimit": t.burst_limit})),
-        );
-    }
 }

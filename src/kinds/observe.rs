@@ -9,17 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::JoinSet;
 
-use super::error::{classify, AwsError, ErrorKind};
-use super::lambda::{self, LiveMapping};
-use super::sqs;
-use super::Clients;
-use super::{apigateway, autoscaling, dynamodb, events};
-use crate::model::DeletionPolicy;
-use crate::model::{Kind, ResourceId};
-use crate::plan::desired::{
+use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::desired::{
     api_permission_id, arn_name, function_of_arn, queue_url_from_arn, TAG_ALIAS,
     TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK,
 };
+use crate::kinds::function::aws::{self as lambda, LiveMapping};
+use crate::kinds::queue::aws as sqs;
+use crate::kinds::{
+    api::aws as apigateway, function::autoscaling, rule::aws as events, table::aws as dynamodb,
+};
+use crate::model::DeletionPolicy;
+use crate::model::{Kind, ResourceId};
 use crate::plan::{DesiredResource, FieldValue, ObservedResource, Referrer};
 
 /// Everything observed, plus what apply needs to address the live resources.
@@ -107,7 +109,7 @@ fn parse_id(text: &str) -> Option<ResourceId> {
 /// outlasted those retries says how many attempts it took.
 pub async fn observe(
     clients: &Clients,
-    identity: super::Identity,
+    identity: crate::aws::Identity,
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
@@ -125,7 +127,7 @@ pub async fn observe(
 
 async fn observe_with(
     clients: &Clients,
-    identity: super::Identity,
+    identity: crate::aws::Identity,
     stack_name: &str,
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
@@ -296,8 +298,8 @@ async fn observe_with(
     //    collision (or an adoption), never something to overwrite.
     let mut parts = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (id, read) =
-            joined.map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))?;
+        let (id, read) = joined
+            .map_err(|e| AwsError::new("observe", crate::aws::ErrorKind::Other, e.to_string()))?;
         if let Some(part) = unreadable_if_transient(&mut observed, id, read)? {
             parts.push(part);
         }
@@ -380,8 +382,8 @@ async fn observe_with(
         }
     }
     while let Some(joined) = tasks.join_next().await {
-        let (id, read) =
-            joined.map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))?;
+        let (id, read) = joined
+            .map_err(|e| AwsError::new("observe", crate::aws::ErrorKind::Other, e.to_string()))?;
         if let Some(part) = unreadable_if_transient(&mut observed, id, read)? {
             parts.push(part);
         }
@@ -478,7 +480,7 @@ async fn observe_with(
         BTreeMap::new();
     while let Some(joined) = alias_tasks.join_next().await {
         let (id, found) = joined
-            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;
+            .map_err(|e| AwsError::new("observe", crate::aws::ErrorKind::Other, e.to_string()))??;
         aliases.insert(id, found);
     }
     // Their Auto Scaling definitions: three account-wide listings, only when aliases exist.
@@ -544,7 +546,7 @@ async fn observe_with(
     let mut permissions: BTreeMap<ResourceId, crate::plan::Props> = BTreeMap::new();
     while let Some(joined) = permission_tasks.join_next().await {
         let (id, props) = joined
-            .map_err(|e| AwsError::new("observe", super::ErrorKind::Other, e.to_string()))??;
+            .map_err(|e| AwsError::new("observe", crate::aws::ErrorKind::Other, e.to_string()))??;
         permissions.insert(id, props);
     }
 

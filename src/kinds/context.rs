@@ -1,0 +1,139 @@
+//! What the frame hands a kind: the apply context (clients, what was prepared, references
+//! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::desired::{desired_resources, Context};
+use super::observe::Observed;
+use super::BoxFuture;
+use crate::artifact::Package;
+use crate::aws::{AwsError, Clients, ErrorKind};
+use crate::model::{ResourceId, Stack};
+use crate::plan::{DesiredResource, FieldValue, Plan, ResourceAction};
+
+/// Everything a plan was made from; apply needs all of it.
+#[derive(Debug)]
+pub struct Prepared {
+    pub stack: Stack,
+    pub context: Context,
+    pub packages: BTreeMap<ResourceId, Package>,
+    pub observed: Observed,
+    pub desired: Vec<DesiredResource>,
+    pub order: Vec<ResourceId>,
+    pub plan: Plan,
+}
+
+/// What one action of a kind may use. Cloned per action (everything is shared behind `Arc`s).
+#[derive(Clone)]
+pub struct ApplyCtx {
+    pub clients: Clients,
+    pub prepared: Arc<Prepared>,
+    /// The ARNs known so far: resources created during this apply are added as they appear.
+    pub context: Arc<Mutex<Context>>,
+    /// Raw sensitive values, to redact from AWS's error messages.
+    pub secrets: Arc<Vec<String>>,
+    /// Clean-ups that must wait until the resources that refer to them have moved on.
+    pub deferred: Arc<Mutex<Vec<Deferred>>>,
+}
+
+impl ApplyCtx {
+    /// Leave `cleanup` for the end of the apply (see [`Deferred`]).
+    pub fn defer(&self, cleanup: Deferred) {
+        self.deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(cleanup);
+    }
+}
+
+/// Something an action leaves for the end of the apply, because another resource may still use it
+/// until its own action runs: a rule's target or an API's integration moving from `$LATEST` to an
+/// alias (or back) keeps working on the old permission, or the old alias, until then. Done only
+/// when every action succeeded; otherwise the next plan shows it and finishes it.
+pub struct Deferred {
+    /// The resource whose action left it (a failure is reported against it).
+    pub id: ResourceId,
+    pub run: Box<dyn FnOnce(Clients) -> BoxFuture<'static, Result<(), AwsError>> + Send>,
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Deferred({})", self.id)
+    }
+}
+
+/// The desired resource as of now: references to resources created during this apply resolve.
+pub fn desired_now(shared: &ApplyCtx, id: &ResourceId) -> Option<DesiredResource> {
+    let context = shared
+        .context
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    desired_resources(&shared.prepared.stack, &context)
+        .into_iter()
+        .find(|d| &d.id == id)
+}
+
+pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
+    match props.get(field) {
+        Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
+        Some(FieldValue::Known(Value::Number(n))) => Some(n.to_string()),
+        Some(FieldValue::Known(Value::Bool(b))) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub fn int(props: &crate::plan::Props, field: &str) -> Option<i32> {
+    match props.get(field) {
+        Some(FieldValue::Known(Value::Number(n))) => n.as_i64().and_then(|v| i32::try_from(v).ok()),
+        _ => None,
+    }
+}
+
+pub fn unresolved(id: &ResourceId, field: &str) -> AwsError {
+    AwsError::new(
+        "resolve references",
+        ErrorKind::Other,
+        format!("{id}: `{field}` is still unknown after its dependencies were applied"),
+    )
+}
+
+/// The alias whose policy holds a permission statement (none: the function's own policy).
+pub fn qualifier_of(value: &Value) -> Option<&str> {
+    value.get("qualifier").and_then(Value::as_str)
+}
+
+/// Tags wanted by the props (`tags.*`).
+pub fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
+    props
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("tags.")?;
+            match v {
+                FieldValue::Known(Value::String(s)) => Some((key.to_string(), s.clone())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Tag changes of an action: keys to set and keys to remove.
+pub fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>) {
+    let mut add = HashMap::new();
+    let mut remove = Vec::new();
+    for change in &action.changes {
+        let Some(key) = change.field.strip_prefix("tags.") else {
+            continue;
+        };
+        match &change.after {
+            Some(FieldValue::Known(Value::String(value))) => {
+                add.insert(key.to_string(), value.clone());
+            }
+            _ => remove.push(key.to_string()),
+        }
+    }
+    (add, remove)
+}
