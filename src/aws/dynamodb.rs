@@ -47,8 +47,6 @@ pub async fn describe(
     name: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<Option<LiveTable>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let table = match clients
         .dynamodb
         .describe_table()
@@ -194,8 +192,6 @@ pub async fn describe(
         );
     props.insert("sse".into(), FieldValue::known(sse));
 
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTimeToLive");
     let ttl = clients
         .dynamodb
         .describe_time_to_live()
@@ -212,8 +208,6 @@ pub async fn describe(
             props.insert("timeToLiveAttribute".into(), FieldValue::known(attribute));
         }
     }
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeContinuousBackups");
     let backups = clients
         .dynamodb
         .describe_continuous_backups()
@@ -262,8 +256,6 @@ async fn adopt_if_ours(
         Err(error) if error.already_exists() => error,
         other => return other.map(|()| Created::Made),
     };
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let described = clients
         .dynamodb
         .describe_table()
@@ -287,8 +279,6 @@ async fn adopt_if_ours(
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:ListTagsOfResource");
     let output = clients
         .dynamodb
         .list_tags_of_resource()
@@ -430,35 +420,34 @@ fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
 
 /// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table ACTIVE",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })?;
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table ACTIVE",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })?;
     // TableExists checks the table only; an index being built or dropped keeps the table
     // ACTIVE, so poll the indexes with a backoff until none is in transition.
     let mut delay = Duration::from_millis(200);
     let deadline = tokio::time::Instant::now() + ACTIVE_TIMEOUT;
     loop {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:DescribeTable(waiter)");
-        let table = clients
-            .dynamodb
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeTable", e))?
-            .table;
+        let table = crate::aws::accounting::counted_as(
+            "waiter",
+            clients.dynamodb.describe_table().table_name(name).send(),
+        )
+        .await
+        .map_err(|e| classify("DescribeTable", e))?
+        .table;
         let settled = table.as_ref().is_some_and(|t| {
             t.table_status() == Some(&TableStatus::Active)
                 && t.global_secondary_indexes()
@@ -542,8 +531,6 @@ async fn send_create(
     tags: Vec<Tag>,
     owner_tags: &HashMap<String, String>,
 ) -> Result<Created, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:CreateTable");
     let created = clients
         .dynamodb
         .create_table()
@@ -593,8 +580,6 @@ async fn set_ttl(
     attribute: &str,
     enabled: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:UpdateTimeToLive");
     clients
         .dynamodb
         .update_time_to_live()
@@ -630,8 +615,6 @@ async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), Aw
                 .then(|| format!("continuous backups of table {name} to become available"))
         },
         || async {
-            clients.limits.dynamodb.acquire().await;
-            clients.calls.record("dynamodb:UpdateContinuousBackups");
             clients
                 .dynamodb
                 .update_continuous_backups()
@@ -802,10 +785,7 @@ pub async fn update(
     live: &Props,
 ) -> Result<(), AwsError> {
     let touched = |f: &str| changed.contains(f);
-    let update_table = || {
-        clients.calls.record("dynamodb:UpdateTable");
-        clients.dynamodb.update_table().table_name(name)
-    };
+    let update_table = || clients.dynamodb.update_table().table_name(name);
     let index_changes = index_changes(changed, live, table);
     // Indexes: one per UpdateTable, each followed by a wait. Deletions come first so that a
     // switch to PROVISIONED carries the throughput of the remaining indexes only.
@@ -813,7 +793,6 @@ pub async fn update(
         if !matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
             continue;
         }
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .global_secondary_index_updates(
                 GlobalSecondaryIndexUpdate::builder()
@@ -843,7 +822,6 @@ pub async fn update(
         } else {
             Vec::new()
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .billing_mode(mode)
             .set_provisioned_throughput(capacity)
@@ -860,7 +838,6 @@ pub async fn update(
         let Some(capacity) = gsi.capacity else {
             continue;
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .global_secondary_index_updates(update_throughput(gsi, capacity)?)
             .send()
@@ -869,7 +846,6 @@ pub async fn update(
         wait_active(clients, name).await?;
     }
     if touched("sse") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .sse_specification(sse(&table.sse))
             .send()
@@ -878,7 +854,6 @@ pub async fn update(
         wait_active(clients, name).await?;
     }
     if touched("tableClass") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .table_class(TableClass::from(table.table_class.as_str()))
             .send()
@@ -889,7 +864,6 @@ pub async fn update(
     if touched("stream") {
         // A stream's view type cannot change in place: disable it, then enable the new one.
         if live.contains_key("stream") {
-            clients.limits.dynamodb.acquire().await;
             update_table()
                 .stream_specification(stream(None)?)
                 .send()
@@ -898,7 +872,6 @@ pub async fn update(
             wait_active(clients, name).await?;
         }
         if table.stream.is_some() {
-            clients.limits.dynamodb.acquire().await;
             update_table()
                 .stream_specification(stream(table.stream.as_deref())?)
                 .send()
@@ -911,7 +884,6 @@ pub async fn update(
         let (IndexChange::Create | IndexChange::Rebuild, Some(gsi)) = (change, gsi) else {
             continue;
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .set_attribute_definitions(Some(attribute_definitions(table, std::iter::once(*gsi))?))
             .global_secondary_index_updates(
@@ -949,7 +921,6 @@ pub async fn update(
     // Deletion protection last: switching it on protects the finished table, and switching it
     // off is the explicit first step of a deletion.
     if touched("deletionProtection") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .deletion_protection_enabled(table.deletion_protection)
             .send()
@@ -971,8 +942,6 @@ pub async fn tag(
             .iter()
             .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
             .collect::<Result<_, _>>()?;
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:TagResource");
         clients
             .dynamodb
             .tag_resource()
@@ -983,8 +952,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:UntagResource");
         clients
             .dynamodb
             .untag_resource()
@@ -998,8 +965,6 @@ pub async fn tag(
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DeleteTable");
     gone_is_done(
         clients
             .dynamodb
@@ -1016,19 +981,21 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
 /// a CreateTable of the same name fails with `ResourceInUseException` until then.
 pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.notify(&format!("waiting: table {name} to finish deleting"));
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_not_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table deletion",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_not_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table deletion",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }

@@ -38,8 +38,6 @@ pub struct LiveEvents {
 }
 
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeEventBus");
     let bus = match found_or_none(
         clients
             .events
@@ -57,8 +55,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
         "description".into(),
         FieldValue::known(bus.description().unwrap_or_default()),
     );
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeArchive");
     match clients
         .events
         .describe_archive()
@@ -91,8 +87,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:ListTagsForResource");
     let output = clients
         .events
         .list_tags_for_resource()
@@ -150,8 +144,6 @@ pub async fn describe_rule(
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeRule");
     let rule = match found_or_none(
         clients
             .events
@@ -189,8 +181,6 @@ pub async fn describe_rule(
     );
     let mut token: Option<String> = None;
     loop {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:ListTargetsByRule");
         let page = clients
             .events
             .list_targets_by_rule()
@@ -230,8 +220,6 @@ pub async fn create_bus(
     description: &str,
     tags: &HashMap<String, String>,
 ) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:CreateEventBus");
     let created = clients
         .events
         .create_event_bus()
@@ -264,8 +252,6 @@ pub async fn create_bus(
 }
 
 pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:UpdateEventBus");
     clients
         .events
         .update_event_bus()
@@ -285,10 +271,8 @@ pub async fn put_archive(
     archive: Option<(&Value, i32)>,
     exists: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
     match (archive, exists) {
         (Some((pattern, days)), false) => {
-            clients.calls.record("events:CreateArchive");
             let created = clients
                 .events
                 .create_archive()
@@ -305,8 +289,6 @@ pub async fn put_archive(
                 // that bus is its archive (after a lost answer, the first attempt's), brought
                 // to the spec's settings.
                 Err(error) if error.already_exists() => {
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:DescribeArchive");
                     let live = clients
                         .events
                         .describe_archive()
@@ -317,8 +299,6 @@ pub async fn put_archive(
                     if live.event_source_arn() != Some(bus_arn) {
                         return Err(error);
                     }
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:UpdateArchive");
                     clients
                         .events
                         .update_archive()
@@ -333,40 +313,32 @@ pub async fn put_archive(
                 other => other,
             }
         }
-        (Some((pattern, days)), true) => {
-            clients.calls.record("events:UpdateArchive");
+        (Some((pattern, days)), true) => clients
+            .events
+            .update_archive()
+            .archive_name(name)
+            .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+            .retention_days(days)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateArchive", e)),
+        (None, true) => gone_is_done(
             clients
                 .events
-                .update_archive()
+                .delete_archive()
                 .archive_name(name)
-                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                .retention_days(days)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| classify("UpdateArchive", e))
-        }
-        (None, true) => {
-            clients.calls.record("events:DeleteArchive");
-            gone_is_done(
-                clients
-                    .events
-                    .delete_archive()
-                    .archive_name(name)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| classify("DeleteArchive", e)),
-            )
-        }
+                .map_err(|e| classify("DeleteArchive", e)),
+        ),
         (None, false) => Ok(()),
     }
 }
 
 pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
     put_archive(clients, name, "", None, true).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteEventBus");
     gone_is_done(
         clients
             .events
@@ -393,8 +365,6 @@ pub struct RuleInput {
 
 /// Create or update a rule (PutRule does both; tags apply on creation).
 pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutRule");
     let output = clients
         .events
         .put_rule()
@@ -484,8 +454,6 @@ pub async fn put_targets(
     if targets.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutTargets");
     let output = clients
         .events
         .put_targets()
@@ -552,8 +520,6 @@ pub async fn remove_targets(
     if ids.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:RemoveTargets");
     let output = match clients
         .events
         .remove_targets()
@@ -585,8 +551,6 @@ pub async fn delete_rule(
     target_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     remove_targets(clients, rule, bus, target_ids).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteRule");
     gone_is_done(
         clients
             .events
@@ -607,8 +571,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:TagResource");
         clients
             .events
             .tag_resource()
@@ -619,8 +581,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:UntagResource");
         clients
             .events
             .untag_resource()

@@ -92,6 +92,29 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limiter every request of `operation` on `service` (the SDK's names, from the
+    /// operation's `Metadata`) waits on; `None` for a service slsctl does not limit (STS, whose
+    /// one call per run is far below its quota).
+    pub fn for_operation(&self, service: &str, operation: &str) -> Option<&RateLimiter> {
+        Some(match (service, operation) {
+            ("Lambda", "GetFunction") => &self.lambda_get_function,
+            ("Lambda", "GetPolicy") => &self.lambda_get_policy,
+            ("Lambda", _) => &self.lambda,
+            ("SQS", "ListQueueTags" | "TagQueue" | "UntagQueue") => &self.sqs_tagging,
+            ("SQS", _) => &self.sqs,
+            ("Resource Groups Tagging API", _) => &self.tagging,
+            ("DynamoDB", _) => &self.dynamodb,
+            ("EventBridge", _) => &self.events,
+            ("Application Auto Scaling", _) => &self.autoscaling,
+            ("API Gateway", "CreateResource") => &self.apigateway_create_resource,
+            ("API Gateway", "CreateDeployment") => &self.apigateway_deployment,
+            ("API Gateway", _) => &self.apigateway,
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
