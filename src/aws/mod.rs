@@ -392,8 +392,10 @@ impl Clients {
     /// The attempts these clients' SDK makes of a call (the tagging client's, which observation
     /// calls first; every client is built from the same configuration).
     pub fn read_attempts(&self) -> u32 {
-        self.tagging
-            .config()
+        // A statement of its own: tests/deploy.rs reads a client's method chain up to the
+        // next `;` or `.await`, and this one sends nothing.
+        let config = self.tagging.config();
+        config
             .retry_config()
             .map_or(DEFAULT_MAX_ATTEMPTS, |r| r.max_attempts())
     }
