@@ -130,4 +130,41 @@ mod tests {
         let elapsed = start.elapsed().as_secs_f64();
         assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
     }
+
+    #[test]
+    fn operations_with_quotas_of_their_own_have_limiters_of_their_own() {
+        let limits = Limits::default();
+        let of = |service, operation| {
+            limits
+                .for_operation(service, operation)
+                .map(|limiter| limiter as *const RateLimiter)
+        };
+        let is = |limiter: &RateLimiter| Some(limiter as *const RateLimiter);
+        assert_eq!(of("Lambda", "GetFunction"), is(&limits.lambda_get_function));
+        assert_eq!(of("Lambda", "GetPolicy"), is(&limits.lambda_get_policy));
+        assert_eq!(of("Lambda", "ListAliases"), is(&limits.lambda));
+        assert_eq!(of("SQS", "TagQueue"), is(&limits.sqs_tagging));
+        assert_eq!(of("SQS", "ListQueueTags"), is(&limits.sqs_tagging));
+        assert_eq!(of("SQS", "GetQueueAttributes"), is(&limits.sqs));
+        assert_eq!(
+            of("API Gateway", "CreateResource"),
+            is(&limits.apigateway_create_resource)
+        );
+        assert_eq!(
+            of("API Gateway", "CreateDeployment"),
+            is(&limits.apigateway_deployment)
+        );
+        assert_eq!(of("API Gateway", "GetRestApis"), is(&limits.apigateway));
+        assert_eq!(
+            of("Resource Groups Tagging API", "GetResources"),
+            is(&limits.tagging)
+        );
+        assert_eq!(of("DynamoDB", "DescribeTable"), is(&limits.dynamodb));
+        assert_eq!(of("EventBridge", "PutEvents"), is(&limits.events));
+        assert_eq!(
+            of("Application Auto Scaling", "DescribeScalableTargets"),
+            is(&limits.autoscaling)
+        );
+        assert_eq!(of("STS", "GetCallerIdentity"), None);
+    }
 }
