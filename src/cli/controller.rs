@@ -408,7 +408,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             );
             let _ = stop.send(true);
         });
-        controller.run(stopped).await
+        controller.run(stopped).await.map_err(|e| e.to_string())
     })?;
     Ok(ExitCode::SUCCESS)
 }
