@@ -455,6 +455,75 @@ struct Ask<'a> {
     timeout: Duration,
 }
 
+/// Why a request to the controller got no answer: each case says what to check.
+#[derive(Debug)]
+pub enum AskError {
+    /// `--controller` is not an `http://` address.
+    NotHttp,
+    Resolve {
+        address: String,
+        error: std::io::Error,
+    },
+    /// Refused or unreachable (nothing listens there, no route).
+    Unreachable {
+        address: String,
+        error: std::io::Error,
+    },
+    /// No connection within the timeout (packets dropped: a firewall, a wrong address).
+    ConnectTimeout {
+        address: String,
+        seconds: f64,
+    },
+    /// Connected, but the answer did not come within the timeout.
+    TooSlow {
+        address: String,
+        seconds: f64,
+    },
+    Send {
+        address: String,
+        error: std::io::Error,
+    },
+    Read(std::io::Error),
+    /// The socket could not be set up (its timeouts).
+    Socket(std::io::Error),
+}
+
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AskError::NotHttp => f.write_str("--controller takes an http:// address (the controller serves plain HTTP inside its task network)"),
+            AskError::Resolve { address, error } => {
+                write!(f, "cannot resolve the controller's address {address}: {error}")
+            }
+            AskError::Unreachable { address, error } => {
+                write!(f, "cannot reach the controller at {address}: {error}")
+            }
+            AskError::ConnectTimeout { address, seconds } => write!(
+                f,
+                "the controller at {address} did not accept a connection within {seconds} s\nhint: check the address and that the port is reachable from here; --timeout sets the limit"
+            ),
+            AskError::TooSlow { address, seconds } => write!(
+                f,
+                "the controller at {address} did not answer within {seconds} s\nhint: it may be overloaded or stuck; see its logs (--timeout sets the limit)"
+            ),
+            AskError::Send { address, error } => {
+                write!(f, "cannot send to the controller at {address}: {error}")
+            }
+            AskError::Read(error) => write!(f, "cannot read the controller's answer: {error}"),
+            AskError::Socket(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for AskError {}
+
+/// The commands report errors as text; the type stays inside this module.
+impl From<AskError> for String {
+    fn from(error: AskError) -> String {
+        error.to_string()
+    }
+}
+
 /// One plain HTTP/1.1 request to the controller; returns the status code. Connecting and the
 /// whole exchange are bounded by `ask.timeout`: a controller that is down, firewalled (packets
 /// dropped) or stuck fails fast with a message that says which.
@@ -463,12 +532,12 @@ fn ask_controller(
     method: &str,
     path: &str,
     ask: &Ask<'_>,
-) -> Result<String, String> {
+) -> Result<String, AskError> {
     use std::io::{Read, Write};
     use std::net::ToSocketAddrs;
     let address = controller
         .strip_prefix("http://")
-        .ok_or("--controller takes an http:// address (the controller serves plain HTTP inside its task network)")?
+        .ok_or(AskError::NotHttp)?
         .trim_end_matches('/');
     let deadline = std::time::Instant::now() + ask.timeout;
     let seconds = ask.timeout.as_secs_f64();
@@ -483,7 +552,10 @@ fn ask_controller(
     };
     let candidates: Vec<std::net::SocketAddr> = with_port
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve the controller's address {address}: {e}"))?
+        .map_err(|error| AskError::Resolve {
+            address: address.to_string(),
+            error,
+        })?
         .collect();
     let mut last_error = None;
     let mut stream = None;
@@ -500,17 +572,18 @@ fn ask_controller(
         }
     }
     let mut stream = stream.ok_or_else(|| match last_error {
-        Some(e) if e.kind() != std::io::ErrorKind::TimedOut => {
-            format!("cannot reach the controller at {address}: {e}")
-        }
-        _ => format!(
-            "the controller at {address} did not accept a connection within {seconds} s\nhint: check the address and that the port is reachable from here; --timeout sets the limit"
-        ),
+        Some(error) if error.kind() != std::io::ErrorKind::TimedOut => AskError::Unreachable {
+            address: address.to_string(),
+            error,
+        },
+        _ => AskError::ConnectTimeout {
+            address: address.to_string(),
+            seconds,
+        },
     })?;
-    let too_slow = || {
-        format!(
-            "the controller at {address} did not answer within {seconds} s\nhint: it may be overloaded or stuck; see its logs (--timeout sets the limit)"
-        )
+    let too_slow = || AskError::TooSlow {
+        address: address.to_string(),
+        seconds,
     };
     let authorization = match ask.token {
         Some(token) => format!(
@@ -521,14 +594,17 @@ fn ask_controller(
     };
     stream
         .set_write_timeout(Some(remaining().max(Duration::from_millis(1))))
-        .map_err(|e| e.to_string())?;
+        .map_err(AskError::Socket)?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .map_err(|e| match e.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => too_slow(),
-        _ => format!("cannot send to the controller at {address}: {e}"),
+        _ => AskError::Send {
+            address: address.to_string(),
+            error: e,
+        },
     })?;
     // Read until the peer closes, each read bounded by what is left of the deadline, so that a
     // server trickling bytes cannot hold us past it either.
@@ -541,7 +617,7 @@ fn ask_controller(
         }
         stream
             .set_read_timeout(Some(left))
-            .map_err(|e| e.to_string())?;
+            .map_err(AskError::Socket)?;
         match stream.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => response.extend_from_slice(&buffer[..n]),
@@ -554,7 +630,7 @@ fn ask_controller(
                 return Err(too_slow())
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(format!("cannot read the controller's answer: {e}")),
+            Err(e) => return Err(AskError::Read(e)),
         }
     }
     let response = String::from_utf8_lossy(&response);
