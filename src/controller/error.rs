@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::apply::{ActionReport, Outcome};
 use crate::aws::error::AwsError;
 use crate::engine::EngineError;
 use crate::source::SourceError;
@@ -121,6 +122,19 @@ fn aws_retry(error: &AwsError) -> Retry {
     }
 }
 
+/// The actions of an apply that did not complete, one line each for `Incomplete`: the resource
+/// and why, as the apply report words it (a failure's message already carries its hint).
+pub fn unapplied(actions: &[ActionReport]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match &a.outcome {
+            Outcome::Done => None,
+            Outcome::Failed(why) => Some(format!("{}: failed: {why}", a.id)),
+            Outcome::Skipped(why) => Some(format!("{}: skipped: {why}", a.id)),
+        })
+        .collect()
+}
+
 /// `Controller::run` could not start or go on.
 #[derive(Debug)]
 pub enum RunError {
@@ -211,6 +225,37 @@ mod tests {
         ] {
             assert_eq!(error.retry(), Retry::AfterChange, "{error}");
         }
+    }
+
+    #[test]
+    fn an_incomplete_apply_names_each_action_and_why_in_plain_words() {
+        use crate::model::{Kind, ResourceId};
+        use crate::plan::ActionKind;
+        let action = |name: &str, outcome: Outcome| ActionReport {
+            id: ResourceId::new(Kind::Queue, name),
+            action: ActionKind::Create,
+            outcome,
+            seconds: 0.1,
+        };
+        let lines = unapplied(&[
+            action("done", Outcome::Done),
+            action("jobs", Outcome::Failed("AWS said \"no\"\nhint: ask".into())),
+            action(
+                "dlq",
+                Outcome::Skipped("depends on Queue/jobs, which failed".into()),
+            ),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "Queue/jobs: failed: AWS said \"no\"\nhint: ask",
+                "Queue/dlq: skipped: depends on Queue/jobs, which failed"
+            ]
+        );
+        assert_eq!(
+            ReconcileError::Incomplete(lines).to_string(),
+            "apply failed: Queue/jobs: failed: AWS said \"no\"\nhint: ask; Queue/dlq: skipped: depends on Queue/jobs, which failed"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::Serialize;
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
-use crate::apply::{ActionReport, Outcome, Progress};
+use crate::apply::{ActionReport, Progress};
 use crate::aws::AwsError;
 use crate::aws::Clients;
 use crate::plan::{PlanOptions, ResourceAction, Summary};
@@ -367,12 +367,7 @@ impl Controller {
                 Arc::new(Fenced(self.lease.clone())),
             )
             .await;
-            failed = report
-                .actions
-                .iter()
-                .filter(|a| !matches!(a.outcome, Outcome::Done))
-                .map(|a| format!("{}: {:?}", a.id, a.outcome))
-                .collect();
+            failed = error::unapplied(&report.actions);
         }
         if !left_out.is_empty() {
             failed.push(format!(
