@@ -10,6 +10,7 @@
 pub mod error;
 pub mod http;
 pub mod lease;
+pub mod metrics;
 pub mod queue;
 
 use std::collections::BTreeMap;
@@ -106,7 +107,7 @@ pub struct Controller {
     /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
     running: std::sync::atomic::AtomicBool,
     /// How long reconciles take, by stack and outcome (the `/metrics` histogram).
-    durations: http::Durations,
+    durations: metrics::Durations,
     /// Set at shutdown: renewals go on for the applies in flight, but take no more hand-overs
     /// from followers, and triggers received meanwhile are handed over too (they would be lost
     /// with this replica; the next leader queues every stack anyway).
@@ -149,7 +150,7 @@ impl Controller {
             states: Mutex::new(states),
             lease,
             running: std::sync::atomic::AtomicBool::new(false),
-            durations: http::Durations::default(),
+            durations: metrics::Durations::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
