@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
-use super::load::{load_tree, resolve_inside_root, AnyDocument, Loaded, LoadedTree, Sources};
+use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, Sources};
 use super::wire::*;
 use crate::model::*;
 
@@ -62,14 +62,14 @@ pub(crate) struct Entry {
     /// False for a document that failed to load: it exists by name, but its facts are unknown
     /// and no cross-resource check may rely on them.
     known: bool,
-    origin: Option<Location>,
+    pub(crate) origin: Option<Location>,
     fifo: bool,
     timeout: u32,
     timeout_at: Option<Location>,
     fifo_at: Option<Location>,
     visibility_timeout: u32,
     visibility_at: Option<Location>,
-    has_stream: bool,
+    pub(crate) has_stream: bool,
 }
 
 /// Per-document context for diagnostics.
@@ -156,7 +156,7 @@ pub const NAME_RULE: &str =
 
 /// A name that follows `NAME_RULE` (the controller holds its stack names to it too).
 /// The length of the ownership marker a layer version's description carries
-/// (`aws::lambda::layer_description`: `[slsctl:stack=S slsctl:resource=Layer/N sha256=<64 hex>]`).
+/// (`kinds::layer::aws::layer_description`: `[slsctl:stack=S slsctl:resource=Layer/N sha256=<64 hex>]`).
 pub fn layer_marker_len(stack: &str, layer: &str) -> usize {
     "[slsctl:stack= slsctl:resource=Layer/ sha256=]".len() + stack.len() + layer.len() + 64
 }
@@ -399,7 +399,7 @@ impl<'a> Validator<'a> {
     // Shared helpers
 
     /// Resolve a reference written as a logical name (of one of `kinds`) or a full ARN.
-    fn reference(
+    pub(crate) fn reference(
         &mut self,
         ctx: &Ctx,
         field: &str,
@@ -492,7 +492,7 @@ impl<'a> Validator<'a> {
 
     /// An integer field with a default and an inclusive range.
     #[allow(clippy::too_many_arguments)]
-    fn int(
+    pub(crate) fn int(
         &mut self,
         ctx: &Ctx,
         field: &str,
@@ -983,556 +983,6 @@ impl<'a> Validator<'a> {
             _ => return None,
         }
         Some(t)
-    }
-
-    pub(crate) fn function(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Function> {
-        let s = &l.document.spec;
-        let code = self.code(ctx, l)?;
-        let is_image = matches!(code, Code::Image(_));
-        let runtime = s.runtime.clone().or_else(|| {
-            if is_image {
-                None
-            } else {
-                self.defaults.runtime.clone()
-            }
-        });
-        if is_image {
-            for (field, present) in [
-                ("spec.handler", s.handler.is_some()),
-                ("spec.runtime", s.runtime.is_some()),
-                ("spec.layers", !s.layers.is_empty()),
-            ] {
-                if present {
-                    self.diagnostics.push(
-                        ctx.key_error(field, format!("`{}` does not apply to a container image", field.trim_start_matches("spec.")))
-                            .hint("the image's own entry point and contents replace handler, runtime and layers"),
-                    );
-                }
-            }
-        } else {
-            if s.handler.is_none() {
-                self.diagnostics.push(
-                    ctx.key_error("spec", "missing field `handler`")
-                        .field("spec.handler")
-                        .hint("e.g. handler: app.handler (file app.py, function handler)"),
-                );
-            }
-            match &runtime {
-                None => self.diagnostics.push(
-                    ctx.key_error("spec", "missing field `runtime`")
-                        .field("spec.runtime")
-                        .hint("set spec.runtime, or spec.defaults.function.runtime on the Stack"),
-                ),
-                Some(r) => self.runtime(
-                    ctx,
-                    if s.runtime.is_some() {
-                        "spec.runtime"
-                    } else {
-                        "spec"
-                    },
-                    r,
-                ),
-            }
-        }
-        let role = match &s.role {
-            Some(role) if valid_role_arn(role) => role.clone(),
-            Some(role) => {
-                self.diagnostics.push(
-                    ctx.error("spec.role", format!("`{role}` is not an IAM role ARN"))
-                        .hint("arn:aws:iam::ACCOUNT:role/NAME"),
-                );
-                String::new()
-            }
-            None => {
-                self.diagnostics.push(
-                    ctx.key_error("spec", "missing field `role`")
-                        .field("spec.role")
-                        .hint("the execution role's ARN, arn:aws:iam::ACCOUNT:role/NAME"),
-                );
-                String::new()
-            }
-        };
-        let memory_size = self.int(
-            ctx,
-            "spec.memorySize",
-            s.memory_size.or(self.defaults.memory_size),
-            128,
-            128,
-            10240,
-            " MB",
-        );
-        let timeout = self.int(
-            ctx,
-            "spec.timeout",
-            s.timeout.or(self.defaults.timeout),
-            3,
-            1,
-            900,
-            " s",
-        );
-        let ephemeral_storage = self.int(
-            ctx,
-            "spec.ephemeralStorage",
-            s.ephemeral_storage.or(self.defaults.ephemeral_storage),
-            512,
-            512,
-            10240,
-            " MB",
-        );
-        let architecture = match s.architecture.or(self.defaults.architecture) {
-            Some(ArchitectureWire::Arm64) => Architecture::Arm64,
-            _ => Architecture::X86_64,
-        };
-        let tracing = match s.tracing.or(self.defaults.tracing) {
-            Some(TracingWire::Active) => Tracing::Active,
-            _ => Tracing::PassThrough,
-        };
-        if let Some(d) = &s.description {
-            if d.chars().count() > 256 {
-                self.diagnostics.push(ctx.error(
-                    "spec.description",
-                    "a function description has at most 256 characters",
-                ));
-            }
-        }
-        if s.layers.len() > 5 {
-            self.diagnostics.push(ctx.error(
-                "spec.layers",
-                format!("{} layers; a function can use at most 5", s.layers.len()),
-            ));
-        }
-        let layers = s
-            .layers
-            .iter()
-            .enumerate()
-            .filter_map(|(i, layer)| {
-                self.reference(ctx, &format!("spec.layers[{i}]"), layer, &[Kind::Layer])
-            })
-            .collect();
-
-        let mut environment = BTreeMap::new();
-        let mut literal_bytes = 0usize;
-        for (key, value) in &s.environment {
-            let field = format!("spec.environment.{key}");
-            if !valid_env_name(key) {
-                self.diagnostics.push(
-                    ctx.key_error(
-                        &field,
-                        format!("`{key}` is not a valid environment variable name"),
-                    )
-                    .hint(
-                        "at least two characters: letters, digits and `_`, starting with a letter",
-                    ),
-                );
-            } else if RESERVED_ENV.contains(&key.as_str()) {
-                self.diagnostics.push(
-                    ctx.key_error(&field, format!("`{key}` is reserved by Lambda"))
-                        .hint("Lambda sets this variable itself; choose another name"),
-                );
-            }
-            let value = match value {
-                EnvValueWire::Literal(text) => {
-                    literal_bytes += key.len() + text.len();
-                    EnvValue::Literal(text.clone())
-                }
-                EnvValueWire::Ref(r) => match self.env_ref(ctx, &field, r) {
-                    Some(v) => v,
-                    None => continue,
-                },
-            };
-            environment.insert(key.clone(), value);
-        }
-        // Lambda's limit is 4 KB for all variables; references add their resolved values later.
-        if literal_bytes > 4096 {
-            self.diagnostics.push(
-                ctx.error(
-                    "spec.environment",
-                    format!(
-                        "the environment holds {literal_bytes} bytes; Lambda allows 4 KB in all"
-                    ),
-                )
-                .hint("move large values to SSM Parameter Store or Secrets Manager"),
-            );
-        }
-        for (i, name) in s.sensitive_environment.iter().enumerate() {
-            if !s.environment.contains_key(name) {
-                let hint = did_you_mean(name, s.environment.keys().map(String::as_str))
-                    .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| "list names of spec.environment".to_string());
-                self.diagnostics.push(
-                    ctx.error(
-                        &format!("spec.sensitiveEnvironment[{i}]"),
-                        format!("`{name}` is not in spec.environment"),
-                    )
-                    .hint(hint),
-                );
-            }
-        }
-        let reserved_concurrency = s.reserved_concurrency.map(|_| {
-            self.int(
-                ctx,
-                "spec.reservedConcurrency",
-                s.reserved_concurrency,
-                0,
-                0,
-                1_000_000,
-                "",
-            )
-        });
-        let dead_letter = s
-            .dead_letter
-            .as_ref()
-            .and_then(|d| self.reference(ctx, "spec.deadLetter.queue", &d.queue, &[Kind::Queue]));
-        let alias = s
-            .alias
-            .as_ref()
-            .map(|a| self.alias(ctx, a, reserved_concurrency));
-
-        let mut triggers = Vec::new();
-        let mut trigger_queues: HashMap<String, usize> = HashMap::new();
-        for (i, t) in s.triggers.iter().enumerate() {
-            let base = format!("spec.triggers[{i}]");
-            if let Some(first) = trigger_queues.insert(t.queue.clone(), i) {
-                self.diagnostics.push(
-                    ctx.error(
-                        &format!("{base}.queue"),
-                        format!("queue `{}` is already a trigger of this function", t.queue),
-                    )
-                    .note(
-                        ctx.at(&format!("spec.triggers[{first}].queue")),
-                        "first trigger here",
-                    ),
-                );
-            }
-            let Some(queue) =
-                self.reference(ctx, &format!("{base}.queue"), &t.queue, &[Kind::Queue])
-            else {
-                continue;
-            };
-            let batch_size = self.int(
-                ctx,
-                &format!("{base}.batchSize"),
-                t.batch_size,
-                10,
-                1,
-                10000,
-                "",
-            );
-            let window = self.int(
-                ctx,
-                &format!("{base}.maximumBatchingWindow"),
-                t.maximum_batching_window,
-                0,
-                0,
-                300,
-                " s",
-            );
-            if batch_size > 10 && window == 0 {
-                self.diagnostics.push(
-                    ctx.error(&format!("{base}.batchSize"), format!("a batch size of {batch_size} needs a batching window"))
-                        .hint("Lambda requires maximumBatchingWindow of at least 1 second when batchSize is above 10"),
-                );
-            }
-            let maximum_concurrency = t.maximum_concurrency.map(|_| {
-                self.int(
-                    ctx,
-                    &format!("{base}.maximumConcurrency"),
-                    t.maximum_concurrency,
-                    2,
-                    2,
-                    1000,
-                    "",
-                )
-            });
-            triggers.push(Trigger {
-                queue,
-                batch_size,
-                maximum_batching_window: window,
-                report_batch_item_failures: t.report_batch_item_failures.unwrap_or(false),
-                maximum_concurrency,
-                enabled: t.enabled.unwrap_or(true),
-            });
-        }
-        Some(Function {
-            handler: if is_image { None } else { s.handler.clone() },
-            runtime,
-            code,
-            role,
-            memory_size,
-            timeout,
-            architecture,
-            ephemeral_storage,
-            tracing,
-            description: s.description.clone().unwrap_or_default(),
-            layers,
-            environment,
-            sensitive_environment: s.sensitive_environment.clone(),
-            reserved_concurrency,
-            dead_letter,
-            alias,
-            triggers,
-        })
-    }
-
-    pub(crate) fn code(&mut self, ctx: &Ctx, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
-        let c = &l.document.spec.code;
-        let given = [c.path.is_some(), c.s3.is_some(), c.image_uri.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
-        if given != 1 {
-            self.diagnostics.push(
-                ctx.key_error(
-                    "spec.code",
-                    if given == 0 {
-                        "`code` names no source"
-                    } else {
-                        "`code` names more than one source"
-                    },
-                )
-                .hint(
-                    "give exactly one of `path` (a directory), `s3` ({bucket, key}) or `imageUri`",
-                ),
-            );
-            return None;
-        }
-        if let Some(path) = &c.path {
-            return match resolve_inside_root(&l.dir, self.canonical_root, path) {
-                Ok(resolved) => Some(Code::Directory(resolved)),
-                Err(message) => {
-                    self.diagnostics.push(ctx.error("spec.code.path", message).hint("code.path is relative to this file and must stay inside the spec directory"));
-                    None
-                }
-            };
-        }
-        if let Some(s3) = &c.s3 {
-            if s3.bucket.is_empty() || s3.key.is_empty() {
-                self.diagnostics
-                    .push(ctx.error("spec.code.s3", "an S3 code source needs a bucket and a key"));
-                return None;
-            }
-            return Some(Code::S3 {
-                bucket: s3.bucket.clone(),
-                key: s3.key.clone(),
-                object_version: s3.object_version.clone(),
-            });
-        }
-        let image = c.image_uri.clone().unwrap_or_default();
-        if !image.contains(".dkr.ecr.") {
-            self.diagnostics.push(ctx.error("spec.code.imageUri", format!("`{image}` is not an Amazon ECR image URI")).hint("Lambda runs images from ECR: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…"));
-            return None;
-        }
-        Some(Code::Image(image))
-    }
-
-    pub(crate) fn env_ref(&mut self, ctx: &Ctx, field: &str, r: &EnvRefWire) -> Option<EnvValue> {
-        let Some((kind_name, name)) = r.reference.split_once('/') else {
-            self.diagnostics.push(
-                ctx.error(
-                    &format!("{field}.ref"),
-                    format!("`{}` is not of the form Kind/name", r.reference),
-                )
-                .hint("e.g. {ref: Queue/order-events, attr: url}"),
-            );
-            return None;
-        };
-        let Some(kind) = Kind::parse(kind_name).filter(|k| *k != Kind::Stack) else {
-            let names = Kind::ALL.map(Kind::as_str);
-            let hint = did_you_mean(kind_name, names)
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| format!("kinds are {}", names[1..].join(", ")));
-            self.diagnostics.push(
-                ctx.error(
-                    &format!("{field}.ref"),
-                    format!("unknown kind `{kind_name}`"),
-                )
-                .hint(hint),
-            );
-            return None;
-        };
-        let target = self.reference(ctx, &format!("{field}.ref"), name, &[kind])?;
-        let attr = match r.attr.as_deref() {
-            None | Some("name") => RefAttr::Name,
-            Some("arn") => RefAttr::Arn,
-            Some("url") if kind == Kind::Queue => RefAttr::Url,
-            Some("streamArn") if kind == Kind::Table => {
-                if self.lookup(kind, name).is_some_and(|e| !e.has_stream) {
-                    let origin = self.lookup(kind, name).and_then(|e| e.origin.clone());
-                    self.diagnostics.push(
-                        ctx.error(
-                            &format!("{field}.attr"),
-                            format!("Table `{name}` has no stream, so it has no streamArn"),
-                        )
-                        .hint("set spec.stream on the table, e.g. NEW_AND_OLD_IMAGES")
-                        .note(origin, format!("Table `{name}` is defined here")),
-                    );
-                    return None;
-                }
-                RefAttr::StreamArn
-            }
-            Some(other) => {
-                let allowed: &[&str] = match kind {
-                    Kind::Queue => &["name", "arn", "url"],
-                    Kind::Table => &["name", "arn", "streamArn"],
-                    _ => &["name", "arn"],
-                };
-                let hint = did_you_mean(other, allowed.iter().copied())
-                    .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!("a {kind} offers {}", allowed.join(", ")));
-                self.diagnostics.push(
-                    ctx.error(
-                        &format!("{field}.attr"),
-                        format!("a {kind} has no attribute `{other}`"),
-                    )
-                    .hint(hint),
-                );
-                return None;
-            }
-        };
-        Some(EnvValue::Ref { target, attr })
-    }
-
-    pub(crate) fn alias(&mut self, ctx: &Ctx, a: &AliasWire, reserved: Option<u32>) -> Alias {
-        let valid = !a.name.is_empty()
-            && a.name.len() <= 128
-            && a.name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && !a.name.chars().all(|c| c.is_ascii_digit());
-        if !valid {
-            self.diagnostics.push(
-                ctx.error(
-                    "spec.alias.name",
-                    format!("`{}` is not a valid alias name", a.name),
-                )
-                .hint("letters, digits, `-` and `_`, not only digits, at most 128 characters"),
-            );
-        }
-        let provisioned_concurrency = a.provisioned_concurrency.as_ref().map(|pc| {
-            let base = "spec.alias.provisionedConcurrency";
-            let baseline = self.int(ctx, &format!("{base}.baseline"), pc.baseline, 0, 0, 1_000_000, "");
-            if pc.schedules.len() > 200 {
-                self.diagnostics.push(ctx.error(&format!("{base}.schedules"), "Application Auto Scaling allows at most 200 scheduled actions per alias"));
-            }
-            let mut names: HashMap<&str, usize> = HashMap::new();
-            let mut schedules = Vec::new();
-            for (i, s) in pc.schedules.iter().enumerate() {
-                let field = format!("{base}.schedules[{i}]");
-                if let Some(first) = names.insert(s.name.as_str(), i) {
-                    self.diagnostics.push(ctx.error(&format!("{field}.name"), format!("duplicate schedule name `{}`", s.name)).note(ctx.at(&format!("{base}.schedules[{first}].name")), "first used here"));
-                }
-                if s.name.is_empty() || s.name.len() > 256 || s.name.contains([':', '/', '|']) {
-                    self.diagnostics.push(ctx.error(&format!("{field}.name"), format!("`{}` is not a valid scheduled action name", s.name)).hint("1 to 256 characters without `:`, `/` or `|`"));
-                }
-                if let Err(message) = check_schedule_expression(&s.cron, true) {
-                    self.diagnostics.push(ctx.error(&format!("{field}.cron"), message).hint("e.g. cron(0 8 ? * MON-FRI *), rate(1 hour) or at(2026-12-24T18:00:00)"));
-                }
-                if let Some(tz) = &s.timezone {
-                    if !valid_timezone(tz) {
-                        self.diagnostics.push(ctx.error(&format!("{field}.timezone"), format!("`{tz}` is not an IANA time zone")).hint("e.g. Europe/Berlin, America/New_York or UTC"));
-                    }
-                }
-                let min = self.int(ctx, &format!("{field}.min"), Some(s.min), 0, 0, 1_000_000, "");
-                let max = self.int(ctx, &format!("{field}.max"), Some(s.max), 0, 0, 1_000_000, "");
-                if min > max {
-                    self.diagnostics.push(ctx.error(&format!("{field}.min"), format!("min {min} is above max {max}")).note(ctx.at(&format!("{field}.max")), "max is set here"));
-                }
-                schedules.push(PcSchedule { name: s.name.clone(), expression: s.cron.clone(), timezone: s.timezone.clone(), min, max });
-            }
-            if let Some(t) = pc.target_utilization {
-                if !(0.1..=0.9).contains(&t) {
-                    self.diagnostics.push(ctx.error(&format!("{base}.targetUtilization"), format!("target utilization {t} is outside 0.1..=0.9")).hint("Lambda's provisioned-concurrency utilization metric is tracked between 10% and 90%"));
-                }
-            }
-            let max = pc.max.map(|_| self.int(ctx, &format!("{base}.max"), pc.max, 0, 0, 1_000_000, ""));
-            if let Some(m) = max {
-                if m < baseline {
-                    self.diagnostics.push(ctx.error(&format!("{base}.max"), format!("max {m} is below the baseline {baseline}")));
-                }
-            }
-            // Target tracking moves the value between the bounds in force; with no schedule and
-            // no `max` above the baseline, they are equal and it could never move.
-            if pc.target_utilization.is_some() && schedules.is_empty() && max.unwrap_or(baseline) <= baseline {
-                self.diagnostics.push(
-                    ctx.error(&format!("{base}.targetUtilization"), "target tracking without schedules needs a `max` above the baseline to move between")
-                        .hint("add `max: N`, the most provisioned concurrency Auto Scaling may set"),
-                );
-            }
-            if let Some(reserved) = reserved {
-                let (peak, field) = std::iter::once((baseline, format!("{base}.baseline")))
-                    .chain(max.map(|m| (m, format!("{base}.max"))))
-                    .chain(schedules.iter().enumerate().map(|(i, s)| (s.max, format!("{base}.schedules[{i}].max"))))
-                    .max_by_key(|(v, _)| *v)
-                    .unwrap_or((0, String::new()));
-                if peak > reserved {
-                    self.diagnostics.push(
-                        ctx.error(&field, format!("provisioned concurrency {peak} exceeds the function's reserved concurrency {reserved}"))
-                            .hint("Lambda cannot provision more than the function may run; raise reservedConcurrency or lower the schedule")
-                            .note(ctx.at("spec.reservedConcurrency"), "reservedConcurrency is set here"),
-                    );
-                }
-            }
-            ProvisionedConcurrency { baseline, schedules, target_utilization: pc.target_utilization, max }
-        });
-        Alias {
-            name: a.name.clone(),
-            provisioned_concurrency,
-        }
-    }
-
-    pub(crate) fn layer(&mut self, ctx: &Ctx, l: &Loaded<LayerSpecWire>) -> Option<Layer> {
-        let s = &l.document.spec;
-        let content = match resolve_inside_root(&l.dir, self.canonical_root, &s.content.path) {
-            Ok(path) => path,
-            Err(message) => {
-                self.diagnostics
-                    .push(ctx.error("spec.content.path", message).hint(
-                    "content.path is relative to this file and must stay inside the spec directory",
-                ));
-                return None;
-            }
-        };
-        if s.compatible_runtimes.len() > 15 {
-            self.diagnostics.push(ctx.error(
-                "spec.compatibleRuntimes",
-                "a layer lists at most 15 compatible runtimes",
-            ));
-        }
-        for (i, r) in s.compatible_runtimes.iter().enumerate() {
-            self.runtime(ctx, &format!("spec.compatibleRuntimes[{i}]"), r);
-        }
-        // A layer version carries its ownership in its description (versions cannot be tagged),
-        // and AWS allows 256 characters in all.
-        if let Some(description) = s.description.as_deref().filter(|d| !d.is_empty()) {
-            let marker = layer_marker_len(&self.stack_name, &l.document.metadata.name);
-            let room = 256usize.saturating_sub(marker + 1);
-            if description.chars().count() > room {
-                self.diagnostics.push(
-                    ctx.error(
-                        "spec.description",
-                        format!(
-                            "a layer description has at most {room} characters here: AWS allows 256, and slsctl's ownership marker takes {}",
-                            marker + 1
-                        ),
-                    )
-                    .hint("shorten the description"),
-                );
-            }
-        }
-        Some(Layer {
-            content,
-            compatible_runtimes: s.compatible_runtimes.clone(),
-            compatible_architectures: s
-                .compatible_architectures
-                .iter()
-                .map(|a| match a {
-                    ArchitectureWire::Arm64 => Architecture::Arm64,
-                    ArchitectureWire::X86_64 => Architecture::X86_64,
-                })
-                .collect(),
-            description: s.description.clone().unwrap_or_default(),
-            license_info: s.license_info.clone(),
-        })
     }
 
     pub(crate) fn queue(&mut self, ctx: &Ctx, l: &Loaded<QueueSpecWire>) -> Option<Queue> {
@@ -2613,39 +2063,10 @@ pub(crate) fn spec_fields(kind: Kind) -> &'static [String] {
         .unwrap_or(&[])
 }
 
-const RESERVED_ENV: &[&str] = &[
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-];
-
 /// A Lambda function's resource policy: at most 20 KB, and what one slsctl statement (an
 /// invoke permission for a rule or an API, with its source ARN condition) takes at most.
 const POLICY_LIMIT_BYTES: usize = 20 * 1024;
 const POLICY_STATEMENT_BYTES: usize = 400;
-
-/// Lambda's `EnvironmentVariableName`: `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
-pub(crate) fn valid_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() >= 2
-        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
 
 pub(crate) fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
@@ -2659,18 +2080,6 @@ pub(crate) fn valid_region(region: &str) -> bool {
         && parts
             .last()
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-pub(crate) fn valid_role_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].starts_with("role/")
-        && parts[5].len() > 5
 }
 
 /// Runtime names follow a few families; a name of a known family with a newer version is
@@ -2696,11 +2105,6 @@ pub(crate) fn plausible_runtime(runtime: &str) -> bool {
         return digits_then(rest, "");
     }
     false
-}
-
-/// A real IANA time zone, by the database the cost estimate uses too.
-pub(crate) fn valid_timezone(tz: &str) -> bool {
-    crate::cost::schedule::time_zone(tz).is_some()
 }
 
 pub(crate) fn valid_hostname(name: &str) -> bool {

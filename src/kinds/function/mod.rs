@@ -1,6 +1,12 @@
 //! The Function kind.
+mod aliases;
+mod apply;
 pub mod autoscaling;
 pub mod aws;
+mod mappings;
+pub(crate) mod permissions;
+pub(crate) mod props;
+mod validate;
 pub mod versions;
 
 use std::collections::BTreeSet;
@@ -44,7 +50,7 @@ impl ResourceKind for FunctionKind {
             return None;
         };
         let _ = physical_name;
-        Some(ResourceSpec::Function(v.function(ctx, l)?))
+        Some(ResourceSpec::Function(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -58,7 +64,7 @@ impl ResourceKind for FunctionKind {
         let ResourceSpec::Function(f) = &resource.spec else {
             return;
         };
-        desired::function_props(stack, f, ctx, props, sensitive, &resource.id);
+        props::function_props(stack, f, ctx, props, sensitive, &resource.id);
         desired::tags(stack, resource, props);
         if let Some(alias) = &f.alias {
             props.insert(
@@ -73,6 +79,6 @@ impl ResourceKind for FunctionKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_function(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }
