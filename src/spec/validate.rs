@@ -155,12 +155,6 @@ pub const NAME_RULE: &str =
     "names use a-z, 0-9 and `-`, start with a letter, and have at most 64 characters";
 
 /// A name that follows `NAME_RULE` (the controller holds its stack names to it too).
-/// The length of the ownership marker a layer version's description carries
-/// (`kinds::layer::aws::layer_description`: `[slsctl:stack=S slsctl:resource=Layer/N sha256=<64 hex>]`).
-pub fn layer_marker_len(stack: &str, layer: &str) -> usize {
-    "[slsctl:stack= slsctl:resource=Layer/ sha256=]".len() + stack.len() + layer.len() + 64
-}
-
 pub fn valid_stack_name(name: &str) -> bool {
     valid_logical_name(name) && name.len() <= 64
 }

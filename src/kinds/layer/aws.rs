@@ -324,7 +324,7 @@ mod tests {
         let marker = layer_description("", "orders", "Layer/shared-libs", &"a".repeat(64));
         assert_eq!(
             marker.len(),
-            crate::spec::validate::layer_marker_len("orders", "shared-libs")
+            crate::kinds::layer::validate::layer_marker_len("orders", "shared-libs")
         );
         assert_eq!(
             layer_description("libs", "orders", "Layer/shared-libs", &"a".repeat(64)).len(),

@@ -2,7 +2,7 @@
 
 use crate::model::*;
 use crate::spec::load::{resolve_inside_root, Loaded};
-use crate::spec::validate::{layer_marker_len, Ctx, Validator};
+use crate::spec::validate::{Ctx, Validator};
 use crate::spec::wire::*;
 
 pub(crate) fn validate(
@@ -62,4 +62,10 @@ pub(crate) fn validate(
         description: s.description.clone().unwrap_or_default(),
         license_info: s.license_info.clone(),
     })
+}
+
+/// The length of the ownership marker a layer version's description carries
+/// (`super::aws::layer_description`: `[slsctl:stack=S slsctl:resource=Layer/N sha256=<64 hex>]`).
+pub(crate) fn layer_marker_len(stack: &str, layer: &str) -> usize {
+    "[slsctl:stack= slsctl:resource=Layer/ sha256=]".len() + stack.len() + layer.len() + 64
 }
