@@ -1,5 +1,9 @@
 //! The api kind.
+pub(crate) mod apply;
 pub mod aws;
+pub mod domain;
+pub(crate) mod props;
+pub(crate) mod validate;
 
 use std::collections::BTreeSet;
 
@@ -37,7 +41,7 @@ impl ResourceKind for ApiKind {
             return None;
         };
         let _ = physical_name;
-        Some(ResourceSpec::Api(v.api(ctx, l)?))
+        Some(ResourceSpec::Api(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -52,7 +56,7 @@ impl ResourceKind for ApiKind {
         let ResourceSpec::Api(a) = &resource.spec else {
             return;
         };
-        desired::api_props(stack, ctx, resource, a, props);
+        props::api_props(stack, ctx, resource, a, props);
         desired::tags(stack, resource, props);
     }
 
@@ -61,6 +65,6 @@ impl ResourceKind for ApiKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_api(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }

@@ -1,4 +1,8 @@
 //! The event_bus kind.
+pub(crate) mod apply;
+pub mod aws;
+pub(crate) mod props;
+pub(crate) mod validate;
 
 use std::collections::BTreeSet;
 
@@ -50,7 +54,7 @@ impl ResourceKind for EventBusKind {
                     .hint("shorten the stack or bus name, or set spec.physicalName"),
             );
         }
-        Some(ResourceSpec::EventBus(v.event_bus(ctx, l)?))
+        Some(ResourceSpec::EventBus(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -65,22 +69,7 @@ impl ResourceKind for EventBusKind {
         let ResourceSpec::EventBus(b) = &resource.spec else {
             return;
         };
-        props.insert(
-            "description".into(),
-            crate::plan::FieldValue::known(b.description.clone()),
-        );
-        if let Some(archive) = &b.archive {
-            props.insert(
-                "archive.retentionDays".into(),
-                crate::plan::FieldValue::known(archive.retention_days),
-            );
-            props.insert(
-                "archive.pattern".into(),
-                crate::plan::FieldValue::known(
-                    archive.pattern.clone().unwrap_or(serde_json::Value::Null),
-                ),
-            );
-        }
+        props::event_bus_props(b, props);
         desired::tags(stack, resource, props);
     }
 
@@ -89,6 +78,6 @@ impl ResourceKind for EventBusKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_bus(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }

@@ -4,7 +4,7 @@ mod apply;
 pub mod autoscaling;
 pub mod aws;
 mod mappings;
-pub(crate) mod permissions;
+mod permissions;
 pub(crate) mod props;
 mod validate;
 pub mod versions;

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::aws::with_conflict_retry;
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::qualifier_of;
 use crate::kinds::{ApplyCtx, Deferred};
 use crate::model::ResourceId;
 use crate::plan::{FieldValue, Props};
@@ -227,9 +228,4 @@ pub(super) async fn sync_permissions(
         .unwrap_or_else(|e| e.into_inner())
         .extend(moved);
     Ok(())
-}
-
-/// The alias whose policy holds a permission statement (none: the function's own policy).
-pub(crate) fn qualifier_of(value: &Value) -> Option<&str> {
-    value.get("qualifier").and_then(Value::as_str)
 }

@@ -1,5 +1,8 @@
 //! The queue kind.
+mod apply;
 pub mod aws;
+mod props;
+mod validate;
 
 use std::collections::BTreeSet;
 
@@ -66,7 +69,7 @@ impl ResourceKind for QueueKind {
                 );
             }
         }
-        Some(ResourceSpec::Queue(v.queue(ctx, l)?))
+        Some(ResourceSpec::Queue(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -81,7 +84,7 @@ impl ResourceKind for QueueKind {
         let ResourceSpec::Queue(q) = &resource.spec else {
             return;
         };
-        desired::queue_props(stack, resource, q, ctx, props);
+        props::queue_props(stack, resource, q, ctx, props);
         desired::tags(stack, resource, props);
     }
 
@@ -90,6 +93,6 @@ impl ResourceKind for QueueKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_queue(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }

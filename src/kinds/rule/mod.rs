@@ -1,5 +1,8 @@
 //! The rule kind.
+pub(crate) mod apply;
 pub mod aws;
+pub(crate) mod props;
+pub(crate) mod validate;
 
 use std::collections::BTreeSet;
 
@@ -39,7 +42,7 @@ impl ResourceKind for RuleKind {
             return None;
         };
         let _ = physical_name;
-        Some(ResourceSpec::Rule(v.rule(ctx, l)?))
+        Some(ResourceSpec::Rule(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -54,7 +57,7 @@ impl ResourceKind for RuleKind {
         let ResourceSpec::Rule(r) = &resource.spec else {
             return;
         };
-        desired::rule_props(stack, ctx, r, props);
+        props::rule_props(stack, ctx, r, props);
         desired::tags(stack, resource, props);
     }
 
@@ -63,6 +66,6 @@ impl ResourceKind for RuleKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_rule(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }

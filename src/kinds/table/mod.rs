@@ -1,5 +1,9 @@
 //! The table kind.
+mod apply;
 pub mod aws;
+mod props;
+mod update;
+mod validate;
 
 use std::collections::BTreeSet;
 
@@ -50,7 +54,7 @@ impl ResourceKind for TableKind {
                 "DynamoDB table names have at least 3 characters",
             ));
         }
-        Some(ResourceSpec::Table(v.table(ctx, l)?))
+        Some(ResourceSpec::Table(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -65,7 +69,7 @@ impl ResourceKind for TableKind {
         let ResourceSpec::Table(t) = &resource.spec else {
             return;
         };
-        desired::table_props(t, ctx, props);
+        props::table_props(t, ctx, props);
         desired::tags(stack, resource, props);
     }
 
@@ -74,6 +78,6 @@ impl ResourceKind for TableKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_table(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 }
