@@ -320,6 +320,135 @@ fn commit(repo: &std::path::Path, file: &str, content: &str) -> String {
     git(repo, &["rev-parse", "HEAD"])
 }
 
+/// A revision that does not validate, with no good one before it to keep in force: the failure
+/// is recorded and not retried every few seconds (the same revision would fail the same way), but
+/// a trigger after the fix runs it at once.
+#[tokio::test]
+async fn an_invalid_spec_is_not_retried_until_something_changes() {
+    let clients = clients().await;
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir_all(repo.join("stacks/s")).unwrap();
+    git(&repo, &["init", "--quiet", "-b", "main"]);
+    git(&repo, &["config", "user.name", "Test"]);
+    git(&repo, &["config", "user.email", "test@example.com"]);
+    git(&repo, &["config", "commit.gpgsign", "false"]);
+    let name = unique("bad");
+    std::fs::write(repo.join("stacks/s/stack.yaml"), stack_doc(&name)).unwrap();
+    commit(&repo, "stacks/s/queue.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {delaySecond: 1}\n");
+    // A long poll interval: only the first poll, backoff requeues and triggers run it.
+    let mut config = s3_config(
+        "unused",
+        &work.path().join("cache"),
+        Duration::from_secs(3600),
+        None,
+    );
+    config.stacks[0].source = SourceKind::Git(slsctl::source::git::GitSource {
+        url: format!("file://{}", repo.display()),
+        reference: "main".into(),
+        path: "stacks/s".into(),
+        ..Default::default()
+    });
+    let s3 = slsctl::source::s3::client(&Emulator::shared().sdk_config().await);
+    let controller = Arc::new(Controller::new(config, clients.clone(), s3));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.failures >= 1).await;
+    assert!(
+        status.degraded
+            && status.last_error.as_deref().is_some_and(
+                |e| e.contains("is invalid") && e.contains("unknown field `delaySecond`")
+            ),
+        "{status:?}"
+    );
+    // A transient failure comes back after 5 s × a jitter in [0.5, 1.5): by 8 s it would have
+    // run again.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let status = controller.status()["s"].clone();
+    assert_eq!(status.failures, 1, "not retried: {status:?}");
+
+    // Fixed, and pushed: the trigger runs it at once, whatever the backoff.
+    commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "4"));
+    assert!(controller.trigger("s"));
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert!(status.synced && !status.degraded, "{status:?}");
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("4"));
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
+/// AWS throttling every call: the reconcile fails as transient and comes back with backoff (not
+/// after the long wait of a bad spec), and applies once AWS answers again.
+#[tokio::test]
+async fn a_throttled_reconcile_is_retried_with_backoff() {
+    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x7407_7e11).await;
+    proxy.set_rules(vec![Rule::everywhere(Fault::Throttle, 1.0)]);
+    let throttled = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "throttled",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir_all(repo.join("stacks/s")).unwrap();
+    git(&repo, &["init", "--quiet", "-b", "main"]);
+    git(&repo, &["config", "user.name", "Test"]);
+    git(&repo, &["config", "user.email", "test@example.com"]);
+    git(&repo, &["config", "commit.gpgsign", "false"]);
+    let name = unique("slow");
+    std::fs::write(repo.join("stacks/s/stack.yaml"), stack_doc(&name)).unwrap();
+    commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "3"));
+    // A long poll interval: only the first poll and the backoff requeue run it.
+    let mut config = s3_config(
+        "unused",
+        &work.path().join("cache"),
+        Duration::from_secs(3600),
+        None,
+    );
+    config.stacks[0].source = SourceKind::Git(slsctl::source::git::GitSource {
+        url: format!("file://{}", repo.display()),
+        reference: "main".into(),
+        path: "stacks/s".into(),
+        ..Default::default()
+    });
+    let s3 = slsctl::source::s3::client(&sdk);
+    let controller = Arc::new(Controller::new(config, throttled, s3));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.failures >= 1).await;
+    assert!(status.degraded && !status.synced, "{status:?}");
+    assert_eq!(status.failures, 1, "{status:?}");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.to_lowercase().contains("throttl")),
+        "{status:?}"
+    );
+    let failed = std::time::Instant::now();
+    // AWS answers again: the backoff (5 s × a jitter in [0.5, 1.5)) brings the stack back.
+    proxy.set_rules(Vec::new());
+    let status = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert!(status.synced && !status.degraded, "{status:?}");
+    let took = failed.elapsed();
+    assert!(
+        took < Duration::from_secs(20),
+        "retried with backoff, not after the long wait: {took:?}"
+    );
+    assert_eq!(
+        queue_delay(&clients().await, &name).await.as_deref(),
+        Some("3")
+    );
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
 /// A git source (a `file://` URL): each commit is reconciled within one poll, under its SHA; a
 /// commit that empties the stack directory deletes nothing.
 #[tokio::test]

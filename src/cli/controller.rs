@@ -10,6 +10,8 @@ use crate::controller::{Controller, ControllerConfig, Mode, SourceKind, StackCon
 use crate::source::git::{GitCredentials, GitSource, SignaturePolicy};
 use crate::source::s3::S3Source;
 
+use super::ask::{ask_controller, Ask};
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The controller's configuration (YAML): stacks and their sources, lease, resync.
@@ -408,7 +410,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             );
             let _ = stop.send(true);
         });
-        controller.run(stopped).await
+        controller.run(stopped).await.map_err(|e| e.to_string())
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -446,119 +448,6 @@ pub struct ReconcileArgs {
     /// Give up when the controller has not answered within this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub timeout: u64,
-}
-
-/// What `ask_controller` sends besides the request line.
-struct Ask<'a> {
-    token: Option<&'a [u8]>,
-    /// For the connection and the whole exchange.
-    timeout: Duration,
-}
-
-/// One plain HTTP/1.1 request to the controller; returns the status code. Connecting and the
-/// whole exchange are bounded by `ask.timeout`: a controller that is down, firewalled (packets
-/// dropped) or stuck fails fast with a message that says which.
-fn ask_controller(
-    controller: &str,
-    method: &str,
-    path: &str,
-    ask: &Ask<'_>,
-) -> Result<String, String> {
-    use std::io::{Read, Write};
-    use std::net::ToSocketAddrs;
-    let address = controller
-        .strip_prefix("http://")
-        .ok_or("--controller takes an http:// address (the controller serves plain HTTP inside its task network)")?
-        .trim_end_matches('/');
-    let deadline = std::time::Instant::now() + ask.timeout;
-    let seconds = ask.timeout.as_secs_f64();
-    let remaining = || deadline.saturating_duration_since(std::time::Instant::now());
-    let with_port = if address
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        address.to_string()
-    } else {
-        format!("{address}:80")
-    };
-    let candidates: Vec<std::net::SocketAddr> = with_port
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve the controller's address {address}: {e}"))?
-        .collect();
-    let mut last_error = None;
-    let mut stream = None;
-    for candidate in candidates {
-        if remaining().is_zero() {
-            break;
-        }
-        match std::net::TcpStream::connect_timeout(&candidate, remaining()) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_error = Some(e),
-        }
-    }
-    let mut stream = stream.ok_or_else(|| match last_error {
-        Some(e) if e.kind() != std::io::ErrorKind::TimedOut => {
-            format!("cannot reach the controller at {address}: {e}")
-        }
-        _ => format!(
-            "the controller at {address} did not accept a connection within {seconds} s\nhint: check the address and that the port is reachable from here; --timeout sets the limit"
-        ),
-    })?;
-    let too_slow = || {
-        format!(
-            "the controller at {address} did not answer within {seconds} s\nhint: it may be overloaded or stuck; see its logs (--timeout sets the limit)"
-        )
-    };
-    let authorization = match ask.token {
-        Some(token) => format!(
-            "Authorization: Bearer {}\r\n",
-            String::from_utf8_lossy(token)
-        ),
-        None => String::new(),
-    };
-    stream
-        .set_write_timeout(Some(remaining().max(Duration::from_millis(1))))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n",
-    )
-    .map_err(|e| match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => too_slow(),
-        _ => format!("cannot send to the controller at {address}: {e}"),
-    })?;
-    // Read until the peer closes, each read bounded by what is left of the deadline, so that a
-    // server trickling bytes cannot hold us past it either.
-    let mut response = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        let left = remaining();
-        if left.is_zero() {
-            return Err(too_slow());
-        }
-        stream
-            .set_read_timeout(Some(left))
-            .map_err(|e| e.to_string())?;
-        match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => response.extend_from_slice(&buffer[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(too_slow())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(format!("cannot read the controller's answer: {e}")),
-        }
-    }
-    let response = String::from_utf8_lossy(&response);
-    Ok(response.split_whitespace().nth(1).unwrap_or("").to_string())
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,5 +1,6 @@
 //! The command line: each command resolves its settings once and calls the library.
 
+mod ask;
 pub mod color;
 mod completions;
 pub mod controller;

@@ -13,9 +13,11 @@ use hmac::{KeyInit, Mac};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
+use prometheus_client::encoding::prometheus_text;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::metrics::metrics;
 use super::Controller;
 
 /// Webhook bodies above this are refused unread (GitHub caps payloads at 25 MB; pushes are small).
@@ -61,73 +63,6 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Prometheus text exposition.
-pub fn metrics(controller: &Controller) -> String {
-    let mut out = String::new();
-    let status = controller.status();
-    let _ = writeln!(out, "# HELP slsctl_reconciles_total Reconciles that completed, per stack.\n# TYPE slsctl_reconciles_total counter");
-    for (name, s) in &status {
-        let _ = writeln!(
-            out,
-            "slsctl_reconciles_total{{stack=\"{name}\"}} {}",
-            s.reconciles
-        );
-    }
-    let _ = writeln!(out, "# HELP slsctl_reconcile_failures_total Reconciles that failed, per stack.\n# TYPE slsctl_reconcile_failures_total counter");
-    for (name, s) in &status {
-        let _ = writeln!(
-            out,
-            "slsctl_reconcile_failures_total{{stack=\"{name}\"}} {}",
-            s.failures
-        );
-    }
-    let _ = writeln!(out, "# HELP slsctl_reconcile_duration_seconds Duration of the last reconcile, per stack.\n# TYPE slsctl_reconcile_duration_seconds gauge");
-    for (name, s) in &status {
-        let _ = writeln!(
-            out,
-            "slsctl_reconcile_duration_seconds{{stack=\"{name}\"}} {:.3}",
-            s.last_duration_seconds
-        );
-    }
-    let _ = writeln!(out, "# HELP slsctl_drifted_resources Resources the last plan would change, per stack.\n# TYPE slsctl_drifted_resources gauge");
-    for (name, s) in &status {
-        let drifted = s.last_plan.as_ref().map_or(0, |p| p.changes());
-        let _ = writeln!(
-            out,
-            "slsctl_drifted_resources{{stack=\"{name}\"}} {drifted}"
-        );
-    }
-    by_operation(
-        &mut out,
-        "slsctl_aws_calls_total",
-        "AWS API calls, by service and operation.",
-        &controller.clients.calls,
-    );
-    by_operation(
-        &mut out,
-        "slsctl_aws_throttles_total",
-        "AWS throttling answers, by service and operation (every attempt, retried ones included).",
-        &controller.clients.throttles,
-    );
-    let _ = writeln!(out, "# HELP slsctl_queue_depth Stacks waiting in the work queue.\n# TYPE slsctl_queue_depth gauge\nslsctl_queue_depth {}", controller.queue_depth());
-    let _ = writeln!(out, "# HELP slsctl_leader 1 when this replica holds the lease.\n# TYPE slsctl_leader gauge\nslsctl_leader {}", u8::from(controller.is_leader()));
-    out
-}
-
-/// A counter of `service:Operation` keys as one Prometheus counter with both labels.
-fn by_operation(out: &mut String, metric: &str, help: &str, counts: &crate::aws::CallCounter) {
-    let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
-    for (operation, count) in counts.snapshot() {
-        let (service, op) = operation
-            .split_once(':')
-            .unwrap_or(("aws", operation.as_str()));
-        let _ = writeln!(
-            out,
-            "{metric}{{service=\"{service}\",operation=\"{op}\"}} {count}"
-        );
-    }
 }
 
 /// The status page: server-rendered, no JavaScript.
@@ -303,7 +238,7 @@ async fn handle(
         Route::Readyz => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "starting\n"),
         Route::Metrics => reply(
             StatusCode::OK,
-            "text/plain; version=0.0.4",
+            prometheus_text::CONTENT_TYPE,
             metrics(&controller),
         ),
         Route::Stacks => reply(

@@ -273,11 +273,11 @@ impl Lease {
     }
 
     /// The epoch if this replica may mutate now (held, and within the renew deadline).
-    pub fn fence(&self) -> Result<u64, String> {
+    pub fn fence(&self) -> Result<u64, FenceError> {
         match self.held() {
             Some(held) if Instant::now() < held.valid_until => Ok(held.epoch),
-            Some(_) => Err("the lease was not renewed in time; mutations stop".to_string()),
-            None => Err("this replica does not hold the lease".to_string()),
+            Some(_) => Err(FenceError::NotRenewed),
+            None => Err(FenceError::NotHeld),
         }
     }
 
@@ -322,3 +322,23 @@ impl Lease {
         self.set_expiry(held.epoch, 0).await.map(|_| ())
     }
 }
+
+/// Why this replica may not mutate now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FenceError {
+    /// Held, but not renewed within the renew deadline: another replica may take it soon.
+    NotRenewed,
+    /// Another replica holds it (or nobody does yet).
+    NotHeld,
+}
+
+impl std::fmt::Display for FenceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FenceError::NotRenewed => "the lease was not renewed in time; mutations stop",
+            FenceError::NotHeld => "this replica does not hold the lease",
+        })
+    }
+}
+
+impl std::error::Error for FenceError {}

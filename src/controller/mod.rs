@@ -7,8 +7,10 @@
 //! and reconcile never asks why it runs. A source that is unreachable, empty or invalid keeps the
 //! last good revision in force and marks the stack Degraded; it never deletes anything.
 
+pub mod error;
 pub mod http;
 pub mod lease;
+pub mod metrics;
 pub mod queue;
 
 use std::collections::BTreeMap;
@@ -20,14 +22,16 @@ use serde::Serialize;
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
-use crate::apply::{ActionReport, Outcome, Progress};
+use crate::apply::{ActionReport, Progress};
+use crate::aws::AwsError;
 use crate::aws::Clients;
 use crate::plan::{PlanOptions, ResourceAction, Summary};
 use crate::source::git::GitSource;
 use crate::source::s3::S3Source;
 use crate::source::{Snapshot, SourceError};
+use error::{ReconcileError, RunError};
 use lease::Lease;
-use queue::{Backoff, WorkQueue};
+use queue::{Backoff, Run, WorkQueue};
 
 /// `heal` corrects drift; `report` only plans and exposes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -102,6 +106,8 @@ pub struct Controller {
     lease: Option<Arc<Lease>>,
     /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
     running: std::sync::atomic::AtomicBool,
+    /// How long reconciles take, by stack and outcome (the `/metrics` histogram).
+    durations: metrics::Durations,
     /// Set at shutdown: renewals go on for the applies in flight, but take no more hand-overs
     /// from followers, and triggers received meanwhile are handed over too (they would be lost
     /// with this replica; the next leader queues every stack anyway).
@@ -116,7 +122,7 @@ impl Progress for Fenced {
     fn finished(&self, _: &ActionReport) {}
     fn proceed(&self) -> Result<(), String> {
         match &self.0 {
-            Some(lease) => lease.fence().map(|_| ()),
+            Some(lease) => lease.fence().map(|_| ()).map_err(|e| e.to_string()),
             None => Ok(()),
         }
     }
@@ -144,6 +150,7 @@ impl Controller {
             states: Mutex::new(states),
             lease,
             running: std::sync::atomic::AtomicBool::new(false),
+            durations: metrics::Durations::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -187,13 +194,13 @@ impl Controller {
     /// manual trigger use this): the leader queues them; a follower cannot reconcile, so it hands
     /// them to the leader through the lease item, which the leader reads at its next renewal.
     /// Unknown names are ignored.
-    pub async fn request(&self, stacks: &[String]) -> Result<(), String> {
+    pub async fn request(&self, stacks: &[String]) -> Result<(), AwsError> {
         let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
         // A leader that is shutting down hands over too: its queue is no longer read.
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
         match &self.lease {
             Some(lease) if draining || !self.is_leader() => {
-                lease.hand_over(&known).await.map_err(|e| e.to_string())?;
+                lease.hand_over(&known).await?;
                 tracing::info!(stacks = %known.join(", "), "handed the trigger to the leader");
                 Ok(())
             }
@@ -270,7 +277,7 @@ impl Controller {
     }
 
     /// Reconcile one stack: the same steps whatever queued it.
-    pub async fn reconcile(&self, name: &str) -> Result<(), String> {
+    pub async fn reconcile(&self, name: &str) -> Result<(), ReconcileError> {
         let Some(config) = self.config.stacks.iter().find(|s| s.name == name).cloned() else {
             return Ok(());
         };
@@ -283,24 +290,23 @@ impl Controller {
             Ok(snapshot) => (snapshot, None),
             Err(error) => match &last_good {
                 Some(good) => (good.clone(), Some(error.to_string())),
-                None => return self.record_error(name, error.to_string()),
+                None => return self.record_error(name, ReconcileError::Source(error)),
             },
         };
         let stack = match crate::kinds::load_stack(&snapshot.dir) {
             Ok((stack, _)) => stack,
             Err((diagnostics, sources)) => {
-                let why = format!(
-                    "revision {} is invalid; nothing of it is applied:\n{}",
-                    snapshot.revision,
-                    diagnostics.render(&|p| sources.get(p))
-                );
+                let why = ReconcileError::InvalidSpec {
+                    revision: snapshot.revision.clone(),
+                    diagnostics: diagnostics.render(&|p| sources.get(p)),
+                };
                 let good = last_good.filter(|g| g.revision != snapshot.revision);
                 let Some(good) = good else {
                     return self.record_error(name, why);
                 };
                 match crate::kinds::load_stack(&good.dir) {
                     Ok((stack, _)) => {
-                        degraded_by = Some(why);
+                        degraded_by = Some(why.to_string());
                         return self
                             .reconcile_stack(name, &config, stack, good, degraded_by)
                             .await;
@@ -320,15 +326,15 @@ impl Controller {
         stack: crate::model::Stack,
         snapshot: Snapshot,
         degraded_by: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReconcileError> {
         tracing::Span::current().record("revision", snapshot.revision.as_str());
         let mut prepared =
             match crate::engine::prepare(stack, &self.clients, &PlanOptions::default()).await {
                 Ok(p) => p,
-                Err(e) => return self.record_error(name, e.to_string()),
+                Err(e) => return self.record_error(name, ReconcileError::Prepare(e)),
             };
         if let Err(e) = crate::policy::check_plan(&prepared.stack, &mut prepared.plan) {
-            return self.record_error(name, e);
+            return self.record_error(name, ReconcileError::Policy(e));
         }
         if !prepared.plan.refusals.is_empty() {
             let why: Vec<String> = prepared
@@ -337,7 +343,7 @@ impl Controller {
                 .iter()
                 .map(|r| r.message.clone())
                 .collect();
-            return self.record_error(name, format!("plan refused: {}", why.join("; ")));
+            return self.record_error(name, ReconcileError::Refused(why));
         }
         let summary = prepared.plan.summary.clone();
         let drifted = prepared.plan.has_changes();
@@ -354,7 +360,7 @@ impl Controller {
         if drifted && config.mode == Mode::Heal {
             // Leadership is re-checked right before mutating, and by every action again.
             if let Some(lease) = &self.lease {
-                lease.fence()?;
+                lease.fence().map_err(ReconcileError::Fenced)?;
             }
             let report = crate::apply::apply(
                 Arc::new(prepared),
@@ -362,12 +368,7 @@ impl Controller {
                 Arc::new(Fenced(self.lease.clone())),
             )
             .await;
-            failed = report
-                .actions
-                .iter()
-                .filter(|a| !matches!(a.outcome, Outcome::Done))
-                .map(|a| format!("{}: {:?}", a.id, a.outcome))
-                .collect();
+            failed = error::unapplied(&report.actions);
         }
         if !left_out.is_empty() {
             failed.push(format!(
@@ -383,11 +384,11 @@ impl Controller {
             state.status.last_diff = diff;
         }
         if !failed.is_empty() {
-            let why = format!("apply failed: {}", failed.join("; "));
+            let why = ReconcileError::Incomplete(failed);
             state.status.degraded = true;
             state.status.synced = false;
             state.status.failures += 1;
-            state.status.last_error = Some(why.clone());
+            state.status.last_error = Some(why.to_string());
             return Err(why);
         }
         state.last_good = Some(snapshot.clone());
@@ -408,7 +409,7 @@ impl Controller {
         name: &str,
         before: &StackStatus,
         after: &StackStatus,
-        result: &Result<(), String>,
+        result: &Result<(), ReconcileError>,
     ) {
         let Some(bus) = &self.config.events_bus else {
             return;
@@ -416,7 +417,7 @@ impl Controller {
         // Events are capped at 256 KB; an error is summarised, not shipped whole.
         let failed = |why: &str| serde_json::json!({"stack": name, "revision": after.revision, "error": why.chars().take(2000).collect::<String>()});
         let (detail_type, detail) = match result {
-            Err(why) => ("ReconcileFailed", failed(why)),
+            Err(why) => ("ReconcileFailed", failed(&why.to_string())),
             // A source gone bad: the last good revision stays, and people need to know.
             Ok(()) if after.degraded && after.last_error != before.last_error => (
                 "ReconcileFailed",
@@ -438,8 +439,6 @@ impl Controller {
             .detail(detail.to_string())
             .event_bus_name(bus)
             .build();
-        self.clients.limits.events.acquire().await;
-        self.clients.calls.record("events:PutEvents");
         let sent = self.clients.events.put_events().entries(entry).send().await;
         match sent {
             Ok(out) if out.failed_entry_count() == 0 => {}
@@ -452,21 +451,21 @@ impl Controller {
         }
     }
 
-    fn record_error(&self, name: &str, why: String) -> Result<(), String> {
+    fn record_error(&self, name: &str, why: ReconcileError) -> Result<(), ReconcileError> {
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();
         state.status.degraded = true;
         state.status.failures += 1;
-        state.status.last_error = Some(why.clone());
+        state.status.last_error = Some(why.to_string());
         Err(why)
     }
 
     /// Run until `shutdown` turns true: polls and resyncs queue stacks, the lease is kept (or
     /// taken over), and only the leader reconciles. On shutdown the in-flight reconciles finish
     /// and the lease is released.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Result<(), String> {
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Result<(), RunError> {
         if let Some(lease) = &self.lease {
-            lease.ensure_table().await.map_err(|e| e.to_string())?;
+            lease.ensure_table().await.map_err(RunError::Lease)?;
         }
         self.running
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -483,7 +482,7 @@ impl Controller {
                 let mut ticker = tokio::time::interval(every);
                 loop {
                     ticker.tick().await;
-                    this.queue.add(name.clone());
+                    this.queue.poll(name.clone());
                 }
             });
         }
@@ -510,7 +509,7 @@ impl Controller {
         loop {
             let permit = tokio::select! {
                 _ = shutdown.changed() => break,
-                permit = permits.clone().acquire_owned() => permit.map_err(|e| e.to_string())?,
+                permit = permits.clone().acquire_owned() => permit.map_err(RunError::Permits)?,
             };
             let key = tokio::select! {
                 _ = shutdown.changed() => break,
@@ -519,7 +518,7 @@ impl Controller {
             if !self.is_leader() {
                 // A follower does not reconcile; the key comes back at the next poll, or at once
                 // for every stack when this replica becomes leader.
-                self.queue.done(&key, true);
+                self.queue.done(&key, Run::Succeeded);
                 drop(permit);
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
@@ -548,14 +547,30 @@ impl Controller {
                         Err(why) => tracing::warn!(
                             revision = after.revision.as_deref().unwrap_or(""),
                             error = %why,
+                            retry = %why.retry(),
                             "reconcile failed; requeued with backoff"
                         ),
                     }
                     this.notify(&key, &before, &after, &result).await;
+                    let elapsed = started.elapsed();
                     if let Some(state) = this.states().get_mut(&key) {
-                        state.status.last_duration_seconds = started.elapsed().as_secs_f64();
+                        state.status.last_duration_seconds = elapsed.as_secs_f64();
                     }
-                    this.queue.done(&key, result.is_ok());
+                    this.durations.observe(
+                        &key,
+                        result
+                            .as_ref()
+                            .err()
+                            .map_or("success", ReconcileError::outcome),
+                        elapsed,
+                    );
+                    this.queue.done(
+                        &key,
+                        match &result {
+                            Ok(()) => Run::Succeeded,
+                            Err(why) => Run::Failed(why.retry()),
+                        },
+                    );
                     drop(permit);
                     (key, result, started.elapsed())
                 },

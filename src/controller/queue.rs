@@ -2,7 +2,9 @@
 //!
 //! Guarantees: a key is queued at most once (adding it again keeps the earliest due time); a key
 //! is handed out to one worker at a time (a key added while it runs is queued again for after);
-//! failures come back as a requeue with exponential backoff and jitter, never a retry loop.
+//! failures come back as a requeue with exponential backoff and jitter, never a retry loop; a
+//! failure that only a change can fix waits the longest backoff, and a poll does not cut a
+//! backoff short (a trigger does).
 //! Assumptions: keys are cheap to clone; callers bound global concurrency themselves (a
 //! semaphore around `next`). Caveat: time is tokio's, so tests can pause it.
 
@@ -37,6 +39,39 @@ impl Backoff {
         let raw = self.base.saturating_mul(1u32 << exponent).min(self.max);
         raw.mul_f64(0.5 + jitter.clamp(0.0, 1.0))
     }
+
+    /// The wait after a failure that retrying cannot fix: `max`, with the same jitter.
+    pub fn longest(&self, jitter: f64) -> Duration {
+        self.max.mul_f64(0.5 + jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// When a failed key is worth running again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// The failure may pass by itself (throttling, a network error): after an exponential
+    /// backoff, which polls do not cut short.
+    Backoff,
+    /// The same input fails the same way (an invalid spec, a denied plan): after the longest
+    /// backoff, or sooner when anything queues the key again (a poll that may bring a new
+    /// revision, a push, a manual trigger).
+    AfterChange,
+}
+
+impl std::fmt::Display for Retry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Retry::Backoff => "exponential backoff",
+            Retry::AfterChange => "after a change, or the longest backoff",
+        })
+    }
+}
+
+/// How the run of a key ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    Succeeded,
+    Failed(Retry),
 }
 
 struct State<K> {
@@ -45,6 +80,8 @@ struct State<K> {
     /// Added while running: queued again when the run ends.
     again: HashMap<K, Instant>,
     failures: HashMap<K, u32>,
+    /// Keys waiting out an exponential backoff, until when: polls leave them alone.
+    backing_off: HashMap<K, Instant>,
     seed: u64,
 }
 
@@ -62,6 +99,7 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
                 running: HashSet::new(),
                 again: HashMap::new(),
                 failures: HashMap::new(),
+                backing_off: HashMap::new(),
                 seed: 0x9E37_79B9_7F4A_7C15,
             }),
             changed: Notify::new(),
@@ -91,6 +129,21 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
 
     pub fn add(&self, key: K) {
         self.add_at(key, Instant::now());
+    }
+
+    /// Queue `key` now, as a periodic poll does; unless it is waiting out a backoff after a
+    /// transient failure, which a poll every interval would otherwise cut short (a throttled
+    /// stack would be retried at every poll). `add` (a push, a manual trigger) always queues.
+    pub fn poll(&self, key: K) {
+        let now = Instant::now();
+        let backing_off = self
+            .lock()
+            .backing_off
+            .get(&key)
+            .is_some_and(|until| *until > now);
+        if !backing_off {
+            self.add_at(key, now);
+        }
     }
 
     /// Keys waiting (not running), for the queue-depth metric.
@@ -134,15 +187,15 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
         }
     }
 
-    /// The run of `key` ended. A failure requeues it after a backoff; a success clears its
-    /// failure count. A key added while it ran is queued again either way.
-    pub fn done(&self, key: &K, succeeded: bool) {
+    /// The run of `key` ended. A failure requeues it after a backoff (exponential, or the
+    /// longest for one that needs a change); a success clears its failure count. A key added
+    /// while it ran is queued again either way.
+    pub fn done(&self, key: &K, run: Run) {
         let mut state = self.lock();
         state.running.remove(key);
+        state.backing_off.remove(key);
         let mut next = state.again.remove(key);
-        if succeeded {
-            state.failures.remove(key);
-        } else {
+        if let Run::Failed(retry) = run {
             let failures = {
                 let n = state.failures.entry(key.clone()).or_insert(0);
                 *n += 1;
@@ -153,8 +206,17 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
             state.seed ^= state.seed >> 7;
             state.seed ^= state.seed << 17;
             let jitter = (state.seed >> 11) as f64 / (1u64 << 53) as f64;
-            let retry = Instant::now() + self.backoff.delay(failures, jitter);
-            next = Some(next.map_or(retry, |t| t.max(retry)));
+            let at = match retry {
+                Retry::Backoff => {
+                    let at = Instant::now() + self.backoff.delay(failures, jitter);
+                    state.backing_off.insert(key.clone(), at);
+                    at
+                }
+                Retry::AfterChange => Instant::now() + self.backoff.longest(jitter),
+            };
+            next = Some(next.map_or(at, |t| t.max(at)));
+        } else {
+            state.failures.remove(key);
         }
         if let Some(at) = next {
             let slot = state.due.entry(key.clone()).or_insert(at);
@@ -206,7 +268,7 @@ mod tests {
         assert_eq!(q.depth(), 0, "queued for after the run, not beside it");
         let second = tokio::time::timeout(Duration::from_secs(30), q.next()).await;
         assert!(second.is_err(), "the same key never runs twice at once");
-        q.done(&first, true);
+        q.done(&first, Run::Succeeded);
         assert_eq!(q.next().await, "a");
     }
 
@@ -218,7 +280,7 @@ mod tests {
         // Base 1 s: the n-th failure waits 2^(n-1) s times a jitter in [0.5, 1.5).
         for n in 0..4u32 {
             let failed_at = Instant::now();
-            q.done(&key, false);
+            q.done(&key, Run::Failed(Retry::Backoff));
             key = q.next().await;
             let waited = (Instant::now() - failed_at).as_secs_f64();
             let nominal = f64::from(1u32 << n);
@@ -229,9 +291,52 @@ mod tests {
             );
         }
         assert_eq!(q.failures(&key), 4);
-        q.done(&key, true);
+        q.done(&key, Run::Succeeded);
         assert_eq!(q.failures(&key), 0);
         assert_eq!(q.depth(), 0, "a success does not requeue");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_does_not_cut_a_transient_backoff_short_but_a_trigger_does() {
+        let q = queue();
+        q.add("a".into());
+        let key = q.next().await;
+        let failed_at = Instant::now();
+        q.done(&key, Run::Failed(Retry::Backoff));
+        q.poll("a".into());
+        let key = q.next().await;
+        // Base 1 s, jitter in [0.5, 1.5): had the poll queued it, it would have run at once.
+        assert!(
+            Instant::now() - failed_at >= Duration::from_millis(500),
+            "the poll left the backoff alone"
+        );
+        q.done(&key, Run::Failed(Retry::Backoff));
+        let failed_at = Instant::now();
+        q.add("a".into());
+        q.next().await;
+        assert_eq!(Instant::now(), failed_at, "a trigger runs it at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_that_needs_a_change_waits_the_longest_backoff_unless_queued_again() {
+        let q = queue();
+        q.add("a".into());
+        let key = q.next().await;
+        let failed_at = Instant::now();
+        q.done(&key, Run::Failed(Retry::AfterChange));
+        let key = q.next().await;
+        let waited = Instant::now() - failed_at;
+        assert!(
+            waited >= Duration::from_secs(30),
+            "no fast retry of the same input: waited {waited:?}, the cap is 60 s"
+        );
+        // A poll (which may bring a new revision) runs it at once.
+        q.done(&key, Run::Failed(Retry::AfterChange));
+        let failed_at = Instant::now();
+        q.poll("a".into());
+        q.next().await;
+        assert_eq!(Instant::now(), failed_at);
+        assert_eq!(q.failures(&"a".to_string()), 2);
     }
 
     #[test]

@@ -142,29 +142,25 @@ async fn observe_with(
     let mut queue_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
     let mut table_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
     let mut events_arns: Vec<(ResourceId, String, BTreeMap<String, String>)> = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        clients.limits.tagging.acquire().await;
-        clients.calls.record("tagging:GetResources");
-        let page = clients
-            .tagging
-            .get_resources()
-            .tag_filters(
-                TagFilter::builder()
-                    .key(TAG_STACK)
-                    .values(stack_name)
-                    .build(),
-            )
-            .resource_type_filters("lambda:function")
-            .resource_type_filters("sqs")
-            .resource_type_filters("dynamodb:table")
-            .resource_type_filters("events:event-bus")
-            .resource_type_filters("events:rule")
-            .resources_per_page(100)
-            .set_pagination_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| classify("GetResources", e))?;
+    let mut pages = clients
+        .tagging
+        .get_resources()
+        .tag_filters(
+            TagFilter::builder()
+                .key(TAG_STACK)
+                .values(stack_name)
+                .build(),
+        )
+        .resource_type_filters("lambda:function")
+        .resource_type_filters("sqs")
+        .resource_type_filters("dynamodb:table")
+        .resource_type_filters("events:event-bus")
+        .resource_type_filters("events:rule")
+        .resources_per_page(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("GetResources", e))?;
         for mapping in page.resource_tag_mapping_list() {
             let Some(arn) = mapping.resource_arn() else {
                 continue;
@@ -192,13 +188,6 @@ async fn observe_with(
                 }
                 _ => {}
             }
-        }
-        token = page
-            .pagination_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
         }
     }
 

@@ -7,10 +7,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
-use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, Sources};
+use super::load::{
+    load_tree, AnyDocument, KindParser, Loaded, LoadedTree, ResourceDocument, Sources,
+};
 use super::wire::*;
 use crate::model::*;
 
@@ -18,22 +19,51 @@ use crate::model::*;
 pub const ADOPT_ANNOTATION: &str = "slsctl.dev/adopt";
 const KNOWN_ANNOTATIONS: &[&str] = &[ADOPT_ANNOTATION];
 
-/// How the loader validates one resource document: its kind's module does it (the registry's
-/// `crate::kinds::validate_document`), given the name the common checks derived.
-pub(crate) type ValidateKind = for<'v, 'c, 'd, 'n> fn(
-    &'v mut Validator<'_>,
-    &'c Ctx<'_>,
-    &'d AnyDocument,
-    &'n mut String,
-) -> Option<ResourceSpec>;
+/// What validation needs from the kinds' modules (the registry, `crate::kinds`, implements it):
+/// each kind checks its own documents; the frame does what every kind shares.
+pub(crate) trait KindCatalog: KindParser {
+    /// Check one document and build its domain type. `physical_name` is the name the common
+    /// checks derived; a kind may amend it (a FIFO queue's `.fifo`) or refuse it.
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec>;
 
-/// Load and validate the stack in `root`, each resource through `validate_kind`. On failure,
+    /// Facts about the document that other documents' checks need (see [`Entry`]).
+    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry);
+
+    /// `spec.traffic`, for the cost estimate, when the kind has one.
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<Traffic>;
+
+    /// Checks that need other resources of the stack.
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    );
+
+    /// Top-level field names of the kind's `spec` (for `ignoreChanges`).
+    fn spec_field_names(&self, kind: Kind) -> Vec<String>;
+}
+
+/// Load and validate the stack in `root`, each resource through its kind's module. On failure,
 /// every problem found is returned.
 pub(crate) fn load_stack_with(
     root: &Path,
-    validate_kind: ValidateKind,
+    kinds: &dyn KindCatalog,
 ) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
-    let tree = load_tree(root);
+    let tree = load_tree(root, kinds);
     let LoadedTree {
         root,
         canonical_root,
@@ -42,7 +72,7 @@ pub(crate) fn load_stack_with(
         mut diagnostics,
         sources,
     } = tree;
-    let result = Validator::run(&root, &canonical_root, &documents, &unparsed, validate_kind);
+    let result = Validator::run(&root, &canonical_root, &documents, &unparsed, kinds);
     match result {
         Ok(stack) if diagnostics.is_empty() => Ok((stack, sources)),
         Ok(_) => {
@@ -61,14 +91,14 @@ pub(crate) fn load_stack_with(
 pub(crate) struct Entry {
     /// False for a document that failed to load: it exists by name, but its facts are unknown
     /// and no cross-resource check may rely on them.
-    known: bool,
+    pub(crate) known: bool,
     pub(crate) origin: Option<Location>,
     pub(crate) fifo: bool,
-    timeout: u32,
-    timeout_at: Option<Location>,
+    pub(crate) timeout: u32,
+    pub(crate) timeout_at: Option<Location>,
     pub(crate) fifo_at: Option<Location>,
-    visibility_timeout: u32,
-    visibility_at: Option<Location>,
+    pub(crate) visibility_timeout: u32,
+    pub(crate) visibility_at: Option<Location>,
     pub(crate) has_stream: bool,
 }
 
@@ -107,7 +137,7 @@ pub(crate) struct Validator<'a> {
     index: BTreeMap<String, Vec<(Kind, usize)>>,
     entries: Vec<Entry>,
     pub(crate) diagnostics: Diagnostics,
-    validate_kind: ValidateKind,
+    kinds: &'a dyn KindCatalog,
 }
 
 #[derive(Default)]
@@ -123,24 +153,9 @@ pub(crate) struct FunctionDefaults {
 pub(crate) fn name_and_map(
     document: &AnyDocument,
 ) -> (&str, &super::yaml::SourceMap, Option<Location>) {
-    macro_rules! parts {
-        ($l:expr) => {
-            (
-                $l.document.metadata.name.as_str(),
-                &$l.source_map,
-                $l.origin(),
-            )
-        };
-    }
     match document {
-        AnyDocument::Stack(l) => parts!(l),
-        AnyDocument::Function(l) => parts!(l),
-        AnyDocument::Layer(l) => parts!(l),
-        AnyDocument::Queue(l) => parts!(l),
-        AnyDocument::EventBus(l) => parts!(l),
-        AnyDocument::Rule(l) => parts!(l),
-        AnyDocument::Table(l) => parts!(l),
-        AnyDocument::Api(l) => parts!(l),
+        AnyDocument::Stack(l) => (l.document.metadata.name.as_str(), &l.source_map, l.origin()),
+        AnyDocument::Resource(r) => (r.metadata().name.as_str(), r.source_map(), r.origin()),
     }
 }
 
@@ -165,10 +180,10 @@ impl<'a> Validator<'a> {
         canonical_root: &'a Path,
         documents: &'a [AnyDocument],
         unparsed: &'a [super::load::Unparsed],
-        validate_kind: ValidateKind,
+        kinds: &'a dyn KindCatalog,
     ) -> Result<Stack, Diagnostics> {
         let mut v = Validator {
-            validate_kind,
+            kinds,
             canonical_root,
             stack_name: String::new(),
             defaults: FunctionDefaults::default(),
@@ -344,30 +359,8 @@ impl<'a> Validator<'a> {
             visibility_at: None,
             has_stream: false,
         };
-        match document {
-            AnyDocument::Function(f) => {
-                entry.timeout = f
-                    .document
-                    .spec
-                    .timeout
-                    .or(self.defaults.timeout)
-                    .unwrap_or(3)
-                    .clamp(0, u32::MAX as i64) as u32;
-                entry.timeout_at = f.value("spec.timeout").or_else(|| f.origin());
-            }
-            AnyDocument::Queue(q) => {
-                entry.fifo = q.document.spec.fifo.unwrap_or(false);
-                entry.fifo_at = q.value("spec.fifo").or_else(|| q.origin());
-                entry.visibility_timeout = q
-                    .document
-                    .spec
-                    .visibility_timeout
-                    .unwrap_or(30)
-                    .clamp(0, u32::MAX as i64) as u32;
-                entry.visibility_at = q.value("spec.visibilityTimeout").or_else(|| q.origin());
-            }
-            AnyDocument::Table(t) => entry.has_stream = t.document.spec.stream.is_some(),
-            _ => {}
+        if let Some(resource) = document.resource() {
+            self.kinds.entry_facts(self, resource, &mut entry);
         }
         entry
     }
@@ -594,7 +587,11 @@ impl<'a> Validator<'a> {
                 false
             }
         };
-        let fields = spec_fields(kind);
+        let fields = if ignore.is_empty() {
+            Vec::new()
+        } else {
+            self.kinds.spec_field_names(kind)
+        };
         for (i, path) in ignore.iter().enumerate() {
             let first = path.split(['.', '[']).next().unwrap_or("");
             if !fields.iter().any(|f| f == first) {
@@ -858,45 +855,27 @@ impl<'a> Validator<'a> {
             id: format!("{kind}/{name}"),
             map,
         };
-        macro_rules! common {
-            ($l:expr) => {
-                self.common(
-                    &ctx,
-                    kind,
-                    &$l.document.metadata,
-                    &$l.document.spec.physical_name,
-                    $l.document.spec.deletion_policy,
-                    &$l.document.spec.ignore_changes,
-                )
-            };
-        }
-        macro_rules! parts {
-            ($l:expr) => {
-                (
-                    &$l.document.metadata.labels,
-                    common!($l),
-                    &$l.document.spec.ignore_changes,
-                )
-            };
-        }
-        let (labels, (mut physical_name, deletion_policy, adopt), ignore_changes) = match document {
-            AnyDocument::Stack(_) => return None,
-            AnyDocument::Function(l) => parts!(l),
-            AnyDocument::Layer(l) => parts!(l),
-            AnyDocument::Queue(l) => parts!(l),
-            AnyDocument::EventBus(l) => parts!(l),
-            AnyDocument::Rule(l) => parts!(l),
-            AnyDocument::Table(l) => parts!(l),
-            AnyDocument::Api(l) => parts!(l),
+        let AnyDocument::Resource(document) = document else {
+            return None;
         };
-        let validate_kind = self.validate_kind;
-        let spec = validate_kind(self, &ctx, document, &mut physical_name)?;
-        let traffic = self.traffic(&ctx, document);
+        let document = document.as_ref();
+        let (mut physical_name, deletion_policy, adopt) = self.common(
+            &ctx,
+            kind,
+            document.metadata(),
+            &document.physical_name().cloned(),
+            document.deletion_policy(),
+            document.ignore_changes(),
+        );
+        let (labels, ignore_changes) = (&document.metadata().labels, document.ignore_changes());
+        let kinds = self.kinds;
+        let spec = kinds.validate(self, &ctx, document, &mut physical_name)?;
+        let traffic = kinds.traffic(self, &ctx, document);
         Some(Resource {
             id: ResourceId::new(kind, name),
             physical_name,
             deletion_policy,
-            ignore_changes: ignore_changes.clone(),
+            ignore_changes: ignore_changes.to_vec(),
             adopt,
             labels: labels.clone(),
             origin,
@@ -905,11 +884,17 @@ impl<'a> Validator<'a> {
         })
     }
 
-    /// `spec.traffic` of any kind, with sizes and durations checked.
-    pub(crate) fn traffic(&mut self, ctx: &Ctx, document: &AnyDocument) -> Option<Traffic> {
-        let positive = |v: &mut Self, field: &str, value: Option<f64>, default: f64| match value {
+    /// A `spec.traffic` number: finite and non-negative, else `default` with a diagnostic.
+    pub(crate) fn traffic_number(
+        &mut self,
+        ctx: &Ctx,
+        field: &str,
+        value: Option<f64>,
+        default: f64,
+    ) -> f64 {
+        match value {
             Some(x) if !(x.is_finite() && x >= 0.0) => {
-                v.diagnostics.push(
+                self.diagnostics.push(
                     ctx.error(
                         &format!("spec.traffic.{field}"),
                         format!("`{x}` is not a non-negative number"),
@@ -920,63 +905,7 @@ impl<'a> Validator<'a> {
             }
             Some(x) => x,
             None => default,
-        };
-        let mut t = Traffic::default();
-        match document {
-            AnyDocument::Function(l) => {
-                let w = l.document.spec.traffic.as_ref()?;
-                t.requests_per_month = w.requests_per_month.unwrap_or(0);
-                t.average_duration_ms =
-                    positive(self, "averageDurationMs", w.average_duration_ms, 0.0);
-                t.provisioned_requests_per_month = w.provisioned_requests_per_month;
-                t.provisioned_duration_ms = w.provisioned_duration_ms.map(|d| {
-                    positive(
-                        self,
-                        "provisionedDurationMs",
-                        Some(d),
-                        t.average_duration_ms,
-                    )
-                });
-                if w.provisioned_requests_per_month
-                    .is_some_and(|p| p > t.requests_per_month)
-                {
-                    self.diagnostics.push(
-                        ctx.error(
-                            "spec.traffic.provisionedRequestsPerMonth",
-                            "more provisioned requests than requests in total",
-                        )
-                        .hint("provisionedRequestsPerMonth is the part of requestsPerMonth served by provisioned concurrency"),
-                    );
-                }
-            }
-            AnyDocument::Queue(l) => {
-                let w = l.document.spec.traffic.as_ref()?;
-                t.messages_per_month = w.messages_per_month.unwrap_or(0);
-                t.average_message_size_kb =
-                    positive(self, "averageMessageSizeKB", w.average_message_size_kb, 1.0);
-            }
-            AnyDocument::EventBus(l) => {
-                let w = l.document.spec.traffic.as_ref()?;
-                t.events_per_month = w.events_per_month.unwrap_or(0);
-                t.average_event_size_kb =
-                    positive(self, "averageEventSizeKB", w.average_event_size_kb, 1.0);
-            }
-            AnyDocument::Table(l) => {
-                let w = l.document.spec.traffic.as_ref()?;
-                t.writes_per_month = w.writes_per_month.unwrap_or(0);
-                t.reads_per_month = w.reads_per_month.unwrap_or(0);
-                t.average_item_size_kb =
-                    positive(self, "averageItemSizeKB", w.average_item_size_kb, 1.0);
-                t.strongly_consistent_reads = w.strongly_consistent_reads.unwrap_or(false);
-                t.storage_gb = positive(self, "storageGB", w.storage_gb, 0.0);
-            }
-            AnyDocument::Api(l) => {
-                let w = l.document.spec.traffic.as_ref()?;
-                t.requests_per_month = w.requests_per_month.unwrap_or(0);
-            }
-            _ => return None,
         }
-        Some(t)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -998,97 +927,15 @@ impl<'a> Validator<'a> {
                 id: resource.id.to_string(),
                 map,
             };
-            match &resource.spec {
-                ResourceSpec::Api(api) => {
-                    for (i, route) in api.routes.iter().enumerate() {
-                        let Reference::Stack(target) = &route.function else {
-                            continue;
-                        };
-                        let Some(entry) = self.lookup(Kind::Function, &target.name) else {
-                            continue;
-                        };
-                        if entry.timeout > 29 {
-                            let at = entry.timeout_at.clone();
-                            self.diagnostics.push(
-                                ctx.error(&format!("spec.routes[{}].function", original_route_index(documents, &resource.id, i)), format!("route {} {} calls `{}`, whose timeout of {} s exceeds API Gateway's 29 s integration timeout", route.method, route.path, target.name, entry.timeout))
-                                    .hint("lower the function's timeout to 29 s or less, or put a queue between the API and the slow work")
-                                    .note(at, format!("Function `{}` sets its timeout here", target.name)),
-                            );
-                        }
-                    }
-                }
-                ResourceSpec::Function(function) => {
-                    // Each rule that targets the function and each API that routes to it is
-                    // one statement of its resource policy, which AWS caps at 20 KB.
-                    let own = Reference::Stack(resource.id.clone());
-                    let statements = stack
-                        .resources
-                        .iter()
-                        .filter(|r| match &r.spec {
-                            ResourceSpec::Rule(rule) => {
-                                rule.targets.iter().any(|t| t.destination == own)
-                            }
-                            ResourceSpec::Api(api) => api.routes.iter().any(|r| r.function == own),
-                            _ => false,
-                        })
-                        .count();
-                    if statements * POLICY_STATEMENT_BYTES > POLICY_LIMIT_BYTES {
-                        self.diagnostics.push(
-                            ctx.error(
-                                "metadata.name",
-                                format!(
-                                    "{statements} rules and APIs invoke this function; their permissions would pass the 20 KB AWS allows a function's resource policy (about {} statements)",
-                                    POLICY_LIMIT_BYTES / POLICY_STATEMENT_BYTES
-                                ),
-                            )
-                            .hint("route the events through fewer rules (one rule can match several patterns' events), or put a queue or a bus in between"),
-                        );
-                    }
-                    for (i, trigger) in function.triggers.iter().enumerate() {
-                        let Reference::Stack(queue) = &trigger.queue else {
-                            continue;
-                        };
-                        let Some(entry) = self.lookup(Kind::Queue, &queue.name) else {
-                            continue;
-                        };
-                        let (fifo, fifo_at, visibility_timeout, visibility_at) = (
-                            entry.fifo,
-                            entry.fifo_at.clone(),
-                            entry.visibility_timeout,
-                            entry.visibility_at.clone(),
-                        );
-                        let field = format!(
-                            "spec.triggers[{}]",
-                            original_trigger_index(documents, &resource.id, &queue.name)
-                                .unwrap_or(i)
-                        );
-                        if fifo && trigger.maximum_batching_window > 0 {
-                            let at = fifo_at.clone();
-                            self.diagnostics.push(
-                                ctx.error(&format!("{field}.maximumBatchingWindow"), format!("queue `{}` is FIFO, and Lambda does not support a batching window on FIFO queues", queue.name))
-                                    .hint("remove maximumBatchingWindow from this trigger")
-                                    .note(at, format!("Queue `{}` is FIFO here", queue.name)),
-                            );
-                        }
-                        if fifo && trigger.batch_size > 10 {
-                            let at = fifo_at.clone();
-                            self.diagnostics.push(
-                                ctx.error(&format!("{field}.batchSize"), format!("queue `{}` is FIFO, and Lambda reads at most 10 messages per batch from FIFO queues", queue.name))
-                                    .note(at, format!("Queue `{}` is FIFO here", queue.name)),
-                            );
-                        }
-                        if visibility_timeout < function.timeout {
-                            let at = visibility_at.clone();
-                            self.diagnostics.push(
-                                ctx.error(&format!("{field}.queue"), format!("queue `{}` has a visibility timeout of {} s, shorter than this function's timeout of {} s", queue.name, visibility_timeout, function.timeout))
-                                    .hint("Lambda refuses the trigger: messages would reappear while still being processed; AWS recommends 6× the function timeout")
-                                    .note(at, format!("Queue `{}` sets its visibility timeout here", queue.name)),
-                            );
-                        }
-                    }
-                }
-                _ => {}
-            }
+            let Some(document) = documents
+                .iter()
+                .filter_map(AnyDocument::resource)
+                .find(|d| d.kind() == resource.id.kind && d.metadata().name == resource.id.name)
+            else {
+                continue;
+            };
+            let kinds = self.kinds;
+            kinds.cross_checks(self, &ctx, stack, resource, document);
         }
         if let Err(cycles) = crate::plan::graph::creation_order(stack) {
             for cycle in cycles {
@@ -1114,47 +961,6 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// Index of a route in the document (routes that failed to resolve are skipped in the model).
-pub(crate) fn original_route_index(
-    documents: &[AnyDocument],
-    id: &ResourceId,
-    model_index: usize,
-) -> usize {
-    documents
-        .iter()
-        .find_map(|d| match d {
-            AnyDocument::Api(l) if l.document.metadata.name == id.name => Some(l),
-            _ => None,
-        })
-        .map(|l| {
-            l.document
-                .spec
-                .routes
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| !r.function.is_empty())
-                .nth(model_index)
-                .map_or(model_index, |(i, _)| i)
-        })
-        .unwrap_or(model_index)
-}
-
-pub(crate) fn original_trigger_index(
-    documents: &[AnyDocument],
-    id: &ResourceId,
-    queue: &str,
-) -> Option<usize> {
-    documents.iter().find_map(|d| match d {
-        AnyDocument::Function(l) if l.document.metadata.name == id.name => l
-            .document
-            .spec
-            .triggers
-            .iter()
-            .position(|t| t.queue == queue),
-        _ => None,
-    })
-}
-
 pub(crate) fn kinds_text(kinds: &[Kind]) -> String {
     kinds
         .iter()
@@ -1163,25 +969,10 @@ pub(crate) fn kinds_text(kinds: &[Kind]) -> String {
         .join(" or ")
 }
 
-/// Top-level `spec` field names of a kind, from the generated schema, for `ignoreChanges`.
-pub(crate) fn spec_fields(kind: Kind) -> &'static [String] {
-    static FIELDS: OnceLock<HashMap<Kind, Vec<String>>> = OnceLock::new();
-    FIELDS
-        .get_or_init(|| {
-            Kind::ALL
-                .into_iter()
-                .map(|k| (k, super::schema::spec_field_names(k)))
-                .collect()
-        })
-        .get(&kind)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
 /// A Lambda function's resource policy: at most 20 KB, and what one slsctl statement (an
 /// invoke permission for a rule or an API, with its source ARN condition) takes at most.
-const POLICY_LIMIT_BYTES: usize = 20 * 1024;
-const POLICY_STATEMENT_BYTES: usize = 400;
+pub(crate) const POLICY_LIMIT_BYTES: usize = 20 * 1024;
+pub(crate) const POLICY_STATEMENT_BYTES: usize = 400;
 
 pub(crate) fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();

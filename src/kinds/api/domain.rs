@@ -16,8 +16,6 @@ pub async fn create_domain(
     endpoint: &str,
     tags: HashMap<String, String>,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:CreateDomainName");
     let request = clients
         .apigateway
         .create_domain_name()
@@ -61,8 +59,6 @@ pub async fn set_domain_certificate(
     } else {
         "/regionalCertificateArn"
     };
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:UpdateDomainName");
     clients
         .apigateway
         .update_domain_name()
@@ -81,8 +77,6 @@ pub async fn create_mapping(
     stage: &str,
     base_path: &str,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:CreateBasePathMapping");
     let created = clients
         .apigateway
         .create_base_path_mapping()
@@ -100,8 +94,6 @@ pub async fn create_mapping(
     };
     // The SDK's retry of a create whose answer was lost: the same mapping (this API, this
     // stage) is that first attempt's; a mapping to anything else is not ours to take.
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetBasePathMapping");
     let live = found_or_none(
         clients
             .apigateway
@@ -123,8 +115,6 @@ pub async fn delete_mapping(
     domain: &str,
     base_path: &str,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteBasePathMapping");
     gone_is_done(
         clients
             .apigateway
@@ -139,8 +129,6 @@ pub async fn delete_mapping(
 }
 
 pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteDomainName");
     gone_is_done(
         clients
             .apigateway
@@ -158,8 +146,6 @@ pub async fn domain_tags(
     clients: &Clients,
     name: &str,
 ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetDomainName");
     Ok(found_or_none(
         clients
             .apigateway

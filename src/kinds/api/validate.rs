@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use super::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
 use crate::model::{Api, Domain, Kind, Route, Throttling};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
-use crate::spec::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
 
 pub(crate) fn validate(
     v: &mut Validator<'_>,

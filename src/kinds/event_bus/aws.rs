@@ -17,8 +17,6 @@ pub async fn create_bus(
     description: &str,
     tags: &HashMap<String, String>,
 ) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:CreateEventBus");
     let created = clients
         .events
         .create_event_bus()
@@ -51,8 +49,6 @@ pub async fn create_bus(
 }
 
 pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:UpdateEventBus");
     clients
         .events
         .update_event_bus()
@@ -72,10 +68,8 @@ pub async fn put_archive(
     archive: Option<(&Value, i32)>,
     exists: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
     match (archive, exists) {
         (Some((pattern, days)), false) => {
-            clients.calls.record("events:CreateArchive");
             let created = clients
                 .events
                 .create_archive()
@@ -92,8 +86,6 @@ pub async fn put_archive(
                 // that bus is its archive (after a lost answer, the first attempt's), brought
                 // to the spec's settings.
                 Err(error) if error.already_exists() => {
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:DescribeArchive");
                     let live = clients
                         .events
                         .describe_archive()
@@ -104,8 +96,6 @@ pub async fn put_archive(
                     if live.event_source_arn() != Some(bus_arn) {
                         return Err(error);
                     }
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:UpdateArchive");
                     clients
                         .events
                         .update_archive()
@@ -120,40 +110,32 @@ pub async fn put_archive(
                 other => other,
             }
         }
-        (Some((pattern, days)), true) => {
-            clients.calls.record("events:UpdateArchive");
+        (Some((pattern, days)), true) => clients
+            .events
+            .update_archive()
+            .archive_name(name)
+            .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+            .retention_days(days)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("UpdateArchive", e)),
+        (None, true) => gone_is_done(
             clients
                 .events
-                .update_archive()
+                .delete_archive()
                 .archive_name(name)
-                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                .retention_days(days)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| classify("UpdateArchive", e))
-        }
-        (None, true) => {
-            clients.calls.record("events:DeleteArchive");
-            gone_is_done(
-                clients
-                    .events
-                    .delete_archive()
-                    .archive_name(name)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| classify("DeleteArchive", e)),
-            )
-        }
+                .map_err(|e| classify("DeleteArchive", e)),
+        ),
         (None, false) => Ok(()),
     }
 }
 
 pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
     put_archive(clients, name, "", None, true).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteEventBus");
     gone_is_done(
         clients
             .events

@@ -1,8 +1,10 @@
 //! The event_bus kind.
 pub(crate) mod apply;
 pub mod aws;
+pub mod checks;
 pub(crate) mod props;
 pub(crate) mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The EventBus kind.
@@ -33,12 +35,10 @@ impl ResourceKind for EventBusKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::EventBus(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::EventBusSpecWire>(document)?;
         if physical_name == "default" {
             v.diagnostics.push(
                 ctx.error(
@@ -79,5 +79,36 @@ impl ResourceKind for EventBusKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::EventBusSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::EventBusSpecWire>(
+            generator,
+            Kind::EventBus,
+            "An EventBridge bus, with an optional archive.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::EventBusSpecWire>()
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
     }
 }

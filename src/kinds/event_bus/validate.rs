@@ -1,10 +1,10 @@
 //! The EventBus kind's validation: its spec document → an [`EventBus`].
 
+use super::wire::EventBusSpecWire;
 use crate::kinds::rule::validate::check_event_pattern;
 use crate::model::{Archive, EventBus};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
-use crate::spec::wire::EventBusSpecWire;
 
 pub(crate) fn validate(
     v: &mut Validator<'_>,

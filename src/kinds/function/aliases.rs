@@ -56,18 +56,14 @@ pub async fn all_aliases(
     function: &str,
 ) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListAliases");
-        let page = match clients
-            .lambda
-            .list_aliases()
-            .function_name(function)
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
+    let mut pages = clients
+        .lambda
+        .list_aliases()
+        .function_name(function)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(page) => page,
             Err(e) => {
                 let error = classify("ListAliases", e);
@@ -79,11 +75,8 @@ pub async fn all_aliases(
             }
         };
         out.extend(page.aliases().iter().cloned());
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The alias's provisioned concurrency as props hold it: the requested number while it is
@@ -94,10 +87,6 @@ pub async fn get_provisioned_concurrency(
     function: &str,
     alias: &str,
 ) -> Result<Option<Value>, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients
-        .calls
-        .record("lambda:GetProvisionedConcurrencyConfig");
     match clients
         .lambda
         .get_provisioned_concurrency_config()
@@ -136,39 +125,28 @@ pub async fn set_provisioned_concurrency(
     value: Option<i32>,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
         match value {
-            Some(n) => {
-                clients
-                    .calls
-                    .record("lambda:PutProvisionedConcurrencyConfig");
+            Some(n) => clients
+                .lambda
+                .put_provisioned_concurrency_config()
+                .function_name(function)
+                .qualifier(alias)
+                .provisioned_concurrent_executions(n)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("PutProvisionedConcurrencyConfig", e)),
+            None => gone_is_done(
                 clients
                     .lambda
-                    .put_provisioned_concurrency_config()
+                    .delete_provisioned_concurrency_config()
                     .function_name(function)
                     .qualifier(alias)
-                    .provisioned_concurrent_executions(n)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| classify("PutProvisionedConcurrencyConfig", e))
-            }
-            None => {
-                clients
-                    .calls
-                    .record("lambda:DeleteProvisionedConcurrencyConfig");
-                gone_is_done(
-                    clients
-                        .lambda
-                        .delete_provisioned_concurrency_config()
-                        .function_name(function)
-                        .qualifier(alias)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
-                )
-            }
+                    .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
+            ),
         }
     })
     .await
@@ -177,8 +155,6 @@ pub async fn set_provisioned_concurrency(
 /// Publish the function's current code and configuration as a version; returns its number.
 pub async fn publish_version(clients: &Clients, function: &str) -> Result<String, AwsError> {
     let version = with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:PublishVersion");
         clients
             .lambda
             .publish_version()
@@ -201,10 +177,8 @@ pub async fn put_alias(
     digest: &str,
     exists: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
     let description = alias_description(digest);
     let update = || async {
-        clients.calls.record("lambda:UpdateAlias");
         clients
             .lambda
             .update_alias()
@@ -220,7 +194,6 @@ pub async fn put_alias(
     if exists {
         return update().await;
     }
-    clients.calls.record("lambda:CreateAlias");
     let created = clients
         .lambda
         .create_alias()
@@ -237,7 +210,6 @@ pub async fn put_alias(
         // that first attempt's (or an earlier run's) and is brought to this version.
         Err(error) if error.already_exists() => {
             if alias_is_managed(clients, function, alias).await? {
-                clients.limits.lambda.acquire().await;
                 update().await
             } else {
                 Err(error)
@@ -253,8 +225,6 @@ async fn alias_is_managed(
     function: &str,
     alias: &str,
 ) -> Result<bool, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:GetAlias");
     let live = found_or_none(
         clients
             .lambda
@@ -271,8 +241,6 @@ async fn alias_is_managed(
 }
 
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:DeleteAlias");
     gone_is_done(
         clients
             .lambda

@@ -32,8 +32,6 @@ pub struct LiveFunction {
 }
 
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
-    clients.limits.lambda_get_function.acquire().await;
-    clients.calls.record("lambda:GetFunction");
     let output = match found_or_none(
         clients
             .lambda
@@ -276,8 +274,6 @@ async fn send_create_function(
     clients: &Clients,
     input: &FunctionInput,
 ) -> Result<String, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:CreateFunction");
     let image = input.package_type == "Image";
     clients
         .lambda
@@ -334,41 +330,45 @@ async fn made_by(
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("lambda:GetFunction(waiter)");
-    clients
-        .lambda
-        .wait_until_function_active_v2()
-        .function_name(name)
-        .wait(SETTLE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for function Active",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .lambda
+            .wait_until_function_active_v2()
+            .function_name(name)
+            .wait(SETTLE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for function Active",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }
 
 /// Wait until a previous update has finished (`LastUpdateStatus` no longer `InProgress`):
 /// Lambda refuses a second change while one is running (ResourceConflictException).
 pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("lambda:GetFunction(waiter)");
-    clients
-        .lambda
-        .wait_until_function_updated_v2()
-        .function_name(name)
-        .wait(SETTLE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for function update",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .lambda
+            .wait_until_function_updated_v2()
+            .function_name(name)
+            .wait(SETTLE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for function update",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }
 
 /// Run a mutating call, retrying while Lambda reports a conflicting update in progress.
@@ -415,8 +415,6 @@ pub async fn update_code(
     architecture: &str,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, name, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateFunctionCode");
         let request = clients
             .lambda
             .update_function_code()
@@ -460,8 +458,6 @@ async fn send_update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, &input.name, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateFunctionConfiguration");
         clients
             .lambda
             .update_function_configuration()
@@ -504,31 +500,24 @@ pub async fn set_reserved_concurrency(
     name: &str,
     value: Option<i32>,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
     match value {
-        Some(n) => {
-            clients.calls.record("lambda:PutFunctionConcurrency");
-            clients
-                .lambda
-                .put_function_concurrency()
-                .function_name(name)
-                .reserved_concurrent_executions(n)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("PutFunctionConcurrency", e))
-        }
-        None => {
-            clients.calls.record("lambda:DeleteFunctionConcurrency");
-            clients
-                .lambda
-                .delete_function_concurrency()
-                .function_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteFunctionConcurrency", e))
-        }
+        Some(n) => clients
+            .lambda
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(n)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("PutFunctionConcurrency", e)),
+        None => clients
+            .lambda
+            .delete_function_concurrency()
+            .function_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteFunctionConcurrency", e)),
     }
 }
 
@@ -539,8 +528,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:TagResource");
         clients
             .lambda
             .tag_resource()
@@ -551,8 +538,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UntagResource");
         clients
             .lambda
             .untag_resource()
@@ -566,8 +551,6 @@ pub async fn tag(
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:DeleteFunction");
     gone_is_done(
         clients
             .lambda

@@ -25,18 +25,14 @@ pub async fn list_mappings(
     clients: &Clients,
 ) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListEventSourceMappings");
-        let page = clients
-            .lambda
-            .list_event_source_mappings()
-            .set_marker(marker.clone())
-            .max_items(100)
-            .send()
-            .await
-            .map_err(|e| classify("ListEventSourceMappings", e))?;
+    let mut pages = clients
+        .lambda
+        .list_event_source_mappings()
+        .max_items(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListEventSourceMappings", e))?;
         for mapping in page.event_source_mappings() {
             let (Some(uuid), Some(function_arn), Some(source_arn)) = (
                 mapping.uuid(),
@@ -54,11 +50,8 @@ pub async fn list_mappings(
                 mapping.clone(),
             ));
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The props of one trigger, as `kinds::function::props` writes them.
@@ -155,8 +148,6 @@ async fn find_mapping(
     function: &str,
     queue_arn: &str,
 ) -> Result<Option<String>, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:ListEventSourceMappings");
     let page = clients
         .lambda
         .list_event_source_mappings()
@@ -172,8 +163,6 @@ async fn find_mapping(
 }
 
 async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:CreateEventSourceMapping");
     clients
         .lambda
         .create_event_source_mapping()
@@ -210,8 +199,6 @@ pub async fn update_mapping(
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
     with_mapping_settled(clients, uuid, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateEventSourceMapping");
         clients
             .lambda
             .update_event_source_mapping()
@@ -241,8 +228,6 @@ pub async fn update_mapping(
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
     gone_is_done(
         with_mapping_settled(clients, uuid, || async {
-            clients.limits.lambda.acquire().await;
-            clients.calls.record("lambda:DeleteEventSourceMapping");
             clients
                 .lambda
                 .delete_event_source_mapping()
@@ -279,8 +264,6 @@ pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), A
     let mut delay = Duration::from_millis(500);
     let mut told = false;
     loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:GetEventSourceMapping");
         let state = match clients
             .lambda
             .get_event_source_mapping()

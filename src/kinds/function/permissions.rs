@@ -23,8 +23,6 @@ pub async fn get_permissions(
     qualifier: Option<&str>,
     ours: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Props, AwsError> {
-    clients.limits.lambda_get_policy.acquire().await;
-    clients.calls.record("lambda:GetPolicy");
     let policy = match clients
         .lambda
         .get_policy()
@@ -109,8 +107,6 @@ pub async fn add_permission(
     };
     let qualifier = value.get("qualifier").and_then(Value::as_str);
     with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:AddPermission");
         let added = clients
             .lambda
             .add_permission()
@@ -157,8 +153,6 @@ pub async fn remove_permission(
     sid: &str,
     qualifier: Option<&str>,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:RemovePermission");
     gone_is_done(
         clients
             .lambda

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::wire::*;
 use crate::model::*;
 use crate::spec::diag::did_you_mean;
 use crate::spec::load::{resolve_inside_root, Loaded};

@@ -47,18 +47,14 @@ pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, S
 
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayers");
-        let page = clients
-            .lambda
-            .list_layers()
-            .set_marker(marker.clone())
-            .max_items(50)
-            .send()
-            .await
-            .map_err(|e| classify("ListLayers", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layers()
+        .max_items(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayers", e))?;
         for layer in page.layers() {
             let Some(latest) = layer.latest_matching_version() else {
                 continue;
@@ -111,11 +107,8 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
                 props,
             });
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// Publish a layer version; returns its ARN.
@@ -135,8 +128,6 @@ pub async fn publish_layer(
     license: Option<&str>,
 ) -> Result<String, AwsError> {
     let publish = || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:PublishLayerVersion");
         let output = clients
             .lambda
             .publish_layer_version()
@@ -179,20 +170,15 @@ async fn newest_layer_version_described(
     name: &str,
     description: &str,
 ) -> Result<Option<String>, AwsError> {
-    let mut marker: Option<String> = None;
     let mut newest: Option<(i64, String, String)> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = match clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))
-        {
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page.map_err(|e| classify("ListLayerVersions", e)) {
             Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
             other => other?,
         };
@@ -208,10 +194,6 @@ async fn newest_layer_version_described(
                 ));
             }
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     Ok(newest
         .filter(|(_, _, described)| described == description)
@@ -220,28 +202,18 @@ async fn newest_layer_version_described(
 
 /// Delete every version of a layer.
 pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let mut marker: Option<String> = None;
     let mut versions = Vec::new();
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
         versions.extend(page.layer_versions().iter().map(|v| v.version()));
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     for version in versions {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:DeleteLayerVersion");
         clients
             .lambda
             .delete_layer_version()
@@ -264,18 +236,14 @@ pub async fn prune_layer_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let mut ours = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(layer)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(layer)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
         for version in page.layer_versions() {
             let owned = version
                 .description()
@@ -288,15 +256,9 @@ pub async fn prune_layer_versions(
                 ours.push(version.version() as u64);
             }
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     let mut deleted = Vec::new();
     for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:DeleteLayerVersion");
         gone_is_done(
             clients
                 .lambda
@@ -317,18 +279,12 @@ pub async fn prune_layer_versions(
 mod tests {
     use super::*;
 
-    /// Validation budgets a layer's description with the marker's length; it must be the
-    /// marker this module writes.
     #[test]
-    fn validation_knows_the_layer_marker_length() {
-        let marker = layer_description("", "orders", "Layer/shared-libs", &"a".repeat(64));
-        assert_eq!(
-            marker.len(),
-            crate::kinds::layer::validate::layer_marker_len("orders", "shared-libs")
-        );
-        assert_eq!(
-            layer_description("libs", "orders", "Layer/shared-libs", &"a".repeat(64)).len(),
-            marker.len() + "libs ".len()
-        );
+    fn keeps_the_newest_and_what_aliases_use() {
+        let published = [1, 2, 3, 4, 5, 6, 7];
+        let in_use = BTreeSet::from([2]);
+        assert_eq!(versions_to_delete(&published, &in_use, 3), [4, 3, 1]);
+        assert!(versions_to_delete(&[1, 2], &BTreeSet::new(), 3).is_empty());
+        assert_eq!(versions_to_delete(&[9, 1, 5], &BTreeSet::new(), 1), [5, 1]);
     }
 }

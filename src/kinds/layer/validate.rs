@@ -1,5 +1,6 @@
 //! Validation of a Layer document.
 
+use super::wire::*;
 use crate::model::*;
 use crate::spec::load::{resolve_inside_root, Loaded};
 use crate::spec::validate::{Ctx, Validator};

@@ -1,8 +1,10 @@
 //! The queue kind.
 mod apply;
 pub mod aws;
+pub mod checks;
 mod props;
 mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Queue kind.
@@ -38,12 +40,10 @@ impl ResourceKind for QueueKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Queue(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::QueueSpecWire>(document)?;
         if l.document.spec.fifo == Some(true) {
             if l.document.spec.physical_name.is_none() {
                 physical_name.push_str(".fifo");
@@ -94,5 +94,48 @@ impl ResourceKind for QueueKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::QueueSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::QueueSpecWire>(
+            generator,
+            Kind::Queue,
+            "An SQS queue.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::QueueSpecWire>()
+    }
+
+    fn entry_facts(
+        &self,
+        v: &Validator<'_>,
+        document: &dyn ResourceDocument,
+        entry: &mut crate::spec::validate::Entry,
+    ) {
+        let _ = v;
+        if let Some(l) = super::typed::<wire::QueueSpecWire>(document) {
+            checks::entry_facts(l, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
     }
 }

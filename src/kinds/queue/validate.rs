@@ -1,9 +1,9 @@
 //! Validation of a Queue document: its wire spec to the domain type.
 
+use super::wire::{DeduplicationScopeWire, FifoThroughputLimitWire, QueueSpecWire};
 use crate::model::{Kind, Queue, QueueDeadLetter, QueueEncryption, Reference};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
-use crate::spec::wire::{DeduplicationScopeWire, FifoThroughputLimitWire, QueueSpecWire};
 
 /// Check a Queue document's spec and build its domain type; problems go to `v`'s diagnostics.
 pub(crate) fn validate(

@@ -39,8 +39,6 @@ pub struct LiveEvents {
 }
 
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeEventBus");
     let bus = match found_or_none(
         clients
             .events
@@ -58,8 +56,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
         "description".into(),
         FieldValue::known(bus.description().unwrap_or_default()),
     );
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeArchive");
     match clients
         .events
         .describe_archive()
@@ -92,8 +88,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:ListTagsForResource");
     let output = clients
         .events
         .list_tags_for_resource()
@@ -151,8 +145,6 @@ pub async fn describe_rule(
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeRule");
     let rule = match found_or_none(
         clients
             .events
@@ -190,8 +182,6 @@ pub async fn describe_rule(
     );
     let mut token: Option<String> = None;
     loop {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:ListTargetsByRule");
         let page = clients
             .events
             .list_targets_by_rule()
@@ -239,8 +229,6 @@ pub struct RuleInput {
 
 /// Create or update a rule (PutRule does both; tags apply on creation).
 pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutRule");
     let output = clients
         .events
         .put_rule()
@@ -330,8 +318,6 @@ pub async fn put_targets(
     if targets.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutTargets");
     let output = clients
         .events
         .put_targets()
@@ -398,8 +384,6 @@ pub async fn remove_targets(
     if ids.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:RemoveTargets");
     let output = match clients
         .events
         .remove_targets()
@@ -431,8 +415,6 @@ pub async fn delete_rule(
     target_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     remove_targets(clients, rule, bus, target_ids).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteRule");
     gone_is_done(
         clients
             .events
@@ -453,8 +435,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:TagResource");
         clients
             .events
             .tag_resource()
@@ -465,8 +445,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:UntagResource");
         clients
             .events
             .untag_resource()

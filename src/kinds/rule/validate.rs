@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use super::wire::{RuleSpecWire, RuleStateWire};
 use crate::model::{Kind, Reference, Rule, RuleTrigger, Target, TargetInput};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
-use crate::spec::wire::{RuleSpecWire, RuleStateWire};
 
 pub(crate) fn validate(
     v: &mut Validator<'_>,

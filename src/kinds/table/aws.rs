@@ -48,8 +48,6 @@ pub async fn describe(
     name: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<Option<LiveTable>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let table = match clients
         .dynamodb
         .describe_table()
@@ -195,8 +193,6 @@ pub async fn describe(
         );
     props.insert("sse".into(), FieldValue::known(sse));
 
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTimeToLive");
     let ttl = clients
         .dynamodb
         .describe_time_to_live()
@@ -213,8 +209,6 @@ pub async fn describe(
             props.insert("timeToLiveAttribute".into(), FieldValue::known(attribute));
         }
     }
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeContinuousBackups");
     let backups = clients
         .dynamodb
         .describe_continuous_backups()
@@ -263,8 +257,6 @@ async fn adopt_if_ours(
         Err(error) if error.already_exists() => error,
         other => return other.map(|()| Created::Made),
     };
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let described = clients
         .dynamodb
         .describe_table()
@@ -288,8 +280,6 @@ async fn adopt_if_ours(
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:ListTagsOfResource");
     let output = clients
         .dynamodb
         .list_tags_of_resource()
@@ -433,35 +423,34 @@ pub(super) fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError
 
 /// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table ACTIVE",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })?;
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table ACTIVE",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })?;
     // TableExists checks the table only; an index being built or dropped keeps the table
     // ACTIVE, so poll the indexes with a backoff until none is in transition.
     let mut delay = Duration::from_millis(200);
     let deadline = tokio::time::Instant::now() + ACTIVE_TIMEOUT;
     loop {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:DescribeTable(waiter)");
-        let table = clients
-            .dynamodb
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeTable", e))?
-            .table;
+        let table = crate::aws::accounting::counted_as(
+            "waiter",
+            clients.dynamodb.describe_table().table_name(name).send(),
+        )
+        .await
+        .map_err(|e| classify("DescribeTable", e))?
+        .table;
         let settled = table.as_ref().is_some_and(|t| {
             t.table_status() == Some(&TableStatus::Active)
                 && t.global_secondary_indexes()
@@ -545,8 +534,6 @@ async fn send_create(
     tags: Vec<Tag>,
     owner_tags: &HashMap<String, String>,
 ) -> Result<Created, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:CreateTable");
     let created = clients
         .dynamodb
         .create_table()
@@ -596,8 +583,6 @@ async fn set_ttl(
     attribute: &str,
     enabled: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:UpdateTimeToLive");
     clients
         .dynamodb
         .update_time_to_live()
@@ -633,8 +618,6 @@ pub(super) async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Re
                 .then(|| format!("continuous backups of table {name} to become available"))
         },
         || async {
-            clients.limits.dynamodb.acquire().await;
-            clients.calls.record("dynamodb:UpdateContinuousBackups");
             clients
                 .dynamodb
                 .update_continuous_backups()
@@ -666,8 +649,6 @@ pub async fn tag(
             .iter()
             .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
             .collect::<Result<_, _>>()?;
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:TagResource");
         clients
             .dynamodb
             .tag_resource()
@@ -678,8 +659,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:UntagResource");
         clients
             .dynamodb
             .untag_resource()
@@ -693,8 +672,6 @@ pub async fn tag(
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DeleteTable");
     gone_is_done(
         clients
             .dynamodb
@@ -711,19 +688,21 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
 /// a CreateTable of the same name fails with `ResourceInUseException` until then.
 pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.notify(&format!("waiting: table {name} to finish deleting"));
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_not_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table deletion",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_not_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table deletion",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }

@@ -168,10 +168,7 @@ pub async fn update(
     live: &Props,
 ) -> Result<(), AwsError> {
     let touched = |f: &str| changed.contains(f);
-    let update_table = || {
-        clients.calls.record("dynamodb:UpdateTable");
-        clients.dynamodb.update_table().table_name(name)
-    };
+    let update_table = || clients.dynamodb.update_table().table_name(name);
     let index_changes = index_changes(changed, live, table);
     // Indexes: one per UpdateTable, each followed by a wait. Deletions come first so that a
     // switch to PROVISIONED carries the throughput of the remaining indexes only.
@@ -179,7 +176,6 @@ pub async fn update(
         if !matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
             continue;
         }
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .global_secondary_index_updates(
                 GlobalSecondaryIndexUpdate::builder()
@@ -209,7 +205,6 @@ pub async fn update(
         } else {
             Vec::new()
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .billing_mode(mode)
             .set_provisioned_throughput(capacity)
@@ -226,7 +221,6 @@ pub async fn update(
         let Some(capacity) = gsi.capacity else {
             continue;
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .global_secondary_index_updates(update_throughput(gsi, capacity)?)
             .send()
@@ -235,7 +229,6 @@ pub async fn update(
         wait_active(clients, name).await?;
     }
     if touched("sse") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .sse_specification(sse(&table.sse))
             .send()
@@ -244,7 +237,6 @@ pub async fn update(
         wait_active(clients, name).await?;
     }
     if touched("tableClass") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .table_class(TableClass::from(table.table_class.as_str()))
             .send()
@@ -255,7 +247,6 @@ pub async fn update(
     if touched("stream") {
         // A stream's view type cannot change in place: disable it, then enable the new one.
         if live.contains_key("stream") {
-            clients.limits.dynamodb.acquire().await;
             update_table()
                 .stream_specification(stream(None)?)
                 .send()
@@ -264,7 +255,6 @@ pub async fn update(
             wait_active(clients, name).await?;
         }
         if table.stream.is_some() {
-            clients.limits.dynamodb.acquire().await;
             update_table()
                 .stream_specification(stream(table.stream.as_deref())?)
                 .send()
@@ -277,7 +267,6 @@ pub async fn update(
         let (IndexChange::Create | IndexChange::Rebuild, Some(gsi)) = (change, gsi) else {
             continue;
         };
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .set_attribute_definitions(Some(attribute_definitions(table, std::iter::once(*gsi))?))
             .global_secondary_index_updates(
@@ -315,7 +304,6 @@ pub async fn update(
     // Deletion protection last: switching it on protects the finished table, and switching it
     // off is the explicit first step of a deletion.
     if touched("deletionProtection") {
-        clients.limits.dynamodb.acquire().await;
         update_table()
             .deletion_protection_enabled(table.deletion_protection)
             .send()

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
-use crate::spec::wire::{
+use super::wire::{
     BillingModeWire, KeyTypeWire, KeyWire, ProjectionWire, SseTypeWire, StreamViewWire,
     TableClassWire, TableSpecWire, TableSseWire,
 };
+use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
+use crate::spec::load::Loaded;
+use crate::spec::validate::{Ctx, Validator};
 
 /// Check a Table document's spec and build its domain type; problems go to `v`'s diagnostics.
 pub(crate) fn validate(
