@@ -623,7 +623,7 @@ fn a_referrer_outside_the_plan_still_keeps_a_delete_if_empty_queue() {
 
 #[test]
 fn a_long_s3_code_location_is_recorded_as_its_digest() {
-    use crate::kinds::desired::code_source_record;
+    use crate::kinds::function::props::code_source_record;
     let short = "s3://artifacts/v1/app.zip";
     assert_eq!(code_source_record(short), short);
     let long = format!("s3://artifacts/{}/app.zip", "k".repeat(300));

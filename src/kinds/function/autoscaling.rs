@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::plan::{FieldValue, Props};
+use crate::kinds::ApplyCtx;
+use crate::model::{ResourceId, ResourceSpec};
+use crate::plan::{DesiredResource, FieldValue, Props};
 
 /// The name of the target-tracking policy slsctl manages on an alias.
 pub const TRACKING_POLICY: &str = "slsctl-utilization";
@@ -238,4 +240,96 @@ pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError
             .map(|_| ())
             .map_err(|e| classify("DeleteScalingPolicy", e)),
     )
+}
+
+/// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its
+/// tracking policy, as the spec has them.
+pub(super) async fn sync_autoscaling(
+    shared: &ApplyCtx,
+    id: &ResourceId,
+    function: &str,
+    alias: &str,
+    want: &DesiredResource,
+    live: &crate::plan::Props,
+) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let base = format!("alias.{alias}.");
+    let ours = |props: &crate::plan::Props| -> BTreeMap<String, FieldValue> {
+        props
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&base)?.to_string(), v.clone())))
+            .filter(|(k, _)| {
+                k == "autoscaling" || k == "targetUtilization" || k.starts_with("schedules[")
+            })
+            .collect()
+    };
+    let (wanted, existing) = (ours(&want.props), ours(live));
+    if wanted == existing {
+        return Ok(());
+    }
+    let target = resource_id(function, alias);
+    if !wanted.contains_key("autoscaling") {
+        // AWS removes a target's schedules and policies with it; removing them first as well
+        // keeps the result the same wherever deregistration is less thorough (moto).
+        for key in existing.keys() {
+            if let Some(name) = key
+                .strip_prefix("schedules[")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                delete_schedule(clients, &target, name).await?;
+            }
+        }
+        if existing.contains_key("targetUtilization") {
+            delete_tracking(clients, &target).await?;
+        }
+        if existing.contains_key("autoscaling") {
+            deregister(clients, &target).await?;
+        }
+        return Ok(());
+    }
+    if !existing.contains_key("autoscaling") {
+        let resource = shared.prepared.stack.get(id);
+        let pc = resource.and_then(|r| match &r.spec {
+            ResourceSpec::Function(f) => f
+                .alias
+                .as_ref()
+                .and_then(|a| a.provisioned_concurrency.clone()),
+            _ => None,
+        });
+        let baseline = pc.as_ref().map_or(0, |p| p.baseline);
+        let peak = pc.as_ref().map_or(0, |p| p.registered_max());
+        register(clients, &target, baseline as i32, peak as i32).await?;
+    }
+    for key in existing.keys().filter(|k| !wanted.contains_key(*k)) {
+        if let Some(name) = key
+            .strip_prefix("schedules[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            delete_schedule(clients, &target, name).await?;
+        }
+    }
+    for (key, value) in &wanted {
+        if let (Some(name), FieldValue::Known(value)) = (
+            key.strip_prefix("schedules[")
+                .and_then(|r| r.strip_suffix(']')),
+            value,
+        ) {
+            if existing.get(key) != wanted.get(key) {
+                put_schedule(clients, &target, name, value).await?;
+            }
+        }
+    }
+    match (
+        wanted.get("targetUtilization"),
+        existing.get("targetUtilization"),
+    ) {
+        (Some(FieldValue::Known(Value::Number(n))), current)
+            if current != wanted.get("targetUtilization") =>
+        {
+            put_tracking(clients, &target, n.as_f64().unwrap_or(0.7)).await?;
+        }
+        (None, Some(_)) => delete_tracking(clients, &target).await?,
+        _ => {}
+    }
+    Ok(())
 }

@@ -1,7 +1,13 @@
 //! The Function kind.
+mod aliases;
+mod apply;
 pub mod autoscaling;
 pub mod aws;
 pub mod checks;
+mod mappings;
+mod permissions;
+pub(crate) mod props;
+mod validate;
 pub mod versions;
 pub mod wire;
 
@@ -44,7 +50,7 @@ impl ResourceKind for FunctionKind {
     ) -> Option<ResourceSpec> {
         let l = super::typed::<wire::FunctionSpecWire>(document)?;
         let _ = physical_name;
-        Some(ResourceSpec::Function(v.function(ctx, l)?))
+        Some(ResourceSpec::Function(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -58,7 +64,7 @@ impl ResourceKind for FunctionKind {
         let ResourceSpec::Function(f) = &resource.spec else {
             return;
         };
-        desired::function_props(stack, f, ctx, props, sensitive, &resource.id);
+        props::function_props(stack, f, ctx, props, sensitive, &resource.id);
         desired::tags(stack, resource, props);
         if let Some(alias) = &f.alias {
             props.insert(
@@ -73,7 +79,7 @@ impl ResourceKind for FunctionKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_function(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 
     fn parse(

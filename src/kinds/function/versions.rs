@@ -1,4 +1,5 @@
-//! Garbage collection of published function versions and layer versions.
+//! Garbage collection of published function versions and layer versions (the layers' pruning
+//! itself is `kinds::layer::aws::prune_layer_versions`).
 //!
 //! Every code or configuration change publishes a function version (to move the alias), and
 //! every content change a layer version; old ones count against Lambda's 75 GB code storage per
@@ -14,8 +15,6 @@ use std::collections::BTreeSet;
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
-use crate::kinds::function::aws::parse_layer_description;
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
 pub fn versions_to_delete(published: &[u64], in_use: &BTreeSet<u64>, keep: usize) -> Vec<u64> {
@@ -86,7 +85,7 @@ pub async fn prune_function_versions(
 /// Every version any alias of the function points at, with its routing weights.
 async fn alias_versions(clients: &Clients, function: &str) -> Result<BTreeSet<u64>, AwsError> {
     let mut in_use = BTreeSet::new();
-    for alias in crate::kinds::function::aws::all_aliases(clients, function).await? {
+    for alias in super::aliases::all_aliases(clients, function).await? {
         in_use.extend(alias.function_version().and_then(|v| v.parse::<u64>().ok()));
         if let Some(weights) = alias
             .routing_config()
@@ -98,53 +97,12 @@ async fn alias_versions(clients: &Clients, function: &str) -> Result<BTreeSet<u6
     Ok(in_use)
 }
 
-/// Delete the layer's old versions that carry this stack's and resource's marker; returns the
-/// versions deleted.
-pub async fn prune_layer_versions(
-    clients: &Clients,
-    layer: &str,
-    stack: &str,
-    resource: &str,
-    keep: usize,
-) -> Result<Vec<u64>, AwsError> {
-    let mut ours = Vec::new();
-    let mut pages = clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(layer)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
-        for version in page.layer_versions() {
-            let owned = version
-                .description()
-                .and_then(parse_layer_description)
-                .is_some_and(|(_, marks)| {
-                    marks.get(TAG_STACK).map(String::as_str) == Some(stack)
-                        && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
-                });
-            if owned {
-                ours.push(version.version() as u64);
-            }
-        }
+/// Old versions that could not be deleted do not fail the action that published a new one:
+/// the deletion is housekeeping, said and retried at the next publish.
+pub(crate) fn housekeeping(clients: &Clients, pruned: Result<Vec<u64>, AwsError>) {
+    if let Err(e) = pruned {
+        clients.notify(&format!("old versions were not deleted: {e}"));
     }
-    let mut deleted = Vec::new();
-    for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
-        gone_is_done(
-            clients
-                .lambda
-                .delete_layer_version()
-                .layer_name(layer)
-                .version_number(version as i64)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteLayerVersion", e)),
-        )?;
-        deleted.push(version);
-    }
-    Ok(deleted)
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! The layer kind.
+mod apply;
+pub mod aws;
+mod props;
+mod validate;
 pub mod wire;
 
 use std::collections::BTreeSet;
 
-use super::desired::{self, Context};
+use super::desired::Context;
 use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
@@ -35,7 +39,7 @@ impl ResourceKind for LayerKind {
     ) -> Option<ResourceSpec> {
         let l = super::typed::<wire::LayerSpecWire>(document)?;
         let _ = physical_name;
-        Some(ResourceSpec::Layer(v.layer(ctx, l)?))
+        Some(ResourceSpec::Layer(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -50,7 +54,7 @@ impl ResourceKind for LayerKind {
         let ResourceSpec::Layer(l) = &resource.spec else {
             return;
         };
-        desired::layer_props(l, ctx, &resource.id, props);
+        props::layer_props(l, ctx, &resource.id, props);
     }
 
     fn apply<'a>(
@@ -58,7 +62,7 @@ impl ResourceKind for LayerKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_layer(ctx, action))
+        Box::pin(apply::run(ctx, action))
     }
 
     fn parse(

@@ -1,0 +1,260 @@
+//! The props a Function's spec wants: configuration, code, environment, triggers, invoke
+//! permissions and the alias with its version digest.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::kinds::desired::{
+    arn_name, permission_value, physical, queue_url_from_arn, reference_arn, rule_sources,
+    sensitive_digest, Context,
+};
+use crate::model::*;
+use crate::plan::{FieldValue, Props};
+
+pub(crate) fn function_props(
+    stack: &Stack,
+    f: &Function,
+    ctx: &Context,
+    props: &mut Props,
+    sensitive: &mut BTreeSet<String>,
+    id: &ResourceId,
+) {
+    let image = matches!(f.code, Code::Image(_));
+    props.insert(
+        "packageType".into(),
+        FieldValue::known(if image { "Image" } else { "Zip" }),
+    );
+    if let Some(handler) = &f.handler {
+        props.insert("handler".into(), FieldValue::known(handler.clone()));
+    }
+    if let Some(runtime) = &f.runtime {
+        props.insert("runtime".into(), FieldValue::known(runtime.clone()));
+    }
+    props.insert("role".into(), FieldValue::known(f.role.clone()));
+    props.insert("memorySize".into(), FieldValue::known(f.memory_size));
+    props.insert("timeout".into(), FieldValue::known(f.timeout));
+    props.insert(
+        "architecture".into(),
+        FieldValue::known(match f.architecture {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        }),
+    );
+    props.insert(
+        "ephemeralStorage".into(),
+        FieldValue::known(f.ephemeral_storage),
+    );
+    props.insert(
+        "tracing".into(),
+        FieldValue::known(match f.tracing {
+            Tracing::Active => "Active",
+            Tracing::PassThrough => "PassThrough",
+        }),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(f.description.clone()),
+    );
+    match &f.code {
+        Code::Directory(_) => {
+            let sha = ctx.code_sha256.get(id).cloned();
+            props.insert(
+                "code.sha256".into(),
+                sha.map(FieldValue::known)
+                    .unwrap_or_else(FieldValue::unknown),
+            );
+        }
+        Code::S3 {
+            bucket,
+            key,
+            object_version,
+        } => {
+            let location = match object_version {
+                Some(v) => format!("s3://{bucket}/{key}?versionId={v}"),
+                None => format!("s3://{bucket}/{key}"),
+            };
+            props.insert(
+                "code.s3".into(),
+                FieldValue::known(code_source_record(&location)),
+            );
+        }
+        Code::Image(uri) => {
+            props.insert("code.imageUri".into(), FieldValue::known(uri.clone()));
+        }
+    }
+    if !f.layers.is_empty() {
+        let arns: Vec<FieldValue> = f
+            .layers
+            .iter()
+            .map(|l| reference_arn(stack, ctx, l))
+            .collect();
+        let value = if arns.iter().any(FieldValue::is_unknown) {
+            FieldValue::unknown()
+        } else {
+            FieldValue::known(Value::Array(
+                arns.into_iter()
+                    .filter_map(|v| match v {
+                        FieldValue::Known(v) => Some(v),
+                        FieldValue::Unknown(_) => None,
+                    })
+                    .collect(),
+            ))
+        };
+        props.insert("layers".into(), value);
+    }
+    for (key, value) in &f.environment {
+        let field = format!("environment.{key}");
+        let resolved = match value {
+            EnvValue::Literal(text) if f.sensitive_environment.contains(key) => {
+                sensitive.insert(field.clone());
+                FieldValue::known(sensitive_digest(text))
+            }
+            EnvValue::Literal(text) => FieldValue::known(text.clone()),
+            EnvValue::Ref { target, attr } => env_ref(stack, ctx, target, *attr),
+        };
+        props.insert(field, resolved);
+    }
+    if let Some(n) = f.reserved_concurrency {
+        props.insert("reservedConcurrency".into(), FieldValue::known(n));
+    }
+    if let Some(dlq) = &f.dead_letter {
+        props.insert("deadLetter".into(), reference_arn(stack, ctx, dlq));
+    }
+    for trigger in &f.triggers {
+        let arn = reference_arn(stack, ctx, &trigger.queue);
+        let name = match &arn {
+            FieldValue::Known(Value::String(a)) => arn_name(a).to_string(),
+            _ => continue,
+        };
+        let base = format!("triggers[{name}]");
+        props.insert(
+            format!("{base}.batchSize"),
+            FieldValue::known(trigger.batch_size),
+        );
+        props.insert(
+            format!("{base}.maximumBatchingWindow"),
+            FieldValue::known(trigger.maximum_batching_window),
+        );
+        props.insert(
+            format!("{base}.reportBatchItemFailures"),
+            FieldValue::known(trigger.report_batch_item_failures),
+        );
+        props.insert(
+            format!("{base}.maximumConcurrency"),
+            FieldValue::known(trigger.maximum_concurrency.map_or(Value::Null, Value::from)),
+        );
+        props.insert(
+            format!("{base}.enabled"),
+            FieldValue::known(trigger.enabled),
+        );
+        props.insert(
+            format!("{base}.alias"),
+            FieldValue::known(f.alias.as_ref().map_or(Value::Null, |a| json!(a.name))),
+        );
+    }
+    let alias = f.alias.as_ref().map(|a| a.name.as_str());
+    for (sid, source) in rule_sources(stack, ctx, id) {
+        props.insert(
+            format!("permissions[{sid}]"),
+            FieldValue::known(permission_value("events.amazonaws.com", &source, alias)),
+        );
+    }
+    if let Some(alias) = &f.alias {
+        let base = format!("alias.{}", alias.name);
+        props.insert(format!("{base}.version"), version_digest(props));
+        // A plain baseline is a provisioned-concurrency config on the alias. With schedules or
+        // target tracking, Application Auto Scaling owns the value and slsctl only its bounds.
+        if let Some(pc) = &alias.provisioned_concurrency {
+            if pc.schedules.is_empty() && pc.target_utilization.is_none() {
+                if pc.baseline > 0 {
+                    props.insert(
+                        format!("{base}.provisionedConcurrency"),
+                        FieldValue::known(pc.baseline),
+                    );
+                }
+            } else {
+                // Application Auto Scaling owns the value; slsctl owns the definitions.
+                props.insert(
+                    format!("{base}.autoscaling"),
+                    FieldValue::known("registered"),
+                );
+                for schedule in &pc.schedules {
+                    props.insert(
+                        format!("{base}.schedules[{}]", schedule.name),
+                        FieldValue::known(json!({
+                            "schedule": schedule.expression,
+                            "timezone": schedule.timezone.clone().unwrap_or_else(|| "UTC".into()),
+                            "min": schedule.min,
+                            "max": schedule.max,
+                        })),
+                    );
+                }
+                if let Some(target) = pc.target_utilization {
+                    props.insert(
+                        format!("{base}.targetUtilization"),
+                        FieldValue::known(target),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// How an S3 code location is recorded in the function's code-source tag: as it is when it fits
+/// a tag value (256 characters), otherwise as its digest (an S3 key alone may have 1,024).
+pub fn code_source_record(location: &str) -> String {
+    use sha2::{Digest, Sha256};
+    if location.chars().count() <= 256 {
+        return location.to_string();
+    }
+    format!(
+        "sha256:{}",
+        crate::text::hex(&Sha256::digest(location.as_bytes()))
+    )
+}
+
+/// Fields that belong to a published version (code and configuration), as opposed to the
+/// function's tags, triggers, reserved concurrency and aliases.
+pub fn is_version_field(field: &str) -> bool {
+    !(field.starts_with("tags.")
+        || field.starts_with("triggers[")
+        || field.starts_with("permissions[")
+        || field.starts_with("alias.")
+        || field == "reservedConcurrency")
+}
+
+/// A short digest of the version fields. The alias's description carries the digest of the
+/// configuration its version was published from; when the spec's digest differs, a new version
+/// is published and the alias moved. Unknown while any version field is unknown.
+pub fn version_digest(props: &Props) -> FieldValue {
+    use sha2::{Digest, Sha256};
+    let fields: Vec<(&String, &FieldValue)> =
+        props.iter().filter(|(k, _)| is_version_field(k)).collect();
+    if fields.iter().any(|(_, v)| v.is_unknown()) {
+        return FieldValue::unknown();
+    }
+    let text = serde_json::to_string(&fields).unwrap_or_default();
+    FieldValue::known(crate::text::hex(&Sha256::digest(text.as_bytes()))[..16].to_string())
+}
+
+fn env_ref(stack: &Stack, ctx: &Context, target: &Reference, attr: RefAttr) -> FieldValue {
+    let arn = reference_arn(stack, ctx, target);
+    match attr {
+        RefAttr::Arn => arn,
+        RefAttr::Name => match target {
+            Reference::Stack(id) => physical(stack, id)
+                .map(|n| FieldValue::known(n.to_string()))
+                .unwrap_or_else(FieldValue::unknown),
+            Reference::Arn(a) => FieldValue::known(arn_name(a).to_string()),
+        },
+        RefAttr::Url => match &arn {
+            FieldValue::Known(Value::String(a)) => queue_url_from_arn(a)
+                .map(FieldValue::known)
+                .unwrap_or_else(FieldValue::unknown),
+            _ => FieldValue::unknown(),
+        },
+        // A stream ARN carries the stream's creation time: only AWS knows it.
+        RefAttr::StreamArn => FieldValue::unknown(),
+    }
+}

@@ -1,0 +1,560 @@
+//! Validation of a Function document: code source, runtime, environment, alias and triggers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::wire::*;
+use crate::model::*;
+use crate::spec::diag::did_you_mean;
+use crate::spec::load::{resolve_inside_root, Loaded};
+use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
+use crate::spec::wire::*;
+
+pub(crate) fn validate(
+    v: &mut Validator<'_>,
+    ctx: &Ctx<'_>,
+    l: &Loaded<FunctionSpecWire>,
+) -> Option<Function> {
+    let s = &l.document.spec;
+    let code = code(v, ctx, l)?;
+    let is_image = matches!(code, Code::Image(_));
+    let runtime = s.runtime.clone().or_else(|| {
+        if is_image {
+            None
+        } else {
+            v.defaults.runtime.clone()
+        }
+    });
+    if is_image {
+        for (field, present) in [
+            ("spec.handler", s.handler.is_some()),
+            ("spec.runtime", s.runtime.is_some()),
+            ("spec.layers", !s.layers.is_empty()),
+        ] {
+            if present {
+                v.diagnostics.push(
+                    ctx.key_error(field, format!("`{}` does not apply to a container image", field.trim_start_matches("spec.")))
+                        .hint("the image's own entry point and contents replace handler, runtime and layers"),
+                );
+            }
+        }
+    } else {
+        if s.handler.is_none() {
+            v.diagnostics.push(
+                ctx.key_error("spec", "missing field `handler`")
+                    .field("spec.handler")
+                    .hint("e.g. handler: app.handler (file app.py, function handler)"),
+            );
+        }
+        match &runtime {
+            None => v.diagnostics.push(
+                ctx.key_error("spec", "missing field `runtime`")
+                    .field("spec.runtime")
+                    .hint("set spec.runtime, or spec.defaults.function.runtime on the Stack"),
+            ),
+            Some(r) => v.runtime(
+                ctx,
+                if s.runtime.is_some() {
+                    "spec.runtime"
+                } else {
+                    "spec"
+                },
+                r,
+            ),
+        }
+    }
+    let role = match &s.role {
+        Some(role) if valid_role_arn(role) => role.clone(),
+        Some(role) => {
+            v.diagnostics.push(
+                ctx.error("spec.role", format!("`{role}` is not an IAM role ARN"))
+                    .hint("arn:aws:iam::ACCOUNT:role/NAME"),
+            );
+            String::new()
+        }
+        None => {
+            v.diagnostics.push(
+                ctx.key_error("spec", "missing field `role`")
+                    .field("spec.role")
+                    .hint("the execution role's ARN, arn:aws:iam::ACCOUNT:role/NAME"),
+            );
+            String::new()
+        }
+    };
+    let memory_size = v.int(
+        ctx,
+        "spec.memorySize",
+        s.memory_size.or(v.defaults.memory_size),
+        128,
+        128,
+        10240,
+        " MB",
+    );
+    let timeout = v.int(
+        ctx,
+        "spec.timeout",
+        s.timeout.or(v.defaults.timeout),
+        3,
+        1,
+        900,
+        " s",
+    );
+    let ephemeral_storage = v.int(
+        ctx,
+        "spec.ephemeralStorage",
+        s.ephemeral_storage.or(v.defaults.ephemeral_storage),
+        512,
+        512,
+        10240,
+        " MB",
+    );
+    let architecture = match s.architecture.or(v.defaults.architecture) {
+        Some(ArchitectureWire::Arm64) => Architecture::Arm64,
+        _ => Architecture::X86_64,
+    };
+    let tracing = match s.tracing.or(v.defaults.tracing) {
+        Some(TracingWire::Active) => Tracing::Active,
+        _ => Tracing::PassThrough,
+    };
+    if let Some(d) = &s.description {
+        if d.chars().count() > 256 {
+            v.diagnostics.push(ctx.error(
+                "spec.description",
+                "a function description has at most 256 characters",
+            ));
+        }
+    }
+    if s.layers.len() > 5 {
+        v.diagnostics.push(ctx.error(
+            "spec.layers",
+            format!("{} layers; a function can use at most 5", s.layers.len()),
+        ));
+    }
+    let layers = s
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, layer)| {
+            v.reference(ctx, &format!("spec.layers[{i}]"), layer, &[Kind::Layer])
+        })
+        .collect();
+
+    let mut environment = BTreeMap::new();
+    let mut literal_bytes = 0usize;
+    for (key, value) in &s.environment {
+        let field = format!("spec.environment.{key}");
+        if !valid_env_name(key) {
+            v.diagnostics.push(
+                ctx.key_error(
+                    &field,
+                    format!("`{key}` is not a valid environment variable name"),
+                )
+                .hint("at least two characters: letters, digits and `_`, starting with a letter"),
+            );
+        } else if RESERVED_ENV.contains(&key.as_str()) {
+            v.diagnostics.push(
+                ctx.key_error(&field, format!("`{key}` is reserved by Lambda"))
+                    .hint("Lambda sets this variable itself; choose another name"),
+            );
+        }
+        let value = match value {
+            EnvValueWire::Literal(text) => {
+                literal_bytes += key.len() + text.len();
+                EnvValue::Literal(text.clone())
+            }
+            EnvValueWire::Ref(r) => match env_ref(v, ctx, &field, r) {
+                Some(v) => v,
+                None => continue,
+            },
+        };
+        environment.insert(key.clone(), value);
+    }
+    // Lambda's limit is 4 KB for all variables; references add their resolved values later.
+    if literal_bytes > 4096 {
+        v.diagnostics.push(
+            ctx.error(
+                "spec.environment",
+                format!("the environment holds {literal_bytes} bytes; Lambda allows 4 KB in all"),
+            )
+            .hint("move large values to SSM Parameter Store or Secrets Manager"),
+        );
+    }
+    for (i, name) in s.sensitive_environment.iter().enumerate() {
+        if !s.environment.contains_key(name) {
+            let hint = did_you_mean(name, s.environment.keys().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| "list names of spec.environment".to_string());
+            v.diagnostics.push(
+                ctx.error(
+                    &format!("spec.sensitiveEnvironment[{i}]"),
+                    format!("`{name}` is not in spec.environment"),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    let reserved_concurrency = s.reserved_concurrency.map(|_| {
+        v.int(
+            ctx,
+            "spec.reservedConcurrency",
+            s.reserved_concurrency,
+            0,
+            0,
+            1_000_000,
+            "",
+        )
+    });
+    let dead_letter = s
+        .dead_letter
+        .as_ref()
+        .and_then(|d| v.reference(ctx, "spec.deadLetter.queue", &d.queue, &[Kind::Queue]));
+    let alias = s
+        .alias
+        .as_ref()
+        .map(|a| alias(v, ctx, a, reserved_concurrency));
+
+    let mut triggers = Vec::new();
+    let mut trigger_queues: HashMap<String, usize> = HashMap::new();
+    for (i, t) in s.triggers.iter().enumerate() {
+        let base = format!("spec.triggers[{i}]");
+        if let Some(first) = trigger_queues.insert(t.queue.clone(), i) {
+            v.diagnostics.push(
+                ctx.error(
+                    &format!("{base}.queue"),
+                    format!("queue `{}` is already a trigger of this function", t.queue),
+                )
+                .note(
+                    ctx.at(&format!("spec.triggers[{first}].queue")),
+                    "first trigger here",
+                ),
+            );
+        }
+        let Some(queue) = v.reference(ctx, &format!("{base}.queue"), &t.queue, &[Kind::Queue])
+        else {
+            continue;
+        };
+        let batch_size = v.int(
+            ctx,
+            &format!("{base}.batchSize"),
+            t.batch_size,
+            10,
+            1,
+            10000,
+            "",
+        );
+        let window = v.int(
+            ctx,
+            &format!("{base}.maximumBatchingWindow"),
+            t.maximum_batching_window,
+            0,
+            0,
+            300,
+            " s",
+        );
+        if batch_size > 10 && window == 0 {
+            v.diagnostics.push(
+                ctx.error(&format!("{base}.batchSize"), format!("a batch size of {batch_size} needs a batching window"))
+                    .hint("Lambda requires maximumBatchingWindow of at least 1 second when batchSize is above 10"),
+            );
+        }
+        let maximum_concurrency = t.maximum_concurrency.map(|_| {
+            v.int(
+                ctx,
+                &format!("{base}.maximumConcurrency"),
+                t.maximum_concurrency,
+                2,
+                2,
+                1000,
+                "",
+            )
+        });
+        triggers.push(Trigger {
+            queue,
+            batch_size,
+            maximum_batching_window: window,
+            report_batch_item_failures: t.report_batch_item_failures.unwrap_or(false),
+            maximum_concurrency,
+            enabled: t.enabled.unwrap_or(true),
+        });
+    }
+    Some(Function {
+        handler: if is_image { None } else { s.handler.clone() },
+        runtime,
+        code,
+        role,
+        memory_size,
+        timeout,
+        architecture,
+        ephemeral_storage,
+        tracing,
+        description: s.description.clone().unwrap_or_default(),
+        layers,
+        environment,
+        sensitive_environment: s.sensitive_environment.clone(),
+        reserved_concurrency,
+        dead_letter,
+        alias,
+        triggers,
+    })
+}
+
+fn code(v: &mut Validator<'_>, ctx: &Ctx<'_>, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
+    let c = &l.document.spec.code;
+    let given = [c.path.is_some(), c.s3.is_some(), c.image_uri.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if given != 1 {
+        v.diagnostics.push(
+            ctx.key_error(
+                "spec.code",
+                if given == 0 {
+                    "`code` names no source"
+                } else {
+                    "`code` names more than one source"
+                },
+            )
+            .hint("give exactly one of `path` (a directory), `s3` ({bucket, key}) or `imageUri`"),
+        );
+        return None;
+    }
+    if let Some(path) = &c.path {
+        return match resolve_inside_root(&l.dir, v.canonical_root, path) {
+            Ok(resolved) => Some(Code::Directory(resolved)),
+            Err(message) => {
+                v.diagnostics
+                    .push(ctx.error("spec.code.path", message).hint(
+                    "code.path is relative to this file and must stay inside the spec directory",
+                ));
+                None
+            }
+        };
+    }
+    if let Some(s3) = &c.s3 {
+        if s3.bucket.is_empty() || s3.key.is_empty() {
+            v.diagnostics
+                .push(ctx.error("spec.code.s3", "an S3 code source needs a bucket and a key"));
+            return None;
+        }
+        return Some(Code::S3 {
+            bucket: s3.bucket.clone(),
+            key: s3.key.clone(),
+            object_version: s3.object_version.clone(),
+        });
+    }
+    let image = c.image_uri.clone().unwrap_or_default();
+    if !image.contains(".dkr.ecr.") {
+        v.diagnostics.push(
+            ctx.error(
+                "spec.code.imageUri",
+                format!("`{image}` is not an Amazon ECR image URI"),
+            )
+            .hint(
+                "Lambda runs images from ECR: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…",
+            ),
+        );
+        return None;
+    }
+    Some(Code::Image(image))
+}
+
+fn env_ref(v: &mut Validator<'_>, ctx: &Ctx<'_>, field: &str, r: &EnvRefWire) -> Option<EnvValue> {
+    let Some((kind_name, name)) = r.reference.split_once('/') else {
+        v.diagnostics.push(
+            ctx.error(
+                &format!("{field}.ref"),
+                format!("`{}` is not of the form Kind/name", r.reference),
+            )
+            .hint("e.g. {ref: Queue/order-events, attr: url}"),
+        );
+        return None;
+    };
+    let Some(kind) = Kind::parse(kind_name).filter(|k| *k != Kind::Stack) else {
+        let names = Kind::ALL.map(Kind::as_str);
+        let hint = did_you_mean(kind_name, names)
+            .map(|c| format!("did you mean `{c}`?"))
+            .unwrap_or_else(|| format!("kinds are {}", names[1..].join(", ")));
+        v.diagnostics.push(
+            ctx.error(
+                &format!("{field}.ref"),
+                format!("unknown kind `{kind_name}`"),
+            )
+            .hint(hint),
+        );
+        return None;
+    };
+    let target = v.reference(ctx, &format!("{field}.ref"), name, &[kind])?;
+    let attr = match r.attr.as_deref() {
+        None | Some("name") => RefAttr::Name,
+        Some("arn") => RefAttr::Arn,
+        Some("url") if kind == Kind::Queue => RefAttr::Url,
+        Some("streamArn") if kind == Kind::Table => {
+            if v.lookup(kind, name).is_some_and(|e| !e.has_stream) {
+                let origin = v.lookup(kind, name).and_then(|e| e.origin.clone());
+                v.diagnostics.push(
+                    ctx.error(
+                        &format!("{field}.attr"),
+                        format!("Table `{name}` has no stream, so it has no streamArn"),
+                    )
+                    .hint("set spec.stream on the table, e.g. NEW_AND_OLD_IMAGES")
+                    .note(origin, format!("Table `{name}` is defined here")),
+                );
+                return None;
+            }
+            RefAttr::StreamArn
+        }
+        Some(other) => {
+            let allowed: &[&str] = match kind {
+                Kind::Queue => &["name", "arn", "url"],
+                Kind::Table => &["name", "arn", "streamArn"],
+                _ => &["name", "arn"],
+            };
+            let hint = did_you_mean(other, allowed.iter().copied())
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("a {kind} offers {}", allowed.join(", ")));
+            v.diagnostics.push(
+                ctx.error(
+                    &format!("{field}.attr"),
+                    format!("a {kind} has no attribute `{other}`"),
+                )
+                .hint(hint),
+            );
+            return None;
+        }
+    };
+    Some(EnvValue::Ref { target, attr })
+}
+
+fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u32>) -> Alias {
+    let valid = !a.name.is_empty()
+        && a.name.len() <= 128
+        && a.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !a.name.chars().all(|c| c.is_ascii_digit());
+    if !valid {
+        v.diagnostics.push(
+            ctx.error(
+                "spec.alias.name",
+                format!("`{}` is not a valid alias name", a.name),
+            )
+            .hint("letters, digits, `-` and `_`, not only digits, at most 128 characters"),
+        );
+    }
+    let provisioned_concurrency = a.provisioned_concurrency.as_ref().map(|pc| {
+        let base = "spec.alias.provisionedConcurrency";
+        let baseline = v.int(ctx, &format!("{base}.baseline"), pc.baseline, 0, 0, 1_000_000, "");
+        if pc.schedules.len() > 200 {
+            v.diagnostics.push(ctx.error(&format!("{base}.schedules"), "Application Auto Scaling allows at most 200 scheduled actions per alias"));
+        }
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut schedules = Vec::new();
+        for (i, s) in pc.schedules.iter().enumerate() {
+            let field = format!("{base}.schedules[{i}]");
+            if let Some(first) = names.insert(s.name.as_str(), i) {
+                v.diagnostics.push(ctx.error(&format!("{field}.name"), format!("duplicate schedule name `{}`", s.name)).note(ctx.at(&format!("{base}.schedules[{first}].name")), "first used here"));
+            }
+            if s.name.is_empty() || s.name.len() > 256 || s.name.contains([':', '/', '|']) {
+                v.diagnostics.push(ctx.error(&format!("{field}.name"), format!("`{}` is not a valid scheduled action name", s.name)).hint("1 to 256 characters without `:`, `/` or `|`"));
+            }
+            if let Err(message) = check_schedule_expression(&s.cron, true) {
+                v.diagnostics.push(ctx.error(&format!("{field}.cron"), message).hint("e.g. cron(0 8 ? * MON-FRI *), rate(1 hour) or at(2026-12-24T18:00:00)"));
+            }
+            if let Some(tz) = &s.timezone {
+                if !valid_timezone(tz) {
+                    v.diagnostics.push(ctx.error(&format!("{field}.timezone"), format!("`{tz}` is not an IANA time zone")).hint("e.g. Europe/Berlin, America/New_York or UTC"));
+                }
+            }
+            let min = v.int(ctx, &format!("{field}.min"), Some(s.min), 0, 0, 1_000_000, "");
+            let max = v.int(ctx, &format!("{field}.max"), Some(s.max), 0, 0, 1_000_000, "");
+            if min > max {
+                v.diagnostics.push(ctx.error(&format!("{field}.min"), format!("min {min} is above max {max}")).note(ctx.at(&format!("{field}.max")), "max is set here"));
+            }
+            schedules.push(PcSchedule { name: s.name.clone(), expression: s.cron.clone(), timezone: s.timezone.clone(), min, max });
+        }
+        if let Some(t) = pc.target_utilization {
+            if !(0.1..=0.9).contains(&t) {
+                v.diagnostics.push(ctx.error(&format!("{base}.targetUtilization"), format!("target utilization {t} is outside 0.1..=0.9")).hint("Lambda's provisioned-concurrency utilization metric is tracked between 10% and 90%"));
+            }
+        }
+        let max = pc.max.map(|_| v.int(ctx, &format!("{base}.max"), pc.max, 0, 0, 1_000_000, ""));
+        if let Some(m) = max {
+            if m < baseline {
+                v.diagnostics.push(ctx.error(&format!("{base}.max"), format!("max {m} is below the baseline {baseline}")));
+            }
+        }
+        // Target tracking moves the value between the bounds in force; with no schedule and
+        // no `max` above the baseline, they are equal and it could never move.
+        if pc.target_utilization.is_some() && schedules.is_empty() && max.unwrap_or(baseline) <= baseline {
+            v.diagnostics.push(
+                ctx.error(&format!("{base}.targetUtilization"), "target tracking without schedules needs a `max` above the baseline to move between")
+                    .hint("add `max: N`, the most provisioned concurrency Auto Scaling may set"),
+            );
+        }
+        if let Some(reserved) = reserved {
+            let (peak, field) = std::iter::once((baseline, format!("{base}.baseline")))
+                .chain(max.map(|m| (m, format!("{base}.max"))))
+                .chain(schedules.iter().enumerate().map(|(i, s)| (s.max, format!("{base}.schedules[{i}].max"))))
+                .max_by_key(|(v, _)| *v)
+                .unwrap_or((0, String::new()));
+            if peak > reserved {
+                v.diagnostics.push(
+                    ctx.error(&field, format!("provisioned concurrency {peak} exceeds the function's reserved concurrency {reserved}"))
+                        .hint("Lambda cannot provision more than the function may run; raise reservedConcurrency or lower the schedule")
+                        .note(ctx.at("spec.reservedConcurrency"), "reservedConcurrency is set here"),
+                );
+            }
+        }
+        ProvisionedConcurrency { baseline, schedules, target_utilization: pc.target_utilization, max }
+    });
+    Alias {
+        name: a.name.clone(),
+        provisioned_concurrency,
+    }
+}
+
+/// Variables Lambda sets itself and refuses in a function's configuration.
+const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Lambda's `EnvironmentVariableName`: `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
+fn valid_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() >= 2
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].starts_with("role/")
+        && parts[5].len() > 5
+}
+
+/// A real IANA time zone, by the database the cost estimate uses too.
+fn valid_timezone(tz: &str) -> bool {
+    crate::cost::schedule::time_zone(tz).is_some()
+}

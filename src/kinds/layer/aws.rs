@@ -1,0 +1,290 @@
+//! Lambda layers: listing, publishing, pruning and deleting versions. Versions cannot be tagged,
+//! so ownership and the content hash travel in the version's description:
+//! `<description> [slsctl:stack=S slsctl:resource=Layer/N sha256=H]`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Architecture, Runtime};
+use serde_json::{json, Value};
+
+use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
+use crate::kinds::function::versions::versions_to_delete;
+use crate::plan::{FieldValue, Props};
+
+/// A layer's latest version as read from ListLayers.
+#[derive(Clone, Debug)]
+pub struct LiveLayer {
+    pub name: String,
+    pub version_arn: String,
+    pub stack: String,
+    pub resource: String,
+    pub props: Props,
+}
+
+pub fn layer_description(description: &str, stack: &str, resource: &str, sha256: &str) -> String {
+    let marker = format!("[{TAG_STACK}={stack} {TAG_RESOURCE}={resource} sha256={sha256}]");
+    if description.is_empty() {
+        marker
+    } else {
+        format!("{description} {marker}")
+    }
+}
+
+/// Split a layer description into the user's text and the ownership marker's fields.
+pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, String>)> {
+    let start = text.rfind(&format!("[{TAG_STACK}="))?;
+    let inner = text[start + 1..].strip_suffix(']')?;
+    let fields = inner
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Some((text[..start].trim_end().to_string(), fields))
+}
+
+pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = clients
+        .lambda
+        .list_layers()
+        .max_items(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayers", e))?;
+        for layer in page.layers() {
+            let Some(latest) = layer.latest_matching_version() else {
+                continue;
+            };
+            let Some((description, fields)) =
+                parse_layer_description(latest.description().unwrap_or_default())
+            else {
+                continue;
+            };
+            if fields.get(TAG_STACK).map(String::as_str) != Some(stack) {
+                continue;
+            }
+            let mut props = Props::new();
+            props.insert(
+                "content.sha256".into(),
+                FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
+            );
+            let mut runtimes: Vec<&str> = latest
+                .compatible_runtimes()
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            runtimes.sort();
+            props.insert(
+                "compatibleRuntimes".into(),
+                FieldValue::known(json!(runtimes)),
+            );
+            let mut architectures: Vec<&str> = latest
+                .compatible_architectures()
+                .iter()
+                .map(|a| a.as_str())
+                .collect();
+            architectures.sort();
+            props.insert(
+                "compatibleArchitectures".into(),
+                FieldValue::known(json!(architectures)),
+            );
+            props.insert("description".into(), FieldValue::known(description));
+            // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
+            let license = latest.license_info().filter(|l| !l.is_empty());
+            props.insert(
+                "licenseInfo".into(),
+                FieldValue::known(license.map_or(Value::Null, Value::from)),
+            );
+            out.push(LiveLayer {
+                name: layer.layer_name().unwrap_or_default().to_string(),
+                version_arn: latest.layer_version_arn().unwrap_or_default().to_string(),
+                stack: stack.to_string(),
+                resource: fields.get(TAG_RESOURCE).cloned().unwrap_or_default(),
+                props,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Publish a layer version; returns its ARN.
+///
+/// At most once: every PublishLayerVersion makes a new version, so the SDK does not retry it;
+/// after a lost answer the layer's newest version is looked at, and one whose description is
+/// this one (the marker holds the stack, the resource and the content's hash) is that first
+/// attempt's (see `create_at_most_once`).
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_layer(
+    clients: &Clients,
+    name: &str,
+    zip: Vec<u8>,
+    description: &str,
+    runtimes: &[String],
+    architectures: &[String],
+    license: Option<&str>,
+) -> Result<String, AwsError> {
+    let publish = || async {
+        let output = clients
+            .lambda
+            .publish_layer_version()
+            .layer_name(name)
+            .description(description)
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(Blob::new(zip.clone()))
+                    .build(),
+            )
+            .set_compatible_runtimes(Some(
+                runtimes.iter().map(|r| Runtime::from(r.as_str())).collect(),
+            ))
+            .set_compatible_architectures(Some(
+                architectures
+                    .iter()
+                    .map(|a| Architecture::from(a.as_str()))
+                    .collect(),
+            ))
+            .set_license_info(license.map(str::to_string))
+            .customize()
+            .config_override(
+                aws_sdk_lambda::config::Builder::default()
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("PublishLayerVersion", e))?;
+        Ok(output.layer_version_arn().unwrap_or_default().to_string())
+    };
+    let existing = || newest_layer_version_described(clients, name, description);
+    crate::aws::create_at_most_once(publish, existing).await
+}
+
+/// The ARN of the layer's newest version when its description is `description`. Only the
+/// newest: an older version with the same content is not what the publish made, and the next
+/// plan reads the newest.
+async fn newest_layer_version_described(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+) -> Result<Option<String>, AwsError> {
+    let mut newest: Option<(i64, String, String)> = None;
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page.map_err(|e| classify("ListLayerVersions", e)) {
+            Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
+            other => other?,
+        };
+        for version in page.layer_versions() {
+            if newest
+                .as_ref()
+                .is_none_or(|(n, _, _)| version.version() > *n)
+            {
+                newest = Some((
+                    version.version(),
+                    version.layer_version_arn().unwrap_or_default().to_string(),
+                    version.description().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+    }
+    Ok(newest
+        .filter(|(_, _, described)| described == description)
+        .map(|(_, arn, _)| arn))
+}
+
+/// Delete every version of a layer.
+pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let mut versions = Vec::new();
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
+        versions.extend(page.layer_versions().iter().map(|v| v.version()));
+    }
+    for version in versions {
+        clients
+            .lambda
+            .delete_layer_version()
+            .layer_name(name)
+            .version_number(version)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteLayerVersion", e))?;
+    }
+    Ok(())
+}
+
+/// Delete the layer's old versions that carry this stack's and resource's marker; returns the
+/// versions deleted.
+pub async fn prune_layer_versions(
+    clients: &Clients,
+    layer: &str,
+    stack: &str,
+    resource: &str,
+    keep: usize,
+) -> Result<Vec<u64>, AwsError> {
+    let mut ours = Vec::new();
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(layer)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
+        for version in page.layer_versions() {
+            let owned = version
+                .description()
+                .and_then(parse_layer_description)
+                .is_some_and(|(_, marks)| {
+                    marks.get(TAG_STACK).map(String::as_str) == Some(stack)
+                        && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
+                });
+            if owned {
+                ours.push(version.version() as u64);
+            }
+        }
+    }
+    let mut deleted = Vec::new();
+    for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
+        gone_is_done(
+            clients
+                .lambda
+                .delete_layer_version()
+                .layer_name(layer)
+                .version_number(version as i64)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("DeleteLayerVersion", e)),
+        )?;
+        deleted.push(version);
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_and_what_aliases_use() {
+        let published = [1, 2, 3, 4, 5, 6, 7];
+        let in_use = BTreeSet::from([2]);
+        assert_eq!(versions_to_delete(&published, &in_use, 3), [4, 3, 1]);
+        assert!(versions_to_delete(&[1, 2], &BTreeSet::new(), 3).is_empty());
+        assert_eq!(versions_to_delete(&[9, 1, 5], &BTreeSet::new(), 1), [5, 1]);
+    }
+}

@@ -1,0 +1,44 @@
+//! The props a Layer's spec wants.
+
+use serde_json::{json, Value};
+
+use crate::kinds::desired::Context;
+use crate::model::*;
+use crate::plan::{FieldValue, Props};
+
+pub(crate) fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
+    props.insert(
+        "content.sha256".into(),
+        ctx.layer_sha256
+            .get(id)
+            .map(|s| FieldValue::known(s.clone()))
+            .unwrap_or_else(FieldValue::unknown),
+    );
+    let mut runtimes = l.compatible_runtimes.clone();
+    runtimes.sort();
+    props.insert(
+        "compatibleRuntimes".into(),
+        FieldValue::known(json!(runtimes)),
+    );
+    let mut architectures: Vec<&str> = l
+        .compatible_architectures
+        .iter()
+        .map(|a| match a {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        })
+        .collect();
+    architectures.sort();
+    props.insert(
+        "compatibleArchitectures".into(),
+        FieldValue::known(json!(architectures)),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(l.description.clone()),
+    );
+    props.insert(
+        "licenseInfo".into(),
+        FieldValue::known(l.license_info.clone().map_or(Value::Null, Value::from)),
+    );
+}
