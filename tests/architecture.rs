@@ -28,7 +28,6 @@ struct Site {
 type Graph = BTreeMap<String, BTreeMap<String, Site>>;
 
 #[test]
-#[ignore = "enabled when Function and Layer leave apply/mod.rs and spec/validate.rs (per-kind move)"]
 fn no_import_cycle_among_top_level_modules() {
     let sources = read_sources();
     let graph = import_graph(&sources);

@@ -5,8 +5,10 @@
 //! turns wire types into the domain model, collecting every problem as a `diag::Diagnostic`.
 
 pub mod diag;
+mod fields;
 pub mod load;
 pub mod schema;
+mod stack;
 pub mod validate;
 pub mod wire;
 pub mod yaml;

@@ -1,13 +1,9 @@
 //! The Table kind's checks beyond its own document: the facts other documents' checks need, its
 //! traffic assumptions and the checks that need the rest of the stack.
 
-#[allow(unused_imports)]
 use super::wire::*;
-#[allow(unused_imports)]
 use crate::model::*;
-#[allow(unused_imports)]
 use crate::spec::load::Loaded;
-#[allow(unused_imports)]
 use crate::spec::validate::{Ctx, Entry, Validator};
 
 pub(crate) fn entry_facts(t: &Loaded<TableSpecWire>, entry: &mut Entry) {
