@@ -20,10 +20,7 @@ use crate::model::{Architecture, Billing, Kind, ResourceId, ResourceSpec, Stack}
 
 // The price table and the stack as it runs now have files of their own; callers name them here.
 pub use live::as_live;
-pub use prices::{
-    ApiGatewayPrices, ArchitecturePrices, DurationTier, DynamoDbPrices, EventBridgePrices,
-    LambdaPrices, Prices, RequestTier, SqsPrices,
-};
+pub use prices::{DurationTier, Prices};
 
 /// One priced quantity: `(quantity − free) × unit_price = usd`.
 #[derive(Clone, Debug, PartialEq, Serialize)]

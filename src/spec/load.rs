@@ -43,8 +43,6 @@ impl Sources {
 pub struct Loaded<S> {
     pub document: DocumentWire<S>,
     pub source_map: SourceMap,
-    /// The file as shown to the user.
-    pub file: Arc<Path>,
     /// The directory holding the file (canonical), for resolving relative paths.
     pub dir: PathBuf,
 }
@@ -52,10 +50,6 @@ pub struct Loaded<S> {
 impl<S> Loaded<S> {
     pub fn value(&self, path: &str) -> Option<Location> {
         self.source_map.value(path)
-    }
-
-    pub fn key(&self, path: &str) -> Option<Location> {
-        self.source_map.key(path)
     }
 
     pub fn origin(&self) -> Option<Location> {
@@ -129,14 +123,6 @@ impl AnyDocument {
         }
     }
 
-    /// The typed resource document, when it is of wire type `S`.
-    pub fn typed<S: ResourceSpecWire>(&self) -> Option<&Loaded<S>> {
-        match self {
-            AnyDocument::Resource(r) => r.as_any().downcast_ref::<Loaded<S>>(),
-            AnyDocument::Stack(_) => None,
-        }
-    }
-
     pub fn resource(&self) -> Option<&dyn ResourceDocument> {
         match self {
             AnyDocument::Resource(r) => Some(r.as_ref()),
@@ -175,7 +161,6 @@ pub fn parse_typed<S: DeserializeOwned>(
     Ok(Loaded {
         document,
         source_map: map.clone(),
-        file: display.clone(),
         dir: dir.to_path_buf(),
     })
 }

@@ -31,8 +31,11 @@ pub struct HeaderMetadataWire {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DocumentWire<S> {
-    /// Always `slsctl.dev/v1alpha1`.
+    /// Always `slsctl.dev/v1alpha1`. Checked from the header before this parse; kept so that
+    /// the document's shape (and the schema) requires it.
+    #[allow(dead_code)]
     pub api_version: String,
+    #[allow(dead_code)]
     pub kind: String,
     pub metadata: MetadataWire,
     pub spec: S,
