@@ -71,6 +71,14 @@ pub(crate) trait ResourceKind: Sync {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>>;
+
+    /// The resource types (`lambda:function`, `sqs`...) under which the one stack-wide
+    /// `tagging:GetResources` query finds this kind; none when AWS's tagging API does not list it.
+    fn tagged_types(&self) -> &'static [&'static str];
+
+    /// Read this kind's live resources into `ctx`: those the tagging query found
+    /// (`ctx.tagged`) and those the spec wants under names the stack does not own.
+    fn observe<'a>(&'a self, ctx: &'a observe::ObserveCtx) -> BoxFuture<'a, Result<(), AwsError>>;
 }
 
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].

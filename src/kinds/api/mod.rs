@@ -1,5 +1,6 @@
 //! The api kind.
 pub mod aws;
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -62,5 +63,17 @@ impl ResourceKind for ApiKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_api(ctx, action))
+    }
+
+    // REST APIs are found by their one listing, which carries their tags.
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

@@ -1,4 +1,5 @@
 //! The event_bus kind.
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -90,5 +91,16 @@ impl ResourceKind for EventBusKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_bus(ctx, action))
+    }
+
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &["events:event-bus"]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

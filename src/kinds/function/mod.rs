@@ -1,6 +1,7 @@
 //! The Function kind.
 pub mod autoscaling;
 pub mod aws;
+pub(crate) mod observe;
 pub mod versions;
 
 use std::collections::BTreeSet;
@@ -74,5 +75,16 @@ impl ResourceKind for FunctionKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_function(ctx, action))
+    }
+
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &["lambda:function"]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

@@ -1,4 +1,5 @@
 //! The layer kind.
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -60,5 +61,17 @@ impl ResourceKind for LayerKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_layer(ctx, action))
+    }
+
+    // Layers are found by their one listing (ownership is in the version description).
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

@@ -1,5 +1,6 @@
 //! The queue kind.
 pub mod aws;
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -91,5 +92,16 @@ impl ResourceKind for QueueKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_queue(ctx, action))
+    }
+
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &["sqs"]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

@@ -1,5 +1,6 @@
 //! The rule kind.
 pub mod aws;
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -64,5 +65,16 @@ impl ResourceKind for RuleKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_rule(ctx, action))
+    }
+
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &["events:rule"]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

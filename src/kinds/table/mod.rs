@@ -1,5 +1,6 @@
 //! The table kind.
 pub mod aws;
+pub(crate) mod observe;
 
 use std::collections::BTreeSet;
 
@@ -75,5 +76,16 @@ impl ResourceKind for TableKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_table(ctx, action))
+    }
+
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &["dynamodb:table"]
+    }
+
+    fn observe<'a>(
+        &'a self,
+        ctx: &'a super::observe::ObserveCtx,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(observe::observe(ctx))
     }
 }

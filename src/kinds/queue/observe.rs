@@ -1,0 +1,66 @@
+//! Observing queues: one GetQueueAttributes each, and the redrive each points at a dead-letter
+//! queue with.
+
+use super::aws as sqs;
+use crate::aws::AwsError;
+use crate::kinds::desired::{arn_name, queue_url_from_arn};
+use crate::kinds::observe::{owned_by_tags, tag_policy, ObserveCtx};
+use crate::plan::{ObservedResource, Referrer};
+
+pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+    let tagged = ctx
+        .tagged
+        .iter()
+        .filter(|t| t.arn.starts_with("arn:") && t.arn.contains(":sqs:"))
+        .cloned();
+    let queues = ctx
+        .read_each(
+            tagged,
+            |clients, tagged| {
+                // Tags that look changed are read again from SQS itself (see `tags_as_wanted`).
+                let tags = ctx.tags_as_wanted(&tagged).then_some(tagged.tags);
+                async move {
+                    let Some(url) = queue_url_from_arn(&tagged.arn) else {
+                        return Ok(None);
+                    };
+                    sqs::get_queue(&clients, &url, tags).await
+                }
+            },
+            |clients, want| async move {
+                let Some(url) = sqs::get_queue_url(&clients, &want.physical_name).await? else {
+                    return Ok(None);
+                };
+                sqs::get_queue(&clients, &url, None).await
+            },
+        )
+        .await?;
+    for (_, q) in &queues {
+        if let Some(target) = &q.dead_letter_arn {
+            ctx.refer(
+                target.clone(),
+                Referrer {
+                    what: format!("the redrive of {}", arn_name(&q.arn)),
+                    arn: q.arn.clone(),
+                },
+            );
+        }
+    }
+    for (id, q) in queues {
+        let owned = owned_by_tags(&q.props, &ctx.stack_name, &id);
+        ctx.record(|observed| {
+            observed.queue_urls.insert(id.clone(), q.url.clone());
+        });
+        let deletion_policy = tag_policy(&q.props);
+        ctx.add(ObservedResource {
+            id,
+            physical_name: arn_name(&q.arn).to_string(),
+            arn: q.arn,
+            props: q.props,
+            owned,
+            messages: Some(q.messages),
+            referenced_by: Vec::new(),
+            deletion_policy,
+        });
+    }
+    Ok(())
+}
