@@ -73,8 +73,11 @@ pub(crate) trait ResourceKind: Sync {
     ) -> BoxFuture<'a, Result<(), AwsError>>;
 
     /// The resource types (`lambda:function`, `sqs`...) under which the one stack-wide
-    /// `tagging:GetResources` query finds this kind; none when AWS's tagging API does not list it.
-    fn tagged_types(&self) -> &'static [&'static str];
+    /// `tagging:GetResources` query finds this kind; none for a kind found by a listing of its
+    /// own (REST APIs come with their tags, layers carry ownership in their descriptions).
+    fn tagged_types(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Read this kind's live resources into `ctx`: those the tagging query found
     /// (`ctx.tagged`) and those the spec wants under names the stack does not own.

@@ -16,7 +16,7 @@ use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws::LiveMapping;
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
-use crate::plan::{DesiredResource, FieldValue, ObservedResource, Referrer};
+use crate::plan::{DesiredResource, FieldValue, ObservedResource, Props, Referrer};
 
 /// Everything observed, plus what apply needs to address the live resources.
 #[derive(Clone, Debug, Default)]
@@ -82,6 +82,30 @@ impl ObserveCtx {
         self.record(|observed| observed.resources.push(resource));
     }
 
+    /// A live resource read from its service, whose ownership and deletion policy are in its
+    /// `tags.*` props.
+    pub fn add_read(
+        &self,
+        id: ResourceId,
+        physical_name: String,
+        arn: String,
+        props: Props,
+        messages: Option<u64>,
+    ) {
+        let owned = owned_by_tags(&props, &self.stack_name, &id);
+        let deletion_policy = tag_policy(&props);
+        self.add(ObservedResource {
+            id,
+            physical_name,
+            arn,
+            props,
+            owned,
+            messages,
+            referenced_by: Vec::new(),
+            deletion_policy,
+        });
+    }
+
     /// Record what apply needs to address a live resource (its URL, its API id...).
     pub fn record(&self, update: impl FnOnce(&mut Observed)) {
         update(
@@ -129,14 +153,14 @@ impl ObserveCtx {
     }
 
     /// Read the kind's resources one by one, concurrently (the limiters pace the calls): first
-    /// those the tagging query found (`read_tagged`), then the names the spec wants that were not
+    /// those the tagging query found whose ARN has the kind's shape (`read_tagged`), then the names the spec wants that were not
     /// read that way (`read_by_name`): a foreign resource there is a collision (or an adoption),
     /// never something to overwrite. Each read answers for its resource alone: one that still
     /// fails after its retries leaves that resource unreadable (see `Observed::unreadable`), not
     /// the whole observation.
     pub async fn read_each<T, Tf, Nf>(
         &self,
-        tagged: impl IntoIterator<Item = Tagged>,
+        arn_of_kind: impl Fn(&str) -> bool,
         read_tagged: impl Fn(Clients, Tagged) -> Tf,
         read_by_name: impl Fn(Clients, DesiredResource) -> Nf,
     ) -> Result<Vec<(ResourceId, T)>, AwsError>
@@ -146,8 +170,8 @@ impl ObserveCtx {
         Nf: Future<Output = Result<Option<T>, AwsError>> + Send + 'static,
     {
         let mut tasks = JoinSet::new();
-        for tagged in tagged {
-            let id = tagged.id.clone();
+        for tagged in self.tagged.iter().filter(|t| arn_of_kind(&t.arn)) {
+            let (id, tagged) = (tagged.id.clone(), tagged.clone());
             let read = read_tagged(self.clients.clone(), tagged);
             tasks.spawn(async move { (id, read.await) });
         }
@@ -273,11 +297,19 @@ async fn observe_with(
         mut observed,
         referrers,
     } = std::mem::take(&mut *found.lock().unwrap_or_else(|e| e.into_inner()));
+    attach_referrers(&mut observed.resources, referrers);
+    observed.resources.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(observed)
+}
+
+/// Attach what points at a live resource (reported by whichever kind found the referrer) to the
+/// resources with that ARN.
+fn attach_referrers(resources: &mut [ObservedResource], referrers: Vec<(String, Referrer)>) {
     let mut by_target: BTreeMap<String, Vec<Referrer>> = BTreeMap::new();
     for (target, referrer) in referrers {
         by_target.entry(target).or_default().push(referrer);
     }
-    for resource in &mut observed.resources {
+    for resource in resources {
         if let Some(referrers) = by_target.get(&resource.arn) {
             resource.referenced_by.extend(referrers.iter().cloned());
             // Kinds report concurrently: sorted, the list (and the message naming it) is the
@@ -285,8 +317,6 @@ async fn observe_with(
             resource.referenced_by.sort_by(|a, b| a.what.cmp(&b.what));
         }
     }
-    observed.resources.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(observed)
 }
 
 /// Everything tagged with this stack, of the resource types the kinds ask for, 100 per page,
@@ -349,15 +379,87 @@ async fn tagged_resources(
 }
 
 /// Whether `tags.*` props carry this stack's ownership tags for `id`.
-pub(crate) fn owned_by_tags(props: &crate::plan::Props, stack: &str, id: &ResourceId) -> bool {
+fn owned_by_tags(props: &Props, stack: &str, id: &ResourceId) -> bool {
     matches!(props.get(&format!("tags.{TAG_STACK}")), Some(FieldValue::Known(v)) if v == stack)
         && matches!(props.get(&format!("tags.{TAG_RESOURCE}")), Some(FieldValue::Known(v)) if *v == id.to_string())
 }
 
 /// The deletion policy a resource carries in its tags.
-pub(crate) fn tag_policy(props: &crate::plan::Props) -> Option<DeletionPolicy> {
+pub(crate) fn tag_policy(props: &Props) -> Option<DeletionPolicy> {
     match props.get(&format!("tags.{TAG_DELETION_POLICY}")) {
         Some(FieldValue::Known(serde_json::Value::String(p))) => DeletionPolicy::parse(p),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(name: &str) -> ObservedResource {
+        ObservedResource {
+            id: ResourceId::new(Kind::Queue, name),
+            physical_name: name.to_string(),
+            arn: format!("arn:aws:sqs:eu-west-1:123456789012:{name}"),
+            props: Props::new(),
+            owned: true,
+            messages: Some(0),
+            referenced_by: Vec::new(),
+            deletion_policy: None,
+        }
+    }
+
+    fn pointing(target: &ObservedResource, what: &str, arn: &str) -> (String, Referrer) {
+        let referrer = Referrer {
+            what: what.to_string(),
+            arn: arn.to_string(),
+        };
+        (target.arn.clone(), referrer)
+    }
+
+    #[test]
+    fn referrers_of_every_kind_reach_their_target_in_the_same_order_whoever_reported_first() {
+        let (dlq, jobs) = (queue("dlq"), queue("jobs"));
+        let reported = vec![
+            pointing(
+                &dlq,
+                "the trigger of worker",
+                "arn:aws:lambda:eu-west-1:1:function:w",
+            ),
+            pointing(&dlq, "the redrive of jobs", &jobs.arn),
+            pointing(
+                &dlq,
+                "the redrive of audit",
+                "arn:aws:sqs:eu-west-1:1:audit",
+            ),
+            pointing(
+                &jobs,
+                "the trigger of reader",
+                "arn:aws:lambda:eu-west-1:1:function:r",
+            ),
+        ];
+        let mut orders = Vec::new();
+        for referrers in [reported.clone(), reported.into_iter().rev().collect()] {
+            let mut resources = vec![dlq.clone(), jobs.clone(), queue("idle")];
+            attach_referrers(&mut resources, referrers);
+            let whats: Vec<Vec<String>> = resources
+                .iter()
+                .map(|r| r.referenced_by.iter().map(|r| r.what.clone()).collect())
+                .collect();
+            orders.push(whats);
+        }
+        assert_eq!(
+            orders[0],
+            vec![
+                vec![
+                    "the redrive of audit".to_string(),
+                    "the redrive of jobs".to_string(),
+                    "the trigger of worker".to_string(),
+                ],
+                vec!["the trigger of reader".to_string()],
+                Vec::new(),
+            ]
+        );
+        assert_eq!(orders[0], orders[1]);
     }
 }

@@ -65,11 +65,6 @@ impl ResourceKind for ApiKind {
         Box::pin(crate::apply::run_api(ctx, action))
     }
 
-    // REST APIs are found by their one listing, which carries their tags.
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     fn observe<'a>(
         &'a self,
         ctx: &'a super::observe::ObserveCtx,

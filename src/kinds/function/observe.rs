@@ -21,14 +21,9 @@ type FunctionAliases = (
 );
 
 pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
-    let tagged = ctx
-        .tagged
-        .iter()
-        .filter(|t| t.arn.contains(":function:"))
-        .cloned();
     let functions = ctx
         .read_each(
-            tagged,
+            |arn| arn.contains(":function:"),
             |clients, tagged| async move {
                 let name = arn_name(&tagged.arn).to_string();
                 lambda::get_function(&clients, &name).await

@@ -63,11 +63,6 @@ impl ResourceKind for LayerKind {
         Box::pin(crate::apply::run_layer(ctx, action))
     }
 
-    // Layers are found by their one listing (ownership is in the version description).
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     fn observe<'a>(
         &'a self,
         ctx: &'a super::observe::ObserveCtx,

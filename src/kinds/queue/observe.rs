@@ -4,18 +4,13 @@
 use super::aws as sqs;
 use crate::aws::AwsError;
 use crate::kinds::desired::{arn_name, queue_url_from_arn};
-use crate::kinds::observe::{owned_by_tags, tag_policy, ObserveCtx};
-use crate::plan::{ObservedResource, Referrer};
+use crate::kinds::observe::ObserveCtx;
+use crate::plan::Referrer;
 
 pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
-    let tagged = ctx
-        .tagged
-        .iter()
-        .filter(|t| t.arn.starts_with("arn:") && t.arn.contains(":sqs:"))
-        .cloned();
     let queues = ctx
         .read_each(
-            tagged,
+            |arn| arn.starts_with("arn:") && arn.contains(":sqs:"),
             |clients, tagged| {
                 // Tags that look changed are read again from SQS itself (see `tags_as_wanted`).
                 let tags = ctx.tags_as_wanted(&tagged).then_some(tagged.tags);
@@ -46,21 +41,11 @@ pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         }
     }
     for (id, q) in queues {
-        let owned = owned_by_tags(&q.props, &ctx.stack_name, &id);
         ctx.record(|observed| {
             observed.queue_urls.insert(id.clone(), q.url.clone());
         });
-        let deletion_policy = tag_policy(&q.props);
-        ctx.add(ObservedResource {
-            id,
-            physical_name: arn_name(&q.arn).to_string(),
-            arn: q.arn,
-            props: q.props,
-            owned,
-            messages: Some(q.messages),
-            referenced_by: Vec::new(),
-            deletion_policy,
-        });
+        let name = arn_name(&q.arn).to_string();
+        ctx.add_read(id, name, q.arn, q.props, Some(q.messages));
     }
     Ok(())
 }

@@ -1,44 +1,62 @@
-//! Observing rules (and, through the same calls, event buses): the rule and its targets.
+//! Observing rules and event buses (one ARN space, the same calls): the rule and its targets, the
+//! bus and its archive.
 
 use std::future::Future;
 
 use super::aws as events;
-use crate::aws::AwsError;
-use crate::kinds::observe::{owned_by_tags, tag_policy, ObserveCtx, Tagged};
-use crate::model::ResourceId;
-use crate::plan::{FieldValue, ObservedResource};
+use crate::aws::{AwsError, Clients};
+use crate::kinds::observe::{ObserveCtx, Tagged};
+use crate::plan::{DesiredResource, FieldValue};
 
 pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+    observe_events(ctx, |clients, want| async move {
+        let bus = match want.props.get("bus") {
+            Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),
+            _ => "default".to_string(),
+        };
+        events::describe_rule(&clients, &want.physical_name, &bus).await
+    })
+    .await
+}
+
+/// Read the buses or rules of `ctx`'s kind: those the tagging query found (their ARN says which),
+/// then those the spec wants that it did not, with `describe_by_name` and their tags.
+pub(crate) async fn observe_events<F>(
+    ctx: &ObserveCtx,
+    describe_by_name: impl Fn(Clients, DesiredResource) -> F,
+) -> Result<(), AwsError>
+where
+    F: Future<Output = Result<Option<events::LiveEvents>, AwsError>> + Send + 'static,
+{
     let found = ctx
         .read_each(
-            tagged(ctx),
+            |arn| arn.contains(":events:"),
             |clients, tagged| read_tagged(ctx, clients, tagged),
-            |clients, want| async move {
-                let bus = match want.props.get("bus") {
-                    Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),
-                    _ => "default".to_string(),
-                };
-                let found = events::describe_rule(&clients, &want.physical_name, &bus).await?;
-                with_tags(&clients, found).await
+            |clients, want| {
+                let found = describe_by_name(clients.clone(), want);
+                async move {
+                    let Some(mut live) = found.await? else {
+                        return Ok(None);
+                    };
+                    for (key, value) in events::list_tags(&clients, &live.arn).await? {
+                        live.props
+                            .insert(format!("tags.{key}"), FieldValue::known(value));
+                    }
+                    Ok(Some(live))
+                }
             },
         )
         .await?;
-    add(ctx, found);
+    for (id, e) in found {
+        ctx.add_read(id, e.name, e.arn, e.props, None);
+    }
     Ok(())
 }
 
-/// This kind's resources in the tagging query that are EventBridge's.
-pub(crate) fn tagged(ctx: &ObserveCtx) -> impl Iterator<Item = Tagged> + '_ {
-    ctx.tagged
-        .iter()
-        .filter(|t| t.arn.contains(":events:"))
-        .cloned()
-}
-
 /// Read a bus or a rule the tagging query found; its ARN says which.
-pub(crate) fn read_tagged(
+fn read_tagged(
     ctx: &ObserveCtx,
-    clients: crate::aws::Clients,
+    clients: Clients,
     tagged: Tagged,
 ) -> impl Future<Output = Result<Option<events::LiveEvents>, AwsError>> + Send + 'static {
     let confirmed = ctx.tags_as_wanted(&tagged);
@@ -72,38 +90,5 @@ pub(crate) fn read_tagged(
             }
             live
         }))
-    }
-}
-
-/// A bus or rule found by name, with its tags (the tagging query did not carry them).
-pub(crate) async fn with_tags(
-    clients: &crate::aws::Clients,
-    found: Option<events::LiveEvents>,
-) -> Result<Option<events::LiveEvents>, AwsError> {
-    let Some(mut live) = found else {
-        return Ok(None);
-    };
-    for (key, value) in events::list_tags(clients, &live.arn).await? {
-        live.props
-            .insert(format!("tags.{key}"), FieldValue::known(value));
-    }
-    Ok(Some(live))
-}
-
-/// The buses or rules read, as observed resources.
-pub(crate) fn add(ctx: &ObserveCtx, found: Vec<(ResourceId, events::LiveEvents)>) {
-    for (id, e) in found {
-        let owned = owned_by_tags(&e.props, &ctx.stack_name, &id);
-        let deletion_policy = tag_policy(&e.props);
-        ctx.add(ObservedResource {
-            id,
-            physical_name: e.name,
-            arn: e.arn,
-            props: e.props,
-            owned,
-            messages: None,
-            referenced_by: Vec::new(),
-            deletion_policy,
-        });
     }
 }

@@ -4,18 +4,13 @@ use std::collections::BTreeMap;
 
 use super::aws as dynamodb;
 use crate::aws::AwsError;
-use crate::kinds::observe::{owned_by_tags, tag_policy, ObserveCtx};
-use crate::plan::{FieldValue, ObservedResource};
+use crate::kinds::observe::ObserveCtx;
+use crate::plan::FieldValue;
 
 pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
-    let tagged = ctx
-        .tagged
-        .iter()
-        .filter(|t| t.arn.contains(":table/"))
-        .cloned();
     let tables = ctx
         .read_each(
-            tagged,
+            |arn| arn.contains(":table/"),
             |clients, tagged| {
                 let confirmed = ctx.tags_as_wanted(&tagged);
                 async move {
@@ -49,18 +44,7 @@ pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         )
         .await?;
     for (id, t) in tables {
-        let owned = owned_by_tags(&t.props, &ctx.stack_name, &id);
-        let deletion_policy = tag_policy(&t.props);
-        ctx.add(ObservedResource {
-            id,
-            physical_name: t.name,
-            arn: t.arn,
-            props: t.props,
-            owned,
-            messages: Some(t.items),
-            referenced_by: Vec::new(),
-            deletion_policy,
-        });
+        ctx.add_read(id, t.name, t.arn, t.props, Some(t.items));
     }
     Ok(())
 }
