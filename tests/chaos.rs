@@ -811,10 +811,7 @@ async fn each_create_whose_first_answer_is_lost_is_made_once_and_converges_in_on
         proxy.lose_first(service, operation, 1);
         // A fresh account's client-side limits for each stack, as a fresh process has them:
         // CreateDeployment's one per 5 s would otherwise make every run wait for the last.
-        let faulty = Clients {
-            limits: Arc::new(slsctl::aws::limits::Limits::default()),
-            ..faulty.clone()
-        };
+        let faulty = faulty.with_fresh_limits();
         converges_in_one_run(dir.path(), &faulty, &proxy).await;
         let stats = proxy.stats();
         assert_eq!(

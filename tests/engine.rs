@@ -81,10 +81,7 @@ async fn the_example_stack_applies_and_then_plans_empty() {
     let report = apply(prepared, &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
 
-    let counting = Clients {
-        calls: Default::default(),
-        ..clients.clone()
-    };
+    let counting = clients.with_fresh_counts();
     let again = prepare(stack, &counting, &PlanOptions::default())
         .await
         .unwrap();

@@ -753,7 +753,7 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
-    slsctl::kinds::rule::aws::update_bus(&clients, "shop-events", "all domain events")
+    slsctl::kinds::event_bus::aws::update_bus(&clients, "shop-events", "all domain events")
         .await
         .expect("the request matched");
     assert_eq!(update.num_calls(), 1);
@@ -793,7 +793,7 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
         "us-east-1",
     );
-    slsctl::kinds::api::aws::set_domain_certificate(
+    slsctl::kinds::api::domain::set_domain_certificate(
         &clients,
         "api.example.com",
         "arn:aws:acm:us-east-1:123456789012:certificate/b",

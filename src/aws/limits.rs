@@ -92,6 +92,29 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limiter every request of `operation` on `service` (the SDK's names, from the
+    /// operation's `Metadata`) waits on; `None` for a service slsctl does not limit (STS, whose
+    /// one call per run is far below its quota).
+    pub fn for_operation(&self, service: &str, operation: &str) -> Option<&RateLimiter> {
+        Some(match (service, operation) {
+            ("Lambda", "GetFunction") => &self.lambda_get_function,
+            ("Lambda", "GetPolicy") => &self.lambda_get_policy,
+            ("Lambda", _) => &self.lambda,
+            ("SQS", "ListQueueTags" | "TagQueue" | "UntagQueue") => &self.sqs_tagging,
+            ("SQS", _) => &self.sqs,
+            ("Resource Groups Tagging API", _) => &self.tagging,
+            ("DynamoDB", _) => &self.dynamodb,
+            ("EventBridge", _) => &self.events,
+            ("Application Auto Scaling", _) => &self.autoscaling,
+            ("API Gateway", "CreateResource") => &self.apigateway_create_resource,
+            ("API Gateway", "CreateDeployment") => &self.apigateway_deployment,
+            ("API Gateway", _) => &self.apigateway,
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +129,42 @@ mod tests {
         // 5 calls from the burst, then 20 at 10/s: two seconds of (virtual) time.
         let elapsed = start.elapsed().as_secs_f64();
         assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
+    }
+
+    #[test]
+    fn operations_with_quotas_of_their_own_have_limiters_of_their_own() {
+        let limits = Limits::default();
+        let of = |service, operation| {
+            limits
+                .for_operation(service, operation)
+                .map(|limiter| limiter as *const RateLimiter)
+        };
+        let is = |limiter: &RateLimiter| Some(limiter as *const RateLimiter);
+        assert_eq!(of("Lambda", "GetFunction"), is(&limits.lambda_get_function));
+        assert_eq!(of("Lambda", "GetPolicy"), is(&limits.lambda_get_policy));
+        assert_eq!(of("Lambda", "ListAliases"), is(&limits.lambda));
+        assert_eq!(of("SQS", "TagQueue"), is(&limits.sqs_tagging));
+        assert_eq!(of("SQS", "ListQueueTags"), is(&limits.sqs_tagging));
+        assert_eq!(of("SQS", "GetQueueAttributes"), is(&limits.sqs));
+        assert_eq!(
+            of("API Gateway", "CreateResource"),
+            is(&limits.apigateway_create_resource)
+        );
+        assert_eq!(
+            of("API Gateway", "CreateDeployment"),
+            is(&limits.apigateway_deployment)
+        );
+        assert_eq!(of("API Gateway", "GetRestApis"), is(&limits.apigateway));
+        assert_eq!(
+            of("Resource Groups Tagging API", "GetResources"),
+            is(&limits.tagging)
+        );
+        assert_eq!(of("DynamoDB", "DescribeTable"), is(&limits.dynamodb));
+        assert_eq!(of("EventBridge", "PutEvents"), is(&limits.events));
+        assert_eq!(
+            of("Application Auto Scaling", "DescribeScalableTargets"),
+            is(&limits.autoscaling)
+        );
+        assert_eq!(of("STS", "GetCallerIdentity"), None);
     }
 }

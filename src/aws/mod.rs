@@ -1,7 +1,8 @@
-//! The AWS boundary. Everything that talks to AWS goes through here, with the official SDK:
-//! observing live state (`observe`), changing it (`lambda`, `sqs`), classifying errors once
-//! (`error`) and staying below the control-plane quotas (`limits`).
+//! The AWS frame every kind's calls go through: the SDK clients (`Clients`), classifying errors once
+//! (`error`) and staying below the control-plane quotas (`limits`). Every call is counted and
+//! rate-limited in one place, `accounting`, for every client `Clients` builds.
 
+pub mod accounting;
 pub mod error;
 pub mod limits;
 pub mod permissions;
@@ -201,7 +202,11 @@ pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub region: String,
-    pub limits: Arc<limits::Limits>,
+    /// The limiters every request of these clients waits on (see `accounting`). Private: the
+    /// SDK clients hold them; [`Clients::with_fresh_limits`] gives other ones.
+    limits: Arc<limits::Limits>,
+    /// Calls by `service:Operation`, counted by the SDK clients themselves (see `accounting`);
+    /// [`Clients::with_fresh_counts`] gives clients counting from zero.
     pub calls: Arc<CallCounter>,
     /// Throttled attempts by `service:Operation`, retried ones included (metrics).
     pub throttles: Arc<CallCounter>,
@@ -212,14 +217,20 @@ impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         let throttles = Arc::new(CallCounter::default());
         let counting = throttles::CountThrottles(throttles.clone());
+        let calls = Arc::new(CallCounter::default());
+        let limits = Arc::new(limits::Limits::default());
+        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        // One paced HTTP client for every service: the SDK's, which each client would
+        // otherwise make for itself.
+        let http = accounting::paced(config.http_client(), config.behavior_version());
         macro_rules! client {
-            ($sdk:ident) => {
-                $sdk::Client::from_conf(
-                    $sdk::config::Builder::from(config)
-                        .interceptor(counting.clone())
-                        .build(),
-                )
-            };
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config)
+                    .interceptor(counting.clone())
+                    .interceptor(accounting.clone());
+                builder.set_http_client(http.clone());
+                $sdk::Client::from_conf(builder.build())
+            }};
         }
         Self {
             lambda: client!(aws_sdk_lambda),
@@ -231,14 +242,15 @@ impl Clients {
             autoscaling: client!(aws_sdk_applicationautoscaling),
             apigateway: client!(aws_sdk_apigateway),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            limits: Arc::new(limits::Limits::default()),
-            calls: Arc::new(CallCounter::default()),
+            limits,
+            calls,
             throttles,
             notices: Notices::default(),
         }
     }
 
-    /// Clients built from explicit service clients (tests with aws-smithy-mocks).
+    /// Clients built from explicit service clients (tests with aws-smithy-mocks), counted and
+    /// paced like those of [`Clients::new`].
     // One argument per service: a struct of the same fields would only move the list.
     #[allow(clippy::too_many_arguments)]
     pub fn from_parts(
@@ -252,20 +264,82 @@ impl Clients {
         apigateway: aws_sdk_apigateway::Client,
         region: &str,
     ) -> Self {
+        let calls = Arc::new(CallCounter::default());
+        let limits = Arc::new(limits::Limits::default());
+        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        macro_rules! accounted {
+            ($client:ident, $sdk:ident) => {{
+                let config = $client.config();
+                let mut builder = config.to_builder();
+                builder.set_http_client(accounting::paced(config.http_client(), None));
+                $sdk::Client::from_conf(builder.interceptor(accounting.clone()).build())
+            }};
+        }
         Self {
-            lambda,
-            sqs,
-            tagging,
-            sts,
-            dynamodb,
-            events,
-            autoscaling,
-            apigateway,
+            lambda: accounted!(lambda, aws_sdk_lambda),
+            sqs: accounted!(sqs, aws_sdk_sqs),
+            tagging: accounted!(tagging, aws_sdk_resourcegroupstagging),
+            sts: accounted!(sts, aws_sdk_sts),
+            dynamodb: accounted!(dynamodb, aws_sdk_dynamodb),
+            events: accounted!(events, aws_sdk_eventbridge),
+            autoscaling: accounted!(autoscaling, aws_sdk_applicationautoscaling),
+            apigateway: accounted!(apigateway, aws_sdk_apigateway),
             region: region.to_string(),
-            limits: Arc::new(limits::Limits::default()),
-            calls: Arc::new(CallCounter::default()),
+            limits,
+            calls,
             throttles: Arc::new(CallCounter::default()),
             notices: Notices::default(),
+        }
+    }
+
+    /// The same clients, counting their calls from zero in a counter of their own (a
+    /// measurement of one run); these clients' counter is left as it is.
+    pub fn with_fresh_counts(&self) -> Clients {
+        self.accounted_by(Arc::new(CallCounter::default()), self.limits.clone())
+    }
+
+    /// The same clients with limiters of their own, full, as a fresh process has them.
+    pub fn with_fresh_limits(&self) -> Clients {
+        self.accounted_by(self.calls.clone(), Arc::new(limits::Limits::default()))
+    }
+
+    /// The same clients with their `Accounting` interceptor replaced by one for `calls` and
+    /// `limits` (in its place among the interceptors; the paced HTTP client stays).
+    fn accounted_by(&self, calls: Arc<CallCounter>, limits: Arc<limits::Limits>) -> Clients {
+        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        macro_rules! reaccounted {
+            ($field:ident, $sdk:ident) => {{
+                let config = self.$field.config();
+                let interceptors: Vec<_> = config
+                    .interceptors()
+                    .map(|interceptor| {
+                        if aws_smithy_runtime_api::client::interceptors::Intercept::name(
+                            &interceptor,
+                        ) == accounting::NAME
+                        {
+                            $sdk::config::SharedInterceptor::new(accounting.clone())
+                        } else {
+                            interceptor
+                        }
+                    })
+                    .collect();
+                let mut builder = config.to_builder();
+                builder.set_interceptors(interceptors);
+                $sdk::Client::from_conf(builder.build())
+            }};
+        }
+        Clients {
+            lambda: reaccounted!(lambda, aws_sdk_lambda),
+            sqs: reaccounted!(sqs, aws_sdk_sqs),
+            tagging: reaccounted!(tagging, aws_sdk_resourcegroupstagging),
+            sts: reaccounted!(sts, aws_sdk_sts),
+            dynamodb: reaccounted!(dynamodb, aws_sdk_dynamodb),
+            events: reaccounted!(events, aws_sdk_eventbridge),
+            autoscaling: reaccounted!(autoscaling, aws_sdk_applicationautoscaling),
+            apigateway: reaccounted!(apigateway, aws_sdk_apigateway),
+            limits,
+            calls,
+            ..self.clone()
         }
     }
 
@@ -309,8 +383,10 @@ impl Clients {
     /// The attempts these clients' SDK makes of a call (the tagging client's, which observation
     /// calls first; every client is built from the same configuration).
     pub fn read_attempts(&self) -> u32 {
-        self.tagging
-            .config()
+        // A statement of its own: tests/deploy.rs reads a client's method chain up to the
+        // next `;` or `.await`, and this one sends nothing.
+        let config = self.tagging.config();
+        config
             .retry_config()
             .map_or(DEFAULT_MAX_ATTEMPTS, |r| r.max_attempts())
     }
@@ -334,7 +410,6 @@ impl Clients {
     /// The account and partition of the credentials, from GetCallerIdentity: the partition
     /// (`aws`, `aws-cn`, `aws-us-gov`) is read from the caller's own ARN, never assumed.
     pub async fn identity(&self) -> Result<Identity, AwsError> {
-        self.calls.record("sts:GetCallerIdentity");
         let identity = self
             .sts
             .get_caller_identity()

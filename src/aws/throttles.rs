@@ -73,7 +73,7 @@ pub fn error_code(
 }
 
 /// The IAM-style prefix slsctl uses for a service (`calls`, metrics).
-fn service_prefix(service: &str) -> &str {
+pub(super) fn service_prefix(service: &str) -> &str {
     match service {
         "Lambda" => "lambda",
         "SQS" => "sqs",

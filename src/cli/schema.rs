@@ -9,7 +9,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let schema = crate::spec::schema::json_schema();
+    let schema = crate::kinds::json_schema();
     let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())? + "\n";
     match &args.out {
         Some(path) => std::fs::write(path, text)

@@ -438,8 +438,6 @@ impl Controller {
             .detail(detail.to_string())
             .event_bus_name(bus)
             .build();
-        self.clients.limits.events.acquire().await;
-        self.clients.calls.record("events:PutEvents");
         let sent = self.clients.events.put_events().entries(entry).send().await;
         match sent {
             Ok(out) if out.failed_entry_count() == 0 => {}

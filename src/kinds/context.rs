@@ -101,6 +101,11 @@ pub fn unresolved(id: &ResourceId, field: &str) -> AwsError {
     )
 }
 
+/// The alias whose policy holds a permission statement (none: the function's own policy).
+pub fn qualifier_of(value: &Value) -> Option<&str> {
+    value.get("qualifier").and_then(Value::as_str)
+}
+
 /// Tags wanted by the props (`tags.*`).
 pub fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
     props

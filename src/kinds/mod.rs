@@ -22,13 +22,17 @@ pub mod table;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::diag::Diagnostics;
-use crate::spec::load::{AnyDocument, Sources};
-use crate::spec::validate::{Ctx, Validator};
+use crate::spec::diag::{Diagnostic, Diagnostics};
+use crate::spec::load::{KindParser, Loaded, ResourceDocument, ResourceSpecWire, Sources};
+use crate::spec::validate::{Ctx, Entry, KindCatalog, Validator};
+use crate::spec::yaml::SourceMap;
 
 pub use context::{ApplyCtx, Deferred, Prepared};
 pub use desired::Context;
@@ -51,9 +55,59 @@ pub(crate) trait ResourceKind: Sync {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec>;
+
+    /// Deserialize a document of this kind into its wire type (with [`parse_as`]).
+    fn parse(
+        &self,
+        padded: &str,
+        file: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
+
+    /// The JSON Schema of a document of this kind (`slsctl schema`).
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value;
+
+    /// Top-level field names of its `spec` (for `ignoreChanges`).
+    fn spec_field_names(&self) -> Vec<String>;
+
+    /// Values the document marks sensitive (masked in the texts kept for snippets).
+    fn sensitive_values<'d>(&self, _document: &'d dyn ResourceDocument) -> Vec<&'d str> {
+        Vec::new()
+    }
+
+    /// Facts about the document that other documents' checks need.
+    fn entry_facts(
+        &self,
+        _v: &Validator<'_>,
+        _document: &dyn ResourceDocument,
+        _entry: &mut Entry,
+    ) {
+    }
+
+    /// Its `spec.traffic` assumptions, for the cost estimate.
+    fn traffic(
+        &self,
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _document: &dyn ResourceDocument,
+    ) -> Option<Traffic> {
+        None
+    }
+
+    /// Checks that need the rest of the stack.
+    fn cross_checks(
+        &self,
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _stack: &Stack,
+        _resource: &Resource,
+        _document: &dyn ResourceDocument,
+    ) {
+    }
 
     /// The props the spec wants for one resource of this kind (ownership tags included).
     fn desired_props(
@@ -105,17 +159,138 @@ pub fn rules(kind: Kind) -> KindRules {
     of(kind).map_or(KindRules::PLAIN, |k| k.rules())
 }
 
-/// Validate one document through its kind's module (handed to the loader).
-pub(crate) fn validate_document(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    document: &AnyDocument,
-    physical_name: &mut String,
-) -> Option<ResourceSpec> {
-    of(document.kind())?.validate(v, ctx, document, physical_name)
+/// The document of wire type `S`, for a kind's own methods.
+pub(crate) fn typed<S: ResourceSpecWire>(document: &dyn ResourceDocument) -> Option<&Loaded<S>> {
+    document.as_any().downcast_ref::<Loaded<S>>()
+}
+
+/// Deserialize a document into wire type `S` (for [`ResourceKind::parse`]).
+pub(crate) fn parse_as<S: ResourceSpecWire>(
+    padded: &str,
+    file: &Arc<Path>,
+    dir: &Path,
+    map: &SourceMap,
+) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
+    Ok(Box::new(crate::spec::load::parse_typed::<S>(
+        padded, file, dir, map,
+    )?))
+}
+
+/// The registry as the loader and the validator see it.
+struct Registry;
+
+impl KindParser for Registry {
+    fn parse(
+        &self,
+        kind: Kind,
+        padded: &str,
+        file: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
+        match of(kind) {
+            Some(k) => k.parse(padded, file, dir, map),
+            None => Err(Box::new(Diagnostic::new(format!(
+                "`{kind}` is not a resource kind"
+            )))),
+        }
+    }
+
+    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
+        of(document.kind()).map_or_else(Vec::new, |k| k.sensitive_values(document))
+    }
+}
+
+impl KindCatalog for Registry {
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec> {
+        of(document.kind())?.validate(v, ctx, document, physical_name)
+    }
+
+    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
+        if let Some(k) = of(document.kind()) {
+            k.entry_facts(v, document, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<Traffic> {
+        of(document.kind())?.traffic(v, ctx, document)
+    }
+
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    ) {
+        if let Some(k) = of(document.kind()) {
+            k.cross_checks(v, ctx, stack, resource, document);
+        }
+    }
+
+    fn spec_field_names(&self, kind: Kind) -> Vec<String> {
+        of(kind).map_or_else(Vec::new, |k| k.spec_field_names())
+    }
 }
 
 /// Load and validate the stack in `root`. On failure, every problem found is returned.
 pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
-    crate::spec::validate::load_stack_with(root, validate_document)
+    crate::spec::validate::load_stack_with(root, &Registry)
+}
+
+/// The JSON Schema of one spec document of any kind (`slsctl schema`).
+pub fn json_schema() -> Value {
+    crate::spec::schema::json_schema(&|generator| {
+        REGISTRY
+            .iter()
+            .map(|k| k.document_schema(generator))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn schema_has_one_branch_per_kind_and_closed_objects() {
+        let schema = json_schema();
+        let branches = schema["oneOf"].as_array().unwrap();
+        assert_eq!(branches.len(), Kind::ALL.len());
+        let function = &schema["$defs"]["FunctionSpec"];
+        assert_eq!(function["additionalProperties"], json!(false));
+        assert!(function["properties"]["memorySize"].is_object());
+        assert_eq!(
+            function["properties"]["memorySize"]["maximum"],
+            json!(10240)
+        );
+    }
+
+    #[test]
+    fn spec_fields_come_from_the_wire_types() {
+        let fields = Registry.spec_field_names(Kind::Queue);
+        assert!(fields.iter().any(|f| f == "visibilityTimeout"));
+        assert!(fields.iter().any(|f| f == "deadLetter"));
+    }
+
+    #[test]
+    fn every_resource_kind_is_registered_once() {
+        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Stack) {
+            let modules = REGISTRY.iter().filter(|k| k.kind() == kind).count();
+            assert_eq!(modules, 1, "{kind} has {modules} modules in the registry");
+        }
+    }
 }

@@ -331,25 +331,21 @@ async fn tagged_resources(
         .map(|t| t.to_string())
         .collect();
     let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        clients.limits.tagging.acquire().await;
-        clients.calls.record("tagging:GetResources");
-        let page = clients
-            .tagging
-            .get_resources()
-            .tag_filters(
-                TagFilter::builder()
-                    .key(TAG_STACK)
-                    .values(stack_name)
-                    .build(),
-            )
-            .set_resource_type_filters(Some(types.clone()))
-            .resources_per_page(100)
-            .set_pagination_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| classify("GetResources", e))?;
+    let mut pages = clients
+        .tagging
+        .get_resources()
+        .tag_filters(
+            TagFilter::builder()
+                .key(TAG_STACK)
+                .values(stack_name)
+                .build(),
+        )
+        .set_resource_type_filters(Some(types))
+        .resources_per_page(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("GetResources", e))?;
         for mapping in page.resource_tag_mapping_list() {
             let Some(arn) = mapping.resource_arn() else {
                 continue;
@@ -368,14 +364,8 @@ async fn tagged_resources(
                 tags,
             });
         }
-        token = page
-            .pagination_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            return Ok(by_kind);
-        }
     }
+    Ok(by_kind)
 }
 
 /// Whether `tags.*` props carry this stack's ownership tags for `id`.

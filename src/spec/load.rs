@@ -1,6 +1,7 @@
 //! Reading a spec directory: files → documents → typed wire documents, with every problem of
 //! every file collected (not only the first).
 
+use std::any::Any;
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -62,34 +63,121 @@ impl<S> Loaded<S> {
     }
 }
 
-/// A document of any kind.
-// Documents live only while a tree is validated; boxing the larger variants would only add noise.
+/// What the loader needs of a resource kind's wire type: which kind it is, and the fields every
+/// kind shares. Each kind's module implements it for its `*SpecWire`.
+pub trait ResourceSpecWire: DeserializeOwned + std::fmt::Debug + Send + Sync + 'static {
+    const KIND: Kind;
+    fn physical_name(&self) -> Option<&String>;
+    fn deletion_policy(&self) -> Option<DeletionPolicyWire>;
+    fn ignore_changes(&self) -> &[String];
+}
+
+/// A resource document of any kind, seen through what every kind shares; the kind's module gets
+/// its typed document back with [`AnyDocument::typed`].
+pub trait ResourceDocument: std::fmt::Debug + Send + Sync {
+    fn kind(&self) -> Kind;
+    fn metadata(&self) -> &MetadataWire;
+    fn source_map(&self) -> &SourceMap;
+    fn origin(&self) -> Option<Location>;
+    fn physical_name(&self) -> Option<&String>;
+    fn deletion_policy(&self) -> Option<DeletionPolicyWire>;
+    fn ignore_changes(&self) -> &[String];
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<S: ResourceSpecWire> ResourceDocument for Loaded<S> {
+    fn kind(&self) -> Kind {
+        S::KIND
+    }
+    fn metadata(&self) -> &MetadataWire {
+        &self.document.metadata
+    }
+    fn source_map(&self) -> &SourceMap {
+        &self.source_map
+    }
+    fn origin(&self) -> Option<Location> {
+        Loaded::origin(self)
+    }
+    fn physical_name(&self) -> Option<&String> {
+        self.document.spec.physical_name()
+    }
+    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
+        self.document.spec.deletion_policy()
+    }
+    fn ignore_changes(&self) -> &[String] {
+        self.document.spec.ignore_changes()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A document: the stack's own, or a resource of a kind the loader does not need to know.
+// One Stack document per tree; boxing it would only add noise.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AnyDocument {
     Stack(Loaded<StackSpecWire>),
-    Function(Loaded<FunctionSpecWire>),
-    Layer(Loaded<LayerSpecWire>),
-    Queue(Loaded<QueueSpecWire>),
-    EventBus(Loaded<EventBusSpecWire>),
-    Rule(Loaded<RuleSpecWire>),
-    Table(Loaded<TableSpecWire>),
-    Api(Loaded<ApiSpecWire>),
+    Resource(Box<dyn ResourceDocument>),
 }
 
 impl AnyDocument {
     pub fn kind(&self) -> Kind {
         match self {
             AnyDocument::Stack(_) => Kind::Stack,
-            AnyDocument::Function(_) => Kind::Function,
-            AnyDocument::Layer(_) => Kind::Layer,
-            AnyDocument::Queue(_) => Kind::Queue,
-            AnyDocument::EventBus(_) => Kind::EventBus,
-            AnyDocument::Rule(_) => Kind::Rule,
-            AnyDocument::Table(_) => Kind::Table,
-            AnyDocument::Api(_) => Kind::Api,
+            AnyDocument::Resource(r) => r.kind(),
         }
     }
+
+    /// The typed resource document, when it is of wire type `S`.
+    pub fn typed<S: ResourceSpecWire>(&self) -> Option<&Loaded<S>> {
+        match self {
+            AnyDocument::Resource(r) => r.as_any().downcast_ref::<Loaded<S>>(),
+            AnyDocument::Stack(_) => None,
+        }
+    }
+
+    pub fn resource(&self) -> Option<&dyn ResourceDocument> {
+        match self {
+            AnyDocument::Resource(r) => Some(r.as_ref()),
+            AnyDocument::Stack(_) => None,
+        }
+    }
+}
+
+/// What the loader needs from the kinds' modules (the registry implements it): parsing a
+/// document of a resource kind, and the values it marks sensitive.
+pub trait KindParser: Sync {
+    /// Deserialize `padded` (a document of `kind`, not `Stack`) into the kind's wire type.
+    fn parse(
+        &self,
+        kind: Kind,
+        padded: &str,
+        file: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
+
+    /// Values the document marks sensitive: they are masked in the texts kept for snippets.
+    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str>;
+}
+
+/// Deserialize one document into wire type `S`, with problems as diagnostics (for the kinds'
+/// [`KindParser::parse`]).
+pub fn parse_typed<S: DeserializeOwned>(
+    padded: &str,
+    display: &Arc<Path>,
+    dir: &Path,
+    map: &SourceMap,
+) -> Result<Loaded<S>, Box<Diagnostic>> {
+    let document: DocumentWire<S> = serde_saphyr::from_str_with_options(padded, yaml_options())
+        .map_err(|e| Box::new(serde_diagnostic(&e, display, map, padded)))?;
+    Ok(Loaded {
+        document,
+        source_map: map.clone(),
+        file: display.clone(),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// A document whose kind and name are known but whose body failed to load: other documents may
@@ -115,7 +203,7 @@ pub struct LoadedTree {
 }
 
 /// Read every `*.yaml` / `*.yml` below `root`.
-pub fn load_tree(root: &Path) -> LoadedTree {
+pub fn load_tree(root: &Path, kinds: &dyn KindParser) -> LoadedTree {
     let mut tree = LoadedTree {
         root: root.to_path_buf(),
         canonical_root: root.to_path_buf(),
@@ -206,9 +294,9 @@ pub fn load_tree(root: &Path) -> LoadedTree {
         };
         tree.sources.files.insert(display.clone(), text.clone());
         let dir = absolute.parent().unwrap_or(&canonical_root).to_path_buf();
-        load_file(&display, &dir, &text, &mut tree);
+        load_file(&display, &dir, &text, &mut tree, kinds);
     }
-    mask_sensitive_sources(&mut tree);
+    mask_sensitive_sources(&mut tree, kinds);
     tree
 }
 
@@ -217,22 +305,12 @@ pub fn load_tree(root: &Path) -> LoadedTree {
 /// snippets have every such value overwritten with `*`, character for character so that columns
 /// stay right. Values shorter than 4 characters are left: masking every `1` would garble the
 /// snippets and hide nothing worth hiding.
-fn mask_sensitive_sources(tree: &mut LoadedTree) {
+fn mask_sensitive_sources(tree: &mut LoadedTree, kinds: &dyn KindParser) {
     let mut secrets: Vec<&str> = tree
         .documents
         .iter()
-        .filter_map(|d| match d {
-            AnyDocument::Function(f) => Some(&f.document.spec),
-            _ => None,
-        })
-        .flat_map(|spec| {
-            spec.sensitive_environment
-                .iter()
-                .filter_map(|key| match spec.environment.get(key) {
-                    Some(crate::spec::wire::EnvValueWire::Literal(value)) => Some(value.as_str()),
-                    _ => None,
-                })
-        })
+        .filter_map(AnyDocument::resource)
+        .flat_map(|document| kinds.sensitive_values(document))
         .filter(|value| value.chars().count() >= 4)
         .collect();
     if secrets.is_empty() {
@@ -349,7 +427,13 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree) {
+fn load_file(
+    display: &Arc<Path>,
+    dir: &Path,
+    text: &str,
+    tree: &mut LoadedTree,
+    kinds: &dyn KindParser,
+) {
     let structure = yaml::scan(display, text);
     // Places the structural pass already explained; serde would report them again, less clearly.
     let explained: HashSet<(u32, u32)> = structure
@@ -362,7 +446,7 @@ fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree)
         if !slice.has_content {
             continue;
         }
-        let (identity, result) = load_document(display, dir, text, &slice, tree);
+        let (identity, result) = load_document(display, dir, text, &slice, tree, kinds);
         if let Some((kind, name)) = &identity {
             // Name the resource on the structural problems that lie inside this document.
             let last_line =
@@ -413,6 +497,7 @@ fn load_document(
     text: &str,
     slice: &DocumentSlice,
     tree: &mut LoadedTree,
+    kinds: &dyn KindParser,
 ) -> (Identity, Result<(), Box<Diagnostic>>) {
     let padded = slice.padded_text(text);
     let map = &slice.source_map;
@@ -434,7 +519,7 @@ fn load_document(
         .as_deref()
         .and_then(Kind::parse)
         .zip(header.metadata.as_ref().and_then(|m| m.name.clone()));
-    let result = load_typed(display, dir, &padded, slice, header, tree);
+    let result = load_typed(display, dir, &padded, slice, header, tree, kinds);
     (identity, result)
 }
 
@@ -445,6 +530,7 @@ fn load_typed(
     slice: &DocumentSlice,
     header: HeaderWire,
     tree: &mut LoadedTree,
+    kinds: &dyn KindParser,
 ) -> Result<(), Box<Diagnostic>> {
     let map = &slice.source_map;
 
@@ -494,30 +580,9 @@ fn load_typed(
         ));
     };
 
-    fn typed<S: DeserializeOwned>(
-        padded: &str,
-        display: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Loaded<S>, Box<Diagnostic>> {
-        let document: DocumentWire<S> = serde_saphyr::from_str_with_options(padded, yaml_options())
-            .map_err(|e| Box::new(serde_diagnostic(&e, display, map, padded)))?;
-        Ok(Loaded {
-            document,
-            source_map: map.clone(),
-            file: display.clone(),
-            dir: dir.to_path_buf(),
-        })
-    }
     let document = match kind {
-        Kind::Stack => AnyDocument::Stack(typed(padded, display, dir, map)?),
-        Kind::Function => AnyDocument::Function(typed(padded, display, dir, map)?),
-        Kind::Layer => AnyDocument::Layer(typed(padded, display, dir, map)?),
-        Kind::Queue => AnyDocument::Queue(typed(padded, display, dir, map)?),
-        Kind::EventBus => AnyDocument::EventBus(typed(padded, display, dir, map)?),
-        Kind::Rule => AnyDocument::Rule(typed(padded, display, dir, map)?),
-        Kind::Table => AnyDocument::Table(typed(padded, display, dir, map)?),
-        Kind::Api => AnyDocument::Api(typed(padded, display, dir, map)?),
+        Kind::Stack => AnyDocument::Stack(parse_typed(padded, display, dir, map)?),
+        kind => AnyDocument::Resource(kinds.parse(kind, padded, display, dir, map)?),
     };
     tree.documents.push(document);
     Ok(())

@@ -33,18 +33,14 @@ pub struct LiveApi {
 /// All REST APIs of the account and region (500 a page, tags included).
 pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
     let mut out = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetRestApis");
-        let page = clients
-            .apigateway
-            .get_rest_apis()
-            .limit(500)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| classify("GetRestApis", e))?;
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("GetRestApis", e))?;
         for api in page.items() {
             let mut props = Props::new();
             props.insert(
@@ -73,11 +69,8 @@ pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
                 resources: BTreeMap::new(),
             });
         }
-        position = page.position().map(str::to_string);
-        if position.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The Lambda function ARN inside a proxy integration URI.
@@ -97,20 +90,16 @@ pub fn integration_uri(region: &str, function_arn: &str) -> String {
 
 /// Read the routes, the resource tree and the stage of an API into its props.
 pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
-    let mut position: Option<String> = None;
-    loop {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetResources");
-        let page = clients
-            .apigateway
-            .get_resources()
-            .rest_api_id(&api.id)
-            .embed("methods")
-            .limit(500)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| classify("GetResources", e))?;
+    let mut pages = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(&api.id)
+        .embed("methods")
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("GetResources", e))?;
         for resource in page.items() {
             let path = resource.path().unwrap_or("/").to_string();
             api.resources
@@ -127,13 +116,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
                 );
             }
         }
-        position = page.position().map(str::to_string);
-        if position.is_none() {
-            break;
-        }
     }
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetStages");
     let stages = clients
         .apigateway
         .get_stages()
@@ -157,8 +140,6 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
         );
     }
     if let Some(deployment) = live.deployment_id() {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetDeployment");
         let deployed = clients
             .apigateway
             .get_deployment()
@@ -215,8 +196,6 @@ async fn send_create(
     endpoint: &str,
     tags: HashMap<String, String>,
 ) -> Result<String, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:CreateRestApi");
     let output = clients
         .apigateway
         .create_rest_api()
@@ -239,7 +218,7 @@ async fn send_create(
     Ok(output.id().unwrap_or_default().to_string())
 }
 
-fn patch(path: &str, value: String) -> PatchOperation {
+pub(crate) fn patch(path: &str, value: String) -> PatchOperation {
     PatchOperation::builder()
         .op(Op::Replace)
         .path(path)
@@ -252,8 +231,6 @@ pub async fn set_description(
     id: &str,
     description: &str,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:UpdateRestApi");
     clients
         .apigateway
         .update_rest_api()
@@ -274,8 +251,6 @@ pub async fn ensure_resources(
 ) -> Result<BTreeMap<String, String>, AwsError> {
     let mut resources = existing.clone();
     if !resources.contains_key("/") {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetResources");
         let page = clients
             .apigateway
             .get_resources()
@@ -311,8 +286,6 @@ pub async fn ensure_resources(
             // again (AWS refuses a second resource of the same path with a conflict, the
             // emulator makes one; see `create_at_most_once`).
             let create = || async {
-                clients.limits.apigateway_create_resource.acquire().await;
-                clients.calls.record("apigateway:CreateResource");
                 clients
                     .apigateway
                     .create_resource()
@@ -339,8 +312,6 @@ pub async fn ensure_resources(
 
 /// Every resource of the API: path → resource id.
 async fn resource_ids(clients: &Clients, id: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetResources");
     let page = clients
         .apigateway
         .get_resources()
@@ -371,8 +342,6 @@ pub async fn put_route(
     exists: bool,
 ) -> Result<(), AwsError> {
     if !exists {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:PutMethod");
         let put = clients
             .apigateway
             .put_method()
@@ -392,8 +361,6 @@ pub async fn put_route(
             }
         }
     }
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:PutIntegration");
     clients
         .apigateway
         .put_integration()
@@ -416,8 +383,6 @@ pub async fn delete_route(
     resource: &str,
     method: &str,
 ) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteMethod");
     gone_is_done(
         clients
             .apigateway
@@ -445,8 +410,6 @@ pub async fn deploy(
 ) -> Result<(), AwsError> {
     let description = format!("{DEPLOYMENT_MARKER}{digest}");
     let create = || async {
-        clients.limits.apigateway_deployment.acquire().await;
-        clients.calls.record("apigateway:CreateDeployment");
         clients
             .apigateway
             .create_deployment()
@@ -478,8 +441,6 @@ async fn stage_deployment_description(
     id: &str,
     stage: &str,
 ) -> Result<Option<String>, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetStage");
     let live = found_or_none(
         clients
             .apigateway
@@ -493,8 +454,6 @@ async fn stage_deployment_description(
     let Some(deployment) = live.as_ref().and_then(|s| s.deployment_id()) else {
         return Ok(None);
     };
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetDeployment");
     let deployed = clients
         .apigateway
         .get_deployment()
@@ -538,8 +497,6 @@ pub async fn update_stage(
                 .build(),
         ),
     }
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:UpdateStage");
     clients
         .apigateway
         .update_stage()
@@ -553,8 +510,6 @@ pub async fn update_stage(
 }
 
 pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteRestApi");
     gone_is_done(
         clients
             .apigateway
@@ -577,8 +532,6 @@ pub async fn tag(
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
     if !add.is_empty() {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:TagResource");
         clients
             .apigateway
             .tag_resource()
@@ -589,8 +542,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:UntagResource");
         clients
             .apigateway
             .untag_resource()
@@ -618,18 +569,14 @@ pub struct LiveDomain {
 /// Every custom domain of the account and region (500 a page, tags included).
 pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
     let mut out = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        clients.limits.apigateway.acquire().await;
-        clients.calls.record("apigateway:GetDomainNames");
-        let page = clients
-            .apigateway
-            .get_domain_names()
-            .limit(500)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| classify("GetDomainNames", e))?;
+    let mut pages = clients
+        .apigateway
+        .get_domain_names()
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("GetDomainNames", e))?;
         for domain in page.items() {
             out.push(LiveDomain {
                 name: domain.domain_name().unwrap_or_default().to_string(),
@@ -644,11 +591,8 @@ pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError
                     .unwrap_or_default(),
             });
         }
-        position = page.position().map(str::to_string);
-        if position.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The API's domain as one JSON value: name, certificate, base path (`(none)` for the root), and
@@ -659,8 +603,6 @@ pub async fn describe_domain(
     api_id: &str,
     ours: bool,
 ) -> Result<Value, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetBasePathMappings");
     let mappings = clients
         .apigateway
         .get_base_path_mappings()
@@ -680,172 +622,4 @@ pub async fn describe_domain(
         value["foreign"] = json!(true);
     }
     Ok(value)
-}
-
-pub async fn create_domain(
-    clients: &Clients,
-    name: &str,
-    certificate: &str,
-    endpoint: &str,
-    tags: HashMap<String, String>,
-) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:CreateDomainName");
-    let request = clients
-        .apigateway
-        .create_domain_name()
-        .domain_name(name)
-        .endpoint_configuration(
-            EndpointConfiguration::builder()
-                .types(EndpointType::from(endpoint))
-                .build(),
-        )
-        .set_tags(Some(tags.clone()));
-    // Regional endpoints take a certificate of their region; edge ones one of us-east-1.
-    let request = if endpoint == "EDGE" {
-        request.certificate_arn(certificate)
-    } else {
-        request.regional_certificate_arn(certificate)
-    };
-    let created = request
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateDomainName", e));
-    match created {
-        // The SDK's retry of a create whose answer was lost: a domain with this stack's
-        // ownership tags is that first attempt's.
-        Err(error) if error.already_exists() => match domain_tags(clients, name).await? {
-            Some(live) if crate::kinds::desired::same_owner(&live, &tags) => Ok(()),
-            _ => Err(error),
-        },
-        other => other,
-    }
-}
-
-pub async fn set_domain_certificate(
-    clients: &Clients,
-    name: &str,
-    certificate: &str,
-    endpoint: &str,
-) -> Result<(), AwsError> {
-    let path = if endpoint == "EDGE" {
-        "/certificateArn"
-    } else {
-        "/regionalCertificateArn"
-    };
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:UpdateDomainName");
-    clients
-        .apigateway
-        .update_domain_name()
-        .domain_name(name)
-        .patch_operations(patch(path, certificate.to_string()))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateDomainName", e))
-}
-
-pub async fn create_mapping(
-    clients: &Clients,
-    domain: &str,
-    api_id: &str,
-    stage: &str,
-    base_path: &str,
-) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:CreateBasePathMapping");
-    let created = clients
-        .apigateway
-        .create_base_path_mapping()
-        .domain_name(domain)
-        .rest_api_id(api_id)
-        .stage(stage)
-        .set_base_path((base_path != "(none)").then(|| base_path.to_string()))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateBasePathMapping", e));
-    let error = match created {
-        Err(error) if error.already_exists() => error,
-        other => return other,
-    };
-    // The SDK's retry of a create whose answer was lost: the same mapping (this API, this
-    // stage) is that first attempt's; a mapping to anything else is not ours to take.
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetBasePathMapping");
-    let live = found_or_none(
-        clients
-            .apigateway
-            .get_base_path_mapping()
-            .domain_name(domain)
-            .base_path(base_path)
-            .send()
-            .await
-            .map_err(|e| classify("GetBasePathMapping", e)),
-    )?;
-    match live {
-        Some(m) if m.rest_api_id() == Some(api_id) && m.stage() == Some(stage) => Ok(()),
-        _ => Err(error),
-    }
-}
-
-pub async fn delete_mapping(
-    clients: &Clients,
-    domain: &str,
-    base_path: &str,
-) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteBasePathMapping");
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_base_path_mapping()
-            .domain_name(domain)
-            .base_path(base_path)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteBasePathMapping", e)),
-    )
-}
-
-pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:DeleteDomainName");
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_domain_name()
-            .domain_name(domain)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteDomainName", e)),
-    )
-}
-
-/// The tags of a custom domain, or `None` when no such domain exists.
-pub async fn domain_tags(
-    clients: &Clients,
-    name: &str,
-) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-    clients.limits.apigateway.acquire().await;
-    clients.calls.record("apigateway:GetDomainName");
-    Ok(found_or_none(
-        clients
-            .apigateway
-            .get_domain_name()
-            .domain_name(name)
-            .send()
-            .await
-            .map_err(|e| classify("GetDomainName", e)),
-    )?
-    .map(|domain| {
-        domain
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
-    }))
 }

@@ -1,6 +1,12 @@
 //! The api kind.
+pub(crate) mod apply;
 pub mod aws;
+pub mod checks;
+pub mod domain;
 pub(crate) mod observe;
+pub(crate) mod props;
+pub(crate) mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -9,7 +15,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Api kind.
@@ -31,14 +37,12 @@ impl ResourceKind for ApiKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Api(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::ApiSpecWire>(document)?;
         let _ = physical_name;
-        Some(ResourceSpec::Api(v.api(ctx, l)?))
+        Some(ResourceSpec::Api(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -53,7 +57,7 @@ impl ResourceKind for ApiKind {
         let ResourceSpec::Api(a) = &resource.spec else {
             return;
         };
-        desired::api_props(stack, ctx, resource, a, props);
+        props::api_props(stack, ctx, resource, a, props);
         desired::tags(stack, resource, props);
     }
 
@@ -62,7 +66,52 @@ impl ResourceKind for ApiKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_api(ctx, action))
+        Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::ApiSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::ApiSpecWire>(
+            generator,
+            Kind::Api,
+            "An API Gateway REST API with Lambda proxy routes.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::ApiSpecWire>()
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::ApiSpecWire>(document)?)
+    }
+
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    ) {
+        let _ = stack;
+        if let Some(l) = super::typed::<wire::ApiSpecWire>(document) {
+            checks::cross_checks(v, ctx, resource, l);
+        }
     }
 
     fn observe<'a>(

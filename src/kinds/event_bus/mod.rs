@@ -1,5 +1,11 @@
 //! The event_bus kind.
+pub(crate) mod apply;
+pub mod aws;
+pub mod checks;
 pub(crate) mod observe;
+pub(crate) mod props;
+pub(crate) mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -8,7 +14,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The EventBus kind.
@@ -30,12 +36,10 @@ impl ResourceKind for EventBusKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::EventBus(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::EventBusSpecWire>(document)?;
         if physical_name == "default" {
             v.diagnostics.push(
                 ctx.error(
@@ -51,7 +55,7 @@ impl ResourceKind for EventBusKind {
                     .hint("shorten the stack or bus name, or set spec.physicalName"),
             );
         }
-        Some(ResourceSpec::EventBus(v.event_bus(ctx, l)?))
+        Some(ResourceSpec::EventBus(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -66,22 +70,7 @@ impl ResourceKind for EventBusKind {
         let ResourceSpec::EventBus(b) = &resource.spec else {
             return;
         };
-        props.insert(
-            "description".into(),
-            crate::plan::FieldValue::known(b.description.clone()),
-        );
-        if let Some(archive) = &b.archive {
-            props.insert(
-                "archive.retentionDays".into(),
-                crate::plan::FieldValue::known(archive.retention_days),
-            );
-            props.insert(
-                "archive.pattern".into(),
-                crate::plan::FieldValue::known(
-                    archive.pattern.clone().unwrap_or(serde_json::Value::Null),
-                ),
-            );
-        }
+        props::event_bus_props(b, props);
         desired::tags(stack, resource, props);
     }
 
@@ -90,7 +79,38 @@ impl ResourceKind for EventBusKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_bus(ctx, action))
+        Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::EventBusSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::EventBusSpecWire>(
+            generator,
+            Kind::EventBus,
+            "An EventBridge bus, with an optional archive.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::EventBusSpecWire>()
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
     }
 
     fn tagged_types(&self) -> &'static [&'static str] {

@@ -41,49 +41,33 @@ pub async fn observe(
         return Ok(out);
     }
     for chunk in resource_ids.chunks(50) {
-        let mut token: Option<String> = None;
-        loop {
-            clients.limits.autoscaling.acquire().await;
-            clients
-                .calls
-                .record("application-autoscaling:DescribeScalableTargets");
-            let page = clients
-                .autoscaling
-                .describe_scalable_targets()
-                .service_namespace(ServiceNamespace::Lambda)
-                .set_resource_ids(Some(chunk.to_vec()))
-                .scalable_dimension(dimension())
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| classify("DescribeScalableTargets", e))?;
+        let mut pages = clients
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Lambda)
+            .set_resource_ids(Some(chunk.to_vec()))
+            .scalable_dimension(dimension())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("DescribeScalableTargets", e))?;
             for target in page.scalable_targets() {
                 out.entry(target.resource_id().to_string())
                     .or_default()
                     .insert("autoscaling".into(), FieldValue::known("registered"));
             }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
         }
     }
     let wanted: std::collections::BTreeSet<&str> =
         resource_ids.iter().map(String::as_str).collect();
-    let mut token: Option<String> = None;
-    loop {
-        clients.limits.autoscaling.acquire().await;
-        clients
-            .calls
-            .record("application-autoscaling:DescribeScheduledActions");
-        let page = clients
-            .autoscaling
-            .describe_scheduled_actions()
-            .service_namespace(ServiceNamespace::Lambda)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| classify("DescribeScheduledActions", e))?;
+    let mut pages = clients
+        .autoscaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Lambda)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("DescribeScheduledActions", e))?;
         for action in page.scheduled_actions() {
             if !wanted.contains(action.resource_id()) {
                 continue;
@@ -101,25 +85,15 @@ pub async fn observe(
                     })),
                 );
         }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
     }
-    let mut token: Option<String> = None;
-    loop {
-        clients.limits.autoscaling.acquire().await;
-        clients
-            .calls
-            .record("application-autoscaling:DescribeScalingPolicies");
-        let page = clients
-            .autoscaling
-            .describe_scaling_policies()
-            .service_namespace(ServiceNamespace::Lambda)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| classify("DescribeScalingPolicies", e))?;
+    let mut pages = clients
+        .autoscaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Lambda)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("DescribeScalingPolicies", e))?;
         for policy in page.scaling_policies() {
             if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
                 continue;
@@ -133,19 +107,11 @@ pub async fn observe(
                     );
             }
         }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
     }
     Ok(out)
 }
 
 pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result<(), AwsError> {
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:RegisterScalableTarget");
     clients
         .autoscaling
         .register_scalable_target()
@@ -162,10 +128,6 @@ pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result
 
 /// Deregistering also removes the target's scheduled actions and policies.
 pub async fn deregister(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:DeregisterScalableTarget");
     gone_is_done(
         clients
             .autoscaling
@@ -187,10 +149,6 @@ pub async fn put_schedule(
     value: &Value,
 ) -> Result<(), AwsError> {
     let int = |k: &str| value.get(k).and_then(Value::as_i64).map(|v| v as i32);
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:PutScheduledAction");
     clients
         .autoscaling
         .put_scheduled_action()
@@ -223,10 +181,6 @@ pub async fn put_schedule(
 }
 
 pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:DeleteScheduledAction");
     gone_is_done(
         clients
             .autoscaling
@@ -255,10 +209,6 @@ pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<()
         )
         .build()
         .map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))?;
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:PutScalingPolicy");
     clients
         .autoscaling
         .put_scaling_policy()
@@ -275,10 +225,6 @@ pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<()
 }
 
 pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    clients.limits.autoscaling.acquire().await;
-    clients
-        .calls
-        .record("application-autoscaling:DeleteScalingPolicy");
     gone_is_done(
         clients
             .autoscaling

@@ -42,8 +42,6 @@ pub struct LiveMapping {
 }
 
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
-    clients.limits.lambda_get_function.acquire().await;
-    clients.calls.record("lambda:GetFunction");
     let output = match found_or_none(
         clients
             .lambda
@@ -183,18 +181,14 @@ pub async fn list_mappings(
     clients: &Clients,
 ) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListEventSourceMappings");
-        let page = clients
-            .lambda
-            .list_event_source_mappings()
-            .set_marker(marker.clone())
-            .max_items(100)
-            .send()
-            .await
-            .map_err(|e| classify("ListEventSourceMappings", e))?;
+    let mut pages = clients
+        .lambda
+        .list_event_source_mappings()
+        .max_items(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListEventSourceMappings", e))?;
         for mapping in page.event_source_mappings() {
             let (Some(uuid), Some(function_arn), Some(source_arn)) = (
                 mapping.uuid(),
@@ -212,11 +206,8 @@ pub async fn list_mappings(
                 mapping.clone(),
             ));
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The props of one trigger, as `plan::desired` writes them.
@@ -301,18 +292,14 @@ pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, S
 
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayers");
-        let page = clients
-            .lambda
-            .list_layers()
-            .set_marker(marker.clone())
-            .max_items(50)
-            .send()
-            .await
-            .map_err(|e| classify("ListLayers", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layers()
+        .max_items(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayers", e))?;
         for layer in page.layers() {
             let Some(latest) = layer.latest_matching_version() else {
                 continue;
@@ -365,11 +352,8 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
                 props,
             });
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// Publish a layer version; returns its ARN.
@@ -389,8 +373,6 @@ pub async fn publish_layer(
     license: Option<&str>,
 ) -> Result<String, AwsError> {
     let publish = || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:PublishLayerVersion");
         let output = clients
             .lambda
             .publish_layer_version()
@@ -433,20 +415,15 @@ async fn newest_layer_version_described(
     name: &str,
     description: &str,
 ) -> Result<Option<String>, AwsError> {
-    let mut marker: Option<String> = None;
     let mut newest: Option<(i64, String, String)> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = match clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))
-        {
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page.map_err(|e| classify("ListLayerVersions", e)) {
             Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
             other => other?,
         };
@@ -462,10 +439,6 @@ async fn newest_layer_version_described(
                 ));
             }
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     Ok(newest
         .filter(|(_, _, described)| described == description)
@@ -474,28 +447,18 @@ async fn newest_layer_version_described(
 
 /// Delete every version of a layer.
 pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let mut marker: Option<String> = None;
     let mut versions = Vec::new();
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
         versions.extend(page.layer_versions().iter().map(|v| v.version()));
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     for version in versions {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:DeleteLayerVersion");
         clients
             .lambda
             .delete_layer_version()
@@ -616,8 +579,6 @@ async fn send_create_function(
     clients: &Clients,
     input: &FunctionInput,
 ) -> Result<String, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:CreateFunction");
     let image = input.package_type == "Image";
     clients
         .lambda
@@ -674,41 +635,45 @@ async fn made_by(
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("lambda:GetFunction(waiter)");
-    clients
-        .lambda
-        .wait_until_function_active_v2()
-        .function_name(name)
-        .wait(SETTLE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for function Active",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .lambda
+            .wait_until_function_active_v2()
+            .function_name(name)
+            .wait(SETTLE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for function Active",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }
 
 /// Wait until a previous update has finished (`LastUpdateStatus` no longer `InProgress`):
 /// Lambda refuses a second change while one is running (ResourceConflictException).
 pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("lambda:GetFunction(waiter)");
-    clients
-        .lambda
-        .wait_until_function_updated_v2()
-        .function_name(name)
-        .wait(SETTLE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for function update",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .lambda
+            .wait_until_function_updated_v2()
+            .function_name(name)
+            .wait(SETTLE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for function update",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }
 
 /// Run a mutating call, retrying while Lambda reports a conflicting update in progress.
@@ -752,8 +717,6 @@ pub async fn update_code(
     architecture: &str,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, name, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateFunctionCode");
         let request = clients
             .lambda
             .update_function_code()
@@ -797,8 +760,6 @@ async fn send_update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, &input.name, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateFunctionConfiguration");
         clients
             .lambda
             .update_function_configuration()
@@ -841,31 +802,24 @@ pub async fn set_reserved_concurrency(
     name: &str,
     value: Option<i32>,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
     match value {
-        Some(n) => {
-            clients.calls.record("lambda:PutFunctionConcurrency");
-            clients
-                .lambda
-                .put_function_concurrency()
-                .function_name(name)
-                .reserved_concurrent_executions(n)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("PutFunctionConcurrency", e))
-        }
-        None => {
-            clients.calls.record("lambda:DeleteFunctionConcurrency");
-            clients
-                .lambda
-                .delete_function_concurrency()
-                .function_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteFunctionConcurrency", e))
-        }
+        Some(n) => clients
+            .lambda
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(n)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("PutFunctionConcurrency", e)),
+        None => clients
+            .lambda
+            .delete_function_concurrency()
+            .function_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteFunctionConcurrency", e)),
     }
 }
 
@@ -876,8 +830,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:TagResource");
         clients
             .lambda
             .tag_resource()
@@ -888,8 +840,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UntagResource");
         clients
             .lambda
             .untag_resource()
@@ -903,8 +853,6 @@ pub async fn tag(
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:DeleteFunction");
     gone_is_done(
         clients
             .lambda
@@ -966,8 +914,6 @@ async fn find_mapping(
     function: &str,
     queue_arn: &str,
 ) -> Result<Option<String>, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:ListEventSourceMappings");
     let page = clients
         .lambda
         .list_event_source_mappings()
@@ -983,8 +929,6 @@ async fn find_mapping(
 }
 
 async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:CreateEventSourceMapping");
     clients
         .lambda
         .create_event_source_mapping()
@@ -1021,8 +965,6 @@ pub async fn update_mapping(
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
     with_mapping_settled(clients, uuid, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:UpdateEventSourceMapping");
         clients
             .lambda
             .update_event_source_mapping()
@@ -1052,8 +994,6 @@ pub async fn update_mapping(
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
     gone_is_done(
         with_mapping_settled(clients, uuid, || async {
-            clients.limits.lambda.acquire().await;
-            clients.calls.record("lambda:DeleteEventSourceMapping");
             clients
                 .lambda
                 .delete_event_source_mapping()
@@ -1090,8 +1030,6 @@ pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), A
     let mut delay = Duration::from_millis(500);
     let mut told = false;
     loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:GetEventSourceMapping");
         let state = match clients
             .lambda
             .get_event_source_mapping()
@@ -1167,18 +1105,14 @@ pub async fn all_aliases(
     function: &str,
 ) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListAliases");
-        let page = match clients
-            .lambda
-            .list_aliases()
-            .function_name(function)
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
+    let mut pages = clients
+        .lambda
+        .list_aliases()
+        .function_name(function)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(page) => page,
             Err(e) => {
                 let error = classify("ListAliases", e);
@@ -1190,11 +1124,8 @@ pub async fn all_aliases(
             }
         };
         out.extend(page.aliases().iter().cloned());
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// The alias's provisioned concurrency as props hold it: the requested number while it is
@@ -1205,10 +1136,6 @@ pub async fn get_provisioned_concurrency(
     function: &str,
     alias: &str,
 ) -> Result<Option<Value>, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients
-        .calls
-        .record("lambda:GetProvisionedConcurrencyConfig");
     match clients
         .lambda
         .get_provisioned_concurrency_config()
@@ -1247,39 +1174,28 @@ pub async fn set_provisioned_concurrency(
     value: Option<i32>,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
         match value {
-            Some(n) => {
-                clients
-                    .calls
-                    .record("lambda:PutProvisionedConcurrencyConfig");
+            Some(n) => clients
+                .lambda
+                .put_provisioned_concurrency_config()
+                .function_name(function)
+                .qualifier(alias)
+                .provisioned_concurrent_executions(n)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("PutProvisionedConcurrencyConfig", e)),
+            None => gone_is_done(
                 clients
                     .lambda
-                    .put_provisioned_concurrency_config()
+                    .delete_provisioned_concurrency_config()
                     .function_name(function)
                     .qualifier(alias)
-                    .provisioned_concurrent_executions(n)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| classify("PutProvisionedConcurrencyConfig", e))
-            }
-            None => {
-                clients
-                    .calls
-                    .record("lambda:DeleteProvisionedConcurrencyConfig");
-                gone_is_done(
-                    clients
-                        .lambda
-                        .delete_provisioned_concurrency_config()
-                        .function_name(function)
-                        .qualifier(alias)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
-                )
-            }
+                    .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
+            ),
         }
     })
     .await
@@ -1288,8 +1204,6 @@ pub async fn set_provisioned_concurrency(
 /// Publish the function's current code and configuration as a version; returns its number.
 pub async fn publish_version(clients: &Clients, function: &str) -> Result<String, AwsError> {
     let version = with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:PublishVersion");
         clients
             .lambda
             .publish_version()
@@ -1312,10 +1226,8 @@ pub async fn put_alias(
     digest: &str,
     exists: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
     let description = alias_description(digest);
     let update = || async {
-        clients.calls.record("lambda:UpdateAlias");
         clients
             .lambda
             .update_alias()
@@ -1331,7 +1243,6 @@ pub async fn put_alias(
     if exists {
         return update().await;
     }
-    clients.calls.record("lambda:CreateAlias");
     let created = clients
         .lambda
         .create_alias()
@@ -1348,7 +1259,6 @@ pub async fn put_alias(
         // that first attempt's (or an earlier run's) and is brought to this version.
         Err(error) if error.already_exists() => {
             if alias_is_managed(clients, function, alias).await? {
-                clients.limits.lambda.acquire().await;
                 update().await
             } else {
                 Err(error)
@@ -1364,8 +1274,6 @@ async fn alias_is_managed(
     function: &str,
     alias: &str,
 ) -> Result<bool, AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:GetAlias");
     let live = found_or_none(
         clients
             .lambda
@@ -1382,8 +1290,6 @@ async fn alias_is_managed(
 }
 
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:DeleteAlias");
     gone_is_done(
         clients
             .lambda
@@ -1410,8 +1316,6 @@ pub async fn get_permissions(
     qualifier: Option<&str>,
     ours: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Props, AwsError> {
-    clients.limits.lambda_get_policy.acquire().await;
-    clients.calls.record("lambda:GetPolicy");
     let policy = match clients
         .lambda
         .get_policy()
@@ -1496,8 +1400,6 @@ pub async fn add_permission(
     };
     let qualifier = value.get("qualifier").and_then(Value::as_str);
     with_conflict_retry(clients, function, || async {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:AddPermission");
         let added = clients
             .lambda
             .add_permission()
@@ -1544,8 +1446,6 @@ pub async fn remove_permission(
     sid: &str,
     qualifier: Option<&str>,
 ) -> Result<(), AwsError> {
-    clients.limits.lambda.acquire().await;
-    clients.calls.record("lambda:RemovePermission");
     gone_is_done(
         clients
             .lambda

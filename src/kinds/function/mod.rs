@@ -1,8 +1,10 @@
 //! The Function kind.
 pub mod autoscaling;
 pub mod aws;
+pub mod checks;
 pub(crate) mod observe;
 pub mod versions;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Function kind.
@@ -38,12 +40,10 @@ impl ResourceKind for FunctionKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Function(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::FunctionSpecWire>(document)?;
         let _ = physical_name;
         Some(ResourceSpec::Function(v.function(ctx, l)?))
     }
@@ -75,6 +75,68 @@ impl ResourceKind for FunctionKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_function(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::FunctionSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::FunctionSpecWire>(
+            generator,
+            Kind::Function,
+            "A Lambda function with its alias, provisioned concurrency and triggers.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::FunctionSpecWire>()
+    }
+
+    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
+        super::typed::<wire::FunctionSpecWire>(document)
+            .map_or_else(Vec::new, checks::sensitive_values)
+    }
+
+    fn entry_facts(
+        &self,
+        v: &Validator<'_>,
+        document: &dyn ResourceDocument,
+        entry: &mut crate::spec::validate::Entry,
+    ) {
+        let _ = v;
+        if let Some(l) = super::typed::<wire::FunctionSpecWire>(document) {
+            checks::entry_facts(v, l, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::FunctionSpecWire>(document)?)
+    }
+
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    ) {
+        let _ = stack;
+        if let Some(l) = super::typed::<wire::FunctionSpecWire>(document) {
+            checks::cross_checks(v, ctx, stack, resource, l);
+        }
     }
 
     fn tagged_types(&self) -> &'static [&'static str] {

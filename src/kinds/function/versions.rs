@@ -37,44 +37,37 @@ pub async fn prune_function_versions(
 ) -> Result<Vec<u64>, AwsError> {
     let in_use = alias_versions(clients, function).await?;
     let mut published = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListVersionsByFunction");
-        let page = clients
-            .lambda
-            .list_versions_by_function()
-            .function_name(function)
-            .set_marker(marker.clone())
-            .max_items(50)
-            .send()
-            .await
-            .map_err(|e| classify("ListVersionsByFunction", e))?;
+    let mut pages = clients
+        .lambda
+        .list_versions_by_function()
+        .function_name(function)
+        .max_items(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListVersionsByFunction", e))?;
         // `$LATEST` is not a number and never a candidate.
         published.extend(
             page.versions()
                 .iter()
                 .filter_map(|v| v.version()?.parse::<u64>().ok()),
         );
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     let mut deleted = Vec::new();
     for version in versions_to_delete(&published, &in_use, keep) {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:DeleteFunction(version)");
         let result = gone_is_done(
-            clients
-                .lambda
-                .delete_function()
-                .function_name(function)
-                .qualifier(version.to_string())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteFunction", e)),
+            crate::aws::accounting::counted_as(
+                "version",
+                clients
+                    .lambda
+                    .delete_function()
+                    .function_name(function)
+                    .qualifier(version.to_string())
+                    .send(),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteFunction", e)),
         );
         match result {
             Ok(()) => deleted.push(version),
@@ -115,18 +108,14 @@ pub async fn prune_layer_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let mut ours = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:ListLayerVersions");
-        let page = clients
-            .lambda
-            .list_layer_versions()
-            .layer_name(layer)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| classify("ListLayerVersions", e))?;
+    let mut pages = clients
+        .lambda
+        .list_layer_versions()
+        .layer_name(layer)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
         for version in page.layer_versions() {
             let owned = version
                 .description()
@@ -139,15 +128,9 @@ pub async fn prune_layer_versions(
                 ours.push(version.version() as u64);
             }
         }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
     }
     let mut deleted = Vec::new();
     for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
-        clients.limits.lambda.acquire().await;
-        clients.calls.record("lambda:DeleteLayerVersion");
         gone_is_done(
             clients
                 .lambda

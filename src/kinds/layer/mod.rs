@@ -1,5 +1,6 @@
 //! The layer kind.
 pub(crate) mod observe;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -8,7 +9,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Layer kind.
@@ -30,12 +31,10 @@ impl ResourceKind for LayerKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Layer(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::LayerSpecWire>(document)?;
         let _ = physical_name;
         Some(ResourceSpec::Layer(v.layer(ctx, l)?))
     }
@@ -61,6 +60,28 @@ impl ResourceKind for LayerKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(crate::apply::run_layer(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::LayerSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::LayerSpecWire>(
+            generator,
+            Kind::Layer,
+            "A Lambda layer built from a directory.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::LayerSpecWire>()
     }
 
     fn observe<'a>(

@@ -22,8 +22,6 @@ pub struct LiveQueue {
 }
 
 pub async fn get_queue_url(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:GetQueueUrl");
     Ok(found_or_none(
         clients
             .sqs
@@ -41,8 +39,6 @@ pub async fn get_queue(
     url: &str,
     tags: Option<BTreeMap<String, String>>,
 ) -> Result<Option<LiveQueue>, AwsError> {
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:GetQueueAttributes");
     let output = match found_or_none(
         clients
             .sqs
@@ -72,8 +68,6 @@ pub async fn get_queue(
 }
 
 pub async fn list_tags(clients: &Clients, url: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.sqs_tagging.acquire().await;
-    clients.calls.record("sqs:ListQueueTags");
     let output = clients
         .sqs
         .list_queue_tags()
@@ -317,8 +311,6 @@ pub async fn create_queue(
                 .then(|| format!("the name {name} is in SQS's 60 s cooldown after a deletion"))
         },
         || async {
-            clients.limits.sqs.acquire().await;
-            clients.calls.record("sqs:CreateQueue");
             clients
                 .sqs
                 .create_queue()
@@ -339,8 +331,6 @@ pub async fn set_attributes(
     url: &str,
     attributes: HashMap<QueueAttributeName, String>,
 ) -> Result<(), AwsError> {
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:SetQueueAttributes");
     clients
         .sqs
         .set_queue_attributes()
@@ -359,8 +349,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.sqs_tagging.acquire().await;
-        clients.calls.record("sqs:TagQueue");
         clients
             .sqs
             .tag_queue()
@@ -371,8 +359,6 @@ pub async fn tag(
             .map_err(|e| classify("TagQueue", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.sqs_tagging.acquire().await;
-        clients.calls.record("sqs:UntagQueue");
         clients
             .sqs
             .untag_queue()
@@ -386,8 +372,6 @@ pub async fn tag(
 }
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:DeleteQueue");
     gone_is_done(
         clients
             .sqs
@@ -464,8 +448,6 @@ pub fn merged_policy(live: Option<&str>, desired: &Props) -> String {
 }
 
 pub async fn get_policy(clients: &Clients, url: &str) -> Result<Option<String>, AwsError> {
-    clients.limits.sqs.acquire().await;
-    clients.calls.record("sqs:GetQueueAttributes");
     let output = clients
         .sqs
         .get_queue_attributes()

@@ -1,6 +1,11 @@
 //! The queue kind.
+mod apply;
 pub mod aws;
+pub mod checks;
 pub(crate) mod observe;
+mod props;
+mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -9,7 +14,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Queue kind.
@@ -36,12 +41,10 @@ impl ResourceKind for QueueKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Queue(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::QueueSpecWire>(document)?;
         if l.document.spec.fifo == Some(true) {
             if l.document.spec.physical_name.is_none() {
                 physical_name.push_str(".fifo");
@@ -67,7 +70,7 @@ impl ResourceKind for QueueKind {
                 );
             }
         }
-        Some(ResourceSpec::Queue(v.queue(ctx, l)?))
+        Some(ResourceSpec::Queue(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -82,7 +85,7 @@ impl ResourceKind for QueueKind {
         let ResourceSpec::Queue(q) = &resource.spec else {
             return;
         };
-        desired::queue_props(stack, resource, q, ctx, props);
+        props::queue_props(stack, resource, q, ctx, props);
         desired::tags(stack, resource, props);
     }
 
@@ -91,7 +94,50 @@ impl ResourceKind for QueueKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_queue(ctx, action))
+        Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::QueueSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::QueueSpecWire>(
+            generator,
+            Kind::Queue,
+            "An SQS queue.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::QueueSpecWire>()
+    }
+
+    fn entry_facts(
+        &self,
+        v: &Validator<'_>,
+        document: &dyn ResourceDocument,
+        entry: &mut crate::spec::validate::Entry,
+    ) {
+        let _ = v;
+        if let Some(l) = super::typed::<wire::QueueSpecWire>(document) {
+            checks::entry_facts(l, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<crate::model::Traffic> {
+        checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
     }
 
     fn tagged_types(&self) -> &'static [&'static str] {

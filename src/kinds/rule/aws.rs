@@ -1,4 +1,5 @@
-//! EventBridge: buses with their archives, rules with their targets.
+//! EventBridge: reading buses (with their archives) and rules (with their targets), changing
+//! rules and tagging both (changing a bus is in `kinds::event_bus::aws`).
 //!
 //! Archives cannot be tagged; a bus's archive carries the bus's name and belongs to it. Targets
 //! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
@@ -38,8 +39,6 @@ pub struct LiveEvents {
 }
 
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeEventBus");
     let bus = match found_or_none(
         clients
             .events
@@ -57,8 +56,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
         "description".into(),
         FieldValue::known(bus.description().unwrap_or_default()),
     );
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeArchive");
     match clients
         .events
         .describe_archive()
@@ -91,8 +88,6 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:ListTagsForResource");
     let output = clients
         .events
         .list_tags_for_resource()
@@ -150,8 +145,6 @@ pub async fn describe_rule(
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DescribeRule");
     let rule = match found_or_none(
         clients
             .events
@@ -189,8 +182,6 @@ pub async fn describe_rule(
     );
     let mut token: Option<String> = None;
     loop {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:ListTargetsByRule");
         let page = clients
             .events
             .list_targets_by_rule()
@@ -218,165 +209,10 @@ pub async fn describe_rule(
     }))
 }
 
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+pub(crate) fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
         .collect()
-}
-
-pub async fn create_bus(
-    clients: &Clients,
-    name: &str,
-    description: &str,
-    tags: &HashMap<String, String>,
-) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:CreateEventBus");
-    let created = clients
-        .events
-        .create_event_bus()
-        .name(name)
-        .set_description((!description.is_empty()).then(|| description.to_string()))
-        .set_tags(Some(tags_of(tags)?))
-        .send()
-        .await
-        .map_err(|e| classify("CreateEventBus", e));
-    match created {
-        Ok(output) => Ok(output.event_bus_arn().unwrap_or_default().to_string()),
-        // The SDK's retry of a create whose answer was lost: a bus with this stack's ownership
-        // tags is that first attempt's (or an earlier run's), adopted with the spec's description.
-        Err(error) if error.already_exists() => {
-            let Some(bus) = describe_bus(clients, name).await? else {
-                return Err(error);
-            };
-            let live = list_tags(clients, &bus.arn).await?;
-            if !crate::kinds::desired::same_owner(&live, tags) {
-                return Err(error);
-            }
-            let live_description = bus.props.get("description");
-            if live_description != Some(&FieldValue::known(description)) {
-                update_bus(clients, name, description).await?;
-            }
-            Ok(bus.arn)
-        }
-        Err(error) => Err(error),
-    }
-}
-
-pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:UpdateEventBus");
-    clients
-        .events
-        .update_event_bus()
-        .name(name)
-        .description(description)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateEventBus", e))
-}
-
-/// Create, update or delete the bus's archive (named after the bus).
-pub async fn put_archive(
-    clients: &Clients,
-    name: &str,
-    bus_arn: &str,
-    archive: Option<(&Value, i32)>,
-    exists: bool,
-) -> Result<(), AwsError> {
-    clients.limits.events.acquire().await;
-    match (archive, exists) {
-        (Some((pattern, days)), false) => {
-            clients.calls.record("events:CreateArchive");
-            let created = clients
-                .events
-                .create_archive()
-                .archive_name(name)
-                .event_source_arn(bus_arn)
-                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                .retention_days(days)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("CreateArchive", e));
-            match created {
-                // Archives cannot be tagged: one named after this stack's bus and archiving
-                // that bus is its archive (after a lost answer, the first attempt's), brought
-                // to the spec's settings.
-                Err(error) if error.already_exists() => {
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:DescribeArchive");
-                    let live = clients
-                        .events
-                        .describe_archive()
-                        .archive_name(name)
-                        .send()
-                        .await
-                        .map_err(|e| classify("DescribeArchive", e))?;
-                    if live.event_source_arn() != Some(bus_arn) {
-                        return Err(error);
-                    }
-                    clients.limits.events.acquire().await;
-                    clients.calls.record("events:UpdateArchive");
-                    clients
-                        .events
-                        .update_archive()
-                        .archive_name(name)
-                        .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                        .retention_days(days)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| classify("UpdateArchive", e))
-                }
-                other => other,
-            }
-        }
-        (Some((pattern, days)), true) => {
-            clients.calls.record("events:UpdateArchive");
-            clients
-                .events
-                .update_archive()
-                .archive_name(name)
-                .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                .retention_days(days)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify("UpdateArchive", e))
-        }
-        (None, true) => {
-            clients.calls.record("events:DeleteArchive");
-            gone_is_done(
-                clients
-                    .events
-                    .delete_archive()
-                    .archive_name(name)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| classify("DeleteArchive", e)),
-            )
-        }
-        (None, false) => Ok(()),
-    }
-}
-
-pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    put_archive(clients, name, "", None, true).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteEventBus");
-    gone_is_done(
-        clients
-            .events
-            .delete_event_bus()
-            .name(name)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteEventBus", e)),
-    )
 }
 
 /// Everything PutRule takes.
@@ -393,8 +229,6 @@ pub struct RuleInput {
 
 /// Create or update a rule (PutRule does both; tags apply on creation).
 pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, AwsError> {
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutRule");
     let output = clients
         .events
         .put_rule()
@@ -484,8 +318,6 @@ pub async fn put_targets(
     if targets.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:PutTargets");
     let output = clients
         .events
         .put_targets()
@@ -552,8 +384,6 @@ pub async fn remove_targets(
     if ids.is_empty() {
         return Ok(());
     }
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:RemoveTargets");
     let output = match clients
         .events
         .remove_targets()
@@ -585,8 +415,6 @@ pub async fn delete_rule(
     target_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     remove_targets(clients, rule, bus, target_ids).await?;
-    clients.limits.events.acquire().await;
-    clients.calls.record("events:DeleteRule");
     gone_is_done(
         clients
             .events
@@ -607,8 +435,6 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     if !add.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:TagResource");
         clients
             .events
             .tag_resource()
@@ -619,8 +445,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.events.acquire().await;
-        clients.calls.record("events:UntagResource");
         clients
             .events
             .untag_resource()

@@ -1,6 +1,10 @@
 //! The rule kind.
+pub(crate) mod apply;
 pub mod aws;
 pub(crate) mod observe;
+pub(crate) mod props;
+pub(crate) mod validate;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
@@ -9,7 +13,7 @@ use super::{ApplyCtx, BoxFuture, ResourceKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::AnyDocument;
+use crate::spec::load::ResourceDocument;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Rule kind.
@@ -33,14 +37,12 @@ impl ResourceKind for RuleKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &AnyDocument,
+        document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let AnyDocument::Rule(l) = document else {
-            return None;
-        };
+        let l = super::typed::<wire::RuleSpecWire>(document)?;
         let _ = physical_name;
-        Some(ResourceSpec::Rule(v.rule(ctx, l)?))
+        Some(ResourceSpec::Rule(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -55,7 +57,7 @@ impl ResourceKind for RuleKind {
         let ResourceSpec::Rule(r) = &resource.spec else {
             return;
         };
-        desired::rule_props(stack, ctx, r, props);
+        props::rule_props(stack, ctx, r, props);
         desired::tags(stack, resource, props);
     }
 
@@ -64,7 +66,29 @@ impl ResourceKind for RuleKind {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(crate::apply::run_rule(ctx, action))
+        Box::pin(apply::run(ctx, action))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &std::sync::Arc<std::path::Path>,
+        dir: &std::path::Path,
+        map: &crate::spec::yaml::SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
+        super::parse_as::<wire::RuleSpecWire>(padded, file, dir, map)
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
+        crate::spec::schema::document_schema::<wire::RuleSpecWire>(
+            generator,
+            Kind::Rule,
+            "An EventBridge rule and its targets.",
+        )
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<wire::RuleSpecWire>()
     }
 
     fn tagged_types(&self) -> &'static [&'static str] {

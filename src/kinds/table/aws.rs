@@ -1,17 +1,15 @@
 //! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
 //! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
-    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
-    KeySchemaElement, KeyType, PointInTimeRecoverySpecification, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, SseSpecification, SseType, StreamSpecification,
-    StreamViewType, TableClass, TableStatus, Tag, TimeToLiveSpecification,
-    UpdateGlobalSecondaryIndexAction,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, Projection, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType, SseSpecification, SseType, StreamSpecification, StreamViewType,
+    TableClass, TableStatus, Tag, TimeToLiveSpecification,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
@@ -21,10 +19,13 @@ use crate::aws::Clients;
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
+// The update steps live in `update.rs`; callers reach them here, next to create and delete.
+pub use super::update::{update, update_steps};
+
 /// How long an index or a table may take to become ACTIVE.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(1800);
 
-fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
+pub(super) fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
     result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
 }
 
@@ -47,8 +48,6 @@ pub async fn describe(
     name: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<Option<LiveTable>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let table = match clients
         .dynamodb
         .describe_table()
@@ -194,8 +193,6 @@ pub async fn describe(
         );
     props.insert("sse".into(), FieldValue::known(sse));
 
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTimeToLive");
     let ttl = clients
         .dynamodb
         .describe_time_to_live()
@@ -212,8 +209,6 @@ pub async fn describe(
             props.insert("timeToLiveAttribute".into(), FieldValue::known(attribute));
         }
     }
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeContinuousBackups");
     let backups = clients
         .dynamodb
         .describe_continuous_backups()
@@ -262,8 +257,6 @@ async fn adopt_if_ours(
         Err(error) if error.already_exists() => error,
         other => return other.map(|()| Created::Made),
     };
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DescribeTable");
     let described = clients
         .dynamodb
         .describe_table()
@@ -287,8 +280,6 @@ async fn adopt_if_ours(
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:ListTagsOfResource");
     let output = clients
         .dynamodb
         .list_tags_of_resource()
@@ -311,7 +302,7 @@ fn scalar(key_type: model::KeyType) -> ScalarAttributeType {
     }
 }
 
-fn key_schema(
+pub(super) fn key_schema(
     partition: &model::Key,
     sort: &Option<model::Key>,
 ) -> Result<Vec<KeySchemaElement>, AwsError> {
@@ -333,7 +324,7 @@ fn key_schema(
 }
 
 /// Attribute definitions: every attribute used in the table's keys and the given indexes.
-fn attribute_definitions<'a>(
+pub(super) fn attribute_definitions<'a>(
     table: &model::Table,
     indexes: impl Iterator<Item = &'a model::Gsi>,
 ) -> Result<Vec<AttributeDefinition>, AwsError> {
@@ -359,7 +350,7 @@ fn attribute_definitions<'a>(
         .collect()
 }
 
-fn projection(p: &model::Projection) -> Projection {
+pub(super) fn projection(p: &model::Projection) -> Projection {
     match p {
         model::Projection::All => Projection::builder()
             .projection_type(ProjectionType::All)
@@ -374,7 +365,7 @@ fn projection(p: &model::Projection) -> Projection {
     }
 }
 
-fn throughput((read, write): (u32, u32)) -> Result<ProvisionedThroughput, AwsError> {
+pub(super) fn throughput((read, write): (u32, u32)) -> Result<ProvisionedThroughput, AwsError> {
     built(
         ProvisionedThroughput::builder()
             .read_capacity_units(read.into())
@@ -394,7 +385,9 @@ fn gsi(index: &model::Gsi) -> Result<GlobalSecondaryIndex, AwsError> {
     )
 }
 
-fn billing(table: &model::Table) -> Result<(BillingMode, Option<ProvisionedThroughput>), AwsError> {
+pub(super) fn billing(
+    table: &model::Table,
+) -> Result<(BillingMode, Option<ProvisionedThroughput>), AwsError> {
     Ok(match table.billing {
         model::Billing::OnDemand => (BillingMode::PayPerRequest, None),
         model::Billing::Provisioned { read, write } => {
@@ -404,7 +397,7 @@ fn billing(table: &model::Table) -> Result<(BillingMode, Option<ProvisionedThrou
 }
 
 /// The SSESpecification for a table: `Enabled: false` is the AWS-owned key.
-fn sse(sse: &model::TableSse) -> SseSpecification {
+pub(super) fn sse(sse: &model::TableSse) -> SseSpecification {
     match sse {
         model::TableSse::AwsOwned => SseSpecification::builder().enabled(false).build(),
         model::TableSse::AwsManaged => SseSpecification::builder()
@@ -419,7 +412,7 @@ fn sse(sse: &model::TableSse) -> SseSpecification {
     }
 }
 
-fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
+pub(super) fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
     built(
         StreamSpecification::builder()
             .stream_enabled(view.is_some())
@@ -430,35 +423,34 @@ fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError> {
 
 /// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table ACTIVE",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })?;
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table ACTIVE",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })?;
     // TableExists checks the table only; an index being built or dropped keeps the table
     // ACTIVE, so poll the indexes with a backoff until none is in transition.
     let mut delay = Duration::from_millis(200);
     let deadline = tokio::time::Instant::now() + ACTIVE_TIMEOUT;
     loop {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:DescribeTable(waiter)");
-        let table = clients
-            .dynamodb
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeTable", e))?
-            .table;
+        let table = crate::aws::accounting::counted_as(
+            "waiter",
+            clients.dynamodb.describe_table().table_name(name).send(),
+        )
+        .await
+        .map_err(|e| classify("DescribeTable", e))?
+        .table;
         let settled = table.as_ref().is_some_and(|t| {
             t.table_status() == Some(&TableStatus::Active)
                 && t.global_secondary_indexes()
@@ -542,8 +534,6 @@ async fn send_create(
     tags: Vec<Tag>,
     owner_tags: &HashMap<String, String>,
 ) -> Result<Created, AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:CreateTable");
     let created = clients
         .dynamodb
         .create_table()
@@ -568,7 +558,7 @@ async fn send_create(
 }
 
 /// One TTL change; `false` when AWS's hourly limit refused it (announced, left for later).
-async fn ttl_step(
+pub(super) async fn ttl_step(
     clients: &Clients,
     name: &str,
     attribute: &str,
@@ -593,8 +583,6 @@ async fn set_ttl(
     attribute: &str,
     enabled: bool,
 ) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:UpdateTimeToLive");
     clients
         .dynamodb
         .update_time_to_live()
@@ -616,7 +604,7 @@ const BACKUPS_READY_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Point-in-time recovery. Right after CreateTable, AWS answers
 /// `ContinuousBackupsUnavailableException` until the table's backups are ready: waited out.
-async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), AwsError> {
+pub(super) async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), AwsError> {
     let specification = built(
         PointInTimeRecoverySpecification::builder()
             .point_in_time_recovery_enabled(enabled)
@@ -630,8 +618,6 @@ async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), Aw
                 .then(|| format!("continuous backups of table {name} to become available"))
         },
         || async {
-            clients.limits.dynamodb.acquire().await;
-            clients.calls.record("dynamodb:UpdateContinuousBackups");
             clients
                 .dynamodb
                 .update_continuous_backups()
@@ -646,318 +632,10 @@ async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Result<(), Aw
     .await
 }
 
-/// What a changed `globalSecondaryIndexes[…]` field means for one index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IndexChange {
-    Create,
-    Delete,
-    /// Keys or projection changed: AWS cannot alter them, so the index is dropped and rebuilt.
-    Rebuild,
-    /// Only the provisioned throughput changed: updated in place.
-    Throughput,
-    /// Only the capacity fields appeared or vanished with a billing-mode switch, which the
-    /// billing update carries.
-    WithBilling,
-}
-
-fn without_capacity(value: &Value) -> Value {
-    let mut shape = value.clone();
-    if let Some(object) = shape.as_object_mut() {
-        object.remove("readCapacity");
-        object.remove("writeCapacity");
-    }
-    shape
-}
-
-/// Classify the changed index fields, in field order.
-pub fn index_changes<'t>(
-    changed: &BTreeSet<String>,
-    live: &Props,
-    table: &'t model::Table,
-) -> Vec<(String, IndexChange, Option<&'t model::Gsi>)> {
-    let provisioned = matches!(table.billing, model::Billing::Provisioned { .. });
-    let billing_switch = live.get("billingMode")
-        != Some(&FieldValue::known(if provisioned {
-            "PROVISIONED"
-        } else {
-            "PAY_PER_REQUEST"
-        }));
-    changed
-        .iter()
-        .filter_map(|field| {
-            let name = field
-                .strip_prefix("globalSecondaryIndexes[")?
-                .strip_suffix(']')?;
-            let wanted = table
-                .global_secondary_indexes
-                .iter()
-                .find(|g| g.name == name);
-            let have = match live.get(field) {
-                Some(FieldValue::Known(value)) => Some(value),
-                _ => None,
-            };
-            let change = match (have, wanted) {
-                (None, Some(_)) => IndexChange::Create,
-                (Some(_), None) => IndexChange::Delete,
-                (None, None) => return None,
-                (Some(have), Some(want)) => {
-                    let want_value = crate::kinds::desired::gsi_value(want, provisioned);
-                    if without_capacity(have) != without_capacity(&want_value) {
-                        IndexChange::Rebuild
-                    } else if billing_switch {
-                        IndexChange::WithBilling
-                    } else {
-                        IndexChange::Throughput
-                    }
-                }
-            };
-            Some((name.to_string(), change, wanted))
-        })
-        .collect()
-}
-
-/// The ordered steps an update takes; the plan shows them so that nobody is surprised by a
-/// slow, multi-step index change.
-pub fn update_steps(changed: &BTreeSet<String>, live: &Props, table: &model::Table) -> Vec<String> {
-    let changes = index_changes(changed, live, table);
-    let mut steps = Vec::new();
-    for (name, change, _) in &changes {
-        if matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
-            steps.push(format!(
-                "delete index {name}, wait until the table is ACTIVE"
-            ));
-        }
-    }
-    if changed.contains("billingMode") {
-        let carried: Vec<&str> = changes
-            .iter()
-            .filter(|(_, c, _)| *c == IndexChange::WithBilling)
-            .map(|(n, _, _)| n.as_str())
-            .collect();
-        let mode = match table.billing {
-            model::Billing::OnDemand => "PAY_PER_REQUEST",
-            model::Billing::Provisioned { .. } => "PROVISIONED",
-        };
-        if carried.is_empty() || mode == "PAY_PER_REQUEST" {
-            steps.push(format!(
-                "switch billing to {mode}, wait until the table is ACTIVE"
-            ));
-        } else {
-            steps.push(format!(
-                "switch billing to {mode} with the throughput of index {}, wait until the table is ACTIVE",
-                carried.join(", ")
-            ));
-        }
-    }
-    for (name, change, _) in &changes {
-        if *change == IndexChange::Throughput {
-            steps.push(format!(
-                "update the throughput of index {name}, wait until it is ACTIVE"
-            ));
-        }
-    }
-    for (name, change, _) in &changes {
-        if matches!(change, IndexChange::Create | IndexChange::Rebuild) {
-            steps.push(format!("create index {name}, wait until it is ACTIVE"));
-        }
-    }
-    if let (true, Some(FieldValue::Known(Value::String(old))), Some(new)) = (
-        changed.contains("timeToLiveAttribute"),
-        live.get("timeToLiveAttribute"),
-        &table.time_to_live_attribute,
-    ) {
-        steps.push(format!(
-            "disable TTL on `{old}` now; AWS changes a table's TTL once per hour, so TTL on `{new}` is enabled by the first apply (or controller reconcile) after that"
-        ));
-    }
-    steps
-}
-
 /// AWS's answer to a second TTL change within its hourly window.
 fn ttl_changed_recently(error: &AwsError) -> bool {
     error.code.as_deref() == Some("ValidationException")
         && error.message.contains("modified multiple times")
-}
-
-fn update_throughput(
-    gsi: &model::Gsi,
-    capacity: (u32, u32),
-) -> Result<GlobalSecondaryIndexUpdate, AwsError> {
-    Ok(GlobalSecondaryIndexUpdate::builder()
-        .update(built(
-            UpdateGlobalSecondaryIndexAction::builder()
-                .index_name(&gsi.name)
-                .provisioned_throughput(throughput(capacity)?)
-                .build(),
-        )?)
-        .build())
-}
-
-/// Apply the changed fields to a live table, one UpdateTable per change, waiting in between.
-pub async fn update(
-    clients: &Clients,
-    name: &str,
-    table: &model::Table,
-    changed: &BTreeSet<String>,
-    live: &Props,
-) -> Result<(), AwsError> {
-    let touched = |f: &str| changed.contains(f);
-    let update_table = || {
-        clients.calls.record("dynamodb:UpdateTable");
-        clients.dynamodb.update_table().table_name(name)
-    };
-    let index_changes = index_changes(changed, live, table);
-    // Indexes: one per UpdateTable, each followed by a wait. Deletions come first so that a
-    // switch to PROVISIONED carries the throughput of the remaining indexes only.
-    for (index, change, _) in &index_changes {
-        if !matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
-            continue;
-        }
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .global_secondary_index_updates(
-                GlobalSecondaryIndexUpdate::builder()
-                    .delete(built(
-                        DeleteGlobalSecondaryIndexAction::builder()
-                            .index_name(index)
-                            .build(),
-                    )?)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    if touched("billingMode") || touched("readCapacity") || touched("writeCapacity") {
-        let (mode, capacity) = billing(table)?;
-        // Switching to PROVISIONED needs every remaining index's throughput in the same call.
-        let carried: Vec<GlobalSecondaryIndexUpdate> = if touched("billingMode") {
-            index_changes
-                .iter()
-                .filter(|(_, c, _)| *c == IndexChange::WithBilling)
-                .filter_map(|(_, _, gsi)| *gsi)
-                .filter_map(|gsi| Some((gsi, gsi.capacity?)))
-                .map(|(gsi, capacity)| update_throughput(gsi, capacity))
-                .collect::<Result<_, _>>()?
-        } else {
-            Vec::new()
-        };
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .billing_mode(mode)
-            .set_provisioned_throughput(capacity)
-            .set_global_secondary_index_updates((!carried.is_empty()).then_some(carried))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    for (_, change, gsi) in &index_changes {
-        let (IndexChange::Throughput, Some(gsi)) = (change, gsi) else {
-            continue;
-        };
-        let Some(capacity) = gsi.capacity else {
-            continue;
-        };
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .global_secondary_index_updates(update_throughput(gsi, capacity)?)
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    if touched("sse") {
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .sse_specification(sse(&table.sse))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    if touched("tableClass") {
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .table_class(TableClass::from(table.table_class.as_str()))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    if touched("stream") {
-        // A stream's view type cannot change in place: disable it, then enable the new one.
-        if live.contains_key("stream") {
-            clients.limits.dynamodb.acquire().await;
-            update_table()
-                .stream_specification(stream(None)?)
-                .send()
-                .await
-                .map_err(|e| classify("UpdateTable", e))?;
-            wait_active(clients, name).await?;
-        }
-        if table.stream.is_some() {
-            clients.limits.dynamodb.acquire().await;
-            update_table()
-                .stream_specification(stream(table.stream.as_deref())?)
-                .send()
-                .await
-                .map_err(|e| classify("UpdateTable", e))?;
-            wait_active(clients, name).await?;
-        }
-    }
-    for (_, change, gsi) in &index_changes {
-        let (IndexChange::Create | IndexChange::Rebuild, Some(gsi)) = (change, gsi) else {
-            continue;
-        };
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .set_attribute_definitions(Some(attribute_definitions(table, std::iter::once(*gsi))?))
-            .global_secondary_index_updates(
-                GlobalSecondaryIndexUpdate::builder()
-                    .create(built(
-                        CreateGlobalSecondaryIndexAction::builder()
-                            .index_name(&gsi.name)
-                            .set_key_schema(Some(key_schema(&gsi.partition_key, &gsi.sort_key)?))
-                            .projection(projection(&gsi.projection))
-                            .set_provisioned_throughput(gsi.capacity.map(throughput).transpose()?)
-                            .build(),
-                    )?)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    if touched("timeToLiveAttribute") {
-        // The old attribute is switched off before a new one is switched on. AWS allows one TTL
-        // change per table per hour: a refused change is not a failure of the apply, it is left
-        // for a later one (the plan keeps showing it until then, and the controller retries).
-        let mut settled = true;
-        if let Some(FieldValue::Known(Value::String(old))) = live.get("timeToLiveAttribute") {
-            settled = ttl_step(clients, name, old, false).await?;
-        }
-        if let (true, Some(attribute)) = (settled, &table.time_to_live_attribute) {
-            ttl_step(clients, name, attribute, true).await?;
-        }
-    }
-    if touched("pointInTimeRecovery") {
-        set_pitr(clients, name, table.point_in_time_recovery).await?;
-    }
-    // Deletion protection last: switching it on protects the finished table, and switching it
-    // off is the explicit first step of a deletion.
-    if touched("deletionProtection") {
-        clients.limits.dynamodb.acquire().await;
-        update_table()
-            .deletion_protection_enabled(table.deletion_protection)
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
-    }
-    Ok(())
 }
 
 pub async fn tag(
@@ -971,8 +649,6 @@ pub async fn tag(
             .iter()
             .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
             .collect::<Result<_, _>>()?;
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:TagResource");
         clients
             .dynamodb
             .tag_resource()
@@ -983,8 +659,6 @@ pub async fn tag(
             .map_err(|e| classify("TagResource", e))?;
     }
     if !remove.is_empty() {
-        clients.limits.dynamodb.acquire().await;
-        clients.calls.record("dynamodb:UntagResource");
         clients
             .dynamodb
             .untag_resource()
@@ -998,8 +672,6 @@ pub async fn tag(
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    clients.limits.dynamodb.acquire().await;
-    clients.calls.record("dynamodb:DeleteTable");
     gone_is_done(
         clients
             .dynamodb
@@ -1016,19 +688,21 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
 /// a CreateTable of the same name fails with `ResourceInUseException` until then.
 pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.notify(&format!("waiting: table {name} to finish deleting"));
-    clients.calls.record("dynamodb:DescribeTable(waiter)");
-    clients
-        .dynamodb
-        .wait_until_table_not_exists()
-        .table_name(name)
-        .wait(ACTIVE_TIMEOUT)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            AwsError::new(
-                "wait for table deletion",
-                ErrorKind::Other,
-                crate::aws::error::plain_chain(&e),
-            )
-        })
+    crate::aws::accounting::counted_as(
+        "waiter",
+        clients
+            .dynamodb
+            .wait_until_table_not_exists()
+            .table_name(name)
+            .wait(ACTIVE_TIMEOUT),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| {
+        AwsError::new(
+            "wait for table deletion",
+            ErrorKind::Other,
+            crate::aws::error::plain_chain(&e),
+        )
+    })
 }

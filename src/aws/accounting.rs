@@ -1,0 +1,423 @@
+//! One way to call AWS: every request of the clients [`Clients`](super::Clients) builds is
+//! counted and rate-limited here, so that no call site does either by hand.
+//!
+//! - Counting: the [`Accounting`] interceptor records `service:Operation` (the IAM-style prefix,
+//!   e.g. `lambda:GetFunction`) once per operation, from the operation's `Metadata` in the
+//!   config bag. Retries are not counted again (`read_before_serialization` runs once per
+//!   operation); every page of a paginator and every poll of a waiter is an operation.
+//! - Limiting: the same interceptor tags each attempt's request with the limiter its operation
+//!   belongs to ([`Limits::for_operation`]), and the clients' HTTP client ([`Paced`], wrapping the
+//!   SDK's own) waits on that limiter before sending it. Retries and waiter polls are requests
+//!   AWS counts against its quotas, so they are paced too.
+//!
+//! Caveat: the wait happens inside the SDK's attempt, so it counts against the attempt timeout
+//! (`load_config` sets 120 s, far above any queue these limits build up).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_smithy_runtime::client::defaults::default_http_client_plugin_v2;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use super::limits::Limits;
+use super::throttles::service_prefix;
+use super::CallCounter;
+
+/// The interceptor's name, by which `Clients` finds it to replace it.
+pub const NAME: &str = "Accounting";
+
+tokio::task_local! {
+    static PURPOSE: &'static str;
+}
+
+/// Run `calls` with their counts kept apart as `service:Operation(purpose)`: a waiter's polls
+/// (`lambda:GetFunction(waiter)`) are not the plan's reads, a version's deletion
+/// (`lambda:DeleteFunction(version)`) is not a function's.
+pub async fn counted_as<F: Future>(purpose: &'static str, calls: F) -> F::Output {
+    PURPOSE.scope(purpose, calls).await
+}
+
+/// The counter key of the operation being sent: `service:Operation`, or
+/// `service:Operation(purpose)` inside [`counted_as`].
+fn key(operation: &Metadata) -> String {
+    let prefix = service_prefix(operation.service());
+    match PURPOSE.try_with(|purpose| *purpose) {
+        Ok(purpose) => format!("{prefix}:{}({purpose})", operation.name()),
+        Err(_) => format!("{prefix}:{}", operation.name()),
+    }
+}
+
+/// Counts each operation and tags each request with its limiter (see the module's doc).
+#[derive(Clone, Debug)]
+pub struct Accounting {
+    calls: Arc<CallCounter>,
+    limits: Arc<Limits>,
+}
+
+impl Accounting {
+    pub fn new(calls: Arc<CallCounter>, limits: Arc<Limits>) -> Self {
+        Self { calls, limits }
+    }
+}
+
+impl Intercept for Accounting {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn read_before_serialization(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // The operation's runtime plugin stores its Metadata before serialization; an
+        // operation without one is not an SDK operation slsctl knows how to name.
+        if let Some(operation) = cfg.load::<Metadata>() {
+            self.calls.record(&key(operation));
+        }
+        Ok(())
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(operation) = cfg.load::<Metadata>() {
+            context.request_mut().add_extension(Pace {
+                limits: self.limits.clone(),
+                operation: operation.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What a request waits on before it is sent: the limits of its clients and its operation.
+#[derive(Clone)]
+struct Pace {
+    limits: Arc<Limits>,
+    operation: Metadata,
+}
+
+/// An HTTP client that sends each request once its operation's limiter allows it.
+#[derive(Debug)]
+pub struct Paced(SharedHttpClient);
+
+/// `http` paced, or the SDK's default HTTP client paced when there is none (an `SdkConfig`
+/// from `aws_config` carries none: the SDK picks its default when a client is built, too late
+/// to wrap it).
+pub fn paced(
+    http: Option<SharedHttpClient>,
+    behavior: Option<BehaviorVersion>,
+) -> Option<SharedHttpClient> {
+    let http = http.or_else(|| {
+        // The plugin the SDK itself would use, asked for the client it sets.
+        default_http_client_plugin_v2(behavior.unwrap_or_else(BehaviorVersion::latest))?
+            .runtime_components(&RuntimeComponentsBuilder::new("slsctl"))
+            .http_client()
+    })?;
+    Some(SharedHttpClient::new(Paced(http)))
+}
+
+impl HttpClient for Paced {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(PacedConnector(self.0.http_connector(settings, components)))
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_base_client_config(components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct PacedConnector(SharedHttpConnector);
+
+impl HttpConnector for PacedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let pace = request.extension::<Pace>().cloned();
+        let inner = self.0.clone();
+        HttpConnectorFuture::new(async move {
+            if let Some(pace) = pace {
+                if let Some(limiter) = pace
+                    .limits
+                    .for_operation(pace.operation.service(), pace.operation.name())
+                {
+                    limiter.acquire().await;
+                }
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+    use aws_smithy_types::retry::RetryConfig;
+    use tokio::time::Instant;
+
+    use super::counted_as;
+    use crate::aws::Clients;
+
+    /// Clients whose every service answers the one operation these tests send to it, built
+    /// the way tests with aws-smithy-mocks build them: no counting or limiting of their own.
+    fn mocked() -> (Clients, Rule) {
+        let get_function = mock!(aws_sdk_lambda::Client::get_function).then_output(|| {
+            aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder().build()
+        });
+        let list_aliases = mock!(aws_sdk_lambda::Client::list_aliases).then_output(|| {
+            aws_sdk_lambda::operation::list_aliases::ListAliasesOutput::builder().build()
+        });
+        let queue = mock!(aws_sdk_sqs::Client::get_queue_attributes).then_output(|| {
+            aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput::builder()
+                .build()
+        });
+        let tagged = mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_output(
+            || {
+                aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesOutput::builder()
+                    .build()
+            },
+        );
+        let identity = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+            aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder().build()
+        });
+        let table = mock!(aws_sdk_dynamodb::Client::describe_table).then_output(|| {
+            aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput::builder().build()
+        });
+        // Throttled once, then answered: one operation, two attempts.
+        let bus = mock!(aws_sdk_eventbridge::Client::describe_event_bus)
+            .sequence()
+            .error(|| {
+                aws_sdk_eventbridge::operation::describe_event_bus::DescribeEventBusError::generic(
+                    ErrorMetadata::builder()
+                        .code("ThrottlingException")
+                        .message("Rate exceeded")
+                        .build(),
+                )
+            })
+            .output(|| {
+                aws_sdk_eventbridge::operation::describe_event_bus::DescribeEventBusOutput::builder(
+                )
+                .build()
+            })
+            .build();
+        let targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+            .then_output(|| {
+                aws_sdk_applicationautoscaling::operation::describe_scalable_targets::DescribeScalableTargetsOutput::builder()
+                    .build()
+            });
+        let apis = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_output(|| {
+            aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput::builder().build()
+        });
+        let clients = Clients::from_parts(
+            mock_client!(
+                aws_sdk_lambda,
+                RuleMode::MatchAny,
+                [&get_function, &list_aliases]
+            ),
+            mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&queue]),
+            mock_client!(aws_sdk_resourcegroupstagging, RuleMode::MatchAny, [&tagged]),
+            mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&identity]),
+            mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&table]),
+            mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&bus], |c| c
+                .retry_config(
+                    RetryConfig::standard()
+                        .with_max_attempts(3)
+                        .with_initial_backoff(Duration::from_millis(1))
+                )),
+            mock_client!(
+                aws_sdk_applicationautoscaling,
+                RuleMode::MatchAny,
+                [&targets]
+            ),
+            mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&apis]),
+            "us-east-1",
+        );
+        (clients, bus)
+    }
+
+    #[tokio::test]
+    async fn each_operation_is_counted_once_under_slsctl_s_key() {
+        let (clients, bus) = mocked();
+        // Plain SDK calls: nothing at the call site counts them.
+        clients
+            .lambda
+            .get_function()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap();
+        clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url("https://sqs.us-east-1.amazonaws.com/123456789012/q")
+            .send()
+            .await
+            .unwrap();
+        clients.tagging.get_resources().send().await.unwrap();
+        clients.sts.get_caller_identity().send().await.unwrap();
+        clients
+            .dynamodb
+            .describe_table()
+            .table_name("t")
+            .send()
+            .await
+            .unwrap();
+        counted_as(
+            "waiter",
+            clients.dynamodb.describe_table().table_name("t").send(),
+        )
+        .await
+        .unwrap();
+        clients
+            .events
+            .describe_event_bus()
+            .name("b")
+            .send()
+            .await
+            .unwrap();
+        clients
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Lambda)
+            .send()
+            .await
+            .unwrap();
+        clients.apigateway.get_rest_apis().send().await.unwrap();
+
+        assert_eq!(bus.num_calls(), 2, "the throttled attempt was retried");
+        let expected: BTreeMap<String, u64> = [
+            ("apigateway:GetRestApis", 1),
+            ("application-autoscaling:DescribeScalableTargets", 1),
+            ("dynamodb:DescribeTable", 1),
+            ("dynamodb:DescribeTable(waiter)", 1),
+            // Two attempts, one operation.
+            ("events:DescribeEventBus", 1),
+            ("lambda:GetFunction", 1),
+            ("sqs:GetQueueAttributes", 1),
+            ("sts:GetCallerIdentity", 1),
+            ("tagging:GetResources", 1),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(clients.calls.snapshot(), expected);
+
+        // Fresh counts are counted apart; the original counter does not see them.
+        let fresh = clients.with_fresh_counts();
+        fresh.sts.get_caller_identity().send().await.unwrap();
+        assert_eq!(
+            fresh.calls.snapshot().into_iter().collect::<Vec<_>>(),
+            vec![("sts:GetCallerIdentity".to_string(), 1)]
+        );
+        assert_eq!(clients.calls.snapshot(), expected);
+        // And so do the harder-retrying read clients, which count into the same counter.
+        clients
+            .for_reads()
+            .lambda
+            .get_function()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(clients.calls.snapshot()["lambda:GetFunction"], 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_request_waits_for_its_operation_s_limiter_without_call_site_code() {
+        let (clients, _) = mocked();
+        let list = || async {
+            clients
+                .lambda
+                .list_aliases()
+                .function_name("f")
+                .send()
+                .await
+                .unwrap();
+        };
+        // Lambda's shared limiter (10 a second, 10 at once): 10 at once, 20 more in 2 seconds.
+        let start = Instant::now();
+        for _ in 0..30 {
+            list().await;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
+
+        // GetFunction has a limiter of its own (50 at once): the drained shared one does not
+        // hold it up.
+        let start = Instant::now();
+        for _ in 0..30 {
+            clients
+                .lambda
+                .get_function()
+                .function_name("f")
+                .send()
+                .await
+                .unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_millis(10));
+
+        // The drained shared limiter holds the next call back; fresh limits do not.
+        let start = Instant::now();
+        list().await;
+        assert!(start.elapsed() >= Duration::from_millis(90));
+        let fresh = clients.with_fresh_limits();
+        let start = Instant::now();
+        for _ in 0..10 {
+            fresh
+                .lambda
+                .list_aliases()
+                .function_name("f")
+                .send()
+                .await
+                .unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_millis(10));
+        assert_eq!(clients.calls.snapshot()["lambda:ListAliases"], 41);
+    }
+}

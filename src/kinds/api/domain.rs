@@ -1,0 +1,164 @@
+//! API Gateway calls that change a custom domain and its base-path mapping (the account-wide
+//! listing that finds them again by their tags is in `aws.rs`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
+
+use super::aws::patch;
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::Clients;
+
+pub async fn create_domain(
+    clients: &Clients,
+    name: &str,
+    certificate: &str,
+    endpoint: &str,
+    tags: HashMap<String, String>,
+) -> Result<(), AwsError> {
+    let request = clients
+        .apigateway
+        .create_domain_name()
+        .domain_name(name)
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::from(endpoint))
+                .build(),
+        )
+        .set_tags(Some(tags.clone()));
+    // Regional endpoints take a certificate of their region; edge ones one of us-east-1.
+    let request = if endpoint == "EDGE" {
+        request.certificate_arn(certificate)
+    } else {
+        request.regional_certificate_arn(certificate)
+    };
+    let created = request
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateDomainName", e));
+    match created {
+        // The SDK's retry of a create whose answer was lost: a domain with this stack's
+        // ownership tags is that first attempt's.
+        Err(error) if error.already_exists() => match domain_tags(clients, name).await? {
+            Some(live) if crate::kinds::desired::same_owner(&live, &tags) => Ok(()),
+            _ => Err(error),
+        },
+        other => other,
+    }
+}
+
+pub async fn set_domain_certificate(
+    clients: &Clients,
+    name: &str,
+    certificate: &str,
+    endpoint: &str,
+) -> Result<(), AwsError> {
+    let path = if endpoint == "EDGE" {
+        "/certificateArn"
+    } else {
+        "/regionalCertificateArn"
+    };
+    clients
+        .apigateway
+        .update_domain_name()
+        .domain_name(name)
+        .patch_operations(patch(path, certificate.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateDomainName", e))
+}
+
+pub async fn create_mapping(
+    clients: &Clients,
+    domain: &str,
+    api_id: &str,
+    stage: &str,
+    base_path: &str,
+) -> Result<(), AwsError> {
+    let created = clients
+        .apigateway
+        .create_base_path_mapping()
+        .domain_name(domain)
+        .rest_api_id(api_id)
+        .stage(stage)
+        .set_base_path((base_path != "(none)").then(|| base_path.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("CreateBasePathMapping", e));
+    let error = match created {
+        Err(error) if error.already_exists() => error,
+        other => return other,
+    };
+    // The SDK's retry of a create whose answer was lost: the same mapping (this API, this
+    // stage) is that first attempt's; a mapping to anything else is not ours to take.
+    let live = found_or_none(
+        clients
+            .apigateway
+            .get_base_path_mapping()
+            .domain_name(domain)
+            .base_path(base_path)
+            .send()
+            .await
+            .map_err(|e| classify("GetBasePathMapping", e)),
+    )?;
+    match live {
+        Some(m) if m.rest_api_id() == Some(api_id) && m.stage() == Some(stage) => Ok(()),
+        _ => Err(error),
+    }
+}
+
+pub async fn delete_mapping(
+    clients: &Clients,
+    domain: &str,
+    base_path: &str,
+) -> Result<(), AwsError> {
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_base_path_mapping()
+            .domain_name(domain)
+            .base_path(base_path)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteBasePathMapping", e)),
+    )
+}
+
+pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsError> {
+    gone_is_done(
+        clients
+            .apigateway
+            .delete_domain_name()
+            .domain_name(domain)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("DeleteDomainName", e)),
+    )
+}
+
+/// The tags of a custom domain, or `None` when no such domain exists.
+pub async fn domain_tags(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    Ok(found_or_none(
+        clients
+            .apigateway
+            .get_domain_name()
+            .domain_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetDomainName", e)),
+    )?
+    .map(|domain| {
+        domain
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }))
+}

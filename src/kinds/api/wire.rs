@@ -1,0 +1,117 @@
+//! The api kind's wire types: its spec exactly as written in YAML (see `crate::spec::wire`).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::spec::wire::*;
+
+/// For the cost estimate only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ApiTraffic")]
+pub struct ApiTrafficWire {
+    pub requests_per_month: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ApiSpec")]
+pub struct ApiSpecWire {
+    pub physical_name: Option<String>,
+    pub deletion_policy: Option<DeletionPolicyWire>,
+    #[serde(default)]
+    pub ignore_changes: Vec<String>,
+
+    pub endpoint_type: Option<EndpointTypeWire>,
+    /// Stage name, default `prod`.
+    pub stage: Option<String>,
+    pub description: Option<String>,
+    pub routes: Vec<RouteWire>,
+    pub throttling: Option<ThrottlingWire>,
+    /// X-Ray tracing on the stage.
+    pub tracing: Option<bool>,
+    pub domain: Option<DomainWire>,
+    /// Assumptions for the cost estimate only.
+    pub traffic: Option<ApiTrafficWire>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "EndpointType")]
+pub enum EndpointTypeWire {
+    Regional,
+    Edge,
+    Private,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Route")]
+pub struct RouteWire {
+    pub method: HttpMethodWire,
+    /// Starts with `/`; `{name}` segments are path parameters, `{name+}` a greedy one.
+    pub path: String,
+    /// A Function of this stack, or a function ARN.
+    pub function: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[schemars(rename = "HttpMethod")]
+pub enum HttpMethodWire {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+    Any,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Throttling")]
+pub struct ThrottlingWire {
+    /// Steady-state requests per second.
+    pub rate_limit: f64,
+    pub burst_limit: i64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Domain")]
+pub struct DomainWire {
+    pub name: String,
+    pub certificate_arn: String,
+    /// Path under the domain; the domain root when omitted.
+    pub base_path: Option<String>,
+}
+
+impl HttpMethodWire {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethodWire::Get => "GET",
+            HttpMethodWire::Post => "POST",
+            HttpMethodWire::Put => "PUT",
+            HttpMethodWire::Patch => "PATCH",
+            HttpMethodWire::Delete => "DELETE",
+            HttpMethodWire::Head => "HEAD",
+            HttpMethodWire::Options => "OPTIONS",
+            HttpMethodWire::Any => "ANY",
+        }
+    }
+}
+
+impl crate::spec::load::ResourceSpecWire for ApiSpecWire {
+    const KIND: crate::model::Kind = crate::model::Kind::Api;
+    fn physical_name(&self) -> Option<&String> {
+        self.physical_name.as_ref()
+    }
+    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
+        self.deletion_policy
+    }
+    fn ignore_changes(&self) -> &[String] {
+        &self.ignore_changes
+    }
+}

@@ -1,0 +1,95 @@
+//! The EventBus kind's apply: the bus, its archive and its tags.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::aws as events;
+use crate::aws::AwsError;
+use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unresolved};
+use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::rule::aws::tag;
+use crate::kinds::ApplyCtx;
+use crate::plan::{ActionKind, FieldValue, ResourceAction};
+
+fn archive_of(props: &crate::plan::Props) -> Option<(Value, i32)> {
+    let days = int(props, "archive.retentionDays")?;
+    let pattern = match props.get("archive.pattern") {
+        Some(FieldValue::Known(pattern)) => pattern.clone(),
+        _ => Value::Null,
+    };
+    Some((pattern, days))
+}
+
+pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    match action.action {
+        ActionKind::Delete => events::delete_bus(clients, &action.physical_name).await,
+        ActionKind::Release => {
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let description = text(&want.props, "description").unwrap_or_default();
+            let arn = events::create_bus(
+                clients,
+                &want.physical_name,
+                &description,
+                &tags_of(&want.props),
+            )
+            .await?;
+            let archive = archive_of(&want.props);
+            events::put_archive(
+                clients,
+                &want.physical_name,
+                &arn,
+                archive.as_ref().map(|(p, d)| (p, *d)),
+                false,
+            )
+            .await
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            let changed = |prefix: &str| action.changes.iter().any(|c| c.field.starts_with(prefix));
+            if changed("description") {
+                events::update_bus(
+                    clients,
+                    &action.physical_name,
+                    &text(&want.props, "description").unwrap_or_default(),
+                )
+                .await?;
+            }
+            if changed("archive.") {
+                let exists =
+                    observed.is_some_and(|o| o.props.contains_key("archive.retentionDays"));
+                let archive = archive_of(&want.props);
+                events::put_archive(
+                    clients,
+                    &action.physical_name,
+                    &arn,
+                    archive.as_ref().map(|(p, d)| (p, *d)),
+                    exists,
+                )
+                .await?;
+            }
+            let (add, remove) = tag_changes(action);
+            tag(clients, &arn, add, remove).await
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The Rule kind's apply: the rule, its targets and its tags.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::aws as events;
+use crate::aws::AwsError;
+use crate::kinds::context::{desired_now, tag_changes, tags_of, text, unresolved};
+use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::ApplyCtx;
+use crate::plan::{ActionKind, FieldValue, ResourceAction};
+
+pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    let live_targets: Vec<String> = observed
+        .map(|o| {
+            o.props
+                .keys()
+                .filter_map(|k| Some(k.strip_prefix("targets[")?.strip_suffix(']')?.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let live_bus = observed
+        .and_then(|o| text(&o.props, "bus"))
+        .unwrap_or_else(|| "default".into());
+    match action.action {
+        ActionKind::Delete => {
+            events::delete_rule(clients, &action.physical_name, &live_bus, live_targets).await
+        }
+        ActionKind::Release => {
+            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            events::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        _ => {
+            if action.action == ActionKind::Replace {
+                events::delete_rule(
+                    clients,
+                    &action.physical_name,
+                    &live_bus,
+                    live_targets.clone(),
+                )
+                .await?;
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let bus = text(&want.props, "bus").unwrap_or_else(|| "default".into());
+            let rule = events::RuleInput {
+                name: want.physical_name.clone(),
+                bus: bus.clone(),
+                pattern: match want.props.get("pattern") {
+                    Some(FieldValue::Known(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                schedule: text(&want.props, "schedule"),
+                enabled: text(&want.props, "state").as_deref() != Some("DISABLED"),
+                description: text(&want.props, "description").unwrap_or_default(),
+                tags: tags_of(&want.props),
+            };
+            let arn = events::put_rule(clients, &rule).await?;
+            let mut targets = Vec::new();
+            let mut wanted_ids = BTreeSet::new();
+            for (field, value) in &want.props {
+                let Some(id) = field
+                    .strip_prefix("targets[")
+                    .and_then(|r| r.strip_suffix(']'))
+                else {
+                    continue;
+                };
+                let FieldValue::Known(value) = value else {
+                    return Err(unresolved(&action.id, field));
+                };
+                wanted_ids.insert(id.to_string());
+                targets.push(events::target_from_value(id, value)?);
+            }
+            let stale: Vec<String> = if action.action == ActionKind::Replace {
+                Vec::new()
+            } else {
+                live_targets
+                    .into_iter()
+                    .filter(|t| !wanted_ids.contains(t))
+                    .collect()
+            };
+            events::remove_targets(clients, &want.physical_name, &bus, stale).await?;
+            events::put_targets(clients, &want.physical_name, &bus, targets).await?;
+            // PutRule sets tags only when it creates the rule.
+            if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
+                let (add, remove) = tag_changes(action);
+                events::tag(clients, &arn, add, remove).await?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The Rule kind's desired props: its bus, trigger, state and one JSON value per target.
+
+use serde_json::json;
+
+use crate::kinds::desired::{invoke_arn, reference_arn, rule_bus_name, Context};
+use crate::model::{Rule, RuleTrigger, Stack, TargetInput};
+use crate::plan::{FieldValue, Props};
+
+pub(crate) fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
+    props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
+    match &r.trigger {
+        RuleTrigger::Pattern(pattern) => {
+            props.insert("pattern".into(), FieldValue::known(pattern.clone()));
+        }
+        RuleTrigger::Schedule(expression) => {
+            props.insert("schedule".into(), FieldValue::known(expression.clone()));
+        }
+    }
+    props.insert(
+        "state".into(),
+        FieldValue::known(if r.enabled { "ENABLED" } else { "DISABLED" }),
+    );
+    props.insert(
+        "description".into(),
+        FieldValue::known(r.description.clone()),
+    );
+    for target in &r.targets {
+        let field = format!("targets[{}]", target.id);
+        let FieldValue::Known(arn) = invoke_arn(stack, ctx, &target.destination) else {
+            props.insert(field, FieldValue::unknown());
+            continue;
+        };
+        let mut value = json!({"arn": arn});
+        match &target.input {
+            TargetInput::Event => {}
+            TargetInput::Path(path) => value["inputPath"] = json!(path),
+            TargetInput::Transformer { paths, template } => {
+                value["inputTransformer"] =
+                    json!({"inputPathsMap": paths, "inputTemplate": template});
+            }
+        }
+        if let Some(group) = &target.message_group_id {
+            value["messageGroupId"] = json!(group);
+        }
+        if let Some(role) = &target.role {
+            value["roleArn"] = json!(role);
+        }
+        let attempts = target.maximum_retry_attempts.map_or(185, i64::from);
+        let age = target
+            .maximum_event_age_in_seconds
+            .map_or(86_400, i64::from);
+        // EventBridge's defaults are the same as no policy.
+        if (attempts, age) != (185, 86_400) {
+            value["retryPolicy"] =
+                json!({"maximumRetryAttempts": attempts, "maximumEventAgeInSeconds": age});
+        }
+        if let Some(dlq) = &target.dead_letter {
+            match reference_arn(stack, ctx, dlq) {
+                FieldValue::Known(arn) => value["deadLetter"] = arn,
+                FieldValue::Unknown(_) => {
+                    props.insert(field, FieldValue::unknown());
+                    continue;
+                }
+            }
+        }
+        props.insert(field, FieldValue::known(value));
+    }
+}

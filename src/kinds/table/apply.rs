@@ -1,0 +1,69 @@
+//! Carrying out a planned action on a Table.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::aws as dynamodb;
+use crate::aws::AwsError;
+use crate::kinds::context::{desired_now, tag_changes, tags_of, unresolved};
+use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::ApplyCtx;
+use crate::model::{ResourceId, ResourceSpec};
+use crate::plan::{ActionKind, ResourceAction};
+
+pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
+    let clients = &shared.clients;
+    let observed = shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| o.id == action.id);
+    let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+    match action.action {
+        ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
+        ActionKind::Release => {
+            dynamodb::tag(
+                clients,
+                &arn,
+                HashMap::new(),
+                OWNERSHIP_TAGS.map(String::from).to_vec(),
+            )
+            .await
+        }
+        ActionKind::Create | ActionKind::Replace => {
+            if action.action == ActionKind::Replace {
+                if let Some(old) = observed {
+                    dynamodb::delete(clients, &old.physical_name).await?;
+                    dynamodb::wait_deleted(clients, &old.physical_name).await?;
+                }
+            }
+            let want =
+                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let table = table_model(shared, &action.id)?;
+            dynamodb::create(clients, &want.physical_name, table, &tags_of(&want.props)).await
+        }
+        ActionKind::Update | ActionKind::Adopt => {
+            let table = table_model(shared, &action.id)?;
+            let changed: BTreeSet<String> = action
+                .changes
+                .iter()
+                .filter(|c| !c.field.starts_with("tags."))
+                .map(|c| c.field.clone())
+                .collect();
+            let live = observed.map(|o| o.props.clone()).unwrap_or_default();
+            dynamodb::update(clients, &action.physical_name, table, &changed, &live).await?;
+            let (add, remove) = tag_changes(action);
+            dynamodb::tag(clients, &arn, add, remove).await
+        }
+    }
+}
+
+fn table_model<'a>(
+    shared: &'a ApplyCtx,
+    id: &ResourceId,
+) -> Result<&'a crate::model::Table, AwsError> {
+    match shared.prepared.stack.get(id).map(|r| &r.spec) {
+        Some(ResourceSpec::Table(table)) => Ok(table),
+        _ => Err(unresolved(id, "spec")),
+    }
+}

@@ -1,0 +1,32 @@
+//! The Table kind's checks beyond its own document: the facts other documents' checks need, its
+//! traffic assumptions and the checks that need the rest of the stack.
+
+#[allow(unused_imports)]
+use super::wire::*;
+#[allow(unused_imports)]
+use crate::model::*;
+#[allow(unused_imports)]
+use crate::spec::load::Loaded;
+#[allow(unused_imports)]
+use crate::spec::validate::{Ctx, Entry, Validator};
+
+pub(crate) fn entry_facts(t: &Loaded<TableSpecWire>, entry: &mut Entry) {
+    entry.has_stream = t.document.spec.stream.is_some();
+}
+
+pub(crate) fn traffic(
+    v: &mut Validator<'_>,
+    ctx: &Ctx<'_>,
+    l: &Loaded<TableSpecWire>,
+) -> Option<Traffic> {
+    let _ = (&v, ctx);
+    let mut t = Traffic::default();
+    let w = l.document.spec.traffic.as_ref()?;
+    t.writes_per_month = w.writes_per_month.unwrap_or(0);
+    t.reads_per_month = w.reads_per_month.unwrap_or(0);
+    t.average_item_size_kb =
+        v.traffic_number(ctx, "averageItemSizeKB", w.average_item_size_kb, 1.0);
+    t.strongly_consistent_reads = w.strongly_consistent_reads.unwrap_or(false);
+    t.storage_gb = v.traffic_number(ctx, "storageGB", w.storage_gb, 0.0);
+    Some(t)
+}
