@@ -126,16 +126,9 @@ pub(crate) trait ResourceKind: Sync {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>>;
 
-    /// The resource types (`lambda:function`, `sqs`...) under which the one stack-wide
-    /// `tagging:GetResources` query finds this kind; none for a kind found by a listing of its
-    /// own (REST APIs come with their tags, layers carry ownership in their descriptions).
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Read this kind's live resources into `ctx`: those the tagging query found
-    /// (`ctx.tagged`) and those the spec wants under names the stack does not own.
-    fn observe<'a>(&'a self, ctx: &'a observe::ObserveCtx) -> BoxFuture<'a, Result<(), AwsError>>;
+    /// How the observation driver reads this kind: the resource types it is listed under and
+    /// its reads (see [`observe::Observer`]).
+    fn observer(&self) -> &'static observe::Observer;
 }
 
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].

@@ -14,6 +14,7 @@ use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws::LiveMapping;
+use crate::kinds::BoxFuture;
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};
 use crate::plan::{DesiredResource, FieldValue, ObservedResource, Props, Referrer};
@@ -38,6 +39,17 @@ pub struct Observed {
     pub unreadable: BTreeMap<ResourceId, String>,
     /// Latest version ARN per owned layer.
     pub layer_versions: BTreeMap<ResourceId, String>,
+}
+
+/// What the driver needs of a kind to observe it.
+pub(crate) struct Observer {
+    /// The resource types (`lambda:function`, `sqs`...) under which the one stack-wide
+    /// `tagging:GetResources` query finds this kind; none for a kind found by a listing of its
+    /// own (REST APIs come with their tags, layers carry ownership in their descriptions).
+    pub tagged_types: &'static [&'static str],
+    /// Read this kind's live resources into the context: those the tagging query found
+    /// (`ctx.tagged`) and those the spec wants under names the stack does not own.
+    pub observe: for<'a> fn(&'a ObserveCtx) -> BoxFuture<'a, Result<(), AwsError>>,
 }
 
 /// One resource the tagging query found, handed to the kind its `slsctl:resource` tag names.
@@ -287,7 +299,7 @@ async fn observe_with(
             tagged: tagged.remove(&kind.kind()).unwrap_or_default(),
             found: found.clone(),
         };
-        reads.spawn(async move { kind.observe(&ctx).await });
+        reads.spawn(async move { (kind.observer().observe)(&ctx).await });
     }
     while let Some(joined) = reads.join_next().await {
         joined.map_err(join_error)??;
@@ -327,7 +339,7 @@ async fn tagged_resources(
 ) -> Result<BTreeMap<Kind, Vec<Tagged>>, AwsError> {
     let types: Vec<String> = super::REGISTRY
         .iter()
-        .flat_map(|kind| kind.tagged_types())
+        .flat_map(|kind| kind.observer().tagged_types)
         .map(|t| t.to_string())
         .collect();
     let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();

@@ -114,10 +114,7 @@ impl ResourceKind for ApiKind {
         }
     }
 
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -7,10 +7,16 @@ use super::aws as apigateway;
 use crate::aws::AwsError;
 use crate::kinds::desired::{api_permission_id, function_of_arn, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws as lambda;
-use crate::kinds::observe::{parse_id, tag_policy, ObserveCtx};
+use crate::kinds::observe::{parse_id, tag_policy, ObserveCtx, Observer};
 use crate::plan::{FieldValue, ObservedResource, Props};
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads REST APIs.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &[],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let (clients, desired, stack_name) = (&ctx.clients, &ctx.desired, ctx.stack_name.as_str());
     let apis = apigateway::list(clients).await?;
     let wants_domain = desired.iter().any(|d| d.props.contains_key("domain"));

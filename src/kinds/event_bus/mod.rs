@@ -113,14 +113,7 @@ impl ResourceKind for EventBusKind {
         checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
     }
 
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &["events:event-bus"]
-    }
-
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

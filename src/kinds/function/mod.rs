@@ -139,14 +139,7 @@ impl ResourceKind for FunctionKind {
         }
     }
 
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &["lambda:function"]
-    }
-
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

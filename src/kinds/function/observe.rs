@@ -8,7 +8,7 @@ use super::autoscaling;
 use super::aws::{self as lambda, LiveMapping};
 use crate::aws::AwsError;
 use crate::kinds::desired::{arn_name, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
-use crate::kinds::observe::{join_error, ObserveCtx};
+use crate::kinds::observe::{join_error, ObserveCtx, Observer};
 use crate::model::{DeletionPolicy, ResourceId};
 use crate::plan::{FieldValue, ObservedResource, Props, Referrer};
 use tokio::task::JoinSet;
@@ -20,7 +20,13 @@ type FunctionAliases = (
     Vec<(lambda::LiveAlias, Option<serde_json::Value>)>,
 );
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads functions.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &["lambda:function"],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let functions = ctx
         .read_each(
             |arn| arn.contains(":function:"),

@@ -84,10 +84,7 @@ impl ResourceKind for LayerKind {
         crate::spec::schema::field_names::<wire::LayerSpecWire>()
     }
 
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -2,10 +2,16 @@
 
 use crate::aws::AwsError;
 use crate::kinds::function::aws as lambda;
-use crate::kinds::observe::{parse_id, ObserveCtx};
+use crate::kinds::observe::{parse_id, ObserveCtx, Observer};
 use crate::plan::ObservedResource;
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads layers.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &[],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     for layer in lambda::list_layers(&ctx.clients, &ctx.stack_name).await? {
         let Some(id) = parse_id(&layer.resource) else {
             continue;

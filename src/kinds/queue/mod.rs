@@ -140,14 +140,7 @@ impl ResourceKind for QueueKind {
         checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
     }
 
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &["sqs"]
-    }
-
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

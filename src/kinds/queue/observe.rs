@@ -4,10 +4,16 @@
 use super::aws as sqs;
 use crate::aws::AwsError;
 use crate::kinds::desired::{arn_name, queue_url_from_arn};
-use crate::kinds::observe::ObserveCtx;
+use crate::kinds::observe::{ObserveCtx, Observer};
 use crate::plan::Referrer;
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads queues.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &["sqs"],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let queues = ctx
         .read_each(
             |arn| arn.starts_with("arn:") && arn.contains(":sqs:"),

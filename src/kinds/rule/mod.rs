@@ -91,14 +91,7 @@ impl ResourceKind for RuleKind {
         crate::spec::schema::field_names::<wire::RuleSpecWire>()
     }
 
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &["events:rule"]
-    }
-
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -5,10 +5,16 @@ use std::future::Future;
 
 use super::aws as events;
 use crate::aws::{AwsError, Clients};
-use crate::kinds::observe::{ObserveCtx, Tagged};
+use crate::kinds::observe::{ObserveCtx, Observer, Tagged};
 use crate::plan::{DesiredResource, FieldValue};
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads rules.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &["events:rule"],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     observe_events(ctx, |clients, want| async move {
         let bus = match want.props.get("bus") {
             Some(FieldValue::Known(serde_json::Value::String(b))) => b.clone(),

@@ -125,14 +125,7 @@ impl ResourceKind for TableKind {
         checks::traffic(v, ctx, super::typed::<wire::TableSpecWire>(document)?)
     }
 
-    fn tagged_types(&self) -> &'static [&'static str] {
-        &["dynamodb:table"]
-    }
-
-    fn observe<'a>(
-        &'a self,
-        ctx: &'a super::observe::ObserveCtx,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(observe::observe(ctx))
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

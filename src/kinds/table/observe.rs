@@ -4,10 +4,16 @@ use std::collections::BTreeMap;
 
 use super::aws as dynamodb;
 use crate::aws::AwsError;
-use crate::kinds::observe::ObserveCtx;
+use crate::kinds::observe::{ObserveCtx, Observer};
 use crate::plan::FieldValue;
 
-pub(crate) async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+/// How the observation driver reads tables.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &["dynamodb:table"],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let tables = ctx
         .read_each(
             |arn| arn.contains(":table/"),
