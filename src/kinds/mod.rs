@@ -125,6 +125,10 @@ pub(crate) trait ResourceKind: Sync {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>>;
+
+    /// How the observation driver reads this kind: the resource types it is listed under and
+    /// its reads (see [`observe::Observer`]).
+    fn observer(&self) -> &'static observe::Observer;
 }
 
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].

@@ -3,6 +3,7 @@ pub(crate) mod apply;
 pub mod aws;
 pub mod checks;
 pub mod domain;
+pub(crate) mod observe;
 pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
@@ -111,5 +112,9 @@ impl ResourceKind for ApiKind {
         if let Some(l) = super::typed::<wire::ApiSpecWire>(document) {
             checks::cross_checks(v, ctx, resource, l);
         }
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

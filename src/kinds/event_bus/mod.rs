@@ -2,6 +2,7 @@
 pub(crate) mod apply;
 pub mod aws;
 pub mod checks;
+pub(crate) mod observe;
 pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
@@ -110,5 +111,9 @@ impl ResourceKind for EventBusKind {
         document: &dyn ResourceDocument,
     ) -> Option<crate::model::Traffic> {
         checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

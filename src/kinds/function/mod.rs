@@ -5,6 +5,7 @@ pub mod autoscaling;
 pub mod aws;
 pub mod checks;
 mod mappings;
+pub(crate) mod observe;
 mod permissions;
 pub(crate) mod props;
 mod validate;
@@ -142,5 +143,9 @@ impl ResourceKind for FunctionKind {
         if let Some(l) = super::typed::<wire::FunctionSpecWire>(document) {
             checks::cross_checks(v, ctx, stack, resource, l);
         }
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

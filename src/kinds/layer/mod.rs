@@ -1,6 +1,7 @@
 //! The layer kind.
 mod apply;
 pub mod aws;
+pub(crate) mod observe;
 mod props;
 mod validate;
 pub mod wire;
@@ -85,5 +86,9 @@ impl ResourceKind for LayerKind {
 
     fn spec_field_names(&self) -> Vec<String> {
         crate::spec::schema::field_names::<wire::LayerSpecWire>()
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -2,6 +2,7 @@
 mod apply;
 pub mod aws;
 pub mod checks;
+pub(crate) mod observe;
 mod props;
 mod validate;
 pub mod wire;
@@ -137,5 +138,9 @@ impl ResourceKind for QueueKind {
         document: &dyn ResourceDocument,
     ) -> Option<crate::model::Traffic> {
         checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -1,6 +1,7 @@
 //! The rule kind.
 pub(crate) mod apply;
 pub mod aws;
+pub(crate) mod observe;
 pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
@@ -88,5 +89,9 @@ impl ResourceKind for RuleKind {
 
     fn spec_field_names(&self) -> Vec<String> {
         crate::spec::schema::field_names::<wire::RuleSpecWire>()
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }

@@ -2,6 +2,7 @@
 mod apply;
 pub mod aws;
 pub mod checks;
+pub(crate) mod observe;
 mod props;
 mod update;
 mod validate;
@@ -122,5 +123,9 @@ impl ResourceKind for TableKind {
         document: &dyn ResourceDocument,
     ) -> Option<crate::model::Traffic> {
         checks::traffic(v, ctx, super::typed::<wire::TableSpecWire>(document)?)
+    }
+
+    fn observer(&self) -> &'static super::observe::Observer {
+        &observe::OBSERVER
     }
 }
