@@ -71,7 +71,6 @@ fn the_named_layers_point_one_way() {
 }
 
 #[test]
-#[ignore = "enabled when the per-kind move lands"]
 fn no_source_file_over_800_lines() {
     let mut offenders: Vec<(usize, String)> = read_sources()
         .into_iter()
