@@ -72,13 +72,6 @@ impl std::fmt::Display for AskError {
 
 impl std::error::Error for AskError {}
 
-/// The commands report errors as text.
-impl From<AskError> for String {
-    fn from(error: AskError) -> String {
-        error.to_string()
-    }
-}
-
 /// One plain HTTP/1.1 request to the controller; returns the status code. Connecting and the
 /// whole exchange are bounded by `ask.timeout`: a controller that is down, firewalled (packets
 /// dropped) or stuck fails fast with a message that says which.

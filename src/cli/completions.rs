@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
+use super::error::CliError;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The shell to complete for.
@@ -19,7 +21,7 @@ pub enum Shell {
     Fish,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let shell = match args.shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,

@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::aws::error::Explanation;
+use crate::controller::error::RunError;
 use crate::controller::lease::LeaseConfig;
 use crate::controller::{Controller, ControllerConfig, Mode, SourceKind, StackConfig};
 use crate::source::git::{GitCredentials, GitSource, SignaturePolicy};
 use crate::source::s3::S3Source;
 
 use super::ask::{ask_controller, Ask};
+use super::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -139,16 +142,16 @@ fn default_ref() -> String {
 }
 
 impl StackWire {
-    fn source(&self, file: &std::path::Path) -> Result<SourceKind, String> {
+    fn source(&self, file: &std::path::Path) -> Result<SourceKind, CliError> {
         match (&self.git, &self.s3) {
             (Some(git), None) => {
                 let verify = match &git.verify {
                     Some(v) if v.ssh_allowed_signers_file.is_none() && v.gpg_public_key_files.is_empty() => {
-                        return Err(format!(
+                        return Err(CliError::Input(format!(
                             "{}: stack `{}`: git.verify needs sshAllowedSignersFile or gpgPublicKeyFiles (or remove it)",
                             file.display(),
                             self.name
-                        ))
+                        )))
                     }
                     Some(v) => Some(SignaturePolicy {
                         ssh_allowed_signers: v.ssh_allowed_signers_file.clone(),
@@ -174,11 +177,11 @@ impl StackWire {
                 bucket: s3.bucket.clone(),
                 prefix: s3.prefix.clone(),
             })),
-            _ => Err(format!(
+            _ => Err(CliError::Input(format!(
                 "{}: stack `{}` needs exactly one source: `git:` or `s3:`",
                 file.display(),
                 self.name
-            )),
+            ))),
         }
     }
 }
@@ -260,11 +263,11 @@ pub struct Serving {
 
 /// A secret from `file` if set (trimmed), else from the environment variable `env`; None when
 /// empty or absent.
-fn read_secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Vec<u8>>, String> {
+fn read_secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Vec<u8>>, CliError> {
     let secret = match file {
         Some(file) => Some(
             std::fs::read(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                .map_err(|e| CliError::read(file, e))?
                 .trim_ascii()
                 .to_vec(),
         ),
@@ -285,9 +288,8 @@ fn name_location(text: &str, path: &std::path::Path, index: usize) -> String {
         .map_or_else(|| path.display().to_string(), |l| l.to_string())
 }
 
-pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving), CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::read(path, e))?;
     parse_config(&text, path)
 }
 
@@ -295,18 +297,18 @@ pub fn load_config(path: &std::path::Path) -> Result<(ControllerConfig, Serving)
 pub fn parse_config(
     text: &str,
     path: &std::path::Path,
-) -> Result<(ControllerConfig, Serving), String> {
-    let wire: ConfigWire =
-        serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+) -> Result<(ControllerConfig, Serving), CliError> {
+    let wire: ConfigWire = serde_saphyr::from_str(text)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     if wire.stacks.is_empty() {
-        return Err(format!("{}: no stacks", path.display()));
+        return Err(CliError::Input(format!("{}: no stacks", path.display())));
     }
     let lease = match wire.lease {
         Some(l) if l.renew_deadline_seconds >= l.duration_seconds => {
-            return Err(format!(
+            return Err(CliError::Input(format!(
                 "{}: lease.renewDeadlineSeconds must be less than lease.durationSeconds, so that a replica stops before its lease can pass to another",
                 path.display()
-            ))
+            )))
         }
         Some(l) => Some(LeaseConfig {
             table: l.table,
@@ -327,23 +329,23 @@ pub fn parse_config(
         // The name keys the cache directory (`cacheDir/NAME`), status and metrics: held to the
         // spec's name rule, so that it cannot leave the cache directory or break a label.
         if !crate::spec::validate::valid_stack_name(&s.name) {
-            return Err(format!(
+            return Err(CliError::Input(format!(
                 "{}: invalid stack name `{}`\nhint: {}",
                 name_location(text, path, index),
                 s.name.escape_debug(),
                 crate::spec::validate::NAME_RULE
-            ));
+            )));
         }
         let source = s.source(path)?;
         if stacks
             .iter()
             .any(|known: &StackConfig| known.name == s.name)
         {
-            return Err(format!(
+            return Err(CliError::Input(format!(
                 "{}: two stacks are named `{}`",
                 path.display(),
                 s.name
-            ));
+            )));
         }
         stacks.push(StackConfig {
             name: s.name,
@@ -369,14 +371,18 @@ pub fn parse_config(
     ))
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let (config, serving) = match (&args.config, &args.config_yaml) {
         (Some(file), _) => load_config(file)?,
         (None, Some(text)) => parse_config(text, std::path::Path::new("$SLSCTL_CONFIG_YAML"))?,
-        (None, None) => return Err("--config FILE or SLSCTL_CONFIG_YAML is required".into()),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "--config FILE or SLSCTL_CONFIG_YAML is required".into(),
+            ))
+        }
     };
     init_logging(args.log_format);
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Internal(e.to_string()))?;
     runtime.block_on(async {
         let sdk = crate::aws::load_config(None).await;
         let controller = Arc::new(Controller::new(
@@ -387,9 +393,16 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let listener = tokio::net::TcpListener::bind(&serving.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", serving.listen))?;
+            .map_err(|e| {
+                CliError::Setup(Explanation::new(format!(
+                    "cannot listen on {}: {e}",
+                    serving.listen
+                )))
+            })?;
         tracing::info!(
-            address = %listener.local_addr().map_err(|e| e.to_string())?,
+            address = %listener
+                .local_addr()
+                .map_err(|e| CliError::Internal(e.to_string()))?,
             webhook = serving.webhook_secret.is_some(),
             api_token = serving.api_token.is_some(),
             "serving HTTP"
@@ -410,7 +423,14 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             );
             let _ = stop.send(true);
         });
-        controller.run(stopped).await.map_err(|e| e.to_string())
+        controller.run(stopped).await.map_err(|e| match e {
+            // The lease table: AWS's words, as they were printed before the types.
+            RunError::Lease(error) => {
+                let explanation = Explanation::new(error.to_string());
+                CliError::aws(error, explanation)
+            }
+            RunError::Permits(error) => CliError::Internal(error.to_string()),
+        })
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -467,16 +487,18 @@ pub struct HealthArgs {
     pub timeout: u64,
 }
 
-fn timeout(seconds: u64) -> Result<Duration, String> {
+fn timeout(seconds: u64) -> Result<Duration, CliError> {
     if seconds == 0 {
-        return Err("--timeout must be at least 1 second".into());
+        return Err(CliError::Usage(
+            "--timeout must be at least 1 second".into(),
+        ));
     }
     Ok(Duration::from_secs(seconds))
 }
 
 /// `slsctl health`: exit 0 when the controller answers 200 (the container health check, so the
 /// image needs no curl).
-pub fn health(args: &HealthArgs) -> Result<ExitCode, String> {
+pub fn health(args: &HealthArgs) -> Result<ExitCode, CliError> {
     let path = if args.ready { "/readyz" } else { "/healthz" };
     let ask = Ask {
         token: None,
@@ -484,18 +506,18 @@ pub fn health(args: &HealthArgs) -> Result<ExitCode, String> {
     };
     match ask_controller(&args.controller, "GET", path, &ask)?.as_str() {
         "200" => Ok(ExitCode::SUCCESS),
-        other => Err(format!("{path} answered {other}")),
+        other => Err(CliError::ControllerSaid(format!("{path} answered {other}"))),
     }
 }
 
 /// `slsctl reconcile STACK`: ask a running controller to queue the stack now.
-pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
+pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, CliError> {
     if !crate::spec::validate::valid_stack_name(&args.stack) {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "`{}` is not a stack name\nhint: {}",
             args.stack.escape_debug(),
             crate::spec::validate::NAME_RULE
-        ));
+        )));
     }
     let token = read_secret(args.token_file.as_ref(), "SLSCTL_API_TOKEN")?;
     // It goes into a header line: a control character would end the line early.
@@ -503,7 +525,9 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
         .as_ref()
         .is_some_and(|t| t.iter().any(|b| !b.is_ascii_graphic()))
     {
-        return Err("the API token must be printable ASCII without spaces".into());
+        return Err(CliError::Input(
+            "the API token must be printable ASCII without spaces".into(),
+        ));
     }
     let ask = Ask {
         token: token.as_deref(),
@@ -515,15 +539,22 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, String> {
             eprintln!("queued: stack `{}` reconciles now", args.stack);
             Ok(ExitCode::SUCCESS)
         }
-        "404" => Err(format!("the controller has no stack `{}`", args.stack)),
-        "401" if token.is_some() => Err(
+        "404" => Err(CliError::ControllerSaid(format!(
+            "the controller has no stack `{}`",
+            args.stack
+        ))),
+        "401" if token.is_some() => Err(CliError::ControllerSaid(
             "the controller refused the API token\nhint: use the token the controller reads (its apiTokenFile or apiTokenEnv)".into(),
-        ),
-        "401" => Err(
+        )),
+        "401" => Err(CliError::ControllerSaid(
             "the controller requires an API token\nhint: set SLSCTL_API_TOKEN or pass --token-file FILE".into(),
-        ),
-        "503" => Err("the controller could not hand the trigger to its leader; retry".into()),
-        other => Err(format!("the controller answered {other}")),
+        )),
+        "503" => Err(CliError::ControllerSaid(
+            "the controller could not hand the trigger to its leader; retry".into(),
+        )),
+        other => Err(CliError::ControllerSaid(format!(
+            "the controller answered {other}"
+        ))),
     }
 }
 
@@ -532,10 +563,13 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<ControllerConfig, String> {
+        // The tests read the error as it is printed.
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("controller.yaml");
         std::fs::write(&file, text).unwrap();
-        load_config(&file).map(|(config, _)| config)
+        load_config(&file)
+            .map(|(config, _)| config)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -583,7 +617,7 @@ mod tests {
                 "resyncSeconds: 60\nstacks:\n- name: ok\n  s3: {{bucket: b}}\n- {{s3: {{bucket: b}}, name: '{bad}'}}\n"
             );
             std::fs::write(&file, &text).unwrap();
-            let error = load_config(&file).map(|_| ()).unwrap_err();
+            let error = load_config(&file).map(|_| ()).unwrap_err().to_string();
             assert!(
                 error.starts_with(&format!("{}:5:", file.display())),
                 "{bad}: {error}"
@@ -622,5 +656,28 @@ mod tests {
         let text = "stacks:\n- name: a\n  s3: {bucket: b}\napiTokenEnv: SLSCTL_TEST_TOKEN_UNSET\n";
         let (_, serving) = parse_config(text, std::path::Path::new("c.yaml")).unwrap();
         assert!(serving.api_token.is_none(), "open without a token");
+    }
+
+    #[test]
+    fn a_bad_configuration_is_input_a_zero_timeout_is_usage_and_neither_is_transient() {
+        let error = parse_config("stacks: []\n", std::path::Path::new("c.yaml"))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(matches!(error, CliError::Input(_)), "{error:?}");
+        assert_eq!(error.to_string(), "c.yaml: no stacks");
+        assert!(!error.is_transient());
+        let error = timeout(0).unwrap_err();
+        assert!(matches!(error, CliError::Usage(_)), "{error:?}");
+        assert_eq!(error.to_string(), "--timeout must be at least 1 second");
+        assert_eq!(error.exit_status(), 1);
+        let missing = std::path::Path::new("/nonexistent/slsctl/controller.yaml");
+        let error = load_config(missing).map(|_| ()).unwrap_err();
+        assert!(matches!(error, CliError::Io { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read /nonexistent/slsctl/controller.yaml: "),
+            "{error}"
+        );
     }
 }

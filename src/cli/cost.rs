@@ -2,6 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::error::CliError;
 use super::Output;
 use crate::cost::{self, CostLine, Estimate, LambdaUsage, Prices};
 use crate::model::Architecture;
@@ -74,16 +75,16 @@ pub enum ArchitectureArg {
     Arm64,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     if let Some(Calculator::Pc(pc)) = &args.calculator {
         return run_pc(pc);
     }
     let Some(dir) = &args.dir else {
-        return Err("give a stack directory with -f DIR, or use `slsctl cost pc`".into());
+        return Err(CliError::Usage(
+            "give a stack directory with -f DIR, or use `slsctl cost pc`".into(),
+        ));
     };
-    let Some(stack) = super::load(dir) else {
-        return Ok(ExitCode::from(1));
-    };
+    let stack = super::load(dir)?;
     let prices = Prices::us_east_1();
     let estimate = cost::estimate(&stack, prices);
     let over = stack
@@ -98,7 +99,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 "budgetUSD": stack.budget_monthly_usd,
                 "overBudget": over.is_some(),
             });
-            write!(out, "{}", super::data(args.output, &value)?).map_err(|e| e.to_string())?;
+            write!(out, "{}", super::data(args.output, &value)?).map_err(CliError::Console)?;
         }
         Output::Text => {
             write!(
@@ -106,9 +107,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 "{}",
                 render_estimate(&stack.name, &estimate, args.explain)
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(CliError::Console)?;
             if let Some(budget) = stack.budget_monthly_usd {
-                writeln!(out, "budget: ${budget:.2} a month").map_err(|e| e.to_string())?;
+                writeln!(out, "budget: ${budget:.2} a month").map_err(CliError::Console)?;
             }
         }
     }
@@ -156,12 +157,17 @@ fn line_text(line: &CostLine, explain: bool) -> String {
     }
 }
 
-fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
+fn run_pc(args: &PcArgs) -> Result<ExitCode, CliError> {
     if !(args.hours >= 0.0 && args.hours <= 744.0) {
-        return Err(format!("--hours {} is not between 0 and 744", args.hours));
+        return Err(CliError::Usage(format!(
+            "--hours {} is not between 0 and 744",
+            args.hours
+        )));
     }
     if args.provisioned_requests.is_some_and(|p| p > args.requests) {
-        return Err("--provisioned-requests is more than --requests".into());
+        return Err(CliError::Usage(
+            "--provisioned-requests is more than --requests".into(),
+        ));
     }
     let prices = Prices::us_east_1();
     let seconds = args.hours * 3600.0;
@@ -240,6 +246,6 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, String> {
             write!(out, "{text}")
         }
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(CliError::Console)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::error::CliError;
 use crate::aws::error::{classify, explain, Cause, Explanation};
 use crate::aws::setup::Surroundings;
 
@@ -332,7 +333,7 @@ async fn checks(args: &Args) -> Vec<Check> {
     checks
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let runtime = super::runtime()?;
     let checks = runtime.block_on(checks(args));
     let mut missing = 0;

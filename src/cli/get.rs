@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::error::CliError;
 use super::{color, Output};
 use crate::engine::prepare;
 use crate::model::ResourceId;
@@ -62,10 +63,8 @@ pub struct Row {
     pub fields: Vec<String>,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let Some(stack) = super::load(&args.dir) else {
-        return Ok(ExitCode::from(1));
-    };
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+    let stack = super::load(&args.dir)?;
     let runtime = super::runtime()?;
     let prepared = runtime.block_on(async {
         let reach = super::reconcile::clients_for(&stack, &args.dir).await?;

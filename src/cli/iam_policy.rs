@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::error::CliError;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The stack directory.
@@ -14,14 +16,12 @@ pub struct Args {
     pub read_only: bool,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let Some(stack) = super::load(&args.dir) else {
-        return Ok(ExitCode::from(1));
-    };
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+    let stack = super::load(&args.dir)?;
     let policy = crate::aws::permissions::stack_policy(&stack, args.read_only);
     println!(
         "{}",
-        serde_json::to_string_pretty(&policy).map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(&policy).map_err(|e| CliError::Internal(e.to_string()))?
     );
     eprintln!(
         "note: {} for stack `{}`: every read (observing lists account-wide), {}",

@@ -6,6 +6,7 @@ mod completions;
 pub mod controller;
 pub mod cost;
 mod doctor;
+pub mod error;
 mod get;
 mod iam_policy;
 mod policy;
@@ -17,6 +18,8 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use error::CliError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -198,33 +201,32 @@ pub enum Output {
 
 /// A machine-readable document (`-o json`: one line of JSON; `-o yaml`: a YAML document); the
 /// text form is each command's own.
-pub fn data(output: Output, value: &serde_json::Value) -> Result<String, String> {
+pub fn data(output: Output, value: &serde_json::Value) -> Result<String, CliError> {
     match output {
-        Output::Yaml => {
-            serde_saphyr::to_string(value).map_err(|e| format!("cannot write YAML: {e}"))
-        }
+        Output::Yaml => serde_saphyr::to_string(value)
+            .map_err(|e| CliError::Internal(format!("cannot write YAML: {e}"))),
         Output::Json | Output::Text => Ok(format!("{value}\n")),
     }
 }
 
 /// The runtime of a command that calls AWS.
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .map_err(|e| CliError::Internal(format!("cannot start the async runtime: {e}")))
 }
 
-/// Load and validate the spec, printing diagnostics; `None` means invalid (exit 1).
-fn load(dir: &std::path::Path) -> Option<crate::model::Stack> {
+/// Load and validate the spec, printing diagnostics; invalid is [`CliError::InvalidSpec`].
+fn load(dir: &std::path::Path) -> Result<crate::model::Stack, CliError> {
     match crate::kinds::load_stack(dir) {
-        Ok((stack, _)) => Some(stack),
+        Ok((stack, _)) => Ok(stack),
         Err((diagnostics, sources)) => {
             eprint!(
                 "{}",
                 color::diagnostics_for_stderr(&diagnostics.render(&|p| sources.get(p)))
             );
-            None
+            Err(CliError::InvalidSpec)
         }
     }
 }
@@ -319,9 +321,11 @@ pub fn run() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("{}", color::error_line(&message));
-            ExitCode::from(1)
+        // The diagnostics of an invalid spec are printed already.
+        Err(error) if error.already_reported() => ExitCode::from(error.exit_status()),
+        Err(error) => {
+            eprintln!("{}", color::error_line(&error.to_string()));
+            ExitCode::from(error.exit_status())
         }
     }
 }

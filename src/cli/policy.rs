@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::error::CliError;
 use super::Output;
 use crate::policy::{self, PolicySet, Severity};
 
@@ -43,14 +44,14 @@ pub struct EvalArgs {
     pub output: Output,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     match &args.command {
         PolicyCommand::Test(test) => {
             let set = match &test.dir {
-                Some(dir) => PolicySet::for_stack(dir)?,
+                Some(dir) => PolicySet::for_stack(dir).map_err(CliError::Input)?,
                 None => PolicySet::default_pack(),
             };
-            let results = set.run_tests()?;
+            let results = set.run_tests().map_err(CliError::Input)?;
             let failed = results.iter().filter(|r| !r.passed).count();
             match test.output {
                 Output::Json | Output::Yaml => print!(
@@ -82,11 +83,11 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             })
         }
         PolicyCommand::Eval(eval) => {
-            let Some(stack) = super::load(&eval.dir) else {
-                return Ok(ExitCode::from(1));
-            };
-            let set = PolicySet::for_stack(&stack.root)?;
-            let findings = set.evaluate(&policy::input(&stack, None), &stack)?;
+            let stack = super::load(&eval.dir)?;
+            let set = PolicySet::for_stack(&stack.root).map_err(CliError::Input)?;
+            let findings = set
+                .evaluate(&policy::input(&stack, None), &stack)
+                .map_err(CliError::Input)?;
             // A deny the stack waives (spec.policy.exceptions) is listed, but refuses nothing.
             let denied = findings.iter().filter(|f| f.denies()).count();
             let waived = findings.iter().filter(|f| f.waived.is_some()).count();

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use super::error::CliError;
 use super::progress::{Lines, Live};
 use super::{color, load, runtime, Output};
 use crate::apply::{self, Progress};
@@ -95,14 +96,14 @@ pub struct DestroyArgs {
     pub output: Output,
 }
 
-fn options(safety: &SafetyArgs) -> Result<PlanOptions, String> {
+fn options(safety: &SafetyArgs) -> Result<PlanOptions, CliError> {
     let mut allow_replace = std::collections::BTreeSet::new();
     for text in &safety.allow_replace {
-        let (kind, name) = text
-            .split_once('/')
-            .ok_or_else(|| format!("--allow-replace takes Kind/name, not `{text}`"))?;
+        let (kind, name) = text.split_once('/').ok_or_else(|| {
+            CliError::Usage(format!("--allow-replace takes Kind/name, not `{text}`"))
+        })?;
         let kind = crate::model::Kind::parse(kind)
-            .ok_or_else(|| format!("unknown kind in --allow-replace {text}"))?;
+            .ok_or_else(|| CliError::Usage(format!("unknown kind in --allow-replace {text}")))?;
         allow_replace.insert(ResourceId::new(kind, name));
     }
     Ok(PlanOptions {
@@ -113,7 +114,7 @@ fn options(safety: &SafetyArgs) -> Result<PlanOptions, String> {
 }
 
 /// The `--target` ids, parsed; `None` without any.
-fn parse_targets(scope: &ScopeArgs) -> Result<Option<BTreeSet<ResourceId>>, String> {
+fn parse_targets(scope: &ScopeArgs) -> Result<Option<BTreeSet<ResourceId>>, CliError> {
     if scope.targets.is_empty() {
         return Ok(None);
     }
@@ -132,10 +133,10 @@ fn parse_targets(scope: &ScopeArgs) -> Result<Option<BTreeSet<ResourceId>>, Stri
                     .then(|| ResourceId::new(kind, name))
             })
             .ok_or_else(|| {
-                format!(
+                CliError::Usage(format!(
                     "--target takes KIND/NAME, not `{text}`\nhint: KIND is one of {}; for example --target Function/create-order",
                     kinds.join(", ")
-                )
+                ))
             })?;
         targets.insert(id);
     }
@@ -158,7 +159,7 @@ fn check_targets(
     prepared: &mut Prepared,
     targets: &Option<BTreeSet<ResourceId>>,
     scope: &Option<BTreeSet<ResourceId>>,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let (Some(targets), Some(scope)) = (targets, scope) else {
         return Ok(());
     };
@@ -170,10 +171,10 @@ fn check_targets(
                 .iter()
                 .any(|o| o.owned && &o.id == target);
         if !known {
-            return Err(format!(
+            return Err(CliError::Refused(format!(
                 "--target {target}: no such resource in the spec, and none owned by stack `{}` in AWS\nhint: `slsctl get -f DIR` lists the stack's resources",
                 prepared.stack.name
-            ));
+            )));
         }
     }
     let names: Vec<String> = targets.iter().map(ToString::to_string).collect();
@@ -203,7 +204,7 @@ fn print_outcome(
     output: Output,
     plan: &Plan,
     report: Option<&apply::ApplyReport>,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     if output == Output::Text {
         return Ok(());
     }
@@ -222,11 +223,11 @@ fn print_outcome(
 
 /// The SDK clients for the stack's account and region, and the environment they came from;
 /// no region anywhere is an error that says where to set one.
-pub(super) async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, String> {
+pub(super) async fn clients_for(stack: &Stack, dir: &std::path::Path) -> Result<Reach, CliError> {
     let around = Surroundings::from_env(Some(dir));
     let config = load_config(stack.region.as_deref()).await;
     if config.region().is_none() {
-        return Err(around.no_region().to_string());
+        return Err(CliError::Setup(around.no_region()));
     }
     Ok(Reach {
         clients: Clients::new(&config),
@@ -242,10 +243,11 @@ pub(super) struct Reach {
 
 impl Reach {
     /// An engine error as the user reads it: what is wrong, then what to do.
-    pub(super) fn explain(&self, error: EngineError) -> String {
+    pub(super) fn explain(&self, error: EngineError) -> CliError {
         match error {
             EngineError::Aws(e) => {
-                explain(&e, &self.around, Some(self.clients.region.as_str())).to_string()
+                let explanation = explain(&e, &self.around, Some(self.clients.region.as_str()));
+                CliError::aws(e, explanation)
             }
             EngineError::WrongAccount {
                 ref stack,
@@ -259,9 +261,10 @@ impl Reach {
                 explanation.hints.push(format!(
                     "if stack `{stack}` has moved to account {actual}, change spec.accountId in its Stack document"
                 ));
-                explanation.to_string()
+                CliError::Setup(explanation)
             }
-            other => other.to_string(),
+            // Packaging the code, a dependency cycle: what slsctl was given.
+            EngineError::Other(message) => CliError::Input(message),
         }
     }
 }
@@ -273,17 +276,15 @@ fn print_calls(clients: &Clients) {
     eprintln!("AWS calls: {total} ({})", detail.join(", "));
 }
 
-pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
+pub fn plan(args: &PlanArgs) -> Result<ExitCode, CliError> {
     let mut options = options(&args.safety)?;
     let targets = parse_targets(&args.scope)?;
-    let Some(stack) = load(&args.dir) else {
-        return Ok(ExitCode::from(1));
-    };
+    let stack = load(&args.dir)?;
     scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
     let (prepared, reach) = runtime.block_on(async {
         let reach = clients_for(&stack, &args.dir).await?;
-        Ok::<_, String>((prepare(stack, &reach.clients, &options).await, reach))
+        Ok::<_, CliError>((prepare(stack, &reach.clients, &options).await, reach))
     })?;
     let clients = &reach.clients;
     let mut prepared = prepared.map_err(|e| reach.explain(e))?;
@@ -291,7 +292,7 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
     if args.refresh_only {
         refresh_only(&mut prepared.plan);
     } else {
-        crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
+        crate::policy::check_plan(&prepared.stack, &mut prepared.plan).map_err(CliError::Input)?;
     }
     tracing::debug!(
         stack = %prepared.plan.stack,
@@ -310,9 +311,9 @@ pub fn plan(args: &PlanArgs) -> Result<ExitCode, String> {
         }
     }
     if let Some(path) = &args.out {
-        let text =
-            serde_json::to_string_pretty(&render::plan_json(plan)).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let text = serde_json::to_string_pretty(&render::plan_json(plan))
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        std::fs::write(path, text).map_err(|e| CliError::write(path, e))?;
         eprintln!(
             "Plan saved to {}; apply it with: slsctl apply -f {} {}",
             path.display(),
@@ -358,20 +359,20 @@ fn refresh_only(plan: &mut Plan) {
 }
 
 /// Ask on the terminal; the question goes to stdout, or to stderr when stdout carries a document.
-fn confirm(question: &str, output: Output) -> Result<bool, String> {
+fn confirm(question: &str, output: Output) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
-        return Err("refusing to change AWS without confirmation: stdin is not a terminal; pass --auto-approve".into());
+        return Err(CliError::Refused("refusing to change AWS without confirmation: stdin is not a terminal; pass --auto-approve".into()));
     }
     if output == Output::Text {
         print!("{question} Only 'yes' will be accepted: ");
-        std::io::stdout().flush().map_err(|e| e.to_string())?;
+        std::io::stdout().flush().map_err(CliError::Console)?;
     } else {
         eprint!("{question} Only 'yes' will be accepted: ");
     }
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
+        .map_err(CliError::Console)?;
     Ok(answer.trim() == "yes")
 }
 
@@ -387,7 +388,7 @@ fn execute(
     clients: &Clients,
     runtime: &tokio::runtime::Runtime,
     how: Execution,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     let live = std::io::stderr()
         .is_terminal()
         .then(|| Live::start(prepared.plan.actions.len()));
@@ -424,23 +425,19 @@ fn execute(
     )
 }
 
-pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
+pub fn apply(args: &ApplyArgs) -> Result<ExitCode, CliError> {
     let mut options = options(&args.safety)?;
     let targets = parse_targets(&args.scope)?;
     let saved: Option<Plan> = match &args.plan_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| format!("{} is not a slsctl plan: {e}", path.display()))?,
-            )
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::read(path, e))?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                CliError::Input(format!("{} is not a slsctl plan: {e}", path.display()))
+            })?)
         }
         None => None,
     };
-    let Some(stack) = load(&args.dir) else {
-        return Ok(ExitCode::from(1));
-    };
+    let stack = load(&args.dir)?;
     scope_options(&mut options, &stack, &targets);
     let runtime = runtime()?;
     let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
@@ -449,13 +446,13 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         .block_on(prepare(stack, clients, &options))
         .map_err(|e| reach.explain(e))?;
     check_targets(&mut prepared, &targets, &options.targets)?;
-    crate::policy::check_plan(&prepared.stack, &mut prepared.plan)?;
+    crate::policy::check_plan(&prepared.stack, &mut prepared.plan).map_err(CliError::Input)?;
     if let Some(saved) = &saved {
         if saved.observed_digest != prepared.plan.observed_digest {
-            return Err(
+            return Err(CliError::Refused(
                 "AWS changed since the plan was made (the observed state differs); make a new plan"
                     .into(),
-            );
+            ));
         }
         let scope_note = |plan: &Plan| {
             plan.notes
@@ -464,16 +461,16 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
                 .cloned()
         };
         if scope_note(saved) != scope_note(&prepared.plan) {
-            return Err(format!(
+            return Err(CliError::Refused(format!(
                 "the plan was saved with other --target flags ({}); apply it with the same ones",
                 scope_note(saved).unwrap_or_else(|| "none".to_string())
-            ));
+            )));
         }
         if render::plan_json(saved) != render::plan_json(&prepared.plan) {
-            return Err(
+            return Err(CliError::Refused(
                 "the spec changed since the plan was made (the plan differs); make a new plan"
                     .into(),
-            );
+            ));
         }
     } else {
         show_plan(&prepared.plan, args.output);
@@ -511,10 +508,8 @@ pub fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     execute(prepared, clients, &runtime, how)
 }
 
-pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
-    let Some(stack) = load(&args.dir) else {
-        return Ok(ExitCode::from(1));
-    };
+pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
+    let stack = load(&args.dir)?;
     let runtime = runtime()?;
     let reach = runtime.block_on(clients_for(&stack, &args.dir))?;
     let clients = &reach.clients;
@@ -559,4 +554,74 @@ pub fn destroy(args: &DestroyArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::error::{AwsError, ErrorKind};
+
+    fn reach() -> Reach {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        Reach {
+            clients: Clients::new(&config),
+            around: Surroundings::from_env(None),
+        }
+    }
+
+    #[test]
+    fn an_engine_error_is_classified_and_reads_as_it_did() {
+        let reach = reach();
+        let throttled = AwsError::new("ListQueues", ErrorKind::Throttled, "Rate exceeded");
+        let before = explain(&throttled, &reach.around, Some("eu-west-1")).to_string();
+        let error = reach.explain(EngineError::Aws(throttled));
+        assert!(matches!(error, CliError::Aws { .. }), "{error:?}");
+        assert!(error.is_transient());
+        assert_eq!(error.to_string(), before);
+
+        let invalid = AwsError::new("CreateQueue", ErrorKind::Validation, "bad attribute");
+        assert!(!reach.explain(EngineError::Aws(invalid)).is_transient());
+
+        let error = reach.explain(EngineError::WrongAccount {
+            stack: "orders".into(),
+            pinned: "111111111111".into(),
+            actual: "222222222222".into(),
+        });
+        assert!(matches!(error, CliError::Setup(_)), "{error:?}");
+        assert!(!error.is_transient());
+        assert_eq!(
+            error.to_string(),
+            "the credentials are for account 222222222222, but stack `orders` is pinned to account 111111111111 (spec.accountId); nothing was done\n  hint: use credentials for account 111111111111: another profile (AWS_PROFILE) or `aws sso login --profile NAME` for that account\n  hint: if stack `orders` has moved to account 222222222222, change spec.accountId in its Stack document"
+        );
+
+        let error = reach.explain(EngineError::Other("a dependency cycle".into()));
+        assert!(matches!(error, CliError::Input(_)), "{error:?}");
+        assert_eq!(error.to_string(), "a dependency cycle");
+    }
+
+    #[test]
+    fn malformed_flags_are_usage_errors_with_their_texts() {
+        let scope = ScopeArgs {
+            targets: vec!["Queue".into()],
+        };
+        let error = parse_targets(&scope).unwrap_err();
+        assert!(matches!(error, CliError::Usage(_)), "{error:?}");
+        assert_eq!(error.exit_status(), 1);
+        assert!(
+            error
+                .to_string()
+                .starts_with("--target takes KIND/NAME, not `Queue`\nhint: KIND is one of "),
+            "{error}"
+        );
+        let safety = SafetyArgs {
+            allow_mass_delete: false,
+            allow_replace: vec!["Nope/x".into()],
+        };
+        let error = options(&safety).unwrap_err();
+        assert!(matches!(error, CliError::Usage(_)), "{error:?}");
+        assert_eq!(error.to_string(), "unknown kind in --allow-replace Nope/x");
+    }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+use super::error::CliError;
 use super::Output;
 use crate::kinds::load_stack;
 use crate::model::Kind;
@@ -18,7 +19,7 @@ pub struct Args {
     pub output: Output,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, String> {
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let loaded = load_stack(&args.dir).and_then(|(stack, sources)| {
@@ -78,7 +79,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         stack.resources.len(),
                         summary.join(", ")
                     )
-                    .map_err(|e| e.to_string())?;
+                    .map_err(CliError::Console)?;
                 }
                 Output::Json | Output::Yaml => {
                     let resources: Vec<_> = stack
@@ -90,7 +91,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         findings.iter().filter(|f| !f.denies()).collect();
                     let value = json!({"valid": true, "stack": stack.name, "resources": resources, "diagnostics": [], "policy": policy});
                     write!(out, "{}", super::data(args.output, &value)?)
-                        .map_err(|e| e.to_string())?;
+                        .map_err(CliError::Console)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -122,10 +123,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                         .collect();
                     let value = json!({"valid": false, "diagnostics": items});
                     write!(out, "{}", super::data(args.output, &value)?)
-                        .map_err(|e| e.to_string())?;
+                        .map_err(CliError::Console)?;
                 }
             }
-            Ok(ExitCode::from(1))
+            Err(CliError::InvalidSpec)
         }
     }
 }
