@@ -4,8 +4,8 @@
 //! them knows no kind: the loader (`spec`) is handed [`validate_document`], the pure planner
 //! (`plan`) is handed [`rules`], the executor (`apply`) calls [`ResourceKind::apply`].
 //!
-//! Adding a kind: a module here implementing [`ResourceKind`], one line in [`REGISTRY`], and its
-//! domain type in `model` (the vocabulary every layer shares).
+//! Adding a kind: a module here implementing [`TypedKind`] (which makes it a [`ResourceKind`]),
+//! one line in [`REGISTRY`], and its domain type in `model` (the vocabulary every layer shares).
 
 pub mod context;
 pub mod desired;
@@ -59,7 +59,7 @@ pub(crate) trait ResourceKind: Sync {
         physical_name: &mut String,
     ) -> Option<ResourceSpec>;
 
-    /// Deserialize a document of this kind into its wire type (with [`parse_as`]).
+    /// Deserialize a document of this kind into its wire type.
     fn parse(
         &self,
         padded: &str,
@@ -131,6 +131,179 @@ pub(crate) trait ResourceKind: Sync {
     fn observer(&self) -> &'static observe::Observer;
 }
 
+/// What a kind's module writes: [`ResourceKind`] with its document already of the kind's wire
+/// type. The one blanket impl below turns it into a [`ResourceKind`], so the downcast, the
+/// parsing and the schema are written once rather than once per kind.
+pub(crate) trait TypedKind: Sync + 'static {
+    /// The kind's `spec` exactly as written in YAML.
+    type Wire: ResourceSpecWire + schemars::JsonSchema;
+
+    /// The one-line description of its documents in the JSON Schema.
+    const DESCRIPTION: &'static str;
+
+    /// See [`ResourceKind::rules`].
+    fn rules(&self) -> KindRules;
+
+    /// See [`ResourceKind::validate`].
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        l: &Loaded<Self::Wire>,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec>;
+
+    /// See [`ResourceKind::desired_props`].
+    fn desired_props(
+        &self,
+        stack: &Stack,
+        resource: &Resource,
+        ctx: &Context,
+        props: &mut Props,
+        sensitive: &mut std::collections::BTreeSet<String>,
+    );
+
+    /// See [`ResourceKind::apply`].
+    fn apply<'a>(
+        &'a self,
+        ctx: &'a ApplyCtx,
+        action: &'a ResourceAction,
+    ) -> BoxFuture<'a, Result<(), AwsError>>;
+
+    /// See [`ResourceKind::observer`].
+    fn observer(&self) -> &'static observe::Observer;
+
+    /// See [`ResourceKind::sensitive_values`].
+    fn sensitive_values<'d>(&self, _l: &'d Loaded<Self::Wire>) -> Vec<&'d str> {
+        Vec::new()
+    }
+
+    /// See [`ResourceKind::entry_facts`].
+    fn entry_facts(&self, _v: &Validator<'_>, _l: &Loaded<Self::Wire>, _entry: &mut Entry) {}
+
+    /// See [`ResourceKind::traffic`].
+    fn traffic(
+        &self,
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _l: &Loaded<Self::Wire>,
+    ) -> Option<Traffic> {
+        None
+    }
+
+    /// See [`ResourceKind::cross_checks`].
+    fn cross_checks(
+        &self,
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _stack: &Stack,
+        _resource: &Resource,
+        _l: &Loaded<Self::Wire>,
+    ) {
+    }
+}
+
+/// The document as `T`'s wire type. The registry routes a document by its kind, and a kind
+/// only parses into its own wire type, so `None` means a document routed to the wrong module.
+fn typed<T: TypedKind>(document: &dyn ResourceDocument) -> Option<&Loaded<T::Wire>> {
+    document.as_any().downcast_ref::<Loaded<T::Wire>>()
+}
+
+impl<T: TypedKind> ResourceKind for T {
+    fn kind(&self) -> Kind {
+        T::Wire::KIND
+    }
+
+    fn rules(&self) -> KindRules {
+        TypedKind::rules(self)
+    }
+
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec> {
+        TypedKind::validate(self, v, ctx, typed::<T>(document)?, physical_name)
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
+        Ok(Box::new(crate::spec::load::parse_typed::<T::Wire>(
+            padded, file, dir, map,
+        )?))
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value {
+        crate::spec::schema::document_schema::<T::Wire>(generator, T::Wire::KIND, T::DESCRIPTION)
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<T::Wire>()
+    }
+
+    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
+        typed::<T>(document).map_or_else(Vec::new, |l| TypedKind::sensitive_values(self, l))
+    }
+
+    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
+        if let Some(l) = typed::<T>(document) {
+            TypedKind::entry_facts(self, v, l, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<Traffic> {
+        TypedKind::traffic(self, v, ctx, typed::<T>(document)?)
+    }
+
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    ) {
+        if let Some(l) = typed::<T>(document) {
+            TypedKind::cross_checks(self, v, ctx, stack, resource, l);
+        }
+    }
+
+    fn desired_props(
+        &self,
+        stack: &Stack,
+        resource: &Resource,
+        ctx: &Context,
+        props: &mut Props,
+        sensitive: &mut std::collections::BTreeSet<String>,
+    ) {
+        TypedKind::desired_props(self, stack, resource, ctx, props, sensitive);
+    }
+
+    fn apply<'a>(
+        &'a self,
+        ctx: &'a ApplyCtx,
+        action: &'a ResourceAction,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        TypedKind::apply(self, ctx, action)
+    }
+
+    fn observer(&self) -> &'static observe::Observer {
+        TypedKind::observer(self)
+    }
+}
+
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].
 static REGISTRY: &[&dyn ResourceKind] = &[
     &function::FunctionKind,
@@ -150,23 +323,6 @@ pub(crate) fn of(kind: Kind) -> Option<&'static dyn ResourceKind> {
 /// Each kind's planning rules, for [`crate::plan::PlanOptions::rules`].
 pub fn rules(kind: Kind) -> KindRules {
     of(kind).map_or(KindRules::PLAIN, |k| k.rules())
-}
-
-/// The document of wire type `S`, for a kind's own methods.
-pub(crate) fn typed<S: ResourceSpecWire>(document: &dyn ResourceDocument) -> Option<&Loaded<S>> {
-    document.as_any().downcast_ref::<Loaded<S>>()
-}
-
-/// Deserialize a document into wire type `S` (for [`ResourceKind::parse`]).
-pub(crate) fn parse_as<S: ResourceSpecWire>(
-    padded: &str,
-    file: &Arc<Path>,
-    dir: &Path,
-    map: &SourceMap,
-) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
-    Ok(Box::new(crate::spec::load::parse_typed::<S>(
-        padded, file, dir, map,
-    )?))
 }
 
 /// The registry as the loader and the validator see it.

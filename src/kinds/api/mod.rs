@@ -11,20 +11,19 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Api kind.
 pub struct ApiKind;
 
-impl ResourceKind for ApiKind {
-    fn kind(&self) -> Kind {
-        Kind::Api
-    }
+impl TypedKind for ApiKind {
+    type Wire = wire::ApiSpecWire;
+    const DESCRIPTION: &'static str = "An API Gateway REST API with Lambda proxy routes.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -37,10 +36,9 @@ impl ResourceKind for ApiKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::ApiSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::ApiSpecWire>(document)?;
         let _ = physical_name;
         Some(ResourceSpec::Api(validate::validate(v, ctx, l)?))
     }
@@ -69,35 +67,13 @@ impl ResourceKind for ApiKind {
         Box::pin(apply::run(ctx, action))
     }
 
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::ApiSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::ApiSpecWire>(
-            generator,
-            Kind::Api,
-            "An API Gateway REST API with Lambda proxy routes.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::ApiSpecWire>()
-    }
-
     fn traffic(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::ApiSpecWire>,
     ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::ApiSpecWire>(document)?)
+        checks::traffic(v, ctx, l)
     }
 
     fn cross_checks(
@@ -106,12 +82,10 @@ impl ResourceKind for ApiKind {
         ctx: &Ctx<'_>,
         stack: &Stack,
         resource: &Resource,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::ApiSpecWire>,
     ) {
         let _ = stack;
-        if let Some(l) = super::typed::<wire::ApiSpecWire>(document) {
-            checks::cross_checks(v, ctx, resource, l);
-        }
+        checks::cross_checks(v, ctx, resource, l);
     }
 
     fn observer(&self) -> &'static super::observe::Observer {

@@ -10,20 +10,19 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The EventBus kind.
 pub struct EventBusKind;
 
-impl ResourceKind for EventBusKind {
-    fn kind(&self) -> Kind {
-        Kind::EventBus
-    }
+impl TypedKind for EventBusKind {
+    type Wire = wire::EventBusSpecWire;
+    const DESCRIPTION: &'static str = "An EventBridge bus, with an optional archive.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -36,10 +35,9 @@ impl ResourceKind for EventBusKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::EventBusSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::EventBusSpecWire>(document)?;
         if physical_name == "default" {
             v.diagnostics.push(
                 ctx.error(
@@ -82,35 +80,13 @@ impl ResourceKind for EventBusKind {
         Box::pin(apply::run(ctx, action))
     }
 
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::EventBusSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::EventBusSpecWire>(
-            generator,
-            Kind::EventBus,
-            "An EventBridge bus, with an optional archive.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::EventBusSpecWire>()
-    }
-
     fn traffic(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::EventBusSpecWire>,
     ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
+        checks::traffic(v, ctx, l)
     }
 
     fn observer(&self) -> &'static super::observe::Observer {

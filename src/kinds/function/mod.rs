@@ -15,20 +15,20 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Function kind.
 pub struct FunctionKind;
 
-impl ResourceKind for FunctionKind {
-    fn kind(&self) -> Kind {
-        Kind::Function
-    }
+impl TypedKind for FunctionKind {
+    type Wire = wire::FunctionSpecWire;
+    const DESCRIPTION: &'static str =
+        "A Lambda function with its alias, provisioned concurrency and triggers.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -46,10 +46,9 @@ impl ResourceKind for FunctionKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::FunctionSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::FunctionSpecWire>(document)?;
         let _ = physical_name;
         Some(ResourceSpec::Function(validate::validate(v, ctx, l)?))
     }
@@ -83,52 +82,26 @@ impl ResourceKind for FunctionKind {
         Box::pin(apply::run(ctx, action))
     }
 
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::FunctionSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::FunctionSpecWire>(
-            generator,
-            Kind::Function,
-            "A Lambda function with its alias, provisioned concurrency and triggers.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::FunctionSpecWire>()
-    }
-
-    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
-        super::typed::<wire::FunctionSpecWire>(document)
-            .map_or_else(Vec::new, checks::sensitive_values)
+    fn sensitive_values<'d>(&self, l: &'d Loaded<wire::FunctionSpecWire>) -> Vec<&'d str> {
+        checks::sensitive_values(l)
     }
 
     fn entry_facts(
         &self,
         v: &Validator<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::FunctionSpecWire>,
         entry: &mut crate::spec::validate::Entry,
     ) {
-        let _ = v;
-        if let Some(l) = super::typed::<wire::FunctionSpecWire>(document) {
-            checks::entry_facts(v, l, entry);
-        }
+        checks::entry_facts(v, l, entry);
     }
 
     fn traffic(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::FunctionSpecWire>,
     ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::FunctionSpecWire>(document)?)
+        checks::traffic(v, ctx, l)
     }
 
     fn cross_checks(
@@ -137,12 +110,9 @@ impl ResourceKind for FunctionKind {
         ctx: &Ctx<'_>,
         stack: &Stack,
         resource: &Resource,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::FunctionSpecWire>,
     ) {
-        let _ = stack;
-        if let Some(l) = super::typed::<wire::FunctionSpecWire>(document) {
-            checks::cross_checks(v, ctx, stack, resource, l);
-        }
+        checks::cross_checks(v, ctx, stack, resource, l);
     }
 
     fn observer(&self) -> &'static super::observe::Observer {

@@ -10,20 +10,19 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Queue kind.
 pub struct QueueKind;
 
-impl ResourceKind for QueueKind {
-    fn kind(&self) -> Kind {
-        Kind::Queue
-    }
+impl TypedKind for QueueKind {
+    type Wire = wire::QueueSpecWire;
+    const DESCRIPTION: &'static str = "An SQS queue.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -41,10 +40,9 @@ impl ResourceKind for QueueKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::QueueSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::QueueSpecWire>(document)?;
         if l.document.spec.fifo == Some(true) {
             if l.document.spec.physical_name.is_none() {
                 physical_name.push_str(".fifo");
@@ -97,47 +95,23 @@ impl ResourceKind for QueueKind {
         Box::pin(apply::run(ctx, action))
     }
 
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::QueueSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::QueueSpecWire>(
-            generator,
-            Kind::Queue,
-            "An SQS queue.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::QueueSpecWire>()
-    }
-
     fn entry_facts(
         &self,
         v: &Validator<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::QueueSpecWire>,
         entry: &mut crate::spec::validate::Entry,
     ) {
         let _ = v;
-        if let Some(l) = super::typed::<wire::QueueSpecWire>(document) {
-            checks::entry_facts(l, entry);
-        }
+        checks::entry_facts(l, entry);
     }
 
     fn traffic(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::QueueSpecWire>,
     ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
+        checks::traffic(v, ctx, l)
     }
 
     fn observer(&self) -> &'static super::observe::Observer {

@@ -9,20 +9,19 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Rule kind.
 pub struct RuleKind;
 
-impl ResourceKind for RuleKind {
-    fn kind(&self) -> Kind {
-        Kind::Rule
-    }
+impl TypedKind for RuleKind {
+    type Wire = wire::RuleSpecWire;
+    const DESCRIPTION: &'static str = "An EventBridge rule and its targets.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -37,10 +36,9 @@ impl ResourceKind for RuleKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::RuleSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::RuleSpecWire>(document)?;
         let _ = physical_name;
         Some(ResourceSpec::Rule(validate::validate(v, ctx, l)?))
     }
@@ -67,28 +65,6 @@ impl ResourceKind for RuleKind {
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(apply::run(ctx, action))
-    }
-
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::RuleSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::RuleSpecWire>(
-            generator,
-            Kind::Rule,
-            "An EventBridge rule and its targets.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::RuleSpecWire>()
     }
 
     fn observer(&self) -> &'static super::observe::Observer {

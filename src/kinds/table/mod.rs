@@ -11,20 +11,19 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
+use super::{ApplyCtx, BoxFuture, TypedKind};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
+use crate::model::{Resource, ResourceSpec, Stack};
 use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Table kind.
 pub struct TableKind;
 
-impl ResourceKind for TableKind {
-    fn kind(&self) -> Kind {
-        Kind::Table
-    }
+impl TypedKind for TableKind {
+    type Wire = wire::TableSpecWire;
+    const DESCRIPTION: &'static str = "A DynamoDB table.";
 
     fn rules(&self) -> KindRules {
         KindRules {
@@ -45,10 +44,9 @@ impl ResourceKind for TableKind {
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::TableSpecWire>,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::TableSpecWire>(document)?;
         if physical_name.len() < 3 {
             v.diagnostics.push(ctx.error(
                 "spec.physicalName",
@@ -82,47 +80,23 @@ impl ResourceKind for TableKind {
         Box::pin(apply::run(ctx, action))
     }
 
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::TableSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::TableSpecWire>(
-            generator,
-            Kind::Table,
-            "A DynamoDB table.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::TableSpecWire>()
-    }
-
     fn entry_facts(
         &self,
         v: &Validator<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::TableSpecWire>,
         entry: &mut crate::spec::validate::Entry,
     ) {
         let _ = v;
-        if let Some(l) = super::typed::<wire::TableSpecWire>(document) {
-            checks::entry_facts(l, entry);
-        }
+        checks::entry_facts(l, entry);
     }
 
     fn traffic(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::TableSpecWire>,
     ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::TableSpecWire>(document)?)
+        checks::traffic(v, ctx, l)
     }
 
     fn observer(&self) -> &'static super::observe::Observer {
