@@ -132,26 +132,40 @@ pub(crate) trait ResourceKind: Sync {
 }
 
 /// What a kind's module writes: [`ResourceKind`] with its document already of the kind's wire
-/// type. The one blanket impl below turns it into a [`ResourceKind`], so the downcast, the
-/// parsing and the schema are written once rather than once per kind.
+/// type, and what is a plain function of the kind's module named rather than wrapped. The one
+/// blanket impl below turns it into a [`ResourceKind`], so the downcast, the parsing and the
+/// schema are written once rather than once per kind.
 pub(crate) trait TypedKind: Sync + 'static {
     /// The kind's `spec` exactly as written in YAML.
     type Wire: ResourceSpecWire + schemars::JsonSchema;
+    /// Its domain type, what [`TypedKind::VALIDATE`] builds.
+    type Model;
 
     /// The one-line description of its documents in the JSON Schema.
     const DESCRIPTION: &'static str;
-
     /// See [`ResourceKind::rules`].
-    fn rules(&self) -> KindRules;
+    const RULES: KindRules;
+    /// See [`ResourceKind::observer`].
+    const OBSERVER: &'static observe::Observer;
+    /// The checks of its own document, building its domain type...
+    const VALIDATE: ValidateFn<Self>;
+    /// ...and the [`ResourceSpec`] variant holding it.
+    const SPEC: fn(Self::Model) -> ResourceSpec;
+    /// See [`ResourceKind::apply`].
+    const APPLY: ApplyFn;
+    /// Its checks beyond its own document (none unless it says so).
+    const CHECKS: Checks<Self::Wire> = Checks::NONE;
 
-    /// See [`ResourceKind::validate`].
-    fn validate(
+    /// Amend or refuse the physical name the common checks derived (see
+    /// [`ResourceKind::validate`]); runs before [`TypedKind::VALIDATE`].
+    fn check_physical_name(
         &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        l: &Loaded<Self::Wire>,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec>;
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _l: &Loaded<Self::Wire>,
+        _physical_name: &mut String,
+    ) {
+    }
 
     /// See [`ResourceKind::desired_props`].
     fn desired_props(
@@ -162,45 +176,40 @@ pub(crate) trait TypedKind: Sync + 'static {
         props: &mut Props,
         sensitive: &mut std::collections::BTreeSet<String>,
     );
+}
 
-    /// See [`ResourceKind::apply`].
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>>;
+/// How a kind checks its own document and builds its domain type (its `validate::validate`).
+pub(crate) type ValidateFn<T> = fn(
+    &mut Validator<'_>,
+    &Ctx<'_>,
+    &Loaded<<T as TypedKind>::Wire>,
+) -> Option<<T as TypedKind>::Model>;
 
-    /// See [`ResourceKind::observer`].
-    fn observer(&self) -> &'static observe::Observer;
+/// How a kind carries out one planned action (see [`ResourceKind::apply`]).
+pub(crate) type ApplyFn =
+    for<'a> fn(&'a ApplyCtx, &'a ResourceAction) -> BoxFuture<'a, Result<(), AwsError>>;
 
-    /// See [`ResourceKind::sensitive_values`].
-    fn sensitive_values<'d>(&self, _l: &'d Loaded<Self::Wire>) -> Vec<&'d str> {
-        Vec::new()
-    }
+/// A kind's checks beyond its own document, each one optional: the functions of its `checks`
+/// module (see the [`ResourceKind`] method of the same name).
+pub(crate) struct Checks<W: 'static> {
+    pub sensitive_values: Option<SensitiveValuesFn<W>>,
+    pub entry_facts: Option<EntryFactsFn<W>>,
+    pub traffic: Option<TrafficFn<W>>,
+    pub cross_checks: Option<CrossChecksFn<W>>,
+}
 
-    /// See [`ResourceKind::entry_facts`].
-    fn entry_facts(&self, _v: &Validator<'_>, _l: &Loaded<Self::Wire>, _entry: &mut Entry) {}
+pub(crate) type SensitiveValuesFn<W> = fn(&Loaded<W>) -> Vec<&str>;
+pub(crate) type EntryFactsFn<W> = fn(&Validator<'_>, &Loaded<W>, &mut Entry);
+pub(crate) type TrafficFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Loaded<W>) -> Option<Traffic>;
+pub(crate) type CrossChecksFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Stack, &Resource, &Loaded<W>);
 
-    /// See [`ResourceKind::traffic`].
-    fn traffic(
-        &self,
-        _v: &mut Validator<'_>,
-        _ctx: &Ctx<'_>,
-        _l: &Loaded<Self::Wire>,
-    ) -> Option<Traffic> {
-        None
-    }
-
-    /// See [`ResourceKind::cross_checks`].
-    fn cross_checks(
-        &self,
-        _v: &mut Validator<'_>,
-        _ctx: &Ctx<'_>,
-        _stack: &Stack,
-        _resource: &Resource,
-        _l: &Loaded<Self::Wire>,
-    ) {
-    }
+impl<W> Checks<W> {
+    pub const NONE: Checks<W> = Checks {
+        sensitive_values: None,
+        entry_facts: None,
+        traffic: None,
+        cross_checks: None,
+    };
 }
 
 /// The document as `T`'s wire type. The registry routes a document by its kind, and a kind
@@ -215,7 +224,7 @@ impl<T: TypedKind> ResourceKind for T {
     }
 
     fn rules(&self) -> KindRules {
-        TypedKind::rules(self)
+        T::RULES
     }
 
     fn validate(
@@ -225,7 +234,9 @@ impl<T: TypedKind> ResourceKind for T {
         document: &dyn ResourceDocument,
         physical_name: &mut String,
     ) -> Option<ResourceSpec> {
-        TypedKind::validate(self, v, ctx, typed::<T>(document)?, physical_name)
+        let l = typed::<T>(document)?;
+        self.check_physical_name(v, ctx, l, physical_name);
+        Some((T::SPEC)((T::VALIDATE)(v, ctx, l)?))
     }
 
     fn parse(
@@ -249,12 +260,15 @@ impl<T: TypedKind> ResourceKind for T {
     }
 
     fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
-        typed::<T>(document).map_or_else(Vec::new, |l| TypedKind::sensitive_values(self, l))
+        match (T::CHECKS.sensitive_values, typed::<T>(document)) {
+            (Some(check), Some(l)) => check(l),
+            _ => Vec::new(),
+        }
     }
 
     fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
-        if let Some(l) = typed::<T>(document) {
-            TypedKind::entry_facts(self, v, l, entry);
+        if let (Some(check), Some(l)) = (T::CHECKS.entry_facts, typed::<T>(document)) {
+            check(v, l, entry);
         }
     }
 
@@ -264,7 +278,7 @@ impl<T: TypedKind> ResourceKind for T {
         ctx: &Ctx<'_>,
         document: &dyn ResourceDocument,
     ) -> Option<Traffic> {
-        TypedKind::traffic(self, v, ctx, typed::<T>(document)?)
+        T::CHECKS.traffic?(v, ctx, typed::<T>(document)?)
     }
 
     fn cross_checks(
@@ -275,8 +289,8 @@ impl<T: TypedKind> ResourceKind for T {
         resource: &Resource,
         document: &dyn ResourceDocument,
     ) {
-        if let Some(l) = typed::<T>(document) {
-            TypedKind::cross_checks(self, v, ctx, stack, resource, l);
+        if let (Some(check), Some(l)) = (T::CHECKS.cross_checks, typed::<T>(document)) {
+            check(v, ctx, stack, resource, l);
         }
     }
 
@@ -296,11 +310,11 @@ impl<T: TypedKind> ResourceKind for T {
         ctx: &'a ApplyCtx,
         action: &'a ResourceAction,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        TypedKind::apply(self, ctx, action)
+        (T::APPLY)(ctx, action)
     }
 
     fn observer(&self) -> &'static observe::Observer {
-        TypedKind::observer(self)
+        T::OBSERVER
     }
 }
 

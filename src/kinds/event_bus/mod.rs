@@ -10,10 +10,10 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, TypedKind};
-use crate::aws::AwsError;
+use super::observe::Observer;
+use super::{ApplyFn, Checks, TypedKind, ValidateFn};
 use crate::model::{Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
+use crate::plan::{KindRules, Props};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
@@ -22,22 +22,28 @@ pub struct EventBusKind;
 
 impl TypedKind for EventBusKind {
     type Wire = wire::EventBusSpecWire;
+    type Model = crate::model::EventBus;
     const DESCRIPTION: &'static str = "An EventBridge bus, with an optional archive.";
+    const RULES: KindRules = KindRules {
+        delete_rank: 3,
+        ..KindRules::PLAIN
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::EventBus;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+    const CHECKS: Checks<Self::Wire> = Checks {
+        traffic: Some(checks::traffic),
+        ..Checks::NONE
+    };
 
-    fn rules(&self) -> KindRules {
-        KindRules {
-            delete_rank: 3,
-            ..KindRules::PLAIN
-        }
-    }
-
-    fn validate(
+    fn check_physical_name(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
         l: &Loaded<wire::EventBusSpecWire>,
         physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
+    ) {
         if physical_name == "default" {
             v.diagnostics.push(
                 ctx.error(
@@ -53,7 +59,6 @@ impl TypedKind for EventBusKind {
                     .hint("shorten the stack or bus name, or set spec.physicalName"),
             );
         }
-        Some(ResourceSpec::EventBus(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -70,26 +75,5 @@ impl TypedKind for EventBusKind {
         };
         props::event_bus_props(b, props);
         desired::tags(stack, resource, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        l: &Loaded<wire::EventBusSpecWire>,
-    ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, l)
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }

@@ -9,37 +9,26 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::Context;
-use super::{ApplyCtx, BoxFuture, TypedKind};
-use crate::aws::AwsError;
+use super::observe::Observer;
+use super::{ApplyFn, TypedKind, ValidateFn};
 use crate::model::{Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
+use crate::plan::{KindRules, Props};
 
 /// The Layer kind.
 pub struct LayerKind;
 
 impl TypedKind for LayerKind {
     type Wire = wire::LayerSpecWire;
+    type Model = crate::model::Layer;
     const DESCRIPTION: &'static str = "A Lambda layer built from a directory.";
-
-    fn rules(&self) -> KindRules {
-        KindRules {
-            delete_rank: 2,
-            ..KindRules::PLAIN
-        }
-    }
-
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        l: &Loaded<wire::LayerSpecWire>,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
-        let _ = physical_name;
-        Some(ResourceSpec::Layer(validate::validate(v, ctx, l)?))
-    }
+    const RULES: KindRules = KindRules {
+        delete_rank: 2,
+        ..KindRules::PLAIN
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::Layer;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
 
     fn desired_props(
         &self,
@@ -54,17 +43,5 @@ impl TypedKind for LayerKind {
             return;
         };
         props::layer_props(l, ctx, &resource.id, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }

@@ -10,10 +10,10 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, TypedKind};
-use crate::aws::AwsError;
+use super::observe::Observer;
+use super::{ApplyFn, Checks, TypedKind, ValidateFn};
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
+use crate::plan::{KindRules, Props};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
@@ -22,27 +22,34 @@ pub struct QueueKind;
 
 impl TypedKind for QueueKind {
     type Wire = wire::QueueSpecWire;
+    type Model = crate::model::Queue;
     const DESCRIPTION: &'static str = "An SQS queue.";
+    const RULES: KindRules = KindRules {
+        immutable_fields: &[(
+            "fifo",
+            "SQS cannot turn a standard queue into a FIFO queue or back",
+        )],
+        data_bearing: true,
+        held_unit: "messages",
+        delete_rank: 1,
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::Queue;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+    const CHECKS: Checks<Self::Wire> = Checks {
+        entry_facts: Some(checks::entry_facts),
+        traffic: Some(checks::traffic),
+        ..Checks::NONE
+    };
 
-    fn rules(&self) -> KindRules {
-        KindRules {
-            immutable_fields: &[(
-                "fifo",
-                "SQS cannot turn a standard queue into a FIFO queue or back",
-            )],
-            data_bearing: true,
-            held_unit: "messages",
-            delete_rank: 1,
-        }
-    }
-
-    fn validate(
+    fn check_physical_name(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
         l: &Loaded<wire::QueueSpecWire>,
         physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
+    ) {
         if l.document.spec.fifo == Some(true) {
             if l.document.spec.physical_name.is_none() {
                 physical_name.push_str(".fifo");
@@ -68,7 +75,6 @@ impl TypedKind for QueueKind {
                 );
             }
         }
-        Some(ResourceSpec::Queue(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -85,36 +91,5 @@ impl TypedKind for QueueKind {
         };
         props::queue_props(stack, resource, q, ctx, props);
         desired::tags(stack, resource, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn entry_facts(
-        &self,
-        v: &Validator<'_>,
-        l: &Loaded<wire::QueueSpecWire>,
-        entry: &mut crate::spec::validate::Entry,
-    ) {
-        let _ = v;
-        checks::entry_facts(l, entry);
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        l: &Loaded<wire::QueueSpecWire>,
-    ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, l)
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }

@@ -11,10 +11,10 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, TypedKind};
-use crate::aws::AwsError;
+use super::observe::Observer;
+use super::{ApplyFn, Checks, TypedKind, ValidateFn};
 use crate::model::{Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
+use crate::plan::{KindRules, Props};
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
@@ -23,37 +23,43 @@ pub struct TableKind;
 
 impl TypedKind for TableKind {
     type Wire = wire::TableSpecWire;
+    type Model = crate::model::Table;
     const DESCRIPTION: &'static str = "A DynamoDB table.";
+    const RULES: KindRules = KindRules {
+        immutable_fields: &[
+            (
+                "partitionKey",
+                "DynamoDB cannot change a table's key schema",
+            ),
+            ("sortKey", "DynamoDB cannot change a table's key schema"),
+        ],
+        data_bearing: true,
+        held_unit: "items",
+        delete_rank: 1,
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::Table;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+    const CHECKS: Checks<Self::Wire> = Checks {
+        entry_facts: Some(checks::entry_facts),
+        traffic: Some(checks::traffic),
+        ..Checks::NONE
+    };
 
-    fn rules(&self) -> KindRules {
-        KindRules {
-            immutable_fields: &[
-                (
-                    "partitionKey",
-                    "DynamoDB cannot change a table's key schema",
-                ),
-                ("sortKey", "DynamoDB cannot change a table's key schema"),
-            ],
-            data_bearing: true,
-            held_unit: "items",
-            delete_rank: 1,
-        }
-    }
-
-    fn validate(
+    fn check_physical_name(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        l: &Loaded<wire::TableSpecWire>,
+        _l: &Loaded<wire::TableSpecWire>,
         physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
+    ) {
         if physical_name.len() < 3 {
             v.diagnostics.push(ctx.error(
                 "spec.physicalName",
                 "DynamoDB table names have at least 3 characters",
             ));
         }
-        Some(ResourceSpec::Table(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -70,36 +76,5 @@ impl TypedKind for TableKind {
         };
         props::table_props(t, ctx, props);
         desired::tags(stack, resource, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn entry_facts(
-        &self,
-        v: &Validator<'_>,
-        l: &Loaded<wire::TableSpecWire>,
-        entry: &mut crate::spec::validate::Entry,
-    ) {
-        let _ = v;
-        checks::entry_facts(l, entry);
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        l: &Loaded<wire::TableSpecWire>,
-    ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, l)
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }
