@@ -4,8 +4,8 @@
 //! them knows no kind: the loader (`spec`) is handed [`validate_document`], the pure planner
 //! (`plan`) is handed [`rules`], the executor (`apply`) calls [`ResourceKind::apply`].
 //!
-//! Adding a kind: a module here implementing [`ResourceKind`], one line in [`REGISTRY`], and its
-//! domain type in `model` (the vocabulary every layer shares).
+//! Adding a kind: a module here implementing [`TypedKind`] (which makes it a [`ResourceKind`]),
+//! one line in [`REGISTRY`], and its domain type in `model` (the vocabulary every layer shares).
 
 pub mod context;
 pub mod desired;
@@ -59,7 +59,7 @@ pub(crate) trait ResourceKind: Sync {
         physical_name: &mut String,
     ) -> Option<ResourceSpec>;
 
-    /// Deserialize a document of this kind into its wire type (with [`parse_as`]).
+    /// Deserialize a document of this kind into its wire type.
     fn parse(
         &self,
         padded: &str,
@@ -131,6 +131,193 @@ pub(crate) trait ResourceKind: Sync {
     fn observer(&self) -> &'static observe::Observer;
 }
 
+/// What a kind's module writes: [`ResourceKind`] with its document already of the kind's wire
+/// type, and what is a plain function of the kind's module named rather than wrapped. The one
+/// blanket impl below turns it into a [`ResourceKind`], so the downcast, the parsing and the
+/// schema are written once rather than once per kind.
+pub(crate) trait TypedKind: Sync + 'static {
+    /// The kind's `spec` exactly as written in YAML.
+    type Wire: ResourceSpecWire + schemars::JsonSchema;
+    /// Its domain type, what [`TypedKind::VALIDATE`] builds.
+    type Model;
+
+    /// The one-line description of its documents in the JSON Schema.
+    const DESCRIPTION: &'static str;
+    /// See [`ResourceKind::rules`].
+    const RULES: KindRules;
+    /// See [`ResourceKind::observer`].
+    const OBSERVER: &'static observe::Observer;
+    /// The checks of its own document, building its domain type...
+    const VALIDATE: ValidateFn<Self>;
+    /// ...and the [`ResourceSpec`] variant holding it.
+    const SPEC: fn(Self::Model) -> ResourceSpec;
+    /// See [`ResourceKind::apply`].
+    const APPLY: ApplyFn;
+    /// Its checks beyond its own document (none unless it says so).
+    const CHECKS: Checks<Self::Wire> = Checks::NONE;
+
+    /// Amend or refuse the physical name the common checks derived (see
+    /// [`ResourceKind::validate`]); runs before [`TypedKind::VALIDATE`].
+    fn check_physical_name(
+        &self,
+        _v: &mut Validator<'_>,
+        _ctx: &Ctx<'_>,
+        _l: &Loaded<Self::Wire>,
+        _physical_name: &mut String,
+    ) {
+    }
+
+    /// See [`ResourceKind::desired_props`].
+    fn desired_props(
+        &self,
+        stack: &Stack,
+        resource: &Resource,
+        ctx: &Context,
+        props: &mut Props,
+        sensitive: &mut std::collections::BTreeSet<String>,
+    );
+}
+
+/// How a kind checks its own document and builds its domain type (its `validate::validate`).
+pub(crate) type ValidateFn<T> = fn(
+    &mut Validator<'_>,
+    &Ctx<'_>,
+    &Loaded<<T as TypedKind>::Wire>,
+) -> Option<<T as TypedKind>::Model>;
+
+/// How a kind carries out one planned action (see [`ResourceKind::apply`]).
+pub(crate) type ApplyFn =
+    for<'a> fn(&'a ApplyCtx, &'a ResourceAction) -> BoxFuture<'a, Result<(), AwsError>>;
+
+/// A kind's checks beyond its own document, each one optional: the functions of its `checks`
+/// module (see the [`ResourceKind`] method of the same name).
+pub(crate) struct Checks<W: 'static> {
+    pub sensitive_values: Option<SensitiveValuesFn<W>>,
+    pub entry_facts: Option<EntryFactsFn<W>>,
+    pub traffic: Option<TrafficFn<W>>,
+    pub cross_checks: Option<CrossChecksFn<W>>,
+}
+
+pub(crate) type SensitiveValuesFn<W> = fn(&Loaded<W>) -> Vec<&str>;
+pub(crate) type EntryFactsFn<W> = fn(&Validator<'_>, &Loaded<W>, &mut Entry);
+pub(crate) type TrafficFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Loaded<W>) -> Option<Traffic>;
+pub(crate) type CrossChecksFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Stack, &Resource, &Loaded<W>);
+
+impl<W> Checks<W> {
+    pub const NONE: Checks<W> = Checks {
+        sensitive_values: None,
+        entry_facts: None,
+        traffic: None,
+        cross_checks: None,
+    };
+}
+
+/// The document as `T`'s wire type. The registry routes a document by its kind, and a kind
+/// only parses into its own wire type, so `None` means a document routed to the wrong module.
+fn typed<T: TypedKind>(document: &dyn ResourceDocument) -> Option<&Loaded<T::Wire>> {
+    document.as_any().downcast_ref::<Loaded<T::Wire>>()
+}
+
+impl<T: TypedKind> ResourceKind for T {
+    fn kind(&self) -> Kind {
+        T::Wire::KIND
+    }
+
+    fn rules(&self) -> KindRules {
+        T::RULES
+    }
+
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec> {
+        let l = typed::<T>(document)?;
+        self.check_physical_name(v, ctx, l, physical_name);
+        Some((T::SPEC)((T::VALIDATE)(v, ctx, l)?))
+    }
+
+    fn parse(
+        &self,
+        padded: &str,
+        file: &Arc<Path>,
+        dir: &Path,
+        map: &SourceMap,
+    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
+        Ok(Box::new(crate::spec::load::parse_typed::<T::Wire>(
+            padded, file, dir, map,
+        )?))
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value {
+        crate::spec::schema::document_schema::<T::Wire>(generator, T::Wire::KIND, T::DESCRIPTION)
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<T::Wire>()
+    }
+
+    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
+        match (T::CHECKS.sensitive_values, typed::<T>(document)) {
+            (Some(check), Some(l)) => check(l),
+            _ => Vec::new(),
+        }
+    }
+
+    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
+        if let (Some(check), Some(l)) = (T::CHECKS.entry_facts, typed::<T>(document)) {
+            check(v, l, entry);
+        }
+    }
+
+    fn traffic(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+    ) -> Option<Traffic> {
+        T::CHECKS.traffic?(v, ctx, typed::<T>(document)?)
+    }
+
+    fn cross_checks(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        stack: &Stack,
+        resource: &Resource,
+        document: &dyn ResourceDocument,
+    ) {
+        if let (Some(check), Some(l)) = (T::CHECKS.cross_checks, typed::<T>(document)) {
+            check(v, ctx, stack, resource, l);
+        }
+    }
+
+    fn desired_props(
+        &self,
+        stack: &Stack,
+        resource: &Resource,
+        ctx: &Context,
+        props: &mut Props,
+        sensitive: &mut std::collections::BTreeSet<String>,
+    ) {
+        TypedKind::desired_props(self, stack, resource, ctx, props, sensitive);
+    }
+
+    fn apply<'a>(
+        &'a self,
+        ctx: &'a ApplyCtx,
+        action: &'a ResourceAction,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        (T::APPLY)(ctx, action)
+    }
+
+    fn observer(&self) -> &'static observe::Observer {
+        T::OBSERVER
+    }
+}
+
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].
 static REGISTRY: &[&dyn ResourceKind] = &[
     &function::FunctionKind,
@@ -150,23 +337,6 @@ pub(crate) fn of(kind: Kind) -> Option<&'static dyn ResourceKind> {
 /// Each kind's planning rules, for [`crate::plan::PlanOptions::rules`].
 pub fn rules(kind: Kind) -> KindRules {
     of(kind).map_or(KindRules::PLAIN, |k| k.rules())
-}
-
-/// The document of wire type `S`, for a kind's own methods.
-pub(crate) fn typed<S: ResourceSpecWire>(document: &dyn ResourceDocument) -> Option<&Loaded<S>> {
-    document.as_any().downcast_ref::<Loaded<S>>()
-}
-
-/// Deserialize a document into wire type `S` (for [`ResourceKind::parse`]).
-pub(crate) fn parse_as<S: ResourceSpecWire>(
-    padded: &str,
-    file: &Arc<Path>,
-    dir: &Path,
-    map: &SourceMap,
-) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
-    Ok(Box::new(crate::spec::load::parse_typed::<S>(
-        padded, file, dir, map,
-    )?))
 }
 
 /// The registry as the loader and the validator see it.

@@ -386,6 +386,14 @@ fn owned_by_tags(props: &Props, stack: &str, id: &ResourceId) -> bool {
         && matches!(props.get(&format!("tags.{TAG_RESOURCE}")), Some(FieldValue::Known(v)) if *v == id.to_string())
 }
 
+/// Record `tags` in `props` as the `tags.<key>` fields the desired props name them by (for
+/// services whose describe call does not return a resource's tags).
+pub(crate) fn insert_tags(props: &mut Props, tags: BTreeMap<String, String>) {
+    for (key, value) in tags {
+        props.insert(format!("tags.{key}"), FieldValue::known(value));
+    }
+}
+
 /// The deletion policy a resource carries in its tags.
 pub(crate) fn tag_policy(props: &Props) -> Option<DeletionPolicy> {
     match props.get(&format!("tags.{TAG_DELETION_POLICY}")) {

@@ -22,6 +22,7 @@ pub(crate) fn traffic(
 pub(crate) fn cross_checks(
     v: &mut Validator<'_>,
     ctx: &Ctx<'_>,
+    _stack: &Stack,
     resource: &Resource,
     l: &Loaded<ApiSpecWire>,
 ) {

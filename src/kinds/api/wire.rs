@@ -103,15 +103,4 @@ impl HttpMethodWire {
     }
 }
 
-impl crate::spec::load::ResourceSpecWire for ApiSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Api;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(ApiSpecWire, Api);

@@ -10,36 +10,40 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
-use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use super::observe::Observer;
+use super::{ApplyFn, Checks, TypedKind, ValidateFn};
+use crate::model::{Resource, ResourceSpec, Stack};
+use crate::plan::{KindRules, Props};
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The EventBus kind.
 pub struct EventBusKind;
 
-impl ResourceKind for EventBusKind {
-    fn kind(&self) -> Kind {
-        Kind::EventBus
-    }
+impl TypedKind for EventBusKind {
+    type Wire = wire::EventBusSpecWire;
+    type Model = crate::model::EventBus;
+    const DESCRIPTION: &'static str = "An EventBridge bus, with an optional archive.";
+    const RULES: KindRules = KindRules {
+        delete_rank: 3,
+        ..KindRules::PLAIN
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::EventBus;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+    const CHECKS: Checks<Self::Wire> = Checks {
+        traffic: Some(checks::traffic),
+        ..Checks::NONE
+    };
 
-    fn rules(&self) -> KindRules {
-        KindRules {
-            delete_rank: 3,
-            ..KindRules::PLAIN
-        }
-    }
-
-    fn validate(
+    fn check_physical_name(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::EventBusSpecWire>,
         physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::EventBusSpecWire>(document)?;
+    ) {
         if physical_name == "default" {
             v.diagnostics.push(
                 ctx.error(
@@ -55,7 +59,6 @@ impl ResourceKind for EventBusKind {
                     .hint("shorten the stack or bus name, or set spec.physicalName"),
             );
         }
-        Some(ResourceSpec::EventBus(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -72,48 +75,5 @@ impl ResourceKind for EventBusKind {
         };
         props::event_bus_props(b, props);
         desired::tags(stack, resource, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::EventBusSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::EventBusSpecWire>(
-            generator,
-            Kind::EventBus,
-            "An EventBridge bus, with an optional archive.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::EventBusSpecWire>()
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::EventBusSpecWire>(document)?)
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }

@@ -44,15 +44,4 @@ pub struct ArchiveWire {
     pub pattern: Option<serde_json::Value>,
 }
 
-impl crate::spec::load::ResourceSpecWire for EventBusSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::EventBus;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(EventBusSpecWire, EventBus);

@@ -223,15 +223,4 @@ pub struct FunctionTrafficWire {
     pub provisioned_duration_ms: Option<f64>,
 }
 
-impl crate::spec::load::ResourceSpecWire for FunctionSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Function;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(FunctionSpecWire, Function);

@@ -31,15 +31,4 @@ pub struct LayerContentWire {
     pub path: String,
 }
 
-impl crate::spec::load::ResourceSpecWire for LayerSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Layer;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(LayerSpecWire, Layer);

@@ -6,7 +6,7 @@ use crate::model::*;
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Entry, Validator};
 
-pub(crate) fn entry_facts(q: &Loaded<QueueSpecWire>, entry: &mut Entry) {
+pub(crate) fn entry_facts(_v: &Validator<'_>, q: &Loaded<QueueSpecWire>, entry: &mut Entry) {
     entry.fifo = q.document.spec.fifo.unwrap_or(false);
     entry.fifo_at = q.value("spec.fifo").or_else(|| q.origin());
     entry.visibility_timeout = q

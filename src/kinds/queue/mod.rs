@@ -10,41 +10,46 @@ pub mod wire;
 use std::collections::BTreeSet;
 
 use super::desired::{self, Context};
-use super::{ApplyCtx, BoxFuture, ResourceKind};
-use crate::aws::AwsError;
+use super::observe::Observer;
+use super::{ApplyFn, Checks, TypedKind, ValidateFn};
 use crate::model::{Kind, Resource, ResourceSpec, Stack};
-use crate::plan::{KindRules, Props, ResourceAction};
-use crate::spec::load::ResourceDocument;
+use crate::plan::{KindRules, Props};
+use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 /// The Queue kind.
 pub struct QueueKind;
 
-impl ResourceKind for QueueKind {
-    fn kind(&self) -> Kind {
-        Kind::Queue
-    }
+impl TypedKind for QueueKind {
+    type Wire = wire::QueueSpecWire;
+    type Model = crate::model::Queue;
+    const DESCRIPTION: &'static str = "An SQS queue.";
+    const RULES: KindRules = KindRules {
+        immutable_fields: &[(
+            "fifo",
+            "SQS cannot turn a standard queue into a FIFO queue or back",
+        )],
+        data_bearing: true,
+        held_unit: "messages",
+        delete_rank: 1,
+    };
+    const OBSERVER: &'static Observer = &observe::OBSERVER;
+    const VALIDATE: ValidateFn<Self> = validate::validate;
+    const SPEC: fn(Self::Model) -> ResourceSpec = ResourceSpec::Queue;
+    const APPLY: ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+    const CHECKS: Checks<Self::Wire> = Checks {
+        entry_facts: Some(checks::entry_facts),
+        traffic: Some(checks::traffic),
+        ..Checks::NONE
+    };
 
-    fn rules(&self) -> KindRules {
-        KindRules {
-            immutable_fields: &[(
-                "fifo",
-                "SQS cannot turn a standard queue into a FIFO queue or back",
-            )],
-            data_bearing: true,
-            held_unit: "messages",
-            delete_rank: 1,
-        }
-    }
-
-    fn validate(
+    fn check_physical_name(
         &self,
         v: &mut Validator<'_>,
         ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
+        l: &Loaded<wire::QueueSpecWire>,
         physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
-        let l = super::typed::<wire::QueueSpecWire>(document)?;
+    ) {
         if l.document.spec.fifo == Some(true) {
             if l.document.spec.physical_name.is_none() {
                 physical_name.push_str(".fifo");
@@ -70,7 +75,6 @@ impl ResourceKind for QueueKind {
                 );
             }
         }
-        Some(ResourceSpec::Queue(validate::validate(v, ctx, l)?))
     }
 
     fn desired_props(
@@ -87,60 +91,5 @@ impl ResourceKind for QueueKind {
         };
         props::queue_props(stack, resource, q, ctx, props);
         desired::tags(stack, resource, props);
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: &'a ApplyCtx,
-        action: &'a ResourceAction,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(apply::run(ctx, action))
-    }
-
-    fn parse(
-        &self,
-        padded: &str,
-        file: &std::sync::Arc<std::path::Path>,
-        dir: &std::path::Path,
-        map: &crate::spec::yaml::SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<crate::spec::diag::Diagnostic>> {
-        super::parse_as::<wire::QueueSpecWire>(padded, file, dir, map)
-    }
-
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> serde_json::Value {
-        crate::spec::schema::document_schema::<wire::QueueSpecWire>(
-            generator,
-            Kind::Queue,
-            "An SQS queue.",
-        )
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<wire::QueueSpecWire>()
-    }
-
-    fn entry_facts(
-        &self,
-        v: &Validator<'_>,
-        document: &dyn ResourceDocument,
-        entry: &mut crate::spec::validate::Entry,
-    ) {
-        let _ = v;
-        if let Some(l) = super::typed::<wire::QueueSpecWire>(document) {
-            checks::entry_facts(l, entry);
-        }
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<crate::model::Traffic> {
-        checks::traffic(v, ctx, super::typed::<wire::QueueSpecWire>(document)?)
-    }
-
-    fn observer(&self) -> &'static super::observe::Observer {
-        &observe::OBSERVER
     }
 }

@@ -85,15 +85,4 @@ pub struct QueueDeadLetterWire {
     pub max_receive_count: i64,
 }
 
-impl crate::spec::load::ResourceSpecWire for QueueSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Queue;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(QueueSpecWire, Queue);

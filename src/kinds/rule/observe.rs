@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::aws as events;
 use crate::aws::{AwsError, Clients};
-use crate::kinds::observe::{ObserveCtx, Observer, Tagged};
+use crate::kinds::observe::{insert_tags, ObserveCtx, Observer, Tagged};
 use crate::plan::{DesiredResource, FieldValue};
 
 /// How the observation driver reads rules.
@@ -44,10 +44,8 @@ where
                     let Some(mut live) = found.await? else {
                         return Ok(None);
                     };
-                    for (key, value) in events::list_tags(&clients, &live.arn).await? {
-                        live.props
-                            .insert(format!("tags.{key}"), FieldValue::known(value));
-                    }
+                    let tags = events::list_tags(&clients, &live.arn).await?;
+                    insert_tags(&mut live.props, tags);
                     Ok(Some(live))
                 }
             },
@@ -90,10 +88,7 @@ fn read_tagged(
             None => None,
         };
         Ok(found.map(|mut live| {
-            for (key, value) in tags {
-                live.props
-                    .insert(format!("tags.{key}"), FieldValue::known(value));
-            }
+            insert_tags(&mut live.props, tags);
             live
         }))
     }

@@ -76,15 +76,4 @@ pub struct RetryPolicyWire {
     pub maximum_event_age_in_seconds: Option<i64>,
 }
 
-impl crate::spec::load::ResourceSpecWire for RuleSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Rule;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(RuleSpecWire, Rule);

@@ -6,7 +6,7 @@ use crate::model::*;
 use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Entry, Validator};
 
-pub(crate) fn entry_facts(t: &Loaded<TableSpecWire>, entry: &mut Entry) {
+pub(crate) fn entry_facts(_v: &Validator<'_>, t: &Loaded<TableSpecWire>, entry: &mut Entry) {
     entry.has_stream = t.document.spec.stream.is_some();
 }
 

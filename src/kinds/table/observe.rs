@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use super::aws as dynamodb;
 use crate::aws::AwsError;
-use crate::kinds::observe::{ObserveCtx, Observer};
-use crate::plan::FieldValue;
+use crate::kinds::observe::{insert_tags, ObserveCtx, Observer};
 
 /// How the observation driver reads tables.
 pub(crate) static OBSERVER: Observer = Observer {
@@ -40,11 +39,8 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
                 else {
                     return Ok(None);
                 };
-                for (key, value) in dynamodb::list_tags(&clients, &table.arn).await? {
-                    table
-                        .props
-                        .insert(format!("tags.{key}"), FieldValue::known(value));
-                }
+                let tags = dynamodb::list_tags(&clients, &table.arn).await?;
+                insert_tags(&mut table.props, tags);
                 Ok(Some(table))
             },
         )

@@ -144,15 +144,4 @@ pub enum TableClassWire {
     StandardInfrequentAccess,
 }
 
-impl crate::spec::load::ResourceSpecWire for TableSpecWire {
-    const KIND: crate::model::Kind = crate::model::Kind::Table;
-    fn physical_name(&self) -> Option<&String> {
-        self.physical_name.as_ref()
-    }
-    fn deletion_policy(&self) -> Option<DeletionPolicyWire> {
-        self.deletion_policy
-    }
-    fn ignore_changes(&self) -> &[String] {
-        &self.ignore_changes
-    }
-}
+crate::spec::load::resource_spec_wire!(TableSpecWire, Table);
