@@ -7,11 +7,10 @@ use crate::spec::load::Loaded;
 use crate::spec::validate::{Ctx, Validator};
 
 pub(crate) fn traffic(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
+    _v: &mut Validator<'_>,
+    _ctx: &Ctx<'_>,
     l: &Loaded<ApiSpecWire>,
 ) -> Option<Traffic> {
-    let _ = (&v, ctx);
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.requests_per_month = w.requests_per_month.unwrap_or(0);

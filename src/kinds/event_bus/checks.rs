@@ -11,7 +11,6 @@ pub(crate) fn traffic(
     ctx: &Ctx<'_>,
     l: &Loaded<EventBusSpecWire>,
 ) -> Option<Traffic> {
-    let _ = (&v, ctx);
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.events_per_month = w.events_per_month.unwrap_or(0);

@@ -23,7 +23,6 @@ pub(crate) fn traffic(
     ctx: &Ctx<'_>,
     l: &Loaded<QueueSpecWire>,
 ) -> Option<Traffic> {
-    let _ = (&v, ctx);
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.messages_per_month = w.messages_per_month.unwrap_or(0);

@@ -15,7 +15,6 @@ pub(crate) fn traffic(
     ctx: &Ctx<'_>,
     l: &Loaded<TableSpecWire>,
 ) -> Option<Traffic> {
-    let _ = (&v, ctx);
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.writes_per_month = w.writes_per_month.unwrap_or(0);
