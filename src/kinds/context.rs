@@ -2,17 +2,22 @@
 //! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use super::desired::{desired_resources, Context};
+use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
 use super::observe::Observed;
 use super::BoxFuture;
 use crate::artifact::Package;
+use crate::aws::error::classify;
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::model::{ResourceId, Stack};
-use crate::plan::{DesiredResource, FieldValue, Plan, ResourceAction};
+use crate::plan::{DesiredResource, FieldValue, ObservedResource, Plan, ResourceAction};
 
 /// Everything a plan was made from; apply needs all of it.
 #[derive(Debug)]
@@ -75,6 +80,66 @@ pub fn desired_now(shared: &ApplyCtx, id: &ResourceId) -> Option<DesiredResource
     desired_resources(&shared.prepared.stack, &context)
         .into_iter()
         .find(|d| &d.id == id)
+}
+
+/// The desired resource as of now, or the error that says its spec is still unresolved.
+pub fn wanted_now(shared: &ApplyCtx, id: &ResourceId) -> Result<DesiredResource, AwsError> {
+    desired_now(shared, id).ok_or_else(|| unresolved(id, "spec"))
+}
+
+/// The resource as observed when the plan was made (none: it did not exist then).
+pub fn observed_of<'a>(shared: &'a ApplyCtx, id: &ResourceId) -> Option<&'a ObservedResource> {
+    shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| &o.id == id)
+}
+
+/// The observed resource's ARN; empty when it was not observed (the call then fails clearly).
+pub fn observed_arn(shared: &ApplyCtx, id: &ResourceId) -> String {
+    observed_of(shared, id)
+        .map(|o| o.arn.clone())
+        .unwrap_or_default()
+}
+
+/// The tag keys a Release removes: the ownership tags, and nothing else of the resource.
+pub fn ownership_tag_keys() -> Vec<String> {
+    OWNERSHIP_TAGS.map(String::from).to_vec()
+}
+
+/// A call whose answer the caller does not need: `()`, or its error classified under
+/// `operation` (the AWS operation name the error reports).
+pub async fn sent<T, E>(
+    operation: &'static str,
+    call: impl Future<Output = Result<T, SdkError<E, Response>>>,
+) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call.await.map(|_| ()).map_err(|e| classify(operation, e))
+}
+
+/// A tag change through the two calls every service has for it: set `add`, then remove
+/// `remove`. A call with nothing to carry is not made.
+pub async fn retag<Tag, Untag>(
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+    tag: impl FnOnce(HashMap<String, String>) -> Tag,
+    untag: impl FnOnce(Vec<String>) -> Untag,
+) -> Result<(), AwsError>
+where
+    Tag: Future<Output = Result<(), AwsError>>,
+    Untag: Future<Output = Result<(), AwsError>>,
+{
+    if !add.is_empty() {
+        tag(add).await?;
+    }
+    if !remove.is_empty() {
+        untag(remove).await?;
+    }
+    Ok(())
 }
 
 pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::{retag, sent};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -531,27 +532,32 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
-    if !add.is_empty() {
-        clients
-            .apigateway
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .apigateway
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
+    let apigateway = &clients.apigateway;
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagResource",
+                apigateway
+                    .tag_resource()
+                    .resource_arn(&arn)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                apigateway
+                    .untag_resource()
+                    .resource_arn(&arn)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::{retag, sent};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -527,27 +528,32 @@ pub async fn tag(
     add: HashMap<String, String>,
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .lambda
-            .tag_resource()
-            .resource(arn)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .lambda
-            .untag_resource()
-            .resource(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
+    let lambda = &clients.lambda;
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagResource",
+                lambda
+                    .tag_resource()
+                    .resource(arn)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                lambda
+                    .untag_resource()
+                    .resource(arn)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {

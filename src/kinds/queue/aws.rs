@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::{retag, sent};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -348,27 +349,27 @@ pub async fn tag(
     add: HashMap<String, String>,
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .sqs
-            .tag_queue()
-            .queue_url(url)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagQueue", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .sqs
-            .untag_queue()
-            .queue_url(url)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagQueue", e))?;
-    }
-    Ok(())
+    let sqs = &clients.sqs;
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagQueue",
+                sqs.tag_queue().queue_url(url).set_tags(Some(tags)).send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagQueue",
+                sqs.untag_queue()
+                    .queue_url(url)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
 }
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::{retag, sent};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -434,25 +435,32 @@ pub async fn tag(
     add: HashMap<String, String>,
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .events
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags_of(&add)?))
-            .send()
+    let events = &clients.events;
+    retag(
+        add,
+        remove,
+        |tags| async move {
+            let tags = tags_of(&tags)?;
+            sent(
+                "TagResource",
+                events
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
             .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .events
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                events
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
 }

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::{retag, sent};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -644,31 +645,37 @@ pub async fn tag(
     add: HashMap<String, String>,
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        let tags: Vec<Tag> = add
-            .iter()
-            .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-            .collect::<Result<_, _>>()?;
-        clients
-            .dynamodb
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags))
-            .send()
+    let dynamodb = &clients.dynamodb;
+    retag(
+        add,
+        remove,
+        |add| async move {
+            let tags: Vec<Tag> = add
+                .iter()
+                .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+                .collect::<Result<_, _>>()?;
+            sent(
+                "TagResource",
+                dynamodb
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
             .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .dynamodb
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                dynamodb
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
