@@ -271,12 +271,37 @@ pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result
     Ok(arn)
 }
 
+/// The configuration CreateFunction and UpdateFunctionConfiguration both carry, set alike on
+/// either call's builder (two SDK types with the same setters, hence a macro).
+macro_rules! with_configuration {
+    ($builder:expr, $input:expr) => {
+        $builder
+            .set_handler($input.handler.clone())
+            .set_runtime($input.runtime.as_deref().map(Runtime::from))
+            .memory_size($input.memory_size)
+            .timeout($input.timeout)
+            .set_ephemeral_storage(ephemeral($input.ephemeral_storage))
+            .tracing_config(
+                TracingConfig::builder()
+                    .mode(TracingMode::from($input.tracing.as_str()))
+                    .build(),
+            )
+            .description(&$input.description)
+            .set_layers(Some($input.layers.clone()))
+            .environment(
+                Environment::builder()
+                    .set_variables(Some($input.environment.clone()))
+                    .build(),
+            )
+    };
+}
+
 async fn send_create_function(
     clients: &Clients,
     input: &FunctionInput,
 ) -> Result<String, AwsError> {
     let image = input.package_type == "Image";
-    clients
+    let create = clients
         .lambda
         .create_function()
         .function_name(&input.name)
@@ -287,24 +312,8 @@ async fn send_create_function(
         } else {
             PackageType::Zip
         })
-        .set_handler(input.handler.clone())
-        .set_runtime(input.runtime.as_deref().map(Runtime::from))
-        .memory_size(input.memory_size)
-        .timeout(input.timeout)
-        .architectures(Architecture::from(input.architecture.as_str()))
-        .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
-        .tracing_config(
-            TracingConfig::builder()
-                .mode(TracingMode::from(input.tracing.as_str()))
-                .build(),
-        )
-        .description(&input.description)
-        .set_layers(Some(input.layers.clone()))
-        .environment(
-            Environment::builder()
-                .set_variables(Some(input.environment.clone()))
-                .build(),
-        )
+        .architectures(Architecture::from(input.architecture.as_str()));
+    with_configuration!(create, input)
         .set_dead_letter_config(
             input
                 .dead_letter
@@ -459,28 +468,12 @@ async fn send_update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, &input.name, || async {
-        clients
+        let update = clients
             .lambda
             .update_function_configuration()
             .function_name(&input.name)
-            .role(&input.role)
-            .set_handler(input.handler.clone())
-            .set_runtime(input.runtime.as_deref().map(Runtime::from))
-            .memory_size(input.memory_size)
-            .timeout(input.timeout)
-            .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
-            .tracing_config(
-                TracingConfig::builder()
-                    .mode(TracingMode::from(input.tracing.as_str()))
-                    .build(),
-            )
-            .description(&input.description)
-            .set_layers(Some(input.layers.clone()))
-            .environment(
-                Environment::builder()
-                    .set_variables(Some(input.environment.clone()))
-                    .build(),
-            )
+            .role(&input.role);
+        with_configuration!(update, input)
             // An empty target removes the dead-letter configuration.
             .dead_letter_config(
                 DeadLetterConfig::builder()

@@ -45,6 +45,13 @@ pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, S
     Some((text[..start].trim_end().to_string(), fields))
 }
 
+/// A list Lambda returns in no set order, sorted as the desired props hold it.
+fn sorted_list<'a>(items: impl Iterator<Item = &'a str>) -> FieldValue {
+    let mut items: Vec<&str> = items.collect();
+    items.sort();
+    FieldValue::known(json!(items))
+}
+
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
     let mut out = Vec::new();
     let mut pages = clients
@@ -72,26 +79,10 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
                 "content.sha256".into(),
                 FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
             );
-            let mut runtimes: Vec<&str> = latest
-                .compatible_runtimes()
-                .iter()
-                .map(|r| r.as_str())
-                .collect();
-            runtimes.sort();
-            props.insert(
-                "compatibleRuntimes".into(),
-                FieldValue::known(json!(runtimes)),
-            );
-            let mut architectures: Vec<&str> = latest
-                .compatible_architectures()
-                .iter()
-                .map(|a| a.as_str())
-                .collect();
-            architectures.sort();
-            props.insert(
-                "compatibleArchitectures".into(),
-                FieldValue::known(json!(architectures)),
-            );
+            let runtimes = latest.compatible_runtimes().iter().map(|r| r.as_str());
+            props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
+            let architectures = latest.compatible_architectures().iter().map(|a| a.as_str());
+            props.insert("compatibleArchitectures".into(), sorted_list(architectures));
             props.insert("description".into(), FieldValue::known(description));
             // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
             let license = latest.license_info().filter(|l| !l.is_empty());
@@ -273,18 +264,4 @@ pub async fn prune_layer_versions(
         deleted.push(version);
     }
     Ok(deleted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keeps_the_newest_and_what_aliases_use() {
-        let published = [1, 2, 3, 4, 5, 6, 7];
-        let in_use = BTreeSet::from([2]);
-        assert_eq!(versions_to_delete(&published, &in_use, 3), [4, 3, 1]);
-        assert!(versions_to_delete(&[1, 2], &BTreeSet::new(), 3).is_empty());
-        assert_eq!(versions_to_delete(&[9, 1, 5], &BTreeSet::new(), 1), [5, 1]);
-    }
 }
