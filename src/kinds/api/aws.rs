@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
-use crate::kinds::context::{retag, sent};
+use crate::kinds::context::{tag_fn, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -532,33 +532,15 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
-    let apigateway = &clients.apigateway;
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
-                "TagResource",
-                apigateway
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
-                "UntagResource",
-                apigateway
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+    tag_arn(clients, &arn, add, remove).await
 }
+
+tag_fn!(
+    fn tag_arn,
+    apigateway.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource_arn,
+    tags_as_given,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Custom domains. A domain name is its own AWS resource, created with the tags of the API it

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{retag, sent};
+use crate::kinds::context::{tag_fn, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -515,39 +515,12 @@ pub async fn set_reserved_concurrency(
     }
 }
 
-pub async fn tag(
-    clients: &Clients,
-    arn: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    let lambda = &clients.lambda;
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
-                "TagResource",
-                lambda
-                    .tag_resource()
-                    .resource(arn)
-                    .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
-                "UntagResource",
-                lambda
-                    .untag_resource()
-                    .resource(arn)
-                    .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
-}
+tag_fn!(
+    pub fn tag,
+    lambda.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource,
+    tags_as_given,
+);
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(

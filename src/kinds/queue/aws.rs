@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
-use crate::kinds::context::{retag, sent};
+use crate::kinds::context::{tag_fn, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -343,34 +343,12 @@ pub async fn set_attributes(
         .map_err(|e| classify("SetQueueAttributes", e))
 }
 
-pub async fn tag(
-    clients: &Clients,
-    url: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    let sqs = &clients.sqs;
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
-                "TagQueue",
-                sqs.tag_queue().queue_url(url).set_tags(Some(tags)).send(),
-            )
-        },
-        |keys| {
-            sent(
-                "UntagQueue",
-                sqs.untag_queue()
-                    .queue_url(url)
-                    .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
-}
+tag_fn!(
+    pub fn tag,
+    sqs.tag_queue("TagQueue") / untag_queue("UntagQueue"),
+    queue_url,
+    tags_as_given,
+);
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
     gone_is_done(

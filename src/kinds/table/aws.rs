@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{retag, sent};
+use crate::kinds::context::tag_fn;
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -639,44 +639,16 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-pub async fn tag(
-    clients: &Clients,
-    arn: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    let dynamodb = &clients.dynamodb;
-    retag(
-        add,
-        remove,
-        |add| async move {
-            let tags: Vec<Tag> = add
-                .iter()
-                .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-                .collect::<Result<_, _>>()?;
-            sent(
-                "TagResource",
-                dynamodb
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(tags))
-                    .send(),
-            )
-            .await
-        },
-        |keys| {
-            sent(
-                "UntagResource",
-                dynamodb
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
-}
+tag_fn!(
+    pub fn tag,
+    dynamodb.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource_arn,
+    |tags: HashMap<String, String>| {
+        tags.iter()
+            .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+            .collect::<Result<Vec<Tag>, AwsError>>()
+    },
+);
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(
