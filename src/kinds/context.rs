@@ -121,6 +121,20 @@ where
     call.await.map(|_| ()).map_err(|e| classify(operation, e))
 }
 
+/// A waiter's outcome, its calls counted as a waiter's; a failure (the wait timing out, or an
+/// error on the way) is reported as `what`.
+pub async fn waited<T, E>(
+    what: &'static str,
+    wait: impl Future<Output = Result<T, E>>,
+) -> Result<T, AwsError>
+where
+    E: std::error::Error + 'static,
+{
+    crate::aws::accounting::counted_as("waiter", wait)
+        .await
+        .map_err(|e| AwsError::new(what, ErrorKind::Other, crate::aws::error::plain_chain(&e)))
+}
+
 /// A tag change through the two calls every service has for it: set `add`, then remove
 /// `remove`. A call with nothing to carry is not made.
 pub async fn retag<Tag, Untag>(

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{tag_fn, tags_as_given};
+use crate::kinds::context::{tag_fn, tags_as_given, waited};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -340,45 +340,23 @@ async fn made_by(
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .lambda
-            .wait_until_function_active_v2()
-            .function_name(name)
-            .wait(SETTLE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for function Active",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .lambda
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT);
+    waited("wait for function Active", wait).await.map(|_| ())
 }
 
 /// Wait until a previous update has finished (`LastUpdateStatus` no longer `InProgress`):
 /// Lambda refuses a second change while one is running (ResourceConflictException).
 pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .lambda
-            .wait_until_function_updated_v2()
-            .function_name(name)
-            .wait(SETTLE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for function update",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .lambda
+        .wait_until_function_updated_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT);
+    waited("wait for function update", wait).await.map(|_| ())
 }
 
 /// Run a mutating call, retrying while Lambda reports a conflicting update in progress.

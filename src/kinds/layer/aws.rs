@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, Runtime};
+use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, Runtime};
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
@@ -191,8 +191,11 @@ async fn newest_layer_version_described(
         .map(|(_, arn, _)| arn))
 }
 
-/// Delete every version of a layer.
-pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+/// Every version of a layer, all pages read.
+async fn layer_versions(
+    clients: &Clients,
+    name: &str,
+) -> Result<Vec<LayerVersionsListItem>, AwsError> {
     let mut versions = Vec::new();
     let mut pages = clients
         .lambda
@@ -202,14 +205,19 @@ pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError>
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ListLayerVersions", e))?;
-        versions.extend(page.layer_versions().iter().map(|v| v.version()));
+        versions.extend(page.layer_versions().iter().cloned());
     }
-    for version in versions {
+    Ok(versions)
+}
+
+/// Delete every version of a layer.
+pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    for version in layer_versions(clients, name).await? {
         clients
             .lambda
             .delete_layer_version()
             .layer_name(name)
-            .version_number(version)
+            .version_number(version.version())
             .send()
             .await
             .map_err(|e| classify("DeleteLayerVersion", e))?;
@@ -227,25 +235,16 @@ pub async fn prune_layer_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let mut ours = Vec::new();
-    let mut pages = clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(layer)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
-        for version in page.layer_versions() {
-            let owned = version
-                .description()
-                .and_then(parse_layer_description)
-                .is_some_and(|(_, marks)| {
-                    marks.get(TAG_STACK).map(String::as_str) == Some(stack)
-                        && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
-                });
-            if owned {
-                ours.push(version.version() as u64);
-            }
+    for version in layer_versions(clients, layer).await? {
+        let owned = version
+            .description()
+            .and_then(parse_layer_description)
+            .is_some_and(|(_, marks)| {
+                marks.get(TAG_STACK).map(String::as_str) == Some(stack)
+                    && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
+            });
+        if owned {
+            ours.push(version.version() as u64);
         }
     }
     let mut deleted = Vec::new();

@@ -106,44 +106,28 @@ pub fn queue_from_attributes(
     let mut props = Props::new();
     let fifo = flag(a, "FifoQueue");
     props.insert("fifo".into(), FieldValue::known(fifo));
-    props.insert(
-        "visibilityTimeout".into(),
-        number(a, "VisibilityTimeout", 30),
-    );
-    props.insert(
-        "messageRetentionPeriod".into(),
-        number(a, "MessageRetentionPeriod", 345_600),
-    );
-    props.insert("delaySeconds".into(), number(a, "DelaySeconds", 0));
-    props.insert(
-        "maximumMessageSize".into(),
-        number(a, "MaximumMessageSize", 262_144),
-    );
-    props.insert(
-        "receiveMessageWaitTime".into(),
-        number(a, "ReceiveMessageWaitTimeSeconds", 0),
-    );
+    // The numeric attributes: prop, SQS attribute, SQS's default.
+    for (prop, attribute, default) in [
+        ("visibilityTimeout", "VisibilityTimeout", 30),
+        ("messageRetentionPeriod", "MessageRetentionPeriod", 345_600),
+        ("delaySeconds", "DelaySeconds", 0),
+        ("maximumMessageSize", "MaximumMessageSize", 262_144),
+        ("receiveMessageWaitTime", "ReceiveMessageWaitTimeSeconds", 0),
+    ] {
+        props.insert(prop.into(), number(a, attribute, default));
+    }
     if fifo {
         props.insert(
             "contentBasedDeduplication".into(),
             FieldValue::known(flag(a, "ContentBasedDeduplication")),
         );
-        props.insert(
-            "deduplicationScope".into(),
-            FieldValue::known(
-                a.get("DeduplicationScope")
-                    .cloned()
-                    .unwrap_or_else(|| "queue".into()),
-            ),
-        );
-        props.insert(
-            "fifoThroughputLimit".into(),
-            FieldValue::known(
-                a.get("FifoThroughputLimit")
-                    .cloned()
-                    .unwrap_or_else(|| "perQueue".into()),
-            ),
-        );
+        for (prop, attribute, default) in [
+            ("deduplicationScope", "DeduplicationScope", "queue"),
+            ("fifoThroughputLimit", "FifoThroughputLimit", "perQueue"),
+        ] {
+            let value = a.get(attribute).map_or(default, String::as_str);
+            props.insert(prop.into(), FieldValue::known(value));
+        }
     }
     let kms = a.get("KmsMasterKeyId").filter(|k| !k.is_empty());
     props.insert(

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::tag_fn;
+use crate::kinds::context::{tag_fn, waited};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -424,22 +424,12 @@ pub(super) fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError
 
 /// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .dynamodb
-            .wait_until_table_exists()
-            .table_name(name)
-            .wait(ACTIVE_TIMEOUT),
-    )
-    .await
-    .map_err(|e| {
-        AwsError::new(
-            "wait for table ACTIVE",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })?;
+    let wait = clients
+        .dynamodb
+        .wait_until_table_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT);
+    waited("wait for table ACTIVE", wait).await?;
     // TableExists checks the table only; an index being built or dropped keeps the table
     // ACTIVE, so poll the indexes with a backoff until none is in transition.
     let mut delay = Duration::from_millis(200);
@@ -667,21 +657,10 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
 /// a CreateTable of the same name fails with `ResourceInUseException` until then.
 pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.notify(&format!("waiting: table {name} to finish deleting"));
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .dynamodb
-            .wait_until_table_not_exists()
-            .table_name(name)
-            .wait(ACTIVE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for table deletion",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .dynamodb
+        .wait_until_table_not_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT);
+    waited("wait for table deletion", wait).await.map(|_| ())
 }
