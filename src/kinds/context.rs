@@ -225,6 +225,14 @@ pub fn unresolved(id: &ResourceId, field: &str) -> AwsError {
     )
 }
 
+/// The key of a list entry's prop: `key` for the field `<list>[key]`, none for other fields.
+pub fn entry_key<'a>(field: &'a str, list: &str) -> Option<&'a str> {
+    field
+        .strip_prefix(list)?
+        .strip_prefix('[')?
+        .strip_suffix(']')
+}
+
 /// The alias whose policy holds a permission statement (none: the function's own policy).
 pub fn qualifier_of(value: &Value) -> Option<&str> {
     value.get("qualifier").and_then(Value::as_str)
@@ -260,4 +268,48 @@ pub fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<Str
         }
     }
     (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_key_reads_only_the_named_list() {
+        assert_eq!(
+            entry_key("schedules[nightly]", "schedules"),
+            Some("nightly")
+        );
+        assert_eq!(entry_key("routes[GET /a]", "routes"), Some("GET /a"));
+        assert_eq!(entry_key("schedulesX[nightly]", "schedules"), None);
+        assert_eq!(entry_key("schedules", "schedules"), None);
+        assert_eq!(entry_key("schedules[open", "schedules"), None);
+    }
+
+    #[tokio::test]
+    async fn retag_makes_only_the_calls_with_something_to_carry() {
+        let calls = Mutex::new(Vec::new());
+        let record = |call: String| {
+            calls.lock().unwrap().push(call);
+            async { Ok(()) }
+        };
+        let cases = [
+            (
+                HashMap::from([("team".to_string(), "a".to_string())]),
+                Vec::new(),
+            ),
+            (HashMap::new(), vec!["old".to_string()]),
+            (HashMap::new(), Vec::new()),
+        ];
+        for (add, remove) in cases {
+            let tag = |t| record(format!("tag {t:?}"));
+            retag(add, remove, tag, |k| record(format!("untag {k:?}")))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [r#"tag {"team": "a"}"#, r#"untag ["old"]"#]
+        );
+    }
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::{aws as apigateway, domain};
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::kinds::context::{
-    observed_of, ownership_tag_keys, qualifier_of, tag_changes, tags_of, text, unresolved,
-    wanted_now,
+    entry_key, observed_of, ownership_tag_keys, qualifier_of, tag_changes, tags_of, text,
+    unresolved, wanted_now,
 };
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws as lambda;
@@ -21,10 +21,7 @@ fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), V
     props
         .iter()
         .filter_map(|(k, v)| {
-            let (function, sid) = k
-                .strip_prefix("permissions[")?
-                .strip_suffix(']')?
-                .split_once('/')?;
+            let (function, sid) = entry_key(k, "permissions")?.split_once('/')?;
             match v {
                 FieldValue::Known(value) => {
                     Some(((function.to_string(), sid.to_string()), value.clone()))
@@ -119,10 +116,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .props
                 .iter()
                 .filter_map(|(k, v)| {
-                    let (method, path) = k
-                        .strip_prefix("routes[")?
-                        .strip_suffix(']')?
-                        .split_once(' ')?;
+                    let (method, path) = entry_key(k, "routes")?.split_once(' ')?;
                     match v {
                         FieldValue::Known(Value::String(arn)) => {
                             Some((method.to_string(), path.to_string(), arn.clone()))

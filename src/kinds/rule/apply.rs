@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::aws as events;
 use crate::aws::AwsError;
 use crate::kinds::context::{
-    observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text, unresolved,
-    wanted_now,
+    entry_key, observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text,
+    unresolved, wanted_now,
 };
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -18,7 +18,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
         .map(|o| {
             o.props
                 .keys()
-                .filter_map(|k| Some(k.strip_prefix("targets[")?.strip_suffix(']')?.to_string()))
+                .filter_map(|k| Some(entry_key(k, "targets")?.to_string()))
                 .collect()
         })
         .unwrap_or_default();
@@ -61,10 +61,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             let mut targets = Vec::new();
             let mut wanted_ids = BTreeSet::new();
             for (field, value) in &want.props {
-                let Some(id) = field
-                    .strip_prefix("targets[")
-                    .and_then(|r| r.strip_suffix(']'))
-                else {
+                let Some(id) = entry_key(field, "targets") else {
                     continue;
                 };
                 let FieldValue::Known(value) = value else {

@@ -16,6 +16,7 @@ use super::aws::{
 };
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::entry_key;
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -58,9 +59,7 @@ pub fn index_changes<'t>(
     changed
         .iter()
         .filter_map(|field| {
-            let name = field
-                .strip_prefix("globalSecondaryIndexes[")?
-                .strip_suffix(']')?;
+            let name = entry_key(field, "globalSecondaryIndexes")?;
             let wanted = table
                 .global_secondary_indexes
                 .iter()
