@@ -233,6 +233,24 @@ pub fn entry_key<'a>(field: &'a str, list: &str) -> Option<&'a str> {
         .strip_suffix(']')
 }
 
+/// The tags a read returned, sorted as props keep them (none returned: none).
+pub fn tag_map(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// The observed `tags.*` props. AWS's own `aws:` tags are not the spec's to manage.
+pub fn insert_tag_props<'a>(
+    props: &mut crate::plan::Props,
+    tags: impl IntoIterator<Item = (&'a String, &'a String)>,
+) {
+    for (key, value) in tags {
+        if !key.starts_with("aws:") {
+            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+        }
+    }
+}
+
 /// The alias whose policy holds a permission statement (none: the function's own policy).
 pub fn qualifier_of(value: &Value) -> Option<&str> {
     value.get("qualifier").and_then(Value::as_str)

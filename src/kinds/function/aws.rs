@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{tag_fn, tags_as_given, waited};
+use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given, waited};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -48,10 +48,7 @@ pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFu
     let Some(configuration) = output.configuration() else {
         return Ok(None);
     };
-    let tags: BTreeMap<String, String> = output
-        .tags()
-        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let tags = tag_map(output.tags());
     let reserved = output
         .concurrency()
         .and_then(|c| c.reserved_concurrent_executions());
@@ -158,12 +155,11 @@ pub fn function_props(
     if let Some(target) = c.dead_letter_config().and_then(|d| d.target_arn()) {
         props.insert("deadLetter".into(), FieldValue::known(target));
     }
-    for (key, value) in tags {
-        if key.starts_with("aws:") || key == TAG_CODE_SOURCE {
-            continue;
-        }
-        props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-    }
+    // The code-source tag is slsctl's record of the code (`code.s3`), not a tag of the spec.
+    insert_tag_props(
+        &mut props,
+        tags.iter().filter(|(k, _)| *k != TAG_CODE_SOURCE),
+    );
     props
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
-use crate::kinds::context::{tag_fn, tags_as_given};
+use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -76,10 +76,7 @@ pub async fn list_tags(clients: &Clients, url: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .map_err(|e| classify("ListQueueTags", e))?;
-    Ok(output
-        .tags()
-        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default())
+    Ok(tag_map(output.tags()))
 }
 
 fn number(attributes: &BTreeMap<String, String>, name: &str, default: i64) -> FieldValue {
@@ -188,11 +185,7 @@ pub fn queue_from_attributes(
         let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
         props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
     }
-    for (key, value) in tags {
-        if !key.starts_with("aws:") {
-            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-        }
-    }
+    insert_tag_props(&mut props, tags);
     let messages = [
         "ApproximateNumberOfMessages",
         "ApproximateNumberOfMessagesNotVisible",

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{tag_fn, waited};
+use crate::kinds::context::{insert_tag_props, tag_fn, waited};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -223,11 +223,7 @@ pub async fn describe(
         .and_then(|p| p.point_in_time_recovery_status())
         .is_some_and(|s| s.as_str() == "ENABLED");
     props.insert("pointInTimeRecovery".into(), FieldValue::known(pitr));
-    for (key, value) in &tags {
-        if !key.starts_with("aws:") {
-            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-        }
-    }
+    insert_tag_props(&mut props, &tags);
     Ok(Some(LiveTable {
         name: name.to_string(),
         arn: table.table_arn().unwrap_or_default().to_string(),
