@@ -161,34 +161,15 @@ async fn newest_layer_version_described(
     name: &str,
     description: &str,
 ) -> Result<Option<String>, AwsError> {
-    let mut newest: Option<(i64, String, String)> = None;
-    let mut pages = clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = match page.map_err(|e| classify("ListLayerVersions", e)) {
-            Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
-            other => other?,
-        };
-        for version in page.layer_versions() {
-            if newest
-                .as_ref()
-                .is_none_or(|(n, _, _)| version.version() > *n)
-            {
-                newest = Some((
-                    version.version(),
-                    version.layer_version_arn().unwrap_or_default().to_string(),
-                    version.description().unwrap_or_default().to_string(),
-                ));
-            }
-        }
-    }
-    Ok(newest
-        .filter(|(_, _, described)| described == description)
-        .map(|(_, arn, _)| arn))
+    let versions = match layer_versions(clients, name).await {
+        Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
+        other => other?,
+    };
+    Ok(versions
+        .into_iter()
+        .max_by_key(|version| version.version())
+        .filter(|newest| newest.description().unwrap_or_default() == description)
+        .map(|newest| newest.layer_version_arn().unwrap_or_default().to_string()))
 }
 
 /// Every version of a layer, all pages read.
