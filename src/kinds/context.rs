@@ -2,17 +2,22 @@
 //! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use super::desired::{desired_resources, Context};
+use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
 use super::observe::Observed;
 use super::BoxFuture;
 use crate::artifact::Package;
+use crate::aws::error::classify;
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::model::{ResourceId, Stack};
-use crate::plan::{DesiredResource, FieldValue, Plan, ResourceAction};
+use crate::plan::{DesiredResource, FieldValue, ObservedResource, Plan, ResourceAction};
 
 /// Everything a plan was made from; apply needs all of it.
 #[derive(Debug)]
@@ -77,6 +82,125 @@ pub fn desired_now(shared: &ApplyCtx, id: &ResourceId) -> Option<DesiredResource
         .find(|d| &d.id == id)
 }
 
+/// The desired resource as of now, or the error that says its spec is still unresolved.
+pub fn wanted_now(shared: &ApplyCtx, id: &ResourceId) -> Result<DesiredResource, AwsError> {
+    desired_now(shared, id).ok_or_else(|| unresolved(id, "spec"))
+}
+
+/// The resource as observed when the plan was made (none: it did not exist then).
+pub fn observed_of<'a>(shared: &'a ApplyCtx, id: &ResourceId) -> Option<&'a ObservedResource> {
+    shared
+        .prepared
+        .observed
+        .resources
+        .iter()
+        .find(|o| &o.id == id)
+}
+
+/// The observed resource's ARN; empty when it was not observed (the call then fails clearly).
+pub fn observed_arn(shared: &ApplyCtx, id: &ResourceId) -> String {
+    observed_of(shared, id)
+        .map(|o| o.arn.clone())
+        .unwrap_or_default()
+}
+
+/// The tag keys a Release removes: the ownership tags, and nothing else of the resource.
+pub fn ownership_tag_keys() -> Vec<String> {
+    OWNERSHIP_TAGS.map(String::from).to_vec()
+}
+
+/// A call whose answer the caller does not need: `()`, or its error classified under
+/// `operation` (the AWS operation name the error reports).
+pub async fn sent<T, E>(
+    operation: &'static str,
+    call: impl Future<Output = Result<T, SdkError<E, Response>>>,
+) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call.await.map(|_| ()).map_err(|e| classify(operation, e))
+}
+
+/// A waiter's outcome, its calls counted as a waiter's; a failure (the wait timing out, or an
+/// error on the way) is reported as `what`.
+pub async fn waited<T, E>(
+    what: &'static str,
+    wait: impl Future<Output = Result<T, E>>,
+) -> Result<T, AwsError>
+where
+    E: std::error::Error + 'static,
+{
+    crate::aws::accounting::counted_as("waiter", wait)
+        .await
+        .map_err(|e| AwsError::new(what, ErrorKind::Other, crate::aws::error::plain_chain(&e)))
+}
+
+/// A tag change through the two calls every service has for it: set `add`, then remove
+/// `remove`. A call with nothing to carry is not made.
+pub async fn retag<Tag, Untag>(
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+    tag: impl FnOnce(HashMap<String, String>) -> Tag,
+    untag: impl FnOnce(Vec<String>) -> Untag,
+) -> Result<(), AwsError>
+where
+    Tag: Future<Output = Result<(), AwsError>>,
+    Untag: Future<Output = Result<(), AwsError>>,
+{
+    if !add.is_empty() {
+        tag(add).await?;
+    }
+    if !remove.is_empty() {
+        untag(remove).await?;
+    }
+    Ok(())
+}
+
+/// The tags as the service's tag call takes them: a map, unchanged (for [`tag_fn`]).
+pub fn tags_as_given(tags: HashMap<String, String>) -> Result<HashMap<String, String>, AwsError> {
+    Ok(tags)
+}
+
+/// A service's `tag(clients, resource, add, remove)`: its tag and untag calls through [`retag`],
+/// their errors classified under the operation names given. The services spell the calls and
+/// the resource's setter differently (hence a macro); `$tags` turns the wanted tags into what
+/// the service's tag call takes.
+macro_rules! tag_fn {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident,
+        $client:ident.$tag:ident($tag_op:literal) / $untag:ident($untag_op:literal),
+        $resource:ident,
+        $tags:expr $(,)?
+    ) => {
+        $(#[$meta])*
+        $vis async fn $name(
+            clients: &$crate::aws::Clients,
+            resource: &str,
+            add: ::std::collections::HashMap<String, String>,
+            remove: Vec<String>,
+        ) -> Result<(), $crate::aws::AwsError> {
+            use $crate::kinds::context::sent;
+            let client = &clients.$client;
+            $crate::kinds::context::retag(
+                add,
+                remove,
+                |tags| async move {
+                    let tags = ($tags)(tags)?;
+                    sent($tag_op, client.$tag().$resource(resource).set_tags(Some(tags)).send())
+                        .await
+                },
+                |keys| {
+                    let untag = client.$untag().$resource(resource);
+                    sent($untag_op, untag.set_tag_keys(Some(keys)).send())
+                },
+            )
+            .await
+        }
+    };
+}
+pub(crate) use tag_fn;
+
 pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
     match props.get(field) {
         Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),
@@ -99,6 +223,32 @@ pub fn unresolved(id: &ResourceId, field: &str) -> AwsError {
         ErrorKind::Other,
         format!("{id}: `{field}` is still unknown after its dependencies were applied"),
     )
+}
+
+/// The key of a list entry's prop: `key` for the field `<list>[key]`, none for other fields.
+pub fn entry_key<'a>(field: &'a str, list: &str) -> Option<&'a str> {
+    field
+        .strip_prefix(list)?
+        .strip_prefix('[')?
+        .strip_suffix(']')
+}
+
+/// The tags a read returned, sorted as props keep them (none returned: none).
+pub fn tag_map(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// The observed `tags.*` props. AWS's own `aws:` tags are not the spec's to manage.
+pub fn insert_tag_props<'a>(
+    props: &mut crate::plan::Props,
+    tags: impl IntoIterator<Item = (&'a String, &'a String)>,
+) {
+    for (key, value) in tags {
+        if !key.starts_with("aws:") {
+            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+        }
+    }
 }
 
 /// The alias whose policy holds a permission statement (none: the function's own policy).
@@ -136,4 +286,48 @@ pub fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<Str
         }
     }
     (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_key_reads_only_the_named_list() {
+        assert_eq!(
+            entry_key("schedules[nightly]", "schedules"),
+            Some("nightly")
+        );
+        assert_eq!(entry_key("routes[GET /a]", "routes"), Some("GET /a"));
+        assert_eq!(entry_key("schedulesX[nightly]", "schedules"), None);
+        assert_eq!(entry_key("schedules", "schedules"), None);
+        assert_eq!(entry_key("schedules[open", "schedules"), None);
+    }
+
+    #[tokio::test]
+    async fn retag_makes_only_the_calls_with_something_to_carry() {
+        let calls = Mutex::new(Vec::new());
+        let record = |call: String| {
+            calls.lock().unwrap().push(call);
+            async { Ok(()) }
+        };
+        let cases = [
+            (
+                HashMap::from([("team".to_string(), "a".to_string())]),
+                Vec::new(),
+            ),
+            (HashMap::new(), vec!["old".to_string()]),
+            (HashMap::new(), Vec::new()),
+        ];
+        for (add, remove) in cases {
+            let tag = |t| record(format!("tag {t:?}"));
+            retag(add, remove, tag, |k| record(format!("untag {k:?}")))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [r#"tag {"team": "a"}"#, r#"untag ["old"]"#]
+        );
+    }
 }

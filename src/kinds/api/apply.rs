@@ -7,8 +7,11 @@ use serde_json::Value;
 
 use super::{aws as apigateway, domain};
 use crate::aws::{AwsError, Clients, ErrorKind};
-use crate::kinds::context::{desired_now, qualifier_of, tag_changes, tags_of, text, unresolved};
-use crate::kinds::desired::{OWNERSHIP_TAGS, TAG_RESOURCE, TAG_STACK};
+use crate::kinds::context::{
+    entry_key, observed_of, ownership_tag_keys, qualifier_of, tag_changes, tags_of, text,
+    unresolved, wanted_now,
+};
+use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::aws as lambda;
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -18,10 +21,7 @@ fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), V
     props
         .iter()
         .filter_map(|(k, v)| {
-            let (function, sid) = k
-                .strip_prefix("permissions[")?
-                .strip_suffix(']')?
-                .split_once('/')?;
+            let (function, sid) = entry_key(k, "permissions")?.split_once('/')?;
             match v {
                 FieldValue::Known(value) => {
                     Some(((function.to_string(), sid.to_string()), value.clone()))
@@ -35,10 +35,7 @@ fn route_permissions(props: &crate::plan::Props) -> BTreeMap<(String, String), V
 pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
     let observed = &shared.prepared.observed;
-    let live = observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id)
+    let live = observed_of(shared, &action.id)
         .map(|o| o.props.clone())
         .unwrap_or_default();
     let live_id = observed.api_ids.get(&action.id).cloned();
@@ -64,7 +61,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     &region,
                     &id,
                     HashMap::new(),
-                    OWNERSHIP_TAGS.map(String::from).to_vec(),
+                    ownership_tag_keys(),
                 )
                 .await
             }
@@ -77,8 +74,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     apigateway::delete(clients, id).await?;
                 }
             }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let id = if fresh {
                 let id = apigateway::create(
                     clients,
@@ -101,8 +97,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     .ok_or_else(|| unresolved(&action.id, "api id"))?
             };
             // With the id known, the permissions resolve.
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let live = if fresh {
                 crate::plan::Props::new()
             } else {
@@ -121,10 +116,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .props
                 .iter()
                 .filter_map(|(k, v)| {
-                    let (method, path) = k
-                        .strip_prefix("routes[")?
-                        .strip_suffix(']')?
-                        .split_once(' ')?;
+                    let (method, path) = entry_key(k, "routes")?.split_once(' ')?;
                     match v {
                         FieldValue::Known(Value::String(arn)) => {
                             Some((method.to_string(), path.to_string(), arn.clone()))

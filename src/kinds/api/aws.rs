@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -52,15 +53,8 @@ pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
                 .and_then(|e| e.types().first())
                 .map_or("EDGE", |t| t.as_str());
             props.insert("endpointType".into(), FieldValue::known(endpoint));
-            let tags: BTreeMap<String, String> = api
-                .tags()
-                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default();
-            for (key, value) in &tags {
-                if !key.starts_with("aws:") {
-                    props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-                }
-            }
+            let tags = tag_map(api.tags());
+            insert_tag_props(&mut props, &tags);
             out.push(LiveApi {
                 id: api.id().unwrap_or_default().to_string(),
                 name: api.name().unwrap_or_default().to_string(),
@@ -531,28 +525,15 @@ pub async fn tag(
     remove: Vec<String>,
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
-    if !add.is_empty() {
-        clients
-            .apigateway
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .apigateway
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
+    tag_arn(clients, &arn, add, remove).await
 }
+
+tag_fn!(
+    fn tag_arn,
+    apigateway.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource_arn,
+    tags_as_given,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Custom domains. A domain name is its own AWS resource, created with the tags of the API it
@@ -585,10 +566,7 @@ pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError
                     .or(domain.certificate_arn())
                     .unwrap_or_default()
                     .to_string(),
-                tags: domain
-                    .tags()
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default(),
+                tags: tag_map(domain.tags()),
             });
         }
     }

@@ -8,6 +8,7 @@ use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 use super::aws::patch;
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::tag_map;
 
 pub async fn create_domain(
     clients: &Clients,
@@ -155,10 +156,5 @@ pub async fn domain_tags(
             .await
             .map_err(|e| classify("GetDomainName", e)),
     )?
-    .map(|domain| {
-        domain
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
-    }))
+    .map(|domain| tag_map(domain.tags())))
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::aws as events;
 use crate::aws::AwsError;
-use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unresolved};
-use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::context::{
+    int, observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text, wanted_now,
+};
 use crate::kinds::rule::aws::tag;
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -23,27 +24,15 @@ fn archive_of(props: &crate::plan::Props) -> Option<(Value, i32)> {
 
 pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
+    let observed = observed_of(shared, &action.id);
     match action.action {
         ActionKind::Delete => events::delete_bus(clients, &action.physical_name).await,
         ActionKind::Release => {
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-            tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
+            let arn = observed_arn(shared, &action.id);
+            tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
         }
         ActionKind::Create | ActionKind::Replace => {
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let description = text(&want.props, "description").unwrap_or_default();
             let arn = events::create_bus(
                 clients,
@@ -63,9 +52,8 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             .await
         }
         ActionKind::Update | ActionKind::Adopt => {
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
+            let want = wanted_now(shared, &action.id)?;
+            let arn = observed_arn(shared, &action.id);
             let changed = |prefix: &str| action.changes.iter().any(|c| c.field.starts_with(prefix));
             if changed("description") {
                 events::update_bus(

@@ -96,30 +96,12 @@ pub async fn put_archive(
                     if live.event_source_arn() != Some(bus_arn) {
                         return Err(error);
                     }
-                    clients
-                        .events
-                        .update_archive()
-                        .archive_name(name)
-                        .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-                        .retention_days(days)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| classify("UpdateArchive", e))
+                    update_archive(clients, name, pattern, days).await
                 }
                 other => other,
             }
         }
-        (Some((pattern, days)), true) => clients
-            .events
-            .update_archive()
-            .archive_name(name)
-            .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
-            .retention_days(days)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateArchive", e)),
+        (Some((pattern, days)), true) => update_archive(clients, name, pattern, days).await,
         (None, true) => gone_is_done(
             clients
                 .events
@@ -132,6 +114,25 @@ pub async fn put_archive(
         ),
         (None, false) => Ok(()),
     }
+}
+
+/// Bring the archive `name` to the spec's pattern (null: every event) and retention.
+async fn update_archive(
+    clients: &Clients,
+    name: &str,
+    pattern: &Value,
+    days: i32,
+) -> Result<(), AwsError> {
+    clients
+        .events
+        .update_archive()
+        .archive_name(name)
+        .set_event_pattern((!pattern.is_null()).then(|| pattern.to_string()))
+        .retention_days(days)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateArchive", e))
 }
 
 pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {

@@ -10,8 +10,10 @@ use super::aws::{self as lambda, CodeInput, FunctionInput};
 use super::mappings::{create_mapping, delete_mapping, update_mapping, TriggerInput};
 use super::permissions::sync_permissions;
 use crate::aws::AwsError;
-use crate::kinds::context::{desired_now, int, tag_changes, tags_of, text, unresolved};
-use crate::kinds::desired::{arn_name, OWNERSHIP_TAGS};
+use crate::kinds::context::{
+    int, observed_of, ownership_tag_keys, tag_changes, tags_of, text, unresolved, wanted_now,
+};
+use crate::kinds::desired::arn_name;
 use crate::kinds::ApplyCtx;
 use crate::model::{Code, EnvValue, ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, DesiredResource, FieldValue, ResourceAction};
@@ -171,26 +173,16 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .get(&action.id)
                 .cloned()
                 .unwrap_or_default();
-            lambda::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
+            lambda::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
-                let old = observed
-                    .resources
-                    .iter()
-                    .find(|o| o.id == action.id)
+                let old = observed_of(shared, &action.id)
                     .map(|o| o.physical_name.clone())
                     .unwrap_or_default();
                 delete_function_and_mappings(shared, &action.id, &old).await?;
             }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let input = function_input(shared, &action.id, &want)?;
             lambda::create_function(clients, &input).await?;
             if let Some(n) = int(&want.props, "reservedConcurrency") {
@@ -219,8 +211,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             .await
         }
         ActionKind::Update | ActionKind::Adopt => {
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let input = function_input(shared, &action.id, &want)?;
             let changed = |prefix: &str| {
                 action
@@ -258,10 +249,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 )
                 .await?;
             }
-            let live_props = observed
-                .resources
-                .iter()
-                .find(|o| o.id == action.id)
+            let live_props = observed_of(shared, &action.id)
                 .map(|o| o.props.clone())
                 .unwrap_or_default();
             // A new or moved alias before the triggers and permissions that name it; an alias

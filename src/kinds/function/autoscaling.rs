@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::entry_key;
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
 use crate::plan::{DesiredResource, FieldValue, Props};
@@ -272,10 +273,7 @@ pub(super) async fn sync_autoscaling(
         // AWS removes a target's schedules and policies with it; removing them first as well
         // keeps the result the same wherever deregistration is less thorough (moto).
         for key in existing.keys() {
-            if let Some(name) = key
-                .strip_prefix("schedules[")
-                .and_then(|r| r.strip_suffix(']'))
-            {
+            if let Some(name) = entry_key(key, "schedules") {
                 delete_schedule(clients, &target, name).await?;
             }
         }
@@ -301,19 +299,12 @@ pub(super) async fn sync_autoscaling(
         register(clients, &target, baseline as i32, peak as i32).await?;
     }
     for key in existing.keys().filter(|k| !wanted.contains_key(*k)) {
-        if let Some(name) = key
-            .strip_prefix("schedules[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
+        if let Some(name) = entry_key(key, "schedules") {
             delete_schedule(clients, &target, name).await?;
         }
     }
     for (key, value) in &wanted {
-        if let (Some(name), FieldValue::Known(value)) = (
-            key.strip_prefix("schedules[")
-                .and_then(|r| r.strip_suffix(']')),
-            value,
-        ) {
+        if let (Some(name), FieldValue::Known(value)) = (entry_key(key, "schedules"), value) {
             if existing.get(key) != wanted.get(key) {
                 put_schedule(clients, &target, name, value).await?;
             }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given, waited};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -47,10 +48,7 @@ pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFu
     let Some(configuration) = output.configuration() else {
         return Ok(None);
     };
-    let tags: BTreeMap<String, String> = output
-        .tags()
-        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let tags = tag_map(output.tags());
     let reserved = output
         .concurrency()
         .and_then(|c| c.reserved_concurrent_executions());
@@ -157,12 +155,11 @@ pub fn function_props(
     if let Some(target) = c.dead_letter_config().and_then(|d| d.target_arn()) {
         props.insert("deadLetter".into(), FieldValue::known(target));
     }
-    for (key, value) in tags {
-        if key.starts_with("aws:") || key == TAG_CODE_SOURCE {
-            continue;
-        }
-        props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-    }
+    // The code-source tag is slsctl's record of the code (`code.s3`), not a tag of the spec.
+    insert_tag_props(
+        &mut props,
+        tags.iter().filter(|(k, _)| *k != TAG_CODE_SOURCE),
+    );
     props
 }
 
@@ -270,12 +267,37 @@ pub async fn create_function(clients: &Clients, input: &FunctionInput) -> Result
     Ok(arn)
 }
 
+/// The configuration CreateFunction and UpdateFunctionConfiguration both carry, set alike on
+/// either call's builder (two SDK types with the same setters, hence a macro).
+macro_rules! with_configuration {
+    ($builder:expr, $input:expr) => {
+        $builder
+            .set_handler($input.handler.clone())
+            .set_runtime($input.runtime.as_deref().map(Runtime::from))
+            .memory_size($input.memory_size)
+            .timeout($input.timeout)
+            .set_ephemeral_storage(ephemeral($input.ephemeral_storage))
+            .tracing_config(
+                TracingConfig::builder()
+                    .mode(TracingMode::from($input.tracing.as_str()))
+                    .build(),
+            )
+            .description(&$input.description)
+            .set_layers(Some($input.layers.clone()))
+            .environment(
+                Environment::builder()
+                    .set_variables(Some($input.environment.clone()))
+                    .build(),
+            )
+    };
+}
+
 async fn send_create_function(
     clients: &Clients,
     input: &FunctionInput,
 ) -> Result<String, AwsError> {
     let image = input.package_type == "Image";
-    clients
+    let create = clients
         .lambda
         .create_function()
         .function_name(&input.name)
@@ -286,24 +308,8 @@ async fn send_create_function(
         } else {
             PackageType::Zip
         })
-        .set_handler(input.handler.clone())
-        .set_runtime(input.runtime.as_deref().map(Runtime::from))
-        .memory_size(input.memory_size)
-        .timeout(input.timeout)
-        .architectures(Architecture::from(input.architecture.as_str()))
-        .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
-        .tracing_config(
-            TracingConfig::builder()
-                .mode(TracingMode::from(input.tracing.as_str()))
-                .build(),
-        )
-        .description(&input.description)
-        .set_layers(Some(input.layers.clone()))
-        .environment(
-            Environment::builder()
-                .set_variables(Some(input.environment.clone()))
-                .build(),
-        )
+        .architectures(Architecture::from(input.architecture.as_str()));
+    with_configuration!(create, input)
         .set_dead_letter_config(
             input
                 .dead_letter
@@ -330,45 +336,23 @@ async fn made_by(
 }
 
 async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .lambda
-            .wait_until_function_active_v2()
-            .function_name(name)
-            .wait(SETTLE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for function Active",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .lambda
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT);
+    waited("wait for function Active", wait).await.map(|_| ())
 }
 
 /// Wait until a previous update has finished (`LastUpdateStatus` no longer `InProgress`):
 /// Lambda refuses a second change while one is running (ResourceConflictException).
 pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .lambda
-            .wait_until_function_updated_v2()
-            .function_name(name)
-            .wait(SETTLE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for function update",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .lambda
+        .wait_until_function_updated_v2()
+        .function_name(name)
+        .wait(SETTLE_TIMEOUT);
+    waited("wait for function update", wait).await.map(|_| ())
 }
 
 /// Run a mutating call, retrying while Lambda reports a conflicting update in progress.
@@ -458,28 +442,12 @@ async fn send_update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, &input.name, || async {
-        clients
+        let update = clients
             .lambda
             .update_function_configuration()
             .function_name(&input.name)
-            .role(&input.role)
-            .set_handler(input.handler.clone())
-            .set_runtime(input.runtime.as_deref().map(Runtime::from))
-            .memory_size(input.memory_size)
-            .timeout(input.timeout)
-            .set_ephemeral_storage(ephemeral(input.ephemeral_storage))
-            .tracing_config(
-                TracingConfig::builder()
-                    .mode(TracingMode::from(input.tracing.as_str()))
-                    .build(),
-            )
-            .description(&input.description)
-            .set_layers(Some(input.layers.clone()))
-            .environment(
-                Environment::builder()
-                    .set_variables(Some(input.environment.clone()))
-                    .build(),
-            )
+            .role(&input.role);
+        with_configuration!(update, input)
             // An empty target removes the dead-letter configuration.
             .dead_letter_config(
                 DeadLetterConfig::builder()
@@ -521,34 +489,12 @@ pub async fn set_reserved_concurrency(
     }
 }
 
-pub async fn tag(
-    clients: &Clients,
-    arn: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .lambda
-            .tag_resource()
-            .resource(arn)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .lambda
-            .untag_resource()
-            .resource(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
-}
+tag_fn!(
+    pub fn tag,
+    lambda.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource,
+    tags_as_given,
+);
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::aws::with_conflict_retry;
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::qualifier_of;
+use crate::kinds::context::{entry_key, qualifier_of};
 use crate::kinds::{ApplyCtx, Deferred};
 use crate::model::ResourceId;
 use crate::plan::{FieldValue, Props};
@@ -183,7 +183,7 @@ pub(super) async fn sync_permissions(
         props
             .iter()
             .filter_map(|(k, v)| {
-                let sid = k.strip_prefix("permissions[")?.strip_suffix(']')?;
+                let sid = entry_key(k, "permissions")?;
                 match v {
                     FieldValue::Known(value) => Some((sid.to_string(), value.clone())),
                     FieldValue::Unknown(_) => None,

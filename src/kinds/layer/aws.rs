@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, Runtime};
+use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, Runtime};
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
@@ -45,6 +45,13 @@ pub fn parse_layer_description(text: &str) -> Option<(String, BTreeMap<String, S
     Some((text[..start].trim_end().to_string(), fields))
 }
 
+/// A list Lambda returns in no set order, sorted as the desired props hold it.
+fn sorted_list<'a>(items: impl Iterator<Item = &'a str>) -> FieldValue {
+    let mut items: Vec<&str> = items.collect();
+    items.sort();
+    FieldValue::known(json!(items))
+}
+
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
     let mut out = Vec::new();
     let mut pages = clients
@@ -72,26 +79,10 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
                 "content.sha256".into(),
                 FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
             );
-            let mut runtimes: Vec<&str> = latest
-                .compatible_runtimes()
-                .iter()
-                .map(|r| r.as_str())
-                .collect();
-            runtimes.sort();
-            props.insert(
-                "compatibleRuntimes".into(),
-                FieldValue::known(json!(runtimes)),
-            );
-            let mut architectures: Vec<&str> = latest
-                .compatible_architectures()
-                .iter()
-                .map(|a| a.as_str())
-                .collect();
-            architectures.sort();
-            props.insert(
-                "compatibleArchitectures".into(),
-                FieldValue::known(json!(architectures)),
-            );
+            let runtimes = latest.compatible_runtimes().iter().map(|r| r.as_str());
+            props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
+            let architectures = latest.compatible_architectures().iter().map(|a| a.as_str());
+            props.insert("compatibleArchitectures".into(), sorted_list(architectures));
             props.insert("description".into(), FieldValue::known(description));
             // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
             let license = latest.license_info().filter(|l| !l.is_empty());
@@ -170,38 +161,22 @@ async fn newest_layer_version_described(
     name: &str,
     description: &str,
 ) -> Result<Option<String>, AwsError> {
-    let mut newest: Option<(i64, String, String)> = None;
-    let mut pages = clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = match page.map_err(|e| classify("ListLayerVersions", e)) {
-            Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
-            other => other?,
-        };
-        for version in page.layer_versions() {
-            if newest
-                .as_ref()
-                .is_none_or(|(n, _, _)| version.version() > *n)
-            {
-                newest = Some((
-                    version.version(),
-                    version.layer_version_arn().unwrap_or_default().to_string(),
-                    version.description().unwrap_or_default().to_string(),
-                ));
-            }
-        }
-    }
-    Ok(newest
-        .filter(|(_, _, described)| described == description)
-        .map(|(_, arn, _)| arn))
+    let versions = match layer_versions(clients, name).await {
+        Err(error) if error.kind == ErrorKind::NotFound => return Ok(None),
+        other => other?,
+    };
+    Ok(versions
+        .into_iter()
+        .max_by_key(|version| version.version())
+        .filter(|newest| newest.description().unwrap_or_default() == description)
+        .map(|newest| newest.layer_version_arn().unwrap_or_default().to_string()))
 }
 
-/// Delete every version of a layer.
-pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+/// Every version of a layer, all pages read.
+async fn layer_versions(
+    clients: &Clients,
+    name: &str,
+) -> Result<Vec<LayerVersionsListItem>, AwsError> {
     let mut versions = Vec::new();
     let mut pages = clients
         .lambda
@@ -211,14 +186,19 @@ pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError>
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ListLayerVersions", e))?;
-        versions.extend(page.layer_versions().iter().map(|v| v.version()));
+        versions.extend(page.layer_versions().iter().cloned());
     }
-    for version in versions {
+    Ok(versions)
+}
+
+/// Delete every version of a layer.
+pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    for version in layer_versions(clients, name).await? {
         clients
             .lambda
             .delete_layer_version()
             .layer_name(name)
-            .version_number(version)
+            .version_number(version.version())
             .send()
             .await
             .map_err(|e| classify("DeleteLayerVersion", e))?;
@@ -236,25 +216,16 @@ pub async fn prune_layer_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let mut ours = Vec::new();
-    let mut pages = clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(layer)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
-        for version in page.layer_versions() {
-            let owned = version
-                .description()
-                .and_then(parse_layer_description)
-                .is_some_and(|(_, marks)| {
-                    marks.get(TAG_STACK).map(String::as_str) == Some(stack)
-                        && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
-                });
-            if owned {
-                ours.push(version.version() as u64);
-            }
+    for version in layer_versions(clients, layer).await? {
+        let owned = version
+            .description()
+            .and_then(parse_layer_description)
+            .is_some_and(|(_, marks)| {
+                marks.get(TAG_STACK).map(String::as_str) == Some(stack)
+                    && marks.get(TAG_RESOURCE).map(String::as_str) == Some(resource)
+            });
+        if owned {
+            ours.push(version.version() as u64);
         }
     }
     let mut deleted = Vec::new();
@@ -273,18 +244,4 @@ pub async fn prune_layer_versions(
         deleted.push(version);
     }
     Ok(deleted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keeps_the_newest_and_what_aliases_use() {
-        let published = [1, 2, 3, 4, 5, 6, 7];
-        let in_use = BTreeSet::from([2]);
-        assert_eq!(versions_to_delete(&published, &in_use, 3), [4, 3, 1]);
-        assert!(versions_to_delete(&[1, 2], &BTreeSet::new(), 3).is_empty());
-        assert_eq!(versions_to_delete(&[9, 1, 5], &BTreeSet::new(), 1), [5, 1]);
-    }
 }

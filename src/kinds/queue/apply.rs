@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::aws as sqs;
 use crate::aws::{AwsError, ErrorKind};
-use crate::kinds::context::{desired_now, tag_changes, tags_of, unresolved};
-use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::context::{
+    observed_of, ownership_tag_keys, tag_changes, tags_of, unresolved, wanted_now,
+};
 use crate::kinds::ApplyCtx;
 use crate::model::DeletionPolicy;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -28,13 +29,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .stack
                 .get(&action.id)
                 .map(|r| r.deletion_policy)
-                .or_else(|| {
-                    observed
-                        .resources
-                        .iter()
-                        .find(|o| o.id == action.id)
-                        .and_then(|o| o.deletion_policy)
-                })
+                .or_else(|| observed_of(shared, &action.id).and_then(|o| o.deletion_policy))
                 .unwrap_or(DeletionPolicy::DeleteIfEmpty);
             if policy == DeletionPolicy::DeleteIfEmpty {
                 if let Some(live) = sqs::get_queue(clients, &url, Some(BTreeMap::new())).await? {
@@ -53,13 +48,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             let url = live_url.ok_or_else(|| {
                 AwsError::new("UntagQueue", ErrorKind::NotFound, "queue URL unknown")
             })?;
-            sqs::tag(
-                clients,
-                &url,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
+            sqs::tag(clients, &url, HashMap::new(), ownership_tag_keys()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
@@ -67,8 +56,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     sqs::delete_queue(clients, url).await?;
                 }
             }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let fifo = matches!(
                 want.props.get("fifo"),
                 Some(FieldValue::Known(Value::Bool(true)))
@@ -99,8 +87,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     "queue URL unknown",
                 )
             })?;
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let attributes_changed = action
                 .changes
                 .iter()

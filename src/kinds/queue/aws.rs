@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -75,10 +76,7 @@ pub async fn list_tags(clients: &Clients, url: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .map_err(|e| classify("ListQueueTags", e))?;
-    Ok(output
-        .tags()
-        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default())
+    Ok(tag_map(output.tags()))
 }
 
 fn number(attributes: &BTreeMap<String, String>, name: &str, default: i64) -> FieldValue {
@@ -105,44 +103,28 @@ pub fn queue_from_attributes(
     let mut props = Props::new();
     let fifo = flag(a, "FifoQueue");
     props.insert("fifo".into(), FieldValue::known(fifo));
-    props.insert(
-        "visibilityTimeout".into(),
-        number(a, "VisibilityTimeout", 30),
-    );
-    props.insert(
-        "messageRetentionPeriod".into(),
-        number(a, "MessageRetentionPeriod", 345_600),
-    );
-    props.insert("delaySeconds".into(), number(a, "DelaySeconds", 0));
-    props.insert(
-        "maximumMessageSize".into(),
-        number(a, "MaximumMessageSize", 262_144),
-    );
-    props.insert(
-        "receiveMessageWaitTime".into(),
-        number(a, "ReceiveMessageWaitTimeSeconds", 0),
-    );
+    // The numeric attributes: prop, SQS attribute, SQS's default.
+    for (prop, attribute, default) in [
+        ("visibilityTimeout", "VisibilityTimeout", 30),
+        ("messageRetentionPeriod", "MessageRetentionPeriod", 345_600),
+        ("delaySeconds", "DelaySeconds", 0),
+        ("maximumMessageSize", "MaximumMessageSize", 262_144),
+        ("receiveMessageWaitTime", "ReceiveMessageWaitTimeSeconds", 0),
+    ] {
+        props.insert(prop.into(), number(a, attribute, default));
+    }
     if fifo {
         props.insert(
             "contentBasedDeduplication".into(),
             FieldValue::known(flag(a, "ContentBasedDeduplication")),
         );
-        props.insert(
-            "deduplicationScope".into(),
-            FieldValue::known(
-                a.get("DeduplicationScope")
-                    .cloned()
-                    .unwrap_or_else(|| "queue".into()),
-            ),
-        );
-        props.insert(
-            "fifoThroughputLimit".into(),
-            FieldValue::known(
-                a.get("FifoThroughputLimit")
-                    .cloned()
-                    .unwrap_or_else(|| "perQueue".into()),
-            ),
-        );
+        for (prop, attribute, default) in [
+            ("deduplicationScope", "DeduplicationScope", "queue"),
+            ("fifoThroughputLimit", "FifoThroughputLimit", "perQueue"),
+        ] {
+            let value = a.get(attribute).map_or(default, String::as_str);
+            props.insert(prop.into(), FieldValue::known(value));
+        }
     }
     let kms = a.get("KmsMasterKeyId").filter(|k| !k.is_empty());
     props.insert(
@@ -203,11 +185,7 @@ pub fn queue_from_attributes(
         let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
         props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
     }
-    for (key, value) in tags {
-        if !key.starts_with("aws:") {
-            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-        }
-    }
+    insert_tag_props(&mut props, tags);
     let messages = [
         "ApproximateNumberOfMessages",
         "ApproximateNumberOfMessagesNotVisible",
@@ -342,34 +320,12 @@ pub async fn set_attributes(
         .map_err(|e| classify("SetQueueAttributes", e))
 }
 
-pub async fn tag(
-    clients: &Clients,
-    url: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .sqs
-            .tag_queue()
-            .queue_url(url)
-            .set_tags(Some(add))
-            .send()
-            .await
-            .map_err(|e| classify("TagQueue", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .sqs
-            .untag_queue()
-            .queue_url(url)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagQueue", e))?;
-    }
-    Ok(())
-}
+tag_fn!(
+    pub fn tag,
+    sqs.tag_queue("TagQueue") / untag_queue("UntagQueue"),
+    queue_url,
+    tags_as_given,
+);
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
     gone_is_done(

@@ -4,24 +4,21 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::aws as events;
 use crate::aws::AwsError;
-use crate::kinds::context::{desired_now, tag_changes, tags_of, text, unresolved};
-use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::context::{
+    entry_key, observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text,
+    unresolved, wanted_now,
+};
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
 
 pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
+    let observed = observed_of(shared, &action.id);
     let live_targets: Vec<String> = observed
         .map(|o| {
             o.props
                 .keys()
-                .filter_map(|k| Some(k.strip_prefix("targets[")?.strip_suffix(']')?.to_string()))
+                .filter_map(|k| Some(entry_key(k, "targets")?.to_string()))
                 .collect()
         })
         .unwrap_or_default();
@@ -33,14 +30,8 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             events::delete_rule(clients, &action.physical_name, &live_bus, live_targets).await
         }
         ActionKind::Release => {
-            let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
-            events::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
+            let arn = observed_arn(shared, &action.id);
+            events::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
         }
         _ => {
             if action.action == ActionKind::Replace {
@@ -52,8 +43,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 )
                 .await?;
             }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let bus = text(&want.props, "bus").unwrap_or_else(|| "default".into());
             let rule = events::RuleInput {
                 name: want.physical_name.clone(),
@@ -71,10 +61,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             let mut targets = Vec::new();
             let mut wanted_ids = BTreeSet::new();
             for (field, value) in &want.props {
-                let Some(id) = field
-                    .strip_prefix("targets[")
-                    .and_then(|r| r.strip_suffix(']'))
-                else {
+                let Some(id) = entry_key(field, "targets") else {
                     continue;
                 };
                 let FieldValue::Known(value) = value else {

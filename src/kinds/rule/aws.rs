@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::tag_fn;
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -428,31 +429,9 @@ pub async fn delete_rule(
     )
 }
 
-pub async fn tag(
-    clients: &Clients,
-    arn: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        clients
-            .events
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags_of(&add)?))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .events
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
-}
+tag_fn!(
+    pub fn tag,
+    events.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource_arn,
+    |tags: HashMap<String, String>| tags_of(&tags),
+);

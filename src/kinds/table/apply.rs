@@ -4,31 +4,21 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::aws as dynamodb;
 use crate::aws::AwsError;
-use crate::kinds::context::{desired_now, tag_changes, tags_of, unresolved};
-use crate::kinds::desired::OWNERSHIP_TAGS;
+use crate::kinds::context::{
+    observed_of, ownership_tag_keys, tag_changes, tags_of, unresolved, wanted_now,
+};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, ResourceAction};
 
 pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<(), AwsError> {
     let clients = &shared.clients;
-    let observed = shared
-        .prepared
-        .observed
-        .resources
-        .iter()
-        .find(|o| o.id == action.id);
+    let observed = observed_of(shared, &action.id);
     let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
     match action.action {
         ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
         ActionKind::Release => {
-            dynamodb::tag(
-                clients,
-                &arn,
-                HashMap::new(),
-                OWNERSHIP_TAGS.map(String::from).to_vec(),
-            )
-            .await
+            dynamodb::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
@@ -37,8 +27,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     dynamodb::wait_deleted(clients, &old.physical_name).await?;
                 }
             }
-            let want =
-                desired_now(shared, &action.id).ok_or_else(|| unresolved(&action.id, "spec"))?;
+            let want = wanted_now(shared, &action.id)?;
             let table = table_model(shared, &action.id)?;
             dynamodb::create(clients, &want.physical_name, table, &tags_of(&want.props)).await
         }

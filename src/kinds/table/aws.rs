@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
+use crate::kinds::context::{insert_tag_props, tag_fn, waited};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -222,11 +223,7 @@ pub async fn describe(
         .and_then(|p| p.point_in_time_recovery_status())
         .is_some_and(|s| s.as_str() == "ENABLED");
     props.insert("pointInTimeRecovery".into(), FieldValue::known(pitr));
-    for (key, value) in &tags {
-        if !key.starts_with("aws:") {
-            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
-        }
-    }
+    insert_tag_props(&mut props, &tags);
     Ok(Some(LiveTable {
         name: name.to_string(),
         arn: table.table_arn().unwrap_or_default().to_string(),
@@ -423,22 +420,12 @@ pub(super) fn stream(view: Option<&str>) -> Result<StreamSpecification, AwsError
 
 /// Wait until the table and all its indexes are ACTIVE (AWS allows one index change at a time).
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .dynamodb
-            .wait_until_table_exists()
-            .table_name(name)
-            .wait(ACTIVE_TIMEOUT),
-    )
-    .await
-    .map_err(|e| {
-        AwsError::new(
-            "wait for table ACTIVE",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })?;
+    let wait = clients
+        .dynamodb
+        .wait_until_table_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT);
+    waited("wait for table ACTIVE", wait).await?;
     // TableExists checks the table only; an index being built or dropped keeps the table
     // ACTIVE, so poll the indexes with a backoff until none is in transition.
     let mut delay = Duration::from_millis(200);
@@ -638,38 +625,16 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-pub async fn tag(
-    clients: &Clients,
-    arn: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        let tags: Vec<Tag> = add
-            .iter()
+tag_fn!(
+    pub fn tag,
+    dynamodb.tag_resource("TagResource") / untag_resource("UntagResource"),
+    resource_arn,
+    |tags: HashMap<String, String>| {
+        tags.iter()
             .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-            .collect::<Result<_, _>>()?;
-        clients
-            .dynamodb
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| classify("TagResource", e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .dynamodb
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| classify("UntagResource", e))?;
-    }
-    Ok(())
-}
+            .collect::<Result<Vec<Tag>, AwsError>>()
+    },
+);
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(
@@ -688,21 +653,10 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
 /// a CreateTable of the same name fails with `ResourceInUseException` until then.
 pub async fn wait_deleted(clients: &Clients, name: &str) -> Result<(), AwsError> {
     clients.notify(&format!("waiting: table {name} to finish deleting"));
-    crate::aws::accounting::counted_as(
-        "waiter",
-        clients
-            .dynamodb
-            .wait_until_table_not_exists()
-            .table_name(name)
-            .wait(ACTIVE_TIMEOUT),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| {
-        AwsError::new(
-            "wait for table deletion",
-            ErrorKind::Other,
-            crate::aws::error::plain_chain(&e),
-        )
-    })
+    let wait = clients
+        .dynamodb
+        .wait_until_table_not_exists()
+        .table_name(name)
+        .wait(ACTIVE_TIMEOUT);
+    waited("wait for table deletion", wait).await.map(|_| ())
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
     CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
     TableClass, UpdateGlobalSecondaryIndexAction,
@@ -15,6 +16,7 @@ use super::aws::{
 };
 use crate::aws::error::{classify, AwsError};
 use crate::aws::Clients;
+use crate::kinds::context::entry_key;
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -57,9 +59,7 @@ pub fn index_changes<'t>(
     changed
         .iter()
         .filter_map(|field| {
-            let name = field
-                .strip_prefix("globalSecondaryIndexes[")?
-                .strip_suffix(']')?;
+            let name = entry_key(field, "globalSecondaryIndexes")?;
             let wanted = table
                 .global_secondary_indexes
                 .iter()
@@ -169,6 +169,12 @@ pub async fn update(
 ) -> Result<(), AwsError> {
     let touched = |f: &str| changed.contains(f);
     let update_table = || clients.dynamodb.update_table().table_name(name);
+    // One UpdateTable, then the wait until the table is ACTIVE again: DynamoDB refuses the next
+    // update of a table until then.
+    let update_and_wait = |call: UpdateTableFluentBuilder| async move {
+        call.send().await.map_err(|e| classify("UpdateTable", e))?;
+        wait_active(clients, name).await
+    };
     let index_changes = index_changes(changed, live, table);
     // Indexes: one per UpdateTable, each followed by a wait. Deletions come first so that a
     // switch to PROVISIONED carries the throughput of the remaining indexes only.
@@ -176,8 +182,8 @@ pub async fn update(
         if !matches!(change, IndexChange::Delete | IndexChange::Rebuild) {
             continue;
         }
-        update_table()
-            .global_secondary_index_updates(
+        update_and_wait(
+            update_table().global_secondary_index_updates(
                 GlobalSecondaryIndexUpdate::builder()
                     .delete(built(
                         DeleteGlobalSecondaryIndexAction::builder()
@@ -185,11 +191,9 @@ pub async fn update(
                             .build(),
                     )?)
                     .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+            ),
+        )
+        .await?;
     }
     if touched("billingMode") || touched("readCapacity") || touched("writeCapacity") {
         let (mode, capacity) = billing(table)?;
@@ -205,14 +209,13 @@ pub async fn update(
         } else {
             Vec::new()
         };
-        update_table()
-            .billing_mode(mode)
-            .set_provisioned_throughput(capacity)
-            .set_global_secondary_index_updates((!carried.is_empty()).then_some(carried))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(
+            update_table()
+                .billing_mode(mode)
+                .set_provisioned_throughput(capacity)
+                .set_global_secondary_index_updates((!carried.is_empty()).then_some(carried)),
+        )
+        .await?;
     }
     for (_, change, gsi) in &index_changes {
         let (IndexChange::Throughput, Some(gsi)) = (change, gsi) else {
@@ -221,70 +224,57 @@ pub async fn update(
         let Some(capacity) = gsi.capacity else {
             continue;
         };
-        update_table()
-            .global_secondary_index_updates(update_throughput(gsi, capacity)?)
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(
+            update_table().global_secondary_index_updates(update_throughput(gsi, capacity)?),
+        )
+        .await?;
     }
     if touched("sse") {
-        update_table()
-            .sse_specification(sse(&table.sse))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(update_table().sse_specification(sse(&table.sse))).await?;
     }
     if touched("tableClass") {
-        update_table()
-            .table_class(TableClass::from(table.table_class.as_str()))
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(update_table().table_class(TableClass::from(table.table_class.as_str())))
+            .await?;
     }
     if touched("stream") {
         // A stream's view type cannot change in place: disable it, then enable the new one.
         if live.contains_key("stream") {
-            update_table()
-                .stream_specification(stream(None)?)
-                .send()
-                .await
-                .map_err(|e| classify("UpdateTable", e))?;
-            wait_active(clients, name).await?;
+            update_and_wait(update_table().stream_specification(stream(None)?)).await?;
         }
         if table.stream.is_some() {
-            update_table()
-                .stream_specification(stream(table.stream.as_deref())?)
-                .send()
-                .await
-                .map_err(|e| classify("UpdateTable", e))?;
-            wait_active(clients, name).await?;
+            update_and_wait(update_table().stream_specification(stream(table.stream.as_deref())?))
+                .await?;
         }
     }
     for (_, change, gsi) in &index_changes {
         let (IndexChange::Create | IndexChange::Rebuild, Some(gsi)) = (change, gsi) else {
             continue;
         };
-        update_table()
-            .set_attribute_definitions(Some(attribute_definitions(table, std::iter::once(*gsi))?))
-            .global_secondary_index_updates(
-                GlobalSecondaryIndexUpdate::builder()
-                    .create(built(
-                        CreateGlobalSecondaryIndexAction::builder()
-                            .index_name(&gsi.name)
-                            .set_key_schema(Some(key_schema(&gsi.partition_key, &gsi.sort_key)?))
-                            .projection(projection(&gsi.projection))
-                            .set_provisioned_throughput(gsi.capacity.map(throughput).transpose()?)
-                            .build(),
-                    )?)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(
+            update_table()
+                .set_attribute_definitions(Some(attribute_definitions(
+                    table,
+                    std::iter::once(*gsi),
+                )?))
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .create(built(
+                            CreateGlobalSecondaryIndexAction::builder()
+                                .index_name(&gsi.name)
+                                .set_key_schema(Some(key_schema(
+                                    &gsi.partition_key,
+                                    &gsi.sort_key,
+                                )?))
+                                .projection(projection(&gsi.projection))
+                                .set_provisioned_throughput(
+                                    gsi.capacity.map(throughput).transpose()?,
+                                )
+                                .build(),
+                        )?)
+                        .build(),
+                ),
+        )
+        .await?;
     }
     if touched("timeToLiveAttribute") {
         // The old attribute is switched off before a new one is switched on. AWS allows one TTL
@@ -304,12 +294,8 @@ pub async fn update(
     // Deletion protection last: switching it on protects the finished table, and switching it
     // off is the explicit first step of a deletion.
     if touched("deletionProtection") {
-        update_table()
-            .deletion_protection_enabled(table.deletion_protection)
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
-        wait_active(clients, name).await?;
+        update_and_wait(update_table().deletion_protection_enabled(table.deletion_protection))
+            .await?;
     }
     Ok(())
 }
