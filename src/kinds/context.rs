@@ -156,51 +156,6 @@ where
     Ok(())
 }
 
-/// The tags as the service's tag call takes them: a map, unchanged (for [`tag_fn`]).
-pub fn tags_as_given(tags: HashMap<String, String>) -> Result<HashMap<String, String>, AwsError> {
-    Ok(tags)
-}
-
-/// A service's `tag(clients, resource, add, remove)`: its tag and untag calls through [`retag`],
-/// their errors classified under the operation names given. The services spell the calls and
-/// the resource's setter differently (hence a macro); `$tags` turns the wanted tags into what
-/// the service's tag call takes.
-macro_rules! tag_fn {
-    (
-        $(#[$meta:meta])*
-        $vis:vis fn $name:ident,
-        $client:ident.$tag:ident($tag_op:literal) / $untag:ident($untag_op:literal),
-        $resource:ident,
-        $tags:expr $(,)?
-    ) => {
-        $(#[$meta])*
-        $vis async fn $name(
-            clients: &$crate::aws::Clients,
-            resource: &str,
-            add: ::std::collections::HashMap<String, String>,
-            remove: Vec<String>,
-        ) -> Result<(), $crate::aws::AwsError> {
-            use $crate::kinds::context::sent;
-            let client = &clients.$client;
-            $crate::kinds::context::retag(
-                add,
-                remove,
-                |tags| async move {
-                    let tags = ($tags)(tags)?;
-                    sent($tag_op, client.$tag().$resource(resource).set_tags(Some(tags)).send())
-                        .await
-                },
-                |keys| {
-                    let untag = client.$untag().$resource(resource);
-                    sent($untag_op, untag.set_tag_keys(Some(keys)).send())
-                },
-            )
-            .await
-        }
-    };
-}
-pub(crate) use tag_fn;
-
 pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
     match props.get(field) {
         Some(FieldValue::Known(Value::String(s))) => Some(s.clone()),

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given};
+use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -528,12 +528,41 @@ pub async fn tag(
     tag_arn(clients, &arn, add, remove).await
 }
 
-tag_fn!(
-    fn tag_arn,
-    apigateway.tag_resource("TagResource") / untag_resource("UntagResource"),
-    resource_arn,
-    tags_as_given,
-);
+/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
+async fn tag_arn(
+    clients: &Clients,
+    resource: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagResource",
+                clients
+                    .apigateway
+                    .tag_resource()
+                    .resource_arn(resource)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                clients
+                    .apigateway
+                    .untag_resource()
+                    .resource_arn(resource)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
+}
 
 // ---------------------------------------------------------------------------------------------
 // Custom domains. A domain name is its own AWS resource, created with the tags of the API it

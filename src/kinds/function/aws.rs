@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given, waited};
+use crate::kinds::context::{insert_tag_props, retag, sent, tag_map, waited};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -297,30 +297,33 @@ async fn send_create_function(
     input: &FunctionInput,
 ) -> Result<String, AwsError> {
     let image = input.package_type == "Image";
-    let create = clients
-        .lambda
-        .create_function()
-        .function_name(&input.name)
-        .role(&input.role)
-        .code(code_of(&input.code))
-        .package_type(if image {
-            PackageType::Image
-        } else {
-            PackageType::Zip
-        })
-        .architectures(Architecture::from(input.architecture.as_str()));
-    with_configuration!(create, input)
-        .set_dead_letter_config(
-            input
-                .dead_letter
-                .as_ref()
-                .map(|arn| DeadLetterConfig::builder().target_arn(arn).build()),
-        )
-        .set_tags(Some(input.tags.clone()))
-        .send()
-        .await
-        .map(|output| output.function_arn().unwrap_or_default().to_string())
-        .map_err(|e| classify("CreateFunction", e))
+    // One chain from the client to `send()`: tests/deploy.rs reads the calls off the source.
+    with_configuration!(
+        clients
+            .lambda
+            .create_function()
+            .function_name(&input.name)
+            .role(&input.role)
+            .code(code_of(&input.code))
+            .package_type(if image {
+                PackageType::Image
+            } else {
+                PackageType::Zip
+            })
+            .architectures(Architecture::from(input.architecture.as_str())),
+        input
+    )
+    .set_dead_letter_config(
+        input
+            .dead_letter
+            .as_ref()
+            .map(|arn| DeadLetterConfig::builder().target_arn(arn).build()),
+    )
+    .set_tags(Some(input.tags.clone()))
+    .send()
+    .await
+    .map(|output| output.function_arn().unwrap_or_default().to_string())
+    .map_err(|e| classify("CreateFunction", e))
 }
 
 /// The function's ARN when it carries exactly these ownership tags.
@@ -442,22 +445,24 @@ async fn send_update_configuration(
     input: &FunctionInput,
 ) -> Result<(), AwsError> {
     with_conflict_retry(clients, &input.name, || async {
-        let update = clients
-            .lambda
-            .update_function_configuration()
-            .function_name(&input.name)
-            .role(&input.role);
-        with_configuration!(update, input)
-            // An empty target removes the dead-letter configuration.
-            .dead_letter_config(
-                DeadLetterConfig::builder()
-                    .target_arn(input.dead_letter.clone().unwrap_or_default())
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateFunctionConfiguration", e))
+        with_configuration!(
+            clients
+                .lambda
+                .update_function_configuration()
+                .function_name(&input.name)
+                .role(&input.role),
+            input
+        )
+        // An empty target removes the dead-letter configuration.
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .target_arn(input.dead_letter.clone().unwrap_or_default())
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify("UpdateFunctionConfiguration", e))
     })
     .await?;
     wait_updated(clients, &input.name).await
@@ -489,12 +494,41 @@ pub async fn set_reserved_concurrency(
     }
 }
 
-tag_fn!(
-    pub fn tag,
-    lambda.tag_resource("TagResource") / untag_resource("UntagResource"),
-    resource,
-    tags_as_given,
-);
+/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
+pub async fn tag(
+    clients: &Clients,
+    resource: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagResource",
+                clients
+                    .lambda
+                    .tag_resource()
+                    .resource(resource)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                clients
+                    .lambda
+                    .untag_resource()
+                    .resource(resource)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
+}
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(

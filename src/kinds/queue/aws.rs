@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_fn, tag_map, tags_as_given};
+use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -320,12 +320,41 @@ pub async fn set_attributes(
         .map_err(|e| classify("SetQueueAttributes", e))
 }
 
-tag_fn!(
-    pub fn tag,
-    sqs.tag_queue("TagQueue") / untag_queue("UntagQueue"),
-    queue_url,
-    tags_as_given,
-);
+/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
+pub async fn tag(
+    clients: &Clients,
+    resource: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    retag(
+        add,
+        remove,
+        |tags| {
+            sent(
+                "TagQueue",
+                clients
+                    .sqs
+                    .tag_queue()
+                    .queue_url(resource)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+        },
+        |keys| {
+            sent(
+                "UntagQueue",
+                clients
+                    .sqs
+                    .untag_queue()
+                    .queue_url(resource)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
+}
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
     gone_is_done(

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::tag_fn;
+use crate::kinds::context::{retag, sent};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -429,9 +429,40 @@ pub async fn delete_rule(
     )
 }
 
-tag_fn!(
-    pub fn tag,
-    events.tag_resource("TagResource") / untag_resource("UntagResource"),
-    resource_arn,
-    |tags: HashMap<String, String>| tags_of(&tags),
-);
+/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
+pub async fn tag(
+    clients: &Clients,
+    resource: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    retag(
+        add,
+        remove,
+        |tags| async move {
+            let tags = tags_of(&tags)?;
+            sent(
+                "TagResource",
+                clients
+                    .events
+                    .tag_resource()
+                    .resource_arn(resource)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+            .await
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                clients
+                    .events
+                    .untag_resource()
+                    .resource_arn(resource)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
+}

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_fn, waited};
+use crate::kinds::context::{insert_tag_props, retag, sent, waited};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -625,16 +625,46 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-tag_fn!(
-    pub fn tag,
-    dynamodb.tag_resource("TagResource") / untag_resource("UntagResource"),
-    resource_arn,
-    |tags: HashMap<String, String>| {
-        tags.iter()
-            .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-            .collect::<Result<Vec<Tag>, AwsError>>()
-    },
-);
+/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
+pub async fn tag(
+    clients: &Clients,
+    resource: &str,
+    add: HashMap<String, String>,
+    remove: Vec<String>,
+) -> Result<(), AwsError> {
+    retag(
+        add,
+        remove,
+        |tags| async move {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+                .collect::<Result<Vec<Tag>, AwsError>>()?;
+            sent(
+                "TagResource",
+                clients
+                    .dynamodb
+                    .tag_resource()
+                    .resource_arn(resource)
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+            .await
+        },
+        |keys| {
+            sent(
+                "UntagResource",
+                clients
+                    .dynamodb
+                    .untag_resource()
+                    .resource_arn(resource)
+                    .set_tag_keys(Some(keys))
+                    .send(),
+            )
+        },
+    )
+    .await
+}
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     gone_is_done(

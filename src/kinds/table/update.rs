@@ -171,8 +171,13 @@ pub async fn update(
     let update_table = || clients.dynamodb.update_table().table_name(name);
     // One UpdateTable, then the wait until the table is ACTIVE again: DynamoDB refuses the next
     // update of a table until then.
-    let update_and_wait = |call: UpdateTableFluentBuilder| async move {
-        call.send().await.map_err(|e| classify("UpdateTable", e))?;
+    // (The parameter is one of `update_table`'s builders, and named so: tests/deploy.rs reads
+    // which operation each `send()` is off the source.)
+    let update_and_wait = |update_table: UpdateTableFluentBuilder| async move {
+        update_table
+            .send()
+            .await
+            .map_err(|e| classify("UpdateTable", e))?;
         wait_active(clients, name).await
     };
     let index_changes = index_changes(changed, live, table);
