@@ -352,41 +352,52 @@ fn an_apply_sigkilled_at_every_action_boundary_converges_on_the_next_run() {
     let total = 6;
     let emulator = Emulator::shared();
     for k in 1..total {
-        let name = unique("kill");
-        let dir = spec_dir(&[
-            ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
-            ("r.yaml", resources),
-            ("src/app.py", "def handler(e, c):\n    return e\n"),
-        ]);
+        // On a loaded machine the apply may finish the actions still in flight before the
+        // signal lands: then nothing was interrupted, and k is tried again on a fresh stack.
+        const TRIES: usize = 3;
+        let mut tries = 0;
+        let (name, dir) = loop {
+            tries += 1;
+            let name = unique("kill");
+            let dir = spec_dir(&[
+                ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1}}\n")),
+                ("r.yaml", resources),
+                ("src/app.py", "def handler(e, c):\n    return e\n"),
+            ]);
+            let path = dir.path().to_str().unwrap();
+            let mut child = support::slsctl_command()
+                .args(["apply", "-f", path, "--auto-approve"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+            let mut done = 0;
+            let mut lines = vec![];
+            for line in stderr.lines() {
+                let line = line.unwrap();
+                if line.trim_start().starts_with('✓') {
+                    done += 1;
+                }
+                lines.push(line);
+                if done == k {
+                    child.kill().unwrap(); // SIGKILL: no cleanup, no summary
+                    break;
+                }
+            }
+            let status = child.wait().unwrap();
+            assert_eq!(done, k, "the apply reached action {k}: {lines:?}");
+            let killed = std::os::unix::process::ExitStatusExt::signal(&status) == Some(9);
+            assert!(
+                killed || (status.success() && tries < TRIES),
+                "killed, not finished (try {tries} of {TRIES}, {status}): {lines:?}"
+            );
+            if killed {
+                break (name, dir);
+            }
+        };
         let path = dir.path().to_str().unwrap();
-        let mut child = support::slsctl_command()
-            .args(["apply", "-f", path, "--auto-approve"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut done = 0;
-        let mut lines = vec![];
-        for line in stderr.lines() {
-            let line = line.unwrap();
-            if line.trim_start().starts_with('✓') {
-                done += 1;
-            }
-            lines.push(line);
-            if done == k {
-                child.kill().unwrap(); // SIGKILL: no cleanup, no summary
-                break;
-            }
-        }
-        let status = child.wait().unwrap();
-        assert_eq!(done, k, "the apply reached action {k}: {lines:?}");
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(9),
-            "killed, not finished"
-        );
 
         let resumed = slsctl(&["apply", "-f", path, "--auto-approve"]);
         assert_eq!(
