@@ -131,7 +131,7 @@ async fn wiring(clients: &Clients, stack: &str, alias: &str) -> Wiring {
         let function = function.clone();
         let qualifier = qualifier.map(str::to_string);
         async move {
-            let props = slsctl::kinds::function::aws::get_permissions(
+            let props = slsctl::kinds::function::permissions::get_permissions(
                 &clients,
                 &function,
                 qualifier.as_deref(),

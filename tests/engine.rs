@@ -701,7 +701,7 @@ async fn an_interrupted_apply_converges_on_the_next_run() {
         assert_eq!(rest.plan.summary.create, total - k, "after {k} actions");
         converge(&dir, &clients).await;
         assert_empty_plan(&dir, &clients).await;
-        let mappings = slsctl::kinds::function::aws::list_mappings(&clients)
+        let mappings = slsctl::kinds::function::mappings::list_mappings(&clients)
             .await
             .unwrap();
         let ours = mappings
@@ -1402,7 +1402,7 @@ async fn each_api_field_is_planned_alone_and_converges() {
     assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
-    let left = slsctl::kinds::function::aws::get_permissions(
+    let left = slsctl::kinds::function::permissions::get_permissions(
         &clients,
         &format!("{name}-worker"),
         None,

@@ -1100,7 +1100,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     use aws_sdk_lambda::operation::update_event_source_mapping::UpdateEventSourceMappingOutput;
     use aws_sdk_lambda::types::EventSourceMappingConfiguration;
     let queue_arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs");
-    let trigger = slsctl::kinds::function::aws::TriggerInput {
+    let trigger = slsctl::kinds::function::mappings::TriggerInput {
         function: "worker".into(),
         queue_arn: queue_arn.clone(),
         batch_size: 5,
@@ -1138,7 +1138,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
         .match_requests(|r| r.uuid() == Some("first") && r.batch_size() == Some(5))
         .then_output(|| UpdateEventSourceMappingOutput::builder().build());
     let clients = clients(&[&lost, &found, &update], &[], &[]);
-    slsctl::kinds::function::aws::create_mapping(&clients, &trigger)
+    slsctl::kinds::function::mappings::create_mapping(&clients, &trigger)
         .await
         .expect("adopted");
     assert_eq!(lost.num_calls(), 1, "not sent a second time");
@@ -1158,7 +1158,7 @@ async fn a_trigger_is_created_at_most_once_when_an_answer_is_lost() {
     let none = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
         .then_output(|| ListEventSourceMappingsOutput::builder().build());
     let clients = self::clients(&[&retried, &none], &[], &[]);
-    slsctl::kinds::function::aws::create_mapping(&clients, &trigger)
+    slsctl::kinds::function::mappings::create_mapping(&clients, &trigger)
         .await
         .expect("created on the second attempt");
     assert_eq!(retried.num_calls(), 2);
@@ -1519,7 +1519,7 @@ async fn a_mapping_in_transition_is_waited_for_before_it_is_updated() {
         })
         .build();
     let clients = clients(&[&update, &state], &[], &[]);
-    let trigger = slsctl::kinds::function::aws::TriggerInput {
+    let trigger = slsctl::kinds::function::mappings::TriggerInput {
         function: "worker:live".into(),
         queue_arn: format!("arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"),
         batch_size: 10,
@@ -1528,7 +1528,7 @@ async fn a_mapping_in_transition_is_waited_for_before_it_is_updated() {
         maximum_concurrency: None,
         enabled: true,
     };
-    slsctl::kinds::function::aws::update_mapping(&clients, "uuid-1", &trigger)
+    slsctl::kinds::function::mappings::update_mapping(&clients, "uuid-1", &trigger)
         .await
         .expect("updated once the mapping settled");
     assert_eq!((update.num_calls(), state.num_calls()), (2, 2));

@@ -122,7 +122,7 @@ fn every_function_field_reads_back_as_written() {
         .scaling_config(ScalingConfig::builder().maximum_concurrency(12).build())
         .state("Disabled")
         .build();
-    slsctl::kinds::function::aws::mapping_props(&mapping, &mut props);
+    slsctl::kinds::function::mappings::mapping_props(&mapping, &mut props);
     slsctl::engine::mask_sensitive_props(want, &mut props);
     assert_eq!(
         props["environment.SECRET"],

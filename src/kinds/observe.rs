@@ -13,7 +13,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::aws::error::{classify, AwsError, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
-use crate::kinds::function::aws::LiveMapping;
+use crate::kinds::function::mappings::LiveMapping;
 use crate::kinds::BoxFuture;
 use crate::model::DeletionPolicy;
 use crate::model::{Kind, ResourceId};

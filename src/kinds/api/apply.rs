@@ -12,7 +12,7 @@ use crate::kinds::context::{
     unresolved, wanted_now,
 };
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
-use crate::kinds::function::aws as lambda;
+use crate::kinds::function::permissions;
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
 
@@ -43,7 +43,8 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
     match action.action {
         ActionKind::Delete => {
             for ((function, sid), value) in route_permissions(&live) {
-                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
+                permissions::remove_permission(clients, &function, &sid, qualifier_of(&value))
+                    .await?;
             }
             if let Some(FieldValue::Known(domain)) = live.get("domain") {
                 remove_domain(clients, domain).await?;
@@ -144,7 +145,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     Some(new) if new == value => {}
                     // Same policy, other source (a replaced API): the statement id is reused.
                     Some(new) if qualifier_of(new) == qualifier_of(value) => {
-                        lambda::remove_permission(clients, &key.0, &key.1, qualifier_of(value))
+                        permissions::remove_permission(clients, &key.0, &key.1, qualifier_of(value))
                             .await?
                     }
                     _ => stale.push((key.clone(), value.clone())),
@@ -152,7 +153,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             }
             for (key, value) in &wanted {
                 if granted.get(key) != Some(value) {
-                    lambda::add_permission(clients, &key.0, &key.1, value).await?;
+                    permissions::add_permission(clients, &key.0, &key.1, value).await?;
                 }
             }
             let resources = apigateway::ensure_resources(clients, &id, &existing, &paths).await?;
@@ -222,7 +223,8 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .await?;
             }
             for ((function, sid), value) in stale {
-                lambda::remove_permission(clients, &function, &sid, qualifier_of(&value)).await?;
+                permissions::remove_permission(clients, &function, &sid, qualifier_of(&value))
+                    .await?;
             }
             if live.get("domain") != want.props.get("domain") {
                 let endpoint =

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::aws as apigateway;
 use crate::aws::AwsError;
 use crate::kinds::desired::{api_permission_id, function_of_arn, TAG_RESOURCE, TAG_STACK};
-use crate::kinds::function::aws as lambda;
+use crate::kinds::function::permissions;
 use crate::kinds::observe::{parse_id, tag_policy, ObserveCtx, Observer};
 use crate::plan::{FieldValue, ObservedResource, Props};
 
@@ -76,7 +76,8 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         };
         for (function, qualifier) in functions {
             for (key, value) in
-                lambda::get_permissions(clients, &function, qualifier.as_deref(), &ours).await?
+                permissions::get_permissions(clients, &function, qualifier.as_deref(), &ours)
+                    .await?
             {
                 let sid = key.trim_start_matches("permissions[").trim_end_matches(']');
                 api.props

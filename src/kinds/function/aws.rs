@@ -542,12 +542,3 @@ pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsErr
             .map_err(|e| classify("DeleteFunction", e)),
     )
 }
-
-// Calls that moved to the kind's other files, re-exported at the path that observation, other
-// kinds' apply and the tests call them by.
-pub use super::aliases::{get_provisioned_concurrency, list_aliases, LiveAlias};
-pub use super::mappings::{
-    create_mapping, list_mappings, mapping_props, update_mapping, LiveMapping, TriggerInput,
-};
-pub use super::permissions::{add_permission, get_permissions, remove_permission};
-pub use crate::kinds::layer::aws::list_layers;

@@ -1,12 +1,12 @@
 //! The Function kind.
-mod aliases;
+pub mod aliases;
 mod apply;
 pub mod autoscaling;
 pub mod aws;
 pub mod checks;
-mod mappings;
+pub mod mappings;
 pub(crate) mod observe;
-mod permissions;
+pub mod permissions;
 pub(crate) mod props;
 mod validate;
 pub mod versions;

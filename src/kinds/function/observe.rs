@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::autoscaling;
-use super::aws::{self as lambda, LiveMapping};
+use super::aws as lambda;
+use super::mappings::{self, LiveMapping};
+use super::{aliases, permissions};
 use crate::aws::AwsError;
 use crate::kinds::desired::{arn_name, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::observe::{join_error, ObserveCtx, Observer};
@@ -17,7 +19,7 @@ use tokio::task::JoinSet;
 /// Scaling sets it).
 type FunctionAliases = (
     ResourceId,
-    Vec<(lambda::LiveAlias, Option<serde_json::Value>)>,
+    Vec<(aliases::LiveAlias, Option<serde_json::Value>)>,
 );
 
 /// How the observation driver reads functions.
@@ -53,7 +55,7 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         )>,
     > = BTreeMap::new();
     if wants_triggers || has_functions {
-        for (mapping, configuration) in lambda::list_mappings(clients).await? {
+        for (mapping, configuration) in mappings::list_mappings(clients).await? {
             // slsctl makes SQS triggers only. A stream mapping (DynamoDB, Kinesis) is someone
             // else's: never keyed (its ARN ends in a timestamp), compared or deleted.
             if mapping.source_arn.split(':').nth(2) != Some("sqs") {
@@ -106,18 +108,18 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         let (id, name) = (id.clone(), f.name.clone());
         alias_tasks.spawn(async move {
             let mut found = Vec::new();
-            for alias in lambda::list_aliases(&clients, &name).await? {
+            for alias in aliases::list_aliases(&clients, &name).await? {
                 let pc = if autoscaled.contains(&alias.name) {
                     None
                 } else {
-                    lambda::get_provisioned_concurrency(&clients, &name, &alias.name).await?
+                    aliases::get_provisioned_concurrency(&clients, &name, &alias.name).await?
                 };
                 found.push((alias, pc));
             }
             Ok((id, found))
         });
     }
-    let mut aliases: BTreeMap<ResourceId, Vec<(lambda::LiveAlias, Option<serde_json::Value>)>> =
+    let mut aliases: BTreeMap<ResourceId, Vec<(aliases::LiveAlias, Option<serde_json::Value>)>> =
         BTreeMap::new();
     while let Some(joined) = alias_tasks.join_next().await {
         let (id, found) = joined.map_err(join_error)??;
@@ -166,9 +168,12 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
                 let mut props = Props::new();
                 for qualifier in qualifiers {
                     props.extend(
-                        lambda::get_permissions(&clients, &name, qualifier.as_deref(), &|sid| {
-                            sid.starts_with("slsctl-events-")
-                        })
+                        permissions::get_permissions(
+                            &clients,
+                            &name,
+                            qualifier.as_deref(),
+                            &|sid| sid.starts_with("slsctl-events-"),
+                        )
                         .await?,
                     );
                 }
@@ -207,7 +212,7 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         }
         let mut by_queue = BTreeMap::new();
         for (mapping, configuration) in mappings_by_function.remove(&f.arn).unwrap_or_default() {
-            lambda::mapping_props(&configuration, &mut props);
+            mappings::mapping_props(&configuration, &mut props);
             by_queue.insert(arn_name(&mapping.source_arn).to_string(), mapping);
         }
         let owned = f.tags.get(TAG_STACK).map(String::as_str) == Some(ctx.stack_name.as_str())

@@ -1,7 +1,7 @@
 //! Observing layers: one listing of them all; ownership is in the version description.
 
+use super::aws;
 use crate::aws::AwsError;
-use crate::kinds::function::aws as lambda;
 use crate::kinds::observe::{parse_id, ObserveCtx, Observer};
 use crate::plan::ObservedResource;
 
@@ -12,7 +12,7 @@ pub(crate) static OBSERVER: Observer = Observer {
 };
 
 async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
-    for layer in lambda::list_layers(&ctx.clients, &ctx.stack_name).await? {
+    for layer in aws::list_layers(&ctx.clients, &ctx.stack_name).await? {
         let Some(id) = parse_id(&layer.resource) else {
             continue;
         };
