@@ -246,11 +246,21 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     }
 }
 
-/// Turn any SDK error into an [`AwsError`] for `operation`.
-pub fn classify<E>(operation: &'static str, error: SdkError<E, Response>) -> AwsError
+/// The AWS operation an SDK error type belongs to: every operation's error is
+/// `aws_sdk_<service>::operation::<op>::<Op>Error`, so the name is written once (in the call)
+/// rather than again, possibly wrong, at each call site.
+pub fn operation_of<E>() -> &'static str {
+    let path = std::any::type_name::<E>();
+    let last = path.rsplit("::").next().unwrap_or(path);
+    last.strip_suffix("Error").unwrap_or(last)
+}
+
+/// Turn any SDK error into an [`AwsError`] named after its operation.
+pub fn classify<E>(error: SdkError<E, Response>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    let operation = operation_of::<E>();
     let status = error.raw_response().map(|r| r.status().as_u16());
     match &error {
         SdkError::ServiceError(service) => {
@@ -287,6 +297,27 @@ where
                 ..AwsError::new(operation, ErrorKind::Other, message)
             }
         }
+    }
+}
+
+/// An SDK call's result, its error classified once (see [`classify`]).
+pub trait Classified<T> {
+    /// The output, or the classified error.
+    fn classified(self) -> Result<T, AwsError>;
+    /// Only whether it succeeded: for calls whose output carries nothing needed.
+    fn done(self) -> Result<(), AwsError>;
+}
+
+impl<T, E> Classified<T> for Result<T, SdkError<E, Response>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn classified(self) -> Result<T, AwsError> {
+        self.map_err(classify)
+    }
+
+    fn done(self) -> Result<(), AwsError> {
+        self.map(|_| ()).map_err(classify)
     }
 }
 
@@ -448,6 +479,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_error_type_names_its_operation() {
+        use aws_sdk_sqs::operation::{get_queue_url::GetQueueUrlError, tag_queue::TagQueueError};
+        assert_eq!(operation_of::<GetQueueUrlError>(), "GetQueueUrl");
+        assert_eq!(operation_of::<TagQueueError>(), "TagQueue");
+        assert_eq!(
+            operation_of::<aws_sdk_lambda::operation::put_provisioned_concurrency_config::PutProvisionedConcurrencyConfigError>(),
+            "PutProvisionedConcurrencyConfig"
+        );
+    }
+
+    #[test]
     fn classifies_the_throttling_shapes_of_each_service() {
         for code in [
             "ThrottlingException",
@@ -520,7 +562,7 @@ mod tests {
         use aws_smithy_runtime_api::client::result::ConnectorError;
         let error: SdkError<aws_smithy_types::error::ErrorMetadata, Response> =
             SdkError::dispatch_failure(ConnectorError::other(source, None));
-        classify("GetCallerIdentity", error)
+        classify(error)
     }
 
     #[test]

@@ -415,7 +415,7 @@ impl Clients {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| error::classify("GetCallerIdentity", e))?;
+            .map_err(error::classify)?;
         let account = identity.account.ok_or_else(|| {
             AwsError::new(
                 "GetCallerIdentity",

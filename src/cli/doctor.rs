@@ -300,7 +300,7 @@ async fn checks(args: &Args) -> Vec<Check> {
                 }
             }
             Err(error) => {
-                let error = classify("GetCallerIdentity", error);
+                let error = classify(error);
                 let explanation = explain(&error, &around, region.as_deref());
                 if matches!(error.cause.as_deref(), Some(Cause::Unreachable { .. })) {
                     // A local emulator that is down is already reported, with its fix.

@@ -16,6 +16,7 @@
 //! less than `duration − renew_deadline`. Caveats: a mutation already sent when the deadline
 //! passes still completes; each batch re-checks the fence first.
 
+use crate::aws::error::Classified;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -141,7 +142,7 @@ impl Lease {
         match result {
             Ok(_) => crate::kinds::table::aws::wait_active(&self.clients, &self.config.table).await,
             Err(e) => {
-                let error = classify("CreateTable", e);
+                let error = classify(e);
                 // Another replica created it first.
                 if error.code.as_deref() == Some("ResourceInUseException") {
                     Ok(())
@@ -173,8 +174,7 @@ impl Lease {
             .expression_attribute_values(":p", AttributeValue::Ss(stacks.to_vec()))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateItem", e))
+            .done()
     }
 
     /// `acquire_or_renew`, and when this replica leads and `take_hand_overs` is set, the stacks
@@ -192,7 +192,7 @@ impl Lease {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| classify("GetItem", e))?;
+            .classified()?;
         let item = current.item();
         let field = |k: &str| item.and_then(|i| i.get(k));
         let holder = field("holder").and_then(|v| v.as_s().ok()).cloned();
@@ -218,7 +218,7 @@ impl Lease {
                 .expression_attribute_names("#n", "name")
                 .send()
                 .await;
-            lost_race_is_none(result.map(|_| 1).map_err(|e| classify("PutItem", e)))
+            lost_race_is_none(result.map(|_| 1).classified())
         } else if ours {
             self.set_expiry_taking(epoch.unwrap_or(0), expires, &take)
                 .await
@@ -233,7 +233,7 @@ impl Lease {
                 .expression_attribute_values(":x", n(their_expiry.unwrap_or(0)))
                 .send()
                 .await;
-            lost_race_is_none(result.map(|_| e + 1).map_err(|e| classify("PutItem", e)))
+            lost_race_is_none(result.map(|_| e + 1).classified())
         } else {
             Ok(None)
         };
@@ -310,7 +310,7 @@ impl Lease {
                 .expression_attribute_values(":taken", AttributeValue::Ss(taken.to_vec()));
         }
         let result = update.send().await;
-        lost_race_is_none(result.map(|_| epoch).map_err(|e| classify("UpdateItem", e)))
+        lost_race_is_none(result.map(|_| epoch).classified())
     }
 
     /// Give the lease up (graceful shutdown): expire it now, if still ours.

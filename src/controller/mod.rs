@@ -445,7 +445,7 @@ impl Controller {
             Ok(_) => tracing::warn!(detail_type, "EventBridge refused the event"),
             Err(e) => tracing::warn!(
                 detail_type,
-                error = %crate::aws::error::classify("PutEvents", e),
+                error = %crate::aws::error::classify(e),
                 "cannot publish the outcome"
             ),
         }

@@ -1,6 +1,7 @@
 //! What the frame hands a kind: the apply context (clients, what was prepared, references
 //! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
 
+use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,6 @@ use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
 use super::observe::Observed;
 use super::BoxFuture;
 use crate::artifact::Package;
-use crate::aws::error::classify;
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::model::{ResourceId, Stack};
 use crate::plan::{DesiredResource, FieldValue, ObservedResource, Plan, ResourceAction};
@@ -109,16 +109,14 @@ pub fn ownership_tag_keys() -> Vec<String> {
     OWNERSHIP_TAGS.map(String::from).to_vec()
 }
 
-/// A call whose answer the caller does not need: `()`, or its error classified under
-/// `operation` (the AWS operation name the error reports).
+/// A call whose answer the caller does not need: `()`, or its error classified.
 pub async fn sent<T, E>(
-    operation: &'static str,
     call: impl Future<Output = Result<T, SdkError<E, Response>>>,
 ) -> Result<(), AwsError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    call.await.map(|_| ()).map_err(|e| classify(operation, e))
+    call.await.done()
 }
 
 /// A waiter's outcome, its calls counted as a waiter's; a failure (the wait timing out, or an

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::mappings::LiveMapping;
@@ -357,7 +357,7 @@ async fn tagged_resources(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("GetResources", e))?;
+        let page = page.classified()?;
         for mapping in page.resource_tag_mapping_list() {
             let Some(arn) = mapping.resource_arn() else {
                 continue;

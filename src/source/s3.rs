@@ -41,8 +41,7 @@ impl S3Source {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page
-                .map_err(|e| SourceError::Unreachable(classify("ListObjectsV2", e).to_string()))?;
+            let page = page.map_err(|e| SourceError::Unreachable(classify(e).to_string()))?;
             for object in page.contents() {
                 let (Some(key), Some(etag)) = (object.key(), object.e_tag()) else {
                     continue;
@@ -97,7 +96,7 @@ impl S3Source {
                 .if_match(&object.etag)
                 .send()
                 .await
-                .map_err(|e| SourceError::Unreachable(classify("GetObject", e).to_string()))?
+                .map_err(|e| SourceError::Unreachable(classify(e).to_string()))?
                 .body
                 .collect()
                 .await

@@ -12,7 +12,7 @@ use aws_sdk_apigateway::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
 use crate::plan::{FieldValue, Props};
@@ -41,7 +41,7 @@ pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("GetRestApis", e))?;
+        let page = page.classified()?;
         for api in page.items() {
             let mut props = Props::new();
             props.insert(
@@ -93,7 +93,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("GetResources", e))?;
+        let page = page.classified()?;
         for resource in page.items() {
             let path = resource.path().unwrap_or("/").to_string();
             api.resources
@@ -117,7 +117,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
         .rest_api_id(&api.id)
         .send()
         .await
-        .map_err(|e| classify("GetStages", e))?;
+        .classified()?;
     let Some(live) = stages.item().iter().find(|s| s.stage_name() == Some(stage)) else {
         return Ok(());
     };
@@ -141,7 +141,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
             .deployment_id(deployment)
             .send()
             .await
-            .map_err(|e| classify("GetDeployment", e))?;
+            .classified()?;
         let digest = deployed
             .description()
             .and_then(|d| d.strip_prefix(DEPLOYMENT_MARKER))
@@ -208,7 +208,7 @@ async fn send_create(
         )
         .send()
         .await
-        .map_err(|e| classify("CreateRestApi", e))?;
+        .classified()?;
     Ok(output.id().unwrap_or_default().to_string())
 }
 
@@ -232,8 +232,7 @@ pub async fn set_description(
         .patch_operations(patch("/description", description.to_string()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateRestApi", e))
+        .done()
 }
 
 /// Make sure every path of `paths` exists, parents first; returns path → resource id.
@@ -251,7 +250,7 @@ pub async fn ensure_resources(
             .rest_api_id(id)
             .send()
             .await
-            .map_err(|e| classify("GetResources", e))?;
+            .classified()?;
         for r in page.items() {
             resources.insert(
                 r.path().unwrap_or("/").to_string(),
@@ -294,7 +293,7 @@ pub async fn ensure_resources(
                     .send()
                     .await
                     .map(|created| created.id().unwrap_or_default().to_string())
-                    .map_err(|e| classify("CreateResource", e))
+                    .classified()
             };
             let existing = || async { Ok(resource_ids(clients, id).await?.remove(&current)) };
             let created = crate::aws::create_at_most_once(create, existing).await?;
@@ -313,7 +312,7 @@ async fn resource_ids(clients: &Clients, id: &str) -> Result<BTreeMap<String, St
         .limit(500)
         .send()
         .await
-        .map_err(|e| classify("GetResources", e))?;
+        .classified()?;
     Ok(page
         .items()
         .iter()
@@ -345,7 +344,7 @@ pub async fn put_route(
             .authorization_type("NONE")
             .send()
             .await
-            .map_err(|e| classify("PutMethod", e));
+            .classified();
         match put {
             // A retry after a lost answer: the method is there, on this stack's own API; the
             // integration below is what makes it this route's.
@@ -367,8 +366,7 @@ pub async fn put_route(
         .uri(uri)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("PutIntegration", e))
+        .done()
 }
 
 pub async fn delete_route(
@@ -386,8 +384,7 @@ pub async fn delete_route(
             .http_method(method)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteMethod", e)),
+            .done(),
     )
 }
 
@@ -417,8 +414,7 @@ pub async fn deploy(
             )
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("CreateDeployment", e))
+            .done()
     };
     let existing = || async {
         Ok(stage_deployment_description(clients, id, stage)
@@ -443,7 +439,7 @@ async fn stage_deployment_description(
             .stage_name(stage)
             .send()
             .await
-            .map_err(|e| classify("GetStage", e)),
+            .classified(),
     )?;
     let Some(deployment) = live.as_ref().and_then(|s| s.deployment_id()) else {
         return Ok(None);
@@ -455,7 +451,7 @@ async fn stage_deployment_description(
         .deployment_id(deployment)
         .send()
         .await
-        .map_err(|e| classify("GetDeployment", e))?;
+        .classified()?;
     Ok(deployed.description().map(str::to_string))
 }
 
@@ -499,8 +495,7 @@ pub async fn update_stage(
         .set_patch_operations(Some(operations))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateStage", e))
+        .done()
 }
 
 pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
@@ -511,8 +506,7 @@ pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
             .rest_api_id(id)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteRestApi", e)),
+            .done(),
     )
 }
 
@@ -540,7 +534,6 @@ async fn tag_arn(
         remove,
         |tags| {
             sent(
-                "TagResource",
                 clients
                     .apigateway
                     .tag_resource()
@@ -551,7 +544,6 @@ async fn tag_arn(
         },
         |keys| {
             sent(
-                "UntagResource",
                 clients
                     .apigateway
                     .untag_resource()
@@ -586,7 +578,7 @@ pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("GetDomainNames", e))?;
+        let page = page.classified()?;
         for domain in page.items() {
             out.push(LiveDomain {
                 name: domain.domain_name().unwrap_or_default().to_string(),
@@ -616,7 +608,7 @@ pub async fn describe_domain(
         .domain_name(&domain.name)
         .send()
         .await
-        .map_err(|e| classify("GetBasePathMappings", e))?;
+        .classified()?;
     let base_path = mappings
         .items()
         .iter()

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 
 use super::aws::patch;
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::tag_map;
 
@@ -33,11 +33,7 @@ pub async fn create_domain(
     } else {
         request.regional_certificate_arn(certificate)
     };
-    let created = request
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateDomainName", e));
+    let created = request.send().await.done();
     match created {
         // The SDK's retry of a create whose answer was lost: a domain with this stack's
         // ownership tags is that first attempt's.
@@ -67,8 +63,7 @@ pub async fn set_domain_certificate(
         .patch_operations(patch(path, certificate.to_string()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateDomainName", e))
+        .done()
 }
 
 pub async fn create_mapping(
@@ -87,8 +82,7 @@ pub async fn create_mapping(
         .set_base_path((base_path != "(none)").then(|| base_path.to_string()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateBasePathMapping", e));
+        .done();
     let error = match created {
         Err(error) if error.already_exists() => error,
         other => return other,
@@ -103,7 +97,7 @@ pub async fn create_mapping(
             .base_path(base_path)
             .send()
             .await
-            .map_err(|e| classify("GetBasePathMapping", e)),
+            .classified(),
     )?;
     match live {
         Some(m) if m.rest_api_id() == Some(api_id) && m.stage() == Some(stage) => Ok(()),
@@ -124,8 +118,7 @@ pub async fn delete_mapping(
             .base_path(base_path)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteBasePathMapping", e)),
+            .done(),
     )
 }
 
@@ -137,8 +130,7 @@ pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsErr
             .domain_name(domain)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteDomainName", e)),
+            .done(),
     )
 }
 
@@ -154,7 +146,7 @@ pub async fn domain_tags(
             .domain_name(name)
             .send()
             .await
-            .map_err(|e| classify("GetDomainName", e)),
+            .classified(),
     )?
     .map(|domain| tag_map(domain.tags())))
 }

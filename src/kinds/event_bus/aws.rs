@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::aws::error::{classify, gone_is_done, AwsError};
+use crate::aws::error::{gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::rule::aws::{describe_bus, list_tags, tags_of};
 use crate::plan::FieldValue;
@@ -25,7 +25,7 @@ pub async fn create_bus(
         .set_tags(Some(tags_of(tags)?))
         .send()
         .await
-        .map_err(|e| classify("CreateEventBus", e));
+        .classified();
     match created {
         Ok(output) => Ok(output.event_bus_arn().unwrap_or_default().to_string()),
         // The SDK's retry of a create whose answer was lost: a bus with this stack's ownership
@@ -56,8 +56,7 @@ pub async fn update_bus(clients: &Clients, name: &str, description: &str) -> Res
         .description(description)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateEventBus", e))
+        .done()
 }
 
 /// Create, update or delete the bus's archive (named after the bus).
@@ -79,8 +78,7 @@ pub async fn put_archive(
                 .retention_days(days)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("CreateArchive", e));
+                .done();
             match created {
                 // Archives cannot be tagged: one named after this stack's bus and archiving
                 // that bus is its archive (after a lost answer, the first attempt's), brought
@@ -92,7 +90,7 @@ pub async fn put_archive(
                         .archive_name(name)
                         .send()
                         .await
-                        .map_err(|e| classify("DescribeArchive", e))?;
+                        .classified()?;
                     if live.event_source_arn() != Some(bus_arn) {
                         return Err(error);
                     }
@@ -109,8 +107,7 @@ pub async fn put_archive(
                 .archive_name(name)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteArchive", e)),
+                .done(),
         ),
         (None, false) => Ok(()),
     }
@@ -131,8 +128,7 @@ async fn update_archive(
         .retention_days(days)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateArchive", e))
+        .done()
 }
 
 pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
@@ -144,7 +140,6 @@ pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
             .name(name)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteEventBus", e)),
+            .done(),
     )
 }

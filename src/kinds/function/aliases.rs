@@ -5,6 +5,7 @@
 //! description, the digest of the configuration its version was published from (see
 //! `kinds::function::props::version_digest`).
 
+use crate::aws::error::Classified;
 use std::collections::BTreeSet;
 
 use aws_sdk_lambda::types::ProvisionedConcurrencyStatusEnum;
@@ -66,7 +67,7 @@ pub async fn all_aliases(
         let page = match page {
             Ok(page) => page,
             Err(e) => {
-                let error = classify("ListAliases", e);
+                let error = classify(e);
                 return if error.kind == ErrorKind::NotFound {
                     Ok(out)
                 } else {
@@ -108,7 +109,7 @@ pub async fn get_provisioned_concurrency(
         }
         Err(e) => {
             // ProvisionedConcurrencyConfigNotFoundException: none configured.
-            let error = classify("GetProvisionedConcurrencyConfig", e);
+            let error = classify(e);
             match error.code.as_deref() {
                 Some("ProvisionedConcurrencyConfigNotFoundException") => Ok(None),
                 _ if error.kind == ErrorKind::NotFound => Ok(None),
@@ -134,8 +135,7 @@ pub async fn set_provisioned_concurrency(
                 .provisioned_concurrent_executions(n)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("PutProvisionedConcurrencyConfig", e)),
+                .done(),
             None => gone_is_done(
                 clients
                     .lambda
@@ -144,8 +144,7 @@ pub async fn set_provisioned_concurrency(
                     .qualifier(alias)
                     .send()
                     .await
-                    .map(|_| ())
-                    .map_err(|e| classify("DeleteProvisionedConcurrencyConfig", e)),
+                    .done(),
             ),
         }
     })
@@ -162,7 +161,7 @@ pub async fn publish_version(clients: &Clients, function: &str) -> Result<String
             .send()
             .await
             .map(|o| o.version().unwrap_or_default().to_string())
-            .map_err(|e| classify("PublishVersion", e))
+            .classified()
     })
     .await?;
     Ok(version)
@@ -188,8 +187,7 @@ pub async fn put_alias(
             .description(&description)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateAlias", e))
+            .done()
     };
     if exists {
         return update().await;
@@ -203,8 +201,7 @@ pub async fn put_alias(
         .description(&description)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateAlias", e));
+        .done();
     match created {
         // The SDK's retry of a create whose answer was lost: an alias carrying slsctl's mark is
         // that first attempt's (or an earlier run's) and is brought to this version.
@@ -233,7 +230,7 @@ async fn alias_is_managed(
             .name(alias)
             .send()
             .await
-            .map_err(|e| classify("GetAlias", e)),
+            .classified(),
     )?;
     Ok(live
         .and_then(|a| a.description().map(|d| d.starts_with(ALIAS_MARKER)))
@@ -249,8 +246,7 @@ pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Res
             .name(alias)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteAlias", e)),
+            .done(),
     )
 }
 

@@ -14,7 +14,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::entry_key;
 use crate::kinds::ApplyCtx;
@@ -53,7 +53,7 @@ pub async fn observe(
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeScalableTargets", e))?;
+            let page = page.classified()?;
             for target in page.scalable_targets() {
                 out.entry(target.resource_id().to_string())
                     .or_default()
@@ -70,7 +70,7 @@ pub async fn observe(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("DescribeScheduledActions", e))?;
+        let page = page.classified()?;
         for action in page.scheduled_actions() {
             if !wanted.contains(action.resource_id()) {
                 continue;
@@ -96,7 +96,7 @@ pub async fn observe(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("DescribeScalingPolicies", e))?;
+        let page = page.classified()?;
         for policy in page.scaling_policies() {
             if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
                 continue;
@@ -125,8 +125,7 @@ pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result
         .max_capacity(max)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("RegisterScalableTarget", e))
+        .done()
 }
 
 /// Deregistering also removes the target's scheduled actions and policies.
@@ -140,8 +139,7 @@ pub async fn deregister(clients: &Clients, id: &str) -> Result<(), AwsError> {
             .scalable_dimension(dimension())
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeregisterScalableTarget", e)),
+            .done(),
     )
 }
 
@@ -179,8 +177,7 @@ pub async fn put_schedule(
         )
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("PutScheduledAction", e))
+        .done()
 }
 
 pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
@@ -194,8 +191,7 @@ pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<
             .scheduled_action_name(name)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteScheduledAction", e)),
+            .done(),
     )
 }
 
@@ -223,8 +219,7 @@ pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<()
         .target_tracking_scaling_policy_configuration(configuration)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("PutScalingPolicy", e))
+        .done()
 }
 
 pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError> {
@@ -238,8 +233,7 @@ pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError
             .policy_name(TRACKING_POLICY)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteScalingPolicy", e)),
+            .done(),
     )
 }
 

@@ -11,7 +11,7 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{insert_tag_props, retag, sent, tag_map, waited};
 use crate::plan::{FieldValue, Props};
@@ -40,7 +40,7 @@ pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFu
             .function_name(name)
             .send()
             .await
-            .map_err(|e| classify("GetFunction", e)),
+            .classified(),
     )? {
         Some(found) => found,
         None => return Ok(None),
@@ -323,7 +323,7 @@ async fn send_create_function(
     .send()
     .await
     .map(|output| output.function_arn().unwrap_or_default().to_string())
-    .map_err(|e| classify("CreateFunction", e))
+    .classified()
 }
 
 /// The function's ARN when it carries exactly these ownership tags.
@@ -419,11 +419,7 @@ pub async fn update_code(
                 .set_s3_object_version(version.clone()),
             CodeInput::Image(uri) => request.image_uri(uri),
         };
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateFunctionCode", e))
+        request.send().await.done()
     })
     .await?;
     wait_updated(clients, name).await
@@ -461,8 +457,7 @@ async fn send_update_configuration(
         )
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateFunctionConfiguration", e))
+        .done()
     })
     .await?;
     wait_updated(clients, &input.name).await
@@ -481,16 +476,14 @@ pub async fn set_reserved_concurrency(
             .reserved_concurrent_executions(n)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("PutFunctionConcurrency", e)),
+            .done(),
         None => clients
             .lambda
             .delete_function_concurrency()
             .function_name(name)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteFunctionConcurrency", e)),
+            .done(),
     }
 }
 
@@ -506,7 +499,6 @@ pub async fn tag(
         remove,
         |tags| {
             sent(
-                "TagResource",
                 clients
                     .lambda
                     .tag_resource()
@@ -517,7 +509,6 @@ pub async fn tag(
         },
         |keys| {
             sent(
-                "UntagResource",
                 clients
                     .lambda
                     .untag_resource()
@@ -538,7 +529,6 @@ pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsErr
             .function_name(name)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteFunction", e)),
+            .done(),
     )
 }

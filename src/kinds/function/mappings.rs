@@ -7,7 +7,7 @@ use aws_sdk_lambda::types::{EventSourceMappingConfiguration, FunctionResponseTyp
 use serde_json::Value;
 
 use super::aws::{iam_not_propagated, retry_after_conflict, wait_updated, IAM_PROPAGATION_TIMEOUT};
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::desired::arn_name;
 use crate::plan::{FieldValue, Props};
@@ -32,7 +32,7 @@ pub async fn list_mappings(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListEventSourceMappings", e))?;
+        let page = page.classified()?;
         for mapping in page.event_source_mappings() {
             let (Some(uuid), Some(function_arn), Some(source_arn)) = (
                 mapping.uuid(),
@@ -155,7 +155,7 @@ async fn find_mapping(
         .event_source_arn(queue_arn)
         .send()
         .await
-        .map_err(|e| classify("ListEventSourceMappings", e))?;
+        .classified()?;
     Ok(page
         .event_source_mappings()
         .iter()
@@ -186,8 +186,7 @@ async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), 
         )
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("CreateEventSourceMapping", e))
+        .done()
 }
 
 /// Update a trigger in place, including what it invokes: moving a mapping between `$LATEST` and
@@ -219,8 +218,7 @@ pub async fn update_mapping(
             .enabled(t.enabled)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("UpdateEventSourceMapping", e))
+            .done()
     })
     .await
 }
@@ -234,8 +232,7 @@ pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsErro
                 .uuid(uuid)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteEventSourceMapping", e))
+                .done()
         })
         .await,
     )
@@ -270,7 +267,7 @@ pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), A
             .uuid(uuid)
             .send()
             .await
-            .map_err(|e| classify("GetEventSourceMapping", e))
+            .classified()
         {
             Ok(mapping) => mapping.state().unwrap_or("Enabled").to_string(),
             Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),

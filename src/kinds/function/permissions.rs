@@ -2,6 +2,7 @@
 //! statements, and bringing slsctl's ones to the spec. slsctl's statements have ids that start
 //! with `slsctl-`; the others are left alone.
 
+use crate::aws::error::Classified;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub async fn get_permissions(
     {
         Ok(output) => output.policy().map(str::to_string),
         Err(e) => {
-            let error = classify("GetPolicy", e);
+            let error = classify(e);
             if error.kind == ErrorKind::NotFound {
                 None
             } else {
@@ -118,8 +119,7 @@ pub async fn add_permission(
             .source_arn(text("sourceArn"))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("AddPermission", e));
+            .done();
         match added {
             // The statement id is taken: after a lost answer, by the first attempt. The same
             // statement is success; another one under slsctl's id is not retried as a conflict.
@@ -162,8 +162,7 @@ pub async fn remove_permission(
             .set_qualifier(qualifier.map(str::to_string))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("RemovePermission", e)),
+            .done(),
     )
 }
 

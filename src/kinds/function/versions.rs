@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
@@ -44,7 +44,7 @@ pub async fn prune_function_versions(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListVersionsByFunction", e))?;
+        let page = page.classified()?;
         // `$LATEST` is not a number and never a candidate.
         published.extend(
             page.versions()
@@ -65,8 +65,7 @@ pub async fn prune_function_versions(
                     .send(),
             )
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteFunction", e)),
+            .done(),
         );
         match result {
             Ok(()) => deleted.push(version),

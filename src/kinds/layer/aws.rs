@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, Runtime};
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::versions::versions_to_delete;
@@ -61,7 +61,7 @@ pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListLayers", e))?;
+        let page = page.classified()?;
         for layer in page.layers() {
             let Some(latest) = layer.latest_matching_version() else {
                 continue;
@@ -146,7 +146,7 @@ pub async fn publish_layer(
             )
             .send()
             .await
-            .map_err(|e| classify("PublishLayerVersion", e))?;
+            .classified()?;
         Ok(output.layer_version_arn().unwrap_or_default().to_string())
     };
     let existing = || newest_layer_version_described(clients, name, description);
@@ -185,7 +185,7 @@ async fn layer_versions(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ListLayerVersions", e))?;
+        let page = page.classified()?;
         versions.extend(page.layer_versions().iter().cloned());
     }
     Ok(versions)
@@ -201,7 +201,7 @@ pub async fn delete_layer(clients: &Clients, name: &str) -> Result<(), AwsError>
             .version_number(version.version())
             .send()
             .await
-            .map_err(|e| classify("DeleteLayerVersion", e))?;
+            .classified()?;
     }
     Ok(())
 }
@@ -238,8 +238,7 @@ pub async fn prune_layer_versions(
                 .version_number(version as i64)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("DeleteLayerVersion", e)),
+                .done(),
         )?;
         deleted.push(version);
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError};
+use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
 use crate::plan::{FieldValue, Props};
@@ -30,7 +30,7 @@ pub async fn get_queue_url(clients: &Clients, name: &str) -> Result<Option<Strin
             .queue_name(name)
             .send()
             .await
-            .map_err(|e| classify("GetQueueUrl", e)),
+            .classified(),
     )?
     .and_then(|output| output.queue_url().map(str::to_string)))
 }
@@ -48,7 +48,7 @@ pub async fn get_queue(
             .attribute_names(QueueAttributeName::All)
             .send()
             .await
-            .map_err(|e| classify("GetQueueAttributes", e)),
+            .classified(),
     )? {
         Some(found) => found,
         None => return Ok(None),
@@ -75,7 +75,7 @@ pub async fn list_tags(clients: &Clients, url: &str) -> Result<BTreeMap<String, 
         .queue_url(url)
         .send()
         .await
-        .map_err(|e| classify("ListQueueTags", e))?;
+        .classified()?;
     Ok(tag_map(output.tags()))
 }
 
@@ -297,7 +297,7 @@ pub async fn create_queue(
                 .set_tags(Some(tags.clone()))
                 .send()
                 .await
-                .map_err(|e| classify("CreateQueue", e))
+                .classified()
         },
     )
     .await?;
@@ -316,8 +316,7 @@ pub async fn set_attributes(
         .set_attributes(Some(attributes))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("SetQueueAttributes", e))
+        .done()
 }
 
 /// Tag changes: set `add`, then remove `remove` (see [`retag`]).
@@ -332,7 +331,6 @@ pub async fn tag(
         remove,
         |tags| {
             sent(
-                "TagQueue",
                 clients
                     .sqs
                     .tag_queue()
@@ -343,7 +341,6 @@ pub async fn tag(
         },
         |keys| {
             sent(
-                "UntagQueue",
                 clients
                     .sqs
                     .untag_queue()
@@ -364,8 +361,7 @@ pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> 
             .queue_url(url)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteQueue", e)),
+            .done(),
     )
 }
 
@@ -440,7 +436,7 @@ pub async fn get_policy(clients: &Clients, url: &str) -> Result<Option<String>, 
         .attribute_names(QueueAttributeName::Policy)
         .send()
         .await
-        .map_err(|e| classify("GetQueueAttributes", e))?;
+        .classified()?;
     Ok(output
         .attributes()
         .and_then(|a| a.get(&QueueAttributeName::Policy))

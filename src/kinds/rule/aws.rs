@@ -5,6 +5,7 @@
 //! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
 //! (185 attempts, 24 hours) read as no policy, as the spec writes it.
 
+use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_eventbridge::types::{
@@ -47,7 +48,7 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
             .name(name)
             .send()
             .await
-            .map_err(|e| classify("DescribeEventBus", e)),
+            .classified(),
     )? {
         Some(found) => found,
         None => return Ok(None),
@@ -75,7 +76,7 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
             );
         }
         Err(e) => {
-            let error = classify("DescribeArchive", e);
+            let error = classify(e);
             if error.kind != ErrorKind::NotFound {
                 return Err(error);
             }
@@ -95,7 +96,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .resource_arn(arn)
         .send()
         .await
-        .map_err(|e| classify("ListTagsForResource", e))?;
+        .classified()?;
     Ok(output
         .tags()
         .iter()
@@ -154,7 +155,7 @@ pub async fn describe_rule(
             .event_bus_name(bus)
             .send()
             .await
-            .map_err(|e| classify("DescribeRule", e)),
+            .classified(),
     )? {
         Some(found) => found,
         None => return Ok(None),
@@ -191,7 +192,7 @@ pub async fn describe_rule(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| classify("ListTargetsByRule", e))?;
+            .classified()?;
         for target in page.targets() {
             props.insert(
                 format!("targets[{}]", target.id()),
@@ -246,7 +247,7 @@ pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, Aws
         .set_tags(Some(tags_of(&rule.tags)?))
         .send()
         .await
-        .map_err(|e| classify("PutRule", e))?;
+        .classified()?;
     Ok(output.rule_arn().unwrap_or_default().to_string())
 }
 
@@ -327,7 +328,7 @@ pub async fn put_targets(
         .set_targets(Some(targets))
         .send()
         .await
-        .map_err(|e| classify("PutTargets", e))?;
+        .classified()?;
     partial_failure(
         "PutTargets",
         output.failed_entry_count(),
@@ -393,7 +394,7 @@ pub async fn remove_targets(
         .set_ids(Some(ids))
         .send()
         .await
-        .map_err(|e| classify("RemoveTargets", e))
+        .classified()
     {
         Ok(output) => output,
         Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
@@ -424,8 +425,7 @@ pub async fn delete_rule(
             .event_bus_name(bus)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteRule", e)),
+            .done(),
     )
 }
 
@@ -442,7 +442,6 @@ pub async fn tag(
         |tags| async move {
             let tags = tags_of(&tags)?;
             sent(
-                "TagResource",
                 clients
                     .events
                     .tag_resource()
@@ -454,7 +453,6 @@ pub async fn tag(
         },
         |keys| {
             sent(
-                "UntagResource",
                 clients
                     .events
                     .untag_resource()

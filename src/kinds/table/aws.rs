@@ -1,6 +1,7 @@
 //! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
 //! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
 
+use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -63,7 +64,7 @@ pub async fn describe(
             _ => return Ok(None),
         },
         Err(e) => {
-            let error = classify("DescribeTable", e);
+            let error = classify(e);
             return if error.kind == ErrorKind::NotFound {
                 Ok(None)
             } else {
@@ -200,7 +201,7 @@ pub async fn describe(
         .table_name(name)
         .send()
         .await
-        .map_err(|e| classify("DescribeTimeToLive", e))?;
+        .classified()?;
     if let Some(description) = ttl.time_to_live_description() {
         let enabled = matches!(
             description.time_to_live_status().map(|s| s.as_str()),
@@ -216,7 +217,7 @@ pub async fn describe(
         .table_name(name)
         .send()
         .await
-        .map_err(|e| classify("DescribeContinuousBackups", e))?;
+        .classified()?;
     let pitr = backups
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
@@ -260,7 +261,7 @@ async fn adopt_if_ours(
         .table_name(name)
         .send()
         .await
-        .map_err(|e| classify("DescribeTable", e))?;
+        .classified()?;
     let Some(table) = described.table() else {
         return Err(error);
     };
@@ -283,7 +284,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .resource_arn(arn)
         .send()
         .await
-        .map_err(|e| classify("ListTagsOfResource", e))?;
+        .classified()?;
     Ok(output
         .tags()
         .iter()
@@ -436,7 +437,7 @@ pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> 
             clients.dynamodb.describe_table().table_name(name).send(),
         )
         .await
-        .map_err(|e| classify("DescribeTable", e))?
+        .classified()?
         .table;
         let settled = table.as_ref().is_some_and(|t| {
             t.table_status() == Some(&TableStatus::Active)
@@ -540,7 +541,7 @@ async fn send_create(
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(|e| classify("CreateTable", e));
+        .classified();
     adopt_if_ours(clients, name, owner_tags, created.map(|_| ())).await
 }
 
@@ -582,8 +583,7 @@ async fn set_ttl(
         )?)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| classify("UpdateTimeToLive", e))
+        .done()
 }
 
 /// How long a new table may take before continuous backups can be enabled on it.
@@ -612,8 +612,7 @@ pub(super) async fn set_pitr(clients: &Clients, name: &str, enabled: bool) -> Re
                 .point_in_time_recovery_specification(specification.clone())
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| classify("UpdateContinuousBackups", e))
+                .done()
         },
     )
     .await
@@ -641,7 +640,6 @@ pub async fn tag(
                 .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
                 .collect::<Result<Vec<Tag>, AwsError>>()?;
             sent(
-                "TagResource",
                 clients
                     .dynamodb
                     .tag_resource()
@@ -653,7 +651,6 @@ pub async fn tag(
         },
         |keys| {
             sent(
-                "UntagResource",
                 clients
                     .dynamodb
                     .untag_resource()
@@ -674,8 +671,7 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
             .table_name(name)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("DeleteTable", e)),
+            .done(),
     )
 }
 

@@ -14,7 +14,7 @@ use super::aws::{
     attribute_definitions, billing, built, key_schema, projection, set_pitr, sse, stream,
     throughput, ttl_step, wait_active,
 };
-use crate::aws::error::{classify, AwsError};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::entry_key;
 use crate::model;
@@ -174,10 +174,7 @@ pub async fn update(
     // (The parameter is one of `update_table`'s builders, and named so: tests/deploy.rs reads
     // which operation each `send()` is off the source.)
     let update_and_wait = |update_table: UpdateTableFluentBuilder| async move {
-        update_table
-            .send()
-            .await
-            .map_err(|e| classify("UpdateTable", e))?;
+        update_table.send().await.classified()?;
         wait_active(clients, name).await
     };
     let index_changes = index_changes(changed, live, table);
