@@ -557,10 +557,12 @@ mod tests {
         assert!(!AwsError::new("CreateTable", ErrorKind::Other, "timed out").already_exists());
     }
 
-    /// An SDK error the way the orchestrator makes one when a request never got an answer.
+    /// An SDK error the way the orchestrator makes one when a GetCallerIdentity request never
+    /// got an answer.
     pub(super) fn unanswered(source: aws_smithy_runtime_api::box_error::BoxError) -> AwsError {
+        use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
         use aws_smithy_runtime_api::client::result::ConnectorError;
-        let error: SdkError<aws_smithy_types::error::ErrorMetadata, Response> =
+        let error: SdkError<GetCallerIdentityError, Response> =
             SdkError::dispatch_failure(ConnectorError::other(source, None));
         classify(error)
     }

@@ -73,6 +73,15 @@ pub fn sensitive_digest(value: &str) -> String {
     )
 }
 
+/// What one resource's desired props are computed from: the stack, the resource, its model
+/// (the kind's own type) and where it is deployed.
+pub struct Wanted<'a, M> {
+    pub stack: &'a Stack,
+    pub resource: &'a Resource,
+    pub model: &'a M,
+    pub ctx: &'a Context,
+}
+
 /// The desired resources of a stack, one per resource of the spec.
 pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
     stack

@@ -4,8 +4,10 @@
 //! them knows no kind: the loader (`spec`) is handed [`validate_document`], the pure planner
 //! (`plan`) is handed [`rules`], the executor (`apply`) calls [`ResourceKind::apply`].
 //!
-//! Adding a kind: a module here implementing [`TypedKind`] (which makes it a [`ResourceKind`]),
-//! one line in [`REGISTRY`], and its domain type in `model` (the vocabulary every layer shares).
+//! Adding a kind: a module here with the files every kind has (`wire`, `validate`, `observe`,
+//! `apply`), its [`kind_module!`] line and [`TypedKind`] impl (which make it a
+//! [`ResourceKind`]), one line in [`REGISTRY`], and its domain type in `model` (the vocabulary
+//! every layer shares).
 
 pub mod context;
 pub mod desired;
@@ -19,6 +21,7 @@ pub mod queue;
 pub mod rule;
 pub mod table;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -30,9 +33,11 @@ use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
 use crate::plan::{KindRules, Props, ResourceAction};
 use crate::spec::diag::{Diagnostic, Diagnostics};
-use crate::spec::load::{KindParser, Loaded, ResourceDocument, ResourceSpecWire, Sources};
-use crate::spec::validate::{Ctx, Entry, KindCatalog, Validator};
+use crate::spec::kind::{Check, DocumentKind};
+use crate::spec::load::{Loaded, ResourceDocument, ResourceSpecWire, Sources};
+use crate::spec::validate::{Ctx, Entry, Validator};
 use crate::spec::yaml::SourceMap;
+use desired::Wanted;
 
 pub use context::{ApplyCtx, Deferred, Prepared};
 pub use desired::Context;
@@ -40,74 +45,20 @@ pub use desired::Context;
 /// A future an object-safe trait can return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What every resource kind provides to the frame.
-pub(crate) trait ResourceKind: Sync {
+/// What every resource kind provides to the frame: to the loader and the validator as a
+/// [`DocumentKind`], and to the planner, the observation driver and the executor here.
+pub(crate) trait ResourceKind: DocumentKind {
     fn kind(&self) -> Kind;
+
+    /// The kind as the loader sees it.
+    fn as_document(&self) -> &dyn DocumentKind;
 
     /// What the pure planner must know: immutable fields, whether it holds data, its rank among
     /// deletions.
     fn rules(&self) -> KindRules;
 
-    /// Check one document of this kind and build its domain type. `physical_name` is the name
-    /// the common checks derived; a kind may amend it (a FIFO queue's `.fifo`) or refuse it.
-    /// Problems go to `v`'s diagnostics; `None` when the document cannot be used.
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec>;
-
-    /// Deserialize a document of this kind into its wire type.
-    fn parse(
-        &self,
-        padded: &str,
-        file: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
-
     /// The JSON Schema of a document of this kind (`slsctl schema`).
     fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value;
-
-    /// Top-level field names of its `spec` (for `ignoreChanges`).
-    fn spec_field_names(&self) -> Vec<String>;
-
-    /// Values the document marks sensitive (masked in the texts kept for snippets).
-    fn sensitive_values<'d>(&self, _document: &'d dyn ResourceDocument) -> Vec<&'d str> {
-        Vec::new()
-    }
-
-    /// Facts about the document that other documents' checks need.
-    fn entry_facts(
-        &self,
-        _v: &Validator<'_>,
-        _document: &dyn ResourceDocument,
-        _entry: &mut Entry,
-    ) {
-    }
-
-    /// Its `spec.traffic` assumptions, for the cost estimate.
-    fn traffic(
-        &self,
-        _v: &mut Validator<'_>,
-        _ctx: &Ctx<'_>,
-        _document: &dyn ResourceDocument,
-    ) -> Option<Traffic> {
-        None
-    }
-
-    /// Checks that need the rest of the stack.
-    fn cross_checks(
-        &self,
-        _v: &mut Validator<'_>,
-        _ctx: &Ctx<'_>,
-        _stack: &Stack,
-        _resource: &Resource,
-        _document: &dyn ResourceDocument,
-    ) {
-    }
 
     /// The props the spec wants for one resource of this kind (ownership tags included).
     fn desired_props(
@@ -116,7 +67,7 @@ pub(crate) trait ResourceKind: Sync {
         resource: &Resource,
         ctx: &Context,
         props: &mut Props,
-        sensitive: &mut std::collections::BTreeSet<String>,
+        sensitive: &mut BTreeSet<String>,
     );
 
     /// Carry out one planned action on this kind.
@@ -131,80 +82,131 @@ pub(crate) trait ResourceKind: Sync {
     fn observer(&self) -> &'static observe::Observer;
 }
 
-/// What a kind's module writes: [`ResourceKind`] with its document already of the kind's wire
-/// type, and what is a plain function of the kind's module named rather than wrapped. The one
-/// blanket impl below turns it into a [`ResourceKind`], so the downcast, the parsing and the
-/// schema are written once rather than once per kind.
-pub(crate) trait TypedKind: Sync + 'static {
+/// The parts every kind's module has under the same names: `wire::<Kind>SpecWire`,
+/// `validate::validate`, `observe::OBSERVER` and `apply::run`, and its variant of
+/// [`ResourceSpec`]. [`kind_module!`] writes this impl from the kind's name, so a kind states
+/// only what is its own ([`TypedKind`]).
+pub(crate) trait KindModule: Sync + 'static {
     /// The kind's `spec` exactly as written in YAML.
     type Wire: ResourceSpecWire + schemars::JsonSchema;
-    /// Its domain type, what [`TypedKind::VALIDATE`] builds.
+    /// Its domain type, what [`KindModule::VALIDATE`] builds.
     type Model;
+    /// The checks of its own document, building its domain type.
+    const VALIDATE: ValidateFn<Self>;
+    /// See [`ResourceKind::observer`].
+    const OBSERVER: &'static observe::Observer;
+    /// See [`ResourceKind::apply`].
+    const APPLY: ApplyFn;
+    /// The [`ResourceSpec`] variant holding a model of this kind...
+    fn into_spec(model: Self::Model) -> ResourceSpec;
+    /// ...and the way back.
+    fn model_of(spec: &ResourceSpec) -> Option<&Self::Model>;
+}
 
+/// `kind_module!(QueueKind: wire::QueueSpecWire => Queue)`: the [`KindModule`] impl of a kind
+/// whose model is `model::Queue`, held in `ResourceSpec::Queue`.
+macro_rules! kind_module {
+    ($kind:ident: $wire:ty => $variant:ident) => {
+        impl $crate::kinds::KindModule for $kind {
+            type Wire = $wire;
+            type Model = $crate::model::$variant;
+            const VALIDATE: $crate::kinds::ValidateFn<Self> = validate::validate;
+            const OBSERVER: &'static $crate::kinds::observe::Observer = &observe::OBSERVER;
+            const APPLY: $crate::kinds::ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
+
+            fn into_spec(model: Self::Model) -> $crate::model::ResourceSpec {
+                $crate::model::ResourceSpec::$variant(model)
+            }
+
+            fn model_of(spec: &$crate::model::ResourceSpec) -> Option<&Self::Model> {
+                match spec {
+                    $crate::model::ResourceSpec::$variant(model) => Some(model),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use kind_module;
+
+/// What a kind's module states about itself beyond its [`KindModule`] parts. The blanket impls
+/// below turn it into a [`ResourceKind`], so the downcast, the parsing, the schema and the
+/// ownership tags are written once rather than once per kind.
+pub(crate) trait TypedKind: KindModule {
     /// The one-line description of its documents in the JSON Schema.
     const DESCRIPTION: &'static str;
     /// See [`ResourceKind::rules`].
     const RULES: KindRules;
-    /// See [`ResourceKind::observer`].
-    const OBSERVER: &'static observe::Observer;
-    /// The checks of its own document, building its domain type...
-    const VALIDATE: ValidateFn<Self>;
-    /// ...and the [`ResourceSpec`] variant holding it.
-    const SPEC: fn(Self::Model) -> ResourceSpec;
-    /// See [`ResourceKind::apply`].
-    const APPLY: ApplyFn;
+    /// Its desired props, ownership tags aside.
+    const PROPS: PropsFn<Self>;
+    /// Whether its resources carry the stack's ownership tags (a layer version cannot be
+    /// tagged).
+    const TAGGED: bool = true;
     /// Its checks beyond its own document (none unless it says so).
     const CHECKS: Checks<Self::Wire> = Checks::NONE;
+}
 
-    /// Amend or refuse the physical name the common checks derived (see
-    /// [`ResourceKind::validate`]); runs before [`TypedKind::VALIDATE`].
-    fn check_physical_name(
-        &self,
-        _v: &mut Validator<'_>,
-        _ctx: &Ctx<'_>,
-        _l: &Loaded<Self::Wire>,
-        _physical_name: &mut String,
-    ) {
+/// The rules of a kind whose resources hold data (`held_unit`, for messages about it): deleting
+/// or replacing one needs the user's explicit opt-in.
+pub(crate) const fn holding(
+    held_unit: &'static str,
+    delete_rank: u8,
+    immutable_fields: &'static [(&'static str, &'static str)],
+) -> KindRules {
+    KindRules {
+        immutable_fields,
+        data_bearing: true,
+        held_unit,
+        delete_rank,
     }
+}
 
-    /// See [`ResourceKind::desired_props`].
-    fn desired_props(
-        &self,
-        stack: &Stack,
-        resource: &Resource,
-        ctx: &Context,
-        props: &mut Props,
-        sensitive: &mut std::collections::BTreeSet<String>,
-    );
+/// The rules of a kind whose resources hold no data.
+pub(crate) const fn stateless(
+    delete_rank: u8,
+    immutable_fields: &'static [(&'static str, &'static str)],
+) -> KindRules {
+    KindRules {
+        immutable_fields,
+        delete_rank,
+        ..KindRules::PLAIN
+    }
 }
 
 /// How a kind checks its own document and builds its domain type (its `validate::validate`).
-pub(crate) type ValidateFn<T> = fn(
-    &mut Validator<'_>,
-    &Ctx<'_>,
-    &Loaded<<T as TypedKind>::Wire>,
-) -> Option<<T as TypedKind>::Model>;
+pub(crate) type ValidateFn<T> =
+    fn(Check<'_, '_, <T as KindModule>::Wire>) -> Option<<T as KindModule>::Model>;
 
 /// How a kind carries out one planned action (see [`ResourceKind::apply`]).
 pub(crate) type ApplyFn =
     for<'a> fn(&'a ApplyCtx, &'a ResourceAction) -> BoxFuture<'a, Result<(), AwsError>>;
 
+/// How a kind computes one resource's desired props; `sensitive` names the fields whose values
+/// are stored hashed.
+pub(crate) type PropsFn<T> =
+    fn(&Wanted<'_, <T as KindModule>::Model>, &mut Props, &mut BTreeSet<String>);
+
 /// A kind's checks beyond its own document, each one optional: the functions of its `checks`
-/// module (see the [`ResourceKind`] method of the same name).
+/// module (see the [`DocumentKind`] method of the same name).
 pub(crate) struct Checks<W: 'static> {
+    /// Amend or refuse the physical name the common checks derived; runs before the kind's
+    /// `validate`.
+    pub physical_name: Option<PhysicalNameFn<W>>,
     pub sensitive_values: Option<SensitiveValuesFn<W>>,
     pub entry_facts: Option<EntryFactsFn<W>>,
     pub traffic: Option<TrafficFn<W>>,
     pub cross_checks: Option<CrossChecksFn<W>>,
 }
 
+pub(crate) type PhysicalNameFn<W> = fn(Check<'_, '_, W>, &mut String);
 pub(crate) type SensitiveValuesFn<W> = fn(&Loaded<W>) -> Vec<&str>;
 pub(crate) type EntryFactsFn<W> = fn(&Validator<'_>, &Loaded<W>, &mut Entry);
-pub(crate) type TrafficFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Loaded<W>) -> Option<Traffic>;
-pub(crate) type CrossChecksFn<W> = fn(&mut Validator<'_>, &Ctx<'_>, &Stack, &Resource, &Loaded<W>);
+pub(crate) type TrafficFn<W> = fn(Check<'_, '_, W>) -> Option<Traffic>;
+pub(crate) type CrossChecksFn<W> = fn(Check<'_, '_, W>, &Stack, &Resource);
 
 impl<W> Checks<W> {
     pub const NONE: Checks<W> = Checks {
+        physical_name: None,
         sensitive_values: None,
         entry_facts: None,
         traffic: None,
@@ -218,27 +220,7 @@ fn typed<T: TypedKind>(document: &dyn ResourceDocument) -> Option<&Loaded<T::Wir
     document.as_any().downcast_ref::<Loaded<T::Wire>>()
 }
 
-impl<T: TypedKind> ResourceKind for T {
-    fn kind(&self) -> Kind {
-        T::Wire::KIND
-    }
-
-    fn rules(&self) -> KindRules {
-        T::RULES
-    }
-
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
-        let l = typed::<T>(document)?;
-        self.check_physical_name(v, ctx, l, physical_name);
-        Some((T::SPEC)((T::VALIDATE)(v, ctx, l)?))
-    }
-
+impl<T: TypedKind> DocumentKind for T {
     fn parse(
         &self,
         padded: &str,
@@ -251,19 +233,25 @@ impl<T: TypedKind> ResourceKind for T {
         )?))
     }
 
-    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value {
-        crate::spec::schema::document_schema::<T::Wire>(generator, T::Wire::KIND, T::DESCRIPTION)
-    }
-
-    fn spec_field_names(&self) -> Vec<String> {
-        crate::spec::schema::field_names::<T::Wire>()
-    }
-
     fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
         match (T::CHECKS.sensitive_values, typed::<T>(document)) {
             (Some(check), Some(l)) => check(l),
             _ => Vec::new(),
         }
+    }
+
+    fn validate(
+        &self,
+        v: &mut Validator<'_>,
+        ctx: &Ctx<'_>,
+        document: &dyn ResourceDocument,
+        physical_name: &mut String,
+    ) -> Option<ResourceSpec> {
+        let l = typed::<T>(document)?;
+        if let Some(check) = T::CHECKS.physical_name {
+            check(Check { v, ctx, l }, physical_name);
+        }
+        Some(T::into_spec((T::VALIDATE)(Check { v, ctx, l })?))
     }
 
     fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
@@ -278,7 +266,8 @@ impl<T: TypedKind> ResourceKind for T {
         ctx: &Ctx<'_>,
         document: &dyn ResourceDocument,
     ) -> Option<Traffic> {
-        T::CHECKS.traffic?(v, ctx, typed::<T>(document)?)
+        let l = typed::<T>(document)?;
+        T::CHECKS.traffic?(Check { v, ctx, l })
     }
 
     fn cross_checks(
@@ -290,8 +279,30 @@ impl<T: TypedKind> ResourceKind for T {
         document: &dyn ResourceDocument,
     ) {
         if let (Some(check), Some(l)) = (T::CHECKS.cross_checks, typed::<T>(document)) {
-            check(v, ctx, stack, resource, l);
+            check(Check { v, ctx, l }, stack, resource);
         }
+    }
+
+    fn spec_field_names(&self) -> Vec<String> {
+        crate::spec::schema::field_names::<T::Wire>()
+    }
+}
+
+impl<T: TypedKind> ResourceKind for T {
+    fn kind(&self) -> Kind {
+        T::Wire::KIND
+    }
+
+    fn as_document(&self) -> &dyn DocumentKind {
+        self
+    }
+
+    fn rules(&self) -> KindRules {
+        T::RULES
+    }
+
+    fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value {
+        crate::spec::schema::document_schema::<T::Wire>(generator, T::Wire::KIND, T::DESCRIPTION)
     }
 
     fn desired_props(
@@ -300,9 +311,21 @@ impl<T: TypedKind> ResourceKind for T {
         resource: &Resource,
         ctx: &Context,
         props: &mut Props,
-        sensitive: &mut std::collections::BTreeSet<String>,
+        sensitive: &mut BTreeSet<String>,
     ) {
-        TypedKind::desired_props(self, stack, resource, ctx, props, sensitive);
+        let Some(model) = T::model_of(&resource.spec) else {
+            return;
+        };
+        let wanted = Wanted {
+            stack,
+            resource,
+            model,
+            ctx,
+        };
+        (T::PROPS)(&wanted, props, sensitive);
+        if T::TAGGED {
+            desired::tags(stack, resource, props);
+        }
     }
 
     fn apply<'a>(
@@ -339,78 +362,14 @@ pub fn rules(kind: Kind) -> KindRules {
     of(kind).map_or(KindRules::PLAIN, |k| k.rules())
 }
 
-/// The registry as the loader and the validator see it.
-struct Registry;
-
-impl KindParser for Registry {
-    fn parse(
-        &self,
-        kind: Kind,
-        padded: &str,
-        file: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
-        match of(kind) {
-            Some(k) => k.parse(padded, file, dir, map),
-            None => Err(Box::new(Diagnostic::new(format!(
-                "`{kind}` is not a resource kind"
-            )))),
-        }
-    }
-
-    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
-        of(document.kind()).map_or_else(Vec::new, |k| k.sensitive_values(document))
-    }
-}
-
-impl KindCatalog for Registry {
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
-        of(document.kind())?.validate(v, ctx, document, physical_name)
-    }
-
-    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
-        if let Some(k) = of(document.kind()) {
-            k.entry_facts(v, document, entry);
-        }
-    }
-
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<Traffic> {
-        of(document.kind())?.traffic(v, ctx, document)
-    }
-
-    fn cross_checks(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        stack: &Stack,
-        resource: &Resource,
-        document: &dyn ResourceDocument,
-    ) {
-        if let Some(k) = of(document.kind()) {
-            k.cross_checks(v, ctx, stack, resource, document);
-        }
-    }
-
-    fn spec_field_names(&self, kind: Kind) -> Vec<String> {
-        of(kind).map_or_else(Vec::new, |k| k.spec_field_names())
-    }
+/// The registry as the loader and the validator see it (a [`crate::spec::kind::Catalog`]).
+fn document_kind(kind: Kind) -> Option<&'static dyn DocumentKind> {
+    of(kind).map(|k| k.as_document())
 }
 
 /// Load and validate the stack in `root`. On failure, every problem found is returned.
 pub fn load_stack(root: &Path) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
-    crate::spec::validate::load_stack_with(root, &Registry)
+    crate::spec::validate::load_stack_with(root, document_kind)
 }
 
 /// The JSON Schema of one spec document of any kind (`slsctl schema`).
@@ -444,7 +403,7 @@ mod tests {
 
     #[test]
     fn spec_fields_come_from_the_wire_types() {
-        let fields = Registry.spec_field_names(Kind::Queue);
+        let fields = document_kind(Kind::Queue).unwrap().spec_field_names();
         assert!(fields.iter().any(|f| f == "visibilityTimeout"));
         assert!(fields.iter().any(|f| f == "deadLetter"));
     }

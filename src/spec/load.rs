@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter};
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
+use super::kind::Catalog;
 use super::wire::*;
 use super::yaml::{self, DocumentSlice, SourceMap};
 use crate::model::Kind;
@@ -152,25 +153,8 @@ impl AnyDocument {
     }
 }
 
-/// What the loader needs from the kinds' modules (the registry implements it): parsing a
-/// document of a resource kind, and the values it marks sensitive.
-pub trait KindParser: Sync {
-    /// Deserialize `padded` (a document of `kind`, not `Stack`) into the kind's wire type.
-    fn parse(
-        &self,
-        kind: Kind,
-        padded: &str,
-        file: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
-
-    /// Values the document marks sensitive: they are masked in the texts kept for snippets.
-    fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str>;
-}
-
 /// Deserialize one document into wire type `S`, with problems as diagnostics (for the kinds'
-/// [`KindParser::parse`]).
+/// [`super::kind::DocumentKind::parse`]).
 pub fn parse_typed<S: DeserializeOwned>(
     padded: &str,
     display: &Arc<Path>,
@@ -209,7 +193,7 @@ pub struct LoadedTree {
 }
 
 /// Read every `*.yaml` / `*.yml` below `root`.
-pub fn load_tree(root: &Path, kinds: &dyn KindParser) -> LoadedTree {
+pub fn load_tree(root: &Path, kinds: Catalog) -> LoadedTree {
     let mut tree = LoadedTree {
         root: root.to_path_buf(),
         canonical_root: root.to_path_buf(),
@@ -311,12 +295,14 @@ pub fn load_tree(root: &Path, kinds: &dyn KindParser) -> LoadedTree {
 /// snippets have every such value overwritten with `*`, character for character so that columns
 /// stay right. Values shorter than 4 characters are left: masking every `1` would garble the
 /// snippets and hide nothing worth hiding.
-fn mask_sensitive_sources(tree: &mut LoadedTree, kinds: &dyn KindParser) {
+fn mask_sensitive_sources(tree: &mut LoadedTree, kinds: Catalog) {
     let mut secrets: Vec<&str> = tree
         .documents
         .iter()
         .filter_map(AnyDocument::resource)
-        .flat_map(|document| kinds.sensitive_values(document))
+        .flat_map(|document| {
+            kinds(document.kind()).map_or_else(Vec::new, |k| k.sensitive_values(document))
+        })
         .filter(|value| value.chars().count() >= 4)
         .collect();
     if secrets.is_empty() {
@@ -433,13 +419,7 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn load_file(
-    display: &Arc<Path>,
-    dir: &Path,
-    text: &str,
-    tree: &mut LoadedTree,
-    kinds: &dyn KindParser,
-) {
+fn load_file(display: &Arc<Path>, dir: &Path, text: &str, tree: &mut LoadedTree, kinds: Catalog) {
     let structure = yaml::scan(display, text);
     // Places the structural pass already explained; serde would report them again, less clearly.
     let explained: HashSet<(u32, u32)> = structure
@@ -503,7 +483,7 @@ fn load_document(
     text: &str,
     slice: &DocumentSlice,
     tree: &mut LoadedTree,
-    kinds: &dyn KindParser,
+    kinds: Catalog,
 ) -> (Identity, Result<(), Box<Diagnostic>>) {
     let padded = slice.padded_text(text);
     let map = &slice.source_map;
@@ -536,7 +516,7 @@ fn load_typed(
     slice: &DocumentSlice,
     header: HeaderWire,
     tree: &mut LoadedTree,
-    kinds: &dyn KindParser,
+    kinds: Catalog,
 ) -> Result<(), Box<Diagnostic>> {
     let map = &slice.source_map;
 
@@ -588,7 +568,14 @@ fn load_typed(
 
     let document = match kind {
         Kind::Stack => AnyDocument::Stack(parse_typed(padded, display, dir, map)?),
-        kind => AnyDocument::Resource(kinds.parse(kind, padded, display, dir, map)?),
+        kind => match kinds(kind) {
+            Some(k) => AnyDocument::Resource(k.parse(padded, display, dir, map)?),
+            None => {
+                return Err(Box::new(Diagnostic::new(format!(
+                    "`{kind}` is not a resource kind"
+                ))))
+            }
+        },
     };
     tree.documents.push(document);
     Ok(())

@@ -6,6 +6,7 @@
 
 pub mod diag;
 mod fields;
+pub(crate) mod kind;
 pub mod load;
 pub mod schema;
 mod stack;

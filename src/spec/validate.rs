@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
-use super::load::{
-    load_tree, AnyDocument, KindParser, Loaded, LoadedTree, ResourceDocument, Sources,
-};
+use super::kind::Catalog;
+use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, Sources};
 use super::wire::*;
 use crate::model::*;
 
@@ -21,49 +20,11 @@ pub(crate) use super::fields::{check_schedule_expression, valid_region};
 pub const ADOPT_ANNOTATION: &str = "slsctl.dev/adopt";
 const KNOWN_ANNOTATIONS: &[&str] = &[ADOPT_ANNOTATION];
 
-/// What validation needs from the kinds' modules (the registry, `crate::kinds`, implements it):
-/// each kind checks its own documents; the frame does what every kind shares.
-pub(crate) trait KindCatalog: KindParser {
-    /// Check one document and build its domain type. `physical_name` is the name the common
-    /// checks derived; a kind may amend it (a FIFO queue's `.fifo`) or refuse it.
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec>;
-
-    /// Facts about the document that other documents' checks need (see [`Entry`]).
-    fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry);
-
-    /// `spec.traffic`, for the cost estimate, when the kind has one.
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<Traffic>;
-
-    /// Checks that need other resources of the stack.
-    fn cross_checks(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        stack: &Stack,
-        resource: &Resource,
-        document: &dyn ResourceDocument,
-    );
-
-    /// Top-level field names of the kind's `spec` (for `ignoreChanges`).
-    fn spec_field_names(&self, kind: Kind) -> Vec<String>;
-}
-
 /// Load and validate the stack in `root`, each resource through its kind's module. On failure,
 /// every problem found is returned.
 pub(crate) fn load_stack_with(
     root: &Path,
-    kinds: &dyn KindCatalog,
+    kinds: Catalog,
 ) -> Result<(Stack, Sources), (Diagnostics, Sources)> {
     let tree = load_tree(root, kinds);
     let LoadedTree {
@@ -139,7 +100,7 @@ pub(crate) struct Validator<'a> {
     pub(crate) index: BTreeMap<String, Vec<(Kind, usize)>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) diagnostics: Diagnostics,
-    kinds: &'a dyn KindCatalog,
+    kinds: Catalog,
 }
 
 #[derive(Default)]
@@ -182,7 +143,7 @@ impl<'a> Validator<'a> {
         canonical_root: &'a Path,
         documents: &'a [AnyDocument],
         unparsed: &'a [super::load::Unparsed],
-        kinds: &'a dyn KindCatalog,
+        kinds: Catalog,
     ) -> Result<Stack, Diagnostics> {
         let mut v = Validator {
             kinds,
@@ -362,7 +323,9 @@ impl<'a> Validator<'a> {
             has_stream: false,
         };
         if let Some(resource) = document.resource() {
-            self.kinds.entry_facts(self, resource, &mut entry);
+            if let Some(k) = (self.kinds)(resource.kind()) {
+                k.entry_facts(self, resource, &mut entry);
+            }
         }
         entry
     }
@@ -476,7 +439,7 @@ impl<'a> Validator<'a> {
         let fields = if ignore.is_empty() {
             Vec::new()
         } else {
-            self.kinds.spec_field_names(kind)
+            (self.kinds)(kind).map_or_else(Vec::new, |k| k.spec_field_names())
         };
         for (i, path) in ignore.iter().enumerate() {
             let first = path.split(['.', '[']).next().unwrap_or("");
@@ -524,9 +487,9 @@ impl<'a> Validator<'a> {
             document.ignore_changes(),
         );
         let (labels, ignore_changes) = (&document.metadata().labels, document.ignore_changes());
-        let kinds = self.kinds;
-        let spec = kinds.validate(self, &ctx, document, &mut physical_name)?;
-        let traffic = kinds.traffic(self, &ctx, document);
+        let kind_module = (self.kinds)(kind)?;
+        let spec = kind_module.validate(self, &ctx, document, &mut physical_name)?;
+        let traffic = kind_module.traffic(self, &ctx, document);
         Some(Resource {
             id: ResourceId::new(kind, name),
             physical_name,
@@ -590,8 +553,9 @@ impl<'a> Validator<'a> {
             else {
                 continue;
             };
-            let kinds = self.kinds;
-            kinds.cross_checks(self, &ctx, stack, resource, document);
+            if let Some(k) = (self.kinds)(resource.id.kind) {
+                k.cross_checks(self, &ctx, stack, resource, document);
+            }
         }
         if let Err(cycles) = crate::model::graph::creation_order(stack) {
             for cycle in cycles {

@@ -3,14 +3,11 @@
 
 use super::wire::*;
 use crate::model::*;
+use crate::spec::kind::Check;
 use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
 
-pub(crate) fn traffic(
-    _v: &mut Validator<'_>,
-    _ctx: &Ctx<'_>,
-    l: &Loaded<ApiSpecWire>,
-) -> Option<Traffic> {
+pub(crate) fn traffic(c: Check<'_, '_, ApiSpecWire>) -> Option<Traffic> {
+    let Check { l, .. } = c;
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.requests_per_month = w.requests_per_month.unwrap_or(0);
@@ -18,13 +15,8 @@ pub(crate) fn traffic(
 }
 
 /// An API's routes against the rest of the stack: the functions they call.
-pub(crate) fn cross_checks(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    _stack: &Stack,
-    resource: &Resource,
-    l: &Loaded<ApiSpecWire>,
-) {
+pub(crate) fn cross_checks(c: Check<'_, '_, ApiSpecWire>, _stack: &Stack, resource: &Resource) {
+    let Check { v, ctx, l } = c;
     let ResourceSpec::Api(api) = &resource.spec else {
         return;
     };

@@ -5,14 +5,10 @@ use std::collections::HashMap;
 
 use super::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
 use crate::model::{Api, Domain, Kind, Route, Throttling};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
+use crate::spec::kind::Check;
 
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<ApiSpecWire>,
-) -> Option<Api> {
+pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let stage = s.stage.clone().unwrap_or_else(|| "prod".to_string());
     if stage.is_empty()

@@ -3,14 +3,10 @@
 use super::wire::EventBusSpecWire;
 use crate::kinds::rule::validate::check_event_pattern;
 use crate::model::{Archive, EventBus};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
+use crate::spec::kind::Check;
 
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<EventBusSpecWire>,
-) -> Option<EventBus> {
+pub(crate) fn validate(c: Check<'_, '_, EventBusSpecWire>) -> Option<EventBus> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let archive = s.archive.as_ref().map(|a| {
         if let Some(pattern) = &a.pattern {

@@ -3,8 +3,9 @@
 
 use super::wire::*;
 use crate::model::*;
+use crate::spec::kind::Check;
 use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Entry, Validator};
+use crate::spec::validate::{Entry, Validator};
 
 pub(crate) fn entry_facts(v: &Validator<'_>, f: &Loaded<FunctionSpecWire>, entry: &mut Entry) {
     entry.timeout = f
@@ -17,11 +18,8 @@ pub(crate) fn entry_facts(v: &Validator<'_>, f: &Loaded<FunctionSpecWire>, entry
     entry.timeout_at = f.value("spec.timeout").or_else(|| f.origin());
 }
 
-pub(crate) fn traffic(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<FunctionSpecWire>,
-) -> Option<Traffic> {
+pub(crate) fn traffic(c: Check<'_, '_, FunctionSpecWire>) -> Option<Traffic> {
+    let Check { v, ctx, l } = c;
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.requests_per_month = w.requests_per_month.unwrap_or(0);
@@ -57,13 +55,8 @@ pub(crate) fn sensitive_values(l: &Loaded<FunctionSpecWire>) -> Vec<&str> {
 }
 
 /// A function against the rest of the stack: its resource policy's size, its triggers' queues.
-pub(crate) fn cross_checks(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    stack: &Stack,
-    resource: &Resource,
-    l: &Loaded<FunctionSpecWire>,
-) {
+pub(crate) fn cross_checks(c: Check<'_, '_, FunctionSpecWire>, stack: &Stack, resource: &Resource) {
+    let Check { v, ctx, l } = c;
     let ResourceSpec::Function(function) = &resource.spec else {
         return;
     };

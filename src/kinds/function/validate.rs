@@ -5,15 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use super::wire::*;
 use crate::model::*;
 use crate::spec::diag::did_you_mean;
+use crate::spec::kind::Check;
 use crate::spec::load::{resolve_inside_root, Loaded};
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
 use crate::spec::wire::*;
 
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<FunctionSpecWire>,
-) -> Option<Function> {
+pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let code = code(v, ctx, l)?;
     let is_image = matches!(code, Code::Image(_));

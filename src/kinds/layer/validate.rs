@@ -2,15 +2,12 @@
 
 use super::wire::*;
 use crate::model::*;
-use crate::spec::load::{resolve_inside_root, Loaded};
-use crate::spec::validate::{Ctx, Validator};
+use crate::spec::kind::Check;
+use crate::spec::load::resolve_inside_root;
 use crate::spec::wire::*;
 
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<LayerSpecWire>,
-) -> Option<Layer> {
+pub(crate) fn validate(c: Check<'_, '_, LayerSpecWire>) -> Option<Layer> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let content = match resolve_inside_root(&l.dir, v.canonical_root, &s.content.path) {
         Ok(path) => path,

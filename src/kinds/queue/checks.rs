@@ -3,8 +3,9 @@
 
 use super::wire::*;
 use crate::model::*;
+use crate::spec::kind::Check;
 use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Entry, Validator};
+use crate::spec::validate::{Entry, Validator};
 
 pub(crate) fn entry_facts(_v: &Validator<'_>, q: &Loaded<QueueSpecWire>, entry: &mut Entry) {
     entry.fifo = q.document.spec.fifo.unwrap_or(false);
@@ -18,15 +19,43 @@ pub(crate) fn entry_facts(_v: &Validator<'_>, q: &Loaded<QueueSpecWire>, entry: 
     entry.visibility_at = q.value("spec.visibilityTimeout").or_else(|| q.origin());
 }
 
-pub(crate) fn traffic(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<QueueSpecWire>,
-) -> Option<Traffic> {
+pub(crate) fn traffic(c: Check<'_, '_, QueueSpecWire>) -> Option<Traffic> {
+    let Check { v, ctx, l } = c;
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.messages_per_month = w.messages_per_month.unwrap_or(0);
     t.average_message_size_kb =
         v.traffic_number(ctx, "averageMessageSizeKB", w.average_message_size_kb, 1.0);
     Some(t)
+}
+
+/// A FIFO queue's name ends in `.fifo`: added to a derived name (which must still fit), required
+/// of one written in `spec.physicalName`.
+pub(crate) fn physical_name(c: Check<'_, '_, QueueSpecWire>, physical_name: &mut String) {
+    let Check { v, ctx, l } = c;
+    if l.document.spec.fifo == Some(true) {
+        if l.document.spec.physical_name.is_none() {
+            physical_name.push_str(".fifo");
+            if physical_name.len() > Kind::Queue.max_physical_name_len() {
+                v.diagnostics.push(
+                    ctx.error(
+                        "metadata.name",
+                        format!(
+                            "physical name `{}` is longer than the 80 characters SQS allows",
+                            physical_name
+                        ),
+                    )
+                    .hint("shorten the stack or queue name, or set spec.physicalName"),
+                );
+            }
+        } else if !physical_name.ends_with(".fifo") {
+            v.diagnostics.push(
+                ctx.error(
+                    "spec.physicalName",
+                    "the name of a FIFO queue must end in `.fifo`",
+                )
+                .hint(format!("use `{}.fifo`", physical_name)),
+            );
+        }
+    }
 }

@@ -2,15 +2,11 @@
 
 use super::wire::{DeduplicationScopeWire, FifoThroughputLimitWire, QueueSpecWire};
 use crate::model::{Kind, Queue, QueueDeadLetter, QueueEncryption, Reference};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{Ctx, Validator};
+use crate::spec::kind::Check;
 
 /// Check a Queue document's spec and build its domain type; problems go to `v`'s diagnostics.
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<QueueSpecWire>,
-) -> Option<Queue> {
+pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let fifo = s.fifo.unwrap_or(false);
     if !fifo {

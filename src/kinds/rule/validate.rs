@@ -5,14 +5,11 @@ use std::collections::HashMap;
 
 use super::wire::{RuleSpecWire, RuleStateWire};
 use crate::model::{Kind, Reference, Rule, RuleTrigger, Target, TargetInput};
-use crate::spec::load::Loaded;
-use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
+use crate::spec::kind::Check;
+use crate::spec::validate::check_schedule_expression;
 
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<RuleSpecWire>,
-) -> Option<Rule> {
+pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let bus = s
         .bus

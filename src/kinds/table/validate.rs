@@ -7,15 +7,12 @@ use super::wire::{
     TableClassWire, TableSpecWire, TableSseWire,
 };
 use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
-use crate::spec::load::Loaded;
+use crate::spec::kind::Check;
 use crate::spec::validate::{Ctx, Validator};
 
 /// Check a Table document's spec and build its domain type; problems go to `v`'s diagnostics.
-pub(crate) fn validate(
-    v: &mut Validator<'_>,
-    ctx: &Ctx<'_>,
-    l: &Loaded<TableSpecWire>,
-) -> Option<Table> {
+pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
+    let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let key = |k: &KeyWire| Key {
         name: k.name.clone(),
