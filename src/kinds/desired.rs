@@ -5,7 +5,7 @@
 //! References resolve to physical names, ARNs and URLs computed from the account and region;
 //! what cannot be known before a dependency exists is [`FieldValue::Unknown`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -114,11 +114,9 @@ pub(crate) fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
 }
 
 fn desired_resource(stack: &Stack, resource: &Resource, ctx: &Context) -> DesiredResource {
-    let mut props = Props::new();
-    let mut sensitive = BTreeSet::new();
-    if let Some(kind) = super::of(resource.id.kind) {
-        kind.desired_props(stack, resource, ctx, &mut props, &mut sensitive);
-    }
+    let (props, sensitive) = super::of(resource.id.kind)
+        .map(|kind| kind.desired_props(stack, resource, ctx))
+        .unwrap_or_default();
     DesiredResource {
         id: resource.id.clone(),
         physical_name: resource.physical_name.clone(),

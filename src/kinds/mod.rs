@@ -25,7 +25,6 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -33,10 +32,9 @@ use crate::aws::AwsError;
 use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
 use crate::plan::{KindRules, Props, ResourceAction};
 use crate::spec::diag::{Diagnostic, Diagnostics};
-use crate::spec::kind::{Check, DocumentKind};
-use crate::spec::load::{Loaded, ResourceDocument, ResourceSpecWire, Sources};
-use crate::spec::validate::{Ctx, Entry, Validator};
-use crate::spec::yaml::SourceMap;
+use crate::spec::kind::{Check, Checking, DocumentKind};
+use crate::spec::load::{DocumentText, Loaded, ResourceDocument, ResourceSpecWire, Sources};
+use crate::spec::validate::{Entry, Validator};
 use desired::Wanted;
 
 pub use context::{ApplyCtx, Deferred, Prepared};
@@ -60,15 +58,14 @@ pub(crate) trait ResourceKind: DocumentKind {
     /// The JSON Schema of a document of this kind (`slsctl schema`).
     fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value;
 
-    /// The props the spec wants for one resource of this kind (ownership tags included).
+    /// The props the spec wants for one resource of this kind (ownership tags included), and
+    /// the fields among them whose values are stored hashed.
     fn desired_props(
         &self,
         stack: &Stack,
         resource: &Resource,
         ctx: &Context,
-        props: &mut Props,
-        sensitive: &mut BTreeSet<String>,
-    );
+    ) -> (Props, BTreeSet<String>);
 
     /// Carry out one planned action on this kind.
     fn apply<'a>(
@@ -221,16 +218,8 @@ fn typed<T: TypedKind>(document: &dyn ResourceDocument) -> Option<&Loaded<T::Wir
 }
 
 impl<T: TypedKind> DocumentKind for T {
-    fn parse(
-        &self,
-        padded: &str,
-        file: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
-        Ok(Box::new(crate::spec::load::parse_typed::<T::Wire>(
-            padded, file, dir, map,
-        )?))
+    fn parse(&self, text: &DocumentText<'_>) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>> {
+        Ok(Box::new(crate::spec::load::parse_typed::<T::Wire>(text)?))
     }
 
     fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str> {
@@ -240,13 +229,8 @@ impl<T: TypedKind> DocumentKind for T {
         }
     }
 
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec> {
+    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<ResourceSpec> {
+        let Checking { v, ctx, document } = c;
         let l = typed::<T>(document)?;
         if let Some(check) = T::CHECKS.physical_name {
             check(Check { v, ctx, l }, physical_name);
@@ -260,26 +244,26 @@ impl<T: TypedKind> DocumentKind for T {
         }
     }
 
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<Traffic> {
-        let l = typed::<T>(document)?;
-        T::CHECKS.traffic?(Check { v, ctx, l })
+    fn traffic(&self, c: Checking<'_, '_>) -> Option<Traffic> {
+        let l = typed::<T>(c.document)?;
+        T::CHECKS.traffic?(Check {
+            v: c.v,
+            ctx: c.ctx,
+            l,
+        })
     }
 
-    fn cross_checks(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        stack: &Stack,
-        resource: &Resource,
-        document: &dyn ResourceDocument,
-    ) {
-        if let (Some(check), Some(l)) = (T::CHECKS.cross_checks, typed::<T>(document)) {
-            check(Check { v, ctx, l }, stack, resource);
+    fn cross_checks(&self, c: Checking<'_, '_>, stack: &Stack, resource: &Resource) {
+        if let (Some(check), Some(l)) = (T::CHECKS.cross_checks, typed::<T>(c.document)) {
+            check(
+                Check {
+                    v: c.v,
+                    ctx: c.ctx,
+                    l,
+                },
+                stack,
+                resource,
+            );
         }
     }
 
@@ -310,22 +294,22 @@ impl<T: TypedKind> ResourceKind for T {
         stack: &Stack,
         resource: &Resource,
         ctx: &Context,
-        props: &mut Props,
-        sensitive: &mut BTreeSet<String>,
-    ) {
-        let Some(model) = T::model_of(&resource.spec) else {
-            return;
-        };
-        let wanted = Wanted {
-            stack,
-            resource,
-            model,
-            ctx,
-        };
-        (T::PROPS)(&wanted, props, sensitive);
-        if T::TAGGED {
-            desired::tags(stack, resource, props);
+    ) -> (Props, BTreeSet<String>) {
+        let mut props = Props::new();
+        let mut sensitive = BTreeSet::new();
+        if let Some(model) = T::model_of(&resource.spec) {
+            let wanted = Wanted {
+                stack,
+                resource,
+                model,
+                ctx,
+            };
+            (T::PROPS)(&wanted, &mut props, &mut sensitive);
+            if T::TAGGED {
+                desired::tags(stack, resource, &mut props);
+            }
         }
+        (props, sensitive)
     }
 
     fn apply<'a>(

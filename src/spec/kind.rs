@@ -3,60 +3,32 @@
 //! kind parses its own `spec`, checks it and builds its domain type. `crate::kinds` implements
 //! [`DocumentKind`] once for every kind and hands the loader a [`Catalog`].
 
-use std::path::Path;
-use std::sync::Arc;
-
 use super::diag::Diagnostic;
-use super::load::{Loaded, ResourceDocument};
+use super::load::{DocumentText, Loaded, ResourceDocument};
 use super::validate::{Ctx, Entry, Validator};
-use super::yaml::SourceMap;
 use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
 
 /// One resource kind, as the loader and the validator see it.
 pub(crate) trait DocumentKind: Sync {
-    /// Deserialize `padded` (a document of this kind) into the kind's wire type.
-    fn parse(
-        &self,
-        padded: &str,
-        file: &Arc<Path>,
-        dir: &Path,
-        map: &SourceMap,
-    ) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
+    /// Deserialize one document of this kind into the kind's wire type.
+    fn parse(&self, text: &DocumentText<'_>) -> Result<Box<dyn ResourceDocument>, Box<Diagnostic>>;
 
     /// Values the document marks sensitive: they are masked in the texts kept for snippets.
     fn sensitive_values<'d>(&self, document: &'d dyn ResourceDocument) -> Vec<&'d str>;
 
     /// Check one document and build its domain type. `physical_name` is the name the common
     /// checks derived; a kind may amend it (a FIFO queue's `.fifo`) or refuse it. Problems go
-    /// to `v`'s diagnostics; `None` when the document cannot be used.
-    fn validate(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-        physical_name: &mut String,
-    ) -> Option<ResourceSpec>;
+    /// to the validator's diagnostics; `None` when the document cannot be used.
+    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<ResourceSpec>;
 
     /// Facts about the document that other documents' checks need (see [`Entry`]).
     fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry);
 
     /// `spec.traffic`, for the cost estimate, when the kind has one.
-    fn traffic(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        document: &dyn ResourceDocument,
-    ) -> Option<Traffic>;
+    fn traffic(&self, c: Checking<'_, '_>) -> Option<Traffic>;
 
     /// Checks that need other resources of the stack.
-    fn cross_checks(
-        &self,
-        v: &mut Validator<'_>,
-        ctx: &Ctx<'_>,
-        stack: &Stack,
-        resource: &Resource,
-        document: &dyn ResourceDocument,
-    );
+    fn cross_checks(&self, c: Checking<'_, '_>, stack: &Stack, resource: &Resource);
 
     /// Top-level field names of the kind's `spec` (for `ignoreChanges`).
     fn spec_field_names(&self) -> Vec<String>;
@@ -64,6 +36,14 @@ pub(crate) trait DocumentKind: Sync {
 
 /// The kinds a document can be: each resource kind's module, by kind (`None` for `Stack`).
 pub(crate) type Catalog = fn(Kind) -> Option<&'static dyn DocumentKind>;
+
+/// A document on its way to its kind's checks: the validator (where problems go), the
+/// document's context for diagnostics, and the document, not yet of its kind's wire type.
+pub(crate) struct Checking<'c, 'v> {
+    pub v: &'c mut Validator<'v>,
+    pub ctx: &'c Ctx<'c>,
+    pub document: &'c dyn ResourceDocument,
+}
 
 /// One document under a kind's checks: the validator (where problems go), the document's
 /// context for diagnostics, and the document as the kind's wire type `W`.

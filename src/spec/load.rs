@@ -153,14 +153,26 @@ impl AnyDocument {
     }
 }
 
+/// One document's text as the loader holds it: padded with blank lines so that lines and
+/// columns match its file, the file's name as shown, its directory and its source map.
+pub struct DocumentText<'a> {
+    pub padded: &'a str,
+    pub file: &'a Arc<Path>,
+    pub dir: &'a Path,
+    pub map: &'a SourceMap,
+}
+
 /// Deserialize one document into wire type `S`, with problems as diagnostics (for the kinds'
 /// [`super::kind::DocumentKind::parse`]).
 pub fn parse_typed<S: DeserializeOwned>(
-    padded: &str,
-    display: &Arc<Path>,
-    dir: &Path,
-    map: &SourceMap,
+    text: &DocumentText<'_>,
 ) -> Result<Loaded<S>, Box<Diagnostic>> {
+    let DocumentText {
+        padded,
+        file: display,
+        dir,
+        map,
+    } = *text;
     let document: DocumentWire<S> = serde_saphyr::from_str_with_options(padded, yaml_options())
         .map_err(|e| Box::new(serde_diagnostic(&e, display, map, padded)))?;
     Ok(Loaded {
@@ -566,10 +578,16 @@ fn load_typed(
         ));
     };
 
+    let text = DocumentText {
+        padded,
+        file: display,
+        dir,
+        map,
+    };
     let document = match kind {
-        Kind::Stack => AnyDocument::Stack(parse_typed(padded, display, dir, map)?),
+        Kind::Stack => AnyDocument::Stack(parse_typed(&text)?),
         kind => match kinds(kind) {
-            Some(k) => AnyDocument::Resource(k.parse(padded, display, dir, map)?),
+            Some(k) => AnyDocument::Resource(k.parse(&text)?),
             None => {
                 return Err(Box::new(Diagnostic::new(format!(
                     "`{kind}` is not a resource kind"

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Location};
-use super::kind::Catalog;
-use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, Sources};
+use super::kind::{Catalog, Checking};
+use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, ResourceDocument, Sources};
 use super::wire::*;
 use crate::model::*;
 
@@ -467,6 +467,19 @@ impl<'a> Validator<'a> {
     // -----------------------------------------------------------------------------------------
     // Resources
 
+    /// One document, handed to its kind's checks.
+    fn checking<'c>(
+        &'c mut self,
+        ctx: &'c Ctx<'c>,
+        document: &'c dyn ResourceDocument,
+    ) -> Checking<'c, 'a> {
+        Checking {
+            v: self,
+            ctx,
+            document,
+        }
+    }
+
     pub(crate) fn resource(&mut self, document: &AnyDocument) -> Option<Resource> {
         let kind = document.kind();
         let (name, map, origin) = name_and_map(document);
@@ -488,8 +501,8 @@ impl<'a> Validator<'a> {
         );
         let (labels, ignore_changes) = (&document.metadata().labels, document.ignore_changes());
         let kind_module = (self.kinds)(kind)?;
-        let spec = kind_module.validate(self, &ctx, document, &mut physical_name)?;
-        let traffic = kind_module.traffic(self, &ctx, document);
+        let spec = kind_module.validate(self.checking(&ctx, document), &mut physical_name)?;
+        let traffic = kind_module.traffic(self.checking(&ctx, document));
         Some(Resource {
             id: ResourceId::new(kind, name),
             physical_name,
@@ -554,7 +567,7 @@ impl<'a> Validator<'a> {
                 continue;
             };
             if let Some(k) = (self.kinds)(resource.id.kind) {
-                k.cross_checks(self, &ctx, stack, resource, document);
+                k.cross_checks(self.checking(&ctx, document), stack, resource);
             }
         }
         if let Err(cycles) = crate::model::graph::creation_order(stack) {
