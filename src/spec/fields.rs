@@ -1,11 +1,71 @@
 //! Checks of single fields that several kinds share: references, integer ranges, tags,
 //! runtimes, regions and schedule expressions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::diag::did_you_mean;
 use super::validate::*;
 use crate::model::*;
+
+/// What an integer field accepts: `min..=max` (shown with `unit`), `default` when absent.
+#[derive(Clone, Copy)]
+pub(crate) struct IntRange {
+    pub default: i64,
+    pub min: i64,
+    pub max: i64,
+    pub unit: &'static str,
+}
+
+/// `within(default, min, max, unit)`: an [`IntRange`].
+pub(crate) const fn within(default: i64, min: i64, max: i64, unit: &'static str) -> IntRange {
+    IntRange {
+        default,
+        min,
+        max,
+        unit,
+    }
+}
+
+/// A list whose entries are keyed by one field that must not repeat (target ids, index names):
+/// a key seen before is reported at the repeat, with a note at its first use.
+pub(crate) struct KeyedList<'k> {
+    /// The list's field path, `spec.targets`.
+    pub list: &'static str,
+    /// The key's field in an entry, `id`.
+    pub key: &'static str,
+    /// The note at the first use.
+    pub first_note: &'static str,
+    seen: HashMap<&'k str, usize>,
+}
+
+impl<'k> KeyedList<'k> {
+    pub(crate) fn new(list: &'static str, key: &'static str, first_note: &'static str) -> Self {
+        KeyedList {
+            list,
+            key,
+            first_note,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Entry `index` has key `value`; `message` says what a repeat means.
+    pub(crate) fn check(
+        &mut self,
+        v: &mut Validator,
+        ctx: &Ctx,
+        index: usize,
+        value: &'k str,
+        message: String,
+    ) {
+        if let Some(first) = self.seen.insert(value, index) {
+            let (list, key) = (self.list, self.key);
+            v.diagnostics.push(
+                ctx.error(&format!("{list}[{index}].{key}"), message)
+                    .note(ctx.at(&format!("{list}[{first}].{key}")), self.first_note),
+            );
+        }
+    }
+}
 
 impl Validator<'_> {
     /// Resolve a reference written as a logical name (of one of `kinds`) or a full ARN.
@@ -101,17 +161,21 @@ impl Validator<'_> {
     }
 
     /// An integer field with a default and an inclusive range.
-    #[allow(clippy::too_many_arguments)]
+    /// An integer field within `range`, its default when absent; out of range is an error
+    /// (and the default stands in, so that checking goes on).
     pub(crate) fn int(
         &mut self,
         ctx: &Ctx,
         field: &str,
         value: Option<i64>,
-        default: i64,
-        min: i64,
-        max: i64,
-        unit: &str,
+        range: IntRange,
     ) -> u32 {
+        let IntRange {
+            default,
+            min,
+            max,
+            unit,
+        } = range;
         let v = value.unwrap_or(default);
         if v < min || v > max {
             let name = field.rsplit('.').next().unwrap_or(field);

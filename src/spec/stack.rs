@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::load::Loaded;
+use super::validate::within;
 use super::validate::*;
 use super::wire::*;
 use crate::model::*;
@@ -55,34 +56,30 @@ impl Validator<'_> {
                 &ctx,
                 "spec.defaults.function.memorySize",
                 defaults.memory_size,
-                128,
-                128,
-                10240,
-                " MB",
+                within(128, 128, 10240, " MB"),
             );
             self.int(
                 &ctx,
                 "spec.defaults.function.timeout",
                 defaults.timeout,
-                3,
-                1,
-                900,
-                " s",
+                within(3, 1, 900, " s"),
             );
             self.int(
                 &ctx,
                 "spec.defaults.function.ephemeralStorage",
                 defaults.ephemeral_storage,
-                512,
-                512,
-                10240,
-                " MB",
+                within(512, 512, 10240, " MB"),
             );
             if let Some(runtime) = &defaults.runtime {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);
             }
         }
-        let keep_versions = self.int(&ctx, "spec.keepVersions", spec.keep_versions, 3, 1, 100, "");
+        let keep_versions = self.int(
+            &ctx,
+            "spec.keepVersions",
+            spec.keep_versions,
+            within(3, 1, 100, ""),
+        );
         Stack {
             name: doc.document.metadata.name.clone(),
             root: root.to_path_buf(),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
 use crate::model::{Api, Domain, Kind, Route, Throttling};
 use crate::spec::kind::Check;
+use crate::spec::validate::within;
 
 pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
     let Check { v, ctx, l } = c;
@@ -75,10 +76,7 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
                 ctx,
                 "spec.throttling.burstLimit",
                 Some(t.burst_limit),
-                0,
-                0,
-                1_000_000,
-                "",
+                within(0, 0, 1_000_000, ""),
             ),
         }
     });

@@ -4,6 +4,7 @@ use super::wire::EventBusSpecWire;
 use crate::kinds::rule::validate::check_event_pattern;
 use crate::model::{Archive, EventBus};
 use crate::spec::kind::Check;
+use crate::spec::validate::within;
 
 pub(crate) fn validate(c: Check<'_, '_, EventBusSpecWire>) -> Option<EventBus> {
     let Check { v, ctx, l } = c;
@@ -24,10 +25,7 @@ pub(crate) fn validate(c: Check<'_, '_, EventBusSpecWire>) -> Option<EventBus> {
                 ctx,
                 "spec.archive.retentionDays",
                 a.retention_days,
-                0,
-                0,
-                i64::from(u32::MAX),
-                " days",
+                within(0, 0, i64::from(u32::MAX), " days"),
             ),
             pattern: a.pattern.clone(),
         }

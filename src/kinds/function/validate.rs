@@ -1,6 +1,6 @@
 //! Validation of a Function document: code source, runtime, environment, alias and triggers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::wire::*;
 use crate::model::*;
@@ -8,6 +8,7 @@ use crate::spec::diag::did_you_mean;
 use crate::spec::kind::Check;
 use crate::spec::load::{resolve_inside_root, Loaded};
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
+use crate::spec::validate::{within, KeyedList};
 use crate::spec::wire::*;
 
 pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
@@ -82,28 +83,19 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
         ctx,
         "spec.memorySize",
         s.memory_size.or(v.defaults.memory_size),
-        128,
-        128,
-        10240,
-        " MB",
+        within(128, 128, 10240, " MB"),
     );
     let timeout = v.int(
         ctx,
         "spec.timeout",
         s.timeout.or(v.defaults.timeout),
-        3,
-        1,
-        900,
-        " s",
+        within(3, 1, 900, " s"),
     );
     let ephemeral_storage = v.int(
         ctx,
         "spec.ephemeralStorage",
         s.ephemeral_storage.or(v.defaults.ephemeral_storage),
-        512,
-        512,
-        10240,
-        " MB",
+        within(512, 512, 10240, " MB"),
     );
     let architecture = match s.architecture.or(v.defaults.architecture) {
         Some(ArchitectureWire::Arm64) => Architecture::Arm64,
@@ -195,10 +187,7 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
             ctx,
             "spec.reservedConcurrency",
             s.reserved_concurrency,
-            0,
-            0,
-            1_000_000,
-            "",
+            within(0, 0, 1_000_000, ""),
         )
     });
     let dead_letter = s
@@ -211,21 +200,11 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
         .map(|a| alias(v, ctx, a, reserved_concurrency));
 
     let mut triggers = Vec::new();
-    let mut trigger_queues: HashMap<String, usize> = HashMap::new();
+    let mut trigger_queues = KeyedList::new("spec.triggers", "queue", "first trigger here");
     for (i, t) in s.triggers.iter().enumerate() {
         let base = format!("spec.triggers[{i}]");
-        if let Some(first) = trigger_queues.insert(t.queue.clone(), i) {
-            v.diagnostics.push(
-                ctx.error(
-                    &format!("{base}.queue"),
-                    format!("queue `{}` is already a trigger of this function", t.queue),
-                )
-                .note(
-                    ctx.at(&format!("spec.triggers[{first}].queue")),
-                    "first trigger here",
-                ),
-            );
-        }
+        let repeat = format!("queue `{}` is already a trigger of this function", t.queue);
+        trigger_queues.check(v, ctx, i, &t.queue, repeat);
         let Some(queue) = v.reference(ctx, &format!("{base}.queue"), &t.queue, &[Kind::Queue])
         else {
             continue;
@@ -234,19 +213,13 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
             ctx,
             &format!("{base}.batchSize"),
             t.batch_size,
-            10,
-            1,
-            10000,
-            "",
+            within(10, 1, 10000, ""),
         );
         let window = v.int(
             ctx,
             &format!("{base}.maximumBatchingWindow"),
             t.maximum_batching_window,
-            0,
-            0,
-            300,
-            " s",
+            within(0, 0, 300, " s"),
         );
         if batch_size > 10 && window == 0 {
             v.diagnostics.push(
@@ -259,10 +232,7 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
                 ctx,
                 &format!("{base}.maximumConcurrency"),
                 t.maximum_concurrency,
-                2,
-                2,
-                1000,
-                "",
+                within(2, 2, 1000, ""),
             )
         });
         triggers.push(Trigger {
@@ -440,17 +410,15 @@ fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u
     }
     let provisioned_concurrency = a.provisioned_concurrency.as_ref().map(|pc| {
         let base = "spec.alias.provisionedConcurrency";
-        let baseline = v.int(ctx, &format!("{base}.baseline"), pc.baseline, 0, 0, 1_000_000, "");
+        let baseline = v.int(ctx, &format!("{base}.baseline"), pc.baseline, within(0, 0, 1_000_000, ""));
         if pc.schedules.len() > 200 {
             v.diagnostics.push(ctx.error(&format!("{base}.schedules"), "Application Auto Scaling allows at most 200 scheduled actions per alias"));
         }
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names = KeyedList::new("spec.alias.provisionedConcurrency.schedules", "name", "first used here");
         let mut schedules = Vec::new();
         for (i, s) in pc.schedules.iter().enumerate() {
             let field = format!("{base}.schedules[{i}]");
-            if let Some(first) = names.insert(s.name.as_str(), i) {
-                v.diagnostics.push(ctx.error(&format!("{field}.name"), format!("duplicate schedule name `{}`", s.name)).note(ctx.at(&format!("{base}.schedules[{first}].name")), "first used here"));
-            }
+            names.check(v, ctx, i, &s.name, format!("duplicate schedule name `{}`", s.name));
             if s.name.is_empty() || s.name.len() > 256 || s.name.contains([':', '/', '|']) {
                 v.diagnostics.push(ctx.error(&format!("{field}.name"), format!("`{}` is not a valid scheduled action name", s.name)).hint("1 to 256 characters without `:`, `/` or `|`"));
             }
@@ -462,8 +430,8 @@ fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u
                     v.diagnostics.push(ctx.error(&format!("{field}.timezone"), format!("`{tz}` is not an IANA time zone")).hint("e.g. Europe/Berlin, America/New_York or UTC"));
                 }
             }
-            let min = v.int(ctx, &format!("{field}.min"), Some(s.min), 0, 0, 1_000_000, "");
-            let max = v.int(ctx, &format!("{field}.max"), Some(s.max), 0, 0, 1_000_000, "");
+            let min = v.int(ctx, &format!("{field}.min"), Some(s.min), within(0, 0, 1_000_000, ""));
+            let max = v.int(ctx, &format!("{field}.max"), Some(s.max), within(0, 0, 1_000_000, ""));
             if min > max {
                 v.diagnostics.push(ctx.error(&format!("{field}.min"), format!("min {min} is above max {max}")).note(ctx.at(&format!("{field}.max")), "max is set here"));
             }
@@ -474,7 +442,7 @@ fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u
                 v.diagnostics.push(ctx.error(&format!("{base}.targetUtilization"), format!("target utilization {t} is outside 0.1..=0.9")).hint("Lambda's provisioned-concurrency utilization metric is tracked between 10% and 90%"));
             }
         }
-        let max = pc.max.map(|_| v.int(ctx, &format!("{base}.max"), pc.max, 0, 0, 1_000_000, ""));
+        let max = pc.max.map(|_| v.int(ctx, &format!("{base}.max"), pc.max, within(0, 0, 1_000_000, "")));
         if let Some(m) = max {
             if m < baseline {
                 v.diagnostics.push(ctx.error(&format!("{base}.max"), format!("max {m} is below the baseline {baseline}")));

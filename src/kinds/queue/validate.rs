@@ -3,6 +3,7 @@
 use super::wire::{DeduplicationScopeWire, FifoThroughputLimitWire, QueueSpecWire};
 use crate::model::{Kind, Queue, QueueDeadLetter, QueueEncryption, Reference};
 use crate::spec::kind::Check;
+use crate::spec::validate::within;
 
 /// Check a Queue document's spec and build its domain type; problems go to `v`'s diagnostics.
 pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
@@ -66,10 +67,7 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
                 ctx,
                 "spec.kmsDataKeyReusePeriod",
                 s.kms_data_key_reuse_period,
-                300,
-                60,
-                86400,
-                " s",
+                within(300, 60, 86400, " s"),
             ),
         },
         (Some(false), None) => QueueEncryption::None,
@@ -81,10 +79,7 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
             ctx,
             "spec.deadLetter.maxReceiveCount",
             Some(d.max_receive_count),
-            5,
-            1,
-            1000,
-            "",
+            within(5, 1, 1000, ""),
         );
         Some(QueueDeadLetter {
             queue,
@@ -131,38 +126,31 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
             ctx,
             "spec.visibilityTimeout",
             s.visibility_timeout,
-            30,
-            0,
-            43200,
-            " s",
+            within(30, 0, 43200, " s"),
         ),
         message_retention_period: v.int(
             ctx,
             "spec.messageRetentionPeriod",
             s.message_retention_period,
-            345_600,
-            60,
-            1_209_600,
-            " s",
+            within(345_600, 60, 1_209_600, " s"),
         ),
-        delay_seconds: v.int(ctx, "spec.delaySeconds", s.delay_seconds, 0, 0, 900, " s"),
+        delay_seconds: v.int(
+            ctx,
+            "spec.delaySeconds",
+            s.delay_seconds,
+            within(0, 0, 900, " s"),
+        ),
         maximum_message_size: v.int(
             ctx,
             "spec.maximumMessageSize",
             s.maximum_message_size,
-            262_144,
-            1024,
-            1_048_576,
-            " bytes",
+            within(262_144, 1024, 1_048_576, " bytes"),
         ),
         receive_message_wait_time: v.int(
             ctx,
             "spec.receiveMessageWaitTime",
             s.receive_message_wait_time,
-            0,
-            0,
-            20,
-            " s",
+            within(0, 0, 20, " s"),
         ),
         encryption,
         dead_letter,

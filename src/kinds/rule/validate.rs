@@ -1,12 +1,11 @@
 //! The Rule kind's validation: its spec document → a [`Rule`], and the event-pattern check
 //! its archive shares with EventBus.
 
-use std::collections::HashMap;
-
 use super::wire::{RuleSpecWire, RuleStateWire};
 use crate::model::{Kind, Reference, Rule, RuleTrigger, Target, TargetInput};
 use crate::spec::kind::Check;
 use crate::spec::validate::check_schedule_expression;
+use crate::spec::validate::{within, KeyedList};
 
 pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
     let Check { v, ctx, l } = c;
@@ -70,22 +69,11 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
             .note(ctx.at("spec.targets[0]"), "the rule's targets start here"),
         );
     }
-    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut ids = KeyedList::new("spec.targets", "id", "first used here");
     let mut targets = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
         let base = format!("spec.targets[{i}]");
-        if let Some(first) = ids.insert(t.id.as_str(), i) {
-            v.diagnostics.push(
-                ctx.error(
-                    &format!("{base}.id"),
-                    format!("duplicate target id `{}`", t.id),
-                )
-                .note(
-                    ctx.at(&format!("spec.targets[{first}].id")),
-                    "first used here",
-                ),
-            );
-        }
+        ids.check(v, ctx, i, &t.id, format!("duplicate target id `{}`", t.id));
         if t.id.is_empty()
             || t.id.len() > 64
             || !t
@@ -207,10 +195,7 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
                     ctx,
                     &format!("{base}.retryPolicy.maximumRetryAttempts"),
                     Some(attempts),
-                    185,
-                    0,
-                    185,
-                    "",
+                    within(185, 0, 185, ""),
                 )
             });
         let maximum_event_age_in_seconds =
@@ -221,10 +206,7 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
                         ctx,
                         &format!("{base}.retryPolicy.maximumEventAgeInSeconds"),
                         Some(age),
-                        86400,
-                        60,
-                        86400,
-                        " s",
+                        within(86400, 60, 86400, " s"),
                     )
                 });
         let dead_letter = t.dead_letter.as_ref().and_then(|d| {

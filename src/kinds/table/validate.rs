@@ -8,6 +8,7 @@ use super::wire::{
 };
 use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
 use crate::spec::kind::Check;
+use crate::spec::validate::{within, KeyedList};
 use crate::spec::validate::{Ctx, Validator};
 
 /// Check a Table document's spec and build its domain type; problems go to `v`'s diagnostics.
@@ -66,8 +67,8 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
     let billing = if provisioned {
         match (s.read_capacity, s.write_capacity) {
             (Some(r), Some(w)) => Billing::Provisioned {
-                read: v.int(ctx, "spec.readCapacity", Some(r), 1, 1, 40_000, ""),
-                write: v.int(ctx, "spec.writeCapacity", Some(w), 1, 1, 40_000, ""),
+                read: v.int(ctx, "spec.readCapacity", Some(r), within(1, 1, 40_000, "")),
+                write: v.int(ctx, "spec.writeCapacity", Some(w), within(1, 1, 40_000, "")),
             },
             _ => {
                 v.diagnostics.push(
@@ -97,22 +98,17 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
             "a table has at most 20 global secondary indexes",
         ));
     }
-    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut names = KeyedList::new("spec.globalSecondaryIndexes", "name", "first used here");
     let mut gsis = Vec::new();
     for (i, g) in s.global_secondary_indexes.iter().enumerate() {
         let base = format!("spec.globalSecondaryIndexes[{i}]");
-        if let Some(first) = names.insert(g.name.as_str(), i) {
-            v.diagnostics.push(
-                ctx.error(
-                    &format!("{base}.name"),
-                    format!("duplicate index name `{}`", g.name),
-                )
-                .note(
-                    ctx.at(&format!("spec.globalSecondaryIndexes[{first}].name")),
-                    "first used here",
-                ),
-            );
-        }
+        names.check(
+            v,
+            ctx,
+            i,
+            &g.name,
+            format!("duplicate index name `{}`", g.name),
+        );
         if g.name.len() < 3
             || g.name.len() > 255
             || !g
@@ -162,19 +158,13 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
                     ctx,
                     &format!("{base}.readCapacity"),
                     Some(r),
-                    1,
-                    1,
-                    40_000,
-                    "",
+                    within(1, 1, 40_000, ""),
                 ),
                 v.int(
                     ctx,
                     &format!("{base}.writeCapacity"),
                     Some(w),
-                    1,
-                    1,
-                    40_000,
-                    "",
+                    within(1, 1, 40_000, ""),
                 ),
             )),
             (true, _, _) => {
