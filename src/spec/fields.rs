@@ -26,6 +26,19 @@ pub(crate) const fn within(default: i64, min: i64, max: i64, unit: &'static str)
     }
 }
 
+/// Whether `name` has a length in `lengths` and only ASCII letters, digits and the `extra`
+/// characters: the shape of most AWS names.
+pub(crate) fn aws_name(
+    name: &str,
+    lengths: std::ops::RangeInclusive<usize>,
+    extra: &[char],
+) -> bool {
+    lengths.contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
 /// A list whose entries are keyed by one field that must not repeat (target ids, index names):
 /// a key seen before is reported at the repeat, with a note at its first use.
 pub(crate) struct KeyedList<'k> {

@@ -14,7 +14,9 @@ use super::load::{load_tree, AnyDocument, Loaded, LoadedTree, ResourceDocument, 
 use super::wire::*;
 use crate::model::*;
 
-pub(crate) use super::fields::{check_schedule_expression, valid_region, within, KeyedList};
+pub(crate) use super::fields::{
+    aws_name, check_schedule_expression, valid_region, within, KeyedList,
+};
 
 /// Annotation that adopts an existing, untagged resource (with `spec.physicalName`).
 pub const ADOPT_ANNOTATION: &str = "slsctl.dev/adopt";

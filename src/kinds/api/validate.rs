@@ -6,18 +6,14 @@ use std::collections::HashMap;
 use super::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
 use crate::model::{Api, Domain, Kind, Route, Throttling};
 use crate::spec::kind::Check;
+use crate::spec::validate::aws_name;
 use crate::spec::validate::within;
 
 pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
     let Check { v, ctx, l } = c;
     let s = &l.document.spec;
     let stage = s.stage.clone().unwrap_or_else(|| "prod".to_string());
-    if stage.is_empty()
-        || stage.len() > 128
-        || !stage
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !aws_name(&stage, 1..=128, &['_', '-']) {
         v.diagnostics.push(
             ctx.error("spec.stage", format!("`{stage}` is not a valid stage name"))
                 .hint("letters, digits, `-` and `_`, at most 128 characters"),

@@ -7,6 +7,7 @@ use crate::model::*;
 use crate::spec::diag::did_you_mean;
 use crate::spec::kind::Check;
 use crate::spec::load::{resolve_inside_root, Loaded};
+use crate::spec::validate::aws_name;
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
 use crate::spec::validate::{within, KeyedList};
 use crate::spec::wire::*;
@@ -393,12 +394,8 @@ fn env_ref(v: &mut Validator<'_>, ctx: &Ctx<'_>, field: &str, r: &EnvRefWire) ->
 }
 
 fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u32>) -> Alias {
-    let valid = !a.name.is_empty()
-        && a.name.len() <= 128
-        && a.name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !a.name.chars().all(|c| c.is_ascii_digit());
+    let valid =
+        aws_name(&a.name, 1..=128, &['-', '_']) && !a.name.chars().all(|c| c.is_ascii_digit());
     if !valid {
         v.diagnostics.push(
             ctx.error(

@@ -4,6 +4,7 @@
 use super::wire::{RuleSpecWire, RuleStateWire};
 use crate::model::{Kind, Reference, Rule, RuleTrigger, Target, TargetInput};
 use crate::spec::kind::Check;
+use crate::spec::validate::aws_name;
 use crate::spec::validate::check_schedule_expression;
 use crate::spec::validate::{within, KeyedList};
 
@@ -74,13 +75,7 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
     for (i, t) in s.targets.iter().enumerate() {
         let base = format!("spec.targets[{i}]");
         ids.check(v, ctx, i, &t.id, format!("duplicate target id `{}`", t.id));
-        if t.id.is_empty()
-            || t.id.len() > 64
-            || !t
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
+        if !aws_name(&t.id, 1..=64, &['.', '-', '_']) {
             v.diagnostics.push(
                 ctx.error(
                     &format!("{base}.id"),

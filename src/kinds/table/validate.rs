@@ -8,6 +8,7 @@ use super::wire::{
 };
 use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
 use crate::spec::kind::Check;
+use crate::spec::validate::aws_name;
 use crate::spec::validate::{within, KeyedList};
 use crate::spec::validate::{Ctx, Validator};
 
@@ -109,13 +110,7 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
             &g.name,
             format!("duplicate index name `{}`", g.name),
         );
-        if g.name.len() < 3
-            || g.name.len() > 255
-            || !g
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        {
+        if !aws_name(&g.name, 3..=255, &['_', '-', '.']) {
             v.diagnostics.push(
                 ctx.error(
                     &format!("{base}.name"),
