@@ -52,3 +52,15 @@ pub(crate) struct Check<'c, 'v, W> {
     pub ctx: &'c Ctx<'c>,
     pub l: &'c Loaded<W>,
 }
+
+impl<'c, W> Check<'c, '_, W> {
+    /// The document's `spec`.
+    pub fn spec(&self) -> &'c W {
+        &self.l.document.spec
+    }
+
+    /// A number of `spec.traffic` (see [`Validator::traffic_number`]).
+    pub fn traffic_number(&mut self, field: &str, value: Option<f64>, default: f64) -> f64 {
+        self.v.traffic_number(self.ctx, field, value, default)
+    }
+}

@@ -74,18 +74,19 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// An error about `field`'s value (or, when it is absent, the nearest thing written).
     pub(crate) fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
-        let at = self.map.value(field).or_else(|| self.map.nearest(field));
-        Diagnostic::new(message)
-            .at(at)
-            .resource(self.id.clone())
-            .field(field)
+        self.diagnostic(self.map.value(field), field, message.into())
     }
 
+    /// An error about `field`'s key (a name that is not allowed, say).
     pub(crate) fn key_error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
-        let at = self.map.key(field).or_else(|| self.map.nearest(field));
+        self.diagnostic(self.map.key(field), field, message.into())
+    }
+
+    fn diagnostic(&self, at: Option<Location>, field: &str, message: String) -> Diagnostic {
         Diagnostic::new(message)
-            .at(at)
+            .at(at.or_else(|| self.map.nearest(field)))
             .resource(self.id.clone())
             .field(field)
     }

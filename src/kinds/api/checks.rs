@@ -7,11 +7,11 @@ use crate::spec::kind::Check;
 use crate::spec::load::Loaded;
 
 pub(crate) fn traffic(c: Check<'_, '_, ApiSpecWire>) -> Option<Traffic> {
-    let Check { l, .. } = c;
-    let mut t = Traffic::default();
-    let w = l.document.spec.traffic.as_ref()?;
-    t.requests_per_month = w.requests_per_month.unwrap_or(0);
-    Some(t)
+    let w = c.spec().traffic.as_ref()?;
+    Some(Traffic {
+        requests_per_month: w.requests_per_month.unwrap_or(0),
+        ..Traffic::default()
+    })
 }
 
 /// An API's routes against the rest of the stack: the functions they call.

@@ -5,14 +5,15 @@ use super::wire::*;
 use crate::model::*;
 use crate::spec::kind::Check;
 
-pub(crate) fn traffic(c: Check<'_, '_, EventBusSpecWire>) -> Option<Traffic> {
-    let Check { v, ctx, l } = c;
-    let mut t = Traffic::default();
-    let w = l.document.spec.traffic.as_ref()?;
-    t.events_per_month = w.events_per_month.unwrap_or(0);
-    t.average_event_size_kb =
-        v.traffic_number(ctx, "averageEventSizeKB", w.average_event_size_kb, 1.0);
-    Some(t)
+pub(crate) fn traffic(mut c: Check<'_, '_, EventBusSpecWire>) -> Option<Traffic> {
+    let w = c.spec().traffic.as_ref()?;
+    let average_event_size_kb =
+        c.traffic_number("averageEventSizeKB", w.average_event_size_kb, 1.0);
+    Some(Traffic {
+        events_per_month: w.events_per_month.unwrap_or(0),
+        average_event_size_kb,
+        ..Traffic::default()
+    })
 }
 
 /// The bus's name: not the account's default bus, and short enough to name its archive.

@@ -19,14 +19,17 @@ pub(crate) fn entry_facts(_v: &Validator<'_>, q: &Loaded<QueueSpecWire>, entry: 
     entry.visibility_at = q.value("spec.visibilityTimeout").or_else(|| q.origin());
 }
 
-pub(crate) fn traffic(c: Check<'_, '_, QueueSpecWire>) -> Option<Traffic> {
-    let Check { v, ctx, l } = c;
-    let mut t = Traffic::default();
-    let w = l.document.spec.traffic.as_ref()?;
-    t.messages_per_month = w.messages_per_month.unwrap_or(0);
-    t.average_message_size_kb =
-        v.traffic_number(ctx, "averageMessageSizeKB", w.average_message_size_kb, 1.0);
-    Some(t)
+pub(crate) fn traffic(mut c: Check<'_, '_, QueueSpecWire>) -> Option<Traffic> {
+    let w = c.spec().traffic.as_ref()?;
+    Some(Traffic {
+        messages_per_month: w.messages_per_month.unwrap_or(0),
+        average_message_size_kb: c.traffic_number(
+            "averageMessageSizeKB",
+            w.average_message_size_kb,
+            1.0,
+        ),
+        ..Traffic::default()
+    })
 }
 
 /// A FIFO queue's name ends in `.fifo`: added to a derived name (which must still fit), required

@@ -11,17 +11,16 @@ pub(crate) fn entry_facts(_v: &Validator<'_>, t: &Loaded<TableSpecWire>, entry: 
     entry.has_stream = t.document.spec.stream.is_some();
 }
 
-pub(crate) fn traffic(c: Check<'_, '_, TableSpecWire>) -> Option<Traffic> {
-    let Check { v, ctx, l } = c;
-    let mut t = Traffic::default();
-    let w = l.document.spec.traffic.as_ref()?;
-    t.writes_per_month = w.writes_per_month.unwrap_or(0);
-    t.reads_per_month = w.reads_per_month.unwrap_or(0);
-    t.average_item_size_kb =
-        v.traffic_number(ctx, "averageItemSizeKB", w.average_item_size_kb, 1.0);
-    t.strongly_consistent_reads = w.strongly_consistent_reads.unwrap_or(false);
-    t.storage_gb = v.traffic_number(ctx, "storageGB", w.storage_gb, 0.0);
-    Some(t)
+pub(crate) fn traffic(mut c: Check<'_, '_, TableSpecWire>) -> Option<Traffic> {
+    let w = c.spec().traffic.as_ref()?;
+    Some(Traffic {
+        writes_per_month: w.writes_per_month.unwrap_or(0),
+        reads_per_month: w.reads_per_month.unwrap_or(0),
+        average_item_size_kb: c.traffic_number("averageItemSizeKB", w.average_item_size_kb, 1.0),
+        strongly_consistent_reads: w.strongly_consistent_reads.unwrap_or(false),
+        storage_gb: c.traffic_number("storageGB", w.storage_gb, 0.0),
+        ..Traffic::default()
+    })
 }
 
 /// DynamoDB table names have at least 3 characters.
