@@ -24,7 +24,7 @@ Examples:
 Examples:
   slsctl policy eval -f specs/examples/orders
   slsctl policy eval -f specs/examples/orders -o json")]
-    Eval(EvalArgs),
+    Eval(super::StackArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,14 +32,6 @@ pub struct TestArgs {
     /// A stack directory whose `policies/*.rego` are tested with the default pack.
     #[arg(short = 'f', long = "file", value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    pub output: Output,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {
-    #[arg(short = 'f', long = "file", value_name = "DIR")]
-    pub dir: PathBuf,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Output,
 }
