@@ -90,23 +90,50 @@ struct Shared {
     progress: Arc<dyn Progress>,
 }
 
-/// Record an action that did not start (the fence closed), so its dependents are skipped too.
-fn skip(
-    progress: &dyn Progress,
-    report: &mut ApplyReport,
-    failed: &mut BTreeSet<ResourceId>,
-    action: &ResourceAction,
-    why: String,
-) {
-    failed.insert(action.id.clone());
-    let entry = ActionReport {
-        id: action.id.clone(),
-        action: action.action,
-        outcome: Outcome::Skipped(why),
-        seconds: 0.0,
-    };
-    progress.finished(&entry);
-    report.actions.push(entry);
+impl Shared {
+    /// What an action's run came to; an error is redacted and worded for people.
+    fn outcome(&self, result: Result<(), AwsError>) -> Outcome {
+        match result {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Failed(
+                e.redact(&self.ctx.secrets)
+                    .for_people(&self.ctx.clients.region),
+            ),
+        }
+    }
+}
+
+/// The apply's record so far: the report, told to progress as it grows, and the actions that
+/// did not get done (failed or skipped), whose dependents are skipped in turn.
+struct Ledger<'a> {
+    progress: &'a dyn Progress,
+    report: ApplyReport,
+    failed: BTreeSet<ResourceId>,
+}
+
+impl Ledger<'_> {
+    fn push(&mut self, entry: ActionReport) {
+        self.progress.finished(&entry);
+        self.report.actions.push(entry);
+    }
+
+    /// Record how `action` ended after `seconds`.
+    fn record(&mut self, action: &ResourceAction, outcome: Outcome, seconds: f64) {
+        if outcome != Outcome::Done {
+            self.failed.insert(action.id.clone());
+        }
+        self.push(ActionReport {
+            id: action.id.clone(),
+            action: action.action,
+            outcome,
+            seconds,
+        });
+    }
+
+    /// Record an action that did not start (the fence closed, or what it depends on failed).
+    fn skip(&mut self, action: &ResourceAction, why: String) {
+        self.record(action, Outcome::Skipped(why), 0.0);
+    }
 }
 
 /// Execute the plan. Deletions and releases run first, one at a time in the plan's order
@@ -156,45 +183,33 @@ pub async fn apply_with_parallelism(
         },
         progress: progress.clone(),
     });
-    let mut report = ApplyReport::default();
-    let mut failed: BTreeSet<ResourceId> = BTreeSet::new();
+    let mut ledger = Ledger {
+        progress: &*progress,
+        report: ApplyReport::default(),
+        failed: BTreeSet::new(),
+    };
 
     let (backward, forward): (Vec<&ResourceAction>, Vec<&ResourceAction>) = prepared
         .plan
         .actions
         .iter()
         .partition(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release));
+    let observed = &prepared.observed.resources;
     for action in backward {
         if let Err(why) = progress.proceed() {
-            skip(&*progress, &mut report, &mut failed, action, why);
+            ledger.skip(action, why);
             continue;
         }
         // What still points at it was to be deleted first; if that failed, it still does.
-        if let Some(referrer) = failed_referrer(&prepared.observed.resources, action, &failed) {
+        if let Some(referrer) = failed_referrer(observed, action, &ledger.failed) {
             let why = format!("{referrer} still points at it: its deletion did not happen");
-            skip(&*progress, &mut report, &mut failed, action, why);
+            ledger.skip(action, why);
             continue;
         }
         progress.started(action);
         let started = Instant::now();
-        let outcome = match run(&shared, action).await {
-            Ok(()) => Outcome::Done,
-            Err(e) => {
-                failed.insert(action.id.clone());
-                Outcome::Failed(
-                    e.redact(&shared.ctx.secrets)
-                        .for_people(&shared.ctx.clients.region),
-                )
-            }
-        };
-        let entry = ActionReport {
-            id: action.id.clone(),
-            action: action.action,
-            outcome,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        progress.finished(&entry);
-        report.actions.push(entry);
+        let outcome = shared.outcome(run(&shared, action).await);
+        ledger.record(action, outcome, started.elapsed().as_secs_f64());
     }
 
     // Forward actions wait for the forward actions of what they reference.
@@ -227,23 +242,15 @@ pub async fn apply_with_parallelism(
         while index < pending.len() {
             let action = pending[index];
             let deps = &dependencies[&action.id];
-            if let Some(bad) = deps.iter().find(|d| failed.contains(*d)) {
-                let entry = ActionReport {
-                    id: action.id.clone(),
-                    action: action.action,
-                    outcome: Outcome::Skipped(format!("depends on {bad}, which failed")),
-                    seconds: 0.0,
-                };
-                progress.finished(&entry);
-                report.actions.push(entry);
-                failed.insert(action.id.clone());
+            if let Some(bad) = deps.iter().find(|d| ledger.failed.contains(*d)) {
+                ledger.skip(action, format!("depends on {bad}, which failed"));
                 pending.remove(index);
                 continue;
             }
             if running.len() < parallelism && deps.iter().all(|d| finished.contains(d)) {
                 let action = pending.remove(index).clone();
                 if let Err(why) = progress.proceed() {
-                    skip(&*progress, &mut report, &mut failed, &action, why);
+                    ledger.skip(&action, why);
                     continue;
                 }
                 progress.started(&action);
@@ -274,39 +281,19 @@ pub async fn apply_with_parallelism(
                     continue;
                 };
                 let why = crate::text::scrub(&panic_message(error), &shared.ctx.secrets);
-                failed.insert(action.id.clone());
-                let entry = ActionReport {
-                    id: action.id.clone(),
-                    action: action.action,
-                    outcome: Outcome::Failed(why),
-                    seconds: started.elapsed().as_secs_f64(),
-                };
-                progress.finished(&entry);
-                report.actions.push(entry);
+                ledger.record(
+                    &action,
+                    Outcome::Failed(why),
+                    started.elapsed().as_secs_f64(),
+                );
                 continue;
             }
         };
-        let outcome = match result {
-            Ok(()) => {
-                finished.insert(action.id.clone());
-                Outcome::Done
-            }
-            Err(e) => {
-                failed.insert(action.id.clone());
-                Outcome::Failed(
-                    e.redact(&shared.ctx.secrets)
-                        .for_people(&shared.ctx.clients.region),
-                )
-            }
-        };
-        let entry = ActionReport {
-            id: action.id.clone(),
-            action: action.action,
-            outcome,
-            seconds: elapsed.as_secs_f64(),
-        };
-        progress.finished(&entry);
-        report.actions.push(entry);
+        let outcome = shared.outcome(result);
+        if outcome == Outcome::Done {
+            finished.insert(action.id.clone());
+        }
+        ledger.record(&action, outcome, elapsed.as_secs_f64());
     }
     let deferred = std::mem::take(
         &mut *shared
@@ -315,22 +302,20 @@ pub async fn apply_with_parallelism(
             .lock()
             .unwrap_or_else(|e| e.into_inner()),
     );
-    if report.failed() == 0 && report.skipped() == 0 {
+    if ledger.report.failed() == 0 && ledger.report.skipped() == 0 {
         for cleanup in deferred {
             let (id, result) = (cleanup.id, (cleanup.run)(clients.clone()).await);
             if let Err(e) = result {
-                let entry = ActionReport {
+                ledger.push(ActionReport {
                     id,
                     action: ActionKind::Update,
                     outcome: Outcome::Failed(format!("clean-up after the apply: {e}")),
                     seconds: 0.0,
-                };
-                progress.finished(&entry);
-                report.actions.push(entry);
+                });
             }
         }
     }
-    report
+    ledger.report
 }
 
 /// What a failed task says: the panic's message when it carries text.

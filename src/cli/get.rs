@@ -1,26 +1,15 @@
 //! `slsctl get` (`status`): each resource, its physical id, and whether AWS matches the spec,
 //! from the same observation and diff as a plan, without the plan's per-field output.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::error::CliError;
-use super::{color, Output};
+use super::{color, Output, StackArgs};
 use crate::engine::prepare;
 use crate::model::ResourceId;
 use crate::plan::{ActionKind, PlanOptions};
-
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The stack directory.
-    #[arg(short = 'f', long = "file", value_name = "DIR")]
-    pub dir: PathBuf,
-    /// `text` (a table) for people, `json` or `yaml` for machines.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    pub output: Output,
-}
 
 /// Where one resource stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -63,7 +52,7 @@ pub struct Row {
     pub fields: Vec<String>,
 }
 
-pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+pub fn run(args: &StackArgs) -> Result<ExitCode, CliError> {
     let stack = super::load(&args.dir)?;
     let runtime = super::runtime()?;
     let prepared = runtime.block_on(async {

@@ -57,8 +57,9 @@ Examples:
   slsctl validate -f stacks/payments -o json | jq '.diagnostics[].message'
 
 Every problem of every file is reported, sorted by file and line. Nothing is applied from an
-invalid spec. Exit code 0 when the stack is valid, 1 otherwise.")]
-    Validate(validate::Args),
+invalid spec. With -o json or yaml the result is printed on stdout, valid or not.
+Exit code 0 when the stack is valid, 1 otherwise.")]
+    Validate(StackArgs),
     /// Compare the spec with live AWS and show what would change.
     #[command(after_help = "\
 Examples:
@@ -104,7 +105,7 @@ States: in-sync; drifted (the fields that differ are listed); missing (in the sp
 AWS); not-owned (the name is taken by a resource without this stack's tags); not-in-spec (owned,
 no longer in the spec). Nothing is changed. Exit code 0 when it could look, whatever it found."
     )]
-    Get(get::Args),
+    Get(StackArgs),
     /// Print the JSON Schema of the spec format, generated from the same types the loader uses.
     #[command(after_help = "\
 Examples:
@@ -197,6 +198,18 @@ pub enum Output {
     Text,
     Json,
     Yaml,
+}
+
+/// The arguments of a command that reads one stack and prints what it finds (`validate`, `get`,
+/// `policy eval`).
+#[derive(Debug, clap::Args)]
+pub struct StackArgs {
+    /// The stack directory: every *.yaml / *.yml below it is read.
+    #[arg(short = 'f', long = "file", value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+    /// `text` for people, `json` or `yaml` for machines.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Output,
 }
 
 /// A machine-readable document (`-o json`: one line of JSON; `-o yaml`: a YAML document); the

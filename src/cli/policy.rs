@@ -24,7 +24,7 @@ Examples:
 Examples:
   slsctl policy eval -f specs/examples/orders
   slsctl policy eval -f specs/examples/orders -o json")]
-    Eval(EvalArgs),
+    Eval(super::StackArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,14 +32,6 @@ pub struct TestArgs {
     /// A stack directory whose `policies/*.rego` are tested with the default pack.
     #[arg(short = 'f', long = "file", value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    pub output: Output,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {
-    #[arg(short = 'f', long = "file", value_name = "DIR")]
-    pub dir: PathBuf,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Output,
 }
@@ -53,34 +45,23 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             };
             let results = set.run_tests().map_err(CliError::Input)?;
             let failed = results.iter().filter(|r| !r.passed).count();
-            match test.output {
-                Output::Json | Output::Yaml => print!(
-                    "{}",
-                    super::data(
-                        test.output,
-                        &serde_json::json!({"tests": results, "failed": failed})
-                    )?
-                ),
-                Output::Text => {
-                    for r in &results {
-                        let mark = if r.passed { "PASS" } else { "FAIL" };
-                        match &r.error {
-                            Some(e) => println!("{mark} {} ({e})", r.name),
-                            None => println!("{mark} {}", r.name),
-                        }
+            let mut lines: Vec<String> = results
+                .iter()
+                .map(|r| {
+                    let mark = if r.passed { "PASS" } else { "FAIL" };
+                    match &r.error {
+                        Some(e) => format!("{mark} {} ({e})", r.name),
+                        None => format!("{mark} {}", r.name),
                     }
-                    println!(
-                        "{} tests, {} passed, {failed} failed",
-                        results.len(),
-                        results.len() - failed
-                    );
-                }
-            }
-            Ok(if failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+                })
+                .collect();
+            lines.push(format!(
+                "{} tests, {} passed, {failed} failed",
+                results.len(),
+                results.len() - failed
+            ));
+            let document = serde_json::json!({"tests": results, "failed": failed});
+            finish(test.output, &document, &lines, failed)
         }
         PolicyCommand::Eval(eval) => {
             let stack = super::load(&eval.dir)?;
@@ -91,35 +72,47 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             // A deny the stack waives (spec.policy.exceptions) is listed, but refuses nothing.
             let denied = findings.iter().filter(|f| f.denies()).count();
             let waived = findings.iter().filter(|f| f.waived.is_some()).count();
-            match eval.output {
-                Output::Json | Output::Yaml => print!(
-                    "{}",
-                    super::data(
-                        eval.output,
-                        &serde_json::json!({"findings": findings, "denied": denied})
-                    )?
-                ),
-                Output::Text => {
-                    for f in &findings {
-                        let label = match (f.severity, &f.waived) {
-                            (_, Some(_)) => "exception",
-                            (Severity::Deny, None) => "deny",
-                            (Severity::Warn, None) => "warning",
-                        };
-                        println!("{label}: {f}");
-                    }
-                    println!(
-                        "{} denied, {} warnings, {waived} waived",
-                        denied,
-                        findings.len() - denied - waived
-                    );
-                }
-            }
-            Ok(if denied == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            let mut lines: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    let label = match (f.severity, &f.waived) {
+                        (_, Some(_)) => "exception",
+                        (Severity::Deny, None) => "deny",
+                        (Severity::Warn, None) => "warning",
+                    };
+                    format!("{label}: {f}")
+                })
+                .collect();
+            lines.push(format!(
+                "{} denied, {} warnings, {waived} waived",
+                denied,
+                findings.len() - denied - waived
+            ));
+            let document = serde_json::json!({"findings": findings, "denied": denied});
+            finish(eval.output, &document, &lines, denied)
         }
     }
+}
+
+/// Print the outcome, as `document` for machines or `lines` for people; exit 1 when any of
+/// the `failures` (failed tests, denies) is counted.
+fn finish(
+    output: Output,
+    document: &serde_json::Value,
+    lines: &[String],
+    failures: usize,
+) -> Result<ExitCode, CliError> {
+    match output {
+        Output::Json | Output::Yaml => print!("{}", super::data(output, document)?),
+        Output::Text => {
+            for line in lines {
+                println!("{line}");
+            }
+        }
+    }
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

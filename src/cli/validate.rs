@@ -1,25 +1,14 @@
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
 
 use super::error::CliError;
-use super::Output;
+use super::{Output, StackArgs};
 use crate::kinds::load_stack;
 use crate::model::Kind;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The stack directory: every *.yaml / *.yml below it is read.
-    #[arg(short = 'f', long = "file", value_name = "DIR")]
-    pub dir: PathBuf,
-    /// `text` for people, `json` or `yaml` for machines (printed on stdout in both cases of success and failure).
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    pub output: Output,
-}
-
-pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+pub fn run(args: &StackArgs) -> Result<ExitCode, CliError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let loaded = load_stack(&args.dir).and_then(|(stack, sources)| {

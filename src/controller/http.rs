@@ -33,6 +33,11 @@ fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Resp
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// The value of the request's header `name`, when it is present and text.
+fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
 /// Check GitHub's `sha256=<hex>` signature of `body` with `secret`, in constant time.
 pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
     let Some(hex) = header.and_then(|h| h.strip_prefix("sha256=")) else {
@@ -215,11 +220,7 @@ async fn handle(
 ) -> Result<Response<Body>, Infallible> {
     let path = request.uri().path().to_string();
     if let Some(token) = &access.api_token {
-        let authorization = request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
-        if protected(&path) && !bearer_valid(token, authorization) {
+        if protected(&path) && !bearer_valid(token, header(&request, "authorization")) {
             let mut response = reply(
                 StatusCode::UNAUTHORIZED,
                 "text/plain",
@@ -313,10 +314,7 @@ async fn github(
             "webhook not configured\n",
         );
     };
-    let too_large = request
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
+    let too_large = header(&request, "content-length")
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > MAX_WEBHOOK_BYTES);
     if too_large {
@@ -326,16 +324,8 @@ async fn github(
             "body too large\n",
         );
     }
-    let signature = request
-        .headers()
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let event = request
-        .headers()
-        .get("x-github-event")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let signature = header(&request, "x-hub-signature-256").map(str::to_string);
+    let event = header(&request, "x-github-event").map(str::to_string);
     let Ok(_reading) = bodies.try_acquire() else {
         return reply(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -246,6 +246,16 @@ mod tests {
         })
     }
 
+    /// A queue whose one key, `a`, has just run and failed with `retry`; and when it failed.
+    async fn failed_once(retry: Retry) -> (WorkQueue<String>, Instant) {
+        let q = queue();
+        q.add("a".into());
+        let key = q.next().await;
+        let failed_at = Instant::now();
+        q.done(&key, Run::Failed(retry));
+        (q, failed_at)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_key_is_queued_once_with_its_earliest_time() {
         let q = queue();
@@ -298,11 +308,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_poll_does_not_cut_a_transient_backoff_short_but_a_trigger_does() {
-        let q = queue();
-        q.add("a".into());
-        let key = q.next().await;
-        let failed_at = Instant::now();
-        q.done(&key, Run::Failed(Retry::Backoff));
+        let (q, failed_at) = failed_once(Retry::Backoff).await;
         q.poll("a".into());
         let key = q.next().await;
         // Base 1 s, jitter in [0.5, 1.5): had the poll queued it, it would have run at once.
@@ -319,11 +325,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failure_that_needs_a_change_waits_the_longest_backoff_unless_queued_again() {
-        let q = queue();
-        q.add("a".into());
-        let key = q.next().await;
-        let failed_at = Instant::now();
-        q.done(&key, Run::Failed(Retry::AfterChange));
+        let (q, failed_at) = failed_once(Retry::AfterChange).await;
         let key = q.next().await;
         let waited = Instant::now() - failed_at;
         assert!(

@@ -479,16 +479,19 @@ mod tests {
     use super::*;
     use crate::model::PcSchedule;
 
-    fn pc(baseline: u32, schedules: &[(&str, u32)]) -> ProvisionedConcurrency {
-        pc_in(baseline, schedules, None)
+    /// The reference month of 730 hours, billed in five-minute periods, under `baseline` and
+    /// `schedules` (each an expression and the minimum it sets).
+    fn play(baseline: u32, schedules: &[(&str, u32)]) -> ProvisionedMonth {
+        play_in(baseline, schedules, None)
     }
 
-    fn pc_in(
+    /// [`play`], with the schedules read in `timezone`.
+    fn play_in(
         baseline: u32,
         schedules: &[(&str, u32)],
         timezone: Option<&str>,
-    ) -> ProvisionedConcurrency {
-        ProvisionedConcurrency {
+    ) -> ProvisionedMonth {
+        let pc = ProvisionedConcurrency {
             baseline,
             schedules: schedules
                 .iter()
@@ -503,25 +506,22 @@ mod tests {
                 .collect(),
             target_utilization: None,
             max: None,
-        }
+        };
+        provisioned_month(&pc, 730, 5)
     }
 
     #[test]
     fn a_baseline_holds_all_month() {
-        let month = provisioned_month(&pc(2, &[]), 730, 5);
+        let month = play(2, &[]);
         assert_eq!(month.concurrency_seconds, 2.0 * 730.0 * 3600.0);
         assert_eq!(month.provisioned_seconds, 730.0 * 3600.0);
     }
 
     #[test]
     fn one_window_a_month_is_its_hours() {
-        let month = provisioned_month(
-            &pc(
-                0,
-                &[("cron(0 12 15 * ? *)", 100), ("cron(0 20 15 * ? *)", 0)],
-            ),
-            730,
-            5,
+        let month = play(
+            0,
+            &[("cron(0 12 15 * ? *)", 100), ("cron(0 20 15 * ? *)", 0)],
         );
         assert_eq!(month.concurrency_seconds, 100.0 * 8.0 * 3600.0);
         assert_eq!(month.provisioned_seconds, 8.0 * 3600.0);
@@ -531,17 +531,11 @@ mod tests {
     fn weekday_business_hours_count_the_weekdays_of_the_month() {
         // 730 hours from Monday the 1st: 30 days and 10 hours, so 22 full weekdays at 20 from
         // 08:00 to 20:00, plus 08:00-10:00 of Wednesday the 31st; 2 otherwise.
-        let month = provisioned_month(
-            &pc(
-                2,
-                &[
-                    ("cron(0 8 ? * MON-FRI *)", 20),
-                    ("cron(0 20 ? * MON-FRI *)", 2),
-                ],
-            ),
-            730,
-            5,
-        );
+        let weekdays = [
+            ("cron(0 8 ? * MON-FRI *)", 20),
+            ("cron(0 20 ? * MON-FRI *)", 2),
+        ];
+        let month = play(2, &weekdays);
         let busy = (22.0 * 12.0 + 2.0) * 3600.0;
         let expected = 20.0 * busy + 2.0 * (730.0 * 3600.0 - busy);
         assert_eq!(month.concurrency_seconds, expected);
@@ -549,26 +543,18 @@ mod tests {
 
     #[test]
     fn short_stretches_are_billed_in_five_minutes() {
-        let month = provisioned_month(
-            &pc(
-                0,
-                &[("cron(0 12 15 * ? *)", 10), ("cron(1 12 15 * ? *)", 0)],
-            ),
-            730,
-            5,
+        let month = play(
+            0,
+            &[("cron(0 12 15 * ? *)", 10), ("cron(1 12 15 * ? *)", 0)],
         );
         assert_eq!(month.concurrency_seconds, 10.0 * 5.0 * 60.0);
     }
 
     #[test]
     fn one_off_and_unsupported_schedules_are_reported() {
-        let month = provisioned_month(
-            &pc(
-                1,
-                &[("at(2027-01-01T00:00:00)", 50), ("cron(0 8 L * ? *)", 9)],
-            ),
-            730,
-            5,
+        let month = play(
+            1,
+            &[("at(2027-01-01T00:00:00)", 50), ("cron(0 8 L * ? *)", 9)],
         );
         assert_eq!(month.skipped.len(), 2);
         assert_eq!(month.concurrency_seconds, 730.0 * 3600.0);
@@ -578,39 +564,15 @@ mod tests {
     fn schedules_fire_on_the_wall_clock_of_their_time_zone() {
         // 12:00-20:00 on the 15th: in UTC, and in Tokyo (UTC+9, 03:00-11:00 UTC), the same eight
         // hours; a window that crosses the end of the month in Tokyo is cut there.
-        let utc = provisioned_month(
-            &pc(
-                0,
-                &[("cron(0 12 15 * ? *)", 10), ("cron(0 20 15 * ? *)", 0)],
-            ),
-            730,
-            5,
-        );
-        let tokyo = provisioned_month(
-            &pc_in(
-                0,
-                &[("cron(0 12 15 * ? *)", 10), ("cron(0 20 15 * ? *)", 0)],
-                Some("Asia/Tokyo"),
-            ),
-            730,
-            5,
-        );
+        let window = [("cron(0 12 15 * ? *)", 10), ("cron(0 20 15 * ? *)", 0)];
+        let utc = play(0, &window);
+        let tokyo = play_in(0, &window, Some("Asia/Tokyo"));
         assert_eq!(utc.concurrency_seconds, tokyo.concurrency_seconds);
         // On from 00:00 to 12:00 local on the 1st: 12 hours of the month in UTC; in Tokyo
         // (UTC+9) it is on from 15:00 UTC on the 30th of November to 03:00 UTC, so 3 hours.
-        let first_morning = |zone: Option<&str>| {
-            provisioned_month(
-                &pc_in(
-                    0,
-                    &[("cron(0 0 1 * ? *)", 10), ("cron(0 12 1 * ? *)", 0)],
-                    zone,
-                ),
-                730,
-                5,
-            )
-            .concurrency_seconds
-                / 36_000.0
-        };
+        let morning = [("cron(0 0 1 * ? *)", 10), ("cron(0 12 1 * ? *)", 0)];
+        let first_morning =
+            |zone: Option<&str>| play_in(0, &morning, zone).concurrency_seconds / 36_000.0;
         assert_eq!(first_morning(None), 12.0);
         assert_eq!(first_morning(Some("UTC")), 12.0);
         assert_eq!(first_morning(Some("Asia/Tokyo")), 3.0);

@@ -180,7 +180,8 @@ mod tests {
             observed(Queue, "removed-too"),
         ];
         let order: Vec<ResourceId> = want.iter().map(|d| d.id.clone()).collect();
-        let build = |targets: &[&str]| {
+        // The plan of `targets`, or of the whole stack for `None`, with the same options otherwise.
+        let build = |targets: Option<&[&str]>| {
             crate::plan::build_plan(
                 "s",
                 "us-east-1",
@@ -192,7 +193,8 @@ mod tests {
                     prune: true,
                     allow_mass_delete: true,
                     rules: crate::kinds::rules,
-                    targets: Some(targets.iter().map(|n| ResourceId::new(Queue, *n)).collect()),
+                    targets: targets
+                        .map(|names| names.iter().map(|n| ResourceId::new(Queue, *n)).collect()),
                     ..crate::plan::PlanOptions::default()
                 },
             )
@@ -203,7 +205,7 @@ mod tests {
                 .map(|a| (a.id.name.clone(), a.action))
                 .collect()
         };
-        let targeted = build(&["jobs", "dlq"]);
+        let targeted = build(Some(&["jobs", "dlq"]));
         assert_eq!(
             names(&targeted),
             [
@@ -214,25 +216,13 @@ mod tests {
         );
         assert_eq!(targeted.summary.changes(), 2);
         // A resource that left the spec is pruned only when it is itself a target.
-        let pruned = build(&["removed"]);
+        let pruned = build(Some(&["removed"]));
         assert_eq!(
             names(&pruned),
             [("removed".to_string(), ActionKind::Delete)]
         );
         // Without targets, everything is planned.
-        let all = crate::plan::build_plan(
-            "s",
-            "us-east-1",
-            "1",
-            &want,
-            &have,
-            &order,
-            &crate::plan::PlanOptions {
-                prune: true,
-                allow_mass_delete: true,
-                ..crate::plan::PlanOptions::default()
-            },
-        );
+        let all = build(None);
         assert_eq!(all.summary.changes(), 6);
     }
 

@@ -59,6 +59,35 @@ fn plan(desired: &[DesiredResource], observed: &[ObservedResource], options: Pla
     )
 }
 
+/// Whether one of the plan's refusals says `text`.
+fn refused_with(plan: &Plan, text: &str) -> bool {
+    plan.refusals.iter().any(|r| r.message.contains(text))
+}
+
+/// The hint of a refusal that must give one.
+fn hint_of(refusal: &Refusal) -> &str {
+    refusal
+        .hint
+        .as_deref()
+        .unwrap_or_else(|| panic!("a refusal without a hint: {refusal:?}"))
+}
+
+/// Options that let a plan delete more than half of the stack, or all of it.
+fn mass_delete() -> PlanOptions {
+    PlanOptions {
+        allow_mass_delete: true,
+        ..PlanOptions::default()
+    }
+}
+
+/// A destroy, past the mass-deletion guard.
+fn destroy_all() -> PlanOptions {
+    PlanOptions {
+        destroy: true,
+        ..mass_delete()
+    }
+}
+
 #[test]
 fn identical_props_plan_nothing() {
     let p = props(&[("memorySize", json!(128)), ("tags.team", json!("a"))]);
@@ -132,19 +161,14 @@ fn replacing_a_queue_is_refused_unless_allowed() {
     let refused = plan(&desired, &observed, PlanOptions::default());
     assert_eq!(refused.actions[0].action, ActionKind::Replace);
     assert_eq!(refused.refusals.len(), 1);
-    assert!(refused.refusals[0]
-        .hint
-        .as_deref()
-        .unwrap()
-        .contains("--allow-replace Queue/q"));
+    assert!(hint_of(&refused.refusals[0]).contains("--allow-replace Queue/q"));
 
     let allowed = plan(
         &desired,
         &observed,
         PlanOptions {
             allow_replace: [id(Kind::Queue, "q")].into(),
-            allow_mass_delete: true,
-            ..PlanOptions::default()
+            ..mass_delete()
         },
     );
     assert!(allowed.refusals.is_empty(), "{:?}", allowed.refusals);
@@ -184,11 +208,7 @@ fn a_foreign_resource_with_the_same_name_is_refused_and_never_changed() {
     assert!(result.refusals[0]
         .message
         .contains("does not belong to this stack"));
-    assert!(result.refusals[0]
-        .hint
-        .as_deref()
-        .unwrap()
-        .contains("slsctl.dev/adopt"));
+    assert!(hint_of(&result.refusals[0]).contains("slsctl.dev/adopt"));
 
     // Not even a destroy touches it.
     let destroy = plan(
@@ -258,10 +278,7 @@ fn pruning_follows_deletion_policies() {
         "a queue holding messages is not deleted"
     );
     assert!(
-        result
-            .refusals
-            .iter()
-            .any(|r| r.message.contains("holds 3 messages")),
+        refused_with(&result, "holds 3 messages"),
         "{:?}",
         result.refusals
     );
@@ -276,20 +293,23 @@ fn pruning_follows_deletion_policies() {
     assert!(position("gone") < position("empty"));
 }
 
+/// Queues `a` and `b`, wanted and in AWS alike: enough of a stack that one more resource's
+/// deletion is not a mass deletion.
+fn two_queues_in_sync() -> (Vec<DesiredResource>, Vec<ObservedResource>) {
+    let names = ["a", "b"];
+    (
+        names.map(|n| want(Kind::Queue, n, Props::new())).to_vec(),
+        names.map(|n| have(Kind::Queue, n, Props::new())).to_vec(),
+    )
+}
+
 #[test]
 fn a_retain_policy_recorded_on_the_resource_outlives_its_document() {
     let mut kept = have(Kind::Queue, "kept", Props::new());
     kept.deletion_policy = Some(DeletionPolicy::Retain);
     kept.messages = Some(0);
-    let desired = [
-        want(Kind::Queue, "a", Props::new()),
-        want(Kind::Queue, "b", Props::new()),
-    ];
-    let observed = [
-        kept,
-        have(Kind::Queue, "a", Props::new()),
-        have(Kind::Queue, "b", Props::new()),
-    ];
+    let (desired, others) = two_queues_in_sync();
+    let observed = [vec![kept], others].concat();
     let result = plan(&desired, &observed, PlanOptions::default());
     assert_eq!(result.actions.len(), 1);
     assert_eq!(result.actions[0].action, ActionKind::Release);
@@ -303,20 +323,13 @@ fn a_table_holding_items_is_released_by_default_and_its_items_named_when_deleted
         table.deletion_policy = policy;
         table
     };
-    let desired = [
-        want(Kind::Queue, "a", Props::new()),
-        want(Kind::Queue, "b", Props::new()),
-    ];
-    let others = [
-        have(Kind::Queue, "a", Props::new()),
-        have(Kind::Queue, "b", Props::new()),
-    ];
-    let observed = [vec![full(None)], others.to_vec()].concat();
+    let (desired, others) = two_queues_in_sync();
+    let observed = [vec![full(None)], others.clone()].concat();
     let result = plan(&desired, &observed, PlanOptions::default());
     assert_eq!(result.actions.len(), 1);
     assert_eq!(result.actions[0].action, ActionKind::Release);
 
-    let observed = [vec![full(Some(DeletionPolicy::Delete))], others.to_vec()].concat();
+    let observed = [vec![full(Some(DeletionPolicy::Delete))], others].concat();
     let result = plan(&desired, &observed, PlanOptions::default());
     assert_eq!(result.actions[0].action, ActionKind::Delete);
     assert_eq!(
@@ -352,10 +365,7 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
         .collect();
     let empty = plan(&[], &observed, PlanOptions::default());
     assert!(
-        empty
-            .refusals
-            .iter()
-            .any(|r| r.message.contains("holds no resources")),
+        refused_with(&empty, "holds no resources"),
         "{:?}",
         empty.refusals
     );
@@ -365,10 +375,7 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
         &observed,
         PlanOptions::default(),
     );
-    assert!(one_left
-        .refusals
-        .iter()
-        .any(|r| r.message.contains("3 of the stack's 4")));
+    assert!(refused_with(&one_left, "3 of the stack's 4"));
 
     let half = plan(
         &[
@@ -384,14 +391,7 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
         half.refusals
     );
 
-    let allowed = plan(
-        &[],
-        &observed,
-        PlanOptions {
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let allowed = plan(&[], &observed, mass_delete());
     assert!(allowed.refusals.is_empty());
     assert_eq!(allowed.summary.delete, 4);
 }
@@ -427,14 +427,7 @@ fn creates_follow_the_dependency_order_and_deletes_come_first() {
         have(Kind::Function, "x", Props::new()),
         have(Kind::Function, "y", Props::new()),
     ];
-    let result = plan(
-        &desired,
-        &observed,
-        PlanOptions {
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let result = plan(&desired, &observed, mass_delete());
     let names: Vec<&str> = result.actions.iter().map(|a| a.id.name.as_str()).collect();
     assert_eq!(names, ["old", "x", "y", "dlq", "main"]);
 }
@@ -509,15 +502,7 @@ fn redrive_and_trigger(jobs_messages: u64) -> (Vec<DesiredResource>, Vec<Observe
 #[test]
 fn destroy_deletes_queues_that_only_the_plans_own_deletions_point_at_in_one_run() {
     let (desired, observed) = redrive_and_trigger(0);
-    let result = plan(
-        &desired,
-        &observed,
-        PlanOptions {
-            destroy: true,
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let result = plan(&desired, &observed, destroy_all());
     assert!(result.refusals.is_empty(), "{:?}", result.refusals);
     let order: Vec<(String, ActionKind)> = result
         .actions
@@ -544,14 +529,7 @@ fn deletions_wait_for_their_referrers_even_when_the_spec_no_longer_orders_them()
         queue_with("b-jobs", 0, &[("c-more", "redrive")]),
         queue_with("c-more", 0, &[]),
     ];
-    let result = plan(
-        &[],
-        &observed,
-        PlanOptions {
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let result = plan(&[], &observed, mass_delete());
     assert!(result.refusals.is_empty(), "{:?}", result.refusals);
     let order: Vec<&str> = result.actions.iter().map(|a| a.id.name.as_str()).collect();
     assert_eq!(order, ["c-more", "b-jobs", "a-dlq"]);
@@ -560,15 +538,7 @@ fn deletions_wait_for_their_referrers_even_when_the_spec_no_longer_orders_them()
 #[test]
 fn a_queue_holding_messages_keeps_itself_and_its_dead_letter_queue_with_fitting_hints() {
     let (desired, observed) = redrive_and_trigger(3);
-    let result = plan(
-        &desired,
-        &observed,
-        PlanOptions {
-            destroy: true,
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let result = plan(&desired, &observed, destroy_all());
     let deleted: Vec<String> = result.actions.iter().map(|a| a.id.to_string()).collect();
     assert_eq!(deleted, ["Function/worker"], "the function still goes");
     let refusal = |name: &str| {
@@ -583,17 +553,14 @@ fn a_queue_holding_messages_keeps_itself_and_its_dead_letter_queue_with_fitting_
         jobs.message,
         "Queue/jobs is not deleted: it holds 3 messages"
     );
-    assert!(
-        jobs.hint.as_deref().unwrap().starts_with("drain it first"),
-        "{jobs:?}"
-    );
+    assert!(hint_of(jobs).starts_with("drain it first"), "{jobs:?}");
     let dlq = refusal("dlq");
     assert_eq!(
         dlq.message,
         "Queue/dlq is not deleted: the redrive of s-jobs still points at it (Queue/jobs not deleted)"
     );
     assert!(
-        !dlq.hint.as_deref().unwrap().contains("drain"),
+        !hint_of(dlq).contains("drain"),
         "an empty queue is not told to drain: {dlq:?}"
     );
     assert_eq!(result.refusals.len(), 2, "{:?}", result.refusals);
@@ -607,17 +574,10 @@ fn a_referrer_outside_the_plan_still_keeps_a_delete_if_empty_queue() {
         queue_with("jobs", 0, &[("worker", "trigger")]),
         have(Kind::Function, "worker", Props::new()),
     ];
-    let result = plan(
-        &desired,
-        &observed,
-        PlanOptions {
-            allow_mass_delete: true,
-            ..PlanOptions::default()
-        },
-    );
+    let result = plan(&desired, &observed, mass_delete());
     assert!(result.actions.is_empty(), "{:?}", result.actions);
     assert_eq!(result.refusals.len(), 1);
-    let hint = result.refusals[0].hint.as_deref().unwrap();
+    let hint = hint_of(&result.refusals[0]);
     assert!(hint.starts_with("remove what points at it first"), "{hint}");
 }
 

@@ -631,38 +631,28 @@ fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn candidates(name: &str) -> Vec<String> {
-        vec![
-            format!("refs/heads/{name}"),
-            format!("refs/tags/{name}"),
-            format!("refs/tags/{name}^{{}}"),
-        ]
+    /// The tip `pick_tip` finds for `v1` in `listed` (`git ls-remote` output).
+    fn tip_of_v1(listed: &str) -> Option<Tip> {
+        let candidates = ["refs/heads/v1", "refs/tags/v1", "refs/tags/v1^{}"].map(String::from);
+        pick_tip(listed, &candidates)
+    }
+
+    fn tip(full_ref: &str, commit: &str) -> Option<Tip> {
+        Some(Tip {
+            full_ref: full_ref.into(),
+            commit: commit.into(),
+        })
     }
 
     #[test]
     fn a_branch_wins_and_an_annotated_tag_resolves_to_its_commit() {
         let listed = "aaa\trefs/heads/v1\nbbb\trefs/tags/v1\nccc\trefs/tags/v1^{}\n";
-        assert_eq!(
-            pick_tip(listed, &candidates("v1")),
-            Some(Tip {
-                full_ref: "refs/heads/v1".into(),
-                commit: "aaa".into()
-            })
-        );
+        assert_eq!(tip_of_v1(listed), tip("refs/heads/v1", "aaa"));
         let tags = "bbb\trefs/tags/v1\nccc\trefs/tags/v1^{}\n";
-        assert_eq!(
-            pick_tip(tags, &candidates("v1")),
-            Some(Tip {
-                full_ref: "refs/tags/v1".into(),
-                commit: "ccc".into()
-            })
-        );
+        assert_eq!(tip_of_v1(tags), tip("refs/tags/v1", "ccc"));
         let lightweight = "bbb\trefs/tags/v1\n";
-        assert_eq!(
-            pick_tip(lightweight, &candidates("v1")).unwrap().commit,
-            "bbb"
-        );
-        assert_eq!(pick_tip("", &candidates("v1")), None);
+        assert_eq!(tip_of_v1(lightweight).unwrap().commit, "bbb");
+        assert_eq!(tip_of_v1(""), None);
     }
 
     #[test]

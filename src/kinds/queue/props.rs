@@ -19,45 +19,29 @@ pub(crate) fn queue_props(
         let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
         props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
     }
-    props.insert("fifo".into(), FieldValue::known(q.fifo));
-    props.insert(
-        "visibilityTimeout".into(),
-        FieldValue::known(q.visibility_timeout),
-    );
-    props.insert(
-        "messageRetentionPeriod".into(),
-        FieldValue::known(q.message_retention_period),
-    );
-    props.insert("delaySeconds".into(), FieldValue::known(q.delay_seconds));
-    props.insert(
-        "maximumMessageSize".into(),
-        FieldValue::known(q.maximum_message_size),
-    );
-    props.insert(
-        "receiveMessageWaitTime".into(),
-        FieldValue::known(q.receive_message_wait_time),
-    );
+    // The attributes every queue has, and those only a FIFO queue has, as they are read back.
+    let mut attributes = vec![
+        ("fifo", json!(q.fifo)),
+        ("visibilityTimeout", json!(q.visibility_timeout)),
+        ("messageRetentionPeriod", json!(q.message_retention_period)),
+        ("delaySeconds", json!(q.delay_seconds)),
+        ("maximumMessageSize", json!(q.maximum_message_size)),
+        ("receiveMessageWaitTime", json!(q.receive_message_wait_time)),
+    ];
     if q.fifo {
-        props.insert(
-            "contentBasedDeduplication".into(),
-            FieldValue::known(q.content_based_deduplication),
-        );
-        props.insert(
-            "deduplicationScope".into(),
-            FieldValue::known(
-                q.deduplication_scope
-                    .clone()
-                    .unwrap_or_else(|| "queue".into()),
+        let scope = q.deduplication_scope.as_deref().unwrap_or("queue");
+        let throughput = q.fifo_throughput_limit.as_deref().unwrap_or("perQueue");
+        attributes.extend([
+            (
+                "contentBasedDeduplication",
+                json!(q.content_based_deduplication),
             ),
-        );
-        props.insert(
-            "fifoThroughputLimit".into(),
-            FieldValue::known(
-                q.fifo_throughput_limit
-                    .clone()
-                    .unwrap_or_else(|| "perQueue".into()),
-            ),
-        );
+            ("deduplicationScope", json!(scope)),
+            ("fifoThroughputLimit", json!(throughput)),
+        ]);
+    }
+    for (field, value) in attributes {
+        props.insert(field.into(), FieldValue::known(value));
     }
     match &q.encryption {
         QueueEncryption::None => {
