@@ -75,6 +75,7 @@ pub fn sensitive_digest(value: &str) -> String {
 
 /// What one resource's desired props are computed from: the stack, the resource, its model
 /// (the kind's own type) and where it is deployed.
+#[derive(Clone, Copy)]
 pub struct Wanted<'a, M> {
     pub stack: &'a Stack,
     pub resource: &'a Resource,

@@ -80,7 +80,7 @@ pub(crate) trait ResourceKind: DocumentKind {
 }
 
 /// The parts every kind's module has under the same names: `wire::<Kind>SpecWire`,
-/// `validate::validate`, `observe::OBSERVER` and `apply::run`, and its variant of
+/// `validate::validate`, `props::props`, `observe::OBSERVER` and `apply::run`, and its variant of
 /// [`ResourceSpec`]. [`kind_module!`] writes this impl from the kind's name, so a kind states
 /// only what is its own ([`TypedKind`]).
 pub(crate) trait KindModule: Sync + 'static {
@@ -88,8 +88,12 @@ pub(crate) trait KindModule: Sync + 'static {
     type Wire: ResourceSpecWire + schemars::JsonSchema;
     /// Its domain type, what [`KindModule::VALIDATE`] builds.
     type Model;
+    /// The one-line description of its documents in the JSON Schema (its doc comment).
+    const DESCRIPTION: &'static str;
     /// The checks of its own document, building its domain type.
     const VALIDATE: ValidateFn<Self>;
+    /// Its desired props, ownership tags aside (`props::props`).
+    const PROPS: PropsFn<Self>;
     /// See [`ResourceKind::observer`].
     const OBSERVER: &'static observe::Observer;
     /// See [`ResourceKind::apply`].
@@ -100,14 +104,25 @@ pub(crate) trait KindModule: Sync + 'static {
     fn model_of(spec: &ResourceSpec) -> Option<&Self::Model>;
 }
 
-/// `kind_module!(QueueKind: wire::QueueSpecWire => Queue)`: the [`KindModule`] impl of a kind
-/// whose model is `model::Queue`, held in `ResourceSpec::Queue`.
+/// ```ignore
+/// kind_module! {
+///     /// An SQS queue.
+///     pub struct QueueKind: wire::QueueSpecWire => Queue;
+/// }
+/// ```
+/// declares `QueueKind` and its [`KindModule`] impl: its model is `model::Queue`, held in
+/// `ResourceSpec::Queue`, and its one-line doc is its description in the JSON Schema.
 macro_rules! kind_module {
-    ($kind:ident: $wire:ty => $variant:ident) => {
+    (#[doc = $description:literal] pub struct $kind:ident: $wire:ty => $variant:ident;) => {
+        #[doc = $description]
+        pub struct $kind;
+
         impl $crate::kinds::KindModule for $kind {
             type Wire = $wire;
             type Model = $crate::model::$variant;
+            const DESCRIPTION: &'static str = $description;
             const VALIDATE: $crate::kinds::ValidateFn<Self> = validate::validate;
+            const PROPS: $crate::kinds::PropsFn<Self> = props::props;
             const OBSERVER: &'static $crate::kinds::observe::Observer = &observe::OBSERVER;
             const APPLY: $crate::kinds::ApplyFn = |ctx, action| Box::pin(apply::run(ctx, action));
 
@@ -130,12 +145,8 @@ pub(crate) use kind_module;
 /// below turn it into a [`ResourceKind`], so the downcast, the parsing, the schema and the
 /// ownership tags are written once rather than once per kind.
 pub(crate) trait TypedKind: KindModule {
-    /// The one-line description of its documents in the JSON Schema.
-    const DESCRIPTION: &'static str;
     /// See [`ResourceKind::rules`].
     const RULES: KindRules;
-    /// Its desired props, ownership tags aside.
-    const PROPS: PropsFn<Self>;
     /// Whether its resources carry the stack's ownership tags (a layer version cannot be
     /// tagged).
     const TAGGED: bool = true;
@@ -286,7 +297,11 @@ impl<T: TypedKind> ResourceKind for T {
     }
 
     fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value {
-        crate::spec::schema::document_schema::<T::Wire>(generator, T::Wire::KIND, T::DESCRIPTION)
+        crate::spec::schema::document_schema::<T::Wire>(
+            generator,
+            T::Wire::KIND,
+            T::DESCRIPTION.trim(),
+        )
     }
 
     fn desired_props(

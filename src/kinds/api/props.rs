@@ -1,12 +1,15 @@
 //! The Api kind's desired props: routes, the invoke permissions they need, the deployment's
 //! digest, the stage and the custom domain.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use serde_json::{json, Value};
 
 use crate::kinds::desired::{
     api_permission_id, function_of_arn, invoke_arn, permission_value, Context,
 };
-use crate::model::{Api, Resource, Stack};
+use crate::model::Api;
 use crate::plan::{FieldValue, Props};
 
 /// The execute-api ARN an API's invocations come from, any stage, method and route.
@@ -17,13 +20,14 @@ pub fn api_source_arn(ctx: &Context, api_id: &str) -> String {
     )
 }
 
-pub(crate) fn api_props(
-    stack: &Stack,
-    ctx: &Context,
-    resource: &Resource,
-    a: &Api,
-    props: &mut Props,
-) {
+/// The props the spec wants for one Api, ownership tags aside.
+pub(crate) fn props(w: &Wanted<'_, Api>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+    let Wanted {
+        stack,
+        ctx,
+        resource,
+        model: a,
+    } = *w;
     props.insert(
         "description".into(),
         FieldValue::known(a.description.clone()),

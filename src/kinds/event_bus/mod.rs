@@ -7,18 +7,16 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, PropsFn, TypedKind};
+use super::{kind_module, stateless, Checks, TypedKind};
 use crate::plan::KindRules;
 
-/// The EventBus kind.
-pub struct EventBusKind;
-
-kind_module!(EventBusKind: wire::EventBusSpecWire => EventBus);
+kind_module! {
+    /// An EventBridge bus, with an optional archive.
+    pub struct EventBusKind: wire::EventBusSpecWire => EventBus;
+}
 
 impl TypedKind for EventBusKind {
-    const DESCRIPTION: &'static str = "An EventBridge bus, with an optional archive.";
     const RULES: KindRules = stateless(3, &[]);
-    const PROPS: PropsFn<Self> = |w, props, _| props::event_bus_props(w.model, props);
     const CHECKS: Checks<Self::Wire> = Checks {
         physical_name: Some(checks::physical_name),
         traffic: Some(checks::traffic),

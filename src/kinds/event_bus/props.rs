@@ -1,9 +1,18 @@
 //! The EventBus kind's desired props: its description and its archive.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use crate::model::EventBus;
 use crate::plan::{FieldValue, Props};
 
-pub(crate) fn event_bus_props(b: &EventBus, props: &mut Props) {
+/// The props the spec wants for one EventBus, ownership tags aside.
+pub(crate) fn props(
+    w: &Wanted<'_, EventBus>,
+    props: &mut Props,
+    _sensitive: &mut BTreeSet<String>,
+) {
+    let Wanted { model: b, .. } = *w;
     props.insert(
         "description".into(),
         FieldValue::known(b.description.clone()),

@@ -1,6 +1,7 @@
 //! The props a Function's spec wants: configuration, code, environment, triggers, invoke
 //! permissions and the alias with its version digest.
 
+use crate::kinds::desired::Wanted;
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
@@ -12,14 +13,15 @@ use crate::kinds::desired::{
 use crate::model::*;
 use crate::plan::{FieldValue, Props};
 
-pub(crate) fn function_props(
-    stack: &Stack,
-    f: &Function,
-    ctx: &Context,
-    props: &mut Props,
-    sensitive: &mut BTreeSet<String>,
-    id: &ResourceId,
-) {
+/// The props the spec wants for one Function, ownership tags aside.
+pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut BTreeSet<String>) {
+    let Wanted {
+        stack,
+        resource,
+        model: f,
+        ctx,
+    } = *w;
+    let id = &resource.id;
     let image = matches!(f.code, Code::Image(_));
     props.insert(
         "packageType".into(),
@@ -198,6 +200,14 @@ pub(crate) fn function_props(
                 }
             }
         }
+    }
+    // The managed alias is also a tag: observation reads the aliases only of functions that
+    // carry it (or whose spec has one), even once the alias has left the spec.
+    if let Some(alias) = &f.alias {
+        props.insert(
+            format!("tags.{}", crate::kinds::desired::TAG_ALIAS),
+            FieldValue::known(alias.name.clone()),
+        );
     }
 }
 

@@ -1,12 +1,22 @@
 //! The props a Layer's spec wants.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use serde_json::{json, Value};
 
-use crate::kinds::desired::Context;
 use crate::model::*;
 use crate::plan::{FieldValue, Props};
 
-pub(crate) fn layer_props(l: &Layer, ctx: &Context, id: &ResourceId, props: &mut Props) {
+/// The props the spec wants for one Layer, ownership tags aside.
+pub(crate) fn props(w: &Wanted<'_, Layer>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+    let Wanted {
+        resource,
+        model: l,
+        ctx,
+        ..
+    } = *w;
+    let id = &resource.id;
     props.insert(
         "content.sha256".into(),
         ctx.layer_sha256

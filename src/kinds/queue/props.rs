@@ -1,18 +1,22 @@
 //! The props a Queue's spec wants, written the way observation reads them back.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use serde_json::json;
 
-use crate::kinds::desired::{queue_statement, reference_arn, rule_sources, Context};
-use crate::model::{Queue, QueueEncryption, Reference, Resource, ResourceSpec, Stack};
+use crate::kinds::desired::{queue_statement, reference_arn, rule_sources};
+use crate::model::{Queue, QueueEncryption, Reference, ResourceSpec};
 use crate::plan::{FieldValue, Props};
 
-pub(crate) fn queue_props(
-    stack: &Stack,
-    resource: &Resource,
-    q: &Queue,
-    ctx: &Context,
-    props: &mut Props,
-) {
+/// The props the spec wants for one Queue, ownership tags aside.
+pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+    let Wanted {
+        stack,
+        resource,
+        model: q,
+        ctx,
+    } = *w;
     let queue_arn = ctx.arn("sqs", &resource.physical_name);
     for (_, source) in rule_sources(stack, ctx, &resource.id) {
         let statement = queue_statement(&queue_arn, &source);

@@ -1,12 +1,22 @@
 //! The Rule kind's desired props: its bus, trigger, state and one JSON value per target.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use serde_json::json;
 
-use crate::kinds::desired::{invoke_arn, reference_arn, rule_bus_name, Context};
-use crate::model::{Rule, RuleTrigger, Stack, TargetInput};
+use crate::kinds::desired::{invoke_arn, reference_arn, rule_bus_name};
+use crate::model::{Rule, RuleTrigger, TargetInput};
 use crate::plan::{FieldValue, Props};
 
-pub(crate) fn rule_props(stack: &Stack, ctx: &Context, r: &Rule, props: &mut Props) {
+/// The props the spec wants for one Rule, ownership tags aside.
+pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+    let Wanted {
+        stack,
+        model: r,
+        ctx,
+        ..
+    } = *w;
     props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
     match &r.trigger {
         RuleTrigger::Pattern(pattern) => {

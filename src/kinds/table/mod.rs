@@ -8,16 +8,15 @@ mod update;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, Checks, PropsFn, TypedKind};
+use super::{holding, kind_module, Checks, TypedKind};
 use crate::plan::KindRules;
 
-/// The Table kind.
-pub struct TableKind;
-
-kind_module!(TableKind: wire::TableSpecWire => Table);
+kind_module! {
+    /// A DynamoDB table.
+    pub struct TableKind: wire::TableSpecWire => Table;
+}
 
 impl TypedKind for TableKind {
-    const DESCRIPTION: &'static str = "A DynamoDB table.";
     const RULES: KindRules = holding(
         "items",
         1,
@@ -29,7 +28,6 @@ impl TypedKind for TableKind {
             ("sortKey", "DynamoDB cannot change a table's key schema"),
         ],
     );
-    const PROPS: PropsFn<Self> = |w, props, _| props::table_props(w.model, w.ctx, props);
     const CHECKS: Checks<Self::Wire> = Checks {
         physical_name: Some(checks::physical_name),
         entry_facts: Some(checks::entry_facts),

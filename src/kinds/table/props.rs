@@ -1,5 +1,8 @@
 //! The props a Table's spec wants, written the way observation reads them back.
 
+use std::collections::BTreeSet;
+
+use crate::kinds::desired::Wanted;
 use serde_json::{json, Value};
 
 use crate::kinds::desired::Context;
@@ -51,8 +54,10 @@ pub fn table_sse_value(sse: &TableSse, ctx: &Context) -> String {
     }
 }
 
-/// A table's props, as `aws::describe` reads them back.
-pub(crate) fn table_props(t: &Table, ctx: &Context, props: &mut Props) {
+/// The props the spec wants for one Table, ownership tags aside, written as `aws::describe`
+/// reads them back.
+pub(crate) fn props(w: &Wanted<'_, Table>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+    let Wanted { model: t, ctx, .. } = *w;
     props.insert(
         "partitionKey".into(),
         FieldValue::known(key_value(&t.partition_key)),
