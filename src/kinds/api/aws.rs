@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types::{
-    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation, RestApi,
 };
 use serde_json::{json, Value};
 
@@ -33,38 +33,39 @@ pub struct LiveApi {
 
 /// All REST APIs of the account and region (500 a page, tags included).
 pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let apis = clients
         .apigateway
         .get_rest_apis()
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for api in page.items() {
-            let mut props = Props::new();
-            props.insert(
-                "description".into(),
-                FieldValue::known(api.description().unwrap_or_default()),
-            );
-            let endpoint = api
-                .endpoint_configuration()
-                .and_then(|e| e.types().first())
-                .map_or("EDGE", |t| t.as_str());
-            props.insert("endpointType".into(), FieldValue::known(endpoint));
-            let tags = tag_map(api.tags());
-            insert_tag_props(&mut props, &tags);
-            out.push(LiveApi {
-                id: api.id().unwrap_or_default().to_string(),
-                name: api.name().unwrap_or_default().to_string(),
-                tags,
-                props,
-                resources: BTreeMap::new(),
-            });
-        }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(apis.iter().map(live_api).collect())
+}
+
+fn live_api(api: &RestApi) -> LiveApi {
+    let mut props = Props::new();
+    props.insert(
+        "description".into(),
+        FieldValue::known(api.description().unwrap_or_default()),
+    );
+    let endpoint = api
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map_or("EDGE", |t| t.as_str());
+    props.insert("endpointType".into(), FieldValue::known(endpoint));
+    let tags = tag_map(api.tags());
+    insert_tag_props(&mut props, &tags);
+    LiveApi {
+        id: api.id().unwrap_or_default().to_string(),
+        name: api.name().unwrap_or_default().to_string(),
+        tags,
+        props,
+        resources: BTreeMap::new(),
     }
-    Ok(out)
 }
 
 /// The Lambda function ARN inside a proxy integration URI.
@@ -84,31 +85,32 @@ pub fn integration_uri(region: &str, function_arn: &str) -> String {
 
 /// Read the routes, the resource tree and the stage of an API into its props.
 pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
-    let mut pages = clients
+    let resources = clients
         .apigateway
         .get_resources()
         .rest_api_id(&api.id)
         .embed("methods")
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for resource in page.items() {
-            let path = resource.path().unwrap_or("/").to_string();
-            api.resources
-                .insert(path.clone(), resource.id().unwrap_or_default().to_string());
-            for (method, details) in resource.resource_methods().into_iter().flatten() {
-                let target = details
-                    .method_integration()
-                    .and_then(|i| i.uri())
-                    .and_then(function_of)
-                    .unwrap_or_default();
-                api.props.insert(
-                    format!("routes[{method} {path}]"),
-                    FieldValue::known(target),
-                );
-            }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    for resource in resources {
+        let path = resource.path().unwrap_or("/").to_string();
+        api.resources
+            .insert(path.clone(), resource.id().unwrap_or_default().to_string());
+        for (method, details) in resource.resource_methods().into_iter().flatten() {
+            let target = details
+                .method_integration()
+                .and_then(|i| i.uri())
+                .and_then(function_of)
+                .unwrap_or_default();
+            api.props.insert(
+                format!("routes[{method} {path}]"),
+                FieldValue::known(target),
+            );
         }
     }
     let stages = clients
@@ -570,28 +572,28 @@ pub struct LiveDomain {
 
 /// Every custom domain of the account and region (500 a page, tags included).
 pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let domains = clients
         .apigateway
         .get_domain_names()
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for domain in page.items() {
-            out.push(LiveDomain {
-                name: domain.domain_name().unwrap_or_default().to_string(),
-                certificate: domain
-                    .regional_certificate_arn()
-                    .or(domain.certificate_arn())
-                    .unwrap_or_default()
-                    .to_string(),
-                tags: tag_map(domain.tags()),
-            });
-        }
-    }
-    Ok(out)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(domains
+        .iter()
+        .map(|domain| LiveDomain {
+            name: domain.domain_name().unwrap_or_default().to_string(),
+            certificate: domain
+                .regional_certificate_arn()
+                .or(domain.certificate_arn())
+                .unwrap_or_default()
+                .to_string(),
+            tags: tag_map(domain.tags()),
+        })
+        .collect())
 }
 
 /// The API's domain as one JSON value: name, certificate, base path (`(none)` for the root), and

@@ -24,34 +24,27 @@ pub struct LiveMapping {
 pub async fn list_mappings(
     clients: &Clients,
 ) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let mappings = clients
         .lambda
         .list_event_source_mappings()
         .max_items(100)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for mapping in page.event_source_mappings() {
-            let (Some(uuid), Some(function_arn), Some(source_arn)) = (
-                mapping.uuid(),
-                mapping.function_arn(),
-                mapping.event_source_arn(),
-            ) else {
-                continue;
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(mappings
+        .into_iter()
+        .filter_map(|mapping| {
+            let live = LiveMapping {
+                uuid: mapping.uuid()?.to_string(),
+                function_arn: mapping.function_arn()?.to_string(),
+                source_arn: mapping.event_source_arn()?.to_string(),
             };
-            out.push((
-                LiveMapping {
-                    uuid: uuid.to_string(),
-                    function_arn: function_arn.to_string(),
-                    source_arn: source_arn.to_string(),
-                },
-                mapping.clone(),
-            ));
-        }
-    }
-    Ok(out)
+            Some((live, mapping))
+        })
+        .collect())
 }
 
 /// The props of one trigger, as `kinds::function::props` writes them.
