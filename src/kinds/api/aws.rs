@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
+use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -517,45 +517,34 @@ pub async fn tag(
     partition: &str,
     region: &str,
     id: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
+    change: TagChange,
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
-    tag_arn(clients, &arn, add, remove).await
+    tag_arn(clients, &arn, change).await
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-async fn tag_arn(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
+/// Tag changes (see [`TagChange::apply`]).
+async fn tag_arn(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .apply(
+            |tags| {
                 clients
                     .apigateway
                     .tag_resource()
                     .resource_arn(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .apigateway
                     .untag_resource()
                     .resource_arn(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
