@@ -102,6 +102,19 @@ where
     }
 }
 
+/// The configuration override of a Lambda call that [`create_at_most_once`] makes: without the
+/// SDK's own retries (`.customize().config_override(lambda_without_retries())`).
+pub fn lambda_without_retries() -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
+/// The same for an API Gateway call (see [`lambda_without_retries`]).
+pub fn apigateway_without_retries() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 /// Retry `call` while AWS answers with a state it documents as passing: a table whose backups
 /// are not ready yet, a queue name in its 60 s cooldown, a role IAM has not propagated. `passing`
 /// recognises those answers and says what is being waited for; the first wait is announced

@@ -204,10 +204,7 @@ async fn send_create(
         )
         .set_tags(Some(tags))
         .customize()
-        .config_override(
-            aws_sdk_apigateway::config::Builder::default()
-                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-        )
+        .config_override(crate::aws::apigateway_without_retries())
         .send()
         .await
         .classified()?;
@@ -288,10 +285,7 @@ pub async fn ensure_resources(
                     .parent_id(&parent_id)
                     .path_part(part)
                     .customize()
-                    .config_override(
-                        aws_sdk_apigateway::config::Builder::default()
-                            .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-                    )
+                    .config_override(crate::aws::apigateway_without_retries())
                     .send()
                     .await
                     .map(|created| created.id().unwrap_or_default().to_string())
@@ -410,10 +404,7 @@ pub async fn deploy(
             .stage_name(stage)
             .description(&description)
             .customize()
-            .config_override(
-                aws_sdk_apigateway::config::Builder::default()
-                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-            )
+            .config_override(crate::aws::apigateway_without_retries())
             .send()
             .await
             .done()

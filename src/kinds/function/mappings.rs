@@ -173,10 +173,7 @@ async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), 
         )
         .enabled(t.enabled)
         .customize()
-        .config_override(
-            aws_sdk_lambda::config::Builder::default()
-                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-        )
+        .config_override(crate::aws::lambda_without_retries())
         .send()
         .await
         .done()

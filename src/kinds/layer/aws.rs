@@ -139,10 +139,7 @@ pub async fn publish_layer(
             ))
             .set_license_info(license.map(str::to_string))
             .customize()
-            .config_override(
-                aws_sdk_lambda::config::Builder::default()
-                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-            )
+            .config_override(crate::aws::lambda_without_retries())
             .send()
             .await
             .classified()?;
