@@ -52,6 +52,20 @@ impl ApplyCtx {
             .unwrap_or_else(|e| e.into_inner())
             .push(cleanup);
     }
+
+    /// The ARNs (and ids) known so far, as of now.
+    pub fn context_now(&self) -> Context {
+        self.context
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Record what this apply made (an API's id, a layer version's ARN), so that the references
+    /// to it resolve from now on.
+    pub fn learn(&self, update: impl FnOnce(&mut Context)) {
+        update(&mut self.context.lock().unwrap_or_else(|e| e.into_inner()));
+    }
 }
 
 /// Something an action leaves for the end of the apply, because another resource may still use it
@@ -72,12 +86,7 @@ impl std::fmt::Debug for Deferred {
 
 /// The desired resource as of now: references to resources created during this apply resolve.
 pub fn desired_now(shared: &ApplyCtx, id: &ResourceId) -> Option<DesiredResource> {
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    desired_resources(&shared.prepared.stack, &context)
+    desired_resources(&shared.prepared.stack, &shared.context_now())
         .into_iter()
         .find(|d| &d.id == id)
 }

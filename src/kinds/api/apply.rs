@@ -83,12 +83,9 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     tags_of(&want.props),
                 )
                 .await?;
-                shared
-                    .context
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .api_ids
-                    .insert(action.id.clone(), id.clone());
+                shared.learn(|context| {
+                    context.api_ids.insert(action.id.clone(), id.clone());
+                });
                 id
             } else {
                 live_id

@@ -110,11 +110,7 @@ fn wanted_triggers(
     let ResourceSpec::Function(f) = &resource.spec else {
         return Ok(out);
     };
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let context = shared.context_now();
     for trigger in &f.triggers {
         let arn = match crate::kinds::desired::reference_arn(
             &shared.prepared.stack,

@@ -187,7 +187,10 @@ pub async fn update_mapping(
     uuid: &str,
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
-    with_mapping_settled(clients, uuid, || async {
+    // While Lambda refuses it because the mapping is in transition (`ResourceInUseException`),
+    // wait for the mapping to settle and try again.
+    let settled = || wait_mapping_settled(clients, uuid);
+    retry_after_conflict(settled, || async {
         clients
             .lambda
             .update_event_source_mapping()
@@ -214,8 +217,9 @@ pub async fn update_mapping(
 }
 
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
+    let settled = || wait_mapping_settled(clients, uuid);
     gone_is_done(
-        with_mapping_settled(clients, uuid, || async {
+        retry_after_conflict(settled, || async {
             clients
                 .lambda
                 .delete_event_source_mapping()
@@ -230,20 +234,6 @@ pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsErro
 
 /// How long a mapping may stay in `Creating`, `Updating`, `Enabling` or `Disabling`.
 const MAPPING_SETTLE_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Run `call`; while Lambda refuses it because the mapping is in transition
-/// (`ResourceInUseException`), wait for the mapping to settle and try again.
-async fn with_mapping_settled<T, F, Fut>(
-    clients: &Clients,
-    uuid: &str,
-    call: F,
-) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    retry_after_conflict(|| wait_mapping_settled(clients, uuid), call).await
-}
 
 /// Wait until a mapping is in a steady state (`Enabled` or `Disabled`), or gone.
 pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
