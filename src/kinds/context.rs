@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 use serde_json::Value;
 
 use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
@@ -209,6 +210,11 @@ where
         }
         Ok(())
     }
+}
+
+/// A request builder's error (a required field left unset: a bug here, never AWS's answer).
+pub fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
+    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
 }
 
 pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {

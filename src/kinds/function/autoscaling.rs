@@ -14,9 +14,9 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::entry_key;
+use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
 use crate::plan::{DesiredResource, FieldValue, Props};
@@ -199,18 +199,15 @@ pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<
 }
 
 pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<(), AwsError> {
-    let configuration = TargetTrackingScalingPolicyConfiguration::builder()
-        .target_value(target)
-        .predefined_metric_specification(
-            PredefinedMetricSpecification::builder()
-                .predefined_metric_type(MetricType::LambdaProvisionedConcurrencyUtilization)
-                .build()
-                .map_err(|e| {
-                    AwsError::new("build request", ErrorKind::Validation, e.to_string())
-                })?,
-        )
-        .build()
-        .map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))?;
+    let metric = PredefinedMetricSpecification::builder()
+        .predefined_metric_type(MetricType::LambdaProvisionedConcurrencyUtilization)
+        .build();
+    let configuration = built(
+        TargetTrackingScalingPolicyConfiguration::builder()
+            .target_value(target)
+            .predefined_metric_specification(built(metric)?)
+            .build(),
+    )?;
     clients
         .autoscaling
         .put_scaling_policy()

@@ -11,20 +11,15 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_eventbridge::types::{
     DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Tag, Target,
 };
-use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::TagChange;
+use crate::kinds::context::{built, TagChange};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 pub const DEFAULT_EVENT_AGE: i64 = 86_400;
-
-fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
-    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
-}
 
 /// A JSON document held as a string by AWS, parsed for structural comparison.
 fn parse_json(text: Option<&str>) -> Value {

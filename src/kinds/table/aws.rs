@@ -12,12 +12,11 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, SseSpecification, SseType, StreamSpecification, StreamViewType,
     TableClass, TableStatus, Tag, TimeToLiveSpecification,
 };
-use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, waited, TagChange};
+use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -26,10 +25,6 @@ pub use super::update::{update, update_steps};
 
 /// How long an index or a table may take to become ACTIVE.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(1800);
-
-pub(super) fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
-    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
-}
 
 /// A table as read from AWS.
 #[derive(Clone, Debug)]
