@@ -38,14 +38,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             )
             .await?;
             let archive = archive_of(&want.props);
-            events::put_archive(
-                clients,
-                &want.physical_name,
-                &arn,
-                archive.as_ref().map(|(p, d)| (p, *d)),
-                false,
-            )
-            .await
+            events::put_archive(clients, &want.physical_name, &arn, archive.as_ref(), false).await
         }
         ActionKind::Update | ActionKind::Adopt => {
             let want = wanted_now(shared, &action.id)?;
@@ -67,7 +60,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     clients,
                     &action.physical_name,
                     &arn,
-                    archive.as_ref().map(|(p, d)| (p, *d)),
+                    archive.as_ref(),
                     exists,
                 )
                 .await?;
