@@ -162,7 +162,25 @@ pub async fn create(
     tags: HashMap<String, String>,
 ) -> Result<String, AwsError> {
     // A REST API has no unique name: a retry after a lost answer would make a second one.
-    let create = || send_create(clients, name, description, endpoint, tags.clone());
+    let create = || async {
+        let output = clients
+            .apigateway
+            .create_rest_api()
+            .name(name)
+            .description(description)
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(EndpointType::from(endpoint))
+                    .build(),
+            )
+            .set_tags(Some(tags.clone()))
+            .customize()
+            .config_override(crate::aws::apigateway_without_retries())
+            .send()
+            .await
+            .classified()?;
+        Ok(output.id().unwrap_or_default().to_string())
+    };
     let existing = || find_created(clients, name, &tags);
     crate::aws::create_at_most_once(create, existing).await
 }
@@ -183,32 +201,6 @@ async fn find_created(
         .into_iter()
         .find(ours)
         .map(|api| api.id))
-}
-
-async fn send_create(
-    clients: &Clients,
-    name: &str,
-    description: &str,
-    endpoint: &str,
-    tags: HashMap<String, String>,
-) -> Result<String, AwsError> {
-    let output = clients
-        .apigateway
-        .create_rest_api()
-        .name(name)
-        .description(description)
-        .endpoint_configuration(
-            EndpointConfiguration::builder()
-                .types(EndpointType::from(endpoint))
-                .build(),
-        )
-        .set_tags(Some(tags))
-        .customize()
-        .config_override(crate::aws::apigateway_without_retries())
-        .send()
-        .await
-        .classified()?;
-    Ok(output.id().unwrap_or_default().to_string())
 }
 
 pub(crate) fn patch(path: &str, value: String) -> PatchOperation {
