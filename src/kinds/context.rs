@@ -114,16 +114,6 @@ pub fn observed_arn(shared: &ApplyCtx, id: &ResourceId) -> String {
         .unwrap_or_default()
 }
 
-/// A call whose answer the caller does not need: `()`, or its error classified.
-pub async fn sent<T, E>(
-    call: impl Future<Output = Result<T, SdkError<E, Response>>>,
-) -> Result<(), AwsError>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    call.await.done()
-}
-
 /// A waiter's outcome, its calls counted as a waiter's; a failure (the wait timing out, or an
 /// error on the way) is reported as `what`.
 pub async fn waited<T, E>(
