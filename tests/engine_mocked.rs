@@ -986,8 +986,10 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
         "aws",
         "eu-west-1",
         "a1b2c3",
-        [("team".to_string(), "payments".to_string())].into(),
-        vec!["cost-centre".to_string()],
+        slsctl::kinds::context::TagChange {
+            add: [("team".to_string(), "payments".to_string())].into(),
+            remove: vec!["cost-centre".to_string()],
+        },
     )
     .await
     .expect("both requests matched");

@@ -281,10 +281,19 @@ mod tests {
         (clients, bus)
     }
 
-    #[tokio::test]
-    async fn each_operation_is_counted_once_under_slsctl_s_key() {
-        let (clients, bus) = mocked();
-        // Plain SDK calls: nothing at the call site counts them.
+    /// The Lambda read the limiter tests repeat, sent through `clients`.
+    async fn list_aliases(clients: &Clients) {
+        clients
+            .lambda
+            .list_aliases()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// A Lambda read with a limiter of its own, sent through `clients`.
+    async fn get_function(clients: &Clients) {
         clients
             .lambda
             .get_function()
@@ -292,6 +301,13 @@ mod tests {
             .send()
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn each_operation_is_counted_once_under_slsctl_s_key() {
+        let (clients, bus) = mocked();
+        // Plain SDK calls: nothing at the call site counts them.
+        get_function(&clients).await;
         clients
             .sqs
             .get_queue_attributes()
@@ -357,33 +373,17 @@ mod tests {
         );
         assert_eq!(clients.calls.snapshot(), expected);
         // And so do the harder-retrying read clients, which count into the same counter.
-        clients
-            .for_reads()
-            .lambda
-            .get_function()
-            .function_name("f")
-            .send()
-            .await
-            .unwrap();
+        get_function(&clients.for_reads()).await;
         assert_eq!(clients.calls.snapshot()["lambda:GetFunction"], 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn every_request_waits_for_its_operation_s_limiter_without_call_site_code() {
         let (clients, _) = mocked();
-        let list = || async {
-            clients
-                .lambda
-                .list_aliases()
-                .function_name("f")
-                .send()
-                .await
-                .unwrap();
-        };
         // Lambda's shared limiter (10 a second, 10 at once): 10 at once, 20 more in 2 seconds.
         let start = Instant::now();
         for _ in 0..30 {
-            list().await;
+            list_aliases(&clients).await;
         }
         let elapsed = start.elapsed().as_secs_f64();
         assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
@@ -392,30 +392,18 @@ mod tests {
         // hold it up.
         let start = Instant::now();
         for _ in 0..30 {
-            clients
-                .lambda
-                .get_function()
-                .function_name("f")
-                .send()
-                .await
-                .unwrap();
+            get_function(&clients).await;
         }
         assert!(start.elapsed() < Duration::from_millis(10));
 
         // The drained shared limiter holds the next call back; fresh limits do not.
         let start = Instant::now();
-        list().await;
+        list_aliases(&clients).await;
         assert!(start.elapsed() >= Duration::from_millis(90));
         let fresh = clients.with_fresh_limits();
         let start = Instant::now();
         for _ in 0..10 {
-            fresh
-                .lambda
-                .list_aliases()
-                .function_name("f")
-                .send()
-                .await
-                .unwrap();
+            list_aliases(&fresh).await;
         }
         assert!(start.elapsed() < Duration::from_millis(10));
         assert_eq!(clients.calls.snapshot()["lambda:ListAliases"], 41);

@@ -102,6 +102,19 @@ where
     }
 }
 
+/// The configuration override of a Lambda call that [`create_at_most_once`] makes: without the
+/// SDK's own retries (`.customize().config_override(lambda_without_retries())`).
+pub fn lambda_without_retries() -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
+/// The same for an API Gateway call (see [`lambda_without_retries`]).
+pub fn apigateway_without_retries() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 /// Retry `call` while AWS answers with a state it documents as passing: a table whose backups
 /// are not ready yet, a queue name in its 60 s cooldown, a role IAM has not propagated. `passing`
 /// recognises those answers and says what is being waited for; the first wait is announced
@@ -213,6 +226,24 @@ pub struct Clients {
     pub notices: Notices,
 }
 
+/// A `Clients` whose every service client is `$each!(field, sdk_crate)`, the other fields as
+/// given: the one list of the services, for the ways of building clients below.
+macro_rules! each_client {
+    ($each:ident { $($rest:tt)* }) => {
+        Clients {
+            lambda: $each!(lambda, aws_sdk_lambda),
+            sqs: $each!(sqs, aws_sdk_sqs),
+            tagging: $each!(tagging, aws_sdk_resourcegroupstagging),
+            sts: $each!(sts, aws_sdk_sts),
+            dynamodb: $each!(dynamodb, aws_sdk_dynamodb),
+            events: $each!(events, aws_sdk_eventbridge),
+            autoscaling: $each!(autoscaling, aws_sdk_applicationautoscaling),
+            apigateway: $each!(apigateway, aws_sdk_apigateway),
+            $($rest)*
+        }
+    };
+}
+
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         let throttles = Arc::new(CallCounter::default());
@@ -224,7 +255,7 @@ impl Clients {
         // otherwise make for itself.
         let http = accounting::paced(config.http_client(), config.behavior_version());
         macro_rules! client {
-            ($sdk:ident) => {{
+            ($field:ident, $sdk:ident) => {{
                 let mut builder = $sdk::config::Builder::from(config)
                     .interceptor(counting.clone())
                     .interceptor(accounting.clone());
@@ -232,21 +263,13 @@ impl Clients {
                 $sdk::Client::from_conf(builder.build())
             }};
         }
-        Self {
-            lambda: client!(aws_sdk_lambda),
-            sqs: client!(aws_sdk_sqs),
-            tagging: client!(aws_sdk_resourcegroupstagging),
-            sts: client!(aws_sdk_sts),
-            dynamodb: client!(aws_sdk_dynamodb),
-            events: client!(aws_sdk_eventbridge),
-            autoscaling: client!(aws_sdk_applicationautoscaling),
-            apigateway: client!(aws_sdk_apigateway),
+        each_client!(client {
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             limits,
             calls,
             throttles,
             notices: Notices::default(),
-        }
+        })
     }
 
     /// Clients built from explicit service clients (tests with aws-smithy-mocks), counted and
@@ -267,29 +290,30 @@ impl Clients {
         let calls = Arc::new(CallCounter::default());
         let limits = Arc::new(limits::Limits::default());
         let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
-        macro_rules! accounted {
-            ($client:ident, $sdk:ident) => {{
-                let config = $client.config();
-                let mut builder = config.to_builder();
-                builder.set_http_client(accounting::paced(config.http_client(), None));
-                $sdk::Client::from_conf(builder.interceptor(accounting.clone()).build())
-            }};
-        }
-        Self {
-            lambda: accounted!(lambda, aws_sdk_lambda),
-            sqs: accounted!(sqs, aws_sdk_sqs),
-            tagging: accounted!(tagging, aws_sdk_resourcegroupstagging),
-            sts: accounted!(sts, aws_sdk_sts),
-            dynamodb: accounted!(dynamodb, aws_sdk_dynamodb),
-            events: accounted!(events, aws_sdk_eventbridge),
-            autoscaling: accounted!(autoscaling, aws_sdk_applicationautoscaling),
-            apigateway: accounted!(apigateway, aws_sdk_apigateway),
+        let given = Clients {
+            lambda,
+            sqs,
+            tagging,
+            sts,
+            dynamodb,
+            events,
+            autoscaling,
+            apigateway,
             region: region.to_string(),
             limits,
             calls,
             throttles: Arc::new(CallCounter::default()),
             notices: Notices::default(),
+        };
+        macro_rules! accounted {
+            ($field:ident, $sdk:ident) => {{
+                let config = given.$field.config();
+                let mut builder = config.to_builder();
+                builder.set_http_client(accounting::paced(config.http_client(), None));
+                $sdk::Client::from_conf(builder.interceptor(accounting.clone()).build())
+            }};
         }
+        each_client!(accounted { ..given })
     }
 
     /// The same clients, counting their calls from zero in a counter of their own (a
@@ -328,19 +352,11 @@ impl Clients {
                 $sdk::Client::from_conf(builder.build())
             }};
         }
-        Clients {
-            lambda: reaccounted!(lambda, aws_sdk_lambda),
-            sqs: reaccounted!(sqs, aws_sdk_sqs),
-            tagging: reaccounted!(tagging, aws_sdk_resourcegroupstagging),
-            sts: reaccounted!(sts, aws_sdk_sts),
-            dynamodb: reaccounted!(dynamodb, aws_sdk_dynamodb),
-            events: reaccounted!(events, aws_sdk_eventbridge),
-            autoscaling: reaccounted!(autoscaling, aws_sdk_applicationautoscaling),
-            apigateway: reaccounted!(apigateway, aws_sdk_apigateway),
+        each_client!(reaccounted {
             limits,
             calls,
             ..self.clone()
-        }
+        })
     }
 
     /// The same clients, retrying harder: for observation's reads, which are idempotent and
@@ -367,17 +383,7 @@ impl Clients {
                 )
             }};
         }
-        Clients {
-            lambda: harder!(lambda, aws_sdk_lambda),
-            sqs: harder!(sqs, aws_sdk_sqs),
-            tagging: harder!(tagging, aws_sdk_resourcegroupstagging),
-            sts: harder!(sts, aws_sdk_sts),
-            dynamodb: harder!(dynamodb, aws_sdk_dynamodb),
-            events: harder!(events, aws_sdk_eventbridge),
-            autoscaling: harder!(autoscaling, aws_sdk_applicationautoscaling),
-            apigateway: harder!(apigateway, aws_sdk_apigateway),
-            ..self.clone()
-        }
+        each_client!(harder { ..self.clone() })
     }
 
     /// The attempts these clients' SDK makes of a call (the tagging client's, which observation

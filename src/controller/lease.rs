@@ -24,6 +24,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
 };
+use aws_smithy_types::error::operation::BuildError;
 use tokio::time::Instant;
 
 use crate::aws::error::{classify, AwsError, ErrorKind};
@@ -113,6 +114,9 @@ impl Lease {
 
     /// Create the lease table if it does not exist (on-demand; one item per lease).
     pub async fn ensure_table(&self) -> Result<(), AwsError> {
+        // A builder's error: a required field left unset, a bug here.
+        let invalid =
+            |e: BuildError| AwsError::new("CreateTable", ErrorKind::Validation, e.to_string());
         let result = self
             .clients
             .dynamodb
@@ -124,18 +128,14 @@ impl Lease {
                     .attribute_name("name")
                     .attribute_type(ScalarAttributeType::S)
                     .build()
-                    .map_err(|e| {
-                        AwsError::new("CreateTable", ErrorKind::Validation, e.to_string())
-                    })?,
+                    .map_err(invalid)?,
             )
             .key_schema(
                 KeySchemaElement::builder()
                     .attribute_name("name")
                     .key_type(KeyType::Hash)
                     .build()
-                    .map_err(|e| {
-                        AwsError::new("CreateTable", ErrorKind::Validation, e.to_string())
-                    })?,
+                    .map_err(invalid)?,
             )
             .send()
             .await;

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 use serde_json::Value;
 
 use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
@@ -52,6 +53,20 @@ impl ApplyCtx {
             .unwrap_or_else(|e| e.into_inner())
             .push(cleanup);
     }
+
+    /// The ARNs (and ids) known so far, as of now.
+    pub fn context_now(&self) -> Context {
+        self.context
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Record what this apply made (an API's id, a layer version's ARN), so that the references
+    /// to it resolve from now on.
+    pub fn learn(&self, update: impl FnOnce(&mut Context)) {
+        update(&mut self.context.lock().unwrap_or_else(|e| e.into_inner()));
+    }
 }
 
 /// Something an action leaves for the end of the apply, because another resource may still use it
@@ -72,12 +87,7 @@ impl std::fmt::Debug for Deferred {
 
 /// The desired resource as of now: references to resources created during this apply resolve.
 pub fn desired_now(shared: &ApplyCtx, id: &ResourceId) -> Option<DesiredResource> {
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    desired_resources(&shared.prepared.stack, &context)
+    desired_resources(&shared.prepared.stack, &shared.context_now())
         .into_iter()
         .find(|d| &d.id == id)
 }
@@ -104,21 +114,6 @@ pub fn observed_arn(shared: &ApplyCtx, id: &ResourceId) -> String {
         .unwrap_or_default()
 }
 
-/// The tag keys a Release removes: the ownership tags, and nothing else of the resource.
-pub fn ownership_tag_keys() -> Vec<String> {
-    OWNERSHIP_TAGS.map(String::from).to_vec()
-}
-
-/// A call whose answer the caller does not need: `()`, or its error classified.
-pub async fn sent<T, E>(
-    call: impl Future<Output = Result<T, SdkError<E, Response>>>,
-) -> Result<(), AwsError>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    call.await.done()
-}
-
 /// A waiter's outcome, its calls counted as a waiter's; a failure (the wait timing out, or an
 /// error on the way) is reported as `what`.
 pub async fn waited<T, E>(
@@ -133,25 +128,83 @@ where
         .map_err(|e| AwsError::new(what, ErrorKind::Other, crate::aws::error::plain_chain(&e)))
 }
 
-/// A tag change through the two calls every service has for it: set `add`, then remove
-/// `remove`. A call with nothing to carry is not made.
-pub async fn retag<Tag, Untag>(
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-    tag: impl FnOnce(HashMap<String, String>) -> Tag,
-    untag: impl FnOnce(Vec<String>) -> Untag,
-) -> Result<(), AwsError>
+/// A change of a resource's tags: the tags to set, then the keys to remove. Every service has
+/// its own two calls for it, which its `tag` function hands to [`TagChange::apply`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagChange<Tags = HashMap<String, String>> {
+    pub add: Tags,
+    pub remove: Vec<String>,
+}
+
+impl TagChange {
+    /// The tag changes of an action: keys to set and keys to remove.
+    pub fn of(action: &ResourceAction) -> Self {
+        let mut change = Self::default();
+        for planned in &action.changes {
+            let Some(key) = planned.field.strip_prefix("tags.") else {
+                continue;
+            };
+            match &planned.after {
+                Some(FieldValue::Known(Value::String(value))) => {
+                    change.add.insert(key.to_string(), value.clone());
+                }
+                _ => change.remove.push(key.to_string()),
+            }
+        }
+        change
+    }
+
+    /// What a Release does: remove the ownership tags, and nothing else of the resource.
+    pub fn release() -> Self {
+        TagChange {
+            add: HashMap::new(),
+            remove: OWNERSHIP_TAGS.map(String::from).to_vec(),
+        }
+    }
+
+    /// The tags to set, in the form a service's call takes them (a list of its own `Tag`s).
+    pub fn try_map<Tags>(
+        self,
+        form: impl FnOnce(&HashMap<String, String>) -> Result<Tags, AwsError>,
+    ) -> Result<TagChange<Tags>, AwsError> {
+        Ok(TagChange {
+            add: form(&self.add)?,
+            remove: self.remove,
+        })
+    }
+}
+
+impl<Tags> TagChange<Tags>
 where
-    Tag: Future<Output = Result<(), AwsError>>,
-    Untag: Future<Output = Result<(), AwsError>>,
+    for<'a> &'a Tags: IntoIterator,
 {
-    if !add.is_empty() {
-        tag(add).await?;
+    /// Make the change through a service's two calls, each written as its SDK chain: `tag`
+    /// sends the tags to set, then `untag` the keys to remove. A call with nothing to carry is
+    /// not made.
+    pub async fn apply<TagCall, TagOut, TagErr, UntagCall, UntagOut, UntagErr>(
+        self,
+        tag: impl FnOnce(Tags) -> TagCall,
+        untag: impl FnOnce(Vec<String>) -> UntagCall,
+    ) -> Result<(), AwsError>
+    where
+        TagCall: Future<Output = Result<TagOut, SdkError<TagErr, Response>>>,
+        TagErr: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        UntagCall: Future<Output = Result<UntagOut, SdkError<UntagErr, Response>>>,
+        UntagErr: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        if (&self.add).into_iter().next().is_some() {
+            tag(self.add).await.done()?;
+        }
+        if !self.remove.is_empty() {
+            untag(self.remove).await.done()?;
+        }
+        Ok(())
     }
-    if !remove.is_empty() {
-        untag(remove).await?;
-    }
-    Ok(())
+}
+
+/// A request builder's error (a required field left unset: a bug here, never AWS's answer).
+pub fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
+    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
 }
 
 pub fn text(props: &crate::plan::Props, field: &str) -> Option<String> {
@@ -223,24 +276,6 @@ pub fn tags_of(props: &crate::plan::Props) -> HashMap<String, String> {
         .collect()
 }
 
-/// Tag changes of an action: keys to set and keys to remove.
-pub fn tag_changes(action: &ResourceAction) -> (HashMap<String, String>, Vec<String>) {
-    let mut add = HashMap::new();
-    let mut remove = Vec::new();
-    for change in &action.changes {
-        let Some(key) = change.field.strip_prefix("tags.") else {
-            continue;
-        };
-        match &change.after {
-            Some(FieldValue::Known(Value::String(value))) => {
-                add.insert(key.to_string(), value.clone());
-            }
-            _ => remove.push(key.to_string()),
-        }
-    }
-    (add, remove)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,11 +293,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn retag_makes_only_the_calls_with_something_to_carry() {
+    async fn a_tag_change_makes_only_the_calls_with_something_to_carry() {
+        type Answer =
+            Result<(), SdkError<aws_sdk_sqs::operation::tag_queue::TagQueueError, Response>>;
         let calls = Mutex::new(Vec::new());
         let record = |call: String| {
             calls.lock().unwrap().push(call);
-            async { Ok(()) }
+            async { Answer::Ok(()) }
         };
         let cases = [
             (
@@ -274,7 +311,8 @@ mod tests {
         ];
         for (add, remove) in cases {
             let tag = |t| record(format!("tag {t:?}"));
-            retag(add, remove, tag, |k| record(format!("untag {k:?}")))
+            TagChange { add, remove }
+                .apply(tag, |k| record(format!("untag {k:?}")))
                 .await
                 .unwrap();
         }

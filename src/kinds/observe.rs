@@ -342,8 +342,7 @@ async fn tagged_resources(
         .flat_map(|kind| kind.observer().tagged_types)
         .map(|t| t.to_string())
         .collect();
-    let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
-    let mut pages = clients
+    let mappings = clients
         .tagging
         .get_resources()
         .tag_filters(
@@ -355,27 +354,29 @@ async fn tagged_resources(
         .set_resource_type_filters(Some(types))
         .resources_per_page(100)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for mapping in page.resource_tag_mapping_list() {
-            let Some(arn) = mapping.resource_arn() else {
-                continue;
-            };
-            let tags: BTreeMap<String, String> = mapping
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
-            let Some(id) = tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
-                continue;
-            };
-            by_kind.entry(id.kind).or_default().push(Tagged {
-                id,
-                arn: arn.to_string(),
-                tags,
-            });
-        }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
+    for mapping in mappings {
+        let Some(arn) = mapping.resource_arn() else {
+            continue;
+        };
+        let tags: BTreeMap<String, String> = mapping
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        let Some(id) = tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
+            continue;
+        };
+        by_kind.entry(id.kind).or_default().push(Tagged {
+            id,
+            arn: arn.to_string(),
+            tags,
+        });
     }
     Ok(by_kind)
 }

@@ -8,8 +8,7 @@ use serde_json::Value;
 use super::{aws as apigateway, domain};
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::kinds::context::{
-    entry_key, observed_of, ownership_tag_keys, qualifier_of, tag_changes, tags_of, text,
-    unresolved, wanted_now,
+    entry_key, observed_of, qualifier_of, tags_of, text, unresolved, wanted_now, TagChange,
 };
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::permissions;
@@ -61,8 +60,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     &shared.prepared.context.partition,
                     &region,
                     &id,
-                    HashMap::new(),
-                    ownership_tag_keys(),
+                    TagChange::release(),
                 )
                 .await
             }
@@ -85,12 +83,9 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     tags_of(&want.props),
                 )
                 .await?;
-                shared
-                    .context
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .api_ids
-                    .insert(action.id.clone(), id.clone());
+                shared.learn(|context| {
+                    context.api_ids.insert(action.id.clone(), id.clone());
+                });
                 id
             } else {
                 live_id
@@ -241,14 +236,12 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .await?;
             }
             if !fresh {
-                let (add, remove) = tag_changes(action);
                 apigateway::tag(
                     clients,
                     &shared.prepared.context.partition,
                     &region,
                     &id,
-                    add,
-                    remove,
+                    TagChange::of(action),
                 )
                 .await?;
             }

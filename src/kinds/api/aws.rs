@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types::{
-    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation, RestApi,
 };
 use serde_json::{json, Value};
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
+use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -33,38 +33,39 @@ pub struct LiveApi {
 
 /// All REST APIs of the account and region (500 a page, tags included).
 pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let apis = clients
         .apigateway
         .get_rest_apis()
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for api in page.items() {
-            let mut props = Props::new();
-            props.insert(
-                "description".into(),
-                FieldValue::known(api.description().unwrap_or_default()),
-            );
-            let endpoint = api
-                .endpoint_configuration()
-                .and_then(|e| e.types().first())
-                .map_or("EDGE", |t| t.as_str());
-            props.insert("endpointType".into(), FieldValue::known(endpoint));
-            let tags = tag_map(api.tags());
-            insert_tag_props(&mut props, &tags);
-            out.push(LiveApi {
-                id: api.id().unwrap_or_default().to_string(),
-                name: api.name().unwrap_or_default().to_string(),
-                tags,
-                props,
-                resources: BTreeMap::new(),
-            });
-        }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(apis.iter().map(live_api).collect())
+}
+
+fn live_api(api: &RestApi) -> LiveApi {
+    let mut props = Props::new();
+    props.insert(
+        "description".into(),
+        FieldValue::known(api.description().unwrap_or_default()),
+    );
+    let endpoint = api
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map_or("EDGE", |t| t.as_str());
+    props.insert("endpointType".into(), FieldValue::known(endpoint));
+    let tags = tag_map(api.tags());
+    insert_tag_props(&mut props, &tags);
+    LiveApi {
+        id: api.id().unwrap_or_default().to_string(),
+        name: api.name().unwrap_or_default().to_string(),
+        tags,
+        props,
+        resources: BTreeMap::new(),
     }
-    Ok(out)
 }
 
 /// The Lambda function ARN inside a proxy integration URI.
@@ -84,31 +85,32 @@ pub fn integration_uri(region: &str, function_arn: &str) -> String {
 
 /// Read the routes, the resource tree and the stage of an API into its props.
 pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
-    let mut pages = clients
+    let resources = clients
         .apigateway
         .get_resources()
         .rest_api_id(&api.id)
         .embed("methods")
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for resource in page.items() {
-            let path = resource.path().unwrap_or("/").to_string();
-            api.resources
-                .insert(path.clone(), resource.id().unwrap_or_default().to_string());
-            for (method, details) in resource.resource_methods().into_iter().flatten() {
-                let target = details
-                    .method_integration()
-                    .and_then(|i| i.uri())
-                    .and_then(function_of)
-                    .unwrap_or_default();
-                api.props.insert(
-                    format!("routes[{method} {path}]"),
-                    FieldValue::known(target),
-                );
-            }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    for resource in resources {
+        let path = resource.path().unwrap_or("/").to_string();
+        api.resources
+            .insert(path.clone(), resource.id().unwrap_or_default().to_string());
+        for (method, details) in resource.resource_methods().into_iter().flatten() {
+            let target = details
+                .method_integration()
+                .and_then(|i| i.uri())
+                .and_then(function_of)
+                .unwrap_or_default();
+            api.props.insert(
+                format!("routes[{method} {path}]"),
+                FieldValue::known(target),
+            );
         }
     }
     let stages = clients
@@ -160,7 +162,25 @@ pub async fn create(
     tags: HashMap<String, String>,
 ) -> Result<String, AwsError> {
     // A REST API has no unique name: a retry after a lost answer would make a second one.
-    let create = || send_create(clients, name, description, endpoint, tags.clone());
+    let create = || async {
+        let output = clients
+            .apigateway
+            .create_rest_api()
+            .name(name)
+            .description(description)
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(EndpointType::from(endpoint))
+                    .build(),
+            )
+            .set_tags(Some(tags.clone()))
+            .customize()
+            .config_override(crate::aws::apigateway_without_retries())
+            .send()
+            .await
+            .classified()?;
+        Ok(output.id().unwrap_or_default().to_string())
+    };
     let existing = || find_created(clients, name, &tags);
     crate::aws::create_at_most_once(create, existing).await
 }
@@ -181,35 +201,6 @@ async fn find_created(
         .into_iter()
         .find(ours)
         .map(|api| api.id))
-}
-
-async fn send_create(
-    clients: &Clients,
-    name: &str,
-    description: &str,
-    endpoint: &str,
-    tags: HashMap<String, String>,
-) -> Result<String, AwsError> {
-    let output = clients
-        .apigateway
-        .create_rest_api()
-        .name(name)
-        .description(description)
-        .endpoint_configuration(
-            EndpointConfiguration::builder()
-                .types(EndpointType::from(endpoint))
-                .build(),
-        )
-        .set_tags(Some(tags))
-        .customize()
-        .config_override(
-            aws_sdk_apigateway::config::Builder::default()
-                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-        )
-        .send()
-        .await
-        .classified()?;
-    Ok(output.id().unwrap_or_default().to_string())
 }
 
 pub(crate) fn patch(path: &str, value: String) -> PatchOperation {
@@ -286,10 +277,7 @@ pub async fn ensure_resources(
                     .parent_id(&parent_id)
                     .path_part(part)
                     .customize()
-                    .config_override(
-                        aws_sdk_apigateway::config::Builder::default()
-                            .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-                    )
+                    .config_override(crate::aws::apigateway_without_retries())
                     .send()
                     .await
                     .map(|created| created.id().unwrap_or_default().to_string())
@@ -408,10 +396,7 @@ pub async fn deploy(
             .stage_name(stage)
             .description(&description)
             .customize()
-            .config_override(
-                aws_sdk_apigateway::config::Builder::default()
-                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-            )
+            .config_override(crate::aws::apigateway_without_retries())
             .send()
             .await
             .done()
@@ -515,45 +500,34 @@ pub async fn tag(
     partition: &str,
     region: &str,
     id: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
+    change: TagChange,
 ) -> Result<(), AwsError> {
     let arn = format!("arn:{partition}:apigateway:{region}::/restapis/{id}");
-    tag_arn(clients, &arn, add, remove).await
+    tag_arn(clients, &arn, change).await
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-async fn tag_arn(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
+/// Tag changes (see [`TagChange::apply`]).
+async fn tag_arn(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .apply(
+            |tags| {
                 clients
                     .apigateway
                     .tag_resource()
                     .resource_arn(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .apigateway
                     .untag_resource()
                     .resource_arn(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,28 +544,28 @@ pub struct LiveDomain {
 
 /// Every custom domain of the account and region (500 a page, tags included).
 pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let domains = clients
         .apigateway
         .get_domain_names()
         .limit(500)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for domain in page.items() {
-            out.push(LiveDomain {
-                name: domain.domain_name().unwrap_or_default().to_string(),
-                certificate: domain
-                    .regional_certificate_arn()
-                    .or(domain.certificate_arn())
-                    .unwrap_or_default()
-                    .to_string(),
-                tags: tag_map(domain.tags()),
-            });
-        }
-    }
-    Ok(out)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(domains
+        .iter()
+        .map(|domain| LiveDomain {
+            name: domain.domain_name().unwrap_or_default().to_string(),
+            certificate: domain
+                .regional_certificate_arn()
+                .or(domain.certificate_arn())
+                .unwrap_or_default()
+                .to_string(),
+            tags: tag_map(domain.tags()),
+        })
+        .collect())
 }
 
 /// The API's domain as one JSON value: name, certificate, base path (`(none)` for the root), and

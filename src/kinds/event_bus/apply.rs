@@ -1,14 +1,10 @@
 //! The EventBus kind's apply: the bus, its archive and its tags.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use super::aws as events;
 use crate::aws::AwsError;
-use crate::kinds::context::{
-    int, observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text, wanted_now,
-};
+use crate::kinds::context::{int, observed_arn, observed_of, tags_of, text, wanted_now, TagChange};
 use crate::kinds::rule::aws::tag;
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -29,7 +25,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
         ActionKind::Delete => events::delete_bus(clients, &action.physical_name).await,
         ActionKind::Release => {
             let arn = observed_arn(shared, &action.id);
-            tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
+            tag(clients, &arn, TagChange::release()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             let want = wanted_now(shared, &action.id)?;
@@ -42,14 +38,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             )
             .await?;
             let archive = archive_of(&want.props);
-            events::put_archive(
-                clients,
-                &want.physical_name,
-                &arn,
-                archive.as_ref().map(|(p, d)| (p, *d)),
-                false,
-            )
-            .await
+            events::put_archive(clients, &want.physical_name, &arn, archive.as_ref(), false).await
         }
         ActionKind::Update | ActionKind::Adopt => {
             let want = wanted_now(shared, &action.id)?;
@@ -71,13 +60,12 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                     clients,
                     &action.physical_name,
                     &arn,
-                    archive.as_ref().map(|(p, d)| (p, *d)),
+                    archive.as_ref(),
                     exists,
                 )
                 .await?;
             }
-            let (add, remove) = tag_changes(action);
-            tag(clients, &arn, add, remove).await
+            tag(clients, &arn, TagChange::of(action)).await
         }
     }
 }

@@ -64,11 +64,12 @@ pub async fn put_archive(
     clients: &Clients,
     name: &str,
     bus_arn: &str,
-    archive: Option<(&Value, i32)>,
+    archive: Option<&(Value, i32)>,
     exists: bool,
 ) -> Result<(), AwsError> {
     match (archive, exists) {
         (Some((pattern, days)), false) => {
+            let days = *days;
             let created = clients
                 .events
                 .create_archive()
@@ -99,7 +100,7 @@ pub async fn put_archive(
                 other => other,
             }
         }
-        (Some((pattern, days)), true) => update_archive(clients, name, pattern, days).await,
+        (Some((pattern, days)), true) => update_archive(clients, name, pattern, *days).await,
         (None, true) => gone_is_done(
             clients
                 .events

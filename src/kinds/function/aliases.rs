@@ -56,28 +56,17 @@ pub async fn all_aliases(
     clients: &Clients,
     function: &str,
 ) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let aliases = clients
         .lambda
         .list_aliases()
         .function_name(function)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                let error = classify(e);
-                return if error.kind == ErrorKind::NotFound {
-                    Ok(out)
-                } else {
-                    Err(error)
-                };
-            }
-        };
-        out.extend(page.aliases().iter().cloned());
-    }
-    Ok(out)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified();
+    Ok(found_or_none(aliases)?.unwrap_or_default())
 }
 
 /// The alias's provisioned concurrency as props hold it: the requested number while it is

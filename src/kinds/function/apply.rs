@@ -10,9 +10,7 @@ use super::aws::{self as lambda, CodeInput, FunctionInput};
 use super::mappings::{create_mapping, delete_mapping, update_mapping, TriggerInput};
 use super::permissions::sync_permissions;
 use crate::aws::AwsError;
-use crate::kinds::context::{
-    int, observed_of, ownership_tag_keys, tag_changes, tags_of, text, unresolved, wanted_now,
-};
+use crate::kinds::context::{int, observed_of, tags_of, text, unresolved, wanted_now, TagChange};
 use crate::kinds::desired::arn_name;
 use crate::kinds::ApplyCtx;
 use crate::model::{Code, EnvValue, ResourceId, ResourceSpec};
@@ -112,11 +110,7 @@ fn wanted_triggers(
     let ResourceSpec::Function(f) = &resource.spec else {
         return Ok(out);
     };
-    let context = shared
-        .context
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let context = shared.context_now();
     for trigger in &f.triggers {
         let arn = match crate::kinds::desired::reference_arn(
             &shared.prepared.stack,
@@ -173,7 +167,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .get(&action.id)
                 .cloned()
                 .unwrap_or_default();
-            lambda::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
+            lambda::tag(clients, &arn, TagChange::release()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
@@ -288,16 +282,17 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             {
                 sync_permissions(shared, &action.id, &input.name, &want.props, &live_props).await?;
             }
-            let (mut add, mut remove) = tag_changes(action);
+            let mut tags = TagChange::of(action);
             // Lambda keeps no record of where S3 code came from: the code-source tag is that
             // record, rewritten with the code (or dropped when the code no longer comes from S3).
             if changed("code") {
                 match input.tags.get(lambda::TAG_CODE_SOURCE) {
                     Some(source) => {
-                        add.insert(lambda::TAG_CODE_SOURCE.to_string(), source.clone());
+                        tags.add
+                            .insert(lambda::TAG_CODE_SOURCE.to_string(), source.clone());
                     }
                     None if live_props.contains_key("code.s3") => {
-                        remove.push(lambda::TAG_CODE_SOURCE.to_string())
+                        tags.remove.push(lambda::TAG_CODE_SOURCE.to_string())
                     }
                     None => {}
                 }
@@ -307,7 +302,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .get(&action.id)
                 .cloned()
                 .unwrap_or_default();
-            lambda::tag(clients, &arn, add, remove).await
+            lambda::tag(clients, &arn, tags).await
         }
     }
 }

@@ -14,9 +14,9 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::entry_key;
+use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
 use crate::plan::{DesiredResource, FieldValue, Props};
@@ -44,71 +44,74 @@ pub async fn observe(
         return Ok(out);
     }
     for chunk in resource_ids.chunks(50) {
-        let mut pages = clients
+        let targets = clients
             .autoscaling
             .describe_scalable_targets()
             .service_namespace(ServiceNamespace::Lambda)
             .set_resource_ids(Some(chunk.to_vec()))
             .scalable_dimension(dimension())
             .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.classified()?;
-            for target in page.scalable_targets() {
-                out.entry(target.resource_id().to_string())
-                    .or_default()
-                    .insert("autoscaling".into(), FieldValue::known("registered"));
-            }
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .classified()?;
+        for target in targets {
+            out.entry(target.resource_id().to_string())
+                .or_default()
+                .insert("autoscaling".into(), FieldValue::known("registered"));
         }
     }
     let wanted: std::collections::BTreeSet<&str> =
         resource_ids.iter().map(String::as_str).collect();
-    let mut pages = clients
+    let actions = clients
         .autoscaling
         .describe_scheduled_actions()
         .service_namespace(ServiceNamespace::Lambda)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for action in page.scheduled_actions() {
-            if !wanted.contains(action.resource_id()) {
-                continue;
-            }
-            let bounds = action.scalable_target_action();
-            out.entry(action.resource_id().to_string())
-                .or_default()
-                .insert(
-                    format!("schedules[{}]", action.scheduled_action_name()),
-                    FieldValue::known(json!({
-                        "schedule": action.schedule(),
-                        "timezone": action.timezone().unwrap_or("UTC"),
-                        "min": bounds.and_then(|b| b.min_capacity()),
-                        "max": bounds.and_then(|b| b.max_capacity()),
-                    })),
-                );
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    for action in actions {
+        if !wanted.contains(action.resource_id()) {
+            continue;
         }
+        let bounds = action.scalable_target_action();
+        out.entry(action.resource_id().to_string())
+            .or_default()
+            .insert(
+                format!("schedules[{}]", action.scheduled_action_name()),
+                FieldValue::known(json!({
+                    "schedule": action.schedule(),
+                    "timezone": action.timezone().unwrap_or("UTC"),
+                    "min": bounds.and_then(|b| b.min_capacity()),
+                    "max": bounds.and_then(|b| b.max_capacity()),
+                })),
+            );
     }
-    let mut pages = clients
+    let policies = clients
         .autoscaling
         .describe_scaling_policies()
         .service_namespace(ServiceNamespace::Lambda)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for policy in page.scaling_policies() {
-            if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
-                continue;
-            }
-            if let Some(target) = policy.target_tracking_scaling_policy_configuration() {
-                out.entry(policy.resource_id().to_string())
-                    .or_default()
-                    .insert(
-                        "targetUtilization".into(),
-                        FieldValue::known(target.target_value()),
-                    );
-            }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    for policy in policies {
+        if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
+            continue;
+        }
+        if let Some(target) = policy.target_tracking_scaling_policy_configuration() {
+            out.entry(policy.resource_id().to_string())
+                .or_default()
+                .insert(
+                    "targetUtilization".into(),
+                    FieldValue::known(target.target_value()),
+                );
         }
     }
     Ok(out)
@@ -196,18 +199,15 @@ pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<
 }
 
 pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<(), AwsError> {
-    let configuration = TargetTrackingScalingPolicyConfiguration::builder()
-        .target_value(target)
-        .predefined_metric_specification(
-            PredefinedMetricSpecification::builder()
-                .predefined_metric_type(MetricType::LambdaProvisionedConcurrencyUtilization)
-                .build()
-                .map_err(|e| {
-                    AwsError::new("build request", ErrorKind::Validation, e.to_string())
-                })?,
-        )
-        .build()
-        .map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))?;
+    let metric = PredefinedMetricSpecification::builder()
+        .predefined_metric_type(MetricType::LambdaProvisionedConcurrencyUtilization)
+        .build();
+    let configuration = built(
+        TargetTrackingScalingPolicyConfiguration::builder()
+            .target_value(target)
+            .predefined_metric_specification(built(metric)?)
+            .build(),
+    )?;
     clients
         .autoscaling
         .put_scaling_policy()

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, retag, sent, tag_map, waited};
+use crate::kinds::context::{insert_tag_props, tag_map, waited, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -487,38 +487,28 @@ pub async fn set_reserved_concurrency(
     }
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-pub async fn tag(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
+/// Tag changes (see [`TagChange::apply`]).
+pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .apply(
+            |tags| {
                 clients
                     .lambda
                     .tag_resource()
                     .resource(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .lambda
                     .untag_resource()
                     .resource(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {

@@ -24,34 +24,27 @@ pub struct LiveMapping {
 pub async fn list_mappings(
     clients: &Clients,
 ) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let mappings = clients
         .lambda
         .list_event_source_mappings()
         .max_items(100)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for mapping in page.event_source_mappings() {
-            let (Some(uuid), Some(function_arn), Some(source_arn)) = (
-                mapping.uuid(),
-                mapping.function_arn(),
-                mapping.event_source_arn(),
-            ) else {
-                continue;
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(mappings
+        .into_iter()
+        .filter_map(|mapping| {
+            let live = LiveMapping {
+                uuid: mapping.uuid()?.to_string(),
+                function_arn: mapping.function_arn()?.to_string(),
+                source_arn: mapping.event_source_arn()?.to_string(),
             };
-            out.push((
-                LiveMapping {
-                    uuid: uuid.to_string(),
-                    function_arn: function_arn.to_string(),
-                    source_arn: source_arn.to_string(),
-                },
-                mapping.clone(),
-            ));
-        }
-    }
-    Ok(out)
+            Some((live, mapping))
+        })
+        .collect())
 }
 
 /// The props of one trigger, as `kinds::function::props` writes them.
@@ -180,10 +173,7 @@ async fn send_create_mapping(clients: &Clients, t: &TriggerInput) -> Result<(), 
         )
         .enabled(t.enabled)
         .customize()
-        .config_override(
-            aws_sdk_lambda::config::Builder::default()
-                .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-        )
+        .config_override(crate::aws::lambda_without_retries())
         .send()
         .await
         .done()
@@ -197,7 +187,10 @@ pub async fn update_mapping(
     uuid: &str,
     t: &TriggerInput,
 ) -> Result<(), AwsError> {
-    with_mapping_settled(clients, uuid, || async {
+    // While Lambda refuses it because the mapping is in transition (`ResourceInUseException`),
+    // wait for the mapping to settle and try again.
+    let settled = || wait_mapping_settled(clients, uuid);
+    retry_after_conflict(settled, || async {
         clients
             .lambda
             .update_event_source_mapping()
@@ -224,8 +217,9 @@ pub async fn update_mapping(
 }
 
 pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsError> {
+    let settled = || wait_mapping_settled(clients, uuid);
     gone_is_done(
-        with_mapping_settled(clients, uuid, || async {
+        retry_after_conflict(settled, || async {
             clients
                 .lambda
                 .delete_event_source_mapping()
@@ -240,20 +234,6 @@ pub async fn delete_mapping(clients: &Clients, uuid: &str) -> Result<(), AwsErro
 
 /// How long a mapping may stay in `Creating`, `Updating`, `Enabling` or `Disabling`.
 const MAPPING_SETTLE_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Run `call`; while Lambda refuses it because the mapping is in transition
-/// (`ResourceInUseException`), wait for the mapping to settle and try again.
-async fn with_mapping_settled<T, F, Fut>(
-    clients: &Clients,
-    uuid: &str,
-    call: F,
-) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    retry_after_conflict(|| wait_mapping_settled(clients, uuid), call).await
-}
 
 /// Wait until a mapping is in a steady state (`Enabled` or `Disabled`), or gone.
 pub async fn wait_mapping_settled(clients: &Clients, uuid: &str) -> Result<(), AwsError> {

@@ -35,23 +35,22 @@ pub async fn prune_function_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let in_use = alias_versions(clients, function).await?;
-    let mut published = Vec::new();
-    let mut pages = clients
+    let versions = clients
         .lambda
         .list_versions_by_function()
         .function_name(function)
         .max_items(50)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        // `$LATEST` is not a number and never a candidate.
-        published.extend(
-            page.versions()
-                .iter()
-                .filter_map(|v| v.version()?.parse::<u64>().ok()),
-        );
-    }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    // `$LATEST` is not a number and never a candidate.
+    let published: Vec<u64> = versions
+        .iter()
+        .filter_map(|v| v.version()?.parse::<u64>().ok())
+        .collect();
     let mut deleted = Vec::new();
     for version in versions_to_delete(&published, &in_use, keep) {
         let result = gone_is_done(

@@ -52,12 +52,9 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 layer.license_info.as_deref(),
             )
             .await?;
-            shared
-                .context
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .layer_version_arn
-                .insert(action.id.clone(), arn);
+            shared.learn(|context| {
+                context.layer_version_arn.insert(action.id.clone(), arn);
+            });
             let pruned = aws::prune_layer_versions(
                 clients,
                 &resource.physical_name,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, Runtime};
+use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, LayersListItem, Runtime};
 use serde_json::{json, Value};
 
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
@@ -53,53 +53,52 @@ fn sorted_list<'a>(items: impl Iterator<Item = &'a str>) -> FieldValue {
 }
 
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
-    let mut out = Vec::new();
-    let mut pages = clients
+    let layers = clients
         .lambda
         .list_layers()
         .max_items(50)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        for layer in page.layers() {
-            let Some(latest) = layer.latest_matching_version() else {
-                continue;
-            };
-            let Some((description, fields)) =
-                parse_layer_description(latest.description().unwrap_or_default())
-            else {
-                continue;
-            };
-            if fields.get(TAG_STACK).map(String::as_str) != Some(stack) {
-                continue;
-            }
-            let mut props = Props::new();
-            props.insert(
-                "content.sha256".into(),
-                FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
-            );
-            let runtimes = latest.compatible_runtimes().iter().map(|r| r.as_str());
-            props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
-            let architectures = latest.compatible_architectures().iter().map(|a| a.as_str());
-            props.insert("compatibleArchitectures".into(), sorted_list(architectures));
-            props.insert("description".into(), FieldValue::known(description));
-            // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
-            let license = latest.license_info().filter(|l| !l.is_empty());
-            props.insert(
-                "licenseInfo".into(),
-                FieldValue::known(license.map_or(Value::Null, Value::from)),
-            );
-            out.push(LiveLayer {
-                name: layer.layer_name().unwrap_or_default().to_string(),
-                version_arn: latest.layer_version_arn().unwrap_or_default().to_string(),
-                stack: stack.to_string(),
-                resource: fields.get(TAG_RESOURCE).cloned().unwrap_or_default(),
-                props,
-            });
-        }
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    Ok(layers
+        .iter()
+        .filter_map(|layer| live_layer(layer, stack))
+        .collect())
+}
+
+/// A layer as props, when its newest version carries this stack's marker.
+fn live_layer(layer: &LayersListItem, stack: &str) -> Option<LiveLayer> {
+    let latest = layer.latest_matching_version()?;
+    let (description, fields) = parse_layer_description(latest.description().unwrap_or_default())?;
+    if fields.get(TAG_STACK).map(String::as_str) != Some(stack) {
+        return None;
     }
-    Ok(out)
+    let mut props = Props::new();
+    props.insert(
+        "content.sha256".into(),
+        FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
+    );
+    let runtimes = latest.compatible_runtimes().iter().map(|r| r.as_str());
+    props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
+    let architectures = latest.compatible_architectures().iter().map(|a| a.as_str());
+    props.insert("compatibleArchitectures".into(), sorted_list(architectures));
+    props.insert("description".into(), FieldValue::known(description));
+    // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
+    let license = latest.license_info().filter(|l| !l.is_empty());
+    props.insert(
+        "licenseInfo".into(),
+        FieldValue::known(license.map_or(Value::Null, Value::from)),
+    );
+    Some(LiveLayer {
+        name: layer.layer_name().unwrap_or_default().to_string(),
+        version_arn: latest.layer_version_arn().unwrap_or_default().to_string(),
+        stack: stack.to_string(),
+        resource: fields.get(TAG_RESOURCE).cloned().unwrap_or_default(),
+        props,
+    })
 }
 
 /// Publish a layer version; returns its ARN.
@@ -140,10 +139,7 @@ pub async fn publish_layer(
             ))
             .set_license_info(license.map(str::to_string))
             .customize()
-            .config_override(
-                aws_sdk_lambda::config::Builder::default()
-                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
-            )
+            .config_override(crate::aws::lambda_without_retries())
             .send()
             .await
             .classified()?;
@@ -177,18 +173,16 @@ async fn layer_versions(
     clients: &Clients,
     name: &str,
 ) -> Result<Vec<LayerVersionsListItem>, AwsError> {
-    let mut versions = Vec::new();
-    let mut pages = clients
+    clients
         .lambda
         .list_layer_versions()
         .layer_name(name)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.classified()?;
-        versions.extend(page.layer_versions().iter().cloned());
-    }
-    Ok(versions)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()
 }
 
 /// Delete every version of a layer.

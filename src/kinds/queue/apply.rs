@@ -6,9 +6,7 @@ use serde_json::Value;
 
 use super::aws as sqs;
 use crate::aws::{AwsError, ErrorKind};
-use crate::kinds::context::{
-    observed_of, ownership_tag_keys, tag_changes, tags_of, unresolved, wanted_now,
-};
+use crate::kinds::context::{observed_of, tags_of, unresolved, wanted_now, TagChange};
 use crate::kinds::ApplyCtx;
 use crate::model::DeletionPolicy;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -48,7 +46,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             let url = live_url.ok_or_else(|| {
                 AwsError::new("UntagQueue", ErrorKind::NotFound, "queue URL unknown")
             })?;
-            sqs::tag(clients, &url, HashMap::new(), ownership_tag_keys()).await
+            sqs::tag(clients, &url, TagChange::release()).await
         }
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
@@ -113,8 +111,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             if !attributes.is_empty() {
                 sqs::set_attributes(clients, &url, attributes).await?;
             }
-            let (add, remove) = tag_changes(action);
-            sqs::tag(clients, &url, add, remove).await
+            sqs::tag(clients, &url, TagChange::of(action)).await
         }
     }
 }

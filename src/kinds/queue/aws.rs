@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, retag, sent, tag_map};
+use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -319,38 +319,28 @@ pub async fn set_attributes(
         .done()
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-pub async fn tag(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| {
-            sent(
+/// Tag changes (see [`TagChange::apply`]).
+pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .apply(
+            |tags| {
                 clients
                     .sqs
                     .tag_queue()
                     .queue_url(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .sqs
                     .untag_queue()
                     .queue_url(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {

@@ -1,12 +1,11 @@
 //! The Rule kind's apply: the rule, its targets and its tags.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::aws as events;
 use crate::aws::AwsError;
 use crate::kinds::context::{
-    entry_key, observed_arn, observed_of, ownership_tag_keys, tag_changes, tags_of, text,
-    unresolved, wanted_now,
+    entry_key, observed_arn, observed_of, tags_of, text, unresolved, wanted_now, TagChange,
 };
 use crate::kinds::ApplyCtx;
 use crate::plan::{ActionKind, FieldValue, ResourceAction};
@@ -31,7 +30,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
         }
         ActionKind::Release => {
             let arn = observed_arn(shared, &action.id);
-            events::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
+            events::tag(clients, &arn, TagChange::release()).await
         }
         _ => {
             if action.action == ActionKind::Replace {
@@ -82,8 +81,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             events::put_targets(clients, &want.physical_name, &bus, targets).await?;
             // PutRule sets tags only when it creates the rule.
             if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
-                let (add, remove) = tag_changes(action);
-                events::tag(clients, &arn, add, remove).await?;
+                events::tag(clients, &arn, TagChange::of(action)).await?;
             }
             Ok(())
         }

@@ -11,20 +11,15 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_eventbridge::types::{
     DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Tag, Target,
 };
-use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{retag, sent};
+use crate::kinds::context::{built, TagChange};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 pub const DEFAULT_EVENT_AGE: i64 = 86_400;
-
-fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
-    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
-}
 
 /// A JSON document held as a string by AWS, parsed for structural comparison.
 fn parse_json(text: Option<&str>) -> Value {
@@ -429,38 +424,27 @@ pub async fn delete_rule(
     )
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-pub async fn tag(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| async move {
-            let tags = tags_of(&tags)?;
-            sent(
+/// Tag changes (see [`TagChange::apply`]).
+pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .try_map(tags_of)?
+        .apply(
+            |tags| {
                 clients
                     .events
                     .tag_resource()
                     .resource_arn(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-            .await
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .events
                     .untag_resource()
                     .resource_arn(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }

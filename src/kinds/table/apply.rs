@@ -1,12 +1,10 @@
 //! Carrying out a planned action on a Table.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::aws as dynamodb;
 use crate::aws::AwsError;
-use crate::kinds::context::{
-    observed_of, ownership_tag_keys, tag_changes, tags_of, unresolved, wanted_now,
-};
+use crate::kinds::context::{observed_of, tags_of, unresolved, wanted_now, TagChange};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, ResourceAction};
@@ -17,9 +15,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
     let arn = observed.map(|o| o.arn.clone()).unwrap_or_default();
     match action.action {
         ActionKind::Delete => dynamodb::delete(clients, &action.physical_name).await,
-        ActionKind::Release => {
-            dynamodb::tag(clients, &arn, HashMap::new(), ownership_tag_keys()).await
-        }
+        ActionKind::Release => dynamodb::tag(clients, &arn, TagChange::release()).await,
         ActionKind::Create | ActionKind::Replace => {
             if action.action == ActionKind::Replace {
                 if let Some(old) = observed {
@@ -41,8 +37,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 .collect();
             let live = observed.map(|o| o.props.clone()).unwrap_or_default();
             dynamodb::update(clients, &action.physical_name, table, &changed, &live).await?;
-            let (add, remove) = tag_changes(action);
-            dynamodb::tag(clients, &arn, add, remove).await
+            dynamodb::tag(clients, &arn, TagChange::of(action)).await
         }
     }
 }

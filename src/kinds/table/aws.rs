@@ -12,12 +12,11 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, SseSpecification, SseType, StreamSpecification, StreamViewType,
     TableClass, TableStatus, Tag, TimeToLiveSpecification,
 };
-use aws_smithy_types::error::operation::BuildError;
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, retag, sent, waited};
+use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -26,10 +25,6 @@ pub use super::update::{update, update_steps};
 
 /// How long an index or a table may take to become ACTIVE.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(1800);
-
-pub(super) fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
-    result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
-}
 
 /// A table as read from AWS.
 #[derive(Clone, Debug)]
@@ -473,10 +468,7 @@ pub async fn create(
         .map(gsi)
         .collect::<Result<_, _>>()?;
     let owner_tags = tags;
-    let tags: Vec<Tag> = tags
-        .iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect::<Result<_, _>>()?;
+    let tags = tags_of(tags)?;
     // The name of a table deleted a moment ago is taken until it is gone: wait, then create.
     let create = || {
         send_create(
@@ -624,43 +616,36 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-/// Tag changes: set `add`, then remove `remove` (see [`retag`]).
-pub async fn tag(
-    clients: &Clients,
-    resource: &str,
-    add: HashMap<String, String>,
-    remove: Vec<String>,
-) -> Result<(), AwsError> {
-    retag(
-        add,
-        remove,
-        |tags| async move {
-            let tags = tags
-                .iter()
-                .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-                .collect::<Result<Vec<Tag>, AwsError>>()?;
-            sent(
+/// Tags in the form DynamoDB takes them.
+fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
+        .collect()
+}
+
+/// Tag changes (see [`TagChange::apply`]).
+pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .try_map(tags_of)?
+        .apply(
+            |tags| {
                 clients
                     .dynamodb
                     .tag_resource()
                     .resource_arn(resource)
                     .set_tags(Some(tags))
-                    .send(),
-            )
-            .await
-        },
-        |keys| {
-            sent(
+                    .send()
+            },
+            |keys| {
                 clients
                     .dynamodb
                     .untag_resource()
                     .resource_arn(resource)
                     .set_tag_keys(Some(keys))
-                    .send(),
-            )
-        },
-    )
-    .await
+                    .send()
+            },
+        )
+        .await
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {

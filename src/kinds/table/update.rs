@@ -11,12 +11,12 @@ use aws_sdk_dynamodb::types::{
 use serde_json::Value;
 
 use super::aws::{
-    attribute_definitions, billing, built, key_schema, projection, set_pitr, sse, stream,
-    throughput, ttl_step, wait_active,
+    attribute_definitions, billing, key_schema, projection, set_pitr, sse, stream, throughput,
+    ttl_step, wait_active,
 };
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::entry_key;
+use crate::kinds::context::{built, entry_key};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
