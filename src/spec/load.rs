@@ -67,27 +67,6 @@ pub trait ResourceSpecWire: DeserializeOwned + std::fmt::Debug + Send + Sync + '
     fn ignore_changes(&self) -> &[String];
 }
 
-/// Implements [`ResourceSpecWire`] for a kind's `*SpecWire`: `resource_spec_wire!(QueueSpecWire,
-/// Queue);`. Every such type spells the fields all kinds share the same way, so the impl is the
-/// same but for the type and its kind.
-macro_rules! resource_spec_wire {
-    ($wire:ty, $kind:ident) => {
-        impl $crate::spec::load::ResourceSpecWire for $wire {
-            const KIND: $crate::model::Kind = $crate::model::Kind::$kind;
-            fn physical_name(&self) -> Option<&String> {
-                self.physical_name.as_ref()
-            }
-            fn deletion_policy(&self) -> Option<$crate::spec::wire::DeletionPolicyWire> {
-                self.deletion_policy
-            }
-            fn ignore_changes(&self) -> &[String] {
-                &self.ignore_changes
-            }
-        }
-    };
-}
-pub(crate) use resource_spec_wire;
-
 /// A resource document of any kind, seen through what every kind shares; the kind's module gets
 /// its typed document back with [`AnyDocument::typed`].
 pub trait ResourceDocument: std::fmt::Debug + Send + Sync {

@@ -13,6 +13,89 @@ use serde::Deserialize;
 
 pub const API_VERSION: &str = "slsctl.dev/v1alpha1";
 
+/// Declares a wire struct with what every one of them derives and how each reads its fields:
+/// camelCase names, and `deny_unknown_fields` so that a misspelt field is an error. The struct's
+/// own attributes (its schema name, `#[schemars(rename = …)]`) and docs are written as usual.
+macro_rules! wire_struct {
+    ($(#[$attr:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        #[derive(Debug, ::serde::Deserialize, ::schemars::JsonSchema)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        $(#[$attr])*
+        pub struct $name { $($fields)* }
+    };
+}
+pub(crate) use wire_struct;
+
+/// Declares a kind's `*SpecWire` (a [`wire_struct!`]) with the fields every kind shares first,
+/// and implements [`ResourceSpecWire`](crate::spec::load::ResourceSpecWire) for it, which reads
+/// them:
+///
+/// ```ignore
+/// resource_spec_wire! {
+///     kind: Queue,
+///     #[schemars(rename = "QueueSpec")]
+///     pub struct QueueSpecWire {
+///         pub fifo: Option<bool>,
+///     }
+/// }
+/// ```
+///
+/// A kind that documents the shared fields names them first, each under its docs:
+/// `physical_name, deletion_policy, ignore_changes,`.
+macro_rules! resource_spec_wire {
+    (
+        kind: $kind:ident,
+        $(#[$attr:meta])*
+        pub struct $wire:ident {
+            $(#[$physical_name:meta])* physical_name,
+            $(#[$deletion_policy:meta])* deletion_policy,
+            $(#[$ignore_changes:meta])* ignore_changes,
+            $($fields:tt)*
+        }
+    ) => {
+        $crate::spec::wire::wire_struct! {
+            $(#[$attr])*
+            pub struct $wire {
+                $(#[$physical_name])*
+                pub physical_name: Option<String>,
+                $(#[$deletion_policy])*
+                pub deletion_policy: Option<$crate::spec::wire::DeletionPolicyWire>,
+                $(#[$ignore_changes])*
+                #[serde(default)]
+                pub ignore_changes: Vec<String>,
+                $($fields)*
+            }
+        }
+
+        impl $crate::spec::load::ResourceSpecWire for $wire {
+            const KIND: $crate::model::Kind = $crate::model::Kind::$kind;
+            fn physical_name(&self) -> Option<&String> {
+                self.physical_name.as_ref()
+            }
+            fn deletion_policy(&self) -> Option<$crate::spec::wire::DeletionPolicyWire> {
+                self.deletion_policy
+            }
+            fn ignore_changes(&self) -> &[String] {
+                &self.ignore_changes
+            }
+        }
+    };
+    // The shared fields without docs of the kind's own.
+    (kind: $kind:ident, $(#[$attr:meta])* pub struct $wire:ident { $($fields:tt)* }) => {
+        $crate::spec::wire::resource_spec_wire! {
+            kind: $kind,
+            $(#[$attr])*
+            pub struct $wire {
+                physical_name,
+                deletion_policy,
+                ignore_changes,
+                $($fields)*
+            }
+        }
+    };
+}
+pub(crate) use resource_spec_wire;
+
 /// Only the fields needed to choose the document's kind; everything else is ignored here.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -41,18 +124,18 @@ pub struct DocumentWire<S> {
     pub spec: S,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Metadata")]
-pub struct MetadataWire {
-    /// Logical name: unique per kind inside a stack, `[a-z0-9-]`, starting with a letter.
-    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
-    pub name: String,
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// `slsctl.dev/adopt: "true"` with `spec.physicalName` adopts an existing, untagged resource.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
+wire_struct! {
+    #[schemars(rename = "Metadata")]
+    pub struct MetadataWire {
+        /// Logical name: unique per kind inside a stack, `[a-z0-9-]`, starting with a letter.
+        #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+        pub name: String,
+        #[serde(default)]
+        pub labels: BTreeMap<String, String>,
+        /// `slsctl.dev/adopt: "true"` with `spec.physicalName` adopts an existing, untagged resource.
+        #[serde(default)]
+        pub annotations: BTreeMap<String, String>,
+    }
 }
 
 /// What happens to the AWS resource when it leaves the spec.
@@ -69,66 +152,66 @@ pub enum DeletionPolicyWire {
 // ---------------------------------------------------------------------------------------------
 // Stack
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "StackSpec")]
-pub struct StackSpecWire {
-    /// AWS region, e.g. `us-east-1`; the environment's region when omitted.
-    pub region: Option<String>,
-    /// Refuse to act on any other account (12 digits, quoted).
-    pub account_id: Option<String>,
-    /// Added to every resource of the stack.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// Delete owned resources that are no longer in the spec (default true).
-    pub prune: Option<bool>,
-    /// `heal` (default) corrects drift; `report` only shows it.
-    pub drift: Option<DriftWire>,
-    pub defaults: Option<DefaultsWire>,
-    pub budget: Option<BudgetWire>,
-    /// Settings of the policy pack (policies/ and the stack's own `policies/*.rego`).
-    pub policy: Option<PolicyConfigWire>,
-    /// Published function versions and layer versions kept besides the ones in use (default 3);
-    /// older ones are deleted, so Lambda's 75 GB code storage does not fill up.
-    #[schemars(range(min = 1, max = 100))]
-    pub keep_versions: Option<i64>,
+wire_struct! {
+    #[schemars(rename = "StackSpec")]
+    pub struct StackSpecWire {
+        /// AWS region, e.g. `us-east-1`; the environment's region when omitted.
+        pub region: Option<String>,
+        /// Refuse to act on any other account (12 digits, quoted).
+        pub account_id: Option<String>,
+        /// Added to every resource of the stack.
+        #[serde(default)]
+        pub tags: BTreeMap<String, String>,
+        /// Delete owned resources that are no longer in the spec (default true).
+        pub prune: Option<bool>,
+        /// `heal` (default) corrects drift; `report` only shows it.
+        pub drift: Option<DriftWire>,
+        pub defaults: Option<DefaultsWire>,
+        pub budget: Option<BudgetWire>,
+        /// Settings of the policy pack (policies/ and the stack's own `policies/*.rego`).
+        pub policy: Option<PolicyConfigWire>,
+        /// Published function versions and layer versions kept besides the ones in use (default 3);
+        /// older ones are deleted, so Lambda's 75 GB code storage does not fill up.
+        #[schemars(range(min = 1, max = 100))]
+        pub keep_versions: Option<i64>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "PolicyConfig")]
-pub struct PolicyConfigWire {
-    /// Tag keys every resource must carry (through the stack's `tags`).
-    #[serde(default)]
-    pub required_tags: Vec<String>,
-    /// Allowed memory sizes of functions (default 128–10240).
-    #[serde(rename = "memoryMB")]
-    #[schemars(rename = "memoryMB")]
-    pub memory_mb: Option<MemoryRangeWire>,
-    /// Rules this stack opts out of, each with its reason (shown by validate and every plan).
-    #[serde(default)]
-    pub exceptions: Vec<PolicyExceptionWire>,
+wire_struct! {
+    #[schemars(rename = "PolicyConfig")]
+    pub struct PolicyConfigWire {
+        /// Tag keys every resource must carry (through the stack's `tags`).
+        #[serde(default)]
+        pub required_tags: Vec<String>,
+        /// Allowed memory sizes of functions (default 128–10240).
+        #[serde(rename = "memoryMB")]
+        #[schemars(rename = "memoryMB")]
+        pub memory_mb: Option<MemoryRangeWire>,
+        /// Rules this stack opts out of, each with its reason (shown by validate and every plan).
+        #[serde(default)]
+        pub exceptions: Vec<PolicyExceptionWire>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "PolicyException")]
-pub struct PolicyExceptionWire {
-    /// The rule's id, e.g. `table-pitr` (docs/spec.md lists the default pack's).
-    pub rule: String,
-    /// `Kind/name` of the resources it covers; omitted, it covers the whole stack.
-    #[serde(default)]
-    pub resources: Vec<String>,
-    /// Why the rule does not apply here; required.
-    pub reason: String,
+wire_struct! {
+    #[schemars(rename = "PolicyException")]
+    pub struct PolicyExceptionWire {
+        /// The rule's id, e.g. `table-pitr` (docs/spec.md lists the default pack's).
+        pub rule: String,
+        /// `Kind/name` of the resources it covers; omitted, it covers the whole stack.
+        #[serde(default)]
+        pub resources: Vec<String>,
+        /// Why the rule does not apply here; required.
+        pub reason: String,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "MemoryRange")]
-pub struct MemoryRangeWire {
-    pub min: u32,
-    pub max: u32,
+wire_struct! {
+    #[schemars(rename = "MemoryRange")]
+    pub struct MemoryRangeWire {
+        pub min: u32,
+        pub max: u32,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -139,36 +222,36 @@ pub enum DriftWire {
     Report,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Defaults")]
-pub struct DefaultsWire {
-    pub function: Option<FunctionDefaultsWire>,
+wire_struct! {
+    #[schemars(rename = "Defaults")]
+    pub struct DefaultsWire {
+        pub function: Option<FunctionDefaultsWire>,
+    }
 }
 
-/// Values every Function gets unless it sets its own.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "FunctionDefaults")]
-pub struct FunctionDefaultsWire {
-    pub runtime: Option<String>,
-    pub architecture: Option<ArchitectureWire>,
-    #[schemars(range(min = 128, max = 10240))]
-    pub memory_size: Option<i64>,
-    #[schemars(range(min = 1, max = 900))]
-    pub timeout: Option<i64>,
-    pub tracing: Option<TracingWire>,
-    #[schemars(range(min = 512, max = 10240))]
-    pub ephemeral_storage: Option<i64>,
+wire_struct! {
+    /// Values every Function gets unless it sets its own.
+    #[schemars(rename = "FunctionDefaults")]
+    pub struct FunctionDefaultsWire {
+        pub runtime: Option<String>,
+        pub architecture: Option<ArchitectureWire>,
+        #[schemars(range(min = 128, max = 10240))]
+        pub memory_size: Option<i64>,
+        #[schemars(range(min = 1, max = 900))]
+        pub timeout: Option<i64>,
+        pub tracing: Option<TracingWire>,
+        #[schemars(range(min = 512, max = 10240))]
+        pub ephemeral_storage: Option<i64>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Budget")]
-pub struct BudgetWire {
-    /// Monthly budget in US dollars, used by the cost estimate and its guard.
-    #[serde(rename = "monthlyUSD")]
-    pub monthly_usd: f64,
+wire_struct! {
+    #[schemars(rename = "Budget")]
+    pub struct BudgetWire {
+        /// Monthly budget in US dollars, used by the cost estimate and its guard.
+        #[serde(rename = "monthlyUSD")]
+        pub monthly_usd: f64,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,10 +273,72 @@ pub enum TracingWire {
     PassThrough,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "DeadLetter")]
-pub struct DeadLetterWire {
-    /// A Queue of this stack, or a queue ARN.
-    pub queue: String,
+wire_struct! {
+    #[schemars(rename = "DeadLetter")]
+    pub struct DeadLetterWire {
+        /// A Queue of this stack, or a queue ARN.
+        pub queue: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::function::wire::FunctionSpecWire;
+    use crate::kinds::queue::wire::QueueSpecWire;
+    use crate::model::Kind;
+    use crate::spec::load::ResourceSpecWire;
+
+    #[test]
+    fn a_kinds_spec_wire_holds_the_shared_fields_and_reads_them() {
+        let queue: QueueSpecWire = serde_json::from_str(
+            r#"{"physicalName": "orders", "deletionPolicy": "delete-if-empty",
+                "ignoreChanges": ["visibilityTimeout"], "visibilityTimeout": 30}"#,
+        )
+        .unwrap();
+        assert_eq!(QueueSpecWire::KIND, Kind::Queue);
+        assert_eq!(queue.physical_name().unwrap(), "orders");
+        assert_eq!(
+            queue.deletion_policy(),
+            Some(DeletionPolicyWire::DeleteIfEmpty)
+        );
+        assert_eq!(queue.ignore_changes(), ["visibilityTimeout"]);
+        assert_eq!(queue.visibility_timeout, Some(30));
+
+        let bare: QueueSpecWire = serde_json::from_str("{}").unwrap();
+        assert_eq!(bare.physical_name(), None);
+        assert!(bare.ignore_changes().is_empty());
+    }
+
+    #[test]
+    fn a_wire_struct_refuses_fields_not_in_camel_case_or_unknown() {
+        for unknown in [r#"{"physical_name": "q"}"#, r#"{"visibilityTimeOut": 30}"#] {
+            let error = serde_json::from_str::<QueueSpecWire>(unknown).unwrap_err();
+            assert!(error.to_string().contains("unknown field"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_kinds_docs_of_the_shared_fields_reach_the_schema() {
+        let function = schemars::schema_for!(FunctionSpecWire);
+        let function = function.as_value();
+        assert_eq!(function["title"], "FunctionSpec");
+        assert_eq!(function["additionalProperties"], false);
+        let properties = &function["properties"];
+        assert_eq!(
+            properties["physicalName"]["description"],
+            "Physical name; `<stack>-<name>` when omitted."
+        );
+        assert_eq!(
+            properties["ignoreChanges"]["description"],
+            "Fields set at create but never corrected afterwards."
+        );
+        assert!(properties["deletionPolicy"].is_object());
+
+        let queue = schemars::schema_for!(QueueSpecWire);
+        let properties = &queue.as_value()["properties"];
+        assert!(properties["physicalName"].is_object());
+        assert!(properties["physicalName"]["description"].is_null());
+        assert!(properties["ignoreChanges"].is_object());
+    }
 }

@@ -5,34 +5,30 @@ use serde::Deserialize;
 
 use crate::spec::wire::*;
 
-/// For the cost estimate only.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "ApiTraffic")]
-pub struct ApiTrafficWire {
-    pub requests_per_month: Option<u64>,
+wire_struct! {
+    /// For the cost estimate only.
+    #[schemars(rename = "ApiTraffic")]
+    pub struct ApiTrafficWire {
+        pub requests_per_month: Option<u64>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "ApiSpec")]
-pub struct ApiSpecWire {
-    pub physical_name: Option<String>,
-    pub deletion_policy: Option<DeletionPolicyWire>,
-    #[serde(default)]
-    pub ignore_changes: Vec<String>,
-
-    pub endpoint_type: Option<EndpointTypeWire>,
-    /// Stage name, default `prod`.
-    pub stage: Option<String>,
-    pub description: Option<String>,
-    pub routes: Vec<RouteWire>,
-    pub throttling: Option<ThrottlingWire>,
-    /// X-Ray tracing on the stage.
-    pub tracing: Option<bool>,
-    pub domain: Option<DomainWire>,
-    /// Assumptions for the cost estimate only.
-    pub traffic: Option<ApiTrafficWire>,
+resource_spec_wire! {
+    kind: Api,
+    #[schemars(rename = "ApiSpec")]
+    pub struct ApiSpecWire {
+        pub endpoint_type: Option<EndpointTypeWire>,
+        /// Stage name, default `prod`.
+        pub stage: Option<String>,
+        pub description: Option<String>,
+        pub routes: Vec<RouteWire>,
+        pub throttling: Option<ThrottlingWire>,
+        /// X-Ray tracing on the stage.
+        pub tracing: Option<bool>,
+        pub domain: Option<DomainWire>,
+        /// Assumptions for the cost estimate only.
+        pub traffic: Option<ApiTrafficWire>,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -44,15 +40,15 @@ pub enum EndpointTypeWire {
     Private,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Route")]
-pub struct RouteWire {
-    pub method: HttpMethodWire,
-    /// Starts with `/`; `{name}` segments are path parameters, `{name+}` a greedy one.
-    pub path: String,
-    /// A Function of this stack, or a function ARN.
-    pub function: String,
+wire_struct! {
+    #[schemars(rename = "Route")]
+    pub struct RouteWire {
+        pub method: HttpMethodWire,
+        /// Starts with `/`; `{name}` segments are path parameters, `{name+}` a greedy one.
+        pub path: String,
+        /// A Function of this stack, or a function ARN.
+        pub function: String,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
@@ -69,23 +65,23 @@ pub enum HttpMethodWire {
     Any,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Throttling")]
-pub struct ThrottlingWire {
-    /// Steady-state requests per second.
-    pub rate_limit: f64,
-    pub burst_limit: i64,
+wire_struct! {
+    #[schemars(rename = "Throttling")]
+    pub struct ThrottlingWire {
+        /// Steady-state requests per second.
+        pub rate_limit: f64,
+        pub burst_limit: i64,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Domain")]
-pub struct DomainWire {
-    pub name: String,
-    pub certificate_arn: String,
-    /// Path under the domain; the domain root when omitted.
-    pub base_path: Option<String>,
+wire_struct! {
+    #[schemars(rename = "Domain")]
+    pub struct DomainWire {
+        pub name: String,
+        pub certificate_arn: String,
+        /// Path under the domain; the domain root when omitted.
+        pub base_path: Option<String>,
+    }
 }
 
 impl HttpMethodWire {
@@ -102,5 +98,3 @@ impl HttpMethodWire {
         }
     }
 }
-
-crate::spec::load::resource_spec_wire!(ApiSpecWire, Api);

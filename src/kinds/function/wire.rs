@@ -7,75 +7,75 @@ use serde::Deserialize;
 
 use crate::spec::wire::*;
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "FunctionSpec")]
-pub struct FunctionSpecWire {
-    /// Physical name; `<stack>-<name>` when omitted.
-    pub physical_name: Option<String>,
-    pub deletion_policy: Option<DeletionPolicyWire>,
-    /// Fields set at create but never corrected afterwards.
-    #[serde(default)]
-    pub ignore_changes: Vec<String>,
+resource_spec_wire! {
+    kind: Function,
+    #[schemars(rename = "FunctionSpec")]
+    pub struct FunctionSpecWire {
+        /// Physical name; `<stack>-<name>` when omitted.
+        physical_name,
+        deletion_policy,
+        /// Fields set at create but never corrected afterwards.
+        ignore_changes,
 
-    /// `file.function` for zip code; not allowed with `code.imageUri`.
-    pub handler: Option<String>,
-    /// e.g. `python3.12`, `nodejs22.x`; not allowed with `code.imageUri`.
-    pub runtime: Option<String>,
-    pub code: CodeWire,
-    /// Execution role ARN.
-    pub role: Option<String>,
-    #[schemars(range(min = 128, max = 10240))]
-    pub memory_size: Option<i64>,
-    /// Seconds; at most 29 for a function behind an Api route.
-    #[schemars(range(min = 1, max = 900))]
-    pub timeout: Option<i64>,
-    pub architecture: Option<ArchitectureWire>,
-    /// MB of /tmp.
-    #[schemars(range(min = 512, max = 10240))]
-    pub ephemeral_storage: Option<i64>,
-    pub tracing: Option<TracingWire>,
-    pub description: Option<String>,
-    /// Layer logical names of this stack, or layer version ARNs. At most 5.
-    #[serde(default)]
-    pub layers: Vec<String>,
-    /// String values, or `{ref: Kind/name, attr: …}`.
-    #[serde(default)]
-    pub environment: BTreeMap<String, EnvValueWire>,
-    /// Environment variable names whose values are never printed.
-    #[serde(default)]
-    pub sensitive_environment: Vec<String>,
-    #[schemars(range(min = 0))]
-    pub reserved_concurrency: Option<i64>,
-    /// Where failed asynchronous invocations go.
-    pub dead_letter: Option<DeadLetterWire>,
-    pub alias: Option<AliasWire>,
-    /// Event source mappings.
-    #[serde(default)]
-    pub triggers: Vec<TriggerWire>,
-    /// Traffic assumptions, used by the cost estimate only.
-    pub traffic: Option<FunctionTrafficWire>,
+        /// `file.function` for zip code; not allowed with `code.imageUri`.
+        pub handler: Option<String>,
+        /// e.g. `python3.12`, `nodejs22.x`; not allowed with `code.imageUri`.
+        pub runtime: Option<String>,
+        pub code: CodeWire,
+        /// Execution role ARN.
+        pub role: Option<String>,
+        #[schemars(range(min = 128, max = 10240))]
+        pub memory_size: Option<i64>,
+        /// Seconds; at most 29 for a function behind an Api route.
+        #[schemars(range(min = 1, max = 900))]
+        pub timeout: Option<i64>,
+        pub architecture: Option<ArchitectureWire>,
+        /// MB of /tmp.
+        #[schemars(range(min = 512, max = 10240))]
+        pub ephemeral_storage: Option<i64>,
+        pub tracing: Option<TracingWire>,
+        pub description: Option<String>,
+        /// Layer logical names of this stack, or layer version ARNs. At most 5.
+        #[serde(default)]
+        pub layers: Vec<String>,
+        /// String values, or `{ref: Kind/name, attr: …}`.
+        #[serde(default)]
+        pub environment: BTreeMap<String, EnvValueWire>,
+        /// Environment variable names whose values are never printed.
+        #[serde(default)]
+        pub sensitive_environment: Vec<String>,
+        #[schemars(range(min = 0))]
+        pub reserved_concurrency: Option<i64>,
+        /// Where failed asynchronous invocations go.
+        pub dead_letter: Option<DeadLetterWire>,
+        pub alias: Option<AliasWire>,
+        /// Event source mappings.
+        #[serde(default)]
+        pub triggers: Vec<TriggerWire>,
+        /// Traffic assumptions, used by the cost estimate only.
+        pub traffic: Option<FunctionTrafficWire>,
+    }
 }
 
-/// Exactly one of `path`, `s3`, `imageUri`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Code")]
-pub struct CodeWire {
-    /// A directory (zipped reproducibly) relative to this file, inside the spec root.
-    pub path: Option<String>,
-    pub s3: Option<S3ObjectWire>,
-    /// A container image, pinned by digest (`repo@sha256:…`).
-    pub image_uri: Option<String>,
+wire_struct! {
+    /// Exactly one of `path`, `s3`, `imageUri`.
+    #[schemars(rename = "Code")]
+    pub struct CodeWire {
+        /// A directory (zipped reproducibly) relative to this file, inside the spec root.
+        pub path: Option<String>,
+        pub s3: Option<S3ObjectWire>,
+        /// A container image, pinned by digest (`repo@sha256:…`).
+        pub image_uri: Option<String>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "S3Object")]
-pub struct S3ObjectWire {
-    pub bucket: String,
-    pub key: String,
-    pub object_version: Option<String>,
+wire_struct! {
+    #[schemars(rename = "S3Object")]
+    pub struct S3ObjectWire {
+        pub bucket: String,
+        pub key: String,
+        pub object_version: Option<String>,
+    }
 }
 
 /// An environment value: a string, or a reference to a resource of the stack.
@@ -87,15 +87,15 @@ pub enum EnvValueWire {
     Ref(EnvRefWire),
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "EnvRef")]
-pub struct EnvRefWire {
-    /// `Kind/name`, e.g. `Queue/order-events`.
-    #[serde(rename = "ref")]
-    pub reference: String,
-    /// `name` (default), `arn`, `url` (queues) or `streamArn` (tables).
-    pub attr: Option<String>,
+wire_struct! {
+    #[schemars(rename = "EnvRef")]
+    pub struct EnvRefWire {
+        /// `Kind/name`, e.g. `Queue/order-events`.
+        #[serde(rename = "ref")]
+        pub reference: String,
+        /// `name` (default), `arn`, `url` (queues) or `streamArn` (tables).
+        pub attr: Option<String>,
+    }
 }
 
 impl<'de> Deserialize<'de> for EnvValueWire {
@@ -151,76 +151,74 @@ impl<'de> Deserialize<'de> for EnvValueWire {
     }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Alias")]
-pub struct AliasWire {
-    pub name: String,
-    pub provisioned_concurrency: Option<ProvisionedConcurrencyWire>,
+wire_struct! {
+    #[schemars(rename = "Alias")]
+    pub struct AliasWire {
+        pub name: String,
+        pub provisioned_concurrency: Option<ProvisionedConcurrencyWire>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "ProvisionedConcurrency")]
-pub struct ProvisionedConcurrencyWire {
-    /// Always-on minimum outside the schedules.
-    #[schemars(range(min = 0))]
-    pub baseline: Option<i64>,
-    /// Application Auto Scaling scheduled actions on the alias.
-    #[serde(default)]
-    pub schedules: Vec<PcScheduleWire>,
-    /// Optional target tracking between min and max (0.1 to 0.9).
-    pub target_utilization: Option<f64>,
-    /// The most Auto Scaling may provision, at registration (default: the largest schedule
-    /// `max`, or the baseline). Needed for target tracking without schedules.
-    #[schemars(range(min = 0))]
-    pub max: Option<i64>,
+wire_struct! {
+    #[schemars(rename = "ProvisionedConcurrency")]
+    pub struct ProvisionedConcurrencyWire {
+        /// Always-on minimum outside the schedules.
+        #[schemars(range(min = 0))]
+        pub baseline: Option<i64>,
+        /// Application Auto Scaling scheduled actions on the alias.
+        #[serde(default)]
+        pub schedules: Vec<PcScheduleWire>,
+        /// Optional target tracking between min and max (0.1 to 0.9).
+        pub target_utilization: Option<f64>,
+        /// The most Auto Scaling may provision, at registration (default: the largest schedule
+        /// `max`, or the baseline). Needed for target tracking without schedules.
+        #[schemars(range(min = 0))]
+        pub max: Option<i64>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "PcSchedule")]
-pub struct PcScheduleWire {
-    pub name: String,
-    /// `cron(…)`, `rate(…)` or `at(…)`.
-    pub cron: String,
-    /// IANA time zone, e.g. `Europe/Berlin`; UTC when omitted.
-    pub timezone: Option<String>,
-    #[schemars(range(min = 0))]
-    pub min: i64,
-    #[schemars(range(min = 0))]
-    pub max: i64,
+wire_struct! {
+    #[schemars(rename = "PcSchedule")]
+    pub struct PcScheduleWire {
+        pub name: String,
+        /// `cron(…)`, `rate(…)` or `at(…)`.
+        pub cron: String,
+        /// IANA time zone, e.g. `Europe/Berlin`; UTC when omitted.
+        pub timezone: Option<String>,
+        #[schemars(range(min = 0))]
+        pub min: i64,
+        #[schemars(range(min = 0))]
+        pub max: i64,
+    }
 }
 
-/// An SQS event source mapping.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Trigger")]
-pub struct TriggerWire {
-    /// A Queue of this stack, or a queue ARN.
-    pub queue: String,
-    #[schemars(range(min = 1, max = 10000))]
-    pub batch_size: Option<i64>,
-    /// Seconds (0–300); not supported on FIFO queues.
-    #[schemars(range(min = 0, max = 300))]
-    pub maximum_batching_window: Option<i64>,
-    pub report_batch_item_failures: Option<bool>,
-    #[schemars(range(min = 2, max = 1000))]
-    pub maximum_concurrency: Option<i64>,
-    pub enabled: Option<bool>,
+wire_struct! {
+    /// An SQS event source mapping.
+    #[schemars(rename = "Trigger")]
+    pub struct TriggerWire {
+        /// A Queue of this stack, or a queue ARN.
+        pub queue: String,
+        #[schemars(range(min = 1, max = 10000))]
+        pub batch_size: Option<i64>,
+        /// Seconds (0–300); not supported on FIFO queues.
+        #[schemars(range(min = 0, max = 300))]
+        pub maximum_batching_window: Option<i64>,
+        pub report_batch_item_failures: Option<bool>,
+        #[schemars(range(min = 2, max = 1000))]
+        pub maximum_concurrency: Option<i64>,
+        pub enabled: Option<bool>,
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "FunctionTraffic")]
-pub struct FunctionTrafficWire {
-    pub requests_per_month: Option<u64>,
-    pub average_duration_ms: Option<f64>,
-    /// Of `requestsPerMonth`, those served by provisioned concurrency; by default the share of
-    /// the month it is provisioned (traffic spread evenly), up to what it can serve.
-    pub provisioned_requests_per_month: Option<u64>,
-    /// Average duration of the provisioned requests; default `averageDurationMs`.
-    pub provisioned_duration_ms: Option<f64>,
+wire_struct! {
+    #[schemars(rename = "FunctionTraffic")]
+    pub struct FunctionTrafficWire {
+        pub requests_per_month: Option<u64>,
+        pub average_duration_ms: Option<f64>,
+        /// Of `requestsPerMonth`, those served by provisioned concurrency; by default the share of
+        /// the month it is provisioned (traffic spread evenly), up to what it can serve.
+        pub provisioned_requests_per_month: Option<u64>,
+        /// Average duration of the provisioned requests; default `averageDurationMs`.
+        pub provisioned_duration_ms: Option<f64>,
+    }
 }
-
-crate::spec::load::resource_spec_wire!(FunctionSpecWire, Function);
