@@ -1,11 +1,11 @@
 //! One module per resource kind, each behind the same contract ([`ResourceKind`]), listed once in
 //! [`REGISTRY`]. A kind's module holds what is specific to it: validation, desired props,
 //! observation, the immutable and data-bearing fields, apply and its AWS calls. The frame around
-//! them knows no kind: the loader (`spec`) is handed [`validate_document`], the pure planner
-//! (`plan`) is handed [`rules`], the executor (`apply`) calls [`ResourceKind::apply`].
+//! them knows no kind: the loader (`spec`) is handed each kind as a [`DocumentKind`], the pure
+//! planner (`plan`) is handed [`rules`], the executor (`apply`) calls [`ResourceKind::apply`].
 //!
-//! Adding a kind: a module here with the files every kind has (`wire`, `validate`, `observe`,
-//! `apply`), its [`kind_module!`] line and [`TypedKind`] impl (which make it a
+//! Adding a kind: a module here with the files every kind has (`wire`, `validate`, `props`,
+//! `observe`, `apply`), its [`kind_module!`] declaration and [`TypedKind`] impl (which make it a
 //! [`ResourceKind`]), one line in [`REGISTRY`], and its domain type in `model` (the vocabulary
 //! every layer shares).
 
