@@ -29,10 +29,10 @@ use std::pin::Pin;
 use serde_json::Value;
 
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
+use crate::model::{Kind, Reference, Resource, ResourceId, ResourceSpec, Stack, Traffic};
 use crate::plan::{KindRules, Props, ResourceAction};
 use crate::spec::diag::{Diagnostic, Diagnostics};
-use crate::spec::kind::{Check, Checking, DocumentKind};
+use crate::spec::kind::{Check, Checking, DocumentKind, Validated};
 use crate::spec::load::{DocumentText, Loaded, ResourceDocument, ResourceSpecWire, Sources};
 use crate::spec::validate::{Entry, Validator};
 use desired::Wanted;
@@ -94,6 +94,13 @@ pub(crate) trait KindModule: Sync + 'static {
     const VALIDATE: ValidateFn<Self>;
     /// Its desired props, ownership tags aside (`props::props`).
     const PROPS: PropsFn<Self>;
+    /// The longest physical name AWS accepts for it.
+    const NAME_LIMIT: usize;
+    /// The service its ARNs name (`arn:aws:<service>:…`).
+    const ARN_SERVICE: &'static str;
+    /// The fields of its model that refer to other resources (`validate::references`): their
+    /// stack resources are created before it.
+    const REFERENCES: ReferencesFn<Self>;
     /// See [`ResourceKind::observer`].
     const OBSERVER: &'static observe::Observer;
     /// See [`ResourceKind::apply`].
@@ -107,13 +114,20 @@ pub(crate) trait KindModule: Sync + 'static {
 /// ```ignore
 /// kind_module! {
 ///     /// An SQS queue.
-///     pub struct QueueKind: wire::QueueSpecWire => Queue;
+///     pub struct QueueKind: wire::QueueSpecWire => Queue, arn "sqs", name_limit 80;
 /// }
 /// ```
 /// declares `QueueKind` and its [`KindModule`] impl: its model is `model::Queue`, held in
-/// `ResourceSpec::Queue`, and its one-line doc is its description in the JSON Schema.
+/// `ResourceSpec::Queue`, its one-line doc is its description in the JSON Schema, its ARNs name
+/// the `sqs` service and AWS accepts physical names of at most 80 characters for it (the
+/// service's Create* API reference).
 macro_rules! kind_module {
-    (#[doc = $description:literal] pub struct $kind:ident: $wire:ty => $variant:ident;) => {
+    (
+        #[doc = $description:literal]
+        pub struct $kind:ident: $wire:ty => $variant:ident,
+        arn $service:literal,
+        name_limit $name_limit:literal;
+    ) => {
         #[doc = $description]
         pub struct $kind;
 
@@ -121,6 +135,9 @@ macro_rules! kind_module {
             type Wire = $wire;
             type Model = $crate::model::$variant;
             const DESCRIPTION: &'static str = $description;
+            const NAME_LIMIT: usize = $name_limit;
+            const ARN_SERVICE: &'static str = $service;
+            const REFERENCES: $crate::kinds::ReferencesFn<Self> = validate::references;
             const VALIDATE: $crate::kinds::ValidateFn<Self> = validate::validate;
             const PROPS: $crate::kinds::PropsFn<Self> = props::props;
             const OBSERVER: &'static $crate::kinds::observe::Observer = &observe::OBSERVER;
@@ -153,6 +170,9 @@ pub(crate) trait TypedKind: KindModule {
     /// Its checks beyond its own document (none unless it says so).
     const CHECKS: Checks<Self::Wire> = Checks::NONE;
 }
+
+/// See [`KindModule::REFERENCES`].
+pub(crate) type ReferencesFn<T> = fn(&<T as KindModule>::Model) -> Vec<&Reference>;
 
 /// The rules of a kind whose resources hold data (`held_unit`, for messages about it): deleting
 /// or replacing one needs the user's explicit opt-in.
@@ -240,13 +260,34 @@ impl<T: TypedKind> DocumentKind for T {
         }
     }
 
-    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<ResourceSpec> {
+    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<Validated> {
         let Checking { v, ctx, document } = c;
         let l = typed::<T>(document)?;
         if let Some(check) = T::CHECKS.physical_name {
             check(Check { v, ctx, l }, physical_name);
         }
-        Some(T::into_spec((T::VALIDATE)(Check { v, ctx, l })?))
+        let model = (T::VALIDATE)(Check { v, ctx, l })?;
+        let mut refers_to: Vec<ResourceId> = (T::REFERENCES)(&model)
+            .into_iter()
+            .filter_map(|reference| match reference {
+                Reference::Stack(id) => Some(id.clone()),
+                Reference::Arn(_) => None,
+            })
+            .collect();
+        refers_to.sort();
+        refers_to.dedup();
+        Some(Validated {
+            spec: T::into_spec(model),
+            refers_to,
+        })
+    }
+
+    fn name_limit(&self) -> usize {
+        T::NAME_LIMIT
+    }
+
+    fn arn_service(&self) -> &'static str {
+        T::ARN_SERVICE
     }
 
     fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry) {
@@ -405,6 +446,43 @@ mod tests {
         let fields = document_kind(Kind::Queue).unwrap().spec_field_names();
         assert!(fields.iter().any(|f| f == "visibilityTimeout"));
         assert!(fields.iter().any(|f| f == "deadLetter"));
+    }
+
+    #[test]
+    fn each_kind_reports_what_its_resources_refer_to() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/examples/orders");
+        let (stack, _) = load_stack(&root).unwrap_or_else(|_| panic!("the example loads"));
+        let depends_on = |kind, name: &str| -> Vec<String> {
+            let id = crate::model::ResourceId::new(kind, name);
+            let resource = stack
+                .get(&id)
+                .unwrap_or_else(|| panic!("{id} is in the example"));
+            resource
+                .dependencies()
+                .iter()
+                .map(|d| d.to_string())
+                .collect()
+        };
+        // A function: its layer, its environment's table and its trigger's queue, each once.
+        assert_eq!(
+            depends_on(Kind::Function, "fulfil-order"),
+            ["Layer/shared-libs", "Queue/order-events", "Table/app"]
+        );
+        // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
+        // (in `ResourceId` order: by kind, then name).
+        assert_eq!(
+            depends_on(Kind::Queue, "order-events"),
+            ["Queue/order-events-dlq"]
+        );
+        assert_eq!(
+            depends_on(Kind::Rule, "order-placed"),
+            [
+                "Queue/order-events",
+                "Queue/order-events-dlq",
+                "EventBus/orders"
+            ]
+        );
+        assert!(depends_on(Kind::Table, "app").is_empty());
     }
 
     #[test]

@@ -56,21 +56,6 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// The longest physical name AWS accepts for this kind (including a `.fifo` suffix for
-    /// queues). Sources: the Create* API references of each service.
-    pub fn max_physical_name_len(self) -> usize {
-        match self {
-            Kind::Stack => 40,
-            Kind::Function => 64,  // Lambda FunctionName (name form)
-            Kind::Layer => 140,    // Lambda LayerName
-            Kind::Queue => 80,     // SQS QueueName, `.fifo` included
-            Kind::EventBus => 256, // EventBridge bus Name
-            Kind::Rule => 64,      // EventBridge rule Name
-            Kind::Table => 255,    // DynamoDB TableName
-            Kind::Api => 1024,     // API Gateway has no documented limit below this
-        }
-    }
-
     /// The default `deletionPolicy` (SPEC.md): keep data-bearing tables, delete empty queues.
     pub fn default_deletion_policy(self) -> DeletionPolicy {
         match self {
@@ -255,53 +240,17 @@ pub struct Resource {
     pub spec: ResourceSpec,
     /// `spec.traffic`: assumptions for the cost estimate; `None` when the spec gives none.
     pub traffic: Option<Traffic>,
+    /// What it refers to inside the stack, sorted and without repeats (its kind says which of
+    /// its fields are references).
+    #[serde(skip)]
+    pub depends_on: Vec<ResourceId>,
 }
 
 impl Resource {
     /// Resources this one refers to inside the stack (they are created before it), sorted and
     /// without repeats.
     pub fn dependencies(&self) -> Vec<&ResourceId> {
-        let mut ids: Vec<&ResourceId> = self.reference_ids().collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    }
-
-    fn reference_ids(&self) -> Box<dyn Iterator<Item = &ResourceId> + '_> {
-        fn stack(r: &Reference) -> Option<&ResourceId> {
-            match r {
-                Reference::Stack(id) => Some(id),
-                Reference::Arn(_) => None,
-            }
-        }
-        match &self.spec {
-            ResourceSpec::Function(f) => Box::new(
-                f.layers
-                    .iter()
-                    .filter_map(stack)
-                    .chain(f.environment.values().filter_map(|v| match v {
-                        EnvValue::Ref { target, .. } => stack(target),
-                        EnvValue::Literal(_) => None,
-                    }))
-                    .chain(f.dead_letter.iter().filter_map(stack))
-                    .chain(f.triggers.iter().filter_map(|t| stack(&t.queue))),
-            ),
-            ResourceSpec::Queue(q) => {
-                Box::new(q.dead_letter.iter().filter_map(|d| stack(&d.queue)))
-            }
-            ResourceSpec::Rule(r) => Box::new(
-                r.bus.iter().filter_map(stack).chain(
-                    r.targets
-                        .iter()
-                        .flat_map(|t| std::iter::once(&t.destination).chain(t.dead_letter.iter()))
-                        .filter_map(stack),
-                ),
-            ),
-            ResourceSpec::Api(a) => Box::new(a.routes.iter().filter_map(|r| stack(&r.function))),
-            ResourceSpec::Layer(_) | ResourceSpec::EventBus(_) | ResourceSpec::Table(_) => {
-                Box::new(std::iter::empty())
-            }
-        }
+        self.depends_on.iter().collect()
     }
 }
 

@@ -100,14 +100,7 @@ impl Validator<'_> {
             }
             let expected_services: Vec<&str> = kinds
                 .iter()
-                .map(|k| match k {
-                    Kind::Function | Kind::Layer => "lambda",
-                    Kind::Queue => "sqs",
-                    Kind::EventBus | Kind::Rule => "events",
-                    Kind::Table => "dynamodb",
-                    Kind::Api => "apigateway",
-                    Kind::Stack => "",
-                })
+                .map(|k| (self.kinds)(*k).map_or("", |module| module.arn_service()))
                 .collect();
             if !expected_services.contains(&parts[2]) {
                 self.diagnostics.push(ctx.error(

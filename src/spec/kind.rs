@@ -6,7 +6,7 @@
 use super::diag::Diagnostic;
 use super::load::{DocumentText, Loaded, ResourceDocument};
 use super::validate::{Ctx, Entry, Validator};
-use crate::model::{Kind, Resource, ResourceSpec, Stack, Traffic};
+use crate::model::{Kind, Resource, ResourceId, ResourceSpec, Stack, Traffic};
 
 /// One resource kind, as the loader and the validator see it.
 pub(crate) trait DocumentKind: Sync {
@@ -19,7 +19,13 @@ pub(crate) trait DocumentKind: Sync {
     /// Check one document and build its domain type. `physical_name` is the name the common
     /// checks derived; a kind may amend it (a FIFO queue's `.fifo`) or refuse it. Problems go
     /// to the validator's diagnostics; `None` when the document cannot be used.
-    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<ResourceSpec>;
+    fn validate(&self, c: Checking<'_, '_>, physical_name: &mut String) -> Option<Validated>;
+
+    /// The longest physical name AWS accepts for a resource of this kind.
+    fn name_limit(&self) -> usize;
+
+    /// The service its ARNs name, for references written as ARNs.
+    fn arn_service(&self) -> &'static str;
 
     /// Facts about the document that other documents' checks need (see [`Entry`]).
     fn entry_facts(&self, v: &Validator<'_>, document: &dyn ResourceDocument, entry: &mut Entry);
@@ -32,6 +38,13 @@ pub(crate) trait DocumentKind: Sync {
 
     /// Top-level field names of the kind's `spec` (for `ignoreChanges`).
     fn spec_field_names(&self) -> Vec<String>;
+}
+
+/// A document its kind has checked: its domain type, and the resources of the stack it refers
+/// to (sorted, without repeats).
+pub(crate) struct Validated {
+    pub spec: ResourceSpec,
+    pub refers_to: Vec<ResourceId>,
 }
 
 /// The kinds a document can be: each resource kind's module, by kind (`None` for `Stack`).

@@ -103,7 +103,7 @@ pub(crate) struct Validator<'a> {
     pub(crate) index: BTreeMap<String, Vec<(Kind, usize)>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) diagnostics: Diagnostics,
-    kinds: Catalog,
+    pub(crate) kinds: Catalog,
 }
 
 #[derive(Default)]
@@ -353,10 +353,12 @@ impl<'a> Validator<'a> {
     // -----------------------------------------------------------------------------------------
     // Shared helpers
 
+    /// What every kind shares: the physical name (derived, or written, at most `max` characters
+    /// for this kind), the deletion policy, adoption, `ignoreChanges`.
     fn common(
         &mut self,
         ctx: &Ctx,
-        kind: Kind,
+        (kind, max): (Kind, usize),
         meta: &MetadataWire,
         physical: &Option<String>,
         policy: Option<DeletionPolicyWire>,
@@ -365,7 +367,6 @@ impl<'a> Validator<'a> {
         let physical_name = physical
             .clone()
             .unwrap_or_else(|| format!("{}-{}", self.stack_name, meta.name));
-        let max = kind.max_physical_name_len();
         if physical_name.chars().count() > max {
             let field = if physical.is_some() {
                 "spec.physicalName"
@@ -494,17 +495,17 @@ impl<'a> Validator<'a> {
             return None;
         };
         let document = document.as_ref();
+        let kind_module = (self.kinds)(kind)?;
         let (mut physical_name, deletion_policy, adopt) = self.common(
             &ctx,
-            kind,
+            (kind, kind_module.name_limit()),
             document.metadata(),
             &document.physical_name().cloned(),
             document.deletion_policy(),
             document.ignore_changes(),
         );
         let (labels, ignore_changes) = (&document.metadata().labels, document.ignore_changes());
-        let kind_module = (self.kinds)(kind)?;
-        let spec = kind_module.validate(self.checking(&ctx, document), &mut physical_name)?;
+        let validated = kind_module.validate(self.checking(&ctx, document), &mut physical_name)?;
         let traffic = kind_module.traffic(self.checking(&ctx, document));
         Some(Resource {
             id: ResourceId::new(kind, name),
@@ -514,8 +515,9 @@ impl<'a> Validator<'a> {
             adopt,
             labels: labels.clone(),
             origin,
-            spec,
+            spec: validated.spec,
             traffic,
+            depends_on: validated.refers_to,
         })
     }
 

@@ -13,7 +13,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// An API Gateway REST API with Lambda proxy routes.
-    pub struct ApiKind: wire::ApiSpecWire => Api;
+    // API Gateway has no documented limit below this.
+    pub struct ApiKind: wire::ApiSpecWire => Api, arn "apigateway", name_limit 1024;
 }
 
 impl TypedKind for ApiKind {

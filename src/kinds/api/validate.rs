@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::wire::{ApiSpecWire, EndpointTypeWire, HttpMethodWire};
-use crate::model::{Api, Domain, Kind, Route, Throttling};
+use crate::model::{Api, Domain, Kind, Reference, Route, Throttling};
 use crate::spec::kind::Check;
 use crate::spec::validate::aws_name;
 use crate::spec::validate::within;
@@ -194,6 +194,11 @@ pub(crate) fn check_route_path(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// What an API refers to: its routes' functions.
+pub(crate) fn references(a: &Api) -> Vec<&Reference> {
+    a.routes.iter().map(|r| &r.function).collect()
 }
 
 #[cfg(test)]

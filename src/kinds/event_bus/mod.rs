@@ -12,7 +12,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// An EventBridge bus, with an optional archive.
-    pub struct EventBusKind: wire::EventBusSpecWire => EventBus;
+    // EventBridge bus Name.
+    pub struct EventBusKind: wire::EventBusSpecWire => EventBus, arn "events", name_limit 256;
 }
 
 impl TypedKind for EventBusKind {

@@ -2,7 +2,7 @@
 
 use super::wire::EventBusSpecWire;
 use crate::kinds::rule::validate::check_event_pattern;
-use crate::model::{Archive, EventBus};
+use crate::model::{Archive, EventBus, Reference};
 use crate::spec::kind::Check;
 use crate::spec::validate::within;
 
@@ -34,4 +34,9 @@ pub(crate) fn validate(c: Check<'_, '_, EventBusSpecWire>) -> Option<EventBus> {
         description: s.description.clone().unwrap_or_default(),
         archive,
     })
+}
+
+/// What a bus refers to: nothing.
+pub(crate) fn references(_: &EventBus) -> Vec<&Reference> {
+    Vec::new()
 }

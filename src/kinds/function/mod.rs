@@ -17,7 +17,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// A Lambda function with its alias, provisioned concurrency and triggers.
-    pub struct FunctionKind: wire::FunctionSpecWire => Function;
+    // Lambda FunctionName (name form).
+    pub struct FunctionKind: wire::FunctionSpecWire => Function, arn "lambda", name_limit 64;
 }
 
 impl TypedKind for FunctionKind {

@@ -521,3 +521,18 @@ fn valid_role_arn(arn: &str) -> bool {
 fn valid_timezone(tz: &str) -> bool {
     crate::cost::schedule::time_zone(tz).is_some()
 }
+
+/// What a function refers to: its layers, the targets of its environment, its dead-letter queue
+/// and its triggers' queues.
+pub(crate) fn references(f: &Function) -> Vec<&Reference> {
+    let environment = f.environment.values().filter_map(|v| match v {
+        EnvValue::Ref { target, .. } => Some(target),
+        EnvValue::Literal(_) => None,
+    });
+    f.layers
+        .iter()
+        .chain(environment)
+        .chain(f.dead_letter.iter())
+        .chain(f.triggers.iter().map(|t| &t.queue))
+        .collect()
+}

@@ -11,7 +11,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// A Lambda layer built from a directory.
-    pub struct LayerKind: wire::LayerSpecWire => Layer;
+    // Lambda LayerName.
+    pub struct LayerKind: wire::LayerSpecWire => Layer, arn "lambda", name_limit 140;
 }
 
 impl TypedKind for LayerKind {

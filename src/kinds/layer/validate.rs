@@ -67,3 +67,8 @@ pub(crate) fn validate(c: Check<'_, '_, LayerSpecWire>) -> Option<Layer> {
 pub(crate) fn layer_marker_len(stack: &str, layer: &str) -> usize {
     "[slsctl:stack= slsctl:resource=Layer/ sha256=]".len() + stack.len() + layer.len() + 64
 }
+
+/// What a layer refers to: nothing.
+pub(crate) fn references(_: &Layer) -> Vec<&Reference> {
+    Vec::new()
+}

@@ -2,6 +2,7 @@
 //! traffic assumptions and the checks that need the rest of the stack.
 
 use super::wire::*;
+use crate::kinds::KindModule;
 use crate::model::*;
 use crate::spec::kind::Check;
 use crate::spec::load::Loaded;
@@ -39,7 +40,7 @@ pub(crate) fn physical_name(c: Check<'_, '_, QueueSpecWire>, physical_name: &mut
     if l.document.spec.fifo == Some(true) {
         if l.document.spec.physical_name.is_none() {
             physical_name.push_str(".fifo");
-            if physical_name.len() > Kind::Queue.max_physical_name_len() {
+            if physical_name.len() > <super::QueueKind as KindModule>::NAME_LIMIT {
                 v.diagnostics.push(
                     ctx.error(
                         "metadata.name",

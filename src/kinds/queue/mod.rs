@@ -12,7 +12,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// An SQS queue.
-    pub struct QueueKind: wire::QueueSpecWire => Queue;
+    // SQS QueueName, `.fifo` included.
+    pub struct QueueKind: wire::QueueSpecWire => Queue, arn "sqs", name_limit 80;
 }
 
 impl TypedKind for QueueKind {

@@ -157,3 +157,8 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
         restrict_redrive_sources: s.restrict_redrive_sources.unwrap_or(false),
     })
 }
+
+/// What a queue refers to: its dead-letter queue.
+pub(crate) fn references(q: &Queue) -> Vec<&Reference> {
+    q.dead_letter.iter().map(|d| &d.queue).collect()
+}

@@ -11,7 +11,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// An EventBridge rule and its targets.
-    pub struct RuleKind: wire::RuleSpecWire => Rule;
+    // EventBridge rule Name.
+    pub struct RuleKind: wire::RuleSpecWire => Rule, arn "events", name_limit 64;
 }
 
 impl TypedKind for RuleKind {

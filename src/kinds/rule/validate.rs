@@ -303,3 +303,12 @@ pub(crate) fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (St
     }
     walk(pattern, String::new())
 }
+
+/// What a rule refers to: its bus, and its targets and their dead-letter queues.
+pub(crate) fn references(r: &Rule) -> Vec<&Reference> {
+    let targets = r
+        .targets
+        .iter()
+        .flat_map(|t| std::iter::once(&t.destination).chain(t.dead_letter.iter()));
+    r.bus.iter().chain(targets).collect()
+}

@@ -13,7 +13,8 @@ use crate::plan::KindRules;
 
 kind_module! {
     /// A DynamoDB table.
-    pub struct TableKind: wire::TableSpecWire => Table;
+    // DynamoDB TableName.
+    pub struct TableKind: wire::TableSpecWire => Table, arn "dynamodb", name_limit 255;
 }
 
 impl TypedKind for TableKind {

@@ -6,7 +6,7 @@ use super::wire::{
     BillingModeWire, KeyTypeWire, KeyWire, ProjectionWire, SseTypeWire, StreamViewWire,
     TableClassWire, TableSpecWire, TableSseWire,
 };
-use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
+use crate::model::{Billing, Gsi, Key, KeyType, Projection, Reference, Table, TableSse};
 use crate::spec::kind::Check;
 use crate::spec::validate::aws_name;
 use crate::spec::validate::{within, KeyedList};
@@ -251,4 +251,9 @@ fn table_sse(v: &mut Validator<'_>, ctx: &Ctx<'_>, sse: Option<&TableSseWire>) -
             TableSse::CustomerManaged(key.clone())
         }
     }
+}
+
+/// What a table refers to: nothing.
+pub(crate) fn references(_: &Table) -> Vec<&Reference> {
+    Vec::new()
 }
