@@ -16,6 +16,12 @@ pub(crate) struct IntRange {
     pub unit: &'static str,
 }
 
+/// Lambda's limits, shared by a Function's fields and the Stack's function defaults (the
+/// CreateFunction API reference): memory in MB, timeout in seconds, `/tmp` in MB.
+pub(crate) const LAMBDA_MEMORY_SIZE: IntRange = within(128, 128, 10240, " MB");
+pub(crate) const LAMBDA_TIMEOUT: IntRange = within(3, 1, 900, " s");
+pub(crate) const LAMBDA_EPHEMERAL_STORAGE: IntRange = within(512, 512, 10240, " MB");
+
 /// `within(default, min, max, unit)`: an [`IntRange`].
 pub(crate) const fn within(default: i64, min: i64, max: i64, unit: &'static str) -> IntRange {
     IntRange {

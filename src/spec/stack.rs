@@ -56,19 +56,19 @@ impl Validator<'_> {
                 &ctx,
                 "spec.defaults.function.memorySize",
                 defaults.memory_size,
-                within(128, 128, 10240, " MB"),
+                LAMBDA_MEMORY_SIZE,
             );
             self.int(
                 &ctx,
                 "spec.defaults.function.timeout",
                 defaults.timeout,
-                within(3, 1, 900, " s"),
+                LAMBDA_TIMEOUT,
             );
             self.int(
                 &ctx,
                 "spec.defaults.function.ephemeralStorage",
                 defaults.ephemeral_storage,
-                within(512, 512, 10240, " MB"),
+                LAMBDA_EPHEMERAL_STORAGE,
             );
             if let Some(runtime) = &defaults.runtime {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);

@@ -15,7 +15,8 @@ use super::wire::*;
 use crate::model::*;
 
 pub(crate) use super::fields::{
-    aws_name, check_schedule_expression, valid_region, within, KeyedList,
+    aws_name, check_schedule_expression, valid_region, within, KeyedList, LAMBDA_EPHEMERAL_STORAGE,
+    LAMBDA_MEMORY_SIZE, LAMBDA_TIMEOUT,
 };
 
 /// Annotation that adopts an existing, untagged resource (with `spec.physicalName`).

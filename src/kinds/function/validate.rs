@@ -9,7 +9,9 @@ use crate::spec::kind::Check;
 use crate::spec::load::{resolve_inside_root, Loaded};
 use crate::spec::validate::aws_name;
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
-use crate::spec::validate::{within, KeyedList};
+use crate::spec::validate::{
+    within, KeyedList, LAMBDA_EPHEMERAL_STORAGE, LAMBDA_MEMORY_SIZE, LAMBDA_TIMEOUT,
+};
 use crate::spec::wire::*;
 
 pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
@@ -84,19 +86,19 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
         ctx,
         "spec.memorySize",
         s.memory_size.or(v.defaults.memory_size),
-        within(128, 128, 10240, " MB"),
+        LAMBDA_MEMORY_SIZE,
     );
     let timeout = v.int(
         ctx,
         "spec.timeout",
         s.timeout.or(v.defaults.timeout),
-        within(3, 1, 900, " s"),
+        LAMBDA_TIMEOUT,
     );
     let ephemeral_storage = v.int(
         ctx,
         "spec.ephemeralStorage",
         s.ephemeral_storage.or(v.defaults.ephemeral_storage),
-        within(512, 512, 10240, " MB"),
+        LAMBDA_EPHEMERAL_STORAGE,
     );
     let architecture = match s.architecture.or(v.defaults.architecture) {
         Some(ArchitectureWire::Arm64) => Architecture::Arm64,
