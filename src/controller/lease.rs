@@ -16,7 +16,6 @@
 //! less than `duration − renew_deadline`. Caveats: a mutation already sent when the deadline
 //! passes still completes; each batch re-checks the fence first.
 
-use crate::aws::error::Classified;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,7 +26,7 @@ use aws_sdk_dynamodb::types::{
 use aws_smithy_types::error::operation::BuildError;
 use tokio::time::Instant;
 
-use crate::aws::error::{classify, AwsError, ErrorKind};
+use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 
 #[derive(Clone, Debug)]

@@ -1,7 +1,6 @@
 //! What the frame hands a kind: the apply context (clients, what was prepared, references
 //! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
 
-use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use super::desired::{desired_resources, Context, OWNERSHIP_TAGS};
 use super::observe::Observed;
 use super::BoxFuture;
 use crate::artifact::Package;
+use crate::aws::error::Classified;
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::model::{ResourceId, Stack};
 use crate::plan::{DesiredResource, FieldValue, ObservedResource, Plan, ResourceAction};

@@ -5,7 +5,6 @@
 //! description, the digest of the configuration its version was published from (see
 //! `kinds::function::props::version_digest`).
 
-use crate::aws::error::Classified;
 use std::collections::BTreeSet;
 
 use aws_sdk_lambda::types::ProvisionedConcurrencyStatusEnum;
@@ -14,7 +13,7 @@ use serde_json::{json, Value};
 use super::autoscaling::sync_autoscaling;
 use super::aws::with_conflict_retry;
 use super::versions::housekeeping;
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{int, text, unresolved};
 use crate::kinds::{ApplyCtx, Deferred};

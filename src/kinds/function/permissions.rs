@@ -2,13 +2,12 @@
 //! statements, and bringing slsctl's ones to the spec. slsctl's statements have ids that start
 //! with `slsctl-`; the others are left alone.
 
-use crate::aws::error::Classified;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::aws::with_conflict_retry;
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{entry_key, qualifier_of};
 use crate::kinds::{ApplyCtx, Deferred};

@@ -5,7 +5,6 @@
 //! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
 //! (185 attempts, 24 hours) read as no policy, as the spec writes it.
 
-use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_eventbridge::types::{
@@ -13,7 +12,7 @@ use aws_sdk_eventbridge::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{built, TagChange};
 use crate::plan::{FieldValue, Props};

@@ -1,7 +1,6 @@
 //! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
 //! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
 
-use crate::aws::error::Classified;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, gone_is_done, AwsError, ErrorKind};
+use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
 use crate::model;
