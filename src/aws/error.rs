@@ -248,7 +248,8 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
 
 /// The AWS operation an SDK error type belongs to: every operation's error is
 /// `aws_sdk_<service>::operation::<op>::<Op>Error`, so the name is written once (in the call)
-/// rather than again, possibly wrong, at each call site.
+/// rather than again, possibly wrong, at each call site. `type_name`'s text is not promised to
+/// stay the same across compilers; `an_error_type_names_its_operation` holds it to this form.
 pub fn operation_of<E>() -> &'static str {
     let path = std::any::type_name::<E>();
     let last = path.rsplit("::").next().unwrap_or(path);
