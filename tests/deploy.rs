@@ -26,7 +26,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The fields of `slsctl::aws::Clients` (and the S3 source's client), with their IAM prefix.
-const CLIENTS: [(&str, &str); 9] = [
+const CLIENTS: [(&str, &str); 11] = [
     ("lambda", "lambda"),
     ("sqs", "sqs"),
     ("tagging", "tag"),
@@ -36,6 +36,8 @@ const CLIENTS: [(&str, &str); 9] = [
     ("autoscaling", "application-autoscaling"),
     ("apigateway", "apigateway"),
     ("s3", "s3"),
+    ("iam", "iam"),
+    ("logs", "logs"),
 ];
 
 fn pascal(op: &str) -> String {

@@ -93,6 +93,8 @@ fn clients_with_events(
             [&no_targets, &no_schedules, &no_policies]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&no_apis]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     )
 }
@@ -683,6 +685,8 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -751,6 +755,8 @@ async fn a_bus_description_change_is_an_update_event_bus() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     slsctl::kinds::event_bus::aws::update_bus(&clients, "shop-events", "all domain events")
@@ -791,6 +797,8 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     slsctl::kinds::api::domain::set_domain_certificate(
@@ -877,6 +885,8 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let key = |name: &str| slsctl::model::Key {
@@ -979,6 +989,8 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&tag, &untag]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "eu-west-1",
     );
     slsctl::kinds::api::aws::tag(
@@ -1601,6 +1613,8 @@ async fn the_partition_comes_from_the_callers_arn() {
             &[] as &[&Rule]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let identity = clients.identity().await.unwrap();

@@ -399,6 +399,8 @@ fn clients(sts: &[&Rule], tagging: &[&Rule]) -> Clients {
         mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, none),
         mock_client!(aws_sdk_applicationautoscaling, RuleMode::MatchAny, none),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, none),
         "us-east-1",
     )
 }

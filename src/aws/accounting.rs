@@ -276,6 +276,16 @@ mod tests {
                 [&targets]
             ),
             mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&apis]),
+            mock_client!(
+                aws_sdk_iam,
+                RuleMode::MatchAny,
+                &[] as &[&aws_smithy_mocks::Rule]
+            ),
+            mock_client!(
+                aws_sdk_cloudwatchlogs,
+                RuleMode::MatchAny,
+                &[] as &[&aws_smithy_mocks::Rule]
+            ),
             "us-east-1",
         );
         (clients, bus)

@@ -71,6 +71,10 @@ pub struct Limits {
     pub apigateway_create_resource: RateLimiter,
     /// CreateDeployment: one per 5 seconds.
     pub apigateway_deployment: RateLimiter,
+    /// IAM publishes no control-plane rate and answers `Throttling` early (FACTS.md): stay low.
+    pub iam: RateLimiter,
+    /// CloudWatch Logs: DescribeLogGroups and most control calls allow 5 to 10 per second.
+    pub logs: RateLimiter,
 }
 
 impl Default for Limits {
@@ -88,6 +92,8 @@ impl Default for Limits {
             apigateway: RateLimiter::new(8.0, 16.0),
             apigateway_create_resource: RateLimiter::new(4.0, 4.0),
             apigateway_deployment: RateLimiter::new(0.2, 1.0),
+            iam: RateLimiter::new(5.0, 5.0),
+            logs: RateLimiter::new(4.0, 4.0),
         }
     }
 }
@@ -110,6 +116,8 @@ impl Limits {
             ("API Gateway", "CreateResource") => &self.apigateway_create_resource,
             ("API Gateway", "CreateDeployment") => &self.apigateway_deployment,
             ("API Gateway", _) => &self.apigateway,
+            ("IAM", _) => &self.iam,
+            ("CloudWatch Logs", _) => &self.logs,
             _ => return None,
         })
     }

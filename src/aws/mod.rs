@@ -214,6 +214,8 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
     /// The limiters every request of these clients waits on (see `accounting`). Private: the
     /// SDK clients hold them; [`Clients::with_fresh_limits`] gives other ones.
@@ -239,6 +241,8 @@ macro_rules! each_client {
             events: $each!(events, aws_sdk_eventbridge),
             autoscaling: $each!(autoscaling, aws_sdk_applicationautoscaling),
             apigateway: $each!(apigateway, aws_sdk_apigateway),
+            iam: $each!(iam, aws_sdk_iam),
+            logs: $each!(logs, aws_sdk_cloudwatchlogs),
             $($rest)*
         }
     };
@@ -285,6 +289,8 @@ impl Clients {
         events: aws_sdk_eventbridge::Client,
         autoscaling: aws_sdk_applicationautoscaling::Client,
         apigateway: aws_sdk_apigateway::Client,
+        iam: aws_sdk_iam::Client,
+        logs: aws_sdk_cloudwatchlogs::Client,
         region: &str,
     ) -> Self {
         let calls = Arc::new(CallCounter::default());
@@ -299,6 +305,8 @@ impl Clients {
             events,
             autoscaling,
             apigateway,
+            iam,
+            logs,
             region: region.to_string(),
             limits,
             calls,

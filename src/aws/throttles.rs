@@ -84,6 +84,8 @@ pub(super) fn service_prefix(service: &str) -> &str {
         "Resource Groups Tagging API" => "tagging",
         "STS" => "sts",
         "S3" => "s3",
+        "IAM" => "iam",
+        "CloudWatch Logs" => "logs",
         other => other,
     }
 }

@@ -169,7 +169,13 @@ pub(crate) trait TypedKind: KindModule {
     const TAGGED: bool = true;
     /// Its checks beyond its own document (none unless it says so).
     const CHECKS: Checks<Self::Wire> = Checks::NONE;
+    /// The resources one of its resources implies (see [`DocumentKind::derive`]); none unless
+    /// it says so.
+    const DERIVE: Option<DeriveFn<Self>> = None;
 }
+
+/// See [`TypedKind::DERIVE`].
+pub(crate) type DeriveFn<T> = fn(&Stack, &Resource, &<T as KindModule>::Model) -> Vec<Resource>;
 
 /// See [`KindModule::REFERENCES`].
 pub(crate) type ReferencesFn<T> = fn(&<T as KindModule>::Model) -> Vec<&Reference>;
@@ -321,6 +327,13 @@ impl<T: TypedKind> DocumentKind for T {
 
     fn spec_field_names(&self) -> Vec<String> {
         crate::spec::schema::field_names::<T::Wire>()
+    }
+
+    fn derive(&self, stack: &Stack, resource: &Resource) -> Vec<Resource> {
+        match (T::DERIVE, T::model_of(&resource.spec)) {
+            (Some(derive), Some(model)) => derive(stack, resource, model),
+            _ => Vec::new(),
+        }
     }
 }
 

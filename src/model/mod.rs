@@ -244,6 +244,10 @@ pub struct Resource {
     /// its fields are references).
     #[serde(skip)]
     pub depends_on: Vec<ResourceId>,
+    /// The resource whose wiring implies this one when the spec does not write it (a
+    /// function's execution role and log group); `None` for a written resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<ResourceId>,
 }
 
 impl Resource {

@@ -38,6 +38,11 @@ pub(crate) trait DocumentKind: Sync {
 
     /// Top-level field names of the kind's `spec` (for `ignoreChanges`).
     fn spec_field_names(&self) -> Vec<String>;
+
+    /// Resources the spec implies without writing them, derived from `resource` once every
+    /// document is validated (a function's execution role and log group). They are planned,
+    /// owned and pruned like written ones, and `resource` depends on them.
+    fn derive(&self, stack: &Stack, resource: &Resource) -> Vec<Resource>;
 }
 
 /// A document its kind has checked: its domain type, and the resources of the stack it refers

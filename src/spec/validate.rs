@@ -303,6 +303,7 @@ impl<'a> Validator<'a> {
             }
         }
         stack.resources.sort_by(|a, b| a.id.cmp(&b.id));
+        v.derive(&mut stack);
 
         v.cross_checks(&stack, documents);
 
@@ -519,6 +520,7 @@ impl<'a> Validator<'a> {
             spec: validated.spec,
             traffic,
             depends_on: validated.refers_to,
+            derived_from: None,
         })
     }
 
@@ -548,6 +550,55 @@ impl<'a> Validator<'a> {
 
     // -----------------------------------------------------------------------------------------
     // Checks that need more than one resource
+
+    /// Add the resources the spec implies without writing them (see [`DocumentKind::derive`]);
+    /// the resource each is derived from depends on it. One the spec also writes is refused:
+    /// two sources for one resource would fight over it.
+    fn derive(&mut self, stack: &mut Stack) {
+        let mut derived: BTreeMap<ResourceId, Resource> = BTreeMap::new();
+        let mut needs: Vec<(usize, ResourceId)> = Vec::new();
+        for (at, resource) in stack.resources.iter().enumerate() {
+            let Some(kind) = (self.kinds)(resource.id.kind) else {
+                continue;
+            };
+            for implied in kind.derive(stack, resource) {
+                let clash = stack
+                    .get(&implied.id)
+                    .map(|written| (written.origin.clone(), "the spec defines it too"))
+                    .or_else(|| {
+                        derived
+                            .get(&implied.id)
+                            .map(|other| (other.origin.clone(), "it is derived twice"))
+                    });
+                if let Some((there, why)) = clash {
+                    self.diagnostics.push(
+                        Diagnostic::new(format!(
+                            "{} is what slsctl derives for {}, but {why}",
+                            implied.id, resource.id
+                        ))
+                        .at(resource.origin.clone())
+                        .resource(resource.id.to_string())
+                        .hint(format!(
+                            "rename the other {} (names are unique per kind), or name it in {} explicitly",
+                            implied.id.kind, resource.id
+                        ))
+                        .note(there, format!("{} is defined here", implied.id)),
+                    );
+                    continue;
+                }
+                needs.push((at, implied.id.clone()));
+                derived.insert(implied.id.clone(), implied);
+            }
+        }
+        for (at, id) in needs {
+            let depends_on = &mut stack.resources[at].depends_on;
+            depends_on.push(id);
+            depends_on.sort();
+            depends_on.dedup();
+        }
+        stack.resources.extend(derived.into_values());
+        stack.resources.sort_by(|a, b| a.id.cmp(&b.id));
+    }
 
     pub(crate) fn cross_checks(&mut self, stack: &Stack, documents: &[AnyDocument]) {
         let maps: HashMap<ResourceId, &super::yaml::SourceMap> = documents
