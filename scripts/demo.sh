@@ -2,8 +2,8 @@
 # The main job on the local emulator: start moto, point the SDK at it, apply the reference stack
 # and show that the plan right after the apply is empty.
 #
-# The execution roles are created first because moto refuses CreateFunction without them (real
-# accounts have them already; slsctl does not manage IAM yet).
+# Nothing is created by hand first: the functions' execution roles come from the spec (derived
+# from the wiring), like everything else.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --locked --quiet
@@ -11,13 +11,6 @@ endpoint=$(scripts/emulator.sh start)
 trap 'scripts/emulator.sh stop' EXIT
 export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 echo "emulator: $endpoint"
-.venv/bin/python - <<'PY'
-import json, boto3
-iam = boto3.client("iam")
-trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-for name in ["orders-create-order", "orders-get-order", "orders-fulfil-order"]:
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
-PY
 slsctl=./target/debug/slsctl
 stack=specs/examples/orders
 echo; echo "\$ slsctl validate -f $stack"

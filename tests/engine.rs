@@ -17,7 +17,6 @@ use slsctl::apply::{apply, Outcome, Quiet};
 use slsctl::aws::Clients;
 use slsctl::engine::prepare;
 use slsctl::plan::{ActionKind, PlanOptions};
-use support::faults::{self, FaultProxy};
 use support::stacks::{
     assert_empty_plan, converge, converge_with, plan, plan_with, rewrite, stack_dir,
 };
@@ -25,22 +24,11 @@ use support::{create_role, unique, Emulator};
 
 const ROLE: &str = "slsctl-test-role";
 
-/// Clients that reach the emulator through the strict layer (AWS's behaviours that moto lacks,
-/// with AWS's windows scaled to 300 ms, and every request checked against AWS's service models).
+/// Clients through the strict layer (see `support::stacks::strict_clients`), with the role the
+/// tests' functions name.
 async fn clients() -> Clients {
-    let emulator = Emulator::shared();
-    create_role(&emulator.endpoint, ROLE);
-    let proxy = FaultProxy::start(&emulator.endpoint, 1).await;
-    proxy.set_strict(std::time::Duration::from_millis(300));
-    let sdk = faults::through(
-        &emulator.sdk_config().await,
-        &proxy,
-        std::time::Duration::from_secs(20),
-    );
-    // The proxy serves this test's runtime and ends with it.
-    let endpoint = proxy.endpoint.clone();
-    Box::leak(Box::new(proxy));
-    faults::isolated(Clients::new(&sdk), &format!("engine-{endpoint}"))
+    create_role(&Emulator::shared().endpoint, ROLE);
+    support::stacks::strict_clients("engine").await
 }
 
 /// A stack directory: the Stack document (tagged `team: test`), `docs`, and a code directory.
@@ -63,13 +51,6 @@ fn queue(name: &str, extra: &str) -> String {
 #[tokio::test]
 async fn the_example_stack_applies_and_then_plans_empty() {
     let clients = clients().await;
-    for role in [
-        "orders-create-order",
-        "orders-get-order",
-        "orders-fulfil-order",
-    ] {
-        create_role(&Emulator::shared().endpoint, role);
-    }
     let root = support::project_root().join("specs/examples/orders");
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
@@ -117,6 +98,14 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         // read separately; on AWS the tagging query carries them.
         ("events:ListTagsForResource", 1),
         ("events:ListTargetsByRule", 1),
+        // The three functions' derived roles: one listing of the stack's IAM path, then each
+        // role, its inline policies, slsctl's policy and its managed policies (IAM is not in
+        // the tagging API, and no call returns more of a role).
+        ("iam:GetRole", 3),
+        ("iam:GetRolePolicy", 3),
+        ("iam:ListAttachedRolePolicies", 3),
+        ("iam:ListRolePolicies", 3),
+        ("iam:ListRoles", 1),
         ("lambda:GetFunction", 3),
         // The invoke permissions of the two functions behind the API's routes. (The alias's
         // provisioned value is Auto Scaling's, so it is not read.)

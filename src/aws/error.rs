@@ -158,6 +158,7 @@ impl AwsError {
         match self.code.as_deref().unwrap_or("") {
             "ResourceAlreadyExistsException"
             | "AlreadyExistsException"
+            | "EntityAlreadyExists"
             | "QueueAlreadyExists"
             | "QueueNameExists" => true,
             "ResourceInUseException"
@@ -210,6 +211,8 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         "ResourceConflictException"
         | "ResourceInUseException"
         | "ConcurrentModificationException"
+        | "ConcurrentModification"
+        | "DeleteConflict"
         | "ConflictException"
         | "OperationAbortedException"
         | "AWS.SimpleQueueService.QueueDeletedRecently"
@@ -225,7 +228,12 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         | "CodeStorageExceededException"
         | "QueueAlreadyExists"
         | "QueueNameExists"
-        | "ResourceAlreadyExistsException" => ErrorKind::Validation,
+        | "ResourceAlreadyExistsException"
+        | "EntityAlreadyExists"
+        | "MalformedPolicyDocument"
+        | "LimitExceeded"
+        | "InvalidInput"
+        | "UnmodifiableEntity" => ErrorKind::Validation,
         "AccessDeniedException"
         | "AccessDenied"
         | "UnauthorizedOperation"

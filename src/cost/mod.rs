@@ -514,7 +514,8 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
                     unit,
                 ));
             }
-            ResourceSpec::Layer(_) | ResourceSpec::Rule(_) => {}
+            // IAM roles are free.
+            ResourceSpec::Layer(_) | ResourceSpec::Rule(_) | ResourceSpec::Role(_) => {}
         }
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));

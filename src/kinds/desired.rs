@@ -160,6 +160,9 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                     .get(id)
                     .map(|arn| FieldValue::known(arn.clone()))
                     .unwrap_or_else(FieldValue::unknown),
+                Kind::Role => {
+                    FieldValue::known(crate::kinds::role::policy::role_arn(ctx, &stack.name, name))
+                }
                 Kind::Api | Kind::Stack => FieldValue::unknown(),
             }
         }

@@ -18,6 +18,7 @@ pub mod event_bus;
 pub mod function;
 pub mod layer;
 pub mod queue;
+pub mod role;
 pub mod rule;
 pub mod table;
 
@@ -403,6 +404,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &rule::RuleKind,
     &table::TableKind,
     &api::ApiKind,
+    &role::RoleKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.

@@ -25,10 +25,11 @@ pub enum Kind {
     Function,
     Rule,
     Api,
+    Role,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Stack,
         Kind::Function,
         Kind::Layer,
@@ -37,6 +38,7 @@ impl Kind {
         Kind::Rule,
         Kind::Table,
         Kind::Api,
+        Kind::Role,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Rule => "Rule",
             Kind::Table => "Table",
             Kind::Api => "Api",
+            Kind::Role => "Role",
         }
     }
 
@@ -166,6 +169,8 @@ pub struct Stack {
     pub policy: PolicyConfig,
     /// Function and layer versions kept besides the ones in use (`spec.keepVersions`).
     pub keep_versions: u32,
+    /// The permissions boundary (a managed policy ARN) of every role slsctl creates.
+    pub permissions_boundary: Option<String>,
     pub resources: Vec<Resource>,
     /// Where the Stack document names the stack, for problems about the stack as a whole.
     #[serde(skip)]
@@ -270,6 +275,7 @@ pub enum ResourceSpec {
     Rule(Rule),
     Table(Table),
     Api(Api),
+    Role(Role),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +310,58 @@ pub enum Code {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum EnvValue {
     Literal(String),
-    Ref { target: Reference, attr: RefAttr },
+    Ref {
+        target: Reference,
+        attr: RefAttr,
+        /// What the function does with it, for its derived role; the kind's usual use when
+        /// `None` (a table is read and written, a queue sent to, a bus put to).
+        access: Option<Access>,
+    },
+}
+
+/// What a function does with a resource it refers to: the actions its role is granted on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Access {
+    /// Reads only: a table's item reads, a queue's consumption.
+    Read,
+    /// Writes only: a table's item writes, sending to a queue, putting events, invoking.
+    Write,
+    ReadWrite,
+}
+
+impl Access {
+    pub fn reads(self) -> bool {
+        matches!(self, Access::Read | Access::ReadWrite)
+    }
+
+    pub fn writes(self) -> bool {
+        matches!(self, Access::Write | Access::ReadWrite)
+    }
+}
+
+/// One grant of a role beyond what the wiring implies (`permissions:` of a function or role).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Permission {
+    /// A resource of the stack, with what is done with it.
+    Reference { target: Reference, access: Access },
+    /// An IAM policy statement as written (validated for shape), without its `Sid`.
+    Statement(serde_json::Value),
+}
+
+/// An IAM role slsctl creates and owns, under the stack's path (`/slsctl/<stack>/`). Its inline
+/// policy is derived from the wiring of what uses it (functions whose `role` it is, rule targets
+/// it delivers for) plus its own `permissions`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Role {
+    /// The services that may assume it; empty: those of what uses it (Lambda for functions,
+    /// EventBridge for rule targets).
+    pub trust: Vec<String>,
+    pub permissions: Vec<Permission>,
+    /// Managed policy ARNs attached to it.
+    pub managed_policies: Vec<String>,
+    pub description: String,
+    pub max_session_duration: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -322,7 +379,13 @@ pub struct Function {
     pub handler: Option<String>,
     pub runtime: Option<String>,
     pub code: Code,
-    pub role: String,
+    /// The execution role: a Role of the stack, an ARN, or `None` for the role slsctl derives
+    /// for this function alone (`Role/<function>`).
+    pub role: Option<Reference>,
+    /// Grants beyond the wiring, for the role slsctl creates (derived or a Role of the stack).
+    pub permissions: Vec<Permission>,
+    /// Managed policy ARNs for the function's derived role.
+    pub managed_policies: Vec<String>,
     pub memory_size: u32,
     pub timeout: u32,
     pub architecture: Architecture,
@@ -490,8 +553,9 @@ pub struct Target {
     pub maximum_retry_attempts: Option<u32>,
     pub maximum_event_age_in_seconds: Option<u32>,
     pub dead_letter: Option<Reference>,
-    /// The role EventBridge assumes to deliver (ARN).
-    pub role: Option<String>,
+    /// The role EventBridge assumes to deliver: a Role of the stack or an ARN. An event-bus
+    /// target without one gets the rule's derived delivery role.
+    pub role: Option<Reference>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

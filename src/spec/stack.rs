@@ -74,6 +74,17 @@ impl Validator<'_> {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);
             }
         }
+        if let Some(boundary) = &spec.permissions_boundary {
+            if !crate::kinds::role::validate::valid_policy_arn(boundary) {
+                self.diagnostics.push(
+                    ctx.error(
+                        "spec.permissionsBoundary",
+                        format!("`{boundary}` is not a managed policy ARN"),
+                    )
+                    .hint("arn:aws:iam::ACCOUNT:policy/NAME, the policy that bounds every role slsctl creates"),
+                );
+            }
+        }
         let keep_versions = self.int(
             &ctx,
             "spec.keepVersions",
@@ -84,6 +95,7 @@ impl Validator<'_> {
             name: doc.document.metadata.name.clone(),
             root: root.to_path_buf(),
             keep_versions,
+            permissions_boundary: spec.permissions_boundary.clone(),
             region: spec.region.clone(),
             account_id: spec.account_id.clone(),
             tags: spec.tags.clone(),

@@ -286,6 +286,7 @@ impl<'a> Validator<'a> {
                 budget_monthly_usd: None,
                 policy: PolicyConfig::default(),
                 keep_versions: 3,
+                permissions_boundary: None,
                 resources: Vec::new(),
                 origin: None,
             },

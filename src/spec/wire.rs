@@ -174,6 +174,9 @@ wire_struct! {
         /// older ones are deleted, so Lambda's 75 GB code storage does not fill up.
         #[schemars(range(min = 1, max = 100))]
         pub keep_versions: Option<i64>,
+        /// A managed policy ARN that bounds the permissions of every role slsctl creates for this
+        /// stack, as many organisations require.
+        pub permissions_boundary: Option<String>,
     }
 }
 

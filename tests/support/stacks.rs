@@ -22,6 +22,24 @@ pub fn stack_dir(name: &str, stack_spec: &str, docs: &str) -> tempfile::TempDir 
     ])
 }
 
+/// Clients that reach the emulator through the strict layer (AWS's behaviours that moto lacks,
+/// with AWS's windows scaled to 300 ms, and every request checked against AWS's service models),
+/// with limiters of their own (`scope` names them).
+pub async fn strict_clients(scope: &str) -> Clients {
+    let emulator = super::Emulator::shared();
+    let proxy = super::faults::FaultProxy::start(&emulator.endpoint, 1).await;
+    proxy.set_strict(std::time::Duration::from_millis(300));
+    let sdk = super::faults::through(
+        &emulator.sdk_config().await,
+        &proxy,
+        std::time::Duration::from_secs(20),
+    );
+    // The proxy serves this test's runtime and ends with it.
+    let endpoint = proxy.endpoint.clone();
+    Box::leak(Box::new(proxy));
+    super::faults::isolated(Clients::new(&sdk), &format!("{scope}-{endpoint}"))
+}
+
 pub fn rewrite(dir: &tempfile::TempDir, docs: &str) {
     std::fs::write(dir.path().join("resources.yaml"), docs).unwrap();
 }

@@ -12,7 +12,7 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, TypedKind};
+use super::{kind_module, stateless, Checks, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -36,4 +36,5 @@ impl TypedKind for FunctionKind {
         cross_checks: Some(checks::cross_checks),
         ..Checks::NONE
     };
+    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::role::derive::for_function);
 }

@@ -33,7 +33,10 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
     if let Some(runtime) = &f.runtime {
         props.insert("runtime".into(), FieldValue::known(runtime.clone()));
     }
-    props.insert("role".into(), FieldValue::known(f.role.clone()));
+    props.insert(
+        "role".into(),
+        crate::kinds::role::policy::execution_role_arn(stack, ctx, resource, f),
+    );
     props.insert("memorySize".into(), FieldValue::known(f.memory_size));
     props.insert("timeout".into(), FieldValue::known(f.timeout));
     props.insert(
@@ -113,7 +116,7 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
                 FieldValue::known(sensitive_digest(text))
             }
             EnvValue::Literal(text) => FieldValue::known(text.clone()),
-            EnvValue::Ref { target, attr } => env_ref(stack, ctx, target, *attr),
+            EnvValue::Ref { target, attr, .. } => env_ref(stack, ctx, target, *attr),
         };
         props.insert(field, resolved);
     }

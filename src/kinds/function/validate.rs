@@ -64,24 +64,41 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
             ),
         }
     }
-    let role = match &s.role {
-        Some(role) if valid_role_arn(role) => role.clone(),
-        Some(role) => {
+    let role = s.role.as_ref().and_then(|role| {
+        let reference = v.reference(ctx, "spec.role", role, &[Kind::Role])?;
+        if matches!(&reference, Reference::Arn(arn) if !valid_role_arn(arn)) {
             v.diagnostics.push(
                 ctx.error("spec.role", format!("`{role}` is not an IAM role ARN"))
-                    .hint("arn:aws:iam::ACCOUNT:role/NAME"),
+                    .hint("arn:aws:iam::ACCOUNT:role/NAME, or the name of a Role of this stack"),
             );
-            String::new()
+            return None;
         }
-        None => {
-            v.diagnostics.push(
-                ctx.key_error("spec", "missing field `role`")
-                    .field("spec.role")
-                    .hint("the execution role's ARN, arn:aws:iam::ACCOUNT:role/NAME"),
-            );
-            String::new()
+        Some(reference)
+    });
+    let permissions =
+        crate::kinds::role::validate::permissions(v, ctx, "spec.permissions", &s.permissions);
+    let managed_policies = crate::kinds::role::validate::managed_policies(
+        v,
+        ctx,
+        "spec.managedPolicies",
+        &s.managed_policies,
+    );
+    if let Some(Reference::Arn(arn)) = &role {
+        for (field, given) in [
+            ("spec.permissions", !s.permissions.is_empty()),
+            ("spec.managedPolicies", !s.managed_policies.is_empty()),
+        ] {
+            if given {
+                v.diagnostics.push(
+                    ctx.error(
+                        field,
+                        format!("the role `{arn}` is managed outside slsctl, so slsctl cannot grant it anything"),
+                    )
+                    .hint("omit `role` to let slsctl create the function's role, or name a Role of this stack"),
+                );
+            }
         }
-    };
+    }
     let memory_size = v.int(
         ctx,
         "spec.memorySize",
@@ -252,6 +269,8 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
         runtime,
         code,
         role,
+        permissions,
+        managed_policies,
         memory_size,
         timeout,
         architecture,
@@ -392,7 +411,20 @@ fn env_ref(v: &mut Validator<'_>, ctx: &Ctx<'_>, field: &str, r: &EnvRefWire) ->
             return None;
         }
     };
-    Some(EnvValue::Ref { target, attr })
+    let access = crate::kinds::role::validate::access(r.access);
+    if access.is_some() {
+        if let Err(why) = crate::kinds::role::validate::grantable(kind, access) {
+            v.diagnostics.push(
+                ctx.error(&format!("{field}.access"), why)
+                    .hint("read, write or readWrite"),
+            );
+        }
+    }
+    Some(EnvValue::Ref {
+        target,
+        attr,
+        access,
+    })
 }
 
 fn alias(v: &mut Validator<'_>, ctx: &Ctx<'_>, a: &AliasWire, reserved: Option<u32>) -> Alias {
@@ -536,5 +568,6 @@ pub(crate) fn references(f: &Function) -> Vec<&Reference> {
         .chain(environment)
         .chain(f.dead_letter.iter())
         .chain(f.triggers.iter().map(|t| &t.queue))
+        .chain(f.role.iter())
         .collect()
 }

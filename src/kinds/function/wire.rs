@@ -22,8 +22,16 @@ resource_spec_wire! {
         /// e.g. `python3.12`, `nodejs22.x`; not allowed with `code.imageUri`.
         pub runtime: Option<String>,
         pub code: CodeWire,
-        /// Execution role ARN.
+        /// Execution role: a Role of this stack, or a role ARN managed elsewhere. When omitted,
+        /// slsctl creates the function's own role, its policy derived from the wiring.
         pub role: Option<String>,
+        /// Grants beyond what the wiring implies, for the role slsctl creates:
+        /// `{ref: Kind/name, access: read|write|readWrite}` or `{statement: {...}}`.
+        #[serde(default)]
+        pub permissions: Vec<crate::kinds::role::wire::PermissionWire>,
+        /// Managed policy ARNs for the role slsctl creates.
+        #[serde(default)]
+        pub managed_policies: Vec<String>,
         #[schemars(range(min = 128, max = 10240))]
         pub memory_size: Option<i64>,
         /// Seconds; at most 29 for a function behind an Api route.
@@ -95,6 +103,10 @@ wire_struct! {
         pub reference: String,
         /// `name` (default), `arn`, `url` (queues) or `streamArn` (tables).
         pub attr: Option<String>,
+        /// What the function does with it, for its role's policy: `read`, `write` or
+        /// `readWrite` (default: read and write a table, send to a queue, put to a bus, invoke
+        /// a function).
+        pub access: Option<crate::kinds::role::wire::AccessWire>,
     }
 }
 

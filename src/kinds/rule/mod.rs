@@ -6,7 +6,7 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
+use super::{kind_module, stateless, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -20,4 +20,5 @@ impl TypedKind for RuleKind {
         5,
         &[("bus", "EventBridge cannot move a rule to another bus")],
     );
+    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::role::derive::for_rule);
 }

@@ -6,16 +6,17 @@ use crate::kinds::desired::Wanted;
 use serde_json::json;
 
 use crate::kinds::desired::{invoke_arn, reference_arn, rule_bus_name};
-use crate::model::{Rule, RuleTrigger, TargetInput};
+use crate::kinds::role::policy::{delivers_to_bus, derived_role_id};
+use crate::model::{Reference, Rule, RuleTrigger, TargetInput};
 use crate::plan::{FieldValue, Props};
 
 /// The props the spec wants for one Rule, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
     let Wanted {
         stack,
+        resource,
         model: r,
         ctx,
-        ..
     } = *w;
     props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
     match &r.trigger {
@@ -52,8 +53,23 @@ pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BT
         if let Some(group) = &target.message_group_id {
             value["messageGroupId"] = json!(group);
         }
-        if let Some(role) = &target.role {
-            value["roleArn"] = json!(role);
+        let role = match &target.role {
+            Some(role) => Some(reference_arn(stack, ctx, role)),
+            // A bus target without a role delivers through the rule's derived one.
+            None if delivers_to_bus(target) => Some(reference_arn(
+                stack,
+                ctx,
+                &Reference::Stack(derived_role_id(&resource.id)),
+            )),
+            None => None,
+        };
+        match role {
+            Some(FieldValue::Known(role)) => value["roleArn"] = role,
+            Some(FieldValue::Unknown(_)) => {
+                props.insert(field, FieldValue::unknown());
+                continue;
+            }
+            None => {}
         }
         let attempts = target.maximum_retry_attempts.map_or(185, i64::from);
         let age = target

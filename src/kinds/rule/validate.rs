@@ -222,40 +222,30 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
                 }
             }
         }
-        let to_bus = match &destination {
-            Reference::Stack(id) => id.kind == Kind::EventBus,
-            Reference::Arn(arn) => arn.contains(":event-bus/"),
-        };
-        if let Some(role) = &t.role {
-            let valid = role.starts_with("arn:")
-                && role.split(':').nth(2) == Some("iam")
-                && role
+        let role = t.role.as_ref().and_then(|role| {
+            let reference = v.reference(ctx, &format!("{base}.role"), role, &[Kind::Role])?;
+            let valid = match &reference {
+                Reference::Arn(arn) => arn
                     .split(':')
                     .nth(5)
-                    .is_some_and(|rest| rest.starts_with("role/") && rest.len() > 5);
+                    .is_some_and(|rest| rest.starts_with("role/") && rest.len() > 5),
+                Reference::Stack(_) => true,
+            };
             if !valid {
                 v.diagnostics.push(
                     ctx.error(
                         &format!("{base}.role"),
                         format!("`{role}` is not an IAM role ARN"),
                     )
-                    .hint("arn:aws:iam::ACCOUNT:role/NAME"),
+                    .hint("arn:aws:iam::ACCOUNT:role/NAME, or the name of a Role of this stack"),
                 );
             }
-        } else if to_bus {
-            v.diagnostics.push(
-                ctx.key_error(
-                    &base,
-                    "an event-bus target needs a `role` that EventBridge assumes to put events on that bus",
-                )
-                .field(format!("{base}.role"))
-                .hint("add `role: arn:aws:iam::ACCOUNT:role/NAME`, a role that trusts events.amazonaws.com and allows events:PutEvents on the target bus"),
-            );
-        }
+            Some(reference)
+        });
         targets.push(Target {
             id: t.id.clone(),
             destination,
-            role: t.role.clone(),
+            role,
             input,
             message_group_id: t.message_group_id.clone(),
             maximum_retry_attempts,
@@ -306,9 +296,10 @@ pub(crate) fn check_event_pattern(pattern: &serde_json::Value) -> Result<(), (St
 
 /// What a rule refers to: its bus, and its targets and their dead-letter queues.
 pub(crate) fn references(r: &Rule) -> Vec<&Reference> {
-    let targets = r
-        .targets
-        .iter()
-        .flat_map(|t| std::iter::once(&t.destination).chain(t.dead_letter.iter()));
+    let targets = r.targets.iter().flat_map(|t| {
+        std::iter::once(&t.destination)
+            .chain(t.dead_letter.iter())
+            .chain(t.role.iter())
+    });
     r.bus.iter().chain(targets).collect()
 }

@@ -1,0 +1,700 @@
+//! The policies of a role slsctl creates, derived from the wiring of what uses it: least
+//! privilege, resources by ARN, one statement per purpose with a `Sid` that says it
+//! (`FulfilOrderTriggerOrderEvents`), so that removing a trigger or a reference removes exactly
+//! its statement, and the plan shows policy changes statement by statement.
+//!
+//! Policies are compared in one canonical form ([`canonical`]): what IAM hands back
+//! (URL-encoded, a single action as a string, any order) and what the spec wants reduce to the
+//! same JSON, so a plan after apply is empty.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use crate::kinds::desired::{invoke_arn, physical, reference_arn, Context};
+use crate::model::*;
+use crate::plan::FieldValue;
+
+/// The name of the one inline policy slsctl writes on a role it owns.
+pub const POLICY_NAME: &str = "slsctl";
+
+/// IAM's limit on the inline policies of one role, in characters other than white space.
+pub const INLINE_POLICY_LIMIT: usize = 10_240;
+
+pub const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
+pub const EVENTS_SERVICE: &str = "events.amazonaws.com";
+
+/// The IAM path of a stack's roles: one `ListRoles` by this prefix finds them all (IAM is not
+/// in the tagging API). It ends with `/`, so that stack `orders` does not list `orders-v2`'s.
+pub fn role_path(stack: &str) -> String {
+    format!("/slsctl/{stack}/")
+}
+
+/// The ARN of a role slsctl creates. Built, not read back: right after CreateRole, IAM may
+/// still answer with the role's unique id where the ARN belongs.
+pub fn role_arn(ctx: &Context, stack: &str, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:role{}{name}",
+        ctx.partition,
+        ctx.account,
+        role_path(stack)
+    )
+}
+
+/// A function's execution role, as an ARN: the role's own when given as one, else the ARN of
+/// the stack's Role (written, or derived for this function alone).
+pub fn execution_role_arn(
+    stack: &Stack,
+    ctx: &Context,
+    function: &Resource,
+    f: &Function,
+) -> FieldValue {
+    match &f.role {
+        Some(reference) => reference_arn(stack, ctx, reference),
+        None => match physical(stack, &derived_role_id(&function.id)) {
+            Some(name) => FieldValue::known(role_arn(ctx, &stack.name, name)),
+            None => FieldValue::unknown(),
+        },
+    }
+}
+
+/// The id of the role derived for a function or a rule.
+pub fn derived_role_id(owner: &ResourceId) -> ResourceId {
+    match owner.kind {
+        Kind::Rule => ResourceId::new(Kind::Role, format!("{}-delivery", owner.name)),
+        _ => ResourceId::new(Kind::Role, owner.name.clone()),
+    }
+}
+
+/// Whether a rule target delivers to an event bus, the one target kind here whose delivery
+/// needs a role (AWS, "Sending events between event buses").
+pub fn delivers_to_bus(target: &Target) -> bool {
+    match &target.destination {
+        Reference::Stack(id) => id.kind == Kind::EventBus,
+        Reference::Arn(arn) => arn.contains(":event-bus/"),
+    }
+}
+
+/// The resources whose wiring a role's policy is derived from.
+pub struct Users<'s> {
+    pub functions: Vec<(&'s Resource, &'s Function)>,
+    /// Rule targets it delivers for, with their rule.
+    pub targets: Vec<(&'s Resource, &'s Target)>,
+}
+
+/// What uses the role `role` of `stack`.
+pub fn users<'s>(stack: &'s Stack, role: &Resource) -> Users<'s> {
+    let named = |reference: &Option<Reference>, owner: &ResourceId| match reference {
+        Some(Reference::Stack(id)) => *id == role.id,
+        Some(Reference::Arn(_)) => false,
+        None => role.derived_from.as_ref() == Some(owner),
+    };
+    let mut functions = Vec::new();
+    let mut targets = Vec::new();
+    for resource in &stack.resources {
+        match &resource.spec {
+            ResourceSpec::Function(f) if named(&f.role, &resource.id) => {
+                functions.push((resource, f));
+            }
+            ResourceSpec::Rule(rule) => targets.extend(
+                rule.targets
+                    .iter()
+                    .filter(|t| {
+                        (t.role.is_some() || delivers_to_bus(t)) && named(&t.role, &resource.id)
+                    })
+                    .map(|t| (resource, t)),
+            ),
+            _ => {}
+        }
+    }
+    Users { functions, targets }
+}
+
+/// The services trusted to assume the role: its own list, else those of what uses it.
+pub fn trusted_services(role: &Role, users: &Users<'_>) -> Vec<String> {
+    if !role.trust.is_empty() {
+        return role.trust.clone();
+    }
+    let mut services = BTreeSet::new();
+    if !users.functions.is_empty() {
+        services.insert(LAMBDA_SERVICE);
+    }
+    if !users.targets.is_empty() {
+        services.insert(EVENTS_SERVICE);
+    }
+    if services.is_empty() {
+        services.insert(LAMBDA_SERVICE);
+    }
+    services.into_iter().map(String::from).collect()
+}
+
+/// The trust policy letting `services` assume a role, canonical.
+pub fn trust_document(services: &[String]) -> Value {
+    canonical(&json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": services},
+            "Action": "sts:AssumeRole",
+        }],
+    }))
+}
+
+/// The statements of a role's inline policy by `Sid`, canonical and without their `Sid`.
+pub fn statements(
+    stack: &Stack,
+    ctx: &Context,
+    role_resource: &Resource,
+    role: &Role,
+) -> BTreeMap<String, Value> {
+    let users = users(stack, role_resource);
+    let mut out = Statements::default();
+    for (resource, f) in &users.functions {
+        function_statements(stack, ctx, resource, f, &mut out);
+    }
+    for (rule, target) in &users.targets {
+        if let FieldValue::Known(Value::String(bus)) =
+            reference_arn(stack, ctx, &target.destination)
+        {
+            out.allow(
+                format!("{}Target{}", pascal(&rule.id.name), pascal(&target.id)),
+                &["events:PutEvents"],
+                [bus],
+            );
+        }
+    }
+    let owner = pascal(&role_resource.id.name);
+    grants(stack, ctx, &owner, &role.permissions, &mut out);
+    out.0
+}
+
+/// Managed policies of a role: its own and those of the functions whose role it is.
+pub fn managed_policies(stack: &Stack, role_resource: &Resource, role: &Role) -> Vec<String> {
+    let users = users(stack, role_resource);
+    let mut all: BTreeSet<String> = role.managed_policies.iter().cloned().collect();
+    for (_, f) in &users.functions {
+        all.extend(f.managed_policies.iter().cloned());
+    }
+    all.into_iter().collect()
+}
+
+#[derive(Default)]
+struct Statements(BTreeMap<String, Value>);
+
+impl Statements {
+    fn allow<R: Into<String>>(
+        &mut self,
+        sid: String,
+        actions: &[&str],
+        resources: impl IntoIterator<Item = R>,
+    ) {
+        let resources: Vec<String> = resources.into_iter().map(Into::into).collect();
+        if resources.is_empty() {
+            return;
+        }
+        self.insert(
+            sid,
+            json!({"Effect": "Allow", "Action": actions, "Resource": resources}),
+        );
+    }
+
+    fn insert(&mut self, sid: String, statement: Value) {
+        self.0.insert(sid_of(&sid), canonical(&statement));
+    }
+}
+
+/// A `Sid` as IAM allows it (`[A-Za-z0-9]`), short enough to read: a long one keeps its start
+/// and gains a digest of the whole, so that it stays unique.
+fn sid_of(wanted: &str) -> String {
+    let clean: String = wanted.chars().filter(char::is_ascii_alphanumeric).collect();
+    if clean.len() <= 100 {
+        return clean;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = crate::text::hex(&Sha256::digest(clean.as_bytes()));
+    format!("{}{}", &clean[..80], &digest[..16])
+}
+
+/// `create-order` → `CreateOrder`: a logical name as part of a `Sid`.
+pub fn pascal(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The log group a function writes to.
+pub fn function_log_group(function: &Resource) -> String {
+    format!("/aws/lambda/{}", function.physical_name)
+}
+
+const QUEUE_CONSUME: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+];
+const TABLE_READ: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+const TABLE_WRITE: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+
+/// What one function's wiring needs: its logs, tracing, triggers, asynchronous dead-letter
+/// queue, environment references and `permissions`.
+fn function_statements(
+    stack: &Stack,
+    ctx: &Context,
+    resource: &Resource,
+    f: &Function,
+    out: &mut Statements,
+) {
+    let owner = pascal(&resource.id.name);
+    let log_group = ctx.arn(
+        "logs",
+        &format!("log-group:{}:*", function_log_group(resource)),
+    );
+    out.allow(
+        format!("{owner}Logs"),
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        [log_group],
+    );
+    if f.tracing == Tracing::Active {
+        // X-Ray's actions have no resource-level permissions.
+        out.allow(
+            format!("{owner}Tracing"),
+            &["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            ["*"],
+        );
+    }
+    for trigger in &f.triggers {
+        let name = pascal(&reference_name(stack, &trigger.queue));
+        out.allow(
+            format!("{owner}Trigger{name}"),
+            QUEUE_CONSUME,
+            known(reference_arn(stack, ctx, &trigger.queue)),
+        );
+        queue_key(
+            stack,
+            ctx,
+            &trigger.queue,
+            Access::Read,
+            format!("{owner}TriggerKey{name}"),
+            out,
+        );
+    }
+    if let Some(dead_letter) = &f.dead_letter {
+        let name = pascal(&reference_name(stack, dead_letter));
+        let arn = known(reference_arn(stack, ctx, dead_letter));
+        let action = if arn.iter().any(|a| a.contains(":sns:")) {
+            "sns:Publish"
+        } else {
+            "sqs:SendMessage"
+        };
+        out.allow(format!("{owner}DeadLetter{name}"), &[action], arn);
+        queue_key(
+            stack,
+            ctx,
+            dead_letter,
+            Access::Write,
+            format!("{owner}DeadLetterKey{name}"),
+            out,
+        );
+    }
+    // Every reference to one resource is one grant, of all the access they ask for together.
+    let mut wanted: Vec<Permission> = Vec::new();
+    for value in f.environment.values() {
+        if let EnvValue::Ref {
+            target: target @ Reference::Stack(id),
+            attr,
+            access,
+        } = value
+        {
+            let access = access.unwrap_or(super::validate::default_access(id.kind));
+            if *attr == RefAttr::StreamArn {
+                let table = known(reference_arn(stack, ctx, target));
+                out.allow(
+                    format!("{owner}Stream{}", pascal(&id.name)),
+                    &[
+                        "dynamodb:DescribeStream",
+                        "dynamodb:GetRecords",
+                        "dynamodb:GetShardIterator",
+                        "dynamodb:ListStreams",
+                    ],
+                    table.iter().map(|t| format!("{t}/stream/*")),
+                );
+            } else {
+                wanted.push(Permission::Reference {
+                    target: target.clone(),
+                    access,
+                });
+            }
+        }
+    }
+    wanted.extend(f.permissions.iter().cloned());
+    grants(stack, ctx, &owner, &wanted, out);
+}
+
+/// The statements of `permissions` (references and written statements) under `owner`'s name.
+fn grants(
+    stack: &Stack,
+    ctx: &Context,
+    owner: &str,
+    permissions: &[Permission],
+    out: &mut Statements,
+) {
+    let mut by_target: BTreeMap<ResourceId, (Reference, bool, bool)> = BTreeMap::new();
+    let mut written = 0;
+    for permission in permissions {
+        match permission {
+            Permission::Reference {
+                target: target @ Reference::Stack(id),
+                access,
+            } => {
+                let entry = by_target
+                    .entry(id.clone())
+                    .or_insert((target.clone(), false, false));
+                entry.1 |= access.reads();
+                entry.2 |= access.writes();
+            }
+            Permission::Reference { .. } => {}
+            Permission::Statement(statement) => {
+                written += 1;
+                out.insert(format!("{owner}Statement{written}"), statement.clone());
+            }
+        }
+    }
+    for (id, (target, reads, writes)) in by_target {
+        let access = match (reads, writes) {
+            (true, true) => Access::ReadWrite,
+            (true, false) => Access::Read,
+            _ => Access::Write,
+        };
+        let name = pascal(&id.name);
+        let arn = known(reference_arn(stack, ctx, &target));
+        match id.kind {
+            Kind::Table => {
+                let mut actions: Vec<&str> = Vec::new();
+                if reads {
+                    actions.extend(TABLE_READ);
+                }
+                if writes {
+                    actions.extend(TABLE_WRITE);
+                }
+                // Queries of an index are authorised on the index's ARN.
+                let resources: Vec<String> = arn
+                    .iter()
+                    .flat_map(|t| [t.clone(), format!("{t}/index/*")])
+                    .collect();
+                out.allow(format!("{owner}Table{name}"), &actions, resources);
+                if let Some(ResourceSpec::Table(Table {
+                    sse: TableSse::CustomerManaged(key),
+                    ..
+                })) = stack.get(&id).map(|r| &r.spec)
+                {
+                    let mut actions = vec!["kms:Decrypt", "kms:DescribeKey"];
+                    if writes {
+                        actions.extend(["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+                    }
+                    out.allow(format!("{owner}TableKey{name}"), &actions, [key.clone()]);
+                }
+            }
+            Kind::Queue => {
+                let mut actions: Vec<&str> = Vec::new();
+                if reads {
+                    actions.extend(QUEUE_CONSUME);
+                }
+                if writes {
+                    actions.push("sqs:SendMessage");
+                }
+                out.allow(format!("{owner}Queue{name}"), &actions, arn);
+                queue_key(
+                    stack,
+                    ctx,
+                    &target,
+                    access,
+                    format!("{owner}QueueKey{name}"),
+                    out,
+                );
+            }
+            Kind::EventBus => out.allow(format!("{owner}Bus{name}"), &["events:PutEvents"], arn),
+            // The ARN its caller's reference holds: an alias's when it has one, and a grant on
+            // one ARN does not cover the others.
+            Kind::Function => out.allow(
+                format!("{owner}Invoke{name}"),
+                &["lambda:InvokeFunction"],
+                known(invoke_arn(stack, ctx, &target)),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// The KMS grant a queue encrypted with a customer key needs: decrypt to read, generate data
+/// keys to send. A queue under SQS's own keys or the AWS-managed `alias/aws/sqs` needs none.
+fn queue_key(
+    stack: &Stack,
+    ctx: &Context,
+    queue: &Reference,
+    access: Access,
+    sid: String,
+    out: &mut Statements,
+) {
+    let Reference::Stack(id) = queue else {
+        return;
+    };
+    let Some(ResourceSpec::Queue(Queue {
+        encryption: QueueEncryption::Kms { key_id, .. },
+        ..
+    })) = stack.get(id).map(|r| &r.spec)
+    else {
+        return;
+    };
+    let mut actions = vec!["kms:Decrypt"];
+    if access.writes() {
+        actions.push("kms:GenerateDataKey");
+    }
+    if key_id.starts_with("alias/aws/") {
+        return;
+    }
+    if let Some(alias) = key_id.strip_prefix("alias/") {
+        // KMS authorises on the key, not its alias: any key of the account, as long as it
+        // goes by this alias.
+        out.insert(
+            sid,
+            json!({
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": ctx.arn("kms", "key/*"),
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": format!("alias/{alias}")}},
+            }),
+        );
+        return;
+    }
+    let key = if key_id.starts_with("arn:") {
+        key_id.clone()
+    } else {
+        ctx.arn("kms", &format!("key/{key_id}"))
+    };
+    out.allow(sid, &actions, [key]);
+}
+
+/// A reference's name for a `Sid`: the logical name in the stack, the ARN's last part outside.
+fn reference_name(_stack: &Stack, reference: &Reference) -> String {
+    match reference {
+        Reference::Stack(id) => id.name.clone(),
+        Reference::Arn(arn) => crate::kinds::desired::arn_name(arn).to_string(),
+    }
+}
+
+fn known(value: FieldValue) -> Vec<String> {
+    match value {
+        FieldValue::Known(Value::String(text)) => vec![text],
+        _ => Vec::new(),
+    }
+}
+
+/// A whole policy document from statements by `Sid`.
+pub fn policy_document(statements: &BTreeMap<String, Value>) -> Value {
+    let statements: Vec<Value> = statements
+        .iter()
+        .map(|(sid, statement)| {
+            let mut with_sid = Map::new();
+            with_sid.insert("Sid".into(), json!(sid));
+            if let Value::Object(fields) = statement {
+                with_sid.extend(fields.clone());
+            }
+            Value::Object(with_sid)
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The statements of a policy document IAM returned (URL-encoded JSON), by `Sid`, canonical. A
+/// statement without a `Sid` (written by hand) is keyed by its place.
+pub fn statements_of(document: &str) -> Option<BTreeMap<String, Value>> {
+    let parsed: Value = serde_json::from_str(&percent_decode(document)).ok()?;
+    let list = match parsed.get("Statement")? {
+        Value::Array(many) => many.clone(),
+        one => vec![one.clone()],
+    };
+    let mut out = BTreeMap::new();
+    for (i, statement) in list.into_iter().enumerate() {
+        let Value::Object(mut fields) = statement else {
+            continue;
+        };
+        let sid = match fields.remove("Sid") {
+            Some(Value::String(sid)) if !sid.is_empty() => sid,
+            _ => format!("(statement {})", i + 1),
+        };
+        out.insert(sid, canonical(&Value::Object(fields)));
+    }
+    Some(out)
+}
+
+/// A policy document IAM returned (URL-encoded JSON), canonical.
+pub fn document_of(document: &str) -> Option<Value> {
+    serde_json::from_str(&percent_decode(document))
+        .ok()
+        .map(|v: Value| canonical(&v))
+}
+
+/// The characters IAM counts against a role's inline-policy limit: all but white space.
+pub fn policy_size(document: &Value) -> usize {
+    document
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+}
+
+/// One form for equal policies: the elements IAM accepts as a string or a list
+/// (`Action`, `Resource`, principals, condition values) always sorted lists without repeats;
+/// a document's statements in a fixed order.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => {
+            let mut out = Map::new();
+            for (key, value) in fields {
+                let value = match key.as_str() {
+                    "Action" | "NotAction" | "Resource" | "NotResource" => sorted_list(value),
+                    "Principal" | "NotPrincipal" => match value {
+                        Value::Object(by_type) => Value::Object(
+                            by_type
+                                .iter()
+                                .map(|(k, v)| (k.clone(), sorted_list(v)))
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    },
+                    "Condition" => match value {
+                        Value::Object(operators) => Value::Object(
+                            operators
+                                .iter()
+                                .map(|(op, keys)| {
+                                    let keys = match keys {
+                                        Value::Object(keys) => Value::Object(
+                                            keys.iter()
+                                                .map(|(k, v)| (k.clone(), sorted_list(v)))
+                                                .collect(),
+                                        ),
+                                        other => other.clone(),
+                                    };
+                                    (op.clone(), keys)
+                                })
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    },
+                    "Statement" => {
+                        let mut statements: Vec<Value> = match value {
+                            Value::Array(many) => many.iter().map(canonical).collect(),
+                            one => vec![canonical(one)],
+                        };
+                        statements.sort_by_key(|s| s.to_string());
+                        Value::Array(statements)
+                    }
+                    _ => canonical(value),
+                };
+                out.insert(key.clone(), value);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+fn sorted_list(value: &Value) -> Value {
+    let mut items: Vec<Value> = match value {
+        Value::Array(many) => many.clone(),
+        one => vec![one.clone()],
+    };
+    items.sort_by_key(|v| v.to_string());
+    items.dedup();
+    Value::Array(items)
+}
+
+/// Percent-decoding as RFC 3986 has it, for IAM's URL-encoded policy documents: `+` stays a
+/// plus (a form decoder would make it a space and corrupt `kms:GenerateDataKey+`-like text),
+/// and text with no `%` (moto's ListRoles) passes unchanged.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_keeps_plus_signs_and_plain_text() {
+        assert_eq!(
+            percent_decode("%7B%22Action%22%3A%22kms%3AGenerateDataKey%2A%22%7D"),
+            r#"{"Action":"kms:GenerateDataKey*"}"#
+        );
+        assert_eq!(percent_decode("a+b%2Bc"), "a+b+c");
+        assert_eq!(percent_decode(r#"{"raw":"json"}"#), r#"{"raw":"json"}"#);
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn equal_policies_written_differently_are_one_canonical_form() {
+        let ours = trust_document(&["lambda.amazonaws.com".to_string()]);
+        let iam = r#"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Action%22%3A%22sts%3AAssumeRole%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Effect%22%3A%22Allow%22%7D%5D%7D"#;
+        assert_eq!(document_of(iam), Some(ours));
+        let a = canonical(
+            &json!({"Effect": "Allow", "Action": ["s3:b", "s3:a", "s3:a"], "Resource": "x"}),
+        );
+        let b =
+            canonical(&json!({"Resource": ["x"], "Action": ["s3:a", "s3:b"], "Effect": "Allow"}));
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn statements_are_read_back_by_sid() {
+        let mut wanted = BTreeMap::new();
+        wanted.insert("FnLogs".to_string(), canonical(&json!({"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": ["arn:aws:logs:r:1:log-group:/aws/lambda/f:*"]})));
+        let document = policy_document(&wanted).to_string();
+        assert_eq!(statements_of(&document), Some(wanted));
+    }
+
+    #[test]
+    fn sids_are_alphanumeric_and_bounded() {
+        assert_eq!(pascal("create-order"), "CreateOrder");
+        assert_eq!(sid_of("Fulfil-Order_Trigger"), "FulfilOrderTrigger");
+        let long = sid_of(&"A".repeat(300));
+        assert_eq!(long.len(), 96);
+        assert!(long.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(long, sid_of(&"A".repeat(299)));
+    }
+}
