@@ -67,6 +67,13 @@ fn clients_with_events(
     let no_apis = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_output(|| {
         aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput::builder().build()
     });
+    // No roles under the stack's IAM path: these stacks name their roles by ARN.
+    let no_roles = mock!(aws_sdk_iam::Client::list_roles).then_output(|| {
+        aws_sdk_iam::operation::list_roles::ListRolesOutput::builder()
+            .set_roles(Some(Vec::new()))
+            .build()
+            .unwrap()
+    });
     let no_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
         .then_output(|| DescribeScalableTargetsOutput::builder().build());
     let no_schedules = mock!(aws_sdk_applicationautoscaling::Client::describe_scheduled_actions)
@@ -93,7 +100,7 @@ fn clients_with_events(
             [&no_targets, &no_schedules, &no_policies]
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&no_apis]),
-        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&no_roles]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     )

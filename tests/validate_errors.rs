@@ -371,8 +371,10 @@ fn provisioned_table_without_capacity() {
     )]));
 }
 
+/// A bus target without a role delivers through the rule's derived role (no error); a role that
+/// is not a role is refused.
 #[test]
-fn event_bus_target_without_a_role() {
+fn event_bus_target_role_must_be_a_role() {
     insta::assert_snapshot!(errors(&[(
         "events.yaml",
         "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: audit}\nspec: {}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: copy}\nspec:\n  pattern: {source: [shop]}\n  targets:\n    - {id: to-audit, bus: audit}\n    - {id: to-partner, arn: \"arn:aws:events:us-east-1:210987654321:event-bus/partner\", role: \"arn:aws:iam::123456789012:user/ops\"}\n"
@@ -447,7 +449,18 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    assert_eq!(stack.resources.len(), 10);
+    // Ten written, and each function's execution role derived from them.
+    assert_eq!(stack.resources.len(), 13);
+    let derived: Vec<String> = stack
+        .resources
+        .iter()
+        .filter(|r| r.derived_from.is_some())
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(
+        derived,
+        ["Role/create-order", "Role/fulfil-order", "Role/get-order"]
+    );
 }
 
 #[test]
@@ -535,4 +548,58 @@ fn more_rules_invoke_a_function_than_its_resource_policy_holds() {
         ("fn.yaml", &function("worker", "")),
         ("rules.yaml", &rules.join("---\n")),
     ]));
+}
+
+/// A function's `role` names a Role of the stack or a role ARN; grants go only to roles slsctl
+/// creates.
+#[test]
+fn a_function_role_is_a_role_of_the_stack_or_an_arn() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "a.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: a}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: shraed\n",
+        ),
+        (
+            "b.yaml",
+            &function("b", "  permissions:\n    - {ref: Table/app}\n  managedPolicies: [\"arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess\"]\n"),
+        ),
+        (
+            "shared.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Role\nmetadata: {name: shared}\nspec: {}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec:\n  partitionKey: {name: pk, type: S}\n",
+        ),
+    ]));
+}
+
+/// What IAM refuses, and what is not least privilege, in a role's grants.
+#[test]
+fn role_permissions_are_checked() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "role.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Role\nmetadata: {name: shared}\nspec:\n  trust: [lambda]\n  maxSessionDuration: 60\n  managedPolicies: [AWSXRayDaemonWriteAccess]\n  permissions:\n    - {ref: EventBus/bus, access: read}\n    - statement: {Sid: Reports, Effect: Allow, Action: [s3:GetObject], Resource: [\"arn:aws:s3:::reports/*\"]}\n    - statement: {Effect: Allow, NotAction: [iam:*], Resource: \"*\"}\n    - {ref: Layer/libs}\n",
+        ),
+        (
+            "fn.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: bus}\nspec: {}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    BUS: {ref: EventBus/bus, access: read}\n",
+        ),
+    ]));
+}
+
+/// The role slsctl derives for a function is `Role/<function>`; a written Role of that name
+/// would be a second source for it.
+#[test]
+fn a_written_role_cannot_take_a_derived_roles_name() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Role\nmetadata: {name: worker}\nspec: {}\n",
+    )]));
+}
+
+#[test]
+fn a_permissions_boundary_is_a_policy_arn() {
+    let dir = spec_dir(&[(
+        "stack.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec:\n  permissionsBoundary: arn:aws:iam::123456789012:role/boundary\n",
+    )]);
+    insta::assert_snapshot!(errors_in(dir.path()));
 }

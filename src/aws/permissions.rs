@@ -68,14 +68,31 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("events:UntagResource", Needed::Engine),
     ("events:UpdateArchive", Needed::Engine),
     ("events:UpdateEventBus", Needed::Engine),
+    ("iam:AttachRolePolicy", Needed::Engine),
+    ("iam:CreateRole", Needed::Engine),
     (
         "iam:CreateServiceLinkedRole",
         Needed::Implied("the first RegisterScalableTarget for Lambda creates Application Auto Scaling's service-linked role"),
     ),
+    ("iam:DeleteRole", Needed::Engine),
+    ("iam:DeleteRolePermissionsBoundary", Needed::Engine),
+    ("iam:DeleteRolePolicy", Needed::Engine),
+    ("iam:DetachRolePolicy", Needed::Engine),
+    ("iam:GetRole", Needed::Engine),
+    ("iam:GetRolePolicy", Needed::Engine),
+    ("iam:ListAttachedRolePolicies", Needed::Engine),
+    ("iam:ListRolePolicies", Needed::Engine),
+    ("iam:ListRoles", Needed::Engine),
     (
         "iam:PassRole",
         Needed::Implied("CreateFunction/UpdateFunctionConfiguration pass the function's role; PutTargets passes a bus target's role"),
     ),
+    ("iam:PutRolePermissionsBoundary", Needed::Engine),
+    ("iam:PutRolePolicy", Needed::Engine),
+    ("iam:TagRole", Needed::Engine),
+    ("iam:UntagRole", Needed::Engine),
+    ("iam:UpdateAssumeRolePolicy", Needed::Engine),
+    ("iam:UpdateRole", Needed::Engine),
     ("lambda:AddPermission", Needed::Engine),
     ("lambda:CreateAlias", Needed::Engine),
     ("lambda:CreateEventSourceMapping", Needed::Engine),
@@ -137,6 +154,14 @@ pub fn is_read(action: &str) -> bool {
 fn changed_for(action: &str) -> &'static [Kind] {
     match action {
         "iam:PassRole" => &[Kind::Function, Kind::Rule],
+        // Functions and rules with bus targets derive roles; a written Role is one.
+        action
+            if action.starts_with("iam:")
+                && action.contains("Role")
+                && action != "iam:CreateServiceLinkedRole" =>
+        {
+            &[Kind::Function, Kind::Rule, Kind::Role]
+        }
         "iam:CreateServiceLinkedRole" => &[Kind::Function],
         _ => match action.split(':').next().unwrap_or("") {
             // Rules and routes add invoke permissions to functions.
@@ -211,12 +236,37 @@ pub fn stack_policy(stack: &Stack, read_only: bool) -> Value {
         );
         statements.push(json!({"Sid": sid, "Effect": "Allow", "Action": list, "Resource": "*"}));
     }
+    let roles = role_resources(stack);
+    let managing: Vec<&str> = actions
+        .iter()
+        .filter(|a| {
+            a.starts_with("iam:") && a.contains("Role") && **a != "iam:CreateServiceLinkedRole"
+        })
+        .filter(|a| !matches!(**a, "iam:PassRole" | "iam:ListRoles"))
+        .copied()
+        .collect();
+    if !managing.is_empty() {
+        statements.push(json!({
+            "Sid": format!("SlsctlStackRoles{}", if read_only { "Read" } else { "" }),
+            "Effect": "Allow",
+            "Action": managing,
+            "Resource": roles[0],
+        }));
+    }
+    if actions.contains("iam:ListRoles") {
+        statements.push(json!({
+            "Sid": "SlsctlListStackRoles",
+            "Effect": "Allow",
+            "Action": ["iam:ListRoles"],
+            "Resource": "*",
+        }));
+    }
     if actions.contains("iam:PassRole") {
         statements.push(json!({
             "Sid": "SlsctlPassFunctionAndTargetRoles",
             "Effect": "Allow",
             "Action": ["iam:PassRole"],
-            "Resource": "*",
+            "Resource": roles,
             "Condition": {"StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com", "events.amazonaws.com"]}}
         }));
     }
@@ -230,6 +280,37 @@ pub fn stack_policy(stack: &Stack, read_only: bool) -> Value {
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The roles slsctl creates for `stack` (its IAM path), then the role ARNs managed elsewhere that
+/// its functions and rule targets name: what it may pass to Lambda and EventBridge.
+fn role_resources(stack: &Stack) -> Vec<String> {
+    use crate::model::{Reference, ResourceSpec};
+    let mut arns = vec![format!(
+        "arn:aws:iam::*:role{}*",
+        crate::kinds::role::policy::role_path(&stack.name)
+    )];
+    let mut named: Vec<String> = Vec::new();
+    for resource in &stack.resources {
+        match &resource.spec {
+            ResourceSpec::Function(f) => {
+                if let Some(Reference::Arn(arn)) = &f.role {
+                    named.push(arn.clone());
+                }
+            }
+            ResourceSpec::Rule(rule) => {
+                named.extend(rule.targets.iter().filter_map(|t| match &t.role {
+                    Some(Reference::Arn(arn)) => Some(arn.clone()),
+                    _ => None,
+                }))
+            }
+            _ => {}
+        }
+    }
+    named.sort();
+    named.dedup();
+    arns.extend(named);
+    arns
 }
 
 /// The controller's task role as shipped (`deploy/iam/task-role-policy.json`), built in so that

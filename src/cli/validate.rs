@@ -60,9 +60,19 @@ pub fn run(args: &StackArgs) -> Result<ExitCode, CliError> {
                     }
                     let summary: Vec<String> =
                         counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    let derived = stack
+                        .resources
+                        .iter()
+                        .filter(|r| r.derived_from.is_some())
+                        .count();
+                    let derived = if derived > 0 {
+                        format!("; {derived} derived from the wiring")
+                    } else {
+                        String::new()
+                    };
                     writeln!(
                         out,
-                        "{}: stack `{}` is valid ({} resources: {})",
+                        "{}: stack `{}` is valid ({} resources: {}{derived})",
                         args.dir.display(),
                         stack.name,
                         stack.resources.len(),
@@ -74,7 +84,13 @@ pub fn run(args: &StackArgs) -> Result<ExitCode, CliError> {
                     let resources: Vec<_> = stack
                         .resources
                         .iter()
-                        .map(|r| json!({"kind": r.id.kind, "name": r.id.name, "physicalName": r.physical_name}))
+                        .map(|r| {
+                            let mut item = json!({"kind": r.id.kind, "name": r.id.name, "physicalName": r.physical_name});
+                            if let Some(from) = &r.derived_from {
+                                item["derivedFrom"] = json!(from.to_string());
+                            }
+                            item
+                        })
                         .collect();
                     let policy: Vec<&crate::policy::Finding> =
                         findings.iter().filter(|f| !f.denies()).collect();

@@ -580,7 +580,7 @@ impl<'a> Validator<'a> {
                         .at(resource.origin.clone())
                         .resource(resource.id.to_string())
                         .hint(format!(
-                            "rename the other {} (names are unique per kind), or name it in {} explicitly",
+                            "rename the written {} (names are unique per kind), or have {} name it explicitly, so that nothing is derived",
                             implied.id.kind, resource.id
                         ))
                         .note(there, format!("{} is defined here", implied.id)),

@@ -116,6 +116,16 @@ pub(crate) fn permissions(
                     );
                     continue;
                 };
+                if !kinds.contains(&kind) {
+                    v.diagnostics.push(
+                        ctx.error(
+                            &format!("{field}.ref"),
+                            format!("slsctl derives no grants on a {kind}"),
+                        )
+                        .hint("grants are derived for Table, Queue, EventBus and Function; write a `statement` for anything else"),
+                    );
+                    continue;
+                }
                 if let Err(why) = grantable(kind, access) {
                     v.diagnostics.push(
                         ctx.error(&format!("{field}.access"), why)
@@ -123,8 +133,7 @@ pub(crate) fn permissions(
                     );
                     continue;
                 }
-                let kind_only = if kinds.contains(&kind) { vec![kind] } else { kinds.to_vec() };
-                if let Some(target) = v.reference(ctx, &format!("{field}.ref"), name, &kind_only) {
+                if let Some(target) = v.reference(ctx, &format!("{field}.ref"), name, &[kind]) {
                     out.push(Permission::Reference {
                         target,
                         access: access.unwrap_or(default_access(kind)),
@@ -198,13 +207,15 @@ pub(crate) fn check_statement(statement: &Value) -> Result<(), (String, String, 
                     "remove it; the role is the principal",
                 )
             }
-            "NotAction" | "NotResource" => return fail(
-                &format!(".{key}"),
-                format!(
+            "NotAction" | "NotResource" => {
+                return fail(
+                    &format!(".{key}"),
+                    format!(
                     "`{key}` grants everything but the listed ones, which is not least privilege"
                 ),
-                "list the actions and resources granted with Action and Resource",
-            ),
+                    "list the actions and resources granted with Action and Resource",
+                )
+            }
             other => {
                 return fail(
                     &format!(".{other}"),
