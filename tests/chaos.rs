@@ -393,13 +393,6 @@ async fn a_200_resource_stack_converges_under_faults_without_duplicates_or_losse
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_stack_converges_under_faults_without_duplicates() {
     let emulator = Emulator::shared();
-    for role in [
-        "orders-create-order",
-        "orders-get-order",
-        "orders-fulfil-order",
-    ] {
-        create_role(&emulator.endpoint, role);
-    }
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0002).await;
@@ -582,16 +575,6 @@ fn example_named(name: &str) -> tempfile::TempDir {
         &format!("api.{name}.example.com"),
     );
     dir
-}
-
-fn example_roles(emulator: &Emulator) {
-    for role in [
-        "orders-create-order",
-        "orders-get-order",
-        "orders-fulfil-order",
-    ] {
-        create_role(&emulator.endpoint, role);
-    }
 }
 
 /// One plan and one apply: every action done, and a plan right after it (without faults, through
@@ -793,7 +776,6 @@ async fn assert_exactly_one_of_each(clean: &Clients, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_create_whose_first_answer_is_lost_is_made_once_and_converges_in_one_run() {
     let emulator = Emulator::shared();
-    example_roles(emulator);
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0021).await;
@@ -830,7 +812,6 @@ async fn each_create_whose_first_answer_is_lost_is_made_once_and_converges_in_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_answers_everywhere_still_make_one_of_each_in_one_run() {
     let emulator = Emulator::shared();
-    example_roles(emulator);
     let sdk = emulator.sdk_config().await;
     let clean = Clients::new(&sdk);
     let proxy = FaultProxy::start(&emulator.endpoint, 0x5eed_0022).await;
@@ -912,7 +893,6 @@ fn lost_at_random(rate: f64) -> Vec<Rule> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observation_outlasts_reads_lost_many_times_in_a_row() {
     let emulator = Emulator::shared();
-    example_roles(emulator);
     let sdk = emulator.sdk_config().await;
     let name = unique("lostreads");
     let dir = example_named(&name);

@@ -250,3 +250,103 @@ async fn derived_roles_grant_exactly_the_wiring_follow_it_and_leave_with_destroy
         [format!("{stack}-by-hand")]
     );
 }
+
+/// A written Role shared by two functions: its policy is the union of their wiring and its own
+/// grants, it carries its managed policies and the stack's permissions boundary, and dropping
+/// them converges.
+#[tokio::test]
+async fn a_shared_role_carries_both_functions_wiring_its_managed_policies_and_the_boundary() {
+    let clients = support::stacks::strict_clients("roles").await;
+    let stack = unique("shared");
+    let policy_document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}).to_string();
+    let mut policies = Vec::new();
+    for name in ["boundary", "reports"] {
+        let created = clients
+            .iam
+            .create_policy()
+            .policy_name(format!("{stack}-{name}"))
+            .policy_document(&policy_document)
+            .send()
+            .await
+            .unwrap();
+        policies.push(created.policy().unwrap().arn().unwrap().to_string());
+    }
+    let docs = |managed: &str| {
+        [
+            "kind: Queue\nmetadata: {name: jobs}\nspec: {}\n".to_string(),
+            "kind: Queue\nmetadata: {name: out}\nspec: {}\n".to_string(),
+            format!("kind: Role\nmetadata: {{name: shared}}\nspec:\n  permissions: [{{ref: Queue/out, access: read}}]\n{managed}"),
+            "kind: Function\nmetadata: {name: a}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: shared\n  environment: {OUT: {ref: Queue/out, attr: url}}\n".to_string(),
+            "kind: Function\nmetadata: {name: b}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: shared\n  triggers: [{queue: jobs}]\n".to_string(),
+        ]
+        .iter()
+        .map(|d| format!("apiVersion: slsctl.dev/v1alpha1\n{d}"))
+        .collect::<Vec<_>>()
+        .join("---\n")
+    };
+    let dir = stack_dir(
+        &stack,
+        &format!("  permissionsBoundary: {}\n", policies[0]),
+        &docs(&format!("  managedPolicies: [\"{}\"]\n", policies[1])),
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+
+    let name = format!("{stack}-shared");
+    let sids: Vec<String> = statements(&clients, &name).await.into_keys().collect();
+    assert_eq!(
+        sids,
+        [
+            "ALogs",
+            "AQueueOut",
+            "BLogs",
+            "BTriggerJobs",
+            "SharedQueueOut"
+        ],
+        "each function's wiring under its own name, and the role's own grant"
+    );
+    let out = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{stack}-out");
+    assert_eq!(
+        statements(&clients, &name).await["AQueueOut"],
+        allow(&["sqs:SendMessage"], &[&out])
+    );
+    let role = clients
+        .iam
+        .get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let boundary = role
+        .role()
+        .and_then(|r| r.permissions_boundary())
+        .and_then(|b| b.permissions_boundary_arn());
+    assert_eq!(boundary, Some(policies[0].as_str()));
+    let attached = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    assert_eq!(arns, [policies[1].as_str()]);
+
+    // Without them: the policy is detached and the boundary removed, in place.
+    let dir2 = stack_dir(&stack, "", &docs(""));
+    let prepared = plan(&dir2, &clients).await;
+    let fields: Vec<&str> = prepared
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.id.kind == Kind::Role)
+        .flat_map(|a| a.changes.iter().map(|c| c.field.as_str()))
+        .collect();
+    assert_eq!(fields, ["managedPolicies", "permissionsBoundary"]);
+    converge(&dir2, &clients).await;
+    assert_empty_plan(&dir2, &clients).await;
+}

@@ -8,8 +8,9 @@
 //!
 //! Covered: the JSON protocols (DynamoDB, SQS, EventBridge, Application Auto Scaling, the tagging
 //! API), where the body is the input shape, and REST-JSON (Lambda, API Gateway), where members
-//! come from the URI labels, the query string and the body. Headers, blobs and timestamps are not
-//! checked; STS (query protocol) is not checked. A pattern the regex engine cannot compile is
+//! come from the URI labels, the query string and the body, and the query protocol (IAM), whose
+//! form is read as its input shape. Headers, blobs and timestamps are not checked; STS is not
+//! checked. A pattern the regex engine cannot compile is
 //! skipped and counted.
 #![allow(dead_code)]
 
@@ -20,7 +21,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 /// The services slsctl calls, by the botocore directory and the SigV4 name the proxy sees.
-const SERVICES: [(&str, &str); 7] = [
+const SERVICES: [(&str, &str); 9] = [
     ("lambda", "lambda"),
     ("apigateway", "apigateway"),
     ("sqs", "sqs"),
@@ -28,6 +29,8 @@ const SERVICES: [(&str, &str); 7] = [
     ("events", "events"),
     ("application-autoscaling", "application-autoscaling"),
     ("resourcegroupstaggingapi", "tagging"),
+    ("iam", "iam"),
+    ("logs", "logs"),
 ];
 
 pub struct Models {
@@ -37,6 +40,8 @@ pub struct Models {
 
 struct Service {
     rest: bool,
+    /// The query protocol (IAM): the input is a form, `Member.member.N.Field=value`.
+    query: bool,
     operations: Map<String, Value>,
     shapes: Map<String, Value>,
 }
@@ -72,6 +77,7 @@ impl Models {
                 signing,
                 Service {
                     rest: model["metadata"]["protocol"] == "rest-json",
+                    query: model["metadata"]["protocol"] == "query",
                     operations: model["operations"].as_object().cloned().unwrap_or_default(),
                     shapes: model["shapes"].as_object().cloned().unwrap_or_default(),
                 },
@@ -142,7 +148,11 @@ impl Models {
         } else {
             let name = target.and_then(|t| t.rsplit('.').next())?;
             let input = model.operations.get(name)?["input"]["shape"].as_str()?;
-            let json = serde_json::from_slice::<Value>(body).ok()?;
+            let json = if model.query {
+                typed(model, input, form_of(body))
+            } else {
+                serde_json::from_slice::<Value>(body).ok()?
+            };
             self.check(model, input, &json, name, &mut out);
             Some((name.to_string(), out))
         }
@@ -374,6 +384,77 @@ fn query_of(path_and_query: &str) -> BTreeMap<String, String> {
             (percent_decode(k), percent_decode(v))
         })
         .collect()
+}
+
+/// A query-protocol form as the JSON of its input shape, every value a string: `A=1` is
+/// `{"A": "1"}`, `Tags.member.2.Key=k` is `{"Tags": [_, {"Key": "k"}]}`.
+fn form_of(body: &[u8]) -> Value {
+    let mut root = Value::Object(Map::new());
+    for pair in std::str::from_utf8(body).unwrap_or_default().split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |t: &str| percent_decode(&t.replace('+', " "));
+        let (key, value) = (decode(key), decode(value));
+        if matches!(key.as_str(), "Action" | "Version") {
+            continue;
+        }
+        let mut at = &mut root;
+        let mut segments = key.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            if segment == "member" || segment == "entry" {
+                continue;
+            }
+            let last = segments.peek().is_none();
+            at = match segment.parse::<usize>() {
+                Ok(n) if n >= 1 => {
+                    if !at.is_array() {
+                        *at = Value::Array(Vec::new());
+                    }
+                    let items = at.as_array_mut().unwrap();
+                    while items.len() < n {
+                        items.push(Value::Null);
+                    }
+                    &mut items[n - 1]
+                }
+                _ => {
+                    if !at.is_object() {
+                        *at = Value::Object(Map::new());
+                    }
+                    at.as_object_mut()
+                        .unwrap()
+                        .entry(segment.to_string())
+                        .or_insert(Value::Null)
+                }
+            };
+            if last {
+                *at = Value::String(value.clone());
+            }
+        }
+    }
+    root
+}
+
+/// A form's string values as the types of the shape's members (see [`coerce`]).
+fn typed(model: &Service, shape_name: &str, value: Value) -> Value {
+    let Some(shape) = model.shapes.get(shape_name) else {
+        return value;
+    };
+    match (shape["type"].as_str(), value) {
+        (Some("structure"), Value::Object(fields)) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, inner)| {
+                    let member = shape["members"][&key]["shape"].as_str().unwrap_or("");
+                    (key, typed(model, member, inner))
+                })
+                .collect(),
+        ),
+        (Some("list"), Value::Array(items)) => {
+            let member = shape["member"]["shape"].as_str().unwrap_or("");
+            Value::Array(items.into_iter().map(|i| typed(model, member, i)).collect())
+        }
+        (_, Value::String(text)) => coerce(shape, &text),
+        (_, other) => other,
+    }
 }
 
 /// A query value as the member's type: numbers and booleans are not strings.

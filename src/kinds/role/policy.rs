@@ -411,7 +411,11 @@ fn grants(
                     if writes {
                         actions.extend(["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
                     }
-                    out.allow(format!("{owner}TableKey{name}"), &actions, [key.clone()]);
+                    out.allow(
+                        format!("{owner}TableKey{name}"),
+                        &actions,
+                        [key_arn(ctx, key)],
+                    );
                 }
             }
             Kind::Queue => {
@@ -486,12 +490,16 @@ fn queue_key(
         );
         return;
     }
-    let key = if key_id.starts_with("arn:") {
-        key_id.clone()
+    out.allow(sid, &actions, [key_arn(ctx, key_id)]);
+}
+
+/// A KMS key as its ARN: KMS authorises on the key's ARN, and a spec may name a key by id.
+fn key_arn(ctx: &Context, key: &str) -> String {
+    if key.starts_with("arn:") {
+        key.to_string()
     } else {
-        ctx.arn("kms", &format!("key/{key_id}"))
-    };
-    out.allow(sid, &actions, [key]);
+        ctx.arn("kms", &format!("key/{key}"))
+    }
 }
 
 /// A reference's name for a `Sid`: the logical name in the stack, the ARN's last part outside.
@@ -686,6 +694,104 @@ mod tests {
         wanted.insert("FnLogs".to_string(), canonical(&json!({"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": ["arn:aws:logs:r:1:log-group:/aws/lambda/f:*"]})));
         let document = policy_document(&wanted).to_string();
         assert_eq!(statements_of(&document), Some(wanted));
+    }
+
+    /// The stack `s` of `documents` (with a code directory), validated.
+    fn stack_of(documents: &str) -> (tempfile::TempDir, Stack) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("stack.yaml"),
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("r.yaml"), documents).unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/app.py"), "").unwrap();
+        let stack = crate::kinds::load_stack(dir.path())
+            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+            .0;
+        (dir, stack)
+    }
+
+    fn role_statements(stack: &Stack, role: &str) -> BTreeMap<String, Value> {
+        let ctx = Context {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            partition: "aws".into(),
+            ..Context::default()
+        };
+        let resource = stack
+            .get(&ResourceId::new(Kind::Role, role))
+            .expect("the role");
+        let ResourceSpec::Role(model) = &resource.spec else {
+            panic!("a role")
+        };
+        statements(stack, &ctx, resource, model)
+    }
+
+    #[test]
+    fn customer_keys_of_tables_and_queues_get_the_matching_kms_actions() {
+        let doc = |d: &str| format!("apiVersion: slsctl.dev/v1alpha1\n{d}");
+        let documents = [
+            doc("kind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n  sse: {type: KMS, kmsMasterKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab}\n"),
+            doc("kind: Queue\nmetadata: {name: q}\nspec: {kmsMasterKeyId: alias/orders}\n"),
+            doc("kind: Queue\nmetadata: {name: plain}\nspec: {kmsMasterKeyId: alias/aws/sqs}\n"),
+            doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    TABLE: {ref: Table/t, access: read}\n    QUEUE: {ref: Queue/q}\n    PLAIN: {ref: Queue/plain}\n"),
+        ]
+        .join("---\n");
+        let (_dir, stack) = stack_of(&documents);
+        let got = role_statements(&stack, "f");
+        let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        // Reads of the table: decrypt and describe, no encrypt.
+        assert_eq!(
+            got["FTableKeyT"],
+            canonical(
+                &json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": [key]})
+            )
+        );
+        // Sending to a queue under a customer alias: data keys, for any key of that alias.
+        assert_eq!(
+            got["FQueueKeyQ"],
+            canonical(&json!({
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "arn:aws:kms:eu-west-1:111122223333:key/*",
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/orders"}},
+            }))
+        );
+        // The AWS-managed key needs no grant.
+        assert!(!got.contains_key("FQueueKeyPlain"), "{got:#?}");
+        assert!(got.contains_key("FQueuePlain"));
+    }
+
+    #[test]
+    fn references_to_one_resource_are_one_grant_of_all_their_access() {
+        let doc = |d: &str| format!("apiVersion: slsctl.dev/v1alpha1\n{d}");
+        let documents = [
+            doc("kind: Queue\nmetadata: {name: q}\nspec: {}\n"),
+            doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    SEND: {ref: Queue/q, attr: url}\n  permissions: [{ref: Queue/q, access: read}]\n"),
+        ]
+        .join("---\n");
+        let (_dir, stack) = stack_of(&documents);
+        let got = role_statements(&stack, "f");
+        assert_eq!(got.keys().collect::<Vec<_>>(), ["FLogs", "FQueueQ"]);
+        assert_eq!(
+            got["FQueueQ"],
+            allow_all(
+                &[
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ReceiveMessage",
+                    "sqs:SendMessage"
+                ],
+                "arn:aws:sqs:eu-west-1:111122223333:s-q"
+            )
+        );
+    }
+
+    fn allow_all(actions: &[&str], resource: &str) -> Value {
+        canonical(&json!({"Effect": "Allow", "Action": actions, "Resource": [resource]}))
     }
 
     #[test]
