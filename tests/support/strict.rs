@@ -222,10 +222,7 @@ impl Strict {
                     .function_roles
                     .get(&function)
                     .and_then(|role| self.policies_put.get(role))
-                    .copied();
-                let Some(put) = put else {
-                    return None;
-                };
+                    .copied()?;
                 if !self.mapping_permissions_propagated.insert((function, put)) {
                     return None;
                 }
