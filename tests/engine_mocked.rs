@@ -410,6 +410,10 @@ fn input() -> FunctionInput {
         layers: Vec::new(),
         environment: [("K".to_string(), "v".to_string())].into(),
         dead_letter: Some(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:dlq")),
+        log_format: "Text".into(),
+        application_log_level: None,
+        system_log_level: None,
+        log_group: "/aws/lambda/f".into(),
         code: CodeInput::Zip(b"zip".to_vec()),
         tags: Default::default(),
     }

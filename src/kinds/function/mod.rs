@@ -4,6 +4,7 @@ mod apply;
 pub mod autoscaling;
 pub mod aws;
 pub mod checks;
+pub mod derive;
 pub mod mappings;
 pub(crate) mod observe;
 pub mod permissions;
@@ -12,7 +13,7 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, TypedKind};
+use super::{kind_module, stateless, Checks, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -36,4 +37,5 @@ impl TypedKind for FunctionKind {
         cross_checks: Some(checks::cross_checks),
         ..Checks::NONE
     };
+    const DERIVE: Option<DeriveFn<Self>> = Some(derive::derive);
 }
