@@ -20,7 +20,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 /// The services slsctl calls, by the botocore directory and the SigV4 name the proxy sees.
-const SERVICES: [(&str, &str); 7] = [
+const SERVICES: [(&str, &str); 8] = [
     ("lambda", "lambda"),
     ("apigateway", "apigateway"),
     ("sqs", "sqs"),
@@ -28,6 +28,7 @@ const SERVICES: [(&str, &str); 7] = [
     ("events", "events"),
     ("application-autoscaling", "application-autoscaling"),
     ("resourcegroupstaggingapi", "tagging"),
+    ("logs", "logs"),
 ];
 
 pub struct Models {
