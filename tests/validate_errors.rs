@@ -447,7 +447,9 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    assert_eq!(stack.resources.len(), 10);
+    // Ten written, and each of the three functions' own log groups.
+    assert_eq!(stack.resources.len(), 13);
+    assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
 }
 
 #[test]
@@ -535,4 +537,82 @@ fn more_rules_invoke_a_function_than_its_resource_policy_holds() {
         ("fn.yaml", &function("worker", "")),
         ("rules.yaml", &rules.join("---\n")),
     ]));
+}
+
+fn log_group(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: LogGroup\nmetadata: {{name: {name}}}\nspec:\n{spec}"
+    )
+}
+
+#[test]
+fn log_retention_cloudwatch_logs_does_not_accept() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("create-order", "  logRetentionDays: 31\n")
+    )]));
+}
+
+#[test]
+fn log_levels_without_the_json_format() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function(
+            "create-order",
+            "  logging:\n    applicationLogLevel: DEBUG\n    systemLogLevel: WARN\n"
+        )
+    )]));
+}
+
+#[test]
+fn log_level_lambda_does_not_know() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function(
+            "create-order",
+            "  logging: {format: JSON, applicationLogLevel: VERBOSE}\n"
+        )
+    )]));
+}
+
+#[test]
+fn a_shared_log_group_that_is_missing_or_overridden() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &format!(
+                "{}---\n{}",
+                function("create-order", "  logging: {logGroup: order-log}\n"),
+                function(
+                    "get-order",
+                    "  logRetentionDays: 7\n  logging: {logGroup: orders, deletionPolicy: delete}\n"
+                )
+            )
+        ),
+        ("logs.yaml", &log_group("orders", "  retentionDays: 90\n")),
+    ]));
+}
+
+#[test]
+fn log_group_name_and_retention() {
+    insta::assert_snapshot!(errors(&[(
+        "logs.yaml",
+        &log_group(
+            "orders",
+            "  physicalName: \"orders logs\"\n  retentionDays: 0\n"
+        )
+    )]));
+}
+
+#[test]
+fn stack_default_log_retention() {
+    let stack = format!(
+        "{STACK}  defaults:\n    function:\n      logRetentionDays: 45\n"
+    );
+    let dir = spec_dir(&[
+        ("stack.yaml", &stack),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+        ("fn.yaml", &function("create-order", "")),
+    ]);
+    insta::assert_snapshot!(errors_in(dir.path()));
 }

@@ -341,6 +341,27 @@ fn logging(v: &mut Validator<'_>, ctx: &Ctx<'_>, s: &FunctionSpecWire) -> Loggin
             );
             return None;
         }
+        if !v.exists(Kind::LogGroup, name) {
+            let groups: Vec<&str> = v
+                .index
+                .iter()
+                .filter(|(_, kinds)| kinds.iter().any(|(k, _)| *k == Kind::LogGroup))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let hint = match did_you_mean(name, groups.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if groups.is_empty() => "add a LogGroup document, or remove `logGroup` to log to the function's own group".to_string(),
+                None => format!("LogGroups of this stack: {}", groups.join(", ")),
+            };
+            v.diagnostics.push(
+                ctx.error(
+                    "spec.logging.logGroup",
+                    format!("no LogGroup named `{name}` in this stack"),
+                )
+                .hint(hint),
+            );
+            return None;
+        }
         v.reference(ctx, "spec.logging.logGroup", name, &[Kind::LogGroup])
     });
     if log_group.is_some() {
