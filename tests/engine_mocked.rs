@@ -185,7 +185,9 @@ async fn provisioned_concurrency_against(
         ..Default::default()
     };
     let function = slsctl::model::ResourceId::new(slsctl::model::Kind::Function, "worker");
-    context.code_sha256.insert(function.clone(), code_sha.clone());
+    context
+        .code_sha256
+        .insert(function.clone(), code_sha.clone());
     let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let worker = desired.iter().find(|d| d.id == function).unwrap();
     let FieldValue::Known(serde_json::Value::String(digest)) =
@@ -1370,7 +1372,12 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         ),
         other => panic!("the queue's action fails with the panic: {other:?}"),
     }
-    let outcome_of = |id: &str| outcomes.iter().find(|(i, _)| i == id).map(|(_, o)| o.clone());
+    let outcome_of = |id: &str| {
+        outcomes
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, o)| o.clone())
+    };
     // The log group depends on nothing that failed.
     assert_eq!(outcome_of("LogGroup/worker"), Some(Outcome::Done));
     assert_eq!(
@@ -1695,10 +1702,19 @@ async fn json_logging_reads_back_as_the_spec_wants_it_with_lambdas_default_level
     assert_eq!(
         wanted("json"),
         [
-            ("logging.applicationLogLevel".to_string(), FieldValue::known("DEBUG")),
+            (
+                "logging.applicationLogLevel".to_string(),
+                FieldValue::known("DEBUG")
+            ),
             ("logging.format".to_string(), FieldValue::known("JSON")),
-            ("logging.logGroup".to_string(), FieldValue::known("/aws/lambda/lj-json")),
-            ("logging.systemLogLevel".to_string(), FieldValue::known("INFO")),
+            (
+                "logging.logGroup".to_string(),
+                FieldValue::known("/aws/lambda/lj-json")
+            ),
+            (
+                "logging.systemLogLevel".to_string(),
+                FieldValue::known("INFO")
+            ),
         ]
     );
     // Only the logging fields are compared, so the configuration holds only those and the name.

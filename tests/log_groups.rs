@@ -184,7 +184,11 @@ async fn the_untagged_group_lambda_made_is_adopted_and_bounded() {
         .find(|a| a.id.to_string() == "LogGroup/worker")
         .expect("the group is planned");
     assert_eq!(adopted.action, ActionKind::Adopt);
-    assert!(planned.plan.refusals.is_empty(), "{:?}", planned.plan.refusals);
+    assert!(
+        planned.plan.refusals.is_empty(),
+        "{:?}",
+        planned.plan.refusals
+    );
     converge(&dir, &clients).await;
     let (retention, tags) = group(&clients, &group_name).await.unwrap();
     assert_eq!(retention, Some(30));
@@ -241,7 +245,9 @@ async fn a_function_leaving_releases_its_group_unless_its_policy_is_delete() {
     };
     converge_with(&dir, &clients, options).await;
 
-    let (retention, tags) = group(&clients, &kept).await.expect("a released group stays");
+    let (retention, tags) = group(&clients, &kept)
+        .await
+        .expect("a released group stays");
     assert_eq!(retention, Some(30));
     assert!(
         !tags.keys().any(|k| k.starts_with("slsctl:")),
@@ -288,7 +294,12 @@ async fn functions_sharing_a_written_group_get_no_group_of_their_own() {
     .concat();
     let dir = stack_dir(&name, "", &docs);
     let planned = plan(&dir, &clients).await;
-    let ids: Vec<String> = planned.plan.actions.iter().map(|a| a.id.to_string()).collect();
+    let ids: Vec<String> = planned
+        .plan
+        .actions
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
     assert_eq!(ids, ["LogGroup/shared", "Function/a"]);
     let create = &planned.plan.actions[1];
     let group_change = create
@@ -305,7 +316,9 @@ async fn functions_sharing_a_written_group_get_no_group_of_their_own() {
         group(&clients, &format!("{name}-shared")).await.unwrap().0,
         Some(60)
     );
-    assert!(group(&clients, &format!("/aws/lambda/{name}-a")).await.is_none());
+    assert!(group(&clients, &format!("/aws/lambda/{name}-a"))
+        .await
+        .is_none());
 }
 
 #[tokio::test]

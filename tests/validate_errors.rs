@@ -606,9 +606,7 @@ fn log_group_name_and_retention() {
 
 #[test]
 fn stack_default_log_retention() {
-    let stack = format!(
-        "{STACK}  defaults:\n    function:\n      logRetentionDays: 45\n"
-    );
+    let stack = format!("{STACK}  defaults:\n    function:\n      logRetentionDays: 45\n");
     let dir = spec_dir(&[
         ("stack.yaml", &stack),
         ("src/app.py", "def handler(e, c):\n    return e\n"),

@@ -262,7 +262,12 @@ mod tests {
         assert_eq!(
             scope(&[(Function, "worker")]),
             // Its own log group is derived from it and created before it.
-            ["Function/worker", "LogGroup/worker", "Queue/dlq", "Queue/jobs"]
+            [
+                "Function/worker",
+                "LogGroup/worker",
+                "Queue/dlq",
+                "Queue/jobs"
+            ]
         );
         assert_eq!(scope(&[(Queue, "jobs")]), ["Queue/dlq", "Queue/jobs"]);
         // Not in the spec (left it): kept as it is, for its prune.

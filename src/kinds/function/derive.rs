@@ -1,6 +1,8 @@
 //! The resources a function implies without the spec writing them: its own log group.
 
-use crate::model::{Function, Kind, LogGroup, LogGroupClass, Resource, ResourceId, ResourceSpec, Stack};
+use crate::model::{
+    Function, Kind, LogGroup, LogGroupClass, Resource, ResourceId, ResourceSpec, Stack,
+};
 
 /// The name Lambda writes a function's logs to unless told otherwise.
 pub fn default_log_group_name(function_physical_name: &str) -> String {

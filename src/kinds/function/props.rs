@@ -222,7 +222,10 @@ fn logging_props(stack: &Stack, resource: &Resource, f: &Function, props: &mut P
     );
     if logging.format == LogFormat::Json {
         for (field, level) in [
-            ("logging.applicationLogLevel", &logging.application_log_level),
+            (
+                "logging.applicationLogLevel",
+                &logging.application_log_level,
+            ),
             ("logging.systemLogLevel", &logging.system_log_level),
         ] {
             props.insert(

@@ -91,10 +91,7 @@ pub async fn describe(
     }))
 }
 
-pub async fn list_tags(
-    clients: &Clients,
-    arn: &str,
-) -> Result<BTreeMap<String, String>, AwsError> {
+pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let output = clients
         .logs
         .list_tags_for_resource()

@@ -20,7 +20,9 @@ pub(crate) fn physical_name(c: Check<'_, '_, LogGroupSpecWire>, physical_name: &
         v.diagnostics.push(
             ctx.error(
                 "spec.physicalName",
-                format!("`{physical_name}` starts with `aws/`, which AWS keeps for its own log groups"),
+                format!(
+                    "`{physical_name}` starts with `aws/`, which AWS keeps for its own log groups"
+                ),
             )
             .hint("choose another prefix, e.g. /slsctl/<stack>/"),
         );

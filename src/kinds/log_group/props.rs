@@ -13,7 +13,11 @@ use crate::plan::{FieldValue, Props};
 pub const NEVER: &str = "never";
 
 /// The props the spec wants for one LogGroup, ownership tags aside.
-pub(crate) fn props(w: &Wanted<'_, LogGroup>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
+pub(crate) fn props(
+    w: &Wanted<'_, LogGroup>,
+    props: &mut Props,
+    _sensitive: &mut BTreeSet<String>,
+) {
     let g = w.model;
     props.insert(
         "retentionDays".into(),
