@@ -20,7 +20,9 @@ fn text(bytes: &[u8]) -> String {
 fn validate_accepts_the_example_stack() {
     let out = slsctl(&["validate", "-f", "specs/examples/orders"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("stack `orders` is valid (10 resources"));
+    // Ten written, and the three functions' own log groups.
+    assert!(text(&out.stdout).contains("stack `orders` is valid (13 resources"));
+    assert!(text(&out.stdout).contains(", 3 LogGroup)"));
     // Validate evaluates the policy pack as plan does: the example's one policy warning (its
     // provisioned concurrency is forecast below break-even) is shown, and nothing else.
     let stderr = text(&out.stderr);
@@ -142,7 +144,7 @@ fn validate_json_output_is_machine_readable() {
     let ok = slsctl(&["validate", "-f", "specs/examples/orders", "-o", "json"]);
     let value: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert_eq!(value["valid"], true);
-    assert_eq!(value["resources"].as_array().unwrap().len(), 10);
+    assert_eq!(value["resources"].as_array().unwrap().len(), 13);
 }
 
 #[test]
@@ -158,7 +160,7 @@ fn schema_is_json_and_covers_every_kind() {
         .collect();
     assert_eq!(
         kinds,
-        ["Stack", "Function", "Layer", "Queue", "EventBus", "Rule", "Table", "Api"]
+        ["Stack", "Function", "Layer", "Queue", "EventBus", "Rule", "Table", "Api", "LogGroup"]
     );
 }
 
