@@ -184,6 +184,10 @@ async fn the_untagged_group_lambda_made_is_adopted_and_bounded() {
         .find(|a| a.id.to_string() == "LogGroup/worker")
         .expect("the group is planned");
     assert_eq!(adopted.action, ActionKind::Adopt);
+    assert_eq!(
+        adopted.reasons,
+        ["adopted: it is Function/worker's own, found without an owner (as AWS creates it when Function/worker runs before it exists)"]
+    );
     assert!(
         planned.plan.refusals.is_empty(),
         "{:?}",
