@@ -151,6 +151,7 @@ pub async fn prepare(
         &options,
     );
     leave_out_unreadable(&stack, &observed, &mut plan);
+    derived_adoptions(&stack, &mut plan);
     table_steps(&stack, &observed, &mut plan);
     price_the_plan(&stack, &observed, &mut plan);
     Ok(Prepared {
@@ -162,6 +163,21 @@ pub async fn prepare(
         order,
         plan,
     })
+}
+
+/// A derived resource is adopted without any annotation (a function's own log group, which
+/// Lambda creates untagged when the function runs before it exists): the plan says why.
+fn derived_adoptions(stack: &Stack, plan: &mut Plan) {
+    for action in &mut plan.actions {
+        if action.action != ActionKind::Adopt {
+            continue;
+        }
+        if let Some(from) = stack.get(&action.id).and_then(|r| r.derived_from.as_ref()) {
+            action.reasons = vec![format!(
+                "adopted: it is {from}'s own, found without an owner (as AWS creates it when {from} runs before it exists)"
+            )];
+        }
+    }
 }
 
 /// Resources AWS did not answer for (after their retries) are left out of the plan, with every

@@ -20,13 +20,13 @@ fn text(bytes: &[u8]) -> String {
 fn validate_accepts_the_example_stack() {
     let out = slsctl(&["validate", "-f", "specs/examples/orders"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // The ten written resources and the three functions' execution roles derived from them.
+    // Ten written; each function's own log group and its execution role, derived from them.
     assert!(
-        text(&out.stdout).contains("stack `orders` is valid (13 resources"),
+        text(&out.stdout).contains("stack `orders` is valid (16 resources"),
         "{}",
         text(&out.stdout)
     );
-    assert!(text(&out.stdout).contains("3 Role; 3 derived from the wiring)"));
+    assert!(text(&out.stdout).contains(", 3 Role, 3 LogGroup; 6 derived from the wiring)"));
     // Validate evaluates the policy pack as plan does: the example's one policy warning (its
     // provisioned concurrency is forecast below break-even) is shown, and nothing else.
     let stderr = text(&out.stderr);
@@ -149,17 +149,26 @@ fn validate_json_output_is_machine_readable() {
     let value: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert_eq!(value["valid"], true);
     let resources = value["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 13);
-    let derived: Vec<(&str, &str)> = resources
+    assert_eq!(resources.len(), 16);
+    let derived: Vec<(&str, &str, &str)> = resources
         .iter()
-        .filter_map(|r| Some((r["name"].as_str()?, r["derivedFrom"].as_str()?)))
+        .filter_map(|r| {
+            Some((
+                r["kind"].as_str()?,
+                r["name"].as_str()?,
+                r["derivedFrom"].as_str()?,
+            ))
+        })
         .collect();
     assert_eq!(
         derived,
         [
-            ("create-order", "Function/create-order"),
-            ("fulfil-order", "Function/fulfil-order"),
-            ("get-order", "Function/get-order")
+            ("Role", "create-order", "Function/create-order"),
+            ("Role", "fulfil-order", "Function/fulfil-order"),
+            ("Role", "get-order", "Function/get-order"),
+            ("LogGroup", "create-order", "Function/create-order"),
+            ("LogGroup", "fulfil-order", "Function/fulfil-order"),
+            ("LogGroup", "get-order", "Function/get-order"),
         ]
     );
 }
@@ -177,7 +186,10 @@ fn schema_is_json_and_covers_every_kind() {
         .collect();
     assert_eq!(
         kinds,
-        ["Stack", "Function", "Layer", "Queue", "EventBus", "Rule", "Table", "Api", "Role"]
+        [
+            "Stack", "Function", "Layer", "Queue", "EventBus", "Rule", "Table", "Api", "Role",
+            "LogGroup"
+        ]
     );
 }
 

@@ -40,7 +40,8 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     );
     let stdout = text(&planned.stdout);
     assert!(
-        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 2 to create"),
+        // The queue, the function and the function's own log group.
+        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 3 to create"),
         "{stdout}"
     );
     assert!(
@@ -51,7 +52,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let json = slsctl(&["plan", "-f", path, "-o", "json"]);
     assert_eq!(json.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON plan");
-    assert_eq!(value["summary"]["create"], 2);
+    assert_eq!(value["summary"]["create"], 3);
 
     // No confirmation possible without a terminal: refused, nothing created.
     let refused = slsctl(&["apply", "-f", path]);
@@ -71,7 +72,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     assert!(
-        text(&applied.stderr).contains("Apply: 2 done, 0 failed, 0 skipped."),
+        text(&applied.stderr).contains("Apply: 3 done, 0 failed, 0 skipped."),
         "{}",
         text(&applied.stderr)
     );
@@ -195,15 +196,18 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
     let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
     assert_eq!(destroyed.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("3 to delete"), "{stdout}");
+    // The function's log group is released (logs are data: `retain`), the rest deleted.
+    assert!(stdout.contains("3 to delete, 1 to release"), "{stdout}");
     assert!(
         !stdout.contains("Refused") && !stdout.contains("not deleted"),
         "{stdout}"
     );
     assert!(
-        stderr.contains("Apply: 3 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 4 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
+    // Everything is gone after one destroy but the released log group, which the next apply
+    // adopts again (it is the function's own `/aws/lambda/` group).
     assert_eq!(live_creates(), 3, "everything is gone after one destroy");
 
     // Again, with a message waiting in `jobs`.
@@ -246,8 +250,9 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
         )),
         "an empty queue is not told to drain: {stdout}"
     );
+    // The function deleted, its log group released.
     assert!(
-        stderr.contains("Apply: 1 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 2 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     assert!(
@@ -274,17 +279,19 @@ fn a_plan_shows_its_cost_and_one_over_budget_is_refused() {
         ])
     };
     // 10M billable requests × $0.20/M = $2.00; 1.1M GB-s − 400,000 free = 700,000 × $0.0000166667 = $11.67.
+    // Its log group: 11M × 1000 B = 10.2445 GB − 5 free = 5.2445 × $0.50 = $2.62, and 30 days
+    // of it stored at 0.15 compressed = 1.5367 GB-months × $0.03 = $0.05.
     let tight = doc(5);
     let path = tight.path().to_str().unwrap();
     let planned = slsctl(&["plan", "-f", path]);
     assert_eq!(planned.status.code(), Some(1), "{}", text(&planned.stderr));
     let stdout = text(&planned.stdout);
     assert!(
-        stdout.contains("the estimated cost, $13.67 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67)"),
+        stdout.contains("the estimated cost, $16.34 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67, LogGroup/worker $2.67)"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("Cost: $0.00 → $13.67 a month (+$13.67; budget $5.00)"),
+        stdout.contains("Cost: $0.00 → $16.34 a month (+$16.34; budget $5.00)"),
         "{stdout}"
     );
     let refused = slsctl(&["apply", "-f", path, "--auto-approve"]);
@@ -507,7 +514,11 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let rest = slsctl(&["plan", "-f", path, "-o", "json"]);
     assert_eq!(
         planned_actions(&rest),
-        pairs(&[("Queue/other", "create"), ("Function/worker", "create")]),
+        pairs(&[
+            ("Queue/other", "create"),
+            ("LogGroup/worker", "create"),
+            ("Function/worker", "create")
+        ]),
     );
 
     // Everything applied; then `other` leaves the spec and `jobs` changes. A plan targeting
@@ -614,7 +625,8 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let status = slsctl(&["get", "-f", path, "-o", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(value["summary"]["inSync"], 3, "{value}");
+    // The two queues, the function and its own log group.
+    assert_eq!(value["summary"]["inSync"], 4, "{value}");
     for row in value["resources"].as_array().unwrap() {
         assert_eq!(row["state"], "in-sync", "{row}");
         assert!(
@@ -679,7 +691,8 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
         line("Function/worker")[2].starts_with("arn:aws:lambda:"),
         "{table}"
     );
-    assert!(table.contains("4 resources: 2 in sync, 2 not."), "{table}");
+    assert_eq!(line("LogGroup/worker")[1], "in-sync");
+    assert!(table.contains("5 resources: 3 in sync, 2 not."), "{table}");
     assert!(!table.contains("hunter2-canary"));
 
     // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
@@ -723,8 +736,9 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let value: serde_json::Value = serde_json::from_slice(&applied.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&applied.stdout)));
-    assert_eq!(value["plan"]["summary"]["create"], 4);
-    assert_eq!(value["report"]["done"], 4);
+    // Three queues, the function and its own log group.
+    assert_eq!(value["plan"]["summary"]["create"], 5);
+    assert_eq!(value["report"]["done"], 5);
     assert_eq!(value["report"]["failed"], 0);
     let statuses: Vec<&str> = value["report"]["actions"]
         .as_array()
@@ -732,7 +746,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .iter()
         .map(|a| a["outcome"]["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["done"; 4]);
+    assert_eq!(statuses, ["done"; 5]);
     let stderr = text(&applied.stderr);
     assert!(
         stderr.contains("+ Queue/jobs (") && stderr.contains("will be created"),
@@ -744,7 +758,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .map(str::trim_start)
         .filter(|l| l.starts_with("+ ") && l.ends_with("Create…") || l.starts_with('✓'))
         .collect();
-    assert_eq!(progress.len(), 8, "{stderr}");
+    assert_eq!(progress.len(), 10, "{stderr}");
     for pair in progress.chunks(2) {
         let started = pair[0].trim_start_matches("+ ").split(':').next().unwrap();
         assert!(
@@ -760,7 +774,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     let value: serde_json::Value = serde_saphyr::from_slice(&again.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&again.stdout)));
-    assert_eq!(value["plan"]["summary"]["unchanged"], 4, "{value}");
+    assert_eq!(value["plan"]["summary"]["unchanged"], 5, "{value}");
     assert_eq!(value["report"]["done"], 0);
 
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve", "-o", "json"]);

@@ -71,7 +71,7 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         "{}",
         slsctl::render::plan_text(&again.plan)
     );
-    // A no-change plan reads each resource once (GetFunction, GetQueueAttributes; layers come
+    // A no-change plan reads each resource once (GetFunction, GetQueueAttributes, DescribeLogGroups; layers come
     // with their listing), a table three times (it, its TTL, its backups: no call returns all
     // three), a bus and its archive, a rule and its targets, the managed alias and its
     // provisioned concurrency, plus four calls for the whole stack: STS, one tagging page, one
@@ -113,6 +113,9 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         ("lambda:ListAliases", 1),
         ("lambda:ListEventSourceMappings", 1),
         ("lambda:ListLayers", 1),
+        // Each function's own log group: its retention and class (its tags come with the
+        // tagging query).
+        ("logs:DescribeLogGroups", 3),
         ("sqs:GetQueueAttributes", 2),
         ("sts:GetCallerIdentity", 1),
         ("tagging:GetResources", 1),
@@ -138,7 +141,8 @@ async fn a_fresh_stack_is_created_and_then_plans_empty() {
         .join("---\n"),
     );
     let first = plan(&dir, &clients).await;
-    assert_eq!(first.plan.summary.create, 4);
+    // Three queues, the function and its own log group.
+    assert_eq!(first.plan.summary.create, 5);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 }
@@ -677,7 +681,8 @@ async fn an_interrupted_apply_converges_on_the_next_run() {
         queue("dlq", "  delaySeconds: 0\n"),
     ]
     .join("---\n");
-    let total = 3;
+    // The two queues, the function's own log group, then the function.
+    let total = 4;
     for k in 0..total {
         let name = unique("crash");
         let dir = stack(&name, &docs);

@@ -80,6 +80,18 @@ fn clients_with_events(
         .then_output(|| DescribeScheduledActionsOutput::builder().build());
     let no_policies = mock!(aws_sdk_applicationautoscaling::Client::describe_scaling_policies)
         .then_output(|| DescribeScalingPoliciesOutput::builder().build());
+    // No log group exists yet; creating one (and its retention) succeeds.
+    let no_groups = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput::builder()
+            .build()
+    });
+    let create_group = mock!(aws_sdk_cloudwatchlogs::Client::create_log_group).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::create_log_group::CreateLogGroupOutput::builder().build()
+    });
+    let retention = mock!(aws_sdk_cloudwatchlogs::Client::put_retention_policy).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyOutput::builder()
+            .build()
+    });
     Clients::from_parts(
         mock_client!(aws_sdk_lambda, RuleMode::MatchAny, lambda, |c| c
             .retry_config(retry())),
@@ -101,7 +113,11 @@ fn clients_with_events(
         ),
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&no_apis]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&no_roles]),
-        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&no_groups, &create_group, &retention]
+        ),
         "us-east-1",
     )
 }
@@ -175,12 +191,14 @@ async fn provisioned_concurrency_against(
         partition: "aws".into(),
         ..Default::default()
     };
+    let function = slsctl::model::ResourceId::new(slsctl::model::Kind::Function, "worker");
     context
         .code_sha256
-        .insert(stack.resources[0].id.clone(), code_sha.clone());
+        .insert(function.clone(), code_sha.clone());
     let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
+    let worker = desired.iter().find(|d| d.id == function).unwrap();
     let FieldValue::Known(serde_json::Value::String(digest)) =
-        desired[0].props["alias.live.version"].clone()
+        worker.props["alias.live.version"].clone()
     else {
         panic!("the digest is known")
     };
@@ -250,10 +268,13 @@ async fn provisioned_concurrency_against(
     let prepared = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect("plan");
+    // The function's own log group is not in these answers, so it is created alongside; what
+    // is checked here is the function's.
     let changes: Changes = prepared
         .plan
         .actions
         .iter()
+        .filter(|a| a.id == function)
         .flat_map(|a| &a.changes)
         .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
         .collect();
@@ -417,6 +438,10 @@ fn input() -> FunctionInput {
         layers: Vec::new(),
         environment: [("K".to_string(), "v".to_string())].into(),
         dead_letter: Some(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:dlq")),
+        log_format: "Text".into(),
+        application_log_level: None,
+        system_log_level: None,
+        log_group: "/aws/lambda/f".into(),
         code: CodeInput::Zip(b"zip".to_vec()),
         tags: Default::default(),
     }
@@ -595,7 +620,8 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
     let prepared = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect("plan");
-    assert_eq!(prepared.plan.summary.create, 2);
+    // The two functions and their own log groups.
+    assert_eq!(prepared.plan.summary.create, 4);
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed(), 0, "{report:?}");
     assert_eq!(create_s3.num_calls(), 1);
@@ -1253,7 +1279,13 @@ async fn a_secret_echoed_by_an_aws_error_is_redacted_everywhere() {
     let plan_json = slsctl::render::plan_json(&prepared.plan).to_string();
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(too_large.num_calls(), 1);
-    let Outcome::Failed(why) = &report.actions[0].outcome else {
+    // The function's log group is created first; the function's own action is the one failing.
+    let function = report
+        .actions
+        .iter()
+        .find(|a| a.id.kind == slsctl::model::Kind::Function)
+        .expect("the function's action is reported");
+    let Outcome::Failed(why) = &function.outcome else {
         panic!("{report:?}")
     };
     assert!(
@@ -1301,7 +1333,8 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
     }
     let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let order = slsctl::model::graph::creation_order(&stack).unwrap();
-    // Nothing exists yet: the plan creates the queue, then the function it triggers.
+    // Nothing exists yet: the plan creates the queue and the function's log group, then the
+    // function.
     let plan = slsctl::plan::build_plan(
         "px",
         "us-east-1",
@@ -1314,7 +1347,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             ..PlanOptions::default()
         },
     );
-    assert_eq!(plan.summary.create, 2, "{plan:?}");
+    assert_eq!(plan.summary.create, 3, "{plan:?}");
     let prepared = slsctl::engine::Prepared {
         stack,
         context,
@@ -1338,7 +1371,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         .iter()
         .map(|a| (a.id.to_string(), a.outcome.clone()))
         .collect();
-    assert_eq!(outcomes.len(), 2, "every action is reported: {outcomes:?}");
+    assert_eq!(outcomes.len(), 3, "every action is reported: {outcomes:?}");
     match &outcomes[0] {
         (id, Outcome::Failed(why)) if id == "Queue/jobs" => assert!(
             why.contains("panicked") && why.contains("injected bug while creating px-jobs"),
@@ -1346,12 +1379,19 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         ),
         other => panic!("the queue's action fails with the panic: {other:?}"),
     }
+    let outcome_of = |id: &str| {
+        outcomes
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, o)| o.clone())
+    };
+    // The log group depends on nothing that failed.
+    assert_eq!(outcome_of("LogGroup/worker"), Some(Outcome::Done));
     assert_eq!(
-        outcomes[1],
-        (
-            "Function/worker".to_string(),
-            Outcome::Skipped("depends on Queue/jobs, which failed".to_string())
-        )
+        outcome_of("Function/worker"),
+        Some(Outcome::Skipped(
+            "depends on Queue/jobs, which failed".to_string()
+        ))
     );
     assert_eq!(report.failed(), 1);
     assert_eq!(report.skipped(), 1);
@@ -1629,4 +1669,143 @@ async fn the_partition_comes_from_the_callers_arn() {
         identity.partition, "aws-cn",
         "even in a region the name does not tell"
     );
+}
+
+/// moto keeps no LoggingConfig, so the JSON path is checked here: the configuration AWS reports
+/// after a JSON update (an unset level reads back as INFO) is what the spec's props say, and a
+/// Text answer (no levels) is what a function without `logging` wants.
+#[tokio::test]
+async fn json_logging_reads_back_as_the_spec_wants_it_with_lambdas_default_levels() {
+    use aws_sdk_lambda::types::{ApplicationLogLevel, LogFormat, LoggingConfig, SystemLogLevel};
+    let dir = support::spec_dir(&[
+        ("stack.yaml", "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: lj}\nspec: {region: us-east-1}\n"),
+        (
+            "r.yaml",
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: json}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/r\n  logging: {format: JSON, applicationLogLevel: DEBUG}\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: text}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: arn:aws:iam::123456789012:role/r\n",
+        ),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ]);
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let context = slsctl::kinds::desired::Context {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+        partition: "aws".into(),
+        ..Default::default()
+    };
+    let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
+    let logging_of = |props: &slsctl::plan::Props| -> Vec<(String, FieldValue)> {
+        props
+            .iter()
+            .filter(|(k, _)| k.starts_with("logging."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let wanted = |name: &str| {
+        let id = slsctl::model::ResourceId::new(slsctl::model::Kind::Function, name);
+        logging_of(&desired.iter().find(|d| d.id == id).unwrap().props)
+    };
+    assert_eq!(
+        wanted("json"),
+        [
+            (
+                "logging.applicationLogLevel".to_string(),
+                FieldValue::known("DEBUG")
+            ),
+            ("logging.format".to_string(), FieldValue::known("JSON")),
+            (
+                "logging.logGroup".to_string(),
+                FieldValue::known("/aws/lambda/lj-json")
+            ),
+            (
+                "logging.systemLogLevel".to_string(),
+                FieldValue::known("INFO")
+            ),
+        ]
+    );
+    // Only the logging fields are compared, so the configuration holds only those and the name.
+    let live = |name: &str, logging: LoggingConfig| {
+        let configuration = FunctionConfiguration::builder()
+            .function_name(name)
+            .logging_config(logging)
+            .build();
+        logging_of(&slsctl::kinds::function::aws::function_props(
+            &configuration,
+            &Default::default(),
+            None,
+            None,
+        ))
+    };
+    // GetFunction after UpdateFunctionConfiguration(LogFormat JSON, ApplicationLogLevel DEBUG).
+    let json = LoggingConfig::builder()
+        .log_format(LogFormat::Json)
+        .application_log_level(ApplicationLogLevel::Debug)
+        .system_log_level(SystemLogLevel::Info)
+        .log_group("/aws/lambda/lj-json")
+        .build();
+    assert_eq!(live("lj-json", json), wanted("json"));
+    // A JSON answer that leaves the levels out still means INFO.
+    let bare_json = LoggingConfig::builder()
+        .log_format(LogFormat::Json)
+        .log_group("/aws/lambda/lj-json")
+        .build();
+    assert_eq!(
+        live("lj-json", bare_json)[..1],
+        [(
+            "logging.applicationLogLevel".to_string(),
+            FieldValue::known("INFO")
+        )]
+    );
+    // Text, as AWS reports a function never configured otherwise: no levels.
+    let text = LoggingConfig::builder()
+        .log_format(LogFormat::Text)
+        .log_group("/aws/lambda/lj-text")
+        .build();
+    assert_eq!(live("lj-text", text), wanted("text"));
+}
+
+/// The whole LoggingConfig goes with every configuration update: levels with JSON only (Lambda
+/// refuses them with Text), and the group the logs go to.
+#[tokio::test]
+async fn updates_carry_the_logging_config_with_levels_only_for_json() {
+    use aws_sdk_lambda::types::{ApplicationLogLevel, LogFormat, SystemLogLevel};
+    let json = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .match_requests(|r| {
+            r.logging_config().is_some_and(|l| {
+                l.log_format() == Some(&LogFormat::Json)
+                    && l.application_log_level() == Some(&ApplicationLogLevel::Debug)
+                    && l.system_log_level() == Some(&SystemLogLevel::Warn)
+                    && l.log_group() == Some("shared-logs")
+            })
+        })
+        .then_output(|| UpdateFunctionConfigurationOutput::builder().build());
+    let text = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .match_requests(|r| {
+            r.logging_config().is_some_and(|l| {
+                l.log_format() == Some(&LogFormat::Text)
+                    && l.application_log_level().is_none()
+                    && l.system_log_level().is_none()
+                    && l.log_group() == Some("/aws/lambda/f")
+            })
+        })
+        .then_output(|| UpdateFunctionConfigurationOutput::builder().build());
+    let settled = mock!(aws_sdk_lambda::Client::get_function)
+        .then_output(|| live_function("f", "x", 256, &[]));
+    let clients = clients(&[&json, &text, &settled], &[], &[]);
+    let mut input = input();
+    input.log_format = "JSON".into();
+    input.application_log_level = Some("DEBUG".into());
+    input.system_log_level = Some("WARN".into());
+    input.log_group = "shared-logs".into();
+    slsctl::kinds::function::aws::update_configuration(&clients, &input)
+        .await
+        .expect("the JSON request matched");
+    // Levels left in the input are not sent with Text.
+    input.log_format = "Text".into();
+    input.log_group = "/aws/lambda/f".into();
+    slsctl::kinds::function::aws::update_configuration(&clients, &input)
+        .await
+        .expect("the Text request matched");
+    assert_eq!((json.num_calls(), text.num_calls()), (1, 1));
 }

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_lambda::types::{
-    Architecture, DeadLetterConfig, EnvironmentResponse, EphemeralStorage,
-    EventSourceMappingConfiguration, FunctionConfiguration, FunctionResponseType, Layer,
-    PackageType, Runtime, ScalingConfig, TracingConfigResponse, TracingMode,
+    ApplicationLogLevel, Architecture, DeadLetterConfig, EnvironmentResponse, EphemeralStorage,
+    EventSourceMappingConfiguration, FunctionConfiguration, FunctionResponseType, Layer, LogFormat,
+    LoggingConfig, PackageType, Runtime, ScalingConfig, SystemLogLevel, TracingConfigResponse,
+    TracingMode,
 };
 use slsctl::kinds::desired::{desired_resources, Context};
 use slsctl::plan::{FieldValue, Props};
@@ -52,10 +53,13 @@ fn text(props: &Props, field: &str) -> String {
 #[test]
 fn every_function_field_reads_back_as_written() {
     let stack = stack(
-        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.main\n  runtime: python3.13\n  code: {path: src}\n  role: arn:aws:iam::111122223333:role/r\n  memorySize: 1769\n  timeout: 77\n  architecture: arm64\n  ephemeralStorage: 4096\n  tracing: Active\n  description: all fields\n  layers: [libs, \"arn:aws:lambda:eu-west-1:999999999999:layer:ext:2\"]\n  environment: {MODE: \"1\", QUEUE_URL: {ref: Queue/q, attr: url}, SECRET: s3cr3t}\n  sensitiveEnvironment: [SECRET]\n  reservedConcurrency: 9\n  deadLetter: {queue: q}\n  triggers:\n    - {queue: q, batchSize: 25, maximumBatchingWindow: 4, reportBatchItemFailures: true, maximumConcurrency: 12, enabled: false}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {visibilityTimeout: 600}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {name: libs}\nspec: {content: {path: src}}\n",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.main\n  runtime: python3.13\n  code: {path: src}\n  role: arn:aws:iam::111122223333:role/r\n  memorySize: 1769\n  timeout: 77\n  architecture: arm64\n  ephemeralStorage: 4096\n  tracing: Active\n  description: all fields\n  layers: [libs, \"arn:aws:lambda:eu-west-1:999999999999:layer:ext:2\"]\n  environment: {MODE: \"1\", QUEUE_URL: {ref: Queue/q, attr: url}, SECRET: s3cr3t}\n  sensitiveEnvironment: [SECRET]\n  reservedConcurrency: 9\n  deadLetter: {queue: q}\n  triggers:\n    - {queue: q, batchSize: 25, maximumBatchingWindow: 4, reportBatchItemFailures: true, maximumConcurrency: 12, enabled: false}\n  logging: {format: JSON, systemLogLevel: WARN}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {visibilityTimeout: 600}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Layer\nmetadata: {name: libs}\nspec: {content: {path: src}}\n",
     );
     let desired = desired_resources(&stack, &context(&stack));
-    let want = desired.iter().find(|d| d.id.name == "f").unwrap();
+    let want = desired
+        .iter()
+        .find(|d| d.id.kind == slsctl::model::Kind::Function)
+        .unwrap();
     let env = |k: &str| text(&want.props, &format!("environment.{k}"));
     let queue_arn = "arn:aws:sqs:eu-west-1:111122223333:rt-q";
 
@@ -96,6 +100,15 @@ fn every_function_field_reads_back_as_written() {
                 .build(),
         )
         .dead_letter_config(DeadLetterConfig::builder().target_arn(queue_arn).build())
+        // The application level was left unset: Lambda reports its default, INFO.
+        .logging_config(
+            LoggingConfig::builder()
+                .log_format(LogFormat::Json)
+                .application_log_level(ApplicationLogLevel::Info)
+                .system_log_level(SystemLogLevel::Warn)
+                .log_group("/aws/lambda/rt-f")
+                .build(),
+        )
         .build();
     let tags: BTreeMap<String, String> = want
         .props

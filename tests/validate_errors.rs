@@ -449,8 +449,9 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    // Ten written, and each function's execution role derived from them.
-    assert_eq!(stack.resources.len(), 13);
+    // Ten written, and each function's execution role and own log group derived from them.
+    assert_eq!(stack.resources.len(), 16);
+    assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
     let derived: Vec<String> = stack
         .resources
         .iter()
@@ -459,7 +460,14 @@ fn the_example_stack_is_valid() {
         .collect();
     assert_eq!(
         derived,
-        ["Role/create-order", "Role/fulfil-order", "Role/get-order"]
+        [
+            "LogGroup/create-order",
+            "LogGroup/fulfil-order",
+            "LogGroup/get-order",
+            "Role/create-order",
+            "Role/fulfil-order",
+            "Role/get-order"
+        ]
     );
 }
 
@@ -601,5 +609,81 @@ fn a_permissions_boundary_is_a_policy_arn() {
         "stack.yaml",
         "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec:\n  permissionsBoundary: arn:aws:iam::123456789012:role/boundary\n",
     )]);
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+fn log_group(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: LogGroup\nmetadata: {{name: {name}}}\nspec:\n{spec}"
+    )
+}
+
+#[test]
+fn log_retention_cloudwatch_logs_does_not_accept() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function("create-order", "  logRetentionDays: 31\n")
+    )]));
+}
+
+#[test]
+fn log_levels_without_the_json_format() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function(
+            "create-order",
+            "  logging:\n    applicationLogLevel: DEBUG\n    systemLogLevel: WARN\n"
+        )
+    )]));
+}
+
+#[test]
+fn log_level_lambda_does_not_know() {
+    insta::assert_snapshot!(errors(&[(
+        "fn.yaml",
+        &function(
+            "create-order",
+            "  logging: {format: JSON, applicationLogLevel: VERBOSE}\n"
+        )
+    )]));
+}
+
+#[test]
+fn a_shared_log_group_that_is_missing_or_overridden() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &format!(
+                "{}---\n{}",
+                function("create-order", "  logging: {logGroup: order-log}\n"),
+                function(
+                    "get-order",
+                    "  logRetentionDays: 7\n  logging: {logGroup: orders, deletionPolicy: delete}\n"
+                )
+            )
+        ),
+        ("logs.yaml", &log_group("orders", "  retentionDays: 90\n")),
+    ]));
+}
+
+#[test]
+fn log_group_name_and_retention() {
+    insta::assert_snapshot!(errors(&[(
+        "logs.yaml",
+        &log_group(
+            "orders",
+            "  physicalName: \"orders logs\"\n  retentionDays: 0\n"
+        )
+    )]));
+}
+
+#[test]
+fn stack_default_log_retention() {
+    let stack = format!("{STACK}  defaults:\n    function:\n      logRetentionDays: 45\n");
+    let dir = spec_dir(&[
+        ("stack.yaml", &stack),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+        ("fn.yaml", &function("create-order", "")),
+    ]);
     insta::assert_snapshot!(errors_in(dir.path()));
 }

@@ -128,6 +128,15 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:UpdateEventSourceMapping", Needed::Engine),
     ("lambda:UpdateFunctionCode", Needed::Engine),
     ("lambda:UpdateFunctionConfiguration", Needed::Engine),
+    ("logs:CreateLogGroup", Needed::Engine),
+    ("logs:DeleteLogGroup", Needed::Engine),
+    ("logs:DeleteRetentionPolicy", Needed::Engine),
+    ("logs:DescribeLogGroups", Needed::Engine),
+    ("logs:ListTagsForResource", Needed::Engine),
+    ("logs:PutRetentionPolicy", Needed::Engine),
+    // Also what CreateLogGroup with tags is authorised as.
+    ("logs:TagResource", Needed::Engine),
+    ("logs:UntagResource", Needed::Engine),
     ("s3:GetObject", Needed::Controller),
     ("s3:ListBucket", Needed::Controller),
     ("sqs:CreateQueue", Needed::Engine),
@@ -172,6 +181,8 @@ fn changed_for(action: &str) -> &'static [Kind] {
             "events" => &[Kind::EventBus, Kind::Rule],
             "application-autoscaling" => &[Kind::Function],
             "apigateway" => &[Kind::Api],
+            // Every function has its own log group, derived or shared.
+            "logs" => &[Kind::LogGroup, Kind::Function],
             _ => &[],
         },
     }

@@ -2,7 +2,7 @@
 //! cost-deciding fields AWS reports. The one part of `cost` that reads the plan's observations.
 
 use crate::model::arn::function_of_arn;
-use crate::model::{Architecture, Billing, ResourceId, ResourceSpec, Stack};
+use crate::model::{Architecture, Billing, LogGroupClass, ResourceId, ResourceSpec, Stack};
 
 /// Whether everything that invokes a live function does so through an alias: its triggers, its
 /// rule permissions and the API routes to it are all qualified.
@@ -38,7 +38,8 @@ fn live_traffic_reaches_alias(
 
 /// The stack as it runs now, for the "before" side of a plan's cost: resources the plan creates
 /// are left out, and the fields that decide cost (memory, architecture, ephemeral storage,
-/// provisioned concurrency, billing and capacity, PITR) are taken from what AWS reports.
+/// provisioned concurrency, billing and capacity, PITR, a log group's retention and class) are
+/// taken from what AWS reports.
 /// Traffic assumptions are the spec's on both sides.
 pub fn as_live(
     stack: &Stack,
@@ -153,6 +154,19 @@ pub fn as_live(
                         };
                         index.capacity = capacity("readCapacity").zip(capacity("writeCapacity"));
                     }
+                }
+            }
+            ResourceSpec::LogGroup(g) => {
+                // Retention and class decide what the logs cost; "never" is no retention.
+                match (number("retentionDays"), text("retentionDays")) {
+                    (Some(days), _) => g.retention_days = Some(days),
+                    (None, Some(_)) => g.retention_days = None,
+                    (None, None) => {}
+                }
+                match text("class").as_deref() {
+                    Some("INFREQUENT_ACCESS") => g.class = LogGroupClass::InfrequentAccess,
+                    Some("STANDARD") => g.class = LogGroupClass::Standard,
+                    _ => {}
                 }
             }
             _ => {}

@@ -9,6 +9,7 @@
 //! GB-s of each architecture.
 
 mod live;
+mod logs;
 mod prices;
 pub mod schedule;
 
@@ -358,7 +359,7 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             "prices {} for {}; other regions differ",
             prices.version, prices.region
         ),
-        "not included: data transfer, CloudWatch Logs and metrics, X-Ray, KMS requests".to_string(),
+        "not included: data transfer, CloudWatch metrics, Logs Insights queries, X-Ray, KMS requests".to_string(),
     ];
     let mut lines = Vec::new();
     let none = crate::model::Traffic::default();
@@ -514,11 +515,15 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
                     unit,
                 ));
             }
-            // IAM roles are free.
-            ResourceSpec::Layer(_) | ResourceSpec::Rule(_) | ResourceSpec::Role(_) => {}
+            // IAM roles are free; a log group's cost is its function's (`logs`).
+            ResourceSpec::Layer(_)
+            | ResourceSpec::Rule(_)
+            | ResourceSpec::Role(_)
+            | ResourceSpec::LogGroup(_) => {}
         }
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));
+    lines.extend(logs::log_lines(stack, prices, &mut notes));
     // SQS's free million requests and DynamoDB's free 25 GB are the account's, shared out.
     let total_sqs: f64 = sqs.iter().map(|s| s.1).sum();
     let free_sqs = prices.sqs.free_requests.min(total_sqs);

@@ -17,6 +17,25 @@ pub struct Prices {
     pub eventbridge: EventBridgePrices,
     pub dynamodb: DynamoDbPrices,
     pub apigateway: ApiGatewayPrices,
+    pub logs: LogsPrices,
+}
+
+/// CloudWatch Logs: ingestion by the group's class and storage of the compressed events.
+/// Lambda's logs are "vended logs", tiered above 10 TB a month; a stack stays in the first tier.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogsPrices {
+    pub ingestion_per_gb: f64,
+    pub infrequent_access_ingestion_per_gb: f64,
+    pub storage_per_gb_month: f64,
+    /// The account's free GB a month (ingestion, storage and queries together; counted here
+    /// against ingestion, the larger part).
+    pub free_gb: f64,
+    /// Stored (billed) bytes per ingested byte: CloudWatch bills compressed storage and
+    /// publishes no ratio, so this is an assumption (0.15, text logs compress 6–7 fold).
+    pub stored_bytes_per_ingested_byte: f64,
+    /// AWS's GB in its bills: 2^30 bytes.
+    pub bytes_per_gb: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

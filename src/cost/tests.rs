@@ -275,3 +275,74 @@ fn the_before_side_serves_nothing_with_provisioned_concurrency_until_traffic_rea
     assert_eq!(format!("{on_alias:.2}"), format!("{after:.2}"));
     assert!(on_latest - after > 0.1, "{on_latest} vs {after}");
 }
+
+/// Logs: 10M invocations × 1000 B (the default) = 9.3132 GB a month (of 2^30 bytes), less the 5
+/// free GB, at $0.50; stored at steady state 30 days × 0.15 compressed = 1.3970 GB-months at
+/// $0.03. A shared group in the infrequent-access class ingests at $0.25 and keeps 90 days; a
+/// group that never expires is priced as it stands after a year, with a note.
+#[test]
+fn log_groups_are_priced_from_their_functions_invocations_and_retention() {
+    let function = |name: &str, extra: &str| {
+        format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: {name}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: \"arn:aws:iam::123456789012:role/r\"\n{extra}---\n")
+    };
+    let stack = load(&[
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {region: us-east-1}\n---\n".to_string(),
+        function("own", "  traffic: {requestsPerMonth: 10000000}\n"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: LogGroup\nmetadata: {name: shared}\nspec: {retentionDays: 90, class: INFREQUENT_ACCESS}\n---\n".to_string(),
+        function("a", "  logging: {logGroup: shared}\n  traffic: {requestsPerMonth: 2000000, logBytesPerInvocation: 4000}\n"),
+        function("b", "  logging: {logGroup: shared}\n  traffic: {requestsPerMonth: 1000000, logBytesPerInvocation: 2000}\n"),
+        function("forever", "  logRetentionDays: never\n  traffic: {requestsPerMonth: 1000000, logBytesPerInvocation: 500}\n"),
+    ]
+    .concat());
+    let estimate = estimate(&stack, Prices::us_east_1());
+    let line = |id: &str, item: &str| {
+        estimate
+            .lines
+            .iter()
+            .find(|l| {
+                l.resource.as_ref().map(ToString::to_string).as_deref() == Some(id)
+                    && l.item == item
+            })
+            .unwrap_or_else(|| panic!("{id} has a {item} line"))
+            .clone()
+    };
+    let gb = |bytes: f64| bytes / 1_073_741_824.0;
+    let own = gb(10e6 * 1000.0);
+    let shared = gb(2e6 * 4000.0 + 1e6 * 2000.0);
+    let forever = gb(1e6 * 500.0);
+    let total = own + shared + forever;
+    let ingestion = line("LogGroup/own", "log ingestion");
+    assert!((ingestion.quantity - own).abs() < 1e-9);
+    // The 5 free GB are shared in proportion to what each group ingests.
+    assert!((ingestion.free - 5.0 * own / total).abs() < 1e-9);
+    assert!((ingestion.usd - (own - 5.0 * own / total) * 0.50).abs() < 1e-9);
+    let storage = line("LogGroup/own", "log storage (compressed)");
+    assert!((storage.quantity - own * 0.15).abs() < 1e-9);
+    assert!((storage.usd - own * 0.15 * 0.03).abs() < 1e-9);
+    let ingestion = line("LogGroup/shared", "log ingestion");
+    assert!((ingestion.quantity - shared).abs() < 1e-9);
+    assert_eq!(ingestion.unit_price, 0.25);
+    let storage = line("LogGroup/shared", "log storage (compressed)");
+    assert!((storage.quantity - shared * 3.0 * 0.15).abs() < 1e-9);
+    let storage = line("LogGroup/forever", "log storage (compressed)");
+    assert!((storage.quantity - forever * 12.0 * 0.15).abs() < 1e-9);
+    assert!(estimate
+        .notes
+        .iter()
+        .any(|n| n.starts_with("LogGroup/forever never expires")));
+    // The functions of a shared group have no group of their own, and nothing else is priced
+    // as logs.
+    assert!(!estimate
+        .by_resource
+        .contains_key(&ResourceId::new(Kind::LogGroup, "a")));
+    assert_eq!(
+        format!(
+            "{:.4}",
+            estimate.by_resource[&ResourceId::new(Kind::LogGroup, "own")]
+        ),
+        format!(
+            "{:.4}",
+            (own - 5.0 * own / total) * 0.50 + own * 0.15 * 0.03
+        )
+    );
+}

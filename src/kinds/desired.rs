@@ -155,6 +155,7 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                     _ => FieldValue::unknown(),
                 },
                 Kind::Table => FieldValue::known(ctx.arn("dynamodb", &format!("table/{name}"))),
+                Kind::LogGroup => FieldValue::known(ctx.arn("logs", &format!("log-group:{name}"))),
                 Kind::Layer => ctx
                     .layer_version_arn
                     .get(id)

@@ -17,6 +17,7 @@ pub mod api;
 pub mod event_bus;
 pub mod function;
 pub mod layer;
+pub mod log_group;
 pub mod queue;
 pub mod role;
 pub mod rule;
@@ -193,6 +194,7 @@ pub(crate) const fn holding(
         data_bearing: true,
         held_unit,
         delete_rank,
+        released: None,
     }
 }
 
@@ -405,6 +407,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &table::TableKind,
     &api::ApiKind,
     &role::RoleKind,
+    &log_group::LogGroupKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.
@@ -478,10 +481,16 @@ mod tests {
                 .map(|d| d.to_string())
                 .collect()
         };
-        // A function: its layer, its environment's table and its trigger's queue, each once.
+        // A function: its layer, its environment's table, its trigger's queue, each once, and
+        // its own log group (derived from it).
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
-            ["Layer/shared-libs", "Queue/order-events", "Table/app"]
+            [
+                "Layer/shared-libs",
+                "Queue/order-events",
+                "Table/app",
+                "LogGroup/fulfil-order"
+            ]
         );
         // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
         // (in `ResourceId` order: by kind, then name).

@@ -22,6 +22,7 @@ pub enum Kind {
     Queue,
     Table,
     EventBus,
+    LogGroup,
     Function,
     Rule,
     Api,
@@ -29,7 +30,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Stack,
         Kind::Function,
         Kind::Layer,
@@ -39,6 +40,7 @@ impl Kind {
         Kind::Table,
         Kind::Api,
         Kind::Role,
+        Kind::LogGroup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Kind {
             Kind::Table => "Table",
             Kind::Api => "Api",
             Kind::Role => "Role",
+            Kind::LogGroup => "LogGroup",
         }
     }
 
@@ -59,10 +62,11 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// The default `deletionPolicy` (SPEC.md): keep data-bearing tables, delete empty queues.
+    /// The default `deletionPolicy` (SPEC.md): keep data-bearing tables and log groups (logs
+    /// are data), delete empty queues.
     pub fn default_deletion_policy(self) -> DeletionPolicy {
         match self {
-            Kind::Table => DeletionPolicy::Retain,
+            Kind::Table | Kind::LogGroup => DeletionPolicy::Retain,
             Kind::Queue => DeletionPolicy::DeleteIfEmpty,
             _ => DeletionPolicy::Delete,
         }
@@ -276,6 +280,7 @@ pub enum ResourceSpec {
     Table(Table),
     Api(Api),
     Role(Role),
+    LogGroup(LogGroup),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +404,65 @@ pub struct Function {
     pub dead_letter: Option<Reference>,
     pub alias: Option<Alias>,
     pub triggers: Vec<Trigger>,
+    /// Days the function's own log group keeps events; `None`: never expire (written
+    /// explicitly). Unused when `logging.log_group` names a written LogGroup.
+    pub log_retention_days: Option<u32>,
+    pub logging: Logging,
+}
+
+/// Lambda's logging configuration of a function (API_LoggingConfig), and where its logs go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Logging {
+    pub format: LogFormat,
+    /// JSON only; Lambda reports `INFO` for an unset level once the format is JSON.
+    pub application_log_level: Option<String>,
+    pub system_log_level: Option<String>,
+    /// A written LogGroup of the stack; `None`: the function's own derived group
+    /// (`/aws/lambda/<function>`).
+    pub log_group: Option<Reference>,
+    /// What happens to the derived group when the function leaves the spec.
+    pub deletion_policy: DeletionPolicy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// As Lambda's API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "Text",
+            LogFormat::Json => "JSON",
+        }
+    }
+}
+
+/// A CloudWatch Logs log group: a function's own (derived) or one shared by several functions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogGroup {
+    /// Days events are kept (one of the values PutRetentionPolicy accepts); `None`: never
+    /// expire.
+    pub retention_days: Option<u32>,
+    pub class: LogGroupClass,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LogGroupClass {
+    Standard,
+    InfrequentAccess,
+}
+
+impl LogGroupClass {
+    /// As CloudWatch Logs spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogGroupClass::Standard => "STANDARD",
+            LogGroupClass::InfrequentAccess => "INFREQUENT_ACCESS",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -459,6 +523,8 @@ pub struct Traffic {
     pub average_duration_ms: f64,
     pub provisioned_requests_per_month: Option<u64>,
     pub provisioned_duration_ms: Option<f64>,
+    /// Bytes each invocation writes to the function's log group (functions).
+    pub log_bytes_per_invocation: f64,
     /// Queues.
     pub messages_per_month: u64,
     pub average_message_size_kb: f64,

@@ -272,6 +272,9 @@ pub struct KindRules {
     /// Deletion order between kinds when the spec no longer says who depends on whom: consumers
     /// (higher) before what they consume.
     pub delete_rank: u8,
+    /// What a released resource (`deletionPolicy: retain`) goes on doing, from its live props,
+    /// for the plan's reason (a log group's events still expire).
+    pub released: Option<fn(&Props) -> Option<String>>,
 }
 
 impl KindRules {
@@ -281,6 +284,7 @@ impl KindRules {
         data_bearing: false,
         held_unit: "messages",
         delete_rank: 0,
+        released: None,
     };
 }
 
@@ -499,15 +503,21 @@ pub fn build_plan(
                 .unwrap_or_else(|| have.id.kind.default_deletion_policy());
             if policy == DeletionPolicy::Retain {
                 summary.release += 1;
+                let mut reason =
+                    "deletionPolicy retain: the resource stays, without this stack's tags"
+                        .to_string();
+                if let Some(goes_on) = (options.rules)(have.id.kind)
+                    .released
+                    .and_then(|released| released(&have.props))
+                {
+                    reason.push_str(&format!("; {goes_on}"));
+                }
                 backward.push(ResourceAction {
                     id: have.id.clone(),
                     action: ActionKind::Release,
                     physical_name: have.physical_name.clone(),
                     changes: Vec::new(),
-                    reasons: vec![
-                        "deletionPolicy retain: the resource stays, without this stack's tags"
-                            .to_string(),
-                    ],
+                    reasons: vec![reason],
                 });
                 continue;
             }

@@ -617,3 +617,36 @@ fn statement_ids_keep_to_what_add_permission_allows() {
         statement_id("slsctl-events-", "a_b.")
     );
 }
+
+/// A log group leaving the spec is released by default (logs are data), and the plan says that
+/// its retention still bounds it, or that nothing does.
+#[test]
+fn a_log_group_is_released_by_default_and_the_plan_says_whether_its_events_expire() {
+    let (desired, others) = two_queues_in_sync();
+    for (retention, said) in [
+        (
+            serde_json::json!(30),
+            "its events still expire after 30 days, which bounds what it costs",
+        ),
+        (
+            serde_json::json!("never"),
+            "its events never expire: it is billed for them until it is deleted",
+        ),
+    ] {
+        let group = have(
+            Kind::LogGroup,
+            "worker",
+            props(&[("retentionDays", retention)]),
+        );
+        let observed = [vec![group], others.clone()].concat();
+        let result = plan(&desired, &observed, PlanOptions::default());
+        assert_eq!(result.actions.len(), 1);
+        assert_eq!(result.actions[0].action, ActionKind::Release);
+        assert_eq!(
+            result.actions[0].reasons,
+            [format!(
+                "deletionPolicy retain: the resource stays, without this stack's tags; {said}"
+            )]
+        );
+    }
+}

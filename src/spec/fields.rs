@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::diag::did_you_mean;
 use super::validate::*;
+use super::wire::RetentionWire;
 use crate::model::*;
 
 /// What an integer field accepts: `min..=max` (shown with `unit`), `default` when absent.
@@ -21,6 +22,17 @@ pub(crate) struct IntRange {
 pub(crate) const LAMBDA_MEMORY_SIZE: IntRange = within(128, 128, 10240, " MB");
 pub(crate) const LAMBDA_TIMEOUT: IntRange = within(3, 1, 900, " s");
 pub(crate) const LAMBDA_EPHEMERAL_STORAGE: IntRange = within(512, 512, 10240, " MB");
+
+/// The retention periods CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`); "never
+/// expire" is the absence of a policy, not a value.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The retention a log group gets when neither its function nor the Stack says: bounded, so
+/// that logs never grow a bill without end by default.
+pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 30;
 
 /// `within(default, min, max, unit)`: an [`IntRange`].
 pub(crate) const fn within(default: i64, min: i64, max: i64, unit: &'static str) -> IntRange {
@@ -87,6 +99,46 @@ impl<'k> KeyedList<'k> {
 }
 
 impl Validator<'_> {
+    /// A log retention: one of [`LOG_RETENTION_DAYS`], or `never` (`None`); absent, `default`.
+    /// A refused value is reported at `field` and `default` stands in.
+    pub(crate) fn log_retention(
+        &mut self,
+        ctx: &Ctx,
+        field: &str,
+        written: Option<RetentionWire>,
+        default: Option<u32>,
+    ) -> Option<u32> {
+        match written {
+            None => default,
+            Some(RetentionWire::Never(_)) => None,
+            Some(RetentionWire::Days(days)) => {
+                if let Some(days) = u32::try_from(days)
+                    .ok()
+                    .filter(|d| LOG_RETENTION_DAYS.contains(d))
+                {
+                    return Some(days);
+                }
+                let nearest = LOG_RETENTION_DAYS
+                    .iter()
+                    .min_by_key(|d| (i64::from(**d) - days).abs())
+                    .copied()
+                    .unwrap_or(DEFAULT_LOG_RETENTION_DAYS);
+                let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(u32::to_string).collect();
+                self.diagnostics.push(
+                    ctx.error(
+                        field,
+                        format!("CloudWatch Logs does not accept a retention of {days} days"),
+                    )
+                    .hint(format!(
+                        "the nearest it accepts is {nearest}; the values are {}, or `never`",
+                        allowed.join(", ")
+                    )),
+                );
+                default
+            }
+        }
+    }
+
     /// Resolve a reference written as a logical name (of one of `kinds`) or a full ARN.
     pub(crate) fn reference(
         &mut self,

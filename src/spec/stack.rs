@@ -73,6 +73,12 @@ impl Validator<'_> {
             if let Some(runtime) = &defaults.runtime {
                 self.runtime(&ctx, "spec.defaults.function.runtime", runtime);
             }
+            self.log_retention(
+                &ctx,
+                "spec.defaults.function.logRetentionDays",
+                defaults.log_retention_days,
+                None,
+            );
         }
         if let Some(boundary) = &spec.permissions_boundary {
             if !crate::kinds::role::validate::valid_policy_arn(boundary) {

@@ -15,8 +15,9 @@ use super::wire::*;
 use crate::model::*;
 
 pub(crate) use super::fields::{
-    aws_name, check_schedule_expression, valid_region, within, KeyedList, LAMBDA_EPHEMERAL_STORAGE,
-    LAMBDA_MEMORY_SIZE, LAMBDA_TIMEOUT,
+    aws_name, check_schedule_expression, valid_region, within, KeyedList,
+    DEFAULT_LOG_RETENTION_DAYS, LAMBDA_EPHEMERAL_STORAGE, LAMBDA_MEMORY_SIZE, LAMBDA_TIMEOUT,
+    LOG_RETENTION_DAYS,
 };
 
 /// Annotation that adopts an existing, untagged resource (with `spec.physicalName`).
@@ -115,6 +116,8 @@ pub(crate) struct FunctionDefaults {
     pub(crate) timeout: Option<i64>,
     pub(crate) tracing: Option<TracingWire>,
     pub(crate) ephemeral_storage: Option<i64>,
+    /// As written: checked once, on the Stack document.
+    pub(crate) log_retention_days: Option<RetentionWire>,
 }
 
 pub(crate) fn name_and_map(
@@ -210,6 +213,7 @@ impl<'a> Validator<'a> {
                     timeout: function.timeout,
                     tracing: function.tracing,
                     ephemeral_storage: function.ephemeral_storage,
+                    log_retention_days: function.log_retention_days,
                 };
             }
         }

@@ -245,6 +245,9 @@ wire_struct! {
         pub tracing: Option<TracingWire>,
         #[schemars(range(min = 512, max = 10240))]
         pub ephemeral_storage: Option<i64>,
+        /// Days each function's own log group keeps events (default 30): one of the values
+        /// CloudWatch Logs accepts, or `never`.
+        pub log_retention_days: Option<RetentionWire>,
     }
 }
 
@@ -274,6 +277,52 @@ pub enum ArchitectureWire {
 pub enum TracingWire {
     Active,
     PassThrough,
+}
+
+/// How long a log group keeps events: a number of days CloudWatch Logs accepts (1, 3, 5, 7, 14,
+/// 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), or
+/// `never` (the events are kept, and billed, forever).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+#[schemars(rename = "Retention")]
+pub enum RetentionWire {
+    Days(i64),
+    Never(NeverWire),
+}
+
+/// The word `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename = "Never")]
+pub enum NeverWire {
+    #[serde(rename = "never")]
+    Never,
+}
+
+impl<'de> Deserialize<'de> for RetentionWire {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RetentionVisitor;
+        impl serde::de::Visitor<'_> for RetentionVisitor {
+            type Value = RetentionWire;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of days, or `never`")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RetentionWire::Days(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RetentionWire::Days(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v {
+                    "never" => Ok(RetentionWire::Never(NeverWire::Never)),
+                    other => Err(E::custom(format!(
+                        "`{other}` is not a number of days or `never`"
+                    ))),
+                }
+            }
+        }
+        deserializer.deserialize_any(RetentionVisitor)
+    }
 }
 
 wire_struct! {

@@ -717,5 +717,7 @@ pub fn isolated(mut clients: slsctl::aws::Clients, name: &str) -> slsctl::aws::C
     rebuild!(events, aws_sdk_eventbridge);
     rebuild!(autoscaling, aws_sdk_applicationautoscaling);
     rebuild!(apigateway, aws_sdk_apigateway);
+    rebuild!(logs, aws_sdk_cloudwatchlogs);
+    rebuild!(iam, aws_sdk_iam);
     clients
 }

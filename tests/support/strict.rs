@@ -7,6 +7,8 @@
 //!   `ContinuousBackupsUnavailableException`; a deleted table stays `DELETING` (DescribeTable
 //!   says so, CreateTable of the name is `ResourceInUseException`); `UpdateTimeToLive` changes a
 //!   table at most once per window.
+//! - CloudWatch Logs: `PutRetentionPolicy` accepts only its 22 retention periods
+//!   (`InvalidParameterException`); moto stores any integer.
 //! - SQS: a deleted queue's name cannot be reused for the window (`QueueDeletedRecently`).
 //! - API Gateway: `UpdateStage` removing method settings that do not exist is a
 //!   `BadRequestException`.
@@ -29,6 +31,12 @@ use hyper::Response;
 use serde_json::{json, Value};
 
 use super::faults::response;
+
+/// The retention periods CloudWatch Logs accepts (PutRetentionPolicy API reference).
+const LOG_RETENTION_DAYS: [i64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 /// One request, as the strict layer sees it.
 #[derive(Clone, Copy)]
@@ -186,6 +194,12 @@ impl Strict {
                     rest_error(400, "BadRequestException", "Cannot remove method setting */* because there is no method setting for this method "),
                 )
             }
+            ("logs", "PutRetentionPolicy")
+                if !LOG_RETENTION_DAYS.contains(&request["retentionInDays"].as_i64().unwrap_or(0)) =>
+            (
+                "retention-not-allowed",
+                json_error(400, "InvalidParameterException", format!("1 validation error detected: Value '{}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]", request["retentionInDays"])),
+            ),
             ("lambda", _) if policy_path(path).is_some() => {
                 return Some(self.policy(method, path, &request));
             }

@@ -92,6 +92,11 @@ fn function_input(
         layers,
         environment,
         dead_letter,
+        log_format: text(props, "logging.format").unwrap_or_else(|| "Text".into()),
+        application_log_level: text(props, "logging.applicationLogLevel"),
+        system_log_level: text(props, "logging.systemLogLevel"),
+        log_group: text(props, "logging.logGroup")
+            .ok_or_else(|| unresolved(id, "logging.logGroup"))?,
         code,
         tags,
     })
@@ -231,6 +236,7 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
                 "layers",
                 "environment",
                 "deadLetter",
+                "logging",
             ];
             if configuration.iter().any(|f| changed(f)) {
                 lambda::update_configuration(clients, &input).await?;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, DeadLetterConfig, Environment, EphemeralStorage, FunctionCode,
-    FunctionConfiguration, PackageType, Runtime, TracingConfig, TracingMode,
+    ApplicationLogLevel, Architecture, DeadLetterConfig, Environment, EphemeralStorage,
+    FunctionCode, FunctionConfiguration, LogFormat, LoggingConfig, PackageType, Runtime,
+    SystemLogLevel, TracingConfig, TracingMode,
 };
 use serde_json::{json, Value};
 
@@ -155,12 +156,68 @@ pub fn function_props(
     if let Some(target) = c.dead_letter_config().and_then(|d| d.target_arn()) {
         props.insert("deadLetter".into(), FieldValue::known(target));
     }
+    logging_props(c, &mut props);
     // The code-source tag is slsctl's record of the code (`code.s3`), not a tag of the spec.
     insert_tag_props(
         &mut props,
         tags.iter().filter(|(k, _)| *k != TAG_CODE_SOURCE),
     );
     props
+}
+
+/// The logging configuration, Lambda's defaults filled in: no LoggingConfig at all (moto keeps
+/// none) is Text to `/aws/lambda/<name>`; with JSON, an unset level is `INFO`, as AWS reports it.
+/// Levels are read only with JSON, where Lambda applies them.
+fn logging_props(c: &FunctionConfiguration, props: &mut Props) {
+    let logging = c.logging_config();
+    let format = logging
+        .and_then(|l| l.log_format())
+        .map_or("Text", |f| f.as_str());
+    props.insert("logging.format".into(), FieldValue::known(format));
+    if format == LogFormat::Json.as_str() {
+        let application = logging
+            .and_then(|l| l.application_log_level())
+            .map_or("INFO", |l| l.as_str());
+        let system = logging
+            .and_then(|l| l.system_log_level())
+            .map_or("INFO", |l| l.as_str());
+        props.insert(
+            "logging.applicationLogLevel".into(),
+            FieldValue::known(application),
+        );
+        props.insert("logging.systemLogLevel".into(), FieldValue::known(system));
+    }
+    let group = logging
+        .and_then(|l| l.log_group())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            super::derive::default_log_group_name(c.function_name().unwrap_or_default())
+        });
+    props.insert("logging.logGroup".into(), FieldValue::known(group));
+}
+
+/// The LoggingConfig to send: always whole, so that a level or a group the spec dropped goes
+/// back to Lambda's default; levels only with JSON (Lambda refuses them with Text).
+fn logging_config(input: &FunctionInput) -> LoggingConfig {
+    let json = input.log_format == LogFormat::Json.as_str();
+    LoggingConfig::builder()
+        .log_format(LogFormat::from(input.log_format.as_str()))
+        .set_application_log_level(
+            input
+                .application_log_level
+                .as_deref()
+                .filter(|_| json)
+                .map(ApplicationLogLevel::from),
+        )
+        .set_system_log_level(
+            input
+                .system_log_level
+                .as_deref()
+                .filter(|_| json)
+                .map(SystemLogLevel::from),
+        )
+        .log_group(&input.log_group)
+        .build()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,6 +241,11 @@ pub struct FunctionInput {
     /// Raw values, secrets included: never print this struct.
     pub environment: HashMap<String, String>,
     pub dead_letter: Option<String>,
+    /// `Text` or `JSON`, the levels (JSON only) and the group the logs go to.
+    pub log_format: String,
+    pub application_log_level: Option<String>,
+    pub system_log_level: Option<String>,
+    pub log_group: String,
     pub code: CodeInput,
     pub tags: HashMap<String, String>,
 }
@@ -289,6 +351,7 @@ macro_rules! with_configuration {
                     .set_variables(Some($input.environment.clone()))
                     .build(),
             )
+            .logging_config(logging_config($input))
     };
 }
 

@@ -18,12 +18,23 @@ pub(crate) fn entry_facts(v: &Validator<'_>, f: &Loaded<FunctionSpecWire>, entry
     entry.timeout_at = f.value("spec.timeout").or_else(|| f.origin());
 }
 
+/// What an invocation writes to its log group unless `traffic.logBytesPerInvocation` says:
+/// Lambda's own START, END and REPORT lines (about 300 bytes) and about 700 bytes of the
+/// function's own.
+pub const DEFAULT_LOG_BYTES_PER_INVOCATION: f64 = 1000.0;
+
 pub(crate) fn traffic(c: Check<'_, '_, FunctionSpecWire>) -> Option<Traffic> {
     let Check { v, ctx, l } = c;
     let mut t = Traffic::default();
     let w = l.document.spec.traffic.as_ref()?;
     t.requests_per_month = w.requests_per_month.unwrap_or(0);
     t.average_duration_ms = v.traffic_number(ctx, "averageDurationMs", w.average_duration_ms, 0.0);
+    t.log_bytes_per_invocation = v.traffic_number(
+        ctx,
+        "logBytesPerInvocation",
+        w.log_bytes_per_invocation,
+        DEFAULT_LOG_BYTES_PER_INVOCATION,
+    );
     t.provisioned_requests_per_month = w.provisioned_requests_per_month;
     t.provisioned_duration_ms = w
         .provisioned_duration_ms

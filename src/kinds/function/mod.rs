@@ -4,6 +4,7 @@ mod apply;
 pub mod autoscaling;
 pub mod aws;
 pub mod checks;
+pub mod derive;
 pub mod mappings;
 pub(crate) mod observe;
 pub mod permissions;
@@ -36,5 +37,5 @@ impl TypedKind for FunctionKind {
         cross_checks: Some(checks::cross_checks),
         ..Checks::NONE
     };
-    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::role::derive::for_function);
+    const DERIVE: Option<DeriveFn<Self>> = Some(derive::derive);
 }

@@ -120,6 +120,7 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
         };
         props.insert(field, resolved);
     }
+    logging_props(stack, resource, f, props);
     if let Some(n) = f.reserved_concurrency {
         props.insert("reservedConcurrency".into(), FieldValue::known(n));
     }
@@ -212,6 +213,43 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
             FieldValue::known(alias.name.clone()),
         );
     }
+}
+
+/// Lambda's logging configuration as GetFunction reports it: with JSON, a level left unset reads
+/// back as `INFO`, so it is written as `INFO` here.
+fn logging_props(stack: &Stack, resource: &Resource, f: &Function, props: &mut Props) {
+    let logging = &f.logging;
+    props.insert(
+        "logging.format".into(),
+        FieldValue::known(logging.format.as_str()),
+    );
+    if logging.format == LogFormat::Json {
+        for (field, level) in [
+            (
+                "logging.applicationLogLevel",
+                &logging.application_log_level,
+            ),
+            ("logging.systemLogLevel", &logging.system_log_level),
+        ] {
+            props.insert(
+                field.into(),
+                FieldValue::known(level.clone().unwrap_or_else(|| "INFO".into())),
+            );
+        }
+    }
+    let group = match &logging.log_group {
+        Some(Reference::Stack(id)) => physical(stack, id).map(str::to_string),
+        Some(Reference::Arn(arn)) => Some(arn_name(arn).to_string()),
+        None => Some(super::derive::default_log_group_name(
+            &resource.physical_name,
+        )),
+    };
+    props.insert(
+        "logging.logGroup".into(),
+        group
+            .map(FieldValue::known)
+            .unwrap_or_else(FieldValue::unknown),
+    );
 }
 
 /// How an S3 code location is recorded in the function's code-source tag: as it is when it fits

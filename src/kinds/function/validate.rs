@@ -10,7 +10,8 @@ use crate::spec::load::{resolve_inside_root, Loaded};
 use crate::spec::validate::aws_name;
 use crate::spec::validate::{check_schedule_expression, Ctx, Validator};
 use crate::spec::validate::{
-    within, KeyedList, LAMBDA_EPHEMERAL_STORAGE, LAMBDA_MEMORY_SIZE, LAMBDA_TIMEOUT,
+    within, KeyedList, DEFAULT_LOG_RETENTION_DAYS, LAMBDA_EPHEMERAL_STORAGE, LAMBDA_MEMORY_SIZE,
+    LAMBDA_TIMEOUT, LOG_RETENTION_DAYS,
 };
 use crate::spec::wire::*;
 
@@ -264,6 +265,8 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
             enabled: t.enabled.unwrap_or(true),
         });
     }
+    let log_retention_days = log_retention(v, ctx, s);
+    let logging = logging(v, ctx, s);
     Some(Function {
         handler: if is_image { None } else { s.handler.clone() },
         runtime,
@@ -284,7 +287,143 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
         dead_letter,
         alias,
         triggers,
+        log_retention_days,
+        logging,
     })
+}
+
+/// The retention of the function's own log group: its own, else the Stack's default (checked on
+/// the Stack document, so a refused one is not reported twice), else 30 days.
+fn log_retention(v: &mut Validator<'_>, ctx: &Ctx<'_>, s: &FunctionSpecWire) -> Option<u32> {
+    let stack_default = match v.defaults.log_retention_days {
+        None => Some(DEFAULT_LOG_RETENTION_DAYS),
+        Some(RetentionWire::Never(_)) => None,
+        Some(RetentionWire::Days(days)) => u32::try_from(days)
+            .ok()
+            .filter(|d| LOG_RETENTION_DAYS.contains(d))
+            .or(Some(DEFAULT_LOG_RETENTION_DAYS)),
+    };
+    v.log_retention(
+        ctx,
+        "spec.logRetentionDays",
+        s.log_retention_days,
+        stack_default,
+    )
+}
+
+/// Lambda's logging configuration: levels only with JSON (Lambda refuses them with Text), and a
+/// shared log group in place of the function's own one, whose retention is then the group's.
+fn logging(v: &mut Validator<'_>, ctx: &Ctx<'_>, s: &FunctionSpecWire) -> Logging {
+    let Some(w) = &s.logging else {
+        return Logging {
+            format: LogFormat::Text,
+            application_log_level: None,
+            system_log_level: None,
+            log_group: None,
+            deletion_policy: DeletionPolicy::Retain,
+        };
+    };
+    let format = match w.format {
+        Some(LogFormatWire::Json) => LogFormat::Json,
+        _ => LogFormat::Text,
+    };
+    if format == LogFormat::Text {
+        for (field, present) in [
+            (
+                "spec.logging.applicationLogLevel",
+                w.application_log_level.is_some(),
+            ),
+            ("spec.logging.systemLogLevel", w.system_log_level.is_some()),
+        ] {
+            if present {
+                v.diagnostics.push(
+                    ctx.key_error(
+                        field,
+                        format!(
+                            "`{}` needs the JSON log format",
+                            field.trim_start_matches("spec.logging.")
+                        ),
+                    )
+                    .hint("set `logging.format: JSON`, or remove the level: Lambda filters by level only JSON logs"),
+                );
+            }
+        }
+    }
+    let log_group = w.log_group.as_ref().and_then(|name| {
+        if name.starts_with("arn:") || name.starts_with('/') {
+            v.diagnostics.push(
+                ctx.error(
+                    "spec.logging.logGroup",
+                    format!("`{name}` is not a LogGroup of this stack"),
+                )
+                .hint("name a LogGroup document of this stack by its metadata.name; slsctl creates and bounds only the log groups it owns"),
+            );
+            return None;
+        }
+        if !v.exists(Kind::LogGroup, name) {
+            let groups: Vec<&str> = v
+                .index
+                .iter()
+                .filter(|(_, kinds)| kinds.iter().any(|(k, _)| *k == Kind::LogGroup))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let hint = match did_you_mean(name, groups.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if groups.is_empty() => "add a LogGroup document, or remove `logGroup` to log to the function's own group".to_string(),
+                None => format!("LogGroups of this stack: {}", groups.join(", ")),
+            };
+            v.diagnostics.push(
+                ctx.error(
+                    "spec.logging.logGroup",
+                    format!("no LogGroup named `{name}` in this stack"),
+                )
+                .hint(hint),
+            );
+            return None;
+        }
+        v.reference(ctx, "spec.logging.logGroup", name, &[Kind::LogGroup])
+    });
+    if log_group.is_some() {
+        for (field, present) in [
+            ("spec.logRetentionDays", s.log_retention_days.is_some()),
+            ("spec.logging.deletionPolicy", w.deletion_policy.is_some()),
+        ] {
+            if present {
+                v.diagnostics.push(
+                    ctx.key_error(field, format!("`{}` applies to the function's own log group, but `logging.logGroup` names a shared one", field.trim_start_matches("spec.").trim_start_matches("logging.")))
+                        .hint("set retentionDays and deletionPolicy on the LogGroup document instead"),
+                );
+            }
+        }
+    }
+    let deletion_policy = match w.deletion_policy {
+        None | Some(DeletionPolicyWire::Retain) => DeletionPolicy::Retain,
+        Some(DeletionPolicyWire::Delete) => DeletionPolicy::Delete,
+        Some(DeletionPolicyWire::DeleteIfEmpty) => {
+            v.diagnostics.push(
+                ctx.error(
+                    "spec.logging.deletionPolicy",
+                    "`delete-if-empty` applies to queues, not to a log group",
+                )
+                .hint("use `retain` (keep the logs until they expire) or `delete`"),
+            );
+            DeletionPolicy::Retain
+        }
+    };
+    let json = format == LogFormat::Json;
+    Logging {
+        format,
+        application_log_level: w
+            .application_log_level
+            .filter(|_| json)
+            .map(|l| l.as_str().to_string()),
+        system_log_level: w
+            .system_log_level
+            .filter(|_| json)
+            .map(|l| l.as_str().to_string()),
+        log_group,
+        deletion_policy,
+    }
 }
 
 fn code(v: &mut Validator<'_>, ctx: &Ctx<'_>, l: &Loaded<FunctionSpecWire>) -> Option<Code> {
@@ -569,5 +708,6 @@ pub(crate) fn references(f: &Function) -> Vec<&Reference> {
         .chain(f.dead_letter.iter())
         .chain(f.triggers.iter().map(|t| &t.queue))
         .chain(f.role.iter())
+        .chain(f.logging.log_group.iter())
         .collect()
 }

@@ -60,6 +60,12 @@ resource_spec_wire! {
         /// Event source mappings.
         #[serde(default)]
         pub triggers: Vec<TriggerWire>,
+        /// Days the function's own log group (`/aws/lambda/<physical name>`) keeps events:
+        /// one of the values CloudWatch Logs accepts, or `never`. Default: the Stack's
+        /// `defaults.function.logRetentionDays`, else 30.
+        pub log_retention_days: Option<RetentionWire>,
+        /// Lambda's logging configuration, and where the logs go.
+        pub logging: Option<LoggingWire>,
         /// Traffic assumptions, used by the cost estimate only.
         pub traffic: Option<FunctionTrafficWire>,
     }
@@ -232,5 +238,79 @@ wire_struct! {
         pub provisioned_requests_per_month: Option<u64>,
         /// Average duration of the provisioned requests; default `averageDurationMs`.
         pub provisioned_duration_ms: Option<f64>,
+        /// Bytes each invocation writes to its log group; default 1000 (Lambda's own
+        /// START/END/REPORT lines, about 300 bytes, and about 700 bytes of the function's).
+        pub log_bytes_per_invocation: Option<f64>,
+    }
+}
+
+wire_struct! {
+    /// Lambda's logging configuration (LoggingConfig).
+    #[schemars(rename = "Logging")]
+    pub struct LoggingWire {
+        /// `Text` (default) or `JSON`; log levels need `JSON`.
+        pub format: Option<LogFormatWire>,
+        /// JSON only; Lambda's default is `INFO`.
+        pub application_log_level: Option<ApplicationLogLevelWire>,
+        /// JSON only; Lambda's default is `INFO`.
+        pub system_log_level: Option<SystemLogLevelWire>,
+        /// A LogGroup of this stack the function logs to instead of its own
+        /// `/aws/lambda/<name>` group (which is then not created).
+        pub log_group: Option<String>,
+        /// What happens to the function's own log group when the function leaves the spec:
+        /// `retain` (default: it is released, with its retention) or `delete`.
+        pub deletion_policy: Option<DeletionPolicyWire>,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(rename = "LogFormat")]
+pub enum LogFormatWire {
+    Text,
+    #[serde(rename = "JSON")]
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[schemars(rename = "ApplicationLogLevel")]
+pub enum ApplicationLogLevelWire {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[schemars(rename = "SystemLogLevel")]
+pub enum SystemLogLevelWire {
+    Debug,
+    Info,
+    Warn,
+}
+
+impl ApplicationLogLevelWire {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+            Self::Error => "ERROR",
+            Self::Fatal => "FATAL",
+        }
+    }
+}
+
+impl SystemLogLevelWire {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+        }
     }
 }

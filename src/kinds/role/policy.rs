@@ -229,9 +229,16 @@ pub fn pascal(name: &str) -> String {
         .collect()
 }
 
-/// The log group a function writes to.
-pub fn function_log_group(function: &Resource) -> String {
-    format!("/aws/lambda/{}", function.physical_name)
+/// The log group a function writes to: the shared one its `logging.logGroup` names, else its
+/// own.
+pub fn function_log_group(stack: &Stack, function: &Resource, f: &Function) -> String {
+    match &f.logging.log_group {
+        Some(Reference::Stack(id)) => physical(stack, id)
+            .map(String::from)
+            .unwrap_or_else(|| id.name.clone()),
+        Some(Reference::Arn(arn)) => crate::kinds::desired::arn_name(arn).to_string(),
+        None => crate::kinds::function::derive::default_log_group_name(&function.physical_name),
+    }
 }
 
 const QUEUE_CONSUME: &[&str] = &[
@@ -267,7 +274,7 @@ fn function_statements(
     let owner = pascal(&resource.id.name);
     let log_group = ctx.arn(
         "logs",
-        &format!("log-group:{}:*", function_log_group(resource)),
+        &format!("log-group:{}:*", function_log_group(stack, resource, f)),
     );
     out.allow(
         format!("{owner}Logs"),

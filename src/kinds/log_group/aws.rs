@@ -1,0 +1,211 @@
+//! CloudWatch Logs: read log groups back as props, and change them. Tag calls take the group's
+//! ARN without the `:*` suffix DescribeLogGroups' `arn` carries (ListTagsForResource answers an
+//! ARN with it with no tags at all).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::types::LogGroupClass;
+
+use super::props::NEVER;
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::plan::{FieldValue, Props};
+
+/// A log group as read from DescribeLogGroups and ListTagsForResource.
+#[derive(Clone, Debug)]
+pub struct LiveLogGroup {
+    pub name: String,
+    /// Without `:*`: the form the tag calls take.
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    pub props: Props,
+}
+
+/// The group's name in its ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`, with or without
+/// `:*`); none for another ARN.
+pub fn name_of_arn(arn: &str) -> Option<&str> {
+    let (_, name) = arn.split_once(":log-group:")?;
+    Some(name.strip_suffix(":*").unwrap_or(name))
+}
+
+/// The group named exactly `name`, or none. DescribeLogGroups matches a prefix: `/aws/lambda/a`
+/// also lists `/aws/lambda/a-b`, so only the exact name counts, page after page.
+pub async fn describe(
+    clients: &Clients,
+    name: &str,
+    tags: Option<BTreeMap<String, String>>,
+) -> Result<Option<LiveLogGroup>, AwsError> {
+    let groups: Vec<aws_sdk_cloudwatchlogs::types::LogGroup> = clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .limit(50)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()?;
+    let Some(group) = groups
+        .into_iter()
+        .find(|g| g.log_group_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = group
+        .log_group_arn()
+        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*")))
+        .unwrap_or_default()
+        .to_string();
+    let tags = match tags {
+        Some(tags) => tags,
+        None => list_tags(clients, &arn).await?,
+    };
+    let mut props = Props::new();
+    props.insert(
+        "retentionDays".into(),
+        match group.retention_in_days() {
+            Some(days) => FieldValue::known(days),
+            // No retention policy: the events never expire.
+            None => FieldValue::known(NEVER),
+        },
+    );
+    // moto reports no class; every group made before classes existed is STANDARD.
+    props.insert(
+        "class".into(),
+        FieldValue::known(
+            group
+                .log_group_class()
+                .map_or("STANDARD", |c| c.as_str())
+                .to_string(),
+        ),
+    );
+    insert_tag_props(&mut props, &tags);
+    Ok(Some(LiveLogGroup {
+        name: name.to_string(),
+        arn,
+        tags,
+        props,
+    }))
+}
+
+pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let output = clients
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .classified()?;
+    Ok(tag_map(output.tags()))
+}
+
+/// Create the group with its tags in the same call. A group of that name that already carries
+/// these ownership tags is this stack's own (an earlier attempt whose answer was lost): done.
+pub async fn create(
+    clients: &Clients,
+    name: &str,
+    class: &str,
+    tags: HashMap<String, String>,
+) -> Result<(), AwsError> {
+    let created = clients
+        .logs
+        .create_log_group()
+        .log_group_name(name)
+        .log_group_class(LogGroupClass::from(class))
+        .set_tags(Some(tags.clone()))
+        .send()
+        .await
+        .done();
+    match created {
+        Err(error) if error.already_exists() => {
+            let ours = describe(clients, name, None)
+                .await?
+                .is_some_and(|live| crate::kinds::desired::same_owner(&live.tags, &tags));
+            if ours {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Set the retention: a number of days, or none (never expire).
+pub async fn set_retention(
+    clients: &Clients,
+    name: &str,
+    days: Option<i32>,
+) -> Result<(), AwsError> {
+    match days {
+        Some(days) => clients
+            .logs
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .done(),
+        None => gone_is_done(
+            clients
+                .logs
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .done(),
+        ),
+    }
+}
+
+/// Tag changes (see [`TagChange::apply`]), on the ARN without `:*`.
+pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), AwsError> {
+    change
+        .apply(
+            |tags| {
+                clients
+                    .logs
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(tags))
+                    .send()
+            },
+            |keys| {
+                clients
+                    .logs
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(keys))
+                    .send()
+            },
+        )
+        .await
+}
+
+/// How long a delete waits out another operation on the group (OperationAbortedException).
+const DELETE_BUDGET: Duration = Duration::from_secs(60);
+
+/// Delete the group and its events. One already gone is done; one busy with another operation
+/// is tried again for a minute.
+pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let busy = |error: &AwsError| {
+        (error.kind == ErrorKind::Conflict
+            && error.code.as_deref() == Some("OperationAbortedException"))
+        .then(|| "another operation on the log group to finish".to_string())
+    };
+    gone_is_done(
+        crate::aws::wait_out(clients, DELETE_BUDGET, busy, || async {
+            clients
+                .logs
+                .delete_log_group()
+                .log_group_name(name)
+                .send()
+                .await
+                .done()
+        })
+        .await,
+    )
+}
