@@ -163,12 +163,12 @@ fn validate_json_output_is_machine_readable() {
     assert_eq!(
         derived,
         [
-            ("Role", "create-order", "Function/create-order"),
-            ("Role", "fulfil-order", "Function/fulfil-order"),
-            ("Role", "get-order", "Function/get-order"),
             ("LogGroup", "create-order", "Function/create-order"),
             ("LogGroup", "fulfil-order", "Function/fulfil-order"),
             ("LogGroup", "get-order", "Function/get-order"),
+            ("Role", "create-order", "Function/create-order"),
+            ("Role", "fulfil-order", "Function/fulfil-order"),
+            ("Role", "get-order", "Function/get-order"),
         ]
     );
 }

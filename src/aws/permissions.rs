@@ -299,7 +299,7 @@ fn role_resources(stack: &Stack) -> Vec<String> {
     use crate::model::{Reference, ResourceSpec};
     let mut arns = vec![format!(
         "arn:aws:iam::*:role{}*",
-        crate::kinds::role::policy::role_path(&stack.name)
+        crate::model::arn::role_path(&stack.name)
     )];
     let mut named: Vec<String> = Vec::new();
     for resource in &stack.resources {

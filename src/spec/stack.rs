@@ -81,7 +81,7 @@ impl Validator<'_> {
             );
         }
         if let Some(boundary) = &spec.permissions_boundary {
-            if !crate::kinds::role::validate::valid_policy_arn(boundary) {
+            if !crate::model::arn::is_policy_arn(boundary) {
                 self.diagnostics.push(
                     ctx.error(
                         "spec.permissionsBoundary",

@@ -7,6 +7,7 @@
 pub(crate) mod apply;
 pub mod aws;
 pub(crate) mod derive;
+pub mod document;
 pub(crate) mod observe;
 pub mod policy;
 pub(crate) mod props;

@@ -338,20 +338,7 @@ pub(crate) fn managed_policies(
     arns
 }
 
-/// `arn:PARTITION:iam::(aws|ACCOUNT):policy/[PATH/]NAME`.
-pub fn valid_policy_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && (parts[4] == "aws"
-            || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
-        && parts[5]
-            .strip_prefix("policy/")
-            .is_some_and(|rest| !rest.is_empty())
-}
+pub use crate::model::arn::is_policy_arn as valid_policy_arn;
 
 #[cfg(test)]
 mod tests {
