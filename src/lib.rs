@@ -2,7 +2,8 @@
 //!
 //! Data flows one way (see "How it is built" in the README): spec files → `spec` (the loader and
 //! the checks every kind shares) and [`kinds`] (one module per resource kind, behind one contract)
-//! → the validated [`model`] → [`plan`] (pure) → [`apply`] → [`controller`]. [`aws`] holds the
+//! → the validated [`model`] → [`plan`] (pure) → [`apply`] → [`controller`]; [`diagram`] draws
+//! the model. [`aws`] holds the
 //! clients every call goes through. The modules public here are those the binary and the tests
 //! use; `cost`, `policy`, `spec` and `text` are internal.
 
@@ -12,6 +13,7 @@ pub mod aws;
 pub mod cli;
 pub mod controller;
 mod cost;
+pub mod diagram;
 pub mod engine;
 pub mod kinds;
 pub mod model;

@@ -686,3 +686,32 @@ fn every_new_command_and_flag_has_help_with_examples() {
         }
     }
 }
+
+#[test]
+fn diagram_draws_the_example_in_every_format() {
+    let out = slsctl(&["diagram", "-f", "specs/examples/orders"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mermaid = text(&out.stdout);
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(mermaid.contains("|\"POST /orders\"|"), "{mermaid}");
+    let dir = tempfile::tempdir().unwrap();
+    for (format, start) in [("drawio", "<mxfile"), ("svg", "<svg ")] {
+        let path = dir.path().join(format!("orders.{format}"));
+        let out = slsctl(&[
+            "diagram",
+            "-f",
+            "specs/examples/orders",
+            "-o",
+            format,
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.starts_with(start), "{format}: {}", &written[..40]);
+        // The package sizes are measured from the code directories.
+        assert!(written.contains("code "), "{format}");
+    }
+    let invalid = slsctl(&["diagram", "-f", "tests/no-such-dir"]);
+    assert_eq!(invalid.status.code(), Some(1));
+}

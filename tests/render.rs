@@ -126,3 +126,48 @@ fn an_empty_plan_says_so() {
     };
     insta::assert_snapshot!(slsctl::render::plan_text(&plan));
 }
+
+/// The example stack's diagram in every format, with the package sizes left out (they depend on
+/// the zip library's bytes, pinned but not the point here).
+fn example_diagram() -> slsctl::diagram::Diagram {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/examples/orders");
+    let (stack, _) =
+        slsctl::kinds::load_stack(&root).unwrap_or_else(|_| panic!("the example loads"));
+    slsctl::diagram::of(&stack, &Default::default())
+}
+
+#[test]
+fn the_example_diagram_as_mermaid() {
+    insta::assert_snapshot!(slsctl::diagram::render::mermaid(&example_diagram()));
+}
+
+#[test]
+fn the_example_diagram_as_drawio_names_every_node_and_edge_once() {
+    let d = example_diagram();
+    let text = slsctl::diagram::render::drawio(&d);
+    // Every edge joins two cells of the file; every resource is one AWS shape.
+    for (j, e) in d.edges.iter().enumerate() {
+        assert!(text.contains(&format!(
+            "id=\"e{j}\" value=\"{}\"",
+            e.label.replace('"', "&quot;")
+        )));
+        assert!(text.contains(&format!("source=\"n{}\" target=\"n{}\"", e.from, e.to)));
+    }
+    assert_eq!(
+        text.matches("shape=mxgraph.aws4.resourceIcon").count(),
+        d.nodes.len()
+    );
+    assert!(text.contains("resIcon=mxgraph.aws4.lambda_function"));
+    assert!(text.contains("resIcon=mxgraph.aws4.dynamodb"));
+    assert!(text.starts_with("<mxfile") && text.trim_end().ends_with("</mxfile>"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_example_diagram_as_svg_is_the_same_bytes_every_time() {
+    let first = slsctl::diagram::render::svg(&example_diagram(), &Default::default());
+    let again = slsctl::diagram::render::svg(&example_diagram(), &Default::default());
+    assert_eq!(first, again);
+    assert_eq!(first.matches("<g>").count(), example_diagram().nodes.len());
+    insta::assert_snapshot!(first);
+}

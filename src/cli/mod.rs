@@ -5,6 +5,7 @@ pub mod color;
 mod completions;
 pub mod controller;
 pub mod cost;
+pub mod diagram;
 mod doctor;
 pub mod error;
 mod get;
@@ -126,6 +127,18 @@ Prices are us-east-1 list prices from a versioned table (data/prices-us-east-1.j
 tier is applied once per month over the stack's pooled usage. Exit code 1 when the estimate
 exceeds `budget.monthlyUSD`.")]
     Cost(cost::Args),
+    /// Draw the stack's architecture from its spec: Mermaid, draw.io or SVG.
+    #[command(after_help = "\
+Examples:
+  slsctl diagram -f specs/examples/orders                       # Mermaid, for a README
+  slsctl diagram -f specs/examples/orders -o drawio --out orders.drawio
+  slsctl diagram -f specs/examples/orders -o svg --out orders.svg
+
+Edges follow the wiring: routes to functions, queues to their consumers, functions to what
+their environment names, rules to their targets, redrives and dead-letter queues, layers. A
+function behind an Api route is marked with its provisioned concurrency, or flagged (red) when it
+has none; a queue's consumer is marked as buffered. The same spec always gives the same bytes.")]
+    Diagram(diagram::Args),
     /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
     /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.
     Policy(policy::Args),
@@ -323,6 +336,7 @@ pub fn run() -> ExitCode {
         Command::Destroy(args) => reconcile::destroy(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Cost(args) => cost::run(&args),
+        Command::Diagram(args) => diagram::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Controller(args) => controller::run(&args),
         Command::Reconcile(args) => controller::reconcile(&args),
