@@ -120,6 +120,13 @@ pub fn of(stack: &Stack, code_bytes: &BTreeMap<ResourceId, u64>) -> Diagram {
                 for layer in &f.layers {
                     flows.add(&mut keys, &this, layer, "layer".into());
                 }
+                // A written (shared) role or log group; the derived ones are not drawn.
+                if let Some(role @ Reference::Stack(_)) = &f.role {
+                    flows.add(&mut keys, &this, role, "runs as".into());
+                }
+                if let Some(group @ Reference::Stack(_)) = &f.logging.log_group {
+                    flows.add(&mut keys, &this, group, "logs to".into());
+                }
             }
             ResourceSpec::Queue(q) => {
                 if let Some(dead_letter) = &q.dead_letter {
