@@ -1060,6 +1060,11 @@ async fn the_status_page_renders_in_chromium() {
         "the diff is shown: {dom}"
     );
     assert!(dom.contains("<p id=\"leader\">leader</p>"), "{dom}");
+    // The stack's diagram, with each resource's state: in report mode the queue waits to be
+    // created, so it is drawn missing.
+    assert!(dom.contains("<svg"), "{dom}");
+    assert!(dom.contains("summary>diagram: s</summary>"), "{dom}");
+    assert!(dom.contains("state: missing"), "{dom}");
 
     let shot = tempfile::tempdir().unwrap();
     let png = shot.path().join("status.png");

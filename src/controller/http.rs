@@ -100,6 +100,13 @@ pub fn page(controller: &Controller) -> String {
             escape(&plan),
             escape(s.last_error.as_deref().unwrap_or("")),
         );
+        if let Some(svg) = &s.diagram {
+            let _ = write!(
+                rows,
+                "<tr class=\"diagram\"><td colspan=\"6\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",
+                escape(&name)
+            );
+        }
         if let Some(diff) = &s.last_diff {
             let _ = write!(
                 rows,

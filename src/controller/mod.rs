@@ -89,6 +89,10 @@ pub struct StackStatus {
     pub reconciles: u64,
     pub failures: u64,
     pub last_duration_seconds: f64,
+    /// The stack's diagram (SVG) with each resource's state after the last reconcile, for the
+    /// status page; too large for the JSON API.
+    #[serde(skip)]
+    pub diagram: Option<String>,
 }
 
 #[derive(Default)]
@@ -356,6 +360,9 @@ impl Controller {
             .map(|id| id.to_string())
             .collect();
         let diff = drifted.then(|| crate::render::plan_text(&prepared.plan));
+        // Drawn before the apply consumes the plan: what each resource was found to be.
+        let mut states = diagram_states(&prepared.plan);
+        let picture = crate::diagram::of(&prepared.stack, &Default::default());
         let mut failed = Vec::new();
         if drifted && config.mode == Mode::Heal {
             // Leadership is re-checked right before mutating, and by every action again.
@@ -369,6 +376,13 @@ impl Controller {
             )
             .await;
             failed = error::unapplied(&report.actions);
+            for action in &report.actions {
+                let state = match action.outcome {
+                    crate::apply::Outcome::Done => "in-sync",
+                    _ => "failed",
+                };
+                states.insert(action.id.to_string(), state.to_string());
+            }
         }
         if !left_out.is_empty() {
             failed.push(format!(
@@ -376,8 +390,10 @@ impl Controller {
                 left_out.join(", ")
             ));
         }
+        let diagram = crate::diagram::render::svg(&picture, &states);
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();
+        state.status.diagram = Some(diagram);
         state.status.reconciles += 1;
         state.status.last_plan = Some(summary);
         if diff.is_some() {
@@ -605,4 +621,21 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// Each resource's state as the plan found it, for the status page's diagram: in sync unless the
+/// plan creates it (missing) or changes it (drifted). An apply then updates what it did.
+fn diagram_states(plan: &crate::plan::Plan) -> BTreeMap<String, String> {
+    use crate::plan::ActionKind;
+    plan.actions
+        .iter()
+        .filter_map(|a| {
+            let state = match a.action {
+                ActionKind::Create => "missing",
+                ActionKind::Update | ActionKind::Replace | ActionKind::Adopt => "drifted",
+                ActionKind::Delete | ActionKind::Release => return None,
+            };
+            Some((a.id.to_string(), state.to_string()))
+        })
+        .collect()
 }
