@@ -32,7 +32,8 @@ fn aws_shape(kind: NodeKind) -> (&'static str, &'static str) {
         NodeKind::Resource(Kind::Api) => ("mxgraph.aws4.api_gateway", "#E7157B"),
         NodeKind::Resource(Kind::Role) => ("mxgraph.aws4.role", "#DD344C"),
         NodeKind::Resource(Kind::LogGroup) => ("mxgraph.aws4.cloudwatch_2", "#E7157B"),
-        NodeKind::Resource(Kind::Stack) | NodeKind::External => ("mxgraph.aws4.general", "#232F3E"),
+        // Kinds slsctl only derives are not drawn; anything else is a generic resource.
+        NodeKind::Resource(_) | NodeKind::External => ("mxgraph.aws4.general", "#232F3E"),
     }
 }
 
