@@ -15,6 +15,7 @@ pub mod controller;
 mod cost;
 pub mod diagram;
 pub mod engine;
+pub mod import;
 pub mod kinds;
 pub mod model;
 pub mod plan;

@@ -715,3 +715,95 @@ fn diagram_draws_the_example_in_every_format() {
     let invalid = slsctl(&["diagram", "-f", "tests/no-such-dir"]);
     assert_eq!(invalid.status.code(), Some(1));
 }
+
+/// A SAM template in the blueprint's shape becomes a valid stack: functions with their events,
+/// Globals, layers, alias and provisioned concurrency; tables, queues with their redrive, a bus
+/// and rules; the API the routes go through. What has no equivalent is listed with its line.
+#[test]
+fn import_sam_writes_a_valid_stack_and_lists_what_it_did_not_convert() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("orders");
+    let imported = slsctl(&[
+        "import",
+        "sam",
+        "tests/data/sam/template.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = text(&imported.stderr);
+    assert_eq!(imported.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "tests/data/sam/template.yaml:117: Alerts: AWS::SNS::Topic has no slsctl kind"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("template.yaml:27: CreateOrderFunction: Policies:"),
+        "{stderr}"
+    );
+    let (stack, _) = slsctl::kinds::load_stack(&out)
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    assert_eq!(stack.name, "orders");
+    let written: Vec<String> = stack
+        .resources
+        .iter()
+        .filter(|r| r.derived_from.is_none())
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(
+        written,
+        [
+            "Layer/shared-layer",
+            "Queue/order-events",
+            "Queue/order-events-dlq",
+            "Table/orders-table",
+            "Table/sessions",
+            "EventBus/orders-bus",
+            "Function/create-order-function",
+            "Function/worker-function",
+            "Rule/worker-function-nightly",
+            "Rule/worker-function-placed",
+            "Api/orders-api",
+        ]
+    );
+    let function = |name: &str| match &stack
+        .get(&slsctl::model::ResourceId::new(
+            slsctl::model::Kind::Function,
+            name,
+        ))
+        .unwrap()
+        .spec
+    {
+        slsctl::model::ResourceSpec::Function(f) => f.clone(),
+        _ => unreachable!(),
+    };
+    let create = function("create-order-function");
+    // Globals reach the function; its own settings win.
+    assert_eq!((create.memory_size, create.timeout), (512, 10));
+    assert_eq!(
+        create
+            .alias
+            .as_ref()
+            .and_then(|a| a.provisioned_concurrency.as_ref())
+            .map(|pc| pc.baseline),
+        Some(2)
+    );
+    assert_eq!(create.environment.len(), 4, "{:?}", create.environment);
+    let worker = function("worker-function");
+    assert_eq!(worker.triggers.len(), 1);
+    assert!(worker.triggers[0].report_batch_item_failures);
+    // The code was copied into the stack, so it is zipped from there.
+    assert!(out.join("functions/worker-function/app.py").exists());
+    assert!(out.join("layers/shared-layer/python/common.py").exists());
+    // Formatted like a hand-written spec: the header first, lists of scalars inline.
+    let functions = std::fs::read_to_string(out.join("functions.yaml")).unwrap();
+    assert!(
+        functions.starts_with("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata:\n  name: create-order-function\nspec:\n  handler: app.handler\n"),
+        "{functions}"
+    );
+    assert!(
+        functions.contains("  layers: [shared-layer]\n"),
+        "{functions}"
+    );
+}

@@ -10,6 +10,7 @@ mod doctor;
 pub mod error;
 mod get;
 mod iam_policy;
+pub mod import;
 mod policy;
 mod progress;
 mod reconcile;
@@ -139,6 +140,19 @@ their environment names, rules to their targets, redrives and dead-letter queues
 function behind an Api route is marked with its provisioned concurrency, or flagged (red) when it
 has none; a queue's consumer is marked as buffered. The same spec always gives the same bytes.")]
     Diagram(diagram::Args),
+    /// Turn a SAM or CloudFormation template into specs.
+    #[command(after_help = "\
+Examples:
+  slsctl import sam template.yaml --out stacks/orders
+  slsctl import cloudformation infra.json --out stacks/orders --stack orders
+
+Functions (with their Api, SQS, EventBridgeRule and Schedule events, Globals, layers,
+AutoPublishAlias and provisioned concurrency), SQS queues, DynamoDB and simple tables, event
+buses and rules, and the APIs the routes go through are converted; !Ref, !GetAtt and !Sub become
+references, parameters their defaults. Code and layer directories are copied into the output.
+What cannot be converted is listed with its template line and the reason. The output is
+validated like `slsctl validate`: exit code 0 when it is a valid stack, 1 otherwise.")]
+    Import(import::Args),
     /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
     /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.
     Policy(policy::Args),
@@ -337,6 +351,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Cost(args) => cost::run(&args),
         Command::Diagram(args) => diagram::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Controller(args) => controller::run(&args),
         Command::Reconcile(args) => controller::reconcile(&args),
