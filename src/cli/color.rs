@@ -48,7 +48,8 @@ fn stdout_enabled() -> bool {
     STREAMS.get().is_some_and(|s| s.stdout)
 }
 
-fn stderr_enabled() -> bool {
+/// Whether stderr gets colour (`--color`, `NO_COLOR`, a terminal): logs follow it too.
+pub fn stderr_enabled() -> bool {
     STREAMS.get().is_some_and(|s| s.stderr)
 }
 

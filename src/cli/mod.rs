@@ -283,9 +283,12 @@ fn init_logging() {
         );
         return;
     };
+    // Colour follows `--color` and `NO_COLOR` like the rest of stderr, whatever features of
+    // tracing-subscriber the build happens to enable.
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
+        .with_ansi(color::stderr_enabled())
         .try_init();
 }
 
