@@ -118,6 +118,7 @@ fn clients_with_events(
             RuleMode::MatchAny,
             [&no_groups, &create_group, &retention]
         ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     )
 }
@@ -720,6 +721,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -790,6 +792,7 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     slsctl::kinds::event_bus::aws::update_bus(&clients, "shop-events", "all domain events")
@@ -832,6 +835,7 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     slsctl::kinds::api::domain::set_domain_certificate(
@@ -920,6 +924,7 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let key = |name: &str| slsctl::model::Key {
@@ -1024,6 +1029,7 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&tag, &untag]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "eu-west-1",
     );
     slsctl::kinds::api::aws::tag(
@@ -1662,6 +1668,7 @@ async fn the_partition_comes_from_the_callers_arn() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
         "us-east-1",
     );
     let identity = clients.identity().await.unwrap();

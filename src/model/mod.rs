@@ -175,10 +175,34 @@ pub struct Stack {
     pub keep_versions: u32,
     /// The permissions boundary (a managed policy ARN) of every role slsctl creates.
     pub permissions_boundary: Option<String>,
+    /// What watches the stack (`spec.observability`).
+    pub observability: Observability,
     pub resources: Vec<Resource>,
     /// Where the Stack document names the stack, for problems about the stack as a whole.
     #[serde(skip)]
     pub origin: Option<Location>,
+}
+
+/// `spec.observability` of the Stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observability {
+    /// ARNs every alarm of the stack notifies on a state change.
+    pub alarm_actions: Vec<String>,
+    /// Whether the stack has its generated dashboard.
+    pub dashboard: bool,
+    /// Whether every Api stage has X-Ray tracing.
+    pub tracing: bool,
+}
+
+impl Default for Observability {
+    fn default() -> Self {
+        Observability {
+            alarm_actions: Vec::new(),
+            dashboard: true,
+            tracing: false,
+        }
+    }
 }
 
 /// Settings of the policy pack, passed to the policies as `input.config`.

@@ -91,6 +91,29 @@ impl Validator<'_> {
                 );
             }
         }
+        let observability = spec
+            .observability
+            .as_ref()
+            .map(|o| {
+                for (i, arn) in o.alarm_actions.iter().enumerate() {
+                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                    if parts.len() < 6 || parts[0] != "arn" || parts[2].is_empty() {
+                        self.diagnostics.push(
+                            ctx.error(
+                                &format!("spec.observability.alarmActions[{i}]"),
+                                format!("`{arn}` is not an ARN"),
+                            )
+                            .hint("an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME, or another alarm action"),
+                        );
+                    }
+                }
+                Observability {
+                    alarm_actions: o.alarm_actions.clone(),
+                    dashboard: o.dashboard.unwrap_or(true),
+                    tracing: o.tracing.unwrap_or(false),
+                }
+            })
+            .unwrap_or_default();
         let keep_versions = self.int(
             &ctx,
             "spec.keepVersions",
@@ -102,6 +125,7 @@ impl Validator<'_> {
             root: root.to_path_buf(),
             keep_versions,
             permissions_boundary: spec.permissions_boundary.clone(),
+            observability,
             region: spec.region.clone(),
             account_id: spec.account_id.clone(),
             tags: spec.tags.clone(),

@@ -291,6 +291,7 @@ impl<'a> Validator<'a> {
                 policy: PolicyConfig::default(),
                 keep_versions: 3,
                 permissions_boundary: None,
+                observability: Observability::default(),
                 resources: Vec::new(),
                 origin: None,
             },

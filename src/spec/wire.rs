@@ -177,6 +177,22 @@ wire_struct! {
         /// A managed policy ARN that bounds the permissions of every role slsctl creates for this
         /// stack, as many organisations require.
         pub permissions_boundary: Option<String>,
+        /// What watches the stack: alarms, the dashboard, tracing.
+        pub observability: Option<ObservabilityWire>,
+    }
+}
+
+wire_struct! {
+    #[schemars(rename = "Observability")]
+    pub struct ObservabilityWire {
+        /// ARNs notified when any alarm of the stack changes state (SNS topics, for example);
+        /// state changes reach EventBridge without them.
+        #[serde(default)]
+        pub alarm_actions: Vec<String>,
+        /// A CloudWatch dashboard of the stack, generated from its wiring (default true).
+        pub dashboard: Option<bool>,
+        /// X-Ray tracing on every Api stage (default false).
+        pub tracing: Option<bool>,
     }
 }
 
