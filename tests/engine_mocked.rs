@@ -738,6 +738,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         table_class: "STANDARD_INFREQUENT_ACCESS".into(),
         deletion_protection: true,
         sse: slsctl::model::TableSse::AwsOwned,
+        alarms: Default::default(),
     };
     let changed = ["stream".to_string(), "tableClass".to_string()].into();
     let live: slsctl::plan::Props = [(
@@ -949,6 +950,7 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
         table_class: "STANDARD".into(),
         deletion_protection: true,
         sse: slsctl::model::TableSse::CustomerManaged(KEY.into()),
+        alarms: Default::default(),
     };
     // The live table, on demand, as the observer reads it.
     let on_demand_index = |name: &str| {

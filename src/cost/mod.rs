@@ -519,7 +519,8 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             ResourceSpec::Layer(_)
             | ResourceSpec::Rule(_)
             | ResourceSpec::Role(_)
-            | ResourceSpec::LogGroup(_) => {}
+            | ResourceSpec::LogGroup(_)
+            | ResourceSpec::Alarm(_) => {}
         }
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));

@@ -13,6 +13,7 @@ pub mod context;
 pub mod desired;
 pub mod observe;
 
+pub mod alarm;
 pub mod api;
 pub mod event_bus;
 pub mod function;
@@ -408,6 +409,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &api::ApiKind,
     &role::RoleKind,
     &log_group::LogGroupKind,
+    &alarm::AlarmKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.

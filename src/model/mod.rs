@@ -27,10 +27,11 @@ pub enum Kind {
     Rule,
     Api,
     Role,
+    Alarm,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Stack,
         Kind::Function,
         Kind::Layer,
@@ -41,6 +42,7 @@ impl Kind {
         Kind::Api,
         Kind::Role,
         Kind::LogGroup,
+        Kind::Alarm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Api => "Api",
             Kind::Role => "Role",
             Kind::LogGroup => "LogGroup",
+            Kind::Alarm => "Alarm",
         }
     }
 
@@ -193,6 +196,23 @@ pub struct Observability {
     pub dashboard: bool,
     /// Whether every Api stage has X-Ray tracing.
     pub tracing: bool,
+    /// The stack's own defaults of the alarm checks (`observability.alarms`), by kind and
+    /// check name (`errorRate`, `age`...); a resource's `alarms:` override them.
+    pub alarms: BTreeMap<Kind, AlarmOverrides>,
+}
+
+/// Settings of alarm checks by check name, as a Stack's `observability.alarms` or a resource's
+/// `alarms:` write them.
+pub type AlarmOverrides = BTreeMap<String, AlarmOverride>;
+
+/// What a spec changes of one alarm check; `None` keeps the default (or the Stack's).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmOverride {
+    pub threshold: Option<f64>,
+    pub period: Option<u32>,
+    pub evaluation_periods: Option<u32>,
+    pub disabled: bool,
 }
 
 impl Default for Observability {
@@ -201,6 +221,7 @@ impl Default for Observability {
             alarm_actions: Vec::new(),
             dashboard: true,
             tracing: false,
+            alarms: BTreeMap::new(),
         }
     }
 }
@@ -305,6 +326,7 @@ pub enum ResourceSpec {
     Api(Api),
     Role(Role),
     LogGroup(LogGroup),
+    Alarm(Alarm),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,6 +454,8 @@ pub struct Function {
     /// explicitly). Unused when `logging.log_group` names a written LogGroup.
     pub log_retention_days: Option<u32>,
     pub logging: Logging,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 /// Lambda's logging configuration of a function (API_LoggingConfig), and where its logs go.
@@ -572,7 +596,7 @@ pub struct Layer {
     pub license_info: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Queue {
     pub fifo: bool,
     pub content_based_deduplication: bool,
@@ -586,6 +610,8 @@ pub struct Queue {
     pub encryption: QueueEncryption,
     pub dead_letter: Option<QueueDeadLetter>,
     pub restrict_redrive_sources: bool,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -625,6 +651,8 @@ pub struct Rule {
     pub enabled: bool,
     pub description: String,
     pub targets: Vec<Target>,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -677,7 +705,7 @@ pub enum Billing {
     Provisioned { read: u32, write: u32 },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
     pub partition_key: Key,
     pub sort_key: Option<Key>,
@@ -689,6 +717,8 @@ pub struct Table {
     pub table_class: String,
     pub deletion_protection: bool,
     pub sse: TableSse,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 /// Encryption at rest of a table.
@@ -727,6 +757,8 @@ pub struct Api {
     pub throttling: Option<Throttling>,
     pub tracing: bool,
     pub domain: Option<Domain>,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -747,4 +779,62 @@ pub struct Domain {
     pub name: String,
     pub certificate_arn: String,
     pub base_path: Option<String>,
+}
+
+/// A CloudWatch metric alarm on one resource of the stack, derived from it (never written): one
+/// check (`errorRate`, `age`...) of its subject with the threshold, period and evaluation
+/// periods the defaults, the Stack and the subject's `alarms:` give.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alarm {
+    /// The resource it watches.
+    pub subject: ResourceId,
+    /// The check's name, as `alarms:` keys it.
+    pub check: String,
+    pub description: String,
+    pub metric: AlarmMetric,
+    /// Seconds per datapoint (60 or a multiple of it: standard resolution).
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    /// As PutMetricAlarm spells it (`GreaterThanThreshold`).
+    pub comparison: String,
+    /// As PutMetricAlarm spells it (`notBreaching`).
+    pub treat_missing_data: String,
+    /// ARNs notified on ALARM and on OK (the Stack's `observability.alarmActions`).
+    pub actions: Vec<String>,
+}
+
+/// What an alarm reads: one metric with a statistic, or an expression over several metrics
+/// (metric math; the expression's id is `e`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AlarmMetric {
+    Single(MetricQuery),
+    Math {
+        expression: String,
+        metrics: Vec<(String, MetricQuery)>,
+    },
+}
+
+impl AlarmMetric {
+    /// The metrics it reads, each billed as one alarm metric.
+    pub fn metric_count(&self) -> usize {
+        match self {
+            AlarmMetric::Single(_) => 1,
+            AlarmMetric::Math { metrics, .. } => metrics.len(),
+        }
+    }
+}
+
+/// One CloudWatch metric and the statistic read of it (`Sum`, `Maximum`, `Average`, or a
+/// percentile such as `p99`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricQuery {
+    pub namespace: String,
+    pub metric_name: String,
+    /// In the order AWS documents them for the metric.
+    pub dimensions: Vec<(String, String)>,
+    pub statistic: String,
 }

@@ -107,7 +107,26 @@ impl Validator<'_> {
                         );
                     }
                 }
+                let mut alarms = std::collections::BTreeMap::new();
+                for (kind_name, written) in &o.alarms {
+                    let field = format!("spec.observability.alarms.{kind_name}");
+                    let watched = Kind::parse(kind_name)
+                        .filter(|k| !crate::kinds::alarm::derive::checks_of(*k).is_empty());
+                    let Some(kind) = watched else {
+                        let kinds = ["Function", "Queue", "Api", "Table", "Rule"];
+                        self.diagnostics.push(
+                            ctx.key_error(&field, format!("`{kind_name}` is not a kind slsctl watches with alarms"))
+                                .hint(format!("one of {}", kinds.join(", "))),
+                        );
+                        continue;
+                    };
+                    alarms.insert(
+                        kind,
+                        crate::kinds::alarm::validate::overrides(self, &ctx, &field, kind, written),
+                    );
+                }
                 Observability {
+                    alarms,
                     alarm_actions: o.alarm_actions.clone(),
                     dashboard: o.dashboard.unwrap_or(true),
                     tracing: o.tracing.unwrap_or(false),

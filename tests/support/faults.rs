@@ -718,6 +718,7 @@ pub fn isolated(mut clients: slsctl::aws::Clients, name: &str) -> slsctl::aws::C
     rebuild!(autoscaling, aws_sdk_applicationautoscaling);
     rebuild!(apigateway, aws_sdk_apigateway);
     rebuild!(logs, aws_sdk_cloudwatchlogs);
+    rebuild!(cloudwatch, aws_sdk_cloudwatch);
     rebuild!(iam, aws_sdk_iam);
     clients
 }
