@@ -302,6 +302,11 @@ pub struct Resource {
     /// function's execution role and log group); `None` for a written resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<ResourceId>,
+    /// A derived resource that watches the one it is derived from (an alarm) is created after
+    /// it and depends on it; any other derived resource (a role, a log group) is created before
+    /// it, and the resource depends on it instead.
+    #[serde(skip)]
+    pub after_source: bool,
 }
 
 impl Resource {

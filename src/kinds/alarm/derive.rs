@@ -229,6 +229,9 @@ pub(crate) fn alarms_for(stack: &Stack, resource: &Resource) -> Vec<Resource> {
             traffic: None,
             depends_on: Vec::new(),
             derived_from: Some(resource.id.clone()),
+            // Created after what it watches: an alarm that cannot be made never holds up its
+            // subject, and a subject that could not be made gets no alarm.
+            after_source: true,
         });
     }
     alarms

@@ -39,6 +39,7 @@ pub(crate) fn derive(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Re
         traffic: None,
         depends_on: Vec::new(),
         derived_from: Some(resource.id.clone()),
+        after_source: false,
     });
     derived
 }
