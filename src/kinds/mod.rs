@@ -484,15 +484,21 @@ mod tests {
                 .collect()
         };
         // A function: its layer, its environment's table, its trigger's queue, each once, and
-        // its own log group (derived from it).
+        // its own log group and execution role (derived from it); not its alarms, which come
+        // after it.
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
             [
                 "Layer/shared-libs",
                 "Queue/order-events",
                 "Table/app",
-                "LogGroup/fulfil-order"
+                "LogGroup/fulfil-order",
+                "Role/fulfil-order"
             ]
+        );
+        assert_eq!(
+            depends_on(Kind::Alarm, "Function/fulfil-order/errorRate"),
+            ["Function/fulfil-order"]
         );
         // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
         // (in `ResourceId` order: by kind, then name).
