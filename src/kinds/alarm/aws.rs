@@ -377,10 +377,9 @@ pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), 
         .await
 }
 
-/// The alarm state of each of the stack's alarms (`<stack>-` prefix), by name: what the
-/// controller's health reads after an apply. Ownership is not checked here: names are the
-/// stack's own by its prefix, and a foreign alarm sharing it would be reported as a collision
-/// by the plan.
+/// The state of each alarm whose name starts with the stack's prefix (`<stack>-`), by name: the
+/// controller's health reads it after an apply, one listing per 100 alarms; it matches the
+/// names to the stack's own alarms itself.
 pub async fn states(clients: &Clients, stack: &str) -> Result<BTreeMap<String, String>, AwsError> {
     Ok(list(clients, &super::observe::prefix(stack))
         .await?
