@@ -525,6 +525,7 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));
     lines.extend(logs::log_lines(stack, prices, &mut notes));
+    lines.extend(logs::alarm_lines(stack, prices));
     // SQS's free million requests and DynamoDB's free 25 GB are the account's, shared out.
     let total_sqs: f64 = sqs.iter().map(|s| s.1).sum();
     let free_sqs = prices.sqs.free_requests.min(total_sqs);
