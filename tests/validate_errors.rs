@@ -687,3 +687,40 @@ fn stack_default_log_retention() {
     ]);
     insta::assert_snapshot!(errors_in(dir.path()));
 }
+
+#[test]
+fn alarm_settings_name_known_checks_and_values_cloudwatch_takes() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function(
+                "a",
+                "  alarms:\n    errorRte: {threshold: 2}\n    duration: {period: 90, evaluationPeriods: 2000}\n    throttles: {threshold: -1}\n"
+            )
+        ),
+        (
+            "q.yaml",
+            &queue("jobs", "  alarms:\n    errorRate: {disabled: true}\n")
+        ),
+    ]));
+}
+
+#[test]
+fn stack_alarm_defaults_name_watched_kinds_and_their_checks() {
+    let stack = format!(
+        "{STACK}  observability:\n    alarms:\n      Layer: {{age: {{threshold: 1}}}}\n      Queue: {{age: {{threshold: 60, period: 120, evaluationPeriods: 721}}}}\n"
+    );
+    let dir = spec_dir(&[
+        ("stack.yaml", &stack),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ]);
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+#[test]
+fn an_alarm_cannot_be_written() {
+    insta::assert_snapshot!(errors(&[(
+        "alarm.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Alarm\nmetadata: {name: mine}\nspec: {}\n"
+    )]));
+}
