@@ -449,13 +449,15 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    // Ten written, and each function's execution role and own log group derived from them.
-    assert_eq!(stack.resources.len(), 16);
+    // Ten written, and each function's execution role and own log group derived from them,
+    // and the alarms of the functions, queues, API, table and rule (tests/alarms.rs).
+    assert_eq!(stack.resources.len(), 34);
     assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
+    assert_eq!(stack.count(slsctl::model::Kind::Alarm), 18);
     let derived: Vec<String> = stack
         .resources
         .iter()
-        .filter(|r| r.derived_from.is_some())
+        .filter(|r| r.derived_from.is_some() && r.id.kind != slsctl::model::Kind::Alarm)
         .map(|r| r.id.to_string())
         .collect();
     assert_eq!(
