@@ -295,6 +295,47 @@ async fn one_threshold_change_plans_exactly_one_alarm_update() {
     let seen = alarms(&clients, &format!("{name}-function-worker-throttles")).await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen.values().next().unwrap().threshold, 3.0);
+
+    // A longer timeout moves the duration alarm's threshold with it: the function's update and
+    // that one alarm's.
+    rewrite(
+        &dir,
+        &function(
+            "worker",
+            "  alarms:\n    throttles: {threshold: 3, evaluationPeriods: 2}\n",
+        )
+        .replace("timeout: 20", "timeout: 40"),
+    );
+    let planned = plan(&dir, &clients).await;
+    let actions: Vec<(String, ActionKind, Vec<String>)> = planned
+        .plan
+        .actions
+        .iter()
+        .map(|a| {
+            let mut fields: Vec<String> = a.changes.iter().map(|c| c.field.clone()).collect();
+            fields.sort();
+            (a.id.to_string(), a.action, fields)
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (
+                "Function/worker".to_string(),
+                ActionKind::Update,
+                vec!["timeout".to_string()]
+            ),
+            (
+                "Alarm/Function/worker/duration".to_string(),
+                ActionKind::Update,
+                vec!["description".to_string(), "threshold".to_string()]
+            ),
+        ]
+    );
+    converge(&dir, &clients).await;
+    assert_empty_plan(&dir, &clients).await;
+    let seen = alarms(&clients, &format!("{name}-function-worker-duration")).await;
+    assert_eq!(seen.values().next().unwrap().threshold, 32_000.0);
 }
 
 #[tokio::test]

@@ -435,6 +435,89 @@ fn rule(stack: &Stack, name: &str, r: &Rule) -> Vec<Watch> {
 mod tests {
     use super::*;
 
+    fn load(docs: &str) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/app.py"),
+            "def handler(e, c):\n    return e\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
+        crate::kinds::load_stack(dir.path())
+            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+            .0
+    }
+
+    fn alarm<'a>(stack: &'a Stack, name: &str) -> Option<&'a Alarm> {
+        match &stack.get(&ResourceId::new(Kind::Alarm, name))?.spec {
+            ResourceSpec::Alarm(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    const FUNCTION: &str = "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n  timeout: 30\n";
+
+    #[test]
+    fn the_resource_overrides_the_stack_which_overrides_the_defaults() {
+        let stack = load(&format!(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec:\n  observability:\n    alarmActions: [\"arn:aws:sns:us-east-1:123456789012:ops\"]\n    alarms:\n      Function: {{throttles: {{threshold: 2, period: 300}}, errorRate: {{threshold: 1}}, duration: {{disabled: true}}}}\n---\n{FUNCTION}  alarms:\n    errorRate: {{threshold: 3}}\n    duration: {{disabled: false}}\n"
+        ));
+        let throttles = alarm(&stack, "Function/f/throttles").unwrap();
+        // The Stack's threshold and period, the default evaluation periods.
+        assert_eq!(
+            (
+                throttles.threshold,
+                throttles.period,
+                throttles.evaluation_periods
+            ),
+            (2.0, 300, 5)
+        );
+        assert_eq!(
+            throttles.actions,
+            ["arn:aws:sns:us-east-1:123456789012:ops"]
+        );
+        // The resource's threshold over the Stack's.
+        assert_eq!(
+            alarm(&stack, "Function/f/errorRate").unwrap().threshold,
+            3.0
+        );
+        // Disabled by the Stack, enabled again by the resource: 80 % of 30 s.
+        assert_eq!(
+            alarm(&stack, "Function/f/duration").unwrap().threshold,
+            24_000.0
+        );
+        // No provisioned concurrency: no spillover alarm.
+        assert!(alarm(&stack, "Function/f/spillover").is_none());
+    }
+
+    #[test]
+    fn a_queue_is_watched_for_age_or_as_a_dead_letter_queue() {
+        let stack = load(&format!(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec: {{}}\n---\n{FUNCTION}  deadLetter: {{queue: failed}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: jobs}}\nspec: {{}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {{name: failed}}\nspec: {{}}\n"
+        ));
+        assert!(alarm(&stack, "Queue/jobs/age").is_some());
+        assert!(alarm(&stack, "Queue/jobs/deadLetters").is_none());
+        // A function's dead-letter queue.
+        assert!(alarm(&stack, "Queue/failed/age").is_none());
+        let dead = alarm(&stack, "Queue/failed/deadLetters").unwrap();
+        assert_eq!(
+            dead.metric,
+            AlarmMetric::Single(metric(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                &[("QueueName", "s-failed")],
+                "Maximum"
+            ))
+        );
+        // Alarms come after what they watch.
+        let queue = stack.get(&ResourceId::new(Kind::Alarm, "Queue/failed/deadLetters"));
+        assert_eq!(
+            queue.unwrap().depends_on,
+            [ResourceId::new(Kind::Queue, "failed")]
+        );
+    }
+
     #[test]
     fn alarm_names_are_bounded_and_distinct() {
         let subject = ResourceId::new(Kind::Function, "a".repeat(240));
