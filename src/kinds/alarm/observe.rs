@@ -33,10 +33,25 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let mut reads = JoinSet::new();
     for alarm in listed {
         let clients = ctx.clients.clone();
-        reads.spawn(async move { aws::with_tags(&clients, alarm).await });
+        let name = alarm.name.clone();
+        reads.spawn(async move { (name, aws::with_tags(&clients, alarm).await) });
     }
     while let Some(joined) = reads.join_next().await {
-        let alarm = joined.map_err(join_error)??;
+        let (name, read) = joined.map_err(join_error)?;
+        // Tags that could not be read (after the SDK's retries) leave the alarm the spec wants
+        // under that name unreadable for this plan, like any other read; one the spec does not
+        // want is looked at again by the next plan.
+        let read = match wanted.get(name.as_str()) {
+            Some(want) => ctx.unreadable_if_transient(&want.id, read.map(Some))?,
+            None => match read {
+                Ok(alarm) => Some(alarm),
+                Err(error) if error.kind.is_transient() => None,
+                Err(error) => return Err(error),
+            },
+        };
+        let Some(alarm) = read else {
+            continue;
+        };
         let tag = |key: &str| match alarm.props.get(&format!("tags.{key}")) {
             Some(FieldValue::Known(serde_json::Value::String(v))) => Some(v.clone()),
             _ => None,
