@@ -667,14 +667,28 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
     let prepared = plan(&dir, &clients).await;
     let table = ResourceId::new(Kind::Table, "data");
     let reader = ResourceId::new(Kind::Function, "reader");
-    assert_eq!(prepared.plan.left_out, [table.clone(), reader.clone()]);
+    // With their alarms, which come after them.
+    let alarm = |subject: &str| ResourceId::new(Kind::Alarm, subject);
+    assert_eq!(
+        prepared.plan.left_out,
+        [
+            table.clone(),
+            reader.clone(),
+            alarm("Function/reader/duration"),
+            alarm("Function/reader/errorRate"),
+            alarm("Function/reader/throttles"),
+            alarm("Table/data/systemErrors"),
+            alarm("Table/data/throttles"),
+        ]
+    );
     let planned: Vec<&ResourceId> = prepared.plan.actions.iter().map(|a| &a.id).collect();
     // The function's own log group depends on nothing unreadable: it is created before it.
     assert_eq!(
         planned,
         [
             &ResourceId::new(Kind::Queue, "jobs"),
-            &ResourceId::new(Kind::LogGroup, "reader")
+            &ResourceId::new(Kind::LogGroup, "reader"),
+            &alarm("Queue/jobs/age")
         ]
     );
     assert!(

@@ -20,13 +20,16 @@ fn text(bytes: &[u8]) -> String {
 fn validate_accepts_the_example_stack() {
     let out = slsctl(&["validate", "-f", "specs/examples/orders"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // Ten written; each function's own log group and its execution role, derived from them.
+    // Ten written; each function's own log group and its execution role, derived from them,
+    // and the alarms of the functions, queues, API, table and rule.
     assert!(
-        text(&out.stdout).contains("stack `orders` is valid (16 resources"),
+        text(&out.stdout).contains("stack `orders` is valid (34 resources"),
         "{}",
         text(&out.stdout)
     );
-    assert!(text(&out.stdout).contains(", 3 Role, 3 LogGroup; 6 derived from the wiring)"));
+    assert!(
+        text(&out.stdout).contains(", 3 Role, 3 LogGroup, 18 Alarm; 24 derived from the wiring)")
+    );
     // Validate evaluates the policy pack as plan does: the example's one policy warning (its
     // provisioned concurrency is forecast below break-even) is shown, and nothing else.
     let stderr = text(&out.stderr);
@@ -149,9 +152,15 @@ fn validate_json_output_is_machine_readable() {
     let value: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert_eq!(value["valid"], true);
     let resources = value["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 16);
+    assert_eq!(resources.len(), 34);
+    let alarms = resources.iter().filter(|r| r["kind"] == "Alarm");
+    assert!(alarms.clone().all(|a| a["derivedFrom"]
+        .as_str()
+        .is_some_and(|from| a["name"].as_str().unwrap().starts_with(from))));
+    assert_eq!(alarms.count(), 18);
     let derived: Vec<(&str, &str, &str)> = resources
         .iter()
+        .filter(|r| r["kind"] != "Alarm")
         .filter_map(|r| {
             Some((
                 r["kind"].as_str()?,
@@ -188,7 +197,7 @@ fn schema_is_json_and_covers_every_kind() {
         kinds,
         [
             "Stack", "Function", "Layer", "Queue", "EventBus", "Rule", "Table", "Api", "Role",
-            "LogGroup"
+            "LogGroup", "Alarm"
         ]
     );
 }

@@ -40,8 +40,9 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     );
     let stdout = text(&planned.stdout);
     assert!(
-        // The queue, the function and the function's own log group.
-        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 3 to create"),
+        // The queue, the function and the function's own log group, and their alarms (the
+        // queue's age, the function's three checks).
+        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 7 to create"),
         "{stdout}"
     );
     assert!(
@@ -52,7 +53,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let json = slsctl(&["plan", "-f", path, "-o", "json"]);
     assert_eq!(json.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON plan");
-    assert_eq!(value["summary"]["create"], 3);
+    assert_eq!(value["summary"]["create"], 7);
 
     // No confirmation possible without a terminal: refused, nothing created.
     let refused = slsctl(&["apply", "-f", path]);
@@ -72,7 +73,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     assert!(
-        text(&applied.stderr).contains("Apply: 3 done, 0 failed, 0 skipped."),
+        text(&applied.stderr).contains("Apply: 7 done, 0 failed, 0 skipped."),
         "{}",
         text(&applied.stderr)
     );
@@ -152,14 +153,15 @@ fn destroy_removes_what_the_stack_owns() {
         text(&destroyed.stderr)
     );
     assert!(
-        text(&destroyed.stdout).contains("2 to delete"),
+        // The queue and the function, and their four alarms.
+        text(&destroyed.stdout).contains("6 to delete"),
         "{}",
         text(&destroyed.stdout)
     );
     let after = slsctl(&["plan", "-f", path, "-o", "json"]);
     let value: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(
-        value["summary"]["create"], 2,
+        value["summary"]["create"], 6,
         "everything is gone, so a plan recreates it"
     );
 }
@@ -197,18 +199,19 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
     assert_eq!(destroyed.status.code(), Some(0), "{stdout}{stderr}");
     // The function's log group is released (logs are data: `retain`), the rest deleted.
-    assert!(stdout.contains("3 to delete, 1 to release"), "{stdout}");
+    // Five alarms go with them: the function's three, each queue's one.
+    assert!(stdout.contains("8 to delete, 1 to release"), "{stdout}");
     assert!(
         !stdout.contains("Refused") && !stdout.contains("not deleted"),
         "{stdout}"
     );
     assert!(
-        stderr.contains("Apply: 4 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 9 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     // Everything is gone after one destroy but the released log group, which the next apply
     // adopts again (it is the function's own `/aws/lambda/` group).
-    assert_eq!(live_creates(), 3, "everything is gone after one destroy");
+    assert_eq!(live_creates(), 8, "everything is gone after one destroy");
 
     // Again, with a message waiting in `jobs`.
     apply_all();
@@ -250,16 +253,21 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
         )),
         "an empty queue is not told to drain: {stdout}"
     );
-    // The function deleted, its log group released.
+    // The function deleted, its log group released, the five alarms deleted (a kept queue's
+    // alarm too: destroy removes every alarm of the stack).
     assert!(
-        stderr.contains("Apply: 2 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 7 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     assert!(
         stderr.contains("Destroy incomplete: 2 resources were kept"),
         "{stderr}"
     );
-    assert_eq!(live_creates(), 1, "only the function is gone");
+    assert_eq!(
+        live_creates(),
+        6,
+        "only the function and the alarms are gone"
+    );
 }
 
 /// The plan prices the change, and a plan whose estimate exceeds the stack's budget is refused
@@ -517,7 +525,14 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
         pairs(&[
             ("Queue/other", "create"),
             ("LogGroup/worker", "create"),
-            ("Function/worker", "create")
+            ("Function/worker", "create"),
+            // Alarms come after what they watch: a target never brings them.
+            ("Alarm/Function/worker/duration", "create"),
+            ("Alarm/Function/worker/errorRate", "create"),
+            ("Alarm/Function/worker/throttles", "create"),
+            ("Alarm/Queue/dlq/deadLetters", "create"),
+            ("Alarm/Queue/jobs/age", "create"),
+            ("Alarm/Queue/other/age", "create"),
         ]),
     );
 
@@ -547,8 +562,12 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let full = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&full),
-        pairs(&[("Queue/other", "delete"), ("Queue/jobs", "update")]),
-        "the full plan prunes `other`"
+        pairs(&[
+            ("Queue/other", "delete"),
+            ("Alarm/Queue/other/age", "delete"),
+            ("Queue/jobs", "update")
+        ]),
+        "the full plan prunes `other`, and its alarm"
     );
     // The owned resource that left the spec can itself be the target.
     let prune = slsctl(&[
@@ -601,7 +620,10 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let after = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&after),
-        pairs(&[("Queue/other", "delete")]),
+        pairs(&[
+            ("Queue/other", "delete"),
+            ("Alarm/Queue/other/age", "delete")
+        ]),
         "jobs was updated, other still waits for its prune"
     );
 }
@@ -625,8 +647,9 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let status = slsctl(&["get", "-f", path, "-o", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    // The two queues, the function and its own log group.
-    assert_eq!(value["summary"]["inSync"], 4, "{value}");
+    // The two queues, the function and its own log group, and five alarms (the function's
+    // three, the queue's age, the dead-letter queue's messages).
+    assert_eq!(value["summary"]["inSync"], 9, "{value}");
     for row in value["resources"].as_array().unwrap() {
         assert_eq!(row["state"], "in-sync", "{row}");
         assert!(
@@ -665,7 +688,8 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): 1;"),
+        // `other` and its alarm.
+        stdout.contains("refresh-only: resources of the spec missing from AWS (not created yet, or deleted outside slsctl): 2;"),
         "{stdout}"
     );
 
@@ -692,7 +716,10 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
         "{table}"
     );
     assert_eq!(line("LogGroup/worker")[1], "in-sync");
-    assert!(table.contains("5 resources: 3 in sync, 2 not."), "{table}");
+    assert_eq!(line("Alarm/Queue/jobs/age")[1], "in-sync");
+    assert_eq!(line("Alarm/Queue/other/age")[1..], ["missing", "-"]);
+    // Six alarms besides the five resources: one of them (`other`'s) missing.
+    assert!(table.contains("11 resources: 8 in sync, 3 not."), "{table}");
     assert!(!table.contains("hunter2-canary"));
 
     // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
@@ -736,9 +763,10 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let value: serde_json::Value = serde_json::from_slice(&applied.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&applied.stdout)));
-    // Three queues, the function and its own log group.
-    assert_eq!(value["plan"]["summary"]["create"], 5);
-    assert_eq!(value["report"]["done"], 5);
+    // Three queues, the function and its own log group, and six alarms (the function's three
+    // checks, two queues' age, the dead-letter queue's messages).
+    assert_eq!(value["plan"]["summary"]["create"], 11);
+    assert_eq!(value["report"]["done"], 11);
     assert_eq!(value["report"]["failed"], 0);
     let statuses: Vec<&str> = value["report"]["actions"]
         .as_array()
@@ -746,7 +774,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .iter()
         .map(|a| a["outcome"]["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["done"; 5]);
+    assert_eq!(statuses, ["done"; 11]);
     let stderr = text(&applied.stderr);
     assert!(
         stderr.contains("+ Queue/jobs (") && stderr.contains("will be created"),
@@ -758,7 +786,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .map(str::trim_start)
         .filter(|l| l.starts_with("+ ") && l.ends_with("Create…") || l.starts_with('✓'))
         .collect();
-    assert_eq!(progress.len(), 10, "{stderr}");
+    assert_eq!(progress.len(), 22, "{stderr}");
     for pair in progress.chunks(2) {
         let started = pair[0].trim_start_matches("+ ").split(':').next().unwrap();
         assert!(
@@ -774,7 +802,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     let value: serde_json::Value = serde_saphyr::from_slice(&again.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&again.stdout)));
-    assert_eq!(value["plan"]["summary"]["unchanged"], 5, "{value}");
+    assert_eq!(value["plan"]["summary"]["unchanged"], 11, "{value}");
     assert_eq!(value["report"]["done"], 0);
 
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve", "-o", "json"]);

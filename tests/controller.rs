@@ -302,6 +302,66 @@ async fn an_s3_source_is_reconciled_and_a_broken_one_deletes_nothing() {
     running.await.unwrap().unwrap();
 }
 
+/// Health from alarms: after a reconcile, a stack with an alarm in ALARM is Degraded with the
+/// alarm's name (`/api/stacks` and the status page show the states); back to OK, it is not.
+#[tokio::test]
+async fn an_alarm_in_alarm_after_a_reconcile_marks_the_stack_degraded_with_its_name() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let (bucket, name) = seeded_bucket(&s3, "ctlalarm", 5).await;
+    let cache = tempfile::tempdir().unwrap();
+    // Polled rarely: the test reconciles by hand.
+    let controller = Arc::new(Controller::new(
+        s3_config(&bucket, cache.path(), Duration::from_secs(600), None),
+        clients.clone(),
+        s3.clone(),
+    ));
+    controller.reconcile("s").await.unwrap();
+    let status = controller.status()["s"].clone();
+    assert!(status.synced && !status.degraded, "{status:?}");
+    // The queue's one alarm (its age), read back with its state: not firing.
+    let alarm = format!("{name}-queue-jobs-age");
+    assert_eq!(
+        status
+            .alarms
+            .iter()
+            .map(|a| (a.name.as_str(), a.resource.as_str()))
+            .collect::<Vec<_>>(),
+        [(alarm.as_str(), "Alarm/Queue/jobs/age")]
+    );
+    assert!(status.alarms_firing().is_empty(), "{status:?}");
+
+    let set = |state: aws_sdk_cloudwatch::types::StateValue| {
+        clients
+            .cloudwatch
+            .set_alarm_state()
+            .alarm_name(&alarm)
+            .state_value(state)
+            .state_reason("test")
+            .send()
+    };
+    set(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .await
+        .unwrap();
+    controller.reconcile("s").await.unwrap();
+    let status = controller.status()["s"].clone();
+    assert!(status.degraded && status.synced, "{status:?}");
+    assert_eq!(status.alarms_firing(), [alarm.as_str()]);
+    let json = serde_json::to_value(&status).unwrap();
+    assert_eq!(json["alarms"][0]["state"], "ALARM", "{json}");
+    let page = slsctl::controller::http::page(&controller);
+    assert!(page.contains(&format!("in ALARM: {alarm}")), "{page}");
+
+    set(aws_sdk_cloudwatch::types::StateValue::Ok)
+        .await
+        .unwrap();
+    controller.reconcile("s").await.unwrap();
+    let status = controller.status()["s"].clone();
+    assert!(!status.degraded, "{status:?}");
+    assert_eq!(status.alarms[0].state, "OK");
+}
+
 fn git(dir: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .arg("-C")
@@ -936,12 +996,20 @@ async fn a_closed_fence_skips_every_action() {
     let prepared = slsctl::engine::prepare(stack, &clients, &Default::default())
         .await
         .unwrap();
-    assert_eq!(prepared.plan.summary.create, 1);
+    // The queue and its age alarm.
+    assert_eq!(prepared.plan.summary.create, 2);
     let report = slsctl::apply::apply(Arc::new(prepared), &clients, Arc::new(Closed)).await;
-    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions.len(), 2);
     assert_eq!(
         report.actions[0].outcome,
         slsctl::apply::Outcome::Skipped("this replica does not hold the lease".into())
+    );
+    assert!(
+        matches!(
+            report.actions[1].outcome,
+            slsctl::apply::Outcome::Skipped(_)
+        ),
+        "{report:?}"
     );
     assert_eq!(
         queue_delay(&clients, &name).await,
@@ -1054,7 +1122,12 @@ async fn the_status_page_renders_in_chromium() {
     assert!(dom.contains("<td class=\"name\">s</td>"), "{dom}");
     assert!(dom.contains(&format!("<code>{revision}</code>")), "{dom}");
     assert!(dom.contains("Ready, Drifted"), "{dom}");
-    assert!(dom.contains("1 create"), "{dom}");
+    // The queue and its alarm, neither created yet (report mode): no alarm state to show.
+    assert!(dom.contains("2 create"), "{dom}");
+    assert!(
+        dom.contains("<td class=\"alarms\">0 alarms, none in ALARM</td>"),
+        "{dom}"
+    );
     assert!(
         dom.contains(&format!("{name}-jobs")) && dom.contains("delaySeconds"),
         "the diff is shown: {dom}"

@@ -26,7 +26,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The fields of `slsctl::aws::Clients` (and the S3 source's client), with their IAM prefix.
-const CLIENTS: [(&str, &str); 11] = [
+const CLIENTS: [(&str, &str); 12] = [
     ("lambda", "lambda"),
     ("sqs", "sqs"),
     ("tagging", "tag"),
@@ -38,6 +38,7 @@ const CLIENTS: [(&str, &str); 11] = [
     ("s3", "s3"),
     ("iam", "iam"),
     ("logs", "logs"),
+    ("cloudwatch", "cloudwatch"),
 ];
 
 fn pascal(op: &str) -> String {

@@ -31,6 +31,17 @@ async fn clients() -> Clients {
     support::stacks::strict_clients("engine").await
 }
 
+/// The plan's actions but its alarms'. Alarms follow what they watch: a change that moves a
+/// threshold (a function's timeout) or a check (a queue becoming a dead-letter queue, a rule
+/// target getting a DLQ) also changes an alarm, which tests/alarms.rs covers; the tests here
+/// check the watched resources' own fields.
+fn without_alarms(plan: &slsctl::plan::Plan) -> Vec<&slsctl::plan::ResourceAction> {
+    plan.actions
+        .iter()
+        .filter(|a| a.id.kind != slsctl::model::Kind::Alarm)
+        .collect()
+}
+
 /// A stack directory: the Stack document (tagged `team: test`), `docs`, and a code directory.
 fn stack(name: &str, docs: &str) -> tempfile::TempDir {
     stack_dir(name, "  tags: {team: test}\n", docs)
@@ -88,6 +99,11 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         ("application-autoscaling:DescribeScalableTargets", 1),
         ("application-autoscaling:DescribeScalingPolicies", 1),
         ("application-autoscaling:DescribeScheduledActions", 1),
+        // The stack's 18 alarms: one listing by the stack's name prefix (up to 100 a page),
+        // then each alarm's tags (DescribeAlarms returns none, and alarms are not in the
+        // emulator's tagging API).
+        ("cloudwatch:DescribeAlarms", 1),
+        ("cloudwatch:ListTagsForResource", 18),
         ("dynamodb:DescribeContinuousBackups", 1),
         ("dynamodb:DescribeTable", 1),
         ("dynamodb:DescribeTimeToLive", 1),
@@ -141,8 +157,9 @@ async fn a_fresh_stack_is_created_and_then_plans_empty() {
         .join("---\n"),
     );
     let first = plan(&dir, &clients).await;
-    // Three queues, the function and its own log group.
-    assert_eq!(first.plan.summary.create, 5);
+    // Three queues, the function and its own log group, and their alarms: the function's three
+    // checks, two queues' age and the dead-letter queue's messages.
+    assert_eq!(first.plan.summary.create, 11);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 }
@@ -204,7 +221,7 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
         assert_ne!(changed, base, "the case {from} → {to} changes nothing");
         rewrite(&dir, &docs(&changed, base_queue));
         let prepared = plan(&dir, &clients).await;
-        let actions = &prepared.plan.actions;
+        let actions = without_alarms(&prepared.plan);
         assert_eq!(
             actions.len(),
             1,
@@ -235,7 +252,7 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
     for (changed, fields) in queue_cases {
         rewrite(&dir, &docs(&base, changed));
         let prepared = plan(&dir, &clients).await;
-        let actions = &prepared.plan.actions;
+        let actions = without_alarms(&prepared.plan);
         assert_eq!(
             actions.len(),
             1,
@@ -516,14 +533,28 @@ async fn a_foreign_resource_with_the_same_name_is_refused_and_untouched() {
     let url = created.queue_url().unwrap().to_string();
     let dir = stack(&name, &queue("jobs", "  delaySeconds: 0\n"));
     let prepared = plan(&dir, &clients).await;
-    assert!(prepared.plan.actions.is_empty());
+    // Nothing touches the queue; only the queue's alarm is planned (a plan with a refusal is
+    // not applied at all).
+    let touched: Vec<String> = prepared
+        .plan
+        .actions
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
+    assert_eq!(touched, ["Alarm/Queue/jobs/age"]);
     assert_eq!(prepared.plan.refusals.len(), 1);
     assert!(prepared.plan.refusals[0]
         .message
         .contains("does not belong to this stack"));
     // Applying what was planned changes nothing.
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
-    assert!(report.actions.is_empty());
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.id.kind == slsctl::model::Kind::Alarm),
+        "{report:?}"
+    );
     let attributes = clients
         .sqs
         .get_queue_attributes()
@@ -681,8 +712,9 @@ async fn an_interrupted_apply_converges_on_the_next_run() {
         queue("dlq", "  delaySeconds: 0\n"),
     ]
     .join("---\n");
-    // The two queues, the function's own log group, then the function.
-    let total = 4;
+    // The two queues, the function's own log group, then the function, then the alarms (the
+    // function's three checks, the queue's age and the dead-letter queue's messages).
+    let total = 9;
     for k in 0..total {
         let name = unique("crash");
         let dir = stack(&name, &docs);
@@ -774,7 +806,7 @@ async fn each_table_field_is_planned_alone_and_converges() {
         assert_ne!(changed, base);
         rewrite(&dir, &table(&changed));
         let prepared = plan(&dir, &clients).await;
-        let actions = &prepared.plan.actions;
+        let actions = without_alarms(&prepared.plan);
         assert_eq!(
             actions.len(),
             1,
@@ -848,7 +880,7 @@ async fn billing_and_index_throughput_change_in_place_and_encryption_plans_empty
     for (changed, fields, step) in cases {
         rewrite(&dir, &docs(changed));
         let prepared = plan(&dir, &clients).await;
-        let actions = &prepared.plan.actions;
+        let actions = without_alarms(&prepared.plan);
         assert_eq!(
             actions.len(),
             1,
@@ -940,13 +972,15 @@ async fn table_keys_protection_and_policies_guard_the_data() {
     converge(&dir, &clients).await;
     rewrite(&dir, &[kept.clone(), other.clone()].join("---\n"));
     let prepared = plan(&dir, &clients).await;
+    // The table, and its alarms with it.
     assert_eq!(
-        prepared.plan.actions.len(),
+        without_alarms(&prepared.plan).len(),
         1,
         "{}",
         slsctl::render::plan_text(&prepared.plan)
     );
-    assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
+    assert_eq!(without_alarms(&prepared.plan)[0].action, ActionKind::Delete);
+    assert_eq!(prepared.plan.summary.delete, 3);
     converge(&dir, &clients).await;
     assert!(slsctl::kinds::table::aws::describe(
         &clients,
@@ -1144,10 +1178,8 @@ async fn each_eventbridge_field_is_planned_alone_and_converges() {
             &bus_and_rule(&changed_bus, &changed_rule, &changed_target),
         );
         let prepared = plan(&dir, &clients).await;
-        let planned: Vec<(String, String)> = prepared
-            .plan
-            .actions
-            .iter()
+        let planned: Vec<(String, String)> = without_alarms(&prepared.plan)
+            .into_iter()
             .flat_map(|a| {
                 a.changes
                     .iter()
@@ -1354,13 +1386,13 @@ async fn each_api_field_is_planned_alone_and_converges() {
         rewrite(&dir, &api(changed_routes, changed_settings));
         let prepared = plan(&dir, &clients).await;
         assert_eq!(
-            prepared.plan.actions.len(),
+            without_alarms(&prepared.plan).len(),
             1,
             "{}",
             slsctl::render::plan_text(&prepared.plan)
         );
         // Compare the permission fields' shape, not the statement id.
-        let planned: Vec<String> = prepared.plan.actions[0]
+        let planned: Vec<String> = without_alarms(&prepared.plan)[0]
             .changes
             .iter()
             .map(|c| match c.field.split_once("/slsctl-api-") {
@@ -1392,8 +1424,11 @@ async fn each_api_field_is_planned_alone_and_converges() {
         .join("---\n"),
     );
     let prepared = plan(&dir, &clients).await;
-    assert_eq!(prepared.plan.actions.len(), 1);
-    assert_eq!(prepared.plan.actions[0].action, ActionKind::Delete);
+    let actions = without_alarms(&prepared.plan);
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].action, ActionKind::Delete);
+    // Its two alarms leave with it.
+    assert_eq!(prepared.plan.summary.delete, 3);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
     let left = slsctl::kinds::function::permissions::get_permissions(

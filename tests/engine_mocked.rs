@@ -40,6 +40,26 @@ use slsctl::plan::{FieldValue, PlanOptions};
 
 const ACCOUNT: &str = "123456789012";
 
+/// CloudWatch as a stack without alarms finds it: the listing of the stack's alarms answers
+/// empty, and the alarms a plan creates (every function has its checks) or deletes are done.
+fn alarms_client() -> aws_sdk_cloudwatch::Client {
+    use aws_sdk_cloudwatch::operation::{
+        delete_alarms::DeleteAlarmsOutput, describe_alarms::DescribeAlarmsOutput,
+        put_metric_alarm::PutMetricAlarmOutput,
+    };
+    let no_alarms = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+        .then_output(|| DescribeAlarmsOutput::builder().build());
+    let put = mock!(aws_sdk_cloudwatch::Client::put_metric_alarm)
+        .then_output(|| PutMetricAlarmOutput::builder().build());
+    let delete = mock!(aws_sdk_cloudwatch::Client::delete_alarms)
+        .then_output(|| DeleteAlarmsOutput::builder().build());
+    mock_client!(
+        aws_sdk_cloudwatch,
+        RuleMode::MatchAny,
+        [&no_alarms, &put, &delete]
+    )
+}
+
 fn retry() -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(3)
@@ -118,6 +138,7 @@ fn clients_with_events(
             RuleMode::MatchAny,
             [&no_groups, &create_group, &retention]
         ),
+        alarms_client(),
         "us-east-1",
     )
 }
@@ -620,8 +641,8 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
     let prepared = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect("plan");
-    // The two functions and their own log groups.
-    assert_eq!(prepared.plan.summary.create, 4);
+    // The two functions, their own log groups and their three alarms each.
+    assert_eq!(prepared.plan.summary.create, 10);
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed(), 0, "{report:?}");
     assert_eq!(create_s3.num_calls(), 1);
@@ -720,6 +741,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "us-east-1",
     );
     let table = slsctl::model::Table {
@@ -736,6 +758,7 @@ async fn table_class_and_stream_view_changes_are_separate_updates() {
         table_class: "STANDARD_INFREQUENT_ACCESS".into(),
         deletion_protection: true,
         sse: slsctl::model::TableSse::AwsOwned,
+        alarms: Default::default(),
     };
     let changed = ["stream".to_string(), "tableClass".to_string()].into();
     let live: slsctl::plan::Props = [(
@@ -790,6 +813,7 @@ async fn a_bus_description_change_is_an_update_event_bus() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "us-east-1",
     );
     slsctl::kinds::event_bus::aws::update_bus(&clients, "shop-events", "all domain events")
@@ -832,6 +856,7 @@ async fn a_domain_certificate_change_is_an_update_domain_name() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&update]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "us-east-1",
     );
     slsctl::kinds::api::domain::set_domain_certificate(
@@ -920,6 +945,7 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "us-east-1",
     );
     let key = |name: &str| slsctl::model::Key {
@@ -944,6 +970,7 @@ async fn a_billing_switch_carries_index_throughput_and_sse_is_its_own_update() {
         table_class: "STANDARD".into(),
         deletion_protection: true,
         sse: slsctl::model::TableSse::CustomerManaged(KEY.into()),
+        alarms: Default::default(),
     };
     // The live table, on demand, as the observer reads it.
     let on_demand_index = |name: &str| {
@@ -1024,6 +1051,7 @@ async fn a_rest_api_tag_change_tags_and_untags_the_api() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&tag, &untag]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "eu-west-1",
     );
     slsctl::kinds::api::aws::tag(
@@ -1334,7 +1362,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
     let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let order = slsctl::model::graph::creation_order(&stack).unwrap();
     // Nothing exists yet: the plan creates the queue and the function's log group, then the
-    // function.
+    // function, then their alarms (three of the function's checks, the queue's age).
     let plan = slsctl::plan::build_plan(
         "px",
         "us-east-1",
@@ -1347,7 +1375,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             ..PlanOptions::default()
         },
     );
-    assert_eq!(plan.summary.create, 3, "{plan:?}");
+    assert_eq!(plan.summary.create, 7, "{plan:?}");
     let prepared = slsctl::engine::Prepared {
         stack,
         context,
@@ -1371,7 +1399,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         .iter()
         .map(|a| (a.id.to_string(), a.outcome.clone()))
         .collect();
-    assert_eq!(outcomes.len(), 3, "every action is reported: {outcomes:?}");
+    assert_eq!(outcomes.len(), 7, "every action is reported: {outcomes:?}");
     match &outcomes[0] {
         (id, Outcome::Failed(why)) if id == "Queue/jobs" => assert!(
             why.contains("panicked") && why.contains("injected bug while creating px-jobs"),
@@ -1393,8 +1421,22 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             "depends on Queue/jobs, which failed".to_string()
         ))
     );
+    // The alarms come after what they watch: the queue's, and the function's three.
+    assert_eq!(
+        outcome_of("Alarm/Queue/jobs/age"),
+        Some(Outcome::Skipped(
+            "depends on Queue/jobs, which failed".to_string()
+        ))
+    );
+    assert!(
+        matches!(
+            outcome_of("Alarm/Function/worker/errorRate"),
+            Some(Outcome::Skipped(_))
+        ),
+        "{outcomes:?}"
+    );
     assert_eq!(report.failed(), 1);
-    assert_eq!(report.skipped(), 1);
+    assert_eq!(report.skipped(), 5);
 }
 
 /// Old function versions go beyond the newest `keep`, except the ones an alias uses (its
@@ -1529,10 +1571,13 @@ async fn tags_the_tagging_api_reports_stale_are_confirmed_with_the_service() {
         let prepared = prepare(stack, &clients, &PlanOptions::default())
             .await
             .expect("plan");
+        // The queue's own tags (its age alarm, which does not exist in these mocks, is a
+        // create with its tags).
         let tag_changes: Vec<&str> = prepared
             .plan
             .actions
             .iter()
+            .filter(|a| a.id.kind == slsctl::model::Kind::Queue)
             .flat_map(|a| &a.changes)
             .map(|c| c.field.as_str())
             .filter(|f| f.starts_with("tags."))
@@ -1662,6 +1707,7 @@ async fn the_partition_comes_from_the_callers_arn() {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[] as &[&Rule]),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[] as &[&Rule]),
+        alarms_client(),
         "us-east-1",
     );
     let identity = clients.identity().await.unwrap();

@@ -401,6 +401,7 @@ fn clients(sts: &[&Rule], tagging: &[&Rule]) -> Clients {
         mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, none),
         mock_client!(aws_sdk_iam, RuleMode::MatchAny, none),
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, none),
         "us-east-1",
     )
 }

@@ -449,13 +449,15 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    // Ten written, and each function's execution role and own log group derived from them.
-    assert_eq!(stack.resources.len(), 16);
+    // Ten written, and each function's execution role and own log group derived from them,
+    // and the alarms of the functions, queues, API, table and rule (tests/alarms.rs).
+    assert_eq!(stack.resources.len(), 34);
     assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
+    assert_eq!(stack.count(slsctl::model::Kind::Alarm), 18);
     let derived: Vec<String> = stack
         .resources
         .iter()
-        .filter(|r| r.derived_from.is_some())
+        .filter(|r| r.derived_from.is_some() && r.id.kind != slsctl::model::Kind::Alarm)
         .map(|r| r.id.to_string())
         .collect();
     assert_eq!(
@@ -686,4 +688,41 @@ fn stack_default_log_retention() {
         ("fn.yaml", &function("create-order", "")),
     ]);
     insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+#[test]
+fn alarm_settings_name_known_checks_and_values_cloudwatch_takes() {
+    insta::assert_snapshot!(errors(&[
+        (
+            "fn.yaml",
+            &function(
+                "a",
+                "  alarms:\n    errorRte: {threshold: 2}\n    duration: {period: 90, evaluationPeriods: 2000}\n    throttles: {threshold: -1}\n"
+            )
+        ),
+        (
+            "q.yaml",
+            &queue("jobs", "  alarms:\n    errorRate: {disabled: true}\n")
+        ),
+    ]));
+}
+
+#[test]
+fn stack_alarm_defaults_name_watched_kinds_and_their_checks() {
+    let stack = format!(
+        "{STACK}  observability:\n    alarms:\n      Layer: {{age: {{threshold: 1}}}}\n      Queue: {{age: {{threshold: 60, period: 120, evaluationPeriods: 721}}}}\n"
+    );
+    let dir = spec_dir(&[
+        ("stack.yaml", &stack),
+        ("src/app.py", "def handler(e, c):\n    return e\n"),
+    ]);
+    insta::assert_snapshot!(errors_in(dir.path()));
+}
+
+#[test]
+fn an_alarm_cannot_be_written() {
+    insta::assert_snapshot!(errors(&[(
+        "alarm.yaml",
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Alarm\nmetadata: {name: mine}\nspec: {}\n"
+    )]));
 }

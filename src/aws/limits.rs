@@ -75,6 +75,8 @@ pub struct Limits {
     pub iam: RateLimiter,
     /// CloudWatch Logs: DescribeLogGroups and most control calls allow 5 to 10 per second.
     pub logs: RateLimiter,
+    /// CloudWatch: DescribeAlarms and PutMetricAlarm allow 9 to 10 per second, PutDashboard 10.
+    pub cloudwatch: RateLimiter,
 }
 
 impl Default for Limits {
@@ -94,6 +96,7 @@ impl Default for Limits {
             apigateway_deployment: RateLimiter::new(0.2, 1.0),
             iam: RateLimiter::new(5.0, 5.0),
             logs: RateLimiter::new(4.0, 4.0),
+            cloudwatch: RateLimiter::new(5.0, 5.0),
         }
     }
 }
@@ -118,6 +121,7 @@ impl Limits {
             ("API Gateway", _) => &self.apigateway,
             ("IAM", _) => &self.iam,
             ("CloudWatch Logs", _) => &self.logs,
+            ("CloudWatch", _) => &self.cloudwatch,
             _ => return None,
         })
     }

@@ -216,6 +216,7 @@ pub struct Clients {
     pub apigateway: aws_sdk_apigateway::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub region: String,
     /// The limiters every request of these clients waits on (see `accounting`). Private: the
     /// SDK clients hold them; [`Clients::with_fresh_limits`] gives other ones.
@@ -243,6 +244,7 @@ macro_rules! each_client {
             apigateway: $each!(apigateway, aws_sdk_apigateway),
             iam: $each!(iam, aws_sdk_iam),
             logs: $each!(logs, aws_sdk_cloudwatchlogs),
+            cloudwatch: $each!(cloudwatch, aws_sdk_cloudwatch),
             $($rest)*
         }
     };
@@ -291,6 +293,7 @@ impl Clients {
         apigateway: aws_sdk_apigateway::Client,
         iam: aws_sdk_iam::Client,
         logs: aws_sdk_cloudwatchlogs::Client,
+        cloudwatch: aws_sdk_cloudwatch::Client,
         region: &str,
     ) -> Self {
         let calls = Arc::new(CallCounter::default());
@@ -307,6 +310,7 @@ impl Clients {
             apigateway,
             iam,
             logs,
+            cloudwatch,
             region: region.to_string(),
             limits,
             calls,

@@ -36,6 +36,14 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("application-autoscaling:PutScalingPolicy", Needed::Engine),
     ("application-autoscaling:PutScheduledAction", Needed::Engine),
     ("application-autoscaling:RegisterScalableTarget", Needed::Engine),
+    ("cloudwatch:DeleteAlarms", Needed::Engine),
+    // One listing per 100 alarms: observation, and the controller's health from alarms.
+    ("cloudwatch:DescribeAlarms", Needed::Engine),
+    ("cloudwatch:ListTagsForResource", Needed::Engine),
+    ("cloudwatch:PutMetricAlarm", Needed::Engine),
+    // Also what PutMetricAlarm with tags is authorised as.
+    ("cloudwatch:TagResource", Needed::Engine),
+    ("cloudwatch:UntagResource", Needed::Engine),
     ("dynamodb:CreateTable", Needed::Engine),
     ("dynamodb:DeleteTable", Needed::Engine),
     ("dynamodb:DescribeContinuousBackups", Needed::Engine),
@@ -183,6 +191,8 @@ fn changed_for(action: &str) -> &'static [Kind] {
             "apigateway" => &[Kind::Api],
             // Every function has its own log group, derived or shared.
             "logs" => &[Kind::LogGroup, Kind::Function],
+            // Alarms are derived from the resources they watch.
+            "cloudwatch" => &[Kind::Alarm],
             _ => &[],
         },
     }

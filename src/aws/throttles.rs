@@ -86,6 +86,7 @@ pub(super) fn service_prefix(service: &str) -> &str {
         "S3" => "s3",
         "IAM" => "iam",
         "CloudWatch Logs" => "logs",
+        "CloudWatch" => "cloudwatch",
         other => other,
     }
 }

@@ -84,6 +84,12 @@ pub fn page(controller: &Controller) -> String {
         .filter(|(on, _)| *on)
         .map(|(_, label)| *label)
         .collect();
+        let firing = s.alarms_firing();
+        let alarms = if firing.is_empty() {
+            format!("{} alarms, none in ALARM", s.alarms.len())
+        } else {
+            format!("in ALARM: {}", firing.join(", "))
+        };
         let plan = s.last_plan.as_ref().map_or_else(String::new, |p| {
             format!(
                 "{} create, {} update, {} replace, {} delete, {} unchanged",
@@ -92,10 +98,11 @@ pub fn page(controller: &Controller) -> String {
         });
         let _ = write!(
             rows,
-            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td>{}</td><td class=\"plan\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
+            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td class=\"alarms\">{}</td><td>{}</td><td class=\"plan\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
             escape(&name),
             escape(s.revision.as_deref().unwrap_or("—")),
             conditions.join(", "),
+            escape(&alarms),
             s.reconciles,
             escape(&plan),
             escape(s.last_error.as_deref().unwrap_or("")),
@@ -110,7 +117,7 @@ pub fn page(controller: &Controller) -> String {
         if let Some(diff) = &s.last_diff {
             let _ = write!(
                 rows,
-                "<tr class=\"diff\"><td colspan=\"6\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
+                "<tr class=\"diff\"><td colspan=\"7\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
                 escape(&name),
                 escape(diff)
             );
@@ -120,7 +127,7 @@ pub fn page(controller: &Controller) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"15\"><title>slsctl controller</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
          <body><h1>slsctl controller</h1><p id=\"leader\">{}</p>\
-         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>reconciles</th><th>last plan</th><th>last error</th></tr>{rows}</table></body></html>",
+         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>last error</th></tr>{rows}</table></body></html>",
         if controller.is_leader() { "leader" } else { "follower" }
     )
 }

@@ -93,6 +93,31 @@ pub struct StackStatus {
     /// status page; too large for the JSON API.
     #[serde(skip)]
     pub diagram: Option<String>,
+    /// The stack's alarms and their states, read after each reconcile that applied (or found
+    /// nothing to apply); an alarm in ALARM makes the stack Degraded.
+    pub alarms: Vec<AlarmStatus>,
+}
+
+/// One alarm of a stack as the last reconcile read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlarmStatus {
+    /// The alarm's name in CloudWatch.
+    pub name: String,
+    /// `Alarm/<Kind>/<name>/<check>`: what it watches and which check.
+    pub resource: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+}
+
+impl StackStatus {
+    /// The names of the stack's alarms in ALARM.
+    pub fn alarms_firing(&self) -> Vec<&str> {
+        self.alarms
+            .iter()
+            .filter(|a| a.state == "ALARM")
+            .map(|a| a.name.as_str())
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -351,6 +376,15 @@ impl Controller {
         }
         let summary = prepared.plan.summary.clone();
         let drifted = prepared.plan.has_changes();
+        // The stack's alarms by name, for the health read after the apply.
+        let alarm_names: std::collections::BTreeMap<String, String> = prepared
+            .stack
+            .resources
+            .iter()
+            .filter(|r| r.id.kind == crate::model::Kind::Alarm)
+            .map(|r| (r.physical_name.clone(), r.id.to_string()))
+            .collect();
+        let stack_name = prepared.stack.name.clone();
         // Resources AWS did not answer for are left out of this plan; the rest is applied, and
         // the reconcile counts as failed so that it is retried with backoff.
         let left_out: Vec<String> = prepared
@@ -391,6 +425,7 @@ impl Controller {
             ));
         }
         let diagram = crate::diagram::render::svg(&picture, &states);
+        let alarms = self.alarm_states(&stack_name, &alarm_names).await;
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();
         state.status.diagram = Some(diagram);
@@ -412,9 +447,45 @@ impl Controller {
         state.status.ready = true;
         state.status.drifted = drifted && config.mode == Mode::Report;
         state.status.synced = !state.status.drifted;
-        state.status.degraded = degraded_by.is_some();
+        if let Some(alarms) = alarms {
+            state.status.alarms = alarms;
+        }
+        state.status.degraded = degraded_by.is_some() || !state.status.alarms_firing().is_empty();
         state.status.last_error = degraded_by;
         Ok(())
+    }
+
+    /// The states of the stack's alarms (`names`: physical name → resource id): one
+    /// DescribeAlarms by the stack's prefix, 100 a page, matched by exact name, so another
+    /// stack's alarm under the same prefix is never counted. `None` when CloudWatch could not be
+    /// read: the health from alarms stays as it was, and the reconcile itself is not failed.
+    async fn alarm_states(
+        &self,
+        stack: &str,
+        names: &std::collections::BTreeMap<String, String>,
+    ) -> Option<Vec<AlarmStatus>> {
+        if names.is_empty() {
+            return Some(Vec::new());
+        }
+        match crate::kinds::alarm::aws::states(&self.clients, stack).await {
+            Ok(states) => Some(
+                states
+                    .into_iter()
+                    .filter_map(|(name, state)| {
+                        let resource = names.get(&name)?.clone();
+                        Some(AlarmStatus {
+                            name,
+                            resource,
+                            state,
+                        })
+                    })
+                    .collect(),
+            ),
+            Err(error) => {
+                tracing::warn!(stack, %error, "cannot read the stack's alarm states");
+                None
+            }
+        }
     }
 
     /// Publish the outcome of a reconcile to EventBridge: `ReconcileFailed`, `StackReconciled`

@@ -1,4 +1,5 @@
-//! CloudWatch Logs: what each log group costs from the traffic of the functions that write to it.
+//! CloudWatch: what each log group costs from the traffic of the functions that write to it
+//! (CloudWatch Logs), and what each alarm costs by the metrics it reads ([`alarm_lines`]).
 //!
 //! Ingested GB a month = Σ invocations × `logBytesPerInvocation` of its functions. Stored GB at
 //! steady state = ingested GB × retention / 30 days × the compression assumption of the price
@@ -79,4 +80,27 @@ pub(super) fn log_lines(stack: &Stack, prices: &Prices, notes: &mut Vec<String>)
         ));
     }
     lines
+}
+
+/// CloudWatch alarms: each alarm's metrics a month (a metric-math alarm reads several); the
+/// account's free alarm metrics are shared among the alarms in proportion, like the free GB.
+pub(super) fn alarm_lines(stack: &Stack, prices: &Prices) -> Vec<CostLine> {
+    let p = &prices.alarms;
+    let alarms: Vec<(&ResourceId, f64)> = stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Alarm(a) => Some((&r.id, a.metric.metric_count() as f64)),
+            _ => None,
+        })
+        .collect();
+    let total: f64 = alarms.iter().map(|a| a.1).sum();
+    let free = p.free_metrics.min(total);
+    alarms
+        .into_iter()
+        .map(|(id, metrics)| {
+            CostLine::new(id, "alarm metrics", metrics, "metrics", p.per_metric_month)
+                .with_free(free * metrics / total)
+        })
+        .collect()
 }

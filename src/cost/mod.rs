@@ -519,11 +519,13 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             ResourceSpec::Layer(_)
             | ResourceSpec::Rule(_)
             | ResourceSpec::Role(_)
-            | ResourceSpec::LogGroup(_) => {}
+            | ResourceSpec::LogGroup(_)
+            | ResourceSpec::Alarm(_) => {}
         }
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));
     lines.extend(logs::log_lines(stack, prices, &mut notes));
+    lines.extend(logs::alarm_lines(stack, prices));
     // SQS's free million requests and DynamoDB's free 25 GB are the account's, shared out.
     let total_sqs: f64 = sqs.iter().map(|s| s.1).sum();
     let free_sqs = prices.sqs.free_requests.min(total_sqs);

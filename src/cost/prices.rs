@@ -18,6 +18,17 @@ pub struct Prices {
     pub dynamodb: DynamoDbPrices,
     pub apigateway: ApiGatewayPrices,
     pub logs: LogsPrices,
+    pub alarms: AlarmPrices,
+}
+
+/// CloudWatch alarms: a standard-resolution alarm is billed per metric it reads (a metric-math
+/// alarm per metric of its expression, the expression itself free).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmPrices {
+    pub per_metric_month: f64,
+    /// The account's free standard-resolution alarm metrics a month.
+    pub free_metrics: f64,
 }
 
 /// CloudWatch Logs: ingestion by the group's class and storage of the compressed events.

@@ -208,22 +208,29 @@ fn the_before_side_of_a_plan_prices_what_runs_now() {
         changes: Vec::new(),
         reasons: Vec::new(),
     };
+    let table_alarm = |check: &str| ResourceId::new(Kind::Alarm, format!("Table/t/{check}"));
     let actions = [
         action(&f, ActionKind::Update),
         action(&t, ActionKind::Create),
+        action(&table_alarm("throttles"), ActionKind::Create),
+        action(&table_alarm("systemErrors"), ActionKind::Create),
     ];
     let live = as_live(&stack, &actions, &observed);
     let prices = Prices::us_east_1();
     let before = estimate(&live, prices);
     let after = estimate(&stack, prices);
-    // Before: 1M × 1 s × 1 GB = 1M GB-s − 400,000 free = 600,000 × $0.0000166667 = $10.00; the
-    // table does not exist yet. After: 2M GB-s − 400,000 = $26.67 and 20 capacity units all month.
+    // Before: 1M × 1 s × 1 GB = 1M GB-s − 400,000 free = 600,000 × $0.0000166667 = $10.00,
+    // and the function's alarms read 4 metrics, within the 10 free; the table and its alarms
+    // do not exist yet. After: 2M GB-s − 400,000 = $26.67, 20 capacity units all month, and
+    // 4 + 10 alarm metrics (the table's: 2 throttle metrics, 8 operations' system errors), 4 of
+    // them beyond the free 10 at $0.10.
     assert_eq!(format!("{:.2}", before.total_usd), "10.00");
     assert!(!before.by_resource.contains_key(&t));
+    assert!(!before.by_resource.contains_key(&table_alarm("throttles")));
     let table = 10.0 * 730.0 * 0.00065 + 10.0 * 730.0 * 0.00013;
     assert_eq!(
         format!("{:.2}", after.total_usd),
-        format!("{:.2}", 26.666_72 + table)
+        format!("{:.2}", 26.666_72 + table + 4.0 * 0.10)
     );
 }
 
@@ -345,4 +352,36 @@ fn log_groups_are_priced_from_their_functions_invocations_and_retention() {
             (own - 5.0 * own / total) * 0.50 + own * 0.15 * 0.03
         )
     );
+}
+
+/// Alarms are priced per metric they read (a metric-math alarm per metric of its expression),
+/// with the account's 10 free alarm metrics shared among them.
+#[test]
+fn alarms_cost_per_metric_beyond_the_free_ten() {
+    let stack = load(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n---\n\
+         apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n",
+    );
+    let estimate = estimate(&stack, Prices::us_east_1());
+    let alarm_lines: Vec<&CostLine> = estimate
+        .lines
+        .iter()
+        .filter(|l| l.resource.as_ref().is_some_and(|r| r.kind == Kind::Alarm))
+        .collect();
+    let metrics = |check: &str| {
+        alarm_lines
+            .iter()
+            .find(|l| l.resource.as_ref().unwrap().name == check)
+            .map(|l| l.quantity)
+    };
+    // The error rate divides two metrics; the table's system errors sum eight operations'.
+    assert_eq!(metrics("Function/f/errorRate"), Some(2.0));
+    assert_eq!(metrics("Function/f/throttles"), Some(1.0));
+    assert_eq!(metrics("Table/t/systemErrors"), Some(8.0));
+    let total: f64 = alarm_lines.iter().map(|l| l.quantity).sum();
+    let usd: f64 = alarm_lines.iter().map(|l| l.usd).sum();
+    // 4 of the function's, 10 of the table's: 4 beyond the free 10, at $0.10.
+    assert_eq!(total, 14.0);
+    assert_eq!(format!("{usd:.2}"), "0.40");
 }

@@ -164,6 +164,7 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                 Kind::Role => {
                     FieldValue::known(crate::kinds::role::policy::role_arn(ctx, &stack.name, name))
                 }
+                Kind::Alarm => FieldValue::known(ctx.arn("cloudwatch", &format!("alarm:{name}"))),
                 Kind::Api | Kind::Stack => FieldValue::unknown(),
             }
         }

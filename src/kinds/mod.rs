@@ -13,6 +13,7 @@ pub mod context;
 pub mod desired;
 pub mod observe;
 
+pub mod alarm;
 pub mod api;
 pub mod event_bus;
 pub mod function;
@@ -408,6 +409,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &api::ApiKind,
     &role::RoleKind,
     &log_group::LogGroupKind,
+    &alarm::AlarmKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.
@@ -482,7 +484,8 @@ mod tests {
                 .collect()
         };
         // A function: its layer, its environment's table, its trigger's queue, each once, and
-        // its own log group and execution role (derived from it).
+        // its own log group and execution role (derived from it); not its alarms, which come
+        // after it.
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
             [
@@ -492,6 +495,10 @@ mod tests {
                 "LogGroup/fulfil-order",
                 "Role/fulfil-order"
             ]
+        );
+        assert_eq!(
+            depends_on(Kind::Alarm, "Function/fulfil-order/errorRate"),
+            ["Function/fulfil-order"]
         );
         // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
         // (in `ResourceId` order: by kind, then name).

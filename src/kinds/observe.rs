@@ -215,7 +215,7 @@ impl ObserveCtx {
     /// A read that failed after its retries for a reason that may pass (throttling, a lost
     /// answer, a 5xx) makes its resource unreadable for this plan; access denied or a bad request
     /// still ends the observation, since every other read would fail the same way.
-    fn unreadable_if_transient<T>(
+    pub(crate) fn unreadable_if_transient<T>(
         &self,
         id: &ResourceId,
         read: Result<Option<T>, AwsError>,

@@ -2,9 +2,11 @@
 //! engine on, the observed side (from AWS). Everything here has passed validation: references
 //! point at resources of the right kind, numbers are in range, paths stay inside the spec root.
 
+mod alarm;
 pub mod arn;
 pub mod graph;
 mod location;
+mod role;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,7 +14,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use alarm::*;
 pub use location::Location;
+pub use role::*;
 
 /// The kinds a stack can hold, in the order their sections appear in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -27,10 +31,11 @@ pub enum Kind {
     Rule,
     Api,
     Role,
+    Alarm,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Stack,
         Kind::Function,
         Kind::Layer,
@@ -41,6 +46,7 @@ impl Kind {
         Kind::Api,
         Kind::Role,
         Kind::LogGroup,
+        Kind::Alarm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,7 @@ impl Kind {
             Kind::Api => "Api",
             Kind::Role => "Role",
             Kind::LogGroup => "LogGroup",
+            Kind::Alarm => "Alarm",
         }
     }
 
@@ -175,10 +182,38 @@ pub struct Stack {
     pub keep_versions: u32,
     /// The permissions boundary (a managed policy ARN) of every role slsctl creates.
     pub permissions_boundary: Option<String>,
+    /// What watches the stack (`spec.observability`).
+    pub observability: Observability,
     pub resources: Vec<Resource>,
     /// Where the Stack document names the stack, for problems about the stack as a whole.
     #[serde(skip)]
     pub origin: Option<Location>,
+}
+
+/// `spec.observability` of the Stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observability {
+    /// ARNs every alarm of the stack notifies on a state change.
+    pub alarm_actions: Vec<String>,
+    /// Whether the stack has its generated dashboard.
+    pub dashboard: bool,
+    /// Whether every Api stage has X-Ray tracing.
+    pub tracing: bool,
+    /// The stack's own defaults of the alarm checks (`observability.alarms`), by kind and
+    /// check name (`errorRate`, `age`...); a resource's `alarms:` override them.
+    pub alarms: BTreeMap<Kind, AlarmOverrides>,
+}
+
+impl Default for Observability {
+    fn default() -> Self {
+        Observability {
+            alarm_actions: Vec::new(),
+            dashboard: true,
+            tracing: false,
+            alarms: BTreeMap::new(),
+        }
+    }
 }
 
 /// Settings of the policy pack, passed to the policies as `input.config`.
@@ -257,6 +292,11 @@ pub struct Resource {
     /// function's execution role and log group); `None` for a written resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<ResourceId>,
+    /// A derived resource that watches the one it is derived from (an alarm) is created after
+    /// it and depends on it; any other derived resource (a role, a log group) is created before
+    /// it, and the resource depends on it instead.
+    #[serde(skip)]
+    pub after_source: bool,
 }
 
 impl Resource {
@@ -281,6 +321,7 @@ pub enum ResourceSpec {
     Api(Api),
     Role(Role),
     LogGroup(LogGroup),
+    Alarm(Alarm),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,60 +365,6 @@ pub enum EnvValue {
     },
 }
 
-/// What a function does with a resource it refers to: the actions its role is granted on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Access {
-    /// Reads only: a table's item reads, a queue's consumption.
-    Read,
-    /// Writes only: a table's item writes, sending to a queue, putting events, invoking.
-    Write,
-    ReadWrite,
-}
-
-impl Access {
-    pub fn reads(self) -> bool {
-        matches!(self, Access::Read | Access::ReadWrite)
-    }
-
-    pub fn writes(self) -> bool {
-        matches!(self, Access::Write | Access::ReadWrite)
-    }
-}
-
-/// One grant of a role beyond what the wiring implies (`permissions:` of a function or role).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub enum Permission {
-    /// A resource of the stack, with what is done with it.
-    Reference { target: Reference, access: Access },
-    /// An IAM policy statement as written (validated for shape), without its `Sid`.
-    Statement(serde_json::Value),
-}
-
-/// An IAM role slsctl creates and owns, under the stack's path (`/slsctl/<stack>/`). Its inline
-/// policy is derived from the wiring of what uses it (functions whose `role` it is, rule targets
-/// it delivers for) plus its own `permissions`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Role {
-    /// The services that may assume it; empty: those of what uses it (Lambda for functions,
-    /// EventBridge for rule targets).
-    pub trust: Vec<String>,
-    pub permissions: Vec<Permission>,
-    /// Managed policy ARNs attached to it.
-    pub managed_policies: Vec<String>,
-    pub description: String,
-    pub max_session_duration: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RefAttr {
-    Name,
-    Arn,
-    Url,
-    StreamArn,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
     /// `None` for container images, which carry their own entry point.
@@ -408,6 +395,8 @@ pub struct Function {
     /// explicitly). Unused when `logging.log_group` names a written LogGroup.
     pub log_retention_days: Option<u32>,
     pub logging: Logging,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 /// Lambda's logging configuration of a function (API_LoggingConfig), and where its logs go.
@@ -548,7 +537,7 @@ pub struct Layer {
     pub license_info: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Queue {
     pub fifo: bool,
     pub content_based_deduplication: bool,
@@ -562,6 +551,8 @@ pub struct Queue {
     pub encryption: QueueEncryption,
     pub dead_letter: Option<QueueDeadLetter>,
     pub restrict_redrive_sources: bool,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -601,6 +592,8 @@ pub struct Rule {
     pub enabled: bool,
     pub description: String,
     pub targets: Vec<Target>,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -653,7 +646,7 @@ pub enum Billing {
     Provisioned { read: u32, write: u32 },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
     pub partition_key: Key,
     pub sort_key: Option<Key>,
@@ -665,6 +658,8 @@ pub struct Table {
     pub table_class: String,
     pub deletion_protection: bool,
     pub sse: TableSse,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 /// Encryption at rest of a table.
@@ -703,6 +698,8 @@ pub struct Api {
     pub throttling: Option<Throttling>,
     pub tracing: bool,
     pub domain: Option<Domain>,
+    /// `alarms:` of its checks.
+    pub alarms: AlarmOverrides,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

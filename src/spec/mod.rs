@@ -4,6 +4,7 @@
 //! `load` deserialises each document into the `wire` types with serde-saphyr, and `validate`
 //! turns wire types into the domain model, collecting every problem as a `diag::Diagnostic`.
 
+pub(crate) mod alarms;
 pub mod diag;
 mod fields;
 pub(crate) mod kind;

@@ -91,6 +91,48 @@ impl Validator<'_> {
                 );
             }
         }
+        let observability = spec
+            .observability
+            .as_ref()
+            .map(|o| {
+                for (i, arn) in o.alarm_actions.iter().enumerate() {
+                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                    if parts.len() < 6 || parts[0] != "arn" || parts[2].is_empty() {
+                        self.diagnostics.push(
+                            ctx.error(
+                                &format!("spec.observability.alarmActions[{i}]"),
+                                format!("`{arn}` is not an ARN"),
+                            )
+                            .hint("an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME, or another alarm action"),
+                        );
+                    }
+                }
+                let mut alarms = std::collections::BTreeMap::new();
+                for (kind_name, written) in &o.alarms {
+                    let field = format!("spec.observability.alarms.{kind_name}");
+                    let watched = Kind::parse(kind_name)
+                        .filter(|k| !crate::model::checks_of(*k).is_empty());
+                    let Some(kind) = watched else {
+                        let kinds = ["Function", "Queue", "Api", "Table", "Rule"];
+                        self.diagnostics.push(
+                            ctx.key_error(&field, format!("`{kind_name}` is not a kind slsctl watches with alarms"))
+                                .hint(format!("one of {}", kinds.join(", "))),
+                        );
+                        continue;
+                    };
+                    alarms.insert(
+                        kind,
+                        super::alarms::overrides(self, &ctx, &field, kind, written),
+                    );
+                }
+                Observability {
+                    alarms,
+                    alarm_actions: o.alarm_actions.clone(),
+                    dashboard: o.dashboard.unwrap_or(true),
+                    tracing: o.tracing.unwrap_or(false),
+                }
+            })
+            .unwrap_or_default();
         let keep_versions = self.int(
             &ctx,
             "spec.keepVersions",
@@ -102,6 +144,7 @@ impl Validator<'_> {
             root: root.to_path_buf(),
             keep_versions,
             permissions_boundary: spec.permissions_boundary.clone(),
+            observability,
             region: spec.region.clone(),
             account_id: spec.account_id.clone(),
             tags: spec.tags.clone(),

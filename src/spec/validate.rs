@@ -291,6 +291,7 @@ impl<'a> Validator<'a> {
                 policy: PolicyConfig::default(),
                 keep_versions: 3,
                 permissions_boundary: None,
+                observability: Observability::default(),
                 resources: Vec::new(),
                 origin: None,
             },
@@ -526,6 +527,7 @@ impl<'a> Validator<'a> {
             traffic,
             depends_on: validated.refers_to,
             derived_from: None,
+            after_source: false,
         })
     }
 
@@ -557,7 +559,8 @@ impl<'a> Validator<'a> {
     // Checks that need more than one resource
 
     /// Add the resources the spec implies without writing them (see [`DocumentKind::derive`]);
-    /// the resource each is derived from depends on it. One the spec also writes is refused:
+    /// the resource each is derived from depends on it, or, for one that watches it
+    /// (`Resource::after_source`), it depends on that resource. One the spec also writes is refused:
     /// two sources for one resource would fight over it.
     fn derive(&mut self, stack: &mut Stack) {
         let mut derived: BTreeMap<ResourceId, Resource> = BTreeMap::new();
@@ -591,7 +594,12 @@ impl<'a> Validator<'a> {
                     );
                     continue;
                 }
-                needs.push((at, implied.id.clone()));
+                let mut implied = implied;
+                if implied.after_source {
+                    implied.depends_on.push(resource.id.clone());
+                } else {
+                    needs.push((at, implied.id.clone()));
+                }
                 derived.insert(implied.id.clone(), implied);
             }
         }

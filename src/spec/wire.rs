@@ -177,6 +177,43 @@ wire_struct! {
         /// A managed policy ARN that bounds the permissions of every role slsctl creates for this
         /// stack, as many organisations require.
         pub permissions_boundary: Option<String>,
+        /// What watches the stack: alarms, the dashboard, tracing.
+        pub observability: Option<ObservabilityWire>,
+    }
+}
+
+wire_struct! {
+    #[schemars(rename = "Observability")]
+    pub struct ObservabilityWire {
+        /// ARNs notified when any alarm of the stack changes state (SNS topics, for example);
+        /// state changes reach EventBridge without them.
+        #[serde(default)]
+        pub alarm_actions: Vec<String>,
+        /// A CloudWatch dashboard of the stack, generated from its wiring (default true).
+        pub dashboard: Option<bool>,
+        /// X-Ray tracing on every Api stage (default false).
+        pub tracing: Option<bool>,
+        /// The stack's own defaults of the alarm checks, by kind then check:
+        /// `{Function: {errorRate: {threshold: 2}}}`; a resource's `alarms:` override them.
+        #[serde(default)]
+        pub alarms: BTreeMap<String, AlarmOverridesWire>,
+    }
+}
+
+/// Settings of alarm checks by check name (`errorRate`, `age`…; docs/spec.md lists each kind's).
+pub type AlarmOverridesWire = BTreeMap<String, AlarmOverrideWire>;
+
+wire_struct! {
+    #[schemars(rename = "AlarmSettings")]
+    pub struct AlarmOverrideWire {
+        /// The value past which the alarm fires (in the check's unit: %, ms, s, a count).
+        pub threshold: Option<f64>,
+        /// Seconds per datapoint: a multiple of 60 up to 86400 (standard resolution).
+        pub period: Option<i64>,
+        /// Consecutive breaching periods before the alarm fires.
+        pub evaluation_periods: Option<i64>,
+        /// `true`: no alarm for this check.
+        pub disabled: Option<bool>,
     }
 }
 

@@ -419,6 +419,12 @@ fn throttle(service: &str) -> Response<Full<Bytes>> {
             &[("content-type", "text/xml")],
             r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>"#,
         ),
+        // CloudWatch (SigV4 service `monitoring`) at its awsQuery release: XML errors.
+        "monitoring" => response(
+            400,
+            &[("content-type", "text/xml")],
+            r#"<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>"#,
+        ),
         "s3" => response(
             503,
             &[("content-type", "application/xml")],
@@ -440,7 +446,7 @@ fn server_error(service: &str, status: u16) -> Response<Full<Bytes>> {
         ("ServiceUnavailable", "injected unavailability")
     };
     match service {
-        "sts" | "s3" | "iam" => response(
+        "sts" | "s3" | "iam" | "monitoring" => response(
             status,
             &[("content-type", "text/xml")],
             &format!("<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error></ErrorResponse>"),
@@ -718,6 +724,7 @@ pub fn isolated(mut clients: slsctl::aws::Clients, name: &str) -> slsctl::aws::C
     rebuild!(autoscaling, aws_sdk_applicationautoscaling);
     rebuild!(apigateway, aws_sdk_apigateway);
     rebuild!(logs, aws_sdk_cloudwatchlogs);
+    rebuild!(cloudwatch, aws_sdk_cloudwatch);
     rebuild!(iam, aws_sdk_iam);
     clients
 }

@@ -8,7 +8,7 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, TypedKind};
+use super::{kind_module, stateless, Checks, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -24,4 +24,6 @@ impl TypedKind for ApiKind {
         cross_checks: Some(checks::cross_checks),
         ..Checks::NONE
     };
+    // Its alarms (see `alarm::derive`).
+    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
 }

@@ -135,6 +135,13 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
         }
     });
     Some(Api {
+        alarms: crate::kinds::alarm::validate::overrides(
+            v,
+            ctx,
+            "spec.alarms",
+            Kind::Api,
+            &l.document.spec.alarms,
+        ),
         endpoint_type: endpoint_type.to_string(),
         stage,
         description: s.description.clone().unwrap_or_default(),

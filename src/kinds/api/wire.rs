@@ -28,6 +28,12 @@ resource_spec_wire! {
         pub domain: Option<DomainWire>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<ApiTrafficWire>,
+
+        /// This api's alarm checks, each `{threshold, period, evaluationPeriods}` or
+        /// `{disabled: true}`, over the Stack's `observability.alarms.Api` and the defaults
+        /// (docs/spec.md, Alarms).
+        #[serde(default)]
+        pub alarms: AlarmOverridesWire,
     }
 }
 

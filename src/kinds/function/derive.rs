@@ -1,5 +1,6 @@
-//! The resources a function implies without the spec writing them: its own log group, and its
-//! execution role when it names none (`kinds::role::derive`).
+//! The resources a function implies without the spec writing them: its own log group, its
+//! execution role when it names none (`kinds::role::derive`), and its alarms
+//! (`kinds::alarm::derive`).
 
 use crate::model::{
     Function, Kind, LogGroup, LogGroupClass, Resource, ResourceId, ResourceSpec, Stack,
@@ -19,6 +20,7 @@ pub fn default_log_group_name(function_physical_name: &str) -> String {
 /// adopted, and only for a function of this stack.
 pub(crate) fn derive(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Resource> {
     let mut derived = crate::kinds::role::derive::for_function(stack, resource, f);
+    derived.extend(crate::kinds::alarm::derive::alarms_for(stack, resource));
     if f.logging.log_group.is_some() {
         return derived;
     }
@@ -37,6 +39,7 @@ pub(crate) fn derive(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Re
         traffic: None,
         depends_on: Vec::new(),
         derived_from: Some(resource.id.clone()),
+        after_source: false,
     });
     derived
 }

@@ -268,6 +268,13 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
     let log_retention_days = log_retention(v, ctx, s);
     let logging = logging(v, ctx, s);
     Some(Function {
+        alarms: crate::kinds::alarm::validate::overrides(
+            v,
+            ctx,
+            "spec.alarms",
+            Kind::Function,
+            &l.document.spec.alarms,
+        ),
         handler: if is_image { None } else { s.handler.clone() },
         runtime,
         code,

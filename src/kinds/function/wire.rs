@@ -68,6 +68,12 @@ resource_spec_wire! {
         pub logging: Option<LoggingWire>,
         /// Traffic assumptions, used by the cost estimate only.
         pub traffic: Option<FunctionTrafficWire>,
+
+        /// This function's alarm checks, each `{threshold, period, evaluationPeriods}` or
+        /// `{disabled: true}`, over the Stack's `observability.alarms.Function` and the defaults
+        /// (docs/spec.md, Alarms).
+        #[serde(default)]
+        pub alarms: AlarmOverridesWire,
     }
 }
 

@@ -7,7 +7,7 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, Checks, TypedKind};
+use super::{holding, kind_module, Checks, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -31,4 +31,6 @@ impl TypedKind for QueueKind {
         traffic: Some(checks::traffic),
         ..Checks::NONE
     };
+    // Its alarms (see `alarm::derive`).
+    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
 }

@@ -51,6 +51,12 @@ resource_spec_wire! {
         pub restrict_redrive_sources: Option<bool>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<QueueTrafficWire>,
+
+        /// This queue's alarm checks, each `{threshold, period, evaluationPeriods}` or
+        /// `{disabled: true}`, over the Stack's `observability.alarms.Queue` and the defaults
+        /// (docs/spec.md, Alarms).
+        #[serde(default)]
+        pub alarms: AlarmOverridesWire,
     }
 }
 

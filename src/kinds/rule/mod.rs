@@ -20,5 +20,16 @@ impl TypedKind for RuleKind {
         5,
         &[("bus", "EventBridge cannot move a rule to another bus")],
     );
-    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::role::derive::for_rule);
+    const DERIVE: Option<DeriveFn<Self>> = Some(derive);
+}
+
+/// A rule's delivery role when its bus targets need one, and its alarms.
+fn derive(
+    stack: &crate::model::Stack,
+    resource: &crate::model::Resource,
+    rule: &crate::model::Rule,
+) -> Vec<crate::model::Resource> {
+    let mut derived = crate::kinds::role::derive::for_rule(stack, resource, rule);
+    derived.extend(crate::kinds::alarm::derive::alarms_for(stack, resource));
+    derived
 }

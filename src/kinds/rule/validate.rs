@@ -254,6 +254,13 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
         });
     }
     Some(Rule {
+        alarms: crate::kinds::alarm::validate::overrides(
+            v,
+            ctx,
+            "spec.alarms",
+            Kind::Rule,
+            &l.document.spec.alarms,
+        ),
         bus,
         trigger,
         enabled: s.state != Some(RuleStateWire::Disabled),

@@ -22,6 +22,12 @@ resource_spec_wire! {
         /// At most 5.
         #[serde(default)]
         pub targets: Vec<TargetWire>,
+
+        /// This rule's alarm checks, each `{threshold, period, evaluationPeriods}` or
+        /// `{disabled: true}`, over the Stack's `observability.alarms.Rule` and the defaults
+        /// (docs/spec.md, Alarms).
+        #[serde(default)]
+        pub alarms: AlarmOverridesWire,
     }
 }
 

@@ -8,7 +8,7 @@ mod update;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, Checks, TypedKind};
+use super::{holding, kind_module, Checks, DeriveFn, TypedKind};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -35,4 +35,6 @@ impl TypedKind for TableKind {
         traffic: Some(checks::traffic),
         ..Checks::NONE
     };
+    // Its alarms (see `alarm::derive`).
+    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
 }

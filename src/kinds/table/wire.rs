@@ -47,6 +47,12 @@ resource_spec_wire! {
         pub sse: Option<TableSseWire>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<TableTrafficWire>,
+
+        /// This table's alarm checks, each `{threshold, period, evaluationPeriods}` or
+        /// `{disabled: true}`, over the Stack's `observability.alarms.Table` and the defaults
+        /// (docs/spec.md, Alarms).
+        #[serde(default)]
+        pub alarms: AlarmOverridesWire,
     }
 }
 
