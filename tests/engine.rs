@@ -88,6 +88,10 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         ("application-autoscaling:DescribeScalableTargets", 1),
         ("application-autoscaling:DescribeScalingPolicies", 1),
         ("application-autoscaling:DescribeScheduledActions", 1),
+        // The stack's dashboard: dashboards cannot be tagged, so one listing by its name
+        // finds it, and its body is read.
+        ("cloudwatch:GetDashboard", 1),
+        ("cloudwatch:ListDashboards", 1),
         ("dynamodb:DescribeContinuousBackups", 1),
         ("dynamodb:DescribeTable", 1),
         ("dynamodb:DescribeTimeToLive", 1),
@@ -116,6 +120,9 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         // Each function's own log group: its retention and class (its tags come with the
         // tagging query).
         ("logs:DescribeLogGroups", 3),
+        // The cold-start metric filters (which cannot be tagged) on each of those groups, by
+        // the stack's filter-name prefix.
+        ("logs:DescribeMetricFilters", 3),
         ("sqs:GetQueueAttributes", 2),
         ("sts:GetCallerIdentity", 1),
         ("tagging:GetResources", 1),

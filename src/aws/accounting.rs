@@ -286,7 +286,11 @@ mod tests {
                 RuleMode::MatchAny,
                 &[] as &[&aws_smithy_mocks::Rule]
             ),
-            mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]),
+            mock_client!(
+                aws_sdk_cloudwatch,
+                RuleMode::MatchAny,
+                &[] as &[&aws_smithy_mocks::Rule]
+            ),
             "us-east-1",
         );
         (clients, bus)

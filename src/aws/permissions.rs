@@ -36,6 +36,10 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("application-autoscaling:PutScalingPolicy", Needed::Engine),
     ("application-autoscaling:PutScheduledAction", Needed::Engine),
     ("application-autoscaling:RegisterScalableTarget", Needed::Engine),
+    ("cloudwatch:DeleteDashboards", Needed::Engine),
+    ("cloudwatch:GetDashboard", Needed::Engine),
+    ("cloudwatch:ListDashboards", Needed::Engine),
+    ("cloudwatch:PutDashboard", Needed::Engine),
     ("dynamodb:CreateTable", Needed::Engine),
     ("dynamodb:DeleteTable", Needed::Engine),
     ("dynamodb:DescribeContinuousBackups", Needed::Engine),
@@ -130,9 +134,12 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:UpdateFunctionConfiguration", Needed::Engine),
     ("logs:CreateLogGroup", Needed::Engine),
     ("logs:DeleteLogGroup", Needed::Engine),
+    ("logs:DeleteMetricFilter", Needed::Engine),
     ("logs:DeleteRetentionPolicy", Needed::Engine),
     ("logs:DescribeLogGroups", Needed::Engine),
+    ("logs:DescribeMetricFilters", Needed::Engine),
     ("logs:ListTagsForResource", Needed::Engine),
+    ("logs:PutMetricFilter", Needed::Engine),
     ("logs:PutRetentionPolicy", Needed::Engine),
     // Also what CreateLogGroup with tags is authorised as.
     ("logs:TagResource", Needed::Engine),
@@ -181,8 +188,10 @@ fn changed_for(action: &str) -> &'static [Kind] {
             "events" => &[Kind::EventBus, Kind::Rule],
             "application-autoscaling" => &[Kind::Function],
             "apigateway" => &[Kind::Api],
-            // Every function has its own log group, derived or shared.
-            "logs" => &[Kind::LogGroup, Kind::Function],
+            // Every function has its own log group, derived or shared, and the cold-start
+            // metric filter on its own.
+            "logs" => &[Kind::LogGroup, Kind::Function, Kind::MetricFilter],
+            "cloudwatch" => &[Kind::Dashboard],
             _ => &[],
         },
     }

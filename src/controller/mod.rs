@@ -89,6 +89,10 @@ pub struct StackStatus {
     pub reconciles: u64,
     pub failures: u64,
     pub last_duration_seconds: f64,
+    /// Where the stack was last planned, and its dashboard's name when it has one: for the
+    /// console links of the status page.
+    pub region: Option<String>,
+    pub dashboard: Option<String>,
 }
 
 #[derive(Default)]
@@ -347,6 +351,13 @@ impl Controller {
         }
         let summary = prepared.plan.summary.clone();
         let drifted = prepared.plan.has_changes();
+        let region = prepared.context.region.clone();
+        let dashboard = prepared
+            .stack
+            .resources
+            .iter()
+            .find(|r| r.id.kind == crate::model::Kind::Dashboard)
+            .map(|r| r.physical_name.clone());
         // Resources AWS did not answer for are left out of this plan; the rest is applied, and
         // the reconcile counts as failed so that it is retried with backoff.
         let left_out: Vec<String> = prepared
@@ -380,6 +391,8 @@ impl Controller {
         let state = states.entry(name.to_string()).or_default();
         state.status.reconciles += 1;
         state.status.last_plan = Some(summary);
+        state.status.region = (!region.is_empty()).then_some(region);
+        state.status.dashboard = dashboard;
         if diff.is_some() {
             state.status.last_diff = diff;
         }

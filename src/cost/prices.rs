@@ -18,6 +18,17 @@ pub struct Prices {
     pub dynamodb: DynamoDbPrices,
     pub apigateway: ApiGatewayPrices,
     pub logs: LogsPrices,
+    pub cloudwatch_dashboards: DashboardPrices,
+}
+
+/// CloudWatch: a dashboard a month (beyond the account's three free ones, which this estimate
+/// does not count as the stack's) and a custom metric a month (the first 10 000 metrics' tier).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardPrices {
+    pub dashboard_per_month: f64,
+    /// A custom metric (a metric filter's, per metric name and dimensions) a month.
+    pub custom_metric_per_month: f64,
 }
 
 /// CloudWatch Logs: ingestion by the group's class and storage of the compressed events.

@@ -164,7 +164,9 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                 Kind::Role => {
                     FieldValue::known(crate::kinds::role::policy::role_arn(ctx, &stack.name, name))
                 }
-                Kind::Api | Kind::Stack => FieldValue::unknown(),
+                Kind::Api | Kind::Stack | Kind::MetricFilter | Kind::Dashboard => {
+                    FieldValue::unknown()
+                }
             }
         }
     }

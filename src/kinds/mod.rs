@@ -14,10 +14,12 @@ pub mod desired;
 pub mod observe;
 
 pub mod api;
+pub mod dashboard;
 pub mod event_bus;
 pub mod function;
 pub mod layer;
 pub mod log_group;
+pub mod metric_filter;
 pub mod queue;
 pub mod role;
 pub mod rule;
@@ -174,7 +176,14 @@ pub(crate) trait TypedKind: KindModule {
     /// The resources one of its resources implies (see [`DocumentKind::derive`]); none unless
     /// it says so.
     const DERIVE: Option<DeriveFn<Self>> = None;
+    /// The resources of this kind the stack as a whole implies (see
+    /// [`DocumentKind::derive_for_stack`]): for what watches every resource, such as the
+    /// dashboard, rather than what one resource implies. None unless it says so.
+    const DERIVE_FOR_STACK: Option<DeriveForStackFn> = None;
 }
+
+/// See [`TypedKind::DERIVE_FOR_STACK`].
+pub(crate) type DeriveForStackFn = fn(&Stack) -> Vec<Resource>;
 
 /// See [`TypedKind::DERIVE`].
 pub(crate) type DeriveFn<T> = fn(&Stack, &Resource, &<T as KindModule>::Model) -> Vec<Resource>;
@@ -338,6 +347,10 @@ impl<T: TypedKind> DocumentKind for T {
             _ => Vec::new(),
         }
     }
+
+    fn derive_for_stack(&self, stack: &Stack) -> Vec<Resource> {
+        T::DERIVE_FOR_STACK.map_or_else(Vec::new, |derive| derive(stack))
+    }
 }
 
 impl<T: TypedKind> ResourceKind for T {
@@ -408,6 +421,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &api::ApiKind,
     &role::RoleKind,
     &log_group::LogGroupKind,
+    &metric_filter::MetricFilterKind,
+    &dashboard::DashboardKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.
@@ -482,16 +497,26 @@ mod tests {
                 .collect()
         };
         // A function: its layer, its environment's table, its trigger's queue, each once, and
-        // its own log group (derived from it).
+        // what is derived from it: its own log group, its execution role (it names none) and
+        // its cold-start metric filter.
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
             [
                 "Layer/shared-libs",
                 "Queue/order-events",
                 "Table/app",
-                "LogGroup/fulfil-order"
+                "LogGroup/fulfil-order",
+                "Role/fulfil-order",
+                "MetricFilter/fulfil-order"
             ]
         );
+        // Its metric filter goes on its log group, so after it.
+        assert_eq!(
+            depends_on(Kind::MetricFilter, "fulfil-order"),
+            ["LogGroup/fulfil-order"]
+        );
+        // The dashboard is the stack's, and waits for nothing.
+        assert!(depends_on(Kind::Dashboard, "orders").is_empty());
         // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
         // (in `ResourceId` order: by kind, then name).
         assert_eq!(

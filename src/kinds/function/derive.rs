@@ -1,5 +1,6 @@
-//! The resources a function implies without the spec writing them: its own log group, and its
-//! execution role when it names none (`kinds::role::derive`).
+//! The resources a function implies without the spec writing them: its own log group with its
+//! cold-start metric filter (`kinds::metric_filter`), and its execution role when it names none
+//! (`kinds::role::derive`).
 
 use crate::model::{
     Function, Kind, LogGroup, LogGroupClass, Resource, ResourceId, ResourceSpec, Stack,
@@ -19,6 +20,10 @@ pub fn default_log_group_name(function_physical_name: &str) -> String {
 /// adopted, and only for a function of this stack.
 pub(crate) fn derive(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Resource> {
     let mut derived = crate::kinds::role::derive::for_function(stack, resource, f);
+    // Its cold-start metric filter on that group (none on a shared group).
+    derived.extend(crate::kinds::metric_filter::for_function(
+        stack, resource, f,
+    ));
     if f.logging.log_group.is_some() {
         return derived;
     }

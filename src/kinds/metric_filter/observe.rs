@@ -1,0 +1,60 @@
+//! Observing metric filters: they cannot be tagged and live on log groups, so the filters named
+//! with the stack's prefix are listed on each log group the stack owns (the tagging query found
+//! them for the LogGroup kind) and on each group a wanted filter names. A filter found that way
+//! is the stack's own by its name; anyone else's filters on those groups are never read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tokio::task::JoinSet;
+
+use super::aws;
+use crate::aws::AwsError;
+use crate::kinds::context::text;
+use crate::kinds::log_group::aws::name_of_arn;
+use crate::kinds::observe::{join_error, ObserveCtx, Observer};
+use crate::model::{Kind, ResourceId};
+use crate::plan::ObservedResource;
+
+/// How the observation driver reads metric filters.
+pub(crate) static OBSERVER: Observer = Observer {
+    tagged_types: &[],
+    observe: |ctx| Box::pin(observe(ctx)),
+};
+
+async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
+    let prefix = super::name_prefix(&ctx.stack_name);
+    let mut groups: BTreeSet<String> = ctx
+        .tagged_of(Kind::LogGroup)
+        .iter()
+        .filter_map(|t| name_of_arn(&t.arn).map(str::to_string))
+        .collect();
+    groups.extend(ctx.wanted().filter_map(|w| text(&w.props, "logGroup")));
+    let mut reads = JoinSet::new();
+    for group in groups {
+        let (clients, prefix) = (ctx.clients.clone(), prefix.clone());
+        reads.spawn(async move { aws::describe(&clients, &group, &prefix).await });
+    }
+    let mut found: BTreeMap<ResourceId, aws::LiveFilter> = BTreeMap::new();
+    while let Some(joined) = reads.join_next().await {
+        for filter in joined.map_err(join_error)?? {
+            let Some(name) = filter.name.strip_prefix(&prefix) else {
+                continue;
+            };
+            found.insert(ResourceId::new(Kind::MetricFilter, name), filter);
+        }
+    }
+    for (id, filter) in found {
+        ctx.add(ObservedResource {
+            id,
+            // Metric filters have no ARN; this names it for messages only.
+            arn: format!("{}:metric-filter:{}", filter.log_group, filter.name),
+            physical_name: filter.name,
+            props: filter.props,
+            owned: true,
+            messages: None,
+            referenced_by: Vec::new(),
+            deletion_policy: None,
+        });
+    }
+    Ok(())
+}
