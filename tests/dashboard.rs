@@ -269,3 +269,157 @@ async fn a_stack_that_turns_its_dashboard_off_deletes_it_and_never_touches_anoth
         "another's dashboard stays"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The body and the derivation, without the emulator.
+
+use slsctl::kinds::dashboard::body::body;
+use slsctl::model::Stack;
+
+/// A stack of every watched kind: a function on its own log group with an alias holding
+/// provisioned concurrency, one on a shared group, a queue with its DLQ, a table, a rule on a
+/// custom bus and an Api.
+fn small_stack_docs() -> String {
+    [
+        function("api", "  alias: {name: live, provisionedConcurrency: {baseline: 2}}\n"),
+        function("audit", "  logging: {logGroup: shared}\n"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: LogGroup\nmetadata: {name: shared}\nspec: {}\n---\n".to_string(),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {deadLetter: {queue: jobs-dlq, maxReceiveCount: 3}}\n---\n".to_string(),
+        queue("jobs-dlq"),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: app}\nspec: {partitionKey: {name: pk, type: S}, billingMode: PAY_PER_REQUEST}\n---\n".to_string(),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: EventBus\nmetadata: {name: bus}\nspec: {}\n---\n".to_string(),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: placed}\nspec: {bus: bus, pattern: {source: [shop]}, targets: [{id: q, queue: jobs}]}\n---\n".to_string(),
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {name: public}\nspec: {routes: [{method: GET, path: /x, function: api}]}\n---\n".to_string(),
+    ]
+    .concat()
+}
+
+fn load(stack_spec: &str, docs: &str) -> Stack {
+    let dir = stack_dir("shop", stack_spec, docs);
+    slsctl::kinds::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+        .0
+}
+
+#[test]
+fn the_body_of_a_small_stack_has_a_row_per_watched_resource() {
+    let stack = load("", &small_stack_docs());
+    insta::assert_snapshot!(serde_json::to_string_pretty(&body(&stack, "eu-west-1")).unwrap());
+}
+
+#[test]
+fn the_same_spec_gives_the_same_body_bytes() {
+    let one = body(&load("", &small_stack_docs()), "eu-west-1").to_string();
+    let two = body(&load("", &small_stack_docs()), "eu-west-1").to_string();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn only_a_function_with_its_own_group_gets_a_cold_start_filter_and_widget() {
+    let stack = load("", &small_stack_docs());
+    let filters: Vec<String> = stack
+        .resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::MetricFilter)
+        .map(|r| format!("{} {}", r.id, r.physical_name))
+        .collect();
+    assert_eq!(filters, ["MetricFilter/api slsctl-shop-cold-start-api"]);
+    let text = body(&stack, "eu-west-1").to_string();
+    assert!(text.contains("InitDuration/shop-api"));
+    assert!(!text.contains("InitDuration/shop-audit"));
+    // The provisioned-concurrency graph only for the function whose alias has it.
+    assert!(text.contains("shop-api:live"));
+    assert_eq!(text.matches("ProvisionedConcurrencyUtilization").count(), 1);
+}
+
+#[test]
+fn the_stack_can_turn_its_dashboard_off() {
+    let on = load("", &queue("jobs"));
+    let dashboard: Vec<String> = on
+        .resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::Dashboard)
+        .map(|r| {
+            format!(
+                "{} {} from {:?}",
+                r.id,
+                r.physical_name,
+                r.derived_from.as_ref().map(ToString::to_string)
+            )
+        })
+        .collect();
+    assert_eq!(
+        dashboard,
+        ["Dashboard/shop slsctl-shop from Some(\"Stack/shop\")"]
+    );
+    let off = load("  observability: {dashboard: false}\n", &queue("jobs"));
+    assert!(off.resources.iter().all(|r| r.id.kind != Kind::Dashboard));
+}
+
+/// The stage's `tracing` as the plan wants it.
+fn stage_tracing(stack: &Stack) -> serde_json::Value {
+    let context = slsctl::kinds::desired::Context {
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        partition: "aws".into(),
+        ..Default::default()
+    };
+    let desired = slsctl::kinds::desired::desired_resources(stack, &context);
+    let api = desired.iter().find(|d| d.id.kind == Kind::Api).unwrap();
+    match api.props.get("stage.tracing") {
+        Some(slsctl::plan::FieldValue::Known(v)) => v.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn api_stages_follow_the_stacks_tracing_unless_they_write_their_own() {
+    let api = |extra: &str| {
+        [
+            function("api", ""),
+            format!("apiVersion: slsctl.dev/v1alpha1\nkind: Api\nmetadata: {{name: public}}\nspec: {{routes: [{{method: GET, path: /x, function: api}}]{extra}}}\n---\n"),
+        ]
+        .concat()
+    };
+    let traced = "  observability: {tracing: true}\n";
+    assert_eq!(stage_tracing(&load("", &api(""))), serde_json::json!(false));
+    assert_eq!(
+        stage_tracing(&load(traced, &api(""))),
+        serde_json::json!(true)
+    );
+    // An Api's own `false` wins over the Stack's `true`, and its own `true` needs no Stack.
+    assert_eq!(
+        stage_tracing(&load(traced, &api(", tracing: false"))),
+        serde_json::json!(false)
+    );
+    assert_eq!(
+        stage_tracing(&load("", &api(", tracing: true"))),
+        serde_json::json!(true)
+    );
+}
+
+#[test]
+fn a_written_dashboard_or_metric_filter_is_refused_with_a_hint() {
+    for kind in ["Dashboard", "MetricFilter"] {
+        let dir = stack_dir(
+            "shop",
+            "",
+            &format!("apiVersion: slsctl.dev/v1alpha1\nkind: {kind}\nmetadata: {{name: mine}}\nspec: {{}}\n"),
+        );
+        let Err((diagnostics, sources)) = slsctl::kinds::load_stack(dir.path()) else {
+            panic!("a written {kind} is refused");
+        };
+        let text = diagnostics.render(&|p| sources.get(p));
+        assert!(
+            text.contains(&format!(
+                "{kind} resources are derived by slsctl, not written"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("resources.yaml:2:"),
+            "where it is written: {text}"
+        );
+        assert!(text.contains("hint:"), "{text}");
+    }
+}

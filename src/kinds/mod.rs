@@ -204,6 +204,7 @@ pub(crate) const fn holding(
         held_unit,
         delete_rank,
         released: None,
+        stack_wide: false,
     }
 }
 

@@ -23,8 +23,11 @@ kind_module! {
 }
 
 impl TypedKind for DashboardKind {
-    // Deleted first: it only shows the others.
-    const RULES: KindRules = stateless(7, &[]);
+    // Deleted first: it only shows the others. Wanted whatever the spec holds.
+    const RULES: KindRules = KindRules {
+        stack_wide: true,
+        ..stateless(7, &[])
+    };
     const TAGGED: bool = false;
     const DERIVE_FOR_STACK: Option<super::DeriveForStackFn> = Some(for_stack);
 }
