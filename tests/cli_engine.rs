@@ -40,8 +40,9 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     );
     let stdout = text(&planned.stdout);
     assert!(
-        // The queue, the function and the function's own log group.
-        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 3 to create"),
+        // The queue, the function, the function's own log group and its cold-start metric
+        // filter, and the stack's dashboard.
+        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 5 to create"),
         "{stdout}"
     );
     assert!(
@@ -52,7 +53,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let json = slsctl(&["plan", "-f", path, "-o", "json"]);
     assert_eq!(json.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON plan");
-    assert_eq!(value["summary"]["create"], 3);
+    assert_eq!(value["summary"]["create"], 5);
 
     // No confirmation possible without a terminal: refused, nothing created.
     let refused = slsctl(&["apply", "-f", path]);
@@ -72,7 +73,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     assert!(
-        text(&applied.stderr).contains("Apply: 3 done, 0 failed, 0 skipped."),
+        text(&applied.stderr).contains("Apply: 5 done, 0 failed, 0 skipped."),
         "{}",
         text(&applied.stderr)
     );
@@ -151,15 +152,17 @@ fn destroy_removes_what_the_stack_owns() {
         "{}",
         text(&destroyed.stderr)
     );
+    // The queue, the function, its metric filter and the dashboard (its log group is
+    // released).
     assert!(
-        text(&destroyed.stdout).contains("2 to delete"),
+        text(&destroyed.stdout).contains("4 to delete"),
         "{}",
         text(&destroyed.stdout)
     );
     let after = slsctl(&["plan", "-f", path, "-o", "json"]);
     let value: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(
-        value["summary"]["create"], 2,
+        value["summary"]["create"], 4,
         "everything is gone, so a plan recreates it"
     );
 }
@@ -196,19 +199,20 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
     let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
     assert_eq!(destroyed.status.code(), Some(0), "{stdout}{stderr}");
-    // The function's log group is released (logs are data: `retain`), the rest deleted.
-    assert!(stdout.contains("3 to delete, 1 to release"), "{stdout}");
+    // The function's log group is released (logs are data: `retain`), the rest deleted (with
+    // the function's metric filter and the stack's dashboard).
+    assert!(stdout.contains("5 to delete, 1 to release"), "{stdout}");
     assert!(
         !stdout.contains("Refused") && !stdout.contains("not deleted"),
         "{stdout}"
     );
     assert!(
-        stderr.contains("Apply: 4 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 6 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     // Everything is gone after one destroy but the released log group, which the next apply
     // adopts again (it is the function's own `/aws/lambda/` group).
-    assert_eq!(live_creates(), 3, "everything is gone after one destroy");
+    assert_eq!(live_creates(), 5, "everything is gone after one destroy");
 
     // Again, with a message waiting in `jobs`.
     apply_all();
@@ -250,16 +254,20 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
         )),
         "an empty queue is not told to drain: {stdout}"
     );
-    // The function deleted, its log group released.
+    // The function, its metric filter and the dashboard deleted, its log group released.
     assert!(
-        stderr.contains("Apply: 2 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 4 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     assert!(
         stderr.contains("Destroy incomplete: 2 resources were kept"),
         "{stderr}"
     );
-    assert_eq!(live_creates(), 1, "only the function is gone");
+    assert_eq!(
+        live_creates(),
+        3,
+        "only the function, its metric filter and the dashboard are gone"
+    );
 }
 
 /// The plan prices the change, and a plan whose estimate exceeds the stack's budget is refused
@@ -280,18 +288,19 @@ fn a_plan_shows_its_cost_and_one_over_budget_is_refused() {
     };
     // 10M billable requests × $0.20/M = $2.00; 1.1M GB-s − 400,000 free = 700,000 × $0.0000166667 = $11.67.
     // Its log group: 11M × 1000 B = 10.2445 GB − 5 free = 5.2445 × $0.50 = $2.62, and 30 days
-    // of it stored at 0.15 compressed = 1.5367 GB-months × $0.03 = $0.05.
+    // of it stored at 0.15 compressed = 1.5367 GB-months × $0.03 = $0.05. The stack's dashboard
+    // $3.00 and the function's cold-start metric $0.30.
     let tight = doc(5);
     let path = tight.path().to_str().unwrap();
     let planned = slsctl(&["plan", "-f", path]);
     assert_eq!(planned.status.code(), Some(1), "{}", text(&planned.stderr));
     let stdout = text(&planned.stdout);
     assert!(
-        stdout.contains("the estimated cost, $16.34 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67, LogGroup/worker $2.67)"),
+        stdout.contains(&format!("the estimated cost, $19.64 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67, Dashboard/{name} $3.00, LogGroup/worker $2.67, MetricFilter/worker $0.30)")),
         "{stdout}"
     );
     assert!(
-        stdout.contains("Cost: $0.00 → $16.34 a month (+$16.34; budget $5.00)"),
+        stdout.contains("Cost: $0.00 → $19.64 a month (+$19.64; budget $5.00)"),
         "{stdout}"
     );
     let refused = slsctl(&["apply", "-f", path, "--auto-approve"]);
@@ -517,7 +526,9 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
         pairs(&[
             ("Queue/other", "create"),
             ("LogGroup/worker", "create"),
-            ("Function/worker", "create")
+            ("MetricFilter/worker", "create"),
+            ("Function/worker", "create"),
+            (format!("Dashboard/{name}").as_str(), "create")
         ]),
     );
 
@@ -547,7 +558,12 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let full = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&full),
-        pairs(&[("Queue/other", "delete"), ("Queue/jobs", "update")]),
+        // The dashboard loses the pruned queue's row.
+        pairs(&[
+            ("Queue/other", "delete"),
+            ("Queue/jobs", "update"),
+            (format!("Dashboard/{name}").as_str(), "update")
+        ]),
         "the full plan prunes `other`"
     );
     // The owned resource that left the spec can itself be the target.
@@ -601,7 +617,11 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let after = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&after),
-        pairs(&[("Queue/other", "delete")]),
+        // The dashboard was outside the target too: it still shows `other`.
+        pairs(&[
+            ("Queue/other", "delete"),
+            (format!("Dashboard/{name}").as_str(), "update")
+        ]),
         "jobs was updated, other still waits for its prune"
     );
 }
@@ -625,8 +645,9 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let status = slsctl(&["get", "-f", path, "-o", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    // The two queues, the function and its own log group.
-    assert_eq!(value["summary"]["inSync"], 4, "{value}");
+    // The two queues, the function, its own log group and its metric filter, and the
+    // dashboard.
+    assert_eq!(value["summary"]["inSync"], 6, "{value}");
     for row in value["resources"].as_array().unwrap() {
         assert_eq!(row["state"], "in-sync", "{row}");
         assert!(
@@ -641,7 +662,15 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let grown_path = grown.path().to_str().unwrap();
     let drift = slsctl(&["plan", "-f", grown_path, "--refresh-only", "-o", "json"]);
     assert_eq!(drift.status.code(), Some(0), "{}", text(&drift.stderr));
-    assert_eq!(planned_actions(&drift), pairs(&[("Queue/jobs", "update")]));
+    // The dashboard's body follows the spec's new queue: refresh-only cannot tell a derived
+    // resource's change from drift (as for a derived role's policy), so it shows it too.
+    assert_eq!(
+        planned_actions(&drift),
+        pairs(&[
+            ("Queue/jobs", "update"),
+            (format!("Dashboard/{name}").as_str(), "update")
+        ])
+    );
     let value: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
     let fields: Vec<&str> = value["actions"][0]["changes"]
         .as_array()
@@ -692,7 +721,10 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
         "{table}"
     );
     assert_eq!(line("LogGroup/worker")[1], "in-sync");
-    assert!(table.contains("5 resources: 3 in sync, 2 not."), "{table}");
+    assert_eq!(line("MetricFilter/worker")[1], "in-sync");
+    // The dashboard's body wants the spec's new queue (see above).
+    assert_eq!(line("Dashboard/")[1], "drifted");
+    assert!(table.contains("7 resources: 4 in sync, 3 not."), "{table}");
     assert!(!table.contains("hunter2-canary"));
 
     // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
@@ -736,9 +768,9 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let value: serde_json::Value = serde_json::from_slice(&applied.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&applied.stdout)));
-    // Three queues, the function and its own log group.
-    assert_eq!(value["plan"]["summary"]["create"], 5);
-    assert_eq!(value["report"]["done"], 5);
+    // Three queues, the function, its own log group and its metric filter, and the dashboard.
+    assert_eq!(value["plan"]["summary"]["create"], 7);
+    assert_eq!(value["report"]["done"], 7);
     assert_eq!(value["report"]["failed"], 0);
     let statuses: Vec<&str> = value["report"]["actions"]
         .as_array()
@@ -746,7 +778,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .iter()
         .map(|a| a["outcome"]["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["done"; 5]);
+    assert_eq!(statuses, ["done"; 7]);
     let stderr = text(&applied.stderr);
     assert!(
         stderr.contains("+ Queue/jobs (") && stderr.contains("will be created"),
@@ -758,7 +790,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .map(str::trim_start)
         .filter(|l| l.starts_with("+ ") && l.ends_with("Create…") || l.starts_with('✓'))
         .collect();
-    assert_eq!(progress.len(), 10, "{stderr}");
+    assert_eq!(progress.len(), 14, "{stderr}");
     for pair in progress.chunks(2) {
         let started = pair[0].trim_start_matches("+ ").split(':').next().unwrap();
         assert!(
@@ -774,7 +806,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     let value: serde_json::Value = serde_saphyr::from_slice(&again.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&again.stdout)));
-    assert_eq!(value["plan"]["summary"]["unchanged"], 5, "{value}");
+    assert_eq!(value["plan"]["summary"]["unchanged"], 7, "{value}");
     assert_eq!(value["report"]["done"], 0);
 
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve", "-o", "json"]);

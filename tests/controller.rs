@@ -936,13 +936,16 @@ async fn a_closed_fence_skips_every_action() {
     let prepared = slsctl::engine::prepare(stack, &clients, &Default::default())
         .await
         .unwrap();
-    assert_eq!(prepared.plan.summary.create, 1);
+    // The queue and the stack's dashboard.
+    assert_eq!(prepared.plan.summary.create, 2);
     let report = slsctl::apply::apply(Arc::new(prepared), &clients, Arc::new(Closed)).await;
-    assert_eq!(report.actions.len(), 1);
-    assert_eq!(
-        report.actions[0].outcome,
-        slsctl::apply::Outcome::Skipped("this replica does not hold the lease".into())
-    );
+    assert_eq!(report.actions.len(), 2);
+    for action in &report.actions {
+        assert_eq!(
+            action.outcome,
+            slsctl::apply::Outcome::Skipped("this replica does not hold the lease".into())
+        );
+    }
     assert_eq!(
         queue_delay(&clients, &name).await,
         None,
@@ -1054,7 +1057,17 @@ async fn the_status_page_renders_in_chromium() {
     assert!(dom.contains("<td class=\"name\">s</td>"), "{dom}");
     assert!(dom.contains(&format!("<code>{revision}</code>")), "{dom}");
     assert!(dom.contains("Ready, Drifted"), "{dom}");
-    assert!(dom.contains("1 create"), "{dom}");
+    // The queue and the stack's dashboard wait.
+    assert!(dom.contains("2 create"), "{dom}");
+    // The stack's console links: its dashboard and the X-Ray service map of its region.
+    assert!(
+        dom.contains(&format!("href=\"https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/slsctl-{name}\"")),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("href=\"https://us-east-1.console.aws.amazon.com/xray/home?region=us-east-1#/service-map\""),
+        "{dom}"
+    );
     assert!(
         dom.contains(&format!("{name}-jobs")) && dom.contains("delaySeconds"),
         "the diff is shown: {dom}"

@@ -62,6 +62,9 @@ pub(crate) trait ResourceKind: DocumentKind {
     /// The JSON Schema of a document of this kind (`slsctl schema`).
     fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value;
 
+    /// Whether a spec may write resources of this kind (see [`TypedKind::WRITABLE`]).
+    fn writable(&self) -> bool;
+
     /// The props the spec wants for one resource of this kind (ownership tags included), and
     /// the fields among them whose values are stored hashed.
     fn desired_props(
@@ -180,6 +183,10 @@ pub(crate) trait TypedKind: KindModule {
     /// [`DocumentKind::derive_for_stack`]): for what watches every resource, such as the
     /// dashboard, rather than what one resource implies. None unless it says so.
     const DERIVE_FOR_STACK: Option<DeriveForStackFn> = None;
+    /// Whether a spec may write its resources; a kind only ever derived (the dashboard, the
+    /// metric filters) says false: it is left out of the JSON Schema, and its `validate`
+    /// refuses a document of it.
+    const WRITABLE: bool = true;
 }
 
 /// See [`TypedKind::DERIVE_FOR_STACK`].
@@ -363,6 +370,10 @@ impl<T: TypedKind> ResourceKind for T {
         self
     }
 
+    fn writable(&self) -> bool {
+        T::WRITABLE
+    }
+
     fn rules(&self) -> KindRules {
         T::RULES
     }
@@ -451,6 +462,7 @@ pub fn json_schema() -> Value {
     crate::spec::schema::json_schema(&|generator| {
         REGISTRY
             .iter()
+            .filter(|k| k.writable())
             .map(|k| k.document_schema(generator))
             .collect()
     })
@@ -465,7 +477,12 @@ mod tests {
     fn schema_has_one_branch_per_kind_and_closed_objects() {
         let schema = json_schema();
         let branches = schema["oneOf"].as_array().unwrap();
-        assert_eq!(branches.len(), Kind::ALL.len());
+        // Every kind a spec may write, and the Stack document; the kinds only ever derived
+        // (the dashboard, the metric filters) have no branch.
+        let written = REGISTRY.iter().filter(|k| k.writable()).count();
+        assert_eq!(written, Kind::ALL.len() - 3);
+        assert_eq!(branches.len(), written + 1);
+        assert!(!schema.to_string().contains("DashboardSpec"));
         let function = &schema["$defs"]["FunctionSpec"];
         assert_eq!(function["additionalProperties"], json!(false));
         assert!(function["properties"]["memorySize"].is_object());

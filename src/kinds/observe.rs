@@ -92,6 +92,16 @@ impl ObserveCtx {
         self.desired.iter().filter(move |d| d.id.kind == kind)
     }
 
+    /// An ARN-shaped name in this account and region (`arn:<partition>:<service>:<region>:
+    /// <account>:<resource>`), for a resource AWS gives no ARN of its own.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            found.observed.partition, self.clients.region, found.observed.account
+        )
+    }
+
     /// What the tagging query found of `kind`.
     pub fn tagged_of(&self, kind: Kind) -> &[Tagged] {
         self.all_tagged.get(&kind).map_or(&[], Vec::as_slice)

@@ -29,6 +29,7 @@ impl TypedKind for DashboardKind {
         ..stateless(7, &[])
     };
     const TAGGED: bool = false;
+    const WRITABLE: bool = false;
     const DERIVE_FOR_STACK: Option<super::DeriveForStackFn> = Some(for_stack);
 }
 

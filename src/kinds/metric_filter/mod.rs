@@ -29,6 +29,7 @@ impl TypedKind for MetricFilterKind {
         &[("logGroup", "a metric filter belongs to one log group")],
     );
     const TAGGED: bool = false;
+    const WRITABLE: bool = false;
 }
 
 /// What starts the name of every metric filter slsctl makes for `stack`: how its own are told

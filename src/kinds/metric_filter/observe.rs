@@ -46,8 +46,14 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     for (id, filter) in found {
         ctx.add(ObservedResource {
             id,
-            // Metric filters have no ARN; this names it for messages only.
-            arn: format!("{}:metric-filter:{}", filter.log_group, filter.name),
+            // Metric filters have no ARN: this names it under its log group's, for display.
+            arn: ctx.arn(
+                "logs",
+                &format!(
+                    "log-group:{}:metric-filter:{}",
+                    filter.log_group, filter.name
+                ),
+            ),
             physical_name: filter.name,
             props: filter.props,
             owned: true,
