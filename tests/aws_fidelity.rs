@@ -669,12 +669,16 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
     let reader = ResourceId::new(Kind::Function, "reader");
     assert_eq!(prepared.plan.left_out, [table.clone(), reader.clone()]);
     let planned: Vec<&ResourceId> = prepared.plan.actions.iter().map(|a| &a.id).collect();
-    // The function's own log group depends on nothing unreadable: it is created before it.
+    // The function's own log group and its cold-start metric filter depend on nothing
+    // unreadable: they are created before it. The dashboard names metrics, not resources, so
+    // it depends on nothing either.
     assert_eq!(
         planned,
         [
             &ResourceId::new(Kind::Queue, "jobs"),
-            &ResourceId::new(Kind::LogGroup, "reader")
+            &ResourceId::new(Kind::LogGroup, "reader"),
+            &ResourceId::new(Kind::MetricFilter, "reader"),
+            &ResourceId::new(Kind::Dashboard, name.clone())
         ]
     );
     assert!(

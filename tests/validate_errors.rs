@@ -449,9 +449,12 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    // Ten written, and each function's execution role and own log group derived from them.
-    assert_eq!(stack.resources.len(), 16);
+    // Ten written, and derived: three log groups, three roles, three cold-start metric
+    // filters and the stack's dashboard.
+    assert_eq!(stack.resources.len(), 20);
     assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
+    assert_eq!(stack.count(slsctl::model::Kind::MetricFilter), 3);
+    assert_eq!(stack.count(slsctl::model::Kind::Dashboard), 1);
     let derived: Vec<String> = stack
         .resources
         .iter()
@@ -466,7 +469,11 @@ fn the_example_stack_is_valid() {
             "LogGroup/get-order",
             "Role/create-order",
             "Role/fulfil-order",
-            "Role/get-order"
+            "Role/get-order",
+            "MetricFilter/create-order",
+            "MetricFilter/fulfil-order",
+            "MetricFilter/get-order",
+            "Dashboard/orders"
         ]
     );
 }
