@@ -15,9 +15,22 @@ pub(crate) static OBSERVER: Observer = Observer {
 
 async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let name = super::dashboard_name(&ctx.stack_name);
-    if let Some(live) = aws::find(&ctx.clients, &name).await? {
+    let id = ResourceId::new(Kind::Dashboard, ctx.stack_name.clone());
+    let live = match aws::find(&ctx.clients, &name).await {
+        Ok(live) => live,
+        // As every kind's reads (`ObserveCtx::read_each`): still failing after its retries,
+        // the dashboard is left out of this plan, not the whole observation.
+        Err(error) if error.kind.is_transient() => {
+            ctx.record(|observed| {
+                observed.unreadable.insert(id, error.to_string());
+            });
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    if let Some(live) = live {
         ctx.add(ObservedResource {
-            id: ResourceId::new(Kind::Dashboard, ctx.stack_name.clone()),
+            id,
             physical_name: live.name,
             arn: live.arn,
             props: live.props,

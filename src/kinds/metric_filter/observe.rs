@@ -3,7 +3,7 @@
 //! them for the LogGroup kind) and on each group a wanted filter names. A filter found that way
 //! is the stack's own by its name; anyone else's filters on those groups are never read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use tokio::task::JoinSet;
 
@@ -23,20 +23,46 @@ pub(crate) static OBSERVER: Observer = Observer {
 
 async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
     let prefix = super::name_prefix(&ctx.stack_name);
-    let mut groups: BTreeSet<String> = ctx
+    // Each group to list, with the filter it would hold: the one of the function whose own
+    // group it is (a group is `LogGroup/<function>`, its filter `MetricFilter/<function>`).
+    let mut groups: BTreeMap<String, ResourceId> = ctx
         .tagged_of(Kind::LogGroup)
         .iter()
-        .filter_map(|t| name_of_arn(&t.arn).map(str::to_string))
+        .filter_map(|t| {
+            let name = name_of_arn(&t.arn)?;
+            Some((
+                name.to_string(),
+                ResourceId::new(Kind::MetricFilter, t.id.name.clone()),
+            ))
+        })
         .collect();
-    groups.extend(ctx.wanted().filter_map(|w| text(&w.props, "logGroup")));
+    for want in ctx.wanted() {
+        if let Some(group) = text(&want.props, "logGroup") {
+            groups.insert(group, want.id.clone());
+        }
+    }
     let mut reads = JoinSet::new();
-    for group in groups {
+    for (group, id) in groups {
         let (clients, prefix) = (ctx.clients.clone(), prefix.clone());
-        reads.spawn(async move { aws::describe(&clients, &group, &prefix).await });
+        reads.spawn(async move { (id, aws::describe(&clients, &group, &prefix).await) });
     }
     let mut found: BTreeMap<ResourceId, aws::LiveFilter> = BTreeMap::new();
     while let Some(joined) = reads.join_next().await {
-        for filter in joined.map_err(join_error)?? {
+        let (id, listed) = joined.map_err(join_error)?;
+        let listed = match listed {
+            Ok(listed) => listed,
+            // As every kind's reads (`ObserveCtx::read_each`): a group whose listing still
+            // fails after its retries leaves its filter out of this plan, never the whole
+            // observation, and nothing is created or pruned on a guess.
+            Err(error) if error.kind.is_transient() => {
+                ctx.record(|observed| {
+                    observed.unreadable.insert(id, error.to_string());
+                });
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        for filter in listed {
             let Some(name) = filter.name.strip_prefix(&prefix) else {
                 continue;
             };
