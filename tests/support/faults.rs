@@ -419,6 +419,12 @@ fn throttle(service: &str) -> Response<Full<Bytes>> {
             &[("content-type", "text/xml")],
             r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>"#,
         ),
+        // CloudWatch (`monitoring` in its signatures), as the pinned SDK speaks it: awsQuery.
+        "monitoring" => response(
+            400,
+            &[("content-type", "text/xml")],
+            r#"<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>"#,
+        ),
         "s3" => response(
             503,
             &[("content-type", "application/xml")],
