@@ -682,13 +682,17 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
         ]
     );
     let planned: Vec<&ResourceId> = prepared.plan.actions.iter().map(|a| &a.id).collect();
-    // The function's own log group depends on nothing unreadable: it is created before it.
+    // The function's own log group and its cold-start metric filter depend on nothing
+    // unreadable: they are created before it. The dashboard names metrics, not resources, so
+    // it depends on nothing either.
     assert_eq!(
         planned,
         [
             &ResourceId::new(Kind::Queue, "jobs"),
             &ResourceId::new(Kind::LogGroup, "reader"),
-            &alarm("Queue/jobs/age")
+            &ResourceId::new(Kind::MetricFilter, "reader"),
+            &alarm("Queue/jobs/age"),
+            &ResourceId::new(Kind::Dashboard, name.clone())
         ]
     );
     assert!(

@@ -20,15 +20,20 @@ fn text(bytes: &[u8]) -> String {
 fn validate_accepts_the_example_stack() {
     let out = slsctl(&["validate", "-f", "specs/examples/orders"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // Ten written; each function's own log group and its execution role, derived from them,
-    // and the alarms of the functions, queues, API, table and rule.
+    // Ten written; each function's own log group, its cold-start metric filter and its execution
+    // role, derived from them; the alarms of the functions, queues, API, table and rule; and the
+    // stack's dashboard, derived from the stack.
     assert!(
-        text(&out.stdout).contains("stack `orders` is valid (34 resources"),
+        text(&out.stdout).contains("stack `orders` is valid (38 resources"),
         "{}",
         text(&out.stdout)
     );
     assert!(
-        text(&out.stdout).contains(", 3 Role, 3 LogGroup, 18 Alarm; 24 derived from the wiring)")
+        text(&out.stdout).contains(
+            ", 3 Role, 3 LogGroup, 18 Alarm, 3 MetricFilter, 1 Dashboard; 28 derived from the wiring)"
+        ),
+        "{}",
+        text(&out.stdout)
     );
     // Validate evaluates the policy pack as plan does: the example's one policy warning (its
     // provisioned concurrency is forecast below break-even) is shown, and nothing else.
@@ -152,7 +157,7 @@ fn validate_json_output_is_machine_readable() {
     let value: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert_eq!(value["valid"], true);
     let resources = value["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 34);
+    assert_eq!(resources.len(), 38);
     let alarms = resources.iter().filter(|r| r["kind"] == "Alarm");
     assert!(alarms.clone().all(|a| a["derivedFrom"]
         .as_str()
@@ -172,12 +177,17 @@ fn validate_json_output_is_machine_readable() {
     assert_eq!(
         derived,
         [
+            // In the stack's order: by kind (`Kind`'s order), then name.
             ("LogGroup", "create-order", "Function/create-order"),
             ("LogGroup", "fulfil-order", "Function/fulfil-order"),
             ("LogGroup", "get-order", "Function/get-order"),
             ("Role", "create-order", "Function/create-order"),
             ("Role", "fulfil-order", "Function/fulfil-order"),
             ("Role", "get-order", "Function/get-order"),
+            ("MetricFilter", "create-order", "Function/create-order"),
+            ("MetricFilter", "fulfil-order", "Function/fulfil-order"),
+            ("MetricFilter", "get-order", "Function/get-order"),
+            ("Dashboard", "orders", "Stack/orders"),
         ]
     );
 }

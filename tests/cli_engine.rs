@@ -40,9 +40,9 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     );
     let stdout = text(&planned.stdout);
     assert!(
-        // The queue, the function and the function's own log group, and their alarms (the
-        // queue's age, the function's three checks).
-        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 7 to create"),
+        // The queue, the function, the function's own log group and its cold-start metric filter,
+        // their alarms (the queue's age, the function's three checks), and the stack's dashboard.
+        stdout.contains("+ Queue/jobs") && stdout.contains("Plan: 9 to create"),
         "{stdout}"
     );
     assert!(
@@ -53,7 +53,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let json = slsctl(&["plan", "-f", path, "-o", "json"]);
     assert_eq!(json.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON plan");
-    assert_eq!(value["summary"]["create"], 7);
+    assert_eq!(value["summary"]["create"], 9);
 
     // No confirmation possible without a terminal: refused, nothing created.
     let refused = slsctl(&["apply", "-f", path]);
@@ -73,7 +73,7 @@ fn plan_apply_plan_with_the_exit_codes_ci_uses() {
     let applied = slsctl(&["apply", "-f", path, "--auto-approve"]);
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     assert!(
-        text(&applied.stderr).contains("Apply: 7 done, 0 failed, 0 skipped."),
+        text(&applied.stderr).contains("Apply: 9 done, 0 failed, 0 skipped."),
         "{}",
         text(&applied.stderr)
     );
@@ -152,16 +152,19 @@ fn destroy_removes_what_the_stack_owns() {
         "{}",
         text(&destroyed.stderr)
     );
+    // The queue, the function, its metric filter and the dashboard (its log group is
+    // released).
     assert!(
-        // The queue and the function, and their four alarms.
-        text(&destroyed.stdout).contains("6 to delete"),
+        // The queue and the function, their four alarms, the function's metric filter and the
+        // stack's dashboard.
+        text(&destroyed.stdout).contains("8 to delete"),
         "{}",
         text(&destroyed.stdout)
     );
     let after = slsctl(&["plan", "-f", path, "-o", "json"]);
     let value: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(
-        value["summary"]["create"], 6,
+        value["summary"]["create"], 8,
         "everything is gone, so a plan recreates it"
     );
 }
@@ -198,20 +201,21 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve"]);
     let (stdout, stderr) = (text(&destroyed.stdout), text(&destroyed.stderr));
     assert_eq!(destroyed.status.code(), Some(0), "{stdout}{stderr}");
-    // The function's log group is released (logs are data: `retain`), the rest deleted.
-    // Five alarms go with them: the function's three, each queue's one.
-    assert!(stdout.contains("8 to delete, 1 to release"), "{stdout}");
+    // The function's log group is released (logs are data: `retain`), the rest deleted, with
+    // five alarms (the function's three, each queue's one), the function's metric filter and
+    // the stack's dashboard.
+    assert!(stdout.contains("10 to delete, 1 to release"), "{stdout}");
     assert!(
         !stdout.contains("Refused") && !stdout.contains("not deleted"),
         "{stdout}"
     );
     assert!(
-        stderr.contains("Apply: 9 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 11 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     // Everything is gone after one destroy but the released log group, which the next apply
     // adopts again (it is the function's own `/aws/lambda/` group).
-    assert_eq!(live_creates(), 8, "everything is gone after one destroy");
+    assert_eq!(live_creates(), 10, "everything is gone after one destroy");
 
     // Again, with a message waiting in `jobs`.
     apply_all();
@@ -254,9 +258,9 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
         "an empty queue is not told to drain: {stdout}"
     );
     // The function deleted, its log group released, the five alarms deleted (a kept queue's
-    // alarm too: destroy removes every alarm of the stack).
+    // alarm too: destroy removes every alarm of the stack), its metric filter and the dashboard.
     assert!(
-        stderr.contains("Apply: 7 done, 0 failed, 0 skipped."),
+        stderr.contains("Apply: 9 done, 0 failed, 0 skipped."),
         "{stderr}"
     );
     assert!(
@@ -265,8 +269,8 @@ fn one_destroy_removes_a_stack_with_redrive_and_a_trigger() {
     );
     assert_eq!(
         live_creates(),
-        6,
-        "only the function and the alarms are gone"
+        8,
+        "only the function, the alarms, its metric filter and the dashboard are gone"
     );
 }
 
@@ -288,18 +292,19 @@ fn a_plan_shows_its_cost_and_one_over_budget_is_refused() {
     };
     // 10M billable requests × $0.20/M = $2.00; 1.1M GB-s − 400,000 free = 700,000 × $0.0000166667 = $11.67.
     // Its log group: 11M × 1000 B = 10.2445 GB − 5 free = 5.2445 × $0.50 = $2.62, and 30 days
-    // of it stored at 0.15 compressed = 1.5367 GB-months × $0.03 = $0.05.
+    // of it stored at 0.15 compressed = 1.5367 GB-months × $0.03 = $0.05. The stack's dashboard
+    // $3.00 and the function's cold-start metric $0.30.
     let tight = doc(5);
     let path = tight.path().to_str().unwrap();
     let planned = slsctl(&["plan", "-f", path]);
     assert_eq!(planned.status.code(), Some(1), "{}", text(&planned.stderr));
     let stdout = text(&planned.stdout);
     assert!(
-        stdout.contains("the estimated cost, $16.34 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67, LogGroup/worker $2.67)"),
+        stdout.contains(&format!("the estimated cost, $19.64 a month, exceeds the budget of $5.00 (largest: Function/worker $13.67, Dashboard/{name} $3.00, LogGroup/worker $2.67, MetricFilter/worker $0.30)")),
         "{stdout}"
     );
     assert!(
-        stdout.contains("Cost: $0.00 → $16.34 a month (+$16.34; budget $5.00)"),
+        stdout.contains("Cost: $0.00 → $19.64 a month (+$19.64; budget $5.00)"),
         "{stdout}"
     );
     let refused = slsctl(&["apply", "-f", path, "--auto-approve"]);
@@ -525,6 +530,7 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
         pairs(&[
             ("Queue/other", "create"),
             ("LogGroup/worker", "create"),
+            ("MetricFilter/worker", "create"),
             ("Function/worker", "create"),
             // Alarms come after what they watch: a target never brings them.
             ("Alarm/Function/worker/duration", "create"),
@@ -533,6 +539,7 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
             ("Alarm/Queue/dlq/deadLetters", "create"),
             ("Alarm/Queue/jobs/age", "create"),
             ("Alarm/Queue/other/age", "create"),
+            (format!("Dashboard/{name}").as_str(), "create"),
         ]),
     );
 
@@ -562,10 +569,12 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let full = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&full),
+        // The dashboard loses the pruned queue's row.
         pairs(&[
             ("Queue/other", "delete"),
             ("Alarm/Queue/other/age", "delete"),
-            ("Queue/jobs", "update")
+            ("Queue/jobs", "update"),
+            (format!("Dashboard/{name}").as_str(), "update")
         ]),
         "the full plan prunes `other`, and its alarm"
     );
@@ -620,9 +629,11 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
     let after = slsctl(&["plan", "-f", changed_path, "-o", "json"]);
     assert_eq!(
         planned_actions(&after),
+        // The dashboard was outside the target too: it still shows `other`.
         pairs(&[
             ("Queue/other", "delete"),
-            ("Alarm/Queue/other/age", "delete")
+            ("Alarm/Queue/other/age", "delete"),
+            (format!("Dashboard/{name}").as_str(), "update")
         ]),
         "jobs was updated, other still waits for its prune"
     );
@@ -647,9 +658,9 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let status = slsctl(&["get", "-f", path, "-o", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    // The two queues, the function and its own log group, and five alarms (the function's
-    // three, the queue's age, the dead-letter queue's messages).
-    assert_eq!(value["summary"]["inSync"], 9, "{value}");
+    // The two queues, the function, its own log group and its metric filter, five alarms (the
+    // function's three, the queue's age, the dead-letter queue's messages), and the dashboard.
+    assert_eq!(value["summary"]["inSync"], 11, "{value}");
     for row in value["resources"].as_array().unwrap() {
         assert_eq!(row["state"], "in-sync", "{row}");
         assert!(
@@ -664,7 +675,15 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     let grown_path = grown.path().to_str().unwrap();
     let drift = slsctl(&["plan", "-f", grown_path, "--refresh-only", "-o", "json"]);
     assert_eq!(drift.status.code(), Some(0), "{}", text(&drift.stderr));
-    assert_eq!(planned_actions(&drift), pairs(&[("Queue/jobs", "update")]));
+    // The dashboard's body follows the spec's new queue: refresh-only cannot tell a derived
+    // resource's change from drift (as for a derived role's policy), so it shows it too.
+    assert_eq!(
+        planned_actions(&drift),
+        pairs(&[
+            ("Queue/jobs", "update"),
+            (format!("Dashboard/{name}").as_str(), "update")
+        ])
+    );
     let value: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
     let fields: Vec<&str> = value["actions"][0]["changes"]
         .as_array()
@@ -718,8 +737,12 @@ fn refresh_only_shows_drift_only_and_get_lists_each_resources_state() {
     assert_eq!(line("LogGroup/worker")[1], "in-sync");
     assert_eq!(line("Alarm/Queue/jobs/age")[1], "in-sync");
     assert_eq!(line("Alarm/Queue/other/age")[1..], ["missing", "-"]);
-    // Six alarms besides the five resources: one of them (`other`'s) missing.
-    assert!(table.contains("11 resources: 8 in sync, 3 not."), "{table}");
+    assert_eq!(line("MetricFilter/worker")[1], "in-sync");
+    // The dashboard's body wants the spec's new queue (see above).
+    assert_eq!(line("Dashboard/")[1], "drifted");
+    // Six alarms, the metric filter and the dashboard besides the five resources: `other`'s
+    // alarm missing and the dashboard drifted among them.
+    assert!(table.contains("13 resources: 9 in sync, 4 not."), "{table}");
     assert!(!table.contains("hunter2-canary"));
 
     // `status` is `get`; `-o yaml` is the `-o json` document (both read with one parser, so
@@ -763,10 +786,11 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let value: serde_json::Value = serde_json::from_slice(&applied.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&applied.stdout)));
-    // Three queues, the function and its own log group, and six alarms (the function's three
-    // checks, two queues' age, the dead-letter queue's messages).
-    assert_eq!(value["plan"]["summary"]["create"], 11);
-    assert_eq!(value["report"]["done"], 11);
+    // Three queues, the function, its own log group and its metric filter, six alarms (the
+    // function's three checks, two queues' age, the dead-letter queue's messages) and the
+    // dashboard.
+    assert_eq!(value["plan"]["summary"]["create"], 13);
+    assert_eq!(value["report"]["done"], 13);
     assert_eq!(value["report"]["failed"], 0);
     let statuses: Vec<&str> = value["report"]["actions"]
         .as_array()
@@ -774,7 +798,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .iter()
         .map(|a| a["outcome"]["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["done"; 11]);
+    assert_eq!(statuses, ["done"; 13]);
     let stderr = text(&applied.stderr);
     assert!(
         stderr.contains("+ Queue/jobs (") && stderr.contains("will be created"),
@@ -786,7 +810,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
         .map(str::trim_start)
         .filter(|l| l.starts_with("+ ") && l.ends_with("Create…") || l.starts_with('✓'))
         .collect();
-    assert_eq!(progress.len(), 22, "{stderr}");
+    assert_eq!(progress.len(), 26, "{stderr}");
     for pair in progress.chunks(2) {
         let started = pair[0].trim_start_matches("+ ").split(':').next().unwrap();
         assert!(
@@ -802,7 +826,7 @@ fn apply_and_destroy_report_as_json_or_yaml_and_parallelism_bounds_the_actions()
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     let value: serde_json::Value = serde_saphyr::from_slice(&again.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&again.stdout)));
-    assert_eq!(value["plan"]["summary"]["unchanged"], 11, "{value}");
+    assert_eq!(value["plan"]["summary"]["unchanged"], 13, "{value}");
     assert_eq!(value["report"]["done"], 0);
 
     let destroyed = slsctl(&["destroy", "-f", path, "--auto-approve", "-o", "json"]);

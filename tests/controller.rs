@@ -996,19 +996,19 @@ async fn a_closed_fence_skips_every_action() {
     let prepared = slsctl::engine::prepare(stack, &clients, &Default::default())
         .await
         .unwrap();
-    // The queue and its age alarm.
-    assert_eq!(prepared.plan.summary.create, 2);
+    // The queue, its age alarm and the stack's dashboard.
+    assert_eq!(prepared.plan.summary.create, 3);
     let report = slsctl::apply::apply(Arc::new(prepared), &clients, Arc::new(Closed)).await;
-    assert_eq!(report.actions.len(), 2);
+    assert_eq!(report.actions.len(), 3);
     assert_eq!(
         report.actions[0].outcome,
         slsctl::apply::Outcome::Skipped("this replica does not hold the lease".into())
     );
     assert!(
-        matches!(
-            report.actions[1].outcome,
-            slsctl::apply::Outcome::Skipped(_)
-        ),
+        report
+            .actions
+            .iter()
+            .all(|a| matches!(a.outcome, slsctl::apply::Outcome::Skipped(_))),
         "{report:?}"
     );
     assert_eq!(
@@ -1122,10 +1122,19 @@ async fn the_status_page_renders_in_chromium() {
     assert!(dom.contains("<td class=\"name\">s</td>"), "{dom}");
     assert!(dom.contains(&format!("<code>{revision}</code>")), "{dom}");
     assert!(dom.contains("Ready, Drifted"), "{dom}");
-    // The queue and its alarm, neither created yet (report mode): no alarm state to show.
-    assert!(dom.contains("2 create"), "{dom}");
+    // The queue, its alarm and the stack's dashboard wait (report mode): no alarm state to show.
+    assert!(dom.contains("3 create"), "{dom}");
     assert!(
         dom.contains("<td class=\"alarms\">0 alarms, none in ALARM</td>"),
+        "{dom}"
+    );
+    // The stack's console links: its dashboard and the X-Ray service map of its region.
+    assert!(
+        dom.contains(&format!("href=\"https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/slsctl-{name}\"")),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("href=\"https://us-east-1.console.aws.amazon.com/xray/home?region=us-east-1#/service-map\""),
         "{dom}"
     );
     assert!(

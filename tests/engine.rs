@@ -47,6 +47,17 @@ fn stack(name: &str, docs: &str) -> tempfile::TempDir {
     stack_dir(name, "  tags: {team: test}\n", docs)
 }
 
+/// The same without the stack's dashboard, for the tests that plan one resource's fields
+/// alone: the dashboard follows the wiring (a dead-letter queue, a provisioned alias, a
+/// resource leaving change its body), which tests/dashboard.rs checks.
+fn stack_without_dashboard(name: &str, docs: &str) -> tempfile::TempDir {
+    stack_dir(
+        name,
+        "  tags: {team: test}\n  observability: {dashboard: false}\n",
+        docs,
+    )
+}
+
 fn function(extra: &str) -> String {
     format!(
         "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n{extra}"
@@ -104,6 +115,10 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         // emulator's tagging API).
         ("cloudwatch:DescribeAlarms", 1),
         ("cloudwatch:ListTagsForResource", 18),
+        // The stack's dashboard: dashboards cannot be tagged, so one listing by its name
+        // finds it, and its body is read.
+        ("cloudwatch:GetDashboard", 1),
+        ("cloudwatch:ListDashboards", 1),
         ("dynamodb:DescribeContinuousBackups", 1),
         ("dynamodb:DescribeTable", 1),
         ("dynamodb:DescribeTimeToLive", 1),
@@ -132,6 +147,9 @@ async fn the_example_stack_applies_and_then_plans_empty() {
         // Each function's own log group: its retention and class (its tags come with the
         // tagging query).
         ("logs:DescribeLogGroups", 3),
+        // The cold-start metric filters (which cannot be tagged) on each of those groups, by
+        // the stack's filter-name prefix.
+        ("logs:DescribeMetricFilters", 3),
         ("sqs:GetQueueAttributes", 2),
         ("sts:GetCallerIdentity", 1),
         ("tagging:GetResources", 1),
@@ -157,9 +175,10 @@ async fn a_fresh_stack_is_created_and_then_plans_empty() {
         .join("---\n"),
     );
     let first = plan(&dir, &clients).await;
-    // Three queues, the function and its own log group, and their alarms: the function's three
-    // checks, two queues' age and the dead-letter queue's messages.
-    assert_eq!(first.plan.summary.create, 11);
+    // Three queues, the function, its own log group and its cold-start metric filter, their
+    // alarms (the function's three checks, two queues' age and the dead-letter queue's
+    // messages), and the stack's dashboard.
+    assert_eq!(first.plan.summary.create, 13);
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 }
@@ -183,7 +202,7 @@ async fn each_updatable_field_is_planned_alone_and_converges() {
         .join("---\n")
     };
     let base = function(base_function);
-    let dir = stack(&name, &docs(&base, base_queue));
+    let dir = stack_without_dashboard(&name, &docs(&base, base_queue));
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 
@@ -533,28 +552,32 @@ async fn a_foreign_resource_with_the_same_name_is_refused_and_untouched() {
     let url = created.queue_url().unwrap().to_string();
     let dir = stack(&name, &queue("jobs", "  delaySeconds: 0\n"));
     let prepared = plan(&dir, &clients).await;
-    // Nothing touches the queue; only the queue's alarm is planned (a plan with a refusal is
-    // not applied at all).
-    let touched: Vec<String> = prepared
+    // Nothing touches the queue: only the queue's alarm and the stack's own dashboard are
+    // planned (a plan with a refusal is not applied at all).
+    let mut planned: Vec<String> = prepared
         .plan
         .actions
         .iter()
         .map(|a| a.id.to_string())
         .collect();
-    assert_eq!(touched, ["Alarm/Queue/jobs/age"]);
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            "Alarm/Queue/jobs/age".to_string(),
+            format!("Dashboard/{name}")
+        ]
+    );
     assert_eq!(prepared.plan.refusals.len(), 1);
     assert!(prepared.plan.refusals[0]
         .message
         .contains("does not belong to this stack"));
-    // Applying what was planned changes nothing.
+    // Applying what was planned never touches the queue.
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
-    assert!(
-        report
-            .actions
-            .iter()
-            .all(|a| a.id.kind == slsctl::model::Kind::Alarm),
-        "{report:?}"
-    );
+    assert!(report
+        .actions
+        .iter()
+        .all(|a| a.id.kind != slsctl::model::Kind::Queue));
     let attributes = clients
         .sqs
         .get_queue_attributes()
@@ -712,9 +735,10 @@ async fn an_interrupted_apply_converges_on_the_next_run() {
         queue("dlq", "  delaySeconds: 0\n"),
     ]
     .join("---\n");
-    // The two queues, the function's own log group, then the function, then the alarms (the
-    // function's three checks, the queue's age and the dead-letter queue's messages).
-    let total = 9;
+    // The two queues, the function's own log group and its cold-start metric filter, then the
+    // function, then the alarms (the function's three checks, the queue's age and the
+    // dead-letter queue's messages), and the stack's dashboard.
+    let total = 11;
     for k in 0..total {
         let name = unique("crash");
         let dir = stack(&name, &docs);
@@ -923,7 +947,7 @@ async fn table_keys_protection_and_policies_guard_the_data() {
         ))
     };
     let kept = table("  deletionProtection: false\n").replace("name: app", "name: kept");
-    let dir = stack(
+    let dir = stack_without_dashboard(
         &name,
         &[doomed(true), kept.clone(), other.clone()].join("---\n"),
     );
@@ -1240,7 +1264,7 @@ async fn provisioned_concurrency_schedules_converge_without_fighting_auto_scalin
     let peak = "        - {name: peak, cron: \"cron(0 8 ? * MON-FRI *)\", timezone: Europe/Berlin, min: 10, max: 20}\n";
     let calm = "        - {name: calm, cron: \"cron(0 20 ? * MON-FRI *)\", timezone: Europe/Berlin, min: 2, max: 2}\n";
     let tracking = "      targetUtilization: 0.7\n";
-    let dir = stack(&name, &pc(&format!("{peak}{calm}"), tracking));
+    let dir = stack_without_dashboard(&name, &pc(&format!("{peak}{calm}"), tracking));
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 
@@ -1339,7 +1363,7 @@ async fn each_api_field_is_planned_alone_and_converges() {
     let name = unique("api");
     let routes = "    - {method: POST, path: /orders, function: worker}\n    - {method: GET, path: \"/orders/{id}\", function: reader}\n";
     let settings = "  throttling: {rateLimit: 50, burstLimit: 100}\n  tracing: true\n  description: public API\n";
-    let dir = stack(&name, &api(routes, settings));
+    let dir = stack_without_dashboard(&name, &api(routes, settings));
     converge(&dir, &clients).await;
     assert_empty_plan(&dir, &clients).await;
 

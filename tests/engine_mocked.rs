@@ -42,22 +42,26 @@ const ACCOUNT: &str = "123456789012";
 
 /// CloudWatch as a stack without alarms finds it: the listing of the stack's alarms answers
 /// empty, and the alarms a plan creates (every function has its checks) or deletes are done.
-fn alarms_client() -> aws_sdk_cloudwatch::Client {
+/// CloudWatch's answers for a stack with no alarms yet: none listed, each put and delete done.
+fn alarm_rules() -> Vec<Rule> {
     use aws_sdk_cloudwatch::operation::{
         delete_alarms::DeleteAlarmsOutput, describe_alarms::DescribeAlarmsOutput,
         put_metric_alarm::PutMetricAlarmOutput,
     };
-    let no_alarms = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
-        .then_output(|| DescribeAlarmsOutput::builder().build());
-    let put = mock!(aws_sdk_cloudwatch::Client::put_metric_alarm)
-        .then_output(|| PutMetricAlarmOutput::builder().build());
-    let delete = mock!(aws_sdk_cloudwatch::Client::delete_alarms)
-        .then_output(|| DeleteAlarmsOutput::builder().build());
-    mock_client!(
-        aws_sdk_cloudwatch,
-        RuleMode::MatchAny,
-        [&no_alarms, &put, &delete]
-    )
+    vec![
+        mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .then_output(|| DescribeAlarmsOutput::builder().build()),
+        mock!(aws_sdk_cloudwatch::Client::put_metric_alarm)
+            .then_output(|| PutMetricAlarmOutput::builder().build()),
+        mock!(aws_sdk_cloudwatch::Client::delete_alarms)
+            .then_output(|| DeleteAlarmsOutput::builder().build()),
+    ]
+}
+
+fn alarms_client() -> aws_sdk_cloudwatch::Client {
+    let rules = alarm_rules();
+    let rules: Vec<&Rule> = rules.iter().collect();
+    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &rules[..])
 }
 
 fn retry() -> RetryConfig {
@@ -112,6 +116,22 @@ fn clients_with_events(
         aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyOutput::builder()
             .build()
     });
+    // No metric filter and no dashboard exist yet; putting them succeeds.
+    let no_filters =
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_output(|| {
+            aws_sdk_cloudwatchlogs::operation::describe_metric_filters::DescribeMetricFiltersOutput::builder()
+                .build()
+        });
+    let put_filter = mock!(aws_sdk_cloudwatchlogs::Client::put_metric_filter).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::put_metric_filter::PutMetricFilterOutput::builder()
+            .build()
+    });
+    let no_dashboards = mock!(aws_sdk_cloudwatch::Client::list_dashboards).then_output(|| {
+        aws_sdk_cloudwatch::operation::list_dashboards::ListDashboardsOutput::builder().build()
+    });
+    let put_dashboard = mock!(aws_sdk_cloudwatch::Client::put_dashboard).then_output(|| {
+        aws_sdk_cloudwatch::operation::put_dashboard::PutDashboardOutput::builder().build()
+    });
     Clients::from_parts(
         mock_client!(aws_sdk_lambda, RuleMode::MatchAny, lambda, |c| c
             .retry_config(retry())),
@@ -136,9 +156,20 @@ fn clients_with_events(
         mock_client!(
             aws_sdk_cloudwatchlogs,
             RuleMode::MatchAny,
-            [&no_groups, &create_group, &retention]
+            [
+                &no_groups,
+                &create_group,
+                &retention,
+                &no_filters,
+                &put_filter
+            ]
         ),
-        alarms_client(),
+        {
+            let alarms = alarm_rules();
+            let mut rules: Vec<&Rule> = alarms.iter().collect();
+            rules.extend([&no_dashboards, &put_dashboard]);
+            mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &rules[..])
+        },
         "us-east-1",
     )
 }
@@ -641,8 +672,9 @@ async fn s3_and_image_code_sources_are_created_and_read_back() {
     let prepared = prepare(stack, &clients, &PlanOptions::default())
         .await
         .expect("plan");
-    // The two functions, their own log groups and their three alarms each.
-    assert_eq!(prepared.plan.summary.create, 10);
+    // The two functions, their own log groups and cold-start metric filters, their three alarms
+    // each, and the stack's dashboard.
+    assert_eq!(prepared.plan.summary.create, 13);
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     assert_eq!(report.failed(), 0, "{report:?}");
     assert_eq!(create_s3.num_calls(), 1);
@@ -1157,12 +1189,22 @@ async fn a_rule_that_left_the_spec_is_found_by_its_tags_and_deleted() {
         .iter()
         .map(|a| (a.id.to_string(), a.action))
         .collect();
+    // (The stack's dashboard does not exist in these answers, so it is created too.)
     assert_eq!(
         actions,
-        [("Rule/old".to_string(), slsctl::plan::ActionKind::Delete)]
+        [
+            ("Rule/old".to_string(), slsctl::plan::ActionKind::Delete),
+            (
+                "Dashboard/shop".to_string(),
+                slsctl::plan::ActionKind::Create
+            )
+        ]
     );
     let report = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
-    assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:?}");
+    assert!(
+        report.actions.iter().all(|a| a.outcome == Outcome::Done),
+        "{report:?}"
+    );
     assert_eq!((remove.num_calls(), delete.num_calls()), (1, 1));
 }
 
@@ -1361,8 +1403,9 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
     }
     let desired = slsctl::kinds::desired::desired_resources(&stack, &context);
     let order = slsctl::model::graph::creation_order(&stack).unwrap();
-    // Nothing exists yet: the plan creates the queue and the function's log group, then the
-    // function, then their alarms (three of the function's checks, the queue's age).
+    // Nothing exists yet: the plan creates the queue, the function's log group and its
+    // cold-start metric filter, then the function, then their alarms (three of the function's
+    // checks, the queue's age), and the stack's dashboard.
     let plan = slsctl::plan::build_plan(
         "px",
         "us-east-1",
@@ -1375,7 +1418,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             ..PlanOptions::default()
         },
     );
-    assert_eq!(plan.summary.create, 7, "{plan:?}");
+    assert_eq!(plan.summary.create, 9, "{plan:?}");
     let prepared = slsctl::engine::Prepared {
         stack,
         context,
@@ -1399,7 +1442,7 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
         .iter()
         .map(|a| (a.id.to_string(), a.outcome.clone()))
         .collect();
-    assert_eq!(outcomes.len(), 7, "every action is reported: {outcomes:?}");
+    assert_eq!(outcomes.len(), 9, "every action is reported: {outcomes:?}");
     match &outcomes[0] {
         (id, Outcome::Failed(why)) if id == "Queue/jobs" => assert!(
             why.contains("panicked") && why.contains("injected bug while creating px-jobs"),
@@ -1413,8 +1456,10 @@ async fn a_panicking_action_is_reported_against_its_resource_and_its_dependents_
             .find(|(i, _)| i == id)
             .map(|(_, o)| o.clone())
     };
-    // The log group depends on nothing that failed.
+    // The log group, its metric filter and the dashboard depend on nothing that failed.
     assert_eq!(outcome_of("LogGroup/worker"), Some(Outcome::Done));
+    assert_eq!(outcome_of("MetricFilter/worker"), Some(Outcome::Done));
+    assert_eq!(outcome_of("Dashboard/px"), Some(Outcome::Done));
     assert_eq!(
         outcome_of("Function/worker"),
         Some(Outcome::Skipped(

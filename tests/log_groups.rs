@@ -80,15 +80,18 @@ async fn a_function_gets_its_own_group_with_30_days_and_ownership_tags_before_it
         .iter()
         .map(|a| format!("{:?} {}", a.action, a.id))
         .collect();
-    // The function's alarms come after it (tests/alarms.rs).
+    // The group before the function, and before its cold-start metric filter; the function's
+    // alarms come after it (tests/alarms.rs); the stack's dashboard comes with every stack.
     assert_eq!(
         order,
         [
-            "Create LogGroup/worker",
-            "Create Function/worker",
-            "Create Alarm/Function/worker/duration",
-            "Create Alarm/Function/worker/errorRate",
-            "Create Alarm/Function/worker/throttles"
+            "Create LogGroup/worker".to_string(),
+            "Create MetricFilter/worker".to_string(),
+            "Create Function/worker".to_string(),
+            "Create Alarm/Function/worker/duration".to_string(),
+            "Create Alarm/Function/worker/errorRate".to_string(),
+            "Create Alarm/Function/worker/throttles".to_string(),
+            format!("Create Dashboard/{name}")
         ]
     );
     converge(&dir, &clients).await;
@@ -315,7 +318,16 @@ async fn functions_sharing_a_written_group_get_no_group_of_their_own() {
         .map(|a| a.id.to_string())
         .filter(|id| !id.starts_with("Alarm/"))
         .collect();
-    assert_eq!(ids, ["LogGroup/shared", "Function/a"]);
+    // No cold-start metric filter on a shared group (its REPORT lines cannot be told apart by
+    // function); the stack's dashboard comes with every stack.
+    assert_eq!(
+        ids,
+        [
+            "LogGroup/shared".to_string(),
+            "Function/a".to_string(),
+            format!("Dashboard/{name}")
+        ]
+    );
     let create = &planned.plan.actions[1];
     let group_change = create
         .changes

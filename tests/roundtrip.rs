@@ -159,7 +159,8 @@ fn every_queue_attribute_reads_back_as_written() {
         "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec:\n  fifo: true\n  contentBasedDeduplication: true\n  deduplicationScope: messageGroup\n  fifoThroughputLimit: perMessageGroupId\n  visibilityTimeout: 901\n  messageRetentionPeriod: 7200\n  delaySeconds: 15\n  maximumMessageSize: 2048\n  receiveMessageWaitTime: 19\n  kmsMasterKeyId: alias/sqs\n  kmsDataKeyReusePeriod: 600\n  deadLetter: {queue: dlq, maxReceiveCount: 7}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: dlq}\nspec: {fifo: true, restrictRedriveSources: true}\n",
     );
     let desired = desired_resources(&stack, &context(&stack));
-    // The queues (not their alarms, tests/alarms.rs).
+    // The queues (not their alarms, tests/alarms.rs; the stack's dashboard is derived beside
+    // them).
     for want in desired
         .iter()
         .filter(|d| d.id.kind == slsctl::model::Kind::Queue)

@@ -449,11 +449,14 @@ fn the_example_stack_is_valid() {
     let (stack, _) = slsctl::kinds::load_stack(&root)
         .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
     assert_eq!(stack.name, "orders");
-    // Ten written, and each function's execution role and own log group derived from them,
-    // and the alarms of the functions, queues, API, table and rule (tests/alarms.rs).
-    assert_eq!(stack.resources.len(), 34);
+    // Ten written; derived: three log groups, three roles, three cold-start metric filters,
+    // the alarms of the functions, queues, API, table and rule (tests/alarms.rs), and the
+    // stack's dashboard.
+    assert_eq!(stack.resources.len(), 38);
     assert_eq!(stack.count(slsctl::model::Kind::LogGroup), 3);
     assert_eq!(stack.count(slsctl::model::Kind::Alarm), 18);
+    assert_eq!(stack.count(slsctl::model::Kind::MetricFilter), 3);
+    assert_eq!(stack.count(slsctl::model::Kind::Dashboard), 1);
     let derived: Vec<String> = stack
         .resources
         .iter()
@@ -468,7 +471,11 @@ fn the_example_stack_is_valid() {
             "LogGroup/get-order",
             "Role/create-order",
             "Role/fulfil-order",
-            "Role/get-order"
+            "Role/get-order",
+            "MetricFilter/create-order",
+            "MetricFilter/fulfil-order",
+            "MetricFilter/get-order",
+            "Dashboard/orders"
         ]
     );
 }

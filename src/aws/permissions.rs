@@ -37,9 +37,13 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("application-autoscaling:PutScheduledAction", Needed::Engine),
     ("application-autoscaling:RegisterScalableTarget", Needed::Engine),
     ("cloudwatch:DeleteAlarms", Needed::Engine),
+    ("cloudwatch:DeleteDashboards", Needed::Engine),
     // One listing per 100 alarms: observation, and the controller's health from alarms.
     ("cloudwatch:DescribeAlarms", Needed::Engine),
+    ("cloudwatch:GetDashboard", Needed::Engine),
+    ("cloudwatch:ListDashboards", Needed::Engine),
     ("cloudwatch:ListTagsForResource", Needed::Engine),
+    ("cloudwatch:PutDashboard", Needed::Engine),
     ("cloudwatch:PutMetricAlarm", Needed::Engine),
     // Also what PutMetricAlarm with tags is authorised as.
     ("cloudwatch:TagResource", Needed::Engine),
@@ -138,9 +142,12 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:UpdateFunctionConfiguration", Needed::Engine),
     ("logs:CreateLogGroup", Needed::Engine),
     ("logs:DeleteLogGroup", Needed::Engine),
+    ("logs:DeleteMetricFilter", Needed::Engine),
     ("logs:DeleteRetentionPolicy", Needed::Engine),
     ("logs:DescribeLogGroups", Needed::Engine),
+    ("logs:DescribeMetricFilters", Needed::Engine),
     ("logs:ListTagsForResource", Needed::Engine),
+    ("logs:PutMetricFilter", Needed::Engine),
     ("logs:PutRetentionPolicy", Needed::Engine),
     // Also what CreateLogGroup with tags is authorised as.
     ("logs:TagResource", Needed::Engine),
@@ -189,10 +196,11 @@ fn changed_for(action: &str) -> &'static [Kind] {
             "events" => &[Kind::EventBus, Kind::Rule],
             "application-autoscaling" => &[Kind::Function],
             "apigateway" => &[Kind::Api],
-            // Every function has its own log group, derived or shared.
-            "logs" => &[Kind::LogGroup, Kind::Function],
-            // Alarms are derived from the resources they watch.
-            "cloudwatch" => &[Kind::Alarm],
+            // Every function has its own log group, derived or shared, and the cold-start
+            // metric filter on its own.
+            "logs" => &[Kind::LogGroup, Kind::Function, Kind::MetricFilter],
+            // Alarms are derived from the resources they watch; the dashboard from the stack.
+            "cloudwatch" => &[Kind::Alarm, Kind::Dashboard],
             _ => &[],
         },
     }

@@ -70,6 +70,29 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The console links of a stack: its dashboard (when it has one) and the X-Ray service map of
+/// its region; none before its first plan says where it is.
+pub fn console_links(region: Option<&str>, dashboard: Option<&str>) -> String {
+    let Some(region) = region else {
+        return String::new();
+    };
+    let console = format!("https://{region}.console.aws.amazon.com");
+    let mut links = Vec::new();
+    if let Some(dashboard) = dashboard {
+        links.push(format!(
+            "<a class=\"dashboard\" href=\"{}\">dashboard</a>",
+            escape(&format!(
+                "{console}/cloudwatch/home?region={region}#dashboards/dashboard/{dashboard}"
+            ))
+        ));
+    }
+    links.push(format!(
+        "<a class=\"service-map\" href=\"{}\">service map</a>",
+        escape(&format!("{console}/xray/home?region={region}#/service-map"))
+    ));
+    links.join(" · ")
+}
+
 /// The status page: server-rendered, no JavaScript.
 pub fn page(controller: &Controller) -> String {
     let mut rows = String::new();
@@ -98,26 +121,27 @@ pub fn page(controller: &Controller) -> String {
         });
         let _ = write!(
             rows,
-            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td class=\"alarms\">{}</td><td>{}</td><td class=\"plan\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
+            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td class=\"alarms\">{}</td><td>{}</td><td class=\"plan\">{}</td><td class=\"links\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
             escape(&name),
             escape(s.revision.as_deref().unwrap_or("—")),
             conditions.join(", "),
             escape(&alarms),
             s.reconciles,
             escape(&plan),
+            console_links(s.region.as_deref(), s.dashboard.as_deref()),
             escape(s.last_error.as_deref().unwrap_or("")),
         );
         if let Some(svg) = &s.diagram {
             let _ = write!(
                 rows,
-                "<tr class=\"diagram\"><td colspan=\"6\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",
+                "<tr class=\"diagram\"><td colspan=\"8\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",
                 escape(&name)
             );
         }
         if let Some(diff) = &s.last_diff {
             let _ = write!(
                 rows,
-                "<tr class=\"diff\"><td colspan=\"7\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
+                "<tr class=\"diff\"><td colspan=\"8\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
                 escape(&name),
                 escape(diff)
             );
@@ -127,7 +151,7 @@ pub fn page(controller: &Controller) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"15\"><title>slsctl controller</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
          <body><h1>slsctl controller</h1><p id=\"leader\">{}</p>\
-         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>last error</th></tr>{rows}</table></body></html>",
+         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>watch</th><th>last error</th></tr>{rows}</table></body></html>",
         if controller.is_leader() { "leader" } else { "follower" }
     )
 }
@@ -467,6 +491,17 @@ mod tests {
             b"Hello, World!",
             Some("sha256=zz")
         ));
+    }
+
+    #[test]
+    fn console_links_name_the_dashboard_and_the_service_map_of_the_region() {
+        assert_eq!(
+            console_links(Some("eu-west-1"), Some("slsctl-orders")),
+            "<a class=\"dashboard\" href=\"https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/slsctl-orders\">dashboard</a> · \
+             <a class=\"service-map\" href=\"https://eu-west-1.console.aws.amazon.com/xray/home?region=eu-west-1#/service-map\">service map</a>"
+        );
+        assert!(!console_links(Some("eu-west-1"), None).contains("dashboard"));
+        assert_eq!(console_links(None, Some("slsctl-orders")), "");
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub struct StackStatus {
     /// The stack's alarms and their states, read after each reconcile that applied (or found
     /// nothing to apply); an alarm in ALARM makes the stack Degraded.
     pub alarms: Vec<AlarmStatus>,
+    /// Where the stack was last planned, and its dashboard's name when it has one: for the
+    /// console links of the status page.
+    pub region: Option<String>,
+    pub dashboard: Option<String>,
 }
 
 /// One alarm of a stack as the last reconcile read it.
@@ -385,6 +389,13 @@ impl Controller {
             .map(|r| (r.physical_name.clone(), r.id.to_string()))
             .collect();
         let stack_name = prepared.stack.name.clone();
+        let region = prepared.context.region.clone();
+        let dashboard = prepared
+            .stack
+            .resources
+            .iter()
+            .find(|r| r.id.kind == crate::model::Kind::Dashboard)
+            .map(|r| r.physical_name.clone());
         // Resources AWS did not answer for are left out of this plan; the rest is applied, and
         // the reconcile counts as failed so that it is retried with backoff.
         let left_out: Vec<String> = prepared
@@ -431,6 +442,8 @@ impl Controller {
         state.status.diagram = Some(diagram);
         state.status.reconciles += 1;
         state.status.last_plan = Some(summary);
+        state.status.region = (!region.is_empty()).then_some(region);
+        state.status.dashboard = dashboard;
         if diff.is_some() {
             state.status.last_diff = diff;
         }

@@ -359,7 +359,7 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             "prices {} for {}; other regions differ",
             prices.version, prices.region
         ),
-        "not included: data transfer, CloudWatch metrics, Logs Insights queries, X-Ray, KMS requests".to_string(),
+        "not included: data transfer, CloudWatch metrics other than the dashboard and the cold-start metrics, Logs Insights queries, X-Ray, KMS requests".to_string(),
     ];
     let mut lines = Vec::new();
     let none = crate::model::Traffic::default();
@@ -521,6 +521,23 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
             | ResourceSpec::Role(_)
             | ResourceSpec::LogGroup(_)
             | ResourceSpec::Alarm(_) => {}
+            // The stack's dashboard is billed by the month, whatever it shows.
+            ResourceSpec::Dashboard(_) => lines.push(CostLine::new(
+                id,
+                "dashboard",
+                1.0,
+                "dashboard-months",
+                prices.cloudwatch_dashboards.dashboard_per_month,
+            )),
+            // A cold-start filter publishes one custom metric (its name per function, no
+            // dimension), billed by the month once it has data.
+            ResourceSpec::MetricFilter(_) => lines.push(CostLine::new(
+                id,
+                "cold-start custom metric",
+                1.0,
+                "metric-months",
+                prices.cloudwatch_dashboards.custom_metric_per_month,
+            )),
         }
     }
     lines.extend(lambda_lines(prices, &lambda_usage, true));

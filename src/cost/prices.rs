@@ -19,6 +19,7 @@ pub struct Prices {
     pub apigateway: ApiGatewayPrices,
     pub logs: LogsPrices,
     pub alarms: AlarmPrices,
+    pub cloudwatch_dashboards: DashboardPrices,
 }
 
 /// CloudWatch alarms: a standard-resolution alarm is billed per metric it reads (a metric-math
@@ -29,6 +30,16 @@ pub struct AlarmPrices {
     pub per_metric_month: f64,
     /// The account's free standard-resolution alarm metrics a month.
     pub free_metrics: f64,
+}
+
+/// CloudWatch: a dashboard a month (beyond the account's three free ones, which this estimate
+/// does not count as the stack's) and a custom metric a month (the first 10 000 metrics' tier).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardPrices {
+    pub dashboard_per_month: f64,
+    /// A custom metric (a metric filter's, per metric name and dimensions) a month.
+    pub custom_metric_per_month: f64,
 }
 
 /// CloudWatch Logs: ingestion by the group's class and storage of the compressed events.

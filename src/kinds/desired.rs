@@ -165,7 +165,9 @@ pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> Fie
                     FieldValue::known(crate::kinds::role::policy::role_arn(ctx, &stack.name, name))
                 }
                 Kind::Alarm => FieldValue::known(ctx.arn("cloudwatch", &format!("alarm:{name}"))),
-                Kind::Api | Kind::Stack => FieldValue::unknown(),
+                Kind::Api | Kind::Stack | Kind::MetricFilter | Kind::Dashboard => {
+                    FieldValue::unknown()
+                }
             }
         }
     }

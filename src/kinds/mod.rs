@@ -15,10 +15,12 @@ pub mod observe;
 
 pub mod alarm;
 pub mod api;
+pub mod dashboard;
 pub mod event_bus;
 pub mod function;
 pub mod layer;
 pub mod log_group;
+pub mod metric_filter;
 pub mod queue;
 pub mod role;
 pub mod rule;
@@ -60,6 +62,9 @@ pub(crate) trait ResourceKind: DocumentKind {
 
     /// The JSON Schema of a document of this kind (`slsctl schema`).
     fn document_schema(&self, generator: &mut schemars::SchemaGenerator) -> Value;
+
+    /// Whether a spec may write resources of this kind (see [`TypedKind::WRITABLE`]).
+    fn writable(&self) -> bool;
 
     /// The props the spec wants for one resource of this kind (ownership tags included), and
     /// the fields among them whose values are stored hashed.
@@ -175,7 +180,18 @@ pub(crate) trait TypedKind: KindModule {
     /// The resources one of its resources implies (see [`DocumentKind::derive`]); none unless
     /// it says so.
     const DERIVE: Option<DeriveFn<Self>> = None;
+    /// The resources of this kind the stack as a whole implies (see
+    /// [`DocumentKind::derive_for_stack`]): for what watches every resource, such as the
+    /// dashboard, rather than what one resource implies. None unless it says so.
+    const DERIVE_FOR_STACK: Option<DeriveForStackFn> = None;
+    /// Whether a spec may write its resources; a kind only ever derived (the dashboard, the
+    /// metric filters) says false: it is left out of the JSON Schema, and its `validate`
+    /// refuses a document of it.
+    const WRITABLE: bool = true;
 }
+
+/// See [`TypedKind::DERIVE_FOR_STACK`].
+pub(crate) type DeriveForStackFn = fn(&Stack) -> Vec<Resource>;
 
 /// See [`TypedKind::DERIVE`].
 pub(crate) type DeriveFn<T> = fn(&Stack, &Resource, &<T as KindModule>::Model) -> Vec<Resource>;
@@ -196,6 +212,7 @@ pub(crate) const fn holding(
         held_unit,
         delete_rank,
         released: None,
+        stack_wide: false,
     }
 }
 
@@ -339,6 +356,10 @@ impl<T: TypedKind> DocumentKind for T {
             _ => Vec::new(),
         }
     }
+
+    fn derive_for_stack(&self, stack: &Stack) -> Vec<Resource> {
+        T::DERIVE_FOR_STACK.map_or_else(Vec::new, |derive| derive(stack))
+    }
 }
 
 impl<T: TypedKind> ResourceKind for T {
@@ -348,6 +369,10 @@ impl<T: TypedKind> ResourceKind for T {
 
     fn as_document(&self) -> &dyn DocumentKind {
         self
+    }
+
+    fn writable(&self) -> bool {
+        T::WRITABLE
     }
 
     fn rules(&self) -> KindRules {
@@ -410,6 +435,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &role::RoleKind,
     &log_group::LogGroupKind,
     &alarm::AlarmKind,
+    &metric_filter::MetricFilterKind,
+    &dashboard::DashboardKind,
 ];
 
 /// The module of `kind`. `Kind::Stack` is the stack document itself, not a resource kind.
@@ -437,6 +464,7 @@ pub fn json_schema() -> Value {
     crate::spec::schema::json_schema(&|generator| {
         REGISTRY
             .iter()
+            .filter(|k| k.writable())
             .map(|k| k.document_schema(generator))
             .collect()
     })
@@ -451,7 +479,12 @@ mod tests {
     fn schema_has_one_branch_per_kind_and_closed_objects() {
         let schema = json_schema();
         let branches = schema["oneOf"].as_array().unwrap();
-        assert_eq!(branches.len(), Kind::ALL.len());
+        // Every kind a spec may write, and the Stack document; the kinds only ever derived
+        // (the dashboard, the metric filters) have no branch.
+        let written = REGISTRY.iter().filter(|k| k.writable()).count();
+        assert_eq!(written, Kind::ALL.len() - 3);
+        assert_eq!(branches.len(), written + 1);
+        assert!(!schema.to_string().contains("DashboardSpec"));
         let function = &schema["$defs"]["FunctionSpec"];
         assert_eq!(function["additionalProperties"], json!(false));
         assert!(function["properties"]["memorySize"].is_object());
@@ -484,8 +517,8 @@ mod tests {
                 .collect()
         };
         // A function: its layer, its environment's table, its trigger's queue, each once, and
-        // its own log group and execution role (derived from it); not its alarms, which come
-        // after it.
+        // what is derived from it: its own log group, its execution role (it names none) and
+        // its cold-start metric filter; not its alarms, which come after it.
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
             [
@@ -493,13 +526,21 @@ mod tests {
                 "Queue/order-events",
                 "Table/app",
                 "LogGroup/fulfil-order",
-                "Role/fulfil-order"
+                "Role/fulfil-order",
+                "MetricFilter/fulfil-order"
             ]
         );
         assert_eq!(
             depends_on(Kind::Alarm, "Function/fulfil-order/errorRate"),
             ["Function/fulfil-order"]
         );
+        // Its metric filter goes on its log group, so after it.
+        assert_eq!(
+            depends_on(Kind::MetricFilter, "fulfil-order"),
+            ["LogGroup/fulfil-order"]
+        );
+        // The dashboard is the stack's, and waits for nothing.
+        assert!(depends_on(Kind::Dashboard, "orders").is_empty());
         // A queue: its dead-letter queue; a rule: its bus, its target and the target's DLQ
         // (in `ResourceId` order: by kind, then name).
         assert_eq!(

@@ -71,6 +71,9 @@ pub(crate) struct ObserveCtx {
     pub kind: Kind,
     /// This kind's resources in the tagging query, as tagged: each kind checks the ARN's shape.
     pub tagged: Vec<Tagged>,
+    /// What the tagging query found of every kind, for a kind whose resources live on another
+    /// kind's (a metric filter on its log group).
+    all_tagged: Arc<BTreeMap<Kind, Vec<Tagged>>>,
     found: Arc<Mutex<Found>>,
 }
 
@@ -87,6 +90,21 @@ impl ObserveCtx {
     pub fn wanted(&self) -> impl Iterator<Item = &DesiredResource> {
         let kind = self.kind;
         self.desired.iter().filter(move |d| d.id.kind == kind)
+    }
+
+    /// An ARN-shaped name in this account and region (`arn:<partition>:<service>:<region>:
+    /// <account>:<resource>`), for a resource AWS gives no ARN of its own.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            found.observed.partition, self.clients.region, found.observed.account
+        )
+    }
+
+    /// What the tagging query found of `kind`.
+    pub fn tagged_of(&self, kind: Kind) -> &[Tagged] {
+        self.all_tagged.get(&kind).map_or(&[], Vec::as_slice)
     }
 
     /// A live resource found.
@@ -280,6 +298,7 @@ async fn observe_with(
     desired: &[DesiredResource],
 ) -> Result<Observed, AwsError> {
     let mut tagged = tagged_resources(clients, stack_name).await?;
+    let all_tagged = Arc::new(tagged.clone());
     let found = Arc::new(Mutex::new(Found {
         observed: Observed {
             account: identity.account,
@@ -297,6 +316,7 @@ async fn observe_with(
             desired: desired.clone(),
             kind: kind.kind(),
             tagged: tagged.remove(&kind.kind()).unwrap_or_default(),
+            all_tagged: all_tagged.clone(),
             found: found.clone(),
         };
         reads.spawn(async move { (kind.observer().observe)(&ctx).await });

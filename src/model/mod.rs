@@ -32,10 +32,12 @@ pub enum Kind {
     Api,
     Role,
     Alarm,
+    MetricFilter,
+    Dashboard,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Stack,
         Kind::Function,
         Kind::Layer,
@@ -47,6 +49,8 @@ impl Kind {
         Kind::Role,
         Kind::LogGroup,
         Kind::Alarm,
+        Kind::MetricFilter,
+        Kind::Dashboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +66,8 @@ impl Kind {
             Kind::Role => "Role",
             Kind::LogGroup => "LogGroup",
             Kind::Alarm => "Alarm",
+            Kind::MetricFilter => "MetricFilter",
+            Kind::Dashboard => "Dashboard",
         }
     }
 
@@ -322,6 +328,8 @@ pub enum ResourceSpec {
     Role(Role),
     LogGroup(LogGroup),
     Alarm(Alarm),
+    MetricFilter(MetricFilter),
+    Dashboard(Dashboard),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +445,23 @@ pub struct LogGroup {
     pub retention_days: Option<u32>,
     pub class: LogGroupClass,
 }
+
+/// A CloudWatch Logs metric filter deriving a function's cold-start metric from its log group
+/// (always derived, see `kinds::metric_filter`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MetricFilter {
+    /// The log group it reads (a physical name).
+    pub log_group: String,
+    /// The function whose REPORT lines it reads (its physical name: the metric's dimension).
+    pub function_name: String,
+    /// The format the function logs in, which decides the filter pattern.
+    pub log_format: LogFormat,
+}
+
+/// The stack's CloudWatch dashboard (always derived from the whole stack, see
+/// `kinds::dashboard`); its body is computed from the stack when the props are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Dashboard {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LogGroupClass {
@@ -696,7 +721,8 @@ pub struct Api {
     pub description: String,
     pub routes: Vec<Route>,
     pub throttling: Option<Throttling>,
-    pub tracing: bool,
+    /// X-Ray tracing on the stage as written; `None`: the Stack's `observability.tracing`.
+    pub tracing: Option<bool>,
     pub domain: Option<Domain>,
     /// `alarms:` of its checks.
     pub alarms: AlarmOverrides,

@@ -275,6 +275,9 @@ pub struct KindRules {
     /// What a released resource (`deletionPolicy: retain`) goes on doing, from its live props,
     /// for the plan's reason (a log group's events still expire).
     pub released: Option<fn(&Props) -> Option<String>>,
+    /// Derived from the stack as a whole (its dashboard), so wanted even when the spec holds
+    /// no resource: the mass-deletion guard does not count it as something the spec holds.
+    pub stack_wide: bool,
 }
 
 impl KindRules {
@@ -285,6 +288,7 @@ impl KindRules {
         held_unit: "messages",
         delete_rank: 0,
         released: None,
+        stack_wide: false,
     };
 }
 
@@ -603,10 +607,13 @@ pub fn build_plan(
         .iter()
         .filter(|a| a.action == ActionKind::Delete)
         .count();
-    if !options.allow_mass_delete && deleting > 0 && (desired.is_empty() || deleting * 2 > owned) {
+    let spec_holds_nothing = desired
+        .iter()
+        .all(|d| (options.rules)(d.id.kind).stack_wide);
+    if !options.allow_mass_delete && deleting > 0 && (spec_holds_nothing || deleting * 2 > owned) {
         refusals.push(Refusal {
             id: None,
-            message: if desired.is_empty() && !options.destroy {
+            message: if spec_holds_nothing && !options.destroy {
                 format!("the spec holds no resources, so the plan would delete all {deleting} resources of the stack")
             } else {
                 format!("the plan deletes {deleting} of the stack's {owned} resources, more than half")

@@ -370,6 +370,22 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
         empty.refusals
     );
 
+    // A spec whose only resource is derived from the stack as a whole (its dashboard) holds
+    // nothing: still refused.
+    let only_the_dashboard = plan(
+        &[want(Kind::Dashboard, "s", Props::new())],
+        &observed,
+        PlanOptions {
+            rules: crate::kinds::rules,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(
+        refused_with(&only_the_dashboard, "holds no resources"),
+        "{:?}",
+        only_the_dashboard.refusals
+    );
+
     let one_left = plan(
         &[want(Kind::Function, "f0", Props::new())],
         &observed,

@@ -43,6 +43,11 @@ pub(crate) trait DocumentKind: Sync {
     /// document is validated (a function's execution role and log group). They are planned,
     /// owned and pruned like written ones, and `resource` depends on them.
     fn derive(&self, stack: &Stack, resource: &Resource) -> Vec<Resource>;
+
+    /// Resources the stack as a whole implies (its dashboard), derived once every document is
+    /// validated and every resource's own derivations are added; `derived_from` is
+    /// `Stack/<name>`, and nothing depends on them.
+    fn derive_for_stack(&self, stack: &Stack) -> Vec<Resource>;
 }
 
 /// A document its kind has checked: its domain type, and the resources of the stack it refers

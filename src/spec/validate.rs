@@ -561,8 +561,50 @@ impl<'a> Validator<'a> {
     /// Add the resources the spec implies without writing them (see [`DocumentKind::derive`]);
     /// the resource each is derived from depends on it, or, for one that watches it
     /// (`Resource::after_source`), it depends on that resource. One the spec also writes is refused:
-    /// two sources for one resource would fight over it.
+    /// two sources for one resource would fight over it. Then those the stack as a whole
+    /// implies (see [`DocumentKind::derive_for_stack`]), which see every other resource,
+    /// derived ones included.
     fn derive(&mut self, stack: &mut Stack) {
+        self.derive_per_resource(stack);
+        let mut for_stack: Vec<Resource> = Vec::new();
+        for kind in Kind::ALL {
+            let Some(module) = (self.kinds)(kind) else {
+                continue;
+            };
+            for implied in module.derive_for_stack(stack) {
+                let clash = stack
+                    .get(&implied.id)
+                    .map(|r| r.origin.clone())
+                    .or_else(|| {
+                        for_stack
+                            .iter()
+                            .find(|r| r.id == implied.id)
+                            .map(|r| r.origin.clone())
+                    });
+                if let Some(there) = clash {
+                    self.diagnostics.push(
+                        Diagnostic::new(format!(
+                            "{} is what slsctl derives for the stack, but the spec defines it too",
+                            implied.id
+                        ))
+                        .at(stack.origin.clone())
+                        .hint(format!(
+                            "rename the written {} (names are unique per kind)",
+                            implied.id.kind
+                        ))
+                        .note(there, format!("{} is defined here", implied.id)),
+                    );
+                    continue;
+                }
+                for_stack.push(implied);
+            }
+        }
+        stack.resources.extend(for_stack);
+        stack.resources.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+
+    /// The resources each resource implies (see [`DocumentKind::derive`]).
+    fn derive_per_resource(&mut self, stack: &mut Stack) {
         let mut derived: BTreeMap<ResourceId, Resource> = BTreeMap::new();
         let mut needs: Vec<(usize, ResourceId)> = Vec::new();
         for (at, resource) in stack.resources.iter().enumerate() {

@@ -191,7 +191,8 @@ wire_struct! {
         pub alarm_actions: Vec<String>,
         /// A CloudWatch dashboard of the stack, generated from its wiring (default true).
         pub dashboard: Option<bool>,
-        /// X-Ray tracing on every Api stage (default false).
+        /// X-Ray tracing on every Api stage that does not set its own `tracing` (default
+        /// false); functions keep their own `tracing`.
         pub tracing: Option<bool>,
         /// The stack's own defaults of the alarm checks, by kind then check:
         /// `{Function: {errorRate: {threshold: 2}}}`; a resource's `alarms:` override them.

@@ -90,7 +90,9 @@ pub(crate) fn props(w: &Wanted<'_, Api>, props: &mut Props, _sensitive: &mut BTr
     }
     props.insert("stage.name".into(), FieldValue::known(a.stage.clone()));
     props.insert("stage.deployment".into(), digest);
-    props.insert("stage.tracing".into(), FieldValue::known(a.tracing));
+    // An Api that writes `tracing` decides for itself; one that does not follows the Stack.
+    let tracing = a.tracing.unwrap_or(w.stack.observability.tracing);
+    props.insert("stage.tracing".into(), FieldValue::known(tracing));
     if let Some(t) = &a.throttling {
         props.insert(
             "stage.throttling".into(),

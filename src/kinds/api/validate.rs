@@ -147,7 +147,7 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
         description: s.description.clone().unwrap_or_default(),
         routes,
         throttling,
-        tracing: s.tracing.unwrap_or(false),
+        tracing: s.tracing,
         domain,
     })
 }

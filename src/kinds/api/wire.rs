@@ -23,7 +23,8 @@ resource_spec_wire! {
         pub description: Option<String>,
         pub routes: Vec<RouteWire>,
         pub throttling: Option<ThrottlingWire>,
-        /// X-Ray tracing on the stage.
+        /// X-Ray tracing on the stage; default: the Stack's `observability.tracing`. A
+        /// written `false` wins over the Stack's `true`.
         pub tracing: Option<bool>,
         pub domain: Option<DomainWire>,
         /// Assumptions for the cost estimate only.

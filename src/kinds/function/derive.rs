@@ -1,6 +1,6 @@
-//! The resources a function implies without the spec writing them: its own log group, its
-//! execution role when it names none (`kinds::role::derive`), and its alarms
-//! (`kinds::alarm::derive`).
+//! The resources a function implies without the spec writing them: its own log group with its
+//! cold-start metric filter (`kinds::metric_filter`), its execution role when it names none
+//! (`kinds::role::derive`), and its alarms (`kinds::alarm::derive`).
 
 use crate::model::{
     Function, Kind, LogGroup, LogGroupClass, Resource, ResourceId, ResourceSpec, Stack,
@@ -21,6 +21,10 @@ pub fn default_log_group_name(function_physical_name: &str) -> String {
 pub(crate) fn derive(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Resource> {
     let mut derived = crate::kinds::role::derive::for_function(stack, resource, f);
     derived.extend(crate::kinds::alarm::derive::alarms_for(stack, resource));
+    // Its cold-start metric filter on that group (none on a shared group).
+    derived.extend(crate::kinds::metric_filter::for_function(
+        stack, resource, f,
+    ));
     if f.logging.log_group.is_some() {
         return derived;
     }

@@ -1,0 +1,114 @@
+//! CloudWatch Logs metric filters: read them back as props, put and delete them.
+
+use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
+
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::Clients;
+use crate::kinds::context::built;
+use crate::plan::{FieldValue, Props};
+
+/// A metric filter as DescribeMetricFilters reports it.
+#[derive(Clone, Debug)]
+pub struct LiveFilter {
+    pub name: String,
+    pub log_group: String,
+    pub props: Props,
+}
+
+/// The filters on `log_group` whose names start with `prefix`. A log group that is gone has
+/// none.
+pub async fn describe(
+    clients: &Clients,
+    log_group: &str,
+    prefix: &str,
+) -> Result<Vec<LiveFilter>, AwsError> {
+    let listed: Result<Vec<aws_sdk_cloudwatchlogs::types::MetricFilter>, _> = clients
+        .logs
+        .describe_metric_filters()
+        .log_group_name(log_group)
+        .filter_name_prefix(prefix)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified();
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(error) if error.kind == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut filters: Vec<LiveFilter> = Vec::new();
+    for f in listed {
+        let Some(name) = f.filter_name() else {
+            continue;
+        };
+        let mut props = Props::new();
+        props.insert("logGroup".into(), FieldValue::known(log_group));
+        props.insert(
+            "filterPattern".into(),
+            FieldValue::known(f.filter_pattern().unwrap_or_default()),
+        );
+        if let Some(t) = f.metric_transformations().first() {
+            let mut metric =
+                super::props::metric(t.metric_namespace(), t.metric_name(), t.metric_value());
+            // No unit reads as `None`, what PutMetricFilter sets when given none.
+            metric["unit"] = t.unit().map_or("None", |u| u.as_str()).into();
+            props.insert("metric".into(), FieldValue::known(metric));
+        }
+        // The emulator keeps every PutMetricFilter of one name where CloudWatch Logs replaces
+        // the filter: the last one put is the one in force.
+        filters.retain(|seen| seen.name != name);
+        filters.push(LiveFilter {
+            name: name.to_string(),
+            log_group: log_group.to_string(),
+            props,
+        });
+    }
+    Ok(filters)
+}
+
+/// Put (create or replace) the filter `name` on `log_group`: the pattern and the one metric
+/// transformation the props hold.
+pub async fn put(
+    clients: &Clients,
+    log_group: &str,
+    name: &str,
+    pattern: &str,
+    namespace: &str,
+    metric: &str,
+    value: &str,
+) -> Result<(), AwsError> {
+    let transformation = built(
+        MetricTransformation::builder()
+            .metric_namespace(namespace)
+            .metric_name(metric)
+            .metric_value(value)
+            .unit(StandardUnit::Milliseconds)
+            .build(),
+    )?;
+    clients
+        .logs
+        .put_metric_filter()
+        .log_group_name(log_group)
+        .filter_name(name)
+        .filter_pattern(pattern)
+        .metric_transformations(transformation)
+        .send()
+        .await
+        .done()
+}
+
+/// Delete the filter; one already gone (or whose log group is) is done.
+pub async fn delete(clients: &Clients, log_group: &str, name: &str) -> Result<(), AwsError> {
+    gone_is_done(
+        clients
+            .logs
+            .delete_metric_filter()
+            .log_group_name(log_group)
+            .filter_name(name)
+            .send()
+            .await
+            .done(),
+    )
+}
