@@ -141,17 +141,7 @@ fn the_explanation_shows_the_arithmetic() {
 
 /// Load a stack from YAML documents (with a code directory for functions).
 fn load(docs: &str) -> Stack {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
-    std::fs::write(
-        dir.path().join("src/app.py"),
-        "def handler(e, c):\n    return e\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
-    crate::kinds::load_stack(dir.path())
-        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
-        .0
+    crate::kinds::test_stack(docs)
 }
 
 #[test]

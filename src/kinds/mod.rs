@@ -470,6 +470,23 @@ pub fn json_schema() -> Value {
     })
 }
 
+/// A stack loaded from YAML documents (the Stack document among them), with a code directory
+/// `src/` for functions: the lib tests' way to build a validated stack.
+#[cfg(test)]
+pub(crate) fn test_stack(docs: &str) -> Stack {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/app.py"),
+        "def handler(e, c):\n    return e\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
+    load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
+        .0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -367,17 +367,7 @@ mod tests {
     use super::*;
 
     fn load(docs: &str) -> Stack {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("src")).unwrap();
-        std::fs::write(
-            dir.path().join("src/app.py"),
-            "def handler(e, c):\n    return e\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("stack.yaml"), docs).unwrap();
-        crate::kinds::load_stack(dir.path())
-            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
-            .0
+        crate::kinds::test_stack(docs)
     }
 
     fn alarm<'a>(stack: &'a Stack, name: &str) -> Option<&'a Alarm> {

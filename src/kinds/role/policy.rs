@@ -561,20 +561,10 @@ mod tests {
     }
 
     /// The stack `s` of `documents` (with a code directory), validated.
-    fn stack_of(documents: &str) -> (tempfile::TempDir, Stack) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("stack.yaml"),
-            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("r.yaml"), documents).unwrap();
-        std::fs::create_dir(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join("src/app.py"), "").unwrap();
-        let stack = crate::kinds::load_stack(dir.path())
-            .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))))
-            .0;
-        (dir, stack)
+    fn stack_of(documents: &str) -> Stack {
+        crate::kinds::test_stack(&format!(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec: {{}}\n---\n{documents}"
+        ))
     }
 
     fn role_statements(stack: &Stack, role: &str) -> BTreeMap<String, Value> {
@@ -603,7 +593,7 @@ mod tests {
             doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    TABLE: {ref: Table/t, access: read}\n    QUEUE: {ref: Queue/q}\n    PLAIN: {ref: Queue/plain}\n"),
         ]
         .join("---\n");
-        let (_dir, stack) = stack_of(&documents);
+        let stack = stack_of(&documents);
         let got = role_statements(&stack, "f");
         let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         // Reads of the table: decrypt and describe, no encrypt.
@@ -636,7 +626,7 @@ mod tests {
             doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    SEND: {ref: Queue/q, attr: url}\n  permissions: [{ref: Queue/q, access: read}]\n"),
         ]
         .join("---\n");
-        let (_dir, stack) = stack_of(&documents);
+        let stack = stack_of(&documents);
         let got = role_statements(&stack, "f");
         assert_eq!(got.keys().collect::<Vec<_>>(), ["FLogs", "FQueueQ"]);
         assert_eq!(
