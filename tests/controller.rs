@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use slsctl::aws::Clients;
-use slsctl::controller::lease::{Lease, LeaseConfig};
+use slsctl::controller::lease::{LeaseConfig, Leases};
 use support::{unique, Emulator};
 
 async fn clients() -> Clients {
@@ -24,10 +24,22 @@ fn config(table: &str, holder: &str, renew_deadline: Duration) -> LeaseConfig {
     }
 }
 
-/// One leader at a time; a leader that stops renewing loses the lease when it expires, the other
-/// takes it with a higher epoch, and the old one can no longer mutate.
+/// `ticks` rounds of `replicas` each ticking once over `stacks`, in turn.
+async fn rounds(replicas: &[&Leases], stacks: &[String], ticks: usize) {
+    for _ in 0..ticks {
+        for replica in replicas {
+            replica
+                .tick(stacks, &Default::default(), false)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// One holder per stack; a holder that stops renewing loses the stack's lease when it expires,
+/// the other takes it with a higher epoch, and the old one can no longer mutate it.
 #[tokio::test]
-async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
+async fn one_replica_holds_a_stack_and_the_other_takes_over_with_a_higher_epoch() {
     let clients = clients().await;
     let table = unique("leases");
     let wall = Arc::new(AtomicU64::new(1_000_000));
@@ -35,12 +47,12 @@ async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
         let wall = wall.clone();
         Arc::new(move || wall.load(Ordering::SeqCst)) as slsctl::controller::lease::WallClock
     };
-    let a = Lease::new(
+    let a = Leases::new(
         clients.clone(),
         config(&table, "a", Duration::from_secs(10)),
         clock.clone(),
     );
-    let b = Lease::new(
+    let b = Leases::new(
         clients.clone(),
         config(&table, "b", Duration::from_secs(10)),
         clock.clone(),
@@ -49,48 +61,162 @@ async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
     b.ensure_table()
         .await
         .expect("a second create is not an error");
+    let stacks = vec!["s".to_string()];
+    let none = Default::default();
 
-    assert!(a.acquire_or_renew().await.unwrap());
-    assert_eq!(a.fence(), Ok(1));
-    assert!(!b.acquire_or_renew().await.unwrap(), "the lease is held");
-    assert!(b.fence().is_err());
+    // The first tick only announces the replica.
+    assert!(a
+        .tick(&stacks, &none, false)
+        .await
+        .unwrap()
+        .gained
+        .is_empty());
+    assert!(b
+        .tick(&stacks, &none, false)
+        .await
+        .unwrap()
+        .gained
+        .is_empty());
+    assert_eq!(a.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(a.fence("s"), Ok(1));
+    let tick = b.tick(&stacks, &none, false).await.unwrap();
+    assert!(tick.gained.is_empty(), "the lease is held");
+    assert_eq!((tick.live_replicas, tick.share), (2, 1));
+    assert!(b.fence("s").is_err());
+    assert_eq!(b.holders().get("s").map(String::as_str), Some("a"));
     wall.fetch_add(10_000, Ordering::SeqCst);
-    assert!(a.acquire_or_renew().await.unwrap(), "renewed");
-    assert!(
-        !b.acquire_or_renew().await.unwrap(),
-        "renewed, so still held"
-    );
+    rounds(&[&a, &b], &stacks, 1).await;
+    assert_eq!(a.fence("s"), Ok(1), "renewed");
+    assert!(b.fence("s").is_err(), "renewed, so still held");
 
     // a stops renewing; 15 s later the lease has expired and b takes it.
     wall.fetch_add(15_001, Ordering::SeqCst);
-    assert!(b.acquire_or_renew().await.unwrap());
-    assert_eq!(b.fence(), Ok(2), "a new holder, a new epoch");
-    assert!(!a.acquire_or_renew().await.unwrap(), "a lost it");
-    assert!(a.fence().is_err(), "a must not mutate any more");
+    assert_eq!(b.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(b.fence("s"), Ok(2), "a new holder, a new epoch");
+    let tick = a.tick(&stacks, &none, false).await.unwrap();
+    assert_eq!(tick.lost, stacks, "a lost it");
+    assert!(a.fence("s").is_err(), "a must not mutate it any more");
 
-    // Graceful shutdown: b releases, and a can lead at once.
+    // Graceful shutdown: b releases, and a takes it at its next tick.
     b.release().await.unwrap();
-    assert!(b.fence().is_err());
-    assert!(a.acquire_or_renew().await.unwrap());
-    assert_eq!(a.fence(), Ok(3));
+    assert!(b.fence("s").is_err());
+    assert_eq!(a.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(a.fence("s"), Ok(3));
 }
 
-/// A leader whose renewals stop getting through stops mutating at its renew deadline, before
+/// A holder whose renewals stop getting through stops mutating at its renew deadline, before
 /// the lease can expire for the others.
 #[tokio::test]
 async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
     let clients = clients().await;
     let table = unique("leases");
-    let lease = Lease::new(
+    let lease = Leases::new(
         clients,
         config(&table, "a", Duration::from_millis(300)),
         slsctl::controller::lease::system_clock(),
     );
     lease.ensure_table().await.unwrap();
-    assert!(lease.acquire_or_renew().await.unwrap());
-    assert!(lease.fence().is_ok());
+    let stacks = vec!["s".to_string()];
+    rounds(&[&lease], &stacks, 2).await;
+    assert!(lease.fence("s").is_ok());
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(lease.fence().is_err());
+    assert!(lease.fence("s").is_err());
+}
+
+/// How many replicas may mutate each stack right now: never more than one.
+fn assert_fenced(replicas: &[&Leases], stacks: &[String]) {
+    for stack in stacks {
+        let open: Vec<&str> = replicas
+            .iter()
+            .filter(|r| r.fence(stack).is_ok())
+            .map(|r| r.holder())
+            .collect();
+        assert!(open.len() <= 1, "{stack} is held by {open:?}");
+    }
+}
+
+/// Three replicas over nine stacks hold three each; a replica that dies (stops ticking) loses
+/// its stacks to the two others within a lease duration, and at no point can two replicas
+/// mutate the same stack. Every replica's view names the holder of every stack.
+#[tokio::test]
+async fn three_replicas_share_nine_stacks_and_a_dead_ones_move_within_a_lease_duration() {
+    let clients = clients().await;
+    let table = unique("leases");
+    let duration = Duration::from_millis(1500);
+    let replica = |holder: &str| {
+        Leases::new(
+            clients.clone(),
+            LeaseConfig {
+                table: table.clone(),
+                name: "fleet".into(),
+                holder: holder.into(),
+                duration,
+                renew_deadline: Duration::from_millis(1000),
+            },
+            slsctl::controller::lease::system_clock(),
+        )
+    };
+    let (a, b, c) = (replica("a"), replica("b"), replica("c"));
+    a.ensure_table().await.unwrap();
+    let stacks: Vec<String> = (0..9).map(|i| format!("stack-{i}")).collect();
+    let all = [&a, &b, &c];
+    rounds(&all, &stacks, 3).await;
+    assert_fenced(&all, &stacks);
+    for r in all {
+        assert_eq!(r.holding().len(), 3, "{}: {:?}", r.holder(), r.holding());
+        let holders = r.holders();
+        assert_eq!(
+            holders.len(),
+            9,
+            "{}'s view names every holder: {holders:?}",
+            r.holder()
+        );
+        for stack in r.holding() {
+            assert_eq!(holders[&stack], r.holder());
+        }
+    }
+    let c_held = c.holding();
+
+    // c dies: a and b go on ticking (every 250 ms, as a controller with this lease would).
+    let died = std::time::Instant::now();
+    let survivors = [&a, &b];
+    loop {
+        rounds(&survivors, &stacks, 1).await;
+        assert_fenced(&all, &stacks);
+        if a.holding().len() + b.holding().len() == 9 {
+            break;
+        }
+        assert!(
+            died.elapsed() < duration * 3,
+            "c's stacks did not move: {:?} {:?}",
+            a.holding(),
+            b.holding()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let moved = died.elapsed();
+    eprintln!("a dead replica's stacks moved in {moved:?} (lease {duration:?})");
+    assert!(
+        moved < duration + Duration::from_millis(600),
+        "within a lease duration and a tick: {moved:?}"
+    );
+    assert!(
+        c.holding().is_empty(),
+        "c's fence closed: {:?}",
+        c.holding()
+    );
+    for stack in &c_held {
+        assert!(a.fence(stack).is_ok() || b.fence(stack).is_ok(), "{stack}");
+    }
+    // The fair share of two: five each at most.
+    assert!(a.holding().len() <= 5 && b.holding().len() <= 5);
+    // c comes back (a restart): the others give back their excess, and it takes its share.
+    let c = replica("c");
+    let all = [&a, &b, &c];
+    rounds(&all, &stacks, 3).await;
+    assert_fenced(&all, &stacks);
+    let shares: Vec<usize> = all.iter().map(|r| r.holding().len()).collect();
+    assert_eq!(shares, [3, 3, 3], "rebalanced");
 }
 
 use slsctl::controller::{
@@ -772,8 +898,8 @@ async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
         queue_delay(&clients, &name).await.is_some(),
         "the second queue was created"
     );
-    // Released: another replica leads at once, without waiting for the lease to expire.
-    let other = Lease::new(
+    // Released: another replica takes it at once, without waiting for the lease to expire.
+    let other = Leases::new(
         clients,
         LeaseConfig {
             holder: "b".into(),
@@ -781,7 +907,9 @@ async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
         },
         slsctl::controller::lease::system_clock(),
     );
-    assert!(other.acquire_or_renew().await.unwrap(), "released");
+    let stacks = vec!["s".to_string()];
+    rounds(&[&other], &stacks, 2).await;
+    assert!(other.fence("s").is_ok(), "released");
 }
 
 /// The API token guards `/` and `/api/*` (and `slsctl reconcile` sends it); health, readiness
@@ -1141,7 +1269,16 @@ async fn the_status_page_renders_in_chromium() {
         dom.contains(&format!("{name}-jobs")) && dom.contains("delaySeconds"),
         "the diff is shown: {dom}"
     );
-    assert!(dom.contains("<p id=\"leader\">leader</p>"), "{dom}");
+    assert!(
+        dom.contains(
+            "<p id=\"replica\">a single replica (no lease): it reconciles every stack</p>"
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td class=\"holder\">this replica</td>"),
+        "{dom}"
+    );
     // The stack's diagram, with each resource's state: in report mode the queue waits to be
     // created, so it is drawn missing.
     assert!(dom.contains("<svg"), "{dom}");

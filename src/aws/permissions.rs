@@ -53,9 +53,10 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("dynamodb:DescribeContinuousBackups", Needed::Engine),
     ("dynamodb:DescribeTable", Needed::Engine),
     ("dynamodb:DescribeTimeToLive", Needed::Engine),
-    ("dynamodb:GetItem", Needed::Controller),
     ("dynamodb:ListTagsOfResource", Needed::Engine),
     ("dynamodb:PutItem", Needed::Controller),
+    // The controller reads its fleet's leases and heartbeats in one Scan a tick.
+    ("dynamodb:Scan", Needed::Controller),
     ("dynamodb:TagResource", Needed::Engine),
     ("dynamodb:UntagResource", Needed::Engine),
     ("dynamodb:UpdateContinuousBackups", Needed::Engine),
