@@ -825,6 +825,251 @@ async fn two_controllers_share_a_lease_hand_pushes_over_and_the_survivor_takes_o
     run_b.await.unwrap().unwrap();
 }
 
+/// A bucket holding `count` stacks under `stacks/s<i>/`, each a stack named `prefix…` with one
+/// queue of `delay` seconds. Returns the bucket and each stack's key and name.
+async fn seeded_stacks(
+    s3: &aws_sdk_s3::Client,
+    prefix: &str,
+    count: usize,
+    delay: u32,
+) -> (String, Vec<(String, String)>) {
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut stacks = Vec::new();
+    for i in 0..count {
+        let (key, name) = (format!("s{i}"), unique(prefix));
+        put(
+            s3,
+            &bucket,
+            &format!("stacks/{key}/stack.yaml"),
+            &stack_doc(&name),
+        )
+        .await;
+        put(
+            s3,
+            &bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", &delay.to_string()),
+        )
+        .await;
+        stacks.push((key, name));
+    }
+    (bucket, stacks)
+}
+
+/// Wait (up to 10 s) until stack `key`'s status satisfies `ready`; returns the last status.
+async fn wait_for_key(
+    controller: &Controller,
+    key: &str,
+    ready: impl Fn(&StackStatus) -> bool,
+) -> StackStatus {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = controller.status()[key].clone();
+        if ready(&status) || tokio::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Three controllers on one lease table over six stacks, polling only every 5 minutes: each
+/// takes two stacks and reconciles only those; every replica's status names every stack's
+/// holder; a push to any replica is applied by each stack's holder within seconds; when a
+/// replica dies without releasing, its stacks are reconciled by the others after its leases
+/// expire.
+#[tokio::test]
+async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dead_ones_move() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let (bucket, stacks) = seeded_stacks(&s3, "fleet", 6, 1).await;
+    let table = unique("leases");
+    let duration = Duration::from_secs(3);
+    let poll = Duration::from_secs(300);
+    let caches: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let replicas: Vec<Arc<Controller>> = ["a", "b", "c"]
+        .iter()
+        .zip(&caches)
+        .map(|(holder, cache)| {
+            let mut config = s3_config(
+                &bucket,
+                cache.path(),
+                poll,
+                Some(LeaseConfig {
+                    table: table.clone(),
+                    name: "fleet".into(),
+                    holder: holder.to_string(),
+                    duration,
+                    renew_deadline: Duration::from_secs(2),
+                }),
+            );
+            let template = config.stacks[0].clone();
+            config.stacks = stacks
+                .iter()
+                .map(|(key, _)| StackConfig {
+                    name: key.clone(),
+                    source: SourceKind::S3(S3Source {
+                        bucket: bucket.clone(),
+                        prefix: format!("stacks/{key}/"),
+                    }),
+                    ..template.clone()
+                })
+                .collect();
+            Arc::new(Controller::new(config, clients.clone(), s3.clone()))
+        })
+        .collect();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr_a = listener.local_addr().unwrap();
+    let secret = b"fleet".to_vec();
+    tokio::spawn(slsctl::controller::http::serve(
+        replicas[0].clone(),
+        listener,
+        Some(secret.clone()),
+        stopped.clone(),
+    ));
+    let mut runs: Vec<_> = replicas
+        .iter()
+        .map(|r| tokio::spawn(r.clone().run(stopped.clone())))
+        .collect();
+
+    // Wait until every stack is synced on one replica, and every replica's view of the table
+    // names a holder for each stack.
+    let settled = |replicas: &[Arc<Controller>]| {
+        stacks.iter().all(|(key, _)| {
+            replicas.iter().any(|r| r.status()[key].synced)
+                && replicas.iter().all(|r| r.status()[key].holder.is_some())
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !settled(&replicas) {
+        assert!(std::time::Instant::now() < deadline, "not settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One tick more, so that every view is the same.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let holders: Vec<(String, String)> = stacks
+        .iter()
+        .map(|(key, _)| {
+            (
+                key.clone(),
+                replicas[0].status()[key].holder.clone().unwrap(),
+            )
+        })
+        .collect();
+    for (i, replica) in replicas.iter().enumerate() {
+        let name = ["a", "b", "c"][i];
+        let status = replica.status();
+        let mine: Vec<&String> = holders
+            .iter()
+            .filter(|(_, h)| h == name)
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(mine.len(), 2, "{name} holds its share: {holders:?}");
+        for (key, holder) in &holders {
+            assert_eq!(
+                status[key].holder.as_ref(),
+                Some(holder),
+                "{name}'s view of {key}"
+            );
+            // Only the holder reconciles a stack.
+            assert_eq!(
+                status[key].reconciles > 0,
+                holder == name,
+                "{name}, {key}: {:?}",
+                status[key]
+            );
+        }
+    }
+    // The HTTP API of any replica lists every stack with its holder.
+    let body = support::http(addr_a, &get("/api/stacks")).await.1;
+    let api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for (key, holder) in &holders {
+        assert_eq!(api[key]["holder"], holder.as_str(), "{body}");
+    }
+
+    // A push to a, for a stack b holds: applied by b within seconds, never by a.
+    let (pushed_key, pushed_name) = stacks
+        .iter()
+        .find(|(key, _)| holders.iter().any(|(k, h)| k == key && h == "b"))
+        .unwrap();
+    let before = replicas[1].status()[pushed_key].reconciles;
+    put(
+        &s3,
+        &bucket,
+        &format!("stacks/{pushed_key}/queue.yaml"),
+        &QUEUE.replace("DELAY", "5"),
+    )
+    .await;
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let pushed = std::time::Instant::now();
+    let request = hook(
+        "push",
+        body,
+        Some(support::github_signature(&secret, body)),
+        None,
+    );
+    assert_eq!(support::http(addr_a, &request).await.0, 202);
+    while queue_delay(&clients, pushed_name).await.as_deref() != Some("5") {
+        assert!(
+            pushed.elapsed() < Duration::from_secs(15),
+            "the push was not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "push to a non-holder applied by the holder in {:?}",
+        pushed.elapsed()
+    );
+    // The holder's status is written once the reconcile ends (after the apply).
+    let status = wait_for_key(&replicas[1], pushed_key, |s| s.reconciles > before).await;
+    assert!(status.reconciles > before && status.synced, "{status:?}");
+    assert_eq!(replicas[0].status()[pushed_key].reconciles, 0);
+
+    // c dies without releasing: its stacks go to a and b once its leases expire.
+    let died = std::time::Instant::now();
+    runs.pop().unwrap().abort();
+    let c_stacks: Vec<&(String, String)> = stacks
+        .iter()
+        .filter(|(key, _)| holders.iter().any(|(k, h)| k == key && h == "c"))
+        .collect();
+    for (key, _) in &c_stacks {
+        put(
+            &s3,
+            &bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", "9"),
+        )
+        .await;
+    }
+    for (_, name) in &c_stacks {
+        while queue_delay(&clients, name).await.as_deref() != Some("9") {
+            assert!(
+                died.elapsed() < Duration::from_secs(30),
+                "c's stacks did not move"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let moved = died.elapsed();
+    eprintln!("a dead replica's stacks reconciled by the others {moved:?} after it died (lease {duration:?})");
+    assert!(moved < duration * 3, "{moved:?}");
+    // A tick later, every view names the new holders.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (key, _) in &c_stacks {
+        let holder = replicas[0].status()[key].holder.clone();
+        assert!(
+            matches!(holder.as_deref(), Some("a" | "b")),
+            "{key}: {holder:?}"
+        );
+    }
+    let _ = stop.send(true);
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+}
+
 /// Shutdown while an apply is in flight: the lease is still renewed until the apply ends, so an
 /// apply longer than the renew deadline is not fenced partway; then the lease is released.
 #[tokio::test]

@@ -664,10 +664,10 @@ impl Controller {
             };
             if !self.holds(&key) {
                 // Another replica holds the stack; the key comes back at the next poll, or at
-                // once when this replica takes the stack's lease.
+                // once when this replica takes the stack's lease. No pause: the next key may be
+                // one this replica holds.
                 self.queue.done(&key, Run::Succeeded);
                 drop(permit);
-                tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }
             let busy = Busy::new(self.clone(), &key);
