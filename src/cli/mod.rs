@@ -171,8 +171,9 @@ controller.yaml:
   lease: {table: slsctl-leases, durationSeconds: 30, renewDeadlineSeconds: 20}
 
 A source that is unreachable, empty or invalid never deletes anything: the last good revision
-stays in force. With a lease, only the replica holding it reconciles. SIGTERM finishes the
-in-flight reconciles and releases the lease.")]
+stays in force. With a lease, replicas share the stacks (one lease per stack in the table, each
+replica taking its fair share), and a stack is reconciled only by the replica holding its lease.
+SIGTERM finishes the in-flight reconciles and releases the leases.")]
     Controller(controller::Args),
     /// Ask a running controller to reconcile a stack now.
     #[command(after_help = "\
