@@ -30,7 +30,7 @@ async fn rounds(replicas: &[&Leases], stacks: &[String], ticks: usize) {
     for _ in 0..ticks {
         for replica in replicas {
             replica
-                .tick(stacks, &Default::default(), false)
+                .tick(stacks, &Default::default(), &Default::default(), false)
                 .await
                 .unwrap();
         }
@@ -63,24 +63,30 @@ async fn one_replica_holds_a_stack_and_the_other_takes_over_with_a_higher_epoch(
         .await
         .expect("a second create is not an error");
     let stacks = vec!["s".to_string()];
-    let none = Default::default();
+    let (none, none_reported) = (Default::default(), Default::default());
 
     // The first tick only announces the replica.
     assert!(a
-        .tick(&stacks, &none, false)
+        .tick(&stacks, &none, &none_reported, false)
         .await
         .unwrap()
         .gained
         .is_empty());
     assert!(b
-        .tick(&stacks, &none, false)
+        .tick(&stacks, &none, &none_reported, false)
         .await
         .unwrap()
         .gained
         .is_empty());
-    assert_eq!(a.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(
+        a.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
+    );
     assert_eq!(a.fence("s"), Ok(1));
-    let tick = b.tick(&stacks, &none, false).await.unwrap();
+    let tick = b.tick(&stacks, &none, &none_reported, false).await.unwrap();
     assert!(tick.gained.is_empty(), "the lease is held");
     assert_eq!((tick.live_replicas, tick.share), (2, 1));
     assert!(b.fence("s").is_err());
@@ -92,16 +98,28 @@ async fn one_replica_holds_a_stack_and_the_other_takes_over_with_a_higher_epoch(
 
     // a stops renewing; 15 s later the lease has expired and b takes it.
     wall.fetch_add(15_001, Ordering::SeqCst);
-    assert_eq!(b.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(
+        b.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
+    );
     assert_eq!(b.fence("s"), Ok(2), "a new holder, a new epoch");
-    let tick = a.tick(&stacks, &none, false).await.unwrap();
+    let tick = a.tick(&stacks, &none, &none_reported, false).await.unwrap();
     assert_eq!(tick.lost, stacks, "a lost it");
     assert!(a.fence("s").is_err(), "a must not mutate it any more");
 
     // Graceful shutdown: b releases, and a takes it at its next tick.
     b.release().await.unwrap();
     assert!(b.fence("s").is_err());
-    assert_eq!(a.tick(&stacks, &none, false).await.unwrap().gained, stacks);
+    assert_eq!(
+        a.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
+    );
     assert_eq!(a.fence("s"), Ok(3));
 }
 
@@ -983,12 +1001,45 @@ async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dea
             );
         }
     }
-    // The HTTP API of any replica lists every stack with its holder.
+    // Every replica's fleet status shows each stack as its holder reported it (at the holder's
+    // next renewal, read at the others' next tick).
+    let reported = |r: &Controller| {
+        r.fleet_status()
+            .values()
+            .all(|s| s.synced && s.reconciles > 0 && s.revision.is_some())
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !replicas.iter().all(|r| reported(r)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            replicas[0].fleet_status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The HTTP API of any replica lists every stack with its holder and the holder's report.
     let body = support::http(addr_a, &get("/api/stacks")).await.1;
     let api: serde_json::Value = serde_json::from_str(&body).unwrap();
     for (key, holder) in &holders {
         assert_eq!(api[key]["holder"], holder.as_str(), "{body}");
+        assert_eq!(api[key]["synced"], true, "{body}");
     }
+    // The page too: one row per stack with its holder.
+    let page = support::http(addr_a, &get("/")).await.1;
+    for (key, holder) in &holders {
+        assert!(
+            page.contains(&format!(
+                "<td class=\"name\">{key}</td><td class=\"holder\">{holder}</td>"
+            )),
+            "{page}"
+        );
+    }
+    assert!(
+        page.contains(
+            "<p id=\"replica\">replica <code>a</code>, one of 3 live: holds 2 of 6 stacks</p>"
+        ),
+        "{page}"
+    );
 
     // A push to a, for a stack b holds: applied by b within seconds, never by a.
     let (pushed_key, pushed_name) = stacks
@@ -2167,6 +2218,21 @@ async fn three_controller_processes_share_the_stacks_and_survive_a_sigkill() {
         .map(|(k, h)| (k.clone(), h.clone().unwrap()))
         .collect();
     assert_eq!(holders.len(), 6);
+    // Each replica's API shows every stack synced, as its holder reported it.
+    for port in &ports {
+        loop {
+            let body = support::http_get(*port, "/api/stacks")
+                .await
+                .unwrap_or_default();
+            let api: BTreeMap<String, serde_json::Value> =
+                serde_json::from_str(&body).unwrap_or_default();
+            if api.len() == 6 && api.values().all(|s| s["synced"] == true) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{body}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
     // A replica's id is SLSCTL_REPLICA_ID and its pid.
     let is = |holder: &str, replica: &str| holder.starts_with(&format!("{replica}-"));
     for (i, name) in names.iter().enumerate() {

@@ -116,7 +116,7 @@ fn replica_line(
 /// The status page: server-rendered, no JavaScript.
 pub fn page(controller: &Controller) -> String {
     let mut rows = String::new();
-    let status = controller.status();
+    let status = controller.fleet_status();
     let replica = replica_line(controller, &status);
     for (name, s) in status {
         let conditions: Vec<&str> = [
@@ -175,7 +175,7 @@ pub fn page(controller: &Controller) -> String {
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
          <body><h1>slsctl controller</h1><p id=\"replica\">{replica}</p>\
          <table id=\"stacks\"><tr><th>stack</th><th>holder</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>watch</th><th>last error</th></tr>{rows}</table>\
-         <p>Conditions, plans and errors are this replica's own; the holder's page has the latest of its stacks.</p></body></html>"
+         <p>A stack another replica holds shows that replica's report of it, as of its last renewal; its diagram, diff and alarms are on that replica's page.</p></body></html>"
     )
 }
 
@@ -306,7 +306,7 @@ async fn handle(
         Route::Stacks => reply(
             StatusCode::OK,
             "application/json",
-            serde_json::to_string(&controller.status()).unwrap_or_default(),
+            serde_json::to_string(&controller.fleet_status()).unwrap_or_default(),
         ),
         Route::Page => reply(
             StatusCode::OK,

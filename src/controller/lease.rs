@@ -3,8 +3,9 @@
 //!
 //! The table holds, under keys prefixed by the fleet's name (`LeaseConfig::name`):
 //! - one item per stack, `<name>/stack/<stack>`: `holder`, `epoch` (grows with every change of
-//!   holder), `expires` (wall-clock milliseconds) and `pending` (a count of triggers other
-//!   replicas handed to the holder);
+//!   holder), `expires` (wall-clock milliseconds), `pending` (a count of triggers other
+//!   replicas handed to the holder) and `report` (the holder's short status of the stack,
+//!   written with each renewal, so that every replica's status page shows it);
 //! - one heartbeat per replica, `<name>/replica/<holder>`: `expires`, so that each replica knows
 //!   how many are alive.
 //!
@@ -113,6 +114,7 @@ struct Record {
     epoch: Option<u64>,
     expires: Option<u64>,
     pending: u64,
+    report: Option<String>,
 }
 
 /// The fleet as the last tick read it: who holds what, and which replicas are alive.
@@ -281,6 +283,16 @@ impl Leases {
             .collect()
     }
 
+    /// The holder's report of each stack held by a live lease, as the last tick read them.
+    pub fn reports(&self) -> BTreeMap<String, String> {
+        let view = self.view();
+        view.stacks
+            .iter()
+            .filter(|(_, r)| r.expires.is_some_and(|x| x >= view.read_at))
+            .filter_map(|(stack, r)| Some((stack.clone(), r.report.clone()?)))
+            .collect()
+    }
+
     /// The replicas alive at the last tick.
     pub fn live_replicas(&self) -> Vec<String> {
         let view = self.view();
@@ -331,7 +343,8 @@ impl Leases {
         failure.map_or(Ok(()), Err)
     }
 
-    /// One round: heartbeat, read the fleet, renew what this replica holds, give back what is
+    /// One round: heartbeat, read the fleet, renew what this replica holds (writing `reports`,
+    /// this replica's short status of each stack it holds, into the items), give back what is
     /// above its share and not in `busy`, take free or expired stacks up to its share (from the
     /// second tick on: the first one announces the replica to the others). When
     /// `leaving` (shutting down), it only renews: no heartbeat (the others count it out), no hand-
@@ -340,6 +353,7 @@ impl Leases {
         &self,
         stacks: &[String],
         busy: &BTreeSet<String>,
+        reports: &BTreeMap<String, String>,
         leaving: bool,
     ) -> Result<Tick, AwsError> {
         let started = Instant::now();
@@ -392,8 +406,9 @@ impl Leases {
             let pending = record.map_or(0, |r| r.pending);
             let take_pending = if leaving { 0 } else { pending };
             let renewed = if still_ours && configured.contains(&stack) {
-                match with_backoff(|| self.renew(&stack, lease.epoch, expires, take_pending)).await
-                {
+                let report = reports.get(&stack).map(String::as_str);
+                let renewal = || self.renew(&stack, lease.epoch, expires, take_pending, report);
+                match with_backoff(renewal).await {
                     Ok(renewed) => renewed,
                     Err(e) => {
                         // Not renewed: the fence closes at the deadline of the last renewal.
@@ -542,6 +557,7 @@ impl Leases {
                             expires: number("expires"),
                             // A negative count would be a bug elsewhere: read as none pending.
                             pending: number("pending").unwrap_or(0),
+                            report: text("report"),
                         },
                     );
                 } else if let Some(replica) = name.strip_prefix(&replica_prefix) {
@@ -564,22 +580,31 @@ impl Leases {
         epoch: u64,
         expires: u64,
         pending: u64,
+        report: Option<&str>,
     ) -> Result<Option<u64>, AwsError> {
+        let set = if report.is_some() {
+            "SET expires = :x, report = :r"
+        } else {
+            "SET expires = :x"
+        };
         let mut update = self
             .clients
             .dynamodb
             .update_item()
             .table_name(&self.config.table)
             .key("name", s(&self.stack_key(stack)))
-            .update_expression("SET expires = :x")
+            .update_expression(set)
             .condition_expression("holder = :me AND epoch = :e")
             .expression_attribute_values(":x", n(expires))
             .expression_attribute_values(":me", s(&self.config.holder))
             .expression_attribute_values(":e", n(epoch));
+        if let Some(report) = report {
+            update = update.expression_attribute_values(":r", s(report));
+        }
         if pending > 0 {
             // Subtract what was read: a trigger added since stays for the next renewal.
             update = update
-                .update_expression("SET expires = :x ADD pending :taken")
+                .update_expression(format!("{set} ADD pending :taken"))
                 .expression_attribute_values(":taken", AttributeValue::N(format!("-{pending}")));
         }
         let result = update.send().await;
@@ -602,7 +627,8 @@ impl Leases {
                 .update_item()
                 .table_name(&self.config.table)
                 .key("name", s(&self.stack_key(stack)))
-                // Hand-overs are dropped: a stack taken is queued anyway.
+                // Hand-overs are dropped: a stack taken is queued anyway. The old holder's report
+                // stays until this one's first renewal writes its own.
                 .update_expression("SET holder = :me, epoch = :new, expires = :x REMOVE pending")
                 .expression_attribute_values(":me", s(&self.config.holder))
                 .expression_attribute_values(":new", n(epoch))

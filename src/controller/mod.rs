@@ -127,6 +127,54 @@ impl StackStatus {
     }
 }
 
+/// What the holder of a stack tells the other replicas about it, through the lease item.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Report {
+    ready: bool,
+    synced: bool,
+    drifted: bool,
+    degraded: bool,
+    revision: Option<String>,
+    reconciles: u64,
+    failures: u64,
+    last_error: Option<String>,
+    last_plan: Option<Summary>,
+}
+
+/// A report's error is cut to this many characters: the item is rewritten every tick.
+const REPORTED_ERROR_CHARS: usize = 500;
+
+impl Report {
+    fn of(status: &StackStatus) -> Report {
+        Report {
+            ready: status.ready,
+            synced: status.synced,
+            drifted: status.drifted,
+            degraded: status.degraded,
+            revision: status.revision.clone(),
+            reconciles: status.reconciles,
+            failures: status.failures,
+            last_error: status
+                .last_error
+                .as_ref()
+                .map(|e| e.chars().take(REPORTED_ERROR_CHARS).collect()),
+            last_plan: status.last_plan.clone(),
+        }
+    }
+
+    fn overlay(self, status: &mut StackStatus) {
+        status.ready = self.ready;
+        status.synced = self.synced;
+        status.drifted = self.drifted;
+        status.degraded = self.degraded;
+        status.revision = self.revision;
+        status.reconciles = self.reconciles;
+        status.failures = self.failures;
+        status.last_error = self.last_error;
+        status.last_plan = self.last_plan;
+    }
+}
+
 #[derive(Default)]
 struct StackState {
     status: StackStatus,
@@ -205,8 +253,9 @@ impl Controller {
         self.states.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Every stack's status, for `/api/stacks`, with the replica holding it (from the lease
-    /// table as the last tick read it: no AWS call per request).
+    /// Every stack's status as this replica knows it (what its own reconciles found: the
+    /// metrics count these), with the replica holding it (from the lease table as the last tick
+    /// read it: no AWS call per request).
     pub fn status(&self) -> BTreeMap<String, StackStatus> {
         let mut holders = self.lease.as_ref().map(|l| l.holders()).unwrap_or_default();
         self.states()
@@ -215,6 +264,44 @@ impl Controller {
                 let mut status = v.status.clone();
                 status.holder = holders.remove(k);
                 (k.clone(), status)
+            })
+            .collect()
+    }
+
+    /// Every stack's status across the fleet, for `/api/stacks` and the status page: `status`,
+    /// where a stack another replica holds shows that replica's report of it (conditions,
+    /// revision, counts, last plan and error, as of its last renewal); its diagram, diff and
+    /// alarms are on the holder's page.
+    pub fn fleet_status(&self) -> BTreeMap<String, StackStatus> {
+        let mut status = self.status();
+        let Some(lease) = &self.lease else {
+            return status;
+        };
+        for (stack, report) in lease.reports() {
+            let Some(status) = status.get_mut(&stack) else {
+                continue;
+            };
+            if status.holder.as_deref() == Some(lease.holder()) {
+                continue;
+            }
+            if let Ok(report) = serde_json::from_str::<Report>(&report) {
+                report.overlay(status);
+            }
+        }
+        status
+    }
+
+    /// This replica's reports of the stacks it holds, for the lease items.
+    fn reports(&self) -> BTreeMap<String, String> {
+        let Some(lease) = &self.lease else {
+            return BTreeMap::new();
+        };
+        let held = lease.holding();
+        let states = self.states();
+        held.into_iter()
+            .filter_map(|stack| {
+                let report = Report::of(&states.get(&stack)?.status);
+                Some((stack, serde_json::to_string(&report).ok()?))
             })
             .collect()
     }
@@ -284,7 +371,8 @@ impl Controller {
             ticker.tick().await;
             let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
             let busy = self.busy().clone();
-            match lease.tick(&stacks, &busy, draining).await {
+            let reports = self.reports();
+            match lease.tick(&stacks, &busy, &reports, draining).await {
                 Ok(tick) => {
                     if !tick.gained.is_empty() || !tick.lost.is_empty() {
                         tracing::info!(
