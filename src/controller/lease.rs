@@ -143,7 +143,10 @@ pub struct Tick {
 
 /// The per-stack leases of one replica.
 pub struct Leases {
+    /// With the DynamoDB client bounded in time (`bounded`), for the lease items.
     clients: Clients,
+    /// As given, for creating the table at start (patient: nothing is fenced yet).
+    setup: Clients,
     config: LeaseConfig,
     clock: WallClock,
     held: Mutex<BTreeMap<String, Held>>,
@@ -158,6 +161,33 @@ fn s(v: &str) -> AttributeValue {
 }
 fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+/// The clients with a DynamoDB client whose calls end in time for the fence: each attempt within
+/// half the renew deadline, two attempts with a short backoff (the SDK's default waits up to 20
+/// s between six), and throttles retried by `with_backoff` on top. A renewal that cannot land
+/// in time is a failed renewal, and the fence closes at the deadline as it should; a take whose
+/// answer is lost leaves a lease nobody renews, which expires.
+fn bounded(mut clients: Clients, renew_deadline: Duration) -> Clients {
+    let config = clients.dynamodb.config().to_builder();
+    let attempt = (renew_deadline / 2).max(Duration::from_millis(100));
+    clients.dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        config
+            .retry_config(
+                aws_smithy_types::retry::RetryConfig::standard()
+                    .with_max_attempts(2)
+                    .with_initial_backoff(Duration::from_millis(50))
+                    .with_max_backoff(Duration::from_millis(500)),
+            )
+            .timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .connect_timeout(attempt)
+                    .operation_attempt_timeout(attempt)
+                    .build(),
+            )
+            .build(),
+    );
+    clients
 }
 
 /// `ceil(stacks / replicas)`, at least 1 replica.
@@ -181,7 +211,8 @@ fn rotation(holder: &str, len: usize) -> usize {
 impl Leases {
     pub fn new(clients: Clients, config: LeaseConfig, clock: WallClock) -> Leases {
         Leases {
-            clients,
+            clients: bounded(clients.clone(), config.renew_deadline),
+            setup: clients,
             config,
             clock,
             held: Mutex::new(BTreeMap::new()),
@@ -217,7 +248,7 @@ impl Leases {
         let invalid =
             |e: BuildError| AwsError::new("CreateTable", ErrorKind::Validation, e.to_string());
         let result = self
-            .clients
+            .setup
             .dynamodb
             .create_table()
             .table_name(&self.config.table)
@@ -239,7 +270,7 @@ impl Leases {
             .send()
             .await;
         match result {
-            Ok(_) => crate::kinds::table::aws::wait_active(&self.clients, &self.config.table).await,
+            Ok(_) => crate::kinds::table::aws::wait_active(&self.setup, &self.config.table).await,
             Err(e) => {
                 let error = classify(e);
                 // Another replica created it first.
@@ -356,7 +387,6 @@ impl Leases {
         reports: &BTreeMap<String, String>,
         leaving: bool,
     ) -> Result<Tick, AwsError> {
-        let started = Instant::now();
         let now = (self.clock)();
         let expires = now + self.config.duration.as_millis() as u64;
         let mut tick = Tick::default();
@@ -394,6 +424,7 @@ impl Leases {
         tick.share = fair_share(stacks.len(), live.len());
 
         // Renewals first: they are what keeps the fence open.
+        let mut throttled = false;
         let held: Vec<(String, Held)> = self.held().iter().map(|(k, v)| (k.clone(), *v)).collect();
         let configured: BTreeSet<&String> = stacks.iter().collect();
         for (stack, lease) in held {
@@ -407,10 +438,18 @@ impl Leases {
             let take_pending = if leaving { 0 } else { pending };
             let renewed = if still_ours && configured.contains(&stack) {
                 let report = reports.get(&stack).map(String::as_str);
-                let renewal = || self.renew(&stack, lease.epoch, expires, take_pending, report);
-                match with_backoff(renewal).await {
+                let renewal = || self.renew(&stack, lease.epoch, take_pending, report);
+                // Once a renewal stayed throttled through its backoff, the others get one try
+                // each: the tick ends in time for the next one rather than pausing per lease.
+                let renewed = if throttled {
+                    renewal().await
+                } else {
+                    with_backoff(renewal).await
+                };
+                match renewed {
                     Ok(renewed) => renewed,
                     Err(e) => {
+                        throttled |= e.kind == ErrorKind::Throttled;
                         // Not renewed: the fence closes at the deadline of the last renewal.
                         tracing::warn!(stack = %stack, error = %e, "cannot renew the stack's lease");
                         continue;
@@ -420,12 +459,12 @@ impl Leases {
                 None
             };
             match renewed {
-                Some(epoch) => {
+                Some((epoch, sent)) => {
                     self.held().insert(
                         stack.clone(),
                         Held {
                             epoch,
-                            valid_until: started + self.config.renew_deadline,
+                            valid_until: sent + self.config.renew_deadline,
                         },
                     );
                     if take_pending > 0 {
@@ -481,13 +520,13 @@ impl Leases {
             if !free {
                 continue;
             }
-            match self.take(stack, &record, expires).await {
-                Ok(Some(epoch)) => {
+            match self.take(stack, &record).await {
+                Ok(Some((epoch, sent))) => {
                     self.held().insert(
                         stack.clone(),
                         Held {
                             epoch,
-                            valid_until: started + self.config.renew_deadline,
+                            valid_until: sent + self.config.renew_deadline,
                         },
                     );
                     count += 1;
@@ -502,6 +541,17 @@ impl Leases {
             }
         }
         Ok(tick)
+    }
+
+    /// Now, and the expiry of a lease written now. The fence of a lease written at `now` closes
+    /// at `now + renew_deadline`, before its expiry (`now + duration` on the wall clock) as other
+    /// replicas read it; each write takes its own stamp, so a slow tick does not shorten it.
+    fn stamp(&self) -> (Instant, u64) {
+        let sent = Instant::now();
+        (
+            sent,
+            (self.clock)() + self.config.duration.as_millis() as u64,
+        )
     }
 
     async fn heartbeat(&self, expires: u64) -> Result<(), AwsError> {
@@ -578,10 +628,10 @@ impl Leases {
         &self,
         stack: &str,
         epoch: u64,
-        expires: u64,
         pending: u64,
         report: Option<&str>,
-    ) -> Result<Option<u64>, AwsError> {
+    ) -> Result<Option<(u64, Instant)>, AwsError> {
+        let (sent, expires) = self.stamp();
         let set = if report.is_some() {
             "SET expires = :x, report = :r"
         } else {
@@ -608,19 +658,15 @@ impl Leases {
                 .expression_attribute_values(":taken", AttributeValue::N(format!("-{pending}")));
         }
         let result = update.send().await;
-        lost_race_is_none(result.map(|_| epoch).classified())
+        lost_race_is_none(result.map(|_| (epoch, sent)).classified())
     }
 
     /// Take `stack`'s lease, free or expired as `seen`: a write conditional on the epoch and
     /// expiry that were read, so that of two replicas taking it at once only one wins.
-    async fn take(
-        &self,
-        stack: &str,
-        seen: &Record,
-        expires: u64,
-    ) -> Result<Option<u64>, AwsError> {
+    async fn take(&self, stack: &str, seen: &Record) -> Result<Option<(u64, Instant)>, AwsError> {
         let epoch = seen.epoch.unwrap_or(0) + 1;
         let result = with_backoff(|| async {
+            let (sent, expires) = self.stamp();
             let mut update = self
                 .clients
                 .dynamodb
@@ -643,7 +689,7 @@ impl Leases {
                     .expression_attribute_values(":e", n(e)),
                 (None, _) => update.condition_expression("attribute_not_exists(epoch)"),
             };
-            update.send().await.map(|_| epoch).classified()
+            update.send().await.map(|_| (epoch, sent)).classified()
         })
         .await;
         lost_race_is_none(result)
