@@ -21,7 +21,7 @@ use std::future::Future;
 
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::Clients;
-use crate::cost::Prices;
+pub use crate::cost::Prices;
 use crate::kinds::desired::{same_owner, TAG_RESOURCE, TAG_STACK};
 use report::{Invocation, SizeResult, TuneReport};
 

@@ -126,10 +126,26 @@ pub fn edit_memory_size(
             .find(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | ']' | '#'))
             .unwrap_or(line.len() - from);
         let previous = line[from..from + length].to_string();
+        let value_text = memory_mb.to_string();
+        // A comment aligned after the value stays in its column: the spaces before it absorb
+        // the change of width, as long as one space is left.
+        let rest = &line[from + length..];
+        let spaces = rest.len() - rest.trim_start_matches(' ').len();
+        let mut end = start + from + length;
+        let mut padding = String::new();
+        if rest[spaces..].starts_with('#') {
+            if value_text.len() > previous.len() {
+                let shrink = (value_text.len() - previous.len()).min(spaces.saturating_sub(1));
+                end += shrink;
+            } else {
+                padding = " ".repeat(previous.len() - value_text.len());
+            }
+        }
         let mut edited = String::with_capacity(text.len() + 8);
         edited.push_str(&text[..start + from]);
-        edited.push_str(&memory_mb.to_string());
-        edited.push_str(&text[start + from + length..]);
+        edited.push_str(&value_text);
+        edited.push_str(&padding);
+        edited.push_str(&text[end..]);
         return Ok((edited, value.line, Some(previous)));
     }
     let spec = document
@@ -221,8 +237,18 @@ spec:
             edited,
             TWO_DOCUMENTS.replace(
                 "  memorySize: 512        # raised",
-                "  memorySize: 1024        # raised"
+                "  memorySize: 1024       # raised"
             )
+        );
+    }
+
+    #[test]
+    fn a_shorter_value_keeps_the_comment_in_its_column() {
+        let (edited, _, _) = edit_memory_size(TWO_DOCUMENTS, &origin(5), 10240).unwrap();
+        let (edited, _, _) = edit_memory_size(&edited, &origin(5), 128).unwrap();
+        assert_eq!(
+            edited,
+            TWO_DOCUMENTS.replace("memorySize: 512 ", "memorySize: 128 ")
         );
     }
 
