@@ -684,3 +684,79 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+fn slsctl(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_slsctl"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// Bad input is refused before AWS is asked anything, each with what to do about it.
+#[test]
+fn the_command_checks_its_input_before_calling_aws() {
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["tune", "nope", "-f", "specs/examples/orders"],
+            &[
+                "stack orders has no Function/nope",
+                "hint: the functions of this stack: create-order, fulfil-order, get-order",
+            ],
+        ),
+        (
+            &[
+                "tune",
+                "create-order",
+                "-f",
+                "specs/examples/orders",
+                "--payload",
+                "{\"id\": 4",
+            ],
+            &[
+                "--payload:1:8: the payload is not JSON: EOF while parsing an object\n",
+                "hint: Lambda's Invoke takes a JSON event",
+            ],
+        ),
+        (
+            &[
+                "tune",
+                "create-order",
+                "-f",
+                "specs/examples/orders",
+                "--memory",
+                "128,64",
+            ],
+            &["--memory: 64 MB is outside Lambda's range of 128 to 10240 MB"],
+        ),
+        (
+            &[
+                "tune",
+                "create-order",
+                "-f",
+                "specs/examples/orders",
+                "--payload",
+                "@missing.json",
+            ],
+            &["cannot read missing.json"],
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = slsctl(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        for want in expected {
+            assert!(stderr.contains(want), "{args:?} lacks {want:?}: {stderr}");
+        }
+    }
+    let help = String::from_utf8_lossy(&slsctl(&["tune", "--help"]).stdout).to_string();
+    for want in [
+        "slsctl tune create-order -f",
+        "--apply=cheapest",
+        "Ctrl-C",
+        "--payload @",
+    ] {
+        assert!(help.contains(want), "tune --help lacks {want:?}: {help}");
+    }
+}

@@ -60,8 +60,13 @@ fn payload(text: &str) -> Result<Vec<u8>, CliError> {
         None => (text.as_bytes().to_vec(), "--payload".to_string()),
     };
     if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        // serde_json's text ends with the position, which leads the line here instead.
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
         return Err(CliError::Input(format!(
-            "{from}:{}:{}: the payload is not JSON: {e}\n  hint: Lambda's Invoke takes a JSON event, e.g. --payload '{{\"id\": \"42\"}}' or --payload @event.json",
+            "{from}:{}:{}: the payload is not JSON: {message}\n  hint: Lambda's Invoke takes a JSON event, e.g. --payload '{{\"id\": \"42\"}}' or --payload @event.json",
             e.line(),
             e.column()
         )));
