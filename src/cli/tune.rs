@@ -160,16 +160,17 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                let before = edit
-                    .previous_mb
-                    .map_or_else(|| "unset".to_string(), |m| format!("{m} MB"));
-                writeln!(
-                    out,
-                    "\nWrote memorySize: {memory} ({choice}; was {before}) to {}:{}. Run `slsctl plan` to see the change.",
-                    edit.file.display(),
-                    edit.line
-                )
-                .map_err(CliError::Console)?;
+                let place = format!("{}:{}", edit.file.display(), edit.line);
+                let line = match edit.previous_mb {
+                    Some(before) if before == *memory => {
+                        format!("\nThe spec already has memorySize: {memory} ({choice}) at {place}.")
+                    }
+                    before => format!(
+                        "\nWrote memorySize: {memory} ({choice}; was {}) to {place}. Run `slsctl plan` to see the change.",
+                        before.map_or_else(|| "unset".to_string(), |m| format!("{m} MB"))
+                    ),
+                };
+                writeln!(out, "{line}").map_err(CliError::Console)?;
             }
         }
     }

@@ -3,14 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::tag_map;
+use crate::kinds::context::{tag_map, waited};
 use crate::kinds::function::aws::{wait_updated, with_conflict_retry};
 use crate::model::Architecture;
+
+/// How long a published version may take to become invocable.
+const VERSION_ACTIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// What tuning needs of the live function.
 #[derive(Clone, Debug)]
@@ -122,6 +126,24 @@ pub async fn publish(clients: &Clients, name: &str, description: &str) -> Result
             format!("Lambda answered version `{version}`, not a number"),
         )
     })
+}
+
+/// Wait until the published version is `Active`: a version of a SnapStart function stays
+/// `Pending` while its snapshot is taken, and cannot be invoked before.
+pub async fn wait_version_active(
+    clients: &Clients,
+    name: &str,
+    version: u64,
+) -> Result<(), AwsError> {
+    let wait = clients
+        .lambda
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .qualifier(version.to_string())
+        .wait(VERSION_ACTIVE_TIMEOUT);
+    waited("wait for the version to be Active", wait)
+        .await
+        .map(|_| ())
 }
 
 /// The description of the alias, when it exists.

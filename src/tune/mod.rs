@@ -294,6 +294,7 @@ async fn measure(
         temporary.memory_changed = true;
         aws::set_memory(clients, name, memory_mb).await?;
         let version = aws::publish(clients, name, &format!("{MARKER} {memory_mb} MB")).await?;
+        aws::wait_version_active(clients, name, version).await?;
         if temporary.alias_created {
             aws::move_alias(clients, name, ALIAS, version).await?;
         } else {
