@@ -201,6 +201,7 @@ fn s3_config(
         concurrency: 2,
         lease,
         events_bus: None,
+        events: None,
     }
 }
 
@@ -1187,6 +1188,7 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     let controller = Arc::new(Controller::new(
         ControllerConfig {
             events_bus: None,
+            events: None,
             ..s3_config(&bucket, cache.path(), Duration::from_secs(3600), None)
         },
         clients.clone(),

@@ -81,11 +81,20 @@ struct ConfigWire {
     webhook_secret_file: Option<PathBuf>,
     /// EventBridge bus for reconcile outcomes (`source: slsctl`); `default` is the account's.
     events_bus: Option<String>,
+    /// The SQS queue CloudTrail's API-call events arrive on (drift in seconds).
+    events: Option<EventsWire>,
     /// Environment variable holding the bearer token for `/` and `/api/*` (open without one).
     #[serde(default = "default_token_env")]
     api_token_env: String,
     /// Or a file holding it (a mounted secret); it wins over the environment.
     api_token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EventsWire {
+    /// The queue's URL or name.
+    queue: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,6 +328,18 @@ pub fn parse_config(
         }),
         None => None,
     };
+    let events = match wire.events {
+        Some(e) if e.queue.trim().is_empty() => {
+            return Err(CliError::Input(format!(
+                "{}: events.queue is empty\nhint: the URL or name of the SQS queue the CloudTrail rule delivers to (deploy/events/cloudtrail-events.yaml), or remove `events:` to rely on polling",
+                path.display()
+            )))
+        }
+        Some(e) => Some(crate::controller::events::EventsConfig {
+            queue: e.queue.trim().to_string(),
+        }),
+        None => None,
+    };
     let serving = Serving {
         listen: wire.listen.clone(),
         webhook_secret: read_secret(wire.webhook_secret_file.as_ref(), &wire.webhook_secret_env)?,
@@ -366,6 +387,7 @@ pub fn parse_config(
             concurrency: wire.concurrency,
             lease,
             events_bus: wire.events_bus,
+            events,
         },
         serving,
     ))
