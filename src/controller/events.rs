@@ -53,6 +53,36 @@ pub const MAX_MESSAGES: i32 = 10;
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// How deep ARNs are looked for in an event's parameters and response.
 const MAX_DEPTH: usize = 8;
+/// The services whose events can name a stack's resources (`detail.eventSource`): the rule in
+/// `deploy/events/` selects exactly these.
+pub const EVENT_SOURCES: [&str; 9] = [
+    "lambda.amazonaws.com",
+    "sqs.amazonaws.com",
+    "dynamodb.amazonaws.com",
+    "events.amazonaws.com",
+    "apigateway.amazonaws.com",
+    "iam.amazonaws.com",
+    "logs.amazonaws.com",
+    "monitoring.amazonaws.com",
+    "application-autoscaling.amazonaws.com",
+];
+/// Calls that move data, not resources: an application publishing to its bus or writing to
+/// its table changes nothing a spec describes. The rule leaves them out too; should one arrive
+/// (a trail logging data events), it queues nothing.
+pub const DATA_CALLS: [&str; 12] = [
+    "PutEvents",
+    "PutMetricData",
+    "SendMessage",
+    "SendMessageBatch",
+    "ReceiveMessage",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "ChangeMessageVisibility",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+];
 
 /// `events:` in the controller's configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,6 +366,8 @@ pub struct ApiCall {
     pub event_name: String,
     /// The call failed (`detail.errorCode`): it changed nothing.
     pub failed: bool,
+    /// A read (`detail.readOnly`) or a data-plane call ([`DATA_CALLS`]): no resource changed.
+    pub no_change: bool,
     /// `detail.userIdentity`.
     pub identity: Value,
     pub keys: BTreeSet<String>,
@@ -382,13 +414,17 @@ pub fn parse(body: &str) -> Result<Message, String> {
         event_source: event_source.to_string(),
         event_name: text("eventName").to_string(),
         failed: detail.get("errorCode").is_some_and(|c| !c.is_null()),
+        no_change: detail.get("readOnly") == Some(&Value::Bool(true))
+            || DATA_CALLS.contains(&text("eventName")),
         identity: detail.get("userIdentity").cloned().unwrap_or(Value::Null),
         keys: keys_of_call(event_source, text("eventName"), request, response),
     }))
 }
 
-/// Which stacks hold which resources, as each stack's last reconcile found them (the spec's
-/// resources with their physical names, and what AWS holds tagged as the stack's).
+/// Which stacks hold which resources: the spec's resources by physical name, indexed from each
+/// new revision a poll sees (no AWS call, so a replica that does not reconcile the stack can
+/// match its events too), and at each reconcile also what AWS holds tagged as the stack's, by
+/// name and ARN (a REST API's id is known only from there).
 #[derive(Default)]
 pub struct Owned(Mutex<OwnedInner>);
 
@@ -396,9 +432,30 @@ pub struct Owned(Mutex<OwnedInner>);
 struct OwnedInner {
     stacks_of: HashMap<String, BTreeSet<String>>,
     keys_of: HashMap<String, BTreeSet<String>>,
+    /// The revision each stack's keys were taken from.
+    revision_of: HashMap<String, String>,
 }
 
 impl Owned {
+    /// The revision `stack`'s keys were last taken from.
+    pub fn revision(&self, stack: &str) -> Option<String> {
+        let inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner.revision_of.get(stack).cloned()
+    }
+
+    /// `stack` at `revision` holds exactly `keys` (None: the revision could not be read, and
+    /// what was known before stands).
+    pub fn record(&self, stack: &str, revision: &str, keys: Option<BTreeSet<String>>) {
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner
+            .revision_of
+            .insert(stack.to_string(), revision.to_string());
+        drop(inner);
+        if let Some(keys) = keys {
+            self.replace(stack, keys);
+        }
+    }
+
     /// `stack` now holds exactly `keys`.
     pub fn replace(&self, stack: &str, keys: BTreeSet<String>) {
         let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -444,7 +501,7 @@ pub enum Verdict {
     Failed,
     /// No stack holds what it touched.
     Unowned,
-    /// Not an API call event.
+    /// Not a change to a resource: another kind of event, a read or a data-plane call.
     Other,
     /// Not an EventBridge event (why).
     Malformed(String),
@@ -476,6 +533,9 @@ pub fn judge(body: &str, me: &Principal, owned: &Owned) -> Verdict {
     }
     if call.failed {
         return Verdict::Failed;
+    }
+    if call.no_change {
+        return Verdict::Other;
     }
     let stacks = owned.stacks(&call.keys);
     if stacks.is_empty() {
@@ -923,6 +983,19 @@ mod tests {
             ),
             Verdict::Other
         );
+        // An application publishing to a bus the stack owns changes nothing of it.
+        owned.replace("bus", ["events:event-bus:orders".to_string()].into());
+        let publish = event(
+            "events.amazonaws.com",
+            "PutEvents",
+            someone(),
+            json!({"entries": [{"eventBusName": "arn:aws:events:us-east-1:123456789012:event-bus/orders"}]}),
+            Value::Null,
+        );
+        assert_eq!(judge(&publish, &me, &owned), Verdict::Other);
+        let mut read: Value = serde_json::from_str(&change(someone(), "orders-create")).unwrap();
+        read["detail"]["readOnly"] = json!(true);
+        assert_eq!(judge(&read.to_string(), &me, &owned), Verdict::Other);
         for bad in [
             "",
             "{",

@@ -160,6 +160,10 @@ pub struct Controller {
     owned: events::Owned,
     /// Event messages handled, by outcome.
     event_counts: events::EventCounts,
+    /// One fetch of a stack's source at a time: a poll and a reconcile fetching together would
+    /// write the same snapshot directory at once. Per stack (made once, for the configured
+    /// stacks), so that a source that hangs holds up only its own stack.
+    fetching: BTreeMap<String, tokio::sync::Mutex<()>>,
 }
 
 /// Progress for controller applies: every action asks the lease fence first.
@@ -190,6 +194,11 @@ impl Controller {
             .iter()
             .map(|s| (s.name.clone(), StackState::default()))
             .collect();
+        let fetching = config
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), tokio::sync::Mutex::new(())))
+            .collect();
         Controller {
             config,
             clients,
@@ -203,6 +212,7 @@ impl Controller {
             schedule: Schedule::default(),
             owned: events::Owned::default(),
             event_counts: events::EventCounts::default(),
+            fetching,
         }
     }
 
@@ -341,6 +351,10 @@ impl Controller {
             )));
         }
         let cache = self.config.cache_dir.join(&stack.name);
+        let _one_at_a_time = match self.fetching.get(&stack.name) {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
         std::fs::create_dir_all(&cache).map_err(|e| SourceError::Unreachable(e.to_string()))?;
         match &stack.source {
             SourceKind::Git(git) => git.fetch(&cache).await,
@@ -349,8 +363,9 @@ impl Controller {
     }
 
     /// One poll of `name`'s source: it queues the stack (reason `poll`) only when the source
-    /// shows a revision, or an error, other than the one it showed last; whether it did. It makes
-    /// no AWS call but an S3 source's listing: AWS is re-read by the reconcile it queues.
+    /// shows a revision, or an error, other than the one it showed last (a first look is not a
+    /// change: `run` queues every stack at start); whether it did. It makes no AWS call but an
+    /// S3 source's listing: AWS is re-read by the reconcile it queues.
     pub async fn poll(&self, name: &str) -> bool {
         let Some(config) = self.config.stacks.iter().find(|s| s.name == name) else {
             return false;
@@ -360,10 +375,26 @@ impl Controller {
         }
         self.schedule.polled();
         let seen = match self.fetch(config).await {
-            Ok(snapshot) => Seen::Revision(snapshot.revision),
+            Ok(snapshot) => {
+                self.index_spec(name, &snapshot);
+                Seen::Revision(snapshot.revision)
+            }
             Err(error) => Seen::Error(error.to_string()),
         };
         self.schedule.saw(name, seen) && self.queue_because(name, Reason::Poll)
+    }
+
+    /// Index the resources of the spec at `snapshot` for matching events, once per revision:
+    /// the spec alone (no AWS call), so that a replica that does not reconcile this stack still
+    /// knows what it holds. A revision that does not load leaves the index as it was.
+    fn index_spec(&self, name: &str, snapshot: &Snapshot) {
+        if self.owned.revision(name).as_deref() == Some(snapshot.revision.as_str()) {
+            return;
+        }
+        let keys = crate::kinds::load_stack(&snapshot.dir)
+            .ok()
+            .map(|(stack, _)| spec_keys(&stack).collect());
+        self.owned.record(name, &snapshot.revision, keys);
     }
 
     /// Reconcile one stack: the same steps whatever queued it (counted as `manual`).
@@ -482,7 +513,8 @@ impl Controller {
             .collect();
         let stack_name = prepared.stack.name.clone();
         // What the stack holds, for matching events: recorded before the apply consumes the plan.
-        self.owned.replace(name, owned_keys(&prepared));
+        self.owned
+            .record(name, &snapshot.revision, Some(owned_keys(&prepared)));
         let region = prepared.context.region.clone();
         let dashboard = prepared
             .stack
@@ -664,6 +696,11 @@ impl Controller {
         }
         self.running
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Every stack once at start, whatever its source shows (a follower drops them; it
+        // queues every stack again when it becomes leader).
+        for stack in &self.config.stacks {
+            self.queue_because(&stack.name, Reason::Leader);
+        }
         let mut tasks = tokio::task::JoinSet::new();
         self.spawn_polls_and_resyncs(&mut tasks);
         if let Some(events) = self.config.events.clone() {
@@ -795,9 +832,9 @@ impl Controller {
 
 impl Controller {
     /// Per stack, a poll of its source at its interval and a full resync at `resync`. The
-    /// first poll is at once (a first look always queues the stack); resyncs start one
-    /// interval in, spread over it by stack, so that a thousand stacks do not re-read AWS in
-    /// the same second.
+    /// first poll is at once (it queues nothing unless the source changes under the start's
+    /// reconcile); resyncs start one interval in, spread over it by stack, so that a thousand
+    /// stacks do not re-read AWS in the same second.
     fn spawn_polls_and_resyncs(self: &Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) {
         let count = self.config.stacks.len().max(1) as u32;
         let resync = self.config.resync.max(Duration::from_millis(100));
@@ -838,13 +875,19 @@ impl Controller {
     }
 }
 
-/// The keys events name a stack's resources by: every resource of the spec (derived ones too)
-/// by its physical name, and everything AWS holds tagged as the stack's, by name and ARN.
-fn owned_keys(prepared: &crate::engine::Prepared) -> std::collections::BTreeSet<String> {
-    let desired = prepared
-        .desired
+/// The keys events name the resources of a spec by: each one (derived ones too) by its
+/// physical name.
+fn spec_keys(stack: &crate::model::Stack) -> impl Iterator<Item = String> + '_ {
+    stack
+        .resources
         .iter()
-        .flat_map(|r| events::keys_of_resource(r.id.kind, &r.physical_name, ""));
+        .flat_map(|r| events::keys_of_resource(r.id.kind, &r.physical_name, ""))
+}
+
+/// The keys of a reconciled stack: its spec's, and everything AWS holds tagged as the stack's,
+/// by name and ARN.
+fn owned_keys(prepared: &crate::engine::Prepared) -> std::collections::BTreeSet<String> {
+    let desired = spec_keys(&prepared.stack);
     let observed = prepared
         .observed
         .resources

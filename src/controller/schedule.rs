@@ -25,9 +25,12 @@ pub enum Reason {
     Retry,
     /// Asked for: `slsctl reconcile`, `POST /api/stacks/NAME/reconcile`, or a library caller.
     Manual,
-    /// A signed GitHub push.
+    /// A signed GitHub push, once the webhook's handler (`http.rs`) asks with
+    /// `request_because(…, Reason::Webhook)`; until then it calls `request` and counts as
+    /// `manual`.
     Webhook,
-    /// This replica became the leader (or took the stack over) and queues what it now holds.
+    /// This replica started, became the leader, or took the stack over: it queues what it now
+    /// holds.
     Leader,
 }
 
@@ -111,14 +114,15 @@ impl Schedule {
         self.lock().pending.remove(stack)
     }
 
-    /// The source of `stack` shows `now`: whether that differs from what it showed before (a
-    /// first look differs). Polls queue a reconcile only then; a reconcile that fetched the
-    /// source records what it saw too, so the next poll does not queue it again.
+    /// The source of `stack` shows `now`: whether that differs from what it showed before. A
+    /// first look does not count as a change: every stack is queued when the controller starts
+    /// (and when a replica becomes leader), and that reconcile reads the source itself. Polls
+    /// queue a reconcile only on a change; a reconcile that fetched the source records what it
+    /// saw too, so the next poll does not queue it again.
     pub fn saw(&self, stack: &str, now: Seen) -> bool {
         let mut inner = self.lock();
-        let changed = inner.seen.get(stack) != Some(&now);
-        inner.seen.insert(stack.to_string(), now);
-        changed
+        let before = inner.seen.insert(stack.to_string(), now.clone());
+        before.is_some_and(|before| before != now)
     }
 
     pub fn polled(&self) {
@@ -144,7 +148,10 @@ mod tests {
     #[test]
     fn a_poll_queues_only_what_differs_from_the_last_look() {
         let s = Schedule::default();
-        assert!(s.saw("a", Seen::Revision("1".into())), "a first look");
+        assert!(
+            !s.saw("a", Seen::Revision("1".into())),
+            "a first look: the start queues it anyway"
+        );
         assert!(!s.saw("a", Seen::Revision("1".into())));
         assert!(s.saw("a", Seen::Error("unreachable".into())));
         assert!(
@@ -153,7 +160,8 @@ mod tests {
         );
         assert!(s.saw("a", Seen::Revision("1".into())), "back from an error");
         assert!(s.saw("a", Seen::Revision("2".into())));
-        assert!(s.saw("b", Seen::Revision("2".into())), "per stack");
+        assert!(!s.saw("b", Seen::Revision("2".into())), "per stack");
+        assert!(s.saw("b", Seen::Revision("3".into())));
     }
 
     #[test]
