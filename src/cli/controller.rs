@@ -289,11 +289,17 @@ fn read_secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Vec<u8>>, Cli
 
 /// Where `stacks[i].name` is in the configuration's text, as `file:line:column`.
 fn name_location(text: &str, path: &std::path::Path, index: usize) -> String {
+    field_location(text, path, &format!("stacks[{index}].name"))
+}
+
+/// Where the value of `field` (a path like `events.queue`) is in the configuration's text, as
+/// `file:line:column` (the file alone when it cannot be told).
+fn field_location(text: &str, path: &std::path::Path, field: &str) -> String {
     let file: std::sync::Arc<std::path::Path> = std::sync::Arc::from(path);
     crate::spec::yaml::scan(&file, text)
         .documents
         .first()
-        .and_then(|d| d.source_map.value(&format!("stacks[{index}].name")))
+        .and_then(|d| d.source_map.value(field))
         .map_or_else(|| path.display().to_string(), |l| l.to_string())
 }
 
@@ -331,8 +337,8 @@ pub fn parse_config(
     let events = match wire.events {
         Some(e) if e.queue.trim().is_empty() => {
             return Err(CliError::Input(format!(
-                "{}: events.queue is empty\nhint: the URL or name of the SQS queue the CloudTrail rule delivers to (deploy/events/cloudtrail-events.yaml), or remove `events:` to rely on polling",
-                path.display()
+                "{}: events.queue is empty\nhint: the URL or name of the SQS queue the CloudTrail rule delivers to (deploy/events/cloudtrail-events.json), or remove `events:` to find drift by the resync only",
+                field_location(text, path, "events.queue")
             )))
         }
         Some(e) => Some(crate::controller::events::EventsConfig {
@@ -701,5 +707,39 @@ mod tests {
                 .starts_with("cannot read /nonexistent/slsctl/controller.yaml: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn events_name_their_queue_and_an_empty_one_is_refused_where_it_is_written() {
+        let stacks = "stacks:\n  - name: a\n    s3: {bucket: b}\n";
+        let (config, _) = parse_config(
+            &format!("{stacks}events: {{queue: slsctl-events}}\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.events.map(|e| e.queue).as_deref(),
+            Some("slsctl-events")
+        );
+        let (config, _) = parse_config(stacks, std::path::Path::new("c.yaml")).unwrap();
+        assert_eq!(config.events, None, "off unless configured");
+        let error = parse_config(
+            &format!("{stacks}events:\n  queue: \"\"\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("c.yaml:5:10: events.queue is empty\nhint: "),
+            "{text}"
+        );
+        let error = parse_config(
+            &format!("{stacks}events: {{queue: q, wait: 3}}\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(error.to_string().contains("wait"), "{error}");
     }
 }

@@ -922,3 +922,63 @@ fn diagram_states(plan: &crate::plan::Plan) -> BTreeMap<String, String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replica that never reconciled a stack (a follower) matches its events from the spec
+    /// alone: every resource an event can name, derived ones included, is indexed by the name
+    /// the event carries.
+    #[test]
+    fn the_spec_alone_indexes_every_resource_an_event_can_name() {
+        let stack = crate::kinds::test_stack(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec: {region: us-east-1}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec: {handler: app.handler, runtime: python3.12, code: {path: src}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {}\n",
+        );
+        let keys: std::collections::BTreeSet<String> = spec_keys(&stack).collect();
+        let kinds: std::collections::BTreeSet<crate::model::Kind> =
+            stack.resources.iter().map(|r| r.id.kind).collect();
+        use crate::model::Kind;
+        for kind in [
+            Kind::Function,
+            Kind::Queue,
+            Kind::Role,
+            Kind::LogGroup,
+            Kind::Alarm,
+        ] {
+            assert!(
+                kinds.contains(&kind),
+                "the stack derives a {kind}: {kinds:?}"
+            );
+        }
+        for resource in stack.resources.iter().filter(|r| r.id.kind != Kind::Stack) {
+            assert!(
+                keys.iter()
+                    .any(|k| k.ends_with(&format!(":{}", resource.physical_name))),
+                "{} ({}) is not indexed: {keys:?}",
+                resource.id,
+                resource.physical_name
+            );
+        }
+        let owned = events::Owned::default();
+        owned.record("shop", "rev", Some(keys));
+        let worker = stack
+            .resources
+            .iter()
+            .find(|r| r.id.kind == Kind::Function)
+            .unwrap();
+        let event = serde_json::json!({
+            "detail-type": events::DETAIL_TYPE,
+            "detail": {
+                "eventSource": "lambda.amazonaws.com",
+                "eventName": "UpdateFunctionConfiguration20150331v2",
+                "userIdentity": {"arn": "arn:aws:sts::1:assumed-role/ops/alice"},
+                "requestParameters": {"functionName": worker.physical_name},
+            }
+        });
+        assert_eq!(
+            events::judge(&event.to_string(), &events::Principal::default(), &owned),
+            events::Verdict::Queue(["shop".to_string()].into())
+        );
+    }
+}
