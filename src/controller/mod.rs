@@ -747,8 +747,8 @@ impl Controller {
                     Reason::Leader
                 });
             if !self.is_leader() {
-                // A follower does not reconcile; the key comes back at the next poll, or at once
-                // for every stack when this replica becomes leader.
+                // A follower does not reconcile; every stack is queued again when this replica
+                // becomes leader (its polls and resyncs only queue keys it drops here).
                 self.queue.done(&key, Run::Succeeded);
                 drop(permit);
                 tokio::time::sleep(Duration::from_millis(200)).await;
