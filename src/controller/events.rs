@@ -66,10 +66,11 @@ pub const EVENT_SOURCES: [&str; 9] = [
     "monitoring.amazonaws.com",
     "application-autoscaling.amazonaws.com",
 ];
-/// Calls that move data, not resources: an application publishing to its bus or writing to
-/// its table changes nothing a spec describes. The rule leaves them out too; should one arrive
-/// (a trail logging data events), it queues nothing.
-pub const DATA_CALLS: [&str; 12] = [
+/// Calls that move data, not resources: an application publishing to its bus, writing to its
+/// table or its logs, a function's runtime creating its log streams — nothing a spec describes
+/// changes. The rule leaves them out too; should one arrive (a trail logging data events), it
+/// queues nothing. (Left in, a busy function would queue its stack at every cold start.)
+pub const DATA_CALLS: [&str; 16] = [
     "PutEvents",
     "PutMetricData",
     "SendMessage",
@@ -82,6 +83,10 @@ pub const DATA_CALLS: [&str; 12] = [
     "UpdateItem",
     "DeleteItem",
     "BatchWriteItem",
+    "TransactWriteItems",
+    "CreateLogStream",
+    "PutLogEvents",
+    "Invoke",
 ];
 
 /// `events:` in the controller's configuration.
@@ -993,6 +998,29 @@ mod tests {
             Value::Null,
         );
         assert_eq!(judge(&publish, &me, &owned), Verdict::Other);
+        // Nor does a function's runtime opening a log stream in the stack's log group (every
+        // cold start), while a change to the group itself does queue the stack.
+        owned.replace(
+            "logs",
+            ["logs:log-group:/aws/lambda/orders-create".to_string()].into(),
+        );
+        let stream = |name: &str| {
+            event(
+                "logs.amazonaws.com",
+                name,
+                someone(),
+                json!({"logGroupName": "/aws/lambda/orders-create", "logStreamName": "2026/11/30/[$LATEST]ab12"}),
+                Value::Null,
+            )
+        };
+        assert_eq!(
+            judge(&stream("CreateLogStream"), &me, &owned),
+            Verdict::Other
+        );
+        assert_eq!(
+            judge(&stream("PutRetentionPolicy"), &me, &owned),
+            Verdict::Queue(["logs".to_string()].into())
+        );
         let mut read: Value = serde_json::from_str(&change(someone(), "orders-create")).unwrap();
         read["detail"]["readOnly"] = json!(true);
         assert_eq!(judge(&read.to_string(), &me, &owned), Verdict::Other);
