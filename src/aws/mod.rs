@@ -191,6 +191,12 @@ impl CallCounter {
         *counts.entry(operation.to_string()).or_default() += 1;
     }
 
+    /// Count `n` calls of `operation` at once (the counts of a run made with its own counter).
+    pub fn add(&self, operation: &str, n: u64) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(operation.to_string()).or_default() += n;
+    }
+
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.counts
             .lock()

@@ -160,10 +160,13 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("s3:GetObject", Needed::Controller),
     ("s3:ListBucket", Needed::Controller),
     ("sqs:CreateQueue", Needed::Engine),
+    // The CloudTrail events' queue: DeleteMessageBatch is authorised as DeleteMessage.
+    ("sqs:DeleteMessage", Needed::Controller),
     ("sqs:DeleteQueue", Needed::Engine),
     ("sqs:GetQueueAttributes", Needed::Engine),
     ("sqs:GetQueueUrl", Needed::Engine),
     ("sqs:ListQueueTags", Needed::Engine),
+    ("sqs:ReceiveMessage", Needed::Controller),
     ("sqs:SetQueueAttributes", Needed::Engine),
     ("sqs:TagQueue", Needed::Engine),
     ("sqs:UntagQueue", Needed::Engine),
