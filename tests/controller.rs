@@ -143,7 +143,7 @@ async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
 }
 
 /// Throttled lease writes: one throttle in two is absorbed by the backoff and every lease is
-/// renewed; when every write is throttled, the renewals fail, the tick still ends within
+/// renewed, and so they are when the heartbeat cannot be written; when every write is throttled, the renewals fail, the tick still ends within
 /// seconds (one lease backs off, the others get one try each) and the fence closes; once DynamoDB answers again, the leases (still this
 /// replica's) are renewed at the same epoch.
 #[tokio::test]
@@ -196,6 +196,19 @@ async fn throttled_renewals_back_off_and_the_fence_closes_until_they_land() {
         .injected
         .get("throttle")
         .is_some_and(|n| *n > 0));
+    // A heartbeat that cannot be written does not stop the renewals.
+    proxy.set_rules(vec![Rule {
+        service: Some("dynamodb".into()),
+        operation: Some("PutItem".into()),
+        fault: Fault::Throttle,
+        rate: 1.0,
+    }]);
+    let tick = lease
+        .tick(&stacks, &Default::default(), &Default::default(), false)
+        .await
+        .unwrap();
+    assert!(tick.lost.is_empty(), "{tick:?}");
+    assert_eq!(lease.holding(), stacks);
 
     throttle(1.0);
     let started = std::time::Instant::now();

@@ -391,7 +391,11 @@ impl Leases {
         let expires = now + self.config.duration.as_millis() as u64;
         let mut tick = Tick::default();
         if !leaving {
-            with_backoff(|| self.heartbeat(expires)).await?;
+            // A missed heartbeat only makes the others count this replica out for a while (and
+            // take a larger share); it must not stop the renewals below.
+            if let Err(e) = with_backoff(|| self.heartbeat(expires)).await {
+                tracing::warn!(error = %e, "cannot write this replica's heartbeat");
+            }
         }
         // Without a fresh view, the leases held are still renewed (without their hand-overs),
         // and nothing is taken on stale information.
