@@ -295,6 +295,45 @@ fn cost_pc_reproduces_the_lambda_pricing_pages_launch_example() {
     assert!((value["break_even_utilisation"].as_f64().unwrap() - 0.6).abs() < 0.001);
 }
 
+/// AWS's second provisioned-concurrency example (4,096 MB, 7 for 24 hours, 2M requests of
+/// 280 ms served by it): published $32.26, the free tier not applying while it is on; and the
+/// recommendation says 92.6% is above the 60% break-even, and why on demand is still cheaper.
+#[test]
+fn cost_pc_reproduces_the_pricing_pages_second_provisioned_example() {
+    let out = slsctl(&[
+        "cost",
+        "pc",
+        "--memory",
+        "4096",
+        "--concurrency",
+        "7",
+        "--hours",
+        "24",
+        "--requests",
+        "2000000",
+        "--duration-ms",
+        "280",
+        "--provisioned-requests",
+        "2000000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "forecast utilisation    92.6%",
+        "requests: 2,000,000 requests × $0.0000002 = $0.40",
+        "provisioned concurrency: 2,419,200 GB-s × $0.0000041667 = $10.08",
+        "duration under provisioned concurrency: 2,240,000 GB-s × $0.0000097222 = $21.78",
+        "$     32.26",
+        "recommendation: on demand is $1.39 a month cheaper: 92.6% utilisation is above the 60% break-even, but the free tier",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("below"), "{stdout}");
+}
+
 #[test]
 fn cost_estimates_the_example_stack_and_enforces_the_budget() {
     let out = slsctl(&["cost", "-f", "specs/examples/orders", "-o", "json"]);

@@ -173,18 +173,15 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, CliError> {
     let seconds = args.hours * 3600.0;
     let provisioned_ms = args.provisioned_duration_ms.unwrap_or(args.duration_ms);
     let requests = args.requests as f64;
-    let provisioned = args.provisioned_requests.map_or_else(
-        || {
-            cost::spread_provisioned_requests(
-                requests,
-                seconds,
-                f64::from(args.concurrency) * seconds,
-                provisioned_ms,
-                prices.month_seconds(),
-            )
-        },
-        |n| n as f64,
-    );
+    let spread = cost::spread_provisioned_requests(
+        requests,
+        seconds,
+        f64::from(args.concurrency) * seconds,
+        provisioned_ms,
+        prices.month_seconds(),
+    )
+    .served_as(args.provisioned_requests.map(|n| n as f64));
+    let provisioned = spread.served;
     let usage = LambdaUsage {
         architecture: match args.architecture {
             ArchitectureArg::X86_64 => Architecture::X86_64,
@@ -198,6 +195,7 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, CliError> {
         provisioned_concurrency_seconds: f64::from(args.concurrency) * seconds,
         provisioned_requests: provisioned,
         provisioned_duration_ms: provisioned_ms,
+        on_demand_requests_while_provisioned: spread.spilled,
     };
     let comparison = cost::compare_provisioned(prices, &usage);
     let mut out = std::io::stdout().lock();

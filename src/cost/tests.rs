@@ -15,6 +15,7 @@ fn launch() -> LambdaUsage {
         provisioned_concurrency_seconds: 100.0 * 8.0 * 3600.0,
         provisioned_requests: 500_000.0,
         provisioned_duration_ms: 100.0,
+        on_demand_requests_while_provisioned: 0.0,
     }
 }
 
@@ -83,7 +84,8 @@ fn well_used_provisioned_concurrency_pays_for_itself() {
     assert!(comparison.with_provisioned_usd < comparison.on_demand_only_usd);
     assert!(comparison
         .recommendation
-        .starts_with("provisioned concurrency pays for itself"));
+        .starts_with("provisioned concurrency pays for itself: 80.0% utilisation is above the 60% break-even"),
+        "{}", comparison.recommendation);
 }
 
 #[test]
@@ -379,4 +381,126 @@ fn alarms_cost_per_metric_beyond_the_free_ten() {
     // 4 of the function's, 10 of the table's: 4 beyond the free 10, at $0.10.
     assert_eq!(total, 14.0);
     assert_eq!(format!("{usd:.2}"), "0.40");
+}
+
+/// AWS's second provisioned-concurrency example on the Lambda pricing page: 4,096 MB, 7
+/// provisioned for 24 hours of the month, 2M requests in that window at 280 ms, all served by the
+/// provisioned concurrency. Published total: $32.26. The free tier does not apply while
+/// provisioned concurrency is on, so the requests are billed in full (before the free-tier fix
+/// they were not, and the total was $32.06).
+#[test]
+fn the_lambda_pricing_pages_second_provisioned_example_to_the_cent() {
+    let prices = Prices::us_east_1();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 4096,
+        ephemeral_storage_mb: 512,
+        requests: 2_000_000.0,
+        on_demand_requests: 0.0,
+        on_demand_duration_ms: 280.0,
+        provisioned_concurrency_seconds: 7.0 * 24.0 * 3600.0,
+        provisioned_requests: 2_000_000.0,
+        provisioned_duration_ms: 280.0,
+        on_demand_requests_while_provisioned: 0.0,
+    };
+    let comparison = compare_provisioned(prices, &usage);
+    let lines = &comparison.with_provisioned;
+    // Provisioned concurrency: 7 × 86,400 s × 4 GB = 2,419,200 GB-s × $0.0000041667 = $10.08.
+    assert_eq!(cents(lines, "provisioned concurrency"), "10.08");
+    // Duration: 2,000,000 × 0.28 s × 4 GB = 2,240,000 GB-s × $0.0000097222 = $21.78.
+    assert_eq!(
+        cents(lines, "duration under provisioned concurrency"),
+        "21.78"
+    );
+    // Requests: 2,000,000 × $0.20/M = $0.40, none free.
+    assert_eq!(cents(lines, "requests"), "0.40");
+    assert!(lines.iter().all(|l| l.free == 0.0), "{lines:?}");
+    let by_hand = 2_419_200.0 * 0.0000041667 + 2_240_000.0 * 0.0000097222 + 2.0 * 0.20;
+    assert_eq!(format!("{by_hand:.2}"), "32.26");
+    assert_eq!(format!("{:.2}", comparison.with_provisioned_usd), "32.26");
+}
+
+/// Spill-over while provisioned concurrency is on is billed on demand but outside the free
+/// tier; requests outside the provisioned periods keep it.
+#[test]
+fn spill_over_while_provisioned_gets_no_free_tier() {
+    let prices = Prices::us_east_1();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 1024,
+        ephemeral_storage_mb: 512,
+        requests: 3_000_000.0,
+        on_demand_requests: 2_000_000.0,
+        on_demand_duration_ms: 100.0,
+        provisioned_concurrency_seconds: 3600.0,
+        provisioned_requests: 1_000_000.0,
+        provisioned_duration_ms: 100.0,
+        on_demand_requests_while_provisioned: 1_500_000.0,
+    };
+    let id = ResourceId::new(Kind::Function, "f");
+    let lines = lambda_lines(prices, &[(id, usage)], true);
+    let line = |item: &str| lines.iter().find(|l| l.item == item).unwrap();
+    // 500,000 requests outside the provisioned hours: the only ones the free tier covers.
+    assert_eq!(line("requests").free, 500_000.0);
+    // Their duration: 500,000 × 0.1 s × 1 GB = 50,000 GB-s, under the 400,000 free.
+    assert_eq!(line("duration").free, 50_000.0);
+    assert_eq!(line("duration").quantity, 200_000.0);
+}
+
+/// The spread model: requests in the provisioned share of the month beyond what the
+/// concurrency serves are spill-over.
+#[test]
+fn spread_requests_beyond_capacity_spill_over() {
+    // 730 h month, 73 h provisioned = a tenth: 1,000,000 of 10M requests; 1 × 73 h of
+    // concurrency at 1 s serves 262,800 of them.
+    let month = 730.0 * 3600.0;
+    let spread = spread_provisioned_requests(10e6, 73.0 * 3600.0, 73.0 * 3600.0, 1000.0, month);
+    assert_eq!(spread.served, 262_800.0);
+    assert_eq!(spread.spilled, 1_000_000.0 - 262_800.0);
+}
+
+/// The recommendation agrees with its numbers: utilisation above the break-even with on
+/// demand still cheaper (the free tier) says "above" and why.
+#[test]
+fn the_recommendation_places_utilisation_on_the_right_side_of_the_break_even() {
+    let prices = Prices::us_east_1();
+    // 1 provisioned at 512 MB for 10 hours, busy 90% of it: 36,000 s × 0.9 / 0.1 s requests.
+    let requests = (36_000.0_f64 * 0.9 / 0.1).floor();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 512,
+        ephemeral_storage_mb: 512,
+        requests,
+        provisioned_concurrency_seconds: 36_000.0,
+        provisioned_requests: requests,
+        provisioned_duration_ms: 100.0,
+        ..Default::default()
+    };
+    let comparison = compare_provisioned(prices, &usage);
+    assert!((comparison.utilisation - 0.9).abs() < 1e-9);
+    // On demand the whole month sits in the free tier: $0.00 against $0.075 + $0.158 + $0.065.
+    assert_eq!(format!("{:.2}", comparison.on_demand_only_usd), "0.00");
+    let r = &comparison.recommendation;
+    assert!(r.starts_with("on demand is $0.30 a month cheaper"), "{r}");
+    assert!(
+        r.contains("90.0% utilisation is above the 60% break-even"),
+        "{r}"
+    );
+    assert!(r.contains("free tier"), "{r}");
+    assert!(!r.contains("below"), "{r}");
+
+    // Below the break-even: 10% busy, on demand cheaper, said as "below".
+    let requests = (36_000.0_f64 * 0.1 / 0.1).floor();
+    let low = LambdaUsage {
+        requests,
+        provisioned_requests: requests,
+        ..usage.clone()
+    };
+    let comparison = compare_provisioned(prices, &low);
+    let r = &comparison.recommendation;
+    assert!(
+        r.contains("10.0% utilisation is below the 60% break-even"),
+        "{r}"
+    );
+    assert!(r.starts_with("on demand is"), "{r}");
 }
