@@ -334,6 +334,42 @@ fn cost_pc_reproduces_the_pricing_pages_second_provisioned_example() {
     assert!(!stdout.contains("below"), "{stdout}");
 }
 
+/// `cost --traffic`: the blueprint's profile prices the reference stack, says where it stands
+/// against the budget and what a million API requests cost; a bad profile names file:line:column.
+#[test]
+fn cost_with_a_traffic_profile_prices_the_blueprint_and_locates_mistakes() {
+    let profile = "specs/examples/traffic/blueprint-8m-calls-a-day.yaml";
+    let out = slsctl(&["cost", "-f", "specs/examples/orders", "--traffic", profile]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("per million API requests (243.3M a month)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the estimate is within it"), "{stdout}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "callsPerDay: 10\npath:\n  - {resource: Api/pub, requests: 1}\n",
+    )
+    .unwrap();
+    let out = slsctl(&[
+        "cost",
+        "-f",
+        "specs/examples/orders",
+        "--traffic",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.yaml:3:16: error: `Api/pub` is not a resource of stack `orders`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: the ones with traffic:"), "{stderr}");
+}
+
 #[test]
 fn cost_estimates_the_example_stack_and_enforces_the_budget() {
     let out = slsctl(&["cost", "-f", "specs/examples/orders", "-o", "json"]);

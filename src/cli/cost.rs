@@ -18,6 +18,10 @@ pub struct Args {
     /// Show the arithmetic of every line.
     #[arg(long)]
     pub explain: bool,
+    /// A traffic profile: API calls a day and what each resource does per call; replaces the
+    /// `spec.traffic` of the resources it names.
+    #[arg(long = "traffic", value_name = "FILE")]
+    pub traffic: Option<PathBuf>,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Output,
 }
@@ -84,8 +88,11 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             "give a stack directory with -f DIR, or use `slsctl cost pc`".into(),
         ));
     };
-    let stack = super::load(dir)?;
+    let mut stack = super::load(dir)?;
     let prices = Prices::us_east_1();
+    if let Some(file) = &args.traffic {
+        apply_profile(&mut stack, file, prices)?;
+    }
     let estimate = cost::estimate(&stack, prices);
     let over = stack
         .budget_monthly_usd
@@ -109,7 +116,17 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             )
             .map_err(CliError::Console)?;
             if let Some(budget) = stack.budget_monthly_usd {
-                writeln!(out, "budget: ${budget:.2} a month").map_err(CliError::Console)?;
+                let verdict = if estimate.total_usd <= budget {
+                    "within"
+                } else {
+                    "over"
+                };
+                writeln!(
+                    out,
+                    "budget: ${budget:.2} a month; the estimate is {verdict} it ({:.1}% of it)",
+                    estimate.total_usd / budget * 100.0
+                )
+                .map_err(CliError::Console)?;
             }
         }
     }
@@ -121,6 +138,29 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Read the traffic profile `file` and put its traffic on the stack; its problems are printed
+/// as `FILE:line:column` diagnostics.
+fn apply_profile(
+    stack: &mut crate::model::Stack,
+    file: &std::path::Path,
+    prices: &Prices,
+) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Usage(format!("cannot read the traffic profile {name}: {e}")))?;
+    let problems = match cost::profile::parse(&text) {
+        Ok(profile) => match cost::profile::apply(stack, &profile, prices.hours_per_month) {
+            Ok(()) => return Ok(()),
+            Err(problems) => problems,
+        },
+        Err(problem) => vec![problem],
+    };
+    for problem in &problems {
+        eprint!("{}", problem.render(&name));
+    }
+    Err(CliError::InvalidSpec)
 }
 
 /// The estimate for people: per resource, its lines, the total and the notes.
@@ -143,10 +183,28 @@ pub fn render_estimate(stack: &str, estimate: &Estimate, explain: bool) -> Strin
         "\n  {:<52} ${:>10.2}\n",
         "total", estimate.total_usd
     ));
+    if let Some(unit) = estimate.usd_per_million_api_requests {
+        text.push_str(&format!(
+            "  {:<52} ${unit:>10.2}\n",
+            format!(
+                "per million API requests ({} a month)",
+                cost_quantity(estimate.api_requests_per_month)
+            )
+        ));
+    }
     for note in &estimate.notes {
         text.push_str(&format!("note: {note}\n"));
     }
     text
+}
+
+/// A count of requests for people: 243.3M, 12.0M, 950,000.
+fn cost_quantity(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else {
+        format!("{n:.0}")
+    }
 }
 
 fn line_text(line: &CostLine, explain: bool) -> String {

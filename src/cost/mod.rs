@@ -12,6 +12,7 @@
 mod live;
 mod logs;
 mod prices;
+pub mod profile;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -110,6 +111,11 @@ pub struct Estimate {
     pub lines: Vec<CostLine>,
     pub by_resource: BTreeMap<ResourceId, f64>,
     pub total_usd: f64,
+    /// Requests a month into the stack's APIs (their traffic assumptions), and the cost of
+    /// the whole stack per million of them: the unit economics. `None` without API traffic.
+    pub api_requests_per_month: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_million_api_requests: Option<f64>,
     /// Assumptions and what the estimate leaves out.
     pub notes: Vec<String>,
 }
@@ -625,8 +631,18 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
     for resource in &stack.resources {
         by_resource.entry(resource.id.clone()).or_default();
     }
-    let total_usd = lines.iter().map(|l| l.usd).sum();
+    let total_usd: f64 = lines.iter().map(|l| l.usd).sum();
+    let api_requests_per_month: f64 = stack
+        .resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::Api)
+        .filter_map(|r| r.traffic.as_ref())
+        .map(|t| t.requests_per_month as f64)
+        .sum();
     Estimate {
+        api_requests_per_month,
+        usd_per_million_api_requests: (api_requests_per_month > 0.0)
+            .then(|| total_usd / (api_requests_per_month / 1e6)),
         prices_version: prices.version.clone(),
         region: prices.region.clone(),
         lines,
