@@ -22,6 +22,10 @@ pub struct Args {
     /// `spec.traffic` of the resources it names.
     #[arg(long = "traffic", value_name = "FILE")]
     pub traffic: Option<PathBuf>,
+    /// Recommendations from the last 14 days of CloudWatch metrics (reads AWS): provisioned
+    /// concurrency by hour, memory, arm64, idle functions, table capacity, Savings Plans.
+    #[arg(long, conflicts_with_all = ["traffic", "explain"])]
+    pub recommend: bool,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Output,
 }
@@ -90,6 +94,9 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     };
     let mut stack = super::load(dir)?;
     let prices = Prices::us_east_1();
+    if args.recommend {
+        return run_recommend(&stack, dir, prices, args.output);
+    }
     if let Some(file) = &args.traffic {
         apply_profile(&mut stack, file, prices)?;
     }
@@ -304,4 +311,234 @@ fn run_pc(args: &PcArgs) -> Result<ExitCode, CliError> {
     }
     .map_err(CliError::Console)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The window `cost --recommend` reads: 14 days of hourly points.
+const RECOMMEND_DAYS: i64 = 14;
+
+/// What each read series is for, in the order of the queries.
+enum Slot {
+    Invocations(usize),
+    Duration(usize),
+    Memory(usize),
+    PcUtilisation(usize),
+    PcExecutions(usize),
+    TableReads(usize),
+    TableWrites(usize),
+}
+
+/// The queries for the stack's functions and tables, and the observations they fill.
+fn recommend_queries(
+    stack: &crate::model::Stack,
+    window_seconds: i32,
+) -> (
+    Vec<crate::aws::metric_data::MetricQuery>,
+    Vec<Slot>,
+    cost::recommend::Observations,
+) {
+    use crate::aws::metric_data::MetricQuery;
+    use crate::cost::recommend::{FunctionMetrics, Observations, TableMetrics};
+    use crate::model::ResourceSpec;
+    let mut queries = Vec::new();
+    let mut slots = Vec::new();
+    let mut observed = Observations {
+        hours: (RECOMMEND_DAYS * 24) as u32,
+        ..Default::default()
+    };
+    let query = |namespace: &str, metric: &str, dims: &[(&str, &str)], stat: &str, period: i32| {
+        MetricQuery {
+            namespace: namespace.into(),
+            metric: metric.into(),
+            dimensions: dims
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            stat: stat.into(),
+            period,
+        }
+    };
+    for r in &stack.resources {
+        let name = r.physical_name.as_str();
+        match &r.spec {
+            ResourceSpec::Function(f) => {
+                let i = observed.functions.len();
+                observed.functions.push(FunctionMetrics {
+                    id: r.id.clone(),
+                    invocations: Vec::new(),
+                    duration_ms: Vec::new(),
+                    max_memory_used_mb: None,
+                    pc_utilisation: Vec::new(),
+                    pc_executions: Vec::new(),
+                });
+                let by_name = [("FunctionName", name)];
+                queries.push(query("AWS/Lambda", "Invocations", &by_name, "Sum", 3600));
+                slots.push(Slot::Invocations(i));
+                queries.push(query("AWS/Lambda", "Duration", &by_name, "Average", 3600));
+                slots.push(Slot::Duration(i));
+                queries.push(query(
+                    "LambdaInsights",
+                    "used_memory_max",
+                    &[("function_name", name)],
+                    "Maximum",
+                    window_seconds,
+                ));
+                slots.push(Slot::Memory(i));
+                if let Some(alias) = f
+                    .alias
+                    .as_ref()
+                    .filter(|a| a.provisioned_concurrency.is_some())
+                {
+                    let resource = format!("{name}:{}", alias.name);
+                    let dims = [("FunctionName", name), ("Resource", resource.as_str())];
+                    queries.push(query(
+                        "AWS/Lambda",
+                        "ProvisionedConcurrencyUtilization",
+                        &dims,
+                        "Average",
+                        3600,
+                    ));
+                    slots.push(Slot::PcUtilisation(i));
+                    queries.push(query(
+                        "AWS/Lambda",
+                        "ProvisionedConcurrentExecutions",
+                        &dims,
+                        "Average",
+                        3600,
+                    ));
+                    slots.push(Slot::PcExecutions(i));
+                }
+            }
+            ResourceSpec::Table(_) => {
+                let i = observed.tables.len();
+                observed.tables.push(TableMetrics {
+                    id: r.id.clone(),
+                    consumed_read: Vec::new(),
+                    consumed_write: Vec::new(),
+                });
+                let dims = [("TableName", name)];
+                queries.push(query(
+                    "AWS/DynamoDB",
+                    "ConsumedReadCapacityUnits",
+                    &dims,
+                    "Sum",
+                    3600,
+                ));
+                slots.push(Slot::TableReads(i));
+                queries.push(query(
+                    "AWS/DynamoDB",
+                    "ConsumedWriteCapacityUnits",
+                    &dims,
+                    "Sum",
+                    3600,
+                ));
+                slots.push(Slot::TableWrites(i));
+            }
+            _ => {}
+        }
+    }
+    (queries, slots, observed)
+}
+
+/// Read the stack's metrics over the window ending at `end` (epoch seconds) into observations.
+pub async fn observe_for_recommendations(
+    stack: &crate::model::Stack,
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    end: i64,
+) -> Result<cost::recommend::Observations, crate::aws::error::AwsError> {
+    let window = RECOMMEND_DAYS * 86_400;
+    let (queries, slots, mut observed) = recommend_queries(stack, window as i32);
+    let series =
+        crate::aws::metric_data::get_metric_data(cloudwatch, &queries, end - window, end).await?;
+    for ((slot, series), query) in slots.into_iter().zip(series).zip(&queries) {
+        if !series.problems.is_empty() {
+            observed.incomplete.push(format!(
+                "{} {}: {}",
+                query.namespace,
+                query.metric,
+                series.problems.join("; ")
+            ));
+        }
+        let points = series.points;
+        match slot {
+            Slot::Invocations(i) => observed.functions[i].invocations = points,
+            Slot::Duration(i) => observed.functions[i].duration_ms = points,
+            Slot::Memory(i) => {
+                observed.functions[i].max_memory_used_mb =
+                    points.iter().map(|p| p.1).reduce(f64::max)
+            }
+            Slot::PcUtilisation(i) => observed.functions[i].pc_utilisation = points,
+            Slot::PcExecutions(i) => observed.functions[i].pc_executions = points,
+            Slot::TableReads(i) => observed.tables[i].consumed_read = points,
+            Slot::TableWrites(i) => observed.tables[i].consumed_write = points,
+        }
+    }
+    Ok(observed)
+}
+
+fn run_recommend(
+    stack: &crate::model::Stack,
+    dir: &std::path::Path,
+    prices: &Prices,
+    output: Output,
+) -> Result<ExitCode, CliError> {
+    let runtime = super::runtime()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // Whole hours, so each hourly point covers a full hour.
+    let end = now - now.rem_euclid(3600);
+    let observed = runtime.block_on(async {
+        let reach = super::reconcile::clients_for(stack, dir).await?;
+        observe_for_recommendations(stack, &reach.clients.cloudwatch, end)
+            .await
+            .map_err(|e| reach.explain(crate::engine::EngineError::Aws(e)))
+    })?;
+    let report = cost::recommend::recommend(stack, prices, &observed);
+    let mut out = std::io::stdout().lock();
+    match output {
+        Output::Json | Output::Yaml => write!(
+            out,
+            "{}",
+            super::data(
+                output,
+                &serde_json::json!({"stack": stack.name, "recommendations": report})
+            )?
+        ),
+        Output::Text => write!(out, "{}", render_recommendations(&stack.name, &report)),
+    }
+    .map_err(CliError::Console)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The recommendations for people: each with its saving and evidence, largest first.
+pub fn render_recommendations(stack: &str, report: &cost::recommend::Report) -> String {
+    let mut text = format!(
+        "Recommendations for stack `{stack}` from the last {} days of CloudWatch metrics (prices {})\n\n",
+        report.window_hours / 24,
+        report.prices_version
+    );
+    if report.recommendations.is_empty() {
+        text.push_str("  nothing to recommend: no saving found in the metrics\n");
+    }
+    for r in &report.recommendations {
+        let who = r
+            .resource
+            .as_ref()
+            .map_or_else(|| "the account".to_string(), ToString::to_string);
+        text.push_str(&format!(
+            "  {who}: {}\n      saves ${:.2} a month\n",
+            r.action, r.monthly_saving_usd
+        ));
+        for e in &r.evidence {
+            text.push_str(&format!("      evidence: {e}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\n  {:<52} ${:>10.2}\n",
+        "total a month", report.total_monthly_saving_usd
+    ));
+    for note in &report.without_evidence {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    text
 }

@@ -13,6 +13,7 @@ mod live;
 mod logs;
 mod prices;
 pub mod profile;
+pub mod recommend;
 pub mod schedule;
 
 use std::collections::BTreeMap;
