@@ -131,3 +131,124 @@ pub async fn get_metric_data(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatch::operation::get_metric_data::{GetMetricDataError, GetMetricDataOutput};
+    use aws_sdk_cloudwatch::types::{MessageData, MetricDataResult};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn queries(n: usize) -> Vec<MetricQuery> {
+        (0..n)
+            .map(|i| MetricQuery {
+                namespace: "AWS/Lambda".into(),
+                metric: "Invocations".into(),
+                dimensions: vec![("FunctionName".into(), format!("f{i}"))],
+                stat: "Sum".into(),
+                period: 3600,
+            })
+            .collect()
+    }
+
+    fn result(id: &str, points: &[(i64, f64)], status: StatusCode) -> MetricDataResult {
+        MetricDataResult::builder()
+            .id(id)
+            .set_timestamps(Some(
+                points.iter().map(|p| DateTime::from_secs(p.0)).collect(),
+            ))
+            .set_values(Some(points.iter().map(|p| p.1).collect()))
+            .status_code(status)
+            .build()
+    }
+
+    /// 501 queries: a call of 500 followed through its NextToken, then a call of 1; points
+    /// merged in time order, statuses other than Complete said.
+    #[tokio::test]
+    async fn queries_go_in_batches_of_500_and_follow_next_tokens() {
+        let first_page = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+            .match_requests(|r| r.metric_data_queries().len() == 500 && r.next_token().is_none())
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result(
+                        "m0",
+                        &[(7200, 2.0), (10800, 3.0)],
+                        StatusCode::PartialData,
+                    ))
+                    .next_token("page-2")
+                    .build()
+            });
+        let second_page = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("m0", &[(3600, 1.0)], StatusCode::Complete))
+                    .metric_data_results(
+                        MetricDataResult::builder()
+                            .id("m1")
+                            .status_code(StatusCode::Forbidden)
+                            .messages(
+                                MessageData::builder()
+                                    .code("Forbidden")
+                                    .value("not allowed")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let second_batch = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+            .match_requests(|r| {
+                r.metric_data_queries().len() == 1
+                    && r.metric_data_queries()[0].id() == Some("m500")
+            })
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("m500", &[(3600, 9.0)], StatusCode::Complete))
+                    .build()
+            });
+        let client = mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::MatchAny,
+            &[&first_page, &second_page, &second_batch]
+        );
+        let out = get_metric_data(&client, &queries(501), 0, 14 * 86_400)
+            .await
+            .unwrap();
+        assert_eq!(first_page.num_calls(), 1);
+        assert_eq!(second_page.num_calls(), 1);
+        assert_eq!(second_batch.num_calls(), 1);
+        assert_eq!(out.len(), 501);
+        assert_eq!(out[0].points, vec![(3600, 1.0), (7200, 2.0), (10800, 3.0)]);
+        assert!(out[0].problems.is_empty(), "{:?}", out[0].problems);
+        assert_eq!(
+            out[1].problems,
+            vec![
+                "CloudWatch answered Forbidden for this metric".to_string(),
+                "Forbidden: not allowed".to_string()
+            ]
+        );
+        assert_eq!(out[500].points, vec![(3600, 9.0)]);
+    }
+
+    /// `InvalidNextToken`, GetMetricData's documented error, fails the read with its code.
+    #[tokio::test]
+    async fn an_invalid_next_token_is_an_error_named_after_the_operation() {
+        use aws_sdk_cloudwatch::error::ErrorMetadata;
+        use aws_sdk_cloudwatch::types::error::InvalidNextToken;
+        let stale = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_error(|| {
+            GetMetricDataError::InvalidNextToken(
+                InvalidNextToken::builder()
+                    .message("The service cannot process the token")
+                    .meta(ErrorMetadata::builder().code("InvalidNextToken").build())
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[&stale]);
+        let error = get_metric_data(&client, &queries(1), 0, 3600)
+            .await
+            .unwrap_err();
+        assert_eq!(error.operation, "GetMetricData");
+        assert_eq!(error.code.as_deref(), Some("InvalidNextToken"));
+    }
+}

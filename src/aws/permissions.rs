@@ -41,6 +41,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     // One listing per 100 alarms: observation, and the controller's health from alarms.
     ("cloudwatch:DescribeAlarms", Needed::Engine),
     ("cloudwatch:GetDashboard", Needed::Engine),
+    // `cost --recommend` reads 14 days of the stack's metrics (read only, no resource ARNs).
+    ("cloudwatch:GetMetricData", Needed::Engine),
     ("cloudwatch:ListDashboards", Needed::Engine),
     ("cloudwatch:ListTagsForResource", Needed::Engine),
     ("cloudwatch:PutDashboard", Needed::Engine),
