@@ -137,7 +137,15 @@ pub fn recommend(stack: &Stack, prices: &Prices, observed: &Observations) -> Rep
     let days = hours / 24.0;
     // Window figures to a month of the price table's hours.
     let to_month = f64::from(prices.hours_per_month) / hours;
-    let fixed = estimate(stack, prices);
+    // An idle function saves its fixed costs only: the spec's traffic assumptions are not what
+    // happened, so they are left out of the estimate it is priced from.
+    let fixed = {
+        let mut without_traffic = stack.clone();
+        for r in &mut without_traffic.resources {
+            r.traffic = None;
+        }
+        estimate(&without_traffic, prices)
+    };
     let mut out = Vec::new();
     let mut without = observed.incomplete.clone();
     let lp = &prices.lambda;
@@ -171,7 +179,7 @@ pub fn recommend(stack: &Stack, prices: &Prices, observed: &Observations) -> Rep
                 action: "remove it (or find out what should invoke it)".into(),
                 monthly_saving_usd: derived,
                 evidence: vec![format!(
-                    "0 invocations in {days:.0} days (AWS/Lambda Invocations); its fixed costs (provisioned concurrency, alarms, log group, metrics) are ${derived:.2} a month"
+                    "0 invocations in {days:.0} days (AWS/Lambda Invocations; a function not deployed for that long has none either); its fixed costs (provisioned concurrency, alarms, dashboard metrics) are ${derived:.2} a month"
                 )],
             });
             continue;
@@ -506,7 +514,7 @@ mod tests {
         crate::kinds::test_stack(
             "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n---\n\
              apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: busy}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n  memorySize: 1024\n  alias: {name: live, provisionedConcurrency: {baseline: 10}}\n---\n\
-             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: quiet}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: quiet}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  role: \"arn:aws:iam::123456789012:role/r\"\n  traffic: {requestsPerMonth: 50000000, averageDurationMs: 100}\n---\n\
              apiVersion: slsctl.dev/v1alpha1\nkind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n",
         )
     }
@@ -603,14 +611,21 @@ mod tests {
         let prices = Prices::us_east_1();
         let report = recommend(&stack(), prices, &observed(Some(180.0)));
 
-        // Idle: its fixed monthly costs, alarms and cold-start metric included.
+        // Idle: its fixed monthly costs, alarms and cold-start metric included, not what its
+        // traffic assumptions (50M requests) would have cost.
         let idle = find(&report, "idle");
         assert_eq!(
             idle.resource,
             Some(ResourceId::new(Kind::Function, "quiet"))
         );
-        let fixed = estimate(&stack(), prices);
+        let mut without_traffic = stack();
+        for r in &mut without_traffic.resources {
+            r.traffic = None;
+        }
+        let fixed = estimate(&without_traffic, prices);
         let quiet = ResourceId::new(Kind::Function, "quiet");
+        let assumed = estimate(&stack(), prices).by_resource[&quiet];
+        assert!(assumed > 1.0, "{assumed}");
         let expected: f64 = stack()
             .resources
             .iter()
