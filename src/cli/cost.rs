@@ -39,6 +39,9 @@ Examples:
   # AWS's \"mobile application launch\" example: 100 provisioned for 8 hours of the month
   slsctl cost pc --memory 1536 --concurrency 100 --hours 8 \\
       --requests 3000000 --duration-ms 120 --provisioned-requests 500000 --provisioned-duration-ms 100
+  # AWS's second example: 7 × 4,096 MB for 24 hours serving 2M requests of 280 ms ($32.26)
+  slsctl cost pc --memory 4096 --concurrency 7 --hours 24 --requests 2000000 --duration-ms 280 \\
+      --provisioned-requests 2000000
   slsctl cost pc --memory 1024 --architecture arm64 --concurrency 10 --hours 730 \\
       --requests 200000000 --duration-ms 100 -o json")]
     Pc(PcArgs),
@@ -63,7 +66,9 @@ pub struct PcArgs {
     /// Average duration of on-demand requests, in ms.
     #[arg(long = "duration-ms")]
     pub duration_ms: f64,
-    /// Of `--requests`, those served while provisioned; default: spread evenly over the month.
+    /// Of `--requests`, those served by provisioned concurrency; default: spread evenly over the
+    /// month. Requests of the provisioned hours it cannot serve spill over on demand; neither
+    /// gets the free tier, which does not apply while provisioned concurrency is on.
     #[arg(long = "provisioned-requests")]
     pub provisioned_requests: Option<u64>,
     /// Average duration of the provisioned requests; default `--duration-ms`.
