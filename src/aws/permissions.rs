@@ -15,6 +15,9 @@ pub enum Needed {
     Engine,
     /// Only the controller: its lease, its S3 sources, its notifications.
     Controller,
+    /// Only `slsctl tune`, which a person runs: not in the controller's task role, nor in the
+    /// policy `slsctl iam-policy` prints for plan and apply.
+    Tune,
     /// Called by no code, but AWS checks it inside another call (the reason says which).
     Implied(&'static str),
 }
@@ -126,6 +129,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ),
     ("lambda:GetPolicy", Needed::Engine),
     ("lambda:GetProvisionedConcurrencyConfig", Needed::Engine),
+    // `tune` invokes the function behind its temporary alias.
+    ("lambda:InvokeFunction", Needed::Tune),
     ("lambda:ListAliases", Needed::Engine),
     ("lambda:ListEventSourceMappings", Needed::Engine),
     ("lambda:ListLayerVersions", Needed::Engine),
@@ -157,10 +162,13 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("s3:GetObject", Needed::Controller),
     ("s3:ListBucket", Needed::Controller),
     ("sqs:CreateQueue", Needed::Engine),
+    // The CloudTrail events' queue: DeleteMessageBatch is authorised as DeleteMessage.
+    ("sqs:DeleteMessage", Needed::Controller),
     ("sqs:DeleteQueue", Needed::Engine),
     ("sqs:GetQueueAttributes", Needed::Engine),
     ("sqs:GetQueueUrl", Needed::Engine),
     ("sqs:ListQueueTags", Needed::Engine),
+    ("sqs:ReceiveMessage", Needed::Controller),
     ("sqs:SetQueueAttributes", Needed::Engine),
     ("sqs:TagQueue", Needed::Engine),
     ("sqs:UntagQueue", Needed::Engine),
@@ -216,7 +224,7 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
-        .filter(|(_, needed)| *needed != Needed::Controller)
+        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Tune))
         .map(|(action, _)| *action)
         .filter(|action| {
             if is_read(action) {
@@ -420,7 +428,12 @@ mod tests {
         sorted.dedup();
         assert_eq!(actions, sorted);
         let shipped = granted_actions(&serde_json::from_str(TASK_ROLE_POLICY).unwrap());
-        let listed: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        // `slsctl tune` is a person's command: the controller's task role leaves it out.
+        let listed: BTreeSet<String> = PERMISSIONS
+            .iter()
+            .filter(|(_, needed)| *needed != Needed::Tune)
+            .map(|(a, _)| a.to_string())
+            .collect();
         assert_eq!(shipped, listed);
     }
 

@@ -362,23 +362,38 @@ async fn tagged_resources(
         .flat_map(|kind| kind.observer().tagged_types)
         .map(|t| t.to_string())
         .collect();
-    let mappings = clients
-        .tagging
-        .get_resources()
-        .tag_filters(
-            TagFilter::builder()
-                .key(TAG_STACK)
-                .values(stack_name)
-                .build(),
-        )
-        .set_resource_type_filters(Some(types))
-        .resources_per_page(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    // A pagination token is good for 15 minutes, and a page whose answer was lost may have used
+    // it up (moto's are good once): the listing then starts again from its first page.
+    const LISTINGS: u32 = 3;
+    let mut listing = 1;
+    let mappings = loop {
+        let pages = clients
+            .tagging
+            .get_resources()
+            .tag_filters(
+                TagFilter::builder()
+                    .key(TAG_STACK)
+                    .values(stack_name)
+                    .build(),
+            )
+            .set_resource_type_filters(Some(types.clone()))
+            .resources_per_page(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .classified();
+        match pages {
+            Err(error)
+                if error.code.as_deref() == Some("PaginationTokenExpiredException")
+                    && listing < LISTINGS =>
+            {
+                listing += 1;
+            }
+            pages => break pages?,
+        }
+    };
     let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
     for mapping in mappings {
         let Some(arn) = mapping.resource_arn() else {
