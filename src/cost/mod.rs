@@ -763,13 +763,17 @@ pub fn compare_provisioned(prices: &Prices, usage: &LambdaUsage) -> PcComparison
     let (with_usd, without_usd) = (sum(&with_provisioned), sum(&on_demand_only));
     let break_even = break_even_utilisation(prices, usage.architecture);
     let utilisation = usage.utilisation();
-    let recommendation = recommend_provisioned(
-        utilisation,
-        break_even,
-        with_usd,
-        without_usd,
-        free_usd(&on_demand_only) - free_usd(&with_provisioned),
-    );
+    let recommendation = if usage.provisioned_concurrency_seconds > 0.0 {
+        recommend_provisioned(
+            utilisation,
+            break_even,
+            with_usd,
+            without_usd,
+            free_usd(&on_demand_only) - free_usd(&with_provisioned),
+        )
+    } else {
+        "no provisioned concurrency (0 concurrency or 0 hours): both months are on demand".into()
+    };
     PcComparison {
         break_even_utilisation: break_even,
         utilisation,

@@ -643,3 +643,27 @@ fn a_profile_names_resources_of_the_stack_and_their_kinds_fields() {
         "{unknown:?}"
     );
 }
+
+/// Without provisioned concurrency there is nothing to recommend between.
+#[test]
+fn no_provisioned_concurrency_says_so() {
+    let usage = LambdaUsage {
+        memory_mb: 512,
+        requests: 3_000_000.0,
+        on_demand_requests: 3_000_000.0,
+        on_demand_duration_ms: 1000.0,
+        ..Default::default()
+    };
+    let comparison = compare_provisioned(Prices::us_east_1(), &usage);
+    assert_eq!(
+        comparison.with_provisioned_usd,
+        comparison.on_demand_only_usd
+    );
+    assert!(
+        comparison
+            .recommendation
+            .starts_with("no provisioned concurrency"),
+        "{}",
+        comparison.recommendation
+    );
+}
