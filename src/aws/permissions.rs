@@ -18,6 +18,9 @@ pub enum Needed {
     /// Only `slsctl tune`, which a person runs: not in the controller's task role, nor in the
     /// policy `slsctl iam-policy` prints for plan and apply.
     Tune,
+    /// Only `slsctl cost --recommend`, which a person runs: like [`Needed::Tune`], outside the
+    /// task role and the plan/apply policy.
+    Recommend,
     /// Called by no code, but AWS checks it inside another call (the reason says which).
     Implied(&'static str),
 }
@@ -44,6 +47,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     // One listing per 100 alarms: observation, and the controller's health from alarms.
     ("cloudwatch:DescribeAlarms", Needed::Engine),
     ("cloudwatch:GetDashboard", Needed::Engine),
+    // `cost --recommend` reads 14 days of the stack's metrics (read only, no resource ARNs).
+    ("cloudwatch:GetMetricData", Needed::Recommend),
     ("cloudwatch:ListDashboards", Needed::Engine),
     ("cloudwatch:ListTagsForResource", Needed::Engine),
     ("cloudwatch:PutDashboard", Needed::Engine),
@@ -223,7 +228,12 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
-        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Tune))
+        .filter(|(_, needed)| {
+            !matches!(
+                needed,
+                Needed::Controller | Needed::Tune | Needed::Recommend
+            )
+        })
         .map(|(action, _)| *action)
         .filter(|action| {
             if is_read(action) {
@@ -430,7 +440,7 @@ mod tests {
         // `slsctl tune` is a person's command: the controller's task role leaves it out.
         let listed: BTreeSet<String> = PERMISSIONS
             .iter()
-            .filter(|(_, needed)| *needed != Needed::Tune)
+            .filter(|(_, needed)| !matches!(needed, Needed::Tune | Needed::Recommend))
             .map(|(a, _)| a.to_string())
             .collect();
         assert_eq!(shipped, listed);

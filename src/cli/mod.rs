@@ -123,6 +123,8 @@ Examples:
   slsctl cost -f specs/examples/orders
   slsctl cost -f specs/examples/orders --explain      # the arithmetic of every line
   slsctl cost -f specs/examples/orders -o json
+  slsctl cost -f specs/examples/orders --traffic specs/examples/traffic/blueprint-8m-calls-a-day.yaml
+  slsctl cost -f specs/examples/orders --recommend   # savings from 14 days of CloudWatch metrics
   slsctl cost pc --memory 1536 --concurrency 100 --hours 8 --requests 3000000 --duration-ms 120
 
 Prices are us-east-1 list prices from a versioned table (data/prices-us-east-1.json); the free
