@@ -2428,16 +2428,32 @@ async fn three_controller_processes_share_the_stacks_and_survive_a_sigkill() {
         "a SIGKILLed replica's stacks applied by the others {took:?} after the kill (3 s lease)"
     );
 
-    // No stack was ever reconciled by two replicas at once, before or after the kill.
-    let logs: Vec<(&str, Intervals)> = names
-        .iter()
-        .map(|r| {
-            (
-                *r,
-                reconcile_intervals(&std::fs::read_to_string(log(r)).unwrap()),
-            )
-        })
-        .collect();
+    // No stack was ever reconciled by two replicas at once, before or after the kill. A
+    // reconcile's span is logged when it closes, a moment after its apply shows in AWS: the logs
+    // are read until they hold the orphans' reconciles too.
+    let read_logs = || -> Vec<(&str, Intervals)> {
+        names
+            .iter()
+            .map(|r| {
+                (
+                    *r,
+                    reconcile_intervals(&std::fs::read_to_string(log(r)).unwrap()),
+                )
+            })
+            .collect()
+    };
+    let logged = |logs: &[(&str, Intervals)]| -> usize {
+        logs.iter()
+            .flat_map(|(_, by_stack)| by_stack.values())
+            .map(Vec::len)
+            .sum()
+    };
+    let mut logs = read_logs();
+    let closing = std::time::Instant::now();
+    while logged(&logs) < 6 + orphans.len() && closing.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        logs = read_logs();
+    }
     let mut reconciles = 0;
     for (key, _) in &stacks {
         let mut intervals: Vec<(&str, &(String, String))> = logs
