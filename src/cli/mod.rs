@@ -140,18 +140,24 @@ their environment names, rules to their targets, redrives and dead-letter queues
 function behind an Api route is marked with its provisioned concurrency, or flagged (red) when it
 has none; a queue's consumer is marked as buffered. The same spec always gives the same bytes.")]
     Diagram(diagram::Args),
-    /// Turn a SAM or CloudFormation template into specs.
+    /// Turn a SAM or CloudFormation template, or resources that exist, into specs.
     #[command(after_help = "\
 Examples:
   slsctl import sam template.yaml --out stacks/orders
   slsctl import cloudformation infra.json --out stacks/orders --stack orders
+  slsctl import live --region eu-west-1 --prefix legacy- --out stacks/legacy
+  slsctl import live --region eu-west-1 --tag team=payments --out stacks/payments
 
 Functions (with their Api, SQS, EventBridgeRule and Schedule events, Globals, layers,
 AutoPublishAlias and provisioned concurrency), SQS queues, DynamoDB and simple tables, event
 buses and rules, and the APIs the routes go through are converted; !Ref, !GetAtt and !Sub become
 references, parameters their defaults. Code and layer directories are copied into the output.
 What cannot be converted is listed with its template line and the reason. The output is
-validated like `slsctl validate`: exit code 0 when it is a valid stack, 1 otherwise.")]
+validated like `slsctl validate`: exit code 0 when it is a valid stack, 1 otherwise.
+
+`import live` writes each resource found with its name in `physicalName` and the
+`slsctl.dev/adopt` annotation, so that the first plan adopts it without changing it; each
+function's deployed code is downloaded to functions/<name>.zip and used as it is.")]
     Import(import::Args),
     /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
     /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.

@@ -31,6 +31,9 @@ pub struct LiveFunction {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
     pub props: Props,
+    /// Where Lambda's copy of a zip package can be downloaded (a presigned URL, valid for
+    /// minutes), for `import live`.
+    pub code_location: Option<String>,
 }
 
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
@@ -57,12 +60,14 @@ pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFu
         .code()
         .and_then(|c| c.image_uri())
         .map(str::to_string);
+    let code_location = output.code().and_then(|c| c.location()).map(str::to_string);
     let props = function_props(configuration, &tags, reserved, image_uri);
     Ok(Some(LiveFunction {
         name: configuration.function_name().unwrap_or(name).to_string(),
         arn: configuration.function_arn().unwrap_or_default().to_string(),
         tags,
         props,
+        code_location,
     }))
 }
 
