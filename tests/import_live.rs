@@ -265,3 +265,139 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
     let again = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
 }
+
+/// By tag: everything carrying it is found through the tagging API (the rules on a tagged bus
+/// too, which the emulator's tagging API leaves out); the tag becomes the stack's; what slsctl
+/// has no kind for is listed with the reason, not dropped.
+#[tokio::test]
+async fn resources_found_by_tag_carry_it_as_the_stack_s_tag_and_others_are_listed() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let team = unique("team");
+    let name = |n: &str| format!("{team}-{n}");
+    sqs.create_queue()
+        .queue_name(name("inbox"))
+        .tags("team", &team)
+        .send()
+        .await
+        .unwrap();
+    let bus_arn = events
+        .create_event_bus()
+        .name(name("bus"))
+        .tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key("team")
+                .value(&team)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn
+        .unwrap();
+    let rule_arn = events
+        .put_rule()
+        .name(name("audit"))
+        .event_bus_name(name("bus"))
+        .event_pattern(r#"{"source":["audit"]}"#)
+        .tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key("team")
+                .value(&team)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .rule_arn
+        .unwrap();
+    events
+        .put_targets()
+        .rule(name("audit"))
+        .event_bus_name(name("bus"))
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("to-inbox")
+                .arn(format!(
+                    "arn:aws:sqs:us-east-1:123456789012:{}",
+                    name("inbox")
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Tagged, but of no slsctl kind.
+    logs.create_log_group()
+        .log_group_name(name("audit-log"))
+        .tags("team", &team)
+        .send()
+        .await
+        .unwrap();
+    let _ = (bus_arn, rule_arn);
+
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join(&team);
+    let path = dir.to_str().unwrap();
+    let imported = slsctl(&[
+        "import",
+        "live",
+        "--region",
+        "us-east-1",
+        "--tag",
+        &format!("team={team}"),
+        "--out",
+        path,
+    ]);
+    let stderr = text(&imported.stderr);
+    assert_eq!(imported.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("(3 resources"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("log-group:{}", name("audit-log")))
+            && stderr.contains("a logs resource: no slsctl kind"),
+        "{stderr}"
+    );
+    let stack = std::fs::read_to_string(dir.join("stack.yaml")).unwrap();
+    assert!(
+        stack.contains(&format!("tags:\n    team: {team}")),
+        "{stack}"
+    );
+    // Found by tag, names stay whole; the rule's target is the imported queue.
+    let events_yaml = std::fs::read_to_string(dir.join("events.yaml")).unwrap();
+    assert!(
+        events_yaml.contains(&format!("name: {team}-audit"))
+            && events_yaml.contains(&format!("queue: {team}-inbox")),
+        "{events_yaml}"
+    );
+
+    let planned = slsctl(&["plan", "-f", path, "-o", "json"]);
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}{}",
+        text(&planned.stderr),
+        text(&planned.stdout)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&planned.stdout).expect("JSON plan");
+    assert_eq!(plan["summary"]["adopt"], 3, "{plan}");
+    assert_eq!(plan["summary"]["update"], 0, "{plan}");
+    for action in plan["actions"].as_array().unwrap() {
+        if action["action"] == "adopt" {
+            for change in action["changes"].as_array().into_iter().flatten() {
+                let field = change["field"].as_str().unwrap();
+                assert!(
+                    field.starts_with("tags.slsctl:")
+                        || (field.starts_with("permissions[") && change.get("before").is_none()),
+                    "{}: {change}",
+                    action["id"]
+                );
+            }
+        }
+    }
+}

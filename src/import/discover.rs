@@ -149,7 +149,7 @@ pub async fn discover(
                     ));
                 }
                 let code_file = if props.get("packageType") == Some(&FieldValue::known("Zip")) {
-                    code_file(&live, &props, out, &who, &mut discovered).await
+                    Some(code_file(&live, &props, out, &who, &mut discovered).await)
                 } else {
                     None
                 };
@@ -220,53 +220,46 @@ fn skip(who: &str, reason: impl Into<String>) -> Skipped {
 }
 
 /// The function's code as a zip file beside the specs: one already there with the deployed
-/// code's SHA-256 is kept; otherwise Lambda's copy is downloaded and checked against it.
+/// code's SHA-256 is kept; otherwise Lambda's copy is downloaded and checked against it. The
+/// spec names that file either way: when it could not be had, the reason is listed and the
+/// output's validation says the file is missing, rather than the function (and every reference
+/// to it) being left out.
 async fn code_file(
     live: &lambda::LiveFunction,
     props: &Props,
     out: &Path,
     who: &str,
     discovered: &mut Discovered,
-) -> Option<String> {
+) -> String {
     let relative = format!("functions/{}.zip", live.name);
     let Some(FieldValue::Known(serde_json::Value::String(deployed))) = props.get("code.sha256")
     else {
         discovered
             .skipped
             .push(skip(who, "code: Lambda reported no CodeSha256"));
-        return None;
+        return relative;
     };
     if let Ok(bytes) = std::fs::read(out.join(&relative)) {
         if &sha256_base64(&bytes) == deployed {
-            return Some(relative);
+            return relative;
         }
     }
-    let Some(url) = &live.code_location else {
-        discovered
-            .skipped
-            .push(skip(who, "code: GetFunction gave no download location"));
-        return None;
+    let why = match &live.code_location {
+        None => "GetFunction gave no download location".to_string(),
+        Some(url) => match download(url).await {
+            Ok(bytes) if &sha256_base64(&bytes) == deployed => {
+                discovered.code.insert(relative.clone(), bytes);
+                return relative;
+            }
+            Ok(_) => "the downloaded zip's SHA-256 is not the function's CodeSha256".to_string(),
+            Err(why) => format!("cannot download Lambda's copy ({why})"),
+        },
     };
-    match download(url).await {
-        Ok(bytes) if &sha256_base64(&bytes) == deployed => {
-            discovered.code.insert(relative.clone(), bytes);
-            Some(relative)
-        }
-        Ok(_) => {
-            discovered.skipped.push(skip(
-                who,
-                "code: the downloaded zip is not the deployed code (its SHA-256 differs from CodeSha256)",
-            ));
-            None
-        }
-        Err(why) => {
-            discovered.skipped.push(skip(
-                who,
-                format!("code: cannot download Lambda's copy ({why}); put the deployed zip at {relative} and run the import again"),
-            ));
-            None
-        }
-    }
+    discovered.skipped.push(skip(
+        who,
+        format!("code: {why}; put the deployed zip at {relative} and run the import again"),
+    ));
+    relative
 }
 
 /// Base64 of the SHA-256, as Lambda's `CodeSha256`.
@@ -534,6 +527,41 @@ async fn list_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+
+    /// A one-shot HTTP server answering `status` with `body`, as S3 answers a presigned GET.
+    fn serve_once(status: &str, body: &'static [u8]) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let status = status.to_string();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(body).unwrap();
+        });
+        format!("http://127.0.0.1:{port}/snapshots/123/worker-abc?X-Amz-Signature=secret")
+    }
+
+    #[tokio::test]
+    async fn the_code_is_downloaded_from_the_presigned_url() {
+        let url = serve_once("200 OK", b"PK\x03\x04 zip bytes");
+        let bytes = download(&url).await.unwrap();
+        assert_eq!(bytes, b"PK\x03\x04 zip bytes");
+    }
+
+    #[tokio::test]
+    async fn a_refused_download_names_the_host_and_never_the_signature() {
+        let url = serve_once("403 Forbidden", b"<Error>AccessDenied</Error>");
+        let why = download(&url).await.unwrap_err();
+        assert!(why.contains("127.0.0.1") && why.contains("403"), "{why}");
+        assert!(!why.contains("secret"), "{why}");
+    }
 
     #[test]
     fn tagged_arns_are_sorted_into_kinds_or_said_why_not() {
