@@ -11,6 +11,9 @@ fn text(bytes: &[u8]) -> String {
 
 const ROLE: &str = "import-live-role";
 
+/// A secret in the hand-made function's environment: it must appear in no output.
+const SECRET: &str = "canary-imported-token";
+
 /// What slsctl derives from the imported resources (log groups, alarms, metric filters, the
 /// dashboard): the only resources a first plan may create.
 const DERIVED_KINDS: &[&str] = &["LogGroup", "MetricFilter", "Alarm", "Dashboard"];
@@ -126,6 +129,7 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
                 .variables("TABLE_NAME", name("orders"))
                 .variables("JOBS_URL", &jobs_url)
                 .variables("LOG_LEVEL", "info")
+                .variables("API_TOKEN", SECRET)
                 .build(),
         )
         .send()
@@ -264,6 +268,15 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let again = slsctl(&["plan", "-f", path, "--detailed-exitcode"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    // The secret is compared by digest (sensitiveEnvironment) and printed nowhere.
+    assert!(
+        functions.contains("sensitiveEnvironment: [API_TOKEN]"),
+        "{functions}"
+    );
+    for output in [&imported, &planned, &applied, &again] {
+        assert!(!text(&output.stdout).contains(SECRET));
+        assert!(!text(&output.stderr).contains(SECRET));
+    }
 }
 
 /// By tag: everything carrying it is found through the tagging API (the rules on a tagged bus

@@ -171,11 +171,13 @@ pub async fn discover(
                 plain(Kind::Queue, &f.name, live.arn, live.props)
             }
             Kind::Table => {
-                let tags = dynamodb::list_tags(clients, &f.arn).await?;
-                let Some(live) = dynamodb::describe(clients, &f.name, tags).await? else {
+                let Some(live) = dynamodb::describe(clients, &f.name, BTreeMap::new()).await?
+                else {
                     continue;
                 };
-                plain(Kind::Table, &f.name, live.arn, live.props)
+                let mut props = live.props;
+                insert_tag_props(&mut props, &dynamodb::list_tags(clients, &live.arn).await?);
+                plain(Kind::Table, &f.name, live.arn, props)
             }
             Kind::EventBus => {
                 let Some(live) = events::describe_bus(clients, &f.name).await? else {
@@ -412,9 +414,10 @@ async fn by_prefix(
         .await
         .classified()?;
     for name in tables.into_iter().filter(|t| t.starts_with(prefix)) {
+        // Its ARN comes with its read.
         found.insert(Found {
             kind: Kind::Table,
-            arn: describe_table_arn(clients, &name).await?,
+            arn: String::new(),
             name,
             bus: None,
         });
@@ -476,22 +479,6 @@ async fn by_prefix(
         }
     }
     Ok(found)
-}
-
-/// A table's ARN (its tags are read by ARN).
-async fn describe_table_arn(clients: &Clients, name: &str) -> Result<String, AwsError> {
-    let output = clients
-        .dynamodb
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .classified()?;
-    Ok(output
-        .table()
-        .and_then(|t| t.table_arn())
-        .unwrap_or_default()
-        .to_string())
 }
 
 /// The rules on a bus (of a name prefix), by name and ARN.

@@ -189,6 +189,23 @@ pub fn convert(
     out
 }
 
+/// An environment variable whose name says it holds a secret (`API_KEY`, `DB_PASSWORD`).
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|word| upper.contains(word))
+}
+
 /// A resource's own tags (`aws:` tags are never in props; slsctl's own are left out).
 fn tags(props: &Props) -> BTreeMap<String, String> {
     props
@@ -297,16 +314,27 @@ impl Converter<'_> {
             spec.insert("layers".into(), layers.clone());
         }
         let mut environment = Map::new();
+        let mut sensitive = Vec::new();
         for (field, value) in p {
             let (Some(key), FieldValue::Known(Value::String(text))) =
                 (field.strip_prefix("environment."), value)
             else {
                 continue;
             };
+            if looks_secret(key) {
+                sensitive.push(json!(key));
+                self.skip(
+                    who,
+                    format!("environment.{key}: its name says secret; its value is written to functions.yaml (under sensitiveEnvironment, so no plan prints it): move it out before committing the specs"),
+                );
+            }
             environment.insert(key.to_string(), self.env_value(text));
         }
         if !environment.is_empty() {
             spec.insert("environment".into(), Value::Object(environment));
+        }
+        if !sensitive.is_empty() {
+            spec.insert("sensitiveEnvironment".into(), Value::Array(sensitive));
         }
         if let Some(target) = known(p, "deadLetter").and_then(Value::as_str) {
             if target.split(':').nth(2) == Some("sqs") {
@@ -589,6 +617,32 @@ mod tests {
                 .collect(),
             code_file: None,
         }
+    }
+
+    #[test]
+    fn an_environment_value_named_like_a_secret_is_marked_sensitive_and_listed() {
+        let resources = [live(
+            Kind::Function,
+            "legacy-worker",
+            "arn:aws:lambda:eu-west-1:123456789012:function:legacy-worker",
+            &[
+                ("packageType", json!("Zip")),
+                ("environment.STRIPE_API_KEY", json!("sk_live_canary")),
+                ("environment.LOG_LEVEL", json!("info")),
+            ],
+        )];
+        let mut resources = resources;
+        resources[0].code_file = Some("functions/legacy-worker.zip".into());
+        let out = convert("legacy", "eu-west-1", &resources, Some("legacy-"), &[]);
+        let functions = &out.files["functions.yaml"];
+        assert!(
+            functions.contains("sensitiveEnvironment: [STRIPE_API_KEY]"),
+            "{functions}"
+        );
+        assert_eq!(out.skipped.len(), 1);
+        assert!(out.skipped[0].reason.contains("STRIPE_API_KEY"));
+        // The listing names the variable, never its value.
+        assert!(!out.skipped[0].reason.contains("sk_live_canary"));
     }
 
     #[test]
