@@ -414,3 +414,55 @@ async fn resources_found_by_tag_carry_it_as_the_stack_s_tag_and_others_are_liste
         }
     }
 }
+
+#[test]
+fn the_command_has_examples_and_refuses_a_malformed_selection() {
+    let help = text(&slsctl(&["import", "live", "--help"]).stdout);
+    for want in ["--prefix legacy-", "--tag team=payments", "physicalName"] {
+        assert!(help.contains(want), "lacks {want:?}: {help}");
+    }
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().to_str().unwrap();
+    // Neither a tag nor a prefix: a usage error (exit 1, as every usage error).
+    let neither = slsctl(&["import", "live", "--region", "us-east-1", "--out", path]);
+    assert_eq!(neither.status.code(), Some(1));
+    assert!(
+        text(&neither.stderr).contains("--tag"),
+        "{}",
+        text(&neither.stderr)
+    );
+    let malformed = slsctl(&[
+        "import",
+        "live",
+        "--region",
+        "us-east-1",
+        "--tag",
+        "team",
+        "--out",
+        path,
+    ]);
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(
+        text(&malformed.stderr).contains("expected KEY=VALUE"),
+        "{}",
+        text(&malformed.stderr)
+    );
+    // Nothing found is said, not an empty stack written.
+    let nothing = slsctl(&[
+        "import",
+        "live",
+        "--region",
+        "us-east-1",
+        "--prefix",
+        &unique("nothing-here"),
+        "--out",
+        path,
+    ]);
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(
+        text(&nothing.stderr).contains("has a name starting with"),
+        "{}",
+        text(&nothing.stderr)
+    );
+    assert!(!out.path().join("stack.yaml").exists());
+}

@@ -20,6 +20,15 @@ pub enum Source {
     Cloudformation(TemplateArgs),
     /// Resources that exist in an account (made by hand or by another tool), found by tag or
     /// by name prefix, written with the adoption annotation.
+    #[command(after_help = "\
+Examples:
+  slsctl import live --region eu-west-1 --prefix legacy- --out stacks/legacy
+  slsctl import live --region eu-west-1 --tag team=payments --out stacks/payments --stack payments
+
+Functions (with their SQS triggers), queues, tables, event buses and rules are written with
+their name in physicalName and `slsctl.dev/adopt: \"true\"`, so that the first plan adopts each
+without changing it; each function's deployed code is downloaded to functions/<name>.zip and
+used as it is. What is not imported (REST APIs, layers, aliases, …) is listed with the reason.")]
     Live(LiveArgs),
 }
 
