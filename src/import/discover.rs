@@ -28,6 +28,9 @@ use crate::kinds::table::aws as dynamodb;
 use crate::model::Kind;
 use crate::plan::{FieldValue, Props};
 
+/// Why a REST API is listed rather than imported.
+const API_NOT_ADOPTABLE: &str = "a REST API: slsctl finds APIs by its ownership tags only, so an untagged one cannot be adopted (an Api spec would create a second API beside it); write an Api spec with its routes, apply, move the clients to the new stage, then delete this one";
+
 /// How the resources to import are chosen.
 #[derive(Clone, Debug)]
 pub enum Selector {
@@ -85,7 +88,7 @@ fn kind_of_arn(arn: &str) -> Result<Found, String> {
             Some((bus, name)) => found(Kind::Rule, name, Some(bus)),
             None => found(Kind::Rule, rest, Some("default")),
         },
-        ("apigateway", _) => Err("a REST API: its deployments are not slsctl's (adopting it would redeploy its stage); recreate it as an Api spec".into()),
+        ("apigateway", _) => Err(API_NOT_ADOPTABLE.into()),
         (service, _) => Err(format!("a {service} resource: no slsctl kind")),
     }
 }
@@ -455,10 +458,9 @@ async fn by_prefix(
     }
     for api in crate::kinds::api::aws::list(clients).await? {
         if api.name.starts_with(prefix) {
-            discovered.skipped.push(skip(
-                &format!("Api/{}", api.name),
-                "a REST API: its deployments are not slsctl's (adopting it would redeploy its stage); recreate it as an Api spec",
-            ));
+            discovered
+                .skipped
+                .push(skip(&format!("Api/{}", api.name), API_NOT_ADOPTABLE));
         }
     }
     let layers = clients
