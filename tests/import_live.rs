@@ -135,6 +135,20 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
         .send()
         .await
         .unwrap();
+    // Its log group, as Lambda makes it on the first run, with a retention someone set.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let group = format!("/aws/lambda/{worker}");
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    logs.put_retention_policy()
+        .log_group_name(&group)
+        .retention_in_days(14)
+        .send()
+        .await
+        .unwrap();
     lambda
         .create_event_source_mapping()
         .function_name(&worker)
@@ -209,6 +223,7 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
         functions.contains(&format!("code:\n    path: functions/{worker}.zip")),
         "{functions}"
     );
+    assert!(functions.contains("logRetentionDays: 14"), "{functions}");
     let messaging = std::fs::read_to_string(dir.join("messaging.yaml")).unwrap();
     assert!(messaging.contains("queue: jobs-dlq"), "{messaging}");
     let events_yaml = std::fs::read_to_string(dir.join("events.yaml")).unwrap();
@@ -257,6 +272,8 @@ async fn hand_made_resources_are_imported_and_the_first_plan_only_adopts_them() 
         [
             "EventBus/bus",
             "Function/worker",
+            // Derived, and adopted as Lambda's own group of the function, its retention kept.
+            "LogGroup/worker",
             "Queue/jobs",
             "Queue/jobs-dlq",
             "Rule/placed",

@@ -21,7 +21,9 @@ use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::insert_tag_props;
 use crate::kinds::desired::arn_name;
+use crate::kinds::function::derive::default_log_group_name;
 use crate::kinds::function::{aliases, aws as lambda, mappings};
+use crate::kinds::log_group::aws as log_groups;
 use crate::kinds::queue::aws as sqs;
 use crate::kinds::rule::aws as events;
 use crate::kinds::table::aws as dynamodb;
@@ -156,12 +158,24 @@ pub async fn discover(
                 } else {
                     None
                 };
+                // Its own log group, which slsctl derives and adopts: read to keep its retention.
+                let default_group = default_log_group_name(&live.name);
+                let log_group = if props.get("logging.logGroup")
+                    == Some(&FieldValue::known(default_group.as_str()))
+                {
+                    log_groups::describe(clients, &default_group, Some(BTreeMap::new()))
+                        .await?
+                        .map(|g| g.props)
+                } else {
+                    None
+                };
                 LiveResource {
                     kind: Kind::Function,
                     physical_name: live.name,
                     arn: live.arn,
                     props,
                     code_file,
+                    log_group,
                 }
             }
             Kind::Queue => {
@@ -213,6 +227,7 @@ fn plain(kind: Kind, name: &str, arn: String, props: Props) -> LiveResource {
         arn,
         props,
         code_file: None,
+        log_group: None,
     }
 }
 

@@ -27,6 +27,9 @@ pub struct LiveResource {
     pub props: Props,
     /// A function's code, as the zip file written beside the specs (output-relative).
     pub code_file: Option<String>,
+    /// A function's own log group (`/aws/lambda/<name>`) as it exists, which slsctl adopts as
+    /// the group it derives: its retention goes into the spec so that adopting changes nothing.
+    pub log_group: Option<Props>,
 }
 
 /// The spec file each kind goes to, as `import sam` writes them.
@@ -381,6 +384,17 @@ impl Converter<'_> {
         if !logging.is_empty() {
             spec.insert("logging".into(), Value::Object(logging));
         }
+        if let Some(group) = &r.log_group {
+            if let Some(retention) = known(group, "retentionDays") {
+                spec.insert("logRetentionDays".into(), retention.clone());
+            }
+            if let Some(class) = known(group, "class").filter(|c| *c != &json!("STANDARD")) {
+                self.skip(
+                    who,
+                    format!("its log group's class {class}: a function's own log group is STANDARD; the first apply cannot change a class and will say so"),
+                );
+            }
+        }
         let mut triggers: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
         for (field, value) in p {
             let Some(rest) = field.strip_prefix("triggers[") else {
@@ -616,6 +630,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), FieldValue::known(v.clone())))
                 .collect(),
             code_file: None,
+            log_group: None,
         }
     }
 
