@@ -125,6 +125,12 @@ pub async fn discover(
                 let Some(live) = lambda::get_function(clients, &f.name).await? else {
                     continue;
                 };
+                for field in &live.unmodelled {
+                    discovered.skipped.push(skip(
+                        &who,
+                        format!("{field}: not modelled by slsctl; left as it is, unmanaged"),
+                    ));
+                }
                 let mut props = live.props.clone();
                 // Mappings on the function or on one of its aliases (qualified ARNs).
                 for (arn, list) in &mappings_of {
@@ -192,6 +198,12 @@ pub async fn discover(
                 else {
                     continue;
                 };
+                for field in &live.unmodelled {
+                    discovered.skipped.push(skip(
+                        &who,
+                        format!("{field}: not modelled by slsctl; left as it is, unmanaged"),
+                    ));
+                }
                 let mut props = live.props;
                 insert_tag_props(&mut props, &dynamodb::list_tags(clients, &live.arn).await?);
                 plain(Kind::Table, &f.name, live.arn, props)
