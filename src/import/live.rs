@@ -129,7 +129,8 @@ pub fn convert(
         .unwrap_or_default();
     let mut documents: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
     for ((r, name), live_tags) in resources.iter().zip(&names).zip(&tag_sets) {
-        let who = format!("{}/{name}", r.kind);
+        // Named as discovery names them: by the physical name people know.
+        let who = format!("{}/{}", r.kind, r.physical_name);
         for (key, value) in live_tags {
             if !common.contains_key(key) {
                 c.skip(
