@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_resourcegroupstagging::types::TagFilter;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -344,18 +343,7 @@ async fn by_tag(
     value: &str,
     discovered: &mut Discovered,
 ) -> Result<BTreeSet<Found>, AwsError> {
-    let filter = TagFilter::builder().key(key).values(value).build();
-    let mappings = clients
-        .tagging
-        .get_resources()
-        .tag_filters(filter)
-        .resources_per_page(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let mappings = crate::kinds::observe::resources_tagged(clients, key, value, None).await?;
     let mut found = BTreeSet::new();
     for mapping in mappings {
         let arn = mapping.resource_arn().unwrap_or_default();

@@ -351,6 +351,28 @@ fn attach_referrers(resources: &mut [ObservedResource], referrers: Vec<(String, 
     }
 }
 
+/// Every resource carrying the tag `key=value` (of those types, when given), 100 a page: the
+/// one tagging query, for observation (the stack's tag) and for `import live` (the user's).
+pub(crate) async fn resources_tagged(
+    clients: &Clients,
+    key: &str,
+    value: &str,
+    types: Option<Vec<String>>,
+) -> Result<Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping>, AwsError> {
+    clients
+        .tagging
+        .get_resources()
+        .tag_filters(TagFilter::builder().key(key).values(value).build())
+        .set_resource_type_filters(types)
+        .resources_per_page(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()
+}
+
 /// Everything tagged with this stack, of the resource types the kinds ask for, 100 per page,
 /// by the kind its `slsctl:resource` tag names.
 async fn tagged_resources(
@@ -362,23 +384,7 @@ async fn tagged_resources(
         .flat_map(|kind| kind.observer().tagged_types)
         .map(|t| t.to_string())
         .collect();
-    let mappings = clients
-        .tagging
-        .get_resources()
-        .tag_filters(
-            TagFilter::builder()
-                .key(TAG_STACK)
-                .values(stack_name)
-                .build(),
-        )
-        .set_resource_type_filters(Some(types))
-        .resources_per_page(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let mappings = resources_tagged(clients, TAG_STACK, stack_name, Some(types)).await?;
     let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
     for mapping in mappings {
         let Some(arn) = mapping.resource_arn() else {
