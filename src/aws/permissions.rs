@@ -15,6 +15,9 @@ pub enum Needed {
     Engine,
     /// Only the controller: its lease, its S3 sources, its notifications.
     Controller,
+    /// Only `slsctl import live`: the services' listings by name prefix. Neither a plan nor the
+    /// controller needs them.
+    Import,
     /// Called by no code, but AWS checks it inside another call (the reason says which).
     Implied(&'static str),
 }
@@ -54,6 +57,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("dynamodb:DescribeTable", Needed::Engine),
     ("dynamodb:DescribeTimeToLive", Needed::Engine),
     ("dynamodb:GetItem", Needed::Controller),
+    ("dynamodb:ListTables", Needed::Import),
     ("dynamodb:ListTagsOfResource", Needed::Engine),
     ("dynamodb:PutItem", Needed::Controller),
     ("dynamodb:TagResource", Needed::Engine),
@@ -70,6 +74,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("events:DescribeArchive", Needed::Engine),
     ("events:DescribeEventBus", Needed::Engine),
     ("events:DescribeRule", Needed::Engine),
+    ("events:ListEventBuses", Needed::Import),
+    ("events:ListRules", Needed::Import),
     ("events:ListTagsForResource", Needed::Engine),
     ("events:ListTargetsByRule", Needed::Engine),
     ("events:PutEvents", Needed::Controller),
@@ -126,6 +132,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:GetProvisionedConcurrencyConfig", Needed::Engine),
     ("lambda:ListAliases", Needed::Engine),
     ("lambda:ListEventSourceMappings", Needed::Engine),
+    ("lambda:ListFunctions", Needed::Import),
     ("lambda:ListLayerVersions", Needed::Engine),
     ("lambda:ListLayers", Needed::Engine),
     ("lambda:ListVersionsByFunction", Needed::Engine),
@@ -159,6 +166,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("sqs:GetQueueAttributes", Needed::Engine),
     ("sqs:GetQueueUrl", Needed::Engine),
     ("sqs:ListQueueTags", Needed::Engine),
+    ("sqs:ListQueues", Needed::Import),
     ("sqs:SetQueueAttributes", Needed::Engine),
     ("sqs:TagQueue", Needed::Engine),
     ("sqs:UntagQueue", Needed::Engine),
@@ -214,7 +222,7 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
-        .filter(|(_, needed)| *needed != Needed::Controller)
+        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Import))
         .map(|(action, _)| *action)
         .filter(|action| {
             if is_read(action) {
