@@ -559,6 +559,60 @@ mod tests {
         assert_eq!(bytes, b"PK\x03\x04 zip bytes");
     }
 
+    fn function_at(url: String, deployed: &str) -> (lambda::LiveFunction, Props) {
+        let props: Props = [(
+            "code.sha256".to_string(),
+            FieldValue::known(deployed.to_string()),
+        )]
+        .into();
+        let live = lambda::LiveFunction {
+            name: "legacy-worker".into(),
+            arn: "arn:aws:lambda:eu-west-1:123456789012:function:legacy-worker".into(),
+            tags: BTreeMap::new(),
+            props: props.clone(),
+            code_location: Some(url),
+            unmodelled: Vec::new(),
+        };
+        (live, props)
+    }
+
+    #[tokio::test]
+    async fn the_deployed_code_is_kept_only_when_its_sha256_is_code_sha256() {
+        const ZIP: &[u8] = b"PK\x03\x04 the deployed code";
+        let out = tempfile::tempdir().unwrap();
+        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(ZIP));
+        let mut found = Discovered::default();
+        let file = code_file(
+            &live,
+            &props,
+            out.path(),
+            "Function/legacy-worker",
+            &mut found,
+        )
+        .await;
+        assert_eq!(file, "functions/legacy-worker.zip");
+        assert_eq!(found.code[&file], ZIP);
+        assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+
+        // Lambda serving other bytes than its CodeSha256 says: nothing written, the reason listed.
+        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(b"other"));
+        let mut found = Discovered::default();
+        code_file(
+            &live,
+            &props,
+            out.path(),
+            "Function/legacy-worker",
+            &mut found,
+        )
+        .await;
+        assert!(found.code.is_empty());
+        assert!(
+            found.skipped[0].reason.contains("CodeSha256"),
+            "{:?}",
+            found.skipped
+        );
+    }
+
     #[tokio::test]
     async fn a_refused_download_names_the_host_and_never_the_signature() {
         let url = serve_once("403 Forbidden", b"<Error>AccessDenied</Error>");
