@@ -24,6 +24,7 @@ pub mod render;
 pub mod source;
 mod spec;
 mod text;
+pub mod tune;
 
 /// What [`kinds::load_stack`] reports about a spec directory.
 pub use spec::diag::{Diagnostic, Diagnostics};

@@ -201,6 +201,7 @@ fn s3_config(
         concurrency: 2,
         lease,
         events_bus: None,
+        events: None,
     }
 }
 
@@ -1187,6 +1188,7 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     let controller = Arc::new(Controller::new(
         ControllerConfig {
             events_bus: None,
+            events: None,
             ..s3_config(&bucket, cache.path(), Duration::from_secs(3600), None)
         },
         clients.clone(),
@@ -1860,4 +1862,392 @@ async fn a_webhook_flood_triggers_nothing_and_memory_stays_bounded() {
         "peak RSS grew by {} KiB during the flood",
         after - before
     );
+}
+
+/// A git repository (a `file://` URL) holding stack `s` under `stacks/s`, and a controller of
+/// it configured by `tune` (polls and resyncs an hour apart unless `tune` says otherwise).
+fn git_controller(
+    work: &std::path::Path,
+    files: &[(&str, &str)],
+    clients: &Clients,
+    s3: aws_sdk_s3::Client,
+    tune: impl FnOnce(&mut ControllerConfig),
+) -> (std::path::PathBuf, Arc<Controller>) {
+    let repo = work.join("repo");
+    std::fs::create_dir_all(repo.join("stacks/s")).unwrap();
+    git(&repo, &["init", "--quiet", "-b", "main"]);
+    git(&repo, &["config", "user.name", "Test"]);
+    git(&repo, &["config", "user.email", "test@example.com"]);
+    git(&repo, &["config", "commit.gpgsign", "false"]);
+    for (file, content) in files {
+        let path = repo.join("stacks/s").join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "--quiet", "-m", "first"]);
+    let mut config = s3_config(
+        "unused",
+        &work.join("cache"),
+        Duration::from_secs(3600),
+        None,
+    );
+    config.resync = Duration::from_secs(3600);
+    config.stacks[0].source = SourceKind::Git(slsctl::source::git::GitSource {
+        url: format!("file://{}", repo.display()),
+        reference: "main".into(),
+        path: "stacks/s".into(),
+        ..Default::default()
+    });
+    tune(&mut config);
+    (repo, Arc::new(Controller::new(config, clients.clone(), s3)))
+}
+
+/// Source polls are not AWS resyncs: polls of an unchanged revision make no AWS call and queue
+/// nothing; a new revision is queued and re-planned (reason `poll`); the resync re-reads AWS
+/// and heals drift (reason `resync`), and `/metrics` counts each reason's reconciles and calls.
+#[tokio::test]
+async fn polls_of_an_unchanged_revision_make_no_aws_call_and_the_resync_re_reads_aws() {
+    use slsctl::controller::schedule::Reason;
+    let clients = clients().await;
+    let s3 = slsctl::source::s3::client(&Emulator::shared().sdk_config().await);
+    let work = tempfile::tempdir().unwrap();
+    let name = unique("polls");
+    let (repo, controller) = git_controller(
+        work.path(),
+        &[
+            ("stack.yaml", &stack_doc(&name)),
+            ("queue.yaml", &QUEUE.replace("DELAY", "2")),
+        ],
+        &clients,
+        s3,
+        // Polled by hand below; resynced every 2 s once it runs.
+        |config| config.resync = Duration::from_secs(2),
+    );
+    assert!(
+        !controller.poll("s").await,
+        "a first look queues nothing (the start queues every stack)"
+    );
+    controller.reconcile("s").await.unwrap();
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("2"));
+
+    let before = clients.calls.total();
+    for n in 0..20 {
+        assert!(
+            !controller.poll("s").await,
+            "poll {n} queued an unchanged revision"
+        );
+    }
+    assert_eq!(
+        clients.calls.total(),
+        before,
+        "20 polls of an unchanged git revision made AWS calls: {:?}",
+        clients.calls.snapshot()
+    );
+    assert_eq!(controller.queue_depth(), 0);
+    assert_eq!(controller.schedule_counts().polls, 21);
+
+    // A new revision: this poll queues it.
+    let second = commit(&repo, "stacks/s/queue.yaml", &QUEUE.replace("DELAY", "4"));
+    assert!(controller.poll("s").await, "a new revision is queued");
+    assert_eq!(controller.queue_depth(), 1);
+    assert!(!controller.poll("s").await, "once");
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let status = wait_for(&controller, Duration::from_secs(30), |s| {
+        s.revision.as_deref() == Some(second.as_str())
+    })
+    .await;
+    assert_eq!(
+        status.revision.as_deref(),
+        Some(second.as_str()),
+        "{status:?}"
+    );
+    assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("4"));
+    let counts = controller.schedule_counts();
+    assert_eq!(counts.reconciles.get(&Reason::Poll), Some(&1), "{counts:?}");
+    assert!(counts.calls[&Reason::Poll] > 0, "{counts:?}");
+    assert_eq!(counts.reconciles.get(&Reason::Resync), None, "{counts:?}");
+
+    // Drift behind slsctl's back: no poll sees it (the revision is the same); the resync does.
+    let url = slsctl::kinds::queue::aws::get_queue_url(&clients, &format!("{name}-jobs"))
+        .await
+        .unwrap()
+        .unwrap();
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::DelaySeconds, "9")
+        .send()
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while queue_delay(&clients, &name).await.as_deref() != Some("4")
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        queue_delay(&clients, &name).await.as_deref(),
+        Some("4"),
+        "the resync healed it"
+    );
+    let counts = controller.schedule_counts();
+    assert!(counts.reconciles[&Reason::Resync] >= 1, "{counts:?}");
+    assert!(counts.calls[&Reason::Resync] > 0, "{counts:?}");
+    assert_eq!(
+        counts.reconciles[&Reason::Poll],
+        1,
+        "no poll re-planned it: {counts:?}"
+    );
+    let text = slsctl::controller::metrics::metrics(&controller);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("slsctl_aws_calls_by_reason_total{reason=\"resync\"}"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.split(' ').nth(1).unwrap().parse::<u64>().unwrap() > 0,
+        "{line}"
+    );
+    assert!(
+        text.contains("slsctl_reconciles_by_reason_total{reason=\"poll\"} 1"),
+        "{text}"
+    );
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
+const EVENT_ROLE: &str = "slsctl-controller-events-role";
+
+/// An EventBridge event as CloudTrail delivers it for a Lambda write call, by `identity`.
+fn lambda_event(identity: serde_json::Value, function: &str) -> String {
+    serde_json::json!({
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.lambda",
+        "account": "123456789012",
+        "time": "2026-11-30T05:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.08",
+            "userIdentity": identity,
+            "eventTime": "2026-11-30T05:00:00Z",
+            "eventSource": "lambda.amazonaws.com",
+            "eventName": "UpdateFunctionConfiguration20150331v2",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.7",
+            "userAgent": "aws-cli/2.15.0",
+            "requestParameters": {"functionName": function, "memorySize": 512},
+            "responseElements": {"functionName": function, "memorySize": 512},
+            "requestID": "f2a3b4c5-0000-4000-8000-000000000000",
+            "eventID": "0a1b2c3d-0000-4000-8000-000000000000",
+            "readOnly": false,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": "123456789012",
+            "eventCategory": "Management"
+        }
+    })
+    .to_string()
+}
+
+async fn memory_of(clients: &Clients, function: &str) -> i32 {
+    clients
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .memory_size()
+        .unwrap_or_default()
+}
+
+/// Event-driven drift: a CloudTrail event naming a function changed behind slsctl's back
+/// queues its stack at once, and the change is healed within 2 s of the event, with no poll
+/// (polls and resyncs an hour apart). Events by the controller's own identity are ignored,
+/// events for resources no stack owns dropped, malformed messages deleted; each is deleted
+/// from the queue once handled.
+#[tokio::test]
+async fn a_cloudtrail_event_heals_a_changed_function_within_two_seconds_without_a_poll() {
+    use slsctl::controller::schedule::Reason;
+    let emulator = Emulator::shared();
+    support::create_role(&emulator.endpoint, EVENT_ROLE);
+    let clients = clients().await;
+    let s3 = slsctl::source::s3::client(&emulator.sdk_config().await);
+    let queue = unique("ctl-events");
+    let url = clients
+        .sqs
+        .create_queue()
+        .queue_name(&queue)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let name = unique("evt");
+    let function = format!(
+        "apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: worker}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  memorySize: 256\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{EVENT_ROLE}\n"
+    );
+    let (_repo, controller) = git_controller(
+        work.path(),
+        &[
+            ("stack.yaml", &format!("apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: {name}}}\nspec: {{region: us-east-1, observability: {{dashboard: false}}}}\n")),
+            ("function.yaml", &function),
+            ("src/app.py", "def handler(event, context):\n    return event\n"),
+        ],
+        &clients,
+        s3,
+        // By name, as the configuration usually gives it.
+        |config| {
+            config.events = Some(slsctl::controller::events::EventsConfig {
+                queue: queue.clone(),
+            })
+        },
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let status = wait_for(&controller, Duration::from_secs(60), |s| s.synced).await;
+    assert!(status.synced, "{status:?}");
+    let physical = format!("{name}-worker");
+    assert_eq!(memory_of(&clients, &physical).await, 256);
+    let polls = controller.schedule_counts().polls;
+    let reconciles = controller.status()["s"].reconciles;
+
+    let send = |body: String| {
+        clients
+            .sqs
+            .send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+    };
+    // Someone changes the function behind slsctl's back.
+    clients
+        .lambda
+        .update_function_configuration()
+        .function_name(&physical)
+        .memory_size(512)
+        .send()
+        .await
+        .unwrap();
+    // First, what must not heal it: the controller's own call, a call to a function no stack
+    // owns, a message that is not an event.
+    let me = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    send(lambda_event(
+        serde_json::json!({"type": "IAMUser", "arn": me}),
+        &physical,
+    ))
+    .await
+    .unwrap();
+    let someone = serde_json::json!({
+        "type": "AssumedRole",
+        "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/ops"}}
+    });
+    send(lambda_event(someone.clone(), "nobody-owns-this"))
+        .await
+        .unwrap();
+    send("{\"this is\": not json".to_string()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let counts = loop {
+        let counts = controller.event_counts();
+        let handled: u64 = counts.values().sum();
+        if handled >= 3 || tokio::time::Instant::now() > deadline {
+            break counts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        counts,
+        [("malformed", 1), ("own", 1), ("unowned", 1)].into(),
+        "{counts:?}"
+    );
+    // None of them queued anything: the drift is still there.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(controller.status()["s"].reconciles, reconciles);
+    assert_eq!(memory_of(&clients, &physical).await, 512);
+
+    // The event of the change itself, naming the function by its qualified ARN.
+    let sent = std::time::Instant::now();
+    send(lambda_event(
+        someone,
+        &format!("arn:aws:lambda:us-east-1:123456789012:function:{physical}:$LATEST"),
+    ))
+    .await
+    .unwrap();
+    while memory_of(&clients, &physical).await != 256 && sent.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let healed = sent.elapsed();
+    assert_eq!(memory_of(&clients, &physical).await, 256, "healed");
+    assert!(
+        healed < Duration::from_secs(2),
+        "healed {healed:?} after the event"
+    );
+    eprintln!("event to heal: {} ms", healed.as_millis());
+    // Counted when the reconcile ends (after the apply, the alarms are read).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !controller
+        .schedule_counts()
+        .reconciles
+        .contains_key(&Reason::Event)
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let counts = controller.schedule_counts();
+    assert_eq!(counts.polls, polls, "no poll ran: {counts:?}");
+    assert_eq!(
+        counts.reconciles.get(&Reason::Event),
+        Some(&1),
+        "{counts:?}"
+    );
+    assert_eq!(controller.event_counts().get("queued"), Some(&1));
+
+    // Every handled message was deleted.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let attributes = clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(
+                aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            )
+            .send()
+            .await
+            .unwrap();
+        let left: u64 = attributes
+            .attributes()
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| v.parse::<u64>().unwrap_or(0))
+            .sum();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{left} messages left on the queue"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
 }

@@ -58,7 +58,10 @@ fn iam_action(client: &str, prefix: &str, op: &str) -> Option<String> {
         // GetCallerIdentity is allowed for every principal; no policy grants or denies it.
         ("sts", "get_caller_identity") => return None,
         ("s3", "list_objects_v2") => "s3:ListBucket".into(),
+        // A batch is authorised as its single-message action.
+        ("sqs", "delete_message_batch") => "sqs:DeleteMessage".into(),
         ("lambda", w) if w.starts_with("wait_until_function_") => "lambda:GetFunction".into(),
+        ("lambda", "invoke") => "lambda:InvokeFunction".into(),
         ("dynamodb", "wait_until_table_exists" | "wait_until_table_not_exists") => {
             "dynamodb:DescribeTable".into()
         }
@@ -249,16 +252,16 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         !granted.iter().any(|a| a.contains('*')),
         "no wildcard actions: {granted:?}"
     );
-    // The controller never runs `import live`: its listings are not the task role's.
-    let import_only: BTreeSet<&str> = PERMISSIONS
+    // The controller never runs `import live` nor `slsctl tune` (a person does): the task role
+    // leaves their actions out.
+    let person_only: BTreeSet<&str> = PERMISSIONS
         .iter()
-        .filter(|(_, needed)| *needed == Needed::Import)
+        .filter(|(_, needed)| matches!(needed, Needed::Import | Needed::Tune))
         .map(|(action, _)| *action)
         .collect();
     let missing: Vec<String> = used
         .iter()
-        .filter(|(action, _)| !import_only.contains(action.as_str()))
-        .filter(|(action, _)| !granted.contains(*action))
+        .filter(|(action, _)| !granted.contains(*action) && !person_only.contains(action.as_str()))
         .map(|(action, files)| format!("{action} (called in {files:?})"))
         .collect();
     assert!(
@@ -267,6 +270,14 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         missing.join("\n")
     );
     let implied_actions: BTreeSet<&str> = implied().iter().map(|(a, _)| *a).collect();
+    let person_granted: Vec<&&str> = person_only
+        .iter()
+        .filter(|a| granted.contains(**a))
+        .collect();
+    assert!(
+        person_granted.is_empty(),
+        "the task role grants what only `slsctl tune` or `import live` needs: {person_granted:?}"
+    );
     let extra: Vec<&String> = granted
         .iter()
         .filter(|a| !used.contains_key(*a) && !implied_actions.contains(a.as_str()))
@@ -319,8 +330,16 @@ fn the_shared_list_of_actions_is_exactly_the_operations_the_code_calls() {
             );
         }
     }
-    // Controller-only actions are called only from the controller's own code.
+    // Controller-only actions are called only from the controller's own code, tune-only ones
+    // only from tune's.
     for (action, needed) in PERMISSIONS {
+        if *needed == Needed::Tune {
+            let files = &used[*action];
+            assert!(
+                files.iter().all(|f| f.starts_with("src/tune")),
+                "{action} is listed for `slsctl tune` only but is called in {files:?}"
+            );
+        }
         if *needed == Needed::Controller {
             let files = &used[*action];
             assert!(
@@ -461,4 +480,100 @@ fn the_example_controller_configuration_loads() {
         lease.table, "slsctl-leases",
         "the table the policy's LeaseItemOnly names"
     );
+    let events = config.events.expect("events on: drift in seconds");
+    assert_eq!(
+        events.queue, "slsctl-events",
+        "the queue the template makes and the policy's ReadCloudTrailEvents names"
+    );
+    assert_eq!(
+        config.resync,
+        std::time::Duration::from_secs(3600),
+        "with events on, the full resync can be hourly"
+    );
+}
+
+/// deploy/events: the template's rule selects exactly the services whose events the controller
+/// matches and leaves out the same data-plane calls; the task role reads the queue it makes;
+/// and on the emulator (CloudFormation, EventBridge, SQS) a CloudTrail-shaped event of a
+/// managed service reaches the queue while another service's, or a PutEvents, does not.
+#[test]
+fn the_cloudtrail_rule_delivers_the_managed_services_api_calls_to_the_queue() {
+    use slsctl::controller::events::{DATA_CALLS, EVENT_SOURCES};
+    let path = root().join("deploy/events/cloudtrail-events.json");
+    let template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let pattern = &template["Resources"]["CloudTrailApiCalls"]["Properties"]["EventPattern"];
+    assert_eq!(
+        pattern["detail-type"],
+        serde_json::json!([slsctl::controller::events::DETAIL_TYPE])
+    );
+    assert_eq!(
+        pattern["detail"]["eventSource"],
+        serde_json::json!(EVENT_SOURCES)
+    );
+    assert_eq!(
+        pattern["detail"]["eventName"][0]["anything-but"],
+        serde_json::json!(DATA_CALLS)
+    );
+    let queue = template["Parameters"]["QueueName"]["Default"]
+        .as_str()
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("deploy/iam/task-role-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let read = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "ReadCloudTrailEvents")
+        .expect("the task role reads the events queue");
+    assert_eq!(
+        read["Resource"].as_str(),
+        Some(format!("arn:aws:sqs:*:*:{queue}").as_str())
+    );
+
+    let endpoint = &Emulator::shared().endpoint;
+    let script = r#"
+import json, sys, time, uuid, boto3
+endpoint, path = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+cfn, events, sqs = (boto3.client(s, **kw) for s in ("cloudformation", "events", "sqs"))
+name = "slsctl-events-" + uuid.uuid4().hex[:8]
+cfn.create_stack(StackName=name, TemplateBody=open(path).read(),
+                 Parameters=[{"ParameterKey": "QueueName", "ParameterValue": name}])
+assert cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+def call(source, event_name, marker):
+    return {"Source": "aws." + source.split(".")[0], "DetailType": "AWS API Call via CloudTrail",
+            "Detail": json.dumps({"eventSource": source, "eventName": event_name,
+                                  "requestParameters": {"marker": marker}})}
+events.put_events(Entries=[
+    call("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", "lambda"),
+    call("iam.amazonaws.com", "PutRolePolicy", "iam"),
+    call("s3.amazonaws.com", "PutBucketPolicy", "s3"),
+    call("events.amazonaws.com", "PutEvents", "publish"),
+])
+got = []
+deadline = time.time() + 5
+while time.time() < deadline and len(got) < 2:
+    for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+        got.append(json.loads(m["Body"])["detail"]["requestParameters"]["marker"])
+# Whatever else was delivered is there by now (moto delivers within put_events).
+for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
+    got.append(json.loads(m["Body"])["detail"]["requestParameters"]["marker"])
+print(json.dumps({"got": sorted(got)}))
+"#;
+    let out = std::process::Command::new(root().join(".venv/bin/python"))
+        .args(["-c", script, endpoint, path.to_str().unwrap()])
+        .output()
+        .expect("the emulator's python runs (scripts/emulator.sh install)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["got"], serde_json::json!(["iam", "lambda"]), "{got}");
 }

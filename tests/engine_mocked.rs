@@ -1900,3 +1900,96 @@ async fn updates_carry_the_logging_config_with_levels_only_for_json() {
         .expect("the Text request matched");
     assert_eq!((json.num_calls(), text.num_calls()), (1, 1));
 }
+
+/// A tagging page whose token has expired (after 15 minutes on AWS; moto's serve once, so a
+/// page whose answer was lost cannot be asked again) starts the listing again from its first
+/// page, instead of failing the whole observation.
+#[tokio::test]
+async fn an_expired_tagging_page_token_starts_the_listing_again() {
+    use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesError;
+    use aws_sdk_resourcegroupstagging::types::error::PaginationTokenExpiredException;
+    let page = |name: &'static str, next: Option<&'static str>| {
+        move || {
+            let mapping = ResourceTagMapping::builder()
+                .resource_arn(format!(
+                    "arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+                ))
+                .tags(
+                    Tag::builder()
+                        .key("slsctl:stack")
+                        .value("pages")
+                        .build()
+                        .unwrap(),
+                )
+                .tags(
+                    Tag::builder()
+                        .key("slsctl:resource")
+                        .value(format!("Function/{name}"))
+                        .build()
+                        .unwrap(),
+                )
+                .build();
+            GetResourcesOutput::builder()
+                .resource_tag_mapping_list(mapping)
+                .set_pagination_token(next.map(str::to_string))
+                .build()
+        }
+    };
+    let expired = || {
+        GetResourcesError::PaginationTokenExpiredException(
+            PaginationTokenExpiredException::builder()
+                .message("Token does not exist")
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("PaginationTokenExpiredException")
+                        .message("Token does not exist")
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let tagging = mock!(aws_sdk_resourcegroupstagging::Client::get_resources)
+        .sequence()
+        .output(page("a", Some("t1")))
+        .error(expired)
+        .output(page("a", Some("t1")))
+        .output(page("b", None))
+        .build();
+    let get_function = mock!(aws_sdk_lambda::Client::get_function).then_output(|| {
+        live_function(
+            "a",
+            "x",
+            128,
+            &[("slsctl:stack", "pages"), ("slsctl:resource", "Function/a")],
+        )
+    });
+    let mappings = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let layers = mock!(aws_sdk_lambda::Client::list_layers)
+        .then_output(|| ListLayersOutput::builder().build());
+    let aliases = mock!(aws_sdk_lambda::Client::list_aliases)
+        .then_output(|| ListAliasesOutput::builder().build());
+    let clients = clients(
+        &[&get_function, &mappings, &layers, &aliases],
+        &[],
+        &[&tagging],
+    );
+    let observed = slsctl::kinds::observe::observe(
+        &clients,
+        slsctl::aws::Identity {
+            account: ACCOUNT.into(),
+            partition: "aws".into(),
+        },
+        "pages",
+        &[],
+    )
+    .await
+    .expect("the listing starts again and completes");
+    assert_eq!(tagging.num_calls(), 4, "page 1, expired, page 1, page 2");
+    let ids: Vec<String> = observed
+        .resources
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(ids, ["Function/a", "Function/b"]);
+}

@@ -10,11 +10,17 @@
 //!   SDK's own) waits on that limiter before sending it. Retries and waiter polls are requests
 //!   AWS counts against its quotas, so they are paced too.
 //!
-//! Caveat: the wait happens inside the SDK's attempt, so it counts against the attempt timeout
-//! (`load_config` sets 120 s, far above any queue these limits build up).
+//! - Timing: an attempt's time limit (the configuration's `operation_attempt_timeout`) starts
+//!   when the request leaves its limiter, not when the SDK starts the attempt. The SDK's own
+//!   attempt timeout would count the wait in the queue: with a few hundred reads queued on a
+//!   4/s limiter (a large stack's log groups), every attempt at the back of the queue would time
+//!   out before it was sent, and its retry would join the back of the queue again. So the
+//!   clients' SDK configuration has no attempt timeout of its own; the paced connector applies
+//!   it to the sending alone, and its timeout is a transient connector error the SDK retries.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_smithy_runtime::client::defaults::default_http_client_plugin_v2;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -28,6 +34,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::{
     RuntimeComponents, RuntimeComponentsBuilder,
 };
@@ -117,16 +124,22 @@ struct Pace {
     operation: Metadata,
 }
 
-/// An HTTP client that sends each request once its operation's limiter allows it.
+/// An HTTP client that sends each request once its operation's limiter allows it, within the
+/// attempt timeout (if any) from then on.
 #[derive(Debug)]
-pub struct Paced(SharedHttpClient);
+pub struct Paced {
+    http: SharedHttpClient,
+    attempt_timeout: Option<Duration>,
+}
 
 /// `http` paced, or the SDK's default HTTP client paced when there is none (an `SdkConfig`
 /// from `aws_config` carries none: the SDK picks its default when a client is built, too late
-/// to wrap it).
+/// to wrap it). `attempt_timeout` bounds each sending, after the limiter's wait (see the
+/// module's doc): the SDK configuration the clients are built from must not set one too.
 pub fn paced(
     http: Option<SharedHttpClient>,
     behavior: Option<BehaviorVersion>,
+    attempt_timeout: Option<Duration>,
 ) -> Option<SharedHttpClient> {
     let http = http.or_else(|| {
         // The plugin the SDK itself would use, asked for the client it sets.
@@ -134,7 +147,10 @@ pub fn paced(
             .runtime_components(&RuntimeComponentsBuilder::new("slsctl"))
             .http_client()
     })?;
-    Some(SharedHttpClient::new(Paced(http)))
+    Some(SharedHttpClient::new(Paced {
+        http,
+        attempt_timeout,
+    }))
 }
 
 impl HttpClient for Paced {
@@ -143,7 +159,10 @@ impl HttpClient for Paced {
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        SharedHttpConnector::new(PacedConnector(self.0.http_connector(settings, components)))
+        SharedHttpConnector::new(PacedConnector {
+            inner: self.http.http_connector(settings, components),
+            attempt_timeout: self.attempt_timeout,
+        })
     }
 
     fn validate_base_client_config(
@@ -151,7 +170,7 @@ impl HttpClient for Paced {
         components: &RuntimeComponentsBuilder,
         cfg: &ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.validate_base_client_config(components, cfg)
+        self.http.validate_base_client_config(components, cfg)
     }
 
     fn validate_final_config(
@@ -159,23 +178,27 @@ impl HttpClient for Paced {
         components: &RuntimeComponents,
         cfg: &ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.validate_final_config(components, cfg)
+        self.http.validate_final_config(components, cfg)
     }
 
     fn connector_metadata(
         &self,
     ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
-        self.0.connector_metadata()
+        self.http.connector_metadata()
     }
 }
 
 #[derive(Debug)]
-struct PacedConnector(SharedHttpConnector);
+struct PacedConnector {
+    inner: SharedHttpConnector,
+    attempt_timeout: Option<Duration>,
+}
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let pace = request.extension::<Pace>().cloned();
-        let inner = self.0.clone();
+        let inner = self.inner.clone();
+        let attempt_timeout = self.attempt_timeout;
         HttpConnectorFuture::new(async move {
             if let Some(pace) = pace {
                 if let Some(limiter) = pace
@@ -185,7 +208,15 @@ impl HttpConnector for PacedConnector {
                     limiter.acquire().await;
                 }
             }
-            inner.call(request).await
+            let Some(limit) = attempt_timeout else {
+                return inner.call(request).await;
+            };
+            match tokio::time::timeout(limit, inner.call(request)).await {
+                Ok(answer) => answer,
+                Err(_) => Err(ConnectorError::timeout(
+                    format!("no answer within the attempt timeout ({limit:?})").into(),
+                )),
+            }
         })
     }
 }
@@ -422,5 +453,83 @@ mod tests {
         }
         assert!(start.elapsed() < Duration::from_millis(10));
         assert_eq!(clients.calls.snapshot()["lambda:ListAliases"], 41);
+    }
+
+    /// An HTTP client whose every answer is `{}` after `delay`.
+    fn answering_after(delay: Duration) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        use aws_smithy_runtime_api::client::http::{
+            http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+        };
+        use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+        #[derive(Debug)]
+        struct Answers(Duration);
+        impl HttpConnector for Answers {
+            fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
+                let delay = self.0;
+                HttpConnectorFuture::new(async move {
+                    tokio::time::sleep(delay).await;
+                    Ok(HttpResponse::new(
+                        200.try_into().unwrap(),
+                        aws_smithy_types::body::SdkBody::from("{}"),
+                    ))
+                })
+            }
+        }
+        http_client_fn(move |_, _| SharedHttpConnector::new(Answers(delay)))
+    }
+
+    fn clients_answering_after(delay: Duration, attempt_timeout: Duration) -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+                ),
+            )
+            .http_client(answering_after(delay))
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(attempt_timeout)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .build();
+        Clients::new(&config)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_attempt_timeout_starts_when_the_request_leaves_its_limiter() {
+        // CloudWatch Logs' limiter lets 4 a second through: the last of 12 reads waits 2 s in
+        // its queue, twice the attempt timeout, and is answered all the same.
+        let clients = clients_answering_after(Duration::from_millis(10), Duration::from_secs(1));
+        let start = Instant::now();
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let clients = clients.clone();
+            reads.spawn(async move { clients.logs.describe_log_groups().send().await });
+        }
+        while let Some(read) = reads.join_next().await {
+            read.unwrap()
+                .expect("no read times out while it waits for its turn");
+        }
+        assert!(
+            start.elapsed() >= Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+
+        // An answer that takes longer than the attempt timeout once sent still times out.
+        let slow = clients_answering_after(Duration::from_secs(5), Duration::from_secs(1));
+        let start = Instant::now();
+        let error =
+            crate::aws::error::classify(slow.logs.describe_log_groups().send().await.unwrap_err());
+        assert!(error.to_string().contains("timeout"), "{error}");
+        assert!(error.kind.is_transient());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

@@ -191,6 +191,12 @@ impl CallCounter {
         *counts.entry(operation.to_string()).or_default() += 1;
     }
 
+    /// Count `n` calls of `operation` at once (the counts of a run made with its own counter).
+    pub fn add(&self, operation: &str, n: u64) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(operation.to_string()).or_default() += n;
+    }
+
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.counts
             .lock()
@@ -259,12 +265,24 @@ impl Clients {
         let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
         // One paced HTTP client for every service: the SDK's, which each client would
         // otherwise make for itself.
-        let http = accounting::paced(config.http_client(), config.behavior_version());
+        // The attempt timeout moves into the paced HTTP client, which starts it once a request
+        // leaves its limiter (see `accounting`): the SDK's would count the wait in the queue.
+        let http = accounting::paced(
+            config.http_client(),
+            config.behavior_version(),
+            config
+                .timeout_config()
+                .and_then(|t| t.operation_attempt_timeout()),
+        );
+        let timeouts = config
+            .timeout_config()
+            .map(|t| t.to_builder().disable_operation_attempt_timeout().build());
         macro_rules! client {
             ($field:ident, $sdk:ident) => {{
                 let mut builder = $sdk::config::Builder::from(config)
                     .interceptor(counting.clone())
                     .interceptor(accounting.clone());
+                builder.set_timeout_config(timeouts.clone());
                 builder.set_http_client(http.clone());
                 $sdk::Client::from_conf(builder.build())
             }};
@@ -321,7 +339,7 @@ impl Clients {
             ($field:ident, $sdk:ident) => {{
                 let config = given.$field.config();
                 let mut builder = config.to_builder();
-                builder.set_http_client(accounting::paced(config.http_client(), None));
+                builder.set_http_client(accounting::paced(config.http_client(), None, None));
                 $sdk::Client::from_conf(builder.interceptor(accounting.clone()).build())
             }};
         }

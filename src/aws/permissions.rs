@@ -18,6 +18,9 @@ pub enum Needed {
     /// Only `slsctl import live`: the services' listings by name prefix. Neither a plan nor the
     /// controller needs them.
     Import,
+    /// Only `slsctl tune`, which a person runs: not in the controller's task role, nor in the
+    /// policy `slsctl iam-policy` prints for plan and apply.
+    Tune,
     /// Called by no code, but AWS checks it inside another call (the reason says which).
     Implied(&'static str),
 }
@@ -130,6 +133,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ),
     ("lambda:GetPolicy", Needed::Engine),
     ("lambda:GetProvisionedConcurrencyConfig", Needed::Engine),
+    // `tune` invokes the function behind its temporary alias.
+    ("lambda:InvokeFunction", Needed::Tune),
     ("lambda:ListAliases", Needed::Engine),
     ("lambda:ListEventSourceMappings", Needed::Engine),
     ("lambda:ListFunctions", Needed::Import),
@@ -162,11 +167,14 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("s3:GetObject", Needed::Controller),
     ("s3:ListBucket", Needed::Controller),
     ("sqs:CreateQueue", Needed::Engine),
+    // The CloudTrail events' queue: DeleteMessageBatch is authorised as DeleteMessage.
+    ("sqs:DeleteMessage", Needed::Controller),
     ("sqs:DeleteQueue", Needed::Engine),
     ("sqs:GetQueueAttributes", Needed::Engine),
     ("sqs:GetQueueUrl", Needed::Engine),
     ("sqs:ListQueueTags", Needed::Engine),
     ("sqs:ListQueues", Needed::Import),
+    ("sqs:ReceiveMessage", Needed::Controller),
     ("sqs:SetQueueAttributes", Needed::Engine),
     ("sqs:TagQueue", Needed::Engine),
     ("sqs:UntagQueue", Needed::Engine),
@@ -222,7 +230,7 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
-        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Import))
+        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Import | Needed::Tune))
         .map(|(action, _)| *action)
         .filter(|action| {
             if is_read(action) {
@@ -426,7 +434,13 @@ mod tests {
         sorted.dedup();
         assert_eq!(actions, sorted);
         let shipped = granted_actions(&serde_json::from_str(TASK_ROLE_POLICY).unwrap());
-        let listed: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        // `slsctl tune` and `import live` are a person's commands: the controller's task role
+        // leaves them out.
+        let listed: BTreeSet<String> = PERMISSIONS
+            .iter()
+            .filter(|(_, needed)| !matches!(needed, Needed::Tune | Needed::Import))
+            .map(|(a, _)| a.to_string())
+            .collect();
         assert_eq!(shipped, listed);
     }
 

@@ -81,11 +81,20 @@ struct ConfigWire {
     webhook_secret_file: Option<PathBuf>,
     /// EventBridge bus for reconcile outcomes (`source: slsctl`); `default` is the account's.
     events_bus: Option<String>,
+    /// The SQS queue CloudTrail's API-call events arrive on (drift in seconds).
+    events: Option<EventsWire>,
     /// Environment variable holding the bearer token for `/` and `/api/*` (open without one).
     #[serde(default = "default_token_env")]
     api_token_env: String,
     /// Or a file holding it (a mounted secret); it wins over the environment.
     api_token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EventsWire {
+    /// The queue's URL or name.
+    queue: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -280,11 +289,17 @@ fn read_secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Vec<u8>>, Cli
 
 /// Where `stacks[i].name` is in the configuration's text, as `file:line:column`.
 fn name_location(text: &str, path: &std::path::Path, index: usize) -> String {
+    field_location(text, path, &format!("stacks[{index}].name"))
+}
+
+/// Where the value of `field` (a path like `events.queue`) is in the configuration's text, as
+/// `file:line:column` (the file alone when it cannot be told).
+fn field_location(text: &str, path: &std::path::Path, field: &str) -> String {
     let file: std::sync::Arc<std::path::Path> = std::sync::Arc::from(path);
     crate::spec::yaml::scan(&file, text)
         .documents
         .first()
-        .and_then(|d| d.source_map.value(&format!("stacks[{index}].name")))
+        .and_then(|d| d.source_map.value(field))
         .map_or_else(|| path.display().to_string(), |l| l.to_string())
 }
 
@@ -316,6 +331,18 @@ pub fn parse_config(
             holder: replica_id(),
             duration: Duration::from_secs(l.duration_seconds),
             renew_deadline: Duration::from_secs(l.renew_deadline_seconds),
+        }),
+        None => None,
+    };
+    let events = match wire.events {
+        Some(e) if e.queue.trim().is_empty() => {
+            return Err(CliError::Input(format!(
+                "{}: events.queue is empty\nhint: the URL or name of the SQS queue the CloudTrail rule delivers to (deploy/events/cloudtrail-events.json), or remove `events:` to find drift by the resync only",
+                field_location(text, path, "events.queue")
+            )))
+        }
+        Some(e) => Some(crate::controller::events::EventsConfig {
+            queue: e.queue.trim().to_string(),
         }),
         None => None,
     };
@@ -366,6 +393,7 @@ pub fn parse_config(
             concurrency: wire.concurrency,
             lease,
             events_bus: wire.events_bus,
+            events,
         },
         serving,
     ))
@@ -679,5 +707,39 @@ mod tests {
                 .starts_with("cannot read /nonexistent/slsctl/controller.yaml: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn events_name_their_queue_and_an_empty_one_is_refused_where_it_is_written() {
+        let stacks = "stacks:\n  - name: a\n    s3: {bucket: b}\n";
+        let (config, _) = parse_config(
+            &format!("{stacks}events: {{queue: slsctl-events}}\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.events.map(|e| e.queue).as_deref(),
+            Some("slsctl-events")
+        );
+        let (config, _) = parse_config(stacks, std::path::Path::new("c.yaml")).unwrap();
+        assert_eq!(config.events, None, "off unless configured");
+        let error = parse_config(
+            &format!("{stacks}events:\n  queue: \"\"\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("c.yaml:5:10: events.queue is empty\nhint: "),
+            "{text}"
+        );
+        let error = parse_config(
+            &format!("{stacks}events: {{queue: q, wait: 3}}\n"),
+            std::path::Path::new("c.yaml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(error.to_string().contains("wait"), "{error}");
     }
 }

@@ -15,6 +15,7 @@ mod policy;
 mod progress;
 mod reconcile;
 mod schema;
+mod tune;
 mod validate;
 
 use std::process::ExitCode;
@@ -140,6 +141,21 @@ their environment names, rules to their targets, redrives and dead-letter queues
 function behind an Api route is marked with its provisioned concurrency, or flagged (red) when it
 has none; a queue's consumer is marked as buffered. The same spec always gives the same bytes.")]
     Diagram(diagram::Args),
+    /// Measure a deployed function at several memory sizes and recommend one (power tuning).
+    #[command(after_help = "\
+Examples:
+  slsctl tune create-order -f specs/examples/orders
+  slsctl tune create-order -f specs/examples/orders --memory 256,512,1024 --invocations 20 \\
+      --payload @events/order.json
+  slsctl tune create-order -f specs/examples/orders --apply            # writes the balanced size
+  slsctl tune create-order -f specs/examples/orders --apply=cheapest -o json
+
+For each size: $LATEST's memory is set, a version published behind the temporary alias
+slsctl-tune and invoked --invocations times; durations come from each invocation's REPORT line.
+Afterwards the memory is set back and the alias and versions deleted, also after a failed
+invocation or Ctrl-C. Callers of the unqualified function see the sizes while it runs.
+--apply writes memorySize into the spec file, keeping its comments; `slsctl apply` deploys it.")]
+    Tune(tune::Args),
     /// Turn a SAM or CloudFormation template, or resources that exist, into specs.
     #[command(after_help = "\
 Examples:
@@ -360,6 +376,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Cost(args) => cost::run(&args),
         Command::Diagram(args) => diagram::run(&args),
+        Command::Tune(args) => tune::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Controller(args) => controller::run(&args),

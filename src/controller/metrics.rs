@@ -26,6 +26,19 @@ struct OperationLabels {
     operation: String,
 }
 
+/// `reason="…"`: why reconciles ran (`poll`, `resync`, `event`, `retry`, `manual`, `webhook`,
+/// `leader`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
+/// `outcome="…"`: what became of an event message.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventOutcomeLabel {
+    outcome: String,
+}
+
 /// `stack="…",outcome="…"`: the reconcile duration histogram's series. The outcome is one of a
 /// few fixed words (`success` or the failure's class), never a message.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -73,6 +86,8 @@ struct Scrape {
     throttles: BTreeMap<String, u64>,
     queue_depth: usize,
     leader: bool,
+    by_reason: super::schedule::Counts,
+    events: BTreeMap<&'static str, u64>,
 }
 
 fn gauge_value(n: usize) -> i64 {
@@ -134,6 +149,48 @@ impl Scrape {
             "AWS throttling answers, by service and operation (every attempt, retried ones included)",
             by_operation(&self.throttles),
         );
+        let by_reason = |counts: &BTreeMap<super::schedule::Reason, u64>| {
+            let family = Family::<ReasonLabel, Counter>::default();
+            // Every reason, zeros included: a rate over a series that appears late is wrong.
+            for reason in super::schedule::Reason::ALL {
+                family
+                    .get_or_create(&ReasonLabel {
+                        reason: reason.as_str().to_string(),
+                    })
+                    .inc_by(counts.get(&reason).copied().unwrap_or(0));
+            }
+            family
+        };
+        registry.register(
+            "slsctl_reconciles_by_reason",
+            "Reconciles run, by why: poll (a new revision), resync, event (CloudTrail), retry (after a failure), manual, webhook, leader (became leader)",
+            by_reason(&self.by_reason.reconciles),
+        );
+        registry.register(
+            "slsctl_aws_calls_by_reason",
+            "AWS API calls reconciles made, by why they ran (as slsctl_reconciles_by_reason)",
+            by_reason(&self.by_reason.calls),
+        );
+        let polls = Counter::<u64>::default();
+        polls.inc_by(self.by_reason.polls);
+        registry.register(
+            "slsctl_source_polls",
+            "Polls of the stacks' sources (one git ls-remote or one S3 listing each)",
+            polls,
+        );
+        let events = Family::<EventOutcomeLabel, Counter>::default();
+        for (outcome, count) in &self.events {
+            events
+                .get_or_create(&EventOutcomeLabel {
+                    outcome: outcome.to_string(),
+                })
+                .inc_by(*count);
+        }
+        registry.register(
+            "slsctl_events",
+            "CloudTrail event messages handled, by outcome: queued, own (the controller's calls), failed_call, unowned, other, malformed",
+            events,
+        );
         let depth = Gauge::<i64>::default();
         depth.set(gauge_value(self.queue_depth));
         registry.register(
@@ -165,6 +222,8 @@ pub fn metrics(controller: &Controller) -> String {
         throttles: controller.clients.throttles.snapshot(),
         queue_depth: controller.queue_depth(),
         leader: controller.is_leader(),
+        by_reason: controller.schedule_counts(),
+        events: controller.event_counts(),
     }
     .encode(&controller.durations)
 }
@@ -200,6 +259,12 @@ mod tests {
             throttles: BTreeMap::from([(operation.to_string(), 2)]),
             queue_depth: 2,
             leader: true,
+            by_reason: super::super::schedule::Counts {
+                reconciles: BTreeMap::from([(super::super::schedule::Reason::Event, 4)]),
+                calls: BTreeMap::from([(super::super::schedule::Reason::Event, 90)]),
+                polls: 12,
+            },
+            events: BTreeMap::from([("queued", 4), ("own", 9)]),
         }
     }
 
@@ -265,6 +330,13 @@ mod tests {
             "slsctl_aws_throttles_total{service=\"sqs\",operation=\"GetQueueUrl\"} 2",
             "slsctl_queue_depth 2",
             "slsctl_leader 1",
+            "slsctl_reconciles_by_reason_total{reason=\"event\"} 4",
+            "slsctl_reconciles_by_reason_total{reason=\"poll\"} 0",
+            "slsctl_aws_calls_by_reason_total{reason=\"event\"} 90",
+            "slsctl_aws_calls_by_reason_total{reason=\"resync\"} 0",
+            "slsctl_source_polls_total 12",
+            "slsctl_events_total{outcome=\"queued\"} 4",
+            "slsctl_events_total{outcome=\"own\"} 9",
             "# TYPE slsctl_reconcile_duration_seconds histogram",
             "slsctl_reconcile_duration_seconds_bucket{stack=\"s\",outcome=\"success\",le=\"0.25\"} 0",
             "slsctl_reconcile_duration_seconds_bucket{stack=\"s\",outcome=\"success\",le=\"0.5\"} 1",

@@ -3,15 +3,20 @@
 //! sources (git, S3) ─► work queue ─► reconcile(stack) = fetch + validate + observe + plan +
 //! policies + apply (in `heal` mode, fenced by the lease) ─► status.
 //!
-//! Reconcile is level-triggered: a poll, a resync and a manual trigger all queue the same key,
-//! and reconcile never asks why it runs. A source that is unreachable, empty or invalid keeps the
-//! last good revision in force and marks the stack Degraded; it never deletes anything.
+//! Reconcile is level-triggered: a poll, a resync, an event and a manual trigger all queue the
+//! same key, and reconcile never asks why it runs (the reason is only counted, see `schedule`).
+//! A poll of a source queues its stack only when the source shows something new; AWS is re-read
+//! at the resync interval, on an event naming the stack's resources (`events`), after a failure
+//! and on request. A source that is unreachable, empty or invalid keeps the last good revision
+//! in force and marks the stack Degraded; it never deletes anything.
 
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod lease;
 pub mod metrics;
 pub mod queue;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,6 +37,7 @@ use crate::source::{Snapshot, SourceError};
 use error::{ReconcileError, RunError};
 use lease::Lease;
 use queue::{Backoff, Run, WorkQueue};
+use schedule::{Reason, Schedule, Seen};
 
 /// `heal` corrects drift; `report` only plans and exposes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -70,6 +76,9 @@ pub struct ControllerConfig {
     pub lease: Option<lease::LeaseConfig>,
     /// Publish reconcile outcomes to this EventBridge bus (`source: slsctl`); none when unset.
     pub events_bus: Option<String>,
+    /// Read CloudTrail's API-call events from this queue, to see drift in seconds; polling and
+    /// resyncs only when unset.
+    pub events: Option<events::EventsConfig>,
 }
 
 /// A stack's conditions, as `/api/stacks` shows them.
@@ -145,6 +154,16 @@ pub struct Controller {
     /// from followers, and triggers received meanwhile are handed over too (they would be lost
     /// with this replica; the next leader queues every stack anyway).
     draining: std::sync::atomic::AtomicBool,
+    /// Why each queued stack runs, what each source last showed, counts by reason.
+    schedule: Schedule,
+    /// The resources each stack held at its last reconcile, for matching events.
+    owned: events::Owned,
+    /// Event messages handled, by outcome.
+    event_counts: events::EventCounts,
+    /// One fetch of a stack's source at a time: a poll and a reconcile fetching together would
+    /// write the same snapshot directory at once. Per stack (made once, for the configured
+    /// stacks), so that a source that hangs holds up only its own stack.
+    fetching: BTreeMap<String, tokio::sync::Mutex<()>>,
 }
 
 /// Progress for controller applies: every action asks the lease fence first.
@@ -175,6 +194,11 @@ impl Controller {
             .iter()
             .map(|s| (s.name.clone(), StackState::default()))
             .collect();
+        let fetching = config
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), tokio::sync::Mutex::new(())))
+            .collect();
         Controller {
             config,
             clients,
@@ -185,6 +209,10 @@ impl Controller {
             running: std::sync::atomic::AtomicBool::new(false),
             durations: metrics::Durations::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
+            schedule: Schedule::default(),
+            owned: events::Owned::default(),
+            event_counts: events::EventCounts::default(),
+            fetching,
         }
     }
 
@@ -211,11 +239,27 @@ impl Controller {
     /// Queue a stack now, on this replica.
     pub fn trigger(&self, stack: &str) -> bool {
         if self.knows(stack) {
-            self.queue.add(stack.to_string());
-            true
+            self.queue_because(stack, Reason::Manual)
         } else {
             false
         }
+    }
+
+    /// Queue `stack` on this replica for `reason`; whether it was queued. Polls, resyncs and
+    /// events leave a stack waiting out a transient failure's backoff alone (its retry re-reads
+    /// everything anyway); a request always queues.
+    fn queue_because(&self, stack: &str, reason: Reason) -> bool {
+        let queued = match reason {
+            Reason::Poll | Reason::Resync | Reason::Event => self.queue.poll(stack.to_string()),
+            _ => {
+                self.queue.add(stack.to_string());
+                true
+            }
+        };
+        if queued {
+            self.schedule.want(stack, reason);
+        }
+        queued
     }
 
     /// Whether `stack` is one of the configured stacks.
@@ -228,6 +272,11 @@ impl Controller {
     /// them to the leader through the lease item, which the leader reads at its next renewal.
     /// Unknown names are ignored.
     pub async fn request(&self, stacks: &[String]) -> Result<(), AwsError> {
+        self.request_because(stacks, Reason::Manual).await
+    }
+
+    /// [`Controller::request`], counted under `reason`.
+    pub async fn request_because(&self, stacks: &[String], reason: Reason) -> Result<(), AwsError> {
         let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
         // A leader that is shutting down hands over too: its queue is no longer read.
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
@@ -239,7 +288,7 @@ impl Controller {
             }
             _ => {
                 for stack in &known {
-                    self.queue.add(stack.clone());
+                    self.queue_because(stack, reason);
                 }
                 Ok(())
             }
@@ -302,6 +351,10 @@ impl Controller {
             )));
         }
         let cache = self.config.cache_dir.join(&stack.name);
+        let _one_at_a_time = match self.fetching.get(&stack.name) {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
         std::fs::create_dir_all(&cache).map_err(|e| SourceError::Unreachable(e.to_string()))?;
         match &stack.source {
             SourceKind::Git(git) => git.fetch(&cache).await,
@@ -309,8 +362,65 @@ impl Controller {
         }
     }
 
-    /// Reconcile one stack: the same steps whatever queued it.
+    /// One poll of `name`'s source: it queues the stack (reason `poll`) only when the source
+    /// shows a revision, or an error, other than the one it showed last (a first look is not a
+    /// change: `run` queues every stack at start); whether it did. It makes no AWS call but an
+    /// S3 source's listing: AWS is re-read by the reconcile it queues.
+    pub async fn poll(&self, name: &str) -> bool {
+        let Some(config) = self.config.stacks.iter().find(|s| s.name == name) else {
+            return false;
+        };
+        if config.suspended {
+            return false;
+        }
+        self.schedule.polled();
+        let seen = match self.fetch(config).await {
+            Ok(snapshot) => {
+                self.index_spec(name, &snapshot);
+                Seen::Revision(snapshot.revision)
+            }
+            Err(error) => Seen::Error(error.to_string()),
+        };
+        self.schedule.saw(name, seen) && self.queue_because(name, Reason::Poll)
+    }
+
+    /// Index the resources of the spec at `snapshot` for matching events, once per revision:
+    /// the spec alone (no AWS call), so that a replica that does not reconcile this stack still
+    /// knows what it holds. A revision that does not load leaves the index as it was.
+    fn index_spec(&self, name: &str, snapshot: &Snapshot) {
+        if self.owned.revision(name).as_deref() == Some(snapshot.revision.as_str()) {
+            return;
+        }
+        let keys = crate::kinds::load_stack(&snapshot.dir)
+            .ok()
+            .map(|(stack, _)| spec_keys(&stack).collect());
+        self.owned.record(name, &snapshot.revision, keys);
+    }
+
+    /// Reconcile one stack: the same steps whatever queued it (counted as `manual`).
     pub async fn reconcile(&self, name: &str) -> Result<(), ReconcileError> {
+        self.reconcile_because(name, Reason::Manual).await
+    }
+
+    /// Reconcile one stack, counting it and its AWS calls under `reason` (`/metrics`). The calls
+    /// are counted apart first (concurrent reconciles share the clients), then added to the
+    /// clients' own counts.
+    pub async fn reconcile_because(
+        &self,
+        name: &str,
+        reason: Reason,
+    ) -> Result<(), ReconcileError> {
+        let clients = self.clients.with_fresh_counts();
+        let result = self.reconcile_with(name, &clients).await;
+        let calls = clients.calls.snapshot();
+        for (operation, n) in &calls {
+            self.clients.calls.add(operation, *n);
+        }
+        self.schedule.reconciled(reason, calls.values().sum());
+        result
+    }
+
+    async fn reconcile_with(&self, name: &str, clients: &Clients) -> Result<(), ReconcileError> {
         let Some(config) = self.config.stacks.iter().find(|s| s.name == name).cloned() else {
             return Ok(());
         };
@@ -318,8 +428,18 @@ impl Controller {
             return Ok(());
         }
         let last_good = self.states().get(name).and_then(|s| s.last_good.clone());
+        let fetched = self.fetch(&config).await;
+        // What this fetch saw is what the next poll compares with: a revision it is acting on
+        // is not queued again.
+        self.schedule.saw(
+            name,
+            match &fetched {
+                Ok(snapshot) => Seen::Revision(snapshot.revision.clone()),
+                Err(error) => Seen::Error(error.to_string()),
+            },
+        );
         // A broken source keeps the last good revision in force (its drift is still corrected).
-        let (snapshot, mut degraded_by) = match self.fetch(&config).await {
+        let (snapshot, mut degraded_by) = match fetched {
             Ok(snapshot) => (snapshot, None),
             Err(error) => match &last_good {
                 Some(good) => (good.clone(), Some(error.to_string())),
@@ -341,28 +461,31 @@ impl Controller {
                     Ok((stack, _)) => {
                         degraded_by = Some(why.to_string());
                         return self
-                            .reconcile_stack(name, &config, stack, good, degraded_by)
+                            .reconcile_stack(name, &config, clients, stack, good, degraded_by)
                             .await;
                     }
                     Err(_) => return self.record_error(name, why),
                 }
             }
         };
-        self.reconcile_stack(name, &config, stack, snapshot, degraded_by)
+        self.reconcile_stack(name, &config, clients, stack, snapshot, degraded_by)
             .await
     }
 
+    // One more argument than clippy likes: the clients this reconcile counts its calls with.
+    #[allow(clippy::too_many_arguments)]
     async fn reconcile_stack(
         &self,
         name: &str,
         config: &StackConfig,
+        clients: &Clients,
         stack: crate::model::Stack,
         snapshot: Snapshot,
         degraded_by: Option<String>,
     ) -> Result<(), ReconcileError> {
         tracing::Span::current().record("revision", snapshot.revision.as_str());
         let mut prepared =
-            match crate::engine::prepare(stack, &self.clients, &PlanOptions::default()).await {
+            match crate::engine::prepare(stack, clients, &PlanOptions::default()).await {
                 Ok(p) => p,
                 Err(e) => return self.record_error(name, ReconcileError::Prepare(e)),
             };
@@ -389,6 +512,9 @@ impl Controller {
             .map(|r| (r.physical_name.clone(), r.id.to_string()))
             .collect();
         let stack_name = prepared.stack.name.clone();
+        // What the stack holds, for matching events: recorded before the apply consumes the plan.
+        self.owned
+            .record(name, &snapshot.revision, Some(owned_keys(&prepared)));
         let region = prepared.context.region.clone();
         let dashboard = prepared
             .stack
@@ -416,7 +542,7 @@ impl Controller {
             }
             let report = crate::apply::apply(
                 Arc::new(prepared),
-                &self.clients,
+                clients,
                 Arc::new(Fenced(self.lease.clone())),
             )
             .await;
@@ -436,7 +562,7 @@ impl Controller {
             ));
         }
         let diagram = crate::diagram::render::svg(&picture, &states);
-        let alarms = self.alarm_states(&stack_name, &alarm_names).await;
+        let alarms = self.alarm_states(clients, &stack_name, &alarm_names).await;
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();
         state.status.diagram = Some(diagram);
@@ -474,13 +600,14 @@ impl Controller {
     /// read: the health from alarms stays as it was, and the reconcile itself is not failed.
     async fn alarm_states(
         &self,
+        clients: &Clients,
         stack: &str,
         names: &std::collections::BTreeMap<String, String>,
     ) -> Option<Vec<AlarmStatus>> {
         if names.is_empty() {
             return Some(Vec::new());
         }
-        match crate::kinds::alarm::aws::states(&self.clients, stack).await {
+        match crate::kinds::alarm::aws::states(clients, stack).await {
             Ok(states) => Some(
                 states
                     .into_iter()
@@ -569,22 +696,16 @@ impl Controller {
         }
         self.running
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let mut tasks = tokio::task::JoinSet::new();
-        // Polls: each stack at its interval; the resync is a floor on how rarely that happens.
+        // Every stack once at start, whatever its source shows (a follower drops them; it
+        // queues every stack again when it becomes leader).
         for stack in &self.config.stacks {
+            self.queue_because(&stack.name, Reason::Leader);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        self.spawn_polls_and_resyncs(&mut tasks);
+        if let Some(events) = self.config.events.clone() {
             let this = self.clone();
-            let name = stack.name.clone();
-            let every = stack
-                .interval
-                .min(self.config.resync)
-                .max(Duration::from_millis(100));
-            tasks.spawn(async move {
-                let mut ticker = tokio::time::interval(every);
-                loop {
-                    ticker.tick().await;
-                    this.queue.poll(name.clone());
-                }
-            });
+            tasks.spawn(async move { events::listen(&this, &events).await });
         }
         // The lease: renewed at a third of its duration, and at least every 5 s so that a
         // trigger handed over by a follower waits seconds, not a long lease's third.
@@ -615,9 +736,19 @@ impl Controller {
                 _ = shutdown.changed() => break,
                 key = self.queue.next() => key,
             };
+            // Nothing recorded a reason for a backoff requeue, nor for a stack queued on
+            // becoming leader.
+            let reason = self
+                .schedule
+                .take(&key)
+                .unwrap_or(if self.queue.failures(&key) > 0 {
+                    Reason::Retry
+                } else {
+                    Reason::Leader
+                });
             if !self.is_leader() {
-                // A follower does not reconcile; the key comes back at the next poll, or at once
-                // for every stack when this replica becomes leader.
+                // A follower does not reconcile; every stack is queued again when this replica
+                // becomes leader (its polls and resyncs only queue keys it drops here).
                 self.queue.done(&key, Run::Succeeded);
                 drop(permit);
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -627,6 +758,7 @@ impl Controller {
             let span = tracing::info_span!(
                 "reconcile",
                 stack = %key,
+                reason = %reason,
                 revision = tracing::field::Empty
             );
             reconciles.spawn(tracing::Instrument::instrument(
@@ -634,7 +766,7 @@ impl Controller {
                     let started = Instant::now();
                     tracing::info!("reconcile started");
                     let before = this.stack_status(&key);
-                    let result = this.reconcile(&key).await;
+                    let result = this.reconcile_because(&key, reason).await;
                     let after = this.stack_status(&key);
                     match &result {
                         Ok(()) => tracing::info!(
@@ -698,6 +830,73 @@ impl Controller {
     }
 }
 
+impl Controller {
+    /// Per stack, a poll of its source at its interval and a full resync at `resync`. The
+    /// first poll is at once (it queues nothing unless the source changes under the start's
+    /// reconcile); resyncs start one interval in, spread over it by stack, so that a thousand
+    /// stacks do not re-read AWS in the same second.
+    fn spawn_polls_and_resyncs(self: &Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) {
+        let count = self.config.stacks.len().max(1) as u32;
+        let resync = self.config.resync.max(Duration::from_millis(100));
+        for (index, stack) in self.config.stacks.iter().enumerate() {
+            let this = self.clone();
+            let name = stack.name.clone();
+            let every = stack.interval.max(Duration::from_millis(100));
+            tasks.spawn(async move {
+                let mut ticker = tokio::time::interval(every);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticker.tick().await;
+                    this.poll(&name).await;
+                }
+            });
+            let this = self.clone();
+            let name = stack.name.clone();
+            let first = Instant::now() + resync + resync / count * index as u32;
+            tasks.spawn(async move {
+                let mut ticker = tokio::time::interval_at(first, resync);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticker.tick().await;
+                    this.queue_because(&name, Reason::Resync);
+                }
+            });
+        }
+    }
+
+    /// Counts by reason and event outcomes, for `/metrics`.
+    pub fn schedule_counts(&self) -> schedule::Counts {
+        self.schedule.counts()
+    }
+
+    /// Event messages handled, by outcome, for `/metrics`.
+    pub fn event_counts(&self) -> BTreeMap<&'static str, u64> {
+        self.event_counts.snapshot()
+    }
+}
+
+/// The keys events name the resources of a spec by: each one (derived ones too) by its
+/// physical name.
+fn spec_keys(stack: &crate::model::Stack) -> impl Iterator<Item = String> + '_ {
+    stack
+        .resources
+        .iter()
+        .flat_map(|r| events::keys_of_resource(r.id.kind, &r.physical_name, ""))
+}
+
+/// The keys of a reconciled stack: its spec's, and everything AWS holds tagged as the stack's,
+/// by name and ARN.
+fn owned_keys(prepared: &crate::engine::Prepared) -> std::collections::BTreeSet<String> {
+    let desired = spec_keys(&prepared.stack);
+    let observed = prepared
+        .observed
+        .resources
+        .iter()
+        .filter(|r| r.owned)
+        .flat_map(|r| events::keys_of_resource(r.id.kind, &r.physical_name, &r.arn));
+    desired.chain(observed).collect()
+}
+
 /// Aborts a task when dropped.
 struct AbortOnDrop(tokio::task::AbortHandle);
 
@@ -722,4 +921,64 @@ fn diagram_states(plan: &crate::plan::Plan) -> BTreeMap<String, String> {
             Some((a.id.to_string(), state.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replica that never reconciled a stack (a follower) matches its events from the spec
+    /// alone: every resource an event can name, derived ones included, is indexed by the name
+    /// the event carries.
+    #[test]
+    fn the_spec_alone_indexes_every_resource_an_event_can_name() {
+        let stack = crate::kinds::test_stack(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: shop}\nspec: {region: us-east-1}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {name: worker}\nspec: {handler: app.handler, runtime: python3.12, code: {path: src}}\n---\napiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: jobs}\nspec: {}\n",
+        );
+        let keys: std::collections::BTreeSet<String> = spec_keys(&stack).collect();
+        let kinds: std::collections::BTreeSet<crate::model::Kind> =
+            stack.resources.iter().map(|r| r.id.kind).collect();
+        use crate::model::Kind;
+        for kind in [
+            Kind::Function,
+            Kind::Queue,
+            Kind::Role,
+            Kind::LogGroup,
+            Kind::Alarm,
+        ] {
+            assert!(
+                kinds.contains(&kind),
+                "the stack derives a {kind}: {kinds:?}"
+            );
+        }
+        for resource in stack.resources.iter().filter(|r| r.id.kind != Kind::Stack) {
+            assert!(
+                keys.iter()
+                    .any(|k| k.ends_with(&format!(":{}", resource.physical_name))),
+                "{} ({}) is not indexed: {keys:?}",
+                resource.id,
+                resource.physical_name
+            );
+        }
+        let owned = events::Owned::default();
+        owned.record("shop", "rev", Some(keys));
+        let worker = stack
+            .resources
+            .iter()
+            .find(|r| r.id.kind == Kind::Function)
+            .unwrap();
+        let event = serde_json::json!({
+            "detail-type": events::DETAIL_TYPE,
+            "detail": {
+                "eventSource": "lambda.amazonaws.com",
+                "eventName": "UpdateFunctionConfiguration20150331v2",
+                "userIdentity": {"arn": "arn:aws:sts::1:assumed-role/ops/alice"},
+                "requestParameters": {"functionName": worker.physical_name},
+            }
+        });
+        assert_eq!(
+            events::judge(&event.to_string(), &events::Principal::default(), &owned),
+            events::Verdict::Queue(["shop".to_string()].into())
+        );
+    }
 }

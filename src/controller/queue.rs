@@ -134,7 +134,8 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
     /// Queue `key` now, as a periodic poll does; unless it is waiting out a backoff after a
     /// transient failure, which a poll every interval would otherwise cut short (a throttled
     /// stack would be retried at every poll). `add` (a push, a manual trigger) always queues.
-    pub fn poll(&self, key: K) {
+    /// Whether it was queued.
+    pub fn poll(&self, key: K) -> bool {
         let now = Instant::now();
         let backing_off = self
             .lock()
@@ -144,6 +145,7 @@ impl<K: Clone + Eq + Hash + Ord> WorkQueue<K> {
         if !backing_off {
             self.add_at(key, now);
         }
+        !backing_off
     }
 
     /// Keys waiting (not running), for the queue-depth metric.

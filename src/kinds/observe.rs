@@ -359,18 +359,33 @@ pub(crate) async fn resources_tagged(
     value: &str,
     types: Option<Vec<String>>,
 ) -> Result<Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping>, AwsError> {
-    clients
-        .tagging
-        .get_resources()
-        .tag_filters(TagFilter::builder().key(key).values(value).build())
-        .set_resource_type_filters(types)
-        .resources_per_page(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()
+    // A pagination token is good for 15 minutes, and a page whose answer was lost may have used
+    // it up (moto's are good once): the listing then starts again from its first page.
+    const LISTINGS: u32 = 3;
+    let mut listing = 1;
+    loop {
+        let pages = clients
+            .tagging
+            .get_resources()
+            .tag_filters(TagFilter::builder().key(key).values(value).build())
+            .set_resource_type_filters(types.clone())
+            .resources_per_page(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .classified();
+        match pages {
+            Err(error)
+                if error.code.as_deref() == Some("PaginationTokenExpiredException")
+                    && listing < LISTINGS =>
+            {
+                listing += 1;
+            }
+            pages => return pages,
+        }
+    }
 }
 
 /// Everything tagged with this stack, of the resource types the kinds ask for, 100 per page,

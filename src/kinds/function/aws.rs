@@ -451,7 +451,7 @@ pub async fn wait_updated(clients: &Clients, name: &str) -> Result<(), AwsError>
 }
 
 /// Run a mutating call, retrying while Lambda reports a conflicting update in progress.
-pub(super) async fn with_conflict_retry<T, F, Fut>(
+pub(crate) async fn with_conflict_retry<T, F, Fut>(
     clients: &Clients,
     name: &str,
     call: F,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::types::LogGroupClass;
+use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 
 use super::props::NEVER;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
@@ -30,6 +30,21 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
     Some(name.strip_suffix(":*").unwrap_or(name))
 }
 
+/// Every group whose name starts with `prefix`, 50 a page.
+pub async fn list(clients: &Clients, prefix: &str) -> Result<Vec<LogGroup>, AwsError> {
+    clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(prefix)
+        .limit(50)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .classified()
+}
+
 /// The group named exactly `name`, or none. DescribeLogGroups matches a prefix: `/aws/lambda/a`
 /// also lists `/aws/lambda/a-b`, so only the exact name counts, page after page.
 pub async fn describe(
@@ -37,23 +52,24 @@ pub async fn describe(
     name: &str,
     tags: Option<BTreeMap<String, String>>,
 ) -> Result<Option<LiveLogGroup>, AwsError> {
-    let groups: Vec<aws_sdk_cloudwatchlogs::types::LogGroup> = clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .limit(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let groups = list(clients, name).await?;
     let Some(group) = groups
         .into_iter()
         .find(|g| g.log_group_name() == Some(name))
     else {
         return Ok(None);
     };
+    live(clients, group, tags).await.map(Some)
+}
+
+/// A group as DescribeLogGroups listed it, read as props; its tags as given (from the tagging
+/// query), or read from CloudWatch Logs.
+pub async fn live(
+    clients: &Clients,
+    group: LogGroup,
+    tags: Option<BTreeMap<String, String>>,
+) -> Result<LiveLogGroup, AwsError> {
+    let name = group.log_group_name().unwrap_or_default().to_string();
     let arn = group
         .log_group_arn()
         .or_else(|| group.arn().map(|a| a.trim_end_matches(":*")))
@@ -83,12 +99,12 @@ pub async fn describe(
         ),
     );
     insert_tag_props(&mut props, &tags);
-    Ok(Some(LiveLogGroup {
-        name: name.to_string(),
+    Ok(LiveLogGroup {
+        name,
         arn,
         tags,
         props,
-    }))
+    })
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {

@@ -1,0 +1,1050 @@
+//! Drift from AWS's own events: CloudTrail's record of every write call, delivered by EventBridge
+//! to an SQS queue the controller long-polls (`events.queue` in its configuration).
+//!
+//! With a CloudTrail trail recording management events, AWS puts an event on the account's
+//! default bus for every write API call (read-only calls only for rules that ask for them).
+//! `deploy/events/cloudtrail-events.yaml` adds the rule that sends those of the services slsctl
+//! manages to the queue. A message body is the EventBridge event itself:
+//!
+//! ```json
+//! {"version": "0", "id": "…", "detail-type": "AWS API Call via CloudTrail",
+//!  "source": "aws.lambda", "account": "123456789012", "time": "…", "region": "us-east-1",
+//!  "resources": [],
+//!  "detail": {"eventVersion": "1.08", "eventSource": "lambda.amazonaws.com",
+//!             "eventName": "UpdateFunctionConfiguration20150331v2", "awsRegion": "us-east-1",
+//!             "userIdentity": {"type": "AssumedRole",
+//!                              "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
+//!                              "sessionContext": {"sessionIssuer": {"type": "Role",
+//!                                  "arn": "arn:aws:iam::123456789012:role/ops"}}},
+//!             "requestParameters": {"functionName": "orders-create-order", "memorySize": 256},
+//!             "responseElements": {"functionArn": "arn:aws:lambda:…:function:orders-create-order"},
+//!             "eventType": "AwsApiCall"}}
+//! ```
+//!
+//! Each event is matched to the resources it touched, by name or ARN from `requestParameters`
+//! and `responseElements` (per service: [`keys_of_call`]), against the resources each stack held
+//! at its last reconcile ([`Owned`]); the stacks it touches are queued at once (reason `event`).
+//! Dropped, and deleted from the queue: events the controller's own identity caused (its own
+//! applies), failed calls (they changed nothing), events for resources no stack owns, and
+//! malformed or oversized messages (logged). A message is deleted only after the stacks it names
+//! are queued; if queueing fails it comes back after the queue's visibility timeout.
+//!
+//! Nothing here is fatal: a queue that cannot be read is retried with backoff, and the
+//! controller's polls and resyncs go on whatever happens to the events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::schedule::Reason;
+use super::Controller;
+use crate::aws::{AwsError, ErrorKind};
+use crate::model::Kind;
+
+/// The `detail-type` of every event CloudTrail delivers to EventBridge.
+pub const DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
+/// ReceiveMessage's long poll: SQS's longest, so an idle queue costs 3 calls a minute.
+pub const WAIT_SECONDS: i32 = 20;
+/// ReceiveMessage's most messages at once.
+pub const MAX_MESSAGES: i32 = 10;
+/// EventBridge events are at most 256 KB; a larger message is not one of them.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// How deep ARNs are looked for in an event's parameters and response.
+const MAX_DEPTH: usize = 8;
+/// The services whose events can name a stack's resources (`detail.eventSource`): the rule in
+/// `deploy/events/` selects exactly these.
+pub const EVENT_SOURCES: [&str; 9] = [
+    "lambda.amazonaws.com",
+    "sqs.amazonaws.com",
+    "dynamodb.amazonaws.com",
+    "events.amazonaws.com",
+    "apigateway.amazonaws.com",
+    "iam.amazonaws.com",
+    "logs.amazonaws.com",
+    "monitoring.amazonaws.com",
+    "application-autoscaling.amazonaws.com",
+];
+/// Calls that move data, not resources: an application publishing to its bus, writing to its
+/// table or its logs, a function's runtime creating its log streams — nothing a spec describes
+/// changes. The rule leaves them out too; should one arrive (a trail logging data events), it
+/// queues nothing. (Left in, a busy function would queue its stack at every cold start.)
+pub const DATA_CALLS: [&str; 16] = [
+    "PutEvents",
+    "PutMetricData",
+    "SendMessage",
+    "SendMessageBatch",
+    "ReceiveMessage",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "ChangeMessageVisibility",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "CreateLogStream",
+    "PutLogEvents",
+    "Invoke",
+];
+
+/// `events:` in the controller's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// The queue's URL, or its name (then looked up once with GetQueueUrl).
+    pub queue: String,
+}
+
+/// Who the controller is, from STS: its own calls come back as events and are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Principal {
+    /// GetCallerIdentity's ARN: `arn:aws:sts::A:assumed-role/ROLE/SESSION` for a role (an ECS
+    /// task role), `arn:aws:iam::A:user/NAME` for a user.
+    arn: String,
+    /// For a role: its account and name, which is all an assumed-role ARN says of it (no path).
+    role: Option<(String, String)>,
+}
+
+impl Principal {
+    pub fn from_caller_arn(arn: &str) -> Principal {
+        Principal {
+            arn: arn.to_string(),
+            role: assumed_role(arn),
+        }
+    }
+
+    /// Whether the event's `detail.userIdentity` is this principal: the same ARN, or a session
+    /// of the same role (the session issuer's ARN, `arn:aws:iam::A:role/PATH/NAME`, names the
+    /// role with its path; STS's ARN without it, so account and name are compared).
+    pub fn made(&self, identity: &Value) -> bool {
+        let arn = identity.get("arn").and_then(Value::as_str).unwrap_or("");
+        if !self.arn.is_empty() && arn == self.arn {
+            return true;
+        }
+        let Some(me) = &self.role else {
+            return false;
+        };
+        let issuer = identity
+            .pointer("/sessionContext/sessionIssuer/arn")
+            .and_then(Value::as_str)
+            .and_then(role_of_iam_arn);
+        issuer.as_ref() == Some(me) || assumed_role(arn).as_ref() == Some(me)
+    }
+}
+
+/// `arn:P:sts::A:assumed-role/ROLE/SESSION` → (A, ROLE).
+fn assumed_role(arn: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sts" {
+        return None;
+    }
+    let role = parts[5].strip_prefix("assumed-role/")?.split('/').next()?;
+    (!role.is_empty()).then(|| (parts[4].to_string(), role.to_string()))
+}
+
+/// `arn:P:iam::A:role/PATH/NAME` → (A, NAME).
+fn role_of_iam_arn(arn: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" {
+        return None;
+    }
+    let name = parts[5].strip_prefix("role/")?.rsplit('/').next()?;
+    (!name.is_empty()).then(|| (parts[4].to_string(), name.to_string()))
+}
+
+/// `service:type:name`, the one spelling of a resource both sides are reduced to.
+fn key(kind: &str, name: &str) -> String {
+    format!("{kind}:{name}")
+}
+
+/// The keys of a resource a stack holds: its name by kind, and its ARN.
+pub fn keys_of_resource(kind: Kind, physical_name: &str, arn: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let by_name = match kind {
+        Kind::Function => Some("lambda:function"),
+        Kind::Layer => Some("lambda:layer"),
+        Kind::Queue => Some("sqs:queue"),
+        Kind::Table => Some("dynamodb:table"),
+        Kind::EventBus => Some("events:event-bus"),
+        Kind::Rule => Some("events:rule"),
+        Kind::Role => Some("iam:role"),
+        Kind::LogGroup => Some("logs:log-group"),
+        Kind::MetricFilter => Some("logs:metric-filter"),
+        Kind::Alarm => Some("cloudwatch:alarm"),
+        Kind::Dashboard => Some("cloudwatch:dashboard"),
+        // An API's name is not what its events carry; its id is (observed as its `arn`).
+        Kind::Api | Kind::Stack => None,
+    };
+    if let Some(kind) = by_name {
+        if !physical_name.is_empty() {
+            keys.push(key(kind, physical_name));
+        }
+    }
+    if kind == Kind::Api && !arn.is_empty() && !arn.starts_with("arn:") {
+        keys.push(key("apigateway:restapi", arn));
+    }
+    keys.extend(key_of_arn(arn));
+    keys
+}
+
+/// The key of a resource ARN of a managed service; None for anything else.
+pub fn key_of_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return None;
+    }
+    let resource = parts[5];
+    let (kind, name) = match parts[2] {
+        "lambda" => {
+            let (kind, rest) = resource.split_once(':')?;
+            let name = rest.split(':').next()?;
+            match kind {
+                "function" => ("lambda:function", name),
+                "layer" => ("lambda:layer", name),
+                _ => return None,
+            }
+        }
+        "sqs" => ("sqs:queue", resource),
+        "dynamodb" => (
+            "dynamodb:table",
+            resource.strip_prefix("table/")?.split('/').next()?,
+        ),
+        "events" => match resource.split_once('/')? {
+            ("event-bus", name) => ("events:event-bus", name),
+            // `rule/NAME` on the default bus, `rule/BUS/NAME` on another.
+            ("rule", path) => ("events:rule", path.rsplit('/').next()?),
+            _ => return None,
+        },
+        "iam" => (
+            "iam:role",
+            resource.strip_prefix("role/")?.rsplit('/').next()?,
+        ),
+        "logs" => (
+            "logs:log-group",
+            resource
+                .strip_prefix("log-group:")?
+                .trim_end_matches(":*")
+                .split(':')
+                .next()?,
+        ),
+        "cloudwatch" => match resource.split_once([':', '/'])? {
+            ("alarm", name) => ("cloudwatch:alarm", name),
+            ("dashboard", name) => ("cloudwatch:dashboard", name),
+            _ => return None,
+        },
+        "apigateway" => (
+            "apigateway:restapi",
+            resource.strip_prefix("/restapis/")?.split('/').next()?,
+        ),
+        _ => return None,
+    };
+    (!name.is_empty()).then(|| key(kind, name))
+}
+
+/// A function named as Lambda's API accepts it: `NAME`, `NAME:QUALIFIER`,
+/// `ACCOUNT:function:NAME` or the (qualified) ARN.
+fn function_key(value: &str) -> Option<String> {
+    if value.starts_with("arn:") {
+        return key_of_arn(value);
+    }
+    let name = value
+        .split_once(":function:")
+        .map_or(value, |(_, name)| name);
+    let name = name.split(':').next()?;
+    (!name.is_empty()).then(|| key("lambda:function", name))
+}
+
+/// The strings under `field` in `values` (a string, or a list of them).
+fn strings<'a>(values: &[&'a Value], field: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for value in values {
+        match value.get(field) {
+            Some(Value::String(s)) => out.push(s.as_str()),
+            Some(Value::Array(list)) => out.extend(list.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every ARN in `value`, to `MAX_DEPTH` levels.
+fn arns<'a>(value: &'a Value, depth: usize, out: &mut Vec<&'a str>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::String(s) if s.starts_with("arn:") => out.push(s),
+        Value::Array(list) => list.iter().for_each(|v| arns(v, depth + 1, out)),
+        Value::Object(map) => map.values().for_each(|v| arns(v, depth + 1, out)),
+        _ => {}
+    }
+}
+
+/// The resources an API call touched, from its request parameters and response elements: the
+/// fields each service names its resources by, and every ARN either holds.
+pub fn keys_of_call(
+    event_source: &str,
+    event_name: &str,
+    request: &Value,
+    response: &Value,
+) -> BTreeSet<String> {
+    let both = [request, response];
+    let mut keys = BTreeSet::new();
+    let mut named = |kind: &str, fields: &[&str]| {
+        for field in fields {
+            for name in strings(&both, field) {
+                if name.starts_with("arn:") {
+                    keys.extend(key_of_arn(name));
+                } else if !name.is_empty() {
+                    keys.insert(key(kind, name));
+                }
+            }
+        }
+    };
+    match event_source {
+        "lambda.amazonaws.com" => {
+            named("lambda:layer", &["layerName"]);
+        }
+        "sqs.amazonaws.com" => named("sqs:queue", &["queueName"]),
+        "dynamodb.amazonaws.com" => named("dynamodb:table", &["tableName"]),
+        "events.amazonaws.com" => {
+            named("events:rule", &["rule"]);
+            named("events:event-bus", &["eventBusName"]);
+            // `name` is a bus's for the bus calls, a rule's for the rule calls.
+            if event_name.contains("EventBus") {
+                named("events:event-bus", &["name"]);
+            } else if event_name.contains("Rule") {
+                named("events:rule", &["name"]);
+            }
+        }
+        "apigateway.amazonaws.com" => named("apigateway:restapi", &["restApiId"]),
+        "iam.amazonaws.com" => named("iam:role", &["roleName"]),
+        "logs.amazonaws.com" => {
+            named("logs:log-group", &["logGroupName", "logGroupIdentifier"]);
+            named("logs:metric-filter", &["filterName"]);
+        }
+        "monitoring.amazonaws.com" => {
+            named("cloudwatch:alarm", &["alarmName", "alarmNames"]);
+            named("cloudwatch:dashboard", &["dashboardName", "dashboardNames"]);
+        }
+        _ => {}
+    }
+    // Names whose spelling needs more than a field: a function by name, partial or full ARN,
+    // qualified or not; a queue by URL; a function's scalable target by resource id.
+    match event_source {
+        "lambda.amazonaws.com" => {
+            for name in strings(&both, "functionName") {
+                keys.extend(function_key(name));
+            }
+        }
+        "sqs.amazonaws.com" => {
+            for url in strings(&both, "queueUrl") {
+                if let Some(name) = url.trim_end_matches('/').rsplit('/').next() {
+                    if !name.is_empty() {
+                        keys.insert(key("sqs:queue", name));
+                    }
+                }
+            }
+        }
+        "application-autoscaling.amazonaws.com" => {
+            // `function:NAME:ALIAS` for provisioned concurrency.
+            for id in strings(&both, "resourceId") {
+                if let Some(rest) = id.strip_prefix("function:") {
+                    keys.extend(function_key(rest));
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut found = Vec::new();
+    arns(request, 0, &mut found);
+    arns(response, 0, &mut found);
+    keys.extend(found.into_iter().filter_map(key_of_arn));
+    keys
+}
+
+/// An API call as an event tells it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiCall {
+    pub event_source: String,
+    pub event_name: String,
+    /// The call failed (`detail.errorCode`): it changed nothing.
+    pub failed: bool,
+    /// A read (`detail.readOnly`) or a data-plane call ([`DATA_CALLS`]): no resource changed.
+    pub no_change: bool,
+    /// `detail.userIdentity`.
+    pub identity: Value,
+    pub keys: BTreeSet<String>,
+}
+
+/// What a message is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    Call(ApiCall),
+    /// Another kind of event (its `detail-type`): the rule sends only API calls, so this one came
+    /// some other way.
+    Other(String),
+}
+
+/// Read one message body; Err says why it is not an EventBridge event.
+pub fn parse(body: &str) -> Result<Message, String> {
+    if body.len() > MAX_EVENT_BYTES {
+        return Err(format!(
+            "{} bytes, more than an EventBridge event can be ({MAX_EVENT_BYTES})",
+            body.len()
+        ));
+    }
+    let event: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .ok_or("no `detail-type`: not an EventBridge event")?;
+    if detail_type != DETAIL_TYPE {
+        return Ok(Message::Other(detail_type.to_string()));
+    }
+    let detail = event
+        .get("detail")
+        .filter(|d| d.is_object())
+        .ok_or("no `detail` object")?;
+    let text = |field: &str| detail.get(field).and_then(Value::as_str).unwrap_or("");
+    let event_source = text("eventSource");
+    if event_source.is_empty() {
+        return Err("no `detail.eventSource`".into());
+    }
+    let null = Value::Null;
+    let request = detail.get("requestParameters").unwrap_or(&null);
+    let response = detail.get("responseElements").unwrap_or(&null);
+    Ok(Message::Call(ApiCall {
+        event_source: event_source.to_string(),
+        event_name: text("eventName").to_string(),
+        failed: detail.get("errorCode").is_some_and(|c| !c.is_null()),
+        no_change: detail.get("readOnly") == Some(&Value::Bool(true))
+            || DATA_CALLS.contains(&text("eventName")),
+        identity: detail.get("userIdentity").cloned().unwrap_or(Value::Null),
+        keys: keys_of_call(event_source, text("eventName"), request, response),
+    }))
+}
+
+/// Which stacks hold which resources: the spec's resources by physical name, indexed from each
+/// new revision a poll sees (no AWS call, so a replica that does not reconcile the stack can
+/// match its events too), and at each reconcile also what AWS holds tagged as the stack's, by
+/// name and ARN (a REST API's id is known only from there).
+#[derive(Default)]
+pub struct Owned(Mutex<OwnedInner>);
+
+#[derive(Default)]
+struct OwnedInner {
+    stacks_of: HashMap<String, BTreeSet<String>>,
+    keys_of: HashMap<String, BTreeSet<String>>,
+    /// The revision each stack's keys were taken from.
+    revision_of: HashMap<String, String>,
+}
+
+impl Owned {
+    /// The revision `stack`'s keys were last taken from.
+    pub fn revision(&self, stack: &str) -> Option<String> {
+        let inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner.revision_of.get(stack).cloned()
+    }
+
+    /// `stack` at `revision` holds exactly `keys` (None: the revision could not be read, and
+    /// what was known before stands).
+    pub fn record(&self, stack: &str, revision: &str, keys: Option<BTreeSet<String>>) {
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner
+            .revision_of
+            .insert(stack.to_string(), revision.to_string());
+        drop(inner);
+        if let Some(keys) = keys {
+            self.replace(stack, keys);
+        }
+    }
+
+    /// `stack` now holds exactly `keys`.
+    pub fn replace(&self, stack: &str, keys: BTreeSet<String>) {
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = inner.keys_of.remove(stack) {
+            for key in old {
+                if let Some(stacks) = inner.stacks_of.get_mut(&key) {
+                    stacks.remove(stack);
+                    if stacks.is_empty() {
+                        inner.stacks_of.remove(&key);
+                    }
+                }
+            }
+        }
+        for key in &keys {
+            inner
+                .stacks_of
+                .entry(key.clone())
+                .or_default()
+                .insert(stack.to_string());
+        }
+        inner.keys_of.insert(stack.to_string(), keys);
+    }
+
+    /// The stacks holding any of `keys`.
+    pub fn stacks(&self, keys: &BTreeSet<String>) -> BTreeSet<String> {
+        let inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .filter_map(|k| inner.stacks_of.get(k))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// What became of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// These stacks are queued.
+    Queue(BTreeSet<String>),
+    /// The controller's own call.
+    Own,
+    /// A failed call: nothing changed.
+    Failed,
+    /// No stack holds what it touched.
+    Unowned,
+    /// Not a change to a resource: another kind of event, a read or a data-plane call.
+    Other,
+    /// Not an EventBridge event (why).
+    Malformed(String),
+}
+
+impl Verdict {
+    /// The `outcome` label of `slsctl_events_total`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Verdict::Queue(_) => "queued",
+            Verdict::Own => "own",
+            Verdict::Failed => "failed_call",
+            Verdict::Unowned => "unowned",
+            Verdict::Other => "other",
+            Verdict::Malformed(_) => "malformed",
+        }
+    }
+}
+
+/// Decide what to do with one message body.
+pub fn judge(body: &str, me: &Principal, owned: &Owned) -> Verdict {
+    let call = match parse(body) {
+        Ok(Message::Call(call)) => call,
+        Ok(Message::Other(_)) => return Verdict::Other,
+        Err(why) => return Verdict::Malformed(why),
+    };
+    if me.made(&call.identity) {
+        return Verdict::Own;
+    }
+    if call.failed {
+        return Verdict::Failed;
+    }
+    if call.no_change {
+        return Verdict::Other;
+    }
+    let stacks = owned.stacks(&call.keys);
+    if stacks.is_empty() {
+        Verdict::Unowned
+    } else {
+        Verdict::Queue(stacks)
+    }
+}
+
+/// Messages handled, by outcome (`slsctl_events_total`).
+#[derive(Default)]
+pub struct EventCounts(Mutex<BTreeMap<&'static str, u64>>);
+
+impl EventCounts {
+    fn add(&self, outcome: &'static str) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(outcome)
+            .or_default() += 1;
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<&'static str, u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The queue's URL and who the controller is.
+async fn setup(
+    controller: &Controller,
+    config: &EventsConfig,
+) -> Result<(String, Principal), AwsError> {
+    let url = if config.queue.starts_with("https://") || config.queue.starts_with("http://") {
+        config.queue.clone()
+    } else {
+        crate::kinds::queue::aws::get_queue_url(&controller.clients, &config.queue)
+            .await?
+            .ok_or_else(|| {
+                AwsError::new(
+                    "GetQueueUrl",
+                    ErrorKind::NotFound,
+                    format!("no queue named `{}` (events.queue)", config.queue),
+                )
+            })?
+    };
+    let identity = controller
+        .clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(crate::aws::error::classify)?;
+    Ok((
+        url,
+        Principal::from_caller_arn(identity.arn().unwrap_or("")),
+    ))
+}
+
+/// Long-poll the queue for good (the controller aborts it at shutdown).
+pub(super) async fn listen(controller: &Controller, config: &EventsConfig) {
+    let mut delay = Duration::from_secs(1);
+    let (url, me) = loop {
+        match setup(controller, config).await {
+            Ok(found) => break found,
+            Err(error) => {
+                tracing::warn!(%error, retry_seconds = delay.as_secs(), "cannot start reading CloudTrail events; polling goes on");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    };
+    tracing::info!(queue = %url, "reading CloudTrail events");
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let received = controller
+            .clients
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .wait_time_seconds(WAIT_SECONDS)
+            .max_number_of_messages(MAX_MESSAGES)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(out) => {
+                delay = Duration::from_secs(1);
+                out.messages.unwrap_or_default()
+            }
+            Err(error) => {
+                let error = crate::aws::error::classify(error);
+                tracing::warn!(%error, retry_seconds = delay.as_secs(), "cannot read the event queue");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(60));
+                continue;
+            }
+        };
+        if !messages.is_empty() {
+            handle(controller, &url, &me, messages).await;
+        }
+    }
+}
+
+/// Judge a batch, queue the stacks it names, then delete what is done with.
+async fn handle(
+    controller: &Controller,
+    url: &str,
+    me: &Principal,
+    messages: Vec<aws_sdk_sqs::types::Message>,
+) {
+    let mut stacks = BTreeSet::new();
+    let mut judged = Vec::with_capacity(messages.len());
+    for message in &messages {
+        let verdict = judge(message.body().unwrap_or(""), me, &controller.owned);
+        let id = message.message_id().unwrap_or("");
+        match &verdict {
+            Verdict::Queue(names) => {
+                stacks.extend(names.iter().cloned());
+                tracing::info!(message = id, stacks = %names.iter().cloned().collect::<Vec<_>>().join(", "), "an event touched owned resources");
+            }
+            // Never the body: an event's parameters may hold what the spec marks sensitive.
+            Verdict::Malformed(why) => {
+                tracing::warn!(message = id, reason = %why, "a malformed event was deleted")
+            }
+            other => tracing::debug!(message = id, outcome = other.outcome(), "event dropped"),
+        }
+        judged.push(verdict);
+    }
+    let queued = stacks.is_empty()
+        || {
+            let stacks: Vec<String> = stacks.into_iter().collect();
+            match controller.request_because(&stacks, Reason::Event).await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot queue the stacks events named; their messages come back later");
+                    false
+                }
+            }
+        };
+    let mut entries = Vec::new();
+    for (index, (message, verdict)) in messages.iter().zip(&judged).enumerate() {
+        if matches!(verdict, Verdict::Queue(_)) && !queued {
+            continue;
+        }
+        controller.event_counts.add(verdict.outcome());
+        let Some(receipt) = message.receipt_handle() else {
+            continue;
+        };
+        // Ids are the batch's own: unique within it, as SQS asks.
+        if let Ok(entry) = aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+            .id(index.to_string())
+            .receipt_handle(receipt)
+            .build()
+        {
+            entries.push(entry);
+        }
+    }
+    if entries.is_empty() {
+        return;
+    }
+    let deleted = controller
+        .clients
+        .sqs
+        .delete_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await;
+    match deleted {
+        Ok(out) if out.failed().is_empty() => {}
+        Ok(out) => tracing::warn!(
+            failed = out.failed().len(),
+            "some handled events could not be deleted; they come back and are handled again"
+        ),
+        Err(error) => tracing::warn!(
+            error = %crate::aws::error::classify(error),
+            "cannot delete handled events; they come back and are handled again"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An event in the shape EventBridge delivers CloudTrail's records (see the module's doc).
+    fn event(source: &str, name: &str, identity: Value, request: Value, response: Value) -> String {
+        json!({
+            "version": "0",
+            "id": "6f1b0c43-1d5e-4a8c-9a4b-3c6f1e2d7a90",
+            "detail-type": DETAIL_TYPE,
+            "source": format!("aws.{}", source.split('.').next().unwrap()),
+            "account": "123456789012",
+            "time": "2026-11-30T05:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {
+                "eventVersion": "1.08",
+                "userIdentity": identity,
+                "eventTime": "2026-11-30T05:00:00Z",
+                "eventSource": source,
+                "eventName": name,
+                "awsRegion": "us-east-1",
+                "requestParameters": request,
+                "responseElements": response,
+                "eventType": "AwsApiCall",
+                "managementEvent": true,
+                "readOnly": false,
+            }
+        })
+        .to_string()
+    }
+
+    fn someone() -> Value {
+        json!({
+            "type": "AssumedRole",
+            "principalId": "AROAEXAMPLE:alice",
+            "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
+            "accountId": "123456789012",
+            "sessionContext": {"sessionIssuer": {
+                "type": "Role", "principalId": "AROAEXAMPLE",
+                "arn": "arn:aws:iam::123456789012:role/ops", "accountId": "123456789012",
+                "userName": "ops"}}
+        })
+    }
+
+    fn keys(body: &str) -> Vec<String> {
+        match parse(body).unwrap() {
+            Message::Call(call) => call.keys.into_iter().collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_function_is_found_by_name_partial_or_full_arn_qualified_or_not() {
+        for name in [
+            "orders-create",
+            "orders-create:live",
+            "123456789012:function:orders-create",
+            "arn:aws:lambda:us-east-1:123456789012:function:orders-create",
+            "arn:aws:lambda:us-east-1:123456789012:function:orders-create:7",
+        ] {
+            let body = event(
+                "lambda.amazonaws.com",
+                "UpdateFunctionConfiguration20150331v2",
+                someone(),
+                json!({"functionName": name, "memorySize": 256}),
+                Value::Null,
+            );
+            assert_eq!(keys(&body), ["lambda:function:orders-create"], "{name}");
+        }
+        // A tag call names the function by ARN in `resource`; a mapping's update only in the
+        // response.
+        let body = event(
+            "lambda.amazonaws.com",
+            "UpdateEventSourceMapping20150331",
+            someone(),
+            json!({"uUID": "a1b2"}),
+            json!({"functionArn": "arn:aws:lambda:us-east-1:123456789012:function:worker",
+                   "eventSourceArn": "arn:aws:sqs:us-east-1:123456789012:jobs"}),
+        );
+        assert_eq!(keys(&body), ["lambda:function:worker", "sqs:queue:jobs"]);
+    }
+
+    #[test]
+    fn each_service_names_its_resources_its_own_way() {
+        let cases = [
+            (
+                "sqs.amazonaws.com",
+                "SetQueueAttributes",
+                json!({"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/orders-jobs", "attributes": {"DelaySeconds": "9"}}),
+                "sqs:queue:orders-jobs",
+            ),
+            (
+                "dynamodb.amazonaws.com",
+                "UpdateTable",
+                json!({"tableName": "orders-app"}),
+                "dynamodb:table:orders-app",
+            ),
+            (
+                "events.amazonaws.com",
+                "PutRule",
+                json!({"name": "orders-placed", "eventBusName": "orders"}),
+                "events:rule:orders-placed",
+            ),
+            (
+                "events.amazonaws.com",
+                "PutTargets",
+                json!({"rule": "orders-placed", "targets": []}),
+                "events:rule:orders-placed",
+            ),
+            (
+                "events.amazonaws.com",
+                "UpdateEventBus",
+                json!({"name": "orders-bus"}),
+                "events:event-bus:orders-bus",
+            ),
+            (
+                "apigateway.amazonaws.com",
+                "UpdateStage",
+                json!({"restApiId": "a1b2c3", "stageName": "prod"}),
+                "apigateway:restapi:a1b2c3",
+            ),
+            (
+                "iam.amazonaws.com",
+                "PutRolePolicy",
+                json!({"roleName": "orders-worker", "policyName": "p"}),
+                "iam:role:orders-worker",
+            ),
+            (
+                "logs.amazonaws.com",
+                "PutRetentionPolicy",
+                json!({"logGroupName": "/aws/lambda/orders-worker", "retentionInDays": 1}),
+                "logs:log-group:/aws/lambda/orders-worker",
+            ),
+            (
+                "monitoring.amazonaws.com",
+                "DeleteAlarms",
+                json!({"alarmNames": ["orders-queue-jobs-age"]}),
+                "cloudwatch:alarm:orders-queue-jobs-age",
+            ),
+            (
+                "application-autoscaling.amazonaws.com",
+                "PutScheduledAction",
+                json!({"serviceNamespace": "lambda", "resourceId": "function:orders-create:live"}),
+                "lambda:function:orders-create",
+            ),
+        ];
+        for (source, name, request, want) in cases {
+            let body = event(source, name, someone(), request, Value::Null);
+            assert!(
+                keys(&body).contains(&want.to_string()),
+                "{source} {name}: {:?}",
+                keys(&body)
+            );
+        }
+        // A rule's `name` is not taken for a bus, nor a bus's for a rule.
+        let body = event(
+            "events.amazonaws.com",
+            "PutRule",
+            someone(),
+            json!({"name": "x"}),
+            Value::Null,
+        );
+        assert_eq!(keys(&body), ["events:rule:x"]);
+    }
+
+    #[test]
+    fn stack_resources_and_events_meet_on_the_same_keys() {
+        assert_eq!(
+            keys_of_resource(
+                Kind::Function,
+                "orders-create",
+                "arn:aws:lambda:us-east-1:1:function:orders-create"
+            ),
+            [
+                "lambda:function:orders-create",
+                "lambda:function:orders-create"
+            ]
+        );
+        assert_eq!(
+            keys_of_resource(Kind::Api, "orders-public", "a1b2c3"),
+            ["apigateway:restapi:a1b2c3"]
+        );
+        assert_eq!(
+            key_of_arn("arn:aws:events:us-east-1:1:rule/orders/placed").as_deref(),
+            Some("events:rule:placed")
+        );
+        assert_eq!(
+            key_of_arn("arn:aws:iam::1:role/slsctl/orders/worker").as_deref(),
+            Some("iam:role:worker")
+        );
+        assert_eq!(
+            key_of_arn("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*").as_deref(),
+            Some("logs:log-group:/aws/lambda/f")
+        );
+        assert_eq!(key_of_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(key_of_arn("not an arn"), None);
+    }
+
+    #[test]
+    fn the_controller_s_own_calls_are_told_by_its_role_or_its_arn() {
+        // An ECS task: STS names the role without its path, the event's issuer with it.
+        let me =
+            Principal::from_caller_arn("arn:aws:sts::123456789012:assumed-role/slsctl-task/abc123");
+        let own = json!({
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::123456789012:assumed-role/slsctl-task/def456",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/service/slsctl-task"}}
+        });
+        assert!(me.made(&own), "another session of the same role");
+        assert!(!me.made(&someone()));
+        let other_account = json!({"sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::999999999999:role/slsctl-task"}}});
+        assert!(!me.made(&other_account));
+        // A user: the same ARN.
+        let user = Principal::from_caller_arn("arn:aws:iam::123456789012:user/ci");
+        assert!(user.made(&json!({"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/ci"})));
+        assert!(
+            !user.made(&json!({"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/cid"}))
+        );
+        assert!(!user.made(&Value::Null));
+    }
+
+    #[test]
+    fn each_message_is_queued_ignored_dropped_or_deleted_as_malformed() {
+        let owned = Owned::default();
+        owned.replace(
+            "orders",
+            ["lambda:function:orders-create".to_string()].into(),
+        );
+        owned.replace("billing", ["sqs:queue:billing-jobs".to_string()].into());
+        let me = Principal::from_caller_arn("arn:aws:sts::123456789012:assumed-role/slsctl-task/s");
+        let change = |identity: Value, function: &str| {
+            event(
+                "lambda.amazonaws.com",
+                "UpdateFunctionConfiguration20150331v2",
+                identity,
+                json!({"functionName": function}),
+                Value::Null,
+            )
+        };
+        assert_eq!(
+            judge(&change(someone(), "orders-create"), &me, &owned),
+            Verdict::Queue(["orders".to_string()].into())
+        );
+        let own = json!({"arn": "arn:aws:sts::123456789012:assumed-role/slsctl-task/t",
+                         "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/slsctl-task"}}});
+        assert_eq!(
+            judge(&change(own, "orders-create"), &me, &owned),
+            Verdict::Own
+        );
+        assert_eq!(
+            judge(&change(someone(), "elsewhere"), &me, &owned),
+            Verdict::Unowned
+        );
+        let mut failed: Value = serde_json::from_str(&change(someone(), "orders-create")).unwrap();
+        failed["detail"]["errorCode"] = json!("AccessDenied");
+        assert_eq!(judge(&failed.to_string(), &me, &owned), Verdict::Failed);
+        assert_eq!(
+            judge(
+                &json!({"detail-type": "Scheduled Event", "detail": {}}).to_string(),
+                &me,
+                &owned
+            ),
+            Verdict::Other
+        );
+        // An application publishing to a bus the stack owns changes nothing of it.
+        owned.replace("bus", ["events:event-bus:orders".to_string()].into());
+        let publish = event(
+            "events.amazonaws.com",
+            "PutEvents",
+            someone(),
+            json!({"entries": [{"eventBusName": "arn:aws:events:us-east-1:123456789012:event-bus/orders"}]}),
+            Value::Null,
+        );
+        assert_eq!(judge(&publish, &me, &owned), Verdict::Other);
+        // Nor does a function's runtime opening a log stream in the stack's log group (every
+        // cold start), while a change to the group itself does queue the stack.
+        owned.replace(
+            "logs",
+            ["logs:log-group:/aws/lambda/orders-create".to_string()].into(),
+        );
+        let stream = |name: &str| {
+            event(
+                "logs.amazonaws.com",
+                name,
+                someone(),
+                json!({"logGroupName": "/aws/lambda/orders-create", "logStreamName": "2026/11/30/[$LATEST]ab12"}),
+                Value::Null,
+            )
+        };
+        assert_eq!(
+            judge(&stream("CreateLogStream"), &me, &owned),
+            Verdict::Other
+        );
+        assert_eq!(
+            judge(&stream("PutRetentionPolicy"), &me, &owned),
+            Verdict::Queue(["logs".to_string()].into())
+        );
+        let mut read: Value = serde_json::from_str(&change(someone(), "orders-create")).unwrap();
+        read["detail"]["readOnly"] = json!(true);
+        assert_eq!(judge(&read.to_string(), &me, &owned), Verdict::Other);
+        for bad in [
+            "",
+            "{",
+            "[1,2]",
+            "{\"detail-type\": \"AWS API Call via CloudTrail\"}",
+            "{\"detail-type\": \"AWS API Call via CloudTrail\", \"detail\": {}}",
+        ] {
+            assert!(
+                matches!(judge(bad, &me, &owned), Verdict::Malformed(_)),
+                "{bad:?}"
+            );
+        }
+        let huge = change(someone(), &"f".repeat(MAX_EVENT_BYTES));
+        assert!(
+            matches!(judge(&huge, &me, &owned), Verdict::Malformed(why) if why.contains("bytes"))
+        );
+        // A stack that no longer holds a resource is no longer queued for it.
+        owned.replace("orders", BTreeSet::new());
+        assert_eq!(
+            judge(&change(someone(), "orders-create"), &me, &owned),
+            Verdict::Unowned
+        );
+    }
+}
