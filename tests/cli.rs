@@ -295,6 +295,81 @@ fn cost_pc_reproduces_the_lambda_pricing_pages_launch_example() {
     assert!((value["break_even_utilisation"].as_f64().unwrap() - 0.6).abs() < 0.001);
 }
 
+/// AWS's second provisioned-concurrency example (4,096 MB, 7 for 24 hours, 2M requests of
+/// 280 ms served by it): published $32.26, the free tier not applying while it is on; and the
+/// recommendation says 92.6% is above the 60% break-even, and why on demand is still cheaper.
+#[test]
+fn cost_pc_reproduces_the_pricing_pages_second_provisioned_example() {
+    let out = slsctl(&[
+        "cost",
+        "pc",
+        "--memory",
+        "4096",
+        "--concurrency",
+        "7",
+        "--hours",
+        "24",
+        "--requests",
+        "2000000",
+        "--duration-ms",
+        "280",
+        "--provisioned-requests",
+        "2000000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "forecast utilisation    92.6%",
+        "requests: 2,000,000 requests × $0.0000002 = $0.40",
+        "provisioned concurrency: 2,419,200 GB-s × $0.0000041667 = $10.08",
+        "duration under provisioned concurrency: 2,240,000 GB-s × $0.0000097222 = $21.78",
+        "$     32.26",
+        "recommendation: on demand is $1.39 a month cheaper: 92.6% utilisation is above the 60% break-even, but the free tier",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("below"), "{stdout}");
+}
+
+/// `cost --traffic`: the blueprint's profile prices the reference stack, says where it stands
+/// against the budget and what a million API requests cost; a bad profile names file:line:column.
+#[test]
+fn cost_with_a_traffic_profile_prices_the_blueprint_and_locates_mistakes() {
+    let profile = "specs/examples/traffic/blueprint-8m-calls-a-day.yaml";
+    let out = slsctl(&["cost", "-f", "specs/examples/orders", "--traffic", profile]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("per million API requests (243.3M a month)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the estimate is within it"), "{stdout}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "callsPerDay: 10\npath:\n  - {resource: Api/pub, requests: 1}\n",
+    )
+    .unwrap();
+    let out = slsctl(&[
+        "cost",
+        "-f",
+        "specs/examples/orders",
+        "--traffic",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.yaml:3:16: error: `Api/pub` is not a resource of stack `orders`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: the ones with traffic:"), "{stderr}");
+}
+
 #[test]
 fn cost_estimates_the_example_stack_and_enforces_the_budget() {
     let out = slsctl(&["cost", "-f", "specs/examples/orders", "-o", "json"]);

@@ -2,12 +2,13 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use slsctl::aws::Clients;
-use slsctl::controller::lease::{Lease, LeaseConfig};
+use slsctl::controller::lease::{LeaseConfig, Leases};
 use support::{unique, Emulator};
 
 async fn clients() -> Clients {
@@ -24,10 +25,22 @@ fn config(table: &str, holder: &str, renew_deadline: Duration) -> LeaseConfig {
     }
 }
 
-/// One leader at a time; a leader that stops renewing loses the lease when it expires, the other
-/// takes it with a higher epoch, and the old one can no longer mutate.
+/// `ticks` rounds of `replicas` each ticking once over `stacks`, in turn.
+async fn rounds(replicas: &[&Leases], stacks: &[String], ticks: usize) {
+    for _ in 0..ticks {
+        for replica in replicas {
+            replica
+                .tick(stacks, &Default::default(), &Default::default(), false)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// One holder per stack; a holder that stops renewing loses the stack's lease when it expires,
+/// the other takes it with a higher epoch, and the old one can no longer mutate it.
 #[tokio::test]
-async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
+async fn one_replica_holds_a_stack_and_the_other_takes_over_with_a_higher_epoch() {
     let clients = clients().await;
     let table = unique("leases");
     let wall = Arc::new(AtomicU64::new(1_000_000));
@@ -35,12 +48,12 @@ async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
         let wall = wall.clone();
         Arc::new(move || wall.load(Ordering::SeqCst)) as slsctl::controller::lease::WallClock
     };
-    let a = Lease::new(
+    let a = Leases::new(
         clients.clone(),
         config(&table, "a", Duration::from_secs(10)),
         clock.clone(),
     );
-    let b = Lease::new(
+    let b = Leases::new(
         clients.clone(),
         config(&table, "b", Duration::from_secs(10)),
         clock.clone(),
@@ -49,48 +62,270 @@ async fn one_replica_leads_and_the_other_takes_over_with_a_higher_epoch() {
     b.ensure_table()
         .await
         .expect("a second create is not an error");
+    let stacks = vec!["s".to_string()];
+    let (none, none_reported) = (Default::default(), Default::default());
 
-    assert!(a.acquire_or_renew().await.unwrap());
-    assert_eq!(a.fence(), Ok(1));
-    assert!(!b.acquire_or_renew().await.unwrap(), "the lease is held");
-    assert!(b.fence().is_err());
-    wall.fetch_add(10_000, Ordering::SeqCst);
-    assert!(a.acquire_or_renew().await.unwrap(), "renewed");
-    assert!(
-        !b.acquire_or_renew().await.unwrap(),
-        "renewed, so still held"
+    // The first tick only announces the replica.
+    assert!(a
+        .tick(&stacks, &none, &none_reported, false)
+        .await
+        .unwrap()
+        .gained
+        .is_empty());
+    assert!(b
+        .tick(&stacks, &none, &none_reported, false)
+        .await
+        .unwrap()
+        .gained
+        .is_empty());
+    assert_eq!(
+        a.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
     );
+    assert_eq!(a.fence("s"), Ok(1));
+    let tick = b.tick(&stacks, &none, &none_reported, false).await.unwrap();
+    assert!(tick.gained.is_empty(), "the lease is held");
+    assert_eq!((tick.live_replicas, tick.share), (2, 1));
+    assert!(b.fence("s").is_err());
+    assert_eq!(b.holders().get("s").map(String::as_str), Some("a"));
+    wall.fetch_add(10_000, Ordering::SeqCst);
+    rounds(&[&a, &b], &stacks, 1).await;
+    assert_eq!(a.fence("s"), Ok(1), "renewed");
+    assert!(b.fence("s").is_err(), "renewed, so still held");
 
     // a stops renewing; 15 s later the lease has expired and b takes it.
     wall.fetch_add(15_001, Ordering::SeqCst);
-    assert!(b.acquire_or_renew().await.unwrap());
-    assert_eq!(b.fence(), Ok(2), "a new holder, a new epoch");
-    assert!(!a.acquire_or_renew().await.unwrap(), "a lost it");
-    assert!(a.fence().is_err(), "a must not mutate any more");
+    assert_eq!(
+        b.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
+    );
+    assert_eq!(b.fence("s"), Ok(2), "a new holder, a new epoch");
+    let tick = a.tick(&stacks, &none, &none_reported, false).await.unwrap();
+    assert_eq!(tick.lost, stacks, "a lost it");
+    assert!(a.fence("s").is_err(), "a must not mutate it any more");
 
-    // Graceful shutdown: b releases, and a can lead at once.
+    // Graceful shutdown: b releases, and a takes it at its next tick.
     b.release().await.unwrap();
-    assert!(b.fence().is_err());
-    assert!(a.acquire_or_renew().await.unwrap());
-    assert_eq!(a.fence(), Ok(3));
+    assert!(b.fence("s").is_err());
+    assert_eq!(
+        a.tick(&stacks, &none, &none_reported, false)
+            .await
+            .unwrap()
+            .gained,
+        stacks
+    );
+    assert_eq!(a.fence("s"), Ok(3));
 }
 
-/// A leader whose renewals stop getting through stops mutating at its renew deadline, before
+/// A holder whose renewals stop getting through stops mutating at its renew deadline, before
 /// the lease can expire for the others.
 #[tokio::test]
 async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
     let clients = clients().await;
     let table = unique("leases");
-    let lease = Lease::new(
+    let lease = Leases::new(
         clients,
         config(&table, "a", Duration::from_millis(300)),
         slsctl::controller::lease::system_clock(),
     );
     lease.ensure_table().await.unwrap();
-    assert!(lease.acquire_or_renew().await.unwrap());
-    assert!(lease.fence().is_ok());
+    let stacks = vec!["s".to_string()];
+    rounds(&[&lease], &stacks, 2).await;
+    assert!(lease.fence("s").is_ok());
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(lease.fence().is_err());
+    assert!(lease.fence("s").is_err());
+}
+
+/// Throttled lease writes: one throttle in two is absorbed by the backoff and every lease is
+/// renewed, and so they are when the heartbeat cannot be written; when every write is throttled, the renewals fail, the tick still ends within
+/// seconds (one lease backs off, the others get one try each) and the fence closes; once DynamoDB answers again, the leases (still this
+/// replica's) are renewed at the same epoch.
+#[tokio::test]
+async fn throttled_renewals_back_off_and_the_fence_closes_until_they_land() {
+    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x1ea5e).await;
+    let throttled = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+        "lease-throttle",
+    );
+    let table = unique("leases");
+    let lease = Leases::new(
+        throttled,
+        config(&table, "a", Duration::from_millis(800)),
+        slsctl::controller::lease::system_clock(),
+    );
+    lease.ensure_table().await.unwrap();
+    let stacks: Vec<String> = (0..4).map(|i| format!("s{i}")).collect();
+    rounds(&[&lease], &stacks, 2).await;
+    assert_eq!(lease.holding(), stacks);
+    let epochs: Vec<u64> = stacks.iter().map(|s| lease.fence(s).unwrap()).collect();
+
+    let throttle = |rate: f64| {
+        proxy.set_rules(vec![Rule {
+            service: Some("dynamodb".into()),
+            operation: Some("UpdateItem".into()),
+            fault: Fault::Throttle,
+            rate,
+        }])
+    };
+    throttle(0.5);
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let tick = lease
+            .tick(&stacks, &Default::default(), &Default::default(), false)
+            .await
+            .unwrap();
+        assert!(tick.lost.is_empty(), "{tick:?}");
+        assert_eq!(
+            lease.holding(),
+            stacks,
+            "renewed within {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(proxy
+        .stats()
+        .injected
+        .get("throttle")
+        .is_some_and(|n| *n > 0));
+    // A heartbeat that cannot be written does not stop the renewals.
+    proxy.set_rules(vec![Rule {
+        service: Some("dynamodb".into()),
+        operation: Some("PutItem".into()),
+        fault: Fault::Throttle,
+        rate: 1.0,
+    }]);
+    let tick = lease
+        .tick(&stacks, &Default::default(), &Default::default(), false)
+        .await
+        .unwrap();
+    assert!(tick.lost.is_empty(), "{tick:?}");
+    assert_eq!(lease.holding(), stacks);
+
+    throttle(1.0);
+    let started = std::time::Instant::now();
+    let tick = lease
+        .tick(&stacks, &Default::default(), &Default::default(), false)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    eprintln!("a tick with every renewal throttled took {took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(tick.lost.is_empty(), "not lost, only not renewed: {tick:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        stacks.iter().all(|s| lease.fence(s).is_err()),
+        "the fence closed at the renew deadline"
+    );
+
+    proxy.set_rules(vec![]);
+    rounds(&[&lease], &stacks, 1).await;
+    let renewed: Vec<u64> = stacks.iter().map(|s| lease.fence(s).unwrap()).collect();
+    assert_eq!(renewed, epochs, "still this replica's, at the same epoch");
+}
+
+/// How many replicas may mutate each stack right now: never more than one.
+fn assert_fenced(replicas: &[&Leases], stacks: &[String]) {
+    for stack in stacks {
+        let open: Vec<&str> = replicas
+            .iter()
+            .filter(|r| r.fence(stack).is_ok())
+            .map(|r| r.holder())
+            .collect();
+        assert!(open.len() <= 1, "{stack} is held by {open:?}");
+    }
+}
+
+/// Three replicas over nine stacks hold three each; a replica that dies (stops ticking) loses
+/// its stacks to the two others within a lease duration, and at no point can two replicas
+/// mutate the same stack. Every replica's view names the holder of every stack.
+#[tokio::test]
+async fn three_replicas_share_nine_stacks_and_a_dead_ones_move_within_a_lease_duration() {
+    let clients = clients().await;
+    let table = unique("leases");
+    let duration = Duration::from_millis(1500);
+    let replica = |holder: &str| {
+        Leases::new(
+            clients.clone(),
+            LeaseConfig {
+                table: table.clone(),
+                name: "fleet".into(),
+                holder: holder.into(),
+                duration,
+                renew_deadline: Duration::from_millis(1000),
+            },
+            slsctl::controller::lease::system_clock(),
+        )
+    };
+    let (a, b, c) = (replica("a"), replica("b"), replica("c"));
+    a.ensure_table().await.unwrap();
+    let stacks: Vec<String> = (0..9).map(|i| format!("stack-{i}")).collect();
+    let all = [&a, &b, &c];
+    rounds(&all, &stacks, 3).await;
+    assert_fenced(&all, &stacks);
+    for r in all {
+        assert_eq!(r.holding().len(), 3, "{}: {:?}", r.holder(), r.holding());
+        let holders = r.holders();
+        assert_eq!(
+            holders.len(),
+            9,
+            "{}'s view names every holder: {holders:?}",
+            r.holder()
+        );
+        for stack in r.holding() {
+            assert_eq!(holders[&stack], r.holder());
+        }
+    }
+    let c_held = c.holding();
+
+    // c dies: a and b go on ticking (every 250 ms, as a controller with this lease would).
+    let died = std::time::Instant::now();
+    let survivors = [&a, &b];
+    loop {
+        rounds(&survivors, &stacks, 1).await;
+        assert_fenced(&all, &stacks);
+        if a.holding().len() + b.holding().len() == 9 {
+            break;
+        }
+        assert!(
+            died.elapsed() < duration * 3,
+            "c's stacks did not move: {:?} {:?}",
+            a.holding(),
+            b.holding()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let moved = died.elapsed();
+    eprintln!("a dead replica's stacks moved in {moved:?} (lease {duration:?})");
+    assert!(
+        moved < duration + Duration::from_secs(1),
+        "within a lease duration and a tick: {moved:?}"
+    );
+    assert!(
+        c.holding().is_empty(),
+        "c's fence closed: {:?}",
+        c.holding()
+    );
+    for stack in &c_held {
+        assert!(a.fence(stack).is_ok() || b.fence(stack).is_ok(), "{stack}");
+    }
+    // The fair share of two: five each at most.
+    assert!(a.holding().len() <= 5 && b.holding().len() <= 5);
+    // c comes back (a restart): the others give back their excess, and it takes its share.
+    let c = replica("c");
+    let all = [&a, &b, &c];
+    rounds(&all, &stacks, 3).await;
+    assert_fenced(&all, &stacks);
+    let shares: Vec<usize> = all.iter().map(|r| r.holding().len()).collect();
+    assert_eq!(shares, [3, 3, 3], "rebalanced");
 }
 
 use slsctl::controller::{
@@ -700,6 +935,287 @@ async fn two_controllers_share_a_lease_hand_pushes_over_and_the_survivor_takes_o
     run_b.await.unwrap().unwrap();
 }
 
+/// A bucket holding `count` stacks under `stacks/s<i>/`, each a stack named `prefix…` with one
+/// queue of `delay` seconds. Returns the bucket and each stack's key and name.
+async fn seeded_stacks(
+    s3: &aws_sdk_s3::Client,
+    prefix: &str,
+    count: usize,
+    delay: u32,
+) -> (String, Vec<(String, String)>) {
+    let bucket = unique("specs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut stacks = Vec::new();
+    for i in 0..count {
+        let (key, name) = (format!("s{i}"), unique(prefix));
+        put(
+            s3,
+            &bucket,
+            &format!("stacks/{key}/stack.yaml"),
+            &stack_doc(&name),
+        )
+        .await;
+        put(
+            s3,
+            &bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", &delay.to_string()),
+        )
+        .await;
+        stacks.push((key, name));
+    }
+    (bucket, stacks)
+}
+
+/// Wait (up to 10 s) until stack `key`'s status satisfies `ready`; returns the last status.
+async fn wait_for_key(
+    controller: &Controller,
+    key: &str,
+    ready: impl Fn(&StackStatus) -> bool,
+) -> StackStatus {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = controller.status()[key].clone();
+        if ready(&status) || tokio::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Three controllers on one lease table over six stacks, polling only every 5 minutes: each
+/// takes two stacks and reconciles only those; every replica's status names every stack's
+/// holder; a push to any replica is applied by each stack's holder within seconds; when a
+/// replica dies without releasing, its stacks are reconciled by the others after its leases
+/// expire.
+#[tokio::test]
+async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dead_ones_move() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let clients = Clients::new(&sdk);
+    let s3 = slsctl::source::s3::client(&sdk);
+    let (bucket, stacks) = seeded_stacks(&s3, "fleet", 6, 1).await;
+    let table = unique("leases");
+    let duration = Duration::from_secs(3);
+    let poll = Duration::from_secs(300);
+    let caches: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let replicas: Vec<Arc<Controller>> = ["a", "b", "c"]
+        .iter()
+        .zip(&caches)
+        .map(|(holder, cache)| {
+            let mut config = s3_config(
+                &bucket,
+                cache.path(),
+                poll,
+                Some(LeaseConfig {
+                    table: table.clone(),
+                    name: "fleet".into(),
+                    holder: holder.to_string(),
+                    duration,
+                    renew_deadline: Duration::from_secs(2),
+                }),
+            );
+            let template = config.stacks[0].clone();
+            config.stacks = stacks
+                .iter()
+                .map(|(key, _)| StackConfig {
+                    name: key.clone(),
+                    source: SourceKind::S3(S3Source {
+                        bucket: bucket.clone(),
+                        prefix: format!("stacks/{key}/"),
+                    }),
+                    ..template.clone()
+                })
+                .collect();
+            Arc::new(Controller::new(config, clients.clone(), s3.clone()))
+        })
+        .collect();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr_a = listener.local_addr().unwrap();
+    let secret = b"fleet".to_vec();
+    tokio::spawn(slsctl::controller::http::serve(
+        replicas[0].clone(),
+        listener,
+        Some(secret.clone()),
+        stopped.clone(),
+    ));
+    let mut runs: Vec<_> = replicas
+        .iter()
+        .map(|r| tokio::spawn(r.clone().run(stopped.clone())))
+        .collect();
+
+    // Wait until every stack is synced on one replica, and every replica's view of the table
+    // names a holder for each stack.
+    let settled = |replicas: &[Arc<Controller>]| {
+        stacks.iter().all(|(key, _)| {
+            replicas.iter().any(|r| r.status()[key].synced)
+                && replicas.iter().all(|r| r.status()[key].holder.is_some())
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !settled(&replicas) {
+        assert!(std::time::Instant::now() < deadline, "not settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One tick more, so that every view is the same.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let holders: Vec<(String, String)> = stacks
+        .iter()
+        .map(|(key, _)| {
+            (
+                key.clone(),
+                replicas[0].status()[key].holder.clone().unwrap(),
+            )
+        })
+        .collect();
+    for (i, replica) in replicas.iter().enumerate() {
+        let name = ["a", "b", "c"][i];
+        let status = replica.status();
+        let mine: Vec<&String> = holders
+            .iter()
+            .filter(|(_, h)| h == name)
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(mine.len(), 2, "{name} holds its share: {holders:?}");
+        for (key, holder) in &holders {
+            assert_eq!(
+                status[key].holder.as_ref(),
+                Some(holder),
+                "{name}'s view of {key}"
+            );
+            // The holder has reconciled its stacks. (Another replica may have too, if it held
+            // the stack before the shares settled; never at the same time: the lease tests and
+            // the processes' logs check that.)
+            if holder == name {
+                assert!(
+                    status[key].reconciles > 0,
+                    "{name}, {key}: {:?}",
+                    status[key]
+                );
+            }
+        }
+    }
+    // Every replica's fleet status shows each stack as its holder reported it (at the holder's
+    // next renewal, read at the others' next tick).
+    let reported = |r: &Controller| {
+        r.fleet_status()
+            .values()
+            .all(|s| s.synced && s.reconciles > 0 && s.revision.is_some())
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !replicas.iter().all(|r| reported(r)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            replicas[0].fleet_status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The HTTP API of any replica lists every stack with its holder and the holder's report.
+    let body = support::http(addr_a, &get("/api/stacks")).await.1;
+    let api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for (key, holder) in &holders {
+        assert_eq!(api[key]["holder"], holder.as_str(), "{body}");
+        assert_eq!(api[key]["synced"], true, "{body}");
+    }
+    // The page too: one row per stack with its holder.
+    let page = support::http(addr_a, &get("/")).await.1;
+    for (key, holder) in &holders {
+        assert!(
+            page.contains(&format!(
+                "<td class=\"name\">{key}</td><td class=\"holder\">{holder}</td>"
+            )),
+            "{page}"
+        );
+    }
+    assert!(
+        page.contains(
+            "<p id=\"replica\">replica <code>a</code>, one of 3 live: holds 2 of 6 stacks</p>"
+        ),
+        "{page}"
+    );
+
+    // A push to a, for a stack b holds: applied by b within seconds, never by a.
+    let (pushed_key, pushed_name) = stacks
+        .iter()
+        .find(|(key, _)| holders.iter().any(|(k, h)| k == key && h == "b"))
+        .unwrap();
+    let before = replicas[1].status()[pushed_key].reconciles;
+    put(
+        &s3,
+        &bucket,
+        &format!("stacks/{pushed_key}/queue.yaml"),
+        &QUEUE.replace("DELAY", "5"),
+    )
+    .await;
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let pushed = std::time::Instant::now();
+    let request = hook(
+        "push",
+        body,
+        Some(support::github_signature(&secret, body)),
+        None,
+    );
+    assert_eq!(support::http(addr_a, &request).await.0, 202);
+    while queue_delay(&clients, pushed_name).await.as_deref() != Some("5") {
+        assert!(
+            pushed.elapsed() < Duration::from_secs(15),
+            "the push was not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "push to a non-holder applied by the holder in {:?}",
+        pushed.elapsed()
+    );
+    // The holder's status is written once the reconcile ends (after the apply).
+    let status = wait_for_key(&replicas[1], pushed_key, |s| s.reconciles > before).await;
+    assert!(status.reconciles > before && status.synced, "{status:?}");
+    assert_eq!(replicas[0].status()[pushed_key].reconciles, 0);
+
+    // c dies without releasing: its stacks go to a and b once its leases expire.
+    let died = std::time::Instant::now();
+    runs.pop().unwrap().abort();
+    let c_stacks: Vec<&(String, String)> = stacks
+        .iter()
+        .filter(|(key, _)| holders.iter().any(|(k, h)| k == key && h == "c"))
+        .collect();
+    for (key, _) in &c_stacks {
+        put(
+            &s3,
+            &bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", "9"),
+        )
+        .await;
+    }
+    for (_, name) in &c_stacks {
+        while queue_delay(&clients, name).await.as_deref() != Some("9") {
+            assert!(
+                died.elapsed() < Duration::from_secs(30),
+                "c's stacks did not move"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let moved = died.elapsed();
+    eprintln!("a dead replica's stacks reconciled by the others {moved:?} after it died (lease {duration:?})");
+    assert!(moved < duration * 3, "{moved:?}");
+    // A tick later, every view names the new holders.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (key, _) in &c_stacks {
+        let holder = replicas[0].status()[key].holder.clone();
+        assert!(
+            matches!(holder.as_deref(), Some("a" | "b")),
+            "{key}: {holder:?}"
+        );
+    }
+    let _ = stop.send(true);
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+}
+
 /// Shutdown while an apply is in flight: the lease is still renewed until the apply ends, so an
 /// apply longer than the renew deadline is not fenced partway; then the lease is released.
 #[tokio::test]
@@ -773,8 +1289,8 @@ async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
         queue_delay(&clients, &name).await.is_some(),
         "the second queue was created"
     );
-    // Released: another replica leads at once, without waiting for the lease to expire.
-    let other = Lease::new(
+    // Released: another replica takes it at once, without waiting for the lease to expire.
+    let other = Leases::new(
         clients,
         LeaseConfig {
             holder: "b".into(),
@@ -782,7 +1298,9 @@ async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
         },
         slsctl::controller::lease::system_clock(),
     );
-    assert!(other.acquire_or_renew().await.unwrap(), "released");
+    let stacks = vec!["s".to_string()];
+    rounds(&[&other], &stacks, 2).await;
+    assert!(other.fence("s").is_ok(), "released");
 }
 
 /// The API token guards `/` and `/api/*` (and `slsctl reconcile` sends it); health, readiness
@@ -1142,7 +1660,16 @@ async fn the_status_page_renders_in_chromium() {
         dom.contains(&format!("{name}-jobs")) && dom.contains("delaySeconds"),
         "the diff is shown: {dom}"
     );
-    assert!(dom.contains("<p id=\"leader\">leader</p>"), "{dom}");
+    assert!(
+        dom.contains(
+            "<p id=\"replica\">a single replica (no lease): it reconciles every stack</p>"
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td class=\"holder\">this replica</td>"),
+        "{dom}"
+    );
     // The stack's diagram, with each resource's state: in report mode the queue waits to be
     // created, so it is drawn missing.
     assert!(dom.contains("<svg"), "{dom}");
@@ -1702,6 +2229,233 @@ async fn two_controller_processes_and_a_sigkilled_leader() {
     assert!(
         took < Duration::from_secs(15),
         "within lease + poll + apply: {took:?}"
+    );
+}
+
+/// Each stack's holder in a controller's `/api/stacks` (None when it does not answer).
+async fn api_holders(port: u16) -> Option<BTreeMap<String, Option<String>>> {
+    let body = support::http_get(port, "/api/stacks").await?;
+    let api: BTreeMap<String, serde_json::Value> = serde_json::from_str(&body).ok()?;
+    Some(
+        api.into_iter()
+            .map(|(k, v)| (k, v["holder"].as_str().map(str::to_string)))
+            .collect(),
+    )
+}
+
+/// Each stack's reconciles on one replica: (start, end) timestamps.
+type Intervals = BTreeMap<String, Vec<(String, String)>>;
+
+/// Each replica's reconciles of each stack, as (start, end) timestamps from its JSON log (RFC
+/// 3339 in UTC with a fixed number of digits, so they compare as text). A reconcile the replica
+/// did not finish (it was killed) is left out.
+fn reconcile_intervals(log: &str) -> Intervals {
+    let mut open: BTreeMap<String, String> = BTreeMap::new();
+    let mut done = Intervals::new();
+    for line in log.lines() {
+        let Ok(line) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(stack), Some(at)) = (line["span"]["stack"].as_str(), line["timestamp"].as_str())
+        else {
+            continue;
+        };
+        match line["fields"]["message"].as_str() {
+            Some("reconcile started") => {
+                open.insert(stack.to_string(), at.to_string());
+            }
+            Some("reconciled" | "reconcile failed; requeued with backoff") => {
+                if let Some(start) = open.remove(stack) {
+                    done.entry(stack.to_string())
+                        .or_default()
+                        .push((start, at.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    done
+}
+
+/// Three controller processes on one lease table over six stacks: each holds two, every
+/// replica's `/api/stacks` names every holder, and no stack is ever reconciled by two replicas
+/// at once (from their logs). SIGKILL one (no release): the others reconcile its stacks once
+/// its leases expire.
+#[tokio::test]
+async fn three_controller_processes_share_the_stacks_and_survive_a_sigkill() {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let clients = clients().await;
+    let (bucket, stacks) = seeded_stacks(&s3, "procs", 6, 4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let table = unique("leases");
+    let listed: String = stacks
+        .iter()
+        .map(|(key, _)| {
+            format!("  - {{name: {key}, s3: {{bucket: {bucket}, prefix: stacks/{key}/}}, intervalSeconds: 300}}\n")
+        })
+        .collect();
+    let log = |replica: &str| dir.path().join(format!("{replica}.log"));
+    let start = |replica: &str| {
+        let (mut command, port) = support::controller(
+            dir.path(),
+            &format!("stacks:\n{listed}lease: {{table: {table}, durationSeconds: 3, renewDeadlineSeconds: 2}}\n"),
+        );
+        let child = command
+            .env("SLSCTL_REPLICA_ID", replica)
+            .env("SLSCTL_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(log(replica)).unwrap())
+            .spawn()
+            .unwrap();
+        (child, port)
+    };
+    let names = ["a", "b", "c"];
+    let started: Vec<_> = names.iter().map(|r| start(r)).collect();
+    let ports: Vec<u16> = started.iter().map(|(_, p)| *p).collect();
+    let mut children = Children(started.into_iter().map(|(c, _)| c).collect());
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    for (_, name) in &stacks {
+        while queue_delay(&clients, name).await.as_deref() != Some("4") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} was not reconciled"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // Every replica's view names the same holder for every stack, two stacks each.
+    let mut views = Vec::new();
+    while views.len() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "views differ: {views:?}"
+        );
+        views.clear();
+        for port in &ports {
+            views.extend(api_holders(*port).await);
+        }
+        if views
+            .iter()
+            .any(|v| v != &views[0] || v.values().any(Option::is_none))
+        {
+            views.clear();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let holders: BTreeMap<String, String> = views[0]
+        .iter()
+        .map(|(k, h)| (k.clone(), h.clone().unwrap()))
+        .collect();
+    assert_eq!(holders.len(), 6);
+    // Each replica's API shows every stack synced, as its holder reported it.
+    for port in &ports {
+        loop {
+            let body = support::http_get(*port, "/api/stacks")
+                .await
+                .unwrap_or_default();
+            let api: BTreeMap<String, serde_json::Value> =
+                serde_json::from_str(&body).unwrap_or_default();
+            if api.len() == 6 && api.values().all(|s| s["synced"] == true) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{body}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // A replica's id is SLSCTL_REPLICA_ID and its pid.
+    let is = |holder: &str, replica: &str| holder.starts_with(&format!("{replica}-"));
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(
+            holders.values().filter(|h| is(h, name)).count(),
+            2,
+            "{holders:?}"
+        );
+        // Each stack's holder has reconciled it (another replica may have too, before the
+        // shares settled: never at the same time, checked from the logs below).
+        for (key, holder) in holders.iter().filter(|(_, h)| is(h, name)) {
+            let count = metric(
+                ports[i],
+                &format!("slsctl_reconciles_total{{stack=\"{key}\"}} "),
+            )
+            .await
+            .unwrap_or_default();
+            assert!(
+                count != "0",
+                "{name} holds {key} ({holder}): {count} reconciles"
+            );
+        }
+    }
+
+    // SIGKILL c: its stacks wait out their 3 s leases, then the others take and apply them.
+    children.0[2].kill().unwrap();
+    children.0[2].wait().unwrap();
+    let killed = std::time::Instant::now();
+    let orphans: Vec<&(String, String)> = stacks
+        .iter()
+        .filter(|(key, _)| is(&holders[key], "c"))
+        .collect();
+    for (key, _) in &orphans {
+        put(
+            &s3,
+            &bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", "8"),
+        )
+        .await;
+    }
+    for (_, name) in &orphans {
+        while queue_delay(&clients, name).await.as_deref() != Some("8") {
+            assert!(
+                killed.elapsed() < Duration::from_secs(30),
+                "{name} was not taken over"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let took = killed.elapsed();
+    eprintln!(
+        "a SIGKILLed replica's stacks applied by the others {took:?} after the kill (3 s lease)"
+    );
+
+    // No stack was ever reconciled by two replicas at once, before or after the kill.
+    let logs: Vec<(&str, Intervals)> = names
+        .iter()
+        .map(|r| {
+            (
+                *r,
+                reconcile_intervals(&std::fs::read_to_string(log(r)).unwrap()),
+            )
+        })
+        .collect();
+    let mut reconciles = 0;
+    for (key, _) in &stacks {
+        let mut intervals: Vec<(&str, &(String, String))> = logs
+            .iter()
+            .flat_map(|(r, by_stack)| {
+                by_stack
+                    .get(key)
+                    .into_iter()
+                    .flatten()
+                    .map(move |i| (*r, i))
+            })
+            .collect();
+        intervals.sort_by(|a, b| a.1.cmp(b.1));
+        reconciles += intervals.len();
+        for pair in intervals.windows(2) {
+            let ((r1, (_, end1)), (r2, (start2, _))) = (pair[0], pair[1]);
+            assert!(
+                r1 == r2 || end1 <= start2,
+                "{key} reconciled by {r1} and {r2} at once: {intervals:?}"
+            );
+        }
+    }
+    assert!(reconciles >= 6 + orphans.len(), "{logs:?}");
+    assert!(
+        took < Duration::from_secs(15),
+        "within lease + apply: {took:?}"
     );
 }
 

@@ -423,3 +423,91 @@ fn a_written_dashboard_or_metric_filter_is_refused_with_a_hint() {
         assert!(text.contains("hint:"), "{text}");
     }
 }
+
+/// `cost --recommend` reads what CloudWatch holds: metric data put into the emulator
+/// (Invocations and Duration of one function, two hours of it) comes back through the batched
+/// GetMetricData as hourly points; the function without data has none.
+#[tokio::test]
+async fn recommendations_read_the_metric_data_cloudwatch_holds() {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+    let clients = clients().await;
+    let name = unique("reco");
+    let dir = stack_dir(&name, "", &(function("busy", "") + &function("quiet", "")));
+    let (stack, _) = slsctl::kinds::load_stack(dir.path())
+        .unwrap_or_else(|(d, s)| panic!("{}", d.render(&|p| s.get(p))));
+    let physical = |n: &str| {
+        stack
+            .resources
+            .iter()
+            .find(|r| r.id.kind == Kind::Function && r.id.name == n)
+            .unwrap()
+            .physical_name
+            .clone()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let end = now - now.rem_euclid(3600);
+    let datum = |metric: &str, at: i64, value: f64, unit: StandardUnit| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .dimensions(
+                Dimension::builder()
+                    .name("FunctionName")
+                    .value(physical("busy"))
+                    .build(),
+            )
+            .timestamp(aws_smithy_types::DateTime::from_secs(at))
+            .value(value)
+            .unit(unit)
+            .build()
+    };
+    clients
+        .cloudwatch
+        .put_metric_data()
+        .namespace("AWS/Lambda")
+        .metric_data(datum(
+            "Invocations",
+            end - 7200 + 60,
+            40.0,
+            StandardUnit::Count,
+        ))
+        .metric_data(datum(
+            "Invocations",
+            end - 3600 + 60,
+            2.0,
+            StandardUnit::Count,
+        ))
+        .metric_data(datum(
+            "Duration",
+            end - 3600 + 60,
+            120.0,
+            StandardUnit::Milliseconds,
+        ))
+        .send()
+        .await
+        .expect("PutMetricData");
+    let observed = slsctl::cli::cost::observe_for_recommendations(&stack, &clients.cloudwatch, end)
+        .await
+        .expect("GetMetricData");
+    let busy = observed
+        .functions
+        .iter()
+        .find(|f| f.id.name == "busy")
+        .unwrap();
+    let invocations: f64 = busy.invocations.iter().map(|p| p.1).sum();
+    assert_eq!(invocations, 42.0, "{:?}", busy.invocations);
+    assert_eq!(
+        busy.duration_ms.iter().map(|p| p.1).collect::<Vec<_>>(),
+        vec![120.0]
+    );
+    assert_eq!(busy.max_memory_used_mb, None);
+    // No data for the other function: what `recommend` reads as idle (a unit test there).
+    let quiet = observed
+        .functions
+        .iter()
+        .find(|f| f.id.name == "quiet")
+        .unwrap();
+    assert!(quiet.invocations.is_empty(), "{:?}", quiet.invocations);
+}

@@ -252,11 +252,11 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         !granted.iter().any(|a| a.contains('*')),
         "no wildcard actions: {granted:?}"
     );
-    // The controller never runs `import live` nor `slsctl tune` (a person does): the task role
-    // leaves their actions out.
+    // `slsctl tune`, `cost --recommend` and `import live` are run by a person, never by the
+    // controller: the task role leaves them out.
     let person_only: BTreeSet<&str> = PERMISSIONS
         .iter()
-        .filter(|(_, needed)| matches!(needed, Needed::Import | Needed::Tune))
+        .filter(|(_, needed)| matches!(needed, Needed::Tune | Needed::Recommend | Needed::Import))
         .map(|(action, _)| *action)
         .collect();
     let missing: Vec<String> = used
@@ -338,6 +338,13 @@ fn the_shared_list_of_actions_is_exactly_the_operations_the_code_calls() {
             assert!(
                 files.iter().all(|f| f.starts_with("src/tune")),
                 "{action} is listed for `slsctl tune` only but is called in {files:?}"
+            );
+        }
+        if *needed == Needed::Recommend {
+            let files = &used[*action];
+            assert!(
+                files.iter().all(|f| f == "src/aws/metric_data.rs"),
+                "{action} is listed for `slsctl cost --recommend` only but is called in {files:?}"
             );
         }
         if *needed == Needed::Controller {

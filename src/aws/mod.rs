@@ -5,6 +5,7 @@
 pub mod accounting;
 pub mod error;
 pub mod limits;
+pub mod metric_data;
 pub mod permissions;
 pub mod setup;
 pub mod throttles;

@@ -21,6 +21,9 @@ pub enum Needed {
     /// Only `slsctl tune`, which a person runs: not in the controller's task role, nor in the
     /// policy `slsctl iam-policy` prints for plan and apply.
     Tune,
+    /// Only `slsctl cost --recommend`, which a person runs: like [`Needed::Tune`], outside the
+    /// task role and the plan/apply policy.
+    Recommend,
     /// Called by no code, but AWS checks it inside another call (the reason says which).
     Implied(&'static str),
 }
@@ -47,6 +50,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     // One listing per 100 alarms: observation, and the controller's health from alarms.
     ("cloudwatch:DescribeAlarms", Needed::Engine),
     ("cloudwatch:GetDashboard", Needed::Engine),
+    // `cost --recommend` reads 14 days of the stack's metrics (read only, no resource ARNs).
+    ("cloudwatch:GetMetricData", Needed::Recommend),
     ("cloudwatch:ListDashboards", Needed::Engine),
     ("cloudwatch:ListTagsForResource", Needed::Engine),
     ("cloudwatch:PutDashboard", Needed::Engine),
@@ -59,10 +64,11 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("dynamodb:DescribeContinuousBackups", Needed::Engine),
     ("dynamodb:DescribeTable", Needed::Engine),
     ("dynamodb:DescribeTimeToLive", Needed::Engine),
-    ("dynamodb:GetItem", Needed::Controller),
     ("dynamodb:ListTables", Needed::Import),
     ("dynamodb:ListTagsOfResource", Needed::Engine),
     ("dynamodb:PutItem", Needed::Controller),
+    // The controller reads its fleet's leases and heartbeats in one Scan a tick.
+    ("dynamodb:Scan", Needed::Controller),
     ("dynamodb:TagResource", Needed::Engine),
     ("dynamodb:UntagResource", Needed::Engine),
     ("dynamodb:UpdateContinuousBackups", Needed::Engine),
@@ -230,7 +236,12 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
-        .filter(|(_, needed)| !matches!(needed, Needed::Controller | Needed::Import | Needed::Tune))
+        .filter(|(_, needed)| {
+            !matches!(
+                needed,
+                Needed::Controller | Needed::Tune | Needed::Recommend | Needed::Import
+            )
+        })
         .map(|(action, _)| *action)
         .filter(|action| {
             if is_read(action) {
@@ -438,7 +449,9 @@ mod tests {
         // leaves them out.
         let listed: BTreeSet<String> = PERMISSIONS
             .iter()
-            .filter(|(_, needed)| !matches!(needed, Needed::Tune | Needed::Import))
+            .filter(|(_, needed)| {
+                !matches!(needed, Needed::Tune | Needed::Recommend | Needed::Import)
+            })
             .map(|(a, _)| a.to_string())
             .collect();
         assert_eq!(shipped, listed);

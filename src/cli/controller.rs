@@ -578,7 +578,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode, CliError> {
             "the controller requires an API token\nhint: set SLSCTL_API_TOKEN or pass --token-file FILE".into(),
         )),
         "503" => Err(CliError::ControllerSaid(
-            "the controller could not hand the trigger to its leader; retry".into(),
+            "the controller could not hand the trigger to the stack's holder; retry".into(),
         )),
         other => Err(CliError::ControllerSaid(format!(
             "the controller answered {other}"

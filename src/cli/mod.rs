@@ -123,6 +123,8 @@ Examples:
   slsctl cost -f specs/examples/orders
   slsctl cost -f specs/examples/orders --explain      # the arithmetic of every line
   slsctl cost -f specs/examples/orders -o json
+  slsctl cost -f specs/examples/orders --traffic specs/examples/traffic/blueprint-8m-calls-a-day.yaml
+  slsctl cost -f specs/examples/orders --recommend   # savings from 14 days of CloudWatch metrics
   slsctl cost pc --memory 1536 --concurrency 100 --hours 8 --requests 3000000 --duration-ms 120
 
 Prices are us-east-1 list prices from a versioned table (data/prices-us-east-1.json); the free
@@ -193,8 +195,9 @@ controller.yaml:
   lease: {table: slsctl-leases, durationSeconds: 30, renewDeadlineSeconds: 20}
 
 A source that is unreachable, empty or invalid never deletes anything: the last good revision
-stays in force. With a lease, only the replica holding it reconciles. SIGTERM finishes the
-in-flight reconciles and releases the lease.")]
+stays in force. With a lease, replicas share the stacks (one lease per stack in the table, each
+replica taking its fair share), and a stack is reconciled only by the replica holding its lease.
+SIGTERM finishes the in-flight reconciles and releases the leases.")]
     Controller(controller::Args),
     /// Ask a running controller to reconcile a stack now.
     #[command(after_help = "\

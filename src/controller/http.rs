@@ -93,10 +93,32 @@ pub fn console_links(region: Option<&str>, dashboard: Option<&str>) -> String {
     links.join(" · ")
 }
 
+/// Which replica this is, and how the stacks are shared (the page's first line).
+fn replica_line(
+    controller: &Controller,
+    status: &std::collections::BTreeMap<String, super::StackStatus>,
+) -> String {
+    let Some((me, live)) = controller.replicas() else {
+        return "a single replica (no lease): it reconciles every stack".to_string();
+    };
+    let mine = status
+        .values()
+        .filter(|s| s.holder.as_deref() == Some(me.as_str()))
+        .count();
+    format!(
+        "replica <code>{}</code>, one of {} live: holds {mine} of {} stacks",
+        escape(&me),
+        live.len().max(1),
+        status.len()
+    )
+}
+
 /// The status page: server-rendered, no JavaScript.
 pub fn page(controller: &Controller) -> String {
     let mut rows = String::new();
-    for (name, s) in controller.status() {
+    let status = controller.fleet_status();
+    let replica = replica_line(controller, &status);
+    for (name, s) in status {
         let conditions: Vec<&str> = [
             (s.ready, "Ready"),
             (s.synced, "Synced"),
@@ -121,8 +143,9 @@ pub fn page(controller: &Controller) -> String {
         });
         let _ = write!(
             rows,
-            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td class=\"alarms\">{}</td><td>{}</td><td class=\"plan\">{}</td><td class=\"links\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
+            "<tr class=\"stack\"><td class=\"name\">{}</td><td class=\"holder\">{}</td><td class=\"revision\"><code>{}</code></td><td class=\"conditions\">{}</td><td class=\"alarms\">{}</td><td>{}</td><td class=\"plan\">{}</td><td class=\"links\">{}</td><td><pre class=\"error\">{}</pre></td></tr>",
             escape(&name),
+            escape(s.holder.as_deref().unwrap_or(if controller.replicas().is_some() { "—" } else { "this replica" })),
             escape(s.revision.as_deref().unwrap_or("—")),
             conditions.join(", "),
             escape(&alarms),
@@ -134,14 +157,14 @@ pub fn page(controller: &Controller) -> String {
         if let Some(svg) = &s.diagram {
             let _ = write!(
                 rows,
-                "<tr class=\"diagram\"><td colspan=\"8\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",
+                "<tr class=\"diagram\"><td colspan=\"9\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",
                 escape(&name)
             );
         }
         if let Some(diff) = &s.last_diff {
             let _ = write!(
                 rows,
-                "<tr class=\"diff\"><td colspan=\"8\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
+                "<tr class=\"diff\"><td colspan=\"9\"><details open><summary>last plan with changes: {}</summary><pre class=\"diff\">{}</pre></details></td></tr>",
                 escape(&name),
                 escape(diff)
             );
@@ -150,9 +173,9 @@ pub fn page(controller: &Controller) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"15\"><title>slsctl controller</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}pre{{margin:0;white-space:pre-wrap}}</style></head>\
-         <body><h1>slsctl controller</h1><p id=\"leader\">{}</p>\
-         <table id=\"stacks\"><tr><th>stack</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>watch</th><th>last error</th></tr>{rows}</table></body></html>",
-        if controller.is_leader() { "leader" } else { "follower" }
+         <body><h1>slsctl controller</h1><p id=\"replica\">{replica}</p>\
+         <table id=\"stacks\"><tr><th>stack</th><th>holder</th><th>revision</th><th>conditions</th><th>alarms</th><th>reconciles</th><th>last plan</th><th>watch</th><th>last error</th></tr>{rows}</table>\
+         <p>A stack another replica holds shows that replica's report of it, as of its last renewal; its diagram, diff and alarms are on that replica's page.</p></body></html>"
     )
 }
 
@@ -283,7 +306,7 @@ async fn handle(
         Route::Stacks => reply(
             StatusCode::OK,
             "application/json",
-            serde_json::to_string(&controller.status()).unwrap_or_default(),
+            serde_json::to_string(&controller.fleet_status()).unwrap_or_default(),
         ),
         Route::Page => reply(
             StatusCode::OK,
@@ -322,18 +345,18 @@ async fn handle(
     Ok(response)
 }
 
-/// Queue `stacks` here if this replica leads, else hand them to the leader through the lease.
-/// 503 when the hand-off cannot be written, so that the sender (GitHub) shows a failed delivery
+/// Queue the `stacks` this replica holds, and hand the others to their holders through their
+/// lease items. 503 when a hand-off cannot be written, so that the sender (GitHub) shows a failed delivery
 /// and can redeliver.
 async fn queue(controller: &Controller, stacks: &[String]) -> Response<Body> {
     match controller.request(stacks).await {
         Ok(()) => reply(StatusCode::ACCEPTED, "text/plain", "queued\n"),
         Err(why) => {
-            tracing::warn!(error = %why, "cannot hand the trigger to the leader");
+            tracing::warn!(error = %why, "cannot hand the trigger to the stacks' holders");
             reply(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "text/plain",
-                "cannot hand the trigger to the leader; retry\n",
+                "cannot hand the trigger to the stacks' holders; retry\n",
             )
         }
     }

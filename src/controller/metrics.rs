@@ -163,7 +163,7 @@ impl Scrape {
         };
         registry.register(
             "slsctl_reconciles_by_reason",
-            "Reconciles run, by why: poll (a new revision), resync, event (CloudTrail), retry (after a failure), manual, webhook, leader (became leader)",
+            "Reconciles run, by why: poll (a new revision), resync, event (CloudTrail), retry (after a failure), manual, webhook, leader (at start, or on taking the stack's lease)",
             by_reason(&self.by_reason.reconciles),
         );
         registry.register(

@@ -35,7 +35,7 @@ use crate::source::git::GitSource;
 use crate::source::s3::S3Source;
 use crate::source::{Snapshot, SourceError};
 use error::{ReconcileError, RunError};
-use lease::Lease;
+use lease::Leases;
 use queue::{Backoff, Run, WorkQueue};
 use schedule::{Reason, Schedule, Seen};
 
@@ -109,6 +109,9 @@ pub struct StackStatus {
     /// console links of the status page.
     pub region: Option<String>,
     pub dashboard: Option<String>,
+    /// The replica holding the stack's lease, as this replica last read the lease table; none
+    /// without a lease (this replica reconciles everything) or while nobody holds it.
+    pub holder: Option<String>,
 }
 
 /// One alarm of a stack as the last reconcile read it.
@@ -133,6 +136,54 @@ impl StackStatus {
     }
 }
 
+/// What the holder of a stack tells the other replicas about it, through the lease item.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Report {
+    ready: bool,
+    synced: bool,
+    drifted: bool,
+    degraded: bool,
+    revision: Option<String>,
+    reconciles: u64,
+    failures: u64,
+    last_error: Option<String>,
+    last_plan: Option<Summary>,
+}
+
+/// A report's error is cut to this many characters: the item is rewritten every tick.
+const REPORTED_ERROR_CHARS: usize = 500;
+
+impl Report {
+    fn of(status: &StackStatus) -> Report {
+        Report {
+            ready: status.ready,
+            synced: status.synced,
+            drifted: status.drifted,
+            degraded: status.degraded,
+            revision: status.revision.clone(),
+            reconciles: status.reconciles,
+            failures: status.failures,
+            last_error: status
+                .last_error
+                .as_ref()
+                .map(|e| e.chars().take(REPORTED_ERROR_CHARS).collect()),
+            last_plan: status.last_plan.clone(),
+        }
+    }
+
+    fn overlay(self, status: &mut StackStatus) {
+        status.ready = self.ready;
+        status.synced = self.synced;
+        status.drifted = self.drifted;
+        status.degraded = self.degraded;
+        status.revision = self.revision;
+        status.reconciles = self.reconciles;
+        status.failures = self.failures;
+        status.last_error = self.last_error;
+        status.last_plan = self.last_plan;
+    }
+}
+
 #[derive(Default)]
 struct StackState {
     status: StackStatus,
@@ -145,14 +196,17 @@ pub struct Controller {
     s3: aws_sdk_s3::Client,
     queue: WorkQueue<String>,
     states: Mutex<BTreeMap<String, StackState>>,
-    lease: Option<Arc<Lease>>,
+    lease: Option<Arc<Leases>>,
+    /// The stacks being reconciled on this replica: their leases are not given back to
+    /// rebalance (the apply would be fenced partway).
+    busy: Mutex<std::collections::BTreeSet<String>>,
     /// Set once `run` is past its start-up (the lease table exists, so AWS answered).
     running: std::sync::atomic::AtomicBool,
     /// How long reconciles take, by stack and outcome (the `/metrics` histogram).
     durations: metrics::Durations,
     /// Set at shutdown: renewals go on for the applies in flight, but take no more hand-overs
-    /// from followers, and triggers received meanwhile are handed over too (they would be lost
-    /// with this replica; the next leader queues every stack anyway).
+    /// from other replicas, and triggers received meanwhile are handed over too (they would be
+    /// lost with this replica; whoever takes its stacks next queues them anyway).
     draining: std::sync::atomic::AtomicBool,
     /// Why each queued stack runs, what each source last showed, counts by reason.
     schedule: Schedule,
@@ -166,15 +220,21 @@ pub struct Controller {
     fetching: BTreeMap<String, tokio::sync::Mutex<()>>,
 }
 
-/// Progress for controller applies: every action asks the lease fence first.
-struct Fenced(Option<Arc<Lease>>);
+/// Progress for controller applies: every action asks the fence of the stack's lease first.
+struct Fenced {
+    leases: Option<Arc<Leases>>,
+    stack: String,
+}
 
 impl Progress for Fenced {
     fn started(&self, _: &ResourceAction) {}
     fn finished(&self, _: &ActionReport) {}
     fn proceed(&self) -> Result<(), String> {
-        match &self.0 {
-            Some(lease) => lease.fence().map(|_| ()).map_err(|e| e.to_string()),
+        match &self.leases {
+            Some(leases) => leases
+                .fence(&self.stack)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             None => Ok(()),
         }
     }
@@ -188,7 +248,7 @@ impl Controller {
         let lease = config
             .lease
             .clone()
-            .map(|l| Arc::new(Lease::new(clients.clone(), l, lease::system_clock())));
+            .map(|l| Arc::new(Leases::new(clients.clone(), l, lease::system_clock())));
         let states = config
             .stacks
             .iter()
@@ -206,6 +266,7 @@ impl Controller {
             queue: WorkQueue::new(Backoff::default()),
             states: Mutex::new(states),
             lease,
+            busy: Mutex::new(Default::default()),
             running: std::sync::atomic::AtomicBool::new(false),
             durations: metrics::Durations::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -220,12 +281,65 @@ impl Controller {
         self.states.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Every stack's status, for `/api/stacks`.
+    /// Every stack's status as this replica knows it (what its own reconciles found: the
+    /// metrics count these), with the replica holding it (from the lease table as the last tick
+    /// read it: no AWS call per request).
     pub fn status(&self) -> BTreeMap<String, StackStatus> {
+        let mut holders = self.lease.as_ref().map(|l| l.holders()).unwrap_or_default();
         self.states()
             .iter()
-            .map(|(k, v)| (k.clone(), v.status.clone()))
+            .map(|(k, v)| {
+                let mut status = v.status.clone();
+                status.holder = holders.remove(k);
+                (k.clone(), status)
+            })
             .collect()
+    }
+
+    /// Every stack's status across the fleet, for `/api/stacks` and the status page: `status`,
+    /// where a stack another replica holds shows that replica's report of it (conditions,
+    /// revision, counts, last plan and error, as of its last renewal); its diagram, diff and
+    /// alarms are on the holder's page.
+    pub fn fleet_status(&self) -> BTreeMap<String, StackStatus> {
+        let mut status = self.status();
+        let Some(lease) = &self.lease else {
+            return status;
+        };
+        for (stack, report) in lease.reports() {
+            let Some(status) = status.get_mut(&stack) else {
+                continue;
+            };
+            if status.holder.as_deref() == Some(lease.holder()) {
+                continue;
+            }
+            if let Ok(report) = serde_json::from_str::<Report>(&report) {
+                report.overlay(status);
+            }
+        }
+        status
+    }
+
+    /// This replica's reports of the stacks it holds, for the lease items.
+    fn reports(&self) -> BTreeMap<String, String> {
+        let Some(lease) = &self.lease else {
+            return BTreeMap::new();
+        };
+        let held = lease.holding();
+        let states = self.states();
+        held.into_iter()
+            .filter_map(|stack| {
+                let report = Report::of(&states.get(&stack)?.status);
+                Some((stack, serde_json::to_string(&report).ok()?))
+            })
+            .collect()
+    }
+
+    /// This replica's identity in the leases, and the live replicas it knows of; `None` without
+    /// a lease.
+    pub fn replicas(&self) -> Option<(String, Vec<String>)> {
+        self.lease
+            .as_ref()
+            .map(|l| (l.holder().to_string(), l.live_replicas()))
     }
 
     /// One stack's status (default when unknown), without copying the others'.
@@ -267,10 +381,10 @@ impl Controller {
         self.states().contains_key(stack)
     }
 
-    /// Reconcile `stacks` as soon as possible, whichever replica this is (the webhook and the
-    /// manual trigger use this): the leader queues them; a follower cannot reconcile, so it hands
-    /// them to the leader through the lease item, which the leader reads at its next renewal.
-    /// Unknown names are ignored.
+    /// Reconcile `stacks` as soon as possible, whichever replica this is (the webhook, the
+    /// manual trigger and the events consumer use this): the stacks this replica holds are
+    /// queued here; the others are handed to their holders through their lease items, which
+    /// each holder reads at its next renewal. Unknown names are ignored.
     pub async fn request(&self, stacks: &[String]) -> Result<(), AwsError> {
         self.request_because(stacks, Reason::Manual).await
     }
@@ -278,54 +392,67 @@ impl Controller {
     /// [`Controller::request`], counted under `reason`.
     pub async fn request_because(&self, stacks: &[String], reason: Reason) -> Result<(), AwsError> {
         let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
-        // A leader that is shutting down hands over too: its queue is no longer read.
+        // A replica that is shutting down hands over even its own: its queue is no longer read.
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
-        match &self.lease {
-            Some(lease) if draining || !self.is_leader() => {
-                lease.hand_over(&known).await?;
-                tracing::info!(stacks = %known.join(", "), "handed the trigger to the leader");
-                Ok(())
-            }
-            _ => {
-                for stack in &known {
-                    self.queue_because(stack, reason);
-                }
-                Ok(())
+        let (here, elsewhere): (Vec<String>, Vec<String>) = known
+            .into_iter()
+            .partition(|stack| !draining && self.holds(stack));
+        for stack in &here {
+            self.queue_because(stack, reason);
+        }
+        if let Some(lease) = &self.lease {
+            if !elsewhere.is_empty() {
+                lease.hand_over(&elsewhere).await?;
+                tracing::info!(stacks = %elsewhere.join(", "), "handed the trigger to the stacks' holders");
             }
         }
+        Ok(())
     }
 
-    /// Queue every stack (a replica that has just become leader: whatever the previous leader
-    /// was doing, and the keys this replica dropped as a follower, are picked up at once).
-    fn queue_all(&self) {
-        for stack in &self.config.stacks {
-            self.queue.add(stack.name.clone());
-        }
-    }
-
-    /// Keep the lease: renewed at `every`; a follower keeps trying to take it. Becoming leader
-    /// (at start or after a failover) queues every stack; stacks handed over by followers are
-    /// queued as each renewal takes them.
-    async fn keep_lease(&self, lease: &Lease, every: Duration) {
+    /// Keep the leases: a tick every `every` renews those held, rebalances, takes free ones up to
+    /// this replica's share. A stack taken is queued at once (whatever its previous holder was
+    /// doing, and the keys this replica dropped while it did not hold it, are picked up);
+    /// triggers handed over by other replicas are queued as each renewal takes them.
+    async fn keep_lease(&self, lease: &Leases, every: Duration) {
+        let stacks: Vec<String> = self.config.stacks.iter().map(|s| s.name.clone()).collect();
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
-            let was_leading = self.is_leader();
             let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
-            match lease.renew(!draining).await {
-                Ok(renewal) => {
-                    if renewal.leading && !was_leading && !draining {
-                        tracing::info!("leading: every stack is queued");
-                        self.queue_all();
+            let busy = self.busy().clone();
+            let reports = self.reports();
+            match lease.tick(&stacks, &busy, &reports, draining).await {
+                Ok(tick) => {
+                    if !tick.gained.is_empty() || !tick.lost.is_empty() {
+                        tracing::info!(
+                            gained = %tick.gained.join(", "),
+                            lost = %tick.lost.join(", "),
+                            replicas = tick.live_replicas,
+                            share = tick.share,
+                            "stack leases changed"
+                        );
                     }
-                    for stack in renewal.handed_over {
-                        tracing::info!(stack = %stack, "a follower handed over a trigger");
+                    for stack in tick.gained {
+                        self.queue_because(&stack, Reason::Leader);
+                    }
+                    for stack in tick.handed_over {
+                        tracing::info!(stack = %stack, "another replica handed over a trigger");
                         self.trigger(&stack);
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot renew the lease"),
+                Err(e) => tracing::warn!(error = %e, "cannot keep the stack leases"),
             }
         }
+    }
+
+    fn busy(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+        self.busy.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether this replica may reconcile `stack` now: it holds the stack's lease (always,
+    /// without a lease).
+    pub fn holds(&self, stack: &str) -> bool {
+        self.lease.as_ref().is_none_or(|l| l.fence(stack).is_ok())
     }
 
     /// Ready: started, with AWS reachable. A follower is ready too (it stands by).
@@ -337,8 +464,10 @@ impl Controller {
         self.queue.depth()
     }
 
+    /// Whether this replica reconciles anything: it holds at least one stack's lease (always,
+    /// without a lease).
     pub fn is_leader(&self) -> bool {
-        self.lease.as_ref().is_none_or(|l| l.fence().is_ok())
+        self.lease.as_ref().is_none_or(|l| !l.holding().is_empty())
     }
 
     async fn fetch(&self, stack: &StackConfig) -> Result<Snapshot, SourceError> {
@@ -536,14 +665,17 @@ impl Controller {
         let picture = crate::diagram::of(&prepared.stack, &Default::default());
         let mut failed = Vec::new();
         if drifted && config.mode == Mode::Heal {
-            // Leadership is re-checked right before mutating, and by every action again.
+            // The stack's lease is re-checked right before mutating, and by every action again.
             if let Some(lease) = &self.lease {
-                lease.fence().map_err(ReconcileError::Fenced)?;
+                lease.fence(name).map_err(ReconcileError::Fenced)?;
             }
             let report = crate::apply::apply(
                 Arc::new(prepared),
                 clients,
-                Arc::new(Fenced(self.lease.clone())),
+                Arc::new(Fenced {
+                    leases: self.lease.clone(),
+                    stack: name.to_string(),
+                }),
             )
             .await;
             failed = error::unapplied(&report.actions);
@@ -687,17 +819,17 @@ impl Controller {
         Err(why)
     }
 
-    /// Run until `shutdown` turns true: polls and resyncs queue stacks, the lease is kept (or
-    /// taken over), and only the leader reconciles. On shutdown the in-flight reconciles finish
-    /// and the lease is released.
+    /// Run until `shutdown` turns true: polls and resyncs queue stacks, the stack leases are
+    /// kept (and shared with the other replicas), and a stack is reconciled only by the replica
+    /// holding its lease. On shutdown the in-flight reconciles finish and the leases are released.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Result<(), RunError> {
         if let Some(lease) = &self.lease {
             lease.ensure_table().await.map_err(RunError::Lease)?;
         }
         self.running
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        // Every stack once at start, whatever its source shows (a follower drops them; it
-        // queues every stack again when it becomes leader).
+        // Every stack once at start, whatever its source shows (a replica drops those it does
+        // not hold; it queues each stack again when it takes the stack's lease).
         for stack in &self.config.stacks {
             self.queue_because(&stack.name, Reason::Leader);
         }
@@ -707,14 +839,17 @@ impl Controller {
             let this = self.clone();
             tasks.spawn(async move { events::listen(&this, &events).await });
         }
-        // The lease: renewed at a third of its duration, and at least every 5 s so that a
-        // trigger handed over by a follower waits seconds, not a long lease's third.
+        // The leases: renewed at a third of their duration and twice within the renew deadline
+        // (one failed renewal does not close the fence), and at least every 5 s so that a
+        // trigger handed over by another replica waits seconds, not a long lease's third.
         let lease_task = self.lease.clone().map(|lease| {
             let every = self
                 .config
                 .lease
                 .as_ref()
-                .map_or(Duration::from_secs(5), |l| l.duration / 3)
+                .map_or(Duration::from_secs(5), |l| {
+                    (l.duration / 3).min(l.renew_deadline / 2)
+                })
                 .min(Duration::from_secs(5))
                 .max(Duration::from_millis(100));
             let this = self.clone();
@@ -736,8 +871,8 @@ impl Controller {
                 _ = shutdown.changed() => break,
                 key = self.queue.next() => key,
             };
-            // Nothing recorded a reason for a backoff requeue, nor for a stack queued on
-            // becoming leader.
+            // Nothing recorded a reason for a backoff requeue, nor for a stack queued when this
+            // replica took its lease (counted as `leader`).
             let reason = self
                 .schedule
                 .take(&key)
@@ -746,14 +881,14 @@ impl Controller {
                 } else {
                     Reason::Leader
                 });
-            if !self.is_leader() {
-                // A follower does not reconcile; every stack is queued again when this replica
-                // becomes leader (its polls and resyncs only queue keys it drops here).
+            if !self.holds(&key) {
+                // Another replica holds the stack; the key comes back at once when this replica
+                // takes the stack's lease. No pause: the next key may be one this replica holds.
                 self.queue.done(&key, Run::Succeeded);
                 drop(permit);
-                tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }
+            let busy = Busy::new(self.clone(), &key);
             let this = self.clone();
             let span = tracing::info_span!(
                 "reconcile",
@@ -804,6 +939,7 @@ impl Controller {
                         },
                     );
                     drop(permit);
+                    drop(busy);
                     (key, result, started.elapsed())
                 },
                 span,
@@ -827,6 +963,28 @@ impl Controller {
             let _ = lease.release().await;
         }
         Ok(())
+    }
+}
+
+/// Marks a stack as reconciling on this replica while it lives.
+struct Busy {
+    controller: Arc<Controller>,
+    stack: String,
+}
+
+impl Busy {
+    fn new(controller: Arc<Controller>, stack: &str) -> Busy {
+        controller.busy().insert(stack.to_string());
+        Busy {
+            controller,
+            stack: stack.to_string(),
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.controller.busy().remove(&self.stack);
     }
 }
 

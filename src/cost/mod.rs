@@ -3,14 +3,17 @@
 //! show its arithmetic (`--explain`).
 //!
 //! Free tiers are the account's, applied the way AWS applies them: once per month over the
-//! pooled usage (Lambda: 1M requests and 400,000 GB-s of on-demand duration, not time under
-//! provisioned concurrency; SQS: 1M requests; DynamoDB: 25 GB of storage), and shared among the
-//! resources in proportion to their usage. Lambda's duration tiers apply to the pooled on-demand
+//! pooled usage (Lambda: 1M requests and 400,000 GB-s, only of the usage served while no
+//! provisioned concurrency is on — "The Lambda free tier does not apply to functions that have
+//! Provisioned Concurrency enabled"; SQS: 1M requests; DynamoDB: 25 GB of storage), and shared
+//! among the resources in proportion to their usage. Lambda's duration tiers apply to the pooled on-demand
 //! GB-s of each architecture.
 
 mod live;
 mod logs;
 mod prices;
+pub mod profile;
+pub mod recommend;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -109,6 +112,11 @@ pub struct Estimate {
     pub lines: Vec<CostLine>,
     pub by_resource: BTreeMap<ResourceId, f64>,
     pub total_usd: f64,
+    /// Requests a month into the stack's APIs (their traffic assumptions), and the cost of
+    /// the whole stack per million of them: the unit economics. `None` without API traffic.
+    pub api_requests_per_month: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_million_api_requests: Option<f64>,
     /// Assumptions and what the estimate leaves out.
     pub notes: Vec<String>,
 }
@@ -127,6 +135,10 @@ pub struct LambdaUsage {
     pub provisioned_concurrency_seconds: f64,
     pub provisioned_requests: f64,
     pub provisioned_duration_ms: f64,
+    /// Of `on_demand_requests`, those that arrive while provisioned concurrency is on but find
+    /// it all busy (spill-over): billed on demand, yet outside the free tier, which does not
+    /// apply while provisioned concurrency is enabled.
+    pub on_demand_requests_while_provisioned: f64,
 }
 
 impl LambdaUsage {
@@ -135,6 +147,14 @@ impl LambdaUsage {
     }
     pub fn on_demand_gb_seconds(&self) -> f64 {
         self.on_demand_requests * self.on_demand_duration_ms / 1000.0 * self.gb()
+    }
+    /// Requests the free tier may cover: on demand, while no provisioned concurrency is on.
+    pub fn free_tier_requests(&self) -> f64 {
+        (self.on_demand_requests - self.on_demand_requests_while_provisioned).max(0.0)
+    }
+    /// On-demand GB-s the free tier may cover: those of [`Self::free_tier_requests`].
+    pub fn free_tier_gb_seconds(&self) -> f64 {
+        self.free_tier_requests() * self.on_demand_duration_ms / 1000.0 * self.gb()
     }
     pub fn provisioned_gb_seconds(&self) -> f64 {
         self.provisioned_concurrency_seconds * self.gb()
@@ -186,23 +206,48 @@ fn tiered_duration(tiers: &[DurationTier], gb_seconds: f64) -> f64 {
     )
 }
 
-/// Requests served by provisioned concurrency when the spec does not say: traffic spread evenly
-/// over the month, so the share of the month with concurrency provisioned, up to what that
-/// concurrency can serve at the given duration.
+/// Requests that arrive while provisioned concurrency is on, when the spec does not say: traffic
+/// spread evenly over the month, so the share of the month with concurrency provisioned.
+/// `served` are those the concurrency can serve at the given duration; `spilled` the rest, billed
+/// on demand but, arriving while it is on, outside the free tier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpreadRequests {
+    pub served: f64,
+    pub spilled: f64,
+}
+
+impl SpreadRequests {
+    /// When the spec or the caller says how many requests provisioned concurrency serves
+    /// (`served`), the others of the provisioned periods (still spread evenly) spill over.
+    pub fn served_as(self, served: Option<f64>) -> SpreadRequests {
+        match served {
+            None => self,
+            Some(served) => SpreadRequests {
+                served,
+                spilled: (self.served + self.spilled - served).max(0.0),
+            },
+        }
+    }
+}
+
 pub fn spread_provisioned_requests(
     requests: f64,
     provisioned_seconds: f64,
     concurrency_seconds: f64,
     duration_ms: f64,
     month_seconds: f64,
-) -> f64 {
-    let spread = requests * provisioned_seconds / month_seconds;
+) -> SpreadRequests {
+    let spread = (requests * provisioned_seconds / month_seconds).min(requests);
     let capacity = if duration_ms > 0.0 {
         concurrency_seconds / (duration_ms / 1000.0)
     } else {
         f64::INFINITY
     };
-    spread.min(capacity).floor()
+    let served = spread.min(capacity).floor();
+    SpreadRequests {
+        served,
+        spilled: (spread.floor() - served).max(0.0),
+    }
 }
 
 /// Lambda lines for functions that share the account's free tier and duration tiers.
@@ -212,15 +257,16 @@ fn lambda_lines(
     free_tier: bool,
 ) -> Vec<CostLine> {
     let lp = &prices.lambda;
-    let total_requests: f64 = usage.iter().map(|(_, u)| u.requests).sum();
-    let total_od: f64 = usage.iter().map(|(_, u)| u.on_demand_gb_seconds()).sum();
+    // Only usage served while no provisioned concurrency is on is eligible for the free tier.
+    let eligible_requests: f64 = usage.iter().map(|(_, u)| u.free_tier_requests()).sum();
+    let eligible_gb_s: f64 = usage.iter().map(|(_, u)| u.free_tier_gb_seconds()).sum();
     let free_requests = if free_tier {
-        lp.free_requests.min(total_requests)
+        lp.free_requests.min(eligible_requests)
     } else {
         0.0
     };
     let free_gb_s = if free_tier {
-        lp.free_gb_seconds.min(total_od)
+        lp.free_gb_seconds.min(eligible_gb_s)
     } else {
         0.0
     };
@@ -250,7 +296,7 @@ fn lambda_lines(
                 "requests",
                 lp.requests_per_million / 1e6,
             )
-            .with_free(free_requests * share(u.requests, total_requests)),
+            .with_free(free_requests * share(u.free_tier_requests(), eligible_requests)),
         );
         if u.provisioned_concurrency_seconds > 0.0 {
             lines.push(CostLine::new(
@@ -271,7 +317,7 @@ fn lambda_lines(
         let od = u.on_demand_gb_seconds();
         lines.push(
             CostLine::new(id, "duration", od, "GB-s", rate(u.architecture))
-                .with_free(free_gb_s * share(od, total_od)),
+                .with_free(free_gb_s * share(u.free_tier_gb_seconds(), eligible_gb_s)),
         );
         if u.ephemeral_storage_mb > lp.free_ephemeral_storage_mb {
             let extra_gb =
@@ -335,20 +381,17 @@ fn function_usage(
         ));
     }
     usage.provisioned_concurrency_seconds = month.concurrency_seconds;
-    let provisioned = traffic.provisioned_requests_per_month.map_or_else(
-        || {
-            spread_provisioned_requests(
-                requests,
-                month.provisioned_seconds,
-                month.concurrency_seconds,
-                usage.provisioned_duration_ms,
-                prices.month_seconds(),
-            )
-        },
-        |n| n as f64,
-    );
-    usage.provisioned_requests = provisioned.min(requests);
+    let spread = spread_provisioned_requests(
+        requests,
+        month.provisioned_seconds,
+        month.concurrency_seconds,
+        usage.provisioned_duration_ms,
+        prices.month_seconds(),
+    )
+    .served_as(traffic.provisioned_requests_per_month.map(|n| n as f64));
+    usage.provisioned_requests = spread.served.min(requests);
     usage.on_demand_requests = requests - usage.provisioned_requests;
+    usage.on_demand_requests_while_provisioned = spread.spilled.min(usage.on_demand_requests);
     usage
 }
 
@@ -589,8 +632,18 @@ pub fn estimate(stack: &Stack, prices: &Prices) -> Estimate {
     for resource in &stack.resources {
         by_resource.entry(resource.id.clone()).or_default();
     }
-    let total_usd = lines.iter().map(|l| l.usd).sum();
+    let total_usd: f64 = lines.iter().map(|l| l.usd).sum();
+    let api_requests_per_month: f64 = stack
+        .resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::Api)
+        .filter_map(|r| r.traffic.as_ref())
+        .map(|t| t.requests_per_month as f64)
+        .sum();
     Estimate {
+        api_requests_per_month,
+        usd_per_million_api_requests: (api_requests_per_month > 0.0)
+            .then(|| total_usd / (api_requests_per_month / 1e6)),
         prices_version: prices.version.clone(),
         region: prices.region.clone(),
         lines,
@@ -639,6 +692,52 @@ pub struct PcComparison {
     pub recommendation: String,
 }
 
+/// What the free tier takes off these lines.
+fn free_usd(lines: &[CostLine]) -> f64 {
+    lines.iter().map(|l| l.free * l.unit_price).sum()
+}
+
+/// The calculator's advice, worded from its own numbers: which month is cheaper decides, and
+/// the utilisation is placed above or below the break-even as it is. The break-even compares
+/// list prices only, so when the cheaper side disagrees with it the sentence names why (the
+/// free tier the on-demand month keeps, or the duration tiers and five-minute rounding).
+fn recommend_provisioned(
+    utilisation: f64,
+    break_even: f64,
+    with_usd: f64,
+    without_usd: f64,
+    extra_free_usd: f64,
+) -> String {
+    let side = if utilisation >= break_even {
+        "above"
+    } else {
+        "below"
+    };
+    let position = format!(
+        "{:.1}% utilisation is {side} the {:.0}% break-even",
+        utilisation * 100.0,
+        break_even * 100.0
+    );
+    if with_usd <= without_usd {
+        let saving = without_usd - with_usd;
+        if side == "above" {
+            format!("provisioned concurrency pays for itself: {position}; it saves ${saving:.2} a month")
+        } else {
+            format!("provisioned concurrency is ${saving:.2} a month cheaper although {position} (billing rounds and duration tiers favour it here)")
+        }
+    } else {
+        let saving = with_usd - without_usd;
+        let why = if side == "below" {
+            position.clone()
+        } else if extra_free_usd > 0.005 {
+            format!("{position}, but the free tier, which does not apply while provisioned concurrency is on, is worth ${extra_free_usd:.2} a month on demand")
+        } else {
+            format!("{position}, but on-demand duration tiers and the five-minute rounding of provisioned periods outweigh it")
+        };
+        format!("on demand is ${saving:.2} a month cheaper: {why}; keep provisioned concurrency only if cold starts are unacceptable")
+    }
+}
+
 /// Compare a function's month with and without provisioned concurrency (free tier included).
 pub fn compare_provisioned(prices: &Prices, usage: &LambdaUsage) -> PcComparison {
     let id = ResourceId::new(Kind::Function, "calculator");
@@ -656,6 +755,7 @@ pub fn compare_provisioned(prices: &Prices, usage: &LambdaUsage) -> PcComparison
         on_demand_duration_ms: od_ms,
         provisioned_concurrency_seconds: 0.0,
         provisioned_requests: 0.0,
+        on_demand_requests_while_provisioned: 0.0,
         ..usage.clone()
     };
     let on_demand_only = lambda_lines(prices, &[(id, on_demand)], true);
@@ -663,20 +763,16 @@ pub fn compare_provisioned(prices: &Prices, usage: &LambdaUsage) -> PcComparison
     let (with_usd, without_usd) = (sum(&with_provisioned), sum(&on_demand_only));
     let break_even = break_even_utilisation(prices, usage.architecture);
     let utilisation = usage.utilisation();
-    let recommendation = if with_usd <= without_usd {
-        format!(
-            "provisioned concurrency pays for itself: {:.0}% utilisation is above the {:.0}% break-even; it saves ${:.2} a month",
-            utilisation * 100.0,
-            break_even * 100.0,
-            without_usd - with_usd
+    let recommendation = if usage.provisioned_concurrency_seconds > 0.0 {
+        recommend_provisioned(
+            utilisation,
+            break_even,
+            with_usd,
+            without_usd,
+            free_usd(&on_demand_only) - free_usd(&with_provisioned),
         )
     } else {
-        format!(
-            "on demand is ${:.2} a month cheaper: {:.1}% utilisation is below the {:.0}% break-even; keep provisioned concurrency only if cold starts are unacceptable",
-            with_usd - without_usd,
-            utilisation * 100.0,
-            break_even * 100.0
-        )
+        "no provisioned concurrency (0 concurrency or 0 hours): both months are on demand".into()
     };
     PcComparison {
         break_even_utilisation: break_even,

@@ -20,6 +20,19 @@ pub struct Prices {
     pub logs: LogsPrices,
     pub alarms: AlarmPrices,
     pub cloudwatch_dashboards: DashboardPrices,
+    pub savings_plans: SavingsPlanPrices,
+}
+
+/// Compute Savings Plans as they apply to Lambda: a discount on duration and provisioned
+/// concurrency (not requests) for an hourly commitment. AWS's Lambda pricing page
+/// (https://aws.amazon.com/lambda/pricing/): "Save up to 17% with Compute Savings Plans", the
+/// 3-year all-upfront rate; versioned with the prices, `source` saying where it is from.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavingsPlanPrices {
+    pub lambda_discount: f64,
+    pub lambda_term: String,
+    pub source: String,
 }
 
 /// CloudWatch alarms: a standard-resolution alarm is billed per metric it reads (a metric-math

@@ -15,6 +15,7 @@ fn launch() -> LambdaUsage {
         provisioned_concurrency_seconds: 100.0 * 8.0 * 3600.0,
         provisioned_requests: 500_000.0,
         provisioned_duration_ms: 100.0,
+        on_demand_requests_while_provisioned: 0.0,
     }
 }
 
@@ -83,7 +84,8 @@ fn well_used_provisioned_concurrency_pays_for_itself() {
     assert!(comparison.with_provisioned_usd < comparison.on_demand_only_usd);
     assert!(comparison
         .recommendation
-        .starts_with("provisioned concurrency pays for itself"));
+        .starts_with("provisioned concurrency pays for itself: 80.0% utilisation is above the 60% break-even"),
+        "{}", comparison.recommendation);
 }
 
 #[test]
@@ -379,4 +381,289 @@ fn alarms_cost_per_metric_beyond_the_free_ten() {
     // 4 of the function's, 10 of the table's: 4 beyond the free 10, at $0.10.
     assert_eq!(total, 14.0);
     assert_eq!(format!("{usd:.2}"), "0.40");
+}
+
+/// AWS's second provisioned-concurrency example on the Lambda pricing page: 4,096 MB, 7
+/// provisioned for 24 hours of the month, 2M requests in that window at 280 ms, all served by the
+/// provisioned concurrency. Published total: $32.26. The free tier does not apply while
+/// provisioned concurrency is on, so the requests are billed in full (before the free-tier fix
+/// they were not, and the total was $32.06).
+#[test]
+fn the_lambda_pricing_pages_second_provisioned_example_to_the_cent() {
+    let prices = Prices::us_east_1();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 4096,
+        ephemeral_storage_mb: 512,
+        requests: 2_000_000.0,
+        on_demand_requests: 0.0,
+        on_demand_duration_ms: 280.0,
+        provisioned_concurrency_seconds: 7.0 * 24.0 * 3600.0,
+        provisioned_requests: 2_000_000.0,
+        provisioned_duration_ms: 280.0,
+        on_demand_requests_while_provisioned: 0.0,
+    };
+    let comparison = compare_provisioned(prices, &usage);
+    let lines = &comparison.with_provisioned;
+    // Provisioned concurrency: 7 × 86,400 s × 4 GB = 2,419,200 GB-s × $0.0000041667 = $10.08.
+    assert_eq!(cents(lines, "provisioned concurrency"), "10.08");
+    // Duration: 2,000,000 × 0.28 s × 4 GB = 2,240,000 GB-s × $0.0000097222 = $21.78.
+    assert_eq!(
+        cents(lines, "duration under provisioned concurrency"),
+        "21.78"
+    );
+    // Requests: 2,000,000 × $0.20/M = $0.40, none free.
+    assert_eq!(cents(lines, "requests"), "0.40");
+    assert!(lines.iter().all(|l| l.free == 0.0), "{lines:?}");
+    let by_hand = 2_419_200.0 * 0.0000041667 + 2_240_000.0 * 0.0000097222 + 2.0 * 0.20;
+    assert_eq!(format!("{by_hand:.2}"), "32.26");
+    assert_eq!(format!("{:.2}", comparison.with_provisioned_usd), "32.26");
+}
+
+/// Spill-over while provisioned concurrency is on is billed on demand but outside the free
+/// tier; requests outside the provisioned periods keep it.
+#[test]
+fn spill_over_while_provisioned_gets_no_free_tier() {
+    let prices = Prices::us_east_1();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 1024,
+        ephemeral_storage_mb: 512,
+        requests: 3_000_000.0,
+        on_demand_requests: 2_000_000.0,
+        on_demand_duration_ms: 100.0,
+        provisioned_concurrency_seconds: 3600.0,
+        provisioned_requests: 1_000_000.0,
+        provisioned_duration_ms: 100.0,
+        on_demand_requests_while_provisioned: 1_500_000.0,
+    };
+    let id = ResourceId::new(Kind::Function, "f");
+    let lines = lambda_lines(prices, &[(id, usage)], true);
+    let line = |item: &str| lines.iter().find(|l| l.item == item).unwrap();
+    // 500,000 requests outside the provisioned hours: the only ones the free tier covers.
+    assert_eq!(line("requests").free, 500_000.0);
+    // Their duration: 500,000 × 0.1 s × 1 GB = 50,000 GB-s, under the 400,000 free.
+    assert_eq!(line("duration").free, 50_000.0);
+    assert_eq!(line("duration").quantity, 200_000.0);
+}
+
+/// The spread model: requests in the provisioned share of the month beyond what the
+/// concurrency serves are spill-over.
+#[test]
+fn spread_requests_beyond_capacity_spill_over() {
+    // 730 h month, 73 h provisioned = a tenth: 1,000,000 of 10M requests; 1 × 73 h of
+    // concurrency at 1 s serves 262,800 of them.
+    let month = 730.0 * 3600.0;
+    let spread = spread_provisioned_requests(10e6, 73.0 * 3600.0, 73.0 * 3600.0, 1000.0, month);
+    assert_eq!(spread.served, 262_800.0);
+    assert_eq!(spread.spilled, 1_000_000.0 - 262_800.0);
+}
+
+/// The recommendation agrees with its numbers: utilisation above the break-even with on
+/// demand still cheaper (the free tier) says "above" and why.
+#[test]
+fn the_recommendation_places_utilisation_on_the_right_side_of_the_break_even() {
+    let prices = Prices::us_east_1();
+    // 1 provisioned at 512 MB for 10 hours, busy 90% of it: 36,000 s × 0.9 / 0.1 s requests.
+    let requests = (36_000.0_f64 * 0.9 / 0.1).floor();
+    let usage = LambdaUsage {
+        architecture: Architecture::X86_64,
+        memory_mb: 512,
+        ephemeral_storage_mb: 512,
+        requests,
+        provisioned_concurrency_seconds: 36_000.0,
+        provisioned_requests: requests,
+        provisioned_duration_ms: 100.0,
+        ..Default::default()
+    };
+    let comparison = compare_provisioned(prices, &usage);
+    assert!((comparison.utilisation - 0.9).abs() < 1e-9);
+    // On demand the whole month sits in the free tier: $0.00 against $0.075 + $0.158 + $0.065.
+    assert_eq!(format!("{:.2}", comparison.on_demand_only_usd), "0.00");
+    let r = &comparison.recommendation;
+    assert!(r.starts_with("on demand is $0.30 a month cheaper"), "{r}");
+    assert!(
+        r.contains("90.0% utilisation is above the 60% break-even"),
+        "{r}"
+    );
+    assert!(r.contains("free tier"), "{r}");
+    assert!(!r.contains("below"), "{r}");
+
+    // Below the break-even: 10% busy, on demand cheaper, said as "below".
+    let requests = (36_000.0_f64 * 0.1 / 0.1).floor();
+    let low = LambdaUsage {
+        requests,
+        provisioned_requests: requests,
+        ..usage.clone()
+    };
+    let comparison = compare_provisioned(prices, &low);
+    let r = &comparison.recommendation;
+    assert!(
+        r.contains("10.0% utilisation is below the 60% break-even"),
+        "{r}"
+    );
+    assert!(r.starts_with("on demand is"), "{r}");
+}
+
+/// The blueprint's bill: the reference stack under `specs/examples/traffic/blueprint-8m-calls-a-day.yaml`
+/// (8M API calls a day), every line computed here from the price table and the profile's figures,
+/// and the total under the blueprint's $3,200 a month.
+#[test]
+fn the_blueprints_bill_for_8m_calls_a_day_is_computed_line_by_line() {
+    let (mut stack, _) = crate::kinds::load_stack(std::path::Path::new("specs/examples/orders"))
+        .unwrap_or_else(|_| panic!("the example stack loads"));
+    let text =
+        std::fs::read_to_string("specs/examples/traffic/blueprint-8m-calls-a-day.yaml").unwrap();
+    let profile = profile::parse(&text).unwrap();
+    let p = Prices::us_east_1();
+    profile::apply(&mut stack, &profile, p.hours_per_month).unwrap();
+    let estimate = estimate(&stack, p);
+
+    // The month: 8M × 730 h / 24 calls, each figure per call rounded to whole units.
+    let calls = 8e6 * 730.0 / 24.0;
+    let n = |per_call: f64| (per_call * calls).round();
+    let (creates, gets, batches) = (n(0.25), n(0.75), n(0.025));
+    let function = |name: &str| match &stack
+        .get(&ResourceId::new(Kind::Function, name))
+        .unwrap()
+        .spec
+    {
+        ResourceSpec::Function(f) => f.clone(),
+        _ => unreachable!(),
+    };
+    let gb = |name: &str| f64::from(function(name).memory_size) / 1024.0;
+    let arch = |name: &str| p.arch(function(name).architecture);
+
+    // API Gateway: all 243.3M calls in the first tier ($3.50 per million below 333M).
+    let api = n(1.0) * p.apigateway.rest_tiers[0].per_million / 1e6;
+    // Lambda requests: create-order's are all served while provisioned concurrency is on
+    // (its baseline never drops to 0), so only get-order's and fulfil-order's share the free
+    // million.
+    let lambda_requests =
+        (creates + gets + batches - p.lambda.free_requests) * p.lambda.requests_per_million / 1e6;
+    // Lambda on-demand duration: get-order 25 ms, fulfil-order 400 ms per batch, less 400,000
+    // free GB-s, at the first tier of their architecture.
+    let od_gb_s = gets * 0.025 * gb("get-order") + batches * 0.4 * gb("fulfil-order");
+    let lambda_duration =
+        (od_gb_s - p.lambda.free_gb_seconds) * arch("get-order").duration_tiers[0].per_gb_second;
+    // create-order: the weekday schedule in Berlin over the reference month, and every request
+    // at 120 ms under provisioned concurrency.
+    let pc = function("create-order")
+        .alias
+        .unwrap()
+        .provisioned_concurrency
+        .unwrap();
+    let month = schedule::provisioned_month(&pc, 730, 5);
+    let provisioned = month.concurrency_seconds
+        * gb("create-order")
+        * arch("create-order").provisioned_per_gb_second;
+    let under_provisioned = creates
+        * 0.12
+        * gb("create-order")
+        * arch("create-order").provisioned_duration_per_gb_second;
+    // EventBridge: one event per order.
+    let events = creates * p.eventbridge.custom_events_per_million / 1e6;
+    // SQS: send, receive, delete per order, plus Lambda's idle polling of the one triggered
+    // queue, less the free million.
+    let sqs = (creates * 3.0 + p.sqs.idle_polling_requests_per_trigger - p.sqs.free_requests)
+        * p.sqs.standard_per_million
+        / 1e6;
+    // DynamoDB: 2 KB items are 2 write units, written to the table and its one index; reads
+    // eventually consistent (half a unit); 120 GB stored less 25 free; PITR on the 120 GB.
+    let d = &p.dynamodb;
+    let writes = n(0.5) * 2.0 * 2.0 * d.write_request_units_per_million / 1e6;
+    let reads = gets * 0.5 * d.read_request_units_per_million / 1e6;
+    let storage = (120.0 - d.free_storage_gb) * d.storage_per_gb_month;
+    let pitr = 120.0 * d.point_in_time_recovery_per_gb_month;
+    // Logs: each invocation's bytes, less 5 free GB, and 30 days kept compressed.
+    let log_gb = (creates * 1000.0 + gets * 600.0 + batches * 2500.0) / p.logs.bytes_per_gb;
+    let logs = (log_gb - p.logs.free_gb) * p.logs.ingestion_per_gb
+        + log_gb * p.logs.stored_bytes_per_ingested_byte * p.logs.storage_per_gb_month;
+    // Watching: every alarm's metrics beyond the free 10, the dashboard, 3 cold-start metrics.
+    let alarm_metrics: usize = stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::Alarm(a) => Some(a.metric.metric_count()),
+            _ => None,
+        })
+        .sum();
+    let watching = (alarm_metrics as f64 - p.alarms.free_metrics) * p.alarms.per_metric_month
+        + p.cloudwatch_dashboards.dashboard_per_month
+        + 3.0 * p.cloudwatch_dashboards.custom_metric_per_month;
+
+    let by_hand = api
+        + lambda_requests
+        + lambda_duration
+        + provisioned
+        + under_provisioned
+        + events
+        + sqs
+        + writes
+        + reads
+        + storage
+        + pitr
+        + logs
+        + watching;
+    assert!(
+        (estimate.total_usd - by_hand).abs() < 0.01,
+        "estimate {} vs by hand {by_hand}",
+        estimate.total_usd
+    );
+    assert!(by_hand < 3200.0, "{by_hand}");
+    assert_eq!(estimate.api_requests_per_month, n(1.0));
+    let unit = by_hand / (n(1.0) / 1e6);
+    assert!((estimate.usd_per_million_api_requests.unwrap() - unit).abs() < 1e-6);
+}
+
+#[test]
+fn a_profile_names_resources_of_the_stack_and_their_kinds_fields() {
+    let (mut stack, _) = crate::kinds::load_stack(std::path::Path::new("specs/examples/orders"))
+        .unwrap_or_else(|_| panic!("the example stack loads"));
+    let profile = profile::parse(
+        "callsPerDay: 1000\npath:\n  - {resource: Api/public, requests: 1}\n  - {resource: Function/nope, requests: 1}\n  - {resource: Queue/order-events, reads: 2}\n",
+    )
+    .unwrap();
+    let errors = profile::apply(&mut stack, &profile, 730).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (4, 16));
+    assert!(errors[0]
+        .message
+        .contains("`Function/nope` is not a resource"));
+    assert!(errors[0].hint.contains("Function/create-order"));
+    assert_eq!(errors[1].line, 5);
+    assert!(errors[1]
+        .message
+        .contains("Queue/order-events has no traffic field `reads`"));
+    assert!(errors[1].hint.contains("messages"));
+    let unknown = profile::parse("callsPerDay: 1\npath: []\nextra: 1\n").unwrap_err();
+    assert_eq!(unknown.line, 3, "{unknown:?}");
+    assert!(
+        unknown.message.starts_with("unknown field `extra`"),
+        "{unknown:?}"
+    );
+}
+
+/// Without provisioned concurrency there is nothing to recommend between.
+#[test]
+fn no_provisioned_concurrency_says_so() {
+    let usage = LambdaUsage {
+        memory_mb: 512,
+        requests: 3_000_000.0,
+        on_demand_requests: 3_000_000.0,
+        on_demand_duration_ms: 1000.0,
+        ..Default::default()
+    };
+    let comparison = compare_provisioned(Prices::us_east_1(), &usage);
+    assert_eq!(
+        comparison.with_provisioned_usd,
+        comparison.on_demand_only_usd
+    );
+    assert!(
+        comparison
+            .recommendation
+            .starts_with("no provisioned concurrency"),
+        "{}",
+        comparison.recommendation
+    );
 }
