@@ -1857,6 +1857,14 @@ async fn the_http_side_serves_status_and_only_a_signed_push_triggers() {
     let status = wait_for(&controller, Duration::from_secs(30), |s| s.reconciles >= 2).await;
     assert!(status.synced, "{status:?}");
     assert_eq!(queue_delay(&clients, &name).await.as_deref(), Some("4"));
+    // The push's reconcile is counted as the webhook's.
+    assert_eq!(
+        controller
+            .schedule_counts()
+            .reconciles
+            .get(&slsctl::controller::schedule::Reason::Webhook),
+        Some(&1)
+    );
 
     // The manual trigger.
     let manual = b"POST /api/stacks/s/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();

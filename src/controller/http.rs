@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use super::schedule::Reason;
 use hmac::{KeyInit, Mac};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -326,7 +327,7 @@ async fn handle(
             if !controller.knows(&name) {
                 reply(StatusCode::NOT_FOUND, "text/plain", "no such stack\n")
             } else {
-                queue(&controller, &[name]).await
+                queue(&controller, &[name], Reason::Manual).await
             }
         }
         Route::MethodNotAllowed { allow } => {
@@ -348,8 +349,8 @@ async fn handle(
 /// Queue the `stacks` this replica holds, and hand the others to their holders through their
 /// lease items. 503 when a hand-off cannot be written, so that the sender (GitHub) shows a failed delivery
 /// and can redeliver.
-async fn queue(controller: &Controller, stacks: &[String]) -> Response<Body> {
-    match controller.request(stacks).await {
+async fn queue(controller: &Controller, stacks: &[String], reason: Reason) -> Response<Body> {
+    match controller.request_because(stacks, reason).await {
         Ok(()) => reply(StatusCode::ACCEPTED, "text/plain", "queued\n"),
         Err(why) => {
             tracing::warn!(error = %why, "cannot hand the trigger to the stacks' holders");
@@ -422,7 +423,7 @@ async fn github(
             // The content says nothing the controller trusts: every stack is queued, and each
             // reconcile reads its own source.
             let stacks: Vec<String> = controller.status().into_keys().collect();
-            queue(controller, &stacks).await
+            queue(controller, &stacks, Reason::Webhook).await
         }
         Some("ping") => reply(StatusCode::OK, "text/plain", "pong\n"),
         _ => reply(StatusCode::NO_CONTENT, "text/plain", ""),

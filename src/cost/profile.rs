@@ -234,8 +234,7 @@ pub fn apply(
         }
         let per_month = |per_call: Option<f64>| (per_call.unwrap_or(0.0) * month).round() as u64;
         let defaults = Traffic {
-            log_bytes_per_invocation:
-                crate::kinds::function::checks::DEFAULT_LOG_BYTES_PER_INVOCATION,
+            log_bytes_per_invocation: crate::model::DEFAULT_LOG_BYTES_PER_INVOCATION,
             ..Traffic::default()
         };
         let traffic = Traffic {

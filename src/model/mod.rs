@@ -530,6 +530,11 @@ pub struct Trigger {
     pub enabled: bool,
 }
 
+/// What an invocation writes to its log group unless `traffic.logBytesPerInvocation` says:
+/// Lambda's own START, END and REPORT lines (about 300 bytes) and about 700 bytes of the
+/// function's own.
+pub const DEFAULT_LOG_BYTES_PER_INVOCATION: f64 = 1000.0;
+
 /// Traffic assumptions of a resource, for the cost estimate only; each kind uses its own fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Traffic {

@@ -18,11 +18,6 @@ pub(crate) fn entry_facts(v: &Validator<'_>, f: &Loaded<FunctionSpecWire>, entry
     entry.timeout_at = f.value("spec.timeout").or_else(|| f.origin());
 }
 
-/// What an invocation writes to its log group unless `traffic.logBytesPerInvocation` says:
-/// Lambda's own START, END and REPORT lines (about 300 bytes) and about 700 bytes of the
-/// function's own.
-pub const DEFAULT_LOG_BYTES_PER_INVOCATION: f64 = 1000.0;
-
 pub(crate) fn traffic(c: Check<'_, '_, FunctionSpecWire>) -> Option<Traffic> {
     let Check { v, ctx, l } = c;
     let mut t = Traffic::default();
@@ -33,7 +28,7 @@ pub(crate) fn traffic(c: Check<'_, '_, FunctionSpecWire>) -> Option<Traffic> {
         ctx,
         "logBytesPerInvocation",
         w.log_bytes_per_invocation,
-        DEFAULT_LOG_BYTES_PER_INVOCATION,
+        crate::model::DEFAULT_LOG_BYTES_PER_INVOCATION,
     );
     t.provisioned_requests_per_month = w.provisioned_requests_per_month;
     t.provisioned_duration_ms = w

@@ -1,0 +1,109 @@
+//! What the controller tells about a stack: its status on this replica (`/api/stacks`, the
+//! status page), and the short report its holder writes into the lease item for the others.
+
+use serde::Serialize;
+
+use crate::plan::Summary;
+
+/// A stack's conditions, as `/api/stacks` shows them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StackStatus {
+    pub ready: bool,
+    pub synced: bool,
+    pub drifted: bool,
+    pub degraded: bool,
+    /// The revision last applied (or planned, in report mode) without error.
+    pub revision: Option<String>,
+    pub last_plan: Option<Summary>,
+    /// The last plan that had changes, as `slsctl plan` prints it (sensitive values masked):
+    /// what drift was healed, or in report mode what is waiting.
+    pub last_diff: Option<String>,
+    pub last_error: Option<String>,
+    pub reconciles: u64,
+    pub failures: u64,
+    pub last_duration_seconds: f64,
+    /// The stack's diagram (SVG) with each resource's state after the last reconcile, for the
+    /// status page; too large for the JSON API.
+    #[serde(skip)]
+    pub diagram: Option<String>,
+    /// The stack's alarms and their states, read after each reconcile that applied (or found
+    /// nothing to apply); an alarm in ALARM makes the stack Degraded.
+    pub alarms: Vec<AlarmStatus>,
+    /// Where the stack was last planned, and its dashboard's name when it has one: for the
+    /// console links of the status page.
+    pub region: Option<String>,
+    pub dashboard: Option<String>,
+    /// The replica holding the stack's lease, as this replica last read the lease table; none
+    /// without a lease (this replica reconciles everything) or while nobody holds it.
+    pub holder: Option<String>,
+}
+
+/// One alarm of a stack as the last reconcile read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlarmStatus {
+    /// The alarm's name in CloudWatch.
+    pub name: String,
+    /// `Alarm/<Kind>/<name>/<check>`: what it watches and which check.
+    pub resource: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+}
+
+impl StackStatus {
+    /// The names of the stack's alarms in ALARM.
+    pub fn alarms_firing(&self) -> Vec<&str> {
+        self.alarms
+            .iter()
+            .filter(|a| a.state == "ALARM")
+            .map(|a| a.name.as_str())
+            .collect()
+    }
+}
+
+/// What the holder of a stack tells the other replicas about it, through the lease item.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub(super) struct Report {
+    ready: bool,
+    synced: bool,
+    drifted: bool,
+    degraded: bool,
+    revision: Option<String>,
+    reconciles: u64,
+    failures: u64,
+    last_error: Option<String>,
+    last_plan: Option<Summary>,
+}
+
+/// A report's error is cut to this many characters: the item is rewritten every tick.
+const REPORTED_ERROR_CHARS: usize = 500;
+
+impl Report {
+    pub(super) fn of(status: &StackStatus) -> Report {
+        Report {
+            ready: status.ready,
+            synced: status.synced,
+            drifted: status.drifted,
+            degraded: status.degraded,
+            revision: status.revision.clone(),
+            reconciles: status.reconciles,
+            failures: status.failures,
+            last_error: status
+                .last_error
+                .as_ref()
+                .map(|e| e.chars().take(REPORTED_ERROR_CHARS).collect()),
+            last_plan: status.last_plan.clone(),
+        }
+    }
+
+    pub(super) fn overlay(self, status: &mut StackStatus) {
+        status.ready = self.ready;
+        status.synced = self.synced;
+        status.drifted = self.drifted;
+        status.degraded = self.degraded;
+        status.revision = self.revision;
+        status.reconciles = self.reconciles;
+        status.failures = self.failures;
+        status.last_error = self.last_error;
+        status.last_plan = self.last_plan;
+    }
+}
