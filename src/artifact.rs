@@ -27,6 +27,22 @@ pub struct Package {
     pub sha256_hex: String,
 }
 
+/// The package for a code path: a `.zip` file as it is (the bytes an earlier deployment uploaded,
+/// so its SHA-256 is the deployed `CodeSha256`: how `import live` adopts code unchanged), or a
+/// directory zipped reproducibly.
+pub fn package(path: &Path) -> Result<Package, String> {
+    if !path.is_file() {
+        return zip_directory(path);
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let digest = Sha256::digest(&bytes);
+    Ok(Package {
+        sha256_base64: base64::engine::general_purpose::STANDARD.encode(digest),
+        sha256_hex: crate::text::hex(&digest),
+        bytes,
+    })
+}
+
 /// Zip `dir` reproducibly.
 pub fn zip_directory(dir: &Path) -> Result<Package, String> {
     let mut files = Vec::new();

@@ -61,7 +61,7 @@ pub fn build_packages(stack: &Stack) -> Result<BTreeMap<ResourceId, Package>, En
             ResourceSpec::Layer(l) => &l.content,
             _ => continue,
         };
-        let package = artifact::zip_directory(dir)
+        let package = artifact::package(dir)
             .map_err(|e| EngineError::Other(format!("{}: {e}", resource.id)))?;
         packages.insert(resource.id.clone(), package);
     }

@@ -252,16 +252,16 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         !granted.iter().any(|a| a.contains('*')),
         "no wildcard actions: {granted:?}"
     );
-    // `slsctl tune` and `cost --recommend` are run by a person, never by the controller: the
-    // task role leaves them out.
-    let tune_only: BTreeSet<&str> = PERMISSIONS
+    // `slsctl tune`, `cost --recommend` and `import live` are run by a person, never by the
+    // controller: the task role leaves them out.
+    let person_only: BTreeSet<&str> = PERMISSIONS
         .iter()
-        .filter(|(_, needed)| matches!(needed, Needed::Tune | Needed::Recommend))
+        .filter(|(_, needed)| matches!(needed, Needed::Tune | Needed::Recommend | Needed::Import))
         .map(|(action, _)| *action)
         .collect();
     let missing: Vec<String> = used
         .iter()
-        .filter(|(action, _)| !granted.contains(*action) && !tune_only.contains(action.as_str()))
+        .filter(|(action, _)| !granted.contains(*action) && !person_only.contains(action.as_str()))
         .map(|(action, files)| format!("{action} (called in {files:?})"))
         .collect();
     assert!(
@@ -270,10 +270,13 @@ fn the_task_role_policy_grants_exactly_the_operations_the_code_calls() {
         missing.join("\n")
     );
     let implied_actions: BTreeSet<&str> = implied().iter().map(|(a, _)| *a).collect();
-    let tune_granted: Vec<&&str> = tune_only.iter().filter(|a| granted.contains(**a)).collect();
+    let person_granted: Vec<&&str> = person_only
+        .iter()
+        .filter(|a| granted.contains(**a))
+        .collect();
     assert!(
-        tune_granted.is_empty(),
-        "the task role grants what only `slsctl tune` needs: {tune_granted:?}"
+        person_granted.is_empty(),
+        "the task role grants what only `slsctl tune` or `import live` needs: {person_granted:?}"
     );
     let extra: Vec<&String> = granted
         .iter()
@@ -317,6 +320,16 @@ fn the_shared_list_of_actions_is_exactly_the_operations_the_code_calls() {
         uncalled.is_empty(),
         "src/aws/permissions.rs lists operations no code calls: {uncalled:?}"
     );
+    // Import-only actions are called only from `import live`'s own code.
+    for (action, needed) in PERMISSIONS {
+        if *needed == Needed::Import {
+            let files = &used[*action];
+            assert!(
+                files.iter().all(|f| f.starts_with("src/import")),
+                "{action} is listed for import only but is called in {files:?}"
+            );
+        }
+    }
     // Controller-only actions are called only from the controller's own code, tune-only ones
     // only from tune's.
     for (action, needed) in PERMISSIONS {

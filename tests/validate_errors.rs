@@ -249,6 +249,14 @@ fn code_path_escaping_with_dotdot() {
     insta::assert_snapshot!(errors(&[("fn.yaml", &f)]));
 }
 
+/// A file is a package only when it is a zip (what `import live` downloads); a lone source file
+/// is refused rather than uploaded as if it were one.
+#[test]
+fn code_path_naming_a_file_that_is_not_a_zip() {
+    let f = function("a", "").replace("code: {path: src}", "code: {path: src/app.py}");
+    insta::assert_snapshot!(errors(&[("fn.yaml", &f)]));
+}
+
 #[cfg(unix)]
 #[test]
 fn layer_content_escaping_through_a_symlink() {

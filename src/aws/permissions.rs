@@ -15,6 +15,9 @@ pub enum Needed {
     Engine,
     /// Only the controller: its lease, its S3 sources, its notifications.
     Controller,
+    /// Only `slsctl import live`: the services' listings by name prefix. Neither a plan nor the
+    /// controller needs them.
+    Import,
     /// Only `slsctl tune`, which a person runs: not in the controller's task role, nor in the
     /// policy `slsctl iam-policy` prints for plan and apply.
     Tune,
@@ -61,6 +64,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("dynamodb:DescribeContinuousBackups", Needed::Engine),
     ("dynamodb:DescribeTable", Needed::Engine),
     ("dynamodb:DescribeTimeToLive", Needed::Engine),
+    ("dynamodb:ListTables", Needed::Import),
     ("dynamodb:ListTagsOfResource", Needed::Engine),
     ("dynamodb:PutItem", Needed::Controller),
     // The controller reads its fleet's leases and heartbeats in one Scan a tick.
@@ -79,6 +83,8 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("events:DescribeArchive", Needed::Engine),
     ("events:DescribeEventBus", Needed::Engine),
     ("events:DescribeRule", Needed::Engine),
+    ("events:ListEventBuses", Needed::Import),
+    ("events:ListRules", Needed::Import),
     ("events:ListTagsForResource", Needed::Engine),
     ("events:ListTargetsByRule", Needed::Engine),
     ("events:PutEvents", Needed::Controller),
@@ -137,6 +143,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("lambda:InvokeFunction", Needed::Tune),
     ("lambda:ListAliases", Needed::Engine),
     ("lambda:ListEventSourceMappings", Needed::Engine),
+    ("lambda:ListFunctions", Needed::Import),
     ("lambda:ListLayerVersions", Needed::Engine),
     ("lambda:ListLayers", Needed::Engine),
     ("lambda:ListVersionsByFunction", Needed::Engine),
@@ -172,6 +179,7 @@ pub const PERMISSIONS: &[(&str, Needed)] = &[
     ("sqs:GetQueueAttributes", Needed::Engine),
     ("sqs:GetQueueUrl", Needed::Engine),
     ("sqs:ListQueueTags", Needed::Engine),
+    ("sqs:ListQueues", Needed::Import),
     ("sqs:ReceiveMessage", Needed::Controller),
     ("sqs:SetQueueAttributes", Needed::Engine),
     ("sqs:TagQueue", Needed::Engine),
@@ -231,7 +239,7 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
         .filter(|(_, needed)| {
             !matches!(
                 needed,
-                Needed::Controller | Needed::Tune | Needed::Recommend
+                Needed::Controller | Needed::Tune | Needed::Recommend | Needed::Import
             )
         })
         .map(|(action, _)| *action)
@@ -437,10 +445,13 @@ mod tests {
         sorted.dedup();
         assert_eq!(actions, sorted);
         let shipped = granted_actions(&serde_json::from_str(TASK_ROLE_POLICY).unwrap());
-        // `slsctl tune` is a person's command: the controller's task role leaves it out.
+        // `slsctl tune` and `import live` are a person's commands: the controller's task role
+        // leaves them out.
         let listed: BTreeSet<String> = PERMISSIONS
             .iter()
-            .filter(|(_, needed)| !matches!(needed, Needed::Tune | Needed::Recommend))
+            .filter(|(_, needed)| {
+                !matches!(needed, Needed::Tune | Needed::Recommend | Needed::Import)
+            })
             .map(|(a, _)| a.to_string())
             .collect();
         assert_eq!(shipped, listed);

@@ -158,18 +158,24 @@ Afterwards the memory is set back and the alias and versions deleted, also after
 invocation or Ctrl-C. Callers of the unqualified function see the sizes while it runs.
 --apply writes memorySize into the spec file, keeping its comments; `slsctl apply` deploys it.")]
     Tune(tune::Args),
-    /// Turn a SAM or CloudFormation template into specs.
+    /// Turn a SAM or CloudFormation template, or resources that exist, into specs.
     #[command(after_help = "\
 Examples:
   slsctl import sam template.yaml --out stacks/orders
   slsctl import cloudformation infra.json --out stacks/orders --stack orders
+  slsctl import live --region eu-west-1 --prefix legacy- --out stacks/legacy
+  slsctl import live --region eu-west-1 --tag team=payments --out stacks/payments
 
 Functions (with their Api, SQS, EventBridgeRule and Schedule events, Globals, layers,
 AutoPublishAlias and provisioned concurrency), SQS queues, DynamoDB and simple tables, event
 buses and rules, and the APIs the routes go through are converted; !Ref, !GetAtt and !Sub become
 references, parameters their defaults. Code and layer directories are copied into the output.
 What cannot be converted is listed with its template line and the reason. The output is
-validated like `slsctl validate`: exit code 0 when it is a valid stack, 1 otherwise.")]
+validated like `slsctl validate`: exit code 0 when it is a valid stack, 1 otherwise.
+
+`import live` writes each resource found with its name in `physicalName` and the
+`slsctl.dev/adopt` annotation, so that the first plan adopts it without changing it; each
+function's deployed code is downloaded to functions/<name>.zip and used as it is.")]
     Import(import::Args),
     /// Policies as code (Rego): run their unit tests, or evaluate them against a stack.
     /// `plan` and `apply` evaluate them too: a deny refuses the plan, a warning is shown.

@@ -377,7 +377,7 @@ pub fn package_sizes(stack: &Stack) -> BTreeMap<ResourceId, u64> {
             ResourceSpec::Layer(layer) => &layer.content,
             _ => continue,
         };
-        if let Ok(package) = crate::artifact::zip_directory(dir) {
+        if let Ok(package) = crate::artifact::package(dir) {
             sizes.insert(r.id.clone(), package.bytes.len() as u64);
         }
     }

@@ -5,6 +5,8 @@
 //! Pure apart from the caller's file writes: the template's text in, documents (and the code
 //! directories to copy) out.
 
+pub mod discover;
+pub mod live;
 pub mod template;
 mod yaml;
 

@@ -351,32 +351,24 @@ fn attach_referrers(resources: &mut [ObservedResource], referrers: Vec<(String, 
     }
 }
 
-/// Everything tagged with this stack, of the resource types the kinds ask for, 100 per page,
-/// by the kind its `slsctl:resource` tag names.
-async fn tagged_resources(
+/// Every resource carrying the tag `key=value` (of those types, when given), 100 a page: the
+/// one tagging query, for observation (the stack's tag) and for `import live` (the user's).
+pub(crate) async fn resources_tagged(
     clients: &Clients,
-    stack_name: &str,
-) -> Result<BTreeMap<Kind, Vec<Tagged>>, AwsError> {
-    let types: Vec<String> = super::REGISTRY
-        .iter()
-        .flat_map(|kind| kind.observer().tagged_types)
-        .map(|t| t.to_string())
-        .collect();
+    key: &str,
+    value: &str,
+    types: Option<Vec<String>>,
+) -> Result<Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping>, AwsError> {
     // A pagination token is good for 15 minutes, and a page whose answer was lost may have used
     // it up (moto's are good once): the listing then starts again from its first page.
     const LISTINGS: u32 = 3;
     let mut listing = 1;
-    let mappings = loop {
+    loop {
         let pages = clients
             .tagging
             .get_resources()
-            .tag_filters(
-                TagFilter::builder()
-                    .key(TAG_STACK)
-                    .values(stack_name)
-                    .build(),
-            )
-            .set_resource_type_filters(Some(types.clone()))
+            .tag_filters(TagFilter::builder().key(key).values(value).build())
+            .set_resource_type_filters(types.clone())
             .resources_per_page(100)
             .into_paginator()
             .items()
@@ -391,9 +383,23 @@ async fn tagged_resources(
             {
                 listing += 1;
             }
-            pages => break pages?,
+            pages => return pages,
         }
-    };
+    }
+}
+
+/// Everything tagged with this stack, of the resource types the kinds ask for, 100 per page,
+/// by the kind its `slsctl:resource` tag names.
+async fn tagged_resources(
+    clients: &Clients,
+    stack_name: &str,
+) -> Result<BTreeMap<Kind, Vec<Tagged>>, AwsError> {
+    let types: Vec<String> = super::REGISTRY
+        .iter()
+        .flat_map(|kind| kind.observer().tagged_types)
+        .map(|t| t.to_string())
+        .collect();
+    let mappings = resources_tagged(clients, TAG_STACK, stack_name, Some(types)).await?;
     let mut by_kind: BTreeMap<Kind, Vec<Tagged>> = BTreeMap::new();
     for mapping in mappings {
         let Some(arn) = mapping.resource_arn() else {

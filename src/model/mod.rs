@@ -351,7 +351,8 @@ pub enum Tracing {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Code {
-    /// A directory inside the spec root, zipped reproducibly at plan time.
+    /// A directory inside the spec root, zipped reproducibly at plan time, or a `.zip` file
+    /// there, uploaded as it is (`artifact::package`).
     Directory(PathBuf),
     S3 {
         bucket: String,

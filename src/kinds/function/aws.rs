@@ -31,6 +31,12 @@ pub struct LiveFunction {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
     pub props: Props,
+    /// Where Lambda's copy of a zip package can be downloaded (a presigned URL, valid for
+    /// minutes), for `import live`.
+    pub code_location: Option<String>,
+    /// What the function has that the spec cannot say (a VPC, file systems, its own KMS key,
+    /// SnapStart), for `import live` to list: slsctl leaves it as it is.
+    pub unmodelled: Vec<String>,
 }
 
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
@@ -57,12 +63,35 @@ pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFu
         .code()
         .and_then(|c| c.image_uri())
         .map(str::to_string);
+    let code_location = output.code().and_then(|c| c.location()).map(str::to_string);
     let props = function_props(configuration, &tags, reserved, image_uri);
+    let c = configuration;
+    let mut unmodelled = Vec::new();
+    if c.vpc_config().is_some_and(|v| !v.subnet_ids().is_empty()) {
+        unmodelled.push("VpcConfig (it runs in a VPC)".to_string());
+    }
+    if !c.file_system_configs().is_empty() {
+        unmodelled.push("FileSystemConfigs (EFS)".to_string());
+    }
+    if c.kms_key_arn().is_some() {
+        unmodelled.push("KMSKeyArn (its environment's own key)".to_string());
+    }
+    if c.snap_start()
+        .and_then(|s| s.apply_on())
+        .is_some_and(|a| a.as_str() != "None")
+    {
+        unmodelled.push("SnapStart".to_string());
+    }
+    if c.image_config_response().is_some() {
+        unmodelled.push("ImageConfig (entry point, command, working directory)".to_string());
+    }
     Ok(Some(LiveFunction {
+        unmodelled,
         name: configuration.function_name().unwrap_or(name).to_string(),
         arn: configuration.function_arn().unwrap_or_default().to_string(),
         tags,
         props,
+        code_location,
     }))
 }
 

@@ -455,6 +455,20 @@ fn code(v: &mut Validator<'_>, ctx: &Ctx<'_>, l: &Loaded<FunctionSpecWire>) -> O
     }
     if let Some(path) = &c.path {
         return match resolve_inside_root(&l.dir, v.canonical_root, path) {
+            // A file is taken as a package already built (what `import live` downloads).
+            Ok(resolved)
+                if resolved.is_file()
+                    && resolved.extension().and_then(|e| e.to_str()) != Some("zip") =>
+            {
+                v.diagnostics.push(
+                    ctx.error(
+                        "spec.code.path",
+                        format!("`{path}` is a file, not a directory or a .zip package"),
+                    )
+                    .hint("name the directory holding the code (zipped by slsctl), or a .zip file used as it is"),
+                );
+                None
+            }
             Ok(resolved) => Some(Code::Directory(resolved)),
             Err(message) => {
                 v.diagnostics

@@ -32,6 +32,9 @@ pub struct LiveTable {
     pub arn: String,
     pub props: Props,
     pub items: u64,
+    /// What the table has that the spec cannot say (local indexes, replicas), for `import live`
+    /// to list: slsctl leaves it as it is.
+    pub unmodelled: Vec<String>,
 }
 
 fn key_json(name: &str, types: &BTreeMap<String, String>) -> Value {
@@ -219,7 +222,21 @@ pub async fn describe(
         .is_some_and(|s| s.as_str() == "ENABLED");
     props.insert("pointInTimeRecovery".into(), FieldValue::known(pitr));
     insert_tag_props(&mut props, &tags);
+    let mut unmodelled = Vec::new();
+    for index in table.local_secondary_indexes() {
+        unmodelled.push(format!(
+            "local secondary index {}",
+            index.index_name().unwrap_or_default()
+        ));
+    }
+    for replica in table.replicas() {
+        unmodelled.push(format!(
+            "replica in {} (a global table)",
+            replica.region_name().unwrap_or_default()
+        ));
+    }
     Ok(Some(LiveTable {
+        unmodelled,
         name: name.to_string(),
         arn: table.table_arn().unwrap_or_default().to_string(),
         props,
