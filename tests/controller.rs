@@ -382,6 +382,36 @@ async fn wait_for(
     }
 }
 
+/// Publish a new delay for each of `stacks` (key, queue name) and wait until AWS holds it on
+/// every one of them: a replica that does not hold them, or is dead, cannot have applied it.
+async fn publish_delay_and_wait(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    clients: &Clients,
+    stacks: &[&(String, String)],
+    delay: &str,
+    since: std::time::Instant,
+) {
+    for (key, _) in stacks {
+        put(
+            s3,
+            bucket,
+            &format!("stacks/{key}/queue.yaml"),
+            &QUEUE.replace("DELAY", delay),
+        )
+        .await;
+    }
+    for (_, name) in stacks {
+        while queue_delay(clients, name).await.as_deref() != Some(delay) {
+            assert!(
+                since.elapsed() < Duration::from_secs(30),
+                "{name} was not taken over"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 async fn queue_delay(clients: &Clients, name: &str) -> Option<String> {
     let url = slsctl::kinds::queue::aws::get_queue_url(clients, &format!("{name}-jobs"))
         .await
@@ -1180,24 +1210,7 @@ async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dea
         .iter()
         .filter(|(key, _)| holders.iter().any(|(k, h)| k == key && h == "c"))
         .collect();
-    for (key, _) in &c_stacks {
-        put(
-            &s3,
-            &bucket,
-            &format!("stacks/{key}/queue.yaml"),
-            &QUEUE.replace("DELAY", "9"),
-        )
-        .await;
-    }
-    for (_, name) in &c_stacks {
-        while queue_delay(&clients, name).await.as_deref() != Some("9") {
-            assert!(
-                died.elapsed() < Duration::from_secs(30),
-                "c's stacks did not move"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    publish_delay_and_wait(&s3, &bucket, &clients, &c_stacks, "9", died).await;
     let moved = died.elapsed();
     eprintln!("a dead replica's stacks reconciled by the others {moved:?} after it died (lease {duration:?})");
     assert!(moved < duration * 3, "{moved:?}");
@@ -2406,24 +2419,7 @@ async fn three_controller_processes_share_the_stacks_and_survive_a_sigkill() {
         .iter()
         .filter(|(key, _)| is(&holders[key], "c"))
         .collect();
-    for (key, _) in &orphans {
-        put(
-            &s3,
-            &bucket,
-            &format!("stacks/{key}/queue.yaml"),
-            &QUEUE.replace("DELAY", "8"),
-        )
-        .await;
-    }
-    for (_, name) in &orphans {
-        while queue_delay(&clients, name).await.as_deref() != Some("8") {
-            assert!(
-                killed.elapsed() < Duration::from_secs(30),
-                "{name} was not taken over"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
+    publish_delay_and_wait(&s3, &bucket, &clients, &orphans, "8", killed).await;
     let took = killed.elapsed();
     eprintln!(
         "a SIGKILLed replica's stacks applied by the others {took:?} after the kill (6 s lease)"
