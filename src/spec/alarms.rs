@@ -2,9 +2,25 @@
 //! checked here, where every spec field is, against the checks the model lists.
 
 use super::diag::did_you_mean;
+use super::load::ResourceSpecWire;
 use super::validate::{Ctx, Validator};
 use super::wire::AlarmOverridesWire;
 use crate::model::{checks_of, AlarmOverride, AlarmOverrides, Kind};
+
+/// A kind's wire spec with an `alarms:` field (declared by `resource_spec_wire!`'s
+/// `alarms: "…",`), so that one function checks every such kind's.
+pub trait AlarmsSpecWire: ResourceSpecWire {
+    fn alarms(&self) -> &AlarmOverridesWire;
+}
+
+/// Check a resource's own `spec.alarms` against the checks of its kind (see [`overrides`]).
+pub(crate) fn of_resource<W: AlarmsSpecWire>(
+    v: &mut Validator<'_>,
+    ctx: &Ctx<'_>,
+    spec: &W,
+) -> AlarmOverrides {
+    overrides(v, ctx, "spec.alarms", W::KIND, spec.alarms())
+}
 
 /// The longest total an alarm may look back over (PutMetricAlarm: EvaluationPeriods × Period at
 /// most one day for periods under an hour, seven days otherwise).

@@ -42,7 +42,38 @@ pub(crate) use wire_struct;
 ///
 /// A kind that documents the shared fields names them first, each under its docs:
 /// `physical_name, deletion_policy, ignore_changes,`.
+///
+/// A kind watched by alarms says so after its kind, `alarms: "queue",` (the word its docs use
+/// for one resource): the struct gets the `alarms` field last, with the docs every such kind
+/// shares, and implements [`AlarmsSpecWire`](crate::spec::alarms::AlarmsSpecWire), which reads it.
 macro_rules! resource_spec_wire {
+    (
+        kind: $kind:ident,
+        alarms: $noun:literal,
+        $(#[$attr:meta])*
+        pub struct $wire:ident { $($fields:tt)* }
+    ) => {
+        $crate::spec::wire::resource_spec_wire! {
+            kind: $kind,
+            $(#[$attr])*
+            pub struct $wire {
+                $($fields)*
+
+                #[doc = concat!(" This ", $noun, "'s alarm checks, each `{threshold, period, evaluationPeriods}` or")]
+                // Not " `{disabled…": schemars trims a literal line's leading space, not this one's.
+                #[doc = concat!("`{disabled: true}`, over the Stack's `observability.alarms.", stringify!($kind), "` and the defaults")]
+                #[doc = " (docs/spec.md, Alarms)."]
+                #[serde(default)]
+                pub alarms: $crate::spec::wire::AlarmOverridesWire,
+            }
+        }
+
+        impl $crate::spec::alarms::AlarmsSpecWire for $wire {
+            fn alarms(&self) -> &$crate::spec::wire::AlarmOverridesWire {
+                &self.alarms
+            }
+        }
+    };
     (
         kind: $kind:ident,
         $(#[$attr:meta])*
@@ -430,5 +461,23 @@ mod tests {
         assert!(properties["physicalName"].is_object());
         assert!(properties["physicalName"]["description"].is_null());
         assert!(properties["ignoreChanges"].is_object());
+    }
+
+    #[test]
+    fn a_watched_kinds_alarms_field_is_read_and_documented_with_its_kind() {
+        use crate::spec::alarms::AlarmsSpecWire;
+        let queue: QueueSpecWire =
+            serde_json::from_str(r#"{"alarms": {"age": {"threshold": 60}}}"#).unwrap();
+        assert_eq!(queue.alarms()["age"].threshold, Some(60.0));
+        let bare: QueueSpecWire = serde_json::from_str("{}").unwrap();
+        assert!(bare.alarms().is_empty());
+
+        let schema = schemars::schema_for!(QueueSpecWire);
+        assert_eq!(
+            schema.as_value()["properties"]["alarms"]["description"],
+            "This queue's alarm checks, each `{threshold, period, evaluationPeriods}` or\n\
+             `{disabled: true}`, over the Stack's `observability.alarms.Queue` and the defaults\n\
+             (docs/spec.md, Alarms)."
+        );
     }
 }

@@ -22,4 +22,4 @@ pub(crate) fn references(_: &Alarm) -> Vec<&Reference> {
     Vec::new()
 }
 
-pub(crate) use crate::spec::alarms::overrides;
+pub(crate) use crate::spec::alarms::of_resource;

@@ -135,13 +135,7 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
         }
     });
     Some(Api {
-        alarms: crate::kinds::alarm::validate::overrides(
-            v,
-            ctx,
-            "spec.alarms",
-            Kind::Api,
-            &l.document.spec.alarms,
-        ),
+        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         endpoint_type: endpoint_type.to_string(),
         stage,
         description: s.description.clone().unwrap_or_default(),

@@ -15,6 +15,7 @@ wire_struct! {
 
 resource_spec_wire! {
     kind: Api,
+    alarms: "api",
     #[schemars(rename = "ApiSpec")]
     pub struct ApiSpecWire {
         pub endpoint_type: Option<EndpointTypeWire>,
@@ -29,12 +30,6 @@ resource_spec_wire! {
         pub domain: Option<DomainWire>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<ApiTrafficWire>,
-
-        /// This api's alarm checks, each `{threshold, period, evaluationPeriods}` or
-        /// `{disabled: true}`, over the Stack's `observability.alarms.Api` and the defaults
-        /// (docs/spec.md, Alarms).
-        #[serde(default)]
-        pub alarms: AlarmOverridesWire,
     }
 }
 

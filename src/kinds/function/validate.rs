@@ -268,13 +268,7 @@ pub(crate) fn validate(c: Check<'_, '_, FunctionSpecWire>) -> Option<Function> {
     let log_retention_days = log_retention(v, ctx, s);
     let logging = logging(v, ctx, s);
     Some(Function {
-        alarms: crate::kinds::alarm::validate::overrides(
-            v,
-            ctx,
-            "spec.alarms",
-            Kind::Function,
-            &l.document.spec.alarms,
-        ),
+        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         handler: if is_image { None } else { s.handler.clone() },
         runtime,
         code,

@@ -9,6 +9,7 @@ use crate::spec::wire::*;
 
 resource_spec_wire! {
     kind: Function,
+    alarms: "function",
     #[schemars(rename = "FunctionSpec")]
     pub struct FunctionSpecWire {
         /// Physical name; `<stack>-<name>` when omitted.
@@ -68,12 +69,6 @@ resource_spec_wire! {
         pub logging: Option<LoggingWire>,
         /// Traffic assumptions, used by the cost estimate only.
         pub traffic: Option<FunctionTrafficWire>,
-
-        /// This function's alarm checks, each `{threshold, period, evaluationPeriods}` or
-        /// `{disabled: true}`, over the Stack's `observability.alarms.Function` and the defaults
-        /// (docs/spec.md, Alarms).
-        #[serde(default)]
-        pub alarms: AlarmOverridesWire,
     }
 }
 

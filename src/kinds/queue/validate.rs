@@ -112,13 +112,7 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
         }
     }
     Some(Queue {
-        alarms: crate::kinds::alarm::validate::overrides(
-            v,
-            ctx,
-            "spec.alarms",
-            Kind::Queue,
-            &l.document.spec.alarms,
-        ),
+        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         fifo,
         content_based_deduplication: s.content_based_deduplication.unwrap_or(false),
         deduplication_scope: s.deduplication_scope.map(|d| match d {

@@ -19,6 +19,7 @@ wire_struct! {
 
 resource_spec_wire! {
     kind: Queue,
+    alarms: "queue",
     #[schemars(rename = "QueueSpec")]
     pub struct QueueSpecWire {
         /// A FIFO queue; its physical name ends in `.fifo`.
@@ -51,12 +52,6 @@ resource_spec_wire! {
         pub restrict_redrive_sources: Option<bool>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<QueueTrafficWire>,
-
-        /// This queue's alarm checks, each `{threshold, period, evaluationPeriods}` or
-        /// `{disabled: true}`, over the Stack's `observability.alarms.Queue` and the defaults
-        /// (docs/spec.md, Alarms).
-        #[serde(default)]
-        pub alarms: AlarmOverridesWire,
     }
 }
 

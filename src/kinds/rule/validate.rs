@@ -254,13 +254,7 @@ pub(crate) fn validate(c: Check<'_, '_, RuleSpecWire>) -> Option<Rule> {
         });
     }
     Some(Rule {
-        alarms: crate::kinds::alarm::validate::overrides(
-            v,
-            ctx,
-            "spec.alarms",
-            Kind::Rule,
-            &l.document.spec.alarms,
-        ),
+        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         bus,
         trigger,
         enabled: s.state != Some(RuleStateWire::Disabled),

@@ -9,6 +9,7 @@ use crate::spec::wire::*;
 
 resource_spec_wire! {
     kind: Rule,
+    alarms: "rule",
     #[schemars(rename = "RuleSpec")]
     pub struct RuleSpecWire {
         /// An EventBus of this stack or a bus ARN; the account's default bus when omitted.
@@ -22,12 +23,6 @@ resource_spec_wire! {
         /// At most 5.
         #[serde(default)]
         pub targets: Vec<TargetWire>,
-
-        /// This rule's alarm checks, each `{threshold, period, evaluationPeriods}` or
-        /// `{disabled: true}`, over the Stack's `observability.alarms.Rule` and the defaults
-        /// (docs/spec.md, Alarms).
-        #[serde(default)]
-        pub alarms: AlarmOverridesWire,
     }
 }
 

@@ -6,7 +6,7 @@ use super::wire::{
     BillingModeWire, KeyTypeWire, KeyWire, ProjectionWire, SseTypeWire, StreamViewWire,
     TableClassWire, TableSpecWire, TableSseWire,
 };
-use crate::model::{Billing, Gsi, Key, KeyType, Kind, Projection, Reference, Table, TableSse};
+use crate::model::{Billing, Gsi, Key, KeyType, Projection, Reference, Table, TableSse};
 use crate::spec::kind::Check;
 use crate::spec::validate::aws_name;
 use crate::spec::validate::{within, KeyedList};
@@ -187,13 +187,7 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
         });
     }
     Some(Table {
-        alarms: crate::kinds::alarm::validate::overrides(
-            v,
-            ctx,
-            "spec.alarms",
-            Kind::Table,
-            &l.document.spec.alarms,
-        ),
+        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         partition_key: key(&s.partition_key),
         sort_key: s.sort_key.as_ref().map(key),
         billing,

@@ -25,6 +25,7 @@ wire_struct! {
 
 resource_spec_wire! {
     kind: Table,
+    alarms: "table",
     #[schemars(rename = "TableSpec")]
     pub struct TableSpecWire {
         pub partition_key: KeyWire,
@@ -47,12 +48,6 @@ resource_spec_wire! {
         pub sse: Option<TableSseWire>,
         /// Assumptions for the cost estimate only.
         pub traffic: Option<TableTrafficWire>,
-
-        /// This table's alarm checks, each `{threshold, period, evaluationPeriods}` or
-        /// `{disabled: true}`, over the Stack's `observability.alarms.Table` and the defaults
-        /// (docs/spec.md, Alarms).
-        #[serde(default)]
-        pub alarms: AlarmOverridesWire,
     }
 }
 
