@@ -59,9 +59,14 @@ fn plan(desired: &[DesiredResource], observed: &[ObservedResource], options: Pla
     )
 }
 
-/// Whether one of the plan's refusals says `text`.
-fn refused_with(plan: &Plan, text: &str) -> bool {
-    plan.refusals.iter().any(|r| r.message.contains(text))
+/// Assert that one of the plan's refusals says `text`; the refusals there are, when none does.
+#[track_caller]
+fn assert_refused_with(plan: &Plan, text: &str) {
+    assert!(
+        plan.refusals.iter().any(|r| r.message.contains(text)),
+        "no refusal says {text:?}: {:?}",
+        plan.refusals
+    );
 }
 
 /// The hint of a refusal that must give one.
@@ -277,11 +282,7 @@ fn pruning_follows_deletion_policies() {
         None,
         "a queue holding messages is not deleted"
     );
-    assert!(
-        refused_with(&result, "holds 3 messages"),
-        "{:?}",
-        result.refusals
-    );
+    assert_refused_with(&result, "holds 3 messages");
     // Consumers are deleted before queues.
     let position = |name: &str| {
         result
@@ -364,11 +365,7 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
         .map(|i| have(Kind::Function, &format!("f{i}"), Props::new()))
         .collect();
     let empty = plan(&[], &observed, PlanOptions::default());
-    assert!(
-        refused_with(&empty, "holds no resources"),
-        "{:?}",
-        empty.refusals
-    );
+    assert_refused_with(&empty, "holds no resources");
 
     // A spec whose only resource is derived from the stack as a whole (its dashboard) holds
     // nothing: still refused.
@@ -380,18 +377,14 @@ fn the_mass_deletion_guard_refuses_an_empty_spec_and_more_than_half() {
             ..PlanOptions::default()
         },
     );
-    assert!(
-        refused_with(&only_the_dashboard, "holds no resources"),
-        "{:?}",
-        only_the_dashboard.refusals
-    );
+    assert_refused_with(&only_the_dashboard, "holds no resources");
 
     let one_left = plan(
         &[want(Kind::Function, "f0", Props::new())],
         &observed,
         PlanOptions::default(),
     );
-    assert!(refused_with(&one_left, "3 of the stack's 4"));
+    assert_refused_with(&one_left, "3 of the stack's 4");
 
     let half = plan(
         &[

@@ -560,11 +560,17 @@ mod tests {
         assert_eq!(statements_of(&document), Some(wanted));
     }
 
-    /// The stack `s` of `documents` (with a code directory), validated.
-    fn stack_of(documents: &str) -> Stack {
-        crate::kinds::test_stack(&format!(
-            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec: {{}}\n---\n{documents}"
-        ))
+    /// The stack `s` of `documents`, each written without its `apiVersion` (with a code
+    /// directory), validated.
+    fn stack_of(documents: &[&str]) -> Stack {
+        let mut text = String::from(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {name: s}\nspec: {}\n",
+        );
+        for document in documents {
+            text.push_str("---\napiVersion: slsctl.dev/v1alpha1\n");
+            text.push_str(document);
+        }
+        crate::kinds::test_stack(&text)
     }
 
     fn role_statements(stack: &Stack, role: &str) -> BTreeMap<String, Value> {
@@ -585,15 +591,12 @@ mod tests {
 
     #[test]
     fn customer_keys_of_tables_and_queues_get_the_matching_kms_actions() {
-        let doc = |d: &str| format!("apiVersion: slsctl.dev/v1alpha1\n{d}");
-        let documents = [
-            doc("kind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n  sse: {type: KMS, kmsMasterKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab}\n"),
-            doc("kind: Queue\nmetadata: {name: q}\nspec: {kmsMasterKeyId: alias/orders}\n"),
-            doc("kind: Queue\nmetadata: {name: plain}\nspec: {kmsMasterKeyId: alias/aws/sqs}\n"),
-            doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    TABLE: {ref: Table/t, access: read}\n    QUEUE: {ref: Queue/q}\n    PLAIN: {ref: Queue/plain}\n"),
-        ]
-        .join("---\n");
-        let stack = stack_of(&documents);
+        let stack = stack_of(&[
+            "kind: Table\nmetadata: {name: t}\nspec:\n  partitionKey: {name: pk, type: S}\n  sse: {type: KMS, kmsMasterKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab}\n",
+            "kind: Queue\nmetadata: {name: q}\nspec: {kmsMasterKeyId: alias/orders}\n",
+            "kind: Queue\nmetadata: {name: plain}\nspec: {kmsMasterKeyId: alias/aws/sqs}\n",
+            "kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    TABLE: {ref: Table/t, access: read}\n    QUEUE: {ref: Queue/q}\n    PLAIN: {ref: Queue/plain}\n",
+        ]);
         let got = role_statements(&stack, "f");
         let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         // Reads of the table: decrypt and describe, no encrypt.
@@ -620,13 +623,10 @@ mod tests {
 
     #[test]
     fn references_to_one_resource_are_one_grant_of_all_their_access() {
-        let doc = |d: &str| format!("apiVersion: slsctl.dev/v1alpha1\n{d}");
-        let documents = [
-            doc("kind: Queue\nmetadata: {name: q}\nspec: {}\n"),
-            doc("kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    SEND: {ref: Queue/q, attr: url}\n  permissions: [{ref: Queue/q, access: read}]\n"),
-        ]
-        .join("---\n");
-        let stack = stack_of(&documents);
+        let stack = stack_of(&[
+            "kind: Queue\nmetadata: {name: q}\nspec: {}\n",
+            "kind: Function\nmetadata: {name: f}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {path: src}\n  environment:\n    SEND: {ref: Queue/q, attr: url}\n  permissions: [{ref: Queue/q, access: read}]\n",
+        ]);
         let got = role_statements(&stack, "f");
         assert_eq!(got.keys().collect::<Vec<_>>(), ["FLogs", "FQueueQ"]);
         assert_eq!(
