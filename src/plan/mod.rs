@@ -50,6 +50,18 @@ impl FieldValue {
 /// `environment.TABLE_NAME`, `triggers[order-events].batchSize`, `tags.team`.
 pub type Props = BTreeMap<String, FieldValue>;
 
+/// Writing a known value into [`Props`], as both sides build them field by field.
+pub trait SetProp {
+    /// Set `field` to the known `value`.
+    fn set(&mut self, field: impl Into<String>, value: impl Into<Value>);
+}
+
+impl SetProp for Props {
+    fn set(&mut self, field: impl Into<String>, value: impl Into<Value>) {
+        self.insert(field.into(), FieldValue::known(value));
+    }
+}
+
 /// A resource as the spec wants it.
 #[derive(Clone, Debug)]
 pub struct DesiredResource {

@@ -659,3 +659,14 @@ fn a_log_group_is_released_by_default_and_the_plan_says_whether_its_events_expir
         );
     }
 }
+
+#[test]
+fn set_writes_a_known_value_over_what_the_field_held() {
+    let mut props = Props::new();
+    props.insert("memorySize".into(), FieldValue::unknown());
+    props.set("memorySize", 256);
+    props.set(format!("tags.{}", "team"), "orders");
+    assert_eq!(props["memorySize"], FieldValue::Known(json!(256)));
+    assert_eq!(props["tags.team"], FieldValue::Known(json!("orders")));
+    assert_eq!(props.len(), 2);
+}

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::kinds::desired::Wanted;
 use crate::model::{Alarm, AlarmMetric, MetricQuery};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The id of a metric-math alarm's expression among its queries.
 pub const EXPRESSION_ID: &str = "e";
@@ -20,54 +20,33 @@ pub(crate) fn props(w: &Wanted<'_, Alarm>, props: &mut Props, _sensitive: &mut B
         AlarmMetric::Single(m) => Some(m),
         AlarmMetric::Math { .. } => None,
     };
-    props.insert(
-        "namespace".into(),
-        FieldValue::known(single.map_or("", |m| m.namespace.as_str())),
+    props.set("namespace", single.map_or("", |m| m.namespace.as_str()));
+    props.set("metricName", single.map_or("", |m| m.metric_name.as_str()));
+    props.set(
+        "dimensions",
+        single.map_or_else(|| json!({}), |m| dimensions(&m.dimensions)),
     );
-    props.insert(
-        "metricName".into(),
-        FieldValue::known(single.map_or("", |m| m.metric_name.as_str())),
-    );
-    props.insert(
-        "dimensions".into(),
-        FieldValue::known(single.map_or_else(|| json!({}), |m| dimensions(&m.dimensions))),
-    );
-    props.insert(
-        "statistic".into(),
-        FieldValue::known(single.map_or("", |m| m.statistic.as_str())),
-    );
-    props.insert(
-        "metrics".into(),
-        FieldValue::known(match &a.metric {
+    props.set("statistic", single.map_or("", |m| m.statistic.as_str()));
+    props.set(
+        "metrics",
+        match &a.metric {
             AlarmMetric::Single(_) => json!([]),
             AlarmMetric::Math {
                 expression,
                 metrics,
             } => math(expression, metrics, a.period),
-        }),
+        },
     );
-    props.insert("period".into(), FieldValue::known(a.period));
-    props.insert(
-        "evaluationPeriods".into(),
-        FieldValue::known(a.evaluation_periods),
-    );
-    props.insert("threshold".into(), FieldValue::known(a.threshold));
-    props.insert(
-        "comparison".into(),
-        FieldValue::known(a.comparison.as_str()),
-    );
-    props.insert(
-        "treatMissingData".into(),
-        FieldValue::known(a.treat_missing_data.as_str()),
-    );
+    props.set("period", a.period);
+    props.set("evaluationPeriods", a.evaluation_periods);
+    props.set("threshold", a.threshold);
+    props.set("comparison", a.comparison.as_str());
+    props.set("treatMissingData", a.treat_missing_data.as_str());
     let mut actions = a.actions.clone();
     actions.sort();
-    props.insert("alarmActions".into(), FieldValue::known(actions.clone()));
-    props.insert("okActions".into(), FieldValue::known(actions));
-    props.insert(
-        "description".into(),
-        FieldValue::known(a.description.as_str()),
-    );
+    props.set("alarmActions", actions.clone());
+    props.set("okActions", actions);
+    props.set("description", a.description.as_str());
 }
 
 /// Dimensions as one object: CloudWatch matches them as a set, and answers in its own order.

@@ -10,7 +10,7 @@ use crate::kinds::desired::{
     api_permission_id, function_of_arn, invoke_arn, permission_value, Context,
 };
 use crate::model::Api;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// The execute-api ARN an API's invocations come from, any stage, method and route.
 pub fn api_source_arn(ctx: &Context, api_id: &str) -> String {
@@ -28,14 +28,8 @@ pub(crate) fn props(w: &Wanted<'_, Api>, props: &mut Props, _sensitive: &mut BTr
         resource,
         model: a,
     } = *w;
-    props.insert(
-        "description".into(),
-        FieldValue::known(a.description.clone()),
-    );
-    props.insert(
-        "endpointType".into(),
-        FieldValue::known(a.endpoint_type.clone()),
-    );
+    props.set("description", a.description.clone());
+    props.set("endpointType", a.endpoint_type.clone());
     let api_id = ctx.api_ids.get(&resource.id);
     let mut routes = serde_json::Map::new();
     let mut known = true;
@@ -79,24 +73,24 @@ pub(crate) fn props(w: &Wanted<'_, Api>, props: &mut Props, _sensitive: &mut BTr
         FieldValue::unknown()
     };
     if let Some(domain) = &a.domain {
-        props.insert(
-            "domain".into(),
-            FieldValue::known(json!({
+        props.set(
+            "domain",
+            json!({
                 "name": domain.name,
                 "certificateArn": domain.certificate_arn,
                 "basePath": domain.base_path.clone().unwrap_or_else(|| "(none)".into()),
-            })),
+            }),
         );
     }
-    props.insert("stage.name".into(), FieldValue::known(a.stage.clone()));
+    props.set("stage.name", a.stage.clone());
     props.insert("stage.deployment".into(), digest);
     // An Api that writes `tracing` decides for itself; one that does not follows the Stack.
     let tracing = a.tracing.unwrap_or(w.stack.observability.tracing);
-    props.insert("stage.tracing".into(), FieldValue::known(tracing));
+    props.set("stage.tracing", tracing);
     if let Some(t) = &a.throttling {
-        props.insert(
-            "stage.throttling".into(),
-            FieldValue::known(json!({"rateLimit": t.rate_limit, "burstLimit": t.burst_limit})),
+        props.set(
+            "stage.throttling",
+            json!({"rateLimit": t.rate_limit, "burstLimit": t.burst_limit}),
         );
     }
 }

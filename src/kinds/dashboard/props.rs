@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::kinds::desired::Wanted;
 use crate::model::Dashboard;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The props the spec wants for the stack's dashboard (it carries no tags).
 pub(crate) fn props(
@@ -13,8 +13,5 @@ pub(crate) fn props(
     props: &mut Props,
     _sensitive: &mut BTreeSet<String>,
 ) {
-    props.insert(
-        "body".into(),
-        FieldValue::known(super::body::body(w.stack, &w.ctx.region)),
-    );
+    props.set("body", super::body::body(w.stack, &w.ctx.region));
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::kinds::desired::Wanted;
 use crate::model::EventBus;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The props the spec wants for one EventBus, ownership tags aside.
 pub(crate) fn props(
@@ -13,18 +13,12 @@ pub(crate) fn props(
     _sensitive: &mut BTreeSet<String>,
 ) {
     let Wanted { model: b, .. } = *w;
-    props.insert(
-        "description".into(),
-        FieldValue::known(b.description.clone()),
-    );
+    props.set("description", b.description.clone());
     if let Some(archive) = &b.archive {
-        props.insert(
-            "archive.retentionDays".into(),
-            FieldValue::known(archive.retention_days),
-        );
-        props.insert(
-            "archive.pattern".into(),
-            FieldValue::known(archive.pattern.clone().unwrap_or(serde_json::Value::Null)),
+        props.set("archive.retentionDays", archive.retention_days);
+        props.set(
+            "archive.pattern",
+            archive.pattern.clone().unwrap_or(serde_json::Value::Null),
         );
     }
 }

@@ -11,7 +11,7 @@ use crate::kinds::desired::{
     sensitive_digest, Context,
 };
 use crate::model::*;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// The props the spec wants for one Function, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut BTreeSet<String>) {
@@ -23,44 +23,35 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
     } = *w;
     let id = &resource.id;
     let image = matches!(f.code, Code::Image(_));
-    props.insert(
-        "packageType".into(),
-        FieldValue::known(if image { "Image" } else { "Zip" }),
-    );
+    props.set("packageType", if image { "Image" } else { "Zip" });
     if let Some(handler) = &f.handler {
-        props.insert("handler".into(), FieldValue::known(handler.clone()));
+        props.set("handler", handler.clone());
     }
     if let Some(runtime) = &f.runtime {
-        props.insert("runtime".into(), FieldValue::known(runtime.clone()));
+        props.set("runtime", runtime.clone());
     }
     props.insert(
         "role".into(),
         crate::kinds::role::policy::execution_role_arn(stack, ctx, resource, f),
     );
-    props.insert("memorySize".into(), FieldValue::known(f.memory_size));
-    props.insert("timeout".into(), FieldValue::known(f.timeout));
-    props.insert(
-        "architecture".into(),
-        FieldValue::known(match f.architecture {
+    props.set("memorySize", f.memory_size);
+    props.set("timeout", f.timeout);
+    props.set(
+        "architecture",
+        match f.architecture {
             Architecture::Arm64 => "arm64",
             Architecture::X86_64 => "x86_64",
-        }),
+        },
     );
-    props.insert(
-        "ephemeralStorage".into(),
-        FieldValue::known(f.ephemeral_storage),
-    );
-    props.insert(
-        "tracing".into(),
-        FieldValue::known(match f.tracing {
+    props.set("ephemeralStorage", f.ephemeral_storage);
+    props.set(
+        "tracing",
+        match f.tracing {
             Tracing::Active => "Active",
             Tracing::PassThrough => "PassThrough",
-        }),
+        },
     );
-    props.insert(
-        "description".into(),
-        FieldValue::known(f.description.clone()),
-    );
+    props.set("description", f.description.clone());
     match &f.code {
         Code::Directory(_) => {
             let sha = ctx.code_sha256.get(id).cloned();
@@ -79,13 +70,10 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
                 Some(v) => format!("s3://{bucket}/{key}?versionId={v}"),
                 None => format!("s3://{bucket}/{key}"),
             };
-            props.insert(
-                "code.s3".into(),
-                FieldValue::known(code_source_record(&location)),
-            );
+            props.set("code.s3", code_source_record(&location));
         }
         Code::Image(uri) => {
-            props.insert("code.imageUri".into(), FieldValue::known(uri.clone()));
+            props.set("code.imageUri", uri.clone());
         }
     }
     if !f.layers.is_empty() {
@@ -122,7 +110,7 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
     }
     logging_props(stack, resource, f, props);
     if let Some(n) = f.reserved_concurrency {
-        props.insert("reservedConcurrency".into(), FieldValue::known(n));
+        props.set("reservedConcurrency", n);
     }
     if let Some(dlq) = &f.dead_letter {
         props.insert("deadLetter".into(), reference_arn(stack, ctx, dlq));
@@ -134,36 +122,30 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
             _ => continue,
         };
         let base = format!("triggers[{name}]");
-        props.insert(
-            format!("{base}.batchSize"),
-            FieldValue::known(trigger.batch_size),
-        );
-        props.insert(
+        props.set(format!("{base}.batchSize"), trigger.batch_size);
+        props.set(
             format!("{base}.maximumBatchingWindow"),
-            FieldValue::known(trigger.maximum_batching_window),
+            trigger.maximum_batching_window,
         );
-        props.insert(
+        props.set(
             format!("{base}.reportBatchItemFailures"),
-            FieldValue::known(trigger.report_batch_item_failures),
+            trigger.report_batch_item_failures,
         );
-        props.insert(
+        props.set(
             format!("{base}.maximumConcurrency"),
-            FieldValue::known(trigger.maximum_concurrency.map_or(Value::Null, Value::from)),
+            trigger.maximum_concurrency.map_or(Value::Null, Value::from),
         );
-        props.insert(
-            format!("{base}.enabled"),
-            FieldValue::known(trigger.enabled),
-        );
-        props.insert(
+        props.set(format!("{base}.enabled"), trigger.enabled);
+        props.set(
             format!("{base}.alias"),
-            FieldValue::known(f.alias.as_ref().map_or(Value::Null, |a| json!(a.name))),
+            f.alias.as_ref().map_or(Value::Null, |a| json!(a.name)),
         );
     }
     let alias = f.alias.as_ref().map(|a| a.name.as_str());
     for (sid, source) in rule_sources(stack, ctx, id) {
-        props.insert(
+        props.set(
             format!("permissions[{sid}]"),
-            FieldValue::known(permission_value("events.amazonaws.com", &source, alias)),
+            permission_value("events.amazonaws.com", &source, alias),
         );
     }
     if let Some(alias) = &f.alias {
@@ -174,33 +156,24 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
         if let Some(pc) = &alias.provisioned_concurrency {
             if pc.schedules.is_empty() && pc.target_utilization.is_none() {
                 if pc.baseline > 0 {
-                    props.insert(
-                        format!("{base}.provisionedConcurrency"),
-                        FieldValue::known(pc.baseline),
-                    );
+                    props.set(format!("{base}.provisionedConcurrency"), pc.baseline);
                 }
             } else {
                 // Application Auto Scaling owns the value; slsctl owns the definitions.
-                props.insert(
-                    format!("{base}.autoscaling"),
-                    FieldValue::known("registered"),
-                );
+                props.set(format!("{base}.autoscaling"), "registered");
                 for schedule in &pc.schedules {
-                    props.insert(
+                    props.set(
                         format!("{base}.schedules[{}]", schedule.name),
-                        FieldValue::known(json!({
+                        json!({
                             "schedule": schedule.expression,
                             "timezone": schedule.timezone.clone().unwrap_or_else(|| "UTC".into()),
                             "min": schedule.min,
                             "max": schedule.max,
-                        })),
+                        }),
                     );
                 }
                 if let Some(target) = pc.target_utilization {
-                    props.insert(
-                        format!("{base}.targetUtilization"),
-                        FieldValue::known(target),
-                    );
+                    props.set(format!("{base}.targetUtilization"), target);
                 }
             }
         }
@@ -208,9 +181,9 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
     // The managed alias is also a tag: observation reads the aliases only of functions that
     // carry it (or whose spec has one), even once the alias has left the spec.
     if let Some(alias) = &f.alias {
-        props.insert(
+        props.set(
             format!("tags.{}", crate::kinds::desired::TAG_ALIAS),
-            FieldValue::known(alias.name.clone()),
+            alias.name.clone(),
         );
     }
 }
@@ -219,10 +192,7 @@ pub(crate) fn props(w: &Wanted<'_, Function>, props: &mut Props, sensitive: &mut
 /// back as `INFO`, so it is written as `INFO` here.
 fn logging_props(stack: &Stack, resource: &Resource, f: &Function, props: &mut Props) {
     let logging = &f.logging;
-    props.insert(
-        "logging.format".into(),
-        FieldValue::known(logging.format.as_str()),
-    );
+    props.set("logging.format", logging.format.as_str());
     if logging.format == LogFormat::Json {
         for (field, level) in [
             (
@@ -231,10 +201,7 @@ fn logging_props(stack: &Stack, resource: &Resource, f: &Function, props: &mut P
             ),
             ("logging.systemLogLevel", &logging.system_log_level),
         ] {
-            props.insert(
-                field.into(),
-                FieldValue::known(level.clone().unwrap_or_else(|| "INFO".into())),
-            );
+            props.set(field, level.clone().unwrap_or_else(|| "INFO".into()));
         }
     }
     let group = match &logging.log_group {

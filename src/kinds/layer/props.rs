@@ -6,7 +6,7 @@ use crate::kinds::desired::Wanted;
 use serde_json::{json, Value};
 
 use crate::model::*;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// The props the spec wants for one Layer, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Layer>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
@@ -26,10 +26,7 @@ pub(crate) fn props(w: &Wanted<'_, Layer>, props: &mut Props, _sensitive: &mut B
     );
     let mut runtimes = l.compatible_runtimes.clone();
     runtimes.sort();
-    props.insert(
-        "compatibleRuntimes".into(),
-        FieldValue::known(json!(runtimes)),
-    );
+    props.set("compatibleRuntimes", json!(runtimes));
     let mut architectures: Vec<&str> = l
         .compatible_architectures
         .iter()
@@ -39,16 +36,10 @@ pub(crate) fn props(w: &Wanted<'_, Layer>, props: &mut Props, _sensitive: &mut B
         })
         .collect();
     architectures.sort();
-    props.insert(
-        "compatibleArchitectures".into(),
-        FieldValue::known(json!(architectures)),
-    );
-    props.insert(
-        "description".into(),
-        FieldValue::known(l.description.clone()),
-    );
-    props.insert(
-        "licenseInfo".into(),
-        FieldValue::known(l.license_info.clone().map_or(Value::Null, Value::from)),
+    props.set("compatibleArchitectures", json!(architectures));
+    props.set("description", l.description.clone());
+    props.set(
+        "licenseInfo",
+        l.license_info.clone().map_or(Value::Null, Value::from),
     );
 }

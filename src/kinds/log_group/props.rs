@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::kinds::desired::Wanted;
 use crate::model::LogGroup;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// How `retentionDays` reads when the group never expires (CloudWatch Logs then reports no
 /// retention at all).
@@ -26,7 +26,7 @@ pub(crate) fn props(
             None => FieldValue::known(NEVER),
         },
     );
-    props.insert("class".into(), FieldValue::known(g.class.as_str()));
+    props.set("class", g.class.as_str());
 }
 
 /// What a released group goes on doing, for the plan: its events still expire (that retention

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::pattern;
 use crate::kinds::desired::Wanted;
 use crate::model::MetricFilter;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The props the spec wants for one MetricFilter (it carries no tags).
 pub(crate) fn props(
@@ -16,18 +16,15 @@ pub(crate) fn props(
     _sensitive: &mut BTreeSet<String>,
 ) {
     let m = w.model;
-    props.insert("logGroup".into(), FieldValue::known(m.log_group.clone()));
-    props.insert(
-        "filterPattern".into(),
-        FieldValue::known(pattern::filter_pattern(m.log_format)),
-    );
-    props.insert(
-        "metric".into(),
-        FieldValue::known(metric(
+    props.set("logGroup", m.log_group.clone());
+    props.set("filterPattern", pattern::filter_pattern(m.log_format));
+    props.set(
+        "metric",
+        metric(
             &super::namespace(&w.stack.name),
             &super::metric_name(&m.function_name),
             pattern::metric_value(m.log_format),
-        )),
+        ),
     );
 }
 

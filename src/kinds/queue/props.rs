@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::kinds::desired::{queue_statement, reference_arn, rule_sources};
 use crate::model::{Queue, QueueEncryption, Reference, ResourceSpec};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The props the spec wants for one Queue, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
@@ -21,7 +21,7 @@ pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut B
     for (_, source) in rule_sources(stack, ctx, &resource.id) {
         let statement = queue_statement(&queue_arn, &source);
         let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
-        props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
+        props.set(format!("permissions[{sid}]"), statement);
     }
     // The attributes every queue has, and those only a FIFO queue has, as they are read back.
     let mut attributes = vec![
@@ -45,25 +45,22 @@ pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut B
         ]);
     }
     for (field, value) in attributes {
-        props.insert(field.into(), FieldValue::known(value));
+        props.set(field, value);
     }
     match &q.encryption {
         QueueEncryption::None => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(false));
+            props.set("sqsManagedSse", false);
         }
         QueueEncryption::SqsManaged => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(true));
+            props.set("sqsManagedSse", true);
         }
         QueueEncryption::Kms {
             key_id,
             data_key_reuse_period,
         } => {
-            props.insert("sqsManagedSse".into(), FieldValue::known(false));
-            props.insert("kmsMasterKeyId".into(), FieldValue::known(key_id.clone()));
-            props.insert(
-                "kmsDataKeyReusePeriod".into(),
-                FieldValue::known(*data_key_reuse_period),
-            );
+            props.set("sqsManagedSse", false);
+            props.set("kmsMasterKeyId", key_id.clone());
+            props.set("kmsDataKeyReusePeriod", *data_key_reuse_period);
         }
     }
     if let Some(dlq) = &q.dead_letter {
@@ -71,10 +68,7 @@ pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut B
             "deadLetter.queue".into(),
             reference_arn(stack, ctx, &dlq.queue),
         );
-        props.insert(
-            "deadLetter.maxReceiveCount".into(),
-            FieldValue::known(dlq.max_receive_count),
-        );
+        props.set("deadLetter.maxReceiveCount", dlq.max_receive_count);
     }
     // The redrive-allow policy of a dead-letter queue names exactly the stack's queues that use it.
     if !q.restrict_redrive_sources {
@@ -95,9 +89,6 @@ pub(crate) fn props(w: &Wanted<'_, Queue>, props: &mut Props, _sensitive: &mut B
         .collect();
     if !sources.is_empty() {
         sources.sort();
-        props.insert(
-            "redriveAllow.sourceQueueArns".into(),
-            FieldValue::known(json!(sources)),
-        );
+        props.set("redriveAllow.sourceQueueArns", json!(sources));
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::policy;
 use crate::kinds::desired::Wanted;
 use crate::model::Role;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The props the spec wants for one Role, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Role>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
@@ -20,38 +20,24 @@ pub(crate) fn props(w: &Wanted<'_, Role>, props: &mut Props, _sensitive: &mut BT
         ctx,
     } = *w;
     let users = policy::users(stack, resource);
-    props.insert(
-        "path".into(),
-        FieldValue::known(policy::role_path(&stack.name)),
-    );
-    props.insert(
-        "trust".into(),
-        FieldValue::known(policy::trust_document(&policy::trusted_services(
-            role, &users,
-        ))),
+    props.set("path", policy::role_path(&stack.name));
+    props.set(
+        "trust",
+        policy::trust_document(&policy::trusted_services(role, &users)),
     );
     for (sid, statement) in policy::statements(stack, ctx, resource, role) {
-        props.insert(format!("policy.{sid}"), FieldValue::known(statement));
+        props.set(format!("policy.{sid}"), statement);
     }
     // Inline policies slsctl did not write are removed: the role's permissions are the spec's.
-    props.insert(
-        "inlinePolicies".into(),
-        FieldValue::known(Value::Array(Vec::new())),
+    props.set("inlinePolicies", Value::Array(Vec::new()));
+    props.set(
+        "managedPolicies",
+        policy::managed_policies(stack, resource, role),
     );
-    props.insert(
-        "managedPolicies".into(),
-        FieldValue::known(policy::managed_policies(stack, resource, role)),
+    props.set(
+        "permissionsBoundary",
+        stack.permissions_boundary.clone().unwrap_or_default(),
     );
-    props.insert(
-        "permissionsBoundary".into(),
-        FieldValue::known(stack.permissions_boundary.clone().unwrap_or_default()),
-    );
-    props.insert(
-        "description".into(),
-        FieldValue::known(role.description.clone()),
-    );
-    props.insert(
-        "maxSessionDuration".into(),
-        FieldValue::known(role.max_session_duration),
-    );
+    props.set("description", role.description.clone());
+    props.set("maxSessionDuration", role.max_session_duration);
 }

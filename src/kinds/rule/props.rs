@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::kinds::desired::{invoke_arn, reference_arn, rule_bus_name};
 use crate::kinds::role::policy::{delivers_to_bus, derived_role_id};
 use crate::model::{Reference, Rule, RuleTrigger, TargetInput};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// The props the spec wants for one Rule, ownership tags aside.
 pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
@@ -18,23 +18,17 @@ pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BT
         model: r,
         ctx,
     } = *w;
-    props.insert("bus".into(), FieldValue::known(rule_bus_name(stack, r)));
+    props.set("bus", rule_bus_name(stack, r));
     match &r.trigger {
         RuleTrigger::Pattern(pattern) => {
-            props.insert("pattern".into(), FieldValue::known(pattern.clone()));
+            props.set("pattern", pattern.clone());
         }
         RuleTrigger::Schedule(expression) => {
-            props.insert("schedule".into(), FieldValue::known(expression.clone()));
+            props.set("schedule", expression.clone());
         }
     }
-    props.insert(
-        "state".into(),
-        FieldValue::known(if r.enabled { "ENABLED" } else { "DISABLED" }),
-    );
-    props.insert(
-        "description".into(),
-        FieldValue::known(r.description.clone()),
-    );
+    props.set("state", if r.enabled { "ENABLED" } else { "DISABLED" });
+    props.set("description", r.description.clone());
     for target in &r.targets {
         let field = format!("targets[{}]", target.id);
         let FieldValue::Known(arn) = invoke_arn(stack, ctx, &target.destination) else {
@@ -89,6 +83,6 @@ pub(crate) fn props(w: &Wanted<'_, Rule>, props: &mut Props, _sensitive: &mut BT
                 }
             }
         }
-        props.insert(field, FieldValue::known(value));
+        props.set(field, value);
     }
 }

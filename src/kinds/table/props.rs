@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::kinds::desired::Context;
 use crate::model::{Billing, Gsi, Key, KeyType, Projection, Table, TableSse};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 fn key_value(key: &Key) -> Value {
     json!({"name": key.name, "type": match key.key_type {
@@ -58,53 +58,35 @@ pub fn table_sse_value(sse: &TableSse, ctx: &Context) -> String {
 /// reads them back.
 pub(crate) fn props(w: &Wanted<'_, Table>, props: &mut Props, _sensitive: &mut BTreeSet<String>) {
     let Wanted { model: t, ctx, .. } = *w;
-    props.insert(
-        "partitionKey".into(),
-        FieldValue::known(key_value(&t.partition_key)),
-    );
+    props.set("partitionKey", key_value(&t.partition_key));
     if let Some(sort) = &t.sort_key {
-        props.insert("sortKey".into(), FieldValue::known(key_value(sort)));
+        props.set("sortKey", key_value(sort));
     }
     let provisioned = matches!(t.billing, Billing::Provisioned { .. });
     match t.billing {
         Billing::OnDemand => {
-            props.insert("billingMode".into(), FieldValue::known("PAY_PER_REQUEST"));
+            props.set("billingMode", "PAY_PER_REQUEST");
         }
         Billing::Provisioned { read, write } => {
-            props.insert("billingMode".into(), FieldValue::known("PROVISIONED"));
-            props.insert("readCapacity".into(), FieldValue::known(read));
-            props.insert("writeCapacity".into(), FieldValue::known(write));
+            props.set("billingMode", "PROVISIONED");
+            props.set("readCapacity", read);
+            props.set("writeCapacity", write);
         }
     }
     for index in &t.global_secondary_indexes {
-        props.insert(
+        props.set(
             format!("globalSecondaryIndexes[{}]", index.name),
-            FieldValue::known(gsi_value(index, provisioned)),
+            gsi_value(index, provisioned),
         );
     }
-    props.insert(
-        "sse".into(),
-        FieldValue::known(table_sse_value(&t.sse, ctx)),
-    );
+    props.set("sse", table_sse_value(&t.sse, ctx));
     if let Some(attribute) = &t.time_to_live_attribute {
-        props.insert(
-            "timeToLiveAttribute".into(),
-            FieldValue::known(attribute.clone()),
-        );
+        props.set("timeToLiveAttribute", attribute.clone());
     }
-    props.insert(
-        "pointInTimeRecovery".into(),
-        FieldValue::known(t.point_in_time_recovery),
-    );
+    props.set("pointInTimeRecovery", t.point_in_time_recovery);
     if let Some(view) = &t.stream {
-        props.insert("stream".into(), FieldValue::known(view.clone()));
+        props.set("stream", view.clone());
     }
-    props.insert(
-        "tableClass".into(),
-        FieldValue::known(t.table_class.clone()),
-    );
-    props.insert(
-        "deletionProtection".into(),
-        FieldValue::known(t.deletion_protection),
-    );
+    props.set("tableClass", t.table_class.clone());
+    props.set("deletionProtection", t.deletion_protection);
 }
