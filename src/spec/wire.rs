@@ -26,6 +26,43 @@ macro_rules! wire_struct {
 }
 pub(crate) use wire_struct;
 
+/// Declares a wire enum of words: what every one of them derives, each variant with the word the
+/// spec writes for it, and `as_str`, which gives that word back (the model keeps the word):
+///
+/// ```ignore
+/// wire_enum! {
+///     #[schemars(rename = "TableClass")]
+///     pub enum TableClassWire {
+///         Standard = "STANDARD",
+///         StandardInfrequentAccess = "STANDARD_INFREQUENT_ACCESS",
+///     }
+/// }
+/// ```
+macro_rules! wire_enum {
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident {
+            $($(#[$variant_attr:meta])* $variant:ident = $word:literal,)*
+        }
+    ) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, ::serde::Deserialize, ::schemars::JsonSchema)]
+        $(#[$attr])*
+        pub enum $name {
+            $($(#[$variant_attr])* #[serde(rename = $word)] $variant,)*
+        }
+
+        impl $name {
+            /// The word the spec writes for this value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $word,)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
 /// Declares a kind's `*SpecWire` (a [`wire_struct!`]) with the fields every kind shares first,
 /// and implements [`ResourceSpecWire`](crate::spec::load::ResourceSpecWire) for it, which reads
 /// them:
@@ -461,6 +498,28 @@ mod tests {
         assert!(properties["physicalName"].is_object());
         assert!(properties["physicalName"]["description"].is_null());
         assert!(properties["ignoreChanges"].is_object());
+    }
+
+    #[test]
+    fn a_wire_enum_reads_the_word_it_gives_back() {
+        use crate::kinds::table::wire::StreamViewWire;
+        for view in [
+            StreamViewWire::NewImage,
+            StreamViewWire::OldImage,
+            StreamViewWire::NewAndOldImages,
+            StreamViewWire::KeysOnly,
+        ] {
+            let word = serde_json::Value::from(view.as_str());
+            assert_eq!(
+                serde_json::from_value::<StreamViewWire>(word).unwrap(),
+                view
+            );
+        }
+        assert_eq!(
+            StreamViewWire::NewAndOldImages.as_str(),
+            "NEW_AND_OLD_IMAGES"
+        );
+        assert!(serde_json::from_str::<StreamViewWire>(r#""NewImage""#).is_err());
     }
 
     #[test]

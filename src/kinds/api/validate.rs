@@ -76,22 +76,18 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
             ),
         }
     });
-    let endpoint_type = match s.endpoint_type {
-        Some(EndpointTypeWire::Edge) => "EDGE",
-        Some(EndpointTypeWire::Private) => {
-            // AWS refuses to deploy a PRIVATE API without a resource policy that lets its
-            // VPC endpoints in; slsctl does not manage API resource policies yet.
-            v.diagnostics.push(
-                ctx.error(
-                    "spec.endpointType",
-                    "a PRIVATE API cannot be deployed without a resource policy naming its VPC endpoints, which slsctl does not manage yet",
-                )
-                .hint("use `endpointType: REGIONAL` (or EDGE)"),
-            );
-            "PRIVATE"
-        }
-        _ => "REGIONAL",
-    };
+    let endpoint_type = s.endpoint_type.unwrap_or(EndpointTypeWire::Regional);
+    if endpoint_type == EndpointTypeWire::Private {
+        // AWS refuses to deploy a PRIVATE API without a resource policy that lets its
+        // VPC endpoints in; slsctl does not manage API resource policies yet.
+        v.diagnostics.push(
+            ctx.error(
+                "spec.endpointType",
+                "a PRIVATE API cannot be deployed without a resource policy naming its VPC endpoints, which slsctl does not manage yet",
+            )
+            .hint("use `endpointType: REGIONAL` (or EDGE)"),
+        );
+    }
     let domain = s.domain.as_ref().map(|d| {
         if !valid_hostname(&d.name) {
             v.diagnostics.push(ctx.error(
@@ -108,7 +104,7 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
                 )
                 .hint("arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
             );
-        } else if endpoint_type == "EDGE" && parts[3] != "us-east-1" {
+        } else if endpoint_type == EndpointTypeWire::Edge && parts[3] != "us-east-1" {
             v.diagnostics.push(
                 ctx.error(
                     "spec.domain.certificateArn",
@@ -136,7 +132,7 @@ pub(crate) fn validate(c: Check<'_, '_, ApiSpecWire>) -> Option<Api> {
     });
     Some(Api {
         alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
-        endpoint_type: endpoint_type.to_string(),
+        endpoint_type: endpoint_type.as_str().to_string(),
         stage,
         description: s.description.clone().unwrap_or_default(),
         routes,

@@ -1,8 +1,5 @@
 //! The api kind's wire types: its spec exactly as written in YAML (see `crate::spec::wire`).
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
 use crate::spec::wire::*;
 
 wire_struct! {
@@ -33,13 +30,13 @@ resource_spec_wire! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[schemars(rename = "EndpointType")]
-pub enum EndpointTypeWire {
-    Regional,
-    Edge,
-    Private,
+wire_enum! {
+    #[schemars(rename = "EndpointType")]
+    pub enum EndpointTypeWire {
+        Regional = "REGIONAL",
+        Edge = "EDGE",
+        Private = "PRIVATE",
+    }
 }
 
 wire_struct! {
@@ -53,18 +50,19 @@ wire_struct! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
-#[serde(rename_all = "UPPERCASE")]
-#[schemars(rename = "HttpMethod")]
-pub enum HttpMethodWire {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Head,
-    Options,
-    Any,
+wire_enum! {
+    #[derive(PartialOrd, Ord, Hash)]
+    #[schemars(rename = "HttpMethod")]
+    pub enum HttpMethodWire {
+        Get = "GET",
+        Post = "POST",
+        Put = "PUT",
+        Patch = "PATCH",
+        Delete = "DELETE",
+        Head = "HEAD",
+        Options = "OPTIONS",
+        Any = "ANY",
+    }
 }
 
 wire_struct! {
@@ -83,20 +81,5 @@ wire_struct! {
         pub certificate_arn: String,
         /// Path under the domain; the domain root when omitted.
         pub base_path: Option<String>,
-    }
-}
-
-impl HttpMethodWire {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpMethodWire::Get => "GET",
-            HttpMethodWire::Post => "POST",
-            HttpMethodWire::Put => "PUT",
-            HttpMethodWire::Patch => "PATCH",
-            HttpMethodWire::Delete => "DELETE",
-            HttpMethodWire::Head => "HEAD",
-            HttpMethodWire::Options => "OPTIONS",
-            HttpMethodWire::Any => "ANY",
-        }
     }
 }

@@ -272,46 +272,23 @@ pub enum LogFormatWire {
     Json,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "UPPERCASE")]
-#[schemars(rename = "ApplicationLogLevel")]
-pub enum ApplicationLogLevelWire {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-    Fatal,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "UPPERCASE")]
-#[schemars(rename = "SystemLogLevel")]
-pub enum SystemLogLevelWire {
-    Debug,
-    Info,
-    Warn,
-}
-
-impl ApplicationLogLevelWire {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Trace => "TRACE",
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Error => "ERROR",
-            Self::Fatal => "FATAL",
-        }
+wire_enum! {
+    #[schemars(rename = "ApplicationLogLevel")]
+    pub enum ApplicationLogLevelWire {
+        Trace = "TRACE",
+        Debug = "DEBUG",
+        Info = "INFO",
+        Warn = "WARN",
+        Error = "ERROR",
+        Fatal = "FATAL",
     }
 }
 
-impl SystemLogLevelWire {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-        }
+wire_enum! {
+    #[schemars(rename = "SystemLogLevel")]
+    pub enum SystemLogLevelWire {
+        Debug = "DEBUG",
+        Info = "INFO",
+        Warn = "WARN",
     }
 }

@@ -115,14 +115,8 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
         alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
         fifo,
         content_based_deduplication: s.content_based_deduplication.unwrap_or(false),
-        deduplication_scope: s.deduplication_scope.map(|d| match d {
-            DeduplicationScopeWire::MessageGroup => "messageGroup".to_string(),
-            DeduplicationScopeWire::Queue => "queue".to_string(),
-        }),
-        fifo_throughput_limit: s.fifo_throughput_limit.map(|d| match d {
-            FifoThroughputLimitWire::PerQueue => "perQueue".to_string(),
-            FifoThroughputLimitWire::PerMessageGroupId => "perMessageGroupId".to_string(),
-        }),
+        deduplication_scope: s.deduplication_scope.map(|d| d.as_str().to_string()),
+        fifo_throughput_limit: s.fifo_throughput_limit.map(|l| l.as_str().to_string()),
         visibility_timeout: v.int(
             ctx,
             "spec.visibilityTimeout",

@@ -1,8 +1,5 @@
 //! The queue kind's wire types: its spec exactly as written in YAML (see `crate::spec::wire`).
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
 use crate::spec::wire::*;
 
 wire_struct! {
@@ -55,21 +52,20 @@ resource_spec_wire! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(rename = "DeduplicationScope")]
-pub enum DeduplicationScopeWire {
-    MessageGroup,
-    Queue,
+wire_enum! {
+    #[schemars(rename = "DeduplicationScope")]
+    pub enum DeduplicationScopeWire {
+        MessageGroup = "messageGroup",
+        Queue = "queue",
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[schemars(rename = "FifoThroughputLimit")]
-pub enum FifoThroughputLimitWire {
-    #[serde(rename = "perQueue")]
-    PerQueue,
-    #[serde(rename = "perMessageGroupId")]
-    PerMessageGroupId,
+wire_enum! {
+    #[schemars(rename = "FifoThroughputLimit")]
+    pub enum FifoThroughputLimitWire {
+        PerQueue = "perQueue",
+        PerMessageGroupId = "perMessageGroupId",
+    }
 }
 
 wire_struct! {

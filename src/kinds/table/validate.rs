@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::wire::{
-    BillingModeWire, KeyTypeWire, KeyWire, ProjectionWire, SseTypeWire, StreamViewWire,
-    TableClassWire, TableSpecWire, TableSseWire,
+    BillingModeWire, KeyTypeWire, KeyWire, ProjectionWire, SseTypeWire, TableClassWire,
+    TableSpecWire, TableSseWire,
 };
 use crate::model::{Billing, Gsi, Key, KeyType, Projection, Reference, Table, TableSse};
 use crate::spec::kind::Check;
@@ -194,20 +194,12 @@ pub(crate) fn validate(c: Check<'_, '_, TableSpecWire>) -> Option<Table> {
         global_secondary_indexes: gsis,
         time_to_live_attribute: s.time_to_live_attribute.clone(),
         point_in_time_recovery: s.point_in_time_recovery.unwrap_or(false),
-        stream: s.stream.map(|v| {
-            match v {
-                StreamViewWire::NewImage => "NEW_IMAGE",
-                StreamViewWire::OldImage => "OLD_IMAGE",
-                StreamViewWire::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-                StreamViewWire::KeysOnly => "KEYS_ONLY",
-            }
-            .to_string()
-        }),
-        table_class: match s.table_class {
-            Some(TableClassWire::StandardInfrequentAccess) => "STANDARD_INFREQUENT_ACCESS",
-            _ => "STANDARD",
-        }
-        .to_string(),
+        stream: s.stream.map(|view| view.as_str().to_string()),
+        table_class: s
+            .table_class
+            .unwrap_or(TableClassWire::Standard)
+            .as_str()
+            .to_string(),
         deletion_protection: s.deletion_protection.unwrap_or(true),
         sse: table_sse(v, ctx, s.sse.as_ref()),
     })

@@ -123,20 +123,20 @@ pub enum ProjectionWire {
     Include,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[schemars(rename = "StreamView")]
-pub enum StreamViewWire {
-    NewImage,
-    OldImage,
-    NewAndOldImages,
-    KeysOnly,
+wire_enum! {
+    #[schemars(rename = "StreamView")]
+    pub enum StreamViewWire {
+        NewImage = "NEW_IMAGE",
+        OldImage = "OLD_IMAGE",
+        NewAndOldImages = "NEW_AND_OLD_IMAGES",
+        KeysOnly = "KEYS_ONLY",
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[schemars(rename = "TableClass")]
-pub enum TableClassWire {
-    Standard,
-    StandardInfrequentAccess,
+wire_enum! {
+    #[schemars(rename = "TableClass")]
+    pub enum TableClassWire {
+        Standard = "STANDARD",
+        StandardInfrequentAccess = "STANDARD_INFREQUENT_ACCESS",
+    }
 }
