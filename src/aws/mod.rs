@@ -17,6 +17,19 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 pub use error::{AwsError, ErrorKind};
 
+/// Every item of a paginated listing, the error classified: `request` is the operation's fluent
+/// builder with its parameters set, and the SDK's paginator fetches the pages one after another
+/// (each page a call counted and rate-limited like any other), stopping at the first error.
+/// A macro because each operation's paginator is its own type, with no trait in common.
+macro_rules! all_items {
+    ($request:expr) => {
+        $crate::aws::error::Classified::classified(
+            $request.into_paginator().items().send().try_collect().await,
+        )
+    };
+}
+pub(crate) use all_items;
+
 /// SDK configuration from the standard chain (environment, profile/SSO, web identity, ECS task
 /// role, IMDS). `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) is honoured
 /// by aws-config itself, which is how tests point the SDK at the local emulator.

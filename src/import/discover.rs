@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::live::LiveResource;
 use super::Skipped;
 use crate::aws::error::{AwsError, Classified};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::insert_tag_props;
 use crate::kinds::desired::arn_name;
 use crate::kinds::function::derive::default_log_group_name;
@@ -383,15 +383,7 @@ async fn by_prefix(
     discovered: &mut Discovered,
 ) -> Result<BTreeSet<Found>, AwsError> {
     let mut found = BTreeSet::new();
-    let functions = clients
-        .lambda
-        .list_functions()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let functions = all_items!(clients.lambda.list_functions())?;
     for f in functions {
         if let (Some(name), Some(arn)) = (f.function_name(), f.function_arn()) {
             if name.starts_with(prefix) {
@@ -404,16 +396,7 @@ async fn by_prefix(
             }
         }
     }
-    let queues = clients
-        .sqs
-        .list_queues()
-        .queue_name_prefix(prefix)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let queues = all_items!(clients.sqs.list_queues().queue_name_prefix(prefix))?;
     for url in queues {
         found.insert(Found {
             kind: Kind::Queue,
@@ -422,15 +405,7 @@ async fn by_prefix(
             bus: None,
         });
     }
-    let tables = clients
-        .dynamodb
-        .list_tables()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let tables = all_items!(clients.dynamodb.list_tables())?;
     for name in tables.into_iter().filter(|t| t.starts_with(prefix)) {
         // Its ARN comes with its read.
         found.insert(Found {
@@ -478,15 +453,7 @@ async fn by_prefix(
                 .push(skip(&format!("Api/{}", api.name), API_NOT_ADOPTABLE));
         }
     }
-    let layers = clients
-        .lambda
-        .list_layers()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let layers = all_items!(clients.lambda.list_layers())?;
     for layer in layers {
         if let Some(name) = layer.layer_name().filter(|n| n.starts_with(prefix)) {
             discovered.skipped.push(skip(

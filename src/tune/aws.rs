@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{tag_map, waited};
 use crate::kinds::function::aws::{wait_updated, with_conflict_retry};
 use crate::model::Architecture;
@@ -83,17 +83,11 @@ pub async fn set_memory(clients: &Clients, name: &str, memory_mb: u32) -> Result
 
 /// The numbered versions of the function with their descriptions.
 pub async fn versions(clients: &Clients, name: &str) -> Result<Vec<(u64, String)>, AwsError> {
-    let versions = clients
+    let versions = all_items!(clients
         .lambda
         .list_versions_by_function()
         .function_name(name)
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .max_items(50))?;
     Ok(versions
         .iter()
         .filter_map(|v| {

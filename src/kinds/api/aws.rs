@@ -13,7 +13,7 @@ use aws_sdk_apigateway::types::{
 use serde_json::{json, Value};
 
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
@@ -33,16 +33,7 @@ pub struct LiveApi {
 
 /// All REST APIs of the account and region (500 a page, tags included).
 pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
-    let apis = clients
-        .apigateway
-        .get_rest_apis()
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let apis = all_items!(clients.apigateway.get_rest_apis().limit(500))?;
     Ok(apis.iter().map(live_api).collect())
 }
 
@@ -85,18 +76,12 @@ pub fn integration_uri(region: &str, function_arn: &str) -> String {
 
 /// Read the routes, the resource tree and the stage of an API into its props.
 pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
-    let resources = clients
+    let resources = all_items!(clients
         .apigateway
         .get_resources()
         .rest_api_id(&api.id)
         .embed("methods")
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .limit(500))?;
     for resource in resources {
         let path = resource.path().unwrap_or("/").to_string();
         api.resources
@@ -544,16 +529,7 @@ pub struct LiveDomain {
 
 /// Every custom domain of the account and region (500 a page, tags included).
 pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
-    let domains = clients
-        .apigateway
-        .get_domain_names()
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let domains = all_items!(clients.apigateway.get_domain_names().limit(500))?;
     Ok(domains
         .iter()
         .map(|domain| LiveDomain {

@@ -14,7 +14,7 @@ use super::autoscaling::sync_autoscaling;
 use super::aws::with_conflict_retry;
 use super::versions::housekeeping;
 use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{int, text, unresolved};
 use crate::kinds::{ApplyCtx, Deferred};
 use crate::model::ResourceId;
@@ -55,16 +55,7 @@ pub async fn all_aliases(
     clients: &Clients,
     function: &str,
 ) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
-    let aliases = clients
-        .lambda
-        .list_aliases()
-        .function_name(function)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified();
+    let aliases = all_items!(clients.lambda.list_aliases().function_name(function));
     Ok(found_or_none(aliases)?.unwrap_or_default())
 }
 

@@ -15,7 +15,7 @@ use aws_sdk_applicationautoscaling::types::{
 use serde_json::{json, Value};
 
 use crate::aws::error::{gone_is_done, AwsError, Classified};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
@@ -44,18 +44,12 @@ pub async fn observe(
         return Ok(out);
     }
     for chunk in resource_ids.chunks(50) {
-        let targets = clients
+        let targets = all_items!(clients
             .autoscaling
             .describe_scalable_targets()
             .service_namespace(ServiceNamespace::Lambda)
             .set_resource_ids(Some(chunk.to_vec()))
-            .scalable_dimension(dimension())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .classified()?;
+            .scalable_dimension(dimension()))?;
         for target in targets {
             out.entry(target.resource_id().to_string())
                 .or_default()
@@ -64,16 +58,10 @@ pub async fn observe(
     }
     let wanted: std::collections::BTreeSet<&str> =
         resource_ids.iter().map(String::as_str).collect();
-    let actions = clients
+    let actions = all_items!(clients
         .autoscaling
         .describe_scheduled_actions()
-        .service_namespace(ServiceNamespace::Lambda)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .service_namespace(ServiceNamespace::Lambda))?;
     for action in actions {
         if !wanted.contains(action.resource_id()) {
             continue;
@@ -91,16 +79,10 @@ pub async fn observe(
                 })),
             );
     }
-    let policies = clients
+    let policies = all_items!(clients
         .autoscaling
         .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Lambda)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .service_namespace(ServiceNamespace::Lambda))?;
     for policy in policies {
         if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
             continue;

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
 pub fn versions_to_delete(published: &[u64], in_use: &BTreeSet<u64>, keep: usize) -> Vec<u64> {
@@ -35,17 +35,11 @@ pub async fn prune_function_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let in_use = alias_versions(clients, function).await?;
-    let versions = clients
+    let versions = all_items!(clients
         .lambda
         .list_versions_by_function()
         .function_name(function)
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .max_items(50))?;
     // `$LATEST` is not a number and never a candidate.
     let published: Vec<u64> = versions
         .iter()

@@ -9,7 +9,7 @@ use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 
 use super::props::NEVER;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
@@ -32,17 +32,11 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
 
 /// Every group whose name starts with `prefix`, 50 a page.
 pub async fn list(clients: &Clients, prefix: &str) -> Result<Vec<LogGroup>, AwsError> {
-    clients
+    all_items!(clients
         .logs
         .describe_log_groups()
         .log_group_name_prefix(prefix)
-        .limit(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()
+        .limit(50))
 }
 
 /// The group named exactly `name`, or none. DescribeLogGroups matches a prefix: `/aws/lambda/a`

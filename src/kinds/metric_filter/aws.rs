@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::built;
 use crate::plan::{FieldValue, Props};
 
@@ -22,17 +22,11 @@ pub async fn describe(
     log_group: &str,
     prefix: &str,
 ) -> Result<Vec<LiveFilter>, AwsError> {
-    let listed: Result<Vec<aws_sdk_cloudwatchlogs::types::MetricFilter>, _> = clients
+    let listed: Result<Vec<aws_sdk_cloudwatchlogs::types::MetricFilter>, _> = all_items!(clients
         .logs
         .describe_metric_filters()
         .log_group_name(log_group)
-        .filter_name_prefix(prefix)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified();
+        .filter_name_prefix(prefix));
     let listed = match listed {
         Ok(listed) => listed,
         Err(error) if error.kind == ErrorKind::NotFound => return Ok(Vec::new()),

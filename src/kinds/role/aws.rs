@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::policy;
 use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, TagChange};
 use crate::kinds::observe::insert_tags;
 use crate::plan::{FieldValue, Props};
@@ -31,16 +31,7 @@ pub struct Listed {
 /// The roles under `path` (a prefix ending in `/`), 100 per page (ListRoles's default page;
 /// the quota is 1,000 roles per account).
 pub async fn list_roles(clients: &Clients, path: &str) -> Result<Vec<Listed>, AwsError> {
-    let roles = clients
-        .iam
-        .list_roles()
-        .path_prefix(path)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let roles = all_items!(clients.iam.list_roles().path_prefix(path))?;
     let mut listed: Vec<Listed> = roles
         .into_iter()
         // A plain prefix: keep the stack's own path, not a deeper one someone made under it.
@@ -107,16 +98,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect(),
     );
-    let names = clients
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let names = all_items!(clients.iam.list_role_policies().role_name(name))?;
     let others: Vec<String> = names
         .iter()
         .filter(|n| *n != policy::POLICY_NAME)
@@ -141,16 +123,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
             props.insert(format!("policy.{sid}"), FieldValue::known(statement));
         }
     }
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let attached = all_items!(clients.iam.list_attached_role_policies().role_name(name))?;
     let mut managed: Vec<String> = attached
         .iter()
         .filter_map(|p| p.policy_arn().map(String::from))
