@@ -7,7 +7,7 @@ use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{tag_map, waited};
 use crate::kinds::function::aws::{wait_updated, with_conflict_retry};
@@ -29,15 +29,13 @@ pub async fn read_function(
     clients: &Clients,
     name: &str,
 ) -> Result<Option<LiveFunction>, AwsError> {
-    let Some(output) = found_or_none(
-        clients
-            .lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .classified(),
-    )?
+    let Some(output) = clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+        .found()?
     else {
         return Ok(None);
     };
@@ -146,17 +144,15 @@ pub async fn alias_description(
     name: &str,
     alias: &str,
 ) -> Result<Option<String>, AwsError> {
-    Ok(found_or_none(
-        clients
-            .lambda
-            .get_alias()
-            .function_name(name)
-            .name(alias)
-            .send()
-            .await
-            .classified(),
-    )?
-    .map(|a| a.description().unwrap_or_default().to_string()))
+    Ok(clients
+        .lambda
+        .get_alias()
+        .function_name(name)
+        .name(alias)
+        .send()
+        .await
+        .found()?
+        .map(|a| a.description().unwrap_or_default().to_string()))
 }
 
 pub async fn create_alias(
@@ -200,19 +196,17 @@ pub async fn delete_alias(clients: &Clients, name: &str, alias: &str) -> Result<
 }
 
 pub async fn delete_version(clients: &Clients, name: &str, version: u64) -> Result<(), AwsError> {
-    gone_is_done(
-        crate::aws::accounting::counted_as(
-            "version",
-            clients
-                .lambda
-                .delete_function()
-                .function_name(name)
-                .qualifier(version.to_string())
-                .send(),
-        )
-        .await
-        .done(),
+    crate::aws::accounting::counted_as(
+        "version",
+        clients
+            .lambda
+            .delete_function()
+            .function_name(name)
+            .qualifier(version.to_string())
+            .send(),
     )
+    .await
+    .done_or_gone()
 }
 
 /// What one synchronous invocation answered.

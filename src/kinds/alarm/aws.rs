@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::types::{
 use serde_json::Value;
 
 use super::props::{self, EXPRESSION_ID};
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{insert_tag_props, TagChange};
 use crate::plan::{FieldValue, Props};
@@ -325,15 +325,13 @@ fn metric_query(query: &Value) -> MetricDataQuery {
 
 /// Delete alarms by name (DeleteAlarms takes up to 100; one already gone is done).
 pub async fn delete(clients: &Clients, names: &[&str]) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .cloudwatch
-            .delete_alarms()
-            .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .cloudwatch
+        .delete_alarms()
+        .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
+        .send()
+        .await
+        .done_or_gone()
 }
 
 fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {

@@ -12,7 +12,7 @@ use aws_sdk_apigateway::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
@@ -348,17 +348,15 @@ pub async fn delete_route(
     resource: &str,
     method: &str,
 ) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_method()
-            .rest_api_id(id)
-            .resource_id(resource)
-            .http_method(method)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_method()
+        .rest_api_id(id)
+        .resource_id(resource)
+        .http_method(method)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Deploy the API to the stage (creating the stage if needed), recording the routes' digest.
@@ -401,16 +399,14 @@ async fn stage_deployment_description(
     id: &str,
     stage: &str,
 ) -> Result<Option<String>, AwsError> {
-    let live = found_or_none(
-        clients
-            .apigateway
-            .get_stage()
-            .rest_api_id(id)
-            .stage_name(stage)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let live = clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(id)
+        .stage_name(stage)
+        .send()
+        .await
+        .found()?;
     let Some(deployment) = live.as_ref().and_then(|s| s.deployment_id()) else {
         return Ok(None);
     };
@@ -469,15 +465,13 @@ pub async fn update_stage(
 }
 
 pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn tag(

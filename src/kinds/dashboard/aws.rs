@@ -1,6 +1,6 @@
 //! CloudWatch dashboards: find the stack's by name, read its body, put and delete it.
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::plan::{FieldValue, Props};
 
@@ -93,13 +93,11 @@ pub async fn put(clients: &Clients, name: &str, body: &serde_json::Value) -> Res
 
 /// DeleteDashboards of this one name; one already gone is done.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .cloudwatch
-            .delete_dashboards()
-            .dashboard_names(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .cloudwatch
+        .delete_dashboards()
+        .dashboard_names(name)
+        .send()
+        .await
+        .done_or_gone()
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::autoscaling::sync_autoscaling;
 use super::aws::with_conflict_retry;
 use super::versions::housekeeping;
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{classify, found_or_none, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{int, text, unresolved};
 use crate::kinds::{ApplyCtx, Deferred};
@@ -115,16 +115,14 @@ pub async fn set_provisioned_concurrency(
                 .send()
                 .await
                 .done(),
-            None => gone_is_done(
-                clients
-                    .lambda
-                    .delete_provisioned_concurrency_config()
-                    .function_name(function)
-                    .qualifier(alias)
-                    .send()
-                    .await
-                    .done(),
-            ),
+            None => clients
+                .lambda
+                .delete_provisioned_concurrency_config()
+                .function_name(function)
+                .qualifier(alias)
+                .send()
+                .await
+                .done_or_gone(),
         }
     })
     .await
@@ -201,32 +199,28 @@ async fn alias_is_managed(
     function: &str,
     alias: &str,
 ) -> Result<bool, AwsError> {
-    let live = found_or_none(
-        clients
-            .lambda
-            .get_alias()
-            .function_name(function)
-            .name(alias)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let live = clients
+        .lambda
+        .get_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .found()?;
     Ok(live
         .and_then(|a| a.description().map(|d| d.starts_with(ALIAS_MARKER)))
         .unwrap_or(false))
 }
 
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .lambda
-            .delete_alias()
-            .function_name(function)
-            .name(alias)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .lambda
+        .delete_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Bring the function's managed aliases to the spec: publish a version and move the alias when

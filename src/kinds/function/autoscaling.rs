@@ -14,7 +14,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
@@ -115,17 +115,15 @@ pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result
 
 /// Deregistering also removes the target's scheduled actions and policies.
 pub async fn deregister(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .deregister_scalable_target()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn put_schedule(
@@ -166,18 +164,16 @@ pub async fn put_schedule(
 }
 
 pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .delete_scheduled_action()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .scheduled_action_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .delete_scheduled_action()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .scheduled_action_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<(), AwsError> {
@@ -205,18 +201,16 @@ pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<()
 }
 
 pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .delete_scaling_policy()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .policy_name(TRACKING_POLICY)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .delete_scaling_policy()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .policy_name(TRACKING_POLICY)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::aws::with_conflict_retry;
-use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{entry_key, qualifier_of};
 use crate::kinds::{ApplyCtx, Deferred};
@@ -152,17 +152,15 @@ pub async fn remove_permission(
     sid: &str,
     qualifier: Option<&str>,
 ) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(sid)
-            .set_qualifier(qualifier.map(str::to_string))
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .lambda
+        .remove_permission()
+        .function_name(function)
+        .statement_id(sid)
+        .set_qualifier(qualifier.map(str::to_string))
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Add the invoke permissions the spec derives and remove slsctl's ones it no longer does.

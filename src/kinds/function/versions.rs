@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
@@ -47,19 +47,17 @@ pub async fn prune_function_versions(
         .collect();
     let mut deleted = Vec::new();
     for version in versions_to_delete(&published, &in_use, keep) {
-        let result = gone_is_done(
-            crate::aws::accounting::counted_as(
-                "version",
-                clients
-                    .lambda
-                    .delete_function()
-                    .function_name(function)
-                    .qualifier(version.to_string())
-                    .send(),
-            )
-            .await
-            .done(),
-        );
+        let result = crate::aws::accounting::counted_as(
+            "version",
+            clients
+                .lambda
+                .delete_function()
+                .function_name(function)
+                .qualifier(version.to_string())
+                .send(),
+        )
+        .await
+        .done_or_gone();
         match result {
             Ok(()) => deleted.push(version),
             // In use by something slsctl does not manage: kept.

@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, LayersListItem, Runtime};
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::versions::versions_to_delete;
@@ -206,16 +206,14 @@ pub async fn prune_layer_versions(
     }
     let mut deleted = Vec::new();
     for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
-        gone_is_done(
-            clients
-                .lambda
-                .delete_layer_version()
-                .layer_name(layer)
-                .version_number(version as i64)
-                .send()
-                .await
-                .done(),
-        )?;
+        clients
+            .lambda
+            .delete_layer_version()
+            .layer_name(layer)
+            .version_number(version as i64)
+            .send()
+            .await
+            .done_or_gone()?;
         deleted.push(version);
     }
     Ok(deleted)

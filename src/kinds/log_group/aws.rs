@@ -159,15 +159,13 @@ pub async fn set_retention(
             .send()
             .await
             .done(),
-        None => gone_is_done(
-            clients
-                .logs
-                .delete_retention_policy()
-                .log_group_name(name)
-                .send()
-                .await
-                .done(),
-        ),
+        None => clients
+            .logs
+            .delete_retention_policy()
+            .log_group_name(name)
+            .send()
+            .await
+            .done_or_gone(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::built;
 use crate::plan::{FieldValue, Props};
@@ -95,14 +95,12 @@ pub async fn put(
 
 /// Delete the filter; one already gone (or whose log group is) is done.
 pub async fn delete(clients: &Clients, log_group: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .logs
-            .delete_metric_filter()
-            .log_group_name(log_group)
-            .filter_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .logs
+        .delete_metric_filter()
+        .log_group_name(log_group)
+        .filter_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }

@@ -11,7 +11,7 @@ use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
 use super::policy;
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, TagChange};
 use crate::kinds::observe::insert_tags;
@@ -56,15 +56,13 @@ pub struct LiveRole {
 /// Read one role: `None` when it does not exist. Its props hold every field the Role kind's
 /// props do; a role of someone else's is read the same way (its tags say whose it is).
 pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>, AwsError> {
-    let found = found_or_none(
-        clients
-            .iam
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let found = clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .found()?;
     let Some(role) = found.and_then(|o| o.role) else {
         return Ok(None);
     };
@@ -106,16 +104,14 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         .collect();
     props.insert("inlinePolicies".into(), FieldValue::known(others));
     if names.iter().any(|n| n == policy::POLICY_NAME) {
-        let document = found_or_none(
-            clients
-                .iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(policy::POLICY_NAME)
-                .send()
-                .await
-                .classified(),
-        )?;
+        let document = clients
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy::POLICY_NAME)
+            .send()
+            .await
+            .found()?;
         let statements = document
             .and_then(|d| policy::statements_of(d.policy_document()))
             .unwrap_or_default();
@@ -225,16 +221,14 @@ pub async fn put_policy(clients: &Clients, role: &str, document: &Value) -> Resu
 }
 
 pub async fn delete_policy(clients: &Clients, role: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn attach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(), AwsError> {
@@ -249,16 +243,14 @@ pub async fn attach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(
 }
 
 pub async fn detach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .iam
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .iam
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn update_trust(clients: &Clients, role: &str, trust: &Value) -> Result<(), AwsError> {
@@ -304,15 +296,13 @@ pub async fn set_boundary(
             .send()
             .await
             .done(),
-        None => gone_is_done(
-            clients
-                .iam
-                .delete_role_permissions_boundary()
-                .role_name(role)
-                .send()
-                .await
-                .done(),
-        ),
+        None => clients
+            .iam
+            .delete_role_permissions_boundary()
+            .role_name(role)
+            .send()
+            .await
+            .done_or_gone(),
     }
 }
 

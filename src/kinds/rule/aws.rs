@@ -12,7 +12,7 @@ use aws_sdk_eventbridge::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{built, TagChange};
 use crate::plan::{FieldValue, Props};
@@ -35,17 +35,15 @@ pub struct LiveEvents {
 }
 
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    let bus = match found_or_none(
-        clients
-            .events
-            .describe_event_bus()
-            .name(name)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(bus) = clients
+        .events
+        .describe_event_bus()
+        .name(name)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let mut props = Props::new();
     props.insert(
@@ -141,18 +139,16 @@ pub async fn describe_rule(
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    let rule = match found_or_none(
-        clients
-            .events
-            .describe_rule()
-            .name(name)
-            .event_bus_name(bus)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(rule) = clients
+        .events
+        .describe_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let mut props = Props::new();
     props.insert(
@@ -411,16 +407,14 @@ pub async fn delete_rule(
     target_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     remove_targets(clients, rule, bus, target_ids).await?;
-    gone_is_done(
-        clients
-            .events
-            .delete_rule()
-            .name(rule)
-            .event_bus_name(bus)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .events
+        .delete_rule()
+        .name(rule)
+        .event_bus_name(bus)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Tag changes (see [`TagChange::apply`]).

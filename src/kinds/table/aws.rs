@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
 use crate::model;
@@ -665,15 +665,13 @@ pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .dynamodb
-            .delete_table()
-            .table_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .dynamodb
+        .delete_table()
+        .table_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Wait until a deleted table is gone: DeleteTable returns while the table is `DELETING`, and
