@@ -21,6 +21,7 @@ pub use error::{AwsError, ErrorKind};
 /// builder with its parameters set, and the SDK's paginator fetches the pages one after another
 /// (each page a call counted and rate-limited like any other), stopping at the first error.
 /// A macro because each operation's paginator is its own type, with no trait in common.
+/// (tests/deploy.rs counts each use as a call of its operation, for the IAM policy.)
 macro_rules! all_items {
     ($request:expr) => {
         $crate::aws::error::Classified::classified(

@@ -202,6 +202,30 @@ where
     }
 }
 
+/// A tag change made through a service's two calls (see [`TagChange::apply`]), given as the
+/// change, the client, the two operations and the resource's parameter: services name the calls
+/// and that parameter their own way (SQS's `tag_queue / untag_queue` of a `queue_url(url)`,
+/// DynamoDB's `tag_resource / untag_resource` of a `resource_arn(arn)`), but every one takes the
+/// tags to set as `tags` and the keys to remove as `tag_keys`. (tests/deploy.rs reads the
+/// operations off each use, for the IAM policy.)
+macro_rules! apply_tags {
+    ($change:expr, $client:expr, $tag:ident / $untag:ident, $resource:ident($value:expr)) => {
+        $change
+            .apply(
+                |tags| $client.$tag().$resource($value).set_tags(Some(tags)).send(),
+                |keys| {
+                    $client
+                        .$untag()
+                        .$resource($value)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                },
+            )
+            .await
+    };
+}
+pub(crate) use apply_tags;
+
 /// A request builder's error (a required field left unset: a bug here, never AWS's answer).
 pub fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
     result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))

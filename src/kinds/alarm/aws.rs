@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::props::{self, EXPRESSION_ID};
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// DescribeAlarms' largest page.
@@ -352,27 +352,12 @@ pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), 
             "the alarm's ARN is unknown: it was not observed",
         ));
     }
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .cloudwatch
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .cloudwatch
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tags_of)?,
+        clients.cloudwatch,
+        tag_resource / untag_resource,
+        resource_arn(arn)
+    )
 }
 
 /// The state of each alarm whose name starts with the stack's prefix (`<stack>-`), by name: the

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::{all_items, Clients};
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -487,26 +487,12 @@ pub async fn tag(
 
 /// Tag changes (see [`TagChange::apply`]).
 async fn tag_arn(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .apigateway
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .apigateway
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.apigateway,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

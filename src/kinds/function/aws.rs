@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, waited, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, waited, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -579,26 +579,12 @@ pub async fn set_reserved_concurrency(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .lambda
-                    .tag_resource()
-                    .resource(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .lambda
-                    .untag_resource()
-                    .resource(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.lambda,
+        tag_resource / untag_resource,
+        resource(resource)
+    )
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {

@@ -10,7 +10,7 @@ use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 use super::props::NEVER;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// A log group as read from DescribeLogGroups and ListTagsForResource.
@@ -171,26 +171,12 @@ pub async fn set_retention(
 
 /// Tag changes (see [`TagChange::apply`]), on the ARN without `:*`.
 pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .logs
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .logs
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.logs,
+        tag_resource / untag_resource,
+        resource_arn(arn)
+    )
 }
 
 /// How long a delete waits out another operation on the group (OperationAbortedException).

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -317,26 +317,12 @@ pub async fn set_attributes(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .sqs
-                    .tag_queue()
-                    .queue_url(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .sqs
-                    .untag_queue()
-                    .queue_url(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.sqs,
+        tag_queue / untag_queue,
+        queue_url(resource)
+    )
 }
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {

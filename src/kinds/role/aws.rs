@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::policy;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
-use crate::kinds::context::{built, TagChange};
+use crate::kinds::context::{apply_tags, built, TagChange};
 use crate::kinds::observe::insert_tags;
 use crate::plan::{FieldValue, Props};
 
@@ -308,27 +308,12 @@ pub async fn set_boundary(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, role: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .iam
-                    .tag_role()
-                    .role_name(role)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .iam
-                    .untag_role()
-                    .role_name(role)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tags_of)?,
+        clients.iam,
+        tag_role / untag_role,
+        role_name(role)
+    )
 }
 
 /// Delete a role: IAM refuses while any policy remains, so first its managed policies are

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{built, TagChange};
+use crate::kinds::context::{apply_tags, built, TagChange};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -419,25 +419,10 @@ pub async fn delete_rule(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .events
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .events
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tags_of)?,
+        clients.events,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }

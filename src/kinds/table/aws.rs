@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
+use crate::kinds::context::{apply_tags, built, insert_tag_props, waited, TagChange};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -641,27 +641,12 @@ fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .dynamodb
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .dynamodb
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tags_of)?,
+        clients.dynamodb,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
