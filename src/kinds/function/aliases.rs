@@ -128,13 +128,19 @@ pub async fn set_provisioned_concurrency(
     .await
 }
 
-/// Publish the function's current code and configuration as a version; returns its number.
-pub async fn publish_version(clients: &Clients, function: &str) -> Result<String, AwsError> {
+/// Publish the function's current code and configuration as a version, with `description` if
+/// any; returns its number. A change still in progress is waited out and retried.
+pub async fn publish_version(
+    clients: &Clients,
+    function: &str,
+    description: Option<&str>,
+) -> Result<String, AwsError> {
     let version = with_conflict_retry(clients, function, || async {
         clients
             .lambda
             .publish_version()
             .function_name(function)
+            .set_description(description.map(str::to_string))
             .send()
             .await
             .map(|o| o.version().unwrap_or_default().to_string())
@@ -269,7 +275,7 @@ pub(super) async fn sync_aliases(
         if created || live.get(&version_field) != want.props.get(&version_field) {
             // Lambda publishes a new version only when code or configuration changed since the
             // last one; otherwise it returns that one, so this is safe to repeat after a crash.
-            let version = publish_version(clients, function).await?;
+            let version = publish_version(clients, function, None).await?;
             put_alias(clients, function, name, &version, &digest, exists).await?;
             let keep = shared.prepared.stack.keep_versions as usize;
             housekeeping(
