@@ -269,6 +269,61 @@ pub fn tag_map(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, Strin
         .unwrap_or_default()
 }
 
+/// A service's own `Tag` type, one key and its value: the form in which DynamoDB, EventBridge,
+/// IAM, CloudWatch and the tagging API take and list tags (the others use maps).
+pub trait ServiceTag: Sized {
+    fn of(key: &str, value: &str) -> Result<Self, AwsError>;
+    /// The key and value; none for a tag that lacks either (CloudWatch's may).
+    fn pair(&self) -> Option<(&str, &str)>;
+}
+
+/// Services whose `Tag` requires both its key and its value.
+macro_rules! service_tag {
+    ($($tag:ty),+) => {$(
+        impl ServiceTag for $tag {
+            fn of(key: &str, value: &str) -> Result<Self, AwsError> {
+                built(<$tag>::builder().key(key).value(value).build())
+            }
+
+            fn pair(&self) -> Option<(&str, &str)> {
+                Some((self.key(), self.value()))
+            }
+        }
+    )+};
+}
+
+service_tag!(
+    aws_sdk_dynamodb::types::Tag,
+    aws_sdk_eventbridge::types::Tag,
+    aws_sdk_iam::types::Tag,
+    aws_sdk_resourcegroupstagging::types::Tag
+);
+
+impl ServiceTag for aws_sdk_cloudwatch::types::Tag {
+    fn of(key: &str, value: &str) -> Result<Self, AwsError> {
+        Ok(Self::builder().key(key).value(value).build())
+    }
+
+    fn pair(&self) -> Option<(&str, &str)> {
+        Some((self.key()?, self.value()?))
+    }
+}
+
+/// Tags in the form a service's calls take them, sorted by key (the same request every time).
+pub fn tag_list<T: ServiceTag>(tags: &HashMap<String, String>) -> Result<Vec<T>, AwsError> {
+    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
+    sorted.sort();
+    sorted.into_iter().map(|(k, v)| T::of(k, v)).collect()
+}
+
+/// The tags a service listed as its own `Tag`s, sorted as props keep them.
+pub fn listed_tags<T: ServiceTag>(tags: &[T]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(ServiceTag::pair)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The observed `tags.*` props. AWS's own `aws:` tags are not the spec's to manage.
 pub fn insert_tag_props<'a>(
     props: &mut crate::plan::Props,

@@ -12,6 +12,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::{all_items, Clients};
+use crate::kinds::context::listed_tags;
 use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::mappings::LiveMapping;
 use crate::kinds::BoxFuture;
@@ -399,11 +400,7 @@ async fn tagged_resources(
         let Some(arn) = mapping.resource_arn() else {
             continue;
         };
-        let tags: BTreeMap<String, String> = mapping
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
+        let tags = listed_tags(mapping.tags());
         let Some(id) = tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
             continue;
         };

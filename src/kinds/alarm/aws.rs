@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::props::{self, EXPRESSION_ID};
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{apply_tags, insert_tag_props, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// DescribeAlarms' largest page.
@@ -162,11 +162,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 /// Read an alarm's tags into its props.
@@ -334,15 +330,6 @@ pub async fn delete(clients: &Clients, names: &[&str]) -> Result<(), AwsError> {
         .done_or_gone()
 }
 
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
-    sorted.sort();
-    Ok(sorted
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect())
-}
-
 /// Tag changes (see [`TagChange::apply`]) on the alarm's ARN.
 pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), AwsError> {
     if arn.is_empty() {
@@ -353,7 +340,7 @@ pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), 
         ));
     }
     apply_tags!(
-        change.try_map(tags_of)?,
+        change.try_map(tag_list)?,
         clients.cloudwatch,
         tag_resource / untag_resource,
         resource_arn(arn)

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::rule::aws::{describe_bus, list_tags, tags_of};
+use crate::kinds::context::tag_list;
+use crate::kinds::rule::aws::{describe_bus, list_tags};
 use crate::plan::FieldValue;
 
 pub async fn create_bus(
@@ -22,7 +23,7 @@ pub async fn create_bus(
         .create_event_bus()
         .name(name)
         .set_description((!description.is_empty()).then(|| description.to_string()))
-        .set_tags(Some(tags_of(tags)?))
+        .set_tags(Some(tag_list(tags)?))
         .send()
         .await
         .classified();

@@ -7,13 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
 use super::policy;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
-use crate::kinds::context::{apply_tags, built, TagChange};
+use crate::kinds::context::{apply_tags, listed_tags, tag_list, TagChange};
 use crate::kinds::observe::insert_tags;
 use crate::plan::{FieldValue, Props};
 
@@ -89,13 +88,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
                 .unwrap_or_default(),
         ),
     );
-    insert_tags(
-        &mut props,
-        role.tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-    );
+    insert_tags(&mut props, listed_tags(role.tags()));
     let names = all_items!(clients.iam.list_role_policies().role_name(name))?;
     let others: Vec<String> = names
         .iter()
@@ -144,15 +137,6 @@ pub struct RoleInput {
     pub tags: HashMap<String, String>,
 }
 
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
-    sorted.sort();
-    sorted
-        .into_iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
-}
-
 /// Create a role with its tags and boundary. A role of that name with this stack's ownership
 /// tags is the answer of an earlier attempt whose answer was lost, and is taken as created;
 /// any other is someone else's, and the error stands.
@@ -166,7 +150,7 @@ pub async fn create_role(clients: &Clients, input: &RoleInput) -> Result<(), Aws
         .description(&input.description)
         .max_session_duration(input.max_session_duration)
         .set_permissions_boundary(input.permissions_boundary.clone())
-        .set_tags(Some(tags_of(&input.tags)?))
+        .set_tags(Some(tag_list(&input.tags)?))
         .send()
         .await
         .done();
@@ -309,7 +293,7 @@ pub async fn set_boundary(
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, role: &str, change: TagChange) -> Result<(), AwsError> {
     apply_tags!(
-        change.try_map(tags_of)?,
+        change.try_map(tag_list)?,
         clients.iam,
         tag_role / untag_role,
         role_name(role)

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_eventbridge::types::{
-    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Tag, Target,
+    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Target,
 };
 use serde_json::{json, Value};
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{apply_tags, built, TagChange};
+use crate::kinds::context::{apply_tags, built, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -89,11 +89,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 /// The JSON value of one target, as `plan::desired` writes it.
@@ -201,12 +197,6 @@ pub async fn describe_rule(
     }))
 }
 
-pub(crate) fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
-}
-
 /// Everything PutRule takes.
 #[derive(Clone, Debug)]
 pub struct RuleInput {
@@ -234,7 +224,7 @@ pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, Aws
             RuleState::Disabled
         })
         .description(&rule.description)
-        .set_tags(Some(tags_of(&rule.tags)?))
+        .set_tags(Some(tag_list(&rule.tags)?))
         .send()
         .await
         .classified()?;
@@ -420,7 +410,7 @@ pub async fn delete_rule(
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
     apply_tags!(
-        change.try_map(tags_of)?,
+        change.try_map(tag_list)?,
         clients.events,
         tag_resource / untag_resource,
         resource_arn(resource)

@@ -15,7 +15,9 @@ use serde_json::{json, Value};
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{apply_tags, built, insert_tag_props, waited, TagChange};
+use crate::kinds::context::{
+    apply_tags, built, insert_tag_props, listed_tags, tag_list, waited, TagChange,
+};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -296,11 +298,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 fn scalar(key_type: model::KeyType) -> ScalarAttributeType {
@@ -484,7 +482,7 @@ pub async fn create(
         .map(gsi)
         .collect::<Result<_, _>>()?;
     let owner_tags = tags;
-    let tags = tags_of(tags)?;
+    let tags = tag_list(tags)?;
     // The name of a table deleted a moment ago is taken until it is gone: wait, then create.
     let create = || {
         send_create(
@@ -632,17 +630,10 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-/// Tags in the form DynamoDB takes them.
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
-}
-
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
     apply_tags!(
-        change.try_map(tags_of)?,
+        change.try_map(tag_list)?,
         clients.dynamodb,
         tag_resource / untag_resource,
         resource_arn(resource)
