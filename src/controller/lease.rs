@@ -306,21 +306,25 @@ impl Leases {
     /// Who holds each stack as the last tick read the table (a live lease only), without a call
     /// to AWS: the status page and `/api/stacks` of any replica show it.
     pub fn holders(&self) -> BTreeMap<String, String> {
-        let view = self.view();
-        view.stacks
-            .iter()
-            .filter(|(_, r)| r.expires.is_some_and(|x| x >= view.read_at))
-            .filter_map(|(stack, r)| Some((stack.clone(), r.holder.clone()?)))
-            .collect()
+        self.of_live_leases(|r| r.holder.clone())
     }
 
     /// The holder's report of each stack held by a live lease, as the last tick read them.
     pub fn reports(&self) -> BTreeMap<String, String> {
+        self.of_live_leases(|r| r.report.clone())
+    }
+
+    /// One field of each stack's lease record, for the stacks whose lease was live at the last
+    /// tick and that have the field.
+    fn of_live_leases(
+        &self,
+        field: impl Fn(&Record) -> Option<String>,
+    ) -> BTreeMap<String, String> {
         let view = self.view();
         view.stacks
             .iter()
             .filter(|(_, r)| r.expires.is_some_and(|x| x >= view.read_at))
-            .filter_map(|(stack, r)| Some((stack.clone(), r.report.clone()?)))
+            .filter_map(|(stack, r)| Some((stack.clone(), field(r)?)))
             .collect()
     }
 

@@ -12,7 +12,7 @@ use aws_sdk_eventbridge::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{apply_tags, built, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
@@ -50,29 +50,22 @@ pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEv
         "description".into(),
         FieldValue::known(bus.description().unwrap_or_default()),
     );
-    match clients
+    let archive = clients
         .events
         .describe_archive()
         .archive_name(name)
         .send()
         .await
-    {
-        Ok(archive) => {
-            props.insert(
-                "archive.retentionDays".into(),
-                FieldValue::known(archive.retention_days().unwrap_or(0)),
-            );
-            props.insert(
-                "archive.pattern".into(),
-                FieldValue::known(parse_json(archive.event_pattern())),
-            );
-        }
-        Err(e) => {
-            let error = classify(e);
-            if error.kind != ErrorKind::NotFound {
-                return Err(error);
-            }
-        }
+        .found()?;
+    if let Some(archive) = archive {
+        props.insert(
+            "archive.retentionDays".into(),
+            FieldValue::known(archive.retention_days().unwrap_or(0)),
+        );
+        props.insert(
+            "archive.pattern".into(),
+            FieldValue::known(parse_json(archive.event_pattern())),
+        );
     }
     Ok(Some(LiveEvents {
         name: name.to_string(),

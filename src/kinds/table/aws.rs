@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{
     apply_tags, built, insert_tag_props, listed_tags, tag_list, waited, TagChange,
@@ -49,27 +49,20 @@ pub async fn describe(
     name: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<Option<LiveTable>, AwsError> {
-    let table = match clients
+    let output = clients
         .dynamodb
         .describe_table()
         .table_name(name)
         .send()
         .await
-    {
-        // A table being deleted is gone as far as a plan goes (its name is taken until then;
-        // `create` waits for that).
-        Ok(output) => match output.table {
-            Some(table) if table.table_status() != Some(&TableStatus::Deleting) => table,
-            _ => return Ok(None),
-        },
-        Err(e) => {
-            let error = classify(e);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+        .found()?;
+    // A table being deleted is gone as far as a plan goes (its name is taken until then;
+    // `create` waits for that).
+    let Some(table) = output
+        .and_then(|o| o.table)
+        .filter(|t| t.table_status() != Some(&TableStatus::Deleting))
+    else {
+        return Ok(None);
     };
     let types: BTreeMap<String, String> = table
         .attribute_definitions()
