@@ -543,35 +543,30 @@ mod tests {
         (live, props)
     }
 
+    /// What `code_file` makes of a function whose presigned URL serves `served` and whose
+    /// `code.sha256` is `deployed`: the file it names, and what it found.
+    async fn code_file_of(
+        served: &'static [u8],
+        deployed: &str,
+        out: &Path,
+    ) -> (String, Discovered) {
+        let (live, props) = function_at(serve_once("200 OK", served), deployed);
+        let mut found = Discovered::default();
+        let file = code_file(&live, &props, out, "Function/legacy-worker", &mut found).await;
+        (file, found)
+    }
+
     #[tokio::test]
     async fn the_deployed_code_is_kept_only_when_its_sha256_is_code_sha256() {
         const ZIP: &[u8] = b"PK\x03\x04 the deployed code";
         let out = tempfile::tempdir().unwrap();
-        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(ZIP));
-        let mut found = Discovered::default();
-        let file = code_file(
-            &live,
-            &props,
-            out.path(),
-            "Function/legacy-worker",
-            &mut found,
-        )
-        .await;
+        let (file, found) = code_file_of(ZIP, &sha256_base64(ZIP), out.path()).await;
         assert_eq!(file, "functions/legacy-worker.zip");
         assert_eq!(found.code[&file], ZIP);
         assert!(found.skipped.is_empty(), "{:?}", found.skipped);
 
         // Lambda serving other bytes than its CodeSha256 says: nothing written, the reason listed.
-        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(b"other"));
-        let mut found = Discovered::default();
-        code_file(
-            &live,
-            &props,
-            out.path(),
-            "Function/legacy-worker",
-            &mut found,
-        )
-        .await;
+        let (_, found) = code_file_of(ZIP, &sha256_base64(b"other"), out.path()).await;
         assert!(found.code.is_empty());
         assert!(
             found.skipped[0].reason.contains("CodeSha256"),
