@@ -31,6 +31,25 @@ macro_rules! all_items {
 }
 pub(crate) use all_items;
 
+/// Every item of a listing whose service has no paginator (EventBridge has none): `page` sends
+/// one request with the previous page's token and answers that page's items and the next token.
+pub async fn all_pages<T, P, F>(mut page: P) -> Result<Vec<T>, AwsError>
+where
+    P: FnMut(Option<String>) -> F,
+    F: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (mut more, next) = page(token).await?;
+        items.append(&mut more);
+        token = next;
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// SDK configuration from the standard chain (environment, profile/SSO, web identity, ECS task
 /// role, IMDS). `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) is honoured
 /// by aws-config itself, which is how tests point the SDK at the local emulator.

@@ -38,7 +38,7 @@ use aws_smithy_types::error::operation::BuildError;
 use tokio::time::Instant;
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 
 #[derive(Clone, Debug)]
 pub struct LeaseConfig {
@@ -583,51 +583,41 @@ impl Leases {
             read_at: now,
             ..View::default()
         };
-        let mut start = None;
-        loop {
-            let page = self
-                .clients
-                .dynamodb
-                .scan()
-                .table_name(&self.config.table)
-                .consistent_read(true)
-                .filter_expression("begins_with(#n, :fleet)")
-                .expression_attribute_names("#n", "name")
-                .expression_attribute_values(":fleet", s(&format!("{}/", self.config.name)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .classified()?;
-            for item in page.items() {
-                let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-                let number = |k: &str| {
-                    item.get(k)
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse::<u64>().ok())
-                };
-                let Some(name) = text("name") else { continue };
-                if let Some(stack) = name.strip_prefix(&stack_prefix) {
-                    view.stacks.insert(
-                        stack.to_string(),
-                        Record {
-                            holder: text("holder"),
-                            epoch: number("epoch"),
-                            expires: number("expires"),
-                            // A negative count would be a bug elsewhere: read as none pending.
-                            pending: number("pending").unwrap_or(0),
-                            report: text("report"),
-                        },
-                    );
-                } else if let Some(replica) = name.strip_prefix(&replica_prefix) {
-                    view.replicas
-                        .insert(replica.to_string(), number("expires").unwrap_or(0));
-                }
-            }
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(view),
+        let items = all_items!(self
+            .clients
+            .dynamodb
+            .scan()
+            .table_name(&self.config.table)
+            .consistent_read(true)
+            .filter_expression("begins_with(#n, :fleet)")
+            .expression_attribute_names("#n", "name")
+            .expression_attribute_values(":fleet", s(&format!("{}/", self.config.name))))?;
+        for item in &items {
+            let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+            let number = |k: &str| {
+                item.get(k)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+            };
+            let Some(name) = text("name") else { continue };
+            if let Some(stack) = name.strip_prefix(&stack_prefix) {
+                view.stacks.insert(
+                    stack.to_string(),
+                    Record {
+                        holder: text("holder"),
+                        epoch: number("epoch"),
+                        expires: number("expires"),
+                        // A negative count would be a bug elsewhere: read as none pending.
+                        pending: number("pending").unwrap_or(0),
+                        report: text("report"),
+                    },
+                );
+            } else if let Some(replica) = name.strip_prefix(&replica_prefix) {
+                view.replicas
+                    .insert(replica.to_string(), number("expires").unwrap_or(0));
             }
         }
+        Ok(view)
     }
 
     /// Move the expiry of `stack`'s lease held at `epoch`, taking `pending` hand-overs out in the

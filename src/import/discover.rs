@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::live::LiveResource;
 use super::Skipped;
 use crate::aws::error::{AwsError, Classified};
-use crate::aws::{all_items, Clients};
+use crate::aws::{all_items, all_pages, Clients};
 use crate::kinds::context::insert_tag_props;
 use crate::kinds::desired::arn_name;
 use crate::kinds::function::derive::default_log_group_name;
@@ -471,28 +471,23 @@ async fn list_rules(
     bus: &str,
     prefix: Option<&str>,
 ) -> Result<Vec<(String, String)>, AwsError> {
-    let mut rules = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let rules = all_pages(|token| async move {
         let page = clients
             .events
             .list_rules()
             .event_bus_name(bus)
             .set_name_prefix(prefix.map(str::to_string))
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .classified()?;
-        for rule in page.rules() {
-            if let (Some(name), Some(arn)) = (rule.name(), rule.arn()) {
-                rules.push((name.to_string(), arn.to_string()));
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(rules);
-        }
-    }
+        Ok((page.rules().to_vec(), page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(rules
+        .iter()
+        .filter_map(|rule| Some((rule.name()?.to_string(), rule.arn()?.to_string())))
+        .collect())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use aws_sdk_eventbridge::types::{
 use serde_json::{json, Value};
 
 use crate::aws::error::{AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_pages, Clients};
 use crate::kinds::context::{apply_tags, built, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
 
@@ -161,27 +161,27 @@ pub async fn describe_rule(
         "description".into(),
         FieldValue::known(rule.description().unwrap_or_default()),
     );
-    let mut token: Option<String> = None;
-    loop {
+    let targets = all_pages(|token| async move {
         let page = clients
             .events
             .list_targets_by_rule()
             .rule(name)
             .event_bus_name(bus)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .classified()?;
-        for target in page.targets() {
-            props.insert(
-                format!("targets[{}]", target.id()),
-                FieldValue::known(target_value(target)),
-            );
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
+        Ok((
+            page.targets().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    for target in &targets {
+        props.insert(
+            format!("targets[{}]", target.id()),
+            FieldValue::known(target_value(target)),
+        );
     }
     Ok(Some(LiveEvents {
         name: name.to_string(),
