@@ -525,3 +525,32 @@ pub fn partition_of(region: &str) -> &'static str {
         "aws"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn all_pages_follows_the_tokens_to_the_last_page_and_stops_at_an_error() {
+        let pages = |token: Option<String>| async move {
+            Ok(match token.as_deref() {
+                None => (vec![1, 2], Some("p2".to_string())),
+                Some("p2") => (vec![3], Some("p3".to_string())),
+                Some(_) => (vec![4], None),
+            })
+        };
+        assert_eq!(all_pages(pages).await.unwrap(), [1, 2, 3, 4]);
+        let failing = |token: Option<String>| async move {
+            match token {
+                None => Ok((vec![1], Some("p2".to_string()))),
+                Some(_) => Err(AwsError::new(
+                    "ListRules",
+                    ErrorKind::Throttled,
+                    "slow down",
+                )),
+            }
+        };
+        let error = all_pages(failing).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Throttled);
+    }
+}

@@ -371,6 +371,27 @@ mod tests {
         assert_eq!(entry_key("schedules[open", "schedules"), None);
     }
 
+    #[test]
+    fn service_tags_are_sent_sorted_and_read_back_only_whole() {
+        let tags = HashMap::from([
+            ("team".to_string(), "a".to_string()),
+            ("app".to_string(), "b".to_string()),
+        ]);
+        let sent: Vec<aws_sdk_dynamodb::types::Tag> = tag_list(&tags).unwrap();
+        let keys: Vec<&str> = sent.iter().map(|t| t.key()).collect();
+        assert_eq!(keys, ["app", "team"]);
+        assert_eq!(
+            listed_tags(&sent),
+            BTreeMap::from([
+                ("app".to_string(), "b".to_string()),
+                ("team".to_string(), "a".to_string()),
+            ])
+        );
+        // CloudWatch's tags may lack a value: such a tag is not read back as an empty one.
+        let half = aws_sdk_cloudwatch::types::Tag::builder().key("k").build();
+        assert!(listed_tags(&[half]).is_empty());
+    }
+
     #[tokio::test]
     async fn a_tag_change_makes_only_the_calls_with_something_to_carry() {
         type Answer =

@@ -2,7 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
-use crate::aws::error::{AwsError, Classified, ErrorKind};
+use crate::aws::error::{found_or_none, AwsError, Classified};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::built;
 use crate::plan::{FieldValue, Props};
@@ -22,16 +22,12 @@ pub async fn describe(
     log_group: &str,
     prefix: &str,
 ) -> Result<Vec<LiveFilter>, AwsError> {
-    let listed: Result<Vec<aws_sdk_cloudwatchlogs::types::MetricFilter>, _> = all_items!(clients
+    let listed = found_or_none(all_items!(clients
         .logs
         .describe_metric_filters()
         .log_group_name(log_group)
-        .filter_name_prefix(prefix));
-    let listed = match listed {
-        Ok(listed) => listed,
-        Err(error) if error.kind == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
-    };
+        .filter_name_prefix(prefix)))?
+    .unwrap_or_default();
     let mut filters: Vec<LiveFilter> = Vec::new();
     for f in listed {
         let Some(name) = f.filter_name() else {
