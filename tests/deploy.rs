@@ -125,7 +125,14 @@ fn sdk_operations() -> BTreeMap<String, BTreeSet<String>> {
                     .min()
                     .unwrap_or(rest.len());
                 let chain = &rest[..end];
-                if chain.contains(".send()") || chain.contains(".wait(") {
+                // `all_items!(clients.x.op()…)` sends through the SDK's paginator (src/aws/mod.rs).
+                let paginated = text[..at]
+                    .rsplit_once("all_items!(")
+                    .is_some_and(|(_, to)| {
+                        to.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    });
+                if chain.contains(".send()") || chain.contains(".wait(") || paginated {
                     sent.push((at, at + needle.len() + end));
                     if let Some(action) = action {
                         actions.entry(action).or_default().insert(place.clone());
@@ -135,12 +142,34 @@ fn sdk_operations() -> BTreeMap<String, BTreeSet<String>> {
                 }
             }
         }
+        // `apply_tags!(change, clients.x, tag_op / untag_op, …)` sends both calls
+        // (src/kinds/context.rs).
+        for (at, _) in text.match_indices("apply_tags!(") {
+            let args = &text[at..];
+            for (client, prefix) in CLIENTS {
+                let Some(from) = args.find(&format!(".{client},")) else {
+                    continue;
+                };
+                let ops = &args[from + client.len() + 2..];
+                let ops = &ops[..ops.find(',').unwrap_or(ops.len())];
+                for op in ops.split('/') {
+                    if let Some(action) = iam_action(client, prefix, op) {
+                        actions.entry(action).or_default().insert(place.clone());
+                    }
+                }
+            }
+        }
         for (at, _) in text.match_indices(".send()") {
             if sent.iter().any(|(from, to)| (*from..=*to).contains(&at)) {
                 continue;
             }
             // Sent through a bound builder: the statement starts with its name.
             let mut statement = &text[text[..at].rfind([';', '{', '}']).map_or(0, |i| i + 1)..at];
+            // Inside a macro's definition (a `$request` or `$client` of it): its calls are
+            // counted where the macro is used.
+            if statement.starts_with('$') {
+                continue;
+            }
             if let Some((_, value)) = statement
                 .strip_prefix("let")
                 .and_then(|s| s.split_once('='))

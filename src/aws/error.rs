@@ -315,6 +315,10 @@ pub trait Classified<T> {
     fn classified(self) -> Result<T, AwsError>;
     /// Only whether it succeeded: for calls whose output carries nothing needed.
     fn done(self) -> Result<(), AwsError>;
+    /// A read of something that may not exist: not found is `None` (see [`found_or_none`]).
+    fn found(self) -> Result<Option<T>, AwsError>;
+    /// A delete: what is already gone is done (see [`gone_is_done`]).
+    fn done_or_gone(self) -> Result<(), AwsError>;
 }
 
 impl<T, E> Classified<T> for Result<T, SdkError<E, Response>>
@@ -327,6 +331,14 @@ where
 
     fn done(self) -> Result<(), AwsError> {
         self.map(|_| ()).map_err(classify)
+    }
+
+    fn found(self) -> Result<Option<T>, AwsError> {
+        found_or_none(self.classified())
+    }
+
+    fn done_or_gone(self) -> Result<(), AwsError> {
+        gone_is_done(self.done())
     }
 }
 

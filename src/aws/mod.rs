@@ -17,6 +17,39 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 pub use error::{AwsError, ErrorKind};
 
+/// Every item of a paginated listing, the error classified: `request` is the operation's fluent
+/// builder with its parameters set, and the SDK's paginator fetches the pages one after another
+/// (each page a call counted and rate-limited like any other), stopping at the first error.
+/// A macro because each operation's paginator is its own type, with no trait in common.
+/// (tests/deploy.rs counts each use as a call of its operation, for the IAM policy.)
+macro_rules! all_items {
+    ($request:expr) => {
+        $crate::aws::error::Classified::classified(
+            $request.into_paginator().items().send().try_collect().await,
+        )
+    };
+}
+pub(crate) use all_items;
+
+/// Every item of a listing whose service has no paginator (EventBridge has none): `page` sends
+/// one request with the previous page's token and answers that page's items and the next token.
+pub async fn all_pages<T, P, F>(mut page: P) -> Result<Vec<T>, AwsError>
+where
+    P: FnMut(Option<String>) -> F,
+    F: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (mut more, next) = page(token).await?;
+        items.append(&mut more);
+        token = next;
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// SDK configuration from the standard chain (environment, profile/SSO, web identity, ECS task
 /// role, IMDS). `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) is honoured
 /// by aws-config itself, which is how tests point the SDK at the local emulator.
@@ -490,5 +523,34 @@ pub fn partition_of(region: &str) -> &'static str {
         "aws-us-gov"
     } else {
         "aws"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn all_pages_follows_the_tokens_to_the_last_page_and_stops_at_an_error() {
+        let pages = |token: Option<String>| async move {
+            Ok(match token.as_deref() {
+                None => (vec![1, 2], Some("p2".to_string())),
+                Some("p2") => (vec![3], Some("p3".to_string())),
+                Some(_) => (vec![4], None),
+            })
+        };
+        assert_eq!(all_pages(pages).await.unwrap(), [1, 2, 3, 4]);
+        let failing = |token: Option<String>| async move {
+            match token {
+                None => Ok((vec![1], Some("p2".to_string()))),
+                Some(_) => Err(AwsError::new(
+                    "ListRules",
+                    ErrorKind::Throttled,
+                    "slow down",
+                )),
+            }
+        };
+        let error = all_pages(failing).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Throttled);
     }
 }

@@ -135,22 +135,22 @@ impl Principal {
 
 /// `arn:P:sts::A:assumed-role/ROLE/SESSION` → (A, ROLE).
 fn assumed_role(arn: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sts" {
-        return None;
-    }
-    let role = parts[5].strip_prefix("assumed-role/")?.split('/').next()?;
-    (!role.is_empty()).then(|| (parts[4].to_string(), role.to_string()))
+    let (account, resource) = account_and_resource(arn, "sts")?;
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    (!role.is_empty()).then(|| (account.to_string(), role.to_string()))
 }
 
 /// `arn:P:iam::A:role/PATH/NAME` → (A, NAME).
 fn role_of_iam_arn(arn: &str) -> Option<(String, String)> {
+    let (account, resource) = account_and_resource(arn, "iam")?;
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    (!name.is_empty()).then(|| (account.to_string(), name.to_string()))
+}
+
+/// `arn:P:SERVICE:R:A:RESOURCE` → (A, RESOURCE), for an ARN of `service` only.
+fn account_and_resource<'a>(arn: &'a str, service: &str) -> Option<(&'a str, &'a str)> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" {
-        return None;
-    }
-    let name = parts[5].strip_prefix("role/")?.rsplit('/').next()?;
-    (!name.is_empty()).then(|| (parts[4].to_string(), name.to_string()))
+    (parts.len() == 6 && parts[0] == "arn" && parts[2] == service).then(|| (parts[4], parts[5]))
 }
 
 /// `service:type:name`, the one spelling of a resource both sides are reduced to.

@@ -38,7 +38,7 @@ use aws_smithy_types::error::operation::BuildError;
 use tokio::time::Instant;
 
 use crate::aws::error::{classify, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 
 #[derive(Clone, Debug)]
 pub struct LeaseConfig {
@@ -306,21 +306,25 @@ impl Leases {
     /// Who holds each stack as the last tick read the table (a live lease only), without a call
     /// to AWS: the status page and `/api/stacks` of any replica show it.
     pub fn holders(&self) -> BTreeMap<String, String> {
-        let view = self.view();
-        view.stacks
-            .iter()
-            .filter(|(_, r)| r.expires.is_some_and(|x| x >= view.read_at))
-            .filter_map(|(stack, r)| Some((stack.clone(), r.holder.clone()?)))
-            .collect()
+        self.of_live_leases(|r| r.holder.clone())
     }
 
     /// The holder's report of each stack held by a live lease, as the last tick read them.
     pub fn reports(&self) -> BTreeMap<String, String> {
+        self.of_live_leases(|r| r.report.clone())
+    }
+
+    /// One field of each stack's lease record, for the stacks whose lease was live at the last
+    /// tick and that have the field.
+    fn of_live_leases(
+        &self,
+        field: impl Fn(&Record) -> Option<String>,
+    ) -> BTreeMap<String, String> {
         let view = self.view();
         view.stacks
             .iter()
             .filter(|(_, r)| r.expires.is_some_and(|x| x >= view.read_at))
-            .filter_map(|(stack, r)| Some((stack.clone(), r.report.clone()?)))
+            .filter_map(|(stack, r)| Some((stack.clone(), field(r)?)))
             .collect()
     }
 
@@ -579,51 +583,41 @@ impl Leases {
             read_at: now,
             ..View::default()
         };
-        let mut start = None;
-        loop {
-            let page = self
-                .clients
-                .dynamodb
-                .scan()
-                .table_name(&self.config.table)
-                .consistent_read(true)
-                .filter_expression("begins_with(#n, :fleet)")
-                .expression_attribute_names("#n", "name")
-                .expression_attribute_values(":fleet", s(&format!("{}/", self.config.name)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .classified()?;
-            for item in page.items() {
-                let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-                let number = |k: &str| {
-                    item.get(k)
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse::<u64>().ok())
-                };
-                let Some(name) = text("name") else { continue };
-                if let Some(stack) = name.strip_prefix(&stack_prefix) {
-                    view.stacks.insert(
-                        stack.to_string(),
-                        Record {
-                            holder: text("holder"),
-                            epoch: number("epoch"),
-                            expires: number("expires"),
-                            // A negative count would be a bug elsewhere: read as none pending.
-                            pending: number("pending").unwrap_or(0),
-                            report: text("report"),
-                        },
-                    );
-                } else if let Some(replica) = name.strip_prefix(&replica_prefix) {
-                    view.replicas
-                        .insert(replica.to_string(), number("expires").unwrap_or(0));
-                }
-            }
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(view),
+        let items = all_items!(self
+            .clients
+            .dynamodb
+            .scan()
+            .table_name(&self.config.table)
+            .consistent_read(true)
+            .filter_expression("begins_with(#n, :fleet)")
+            .expression_attribute_names("#n", "name")
+            .expression_attribute_values(":fleet", s(&format!("{}/", self.config.name))))?;
+        for item in &items {
+            let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+            let number = |k: &str| {
+                item.get(k)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+            };
+            let Some(name) = text("name") else { continue };
+            if let Some(stack) = name.strip_prefix(&stack_prefix) {
+                view.stacks.insert(
+                    stack.to_string(),
+                    Record {
+                        holder: text("holder"),
+                        epoch: number("epoch"),
+                        expires: number("expires"),
+                        // A negative count would be a bug elsewhere: read as none pending.
+                        pending: number("pending").unwrap_or(0),
+                        report: text("report"),
+                    },
+                );
+            } else if let Some(replica) = name.strip_prefix(&replica_prefix) {
+                view.replicas
+                    .insert(replica.to_string(), number("expires").unwrap_or(0));
             }
         }
+        Ok(view)
     }
 
     /// Move the expiry of `stack`'s lease held at `epoch`, taking `pending` hand-overs out in the

@@ -445,30 +445,23 @@ fn table(
     );
     let provisioned_needed =
         (rcu * d.read_capacity_unit_hour + wcu * d.write_capacity_unit_hour) * hours;
-    let evidence = vec![
+    let mut evidence = vec![
         format!(
             "consumed in {days:.0} days: {reads:.0} read units, {writes:.0} write units (the table's own, not its indexes'); busiest hour {peak_r:.1} reads/s, {peak_w:.1} writes/s"
         ),
         format!("on demand: ${on_demand:.2} a month for that traffic"),
     ];
-    match spec.billing {
-        Billing::OnDemand => {
-            if provisioned_needed < on_demand {
-                let mut evidence = evidence;
-                evidence.push(format!(
+    // What to change, the saving, and the figure that shows it.
+    let found = match spec.billing {
+        Billing::OnDemand => (provisioned_needed < on_demand).then(|| {
+            (
+                format!("switch to PROVISIONED with {rcu:.0} RCU and {wcu:.0} WCU and auto scaling"),
+                on_demand - provisioned_needed,
+                format!(
                     "provisioned {rcu:.0} RCU and {wcu:.0} WCU (the busiest hour at 70% utilisation): ${provisioned_needed:.2} a month; hourly averages hide shorter peaks, so keep auto scaling"
-                ));
-                out.push(Recommendation {
-                    resource: Some(t.id.clone()),
-                    kind: "table-capacity",
-                    action: format!(
-                        "switch to PROVISIONED with {rcu:.0} RCU and {wcu:.0} WCU and auto scaling"
-                    ),
-                    monthly_saving_usd: on_demand - provisioned_needed,
-                    evidence,
-                });
-            }
-        }
+                ),
+            )
+        }),
         Billing::Provisioned { read, write } => {
             let current = (f64::from(read) * d.read_capacity_unit_hour
                 + f64::from(write) * d.write_capacity_unit_hour)
@@ -484,21 +477,26 @@ fn table(
                     provisioned_needed,
                 )
             };
-            if cost < current {
-                let mut evidence = evidence;
-                evidence.push(format!(
-                    "provisioned now: {read} RCU and {write} WCU, ${current:.2} a month"
-                ));
-                out.push(Recommendation {
-                    resource: Some(t.id.clone()),
-                    kind: "table-capacity",
+            (cost < current).then(|| {
+                (
                     action,
-                    monthly_saving_usd: current - cost,
-                    evidence,
-                });
-            }
+                    current - cost,
+                    format!("provisioned now: {read} RCU and {write} WCU, ${current:.2} a month"),
+                )
+            })
         }
-    }
+    };
+    let Some((action, monthly_saving_usd, shown_by)) = found else {
+        return;
+    };
+    evidence.push(shown_by);
+    out.push(Recommendation {
+        resource: Some(t.id.clone()),
+        kind: "table-capacity",
+        action,
+        monthly_saving_usd,
+        evidence,
+    });
 }
 
 #[cfg(test)]

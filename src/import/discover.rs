@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::live::LiveResource;
 use super::Skipped;
 use crate::aws::error::{AwsError, Classified};
-use crate::aws::Clients;
+use crate::aws::{all_items, all_pages, Clients};
 use crate::kinds::context::insert_tag_props;
 use crate::kinds::desired::arn_name;
 use crate::kinds::function::derive::default_log_group_name;
@@ -383,15 +383,7 @@ async fn by_prefix(
     discovered: &mut Discovered,
 ) -> Result<BTreeSet<Found>, AwsError> {
     let mut found = BTreeSet::new();
-    let functions = clients
-        .lambda
-        .list_functions()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let functions = all_items!(clients.lambda.list_functions())?;
     for f in functions {
         if let (Some(name), Some(arn)) = (f.function_name(), f.function_arn()) {
             if name.starts_with(prefix) {
@@ -404,16 +396,7 @@ async fn by_prefix(
             }
         }
     }
-    let queues = clients
-        .sqs
-        .list_queues()
-        .queue_name_prefix(prefix)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let queues = all_items!(clients.sqs.list_queues().queue_name_prefix(prefix))?;
     for url in queues {
         found.insert(Found {
             kind: Kind::Queue,
@@ -422,15 +405,7 @@ async fn by_prefix(
             bus: None,
         });
     }
-    let tables = clients
-        .dynamodb
-        .list_tables()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let tables = all_items!(clients.dynamodb.list_tables())?;
     for name in tables.into_iter().filter(|t| t.starts_with(prefix)) {
         // Its ARN comes with its read.
         found.insert(Found {
@@ -478,15 +453,7 @@ async fn by_prefix(
                 .push(skip(&format!("Api/{}", api.name), API_NOT_ADOPTABLE));
         }
     }
-    let layers = clients
-        .lambda
-        .list_layers()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let layers = all_items!(clients.lambda.list_layers())?;
     for layer in layers {
         if let Some(name) = layer.layer_name().filter(|n| n.starts_with(prefix)) {
             discovered.skipped.push(skip(
@@ -504,28 +471,23 @@ async fn list_rules(
     bus: &str,
     prefix: Option<&str>,
 ) -> Result<Vec<(String, String)>, AwsError> {
-    let mut rules = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let rules = all_pages(|token| async move {
         let page = clients
             .events
             .list_rules()
             .event_bus_name(bus)
             .set_name_prefix(prefix.map(str::to_string))
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .classified()?;
-        for rule in page.rules() {
-            if let (Some(name), Some(arn)) = (rule.name(), rule.arn()) {
-                rules.push((name.to_string(), arn.to_string()));
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(rules);
-        }
-    }
+        Ok((page.rules().to_vec(), page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(rules
+        .iter()
+        .filter_map(|rule| Some((rule.name()?.to_string(), rule.arn()?.to_string())))
+        .collect())
 }
 
 #[cfg(test)]
@@ -576,35 +538,30 @@ mod tests {
         (live, props)
     }
 
+    /// What `code_file` makes of a function whose presigned URL serves `served` and whose
+    /// `code.sha256` is `deployed`: the file it names, and what it found.
+    async fn code_file_of(
+        served: &'static [u8],
+        deployed: &str,
+        out: &Path,
+    ) -> (String, Discovered) {
+        let (live, props) = function_at(serve_once("200 OK", served), deployed);
+        let mut found = Discovered::default();
+        let file = code_file(&live, &props, out, "Function/legacy-worker", &mut found).await;
+        (file, found)
+    }
+
     #[tokio::test]
     async fn the_deployed_code_is_kept_only_when_its_sha256_is_code_sha256() {
         const ZIP: &[u8] = b"PK\x03\x04 the deployed code";
         let out = tempfile::tempdir().unwrap();
-        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(ZIP));
-        let mut found = Discovered::default();
-        let file = code_file(
-            &live,
-            &props,
-            out.path(),
-            "Function/legacy-worker",
-            &mut found,
-        )
-        .await;
+        let (file, found) = code_file_of(ZIP, &sha256_base64(ZIP), out.path()).await;
         assert_eq!(file, "functions/legacy-worker.zip");
         assert_eq!(found.code[&file], ZIP);
         assert!(found.skipped.is_empty(), "{:?}", found.skipped);
 
         // Lambda serving other bytes than its CodeSha256 says: nothing written, the reason listed.
-        let (live, props) = function_at(serve_once("200 OK", ZIP), &sha256_base64(b"other"));
-        let mut found = Discovered::default();
-        code_file(
-            &live,
-            &props,
-            out.path(),
-            "Function/legacy-worker",
-            &mut found,
-        )
-        .await;
+        let (_, found) = code_file_of(ZIP, &sha256_base64(b"other"), out.path()).await;
         assert!(found.code.is_empty());
         assert!(
             found.skipped[0].reason.contains("CodeSha256"),

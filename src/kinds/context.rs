@@ -202,6 +202,30 @@ where
     }
 }
 
+/// A tag change made through a service's two calls (see [`TagChange::apply`]), given as the
+/// change, the client, the two operations and the resource's parameter: services name the calls
+/// and that parameter their own way (SQS's `tag_queue / untag_queue` of a `queue_url(url)`,
+/// DynamoDB's `tag_resource / untag_resource` of a `resource_arn(arn)`), but every one takes the
+/// tags to set as `tags` and the keys to remove as `tag_keys`. (tests/deploy.rs reads the
+/// operations off each use, for the IAM policy.)
+macro_rules! apply_tags {
+    ($change:expr, $client:expr, $tag:ident / $untag:ident, $resource:ident($value:expr)) => {
+        $change
+            .apply(
+                |tags| $client.$tag().$resource($value).set_tags(Some(tags)).send(),
+                |keys| {
+                    $client
+                        .$untag()
+                        .$resource($value)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                },
+            )
+            .await
+    };
+}
+pub(crate) use apply_tags;
+
 /// A request builder's error (a required field left unset: a bug here, never AWS's answer).
 pub fn built<T>(result: Result<T, BuildError>) -> Result<T, AwsError> {
     result.map_err(|e| AwsError::new("build request", ErrorKind::Validation, e.to_string()))
@@ -243,6 +267,61 @@ pub fn entry_key<'a>(field: &'a str, list: &str) -> Option<&'a str> {
 pub fn tag_map(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
+}
+
+/// A service's own `Tag` type, one key and its value: the form in which DynamoDB, EventBridge,
+/// IAM, CloudWatch and the tagging API take and list tags (the others use maps).
+pub trait ServiceTag: Sized {
+    fn of(key: &str, value: &str) -> Result<Self, AwsError>;
+    /// The key and value; none for a tag that lacks either (CloudWatch's may).
+    fn pair(&self) -> Option<(&str, &str)>;
+}
+
+/// Services whose `Tag` requires both its key and its value.
+macro_rules! service_tag {
+    ($($tag:ty),+) => {$(
+        impl ServiceTag for $tag {
+            fn of(key: &str, value: &str) -> Result<Self, AwsError> {
+                built(<$tag>::builder().key(key).value(value).build())
+            }
+
+            fn pair(&self) -> Option<(&str, &str)> {
+                Some((self.key(), self.value()))
+            }
+        }
+    )+};
+}
+
+service_tag!(
+    aws_sdk_dynamodb::types::Tag,
+    aws_sdk_eventbridge::types::Tag,
+    aws_sdk_iam::types::Tag,
+    aws_sdk_resourcegroupstagging::types::Tag
+);
+
+impl ServiceTag for aws_sdk_cloudwatch::types::Tag {
+    fn of(key: &str, value: &str) -> Result<Self, AwsError> {
+        Ok(Self::builder().key(key).value(value).build())
+    }
+
+    fn pair(&self) -> Option<(&str, &str)> {
+        Some((self.key()?, self.value()?))
+    }
+}
+
+/// Tags in the form a service's calls take them, sorted by key (the same request every time).
+pub fn tag_list<T: ServiceTag>(tags: &HashMap<String, String>) -> Result<Vec<T>, AwsError> {
+    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
+    sorted.sort();
+    sorted.into_iter().map(|(k, v)| T::of(k, v)).collect()
+}
+
+/// The tags a service listed as its own `Tag`s, sorted as props keep them.
+pub fn listed_tags<T: ServiceTag>(tags: &[T]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(ServiceTag::pair)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// The observed `tags.*` props. AWS's own `aws:` tags are not the spec's to manage.
@@ -290,6 +369,27 @@ mod tests {
         assert_eq!(entry_key("schedulesX[nightly]", "schedules"), None);
         assert_eq!(entry_key("schedules", "schedules"), None);
         assert_eq!(entry_key("schedules[open", "schedules"), None);
+    }
+
+    #[test]
+    fn service_tags_are_sent_sorted_and_read_back_only_whole() {
+        let tags = HashMap::from([
+            ("team".to_string(), "a".to_string()),
+            ("app".to_string(), "b".to_string()),
+        ]);
+        let sent: Vec<aws_sdk_dynamodb::types::Tag> = tag_list(&tags).unwrap();
+        let keys: Vec<&str> = sent.iter().map(|t| t.key()).collect();
+        assert_eq!(keys, ["app", "team"]);
+        assert_eq!(
+            listed_tags(&sent),
+            BTreeMap::from([
+                ("app".to_string(), "b".to_string()),
+                ("team".to_string(), "a".to_string()),
+            ])
+        );
+        // CloudWatch's tags may lack a value: such a tag is not read back as an empty one.
+        let half = aws_sdk_cloudwatch::types::Tag::builder().key("k").build();
+        assert!(listed_tags(&[half]).is_empty());
     }
 
     #[tokio::test]

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::aws::error::{AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::{all_items, Clients};
+use crate::kinds::context::listed_tags;
 use crate::kinds::desired::{TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::mappings::LiveMapping;
 use crate::kinds::BoxFuture;
@@ -364,18 +365,12 @@ pub(crate) async fn resources_tagged(
     const LISTINGS: u32 = 3;
     let mut listing = 1;
     loop {
-        let pages = clients
+        let pages = all_items!(clients
             .tagging
             .get_resources()
             .tag_filters(TagFilter::builder().key(key).values(value).build())
             .set_resource_type_filters(types.clone())
-            .resources_per_page(100)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .classified();
+            .resources_per_page(100));
         match pages {
             Err(error)
                 if error.code.as_deref() == Some("PaginationTokenExpiredException")
@@ -405,11 +400,7 @@ async fn tagged_resources(
         let Some(arn) = mapping.resource_arn() else {
             continue;
         };
-        let tags: BTreeMap<String, String> = mapping
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
+        let tags = listed_tags(mapping.tags());
         let Some(id) = tags.get(TAG_RESOURCE).and_then(|t| parse_id(t)) else {
             continue;
         };

@@ -7,10 +7,11 @@ use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{tag_map, waited};
-use crate::kinds::function::aws::{wait_updated, with_conflict_retry};
+use crate::kinds::context::{int, text, waited};
+use crate::kinds::function::aliases::publish_version;
+use crate::kinds::function::aws::{get_function, wait_updated, with_conflict_retry};
 use crate::model::Architecture;
 
 /// How long a published version may take to become invocable.
@@ -25,40 +26,29 @@ pub struct LiveFunction {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The function as the engine reads it (`function::aws::get_function`, Lambda's defaults filled
+/// in where the answer leaves a field out), reduced to what tuning needs.
 pub async fn read_function(
     clients: &Clients,
     name: &str,
 ) -> Result<Option<LiveFunction>, AwsError> {
-    let Some(output) = found_or_none(
-        clients
-            .lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .classified(),
-    )?
-    else {
+    let Some(live) = get_function(clients, name).await? else {
         return Ok(None);
     };
-    let Some(configuration) = output.configuration() else {
-        return Ok(None);
+    let size = |field: &str, default: u32| {
+        int(&live.props, field)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(default)
     };
-    let architecture = match configuration.architectures().first() {
-        Some(aws_sdk_lambda::types::Architecture::Arm64) => Architecture::Arm64,
+    let architecture = match text(&live.props, "architecture").as_deref() {
+        Some("arm64") => Architecture::Arm64,
         _ => Architecture::X86_64,
     };
     Ok(Some(LiveFunction {
-        memory_mb: configuration
-            .memory_size()
-            .and_then(|m| u32::try_from(m).ok())
-            .unwrap_or(128),
+        memory_mb: size("memorySize", 128),
         architecture,
-        ephemeral_storage_mb: configuration
-            .ephemeral_storage()
-            .and_then(|e| u32::try_from(e.size()).ok())
-            .unwrap_or(512),
-        tags: tag_map(output.tags()),
+        ephemeral_storage_mb: size("ephemeralStorage", 512),
+        tags: live.tags,
     }))
 }
 
@@ -83,42 +73,14 @@ pub async fn set_memory(clients: &Clients, name: &str, memory_mb: u32) -> Result
 
 /// The numbered versions of the function with their descriptions.
 pub async fn versions(clients: &Clients, name: &str) -> Result<Vec<(u64, String)>, AwsError> {
-    let versions = clients
-        .lambda
-        .list_versions_by_function()
-        .function_name(name)
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
-    Ok(versions
-        .iter()
-        .filter_map(|v| {
-            let number = v.version()?.parse::<u64>().ok()?;
-            Some((number, v.description().unwrap_or_default().to_string()))
-        })
-        .collect())
+    crate::kinds::function::versions::published_versions(clients, name).await
 }
 
 /// Publish `$LATEST` as a version with `description`; returns its number. Lambda answers with
 /// the existing version when nothing changed since it was published: the caller tells its own
 /// versions from older ones by the number.
 pub async fn publish(clients: &Clients, name: &str, description: &str) -> Result<u64, AwsError> {
-    let version = with_conflict_retry(clients, name, || async {
-        clients
-            .lambda
-            .publish_version()
-            .function_name(name)
-            .description(description)
-            .send()
-            .await
-            .map(|o| o.version().unwrap_or_default().to_string())
-            .classified()
-    })
-    .await?;
+    let version = publish_version(clients, name, Some(description)).await?;
     version.parse::<u64>().map_err(|_| {
         AwsError::new(
             "PublishVersion",
@@ -152,17 +114,15 @@ pub async fn alias_description(
     name: &str,
     alias: &str,
 ) -> Result<Option<String>, AwsError> {
-    Ok(found_or_none(
-        clients
-            .lambda
-            .get_alias()
-            .function_name(name)
-            .name(alias)
-            .send()
-            .await
-            .classified(),
-    )?
-    .map(|a| a.description().unwrap_or_default().to_string()))
+    Ok(clients
+        .lambda
+        .get_alias()
+        .function_name(name)
+        .name(alias)
+        .send()
+        .await
+        .found()?
+        .map(|a| a.description().unwrap_or_default().to_string()))
 }
 
 pub async fn create_alias(
@@ -206,19 +166,7 @@ pub async fn delete_alias(clients: &Clients, name: &str, alias: &str) -> Result<
 }
 
 pub async fn delete_version(clients: &Clients, name: &str, version: u64) -> Result<(), AwsError> {
-    gone_is_done(
-        crate::aws::accounting::counted_as(
-            "version",
-            clients
-                .lambda
-                .delete_function()
-                .function_name(name)
-                .qualifier(version.to_string())
-                .send(),
-        )
-        .await
-        .done(),
-    )
+    crate::kinds::function::versions::delete_version(clients, name, version).await
 }
 
 /// What one synchronous invocation answered.

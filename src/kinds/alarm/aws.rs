@@ -10,9 +10,9 @@ use aws_sdk_cloudwatch::types::{
 use serde_json::Value;
 
 use super::props::{self, EXPRESSION_ID};
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// DescribeAlarms' largest page.
@@ -162,11 +162,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 /// Read an alarm's tags into its props.
@@ -325,24 +321,13 @@ fn metric_query(query: &Value) -> MetricDataQuery {
 
 /// Delete alarms by name (DeleteAlarms takes up to 100; one already gone is done).
 pub async fn delete(clients: &Clients, names: &[&str]) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .cloudwatch
-            .delete_alarms()
-            .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
-            .send()
-            .await
-            .done(),
-    )
-}
-
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
-    sorted.sort();
-    Ok(sorted
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect())
+    clients
+        .cloudwatch
+        .delete_alarms()
+        .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Tag changes (see [`TagChange::apply`]) on the alarm's ARN.
@@ -354,27 +339,12 @@ pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), 
             "the alarm's ARN is unknown: it was not observed",
         ));
     }
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .cloudwatch
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .cloudwatch
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tag_list)?,
+        clients.cloudwatch,
+        tag_resource / untag_resource,
+        resource_arn(arn)
+    )
 }
 
 /// The state of each alarm whose name starts with the stack's prefix (`<stack>-`), by name: the

@@ -12,9 +12,9 @@ use aws_sdk_apigateway::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
-use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::aws::error::{AwsError, Classified};
+use crate::aws::{all_items, Clients};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// The marker in a deployment's description.
@@ -33,16 +33,7 @@ pub struct LiveApi {
 
 /// All REST APIs of the account and region (500 a page, tags included).
 pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
-    let apis = clients
-        .apigateway
-        .get_rest_apis()
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let apis = all_items!(clients.apigateway.get_rest_apis().limit(500))?;
     Ok(apis.iter().map(live_api).collect())
 }
 
@@ -85,18 +76,12 @@ pub fn integration_uri(region: &str, function_arn: &str) -> String {
 
 /// Read the routes, the resource tree and the stage of an API into its props.
 pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Result<(), AwsError> {
-    let resources = clients
+    let resources = all_items!(clients
         .apigateway
         .get_resources()
         .rest_api_id(&api.id)
         .embed("methods")
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .limit(500))?;
     for resource in resources {
         let path = resource.path().unwrap_or("/").to_string();
         api.resources
@@ -363,17 +348,15 @@ pub async fn delete_route(
     resource: &str,
     method: &str,
 ) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_method()
-            .rest_api_id(id)
-            .resource_id(resource)
-            .http_method(method)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_method()
+        .rest_api_id(id)
+        .resource_id(resource)
+        .http_method(method)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Deploy the API to the stage (creating the stage if needed), recording the routes' digest.
@@ -416,16 +399,14 @@ async fn stage_deployment_description(
     id: &str,
     stage: &str,
 ) -> Result<Option<String>, AwsError> {
-    let live = found_or_none(
-        clients
-            .apigateway
-            .get_stage()
-            .rest_api_id(id)
-            .stage_name(stage)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let live = clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(id)
+        .stage_name(stage)
+        .send()
+        .await
+        .found()?;
     let Some(deployment) = live.as_ref().and_then(|s| s.deployment_id()) else {
         return Ok(None);
     };
@@ -484,15 +465,13 @@ pub async fn update_stage(
 }
 
 pub async fn delete(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn tag(
@@ -508,26 +487,12 @@ pub async fn tag(
 
 /// Tag changes (see [`TagChange::apply`]).
 async fn tag_arn(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .apigateway
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .apigateway
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.apigateway,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,16 +509,7 @@ pub struct LiveDomain {
 
 /// Every custom domain of the account and region (500 a page, tags included).
 pub async fn list_domains(clients: &Clients) -> Result<Vec<LiveDomain>, AwsError> {
-    let domains = clients
-        .apigateway
-        .get_domain_names()
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let domains = all_items!(clients.apigateway.get_domain_names().limit(500))?;
     Ok(domains
         .iter()
         .map(|domain| LiveDomain {

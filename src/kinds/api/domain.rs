@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 
 use super::aws::patch;
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::tag_map;
 
@@ -89,16 +89,14 @@ pub async fn create_mapping(
     };
     // The SDK's retry of a create whose answer was lost: the same mapping (this API, this
     // stage) is that first attempt's; a mapping to anything else is not ours to take.
-    let live = found_or_none(
-        clients
-            .apigateway
-            .get_base_path_mapping()
-            .domain_name(domain)
-            .base_path(base_path)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let live = clients
+        .apigateway
+        .get_base_path_mapping()
+        .domain_name(domain)
+        .base_path(base_path)
+        .send()
+        .await
+        .found()?;
     match live {
         Some(m) if m.rest_api_id() == Some(api_id) && m.stage() == Some(stage) => Ok(()),
         _ => Err(error),
@@ -110,28 +108,24 @@ pub async fn delete_mapping(
     domain: &str,
     base_path: &str,
 ) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_base_path_mapping()
-            .domain_name(domain)
-            .base_path(base_path)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_base_path_mapping()
+        .domain_name(domain)
+        .base_path(base_path)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn delete_domain(clients: &Clients, domain: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .apigateway
-            .delete_domain_name()
-            .domain_name(domain)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .apigateway
+        .delete_domain_name()
+        .domain_name(domain)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// The tags of a custom domain, or `None` when no such domain exists.
@@ -139,14 +133,12 @@ pub async fn domain_tags(
     clients: &Clients,
     name: &str,
 ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-    Ok(found_or_none(
-        clients
-            .apigateway
-            .get_domain_name()
-            .domain_name(name)
-            .send()
-            .await
-            .classified(),
-    )?
-    .map(|domain| tag_map(domain.tags())))
+    Ok(clients
+        .apigateway
+        .get_domain_name()
+        .domain_name(name)
+        .send()
+        .await
+        .found()?
+        .map(|domain| tag_map(domain.tags())))
 }

@@ -1,7 +1,7 @@
 //! CloudWatch dashboards: find the stack's by name, read its body, put and delete it.
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{AwsError, Classified, ErrorKind};
+use crate::aws::{all_items, Clients};
 use crate::plan::{FieldValue, Props};
 
 /// The dashboard as GetDashboard reports it.
@@ -16,16 +16,10 @@ pub struct LiveDashboard {
 /// (`slsctl-orders` also lists `slsctl-orders-eu`): only the exact name counts, and only it is
 /// read.
 pub async fn find(clients: &Clients, name: &str) -> Result<Option<LiveDashboard>, AwsError> {
-    let listed: Vec<aws_sdk_cloudwatch::types::DashboardEntry> = clients
+    let listed: Vec<aws_sdk_cloudwatch::types::DashboardEntry> = all_items!(clients
         .cloudwatch
         .list_dashboards()
-        .dashboard_name_prefix(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .dashboard_name_prefix(name))?;
     if !listed.iter().any(|d| d.dashboard_name() == Some(name)) {
         return Ok(None);
     }
@@ -99,13 +93,11 @@ pub async fn put(clients: &Clients, name: &str, body: &serde_json::Value) -> Res
 
 /// DeleteDashboards of this one name; one already gone is done.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .cloudwatch
-            .delete_dashboards()
-            .dashboard_names(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .cloudwatch
+        .delete_dashboards()
+        .dashboard_names(name)
+        .send()
+        .await
+        .done_or_gone()
 }

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::aws::error::{gone_is_done, AwsError, Classified};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::rule::aws::{describe_bus, list_tags, tags_of};
+use crate::kinds::context::tag_list;
+use crate::kinds::rule::aws::{describe_bus, list_tags};
 use crate::plan::FieldValue;
 
 pub async fn create_bus(
@@ -22,7 +23,7 @@ pub async fn create_bus(
         .create_event_bus()
         .name(name)
         .set_description((!description.is_empty()).then(|| description.to_string()))
-        .set_tags(Some(tags_of(tags)?))
+        .set_tags(Some(tag_list(tags)?))
         .send()
         .await
         .classified();
@@ -101,15 +102,13 @@ pub async fn put_archive(
             }
         }
         (Some((pattern, days)), true) => update_archive(clients, name, pattern, *days).await,
-        (None, true) => gone_is_done(
-            clients
-                .events
-                .delete_archive()
-                .archive_name(name)
-                .send()
-                .await
-                .done(),
-        ),
+        (None, true) => clients
+            .events
+            .delete_archive()
+            .archive_name(name)
+            .send()
+            .await
+            .done_or_gone(),
         (None, false) => Ok(()),
     }
 }
@@ -134,13 +133,11 @@ async fn update_archive(
 
 pub async fn delete_bus(clients: &Clients, name: &str) -> Result<(), AwsError> {
     put_archive(clients, name, "", None, true).await?;
-    gone_is_done(
-        clients
-            .events
-            .delete_event_bus()
-            .name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .events
+        .delete_event_bus()
+        .name(name)
+        .send()
+        .await
+        .done_or_gone()
 }

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use super::autoscaling::sync_autoscaling;
 use super::aws::with_conflict_retry;
 use super::versions::housekeeping;
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{classify, found_or_none, AwsError, Classified, ErrorKind};
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{int, text, unresolved};
 use crate::kinds::{ApplyCtx, Deferred};
 use crate::model::ResourceId;
@@ -55,16 +55,7 @@ pub async fn all_aliases(
     clients: &Clients,
     function: &str,
 ) -> Result<Vec<aws_sdk_lambda::types::AliasConfiguration>, AwsError> {
-    let aliases = clients
-        .lambda
-        .list_aliases()
-        .function_name(function)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified();
+    let aliases = all_items!(clients.lambda.list_aliases().function_name(function));
     Ok(found_or_none(aliases)?.unwrap_or_default())
 }
 
@@ -124,28 +115,32 @@ pub async fn set_provisioned_concurrency(
                 .send()
                 .await
                 .done(),
-            None => gone_is_done(
-                clients
-                    .lambda
-                    .delete_provisioned_concurrency_config()
-                    .function_name(function)
-                    .qualifier(alias)
-                    .send()
-                    .await
-                    .done(),
-            ),
+            None => clients
+                .lambda
+                .delete_provisioned_concurrency_config()
+                .function_name(function)
+                .qualifier(alias)
+                .send()
+                .await
+                .done_or_gone(),
         }
     })
     .await
 }
 
-/// Publish the function's current code and configuration as a version; returns its number.
-pub async fn publish_version(clients: &Clients, function: &str) -> Result<String, AwsError> {
+/// Publish the function's current code and configuration as a version, with `description` if
+/// any; returns its number. A change still in progress is waited out and retried.
+pub async fn publish_version(
+    clients: &Clients,
+    function: &str,
+    description: Option<&str>,
+) -> Result<String, AwsError> {
     let version = with_conflict_retry(clients, function, || async {
         clients
             .lambda
             .publish_version()
             .function_name(function)
+            .set_description(description.map(str::to_string))
             .send()
             .await
             .map(|o| o.version().unwrap_or_default().to_string())
@@ -210,32 +205,28 @@ async fn alias_is_managed(
     function: &str,
     alias: &str,
 ) -> Result<bool, AwsError> {
-    let live = found_or_none(
-        clients
-            .lambda
-            .get_alias()
-            .function_name(function)
-            .name(alias)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let live = clients
+        .lambda
+        .get_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .found()?;
     Ok(live
         .and_then(|a| a.description().map(|d| d.starts_with(ALIAS_MARKER)))
         .unwrap_or(false))
 }
 
 pub async fn delete_alias(clients: &Clients, function: &str, alias: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .lambda
-            .delete_alias()
-            .function_name(function)
-            .name(alias)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .lambda
+        .delete_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Bring the function's managed aliases to the spec: publish a version and move the alias when
@@ -284,7 +275,7 @@ pub(super) async fn sync_aliases(
         if created || live.get(&version_field) != want.props.get(&version_field) {
             // Lambda publishes a new version only when code or configuration changed since the
             // last one; otherwise it returns that one, so this is safe to repeat after a crash.
-            let version = publish_version(clients, function).await?;
+            let version = publish_version(clients, function, None).await?;
             put_alias(clients, function, name, &version, &digest, exists).await?;
             let keep = shared.prepared.stack.keep_versions as usize;
             housekeeping(

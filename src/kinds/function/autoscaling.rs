@@ -14,8 +14,8 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified};
-use crate::aws::Clients;
+use crate::aws::error::{AwsError, Classified};
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
@@ -44,18 +44,12 @@ pub async fn observe(
         return Ok(out);
     }
     for chunk in resource_ids.chunks(50) {
-        let targets = clients
+        let targets = all_items!(clients
             .autoscaling
             .describe_scalable_targets()
             .service_namespace(ServiceNamespace::Lambda)
             .set_resource_ids(Some(chunk.to_vec()))
-            .scalable_dimension(dimension())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .classified()?;
+            .scalable_dimension(dimension()))?;
         for target in targets {
             out.entry(target.resource_id().to_string())
                 .or_default()
@@ -64,16 +58,10 @@ pub async fn observe(
     }
     let wanted: std::collections::BTreeSet<&str> =
         resource_ids.iter().map(String::as_str).collect();
-    let actions = clients
+    let actions = all_items!(clients
         .autoscaling
         .describe_scheduled_actions()
-        .service_namespace(ServiceNamespace::Lambda)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .service_namespace(ServiceNamespace::Lambda))?;
     for action in actions {
         if !wanted.contains(action.resource_id()) {
             continue;
@@ -91,16 +79,10 @@ pub async fn observe(
                 })),
             );
     }
-    let policies = clients
+    let policies = all_items!(clients
         .autoscaling
         .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Lambda)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+        .service_namespace(ServiceNamespace::Lambda))?;
     for policy in policies {
         if !wanted.contains(policy.resource_id()) || policy.policy_name() != TRACKING_POLICY {
             continue;
@@ -133,17 +115,15 @@ pub async fn register(clients: &Clients, id: &str, min: i32, max: i32) -> Result
 
 /// Deregistering also removes the target's scheduled actions and policies.
 pub async fn deregister(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .deregister_scalable_target()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn put_schedule(
@@ -184,18 +164,16 @@ pub async fn put_schedule(
 }
 
 pub async fn delete_schedule(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .delete_scheduled_action()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .scheduled_action_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .delete_scheduled_action()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .scheduled_action_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<(), AwsError> {
@@ -223,18 +201,16 @@ pub async fn put_tracking(clients: &Clients, id: &str, target: f64) -> Result<()
 }
 
 pub async fn delete_tracking(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .autoscaling
-            .delete_scaling_policy()
-            .service_namespace(ServiceNamespace::Lambda)
-            .resource_id(id)
-            .scalable_dimension(dimension())
-            .policy_name(TRACKING_POLICY)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .autoscaling
+        .delete_scaling_policy()
+        .service_namespace(ServiceNamespace::Lambda)
+        .resource_id(id)
+        .scalable_dimension(dimension())
+        .policy_name(TRACKING_POLICY)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// The alias's Auto Scaling definitions: the scalable target, its scheduled actions and its

@@ -12,9 +12,9 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, waited, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, waited, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
@@ -40,17 +40,15 @@ pub struct LiveFunction {
 }
 
 pub async fn get_function(clients: &Clients, name: &str) -> Result<Option<LiveFunction>, AwsError> {
-    let output = match found_or_none(
-        clients
-            .lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(output) = clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let Some(configuration) = output.configuration() else {
         return Ok(None);
@@ -581,36 +579,20 @@ pub async fn set_reserved_concurrency(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .lambda
-                    .tag_resource()
-                    .resource(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .lambda
-                    .untag_resource()
-                    .resource(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.lambda,
+        tag_resource / untag_resource,
+        resource(resource)
+    )
 }
 
 pub async fn delete_function(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .lambda
-            .delete_function()
-            .function_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .lambda
+        .delete_function()
+        .function_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }

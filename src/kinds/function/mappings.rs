@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::aws::{iam_not_propagated, retry_after_conflict, wait_updated, IAM_PROPAGATION_TIMEOUT};
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::{all_items, Clients};
 use crate::kinds::desired::arn_name;
 use crate::plan::{FieldValue, Props};
 
@@ -24,16 +24,7 @@ pub struct LiveMapping {
 pub async fn list_mappings(
     clients: &Clients,
 ) -> Result<Vec<(LiveMapping, EventSourceMappingConfiguration)>, AwsError> {
-    let mappings = clients
-        .lambda
-        .list_event_source_mappings()
-        .max_items(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let mappings = all_items!(clients.lambda.list_event_source_mappings().max_items(100))?;
     Ok(mappings
         .into_iter()
         .filter_map(|mapping| {

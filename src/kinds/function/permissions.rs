@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::aws::with_conflict_retry;
-use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{entry_key, qualifier_of};
 use crate::kinds::{ApplyCtx, Deferred};
@@ -23,24 +23,15 @@ pub async fn get_permissions(
     qualifier: Option<&str>,
     ours: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Props, AwsError> {
-    let policy = match clients
+    let policy = clients
         .lambda
         .get_policy()
         .function_name(function)
         .set_qualifier(qualifier.map(str::to_string))
         .send()
         .await
-    {
-        Ok(output) => output.policy().map(str::to_string),
-        Err(e) => {
-            let error = classify(e);
-            if error.kind == ErrorKind::NotFound {
-                None
-            } else {
-                return Err(error);
-            }
-        }
-    };
+        .found()?
+        .and_then(|output| output.policy().map(str::to_string));
     let parsed: Value = policy
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok())
@@ -152,17 +143,15 @@ pub async fn remove_permission(
     sid: &str,
     qualifier: Option<&str>,
 ) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(sid)
-            .set_qualifier(qualifier.map(str::to_string))
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .lambda
+        .remove_permission()
+        .function_name(function)
+        .statement_id(sid)
+        .set_qualifier(qualifier.map(str::to_string))
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Add the invoke permissions the spec derives and remove slsctl's ones it no longer does.

@@ -13,8 +13,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{AwsError, Classified, ErrorKind};
+use crate::aws::{all_items, Clients};
 
 /// The versions to delete: numbered ones that no alias uses, beyond the newest `keep`.
 pub fn versions_to_delete(published: &[u64], in_use: &BTreeSet<u64>, keep: usize) -> Vec<u64> {
@@ -35,38 +35,14 @@ pub async fn prune_function_versions(
     keep: usize,
 ) -> Result<Vec<u64>, AwsError> {
     let in_use = alias_versions(clients, function).await?;
-    let versions = clients
-        .lambda
-        .list_versions_by_function()
-        .function_name(function)
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
-    // `$LATEST` is not a number and never a candidate.
-    let published: Vec<u64> = versions
-        .iter()
-        .filter_map(|v| v.version()?.parse::<u64>().ok())
+    let published: Vec<u64> = published_versions(clients, function)
+        .await?
+        .into_iter()
+        .map(|(number, _)| number)
         .collect();
     let mut deleted = Vec::new();
     for version in versions_to_delete(&published, &in_use, keep) {
-        let result = gone_is_done(
-            crate::aws::accounting::counted_as(
-                "version",
-                clients
-                    .lambda
-                    .delete_function()
-                    .function_name(function)
-                    .qualifier(version.to_string())
-                    .send(),
-            )
-            .await
-            .done(),
-        );
-        match result {
+        match delete_version(clients, function, version).await {
             Ok(()) => deleted.push(version),
             // In use by something slsctl does not manage: kept.
             Err(e) if e.kind == ErrorKind::Conflict => {
@@ -78,6 +54,45 @@ pub async fn prune_function_versions(
         }
     }
     Ok(deleted)
+}
+
+/// The function's published versions with their descriptions. `$LATEST` is not a number and
+/// is left out.
+pub async fn published_versions(
+    clients: &Clients,
+    function: &str,
+) -> Result<Vec<(u64, String)>, AwsError> {
+    let versions = all_items!(clients
+        .lambda
+        .list_versions_by_function()
+        .function_name(function)
+        .max_items(50))?;
+    Ok(versions
+        .iter()
+        .filter_map(|v| {
+            let number = v.version()?.parse::<u64>().ok()?;
+            Some((number, v.description().unwrap_or_default().to_string()))
+        })
+        .collect())
+}
+
+/// Delete one published version; one already gone is done.
+pub async fn delete_version(
+    clients: &Clients,
+    function: &str,
+    version: u64,
+) -> Result<(), AwsError> {
+    crate::aws::accounting::counted_as(
+        "version",
+        clients
+            .lambda
+            .delete_function()
+            .function_name(function)
+            .qualifier(version.to_string())
+            .send(),
+    )
+    .await
+    .done_or_gone()
 }
 
 /// Every version any alias of the function points at, with its routing weights.

@@ -8,8 +8,8 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionsListItem, LayersListItem, Runtime};
 use serde_json::{json, Value};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{AwsError, Classified, ErrorKind};
+use crate::aws::{all_items, Clients};
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::versions::versions_to_delete;
 use crate::plan::{FieldValue, Props};
@@ -53,16 +53,7 @@ fn sorted_list<'a>(items: impl Iterator<Item = &'a str>) -> FieldValue {
 }
 
 pub async fn list_layers(clients: &Clients, stack: &str) -> Result<Vec<LiveLayer>, AwsError> {
-    let layers = clients
-        .lambda
-        .list_layers()
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let layers = all_items!(clients.lambda.list_layers().max_items(50))?;
     Ok(layers
         .iter()
         .filter_map(|layer| live_layer(layer, stack))
@@ -173,16 +164,7 @@ async fn layer_versions(
     clients: &Clients,
     name: &str,
 ) -> Result<Vec<LayerVersionsListItem>, AwsError> {
-    clients
-        .lambda
-        .list_layer_versions()
-        .layer_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()
+    all_items!(clients.lambda.list_layer_versions().layer_name(name))
 }
 
 /// Delete every version of a layer.
@@ -224,16 +206,14 @@ pub async fn prune_layer_versions(
     }
     let mut deleted = Vec::new();
     for version in versions_to_delete(&ours, &BTreeSet::new(), keep) {
-        gone_is_done(
-            clients
-                .lambda
-                .delete_layer_version()
-                .layer_name(layer)
-                .version_number(version as i64)
-                .send()
-                .await
-                .done(),
-        )?;
+        clients
+            .lambda
+            .delete_layer_version()
+            .layer_name(layer)
+            .version_number(version as i64)
+            .send()
+            .await
+            .done_or_gone()?;
         deleted.push(version);
     }
     Ok(deleted)

@@ -9,8 +9,8 @@ use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 
 use super::props::NEVER;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::aws::{all_items, Clients};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// A log group as read from DescribeLogGroups and ListTagsForResource.
@@ -32,17 +32,11 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
 
 /// Every group whose name starts with `prefix`, 50 a page.
 pub async fn list(clients: &Clients, prefix: &str) -> Result<Vec<LogGroup>, AwsError> {
-    clients
+    all_items!(clients
         .logs
         .describe_log_groups()
         .log_group_name_prefix(prefix)
-        .limit(50)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()
+        .limit(50))
 }
 
 /// The group named exactly `name`, or none. DescribeLogGroups matches a prefix: `/aws/lambda/a`
@@ -165,40 +159,24 @@ pub async fn set_retention(
             .send()
             .await
             .done(),
-        None => gone_is_done(
-            clients
-                .logs
-                .delete_retention_policy()
-                .log_group_name(name)
-                .send()
-                .await
-                .done(),
-        ),
+        None => clients
+            .logs
+            .delete_retention_policy()
+            .log_group_name(name)
+            .send()
+            .await
+            .done_or_gone(),
     }
 }
 
 /// Tag changes (see [`TagChange::apply`]), on the ARN without `:*`.
 pub async fn tag(clients: &Clients, arn: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .logs
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .logs
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.logs,
+        tag_resource / untag_resource,
+        resource_arn(arn)
+    )
 }
 
 /// How long a delete waits out another operation on the group (OperationAbortedException).

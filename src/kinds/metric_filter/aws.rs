@@ -2,8 +2,8 @@
 
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
-use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
+use crate::aws::error::{found_or_none, AwsError, Classified};
+use crate::aws::{all_items, Clients};
 use crate::kinds::context::built;
 use crate::plan::{FieldValue, Props};
 
@@ -22,22 +22,12 @@ pub async fn describe(
     log_group: &str,
     prefix: &str,
 ) -> Result<Vec<LiveFilter>, AwsError> {
-    let listed: Result<Vec<aws_sdk_cloudwatchlogs::types::MetricFilter>, _> = clients
+    let listed = found_or_none(all_items!(clients
         .logs
         .describe_metric_filters()
         .log_group_name(log_group)
-        .filter_name_prefix(prefix)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified();
-    let listed = match listed {
-        Ok(listed) => listed,
-        Err(error) if error.kind == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
-    };
+        .filter_name_prefix(prefix)))?
+    .unwrap_or_default();
     let mut filters: Vec<LiveFilter> = Vec::new();
     for f in listed {
         let Some(name) = f.filter_name() else {
@@ -101,14 +91,12 @@ pub async fn put(
 
 /// Delete the filter; one already gone (or whose log group is) is done.
 pub async fn delete(clients: &Clients, log_group: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .logs
-            .delete_metric_filter()
-            .log_group_name(log_group)
-            .filter_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .logs
+        .delete_metric_filter()
+        .log_group_name(log_group)
+        .filter_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified};
+use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
-use crate::kinds::context::{insert_tag_props, tag_map, TagChange};
+use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
 use crate::plan::{FieldValue, Props};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
@@ -23,16 +23,14 @@ pub struct LiveQueue {
 }
 
 pub async fn get_queue_url(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    Ok(found_or_none(
-        clients
-            .sqs
-            .get_queue_url()
-            .queue_name(name)
-            .send()
-            .await
-            .classified(),
-    )?
-    .and_then(|output| output.queue_url().map(str::to_string)))
+    Ok(clients
+        .sqs
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .found()?
+        .and_then(|output| output.queue_url().map(str::to_string)))
 }
 
 pub async fn get_queue(
@@ -40,18 +38,16 @@ pub async fn get_queue(
     url: &str,
     tags: Option<BTreeMap<String, String>>,
 ) -> Result<Option<LiveQueue>, AwsError> {
-    let output = match found_or_none(
-        clients
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::All)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(output) = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let attributes: BTreeMap<String, String> = output
         .attributes()
@@ -321,38 +317,22 @@ pub async fn set_attributes(
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .apply(
-            |tags| {
-                clients
-                    .sqs
-                    .tag_queue()
-                    .queue_url(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .sqs
-                    .untag_queue()
-                    .queue_url(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change,
+        clients.sqs,
+        tag_queue / untag_queue,
+        queue_url(resource)
+    )
 }
 
 pub async fn delete_queue(clients: &Clients, url: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .sqs
-            .delete_queue()
-            .queue_url(url)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .sqs
+        .delete_queue()
+        .queue_url(url)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// AWS may write a one-element list as the element itself; compare them as the same.

@@ -7,13 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
 use super::policy;
-use crate::aws::error::{found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
-use crate::kinds::context::{built, TagChange};
+use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::{all_items, Clients};
+use crate::kinds::context::{apply_tags, listed_tags, tag_list, TagChange};
 use crate::kinds::observe::insert_tags;
 use crate::plan::{FieldValue, Props};
 
@@ -31,16 +30,7 @@ pub struct Listed {
 /// The roles under `path` (a prefix ending in `/`), 100 per page (ListRoles's default page;
 /// the quota is 1,000 roles per account).
 pub async fn list_roles(clients: &Clients, path: &str) -> Result<Vec<Listed>, AwsError> {
-    let roles = clients
-        .iam
-        .list_roles()
-        .path_prefix(path)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let roles = all_items!(clients.iam.list_roles().path_prefix(path))?;
     let mut listed: Vec<Listed> = roles
         .into_iter()
         // A plain prefix: keep the stack's own path, not a deeper one someone made under it.
@@ -65,15 +55,13 @@ pub struct LiveRole {
 /// Read one role: `None` when it does not exist. Its props hold every field the Role kind's
 /// props do; a role of someone else's is read the same way (its tags say whose it is).
 pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>, AwsError> {
-    let found = found_or_none(
-        clients
-            .iam
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .classified(),
-    )?;
+    let found = clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .found()?;
     let Some(role) = found.and_then(|o| o.role) else {
         return Ok(None);
     };
@@ -100,23 +88,8 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
                 .unwrap_or_default(),
         ),
     );
-    insert_tags(
-        &mut props,
-        role.tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-    );
-    let names = clients
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    insert_tags(&mut props, listed_tags(role.tags()));
+    let names = all_items!(clients.iam.list_role_policies().role_name(name))?;
     let others: Vec<String> = names
         .iter()
         .filter(|n| *n != policy::POLICY_NAME)
@@ -124,16 +97,14 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         .collect();
     props.insert("inlinePolicies".into(), FieldValue::known(others));
     if names.iter().any(|n| n == policy::POLICY_NAME) {
-        let document = found_or_none(
-            clients
-                .iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(policy::POLICY_NAME)
-                .send()
-                .await
-                .classified(),
-        )?;
+        let document = clients
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy::POLICY_NAME)
+            .send()
+            .await
+            .found()?;
         let statements = document
             .and_then(|d| policy::statements_of(d.policy_document()))
             .unwrap_or_default();
@@ -141,16 +112,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
             props.insert(format!("policy.{sid}"), FieldValue::known(statement));
         }
     }
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .classified()?;
+    let attached = all_items!(clients.iam.list_attached_role_policies().role_name(name))?;
     let mut managed: Vec<String> = attached
         .iter()
         .filter_map(|p| p.policy_arn().map(String::from))
@@ -175,15 +137,6 @@ pub struct RoleInput {
     pub tags: HashMap<String, String>,
 }
 
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    let mut sorted: Vec<(&String, &String)> = tags.iter().collect();
-    sorted.sort();
-    sorted
-        .into_iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
-}
-
 /// Create a role with its tags and boundary. A role of that name with this stack's ownership
 /// tags is the answer of an earlier attempt whose answer was lost, and is taken as created;
 /// any other is someone else's, and the error stands.
@@ -197,7 +150,7 @@ pub async fn create_role(clients: &Clients, input: &RoleInput) -> Result<(), Aws
         .description(&input.description)
         .max_session_duration(input.max_session_duration)
         .set_permissions_boundary(input.permissions_boundary.clone())
-        .set_tags(Some(tags_of(&input.tags)?))
+        .set_tags(Some(tag_list(&input.tags)?))
         .send()
         .await
         .done();
@@ -252,16 +205,14 @@ pub async fn put_policy(clients: &Clients, role: &str, document: &Value) -> Resu
 }
 
 pub async fn delete_policy(clients: &Clients, role: &str, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn attach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(), AwsError> {
@@ -276,16 +227,14 @@ pub async fn attach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(
 }
 
 pub async fn detach(clients: &Clients, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .iam
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .iam
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 pub async fn update_trust(clients: &Clients, role: &str, trust: &Value) -> Result<(), AwsError> {
@@ -331,41 +280,24 @@ pub async fn set_boundary(
             .send()
             .await
             .done(),
-        None => gone_is_done(
-            clients
-                .iam
-                .delete_role_permissions_boundary()
-                .role_name(role)
-                .send()
-                .await
-                .done(),
-        ),
+        None => clients
+            .iam
+            .delete_role_permissions_boundary()
+            .role_name(role)
+            .send()
+            .await
+            .done_or_gone(),
     }
 }
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, role: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .iam
-                    .tag_role()
-                    .role_name(role)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .iam
-                    .untag_role()
-                    .role_name(role)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tag_list)?,
+        clients.iam,
+        tag_role / untag_role,
+        role_name(role)
+    )
 }
 
 /// Delete a role: IAM refuses while any policy remains, so first its managed policies are

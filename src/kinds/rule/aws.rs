@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_eventbridge::types::{
-    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Tag, Target,
+    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Target,
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, found_or_none, gone_is_done, AwsError, Classified, ErrorKind};
-use crate::aws::Clients;
-use crate::kinds::context::{built, TagChange};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
+use crate::aws::{all_pages, Clients};
+use crate::kinds::context::{apply_tags, built, listed_tags, tag_list, TagChange};
 use crate::plan::{FieldValue, Props};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
@@ -35,46 +35,37 @@ pub struct LiveEvents {
 }
 
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    let bus = match found_or_none(
-        clients
-            .events
-            .describe_event_bus()
-            .name(name)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(bus) = clients
+        .events
+        .describe_event_bus()
+        .name(name)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let mut props = Props::new();
     props.insert(
         "description".into(),
         FieldValue::known(bus.description().unwrap_or_default()),
     );
-    match clients
+    let archive = clients
         .events
         .describe_archive()
         .archive_name(name)
         .send()
         .await
-    {
-        Ok(archive) => {
-            props.insert(
-                "archive.retentionDays".into(),
-                FieldValue::known(archive.retention_days().unwrap_or(0)),
-            );
-            props.insert(
-                "archive.pattern".into(),
-                FieldValue::known(parse_json(archive.event_pattern())),
-            );
-        }
-        Err(e) => {
-            let error = classify(e);
-            if error.kind != ErrorKind::NotFound {
-                return Err(error);
-            }
-        }
+        .found()?;
+    if let Some(archive) = archive {
+        props.insert(
+            "archive.retentionDays".into(),
+            FieldValue::known(archive.retention_days().unwrap_or(0)),
+        );
+        props.insert(
+            "archive.pattern".into(),
+            FieldValue::known(parse_json(archive.event_pattern())),
+        );
     }
     Ok(Some(LiveEvents {
         name: name.to_string(),
@@ -91,11 +82,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 /// The JSON value of one target, as `plan::desired` writes it.
@@ -141,18 +128,16 @@ pub async fn describe_rule(
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    let rule = match found_or_none(
-        clients
-            .events
-            .describe_rule()
-            .name(name)
-            .event_bus_name(bus)
-            .send()
-            .await
-            .classified(),
-    )? {
-        Some(found) => found,
-        None => return Ok(None),
+    let Some(rule) = clients
+        .events
+        .describe_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+        .found()?
+    else {
+        return Ok(None);
     };
     let mut props = Props::new();
     props.insert(
@@ -176,39 +161,33 @@ pub async fn describe_rule(
         "description".into(),
         FieldValue::known(rule.description().unwrap_or_default()),
     );
-    let mut token: Option<String> = None;
-    loop {
+    let targets = all_pages(|token| async move {
         let page = clients
             .events
             .list_targets_by_rule()
             .rule(name)
             .event_bus_name(bus)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .classified()?;
-        for target in page.targets() {
-            props.insert(
-                format!("targets[{}]", target.id()),
-                FieldValue::known(target_value(target)),
-            );
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
+        Ok((
+            page.targets().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    for target in &targets {
+        props.insert(
+            format!("targets[{}]", target.id()),
+            FieldValue::known(target_value(target)),
+        );
     }
     Ok(Some(LiveEvents {
         name: name.to_string(),
         arn: rule.arn().unwrap_or_default().to_string(),
         props,
     }))
-}
-
-pub(crate) fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
 }
 
 /// Everything PutRule takes.
@@ -238,7 +217,7 @@ pub async fn put_rule(clients: &Clients, rule: &RuleInput) -> Result<String, Aws
             RuleState::Disabled
         })
         .description(&rule.description)
-        .set_tags(Some(tags_of(&rule.tags)?))
+        .set_tags(Some(tag_list(&rule.tags)?))
         .send()
         .await
         .classified()?;
@@ -411,39 +390,22 @@ pub async fn delete_rule(
     target_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     remove_targets(clients, rule, bus, target_ids).await?;
-    gone_is_done(
-        clients
-            .events
-            .delete_rule()
-            .name(rule)
-            .event_bus_name(bus)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .events
+        .delete_rule()
+        .name(rule)
+        .event_bus_name(bus)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .events
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .events
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tag_list)?,
+        clients.events,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }

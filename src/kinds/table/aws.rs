@@ -13,9 +13,11 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use crate::aws::error::{classify, gone_is_done, AwsError, Classified, ErrorKind};
+use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
-use crate::kinds::context::{built, insert_tag_props, waited, TagChange};
+use crate::kinds::context::{
+    apply_tags, built, insert_tag_props, listed_tags, tag_list, waited, TagChange,
+};
 use crate::model;
 use crate::plan::{FieldValue, Props};
 
@@ -47,27 +49,20 @@ pub async fn describe(
     name: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<Option<LiveTable>, AwsError> {
-    let table = match clients
+    let output = clients
         .dynamodb
         .describe_table()
         .table_name(name)
         .send()
         .await
-    {
-        // A table being deleted is gone as far as a plan goes (its name is taken until then;
-        // `create` waits for that).
-        Ok(output) => match output.table {
-            Some(table) if table.table_status() != Some(&TableStatus::Deleting) => table,
-            _ => return Ok(None),
-        },
-        Err(e) => {
-            let error = classify(e);
-            return if error.kind == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(error)
-            };
-        }
+        .found()?;
+    // A table being deleted is gone as far as a plan goes (its name is taken until then;
+    // `create` waits for that).
+    let Some(table) = output
+        .and_then(|o| o.table)
+        .filter(|t| t.table_status() != Some(&TableStatus::Deleting))
+    else {
+        return Ok(None);
     };
     let types: BTreeMap<String, String> = table
         .attribute_definitions()
@@ -296,11 +291,7 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
         .send()
         .await
         .classified()?;
-    Ok(output
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
+    Ok(listed_tags(output.tags()))
 }
 
 fn scalar(key_type: model::KeyType) -> ScalarAttributeType {
@@ -484,7 +475,7 @@ pub async fn create(
         .map(gsi)
         .collect::<Result<_, _>>()?;
     let owner_tags = tags;
-    let tags = tags_of(tags)?;
+    let tags = tag_list(tags)?;
     // The name of a table deleted a moment ago is taken until it is gone: wait, then create.
     let create = || {
         send_create(
@@ -632,48 +623,24 @@ fn ttl_changed_recently(error: &AwsError) -> bool {
         && error.message.contains("modified multiple times")
 }
 
-/// Tags in the form DynamoDB takes them.
-fn tags_of(tags: &HashMap<String, String>) -> Result<Vec<Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| built(Tag::builder().key(k).value(v).build()))
-        .collect()
-}
-
 /// Tag changes (see [`TagChange::apply`]).
 pub async fn tag(clients: &Clients, resource: &str, change: TagChange) -> Result<(), AwsError> {
-    change
-        .try_map(tags_of)?
-        .apply(
-            |tags| {
-                clients
-                    .dynamodb
-                    .tag_resource()
-                    .resource_arn(resource)
-                    .set_tags(Some(tags))
-                    .send()
-            },
-            |keys| {
-                clients
-                    .dynamodb
-                    .untag_resource()
-                    .resource_arn(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            },
-        )
-        .await
+    apply_tags!(
+        change.try_map(tag_list)?,
+        clients.dynamodb,
+        tag_resource / untag_resource,
+        resource_arn(resource)
+    )
 }
 
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    gone_is_done(
-        clients
-            .dynamodb
-            .delete_table()
-            .table_name(name)
-            .send()
-            .await
-            .done(),
-    )
+    clients
+        .dynamodb
+        .delete_table()
+        .table_name(name)
+        .send()
+        .await
+        .done_or_gone()
 }
 
 /// Wait until a deleted table is gone: DeleteTable returns while the table is `DELETING`, and
