@@ -2,6 +2,7 @@
 //! the plan. Commands (`plan`, `apply`, `destroy`) and, later, the controller call this; it never
 //! asks why it was called.
 
+use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use crate::artifact::{self, Package};
@@ -320,7 +321,7 @@ fn accept_aws_managed_keys(desired: &[DesiredResource], observed: &mut Observed)
             if let Some(FieldValue::Known(serde_json::Value::String(value))) = have.props.get("sse")
             {
                 if value.starts_with("KMS:") {
-                    have.props.insert("sse".into(), FieldValue::known("KMS"));
+                    have.props.set("sse", "KMS");
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! What the frame hands a kind: the apply context (clients, what was prepared, references
 //! resolved so far, clean-ups left for the end) and the props helpers its apply code shares.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -331,7 +332,7 @@ pub fn insert_tag_props<'a>(
 ) {
     for (key, value) in tags {
         if !key.starts_with("aws:") {
-            props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+            props.set(format!("tags.{key}"), value.clone());
         }
     }
 }

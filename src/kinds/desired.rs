@@ -5,6 +5,7 @@
 //! References resolve to physical names, ARNs and URLs computed from the account and region;
 //! what cannot be known before a dependency exists is [`FieldValue::Unknown`].
 
+use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -96,7 +97,7 @@ pub fn desired_resources(stack: &Stack, ctx: &Context) -> Vec<DesiredResource> {
 /// Ownership and stack tags, as `tags.<key>` props.
 pub(crate) fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
     for (key, value) in &stack.tags {
-        props.insert(format!("tags.{key}"), FieldValue::known(value.clone()));
+        props.set(format!("tags.{key}"), value.clone());
     }
     props.insert(
         format!("tags.{TAG_STACK}"),

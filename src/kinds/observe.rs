@@ -3,6 +3,7 @@
 //! What one kind finds pointing at another's resource (a redrive, a trigger) is attached to the
 //! resource with that ARN once every kind is read.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -423,7 +424,7 @@ fn owned_by_tags(props: &Props, stack: &str, id: &ResourceId) -> bool {
 /// services whose describe call does not return a resource's tags).
 pub(crate) fn insert_tags(props: &mut Props, tags: BTreeMap<String, String>) {
     for (key, value) in tags {
-        props.insert(format!("tags.{key}"), FieldValue::known(value));
+        props.set(format!("tags.{key}"), value);
     }
 }
 

@@ -5,6 +5,7 @@
 //! the digest of the routes it was made from. API Gateway's control plane allows 10 requests/s
 //! (burst 40) and one CreateDeployment per 5 s; both are enforced client-side.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types::{
@@ -47,7 +48,7 @@ fn live_api(api: &RestApi) -> LiveApi {
         .endpoint_configuration()
         .and_then(|e| e.types().first())
         .map_or("EDGE", |t| t.as_str());
-    props.insert("endpointType".into(), FieldValue::known(endpoint));
+    props.set("endpointType", endpoint);
     let tags = tag_map(api.tags());
     insert_tag_props(&mut props, &tags);
     LiveApi {
@@ -108,8 +109,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
     let Some(live) = stages.item().iter().find(|s| s.stage_name() == Some(stage)) else {
         return Ok(());
     };
-    api.props
-        .insert("stage.name".into(), FieldValue::known(stage));
+    api.props.set("stage.name", stage);
     api.props.insert(
         "stage.tracing".into(),
         FieldValue::known(live.tracing_enabled()),
@@ -133,8 +133,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
             .description()
             .and_then(|d| d.strip_prefix(DEPLOYMENT_MARKER))
             .unwrap_or_default();
-        api.props
-            .insert("stage.deployment".into(), FieldValue::known(digest));
+        api.props.set("stage.deployment", digest);
     }
     Ok(())
 }

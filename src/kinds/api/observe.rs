@@ -1,6 +1,7 @@
 //! Observing REST APIs: one listing (500 a page, with tags), then each owned API's resources,
 //! stage, deployment, custom domain, and the invoke permissions of the functions its routes call.
 
+use crate::plan::SetProp;
 use std::collections::BTreeSet;
 
 use super::aws as apigateway;
@@ -99,7 +100,7 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         if let Some(domain) = ours.or(named) {
             let value =
                 apigateway::describe_domain(clients, domain, &api.id, ours.is_some()).await?;
-            api.props.insert("domain".into(), FieldValue::known(value));
+            api.props.set("domain", value);
         }
         ctx.record(|observed| {
             observed.api_ids.insert(id.clone(), api.id.clone());

@@ -2,7 +2,8 @@
 
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
-use crate::plan::{FieldValue, Props};
+use crate::plan::Props;
+use crate::plan::SetProp;
 
 /// The dashboard as GetDashboard reports it.
 #[derive(Clone, Debug)]
@@ -46,7 +47,7 @@ pub async fn read(clients: &Clients, name: &str) -> Result<Option<LiveDashboard>
     // from the generated body, and the plan puts the generated one back.
     let body = serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::from(text));
     let mut props = Props::new();
-    props.insert("body".into(), FieldValue::known(body));
+    props.set("body", body);
     Ok(Some(LiveDashboard {
         name: name.to_string(),
         arn: output.dashboard_arn().unwrap_or_default().to_string(),

@@ -6,6 +6,7 @@
 //! time a schedule fires, and the provisioned value moves with tracking, so neither is compared.
 //! Registration sets the bounds to the baseline and the largest scheduled maximum.
 
+use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use aws_sdk_applicationautoscaling::types::{
@@ -53,7 +54,7 @@ pub async fn observe(
         for target in targets {
             out.entry(target.resource_id().to_string())
                 .or_default()
-                .insert("autoscaling".into(), FieldValue::known("registered"));
+                .set("autoscaling", "registered");
         }
     }
     let wanted: std::collections::BTreeSet<&str> =

@@ -1,5 +1,6 @@
 //! Lambda calls for a function itself: read it back, create, update, tag and delete it.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -109,10 +110,10 @@ pub fn function_props(
     );
     if !image {
         if let Some(handler) = c.handler() {
-            props.insert("handler".into(), FieldValue::known(handler));
+            props.set("handler", handler);
         }
         if let Some(runtime) = c.runtime() {
-            props.insert("runtime".into(), FieldValue::known(runtime.as_str()));
+            props.set("runtime", runtime.as_str());
         }
     }
     props.insert(
@@ -132,7 +133,7 @@ pub fn function_props(
         .first()
         .map(|a| a.as_str().to_string())
         .unwrap_or_else(|| "x86_64".into());
-    props.insert("architecture".into(), FieldValue::known(architecture));
+    props.set("architecture", architecture);
     props.insert(
         "ephemeralStorage".into(),
         FieldValue::known(c.ephemeral_storage().map_or(512, |e| e.size())),
@@ -142,7 +143,7 @@ pub fn function_props(
         .and_then(|t| t.mode())
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "PassThrough".into());
-    props.insert("tracing".into(), FieldValue::known(tracing));
+    props.set("tracing", tracing);
     props.insert(
         "description".into(),
         FieldValue::known(c.description().unwrap_or_default()),
@@ -153,7 +154,7 @@ pub fn function_props(
             FieldValue::known(image_uri.unwrap_or_default()),
         );
     } else if let Some(source) = tags.get(TAG_CODE_SOURCE) {
-        props.insert("code.s3".into(), FieldValue::known(source.clone()));
+        props.set("code.s3", source.clone());
     } else {
         props.insert(
             "code.sha256".into(),
@@ -167,7 +168,7 @@ pub fn function_props(
         .map(|a| json!(a))
         .collect();
     if !layers.is_empty() {
-        props.insert("layers".into(), FieldValue::known(Value::Array(layers)));
+        props.set("layers", Value::Array(layers));
     }
     if let Some(variables) = c.environment().and_then(|e| e.variables()) {
         for (key, value) in variables {
@@ -178,10 +179,10 @@ pub fn function_props(
         }
     }
     if let Some(n) = reserved {
-        props.insert("reservedConcurrency".into(), FieldValue::known(n));
+        props.set("reservedConcurrency", n);
     }
     if let Some(target) = c.dead_letter_config().and_then(|d| d.target_arn()) {
-        props.insert("deadLetter".into(), FieldValue::known(target));
+        props.set("deadLetter", target);
     }
     logging_props(c, &mut props);
     // The code-source tag is slsctl's record of the code (`code.s3`), not a tag of the spec.
@@ -200,7 +201,7 @@ fn logging_props(c: &FunctionConfiguration, props: &mut Props) {
     let format = logging
         .and_then(|l| l.log_format())
         .map_or("Text", |f| f.as_str());
-    props.insert("logging.format".into(), FieldValue::known(format));
+    props.set("logging.format", format);
     if format == LogFormat::Json.as_str() {
         let application = logging
             .and_then(|l| l.application_log_level())
@@ -212,7 +213,7 @@ fn logging_props(c: &FunctionConfiguration, props: &mut Props) {
             "logging.applicationLogLevel".into(),
             FieldValue::known(application),
         );
-        props.insert("logging.systemLogLevel".into(), FieldValue::known(system));
+        props.set("logging.systemLogLevel", system);
     }
     let group = logging
         .and_then(|l| l.log_group())
@@ -220,7 +221,7 @@ fn logging_props(c: &FunctionConfiguration, props: &mut Props) {
         .unwrap_or_else(|| {
             super::derive::default_log_group_name(c.function_name().unwrap_or_default())
         });
-    props.insert("logging.logGroup".into(), FieldValue::known(group));
+    props.set("logging.logGroup", group);
 }
 
 /// The LoggingConfig to send: always whole, so that a level or a group the spec dropped goes

@@ -2,6 +2,7 @@
 //! statements, and bringing slsctl's ones to the spec. slsctl's statements have ids that start
 //! with `slsctl-`; the others are left alone.
 
+use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -78,7 +79,7 @@ pub async fn get_permissions(
         if let Some(alias) = qualifier {
             value["qualifier"] = json!(alias);
         }
-        props.insert(format!("permissions[{sid}]"), FieldValue::known(value));
+        props.set(format!("permissions[{sid}]"), value);
     }
     Ok(props)
 }

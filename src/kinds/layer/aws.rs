@@ -2,6 +2,7 @@
 //! so ownership and the content hash travel in the version's description:
 //! `<description> [slsctl:stack=S slsctl:resource=Layer/N sha256=H]`.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_lambda::primitives::Blob;
@@ -76,7 +77,7 @@ fn live_layer(layer: &LayersListItem, stack: &str) -> Option<LiveLayer> {
     props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
     let architectures = latest.compatible_architectures().iter().map(|a| a.as_str());
     props.insert("compatibleArchitectures".into(), sorted_list(architectures));
-    props.insert("description".into(), FieldValue::known(description));
+    props.set("description", description);
     // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
     let license = latest.license_info().filter(|l| !l.is_empty());
     props.insert(

@@ -1,5 +1,6 @@
 //! CloudWatch Logs metric filters: read them back as props, put and delete them.
 
+use crate::plan::SetProp;
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
 use crate::aws::error::{found_or_none, AwsError, Classified};
@@ -34,7 +35,7 @@ pub async fn describe(
             continue;
         };
         let mut props = Props::new();
-        props.insert("logGroup".into(), FieldValue::known(log_group));
+        props.set("logGroup", log_group);
         props.insert(
             "filterPattern".into(),
             FieldValue::known(f.filter_pattern().unwrap_or_default()),
@@ -44,7 +45,7 @@ pub async fn describe(
                 super::props::metric(t.metric_namespace(), t.metric_name(), t.metric_value());
             // No unit reads as `None`, what PutMetricFilter sets when given none.
             metric["unit"] = t.unit().map_or("None", |u| u.as_str()).into();
-            props.insert("metric".into(), FieldValue::known(metric));
+            props.set("metric", metric);
         }
         // The emulator keeps every PutMetricFilter of one name where CloudWatch Logs replaces
         // the filter: the last one put is the one in force.

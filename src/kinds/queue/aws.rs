@@ -1,6 +1,7 @@
 //! SQS: observe queues and change them. SQS speaks in string attributes; they are parsed into
 //! typed, canonical props here (numbers as numbers, JSON policies as structures).
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -98,7 +99,7 @@ pub fn queue_from_attributes(
 ) -> LiveQueue {
     let mut props = Props::new();
     let fifo = flag(a, "FifoQueue");
-    props.insert("fifo".into(), FieldValue::known(fifo));
+    props.set("fifo", fifo);
     // The numeric attributes: prop, SQS attribute, SQS's default.
     for (prop, attribute, default) in [
         ("visibilityTimeout", "VisibilityTimeout", 30),
@@ -119,7 +120,7 @@ pub fn queue_from_attributes(
             ("fifoThroughputLimit", "FifoThroughputLimit", "perQueue"),
         ] {
             let value = a.get(attribute).map_or(default, String::as_str);
-            props.insert(prop.into(), FieldValue::known(value));
+            props.set(prop, value);
         }
     }
     let kms = a.get("KmsMasterKeyId").filter(|k| !k.is_empty());
@@ -128,7 +129,7 @@ pub fn queue_from_attributes(
         FieldValue::known(kms.is_none() && flag(a, "SqsManagedSseEnabled")),
     );
     if let Some(key) = kms {
-        props.insert("kmsMasterKeyId".into(), FieldValue::known(key.clone()));
+        props.set("kmsMasterKeyId", key.clone());
         props.insert(
             "kmsDataKeyReusePeriod".into(),
             number(a, "KmsDataKeyReusePeriodSeconds", 300),
@@ -142,7 +143,7 @@ pub fn queue_from_attributes(
     {
         if let Some(target) = policy.get("deadLetterTargetArn").and_then(Value::as_str) {
             dead_letter_arn = Some(target.to_string());
-            props.insert("deadLetter.queue".into(), FieldValue::known(target));
+            props.set("deadLetter.queue", target);
             let count = match policy.get("maxReceiveCount") {
                 Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
                 Some(Value::String(s)) => s.parse().unwrap_or(0),
@@ -179,7 +180,7 @@ pub fn queue_from_attributes(
     }
     for statement in owned_statements(a.get("Policy").map(String::as_str)) {
         let sid = statement["Sid"].as_str().unwrap_or_default().to_string();
-        props.insert(format!("permissions[{sid}]"), FieldValue::known(statement));
+        props.set(format!("permissions[{sid}]"), statement);
     }
     insert_tag_props(&mut props, tags);
     let messages = [

@@ -5,6 +5,7 @@
 //! IAM documents are URL-encoded in every answer (and raw in moto's ListRoles); they are read
 //! through [`policy::document_of`]/[`policy::statements_of`], which decode either.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
@@ -66,12 +67,12 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         return Ok(None);
     };
     let mut props = Props::new();
-    props.insert("path".into(), FieldValue::known(role.path()));
+    props.set("path", role.path());
     let trust = role
         .assume_role_policy_document()
         .and_then(policy::document_of)
         .unwrap_or(Value::Null);
-    props.insert("trust".into(), FieldValue::known(trust));
+    props.set("trust", trust);
     props.insert(
         "description".into(),
         FieldValue::known(role.description().unwrap_or_default()),
@@ -95,7 +96,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         .filter(|n| *n != policy::POLICY_NAME)
         .cloned()
         .collect();
-    props.insert("inlinePolicies".into(), FieldValue::known(others));
+    props.set("inlinePolicies", others);
     if names.iter().any(|n| n == policy::POLICY_NAME) {
         let document = clients
             .iam
@@ -109,7 +110,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
             .and_then(|d| policy::statements_of(d.policy_document()))
             .unwrap_or_default();
         for (sid, statement) in statements {
-            props.insert(format!("policy.{sid}"), FieldValue::known(statement));
+            props.set(format!("policy.{sid}"), statement);
         }
     }
     let attached = all_items!(clients.iam.list_attached_role_policies().role_name(name))?;
@@ -118,7 +119,7 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         .filter_map(|p| p.policy_arn().map(String::from))
         .collect();
     managed.sort();
-    props.insert("managedPolicies".into(), FieldValue::known(managed));
+    props.set("managedPolicies", managed);
     Ok(Some(LiveRole {
         arn: role.arn().to_string(),
         props,

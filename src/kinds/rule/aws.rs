@@ -5,6 +5,7 @@
 //! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
 //! (185 attempts, 24 hours) read as no policy, as the spec writes it.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_eventbridge::types::{
@@ -151,7 +152,7 @@ pub async fn describe_rule(
         );
     }
     if let Some(schedule) = rule.schedule_expression() {
-        props.insert("schedule".into(), FieldValue::known(schedule));
+        props.set("schedule", schedule);
     }
     props.insert(
         "state".into(),

@@ -1,6 +1,7 @@
 //! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
 //! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
 
+use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -82,10 +83,10 @@ pub async fn describe(
     };
     let mut props = Props::new();
     if let Some(pk) = key(table.key_schema(), KeyType::Hash) {
-        props.insert("partitionKey".into(), FieldValue::known(pk));
+        props.set("partitionKey", pk);
     }
     if let Some(sk) = key(table.key_schema(), KeyType::Range) {
-        props.insert("sortKey".into(), FieldValue::known(sk));
+        props.set("sortKey", sk);
     }
     let on_demand = table.billing_mode_summary().and_then(|b| b.billing_mode())
         == Some(&BillingMode::PayPerRequest);
@@ -185,7 +186,7 @@ pub async fn describe(
             || "AWS_OWNED".to_string(),
             |d| format!("KMS:{}", d.kms_master_key_arn().unwrap_or_default()),
         );
-    props.insert("sse".into(), FieldValue::known(sse));
+    props.set("sse", sse);
 
     let ttl = clients
         .dynamodb
@@ -200,7 +201,7 @@ pub async fn describe(
             Some("ENABLED" | "ENABLING")
         );
         if let (true, Some(attribute)) = (enabled, description.attribute_name()) {
-            props.insert("timeToLiveAttribute".into(), FieldValue::known(attribute));
+            props.set("timeToLiveAttribute", attribute);
         }
     }
     let backups = clients
@@ -215,7 +216,7 @@ pub async fn describe(
         .and_then(|d| d.point_in_time_recovery_description())
         .and_then(|p| p.point_in_time_recovery_status())
         .is_some_and(|s| s.as_str() == "ENABLED");
-    props.insert("pointInTimeRecovery".into(), FieldValue::known(pitr));
+    props.set("pointInTimeRecovery", pitr);
     insert_tag_props(&mut props, &tags);
     let mut unmodelled = Vec::new();
     for index in table.local_secondary_indexes() {
