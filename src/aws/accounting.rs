@@ -453,9 +453,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn every_request_waits_for_its_operation_s_limiter_without_call_site_code() {
         let (clients, _) = mocked();
-        // Lambda's shared limiter (13.5 a second, 13.5 at once at the default share): the
-        // burst at once, the rest at its rate.
-        let (rate, burst) = (clients.limits.lambda.ceiling(), 13.5);
+        // Lambda's shared limiter (13.5 a second at the default share, 10 at once): the burst
+        // at once, the rest at its rate.
+        let (rate, burst) = (clients.limits.lambda.ceiling(), 10.0);
         let start = Instant::now();
         for _ in 0..40 {
             list_aliases(&clients).await;
@@ -467,7 +467,7 @@ mod tests {
             "{elapsed}, not {expected}"
         );
 
-        // GetFunction has a limiter of its own (90 at once): the drained shared one does not
+        // GetFunction has a limiter of its own (50 at once): the drained shared one does not
         // hold it up.
         let start = Instant::now();
         for _ in 0..30 {

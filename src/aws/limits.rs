@@ -104,6 +104,11 @@ impl RateLimiter {
         self.ceiling
     }
 
+    /// The most calls it lets start at once.
+    pub fn burst(&self) -> f64 {
+        self.burst
+    }
+
     /// Wait until one call may start.
     pub async fn acquire(&self) {
         loop {
@@ -196,22 +201,24 @@ impl Default for Limits {
 impl Limits {
     /// Limiters whose ceilings are `share` of AWS's published quotas (FACTS.md), and slsctl's
     /// own modest rates where AWS publishes none or the quota is far above what slsctl needs
-    /// (those are not scaled: they are below any share an account would set).
+    /// (those are not scaled: they are below any share an account would set). Bursts are
+    /// slsctl's own, below AWS's: a burst opens that many connections at once, and a start-up
+    /// of several stacks would otherwise open a hundred against one endpoint.
     pub fn with_share(share: f64) -> Self {
-        let quota = |rate: f64, burst: f64| RateLimiter::new(rate * share, burst * share);
+        let quota = |rate: f64, burst: f64| RateLimiter::new(rate * share, burst);
         Self {
             share,
-            lambda: quota(15.0, 15.0),
-            lambda_get_function: quota(100.0, 100.0),
-            lambda_get_policy: quota(15.0, 15.0),
+            lambda: quota(15.0, 10.0),
+            lambda_get_function: quota(100.0, 50.0),
+            lambda_get_policy: quota(15.0, 10.0),
             sqs: RateLimiter::new(50.0, 50.0),
-            sqs_tagging: quota(5.0, 5.0),
+            sqs_tagging: quota(5.0, 4.0),
             tagging: RateLimiter::new(5.0, 5.0),
             dynamodb: RateLimiter::new(50.0, 50.0),
-            events: quota(50.0, 50.0),
+            events: quota(50.0, 20.0),
             autoscaling: RateLimiter::new(10.0, 10.0),
-            apigateway: quota(10.0, 40.0),
-            apigateway_create_resource: quota(5.0, 5.0),
+            apigateway: quota(10.0, 16.0),
+            apigateway_create_resource: quota(5.0, 4.0),
             apigateway_deployment: quota(0.2, 1.0),
             iam: RateLimiter::new(5.0, 5.0),
             logs: RateLimiter::new(4.0, 4.0),
