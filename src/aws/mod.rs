@@ -262,7 +262,7 @@ impl Clients {
         let throttles = Arc::new(CallCounter::default());
         let counting = throttles::CountThrottles(throttles.clone());
         let calls = Arc::new(CallCounter::default());
-        let limits = Arc::new(limits::Limits::default());
+        let limits = Arc::new(limits::Limits::configured());
         let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
         // One paced HTTP client for every service: the SDK's, which each client would
         // otherwise make for itself.
@@ -355,7 +355,10 @@ impl Clients {
 
     /// The same clients with limiters of their own, full, as a fresh process has them.
     pub fn with_fresh_limits(&self) -> Clients {
-        self.accounted_by(self.calls.clone(), Arc::new(limits::Limits::default()))
+        self.accounted_by(
+            self.calls.clone(),
+            Arc::new(limits::Limits::with_share(self.limits.share)),
+        )
     }
 
     /// The same clients with their `Accounting` interceptor replaced by one for `calls` and
