@@ -532,8 +532,9 @@ mod tests {
         http_client_fn(move |_, _| SharedHttpConnector::new(Throttling(left.clone())))
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_throttled_attempt_slows_its_limiter_and_answers_speed_it_up_again() {
+    /// Clients whose HTTP client throttles the first `throttles` requests, retrying up to
+    /// `attempts` times.
+    fn clients_throttled_first(throttles: usize, attempts: u32) -> Clients {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
@@ -542,13 +543,30 @@ mod tests {
                     aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
                 ),
             )
-            .http_client(throttling_first(1))
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .http_client(throttling_first(throttles))
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .build();
-        let clients = Clients::new(&config);
+        Clients::new(&config)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_attempts_slow_their_limiter_and_answers_speed_it_up_again() {
+        // One throttle, retried by the SDK and answered: isolated, it changes nothing.
+        let clients = clients_throttled_first(1, 3);
         let ceiling = clients.limits.lambda.ceiling();
-        // Throttled once, retried by the SDK and answered: one operation.
         list_aliases(&clients).await;
+        assert_eq!(clients.limits.lambda.rate(), ceiling);
+        // Eight attempts in a row throttled (one operation retried through all it may make)
+        // are a storm: the limiter halves its rate.
+        let clients = clients_throttled_first(8, 8);
+        let storm = clients
+            .lambda
+            .list_aliases()
+            .function_name("f")
+            .send()
+            .await;
+        assert!(storm.is_err(), "throttled through every attempt");
+        assert_eq!(clients.throttles.snapshot()["lambda:ListAliases"], 8);
         assert_eq!(clients.limits.lambda.rate(), ceiling / 2.0);
         // Only the operation's own limiter slowed down.
         assert_eq!(
@@ -559,6 +577,7 @@ mod tests {
         tokio::time::sleep(crate::aws::limits::DECREASE_HOLD).await;
         for _ in 0..30 {
             list_aliases(&clients).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         assert_eq!(clients.limits.lambda.rate(), ceiling);
     }
