@@ -625,6 +625,48 @@ mod tests {
         Clients::new(&config)
     }
 
+    /// In real time: the SDK's stall checks read the system clock, which paused tokio time
+    /// does not move.
+    #[tokio::test]
+    async fn a_request_waiting_for_its_turn_longer_than_the_stall_grace_period_is_sent() {
+        // The SDK's stalled-stream protection, here with a grace period of 1 s, counted the
+        // wait in the limiter's queue as an upload sending nothing: 12 reads of CloudWatch
+        // Logs (4 at once, then 4 a second) make the last one wait 2 s.
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+                ),
+            )
+            .http_client(answering_after(Duration::from_millis(10)))
+            .stalled_stream_protection(
+                aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                    .grace_period(Duration::from_secs(1))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .build();
+        let clients = Clients::new(&config);
+        let start = std::time::Instant::now();
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let clients = clients.clone();
+            reads.spawn(async move { clients.logs.describe_log_groups().send().await });
+        }
+        while let Some(read) = reads.join_next().await {
+            if let Err(error) = read.unwrap() {
+                panic!("{}", crate::aws::error::classify(error));
+            }
+        }
+        assert!(
+            start.elapsed() >= Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_attempt_timeout_starts_when_the_request_leaves_its_limiter() {
         // CloudWatch Logs' limiter lets 4 a second through: the last of 12 reads waits 2 s in
