@@ -3,6 +3,8 @@
 //!   cargo bench --bench suite                 # stacks of 100 and 1,000 resources (~10 min)
 //!   BENCH_SIZES=100 cargo bench --bench suite # only the smaller stack
 //!   BENCH_FLEET=10x20 ...                     # the controller's fleet: 10 stacks of ~20
+//!   BENCH_SECTIONS=apply ...                  # only some sections: plan, apply, controller
+//!   BENCH_SLSCTL=target/release/slsctl ...    # the controller's build to measure
 //!
 //! Figures are printed and written to target/bench/report.md:
 //! 1. AWS calls of a no-change plan, by operation, beside the lower bound the list APIs allow
@@ -62,16 +64,25 @@ fn main() {
         "Against moto 5.2.5 on loopback; {} cores. Regenerate with `cargo bench --bench suite`.\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    // BENCH_SECTIONS=plan,apply,controller: the sections to run (all unless set).
+    let sections = std::env::var("BENCH_SECTIONS").ok();
+    let runs = |section: &str| {
+        sections
+            .as_deref()
+            .is_none_or(|list| list.split(',').any(|s| s.trim() == section))
+    };
     runtime.block_on(async {
         let emulator = support::Emulator::shared();
         support::create_role(&emulator.endpoint, ROLE);
         let mut largest: Option<Prepared> = None;
-        for n in &sizes {
+        for n in sizes.iter().filter(|_| runs("plan")) {
             let prepared = plan_benchmarks(*n, &mut report).await;
             largest = Some(prepared);
         }
         let functions = if benchmarking { 100 } else { 5 };
-        apply_in_quota_mode(functions, &mut report).await;
+        if runs("apply") {
+            apply_in_quota_mode(functions, &mut report).await;
+        }
         if let Some(prepared) = largest {
             pure_plan_cpu(&prepared, if benchmarking { 50 } else { 2 }, &mut report);
         }
@@ -85,7 +96,9 @@ fn main() {
             _ if benchmarking => (10, 100),
             _ => (2, 10),
         };
-        controller_benchmarks(stacks, per_stack, &mut report).await;
+        if runs("controller") {
+            controller_benchmarks(stacks, per_stack, &mut report).await;
+        }
     });
     print!("{report}");
     if benchmarking {
@@ -435,18 +448,36 @@ const THROUGHPUT_GOAL: f64 = 0.9;
 
 /// What applying new functions through the quota proxy measured.
 struct Throughput {
+    /// The whole apply's wall time.
     seconds: f64,
+    /// From the first to the last request of Lambda's shared class: the span in which the
+    /// apply had Lambda work.
+    lambda_seconds: f64,
+    /// Requests the proxy saw, by SigV4 service name.
+    by_service: BTreeMap<String, u64>,
     /// Requests of Lambda's shared class the proxy let through, and those it throttled.
     accepted: u64,
     throttled: u64,
     gets: u64,
     failed: usize,
     skipped: usize,
+    /// The actions done, by kind.
+    done: String,
 }
 
 impl Throughput {
+    /// Requests of Lambda's shared class that got through, a second, over the span the apply
+    /// had Lambda work.
     fn rate(&self) -> f64 {
-        self.accepted as f64 / self.seconds
+        self.accepted as f64 / self.lambda_seconds.max(f64::EPSILON)
+    }
+
+    fn by_service(&self) -> String {
+        self.by_service
+            .iter()
+            .map(|(service, n)| format!("{service} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -490,17 +521,33 @@ async fn apply_functions(functions: usize, lambda_quota: Option<f64>) -> Through
     let applied = apply(Arc::new(prepared), &clients, Arc::new(Quiet)).await;
     let seconds = started.elapsed().as_secs_f64();
     let stats = proxy.stats();
+    let shared_class = |op: &str| {
+        op.starts_with("lambda:") && op != "lambda:GetFunction" && op != "lambda:GetPolicy"
+    };
     let requests: u64 = stats
         .requests
         .iter()
-        .filter(|(op, _)| {
-            op.starts_with("lambda:") && *op != "lambda:GetFunction" && *op != "lambda:GetPolicy"
-        })
+        .filter(|(op, _)| shared_class(op))
         .map(|(_, n)| n)
         .sum();
+    let spans = stats.spans.iter().filter(|(op, _)| shared_class(op));
+    let first = spans.clone().map(|(_, (first, _))| *first).min();
+    let last = spans.map(|(_, (_, last))| *last).max();
+    let lambda_seconds = first
+        .zip(last)
+        .map_or(0.0, |(first, last)| (last - first).as_secs_f64());
+    let mut by_service = BTreeMap::new();
+    for (op, n) in &stats.requests {
+        let service = op
+            .split_once(':')
+            .map_or(op.as_str(), |(service, _)| service);
+        *by_service.entry(service.to_string()).or_default() += n;
+    }
     let throttled = stats.quota_throttled.get("lambda").copied().unwrap_or(0);
     Throughput {
         seconds,
+        lambda_seconds,
+        by_service,
         accepted: requests - throttled,
         throttled,
         gets: stats
@@ -510,7 +557,23 @@ async fn apply_functions(functions: usize, lambda_quota: Option<f64>) -> Through
             .unwrap_or(0),
         failed: applied.failed(),
         skipped: applied.skipped(),
+        done: kinds_done(&applied),
     }
+}
+
+/// The actions an apply did, by kind: `Function 100, LogGroup 100, …`.
+fn kinds_done(applied: &slsctl::apply::ApplyReport) -> String {
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for action in &applied.actions {
+        if action.outcome == slsctl::apply::Outcome::Done {
+            *by_kind.entry(action.id.kind.to_string()).or_default() += 1;
+        }
+    }
+    by_kind
+        .iter()
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn apply_in_quota_mode(functions: usize, report: &mut String) {
@@ -519,9 +582,9 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         slsctl::aws::limits::quota_share().unwrap_or(slsctl::aws::limits::DEFAULT_QUOTA_SHARE);
     let _ = writeln!(
         report,
-        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{:.1} s; {} requests in Lambda's shared class got through ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy; {} failed actions, {} skipped.\n",
-        full.seconds,
+        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{} requests in Lambda's shared class got through in the {:.1} s from its first to its last ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy; {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}.\n",
         full.accepted,
+        full.lambda_seconds,
         full.rate(),
         100.0 * full.rate() / LAMBDA_QUOTA,
         full.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
@@ -530,7 +593,10 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         full.gets,
         full.throttled,
         full.failed,
-        full.skipped
+        full.skipped,
+        full.done,
+        full.seconds,
+        full.by_service()
     );
     assert_eq!(
         full.failed + full.skipped,
@@ -543,15 +609,17 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     let shared = apply_functions(functions, Some(shared_rate)).await;
     let _ = writeln!(
         report,
-        "### 3b. The same with half of the quota taken by another deployer\n\nThe proxy lets {shared_rate} requests/s of Lambda's shared class through: {:.1} s; {} requests got through ({:.1} requests/s, {:.0} % of what was left); {} throttled ({:.0} % of the attempts); {} failed actions, {} skipped.\n",
-        shared.seconds,
+        "### 3b. The same with half of the quota taken by another deployer\n\nThe proxy lets {shared_rate} requests/s of Lambda's shared class through: {} requests got through in {:.1} s ({:.1} requests/s, {:.0} % of what was left); {} throttled ({:.0} % of the attempts); {} failed actions, {} skipped. The whole apply: {:.1} s; requests by service: {}.\n",
         shared.accepted,
+        shared.lambda_seconds,
         shared.rate(),
         100.0 * shared.rate() / shared_rate,
         shared.throttled,
         100.0 * shared.throttled as f64 / (shared.accepted + shared.throttled).max(1) as f64,
         shared.failed,
-        shared.skipped
+        shared.skipped,
+        shared.seconds,
+        shared.by_service()
     );
 }
 
@@ -646,7 +714,13 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
         .unwrap()
         .queue_url
         .unwrap();
-    let (mut command, port) = support::controller(
+    // BENCH_SLSCTL=target/release/slsctl: measure that build (memory differs widely from the
+    // debug build the bench is linked with).
+    let binary = std::env::var_os("BENCH_SLSCTL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_slsctl").into());
+    let (mut command, port) = support::controller_of(
+        &binary,
         work.path(),
         &format!(
             "stacks:\n{stack_lines}resyncSeconds: 3600\nconcurrency: 4\nevents: {{queue: {queue}}}\n"
@@ -867,7 +941,8 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
     latencies.sort_by(f64::total_cmp);
     let _ = writeln!(
         report,
-        "## 4. Controller memory, idle, {stacks} stacks of {per_stack} resources\n\nRSS idle {:.1} MiB (**{:.2}× the goal** of {MEMORY_GOAL_MIB} MiB): {:.1} MiB anonymous (heap, stacks), {:.1} MiB of the binary's pages; peak {:.1} MiB (after converging all stacks in {converge_seconds:.0} s, then 5 s idle).\n\n## 5. Webhook to reconcile start\n\nMedian {:.1} ms, max {:.1} ms over {} signed pushes to the idle controller (each push queues all {stacks} stacks; the first reconcile to start is timed).\n",
+        "## 4. Controller memory, idle, {stacks} stacks of {per_stack} resources\n\n`{}`: RSS idle {:.1} MiB (**{:.2}× the goal** of {MEMORY_GOAL_MIB} MiB): {:.1} MiB anonymous (heap, stacks), {:.1} MiB of the binary's pages; peak {:.1} MiB (after converging all stacks in {converge_seconds:.0} s, then 5 s idle).\n\n## 5. Webhook to reconcile start\n\nMedian {:.1} ms, max {:.1} ms over {} signed pushes to the idle controller (each push queues all {stacks} stacks; the first reconcile to start is timed).\n",
+        binary.display(),
         memory.now as f64 / 1024.0,
         memory.now as f64 / 1024.0 / MEMORY_GOAL_MIB,
         memory.anonymous as f64 / 1024.0,

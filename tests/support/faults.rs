@@ -86,6 +86,9 @@ pub struct Stats {
     /// Requests throttled by quota mode, by quota class (`lambda` for Lambda's shared 15/s,
     /// `lambda:GetFunction`, `lambda:GetPolicy`, `apigateway`, `events`).
     pub quota_throttled: BTreeMap<String, u64>,
+    /// When the first and the latest requests of each `service:Operation` arrived: the span in
+    /// which a client had work for it (rates over that span, not over the whole run).
+    pub spans: BTreeMap<String, (Instant, Instant)>,
     /// Requests forwarded to the emulator (including lost responses).
     pub forwarded: u64,
     /// The emulator's own time answering the forwarded requests, summed (from sending the
@@ -270,6 +273,7 @@ impl FaultProxy {
             requests: state.stats.requests.clone(),
             injected: state.stats.injected.clone(),
             quota_throttled: state.stats.quota_throttled.clone(),
+            spans: state.stats.spans.clone(),
             forwarded: state.stats.forwarded,
             upstream_time: state.stats.upstream_time,
         }
@@ -505,11 +509,15 @@ async fn handle(
     );
     let (fault, latency) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        *state
+        let key = format!("{service}:{operation}");
+        *state.stats.requests.entry(key.clone()).or_default() += 1;
+        let now = Instant::now();
+        state
             .stats
-            .requests
-            .entry(format!("{service}:{operation}"))
-            .or_default() += 1;
+            .spans
+            .entry(key)
+            .and_modify(|(_, last)| *last = now)
+            .or_insert((now, now));
         let class =
             if service == "lambda" && (operation == "GetFunction" || operation == "GetPolicy") {
                 format!("lambda:{operation}")
