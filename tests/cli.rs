@@ -711,6 +711,28 @@ fn slsctl_log_prints_logs_on_stderr_for_any_command() {
 }
 
 #[test]
+fn a_quota_share_outside_zero_to_one_is_refused_with_a_hint() {
+    for bad in ["1.5", "0", "half"] {
+        let refused = slsctl_with_env(
+            &["validate", "-f", "specs/examples/orders"],
+            &[("SLSCTL_QUOTA_SHARE", bad)],
+        );
+        let stderr = text(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("SLSCTL_QUOTA_SHARE={bad:?} is not a share")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("hint: use a number above 0"), "{stderr}");
+    }
+    let taken = slsctl_with_env(
+        &["validate", "-f", "specs/examples/orders"],
+        &[("SLSCTL_QUOTA_SHARE", "0.5")],
+    );
+    assert_eq!(taken.status.code(), Some(0), "{}", text(&taken.stderr));
+}
+
+#[test]
 fn new_flags_are_checked_before_anything_is_read() {
     let zero = slsctl(&["apply", "-f", "specs/examples/orders", "--parallelism", "0"]);
     assert_eq!(zero.status.code(), Some(1));

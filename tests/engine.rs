@@ -1528,3 +1528,83 @@ async fn an_api_custom_domain_converges_and_a_foreign_one_is_left_alone() {
         Some("arn:aws:acm:us-east-1:123456789012:certificate/theirs")
     );
 }
+
+/// When each action of an apply started and finished.
+#[derive(Default)]
+struct Timeline {
+    started: std::sync::Mutex<Vec<(slsctl::model::ResourceId, std::time::Instant)>>,
+    finished: std::sync::Mutex<Vec<(slsctl::model::ResourceId, std::time::Instant)>>,
+}
+
+impl slsctl::apply::Progress for Timeline {
+    fn started(&self, action: &slsctl::plan::ResourceAction) {
+        let now = std::time::Instant::now();
+        self.started.lock().unwrap().push((action.id.clone(), now));
+    }
+    fn finished(&self, report: &slsctl::apply::ActionReport) {
+        let now = std::time::Instant::now();
+        self.finished.lock().unwrap().push((report.id.clone(), now));
+    }
+}
+
+/// A slow service does not hold up another: while the log groups (created before their
+/// functions) wait on CloudWatch Logs, made slower here, the functions whose groups exist
+/// already run beside them instead of queueing behind the rest of the groups. Without the
+/// executor's lanes by kind, the groups (ready from the start) took every slot until the last
+/// one had started, and the first function was done only after that.
+#[tokio::test]
+async fn functions_run_beside_log_groups_waiting_on_a_slow_service() {
+    use slsctl::model::Kind;
+    use support::faults::{Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    create_role(&emulator.endpoint, ROLE);
+    let proxy = FaultProxy::start(&emulator.endpoint, 1).await;
+    proxy.set_rules(vec![Rule {
+        service: Some("logs".into()),
+        operation: Some("CreateLogGroup".into()),
+        fault: Fault::Latency(std::time::Duration::from_millis(1500)),
+        rate: 1.0,
+    }]);
+    let sdk = support::faults::through(
+        &emulator.sdk_config().await,
+        &proxy,
+        std::time::Duration::from_secs(20),
+    );
+    let clients = support::faults::isolated(Clients::new(&sdk), "lanes");
+    let name = unique("lanes");
+    // Eight functions without alarms (only the groups and the functions matter here), each
+    // with its log group: two rounds of four groups at a time.
+    let mut docs = String::new();
+    for i in 0..8 {
+        docs.push_str(&format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n---\n"));
+    }
+    let dir = stack_dir(
+        &name,
+        "  observability:\n    dashboard: false\n    alarms: {Function: {errorRate: {disabled: true}, throttles: {disabled: true}, duration: {disabled: true}}}\n",
+        &docs,
+    );
+    let prepared = plan(&dir, &clients).await;
+    let timeline = Arc::new(Timeline::default());
+    let report = apply(Arc::new(prepared), &clients, timeline.clone()).await;
+    assert_eq!(report.failed() + report.skipped(), 0, "{report:?}");
+    let started = timeline.started.lock().unwrap().clone();
+    let finished = timeline.finished.lock().unwrap().clone();
+    let last_group_started = started
+        .iter()
+        .filter(|(id, _)| id.kind == Kind::LogGroup)
+        .map(|(_, at)| *at)
+        .max()
+        .expect("log groups were created");
+    let first_function_done = finished
+        .iter()
+        .filter(|(id, _)| id.kind == Kind::Function)
+        .map(|(_, at)| *at)
+        .min()
+        .expect("functions were created");
+    assert!(
+        first_function_done < last_group_started,
+        "the first function was done {:?} after the last log group started",
+        first_function_done - last_group_started
+    );
+    assert_empty_plan(&dir, &clients).await;
+}

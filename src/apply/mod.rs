@@ -15,9 +15,16 @@ use crate::kinds::{self, ApplyCtx, Prepared};
 use crate::model::{EnvValue, ResourceId, ResourceSpec};
 use crate::plan::{ActionKind, ResourceAction};
 
-/// How many actions run at once. Lambda's shared 15 requests/s is the real bound, enforced by the
-/// limiters; this only keeps the number of in-flight uploads and waiters reasonable.
-pub const MAX_PARALLEL: usize = 4;
+/// How many actions run at once. AWS's quotas are the real bound, enforced by the limiters; this
+/// only keeps the number of in-flight uploads and waiters reasonable.
+pub const MAX_PARALLEL: usize = 16;
+
+/// How many actions of one kind run at once (within [`MAX_PARALLEL`] or the parallelism asked
+/// for). Each kind has a lane of its own because kinds call services whose quotas differ by
+/// ten times (a function's alarms wait on CloudWatch's few calls a second, the function on
+/// Lambda's 15): without lanes, actions queued on a slow service's limiter hold every slot and
+/// the fast service idles behind them.
+pub const KIND_PARALLEL: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
@@ -138,7 +145,7 @@ impl Ledger<'_> {
 
 /// Execute the plan. Deletions and releases run first, one at a time in the plan's order
 /// (dependents before what they use); creates and updates then run as soon as what they depend
-/// on is done, up to [`MAX_PARALLEL`] at once.
+/// on is done, up to [`MAX_PARALLEL`] at once and [`KIND_PARALLEL`] of each kind.
 pub async fn apply(
     prepared: Arc<Prepared>,
     clients: &Clients,
@@ -147,7 +154,8 @@ pub async fn apply(
     apply_with_parallelism(prepared, clients, progress, MAX_PARALLEL).await
 }
 
-/// [`apply`], with up to `parallelism` creates and updates at once (at least one).
+/// [`apply`], with up to `parallelism` creates and updates at once (at least one), and no more
+/// than [`KIND_PARALLEL`] of one kind.
 pub async fn apply_with_parallelism(
     prepared: Arc<Prepared>,
     clients: &Clients,
@@ -155,6 +163,7 @@ pub async fn apply_with_parallelism(
     parallelism: usize,
 ) -> ApplyReport {
     let parallelism = parallelism.max(1);
+    let lane = parallelism.min(KIND_PARALLEL);
     let secrets = prepared
         .stack
         .resources
@@ -236,6 +245,8 @@ pub async fn apply_with_parallelism(
     let mut running: JoinSet<(ResourceAction, Result<(), AwsError>, Duration)> = JoinSet::new();
     // Which action each task runs, so that a task that panics is reported against its resource.
     let mut running_actions: HashMap<tokio::task::Id, (ResourceAction, Instant)> = HashMap::new();
+    // How many of each kind's actions are running: its lane's occupancy.
+    let mut running_of_kind: HashMap<crate::model::Kind, usize> = HashMap::new();
     loop {
         // Skip what depends on a failure; start what is ready.
         let mut index = 0;
@@ -247,13 +258,16 @@ pub async fn apply_with_parallelism(
                 pending.remove(index);
                 continue;
             }
-            if running.len() < parallelism && deps.iter().all(|d| finished.contains(d)) {
+            let lane_free = running_of_kind.get(&action.id.kind).copied().unwrap_or(0) < lane;
+            if running.len() < parallelism && lane_free && deps.iter().all(|d| finished.contains(d))
+            {
                 let action = pending.remove(index).clone();
                 if let Err(why) = progress.proceed() {
                     ledger.skip(&action, why);
                     continue;
                 }
                 progress.started(&action);
+                *running_of_kind.entry(action.id.kind).or_default() += 1;
                 let shared = shared.clone();
                 let task_action = action.clone();
                 let task = running.spawn(async move {
@@ -269,6 +283,15 @@ pub async fn apply_with_parallelism(
         let Some(joined) = running.join_next_with_id().await else {
             break;
         };
+        let task = match &joined {
+            Ok((task, _)) => *task,
+            Err(error) => error.id(),
+        };
+        if let Some((action, _)) = running_actions.get(&task) {
+            if let Some(count) = running_of_kind.get_mut(&action.id.kind) {
+                *count = count.saturating_sub(1);
+            }
+        }
         let (action, result, elapsed) = match joined {
             Ok((task, done)) => {
                 running_actions.remove(&task);

@@ -8,7 +8,9 @@
 //! - Limiting: the same interceptor tags each attempt's request with the limiter its operation
 //!   belongs to ([`Limits::for_operation`]), and the clients' HTTP client ([`Paced`], wrapping the
 //!   SDK's own) waits on that limiter before sending it. Retries and waiter polls are requests
-//!   AWS counts against its quotas, so they are paced too.
+//!   AWS counts against its quotas, so they are paced too. The interceptor also reports each
+//!   attempt's answer to its limiter, which slows down on throttles and speeds up on answers
+//!   (adaptive pacing, see `limits`).
 //!
 //! - Timing: an attempt's time limit (the configuration's `operation_attempt_timeout`) starts
 //!   when the request leaves its limiter, not when the SDK starts the attempt. The SDK's own
@@ -30,7 +32,8 @@ use aws_smithy_runtime_api::client::http::{
     SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextMut,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
@@ -42,7 +45,7 @@ use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use super::limits::Limits;
-use super::throttles::service_prefix;
+use super::throttles::{is_throttle, service_prefix};
 use super::CallCounter;
 
 /// The interceptor's name, by which `Clients` finds it to replace it.
@@ -97,6 +100,30 @@ impl Intercept for Accounting {
         // operation without one is not an SDK operation slsctl knows how to name.
         if let Some(operation) = cfg.load::<Metadata>() {
             self.calls.record(&key(operation));
+        }
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // Every attempt's answer tells its limiter how the quota is doing: a throttle slows it
+        // down, an answer within the quota (a 4xx about the request included) lets it speed
+        // up; a 5xx says nothing about the quota (see `limits`).
+        let Some(limiter) = cfg.load::<Metadata>().and_then(|operation| {
+            self.limits
+                .for_operation(operation.service(), operation.name())
+        }) else {
+            return Ok(());
+        };
+        let response = context.response();
+        if is_throttle(response) {
+            limiter.throttled();
+        } else if response.status().as_u16() < 500 {
+            limiter.answered();
         }
         Ok(())
     }
@@ -426,13 +453,19 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn every_request_waits_for_its_operation_s_limiter_without_call_site_code() {
         let (clients, _) = mocked();
-        // Lambda's shared limiter (10 a second, 10 at once): 10 at once, 20 more in 2 seconds.
+        // Lambda's shared limiter (13.5 a second at the default share, 10 at once): the burst
+        // at once, the rest at its rate.
+        let (rate, burst) = (clients.limits.lambda.ceiling(), 10.0);
         let start = Instant::now();
-        for _ in 0..30 {
+        for _ in 0..40 {
             list_aliases(&clients).await;
         }
         let elapsed = start.elapsed().as_secs_f64();
-        assert!((1.99..2.1).contains(&elapsed), "{elapsed}");
+        let expected = (40.0 - burst) / rate;
+        assert!(
+            (expected - 0.01..expected + 0.1).contains(&elapsed),
+            "{elapsed}, not {expected}"
+        );
 
         // GetFunction has a limiter of its own (50 at once): the drained shared one does not
         // hold it up.
@@ -445,14 +478,108 @@ mod tests {
         // The drained shared limiter holds the next call back; fresh limits do not.
         let start = Instant::now();
         list_aliases(&clients).await;
-        assert!(start.elapsed() >= Duration::from_millis(90));
+        assert!(start.elapsed() >= Duration::from_millis(70));
         let fresh = clients.with_fresh_limits();
         let start = Instant::now();
         for _ in 0..10 {
             list_aliases(&fresh).await;
         }
         assert!(start.elapsed() < Duration::from_millis(10));
-        assert_eq!(clients.calls.snapshot()["lambda:ListAliases"], 41);
+        assert_eq!(clients.calls.snapshot()["lambda:ListAliases"], 51);
+    }
+
+    /// An HTTP client answering Lambda's throttle (a 429 `TooManyRequestsException`) to the
+    /// first `throttles` requests, then `{}`.
+    fn throttling_first(
+        throttles: usize,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        use aws_smithy_runtime_api::client::http::{
+            http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+        };
+        use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        #[derive(Debug)]
+        struct Throttling(Arc<AtomicUsize>);
+        impl HttpConnector for Throttling {
+            fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
+                let throttled = self
+                    .0
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                        left.checked_sub(1)
+                    });
+                HttpConnectorFuture::new(async move {
+                    if throttled.is_ok() {
+                        let mut answer = HttpResponse::new(
+                            429.try_into().unwrap(),
+                            aws_smithy_types::body::SdkBody::from(
+                                r#"{"Reason":"CallerRateLimitExceeded","message":"Rate exceeded"}"#,
+                            ),
+                        );
+                        answer
+                            .headers_mut()
+                            .insert("x-amzn-errortype", "TooManyRequestsException");
+                        return Ok(answer);
+                    }
+                    Ok(HttpResponse::new(
+                        200.try_into().unwrap(),
+                        aws_smithy_types::body::SdkBody::from("{}"),
+                    ))
+                })
+            }
+        }
+        let left = Arc::new(AtomicUsize::new(throttles));
+        http_client_fn(move |_, _| SharedHttpConnector::new(Throttling(left.clone())))
+    }
+
+    /// Clients whose HTTP client throttles the first `throttles` requests, retrying up to
+    /// `attempts` times.
+    fn clients_throttled_first(throttles: usize, attempts: u32) -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+                ),
+            )
+            .http_client(throttling_first(throttles))
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+            .build();
+        Clients::new(&config)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_attempts_slow_their_limiter_and_answers_speed_it_up_again() {
+        // One throttle, retried by the SDK and answered: isolated, it changes nothing.
+        let clients = clients_throttled_first(1, 3);
+        let ceiling = clients.limits.lambda.ceiling();
+        list_aliases(&clients).await;
+        assert_eq!(clients.limits.lambda.rate(), ceiling);
+        // Eight attempts in a row throttled (one operation retried through all it may make)
+        // are a storm: the limiter halves its rate.
+        let clients = clients_throttled_first(8, 8);
+        let storm = clients
+            .lambda
+            .list_aliases()
+            .function_name("f")
+            .send()
+            .await;
+        assert!(storm.is_err(), "throttled through every attempt");
+        assert_eq!(clients.throttles.snapshot()["lambda:ListAliases"], 8);
+        assert_eq!(clients.limits.lambda.rate(), ceiling / 2.0);
+        // Only the operation's own limiter slowed down.
+        assert_eq!(
+            clients.limits.lambda_get_function.rate(),
+            clients.limits.lambda_get_function.ceiling()
+        );
+        // Answers after the hold bring it back to the ceiling, and no further.
+        tokio::time::sleep(crate::aws::limits::DECREASE_HOLD).await;
+        for _ in 0..30 {
+            list_aliases(&clients).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert_eq!(clients.limits.lambda.rate(), ceiling);
     }
 
     /// An HTTP client whose every answer is `{}` after `delay`.
@@ -496,6 +623,48 @@ mod tests {
             .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
         Clients::new(&config)
+    }
+
+    /// In real time: the SDK's stall checks read the system clock, which paused tokio time
+    /// does not move.
+    #[tokio::test]
+    async fn a_request_waiting_for_its_turn_longer_than_the_stall_grace_period_is_sent() {
+        // The SDK's stalled-stream protection, here with a grace period of 1 s, counted the
+        // wait in the limiter's queue as an upload sending nothing: 12 reads of CloudWatch
+        // Logs (4 at once, then 4 a second) make the last one wait 2 s.
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+                ),
+            )
+            .http_client(answering_after(Duration::from_millis(10)))
+            .stalled_stream_protection(
+                aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                    .grace_period(Duration::from_secs(1))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .build();
+        let clients = Clients::new(&config);
+        let start = std::time::Instant::now();
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let clients = clients.clone();
+            reads.spawn(async move { clients.logs.describe_log_groups().send().await });
+        }
+        while let Some(read) = reads.join_next().await {
+            if let Err(error) = read.unwrap() {
+                panic!("{}", crate::aws::error::classify(error));
+            }
+        }
+        assert!(
+            start.elapsed() >= Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
 
 pub use error::{AwsError, ErrorKind};
 
@@ -290,12 +291,34 @@ macro_rules! each_client {
     };
 }
 
+/// The SDK's stalled-stream protection as `configured` (on by default), without its upload
+/// half: that one times the sending from before the request waits in its limiter's queue
+/// (`accounting::Paced`), so a request queued longer than the grace period (5 s: 21 reads of
+/// CloudWatch Logs at once) failed as a stalled upload without having been sent. The attempt
+/// timeout, which starts when the request leaves its limiter, bounds the sending instead; the
+/// download half still watches the answers.
+fn upload_stalls_unwatched(
+    configured: Option<StalledStreamProtectionConfig>,
+) -> StalledStreamProtectionConfig {
+    match configured {
+        Some(configured) if !configured.is_enabled() => configured,
+        Some(configured) => StalledStreamProtectionConfig::enabled()
+            .grace_period(configured.grace_period())
+            .download_enabled(configured.download_enabled())
+            .upload_enabled(false)
+            .build(),
+        None => StalledStreamProtectionConfig::enabled()
+            .upload_enabled(false)
+            .build(),
+    }
+}
+
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         let throttles = Arc::new(CallCounter::default());
         let counting = throttles::CountThrottles(throttles.clone());
         let calls = Arc::new(CallCounter::default());
-        let limits = Arc::new(limits::Limits::default());
+        let limits = Arc::new(limits::Limits::configured());
         let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
         // One paced HTTP client for every service: the SDK's, which each client would
         // otherwise make for itself.
@@ -311,12 +334,14 @@ impl Clients {
         let timeouts = config
             .timeout_config()
             .map(|t| t.to_builder().disable_operation_attempt_timeout().build());
+        let stalled_streams = upload_stalls_unwatched(config.stalled_stream_protection());
         macro_rules! client {
             ($field:ident, $sdk:ident) => {{
                 let mut builder = $sdk::config::Builder::from(config)
                     .interceptor(counting.clone())
                     .interceptor(accounting.clone());
                 builder.set_timeout_config(timeouts.clone());
+                builder.set_stalled_stream_protection(Some(stalled_streams.clone()));
                 builder.set_http_client(http.clone());
                 $sdk::Client::from_conf(builder.build())
             }};
@@ -388,7 +413,10 @@ impl Clients {
 
     /// The same clients with limiters of their own, full, as a fresh process has them.
     pub fn with_fresh_limits(&self) -> Clients {
-        self.accounted_by(self.calls.clone(), Arc::new(limits::Limits::default()))
+        self.accounted_by(
+            self.calls.clone(),
+            Arc::new(limits::Limits::with_share(self.limits.share)),
+        )
     }
 
     /// The same clients with their `Accounting` interceptor replaced by one for `calls` and

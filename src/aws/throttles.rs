@@ -7,7 +7,7 @@ use std::sync::Arc;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
@@ -28,17 +28,7 @@ impl Intercept for CountThrottles {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let response = context.response();
-        let status = response.status().as_u16();
-        if status < 400 {
-            return Ok(());
-        }
-        let code = error_code(
-            response.headers().get("x-amzn-errortype"),
-            response.headers().get("x-amzn-query-error"),
-            response.body().bytes(),
-        );
-        if classify_code(code.as_deref(), Some(status)) == ErrorKind::Throttled {
+        if is_throttle(context.response()) {
             let (service, operation) = cfg
                 .load::<Metadata>()
                 .map_or(("aws", "unknown"), |m| (m.service(), m.name()));
@@ -47,6 +37,20 @@ impl Intercept for CountThrottles {
         }
         Ok(())
     }
+}
+
+/// Whether an attempt's answer is a throttle, in whatever shape its service sends one.
+pub(super) fn is_throttle(response: &HttpResponse) -> bool {
+    let status = response.status().as_u16();
+    if status < 400 {
+        return false;
+    }
+    let code = error_code(
+        response.headers().get("x-amzn-errortype"),
+        response.headers().get("x-amzn-query-error"),
+        response.body().bytes(),
+    );
+    classify_code(code.as_deref(), Some(status)) == ErrorKind::Throttled
 }
 
 /// The error code of a response, whichever protocol it speaks: the REST-JSON header, the SQS

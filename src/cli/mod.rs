@@ -36,6 +36,7 @@ Examples:
 
 Colour: on a terminal unless NO_COLOR is set; --color always|never overrides.
 Logs: SLSCTL_LOG=debug (error, warn, info, debug, trace) prints logs on stderr, for every command.
+Quotas: SLSCTL_QUOTA_SHARE=0.5 caps slsctl at half of each AWS control-plane quota (default 0.9).
 Exit codes: 0 success (or no changes), 1 error, refusal, failed action or usage error,
 2 changes present (plan --detailed-exitcode).";
 
@@ -371,6 +372,12 @@ pub fn run() -> ExitCode {
         version = env!("CARGO_PKG_VERSION"),
         "slsctl started"
     );
+    // Every command that calls AWS builds its limiters from it; a bad value is refused before
+    // any of them starts rather than replaced by the default unseen.
+    if let Err(message) = crate::aws::limits::quota_share() {
+        eprintln!("{}", color::error_line(&message));
+        return ExitCode::from(1);
+    }
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => reconcile::plan(&args),

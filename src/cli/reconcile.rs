@@ -74,7 +74,7 @@ pub struct ApplyArgs {
     pub safety: SafetyArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// How many actions run at once (dependencies still come first).
+    /// How many actions run at once, at most 4 of one kind (dependencies still come first).
     #[arg(long, value_name = "N", default_value_t = apply::MAX_PARALLEL as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,

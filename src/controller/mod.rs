@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod lease;
+mod memory;
 pub mod metrics;
 pub mod queue;
 mod reconcile;
@@ -548,6 +549,8 @@ impl Controller {
                     );
                     drop(permit);
                     drop(busy);
+                    // What the reconcile allocated is freed now: give the pages back.
+                    memory::release_free_heap();
                     (key, result, started.elapsed())
                 },
                 span,

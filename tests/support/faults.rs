@@ -83,10 +83,18 @@ pub struct Stats {
     pub requests: BTreeMap<String, u64>,
     /// Faults injected, by kind.
     pub injected: BTreeMap<String, u64>,
-    /// Requests throttled by quota mode, by service.
+    /// Requests throttled by quota mode, by quota class (`lambda` for Lambda's shared 15/s,
+    /// `lambda:GetFunction`, `lambda:GetPolicy`, `apigateway`, `events`).
     pub quota_throttled: BTreeMap<String, u64>,
+    /// When the first and the latest requests of each `service:Operation` arrived: the span in
+    /// which a client had work for it (rates over that span, not over the whole run).
+    pub spans: BTreeMap<String, (Instant, Instant)>,
     /// Requests forwarded to the emulator (including lost responses).
     pub forwarded: u64,
+    /// The emulator's own time answering the forwarded requests, summed (from sending the
+    /// request upstream to the last byte of its answer): its service time, apart from the
+    /// client's.
+    pub upstream_time: Duration,
 }
 
 struct Bucket {
@@ -201,6 +209,14 @@ impl FaultProxy {
             .insert((service.to_string(), operation.to_string()), count);
     }
 
+    /// In quota mode, give `class` (a key of `Stats::quota_throttled`) another rate and burst:
+    /// an account where other deployers use part of the quota.
+    pub fn set_quota(&self, class: &'static str, rate: f64, burst: f64) {
+        if let Some(buckets) = self.state().quota.as_mut() {
+            buckets.insert(class, Bucket::new(rate, burst));
+        }
+    }
+
     /// Enforce AWS's documented control-plane rates.
     pub fn set_quota_mode(&self, on: bool) {
         self.state().quota = on.then(|| {
@@ -257,7 +273,9 @@ impl FaultProxy {
             requests: state.stats.requests.clone(),
             injected: state.stats.injected.clone(),
             quota_throttled: state.stats.quota_throttled.clone(),
+            spans: state.stats.spans.clone(),
             forwarded: state.stats.forwarded,
+            upstream_time: state.stats.upstream_time,
         }
     }
 
@@ -491,29 +509,29 @@ async fn handle(
     );
     let (fault, latency) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        *state
+        let key = format!("{service}:{operation}");
+        *state.stats.requests.entry(key.clone()).or_default() += 1;
+        let now = Instant::now();
+        state
             .stats
-            .requests
-            .entry(format!("{service}:{operation}"))
-            .or_default() += 1;
-        let over_quota = state.quota.as_mut().is_some_and(|buckets| {
-            let key = if service == "lambda"
-                && (operation == "GetFunction" || operation == "GetPolicy")
-            {
+            .spans
+            .entry(key)
+            .and_modify(|(_, last)| *last = now)
+            .or_insert((now, now));
+        let class =
+            if service == "lambda" && (operation == "GetFunction" || operation == "GetPolicy") {
                 format!("lambda:{operation}")
             } else if service == "events" && operation == "PutEvents" {
                 String::new() // PutEvents has its own, much larger quota
             } else {
                 service.clone()
             };
-            buckets.get_mut(key.as_str()).is_some_and(|b| !b.take())
-        });
+        let over_quota = state
+            .quota
+            .as_mut()
+            .is_some_and(|buckets| buckets.get_mut(class.as_str()).is_some_and(|b| !b.take()));
         if over_quota {
-            *state
-                .stats
-                .quota_throttled
-                .entry(service.clone())
-                .or_default() += 1;
+            *state.stats.quota_throttled.entry(class).or_default() += 1;
             return Ok(throttle(&service));
         }
         let mut chosen = None;
@@ -589,7 +607,10 @@ async fn handle(
         return Ok(refusal);
     }
     let request_body = body.clone();
-    let forwarded = forward(&upstream, parts, body).await.map(|answer| {
+    let sent = Instant::now();
+    let answered = forward(&upstream, parts, body).await;
+    let upstream_time = sent.elapsed();
+    let forwarded = answered.map(|answer| {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         let Some(strict) = state.strict.as_mut() else {
             return answer;
@@ -609,11 +630,11 @@ async fn handle(
         out.headers_mut().remove("content-length");
         out
     });
-    state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .stats
-        .forwarded += 1;
+    {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        state.stats.forwarded += 1;
+        state.stats.upstream_time += upstream_time;
+    }
     if fault == Some(Fault::LostResponse) {
         return Err(Dropped);
     }

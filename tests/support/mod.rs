@@ -101,8 +101,13 @@ impl Emulator {
 /// The `slsctl` binary under test, with the emulator's endpoint and dummy credentials in its
 /// environment, set the way a user sets them.
 pub fn slsctl_command() -> Command {
+    slsctl_command_of(Path::new(env!("CARGO_BIN_EXE_slsctl")))
+}
+
+/// [`slsctl_command`] with another build of slsctl (the benchmarks measure a release build).
+pub fn slsctl_command_of(binary: &Path) -> Command {
     let emulator = Emulator::shared();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_slsctl"));
+    let mut command = Command::new(binary);
     command
         .env("AWS_ENDPOINT_URL", &emulator.endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -116,6 +121,11 @@ pub fn slsctl_command() -> Command {
 /// (YAML: stacks, lease, …) plus its own cache directory under `dir` and a free loopback port to
 /// listen on. Returns the command, for the caller's environment and stdio, and the port.
 pub fn controller(dir: &Path, settings: &str) -> (Command, u16) {
+    controller_of(Path::new(env!("CARGO_BIN_EXE_slsctl")), dir, settings)
+}
+
+/// [`controller`] with another build of slsctl.
+pub fn controller_of(binary: &Path, dir: &Path, settings: &str) -> (Command, u16) {
     let port = free_port();
     let config = dir.join(format!("controller-{port}.yaml"));
     std::fs::write(
@@ -126,7 +136,7 @@ pub fn controller(dir: &Path, settings: &str) -> (Command, u16) {
         ),
     )
     .expect("write the controller's configuration");
-    let mut command = slsctl_command();
+    let mut command = slsctl_command_of(binary);
     command
         .args(["controller", "--config"])
         .arg(&config)
