@@ -889,12 +889,12 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
     let other_calls = (all_calls(&after_quiet) - all_calls(&before_quiet))
         - (receives(&after_quiet) - receives(&before_quiet));
     // A no-change reconcile's calls, measured in the controller itself: the pushes above
-    // queued every stack five times (reason `manual`).
-    let manual = |metrics: &str, family: &str| series(metrics, family, &["reason=\"manual\""]);
-    let reconciles = manual(&after_pushes, "slsctl_reconciles_by_reason_total{")
-        - manual(&before_pushes, "slsctl_reconciles_by_reason_total{");
-    let calls = manual(&after_pushes, "slsctl_aws_calls_by_reason_total{")
-        - manual(&before_pushes, "slsctl_aws_calls_by_reason_total{");
+    // queued every stack five times (reason `webhook`).
+    let pushed = |metrics: &str, family: &str| series(metrics, family, &["reason=\"webhook\""]);
+    let reconciles = pushed(&after_pushes, "slsctl_reconciles_by_reason_total{")
+        - pushed(&before_pushes, "slsctl_reconciles_by_reason_total{");
+    let calls = pushed(&after_pushes, "slsctl_aws_calls_by_reason_total{")
+        - pushed(&before_pushes, "slsctl_aws_calls_by_reason_total{");
     let per_reconcile_per_resource =
         calls / reconciles.max(1.0) / (resources as f64 / stacks as f64);
 
