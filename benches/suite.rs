@@ -919,7 +919,11 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
             .sqs
             .send_message()
             .queue_url(&queue_url)
-            .message_body(cloudtrail_event(&physical, memory + 64))
+            .message_body(support::cloudtrail_lambda_event(
+                support::someone_elses_identity(),
+                &physical,
+                memory + 64,
+            ))
             .send()
             .await
             .unwrap();
@@ -997,45 +1001,6 @@ async fn memory_of(clients: &Clients, function: &str) -> i32 {
         .unwrap()
         .memory_size
         .unwrap_or_default()
-}
-
-/// "AWS API Call via CloudTrail" for someone else's `UpdateFunctionConfiguration`, as
-/// EventBridge delivers it to the queue.
-fn cloudtrail_event(function: &str, memory: i32) -> String {
-    serde_json::json!({
-        "version": "0",
-        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-        "detail-type": "AWS API Call via CloudTrail",
-        "source": "aws.lambda",
-        "account": "123456789012",
-        "time": "2026-11-30T05:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {
-            "eventVersion": "1.08",
-            "userIdentity": {
-                "type": "AssumedRole",
-                "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
-                "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/ops"}}
-            },
-            "eventTime": "2026-11-30T05:00:00Z",
-            "eventSource": "lambda.amazonaws.com",
-            "eventName": "UpdateFunctionConfiguration20150331v2",
-            "awsRegion": "us-east-1",
-            "sourceIPAddress": "203.0.113.7",
-            "userAgent": "aws-cli/2.15.0",
-            "requestParameters": {"functionName": function, "memorySize": memory},
-            "responseElements": {"functionName": function, "memorySize": memory},
-            "requestID": "f2a3b4c5-0000-4000-8000-000000000000",
-            "eventID": "0a1b2c3d-0000-4000-8000-000000000000",
-            "readOnly": false,
-            "eventType": "AwsApiCall",
-            "managementEvent": true,
-            "recipientAccountId": "123456789012",
-            "eventCategory": "Management"
-        }
-    })
-    .to_string()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

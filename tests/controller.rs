@@ -920,15 +920,8 @@ async fn two_controllers_share_a_lease_hand_pushes_over_and_the_survivor_takes_o
         &QUEUE.replace("DELAY", "5"),
     )
     .await;
-    let body = br#"{"ref":"refs/heads/main"}"#;
     let pushed = std::time::Instant::now();
-    let request = hook(
-        "push",
-        body,
-        Some(support::github_signature(&secret, body)),
-        None,
-    );
-    assert_eq!(support::http(addr_b, &request).await.0, 202);
+    signed_push(addr_b, &secret).await;
     let status = wait_for(&a, Duration::from_secs(30), |s| s.reconciles >= 2).await;
     assert!(status.synced, "{status:?}");
     let took = pushed.elapsed();
@@ -1178,15 +1171,8 @@ async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dea
         &QUEUE.replace("DELAY", "5"),
     )
     .await;
-    let body = br#"{"ref":"refs/heads/main"}"#;
     let pushed = std::time::Instant::now();
-    let request = hook(
-        "push",
-        body,
-        Some(support::github_signature(&secret, body)),
-        None,
-    );
-    assert_eq!(support::http(addr_a, &request).await.0, 202);
+    signed_push(addr_a, &secret).await;
     while queue_delay(&clients, pushed_name).await.as_deref() != Some("5") {
         assert!(
             pushed.elapsed() < Duration::from_secs(15),
@@ -1552,6 +1538,18 @@ async fn a_closed_fence_skips_every_action() {
 
 fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+/// A GitHub push signed with `secret`, sent to the controller at `addr`, which accepts it.
+async fn signed_push(addr: std::net::SocketAddr, secret: &[u8]) {
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let request = hook(
+        "push",
+        body,
+        Some(support::github_signature(secret, body)),
+        None,
+    );
+    assert_eq!(support::http(addr, &request).await.0, 202);
 }
 
 fn hook(event: &str, body: &[u8], signature: Option<String>, length: Option<usize>) -> Vec<u8> {
@@ -2799,36 +2797,7 @@ const EVENT_ROLE: &str = "slsctl-controller-events-role";
 
 /// An EventBridge event as CloudTrail delivers it for a Lambda write call, by `identity`.
 fn lambda_event(identity: serde_json::Value, function: &str) -> String {
-    serde_json::json!({
-        "version": "0",
-        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-        "detail-type": "AWS API Call via CloudTrail",
-        "source": "aws.lambda",
-        "account": "123456789012",
-        "time": "2026-11-30T05:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {
-            "eventVersion": "1.08",
-            "userIdentity": identity,
-            "eventTime": "2026-11-30T05:00:00Z",
-            "eventSource": "lambda.amazonaws.com",
-            "eventName": "UpdateFunctionConfiguration20150331v2",
-            "awsRegion": "us-east-1",
-            "sourceIPAddress": "203.0.113.7",
-            "userAgent": "aws-cli/2.15.0",
-            "requestParameters": {"functionName": function, "memorySize": 512},
-            "responseElements": {"functionName": function, "memorySize": 512},
-            "requestID": "f2a3b4c5-0000-4000-8000-000000000000",
-            "eventID": "0a1b2c3d-0000-4000-8000-000000000000",
-            "readOnly": false,
-            "eventType": "AwsApiCall",
-            "managementEvent": true,
-            "recipientAccountId": "123456789012",
-            "eventCategory": "Management"
-        }
-    })
-    .to_string()
+    support::cloudtrail_lambda_event(identity, function, 512)
 }
 
 async fn memory_of(clients: &Clients, function: &str) -> i32 {
@@ -2928,11 +2897,7 @@ async fn a_cloudtrail_event_heals_a_changed_function_within_two_seconds_without_
     ))
     .await
     .unwrap();
-    let someone = serde_json::json!({
-        "type": "AssumedRole",
-        "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
-        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/ops"}}
-    });
+    let someone = support::someone_elses_identity();
     send(lambda_event(someone.clone(), "nobody-owns-this"))
         .await
         .unwrap();

@@ -532,10 +532,10 @@ mod tests {
         http_client_fn(move |_, _| SharedHttpConnector::new(Throttling(left.clone())))
     }
 
-    /// Clients whose HTTP client throttles the first `throttles` requests, retrying up to
-    /// `attempts` times.
-    fn clients_throttled_first(throttles: usize, attempts: u32) -> Clients {
-        let config = aws_config::SdkConfig::builder()
+    /// An SDK configuration with static test credentials in us-east-1; each test adds its
+    /// HTTP client, retries and timeouts.
+    fn test_config() -> aws_types::sdk_config::Builder {
+        aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(
@@ -543,6 +543,12 @@ mod tests {
                     aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
                 ),
             )
+    }
+
+    /// Clients whose HTTP client throttles the first `throttles` requests, retrying up to
+    /// `attempts` times.
+    fn clients_throttled_first(throttles: usize, attempts: u32) -> Clients {
+        let config = test_config()
             .http_client(throttling_first(throttles))
             .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .build();
@@ -606,14 +612,7 @@ mod tests {
     }
 
     fn clients_answering_after(delay: Duration, attempt_timeout: Duration) -> Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
-                ),
-            )
+        let config = test_config()
             .http_client(answering_after(delay))
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
@@ -632,14 +631,7 @@ mod tests {
         // The SDK's stalled-stream protection, here with a grace period of 1 s, counted the
         // wait in the limiter's queue as an upload sending nothing: 12 reads of CloudWatch
         // Logs (4 at once, then 4 a second) make the last one wait 2 s.
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
-                ),
-            )
+        let config = test_config()
             .http_client(answering_after(Duration::from_millis(10)))
             .stalled_stream_protection(
                 aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig::enabled()

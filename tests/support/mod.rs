@@ -185,6 +185,50 @@ pub async fn http_get(port: u16, path: &str) -> Option<String> {
     }
 }
 
+/// Someone else's identity in a CloudTrail record: a person's session in the `ops` role.
+pub fn someone_elses_identity() -> serde_json::Value {
+    serde_json::json!({
+        "type": "AssumedRole",
+        "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice",
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/ops"}}
+    })
+}
+
+/// "AWS API Call via CloudTrail" for an `UpdateFunctionConfiguration` of `function` to `memory`
+/// MB by `identity`, in the documented shape EventBridge delivers to the controller's queue.
+pub fn cloudtrail_lambda_event(identity: serde_json::Value, function: &str, memory: i32) -> String {
+    serde_json::json!({
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.lambda",
+        "account": "123456789012",
+        "time": "2026-11-30T05:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.08",
+            "userIdentity": identity,
+            "eventTime": "2026-11-30T05:00:00Z",
+            "eventSource": "lambda.amazonaws.com",
+            "eventName": "UpdateFunctionConfiguration20150331v2",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.7",
+            "userAgent": "aws-cli/2.15.0",
+            "requestParameters": {"functionName": function, "memorySize": memory},
+            "responseElements": {"functionName": function, "memorySize": memory},
+            "requestID": "f2a3b4c5-0000-4000-8000-000000000000",
+            "eventID": "0a1b2c3d-0000-4000-8000-000000000000",
+            "readOnly": false,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": "123456789012",
+            "eventCategory": "Management"
+        }
+    })
+    .to_string()
+}
+
 /// GitHub's `X-Hub-Signature-256` of `body` with `secret`.
 pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
     use hmac::{KeyInit, Mac};
