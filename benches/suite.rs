@@ -282,7 +282,9 @@ fn quota_floor(calls: &BTreeMap<String, u64>) -> f64 {
     let lambda_rest = class("lambda:", &["lambda:GetFunction", "lambda:GetPolicy"]) as f64;
     let apigateway = class("apigateway:", &[]) as f64;
     let events = class("events:", &[]) as f64;
+    let log_groups = class("logs:DescribeLogGroups", &[]) as f64;
     [
+        (log_groups - 5.0).max(0.0) / 5.0,
         (lambda_get - 100.0).max(0.0) / 100.0,
         (lambda_policy - 15.0).max(0.0) / 15.0,
         (lambda_rest - 15.0).max(0.0) / 15.0,
@@ -458,6 +460,8 @@ struct Throughput {
     /// Requests of Lambda's shared class the proxy let through, and those it throttled.
     accepted: u64,
     throttled: u64,
+    /// Requests of other quota classes (CloudWatch Logs, CloudWatch…) the proxy throttled.
+    throttled_elsewhere: u64,
     gets: u64,
     failed: usize,
     skipped: usize,
@@ -481,9 +485,23 @@ impl Throughput {
     }
 }
 
+/// Where the new functions of an apply benchmark log.
+#[derive(Clone, Copy, PartialEq)]
+enum Logging {
+    /// Each its own `/aws/lambda/<name>` group, created before it (the default).
+    OwnGroups,
+    /// All in one `LogGroup` of the stack (`logging.logGroup`): one CreateLogGroup for all, so
+    /// Lambda's quota is the one that bounds the apply.
+    SharedGroup,
+}
+
 /// `functions` new functions applied through the proxy in quota mode with 20 ms per call;
 /// `lambda_quota`: Lambda's shared class at another rate (and burst) than AWS's 15/s.
-async fn apply_functions(functions: usize, lambda_quota: Option<f64>) -> Throughput {
+async fn apply_functions(
+    functions: usize,
+    lambda_quota: Option<f64>,
+    logging: Logging,
+) -> Throughput {
     let emulator = support::Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let proxy = FaultProxy::start(&emulator.endpoint, 11).await;
@@ -496,10 +514,16 @@ async fn apply_functions(functions: usize, lambda_quota: Option<f64>) -> Through
     let dir = tempfile::tempdir().unwrap();
     let name = support::unique("fns");
     let mut docs = String::new();
+    let log_to = if logging == Logging::SharedGroup {
+        docs.push_str("---\napiVersion: slsctl.dev/v1alpha1\nkind: LogGroup\nmetadata: {name: shared}\nspec: {retentionDays: 7}\n");
+        "  logging: {logGroup: shared}\n"
+    } else {
+        ""
+    };
     for i in 0..functions {
         let _ = write!(
             docs,
-            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  memorySize: 256\n"
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  memorySize: 256\n{log_to}"
         );
     }
     support::write(
@@ -544,7 +568,9 @@ async fn apply_functions(functions: usize, lambda_quota: Option<f64>) -> Through
         *by_service.entry(service.to_string()).or_default() += n;
     }
     let throttled = stats.quota_throttled.get("lambda").copied().unwrap_or(0);
+    let throttled_elsewhere = stats.quota_throttled.values().sum::<u64>() - throttled;
     Throughput {
+        throttled_elsewhere,
         seconds,
         lambda_seconds,
         by_service,
@@ -577,12 +603,12 @@ fn kinds_done(applied: &slsctl::apply::ApplyReport) -> String {
 }
 
 async fn apply_in_quota_mode(functions: usize, report: &mut String) {
-    let full = apply_functions(functions, None).await;
+    let full = apply_functions(functions, None, Logging::OwnGroups).await;
     let share =
         slsctl::aws::limits::quota_share().unwrap_or(slsctl::aws::limits::DEFAULT_QUOTA_SHARE);
     let _ = writeln!(
         report,
-        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{} requests in Lambda's shared class got through in the {:.1} s from its first to its last ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy; {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}.\n",
+        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{} requests in Lambda's shared class got through in the {:.1} s from its first to its last ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}. Each function waits for its own log group, whose CreateLogGroup AWS allows 5 times a second.\n",
         full.accepted,
         full.lambda_seconds,
         full.rate(),
@@ -592,6 +618,7 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         slsctl::aws::limits::Limits::configured().lambda.burst(),
         full.gets,
         full.throttled,
+        full.throttled_elsewhere,
         full.failed,
         full.skipped,
         full.done,
@@ -606,7 +633,7 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     // Another deployer takes half of the quota: the proxy allows slsctl 7.5/s, below its
     // ceiling, and adaptive pacing has to find that rate from the throttles.
     let shared_rate = LAMBDA_QUOTA / 2.0;
-    let shared = apply_functions(functions, Some(shared_rate)).await;
+    let shared = apply_functions(functions, Some(shared_rate), Logging::OwnGroups).await;
     let _ = writeln!(
         report,
         "### 3b. The same with half of the quota taken by another deployer\n\nThe proxy lets {shared_rate} requests/s of Lambda's shared class through: {} requests got through in {:.1} s ({:.1} requests/s, {:.0} % of what was left); {} throttled ({:.0} % of the attempts); {} failed actions, {} skipped. The whole apply: {:.1} s; requests by service: {}.\n",
@@ -620,6 +647,32 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         shared.skipped,
         shared.seconds,
         shared.by_service()
+    );
+    // Lambda's pacing on its own: the functions log to one group of the stack, so one
+    // CreateLogGroup stands before all of them and Lambda's quota bounds the apply.
+    let lambda_bound = apply_functions(functions, None, Logging::SharedGroup).await;
+    let _ = writeln!(
+        report,
+        "### 3c. The same, the functions logging to one shared log group
+
+{} requests in Lambda's shared class got through in {:.1} s ({:.1} requests/s: {:.0} % of the quota, **{:.2}× the goal**); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}.\n",
+        lambda_bound.accepted,
+        lambda_bound.lambda_seconds,
+        lambda_bound.rate(),
+        100.0 * lambda_bound.rate() / LAMBDA_QUOTA,
+        lambda_bound.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
+        lambda_bound.throttled,
+        lambda_bound.throttled_elsewhere,
+        lambda_bound.failed,
+        lambda_bound.skipped,
+        lambda_bound.done,
+        lambda_bound.seconds,
+        lambda_bound.by_service()
+    );
+    assert_eq!(
+        lambda_bound.failed + lambda_bound.skipped,
+        0,
+        "failed actions with a shared log group"
     );
 }
 

@@ -530,15 +530,15 @@ fn target_limits_plan_and_apply_to_the_target_and_its_dependencies() {
         pairs(&[
             ("Queue/other", "create"),
             ("LogGroup/worker", "create"),
-            ("MetricFilter/worker", "create"),
             ("Function/worker", "create"),
-            // Alarms come after what they watch: a target never brings them.
+            // Alarms and metric filters come after what they watch: a target never brings them.
             ("Alarm/Function/worker/duration", "create"),
             ("Alarm/Function/worker/errorRate", "create"),
             ("Alarm/Function/worker/throttles", "create"),
             ("Alarm/Queue/dlq/deadLetters", "create"),
             ("Alarm/Queue/jobs/age", "create"),
             ("Alarm/Queue/other/age", "create"),
+            ("MetricFilter/worker", "create"),
             (format!("Dashboard/{name}").as_str(), "create"),
         ]),
     );

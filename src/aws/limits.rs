@@ -258,9 +258,27 @@ pub struct Limits {
     pub apigateway_deployment: RateLimiter,
     /// IAM publishes no control-plane rate and answers `Throttling` early (FACTS.md): stay low.
     pub iam: RateLimiter,
-    /// CloudWatch Logs: DescribeLogGroups and most control calls allow 5 to 10 per second.
+    /// CloudWatch Logs publishes a quota of 5/s for each of CreateLogGroup, DeleteLogGroup
+    /// and DescribeLogGroups, one per operation: a group's creation does not wait behind
+    /// another call's queue.
+    pub logs_create_log_group: RateLimiter,
+    pub logs_delete_log_group: RateLimiter,
+    pub logs_describe_log_groups: RateLimiter,
+    /// The two other calls a new function's log group makes, PutRetentionPolicy and
+    /// PutMetricFilter, have no published rate. CloudWatch Logs throttles each operation on
+    /// its own (every rate it publishes is per operation), so each gets slsctl's modest rate
+    /// of its own rather than queueing behind the other: a function waits for its group's
+    /// retention, not for the filters of the functions before it. Adaptive pacing slows
+    /// either down if AWS throttles it.
+    pub logs_put_retention_policy: RateLimiter,
+    pub logs_put_metric_filter: RateLimiter,
+    /// The other CloudWatch Logs calls (tagging, metric filter reads…): one modest rate.
     pub logs: RateLimiter,
-    /// CloudWatch: DescribeAlarms and PutMetricAlarm allow 9 to 10 per second, PutDashboard 10.
+    /// CloudWatch: DescribeAlarms 9/s; DeleteAlarms 3/s.
+    pub cloudwatch_describe_alarms: RateLimiter,
+    pub cloudwatch_delete_alarms: RateLimiter,
+    /// The other CloudWatch calls slsctl makes (PutMetricAlarm, dashboards, tagging): a modest
+    /// shared rate, below the 10/s published for the dashboard calls.
     pub cloudwatch: RateLimiter,
 }
 
@@ -293,7 +311,14 @@ impl Limits {
             apigateway_create_resource: quota(5.0, 4.0),
             apigateway_deployment: quota(0.2, 1.0),
             iam: RateLimiter::new(5.0, 5.0),
+            logs_create_log_group: quota(5.0, 4.0),
+            logs_delete_log_group: quota(5.0, 4.0),
+            logs_describe_log_groups: quota(5.0, 4.0),
+            logs_put_retention_policy: RateLimiter::new(4.0, 4.0),
+            logs_put_metric_filter: RateLimiter::new(4.0, 4.0),
             logs: RateLimiter::new(4.0, 4.0),
+            cloudwatch_describe_alarms: quota(9.0, 5.0),
+            cloudwatch_delete_alarms: quota(3.0, 2.0),
             cloudwatch: RateLimiter::new(5.0, 5.0),
         }
     }
@@ -322,7 +347,14 @@ impl Limits {
             ("API Gateway", "CreateDeployment") => &self.apigateway_deployment,
             ("API Gateway", _) => &self.apigateway,
             ("IAM", _) => &self.iam,
+            ("CloudWatch Logs", "CreateLogGroup") => &self.logs_create_log_group,
+            ("CloudWatch Logs", "DeleteLogGroup") => &self.logs_delete_log_group,
+            ("CloudWatch Logs", "DescribeLogGroups") => &self.logs_describe_log_groups,
+            ("CloudWatch Logs", "PutRetentionPolicy") => &self.logs_put_retention_policy,
+            ("CloudWatch Logs", "PutMetricFilter") => &self.logs_put_metric_filter,
             ("CloudWatch Logs", _) => &self.logs,
+            ("CloudWatch", "DescribeAlarms") => &self.cloudwatch_describe_alarms,
+            ("CloudWatch", "DeleteAlarms") => &self.cloudwatch_delete_alarms,
             ("CloudWatch", _) => &self.cloudwatch,
             _ => return None,
         })
@@ -561,6 +593,8 @@ mod tests {
         assert_eq!(limits.lambda_get_function.ceiling(), 50.0);
         assert_eq!(limits.events.ceiling(), 25.0);
         assert_eq!(limits.apigateway.ceiling(), 5.0);
+        assert_eq!(limits.logs_create_log_group.ceiling(), 2.5);
+        assert_eq!(limits.cloudwatch_delete_alarms.ceiling(), 1.5);
         // slsctl's own rates, where AWS publishes no quota, are not scaled.
         assert_eq!(limits.sqs.ceiling(), 50.0);
         let default = Limits::default();
@@ -615,6 +649,36 @@ mod tests {
             of("Application Auto Scaling", "DescribeScalableTargets"),
             is(&limits.autoscaling)
         );
+        assert_eq!(
+            of("CloudWatch Logs", "CreateLogGroup"),
+            is(&limits.logs_create_log_group)
+        );
+        assert_eq!(
+            of("CloudWatch Logs", "DeleteLogGroup"),
+            is(&limits.logs_delete_log_group)
+        );
+        assert_eq!(
+            of("CloudWatch Logs", "DescribeLogGroups"),
+            is(&limits.logs_describe_log_groups)
+        );
+        assert_eq!(
+            of("CloudWatch Logs", "PutRetentionPolicy"),
+            is(&limits.logs_put_retention_policy)
+        );
+        assert_eq!(
+            of("CloudWatch Logs", "PutMetricFilter"),
+            is(&limits.logs_put_metric_filter)
+        );
+        assert_eq!(of("CloudWatch Logs", "TagResource"), is(&limits.logs));
+        assert_eq!(
+            of("CloudWatch", "DescribeAlarms"),
+            is(&limits.cloudwatch_describe_alarms)
+        );
+        assert_eq!(
+            of("CloudWatch", "DeleteAlarms"),
+            is(&limits.cloudwatch_delete_alarms)
+        );
+        assert_eq!(of("CloudWatch", "PutMetricAlarm"), is(&limits.cloudwatch));
         assert_eq!(of("STS", "GetCallerIdentity"), None);
     }
 }

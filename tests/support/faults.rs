@@ -226,6 +226,13 @@ impl FaultProxy {
                 ("lambda:GetPolicy", Bucket::new(15.0, 15.0)),
                 ("apigateway", Bucket::new(10.0, 40.0)),
                 ("events", Bucket::new(50.0, 50.0)),
+                // CloudWatch Logs and CloudWatch publish quotas per operation; the others'
+                // are not published, so the proxy does not invent them.
+                ("logs:CreateLogGroup", Bucket::new(5.0, 5.0)),
+                ("logs:DeleteLogGroup", Bucket::new(5.0, 5.0)),
+                ("logs:DescribeLogGroups", Bucket::new(5.0, 5.0)),
+                ("monitoring:DescribeAlarms", Bucket::new(9.0, 9.0)),
+                ("monitoring:DeleteAlarms", Bucket::new(3.0, 3.0)),
             ])
         });
     }
@@ -518,14 +525,20 @@ async fn handle(
             .entry(key)
             .and_modify(|(_, last)| *last = now)
             .or_insert((now, now));
-        let class =
-            if service == "lambda" && (operation == "GetFunction" || operation == "GetPolicy") {
-                format!("lambda:{operation}")
-            } else if service == "events" && operation == "PutEvents" {
-                String::new() // PutEvents has its own, much larger quota
-            } else {
-                service.clone()
-            };
+        // An operation with a quota of its own (a `service:Operation` bucket) is counted
+        // there, any other against its service's shared quota.
+        let own = format!("{service}:{operation}");
+        let class = if state
+            .quota
+            .as_ref()
+            .is_some_and(|buckets| buckets.contains_key(own.as_str()))
+        {
+            own
+        } else if service == "events" && operation == "PutEvents" {
+            String::new() // PutEvents has its own, much larger quota
+        } else {
+            service.clone()
+        };
         let over_quota = state
             .quota
             .as_mut()

@@ -53,7 +53,9 @@ pub fn metric_name(function_physical_name: &str) -> String {
 }
 
 /// `MetricFilter/<function>`: the cold-start filter on the function's own log group
-/// (`LogGroup/<function>`), created after that group. A function that logs to a shared group
+/// (`LogGroup/<function>`), created after that group and after the function it measures: the
+/// function needs its log group before it runs, not the filter, so a filter (or CloudWatch
+/// Logs' quota for its call) never holds up the function. A function that logs to a shared group
 /// (`logging.logGroup`) gets none: its REPORT records cannot be told from those of the other
 /// functions writing there, so the metric would count theirs too.
 pub(crate) fn for_function(stack: &Stack, resource: &Resource, f: &Function) -> Vec<Resource> {
@@ -78,7 +80,7 @@ pub(crate) fn for_function(stack: &Stack, resource: &Resource, f: &Function) -> 
         }),
         traffic: None,
         depends_on: vec![log_group],
-        after_source: false,
+        after_source: true,
         derived_from: Some(resource.id.clone()),
     }]
 }
