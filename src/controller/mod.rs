@@ -14,7 +14,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod lease;
-mod memory;
+pub(crate) mod memory;
 pub mod metrics;
 pub mod queue;
 mod reconcile;

@@ -138,7 +138,8 @@ impl Controller {
             .iter()
             .map(|id| id.to_string())
             .collect();
-        let diff = drifted.then(|| crate::render::plan_text(&prepared.plan));
+        let diff =
+            drifted.then(|| super::status::kept_diff(crate::render::plan_text(&prepared.plan)));
         // Drawn before the apply consumes the plan: what each resource was found to be.
         let mut states = diagram_states(&prepared.plan);
         let picture = crate::diagram::of(&prepared.stack, &Default::default());

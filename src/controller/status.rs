@@ -60,6 +60,31 @@ impl StackStatus {
     }
 }
 
+/// The most of a plan's text a stack's status keeps (`last_diff`). The first apply of a
+/// 100-function stack prints over 500 KB (every derived resource's every field), held for as
+/// long as the controller runs, per stack; drift worth showing on a status page is a few
+/// resources. The whole plan is one `slsctl plan` away.
+pub const KEPT_DIFF_BYTES: usize = 32 * 1024;
+
+/// `diff` cut after its last whole line within [`KEPT_DIFF_BYTES`], with a last line saying
+/// how much was left out and where to see it.
+pub fn kept_diff(diff: String) -> String {
+    if diff.len() <= KEPT_DIFF_BYTES {
+        return diff;
+    }
+    let mut end = KEPT_DIFF_BYTES;
+    while !diff.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = diff[..end].rfind('\n').map_or(end, |at| at + 1);
+    let left_out = diff[end..].lines().count();
+    let mut kept = diff[..end].to_string();
+    kept.push_str(&format!(
+        "… {left_out} more lines not kept by the controller: `slsctl plan` shows the whole plan\n"
+    ));
+    kept
+}
+
 /// What the holder of a stack tells the other replicas about it, through the lease item.
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub(super) struct Report {
@@ -105,5 +130,35 @@ impl Report {
         status.failures = self.failures;
         status.last_error = self.last_error;
         status.last_plan = self.last_plan;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_diff_is_kept_whole() {
+        let diff = "~ Function/worker\n    memorySize: 128 → 256\n".to_string();
+        assert_eq!(kept_diff(diff.clone()), diff);
+    }
+
+    #[test]
+    fn a_long_diff_is_cut_after_a_whole_line_and_says_how_many_lines_went() {
+        let line = "+ Alarm/Function/worker/errorRate   threshold: 1 → 5   (ünïcode)\n";
+        let lines = KEPT_DIFF_BYTES / line.len() * 3;
+        let diff = line.repeat(lines);
+        let kept = kept_diff(diff);
+        let (body, last) = kept.trim_end().rsplit_once('\n').unwrap();
+        assert!(body.len() <= KEPT_DIFF_BYTES, "{}", body.len());
+        assert!(body.lines().all(|l| format!("{l}\n") == line));
+        let whole = body.lines().count();
+        assert_eq!(
+            last,
+            format!(
+                "… {} more lines not kept by the controller: `slsctl plan` shows the whole plan",
+                lines - whole
+            )
+        );
     }
 }
