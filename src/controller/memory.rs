@@ -23,12 +23,13 @@ pub fn release_free_heap() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn release_free_heap() {}
 
-/// At most two allocator arenas for the whole process, set before the runtime starts its
-/// threads. glibc gives each thread that allocates under contention an arena of its own, up to
-/// eight per core: the runtime's workers and its blocking pool (git fetches, file reads) end
-/// up spread over a dozen arenas, each holding pages half-filled with long-lived data that
-/// `malloc_trim` cannot return. The controller is I/O-bound; two arenas are enough for its
-/// few allocating threads and pack what it keeps into fewer pages.
+/// One allocator arena for the whole process, set before the runtime starts its threads.
+/// glibc gives each thread that allocates under contention an arena of its own, up to eight
+/// per core: the runtime's workers and its blocking pool (git fetches, file reads) end up
+/// spread over several arenas, each holding its own free space and its own pages half-filled
+/// with long-lived data that `malloc_trim` cannot return. The controller is I/O-bound: its
+/// threads rarely allocate at the same instant, and one arena packs what it keeps into fewer
+/// pages.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn limit_arenas() {
     extern "C" {
@@ -39,7 +40,7 @@ pub fn limit_arenas() {
     // SAFETY: mallopt takes two integers and only changes the allocator's own settings under
     // its lock; called once, before the runtime's threads start.
     unsafe {
-        mallopt(M_ARENA_MAX, 2);
+        mallopt(M_ARENA_MAX, 1);
     }
 }
 
