@@ -630,7 +630,8 @@ mod tests {
     async fn a_request_waiting_for_its_turn_longer_than_the_stall_grace_period_is_sent() {
         // The SDK's stalled-stream protection, here with a grace period of 1 s, counted the
         // wait in the limiter's queue as an upload sending nothing: 12 reads of CloudWatch
-        // Logs (4 at once, then 4 a second) make the last one wait 2 s.
+        // Logs' metric filters (4 at once, then 4 a second: slsctl's own rate for the Logs calls
+        // without a published quota) make the last one wait 2 s.
         let config = test_config()
             .http_client(answering_after(Duration::from_millis(10)))
             .stalled_stream_protection(
@@ -645,7 +646,7 @@ mod tests {
         let mut reads = tokio::task::JoinSet::new();
         for _ in 0..12 {
             let clients = clients.clone();
-            reads.spawn(async move { clients.logs.describe_log_groups().send().await });
+            reads.spawn(async move { clients.logs.describe_metric_filters().send().await });
         }
         while let Some(read) = reads.join_next().await {
             if let Err(error) = read.unwrap() {
@@ -661,14 +662,15 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_attempt_timeout_starts_when_the_request_leaves_its_limiter() {
-        // CloudWatch Logs' limiter lets 4 a second through: the last of 12 reads waits 2 s in
-        // its queue, twice the attempt timeout, and is answered all the same.
+        // The limiter of CloudWatch Logs' calls without a published quota (the metric filters'
+        // read among them) lets 4 a second through: the last of 12 reads waits 2 s in its
+        // queue, twice the attempt timeout, and is answered all the same.
         let clients = clients_answering_after(Duration::from_millis(10), Duration::from_secs(1));
         let start = Instant::now();
         let mut reads = tokio::task::JoinSet::new();
         for _ in 0..12 {
             let clients = clients.clone();
-            reads.spawn(async move { clients.logs.describe_log_groups().send().await });
+            reads.spawn(async move { clients.logs.describe_metric_filters().send().await });
         }
         while let Some(read) = reads.join_next().await {
             read.unwrap()
@@ -683,8 +685,13 @@ mod tests {
         // An answer that takes longer than the attempt timeout once sent still times out.
         let slow = clients_answering_after(Duration::from_secs(5), Duration::from_secs(1));
         let start = Instant::now();
-        let error =
-            crate::aws::error::classify(slow.logs.describe_log_groups().send().await.unwrap_err());
+        let error = crate::aws::error::classify(
+            slow.logs
+                .describe_metric_filters()
+                .send()
+                .await
+                .unwrap_err(),
+        );
         assert!(error.to_string().contains("timeout"), "{error}");
         assert!(error.kind.is_transient());
         assert!(

@@ -534,8 +534,8 @@ mod tests {
                 .collect()
         };
         // A function: its layer, its environment's table, its trigger's queue, each once, and
-        // what is derived from it: its own log group, its execution role (it names none) and
-        // its cold-start metric filter; not its alarms, which come after it.
+        // what is derived from it: its own log group and its execution role (it names none);
+        // not its cold-start metric filter or its alarms, which watch it and come after it.
         assert_eq!(
             depends_on(Kind::Function, "fulfil-order"),
             [
@@ -543,18 +543,18 @@ mod tests {
                 "Queue/order-events",
                 "Table/app",
                 "LogGroup/fulfil-order",
-                "Role/fulfil-order",
-                "MetricFilter/fulfil-order"
+                "Role/fulfil-order"
             ]
         );
         assert_eq!(
             depends_on(Kind::Alarm, "Function/fulfil-order/errorRate"),
             ["Function/fulfil-order"]
         );
-        // Its metric filter goes on its log group, so after it.
+        // Its metric filter goes on its log group, so after it, and watches the function, so
+        // after that too.
         assert_eq!(
             depends_on(Kind::MetricFilter, "fulfil-order"),
-            ["LogGroup/fulfil-order"]
+            ["LogGroup/fulfil-order", "Function/fulfil-order"]
         );
         // The dashboard is the stack's, and waits for nothing.
         assert!(depends_on(Kind::Dashboard, "orders").is_empty());
