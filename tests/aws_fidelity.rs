@@ -667,7 +667,8 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
     let prepared = plan(&dir, &clients).await;
     let table = ResourceId::new(Kind::Table, "data");
     let reader = ResourceId::new(Kind::Function, "reader");
-    // With their alarms, which come after them.
+    // With their alarms and the function's cold-start metric filter, which watch them and
+    // come after them.
     let alarm = |subject: &str| ResourceId::new(Kind::Alarm, subject);
     assert_eq!(
         prepared.plan.left_out,
@@ -679,18 +680,17 @@ async fn a_resource_that_cannot_be_read_is_left_out_with_its_dependents_not_the_
             alarm("Function/reader/throttles"),
             alarm("Table/data/systemErrors"),
             alarm("Table/data/throttles"),
+            ResourceId::new(Kind::MetricFilter, "reader"),
         ]
     );
     let planned: Vec<&ResourceId> = prepared.plan.actions.iter().map(|a| &a.id).collect();
-    // The function's own log group and its cold-start metric filter depend on nothing
-    // unreadable: they are created before it. The dashboard names metrics, not resources, so
-    // it depends on nothing either.
+    // The function's own log group depends on nothing unreadable: it is created before the
+    // function. The dashboard names metrics, not resources, so it depends on nothing either.
     assert_eq!(
         planned,
         [
             &ResourceId::new(Kind::Queue, "jobs"),
             &ResourceId::new(Kind::LogGroup, "reader"),
-            &ResourceId::new(Kind::MetricFilter, "reader"),
             &alarm("Queue/jobs/age"),
             &ResourceId::new(Kind::Dashboard, name.clone())
         ]

@@ -1572,10 +1572,13 @@ async fn functions_run_beside_log_groups_waiting_on_a_slow_service() {
     );
     let clients = support::faults::isolated(Clients::new(&sdk), "lanes");
     let name = unique("lanes");
-    // Eight functions without alarms (only the groups and the functions matter here), each
-    // with its log group: two rounds of four groups at a time.
+    // Twelve functions without alarms (only the groups and the functions matter here), each
+    // with its log group: three rounds of four groups at a time, 1.5 s apart. The first
+    // functions' groups are done after the first round; those functions are done well before
+    // the third round starts. (Eight were enough while every CloudWatch Logs call shared one
+    // 4/s limiter, which spaced the second round out; `CreateLogGroup` has its own now.)
     let mut docs = String::new();
-    for i in 0..8 {
+    for i in 0..12 {
         docs.push_str(&format!("apiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n---\n"));
     }
     let dir = stack_dir(
