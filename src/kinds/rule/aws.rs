@@ -5,9 +5,11 @@
 //! are compared as one JSON value each (`targets[<id>]`), with EventBridge's default retry policy
 //! (185 attempts, 24 hours) read as no policy, as the spec writes it.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_eventbridge::operation::describe_archive::DescribeArchiveOutput;
+use aws_sdk_eventbridge::operation::describe_event_bus::DescribeEventBusOutput;
+use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{
     DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, SqsParameters, Target,
 };
@@ -16,7 +18,7 @@ use serde_json::{json, Value};
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_pages, Clients};
 use crate::kinds::context::{apply_tags, built, listed_tags, tag_list, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 pub const DEFAULT_EVENT_AGE: i64 = 86_400;
@@ -35,44 +37,33 @@ pub struct LiveEvents {
     pub props: Props,
 }
 
+/// A bus and its archive (named like the bus), or `None` when there is no such bus.
 pub async fn describe_bus(clients: &Clients, name: &str) -> Result<Option<LiveEvents>, AwsError> {
-    let Some(bus) = clients
-        .events
-        .describe_event_bus()
-        .name(name)
-        .send()
-        .await
-        .found()?
-    else {
+    let bus = clients.events.describe_event_bus().name(name);
+    let Some(bus) = bus.send().await.found()? else {
         return Ok(None);
     };
-    let mut props = Props::new();
-    props.insert(
-        "description".into(),
-        FieldValue::known(bus.description().unwrap_or_default()),
-    );
-    let archive = clients
-        .events
-        .describe_archive()
-        .archive_name(name)
-        .send()
-        .await
-        .found()?;
-    if let Some(archive) = archive {
-        props.insert(
-            "archive.retentionDays".into(),
-            FieldValue::known(archive.retention_days().unwrap_or(0)),
-        );
-        props.insert(
-            "archive.pattern".into(),
-            FieldValue::known(parse_json(archive.event_pattern())),
-        );
-    }
+    let archive = clients.events.describe_archive().archive_name(name);
+    let archive = archive.send().await.found()?;
     Ok(Some(LiveEvents {
         name: name.to_string(),
         arn: bus.arn().unwrap_or_default().to_string(),
-        props,
+        props: bus_props(&bus, archive.as_ref()),
     }))
+}
+
+/// A bus's props: its description, and its archive's retention and pattern when it has one.
+fn bus_props(bus: &DescribeEventBusOutput, archive: Option<&DescribeArchiveOutput>) -> Props {
+    let mut props = Props::new();
+    props.set("description", bus.description().unwrap_or_default());
+    if let Some(archive) = archive {
+        props.set(
+            "archive.retentionDays",
+            archive.retention_days().unwrap_or(0),
+        );
+        props.set("archive.pattern", parse_json(archive.event_pattern()));
+    }
+    props
 }
 
 pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
@@ -124,44 +115,20 @@ pub fn target_value(target: &Target) -> Value {
     value
 }
 
+/// A rule on `bus` and its targets, or `None` when there is no such rule.
 pub async fn describe_rule(
     clients: &Clients,
     name: &str,
     bus: &str,
 ) -> Result<Option<LiveEvents>, AwsError> {
-    let Some(rule) = clients
+    let rule = clients
         .events
         .describe_rule()
         .name(name)
-        .event_bus_name(bus)
-        .send()
-        .await
-        .found()?
-    else {
+        .event_bus_name(bus);
+    let Some(rule) = rule.send().await.found()? else {
         return Ok(None);
     };
-    let mut props = Props::new();
-    props.insert(
-        "bus".into(),
-        FieldValue::known(rule.event_bus_name().unwrap_or(bus)),
-    );
-    if let Some(pattern) = rule.event_pattern() {
-        props.insert(
-            "pattern".into(),
-            FieldValue::known(parse_json(Some(pattern))),
-        );
-    }
-    if let Some(schedule) = rule.schedule_expression() {
-        props.set("schedule", schedule);
-    }
-    props.insert(
-        "state".into(),
-        FieldValue::known(rule.state().map_or("ENABLED", |s| s.as_str())),
-    );
-    props.insert(
-        "description".into(),
-        FieldValue::known(rule.description().unwrap_or_default()),
-    );
     let targets = all_pages(|token| async move {
         let page = clients
             .events
@@ -178,17 +145,29 @@ pub async fn describe_rule(
         ))
     })
     .await?;
-    for target in &targets {
-        props.insert(
-            format!("targets[{}]", target.id()),
-            FieldValue::known(target_value(target)),
-        );
-    }
     Ok(Some(LiveEvents {
         name: name.to_string(),
         arn: rule.arn().unwrap_or_default().to_string(),
-        props,
+        props: rule_props(&rule, bus, &targets),
     }))
+}
+
+/// A rule's props: where it listens, what it matches or when it runs, and its targets.
+fn rule_props(rule: &DescribeRuleOutput, bus: &str, targets: &[Target]) -> Props {
+    let mut props = Props::new();
+    props.set("bus", rule.event_bus_name().unwrap_or(bus));
+    if let Some(pattern) = rule.event_pattern() {
+        props.set("pattern", parse_json(Some(pattern)));
+    }
+    if let Some(schedule) = rule.schedule_expression() {
+        props.set("schedule", schedule);
+    }
+    props.set("state", rule.state().map_or("ENABLED", |s| s.as_str()));
+    props.set("description", rule.description().unwrap_or_default());
+    for target in targets {
+        props.set(format!("targets[{}]", target.id()), target_value(target));
+    }
+    props
 }
 
 /// Everything PutRule takes.
