@@ -11,6 +11,9 @@
 //!   AWS counts against its quotas, so they are paced too. The interceptor also reports each
 //!   attempt's answer to its limiter, which slows down on throttles and speeds up on answers
 //!   (adaptive pacing, see `limits`).
+//! - Throttles: the same answer, when it is a throttle, is counted by `service:Operation` in a
+//!   counter of its own, on every attempt (the SDK retries throttles itself, so the final error
+//!   alone would hide them).
 //!
 //! - Timing: an attempt's time limit (the configuration's `operation_attempt_timeout`) starts
 //!   when the request leaves its limiter, not when the SDK starts the attempt. The SDK's own
@@ -76,12 +79,17 @@ fn key(operation: &Metadata) -> String {
 #[derive(Clone, Debug)]
 pub struct Accounting {
     calls: Arc<CallCounter>,
+    throttles: Arc<CallCounter>,
     limits: Arc<Limits>,
 }
 
 impl Accounting {
-    pub fn new(calls: Arc<CallCounter>, limits: Arc<Limits>) -> Self {
-        Self { calls, limits }
+    pub fn new(calls: Arc<CallCounter>, throttles: Arc<CallCounter>, limits: Arc<Limits>) -> Self {
+        Self {
+            calls,
+            throttles,
+            limits,
+        }
     }
 }
 
@@ -113,16 +121,21 @@ impl Intercept for Accounting {
         // Every attempt's answer tells its limiter how the quota is doing: a throttle slows it
         // down, an answer within the quota (a 4xx about the request included) lets it speed
         // up; a 5xx says nothing about the quota (see `limits`).
-        let Some(limiter) = cfg.load::<Metadata>().and_then(|operation| {
-            self.limits
-                .for_operation(operation.service(), operation.name())
-        }) else {
+        let Some(operation) = cfg.load::<Metadata>() else {
             return Ok(());
         };
+        let limiter = self
+            .limits
+            .for_operation(operation.service(), operation.name());
         let response = context.response();
         if is_throttle(response) {
-            limiter.throttled();
-        } else if response.status().as_u16() < 500 {
+            let prefix = service_prefix(operation.service());
+            self.throttles
+                .record(&format!("{prefix}:{}", operation.name()));
+            if let Some(limiter) = limiter {
+                limiter.throttled();
+            }
+        } else if let Some(limiter) = limiter.filter(|_| response.status().as_u16() < 500) {
             limiter.answered();
         }
         Ok(())

@@ -316,10 +316,10 @@ fn upload_stalls_unwatched(
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         let throttles = Arc::new(CallCounter::default());
-        let counting = throttles::CountThrottles(throttles.clone());
         let calls = Arc::new(CallCounter::default());
         let limits = Arc::new(limits::Limits::configured());
-        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        let accounting =
+            accounting::Accounting::new(calls.clone(), throttles.clone(), limits.clone());
         // One paced HTTP client for every service: the SDK's, which each client would
         // otherwise make for itself.
         // The attempt timeout moves into the paced HTTP client, which starts it once a request
@@ -337,9 +337,8 @@ impl Clients {
         let stalled_streams = upload_stalls_unwatched(config.stalled_stream_protection());
         macro_rules! client {
             ($field:ident, $sdk:ident) => {{
-                let mut builder = $sdk::config::Builder::from(config)
-                    .interceptor(counting.clone())
-                    .interceptor(accounting.clone());
+                let mut builder =
+                    $sdk::config::Builder::from(config).interceptor(accounting.clone());
                 builder.set_timeout_config(timeouts.clone());
                 builder.set_stalled_stream_protection(Some(stalled_streams.clone()));
                 builder.set_http_client(http.clone());
@@ -374,8 +373,10 @@ impl Clients {
         region: &str,
     ) -> Self {
         let calls = Arc::new(CallCounter::default());
+        let throttles = Arc::new(CallCounter::default());
         let limits = Arc::new(limits::Limits::default());
-        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        let accounting =
+            accounting::Accounting::new(calls.clone(), throttles.clone(), limits.clone());
         let given = Clients {
             lambda,
             sqs,
@@ -391,7 +392,7 @@ impl Clients {
             region: region.to_string(),
             limits,
             calls,
-            throttles: Arc::new(CallCounter::default()),
+            throttles,
             notices: Notices::default(),
         };
         macro_rules! accounted {
@@ -422,7 +423,8 @@ impl Clients {
     /// The same clients with their `Accounting` interceptor replaced by one for `calls` and
     /// `limits` (in its place among the interceptors; the paced HTTP client stays).
     fn accounted_by(&self, calls: Arc<CallCounter>, limits: Arc<limits::Limits>) -> Clients {
-        let accounting = accounting::Accounting::new(calls.clone(), limits.clone());
+        let accounting =
+            accounting::Accounting::new(calls.clone(), self.throttles.clone(), limits.clone());
         macro_rules! reaccounted {
             ($field:ident, $sdk:ident) => {{
                 let config = self.$field.config();

@@ -1,43 +1,10 @@
-//! Throttles by service and operation, counted on every attempt (the SDK retries throttles
-//! itself, so the final error alone would hide them): an interceptor on every client reads each
-//! attempt's response and classifies its error code once, the way `error::classify` does.
+//! What a throttle looks like on the wire, in every protocol the clients speak: the
+//! `Accounting` interceptor reads each attempt's response and classifies its error code once,
+//! the way `error::classify` does, to count throttles and slow its limiter down.
 
-use std::sync::Arc;
-
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::error::{classify_code, ErrorKind};
-use super::CallCounter;
-
-#[derive(Clone, Debug)]
-pub struct CountThrottles(pub Arc<CallCounter>);
-
-impl Intercept for CountThrottles {
-    fn name(&self) -> &'static str {
-        "CountThrottles"
-    }
-
-    fn read_after_deserialization(
-        &self,
-        context: &AfterDeserializationInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if is_throttle(context.response()) {
-            let (service, operation) = cfg
-                .load::<Metadata>()
-                .map_or(("aws", "unknown"), |m| (m.service(), m.name()));
-            self.0
-                .record(&format!("{}:{operation}", service_prefix(service)));
-        }
-        Ok(())
-    }
-}
 
 /// Whether an attempt's answer is a throttle, in whatever shape its service sends one.
 pub(super) fn is_throttle(response: &HttpResponse) -> bool {
