@@ -111,42 +111,29 @@ pub(crate) fn validate(c: Check<'_, '_, QueueSpecWire>) -> Option<Queue> {
             }
         }
     }
+    let alarms = crate::kinds::alarm::validate::of_resource(v, ctx, s);
+    // SQS's defaults and ranges for the integer attributes (SetQueueAttributes): a table,
+    // aligned by hand.
+    #[rustfmt::skip]
+    let [visibility_timeout, message_retention_period, delay_seconds, maximum_message_size, receive_message_wait_time] = [
+        ("spec.visibilityTimeout",      s.visibility_timeout,        within(30, 0, 43_200, " s")),
+        ("spec.messageRetentionPeriod", s.message_retention_period,  within(345_600, 60, 1_209_600, " s")),
+        ("spec.delaySeconds",           s.delay_seconds,             within(0, 0, 900, " s")),
+        ("spec.maximumMessageSize",     s.maximum_message_size,      within(262_144, 1024, 1_048_576, " bytes")),
+        ("spec.receiveMessageWaitTime", s.receive_message_wait_time, within(0, 0, 20, " s")),
+    ]
+    .map(|(field, value, range)| v.int(ctx, field, value, range));
     Some(Queue {
-        alarms: crate::kinds::alarm::validate::of_resource(v, ctx, s),
+        alarms,
         fifo,
         content_based_deduplication: s.content_based_deduplication.unwrap_or(false),
         deduplication_scope: s.deduplication_scope.map(|d| d.as_str().to_string()),
         fifo_throughput_limit: s.fifo_throughput_limit.map(|l| l.as_str().to_string()),
-        visibility_timeout: v.int(
-            ctx,
-            "spec.visibilityTimeout",
-            s.visibility_timeout,
-            within(30, 0, 43200, " s"),
-        ),
-        message_retention_period: v.int(
-            ctx,
-            "spec.messageRetentionPeriod",
-            s.message_retention_period,
-            within(345_600, 60, 1_209_600, " s"),
-        ),
-        delay_seconds: v.int(
-            ctx,
-            "spec.delaySeconds",
-            s.delay_seconds,
-            within(0, 0, 900, " s"),
-        ),
-        maximum_message_size: v.int(
-            ctx,
-            "spec.maximumMessageSize",
-            s.maximum_message_size,
-            within(262_144, 1024, 1_048_576, " bytes"),
-        ),
-        receive_message_wait_time: v.int(
-            ctx,
-            "spec.receiveMessageWaitTime",
-            s.receive_message_wait_time,
-            within(0, 0, 20, " s"),
-        ),
+        visibility_timeout,
+        message_retention_period,
+        delay_seconds,
+        maximum_message_size,
+        receive_message_wait_time,
         encryption,
         dead_letter,
         restrict_redrive_sources: s.restrict_redrive_sources.unwrap_or(false),
