@@ -13,7 +13,7 @@ use super::props::{self, EXPRESSION_ID};
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{apply_tags, insert_tag_props, listed_tags, tag_list, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// DescribeAlarms' largest page.
 const PAGE: i32 = 100;
@@ -79,10 +79,7 @@ fn live(alarm: &MetricAlarm) -> Option<LiveAlarm> {
     let mut props = Props::new();
     props.insert("namespace".into(), text(alarm.namespace()));
     props.insert("metricName".into(), text(alarm.metric_name()));
-    props.insert(
-        "dimensions".into(),
-        FieldValue::known(dimensions_of(alarm.dimensions())),
-    );
+    props.set("dimensions", dimensions_of(alarm.dimensions()));
     let statistic = alarm
         .statistic()
         .map(|s| s.as_str())
@@ -114,30 +111,21 @@ fn live(alarm: &MetricAlarm) -> Option<LiveAlarm> {
     }
     metrics.sort_by(|a, b| a.0.cmp(&b.0));
     expressions.extend(metrics.into_iter().map(|(_, query)| query));
-    props.insert(
-        "metrics".into(),
-        FieldValue::known(Value::Array(expressions)),
+    props.set("metrics", Value::Array(expressions));
+    props.set("period", period.unwrap_or_default());
+    props.set(
+        "evaluationPeriods",
+        alarm.evaluation_periods().unwrap_or_default(),
     );
-    props.insert(
-        "period".into(),
-        FieldValue::known(period.unwrap_or_default()),
-    );
-    props.insert(
-        "evaluationPeriods".into(),
-        FieldValue::known(alarm.evaluation_periods().unwrap_or_default()),
-    );
-    props.insert(
-        "threshold".into(),
-        FieldValue::known(alarm.threshold().unwrap_or_default()),
-    );
+    props.set("threshold", alarm.threshold().unwrap_or_default());
     props.insert(
         "comparison".into(),
         text(alarm.comparison_operator().map(|c| c.as_str())),
     );
     // CloudWatch's default when an alarm names none.
-    props.insert(
-        "treatMissingData".into(),
-        FieldValue::known(alarm.treat_missing_data().unwrap_or("missing")),
+    props.set(
+        "treatMissingData",
+        alarm.treat_missing_data().unwrap_or("missing"),
     );
     props.insert("alarmActions".into(), sorted(alarm.alarm_actions()));
     props.insert("okActions".into(), sorted(alarm.ok_actions()));
@@ -153,22 +141,11 @@ fn live(alarm: &MetricAlarm) -> Option<LiveAlarm> {
     })
 }
 
-/// An alarm's tags.
-pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let output = clients
-        .cloudwatch
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .classified()?;
-    Ok(listed_tags(output.tags()))
-}
-
 /// Read an alarm's tags into its props.
 pub async fn with_tags(clients: &Clients, mut alarm: LiveAlarm) -> Result<LiveAlarm, AwsError> {
-    let tags = list_tags(clients, &alarm.arn).await?;
-    insert_tag_props(&mut alarm.props, &tags);
+    let request = clients.cloudwatch.list_tags_for_resource();
+    let output = request.resource_arn(&alarm.arn).send().await.classified()?;
+    insert_tag_props(&mut alarm.props, &listed_tags(output.tags()));
     Ok(alarm)
 }
 

@@ -173,6 +173,11 @@ pub(crate) fn for_resource<M>(stack: &Stack, resource: &Resource, _: &M) -> Vec<
     alarms_for(stack, resource)
 }
 
+/// The `DERIVE` of a kind whose only derived resources are its alarms.
+pub(crate) const fn its_alarms<K: crate::kinds::KindModule>() -> Option<crate::kinds::DeriveFn<K>> {
+    Some(for_resource::<K::Model>)
+}
+
 fn function(name: &str, f: &Function) -> Vec<Watch> {
     let dims = [("FunctionName", name)];
     let mut watches = vec![

@@ -24,6 +24,5 @@ impl TypedKind for ApiKind {
         cross_checks: Some(checks::cross_checks),
         ..Checks::NONE
     };
-    // Its alarms (see `alarm::derive`).
-    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
+    const DERIVE: Option<DeriveFn<Self>> = crate::kinds::alarm::derive::its_alarms::<Self>();
 }

@@ -31,6 +31,5 @@ impl TypedKind for QueueKind {
         traffic: Some(checks::traffic),
         ..Checks::NONE
     };
-    // Its alarms (see `alarm::derive`).
-    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
+    const DERIVE: Option<DeriveFn<Self>> = crate::kinds::alarm::derive::its_alarms::<Self>();
 }

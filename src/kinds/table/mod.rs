@@ -35,6 +35,5 @@ impl TypedKind for TableKind {
         traffic: Some(checks::traffic),
         ..Checks::NONE
     };
-    // Its alarms (see `alarm::derive`).
-    const DERIVE: Option<DeriveFn<Self>> = Some(crate::kinds::alarm::derive::for_resource);
+    const DERIVE: Option<DeriveFn<Self>> = crate::kinds::alarm::derive::its_alarms::<Self>();
 }
