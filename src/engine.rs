@@ -2,7 +2,6 @@
 //! the plan. Commands (`plan`, `apply`, `destroy`) and, later, the controller call this; it never
 //! asks why it was called.
 
-use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use crate::artifact::{self, Package};
@@ -10,7 +9,9 @@ use crate::aws::{partition_of, AwsError, Clients};
 use crate::kinds::desired::{desired_resources, sensitive_digest, Context};
 use crate::kinds::observe::{observe, Observed};
 use crate::model::{graph, Code, ResourceId, ResourceSpec, Stack};
-use crate::plan::{build_plan, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions};
+use crate::plan::{
+    build_plan, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions, SetProp,
+};
 
 pub use crate::kinds::Prepared;
 
@@ -343,7 +344,7 @@ pub fn mask_sensitive_props(want: &DesiredResource, props: &mut crate::plan::Pro
     for field in &want.sensitive {
         if let Some(FieldValue::Known(serde_json::Value::String(value))) = props.get(field) {
             let digest = sensitive_digest(value);
-            props.insert(field.clone(), FieldValue::known(digest));
+            props.set(field.clone(), digest);
         }
     }
 }

@@ -5,7 +5,6 @@
 //! References resolve to physical names, ARNs and URLs computed from the account and region;
 //! what cannot be known before a dependency exists is [`FieldValue::Unknown`].
 
-use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -13,7 +12,7 @@ use serde_json::{json, Value};
 use crate::model::*;
 // In the model so that the cost estimate can read ARNs without importing the kinds.
 pub use crate::model::arn::function_of_arn;
-use crate::plan::{DesiredResource, FieldValue, Props};
+use crate::plan::{DesiredResource, FieldValue, Props, SetProp};
 
 pub const TAG_STACK: &str = "slsctl:stack";
 pub const TAG_RESOURCE: &str = "slsctl:resource";
@@ -99,18 +98,12 @@ pub(crate) fn tags(stack: &Stack, resource: &Resource, props: &mut Props) {
     for (key, value) in &stack.tags {
         props.set(format!("tags.{key}"), value.clone());
     }
-    props.insert(
-        format!("tags.{TAG_STACK}"),
-        FieldValue::known(stack.name.clone()),
-    );
-    props.insert(
-        format!("tags.{TAG_RESOURCE}"),
-        FieldValue::known(resource.id.to_string()),
-    );
+    props.set(format!("tags.{TAG_STACK}"), stack.name.clone());
+    props.set(format!("tags.{TAG_RESOURCE}"), resource.id.to_string());
     if resource.deletion_policy != resource.id.kind.default_deletion_policy() {
-        props.insert(
+        props.set(
             format!("tags.{TAG_DELETION_POLICY}"),
-            FieldValue::known(resource.deletion_policy.as_str()),
+            resource.deletion_policy.as_str(),
         );
     }
 }

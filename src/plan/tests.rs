@@ -451,8 +451,7 @@ fn the_observed_digest_changes_with_observed_state_only() {
         digest_observed(&b),
         "message counts move all the time"
     );
-    b[0].props
-        .insert("delaySeconds".into(), FieldValue::known(5));
+    b[0].props.set("delaySeconds", 5);
     assert_ne!(digest_observed(&a), digest_observed(&b));
 }
 

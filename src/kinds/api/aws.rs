@@ -5,7 +5,6 @@
 //! the digest of the routes it was made from. API Gateway's control plane allows 10 requests/s
 //! (burst 40) and one CreateDeployment per 5 s; both are enforced client-side.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types::{
@@ -16,7 +15,7 @@ use serde_json::{json, Value};
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// The marker in a deployment's description.
 const DEPLOYMENT_MARKER: &str = "slsctl routes=";
@@ -40,10 +39,7 @@ pub async fn list(clients: &Clients) -> Result<Vec<LiveApi>, AwsError> {
 
 fn live_api(api: &RestApi) -> LiveApi {
     let mut props = Props::new();
-    props.insert(
-        "description".into(),
-        FieldValue::known(api.description().unwrap_or_default()),
-    );
+    props.set("description", api.description().unwrap_or_default());
     let endpoint = api
         .endpoint_configuration()
         .and_then(|e| e.types().first())
@@ -93,10 +89,7 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
                 .and_then(|i| i.uri())
                 .and_then(function_of)
                 .unwrap_or_default();
-            api.props.insert(
-                format!("routes[{method} {path}]"),
-                FieldValue::known(target),
-            );
+            api.props.set(format!("routes[{method} {path}]"), target);
         }
     }
     let stages = clients
@@ -110,15 +103,9 @@ pub async fn describe(clients: &Clients, api: &mut LiveApi, stage: &str) -> Resu
         return Ok(());
     };
     api.props.set("stage.name", stage);
-    api.props.insert(
-        "stage.tracing".into(),
-        FieldValue::known(live.tracing_enabled()),
-    );
+    api.props.set("stage.tracing", live.tracing_enabled());
     if let Some(setting) = live.method_settings().and_then(|m| m.get("*/*")) {
-        api.props.insert(
-            "stage.throttling".into(),
-            FieldValue::known(json!({"rateLimit": setting.throttling_rate_limit(), "burstLimit": setting.throttling_burst_limit()})),
-        );
+        api.props.set("stage.throttling", json!({"rateLimit": setting.throttling_rate_limit(), "burstLimit": setting.throttling_burst_limit()}));
     }
     if let Some(deployment) = live.deployment_id() {
         let deployed = clients

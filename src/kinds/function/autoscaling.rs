@@ -6,7 +6,6 @@
 //! time a schedule fires, and the provisioned value moves with tracking, so neither is compared.
 //! Registration sets the bounds to the baseline and the largest scheduled maximum.
 
-use crate::plan::SetProp;
 use std::collections::BTreeMap;
 
 use aws_sdk_applicationautoscaling::types::{
@@ -20,7 +19,7 @@ use crate::aws::{all_items, Clients};
 use crate::kinds::context::{built, entry_key};
 use crate::kinds::ApplyCtx;
 use crate::model::{ResourceId, ResourceSpec};
-use crate::plan::{DesiredResource, FieldValue, Props};
+use crate::plan::{DesiredResource, FieldValue, Props, SetProp};
 
 /// The name of the target-tracking policy slsctl manages on an alias.
 pub const TRACKING_POLICY: &str = "slsctl-utilization";
@@ -70,14 +69,14 @@ pub async fn observe(
         let bounds = action.scalable_target_action();
         out.entry(action.resource_id().to_string())
             .or_default()
-            .insert(
+            .set(
                 format!("schedules[{}]", action.scheduled_action_name()),
-                FieldValue::known(json!({
+                json!({
                     "schedule": action.schedule(),
                     "timezone": action.timezone().unwrap_or("UTC"),
                     "min": bounds.and_then(|b| b.min_capacity()),
                     "max": bounds.and_then(|b| b.max_capacity()),
-                })),
+                }),
             );
     }
     let policies = all_items!(clients
@@ -91,10 +90,7 @@ pub async fn observe(
         if let Some(target) = policy.target_tracking_scaling_policy_configuration() {
             out.entry(policy.resource_id().to_string())
                 .or_default()
-                .insert(
-                    "targetUtilization".into(),
-                    FieldValue::known(target.target_value()),
-                );
+                .set("targetUtilization", target.target_value());
         }
     }
     Ok(out)

@@ -1,6 +1,5 @@
 //! Lambda calls for a function itself: read it back, create, update, tag and delete it.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use serde_json::{json, Value};
 use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::Clients;
 use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, waited, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// Tag holding an S3 code source (`s3://bucket/key?versionId=…`): Lambda reports only the hash
 /// of the code, so the location the spec names is remembered on the function itself.
@@ -104,10 +103,7 @@ pub fn function_props(
 ) -> Props {
     let mut props = Props::new();
     let image = c.package_type() == Some(&PackageType::Image);
-    props.insert(
-        "packageType".into(),
-        FieldValue::known(if image { "Image" } else { "Zip" }),
-    );
+    props.set("packageType", if image { "Image" } else { "Zip" });
     if !image {
         if let Some(handler) = c.handler() {
             props.set("handler", handler);
@@ -116,27 +112,18 @@ pub fn function_props(
             props.set("runtime", runtime.as_str());
         }
     }
-    props.insert(
-        "role".into(),
-        FieldValue::known(c.role().unwrap_or_default()),
-    );
-    props.insert(
-        "memorySize".into(),
-        FieldValue::known(c.memory_size().unwrap_or(128)),
-    );
-    props.insert(
-        "timeout".into(),
-        FieldValue::known(c.timeout().unwrap_or(3)),
-    );
+    props.set("role", c.role().unwrap_or_default());
+    props.set("memorySize", c.memory_size().unwrap_or(128));
+    props.set("timeout", c.timeout().unwrap_or(3));
     let architecture = c
         .architectures()
         .first()
         .map(|a| a.as_str().to_string())
         .unwrap_or_else(|| "x86_64".into());
     props.set("architecture", architecture);
-    props.insert(
-        "ephemeralStorage".into(),
-        FieldValue::known(c.ephemeral_storage().map_or(512, |e| e.size())),
+    props.set(
+        "ephemeralStorage",
+        c.ephemeral_storage().map_or(512, |e| e.size()),
     );
     let tracing = c
         .tracing_config()
@@ -144,22 +131,13 @@ pub fn function_props(
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "PassThrough".into());
     props.set("tracing", tracing);
-    props.insert(
-        "description".into(),
-        FieldValue::known(c.description().unwrap_or_default()),
-    );
+    props.set("description", c.description().unwrap_or_default());
     if image {
-        props.insert(
-            "code.imageUri".into(),
-            FieldValue::known(image_uri.unwrap_or_default()),
-        );
+        props.set("code.imageUri", image_uri.unwrap_or_default());
     } else if let Some(source) = tags.get(TAG_CODE_SOURCE) {
         props.set("code.s3", source.clone());
     } else {
-        props.insert(
-            "code.sha256".into(),
-            FieldValue::known(c.code_sha256().unwrap_or_default()),
-        );
+        props.set("code.sha256", c.code_sha256().unwrap_or_default());
     }
     let layers: Vec<Value> = c
         .layers()
@@ -172,10 +150,7 @@ pub fn function_props(
     }
     if let Some(variables) = c.environment().and_then(|e| e.variables()) {
         for (key, value) in variables {
-            props.insert(
-                format!("environment.{key}"),
-                FieldValue::known(value.clone()),
-            );
+            props.set(format!("environment.{key}"), value.clone());
         }
     }
     if let Some(n) = reserved {
@@ -209,10 +184,7 @@ fn logging_props(c: &FunctionConfiguration, props: &mut Props) {
         let system = logging
             .and_then(|l| l.system_log_level())
             .map_or("INFO", |l| l.as_str());
-        props.insert(
-            "logging.applicationLogLevel".into(),
-            FieldValue::known(application),
-        );
+        props.set("logging.applicationLogLevel", application);
         props.set("logging.systemLogLevel", system);
     }
     let group = logging

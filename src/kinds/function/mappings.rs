@@ -10,7 +10,7 @@ use super::aws::{iam_not_propagated, retry_after_conflict, wait_updated, IAM_PRO
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::desired::arn_name;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// One event source mapping.
 #[derive(Clone, Debug)]
@@ -44,42 +44,38 @@ pub fn mapping_props(mapping: &EventSourceMappingConfiguration, props: &mut Prop
         return;
     };
     let base = format!("triggers[{}]", arn_name(source));
-    props.insert(
+    props.set(
         format!("{base}.batchSize"),
-        FieldValue::known(mapping.batch_size().unwrap_or(10)),
+        mapping.batch_size().unwrap_or(10),
     );
-    props.insert(
+    props.set(
         format!("{base}.maximumBatchingWindow"),
-        FieldValue::known(mapping.maximum_batching_window_in_seconds().unwrap_or(0)),
+        mapping.maximum_batching_window_in_seconds().unwrap_or(0),
     );
-    props.insert(
+    props.set(
         format!("{base}.reportBatchItemFailures"),
-        FieldValue::known(
-            mapping
-                .function_response_types()
-                .contains(&FunctionResponseType::ReportBatchItemFailures),
-        ),
+        mapping
+            .function_response_types()
+            .contains(&FunctionResponseType::ReportBatchItemFailures),
     );
-    props.insert(
+    props.set(
         format!("{base}.maximumConcurrency"),
-        FieldValue::known(
-            mapping
-                .scaling_config()
-                .and_then(|s| s.maximum_concurrency())
-                .map_or(Value::Null, Value::from),
-        ),
+        mapping
+            .scaling_config()
+            .and_then(|s| s.maximum_concurrency())
+            .map_or(Value::Null, Value::from),
     );
     let state = mapping.state().unwrap_or("Enabled");
-    props.insert(
+    props.set(
         format!("{base}.enabled"),
-        FieldValue::known(!matches!(state, "Disabled" | "Disabling")),
+        !matches!(state, "Disabled" | "Disabling"),
     );
     let alias = mapping
         .function_arn()
         .and_then(|arn| crate::kinds::desired::function_of_arn(arn).1);
-    props.insert(
+    props.set(
         format!("{base}.alias"),
-        FieldValue::known(alias.map_or(Value::Null, Value::from)),
+        alias.map_or(Value::Null, Value::from),
     );
 }
 

@@ -12,7 +12,7 @@ use crate::aws::AwsError;
 use crate::kinds::desired::{arn_name, TAG_ALIAS, TAG_DELETION_POLICY, TAG_RESOURCE, TAG_STACK};
 use crate::kinds::observe::{join_error, ObserveCtx, Observer};
 use crate::model::{DeletionPolicy, ResourceId};
-use crate::plan::{FieldValue, ObservedResource, Props, Referrer};
+use crate::plan::{FieldValue, ObservedResource, Props, Referrer, SetProp};
 use tokio::task::JoinSet;
 
 /// The managed aliases of one function, each with its provisioned concurrency (unless Auto
@@ -191,9 +191,9 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
         let mut props = f.props.clone();
         props.extend(permissions.remove(&id).unwrap_or_default());
         for (alias, pc) in aliases.remove(&id).unwrap_or_default() {
-            props.insert(
+            props.set(
                 format!("alias.{}.version", alias.name),
-                FieldValue::known(alias.digest.clone()),
+                alias.digest.clone(),
             );
             let scaled = scaling
                 .remove(&autoscaling::resource_id(&f.name, &alias.name))
@@ -204,10 +204,7 @@ async fn observe(ctx: &ObserveCtx) -> Result<(), AwsError> {
             }
             // Under Auto Scaling the provisioned value is its to set, not a drift.
             if let (Some(n), false) = (pc, autoscaled) {
-                props.insert(
-                    format!("alias.{}.provisionedConcurrency", alias.name),
-                    FieldValue::known(n),
-                );
+                props.set(format!("alias.{}.provisionedConcurrency", alias.name), n);
             }
         }
         let mut by_queue = BTreeMap::new();

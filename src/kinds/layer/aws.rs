@@ -2,7 +2,6 @@
 //! so ownership and the content hash travel in the version's description:
 //! `<description> [slsctl:stack=S slsctl:resource=Layer/N sha256=H]`.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_lambda::primitives::Blob;
@@ -13,7 +12,7 @@ use crate::aws::error::{AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::desired::{TAG_RESOURCE, TAG_STACK};
 use crate::kinds::function::versions::versions_to_delete;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// A layer's latest version as read from ListLayers.
 #[derive(Clone, Debug)]
@@ -69,9 +68,9 @@ fn live_layer(layer: &LayersListItem, stack: &str) -> Option<LiveLayer> {
         return None;
     }
     let mut props = Props::new();
-    props.insert(
-        "content.sha256".into(),
-        FieldValue::known(fields.get("sha256").cloned().unwrap_or_default()),
+    props.set(
+        "content.sha256",
+        fields.get("sha256").cloned().unwrap_or_default(),
     );
     let runtimes = latest.compatible_runtimes().iter().map(|r| r.as_str());
     props.insert("compatibleRuntimes".into(), sorted_list(runtimes));
@@ -80,10 +79,7 @@ fn live_layer(layer: &LayersListItem, stack: &str) -> Option<LiveLayer> {
     props.set("description", description);
     // Lambda (and moto) report an unset licence as "" or leave it out: both mean none.
     let license = latest.license_info().filter(|l| !l.is_empty());
-    props.insert(
-        "licenseInfo".into(),
-        FieldValue::known(license.map_or(Value::Null, Value::from)),
-    );
+    props.set("licenseInfo", license.map_or(Value::Null, Value::from));
     Some(LiveLayer {
         name: layer.layer_name().unwrap_or_default().to_string(),
         version_arn: latest.layer_version_arn().unwrap_or_default().to_string(),

@@ -11,7 +11,7 @@ use super::props::NEVER;
 use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// A log group as read from DescribeLogGroups and ListTagsForResource.
 #[derive(Clone, Debug)]
@@ -83,14 +83,12 @@ pub async fn live(
         },
     );
     // moto reports no class; every group made before classes existed is STANDARD.
-    props.insert(
-        "class".into(),
-        FieldValue::known(
-            group
-                .log_group_class()
-                .map_or("STANDARD", |c| c.as_str())
-                .to_string(),
-        ),
+    props.set(
+        "class",
+        group
+            .log_group_class()
+            .map_or("STANDARD", |c| c.as_str())
+            .to_string(),
     );
     insert_tag_props(&mut props, &tags);
     Ok(LiveLogGroup {

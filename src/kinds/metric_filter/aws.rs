@@ -1,12 +1,11 @@
 //! CloudWatch Logs metric filters: read them back as props, put and delete them.
 
-use crate::plan::SetProp;
 use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
 
 use crate::aws::error::{found_or_none, AwsError, Classified};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::built;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 /// A metric filter as DescribeMetricFilters reports it.
 #[derive(Clone, Debug)]
@@ -36,10 +35,7 @@ pub async fn describe(
         };
         let mut props = Props::new();
         props.set("logGroup", log_group);
-        props.insert(
-            "filterPattern".into(),
-            FieldValue::known(f.filter_pattern().unwrap_or_default()),
-        );
+        props.set("filterPattern", f.filter_pattern().unwrap_or_default());
         if let Some(t) = f.metric_transformations().first() {
             let mut metric =
                 super::props::metric(t.metric_namespace(), t.metric_name(), t.metric_value());

@@ -1,7 +1,6 @@
 //! SQS: observe queues and change them. SQS speaks in string attributes; they are parsed into
 //! typed, canonical props here (numbers as numbers, JSON policies as structures).
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -10,7 +9,7 @@ use serde_json::{json, Value};
 use crate::aws::error::{AwsError, Classified};
 use crate::aws::Clients;
 use crate::kinds::context::{apply_tags, insert_tag_props, tag_map, TagChange};
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// A queue as read from GetQueueAttributes and ListQueueTags.
 #[derive(Clone, Debug)]
@@ -111,9 +110,9 @@ pub fn queue_from_attributes(
         props.insert(prop.into(), number(a, attribute, default));
     }
     if fifo {
-        props.insert(
-            "contentBasedDeduplication".into(),
-            FieldValue::known(flag(a, "ContentBasedDeduplication")),
+        props.set(
+            "contentBasedDeduplication",
+            flag(a, "ContentBasedDeduplication"),
         );
         for (prop, attribute, default) in [
             ("deduplicationScope", "DeduplicationScope", "queue"),
@@ -124,9 +123,9 @@ pub fn queue_from_attributes(
         }
     }
     let kms = a.get("KmsMasterKeyId").filter(|k| !k.is_empty());
-    props.insert(
-        "sqsManagedSse".into(),
-        FieldValue::known(kms.is_none() && flag(a, "SqsManagedSseEnabled")),
+    props.set(
+        "sqsManagedSse",
+        kms.is_none() && flag(a, "SqsManagedSseEnabled"),
     );
     if let Some(key) = kms {
         props.set("kmsMasterKeyId", key.clone());
@@ -149,10 +148,7 @@ pub fn queue_from_attributes(
                 Some(Value::String(s)) => s.parse().unwrap_or(0),
                 _ => 0,
             };
-            props.insert(
-                "deadLetter.maxReceiveCount".into(),
-                FieldValue::known(count),
-            );
+            props.set("deadLetter.maxReceiveCount", count);
         }
     }
     if let Some(policy) = a
@@ -172,10 +168,7 @@ pub fn queue_from_attributes(
                 })
                 .unwrap_or_default();
             sources.sort();
-            props.insert(
-                "redriveAllow.sourceQueueArns".into(),
-                FieldValue::known(json!(sources)),
-            );
+            props.set("redriveAllow.sourceQueueArns", json!(sources));
         }
     }
     for statement in owned_statements(a.get("Policy").map(String::as_str)) {

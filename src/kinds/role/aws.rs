@@ -5,7 +5,6 @@
 //! IAM documents are URL-encoded in every answer (and raw in moto's ListRoles); they are read
 //! through [`policy::document_of`]/[`policy::statements_of`], which decode either.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
@@ -15,7 +14,7 @@ use crate::aws::error::{gone_is_done, AwsError, Classified, ErrorKind};
 use crate::aws::{all_items, Clients};
 use crate::kinds::context::{apply_tags, listed_tags, tag_list, TagChange};
 use crate::kinds::observe::insert_tags;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{FieldValue, Props, SetProp};
 
 /// How long IAM may take to let a role go after its policies were removed: detaches and
 /// deletes propagate too, and `DeleteRole` answers `DeleteConflict` meanwhile.
@@ -73,21 +72,16 @@ pub async fn read_role(clients: &Clients, name: &str) -> Result<Option<LiveRole>
         .and_then(policy::document_of)
         .unwrap_or(Value::Null);
     props.set("trust", trust);
-    props.insert(
-        "description".into(),
-        FieldValue::known(role.description().unwrap_or_default()),
+    props.set("description", role.description().unwrap_or_default());
+    props.set(
+        "maxSessionDuration",
+        role.max_session_duration().unwrap_or(3600),
     );
-    props.insert(
-        "maxSessionDuration".into(),
-        FieldValue::known(role.max_session_duration().unwrap_or(3600)),
-    );
-    props.insert(
-        "permissionsBoundary".into(),
-        FieldValue::known(
-            role.permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-                .unwrap_or_default(),
-        ),
+    props.set(
+        "permissionsBoundary",
+        role.permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .unwrap_or_default(),
     );
     insert_tags(&mut props, listed_tags(role.tags()));
     let names = all_items!(clients.iam.list_role_policies().role_name(name))?;

@@ -1,7 +1,6 @@
 //! DynamoDB: observe tables (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups) and
 //! change them, one index per UpdateTable as AWS requires, waiting for ACTIVE in between.
 
-use crate::plan::SetProp;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -20,7 +19,7 @@ use crate::kinds::context::{
     apply_tags, built, insert_tag_props, listed_tags, tag_list, waited, TagChange,
 };
 use crate::model;
-use crate::plan::{FieldValue, Props};
+use crate::plan::{Props, SetProp};
 
 // The update steps live in `update.rs`; callers reach them here, next to create and delete.
 pub use super::update::{update, update_steps};
@@ -90,31 +89,27 @@ pub async fn describe(
     }
     let on_demand = table.billing_mode_summary().and_then(|b| b.billing_mode())
         == Some(&BillingMode::PayPerRequest);
-    props.insert(
-        "billingMode".into(),
-        FieldValue::known(if on_demand {
+    props.set(
+        "billingMode",
+        if on_demand {
             "PAY_PER_REQUEST"
         } else {
             "PROVISIONED"
-        }),
+        },
     );
     if !on_demand {
         let throughput = table.provisioned_throughput();
-        props.insert(
-            "readCapacity".into(),
-            FieldValue::known(
-                throughput
-                    .and_then(|t| t.read_capacity_units())
-                    .unwrap_or(0),
-            ),
+        props.set(
+            "readCapacity",
+            throughput
+                .and_then(|t| t.read_capacity_units())
+                .unwrap_or(0),
         );
-        props.insert(
-            "writeCapacity".into(),
-            FieldValue::known(
-                throughput
-                    .and_then(|t| t.write_capacity_units())
-                    .unwrap_or(0),
-            ),
+        props.set(
+            "writeCapacity",
+            throughput
+                .and_then(|t| t.write_capacity_units())
+                .unwrap_or(0),
         );
     }
     for index in table.global_secondary_indexes() {
@@ -148,29 +143,24 @@ pub async fn describe(
                 .and_then(|t| t.write_capacity_units())
                 .unwrap_or(0));
         }
-        props.insert(
-            format!("globalSecondaryIndexes[{name}]"),
-            FieldValue::known(value),
-        );
+        props.set(format!("globalSecondaryIndexes[{name}]"), value);
     }
     if let Some(stream) = table.stream_specification().filter(|s| s.stream_enabled()) {
-        props.insert(
-            "stream".into(),
-            FieldValue::known(stream.stream_view_type().map_or("", |v| v.as_str())),
+        props.set(
+            "stream",
+            stream.stream_view_type().map_or("", |v| v.as_str()),
         );
     }
-    props.insert(
-        "tableClass".into(),
-        FieldValue::known(
-            table
-                .table_class_summary()
-                .and_then(|c| c.table_class())
-                .map_or("STANDARD", |c| c.as_str()),
-        ),
+    props.set(
+        "tableClass",
+        table
+            .table_class_summary()
+            .and_then(|c| c.table_class())
+            .map_or("STANDARD", |c| c.as_str()),
     );
-    props.insert(
-        "deletionProtection".into(),
-        FieldValue::known(table.deletion_protection_enabled().unwrap_or(false)),
+    props.set(
+        "deletionProtection",
+        table.deletion_protection_enabled().unwrap_or(false),
     );
     // No SSEDescription (or a disabled one) is DynamoDB's default, the AWS-owned key.
     let sse = table
