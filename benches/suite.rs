@@ -5,6 +5,8 @@
 //!   BENCH_FLEET=10x20 ...                     # the controller's fleet: 10 stacks of ~20
 //!   BENCH_SECTIONS=apply ...                  # only some sections: plan, apply, controller
 //!   BENCH_SLSCTL=target/release/slsctl ...    # the controller's build to measure
+//!   BENCH_SMAPS_TO=/tmp/smaps ...             # copy the idle controller's /proc/PID/smaps there
+//!   BENCH_HOLD_IDLE_SECONDS=120 ...           # then hold it idle that long (heap profiles)
 //!
 //! Figures are printed and written to target/bench/report.md:
 //! 1. AWS calls of a no-change plan, by operation, beside the lower bound the list APIs allow
@@ -894,6 +896,18 @@ async fn controller_benchmarks(stacks: usize, per_stack: usize, report: &mut Str
     while started_rx.try_recv().is_ok() {}
     tokio::time::sleep(Duration::from_secs(5)).await; // idle
     let memory = memory_kib(pid);
+    // Where the idle resident set lives, mapping by mapping, for whoever tunes it.
+    if let Ok(path) = std::env::var("BENCH_SMAPS_TO") {
+        let _ = std::fs::copy(format!("/proc/{pid}/smaps"), path);
+    }
+    // Time to take a heap profile of the idle controller (e.g. SIGKILL it under heaptrack).
+    if let Some(hold) = std::env::var("BENCH_HOLD_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        eprintln!("bench: controller {pid} idle, held {hold} s");
+        tokio::time::sleep(Duration::from_secs(hold)).await;
+    }
 
     let before_pushes = get("/metrics").await.unwrap_or_default();
     // 5. Webhook to reconcile start: a signed push; the first "reconcile started" after it.
