@@ -410,7 +410,6 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         }
     };
     init_logging(args.log_format);
-    crate::controller::memory::limit_arenas();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Internal(e.to_string()))?;
     runtime.block_on(async {
         let sdk = crate::aws::load_config(None).await;
