@@ -160,31 +160,37 @@ pub async fn put_alias(
     exists: bool,
 ) -> Result<(), AwsError> {
     let description = alias_description(digest);
-    // CreateAlias and UpdateAlias take the same four fields.
-    macro_rules! send {
-        ($operation:ident) => {
-            clients
-                .lambda
-                .$operation()
-                .function_name(function)
-                .name(alias)
-                .function_version(version)
-                .description(&description)
-                .send()
-                .await
-                .done()
-        };
-    }
+    let update = || async {
+        clients
+            .lambda
+            .update_alias()
+            .function_name(function)
+            .name(alias)
+            .function_version(version)
+            .description(&description)
+            .send()
+            .await
+            .done()
+    };
     if exists {
-        return send!(update_alias);
+        return update().await;
     }
-    let created = send!(create_alias);
+    let created = clients
+        .lambda
+        .create_alias()
+        .function_name(function)
+        .name(alias)
+        .function_version(version)
+        .description(&description)
+        .send()
+        .await
+        .done();
     match created {
         // The SDK's retry of a create whose answer was lost: an alias carrying slsctl's mark is
         // that first attempt's (or an earlier run's) and is brought to this version.
         Err(error) if error.already_exists() => {
             if alias_is_managed(clients, function, alias).await? {
-                send!(update_alias)
+                update().await
             } else {
                 Err(error)
             }
