@@ -30,7 +30,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
@@ -621,28 +620,6 @@ impl Leases {
         Ok(view)
     }
 
-    /// A write to `stack`'s lease item.
-    fn lease_update(&self, stack: &str) -> UpdateItemFluentBuilder {
-        self.clients
-            .dynamodb
-            .update_item()
-            .table_name(&self.config.table)
-            .key("name", s(&self.stack_key(stack)))
-    }
-
-    /// `update`, made on condition that this replica still holds the lease at `epoch`: a
-    /// replica whose lease was taken over (the fencing token moved on) writes nothing.
-    fn if_still_mine(
-        &self,
-        update: UpdateItemFluentBuilder,
-        epoch: u64,
-    ) -> UpdateItemFluentBuilder {
-        update
-            .condition_expression("holder = :me AND epoch = :e")
-            .expression_attribute_values(":me", s(&self.config.holder))
-            .expression_attribute_values(":e", n(epoch))
-    }
-
     /// Move the expiry of `stack`'s lease held at `epoch`, taking `pending` hand-overs out in the
     /// same write; `None` if this replica no longer holds it.
     async fn renew(
@@ -659,9 +636,16 @@ impl Leases {
             "SET expires = :x"
         };
         let mut update = self
-            .if_still_mine(self.lease_update(stack), epoch)
+            .clients
+            .dynamodb
+            .update_item()
+            .table_name(&self.config.table)
+            .key("name", s(&self.stack_key(stack)))
             .update_expression(set)
-            .expression_attribute_values(":x", n(expires));
+            .condition_expression("holder = :me AND epoch = :e")
+            .expression_attribute_values(":x", n(expires))
+            .expression_attribute_values(":me", s(&self.config.holder))
+            .expression_attribute_values(":e", n(epoch));
         if let Some(report) = report {
             update = update.expression_attribute_values(":r", s(report));
         }
@@ -682,7 +666,11 @@ impl Leases {
         let result = with_backoff(|| async {
             let (sent, expires) = self.stamp();
             let mut update = self
-                .lease_update(stack)
+                .clients
+                .dynamodb
+                .update_item()
+                .table_name(&self.config.table)
+                .key("name", s(&self.stack_key(stack)))
                 // Hand-overs are dropped: a stack taken is queued anyway. The old holder's report
                 // stays until this one's first renewal writes its own.
                 .update_expression("SET holder = :me, epoch = :new, expires = :x REMOVE pending")
@@ -711,9 +699,16 @@ impl Leases {
             return Ok(());
         };
         let result = self
-            .if_still_mine(self.lease_update(stack), held.epoch)
+            .clients
+            .dynamodb
+            .update_item()
+            .table_name(&self.config.table)
+            .key("name", s(&self.stack_key(stack)))
             .update_expression("SET expires = :zero")
+            .condition_expression("holder = :me AND epoch = :e")
             .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":me", s(&self.config.holder))
+            .expression_attribute_values(":e", n(held.epoch))
             .send()
             .await;
         lost_race_is_none(result.classified()).map(|_| ())
