@@ -8,10 +8,10 @@
 //! controller of 10 stacks × 100 resources held ~5 MB live in ~22 MB of resident heap, even
 //! after `malloc_trim`, which can only return pages with nothing live on them. On Linux the
 //! process's allocator is jemalloc instead: it packs objects of one size class into small
-//! slabs and fills the oldest non-full slab first, so what lives on stays packed, and
-//! one arena (the controller is I/O-bound: its threads rarely allocate at the same instant)
-//! keeps a single set of slabs, without per-thread caches. After each reconcile every page freed is handed back at once
-//! ([`release_free_heap`]) instead of after jemalloc's decay time.
+//! slabs and fills the oldest non-full slab first, so what lives on stays packed, and one
+//! arena (the controller is I/O-bound: its threads rarely allocate at the same instant) keeps
+//! a single set of slabs, without per-thread caches. After each reconcile every page freed is
+//! handed back at once ([`release_free_heap`]) instead of after jemalloc's decay time.
 
 /// jemalloc everywhere in the process on Linux (the tests run on it too).
 #[cfg(target_os = "linux")]
