@@ -490,7 +490,8 @@ impl Throughput {
 /// Where the new functions of an apply benchmark log.
 #[derive(Clone, Copy, PartialEq)]
 enum Logging {
-    /// Each its own `/aws/lambda/<name>` group, created before it (the default).
+    /// Each its own `/aws/lambda/<name>` group (the default), created beside it: nothing in
+    /// the stack runs these functions.
     OwnGroups,
     /// All in one `LogGroup` of the stack (`logging.logGroup`): one CreateLogGroup for all, so
     /// Lambda's quota is the one that bounds the apply.
@@ -610,7 +611,7 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         slsctl::aws::limits::quota_share().unwrap_or(slsctl::aws::limits::DEFAULT_QUOTA_SHARE);
     let _ = writeln!(
         report,
-        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{} requests in Lambda's shared class got through in the {:.1} s from its first to its last ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}. Each function waits for its own log group, whose CreateLogGroup AWS allows 5 times a second.\n",
+        "## 3. {functions} new functions, quota mode, 20 ms per call\n\n{} requests in Lambda's shared class got through in the {:.1} s from its first to its last ({:.1} requests/s: {:.0} % of the {LAMBDA_QUOTA} requests/s quota, **{:.2}× the goal** of {:.0} %; slsctl's ceiling is {share} of the quota, after a burst of {}) and {} GetFunction (waiters); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}. Nothing in the stack runs these functions, so each is created beside its own log group rather than after it; the groups' CreateLogGroup, which AWS allows 5 times a second, bounds the whole apply.\n",
         full.accepted,
         full.lambda_seconds,
         full.rate(),

@@ -69,31 +69,41 @@ async fn group(clients: &Clients, name: &str) -> Option<(Option<i32>, BTreeMap<S
 }
 
 #[tokio::test]
-async fn a_function_gets_its_own_group_with_30_days_and_ownership_tags_before_it_exists() {
+async fn a_function_gets_its_own_group_with_30_days_and_ownership_tags() {
     let clients = clients().await;
     let name = unique("lg-own");
     let dir = stack_dir(&name, "", &function("worker", ""));
     let planned = plan(&dir, &clients).await;
-    let order: Vec<String> = planned
+    let mut planned_ids: Vec<String> = planned
         .plan
         .actions
         .iter()
         .map(|a| format!("{:?} {}", a.action, a.id))
         .collect();
-    // The group before the function; the function's cold-start metric filter and its alarms
-    // watch it and come after it (a filter never holds up its function: issue 18's apply
-    // throughput); the stack's dashboard comes with every stack.
+    planned_ids.sort();
+    // The function's cold-start metric filter and its alarms watch it; the stack's dashboard
+    // comes with every stack.
     assert_eq!(
-        order,
+        planned_ids,
         [
-            "Create LogGroup/worker".to_string(),
-            "Create Function/worker".to_string(),
             "Create Alarm/Function/worker/duration".to_string(),
             "Create Alarm/Function/worker/errorRate".to_string(),
             "Create Alarm/Function/worker/throttles".to_string(),
+            format!("Create Dashboard/{name}"),
+            "Create Function/worker".to_string(),
+            "Create LogGroup/worker".to_string(),
             "Create MetricFilter/worker".to_string(),
-            format!("Create Dashboard/{name}")
         ]
+    );
+    // Nothing in the stack runs this function, so it does not wait for its group (issue 18's
+    // apply throughput); the filter, which goes on the group, does.
+    assert_eq!(
+        depends_on(&planned, "Function/worker"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        depends_on(&planned, "MetricFilter/worker"),
+        ["LogGroup/worker", "Function/worker"]
     );
     converge(&dir, &clients).await;
     let (retention, tags) = group(&clients, &format!("/aws/lambda/{name}-worker"))
@@ -108,6 +118,140 @@ async fn a_function_gets_its_own_group_with_30_days_and_ownership_tags_before_it
     // Retain is a log group's default: no policy tag.
     assert_eq!(tags.get("slsctl:deletion-policy"), None);
     assert_empty_plan(&dir, &clients).await;
+}
+
+/// What `id` waits for in the apply.
+fn depends_on(planned: &slsctl::engine::Prepared, id: &str) -> Vec<String> {
+    planned
+        .stack
+        .resources
+        .iter()
+        .find(|r| r.id.to_string() == id)
+        .unwrap_or_else(|| panic!("{id} is in the stack"))
+        .dependencies()
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_function_the_stack_runs_waits_for_its_group() {
+    let clients = clients().await;
+    let name = unique("lg-runs");
+    // An SQS trigger, provisioned concurrency, or a rule that targets it: each can run the
+    // function as soon as it exists, and Lambda would then make the group itself.
+    let resources = format!(
+        "{}{}{}{}apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {{name: nightly}}\nspec:\n  schedule: rate(1 day)\n  targets: [{{id: run, function: targeted}}]\n---\n",
+        queue("jobs"),
+        function("triggered", "  triggers: [{queue: jobs}]\n"),
+        function(
+            "warm",
+            "  alias: {name: live, provisionedConcurrency: {baseline: 1}}\n"
+        ),
+        function("targeted", ""),
+    );
+    let dir = stack_dir(&name, "", &resources);
+    let planned = plan(&dir, &clients).await;
+    for function in ["triggered", "warm", "targeted"] {
+        assert!(
+            depends_on(&planned, &format!("Function/{function}"))
+                .contains(&format!("LogGroup/{function}")),
+            "Function/{function} is created before its group"
+        );
+    }
+    let position = |id: &str| {
+        planned
+            .plan
+            .actions
+            .iter()
+            .position(|a| a.id.to_string() == id)
+            .unwrap_or_else(|| panic!("{id} is planned"))
+    };
+    assert!(position("LogGroup/triggered") < position("Function/triggered"));
+}
+
+#[tokio::test]
+async fn a_group_lambda_makes_between_the_plan_and_the_apply_is_adopted_by_the_create() {
+    let clients = clients().await;
+    let name = unique("lg-race");
+    let group_name = format!("/aws/lambda/{name}-worker");
+    let dir = stack_dir(&name, "", &function("worker", ""));
+    let planned = plan(&dir, &clients).await;
+    let create = planned
+        .plan
+        .actions
+        .iter()
+        .find(|a| a.id.to_string() == "LogGroup/worker")
+        .expect("the group is planned");
+    assert_eq!(create.action, ActionKind::Create);
+    // The function was invoked after the plan, before its group was created: Lambda made the
+    // group, untagged and never expiring, and CreateLogGroup answers that it exists.
+    clients
+        .logs
+        .create_log_group()
+        .log_group_name(&group_name)
+        .send()
+        .await
+        .unwrap();
+    let report = slsctl::apply::apply(
+        std::sync::Arc::new(planned),
+        &clients,
+        std::sync::Arc::new(slsctl::apply::Quiet),
+    )
+    .await;
+    assert_eq!(
+        report.failed() + report.skipped(),
+        0,
+        "{:?}",
+        report.actions
+    );
+    let (retention, tags) = group(&clients, &group_name).await.unwrap();
+    assert_eq!(retention, Some(30));
+    assert_eq!(tags.get("slsctl:stack"), Some(&name));
+    assert_eq!(
+        tags.get("slsctl:resource").map(String::as_str),
+        Some("LogGroup/worker")
+    );
+    assert_empty_plan(&dir, &clients).await;
+}
+
+#[tokio::test]
+async fn a_create_never_takes_over_a_group_another_stack_owns() {
+    let clients = clients().await;
+    let name = unique("lg-theirs");
+    let group_name = format!("/aws/lambda/{name}-worker");
+    let dir = stack_dir(&name, "", &function("worker", ""));
+    let planned = plan(&dir, &clients).await;
+    clients
+        .logs
+        .create_log_group()
+        .log_group_name(&group_name)
+        .tags("slsctl:stack", "someone-else")
+        .tags("slsctl:resource", "LogGroup/worker")
+        .send()
+        .await
+        .unwrap();
+    let report = slsctl::apply::apply(
+        std::sync::Arc::new(planned),
+        &clients,
+        std::sync::Arc::new(slsctl::apply::Quiet),
+    )
+    .await;
+    let failed: Vec<String> = report
+        .actions
+        .iter()
+        .filter(|a| a.outcome != slsctl::apply::Outcome::Done)
+        .map(|a| a.id.to_string())
+        .collect();
+    assert!(
+        failed.contains(&"LogGroup/worker".to_string()),
+        "{failed:?}"
+    );
+    let (_, tags) = group(&clients, &group_name).await.unwrap();
+    assert_eq!(
+        tags.get("slsctl:stack").map(String::as_str),
+        Some("someone-else")
+    );
 }
 
 #[tokio::test]

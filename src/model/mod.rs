@@ -298,11 +298,23 @@ pub struct Resource {
     /// function's execution role and log group); `None` for a written resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<ResourceId>,
-    /// A derived resource that watches the one it is derived from (an alarm) is created after
-    /// it and depends on it; any other derived resource (a role, a log group) is created before
-    /// it, and the resource depends on it instead.
+    /// How a derived resource is ordered against the one it is derived from.
     #[serde(skip)]
-    pub after_source: bool,
+    pub order: DerivedOrder,
+}
+
+/// Where a derived resource goes in the apply against the resource it is derived from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DerivedOrder {
+    /// Created before it; the resource depends on it (an execution role: Lambda refuses a
+    /// role that does not exist). Also what a written resource has.
+    #[default]
+    Before,
+    /// Created after it, and depends on it: it watches it (an alarm, a metric filter).
+    After,
+    /// Neither waits for the other (the log group of a function that nothing in the stack
+    /// runs: `kinds::function::derive`).
+    Beside,
 }
 
 impl Resource {

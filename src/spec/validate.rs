@@ -527,7 +527,7 @@ impl<'a> Validator<'a> {
             traffic,
             depends_on: validated.refers_to,
             derived_from: None,
-            after_source: false,
+            order: DerivedOrder::Before,
         })
     }
 
@@ -559,8 +559,8 @@ impl<'a> Validator<'a> {
     // Checks that need more than one resource
 
     /// Add the resources the spec implies without writing them (see [`DocumentKind::derive`]);
-    /// the resource each is derived from depends on it, or, for one that watches it
-    /// (`Resource::after_source`), it depends on that resource. One the spec also writes is refused:
+    /// the resource each is derived from depends on it, or, for one that watches it, it depends
+    /// on that resource, or neither (`Resource::order`). One the spec also writes is refused:
     /// two sources for one resource would fight over it. Then those the stack as a whole
     /// implies (see [`DocumentKind::derive_for_stack`]), which see every other resource,
     /// derived ones included.
@@ -637,10 +637,10 @@ impl<'a> Validator<'a> {
                     continue;
                 }
                 let mut implied = implied;
-                if implied.after_source {
-                    implied.depends_on.push(resource.id.clone());
-                } else {
-                    needs.push((at, implied.id.clone()));
+                match implied.order {
+                    DerivedOrder::After => implied.depends_on.push(resource.id.clone()),
+                    DerivedOrder::Before => needs.push((at, implied.id.clone())),
+                    DerivedOrder::Beside => {}
                 }
                 derived.insert(implied.id.clone(), implied);
             }

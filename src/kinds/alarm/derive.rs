@@ -162,7 +162,7 @@ pub(crate) fn alarms_for(stack: &Stack, resource: &Resource) -> Vec<Resource> {
             derived_from: Some(resource.id.clone()),
             // Created after what it watches: an alarm that cannot be made never holds up its
             // subject, and a subject that could not be made gets no alarm.
-            after_source: true,
+            order: DerivedOrder::After,
         });
     }
     alarms

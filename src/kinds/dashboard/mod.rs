@@ -13,7 +13,9 @@ mod validate;
 pub mod wire;
 
 use super::{kind_module, stateless, TypedKind};
-use crate::model::{Dashboard, DeletionPolicy, Kind, Resource, ResourceId, ResourceSpec, Stack};
+use crate::model::{
+    Dashboard, DeletionPolicy, DerivedOrder, Kind, Resource, ResourceId, ResourceSpec, Stack,
+};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -54,7 +56,7 @@ fn for_stack(stack: &Stack) -> Vec<Resource> {
         spec: ResourceSpec::Dashboard(Dashboard {}),
         traffic: None,
         depends_on: Vec::new(),
-        after_source: false,
+        order: DerivedOrder::Before,
         derived_from: Some(ResourceId::new(Kind::Stack, stack.name.clone())),
     }]
 }

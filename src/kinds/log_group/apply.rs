@@ -36,7 +36,14 @@ pub(crate) async fn run(shared: &ApplyCtx, action: &ResourceAction) -> Result<()
             }
             let want = wanted_now(shared, &action.id)?;
             let class = text(&want.props, "class").unwrap_or_else(|| "STANDARD".into());
-            logs::create(clients, &want.physical_name, &class, tags_of(&want.props)).await?;
+            logs::create(
+                clients,
+                &want.physical_name,
+                &class,
+                tags_of(&want.props),
+                want.adopt,
+            )
+            .await?;
             // A new group never expires until it has a policy.
             match retention(&want.props) {
                 Some(days) => logs::set_retention(clients, &want.physical_name, Some(days)).await,

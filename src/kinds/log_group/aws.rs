@@ -112,11 +112,16 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
 
 /// Create the group with its tags in the same call. A group of that name that already carries
 /// these ownership tags is this stack's own (an earlier attempt whose answer was lost): done.
+/// Create the group with its tags. One that already exists is done when it is this one (a
+/// create whose answer was lost), and, with `adopt`, taken over when it carries no stack's tags
+/// at all: the group Lambda makes when the function ran between the plan and this create
+/// (`kinds::function::derive`), the same group a plan would adopt.
 pub async fn create(
     clients: &Clients,
     name: &str,
     class: &str,
     tags: HashMap<String, String>,
+    adopt: bool,
 ) -> Result<(), AwsError> {
     let created = clients
         .logs
@@ -128,16 +133,17 @@ pub async fn create(
         .await
         .done();
     match created {
-        Err(error) if error.already_exists() => {
-            let ours = describe(clients, name, None)
-                .await?
-                .is_some_and(|live| crate::kinds::desired::same_owner(&live.tags, &tags));
-            if ours {
-                Ok(())
-            } else {
-                Err(error)
+        Err(error) if error.already_exists() => match describe(clients, name, None).await? {
+            Some(live) if crate::kinds::desired::same_owner(&live.tags, &tags) => Ok(()),
+            Some(live) if adopt && !live.tags.contains_key(crate::kinds::desired::TAG_STACK) => {
+                let change = TagChange {
+                    add: tags,
+                    remove: Vec::new(),
+                };
+                tag(clients, &live.arn, change).await
             }
-        }
+            _ => Err(error),
+        },
         other => other,
     }
 }

@@ -13,7 +13,9 @@ mod validate;
 pub mod wire;
 
 use super::{kind_module, stateless, TypedKind};
-use crate::model::{Function, Kind, MetricFilter, Resource, ResourceId, ResourceSpec, Stack};
+use crate::model::{
+    DerivedOrder, Function, Kind, MetricFilter, Resource, ResourceId, ResourceSpec, Stack,
+};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -80,7 +82,7 @@ pub(crate) fn for_function(stack: &Stack, resource: &Resource, f: &Function) -> 
         }),
         traffic: None,
         depends_on: vec![log_group],
-        after_source: true,
+        order: DerivedOrder::After,
         derived_from: Some(resource.id.clone()),
     }]
 }

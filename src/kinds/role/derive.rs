@@ -55,7 +55,7 @@ fn derived(owner: &Resource, physical_name: String, description: String) -> Reso
         traffic: None,
         depends_on: Vec::new(),
         derived_from: Some(owner.id.clone()),
-        after_source: false,
+        order: DerivedOrder::Before,
     }
 }
 
