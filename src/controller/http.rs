@@ -155,7 +155,7 @@ pub fn page(controller: &Controller) -> String {
             console_links(s.region.as_deref(), s.dashboard.as_deref()),
             escape(s.last_error.as_deref().unwrap_or("")),
         );
-        if let Some(svg) = &s.diagram {
+        if let Some(svg) = s.diagram.as_ref().map(|picture| picture.svg()) {
             let _ = write!(
                 rows,
                 "<tr class=\"diagram\"><td colspan=\"9\"><details><summary>diagram: {}</summary><div class=\"diagram\">{svg}</div></details></td></tr>",

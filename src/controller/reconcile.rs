@@ -173,7 +173,10 @@ impl Controller {
                 left_out.join(", ")
             ));
         }
-        let diagram = crate::diagram::render::svg(&picture, &states);
+        let diagram = std::sync::Arc::new(super::status::StatePicture {
+            diagram: picture,
+            states,
+        });
         let alarms = self.alarm_states(clients, &stack_name, &alarm_names).await;
         let mut states = self.states();
         let state = states.entry(name.to_string()).or_default();

@@ -22,10 +22,11 @@ pub struct StackStatus {
     pub reconciles: u64,
     pub failures: u64,
     pub last_duration_seconds: f64,
-    /// The stack's diagram (SVG) with each resource's state after the last reconcile, for the
-    /// status page; too large for the JSON API.
+    /// The stack's diagram with each resource's state after the last reconcile, for the
+    /// status page; too large for the JSON API. Kept as drawn, not as SVG: the SVG of a stack of
+    /// a hundred resources is ~100 KB, rendered when a page asks for it.
     #[serde(skip)]
-    pub diagram: Option<String>,
+    pub diagram: Option<std::sync::Arc<StatePicture>>,
     /// The stack's alarms and their states, read after each reconcile that applied (or found
     /// nothing to apply); an alarm in ALARM makes the stack Degraded.
     pub alarms: Vec<AlarmStatus>,
@@ -36,6 +37,19 @@ pub struct StackStatus {
     /// The replica holding the stack's lease, as this replica last read the lease table; none
     /// without a lease (this replica reconciles everything) or while nobody holds it.
     pub holder: Option<String>,
+}
+
+/// A stack's diagram and each resource's state in it (`diagram::render::svg` draws them).
+#[derive(Clone, Debug)]
+pub struct StatePicture {
+    pub diagram: crate::diagram::Diagram,
+    pub states: std::collections::BTreeMap<String, String>,
+}
+
+impl StatePicture {
+    pub fn svg(&self) -> String {
+        crate::diagram::render::svg(&self.diagram, &self.states)
+    }
 }
 
 /// One alarm of a stack as the last reconcile read it.
@@ -78,10 +92,14 @@ pub fn kept_diff(diff: String) -> String {
     }
     let end = diff[..end].rfind('\n').map_or(end, |at| at + 1);
     let left_out = diff[end..].lines().count();
-    let mut kept = diff[..end].to_string();
-    kept.push_str(&format!(
+    // Built at its final size: a pushed line would double the kept diff's capacity, and it is
+    // held for as long as the stack is.
+    let note = format!(
         "… {left_out} more lines not kept by the controller: `slsctl plan` shows the whole plan\n"
-    ));
+    );
+    let mut kept = String::with_capacity(end + note.len());
+    kept.push_str(&diff[..end]);
+    kept.push_str(&note);
     kept
 }
 
