@@ -1215,6 +1215,91 @@ async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dea
     }
 }
 
+/// A stack queued while this replica holds its lease but has not renewed it in time (DynamoDB
+/// slow or throttled) is not reconciled then, since the fence is closed, but is not lost either:
+/// the renewal that lands queues it again. (The lease stays this replica's, so no "taken" lease
+/// would ever bring it back; before this, it waited for its next resync.)
+#[tokio::test]
+async fn a_stack_queued_while_its_renewal_is_late_runs_once_the_renewal_lands() {
+    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let s3 = slsctl::source::s3::client(&sdk);
+    let (bucket, name) = seeded_bucket(&s3, "late", 1).await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 0x1a7e).await;
+    let proxied = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(20))),
+        "late-renewal",
+    );
+    let lease = LeaseConfig {
+        table: unique("leases"),
+        name: "controller".into(),
+        holder: "a".into(),
+        duration: Duration::from_secs(30),
+        renew_deadline: Duration::from_secs(2),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    // No poll or resync within the test: only the trigger can bring the stack back.
+    let controller = Arc::new(Controller::new(
+        s3_config(
+            &bucket,
+            cache.path(),
+            Duration::from_secs(3600),
+            Some(lease),
+        ),
+        proxied,
+        s3.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(controller.clone().run(stopped));
+    let first = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
+    assert!(first.synced, "{first:?}");
+
+    // Every lease write fails: the renewals stop landing and the fence closes, while the
+    // lease (30 s) is still this replica's.
+    proxy.set_rules(vec![Rule {
+        service: Some("dynamodb".into()),
+        operation: Some("UpdateItem".into()),
+        fault: Fault::Throttle,
+        rate: 1.0,
+    }]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while controller.holds("s") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fence never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    put(
+        &s3,
+        &bucket,
+        "stacks/s/queue.yaml",
+        &QUEUE.replace("DELAY", "7"),
+    )
+    .await;
+    assert!(controller.trigger("s"));
+    // The loop takes the key off the queue and, fenced, does not reconcile it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(controller.status()["s"].reconciles, first.reconciles);
+
+    proxy.set_rules(Vec::new());
+    let status = wait_for(&controller, Duration::from_secs(20), |s| {
+        s.reconciles > first.reconciles
+    })
+    .await;
+    assert!(
+        status.reconciles > first.reconciles && status.synced,
+        "the stack set aside while the renewal was late was not queued again: {status:?}"
+    );
+    assert_eq!(
+        queue_delay(&clients().await, &name).await.as_deref(),
+        Some("7")
+    );
+    let _ = stop.send(true);
+    running.await.unwrap().unwrap();
+}
+
 /// Shutdown while an apply is in flight: the lease is still renewed until the apply ends, so an
 /// apply longer than the renew deadline is not fenced partway; then the lease is released.
 #[tokio::test]

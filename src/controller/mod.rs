@@ -114,6 +114,11 @@ pub struct Controller {
     schedule: Schedule,
     /// The resources each stack held at its last reconcile, for matching events.
     owned: events::Owned,
+    /// Stacks taken off the queue while this replica held their lease but had not renewed it
+    /// within the renew deadline, with why they were queued: the next renewal that keeps the
+    /// lease queues them again. (A stack this replica does not hold is dropped instead: its
+    /// holder reconciles it, and this replica queues it when it takes the lease.)
+    late: Mutex<BTreeMap<String, Reason>>,
     /// Event messages handled, by outcome.
     event_counts: events::EventCounts,
     /// One fetch of a stack's source at a time: a poll and a reconcile fetching together would
@@ -174,6 +179,7 @@ impl Controller {
             draining: std::sync::atomic::AtomicBool::new(false),
             schedule: Schedule::default(),
             owned: events::Owned::default(),
+            late: Mutex::new(BTreeMap::new()),
             event_counts: events::EventCounts::default(),
             fetching,
         }
@@ -337,6 +343,7 @@ impl Controller {
                     for stack in tick.gained {
                         self.queue_because(&stack, Reason::Leader);
                     }
+                    self.requeue_late(lease);
                     for stack in tick.handed_over {
                         tracing::info!(stack = %stack, "another replica handed over a trigger");
                         self.trigger(&stack);
@@ -345,6 +352,31 @@ impl Controller {
                 Err(e) => tracing::warn!(error = %e, "cannot keep the stack leases"),
             }
         }
+    }
+
+    /// Queue again the stacks set aside while their renewal was late, now that it landed; keep
+    /// those still late; drop those lost (whoever holds them now reconciles them).
+    fn requeue_late(&self, lease: &Leases) {
+        let late = std::mem::take(&mut *self.late.lock().unwrap_or_else(|e| e.into_inner()));
+        for (stack, reason) in late {
+            match lease.fence(&stack) {
+                Ok(_) => {
+                    self.queue_because(&stack, reason);
+                }
+                Err(lease::FenceError::NotRenewed) => {
+                    self.set_aside(stack, reason);
+                }
+                Err(lease::FenceError::NotHeld) => {}
+            }
+        }
+    }
+
+    fn set_aside(&self, stack: String, reason: Reason) {
+        self.late
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stack)
+            .or_insert(reason);
     }
 
     fn busy(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
@@ -490,9 +522,15 @@ impl Controller {
                 } else {
                     Reason::Leader
                 });
-            if !self.holds(&key) {
-                // Another replica holds the stack; the key comes back at once when this replica
-                // takes the stack's lease. No pause: the next key may be one this replica holds.
+            if let Some(Err(fenced)) = self.lease.as_ref().map(|l| l.fence(&key)) {
+                // Another replica holds the stack: the key comes back at once when this replica
+                // takes the stack's lease. This replica holds it but its renewal is late: the
+                // key comes back when the renewal lands (a lease that is still this replica's
+                // is not "taken", so nothing else would bring it back). No pause either way:
+                // the next key may be one this replica may reconcile.
+                if fenced == lease::FenceError::NotRenewed {
+                    self.set_aside(key.clone(), reason);
+                }
                 self.queue.done(&key, Run::Succeeded);
                 drop(permit);
                 continue;
