@@ -498,12 +498,23 @@ enum Logging {
     SharedGroup,
 }
 
+/// Whose execution role the new functions of an apply benchmark run with.
+#[derive(Clone, Copy, PartialEq)]
+enum Roles {
+    /// One role of the account, by ARN.
+    Given,
+    /// The role slsctl derives for each (the spec names none): a CreateRole and a PutRolePolicy
+    /// each, before the function.
+    Derived,
+}
+
 /// `functions` new functions applied through the proxy in quota mode with 20 ms per call;
 /// `lambda_quota`: Lambda's shared class at another rate (and burst) than AWS's 15/s.
 async fn apply_functions(
     functions: usize,
     lambda_quota: Option<f64>,
     logging: Logging,
+    roles: Roles,
 ) -> Throughput {
     let emulator = support::Emulator::shared();
     let sdk = emulator.sdk_config().await;
@@ -523,10 +534,14 @@ async fn apply_functions(
     } else {
         ""
     };
+    let role = match roles {
+        Roles::Given => format!("  role: arn:aws:iam::123456789012:role/{ROLE}\n"),
+        Roles::Derived => String::new(),
+    };
     for i in 0..functions {
         let _ = write!(
             docs,
-            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n  role: arn:aws:iam::123456789012:role/{ROLE}\n  memorySize: 256\n{log_to}"
+            "---\napiVersion: slsctl.dev/v1alpha1\nkind: Function\nmetadata: {{name: f{i}}}\nspec:\n  handler: app.handler\n  runtime: python3.12\n  code: {{path: src}}\n{role}  memorySize: 256\n{log_to}"
         );
     }
     support::write(
@@ -606,7 +621,7 @@ fn kinds_done(applied: &slsctl::apply::ApplyReport) -> String {
 }
 
 async fn apply_in_quota_mode(functions: usize, report: &mut String) {
-    let full = apply_functions(functions, None, Logging::OwnGroups).await;
+    let full = apply_functions(functions, None, Logging::OwnGroups, Roles::Given).await;
     let share =
         slsctl::aws::limits::quota_share().unwrap_or(slsctl::aws::limits::DEFAULT_QUOTA_SHARE);
     let _ = writeln!(
@@ -636,7 +651,13 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     // Another deployer takes half of the quota: the proxy allows slsctl 7.5/s, below its
     // ceiling, and adaptive pacing has to find that rate from the throttles.
     let shared_rate = LAMBDA_QUOTA / 2.0;
-    let shared = apply_functions(functions, Some(shared_rate), Logging::OwnGroups).await;
+    let shared = apply_functions(
+        functions,
+        Some(shared_rate),
+        Logging::OwnGroups,
+        Roles::Given,
+    )
+    .await;
     let _ = writeln!(
         report,
         "### 3b. The same with half of the quota taken by another deployer\n\nThe proxy lets {shared_rate} requests/s of Lambda's shared class through: {} requests got through in {:.1} s ({:.1} requests/s, {:.0} % of what was left); {} throttled ({:.0} % of the attempts); {} failed actions, {} skipped. The whole apply: {:.1} s; requests by service: {}.\n",
@@ -653,7 +674,7 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     );
     // Lambda's pacing on its own: the functions log to one group of the stack, so one
     // CreateLogGroup stands before all of them and Lambda's quota bounds the apply.
-    let lambda_bound = apply_functions(functions, None, Logging::SharedGroup).await;
+    let lambda_bound = apply_functions(functions, None, Logging::SharedGroup, Roles::Given).await;
     let _ = writeln!(
         report,
         "### 3c. The same, the functions logging to one shared log group
@@ -676,6 +697,33 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
         lambda_bound.failed + lambda_bound.skipped,
         0,
         "failed actions with a shared log group"
+    );
+    // A stack that names no role: each function waits for the role slsctl derives for it, and
+    // IAM, which publishes no rate and throttles early, is paced low (limits.rs).
+    let derived = apply_functions(functions, None, Logging::OwnGroups, Roles::Derived).await;
+    let _ = writeln!(
+        report,
+        "### 3d. The same, each function with the role slsctl derives for it
+
+{} requests in Lambda's shared class got through in {:.1} s ({:.1} requests/s: {:.0} % of the quota, {:.2}× the goal); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}. Each function waits for its role (a CreateRole and a PutRolePolicy), and slsctl paces IAM at {} requests/s: IAM publishes no rate and throttles early.\n",
+        derived.accepted,
+        derived.lambda_seconds,
+        derived.rate(),
+        100.0 * derived.rate() / LAMBDA_QUOTA,
+        derived.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
+        derived.throttled,
+        derived.throttled_elsewhere,
+        derived.failed,
+        derived.skipped,
+        derived.done,
+        derived.seconds,
+        derived.by_service(),
+        slsctl::aws::limits::Limits::configured().iam.ceiling()
+    );
+    assert_eq!(
+        derived.failed + derived.skipped,
+        0,
+        "failed actions with derived roles"
     );
 }
 
