@@ -478,6 +478,26 @@ impl Throughput {
         self.accepted as f64 / self.lambda_seconds.max(f64::EPSILON)
     }
 
+    /// One paragraph: Lambda's rate against the quota and the goal, throttles, failures, the
+    /// actions done and the requests by service.
+    fn summary(&self) -> String {
+        format!(
+            "{} requests in Lambda's shared class got through in {:.1} s ({:.1} requests/s: {:.0} % of the quota, **{:.2}× the goal**); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}.",
+            self.accepted,
+            self.lambda_seconds,
+            self.rate(),
+            100.0 * self.rate() / LAMBDA_QUOTA,
+            self.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
+            self.throttled,
+            self.throttled_elsewhere,
+            self.failed,
+            self.skipped,
+            self.done,
+            self.seconds,
+            self.by_service()
+        )
+    }
+
     fn by_service(&self) -> String {
         self.by_service
             .iter()
@@ -677,21 +697,8 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     let lambda_bound = apply_functions(functions, None, Logging::SharedGroup, Roles::Given).await;
     let _ = writeln!(
         report,
-        "### 3c. The same, the functions logging to one shared log group
-
-{} requests in Lambda's shared class got through in {:.1} s ({:.1} requests/s: {:.0} % of the quota, **{:.2}× the goal**); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}.\n",
-        lambda_bound.accepted,
-        lambda_bound.lambda_seconds,
-        lambda_bound.rate(),
-        100.0 * lambda_bound.rate() / LAMBDA_QUOTA,
-        lambda_bound.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
-        lambda_bound.throttled,
-        lambda_bound.throttled_elsewhere,
-        lambda_bound.failed,
-        lambda_bound.skipped,
-        lambda_bound.done,
-        lambda_bound.seconds,
-        lambda_bound.by_service()
+        "### 3c. The same, the functions logging to one shared log group\n\n{}\n",
+        lambda_bound.summary()
     );
     assert_eq!(
         lambda_bound.failed + lambda_bound.skipped,
@@ -703,21 +710,8 @@ async fn apply_in_quota_mode(functions: usize, report: &mut String) {
     let derived = apply_functions(functions, None, Logging::OwnGroups, Roles::Derived).await;
     let _ = writeln!(
         report,
-        "### 3d. The same, each function with the role slsctl derives for it
-
-{} requests in Lambda's shared class got through in {:.1} s ({:.1} requests/s: {:.0} % of the quota, {:.2}× the goal); {} throttled by the proxy ({} of other services' quotas); {} failed actions, {} skipped; actions done: {}. The whole apply: {:.1} s; requests by service: {}. Each function waits for its role (a CreateRole and a PutRolePolicy), and slsctl paces IAM at {} requests/s: IAM publishes no rate and throttles early.\n",
-        derived.accepted,
-        derived.lambda_seconds,
-        derived.rate(),
-        100.0 * derived.rate() / LAMBDA_QUOTA,
-        derived.rate() / (THROUGHPUT_GOAL * LAMBDA_QUOTA),
-        derived.throttled,
-        derived.throttled_elsewhere,
-        derived.failed,
-        derived.skipped,
-        derived.done,
-        derived.seconds,
-        derived.by_service(),
+        "### 3d. The same, each function with the role slsctl derives for it\n\n{} Each function waits for its role (a CreateRole and a PutRolePolicy), and slsctl paces IAM at {} requests/s: IAM publishes no rate and throttles early.\n",
+        derived.summary(),
         slsctl::aws::limits::Limits::configured().iam.ceiling()
     );
     assert_eq!(

@@ -1215,41 +1215,62 @@ async fn three_controllers_share_six_stacks_a_push_reaches_the_holders_and_a_dea
     }
 }
 
+/// Replica "a" of one stack (`s` in `bucket`) holding its lease (`duration`, renew deadline
+/// 2 s), every AWS call of it through `proxy`, its sources polled every `interval`; with its
+/// lease configuration and its cache directory (kept alive by the caller).
+async fn controller_through(
+    proxy: &support::faults::FaultProxy,
+    label: &str,
+    bucket: &str,
+    interval: Duration,
+    duration: Duration,
+) -> (Arc<Controller>, LeaseConfig, tempfile::TempDir) {
+    let sdk = Emulator::shared().sdk_config().await;
+    let proxied = support::faults::isolated(
+        Clients::new(&support::faults::through(
+            &sdk,
+            proxy,
+            Duration::from_secs(20),
+        )),
+        label,
+    );
+    let lease = LeaseConfig {
+        table: unique("leases"),
+        name: "controller".into(),
+        holder: "a".into(),
+        duration,
+        renew_deadline: Duration::from_secs(2),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let controller = Arc::new(Controller::new(
+        s3_config(bucket, cache.path(), interval, Some(lease.clone())),
+        proxied,
+        slsctl::source::s3::client(&sdk),
+    ));
+    (controller, lease, cache)
+}
+
 /// A stack queued while this replica holds its lease but has not renewed it in time (DynamoDB
 /// slow or throttled) is not reconciled then, since the fence is closed, but is not lost either:
 /// the renewal that lands queues it again. (The lease stays this replica's, so no "taken" lease
 /// would ever bring it back; before this, it waited for its next resync.)
 #[tokio::test]
 async fn a_stack_queued_while_its_renewal_is_late_runs_once_the_renewal_lands() {
-    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    use support::faults::{Fault, FaultProxy, Rule};
     let emulator = Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
     let (bucket, name) = seeded_bucket(&s3, "late", 1).await;
     let proxy = FaultProxy::start(&emulator.endpoint, 0x1a7e).await;
-    let proxied = isolated(
-        Clients::new(&through(&sdk, &proxy, Duration::from_secs(20))),
-        "late-renewal",
-    );
-    let lease = LeaseConfig {
-        table: unique("leases"),
-        name: "controller".into(),
-        holder: "a".into(),
-        duration: Duration::from_secs(30),
-        renew_deadline: Duration::from_secs(2),
-    };
-    let cache = tempfile::tempdir().unwrap();
     // No poll or resync within the test: only the trigger can bring the stack back.
-    let controller = Arc::new(Controller::new(
-        s3_config(
-            &bucket,
-            cache.path(),
-            Duration::from_secs(3600),
-            Some(lease),
-        ),
-        proxied,
-        s3.clone(),
-    ));
+    let (controller, _, _cache) = controller_through(
+        &proxy,
+        "late-renewal",
+        &bucket,
+        Duration::from_secs(3600),
+        Duration::from_secs(30),
+    )
+    .await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(controller.clone().run(stopped));
     let first = wait_for(&controller, Duration::from_secs(30), |s| s.synced).await;
@@ -1304,7 +1325,7 @@ async fn a_stack_queued_while_its_renewal_is_late_runs_once_the_renewal_lands() 
 /// apply longer than the renew deadline is not fenced partway; then the lease is released.
 #[tokio::test]
 async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
-    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    use support::faults::{Fault, FaultProxy, Rule};
     let emulator = Emulator::shared();
     let sdk = emulator.sdk_config().await;
     let s3 = slsctl::source::s3::client(&sdk);
@@ -1325,28 +1346,14 @@ async fn shutdown_keeps_the_lease_until_the_apply_in_flight_ends() {
         fault: Fault::Latency(Duration::from_secs(3)),
         rate: 1.0,
     }]);
-    let slow = isolated(
-        Clients::new(&through(&sdk, &proxy, Duration::from_secs(20))),
+    let (controller, lease, _cache) = controller_through(
+        &proxy,
         "drain",
-    );
-    let lease = LeaseConfig {
-        table: unique("leases"),
-        name: "controller".into(),
-        holder: "a".into(),
-        duration: Duration::from_secs(3),
-        renew_deadline: Duration::from_secs(2),
-    };
-    let cache = tempfile::tempdir().unwrap();
-    let controller = Arc::new(Controller::new(
-        s3_config(
-            &bucket,
-            cache.path(),
-            Duration::from_secs(300),
-            Some(lease.clone()),
-        ),
-        slow,
-        s3.clone(),
-    ));
+        &bucket,
+        Duration::from_secs(300),
+        Duration::from_secs(3),
+    )
+    .await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(controller.clone().run(stopped));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

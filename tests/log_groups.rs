@@ -170,13 +170,24 @@ async fn a_function_the_stack_runs_waits_for_its_group() {
     assert!(position("LogGroup/triggered") < position("Function/triggered"));
 }
 
-#[tokio::test]
-async fn a_group_lambda_makes_between_the_plan_and_the_apply_is_adopted_by_the_create() {
-    let clients = clients().await;
-    let name = unique("lg-race");
+/// Plan a stack of one plain function (its group planned as a create), then, before the apply,
+/// let a group of that name appear with `tags` (none: what Lambda makes when the function runs
+/// before its group exists); apply the plan. The stack's name, its directory, the group's name,
+/// and the apply.
+async fn group_appears_between_plan_and_apply(
+    clients: &Clients,
+    prefix: &str,
+    tags: &[(&str, &str)],
+) -> (
+    String,
+    tempfile::TempDir,
+    String,
+    slsctl::apply::ApplyReport,
+) {
+    let name = unique(prefix);
     let group_name = format!("/aws/lambda/{name}-worker");
     let dir = stack_dir(&name, "", &function("worker", ""));
-    let planned = plan(&dir, &clients).await;
+    let planned = plan(&dir, clients).await;
     let create = planned
         .plan
         .actions
@@ -184,21 +195,27 @@ async fn a_group_lambda_makes_between_the_plan_and_the_apply_is_adopted_by_the_c
         .find(|a| a.id.to_string() == "LogGroup/worker")
         .expect("the group is planned");
     assert_eq!(create.action, ActionKind::Create);
-    // The function was invoked after the plan, before its group was created: Lambda made the
-    // group, untagged and never expiring, and CreateLogGroup answers that it exists.
-    clients
-        .logs
-        .create_log_group()
-        .log_group_name(&group_name)
-        .send()
-        .await
-        .unwrap();
+    let mut made = clients.logs.create_log_group().log_group_name(&group_name);
+    for (key, value) in tags {
+        made = made.tags(*key, *value);
+    }
+    made.send().await.unwrap();
     let report = slsctl::apply::apply(
         std::sync::Arc::new(planned),
-        &clients,
+        clients,
         std::sync::Arc::new(slsctl::apply::Quiet),
     )
     .await;
+    (name, dir, group_name, report)
+}
+
+#[tokio::test]
+async fn a_group_lambda_makes_between_the_plan_and_the_apply_is_adopted_by_the_create() {
+    let clients = clients().await;
+    // The function was invoked after the plan, before its group was created: Lambda made the
+    // group, untagged and never expiring, and CreateLogGroup answers that it exists.
+    let (name, dir, group_name, report) =
+        group_appears_between_plan_and_apply(&clients, "lg-race", &[]).await;
     assert_eq!(
         report.failed() + report.skipped(),
         0,
@@ -218,25 +235,12 @@ async fn a_group_lambda_makes_between_the_plan_and_the_apply_is_adopted_by_the_c
 #[tokio::test]
 async fn a_create_never_takes_over_a_group_another_stack_owns() {
     let clients = clients().await;
-    let name = unique("lg-theirs");
-    let group_name = format!("/aws/lambda/{name}-worker");
-    let dir = stack_dir(&name, "", &function("worker", ""));
-    let planned = plan(&dir, &clients).await;
-    clients
-        .logs
-        .create_log_group()
-        .log_group_name(&group_name)
-        .tags("slsctl:stack", "someone-else")
-        .tags("slsctl:resource", "LogGroup/worker")
-        .send()
-        .await
-        .unwrap();
-    let report = slsctl::apply::apply(
-        std::sync::Arc::new(planned),
-        &clients,
-        std::sync::Arc::new(slsctl::apply::Quiet),
-    )
-    .await;
+    let theirs = [
+        ("slsctl:stack", "someone-else"),
+        ("slsctl:resource", "LogGroup/worker"),
+    ];
+    let (_, _dir, group_name, report) =
+        group_appears_between_plan_and_apply(&clients, "lg-theirs", &theirs).await;
     let failed: Vec<String> = report
         .actions
         .iter()
