@@ -112,9 +112,8 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
 
 /// Create the group with its tags in the same call. A group of that name that already carries
 /// these ownership tags is this stack's own (an earlier attempt whose answer was lost): done.
-/// Create the group with its tags. One that already exists is done when it is this one (a
-/// create whose answer was lost), and, with `adopt`, taken over when it carries no stack's tags
-/// at all: the group Lambda makes when the function ran between the plan and this create
+/// With `adopt`, one that carries no stack's tags at all is taken over (tagged): the group
+/// Lambda makes when the function ran between the plan and this create
 /// (`kinds::function::derive`), the same group a plan would adopt.
 pub async fn create(
     clients: &Clients,
