@@ -302,11 +302,19 @@ impl Controller {
         let known: Vec<String> = stacks.iter().filter(|s| self.knows(s)).cloned().collect();
         // A replica that is shutting down hands over even its own: its queue is no longer read.
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
-        let (here, elsewhere): (Vec<String>, Vec<String>) = known
-            .into_iter()
-            .partition(|stack| !draining && self.holds(stack));
-        for stack in &here {
-            self.queue_because(stack, reason);
+        let mut elsewhere = Vec::new();
+        for stack in known {
+            match self.lease.as_ref().map(|l| l.fence(&stack)) {
+                _ if draining => elsewhere.push(stack),
+                None | Some(Ok(_)) => {
+                    self.queue_because(&stack, reason);
+                }
+                // Still this replica's, its renewal late: kept here for the renewal that lands
+                // (no lease write while DynamoDB is what is late); if the lease is lost instead,
+                // its next holder queues the stack when it takes it.
+                Some(Err(lease::FenceError::NotRenewed)) => self.set_aside(stack, reason),
+                Some(Err(lease::FenceError::NotHeld)) => elsewhere.push(stack),
+            }
         }
         if let Some(lease) = &self.lease {
             if !elsewhere.is_empty() {
