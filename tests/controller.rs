@@ -142,6 +142,70 @@ async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
     assert!(lease.fence("s").is_err());
 }
 
+/// A replica above its share gives back only stacks it is not reconciling, as they stand when
+/// it gives them back: a reconcile that starts during the tick (whose renewals take seconds)
+/// keeps its stack. Before, the tick read which stacks were busy when it began, and could give a
+/// stack back under a reconcile that had just started, which another replica then reconciled
+/// at the same time.
+#[tokio::test]
+async fn a_stack_whose_reconcile_starts_during_a_tick_is_not_given_back() {
+    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let proxy = FaultProxy::start(&emulator.endpoint, 0xb05e).await;
+    let slow = isolated(
+        Clients::new(&through(&sdk, &proxy, Duration::from_secs(10))),
+        "busy-during-tick",
+    );
+    let table = unique("leases");
+    let a = Leases::new(
+        slow,
+        config(&table, "a", Duration::from_secs(10)),
+        slsctl::controller::lease::system_clock(),
+    );
+    let b = Leases::new(
+        clients().await,
+        config(&table, "b", Duration::from_secs(10)),
+        slsctl::controller::lease::system_clock(),
+    );
+    a.ensure_table().await.unwrap();
+    let stacks: Vec<String> = vec!["s0".into(), "s1".into()];
+    rounds(&[&a], &stacks, 2).await;
+    assert_eq!(a.holding(), stacks);
+    // b joins: a's share is now one of the two, and its next tick gives one back.
+    rounds(&[&b], &stacks, 2).await;
+
+    // Each of a's lease writes takes 700 ms; both stacks start reconciling while its tick is
+    // on its first.
+    proxy.set_rules(vec![Rule {
+        service: Some("dynamodb".into()),
+        operation: Some("UpdateItem".into()),
+        fault: Fault::Latency(Duration::from_millis(700)),
+        rate: 1.0,
+    }]);
+    let busy = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let none_reported = Default::default();
+    let tick = a.tick(&stacks, &busy, &none_reported, false);
+    let start_reconciles = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        busy.lock().unwrap().extend(stacks.iter().cloned());
+    };
+    let (tick, ()) = tokio::join!(tick, start_reconciles);
+    let tick = tick.unwrap();
+    assert_eq!(tick.share, 1, "{tick:?}");
+    assert!(
+        tick.lost.is_empty(),
+        "given back while reconciling: {tick:?}"
+    );
+    assert_eq!(a.holding(), stacks);
+
+    // Once they are done, the excess goes back.
+    proxy.set_rules(Vec::new());
+    busy.lock().unwrap().clear();
+    let tick = a.tick(&stacks, &busy, &none_reported, false).await.unwrap();
+    assert_eq!(tick.lost.len(), 1, "{tick:?}");
+}
+
 /// Throttled lease writes: one throttle in two is absorbed by the backoff and every lease is
 /// renewed, and so they are when the heartbeat cannot be written; when every write is throttled, the renewals fail, the tick still ends within
 /// seconds (one lease backs off, the others get one try each) and the fence closes; once DynamoDB answers again, the leases (still this

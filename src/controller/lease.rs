@@ -387,7 +387,7 @@ impl Leases {
     pub async fn tick(
         &self,
         stacks: &[String],
-        busy: &BTreeSet<String>,
+        busy: &Mutex<BTreeSet<String>>,
         reports: &BTreeMap<String, String>,
         leaving: bool,
     ) -> Result<Tick, AwsError> {
@@ -496,16 +496,29 @@ impl Leases {
         // newcomer can take it at its next tick.
         let mut count = self.held().len();
         if count > tick.share {
-            let excess: Vec<String> = self
-                .held()
-                .keys()
-                .rev()
-                .filter(|s| !busy.contains(*s))
-                .take(count - tick.share)
-                .cloned()
-                .collect();
-            for stack in excess {
-                if self.give_back(&stack).await.is_ok() {
+            let candidates: Vec<String> = self.held().keys().rev().cloned().collect();
+            let mut excess = count - tick.share;
+            for stack in candidates {
+                if excess == 0 {
+                    break;
+                }
+                // Whether the stack is being reconciled is read when it is given back, not when
+                // the tick began (its renewals take seconds), and its fence closes under the
+                // same lock as the controller starts a reconcile with the fence open: a stack
+                // is never given back while a reconcile of it runs.
+                let released = {
+                    let busy = busy.lock().unwrap_or_else(|e| e.into_inner());
+                    if busy.contains(&stack) {
+                        None
+                    } else {
+                        self.held().remove(&stack)
+                    }
+                };
+                let Some(held) = released else {
+                    continue;
+                };
+                excess -= 1;
+                if self.expire(&stack, held).await.is_ok() {
                     count -= 1;
                     tick.lost.push(stack);
                 }
@@ -698,6 +711,11 @@ impl Leases {
         let Some(held) = self.held().remove(stack) else {
             return Ok(());
         };
+        self.expire(stack, held).await
+    }
+
+    /// Write the expiry of a lease this replica has stopped holding (its fence already closed).
+    async fn expire(&self, stack: &str, held: Held) -> Result<(), AwsError> {
         let result = self
             .clients
             .dynamodb

@@ -335,9 +335,8 @@ impl Controller {
         loop {
             ticker.tick().await;
             let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
-            let busy = self.busy().clone();
             let reports = self.reports();
-            match lease.tick(&stacks, &busy, &reports, draining).await {
+            match lease.tick(&stacks, &self.busy, &reports, draining).await {
                 Ok(tick) => {
                     if !tick.gained.is_empty() || !tick.lost.is_empty() {
                         tracing::info!(
@@ -530,7 +529,20 @@ impl Controller {
                 } else {
                     Reason::Leader
                 });
-            if let Some(Err(fenced)) = self.lease.as_ref().map(|l| l.fence(&key)) {
+            // The fence is read and the stack marked busy under one lock, the one under which a
+            // lease tick gives a stack back (`Leases::tick`): a stack given back is not started,
+            // and one started is not given back.
+            let fenced = {
+                let mut busy = self.busy();
+                match self.lease.as_ref().map(|l| l.fence(&key)) {
+                    Some(Err(fenced)) => Some(fenced),
+                    _ => {
+                        busy.insert(key.clone());
+                        None
+                    }
+                }
+            };
+            if let Some(fenced) = fenced {
                 // Another replica holds the stack: the key comes back at once when this replica
                 // takes the stack's lease. This replica holds it but its renewal is late: the
                 // key comes back when the renewal lands (a lease that is still this replica's
@@ -543,7 +555,10 @@ impl Controller {
                 drop(permit);
                 continue;
             }
-            let busy = Busy::new(self.clone(), &key);
+            let busy = Busy {
+                controller: self.clone(),
+                stack: key.clone(),
+            };
             let this = self.clone();
             let span = tracing::info_span!(
                 "reconcile",
@@ -623,20 +638,11 @@ impl Controller {
     }
 }
 
-/// Marks a stack as reconciling on this replica while it lives.
+/// Marks a stack as reconciling on this replica while it lives (the run loop inserts the stack
+/// when it starts the reconcile; dropping this removes it).
 struct Busy {
     controller: Arc<Controller>,
     stack: String,
-}
-
-impl Busy {
-    fn new(controller: Arc<Controller>, stack: &str) -> Busy {
-        controller.busy().insert(stack.to_string());
-        Busy {
-            controller,
-            stack: stack.to_string(),
-        }
-    }
 }
 
 impl Drop for Busy {
