@@ -142,6 +142,30 @@ async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
     assert!(lease.fence("s").is_err());
 }
 
+/// Replica "a" on a new lease table, its calls through a fault proxy of its own (`seed`) with
+/// `timeout` per attempt; the proxy, the replica and the table.
+async fn proxied_lease(
+    seed: u64,
+    label: &str,
+    timeout: Duration,
+    renew_deadline: Duration,
+) -> (support::faults::FaultProxy, Leases, String) {
+    let emulator = Emulator::shared();
+    let sdk = emulator.sdk_config().await;
+    let proxy = support::faults::FaultProxy::start(&emulator.endpoint, seed).await;
+    let proxied = support::faults::isolated(
+        Clients::new(&support::faults::through(&sdk, &proxy, timeout)),
+        label,
+    );
+    let table = unique("leases");
+    let lease = Leases::new(
+        proxied,
+        config(&table, "a", renew_deadline),
+        slsctl::controller::lease::system_clock(),
+    );
+    (proxy, lease, table)
+}
+
 /// A replica above its share gives back only stacks it is not reconciling, as they stand when
 /// it gives them back: a reconcile that starts during the tick (whose renewals take seconds)
 /// keeps its stack. Before, the tick read which stacks were busy when it began, and could give a
@@ -149,20 +173,14 @@ async fn the_fence_closes_at_the_renew_deadline_without_renewals() {
 /// at the same time.
 #[tokio::test]
 async fn a_stack_whose_reconcile_starts_during_a_tick_is_not_given_back() {
-    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
-    let emulator = Emulator::shared();
-    let sdk = emulator.sdk_config().await;
-    let proxy = FaultProxy::start(&emulator.endpoint, 0xb05e).await;
-    let slow = isolated(
-        Clients::new(&through(&sdk, &proxy, Duration::from_secs(10))),
+    use support::faults::{Fault, Rule};
+    let (proxy, a, table) = proxied_lease(
+        0xb05e,
         "busy-during-tick",
-    );
-    let table = unique("leases");
-    let a = Leases::new(
-        slow,
-        config(&table, "a", Duration::from_secs(10)),
-        slsctl::controller::lease::system_clock(),
-    );
+        Duration::from_secs(10),
+        Duration::from_secs(10),
+    )
+    .await;
     let b = Leases::new(
         clients().await,
         config(&table, "b", Duration::from_secs(10)),
@@ -212,20 +230,14 @@ async fn a_stack_whose_reconcile_starts_during_a_tick_is_not_given_back() {
 /// replica's) are renewed at the same epoch.
 #[tokio::test]
 async fn throttled_renewals_back_off_and_the_fence_closes_until_they_land() {
-    use support::faults::{isolated, through, Fault, FaultProxy, Rule};
-    let emulator = Emulator::shared();
-    let sdk = emulator.sdk_config().await;
-    let proxy = FaultProxy::start(&emulator.endpoint, 0x1ea5e).await;
-    let throttled = isolated(
-        Clients::new(&through(&sdk, &proxy, Duration::from_secs(5))),
+    use support::faults::{Fault, Rule};
+    let (proxy, lease, _) = proxied_lease(
+        0x1ea5e,
         "lease-throttle",
-    );
-    let table = unique("leases");
-    let lease = Leases::new(
-        throttled,
-        config(&table, "a", Duration::from_millis(800)),
-        slsctl::controller::lease::system_clock(),
-    );
+        Duration::from_secs(5),
+        Duration::from_millis(800),
+    )
+    .await;
     lease.ensure_table().await.unwrap();
     let stacks: Vec<String> = (0..4).map(|i| format!("s{i}")).collect();
     rounds(&[&lease], &stacks, 2).await;
