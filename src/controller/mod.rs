@@ -304,16 +304,8 @@ impl Controller {
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
         let mut elsewhere = Vec::new();
         for stack in known {
-            match self.lease.as_ref().map(|l| l.fence(&stack)) {
-                _ if draining => elsewhere.push(stack),
-                None | Some(Ok(_)) => {
-                    self.queue_because(&stack, reason);
-                }
-                // Still this replica's, its renewal late: kept here for the renewal that lands
-                // (no lease write while DynamoDB is what is late); if the lease is lost instead,
-                // its next holder queues the stack when it takes it.
-                Some(Err(lease::FenceError::NotRenewed)) => self.set_aside(stack, reason),
-                Some(Err(lease::FenceError::NotHeld)) => elsewhere.push(stack),
+            if draining || !self.queue_if_held(&stack, reason) {
+                elsewhere.push(stack);
             }
         }
         if let Some(lease) = &self.lease {
@@ -350,7 +342,7 @@ impl Controller {
                     for stack in tick.gained {
                         self.queue_because(&stack, Reason::Leader);
                     }
-                    self.requeue_late(lease);
+                    self.requeue_late();
                     for stack in tick.handed_over {
                         tracing::info!(stack = %stack, "another replica handed over a trigger");
                         self.trigger(&stack);
@@ -361,20 +353,30 @@ impl Controller {
         }
     }
 
+    /// Queue `stack` on this replica if it may reconcile it now, or set it aside if it holds
+    /// the lease but its renewal is late (kept for the renewal that lands, with no lease write
+    /// while DynamoDB is what is late; if the lease is lost instead, its next holder queues the
+    /// stack when it takes it). False when another replica holds it.
+    fn queue_if_held(&self, stack: &str, reason: Reason) -> bool {
+        match self.lease.as_ref().map(|l| l.fence(stack)) {
+            None | Some(Ok(_)) => {
+                self.queue_because(stack, reason);
+                true
+            }
+            Some(Err(lease::FenceError::NotRenewed)) => {
+                self.set_aside(stack.to_string(), reason);
+                true
+            }
+            Some(Err(lease::FenceError::NotHeld)) => false,
+        }
+    }
+
     /// Queue again the stacks set aside while their renewal was late, now that it landed; keep
     /// those still late; drop those lost (whoever holds them now reconciles them).
-    fn requeue_late(&self, lease: &Leases) {
+    fn requeue_late(&self) {
         let late = std::mem::take(&mut *self.late.lock().unwrap_or_else(|e| e.into_inner()));
         for (stack, reason) in late {
-            match lease.fence(&stack) {
-                Ok(_) => {
-                    self.queue_because(&stack, reason);
-                }
-                Err(lease::FenceError::NotRenewed) => {
-                    self.set_aside(stack, reason);
-                }
-                Err(lease::FenceError::NotHeld) => {}
-            }
+            self.queue_if_held(&stack, reason);
         }
     }
 
