@@ -196,43 +196,48 @@ pub fn is_read(action: &str) -> bool {
             .any(|prefix| verb.starts_with(prefix))
 }
 
-/// The kinds whose resources make slsctl change things through `action`'s service.
-fn changed_for(action: &str) -> &'static [Kind] {
-    match action {
-        "iam:PassRole" => &[Kind::Function, Kind::Rule],
-        // Functions and rules with bus targets derive roles; a written Role is one.
-        action
-            if action.starts_with("iam:")
-                && action.contains("Role")
-                && action != "iam:CreateServiceLinkedRole" =>
-        {
-            &[Kind::Function, Kind::Rule, Kind::Role]
+/// What a kind's changes go through: each kind's module lists them (`CHANGES_THROUGH`), and a
+/// stack's least policy grants the changes of the kinds it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Through {
+    /// Every change of an IAM service prefix (`lambda`).
+    Service(&'static str),
+    /// One action (`iam:PassRole`).
+    Action(&'static str),
+    /// Creating, changing and deleting the stack's roles (see [`manages_roles`]).
+    ManagingRoles,
+}
+
+impl Through {
+    fn covers(self, action: &str) -> bool {
+        match self {
+            Through::Service(service) => action.split(':').next() == Some(service),
+            Through::Action(one) => action == one,
+            Through::ManagingRoles => manages_roles(action),
         }
-        "iam:CreateServiceLinkedRole" => &[Kind::Function],
-        _ => match action.split(':').next().unwrap_or("") {
-            // Rules and routes add invoke permissions to functions.
-            "lambda" => &[Kind::Function, Kind::Layer, Kind::Rule, Kind::Api],
-            // A rule that targets a queue adds a statement to its policy.
-            "sqs" => &[Kind::Queue, Kind::Rule],
-            "dynamodb" => &[Kind::Table],
-            "events" => &[Kind::EventBus, Kind::Rule],
-            "application-autoscaling" => &[Kind::Function],
-            "apigateway" => &[Kind::Api],
-            // Every function has its own log group, derived or shared, and the cold-start
-            // metric filter on its own.
-            "logs" => &[Kind::LogGroup, Kind::Function, Kind::MetricFilter],
-            // Alarms are derived from the resources they watch; the dashboard from the stack.
-            "cloudwatch" => &[Kind::Alarm, Kind::Dashboard],
-            _ => &[],
-        },
     }
+}
+
+/// An action on the stack's roles themselves, what the roles' own statement grants on the
+/// stack's IAM path. Passing a role and creating Application Auto Scaling's service-linked role
+/// are granted apart, each on what it names.
+fn manages_roles(action: &str) -> bool {
+    action.starts_with("iam:")
+        && action.contains("Role")
+        && !matches!(action, "iam:CreateServiceLinkedRole" | "iam:PassRole")
 }
 
 /// The least a user needs to run `plan` (`read_only`) or `apply` and `destroy` on `stack`.
 /// Reads are all included: observing lists account-wide (layers, mappings, REST APIs) whatever
 /// the spec holds, and finds what the stack owns but the spec no longer names. Changes are
 /// included for the kinds the stack has.
-pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
+/// `changes_of` gives what each kind's changes go through (the registry's
+/// `crate::kinds::changes_through`).
+pub fn stack_actions(
+    stack: &Stack,
+    read_only: bool,
+    changes_of: fn(Kind) -> &'static [Through],
+) -> BTreeSet<&'static str> {
     let kinds: BTreeSet<Kind> = stack.resources.iter().map(|r| r.id.kind).collect();
     PERMISSIONS
         .iter()
@@ -248,7 +253,10 @@ pub fn stack_actions(stack: &Stack, read_only: bool) -> BTreeSet<&'static str> {
                 // A read AWS checks inside a change is needed only where the change is.
                 !read_only || !matches!(needed_of(action), Some(Needed::Implied(_)))
             } else {
-                !read_only && changed_for(action).iter().any(|k| kinds.contains(k))
+                !read_only
+                    && kinds
+                        .iter()
+                        .any(|k| changes_of(*k).iter().any(|t| t.covers(action)))
             }
         })
         .collect()
@@ -262,8 +270,12 @@ fn needed_of(action: &str) -> Option<Needed> {
 }
 
 /// The policy document for `stack_actions`, one statement per service.
-pub fn stack_policy(stack: &Stack, read_only: bool) -> Value {
-    let actions = stack_actions(stack, read_only);
+pub fn stack_policy(
+    stack: &Stack,
+    read_only: bool,
+    changes_of: fn(Kind) -> &'static [Through],
+) -> Value {
+    let actions = stack_actions(stack, read_only, changes_of);
     let mut statements = Vec::new();
     let mut services: Vec<&str> = actions
         .iter()
@@ -295,10 +307,7 @@ pub fn stack_policy(stack: &Stack, read_only: bool) -> Value {
     let roles = role_resources(stack);
     let managing: Vec<&str> = actions
         .iter()
-        .filter(|a| {
-            a.starts_with("iam:") && a.contains("Role") && **a != "iam:CreateServiceLinkedRole"
-        })
-        .filter(|a| !matches!(**a, "iam:PassRole" | "iam:ListRoles"))
+        .filter(|a| manages_roles(a) && **a != "iam:ListRoles")
         .copied()
         .collect();
     if !managing.is_empty() {

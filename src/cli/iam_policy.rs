@@ -18,7 +18,11 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let stack = super::load(&args.dir)?;
-    let policy = crate::aws::permissions::stack_policy(&stack, args.read_only);
+    let policy = crate::aws::permissions::stack_policy(
+        &stack,
+        args.read_only,
+        crate::kinds::changes_through,
+    );
     println!(
         "{}",
         serde_json::to_string_pretty(&policy).map_err(|e| CliError::Internal(e.to_string()))?

@@ -41,6 +41,7 @@ use serde_json::Value;
 use super::schedule::Reason;
 use super::Controller;
 use crate::aws::{AwsError, ErrorKind};
+use crate::kinds::EventKey;
 use crate::model::Kind;
 
 /// The `detail-type` of every event CloudTrail delivers to EventBridge.
@@ -161,28 +162,15 @@ fn key(kind: &str, name: &str) -> String {
 /// The keys of a resource a stack holds: its name by kind, and its ARN.
 pub fn keys_of_resource(kind: Kind, physical_name: &str, arn: &str) -> Vec<String> {
     let mut keys = Vec::new();
-    let by_name = match kind {
-        Kind::Function => Some("lambda:function"),
-        Kind::Layer => Some("lambda:layer"),
-        Kind::Queue => Some("sqs:queue"),
-        Kind::Table => Some("dynamodb:table"),
-        Kind::EventBus => Some("events:event-bus"),
-        Kind::Rule => Some("events:rule"),
-        Kind::Role => Some("iam:role"),
-        Kind::LogGroup => Some("logs:log-group"),
-        Kind::MetricFilter => Some("logs:metric-filter"),
-        Kind::Alarm => Some("cloudwatch:alarm"),
-        Kind::Dashboard => Some("cloudwatch:dashboard"),
-        // An API's name is not what its events carry; its id is (observed as its `arn`).
-        Kind::Api | Kind::Stack => None,
-    };
-    if let Some(kind) = by_name {
-        if !physical_name.is_empty() {
-            keys.push(key(kind, physical_name));
+    match crate::kinds::of(kind).and_then(|k| k.event_key()) {
+        Some(EventKey::Name(kind)) if !physical_name.is_empty() => {
+            keys.push(key(kind, physical_name))
         }
-    }
-    if kind == Kind::Api && !arn.is_empty() && !arn.starts_with("arn:") {
-        keys.push(key("apigateway:restapi", arn));
+        // Observed as its `arn` when AWS names the resource by an id of its own.
+        Some(EventKey::Id(kind)) if !arn.is_empty() && !arn.starts_with("arn:") => {
+            keys.push(key(kind, arn))
+        }
+        _ => {}
     }
     keys.extend(key_of_arn(arn));
     keys

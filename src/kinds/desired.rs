@@ -132,38 +132,10 @@ pub(crate) fn physical<'a>(stack: &'a Stack, id: &ResourceId) -> Option<&'a str>
 pub fn reference_arn(stack: &Stack, ctx: &Context, reference: &Reference) -> FieldValue {
     match reference {
         Reference::Arn(arn) => FieldValue::known(arn.clone()),
-        Reference::Stack(id) => {
-            let Some(name) = physical(stack, id) else {
-                return FieldValue::unknown();
-            };
-            match id.kind {
-                Kind::Queue => FieldValue::known(ctx.arn("sqs", name)),
-                Kind::Function => FieldValue::known(ctx.arn("lambda", &format!("function:{name}"))),
-                Kind::EventBus => {
-                    FieldValue::known(ctx.arn("events", &format!("event-bus/{name}")))
-                }
-                Kind::Rule => match stack.get(id).map(|r| &r.spec) {
-                    Some(ResourceSpec::Rule(rule)) => {
-                        FieldValue::known(rule_arn(stack, ctx, name, rule))
-                    }
-                    _ => FieldValue::unknown(),
-                },
-                Kind::Table => FieldValue::known(ctx.arn("dynamodb", &format!("table/{name}"))),
-                Kind::LogGroup => FieldValue::known(ctx.arn("logs", &format!("log-group:{name}"))),
-                Kind::Layer => ctx
-                    .layer_version_arn
-                    .get(id)
-                    .map(|arn| FieldValue::known(arn.clone()))
-                    .unwrap_or_else(FieldValue::unknown),
-                Kind::Role => {
-                    FieldValue::known(crate::kinds::role::policy::role_arn(ctx, &stack.name, name))
-                }
-                Kind::Alarm => FieldValue::known(ctx.arn("cloudwatch", &format!("alarm:{name}"))),
-                Kind::Api | Kind::Stack | Kind::MetricFilter | Kind::Dashboard => {
-                    FieldValue::unknown()
-                }
-            }
-        }
+        Reference::Stack(id) => match (stack.get(id), super::of(id.kind)) {
+            (Some(resource), Some(kind)) => kind.arn(stack, resource, ctx),
+            _ => FieldValue::unknown(),
+        },
     }
 }
 

@@ -33,9 +33,10 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
+use crate::aws::permissions::Through;
 use crate::aws::AwsError;
 use crate::model::{Kind, Reference, Resource, ResourceId, ResourceSpec, Stack, Traffic};
-use crate::plan::{KindRules, Props, ResourceAction};
+use crate::plan::{FieldValue, KindRules, Props, ResourceAction};
 use crate::spec::diag::{Diagnostic, Diagnostics};
 use crate::spec::kind::{Check, Checking, DocumentKind, Validated};
 use crate::spec::load::{DocumentText, Loaded, ResourceDocument, ResourceSpecWire, Sources};
@@ -85,6 +86,16 @@ pub(crate) trait ResourceKind: DocumentKind {
     /// How the observation driver reads this kind: the resource types it is listed under and
     /// its reads (see [`observe::Observer`]).
     fn observer(&self) -> &'static observe::Observer;
+
+    /// The ARN of one resource of this kind, as the resources referring to it name it before
+    /// it exists (see [`TypedKind::ARN`]).
+    fn arn(&self, stack: &Stack, resource: &Resource, ctx: &Context) -> FieldValue;
+
+    /// See [`TypedKind::EVENT_KEY`].
+    fn event_key(&self) -> Option<EventKey>;
+
+    /// See [`TypedKind::CHANGES_THROUGH`].
+    fn changes_through(&self) -> &'static [Through];
 }
 
 /// The parts every kind's module has under the same names: `wire::<Kind>SpecWire`,
@@ -188,6 +199,35 @@ pub(crate) trait TypedKind: KindModule {
     /// metric filters) says false: it is left out of the JSON Schema, and its `validate`
     /// refuses a document of it.
     const WRITABLE: bool = true;
+    /// Its ARN computed from the account, the region and the resource, for the resources that
+    /// refer to it; `None`: not known before it is observed (an API's id is AWS's choice).
+    const ARN: Option<ArnFn<Self>> = None;
+    /// How CloudTrail events name its resources (the controller's event index keys a resource
+    /// by it); `None`: no event of it is indexed.
+    const EVENT_KEY: Option<EventKey>;
+    /// What its creates, updates and deletes call: what `slsctl iam-policy` grants a stack
+    /// that holds this kind. Calls it makes on other kinds' resources count (a rule adds
+    /// invoke permissions to functions), and so do the resources it derives, which a stack
+    /// that stops deriving them must still delete.
+    const CHANGES_THROUGH: &'static [Through];
+}
+
+/// How CloudTrail events name a kind's resources: `<service>:<resource type>` and then...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKey {
+    /// ...its physical name (`sqs:queue:orders`);
+    Name(&'static str),
+    /// ...the id AWS gave it, observed as its `arn` (`apigateway:restapi:a1b2c3`): its name is
+    /// not what its events carry.
+    Id(&'static str),
+}
+
+/// See [`TypedKind::ARN`].
+pub(crate) type ArnFn<T> = fn(&Wanted<'_, <T as KindModule>::Model>) -> FieldValue;
+
+/// `arn:<partition>:<the kind's service>:<region>:<account>:<path>`, the ARN of most kinds.
+pub(crate) fn service_arn<T: KindModule>(w: &Wanted<'_, T::Model>, path: &str) -> FieldValue {
+    FieldValue::known(w.ctx.arn(T::ARN_SERVICE, path))
 }
 
 /// See [`TypedKind::DERIVE_FOR_STACK`].
@@ -421,6 +461,26 @@ impl<T: TypedKind> ResourceKind for T {
     fn observer(&self) -> &'static observe::Observer {
         T::OBSERVER
     }
+
+    fn arn(&self, stack: &Stack, resource: &Resource, ctx: &Context) -> FieldValue {
+        match (T::ARN, T::model_of(&resource.spec)) {
+            (Some(arn), Some(model)) => arn(&Wanted {
+                stack,
+                resource,
+                model,
+                ctx,
+            }),
+            _ => FieldValue::unknown(),
+        }
+    }
+
+    fn event_key(&self) -> Option<EventKey> {
+        T::EVENT_KEY
+    }
+
+    fn changes_through(&self) -> &'static [Through] {
+        T::CHANGES_THROUGH
+    }
 }
 
 /// Every kind a stack can hold, once. Order is irrelevant; lookups go through [`of`].
@@ -447,6 +507,12 @@ pub(crate) fn of(kind: Kind) -> Option<&'static dyn ResourceKind> {
 /// Each kind's planning rules, for [`crate::plan::PlanOptions::rules`].
 pub fn rules(kind: Kind) -> KindRules {
     of(kind).map_or(KindRules::PLAIN, |k| k.rules())
+}
+
+/// What each kind's changes go through, for a stack's least IAM policy
+/// ([`crate::aws::permissions::stack_policy`]).
+pub fn changes_through(kind: Kind) -> &'static [Through] {
+    of(kind).map_or(&[], |k| k.changes_through())
 }
 
 /// The registry as the loader and the validator see it (a [`crate::spec::kind::Catalog`]).
@@ -509,6 +575,48 @@ mod tests {
             function["properties"]["memorySize"]["maximum"],
             json!(10240)
         );
+    }
+
+    /// A stack of written roles alone: what each kind's `CHANGES_THROUGH` grants, and only
+    /// that (`slsctl iam-policy`).
+    #[test]
+    fn a_stack_is_granted_the_changes_of_the_kinds_it_holds_and_no_others() {
+        let actions = |docs: &str| {
+            crate::aws::permissions::stack_actions(
+                &test_stack(&format!(
+                    "apiVersion: slsctl.dev/v1alpha1\nkind: Stack\nmetadata: {{name: s}}\nspec: {{region: us-east-1}}\n---\n{docs}"
+                )),
+                false,
+                changes_through,
+            )
+        };
+        let roles = actions(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Role\nmetadata: {name: shared}\nspec: {}\n",
+        );
+        assert!(roles.contains("iam:CreateRole") && roles.contains("iam:PutRolePolicy"));
+        // Passing a role is for what runs with it; nothing else of a role touches Lambda.
+        assert!(!roles.contains("iam:PassRole"), "{roles:?}");
+        assert!(!roles
+            .iter()
+            .any(|a| a.starts_with("lambda:") && !crate::aws::permissions::is_read(a)));
+        // A rule delivering to a queue: its own service, the queue's policy, its delivery role
+        // (none here, but one it derived before may be left to delete) and passing it.
+        let rule = actions(
+            "apiVersion: slsctl.dev/v1alpha1\nkind: Queue\nmetadata: {name: q}\nspec: {}\n---\n\
+             apiVersion: slsctl.dev/v1alpha1\nkind: Rule\nmetadata: {name: r}\nspec:\n  pattern: {source: [app]}\n  targets: [{id: to-q, queue: q}]\n",
+        );
+        for needed in [
+            "events:PutRule",
+            "events:PutTargets",
+            "sqs:SetQueueAttributes",
+            "iam:PassRole",
+            "iam:DeleteRole",
+        ] {
+            assert!(rule.contains(needed), "{needed}: {rule:?}");
+        }
+        // Only a function's provisioned concurrency creates Auto Scaling's service-linked role.
+        assert!(!rule.contains("iam:CreateServiceLinkedRole"));
+        assert!(!rule.contains("dynamodb:CreateTable") && !rule.contains("lambda:CreateFunction"));
     }
 
     #[test]

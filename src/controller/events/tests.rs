@@ -164,6 +164,50 @@ fn each_service_names_its_resources_its_own_way() {
     assert_eq!(keys(&body), ["events:rule:x"]);
 }
 
+/// Each kind's event key (its module's `EVENT_KEY`) against the key CloudTrail's ARN of the same
+/// resource gives: a kind keyed under a misspelt type would never be healed from its events.
+#[test]
+fn every_kind_with_a_computed_arn_is_keyed_alike_by_its_name_and_its_arn() {
+    let (stack, _) = crate::kinds::load_stack(std::path::Path::new("specs/examples/orders"))
+        .unwrap_or_else(|_| panic!("the example loads"));
+    let ctx = crate::kinds::Context {
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        partition: "aws".into(),
+        ..Default::default()
+    };
+    let mut kinds = std::collections::BTreeSet::new();
+    for resource in &stack.resources {
+        let Some(kind) = crate::kinds::of(resource.id.kind) else {
+            continue;
+        };
+        let crate::plan::FieldValue::Known(serde_json::Value::String(arn)) =
+            kind.arn(&stack, resource, &ctx)
+        else {
+            continue;
+        };
+        let keys = keys_of_resource(resource.id.kind, &resource.physical_name, &arn);
+        assert_eq!(keys.len(), 2, "{}: {keys:?}", resource.id);
+        assert_eq!(keys[0], keys[1], "{} ({arn})", resource.id);
+        kinds.insert(resource.id.kind);
+    }
+    // The example holds every kind whose ARN is computed but the layer (its version's ARN is
+    // known once published).
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            Kind::Queue,
+            Kind::Table,
+            Kind::EventBus,
+            Kind::LogGroup,
+            Kind::Function,
+            Kind::Rule,
+            Kind::Role,
+            Kind::Alarm
+        ]
+    );
+}
+
 #[test]
 fn stack_resources_and_events_meet_on_the_same_keys() {
     assert_eq!(

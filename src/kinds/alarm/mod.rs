@@ -14,7 +14,8 @@ mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
+use super::{kind_module, service_arn, stateless, ArnFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
 kind_module! {
@@ -24,6 +25,10 @@ kind_module! {
 }
 
 impl TypedKind for AlarmKind {
+    const ARN: Option<ArnFn<Self>> =
+        Some(|w| service_arn::<Self>(w, &format!("alarm:{}", w.resource.physical_name)));
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("cloudwatch:alarm"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("cloudwatch")];
     // An alarm holds no data: PutMetricAlarm replaces the whole alarm in place, so nothing of
     // it is immutable.
     const RULES: KindRules = stateless(0, &[]);

@@ -8,7 +8,8 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, DeriveFn, TypedKind};
+use super::{kind_module, stateless, Checks, DeriveFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
 kind_module! {
@@ -18,6 +19,9 @@ kind_module! {
 }
 
 impl TypedKind for ApiKind {
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Id("apigateway:restapi"));
+    const CHANGES_THROUGH: &'static [Through] =
+        &[Through::Service("apigateway"), Through::Service("lambda")];
     const RULES: KindRules = stateless(6, &[]);
     const CHECKS: Checks<Self::Wire> = Checks {
         traffic: Some(checks::traffic),

@@ -12,7 +12,8 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
+use super::{kind_module, stateless, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::model::{
     Dashboard, DeletionPolicy, DerivedOrder, Kind, Resource, ResourceId, ResourceSpec, Stack,
 };
@@ -25,6 +26,8 @@ kind_module! {
 }
 
 impl TypedKind for DashboardKind {
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("cloudwatch:dashboard"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("cloudwatch")];
     // Deleted first: it only shows the others. Wanted whatever the spec holds.
     const RULES: KindRules = KindRules {
         stack_wide: true,

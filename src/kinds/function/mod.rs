@@ -13,7 +13,8 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, stateless, Checks, DeriveFn, TypedKind};
+use super::{kind_module, service_arn, stateless, ArnFn, Checks, DeriveFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
 kind_module! {
@@ -23,6 +24,20 @@ kind_module! {
 }
 
 impl TypedKind for FunctionKind {
+    const ARN: Option<ArnFn<Self>> =
+        Some(|w| service_arn::<Self>(w, &format!("function:{}", w.resource.physical_name)));
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("lambda:function"));
+    const CHANGES_THROUGH: &'static [Through] = &[
+        Through::Service("lambda"),
+        Through::Service("application-autoscaling"),
+        // Its own log group and cold-start metric filter.
+        Through::Service("logs"),
+        // The role it derives when it names none.
+        Through::ManagingRoles,
+        Through::Action("iam:PassRole"),
+        // The first provisioned-concurrency schedule creates Auto Scaling's service-linked role.
+        Through::Action("iam:CreateServiceLinkedRole"),
+    ];
     const RULES: KindRules = stateless(
         4,
         &[(

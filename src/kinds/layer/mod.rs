@@ -6,8 +6,9 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
-use crate::plan::KindRules;
+use super::{kind_module, stateless, ArnFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
+use crate::plan::{FieldValue, KindRules};
 
 kind_module! {
     /// A Lambda layer built from a directory.
@@ -16,6 +17,14 @@ kind_module! {
 }
 
 impl TypedKind for LayerKind {
+    const ARN: Option<ArnFn<Self>> = Some(|w| {
+        w.ctx
+            .layer_version_arn
+            .get(&w.resource.id)
+            .map_or_else(FieldValue::unknown, |arn| FieldValue::known(arn.clone()))
+    });
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("lambda:layer"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("lambda")];
     const RULES: KindRules = stateless(2, &[]);
     const TAGGED: bool = false;
 }

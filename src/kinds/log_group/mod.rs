@@ -9,7 +9,8 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, Checks, TypedKind};
+use super::{holding, kind_module, service_arn, ArnFn, Checks, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
 kind_module! {
@@ -19,6 +20,10 @@ kind_module! {
 }
 
 impl TypedKind for LogGroupKind {
+    const ARN: Option<ArnFn<Self>> =
+        Some(|w| service_arn::<Self>(w, &format!("log-group:{}", w.resource.physical_name)));
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("logs:log-group"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("logs")];
     const RULES: KindRules = KindRules {
         released: Some(props::released),
         ..holding(

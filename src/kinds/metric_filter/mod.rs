@@ -12,7 +12,8 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
+use super::{kind_module, stateless, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::model::{
     DerivedOrder, Function, Kind, MetricFilter, Resource, ResourceId, ResourceSpec, Stack,
 };
@@ -25,6 +26,8 @@ kind_module! {
 }
 
 impl TypedKind for MetricFilterKind {
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("logs:metric-filter"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("logs")];
     // A filter lives on its log group: moving it to another group is a new filter.
     const RULES: KindRules = stateless(
         5,

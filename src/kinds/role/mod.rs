@@ -14,8 +14,9 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, TypedKind};
-use crate::plan::KindRules;
+use super::{kind_module, stateless, ArnFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
+use crate::plan::{FieldValue, KindRules};
 
 kind_module! {
     /// An IAM role for functions or rule targets, its policy derived from their wiring.
@@ -24,6 +25,15 @@ kind_module! {
 }
 
 impl TypedKind for RoleKind {
+    const ARN: Option<ArnFn<Self>> = Some(|w| {
+        FieldValue::known(policy::role_arn(
+            w.ctx,
+            &w.stack.name,
+            &w.resource.physical_name,
+        ))
+    });
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("iam:role"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::ManagingRoles];
     // Deleted last: what uses a role goes before it, so nothing runs without its permissions.
     const RULES: KindRules = stateless(0, &[("path", "a role's path is part of its ARN")]);
 }

@@ -6,8 +6,10 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, DeriveFn, TypedKind};
-use crate::plan::KindRules;
+use super::{kind_module, stateless, ArnFn, DeriveFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
+use crate::kinds::desired::rule_arn;
+use crate::plan::{FieldValue, KindRules};
 
 kind_module! {
     /// An EventBridge rule and its targets.
@@ -16,6 +18,18 @@ kind_module! {
 }
 
 impl TypedKind for RuleKind {
+    const ARN: Option<ArnFn<Self>> =
+        Some(|w| FieldValue::known(rule_arn(w.stack, w.ctx, &w.resource.physical_name, w.model)));
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("events:rule"));
+    const CHANGES_THROUGH: &'static [Through] = &[
+        Through::Service("events"),
+        // A target's invoke permission, or its queue's policy statement.
+        Through::Service("lambda"),
+        Through::Service("sqs"),
+        // The delivery role it derives for bus targets.
+        Through::ManagingRoles,
+        Through::Action("iam:PassRole"),
+    ];
     const RULES: KindRules = stateless(
         5,
         &[("bus", "EventBridge cannot move a rule to another bus")],

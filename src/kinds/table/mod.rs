@@ -8,7 +8,8 @@ mod update;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, Checks, DeriveFn, TypedKind};
+use super::{holding, kind_module, service_arn, ArnFn, Checks, DeriveFn, EventKey, TypedKind};
+use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
 kind_module! {
@@ -18,6 +19,10 @@ kind_module! {
 }
 
 impl TypedKind for TableKind {
+    const ARN: Option<ArnFn<Self>> =
+        Some(|w| service_arn::<Self>(w, &format!("table/{}", w.resource.physical_name)));
+    const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("dynamodb:table"));
+    const CHANGES_THROUGH: &'static [Through] = &[Through::Service("dynamodb")];
     const RULES: KindRules = holding(
         "items",
         1,
