@@ -199,9 +199,8 @@ pub(crate) trait TypedKind: KindModule {
     /// metric filters) says false: it is left out of the JSON Schema, and its `validate`
     /// refuses a document of it.
     const WRITABLE: bool = true;
-    /// Its ARN computed from the account, the region and the resource, for the resources that
-    /// refer to it; `None`: not known before it is observed (an API's id is AWS's choice).
-    const ARN: Option<ArnFn<Self>> = None;
+    /// Its ARN computed before it exists, for the resources that refer to it.
+    const ARN: ArnOf<Self> = ArnOf::Unknown;
     /// How CloudTrail events name its resources (the controller's event index keys a resource
     /// by it); `None`: no event of it is indexed.
     const EVENT_KEY: Option<EventKey>;
@@ -222,12 +221,15 @@ pub enum EventKey {
     Id(&'static str),
 }
 
-/// See [`TypedKind::ARN`].
-pub(crate) type ArnFn<T> = fn(&Wanted<'_, <T as KindModule>::Model>) -> FieldValue;
-
-/// `arn:<partition>:<the kind's service>:<region>:<account>:<path>`, the ARN of most kinds.
-pub(crate) fn service_arn<T: KindModule>(w: &Wanted<'_, T::Model>, path: &str) -> FieldValue {
-    FieldValue::known(w.ctx.arn(T::ARN_SERVICE, path))
+/// How a kind's ARN is computed before it exists (see [`TypedKind::ARN`]).
+pub(crate) enum ArnOf<T: KindModule + ?Sized> {
+    /// `arn:<partition>:<the kind's service>:<region>:<account>:<path><physical name>`, the ARN
+    /// of most kinds (`"table/"` for a table).
+    Named(&'static str),
+    /// From the resource, its model and the stack (a rule's ARN names its bus).
+    Computed(fn(&Wanted<'_, <T as KindModule>::Model>) -> FieldValue),
+    /// Not known before it is observed (an API's id is AWS's choice).
+    Unknown,
 }
 
 /// See [`TypedKind::DERIVE_FOR_STACK`].
@@ -464,7 +466,10 @@ impl<T: TypedKind> ResourceKind for T {
 
     fn arn(&self, stack: &Stack, resource: &Resource, ctx: &Context) -> FieldValue {
         match (T::ARN, T::model_of(&resource.spec)) {
-            (Some(arn), Some(model)) => arn(&Wanted {
+            (ArnOf::Named(path), _) => FieldValue::known(
+                ctx.arn(T::ARN_SERVICE, &format!("{path}{}", resource.physical_name)),
+            ),
+            (ArnOf::Computed(arn), Some(model)) => arn(&Wanted {
                 stack,
                 resource,
                 model,

@@ -14,7 +14,7 @@ mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, service_arn, stateless, ArnFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -25,8 +25,7 @@ kind_module! {
 }
 
 impl TypedKind for AlarmKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| service_arn::<Self>(w, &format!("alarm:{}", w.resource.physical_name)));
+    const ARN: ArnOf<Self> = ArnOf::Named("alarm:");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("cloudwatch:alarm"));
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("cloudwatch")];
     // An alarm holds no data: PutMetricAlarm replaces the whole alarm in place, so nothing of

@@ -7,7 +7,7 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, service_arn, stateless, ArnFn, Checks, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, Checks, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -18,8 +18,7 @@ kind_module! {
 }
 
 impl TypedKind for EventBusKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| service_arn::<Self>(w, &format!("event-bus/{}", w.resource.physical_name)));
+    const ARN: ArnOf<Self> = ArnOf::Named("event-bus/");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("events:event-bus"));
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("events")];
     const RULES: KindRules = stateless(3, &[]);

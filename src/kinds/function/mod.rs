@@ -13,7 +13,7 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, service_arn, stateless, ArnFn, Checks, DeriveFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, Checks, DeriveFn, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -24,8 +24,7 @@ kind_module! {
 }
 
 impl TypedKind for FunctionKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| service_arn::<Self>(w, &format!("function:{}", w.resource.physical_name)));
+    const ARN: ArnOf<Self> = ArnOf::Named("function:");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("lambda:function"));
     const CHANGES_THROUGH: &'static [Through] = &[
         Through::Service("lambda"),

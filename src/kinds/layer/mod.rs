@@ -6,7 +6,7 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::{FieldValue, KindRules};
 
@@ -17,7 +17,7 @@ kind_module! {
 }
 
 impl TypedKind for LayerKind {
-    const ARN: Option<ArnFn<Self>> = Some(|w| {
+    const ARN: ArnOf<Self> = ArnOf::Computed(|w| {
         w.ctx
             .layer_version_arn
             .get(&w.resource.id)

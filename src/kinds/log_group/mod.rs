@@ -9,7 +9,7 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, service_arn, ArnFn, Checks, EventKey, TypedKind};
+use super::{holding, kind_module, ArnOf, Checks, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -20,8 +20,7 @@ kind_module! {
 }
 
 impl TypedKind for LogGroupKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| service_arn::<Self>(w, &format!("log-group:{}", w.resource.physical_name)));
+    const ARN: ArnOf<Self> = ArnOf::Named("log-group:");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("logs:log-group"));
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("logs")];
     const RULES: KindRules = KindRules {

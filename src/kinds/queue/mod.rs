@@ -7,7 +7,7 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, service_arn, ArnFn, Checks, DeriveFn, EventKey, TypedKind};
+use super::{holding, kind_module, ArnOf, Checks, DeriveFn, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -18,7 +18,7 @@ kind_module! {
 }
 
 impl TypedKind for QueueKind {
-    const ARN: Option<ArnFn<Self>> = Some(|w| service_arn::<Self>(w, &w.resource.physical_name));
+    const ARN: ArnOf<Self> = ArnOf::Named("");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("sqs:queue"));
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("sqs")];
     const RULES: KindRules = holding(

@@ -14,7 +14,7 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::{FieldValue, KindRules};
 
@@ -25,7 +25,7 @@ kind_module! {
 }
 
 impl TypedKind for RoleKind {
-    const ARN: Option<ArnFn<Self>> = Some(|w| {
+    const ARN: ArnOf<Self> = ArnOf::Computed(|w| {
         FieldValue::known(policy::role_arn(
             w.ctx,
             &w.stack.name,

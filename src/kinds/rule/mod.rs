@@ -6,7 +6,7 @@ pub(crate) mod props;
 pub(crate) mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnFn, DeriveFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, DeriveFn, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::kinds::desired::rule_arn;
 use crate::plan::{FieldValue, KindRules};
@@ -18,8 +18,9 @@ kind_module! {
 }
 
 impl TypedKind for RuleKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| FieldValue::known(rule_arn(w.stack, w.ctx, &w.resource.physical_name, w.model)));
+    const ARN: ArnOf<Self> = ArnOf::Computed(|w| {
+        FieldValue::known(rule_arn(w.stack, w.ctx, &w.resource.physical_name, w.model))
+    });
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("events:rule"));
     const CHANGES_THROUGH: &'static [Through] = &[
         Through::Service("events"),

@@ -8,7 +8,7 @@ mod update;
 mod validate;
 pub mod wire;
 
-use super::{holding, kind_module, service_arn, ArnFn, Checks, DeriveFn, EventKey, TypedKind};
+use super::{holding, kind_module, ArnOf, Checks, DeriveFn, EventKey, TypedKind};
 use crate::aws::permissions::Through;
 use crate::plan::KindRules;
 
@@ -19,8 +19,7 @@ kind_module! {
 }
 
 impl TypedKind for TableKind {
-    const ARN: Option<ArnFn<Self>> =
-        Some(|w| service_arn::<Self>(w, &format!("table/{}", w.resource.physical_name)));
+    const ARN: ArnOf<Self> = ArnOf::Named("table/");
     const EVENT_KEY: Option<EventKey> = Some(EventKey::Name("dynamodb:table"));
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("dynamodb")];
     const RULES: KindRules = holding(
