@@ -8,7 +8,7 @@ use crate::artifact::{self, Package};
 use crate::aws::{partition_of, AwsError, Clients};
 use crate::kinds::desired::{desired_resources, sensitive_digest, Context};
 use crate::kinds::observe::{observe, Observed};
-use crate::model::{graph, Code, ResourceId, ResourceSpec, Stack};
+use crate::model::{graph, ResourceId, Stack};
 use crate::plan::{
     build_plan, ActionKind, DesiredResource, FieldValue, Plan, PlanOptions, SetProp,
 };
@@ -55,13 +55,9 @@ impl From<AwsError> for EngineError {
 pub fn build_packages(stack: &Stack) -> Result<BTreeMap<ResourceId, Package>, EngineError> {
     let mut packages = BTreeMap::new();
     for resource in &stack.resources {
-        let dir = match &resource.spec {
-            ResourceSpec::Function(f) => match &f.code {
-                Code::Directory(dir) => dir,
-                _ => continue,
-            },
-            ResourceSpec::Layer(l) => &l.content,
-            _ => continue,
+        let Some(dir) = crate::kinds::of(resource.id.kind).and_then(|k| k.package_dir(resource))
+        else {
+            continue;
         };
         let package = artifact::package(dir)
             .map_err(|e| EngineError::Other(format!("{}: {e}", resource.id)))?;
@@ -87,14 +83,9 @@ pub async fn prepare(
         ..Context::default()
     };
     for (id, package) in &packages {
-        match id.kind {
-            crate::model::Kind::Layer => context
-                .layer_sha256
-                .insert(id.clone(), package.sha256_hex.clone()),
-            _ => context
-                .code_sha256
-                .insert(id.clone(), package.sha256_base64.clone()),
-        };
+        if let Some(kind) = crate::kinds::of(id.kind) {
+            kind.learn_package(&mut context, id, package);
+        }
     }
     // Whose credentials these are, before anything else is read: a stack pinned to another
     // account is refused with no call beyond this one.
@@ -114,24 +105,14 @@ pub async fn prepare(
     context.account = observed.account.clone();
     context.partition = observed.partition.clone();
     context.api_ids = observed.api_ids.clone();
-    // A layer whose live version carries the spec's content hash is used as it is.
     for resource in &observed.resources {
-        if resource.id.kind == crate::model::Kind::Layer {
-            let live = resource.props.get("content.sha256");
-            let wanted = context
-                .layer_sha256
-                .get(&resource.id)
-                .map(|s| FieldValue::known(s.clone()));
-            if live.is_some() && live == wanted.as_ref() {
-                context
-                    .layer_version_arn
-                    .insert(resource.id.clone(), resource.arn.clone());
-            }
+        if let Some(kind) = crate::kinds::of(resource.id.kind) {
+            kind.learn_observed(&mut context, resource);
         }
     }
     let desired = desired_resources(&stack, &context);
     mask_sensitive(&desired, &mut observed);
-    accept_aws_managed_keys(&desired, &mut observed);
+    settle_observed(&desired, &mut observed);
     let order = graph::creation_order(&stack).map_err(|cycles| {
         EngineError::Other(format!(
             "dependency cycle: {:?}",
@@ -154,7 +135,7 @@ pub async fn prepare(
     );
     leave_out_unreadable(&stack, &observed, &mut plan);
     derived_adoptions(&stack, &mut plan);
-    table_steps(&stack, &observed, &mut plan);
+    explain_updates(&stack, &observed, &mut plan);
     price_the_plan(&stack, &observed, &mut plan);
     Ok(Prepared {
         stack,
@@ -281,50 +262,36 @@ fn price_the_plan(stack: &Stack, observed: &Observed, plan: &mut Plan) {
     }
 }
 
-/// Index changes take several slow, ordered steps; the plan spells them out.
-fn table_steps(stack: &Stack, observed: &Observed, plan: &mut Plan) {
+/// What each kind's plan says of an update beyond the changed fields (a table's index steps).
+fn explain_updates(stack: &Stack, observed: &Observed, plan: &mut Plan) {
+    let nothing = crate::plan::Props::new();
     for action in plan
         .actions
         .iter_mut()
-        .filter(|a| a.action == crate::plan::ActionKind::Update)
+        .filter(|a| a.action == ActionKind::Update)
     {
-        let Some(ResourceSpec::Table(table)) = stack.get(&action.id).map(|r| &r.spec) else {
+        let (Some(resource), Some(kind)) =
+            (stack.get(&action.id), crate::kinds::of(action.id.kind))
+        else {
             continue;
         };
         let live = observed
             .resources
             .iter()
             .find(|o| o.id == action.id)
-            .map(|o| o.props.clone())
-            .unwrap_or_default();
-        let changed = action.changes.iter().map(|c| c.field.clone()).collect();
-        for (i, step) in crate::kinds::table::aws::update_steps(&changed, &live, table)
-            .into_iter()
-            .enumerate()
-        {
-            action.reasons.push(format!("step {}: {step}", i + 1));
-        }
+            .map_or(&nothing, |o| &o.props);
+        kind.explain_update(resource, live, action);
     }
 }
 
-/// DynamoDB names the AWS-managed key (`aws/dynamodb`) by its key ARN, which slsctl cannot
-/// derive without KMS; where the spec asks for that key (`sse: KMS`), any KMS key ARN the table
-/// reports is taken as it. A switch to a customer key by ARN, or back to AWS-owned, still shows.
-fn accept_aws_managed_keys(desired: &[DesiredResource], observed: &mut Observed) {
-    for want in desired
-        .iter()
-        .filter(|d| d.id.kind == crate::model::Kind::Table)
-    {
-        if want.props.get("sse") != Some(&FieldValue::known("KMS")) {
-            continue;
-        }
-        if let Some(have) = observed.resources.iter_mut().find(|o| o.id == want.id) {
-            if let Some(FieldValue::Known(serde_json::Value::String(value))) = have.props.get("sse")
-            {
-                if value.starts_with("KMS:") {
-                    have.props.set("sse", "KMS");
-                }
-            }
+/// Each kind reads what AWS reports the way its spec says it, where the two differ in form
+/// only, before the diff (see `TypedKind::SETTLE_OBSERVED`).
+fn settle_observed(desired: &[DesiredResource], observed: &mut Observed) {
+    let wanted: BTreeMap<&ResourceId, &DesiredResource> =
+        desired.iter().map(|d| (&d.id, d)).collect();
+    for have in &mut observed.resources {
+        if let (Some(want), Some(kind)) = (wanted.get(&have.id), crate::kinds::of(have.id.kind)) {
+            kind.settle_observed(want, have);
         }
     }
 }

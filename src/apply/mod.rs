@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::{AwsError, Clients, ErrorKind};
 use crate::kinds::{self, ApplyCtx, Prepared};
-use crate::model::{EnvValue, ResourceId, ResourceSpec};
+use crate::model::ResourceId;
 use crate::plan::{ActionKind, ResourceAction};
 
 /// How many actions run at once. AWS's quotas are the real bound, enforced by the limiters; this
@@ -168,18 +168,7 @@ pub async fn apply_with_parallelism(
         .stack
         .resources
         .iter()
-        .filter_map(|r| match &r.spec {
-            ResourceSpec::Function(f) => Some(
-                f.sensitive_environment
-                    .iter()
-                    .filter_map(|k| match f.environment.get(k) {
-                        Some(EnvValue::Literal(v)) => Some(v.clone()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        })
+        .filter_map(|r| crate::kinds::of(r.id.kind).map(|k| k.secrets(r)))
         .flatten()
         .collect();
     let shared = Arc::new(Shared {

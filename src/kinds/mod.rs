@@ -33,10 +33,13 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
+use crate::artifact::Package;
 use crate::aws::permissions::Through;
 use crate::aws::AwsError;
 use crate::model::{Kind, Reference, Resource, ResourceId, ResourceSpec, Stack, Traffic};
-use crate::plan::{FieldValue, KindRules, Props, ResourceAction};
+use crate::plan::{
+    DesiredResource, FieldValue, KindRules, ObservedResource, Props, ResourceAction,
+};
 use crate::spec::diag::{Diagnostic, Diagnostics};
 use crate::spec::kind::{Check, Checking, DocumentKind, Validated};
 use crate::spec::load::{DocumentText, Loaded, ResourceDocument, ResourceSpecWire, Sources};
@@ -96,6 +99,24 @@ pub(crate) trait ResourceKind: DocumentKind {
 
     /// See [`TypedKind::CHANGES_THROUGH`].
     fn changes_through(&self) -> &'static [Through];
+
+    /// The directory one of its resources is deployed from (see [`TypedKind::PACKAGED`]).
+    fn package_dir<'r>(&self, resource: &'r Resource) -> Option<&'r Path>;
+
+    /// Record a resource's package in the context its desired props read.
+    fn learn_package(&self, ctx: &mut Context, id: &ResourceId, package: &Package);
+
+    /// See [`TypedKind::LEARN_OBSERVED`].
+    fn learn_observed(&self, ctx: &mut Context, observed: &ObservedResource);
+
+    /// See [`TypedKind::SETTLE_OBSERVED`].
+    fn settle_observed(&self, desired: &DesiredResource, observed: &mut ObservedResource);
+
+    /// See [`TypedKind::EXPLAIN_UPDATE`].
+    fn explain_update(&self, resource: &Resource, live: &Props, action: &mut ResourceAction);
+
+    /// See [`TypedKind::SECRETS`].
+    fn secrets(&self, resource: &Resource) -> Vec<String>;
 }
 
 /// The parts every kind's module has under the same names: `wire::<Kind>SpecWire`,
@@ -209,7 +230,32 @@ pub(crate) trait TypedKind: KindModule {
     /// invoke permissions to functions), and so do the resources it derives, which a stack
     /// that stops deriving them must still delete.
     const CHANGES_THROUGH: &'static [Through];
+    /// Whether its resources are deployed from a directory of the spec, zipped reproducibly
+    /// before the plan (a function's code, a layer's content); none unless it says so.
+    const PACKAGED: Option<Packaged<Self>> = None;
+    /// What the desired props of its resources need from what was observed of them (a layer
+    /// whose live version holds the spec's content is used as it is).
+    const LEARN_OBSERVED: Option<fn(&mut Context, &ObservedResource)> = None;
+    /// Read what AWS reports the way the spec says it, where the spec cannot say it as AWS does
+    /// (a table's AWS-managed key, named by an ARN slsctl cannot derive), before the diff.
+    const SETTLE_OBSERVED: Option<fn(&DesiredResource, &mut ObservedResource)> = None;
+    /// What the plan says of an update of one of its resources beyond the changed fields (a
+    /// table's index changes, which take several ordered steps): `live` is what AWS holds.
+    const EXPLAIN_UPDATE: Option<ExplainUpdateFn<Self>> = None;
+    /// The values of a resource its spec marks sensitive, which the executor masks in every
+    /// error it reports (a function's sensitive environment); none unless it says so.
+    const SECRETS: Option<fn(&Self::Model) -> Vec<String>> = None;
 }
+
+/// See [`TypedKind::PACKAGED`]: the directory a resource is deployed from, and where the
+/// package's digest goes for its desired props.
+pub(crate) struct Packaged<T: KindModule + ?Sized> {
+    pub dir: fn(&<T as KindModule>::Model) -> Option<&Path>,
+    pub learn: fn(&mut Context, &ResourceId, &Package),
+}
+
+/// See [`TypedKind::EXPLAIN_UPDATE`].
+pub(crate) type ExplainUpdateFn<T> = fn(&<T as KindModule>::Model, &Props, &mut ResourceAction);
 
 /// How CloudTrail events name a kind's resources: `<service>:<resource type>` and then...
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -485,6 +531,41 @@ impl<T: TypedKind> ResourceKind for T {
 
     fn changes_through(&self) -> &'static [Through] {
         T::CHANGES_THROUGH
+    }
+
+    fn package_dir<'r>(&self, resource: &'r Resource) -> Option<&'r Path> {
+        (T::PACKAGED?.dir)(T::model_of(&resource.spec)?)
+    }
+
+    fn learn_package(&self, ctx: &mut Context, id: &ResourceId, package: &Package) {
+        if let Some(packaged) = T::PACKAGED {
+            (packaged.learn)(ctx, id, package);
+        }
+    }
+
+    fn learn_observed(&self, ctx: &mut Context, observed: &ObservedResource) {
+        if let Some(learn) = T::LEARN_OBSERVED {
+            learn(ctx, observed);
+        }
+    }
+
+    fn settle_observed(&self, desired: &DesiredResource, observed: &mut ObservedResource) {
+        if let Some(settle) = T::SETTLE_OBSERVED {
+            settle(desired, observed);
+        }
+    }
+
+    fn explain_update(&self, resource: &Resource, live: &Props, action: &mut ResourceAction) {
+        if let (Some(explain), Some(model)) = (T::EXPLAIN_UPDATE, T::model_of(&resource.spec)) {
+            explain(model, live, action);
+        }
+    }
+
+    fn secrets(&self, resource: &Resource) -> Vec<String> {
+        match (T::SECRETS, T::model_of(&resource.spec)) {
+            (Some(secrets), Some(model)) => secrets(model),
+            _ => Vec::new(),
+        }
     }
 }
 

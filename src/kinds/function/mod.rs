@@ -13,8 +13,9 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnOf, Checks, DeriveFn, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, Checks, DeriveFn, EventKey, Packaged, TypedKind};
 use crate::aws::permissions::Through;
+use crate::model::{Code, EnvValue};
 use crate::plan::KindRules;
 
 kind_module! {
@@ -37,6 +38,27 @@ impl TypedKind for FunctionKind {
         // The first provisioned-concurrency schedule creates Auto Scaling's service-linked role.
         Through::Action("iam:CreateServiceLinkedRole"),
     ];
+    const PACKAGED: Option<Packaged<Self>> = Some(Packaged {
+        dir: |function| match &function.code {
+            Code::Directory(dir) => Some(dir),
+            _ => None,
+        },
+        // Lambda reports a function's code as the base64 of its SHA-256 (`CodeSha256`).
+        learn: |ctx, id, package| {
+            ctx.code_sha256
+                .insert(id.clone(), package.sha256_base64.clone());
+        },
+    });
+    const SECRETS: Option<fn(&crate::model::Function) -> Vec<String>> = Some(|function| {
+        function
+            .sensitive_environment
+            .iter()
+            .filter_map(|key| match function.environment.get(key) {
+                Some(EnvValue::Literal(value)) => Some(value.clone()),
+                _ => None,
+            })
+            .collect()
+    });
     const RULES: KindRules = stateless(
         4,
         &[(

@@ -6,9 +6,9 @@ mod props;
 mod validate;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnOf, EventKey, TypedKind};
+use super::{kind_module, stateless, ArnOf, Context, EventKey, Packaged, TypedKind};
 use crate::aws::permissions::Through;
-use crate::plan::{FieldValue, KindRules};
+use crate::plan::{FieldValue, KindRules, ObservedResource};
 
 kind_module! {
     /// A Lambda layer built from a directory.
@@ -27,4 +27,26 @@ impl TypedKind for LayerKind {
     const CHANGES_THROUGH: &'static [Through] = &[Through::Service("lambda")];
     const RULES: KindRules = stateless(2, &[]);
     const TAGGED: bool = false;
+    const PACKAGED: Option<Packaged<Self>> = Some(Packaged {
+        dir: |layer| Some(&layer.content),
+        // A layer version reports its content's hash in hex (slsctl's own description mark).
+        learn: |ctx, id, package| {
+            ctx.layer_sha256
+                .insert(id.clone(), package.sha256_hex.clone());
+        },
+    });
+    const LEARN_OBSERVED: Option<fn(&mut Context, &ObservedResource)> = Some(same_content);
+}
+
+/// A layer whose live version carries the spec's content hash is used as it is.
+fn same_content(ctx: &mut Context, layer: &ObservedResource) {
+    let live = layer.props.get("content.sha256");
+    let wanted = ctx
+        .layer_sha256
+        .get(&layer.id)
+        .map(|s| FieldValue::known(s.clone()));
+    if live.is_some() && live == wanted.as_ref() {
+        ctx.layer_version_arn
+            .insert(layer.id.clone(), layer.arn.clone());
+    }
 }
