@@ -244,7 +244,7 @@ pub(crate) trait TypedKind: KindModule {
     const EXPLAIN_UPDATE: Option<ExplainUpdateFn<Self>> = None;
     /// The values of a resource its spec marks sensitive, which the executor masks in every
     /// error it reports (a function's sensitive environment); none unless it says so.
-    const SECRETS: Option<fn(&Self::Model) -> Vec<String>> = None;
+    const SECRETS: Option<SecretsFn<Self>> = None;
 }
 
 /// See [`TypedKind::PACKAGED`]: the directory a resource is deployed from, and where the
@@ -253,6 +253,9 @@ pub(crate) struct Packaged<T: KindModule + ?Sized> {
     pub dir: fn(&<T as KindModule>::Model) -> Option<&Path>,
     pub learn: fn(&mut Context, &ResourceId, &Package),
 }
+
+/// See [`TypedKind::SECRETS`].
+pub(crate) type SecretsFn<T> = fn(&<T as KindModule>::Model) -> Vec<String>;
 
 /// See [`TypedKind::EXPLAIN_UPDATE`].
 pub(crate) type ExplainUpdateFn<T> = fn(&<T as KindModule>::Model, &Props, &mut ResourceAction);

@@ -13,7 +13,9 @@ mod validate;
 pub mod versions;
 pub mod wire;
 
-use super::{kind_module, stateless, ArnOf, Checks, DeriveFn, EventKey, Packaged, TypedKind};
+use super::{
+    kind_module, stateless, ArnOf, Checks, DeriveFn, EventKey, Packaged, SecretsFn, TypedKind,
+};
 use crate::aws::permissions::Through;
 use crate::model::{Code, EnvValue};
 use crate::plan::KindRules;
@@ -49,7 +51,7 @@ impl TypedKind for FunctionKind {
                 .insert(id.clone(), package.sha256_base64.clone());
         },
     });
-    const SECRETS: Option<fn(&crate::model::Function) -> Vec<String>> = Some(|function| {
+    const SECRETS: Option<SecretsFn<Self>> = Some(|function| {
         function
             .sensitive_environment
             .iter()
