@@ -227,8 +227,8 @@ pub(crate) trait TypedKind: KindModule {
     const EVENT_KEY: Option<EventKey>;
     /// What its creates, updates and deletes call: what `slsctl iam-policy` grants a stack
     /// that holds this kind. Calls it makes on other kinds' resources count (a rule adds
-    /// invoke permissions to functions), and so do the resources it derives, which a stack
-    /// that stops deriving them must still delete.
+    /// invoke permissions to functions), and so does managing the role it derives (a function
+    /// that now names a role ARN still deletes the role it derived before).
     const CHANGES_THROUGH: &'static [Through];
     /// Whether its resources are deployed from a directory of the spec, zipped reproducibly
     /// before the plan (a function's code, a layer's content); none unless it says so.
@@ -666,8 +666,8 @@ mod tests {
         );
     }
 
-    /// A stack of written roles alone: what each kind's `CHANGES_THROUGH` grants, and only
-    /// that (`slsctl iam-policy`).
+    /// What `slsctl iam-policy` grants for apply: each held kind's `CHANGES_THROUGH`, and
+    /// nothing of the kinds the stack lacks.
     #[test]
     fn a_stack_is_granted_the_changes_of_the_kinds_it_holds_and_no_others() {
         let actions = |docs: &str| {
